@@ -1,0 +1,62 @@
+//! The one trait every provider implements: [`Canceller`].
+
+use async_trait::async_trait;
+
+use crate::{CancelOutcome, CancelRequest, Capabilities, Error, Provider};
+
+/// Cancels or holds targets at one provider account.
+///
+/// Each provider crate implements it on its client, so code that must cancel at any provider
+/// holds an `Arc<dyn Canceller>` and does not care which:
+///
+/// ```
+/// use std::sync::Arc;
+/// use async_trait::async_trait;
+/// use rescind_core::*;
+///
+/// /// A provider that cancels everything, to show the trait's shape.
+/// #[derive(Debug)]
+/// struct Always;
+///
+/// #[async_trait]
+/// impl Canceller for Always {
+///     fn provider(&self) -> Provider { Provider::Di }
+///     fn capabilities(&self) -> Capabilities { Capabilities::NONE.with_whole() }
+///     async fn cancel(&self, request: CancelRequest) -> Result<CancelOutcome, Error> {
+///         if !self.capabilities().supports(&request.scope) {
+///             return Err(Error::unsupported(self.provider(), request.scope.as_str()));
+///         }
+///         Ok(CancelOutcome::new(self.provider(), request.target, CancelStatus::Cancelled))
+///     }
+/// }
+///
+/// # tokio_test_block_on(async {
+/// let canceller: Arc<dyn Canceller> = Arc::new(Always);
+/// let outcome = canceller.cancel(CancelRequest::whole("70724761617883184")).await.unwrap();
+/// assert_eq!(outcome.status, CancelStatus::Cancelled);
+///
+/// let err = canceller.cancel(CancelRequest::hold("1", None)).await.unwrap_err();
+/// assert_eq!(err.kind(), ErrorKind::Unsupported);
+/// assert_eq!(err.sent(), Sent::NotSent);
+/// # });
+/// # fn tokio_test_block_on<F: std::future::Future>(f: F) -> F::Output {
+/// #     tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(f)
+/// # }
+/// ```
+///
+/// Implementations refuse, before sending anything, a scope outside their
+/// [`capabilities`](Canceller::capabilities) ([`ErrorKind::Unsupported`](crate::ErrorKind)) and a
+/// cancel their provider's documented rules forbid ([`ErrorKind::NotCancellable`](crate::ErrorKind)),
+/// and report an already cancelled target as [`CancelStatus::AlreadyCancelled`](crate::CancelStatus)
+/// rather than as an error.
+#[async_trait]
+pub trait Canceller: Send + Sync + std::fmt::Debug {
+    /// The provider this canceller talks to.
+    fn provider(&self) -> Provider;
+
+    /// What this provider can do.
+    fn capabilities(&self) -> Capabilities;
+
+    /// Cancels or holds one target.
+    async fn cancel(&self, request: CancelRequest) -> Result<CancelOutcome, Error>;
+}

@@ -1,0 +1,104 @@
+//! JSON decoding that says where a body went wrong.
+
+use serde::de::DeserializeOwned;
+
+use crate::{Error, ErrorKind, HttpResponse, Provider, Sent};
+
+/// Decodes `bytes` as JSON into `T`. A failure is an [`ErrorKind::Decode`] error whose
+/// [`json_path`](Error::json_path) names the failing place (`objects[0].details.title`).
+/// Unknown fields never fail a decode: rescind's models do not deny them.
+///
+/// ```
+/// #[derive(Debug, serde::Deserialize)]
+/// struct Session { id: u64 }
+/// let err = rescind_core::decode::json::<Session>(br#"{"id": "x"}"#).unwrap_err();
+/// assert_eq!(err.json_path(), Some("id"));
+/// ```
+pub fn json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        let message = if bytes.iter().all(u8::is_ascii_whitespace) {
+            "the body is empty".to_string()
+        } else {
+            inner.to_string()
+        };
+        let err = Error::new(ErrorKind::Decode, Sent::Answered, message);
+        if path == "." {
+            err
+        } else {
+            err.with_json_path(path)
+        }
+    })
+}
+
+/// Decodes a provider's answer, adding the provider, operation, status and request id to a
+/// decode error, so that it reads like every other error of the operation.
+pub fn response<T: DeserializeOwned>(
+    response: &HttpResponse,
+    provider: Provider,
+    operation: &'static str,
+) -> Result<T, Error> {
+    json(&response.body).map_err(|err| {
+        let err = err
+            .with_provider(provider)
+            .with_operation(operation)
+            .with_status(response.status)
+            .with_attempts(response.attempts);
+        match &response.request_id {
+            Some(id) => err.with_request_id(id.clone()),
+            None => err,
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Outer {
+        items: Vec<Inner>,
+    }
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Inner {
+        quantity: u32,
+    }
+
+    #[test]
+    fn error_names_the_nested_path() {
+        let err = json::<Outer>(br#"{"items":[{"quantity":1},{"quantity":"two"}]}"#).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Decode);
+        assert_eq!(err.json_path(), Some("items[1].quantity"));
+    }
+
+    #[test]
+    fn empty_and_html_bodies_are_decode_errors() {
+        let err = json::<Outer>(b"").unwrap_err();
+        assert_eq!(err.message(), "the body is empty");
+        let err = json::<Outer>(b"<html>502 Bad Gateway</html>").unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Decode);
+    }
+
+    #[test]
+    fn unknown_fields_are_ignored() {
+        let v: Inner = json(br#"{"quantity": 3, "new_field": {"x": 1}}"#).unwrap();
+        assert_eq!(v.quantity, 3);
+    }
+
+    #[test]
+    fn response_adds_context() {
+        let resp = HttpResponse::new(200, "{}").with_request_id("r-9");
+        let err = response::<Inner>(&resp, Provider::Arta, "get_shipment").unwrap_err();
+        assert_eq!(err.request_id(), Some("r-9"));
+        assert_eq!(err.status(), Some(200));
+        assert!(
+            err.to_string()
+                .starts_with("Arta get_shipment: could not read"),
+            "{err}"
+        );
+    }
+}

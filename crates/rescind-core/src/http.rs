@@ -1,0 +1,361 @@
+//! Requests and responses as plain data: what provider crates build and read.
+//!
+//! A provider crate never touches a socket. It turns a call into an [`HttpRequest`] (method,
+//! path, query, headers, body, and whether repeating it is safe) and turns an [`HttpResponse`]
+//! (status, headers, bytes) back into a typed result. The [`Transport`](crate::Transport) does
+//! the I/O in between. So every request can be checked, and every body snapshot, without a
+//! network.
+
+use bytes::Bytes;
+pub use http::{HeaderMap, HeaderName, HeaderValue, Method};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use url::Url;
+
+use crate::Error;
+
+/// One HTTP request of one operation, before it is sent.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct HttpRequest {
+    /// The operation's name, for tracing and errors (e.g. `cancel_hosted_session`).
+    pub operation: &'static str,
+    /// The HTTP method.
+    pub method: Method,
+    /// The path template, for tracing without ids (e.g. `/hosted_sessions/{id}/cancel`).
+    pub path_template: &'static str,
+    /// The path with every segment already encoded (see [`path_segment`]), starting with `/`.
+    pub path: String,
+    /// Query parameters, in order.
+    pub query: Vec<(String, String)>,
+    /// Headers besides the transport's defaults and authentication.
+    pub headers: HeaderMap,
+    /// The body, if any.
+    pub body: Option<Bytes>,
+    /// Whether sending this request twice has the same effect as sending it once. Only
+    /// idempotent requests are retried after they may have reached the provider.
+    pub idempotent: bool,
+    /// Whether the transport adds the client's credentials. False for a login itself.
+    pub authenticated: bool,
+}
+
+impl HttpRequest {
+    /// A request without query, headers or body; idempotent for GET, PUT, DELETE, HEAD and
+    /// OPTIONS, and authenticated. Adjust with the `with_*` methods.
+    pub fn new(
+        operation: &'static str,
+        method: Method,
+        path_template: &'static str,
+        path: impl Into<String>,
+    ) -> Self {
+        let idempotent = matches!(
+            method,
+            Method::GET | Method::PUT | Method::DELETE | Method::HEAD | Method::OPTIONS
+        );
+        HttpRequest {
+            operation,
+            method,
+            path_template,
+            path: path.into(),
+            query: Vec::new(),
+            headers: HeaderMap::new(),
+            body: None,
+            idempotent,
+            authenticated: true,
+        }
+    }
+
+    /// Adds a query parameter.
+    pub fn with_query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.query.push((name.into(), value.into()));
+        self
+    }
+
+    /// Adds a header.
+    pub fn with_header(mut self, name: HeaderName, value: HeaderValue) -> Self {
+        self.headers.insert(name, value);
+        self
+    }
+
+    /// Sets a JSON body and its `Content-Type: application/json`.
+    pub fn with_json_body(self, body: impl Into<Bytes>) -> Self {
+        self.with_body(body, HeaderValue::from_static("application/json"))
+    }
+
+    /// Sets a body with its content type.
+    pub fn with_body(mut self, body: impl Into<Bytes>, content_type: HeaderValue) -> Self {
+        self.headers
+            .insert(http::header::CONTENT_TYPE, content_type);
+        self.body = Some(body.into());
+        self
+    }
+
+    /// Declares whether the request is idempotent (overrides the method's default).
+    pub fn idempotent(mut self, idempotent: bool) -> Self {
+        self.idempotent = idempotent;
+        self
+    }
+
+    /// Sends the request without the client's credentials (a login).
+    pub fn anonymous(mut self) -> Self {
+        self.authenticated = false;
+        self
+    }
+
+    /// The body as text, for tests and snapshots (`None` without a body).
+    pub fn body_text(&self) -> Option<&str> {
+        self.body
+            .as_deref()
+            .and_then(|b| std::str::from_utf8(b).ok())
+    }
+}
+
+/// The provider's answer to one [`HttpRequest`], after retries.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct HttpResponse {
+    /// The HTTP status.
+    pub status: u16,
+    /// The response headers.
+    pub headers: HeaderMap,
+    /// The body, capped by the transport (error bodies at 64 KiB by default).
+    pub body: Bytes,
+    /// The provider's request id, read from the transport's request-id header if configured.
+    pub request_id: Option<String>,
+    /// How many attempts it took (1 when the first answer was kept).
+    pub attempts: u32,
+    /// Whether the body was cut at the transport's cap.
+    pub truncated: bool,
+    /// Whether an earlier attempt of the same call may have been applied (it timed out or lost
+    /// its connection before this answer came). An error built from this answer then says
+    /// [`Sent::MaybeSent`](crate::Sent::MaybeSent).
+    pub earlier_attempt_maybe_sent: bool,
+}
+
+impl HttpResponse {
+    /// A response from its parts (for tests and sans-IO decoding).
+    pub fn new(status: u16, body: impl Into<Bytes>) -> Self {
+        HttpResponse {
+            status,
+            headers: HeaderMap::new(),
+            body: body.into(),
+            request_id: None,
+            attempts: 1,
+            truncated: false,
+            earlier_attempt_maybe_sent: false,
+        }
+    }
+
+    /// Sets the request id.
+    pub fn with_request_id(mut self, request_id: impl Into<String>) -> Self {
+        self.request_id = Some(request_id.into());
+        self
+    }
+
+    /// Adds a header.
+    pub fn with_header(mut self, name: HeaderName, value: HeaderValue) -> Self {
+        self.headers.insert(name, value);
+        self
+    }
+
+    /// Whether the status is 2xx.
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+
+    /// The body as lossy UTF-8, for error messages.
+    pub fn body_text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    /// A header's value as text, if present and readable.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+/// Characters left as they are in a path segment: RFC 3986 unreserved. Everything else,
+/// `/`, `%`, `?`, `#` and spaces among them, is percent-encoded.
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// Encodes one path segment (an id) so that it cannot reach another path: `/`, `%`, `?`, `#`
+/// and spaces are percent-encoded, and an empty value, `.` or `..` is refused as invalid input
+/// of `field`.
+///
+/// ```
+/// use rescind_core::http::path_segment;
+/// assert_eq!(path_segment("id", "a b/c").unwrap(), "a%20b%2Fc");
+/// assert_eq!(path_segment("id", "%2F").unwrap(), "%252F");
+/// assert!(path_segment("id", "..").is_err());
+/// ```
+pub fn path_segment(field: &str, value: &str) -> Result<String, Error> {
+    if value.is_empty() {
+        return Err(Error::invalid_input(field, "must not be empty"));
+    }
+    if value == "." || value == ".." {
+        return Err(Error::invalid_input(field, "must not be `.` or `..`"));
+    }
+    Ok(utf8_percent_encode(value, SEGMENT).to_string())
+}
+
+/// A provider's base URL. Joining a path keeps the base's own path prefix:
+/// `http://host/prefix` + `/hosted_sessions` is `http://host/prefix/hosted_sessions`.
+///
+/// ```
+/// use rescind_core::http::BaseUrl;
+/// let base = BaseUrl::parse("http://127.0.0.1:8080/arta/").unwrap();
+/// assert_eq!(base.join("/hosted_sessions/1/cancel", &[]).as_str(), "http://127.0.0.1:8080/arta/hosted_sessions/1/cancel");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BaseUrl(Url);
+
+impl BaseUrl {
+    /// Parses a base URL; it must be `http` or `https`, with a host, without query or fragment.
+    pub fn parse(input: &str) -> Result<BaseUrl, Error> {
+        // The input may carry credentials by mistake (`http://user:pw@host`): never echo them.
+        let shown = if input.contains('@') {
+            "<redacted: contains `@`>"
+        } else {
+            input
+        };
+        let mut url = Url::parse(input)
+            .map_err(|e| Error::config(format!("base URL `{shown}` is not a URL: {e}")))?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(Error::config(format!(
+                "base URL `{shown}` must start with http:// or https://"
+            )));
+        }
+        if url.host().is_none() {
+            return Err(Error::config(format!("base URL `{shown}` has no host")));
+        }
+        if url.query().is_some() || url.fragment().is_some() {
+            return Err(Error::config(format!(
+                "base URL `{shown}` must not have a query or fragment"
+            )));
+        }
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err(Error::config(
+                "base URL must not carry credentials; configure them on the client",
+            ));
+        }
+        if !url.path().ends_with('/') {
+            let path = format!("{}/", url.path());
+            url.set_path(&path);
+        }
+        Ok(BaseUrl(url))
+    }
+
+    /// The base URL as text (always ending in `/`).
+    pub fn as_str(&self) -> &str {
+        self.0.as_str()
+    }
+
+    /// The full URL of `path` (already encoded, with or without a leading `/`) and `query`.
+    pub fn join(&self, path: &str, query: &[(String, String)]) -> Url {
+        let mut url = self.0.clone();
+        let joined = format!("{}{}", self.0.path(), path.trim_start_matches('/'));
+        url.set_path(&joined);
+        if !query.is_empty() {
+            url.query_pairs_mut().extend_pairs(query.iter());
+        }
+        url
+    }
+}
+
+impl std::fmt::Display for BaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn join_keeps_prefix_with_or_without_trailing_slash() {
+        for base in ["http://h/prefix", "http://h/prefix/"] {
+            let base = BaseUrl::parse(base).unwrap();
+            assert_eq!(
+                base.join("/hosted_sessions", &[]).as_str(),
+                "http://h/prefix/hosted_sessions"
+            );
+            assert_eq!(
+                base.join("hosted_sessions", &[]).as_str(),
+                "http://h/prefix/hosted_sessions"
+            );
+        }
+    }
+
+    #[test]
+    fn join_without_prefix_and_with_query() {
+        let base = BaseUrl::parse("https://api.arta.io").unwrap();
+        let url = base.join(
+            "/shipment_exceptions",
+            &[
+                ("page".into(), "2".into()),
+                ("page_size".into(), "50".into()),
+            ],
+        );
+        assert_eq!(
+            url.as_str(),
+            "https://api.arta.io/shipment_exceptions?page=2&page_size=50"
+        );
+    }
+
+    #[test]
+    fn join_does_not_let_an_encoded_segment_escape() {
+        let base = BaseUrl::parse("http://h/p/").unwrap();
+        let seg = path_segment("id", "../../admin").unwrap();
+        let url = base.join(&format!("/orders/{seg}"), &[]);
+        assert_eq!(url.path(), "/p/orders/..%2F..%2Fadmin");
+    }
+
+    #[test]
+    fn parse_refuses_bad_bases() {
+        for bad in [
+            "ftp://h/",
+            "not a url",
+            "http://h/?q=1",
+            "http://u:p@h/",
+            "http://h/#f",
+        ] {
+            let err = BaseUrl::parse(bad).unwrap_err();
+            assert_eq!(err.kind(), crate::ErrorKind::Config, "{bad}");
+        }
+        for bad in [
+            "http://u:secretpw@h/",
+            "ftp://u:secretpw@h/",
+            "http://u:secretpw@h/?q",
+        ] {
+            let err = BaseUrl::parse(bad).unwrap_err();
+            assert!(!err.to_string().contains("secretpw"), "{err}");
+        }
+    }
+
+    #[test]
+    fn segment_encodes_path_characters() {
+        assert_eq!(
+            path_segment("id", "70724761617883184").unwrap(),
+            "70724761617883184"
+        );
+        assert_eq!(path_segment("id", "a?b#c").unwrap(), "a%3Fb%23c");
+        assert!(path_segment("id", "").is_err());
+        assert!(path_segment("id", ".").is_err());
+    }
+
+    #[test]
+    fn default_idempotency_follows_method() {
+        assert!(HttpRequest::new("x", Method::PUT, "/", "/").idempotent);
+        assert!(!HttpRequest::new("x", Method::POST, "/", "/").idempotent);
+        assert!(!HttpRequest::new("x", Method::PATCH, "/", "/").idempotent);
+        assert!(
+            HttpRequest::new("x", Method::PATCH, "/", "/")
+                .idempotent(true)
+                .idempotent
+        );
+    }
+}

@@ -1,0 +1,207 @@
+//! What a cancel or hold did: [`CancelOutcome`].
+
+use std::any::Any;
+use std::fmt;
+use std::sync::Arc;
+
+use jiff::civil::Date;
+
+use crate::provider::Provider;
+
+/// What happened to the target. A plain success flag would lose the difference between these.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CancelStatus {
+    /// The whole target is now cancelled, by this call.
+    Cancelled,
+    /// Some items are cancelled; others remain active.
+    PartiallyCancelled {
+        /// How many items (order lines) the provider reports as cancelled now, when known.
+        cancelled_items: Option<usize>,
+        /// How many items remain active, when known.
+        remaining_items: Option<usize>,
+    },
+    /// The target was already cancelled before this call; nothing changed.
+    AlreadyCancelled,
+    /// The target is on hold, until the date when one is set.
+    Held {
+        /// The last day of the hold, if any.
+        until: Option<Date>,
+    },
+}
+
+impl CancelStatus {
+    /// A short lowercase name, stable across versions: `cancelled`, `partially_cancelled`,
+    /// `already_cancelled`, `held`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            CancelStatus::Cancelled => "cancelled",
+            CancelStatus::PartiallyCancelled { .. } => "partially_cancelled",
+            CancelStatus::AlreadyCancelled => "already_cancelled",
+            CancelStatus::Held { .. } => "held",
+        }
+    }
+}
+
+impl fmt::Display for CancelStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CancelStatus::Held { until: Some(d) } => write!(f, "held until {d}"),
+            CancelStatus::PartiallyCancelled {
+                cancelled_items: Some(c),
+                remaining_items: Some(r),
+            } => write!(f, "partially cancelled ({c} cancelled, {r} remaining)"),
+            other => f.write_str(&other.as_str().replace('_', " ")),
+        }
+    }
+}
+
+/// The result of a successful [`Canceller::cancel`](crate::Canceller::cancel).
+///
+/// Carries the provider's request id and the provider's native typed response, which a caller
+/// who knows the provider can take back with [`CancelOutcome::native`]:
+///
+/// ```
+/// use rescind_core::{CancelOutcome, CancelStatus, Provider};
+///
+/// #[derive(Debug, PartialEq)]
+/// struct HostedSession { id: u64, status: String }
+///
+/// let outcome = CancelOutcome::new(Provider::Arta, "42", CancelStatus::Cancelled)
+///     .with_request_id("req-1")
+///     .with_native(HostedSession { id: 42, status: "cancelled".into() });
+/// assert_eq!(outcome.status, CancelStatus::Cancelled);
+/// assert_eq!(outcome.request_id.as_deref(), Some("req-1"));
+/// assert_eq!(outcome.native::<HostedSession>().unwrap().id, 42);
+/// assert!(outcome.native::<String>().is_none());
+/// ```
+#[derive(Clone)]
+#[non_exhaustive]
+pub struct CancelOutcome {
+    /// The provider that answered.
+    pub provider: Provider,
+    /// The target, as the provider identifies it.
+    pub target: String,
+    /// What happened.
+    pub status: CancelStatus,
+    /// The provider's request id, when it sends one.
+    pub request_id: Option<String>,
+    /// A short note for a person (e.g. why the outcome is "already cancelled").
+    pub note: Option<String>,
+    native: Option<Arc<dyn Any + Send + Sync>>,
+    native_debug: Option<Arc<str>>,
+}
+
+impl CancelOutcome {
+    /// An outcome without request id or native response.
+    pub fn new(provider: Provider, target: impl Into<String>, status: CancelStatus) -> Self {
+        CancelOutcome {
+            provider,
+            target: target.into(),
+            status,
+            request_id: None,
+            note: None,
+            native: None,
+            native_debug: None,
+        }
+    }
+
+    /// Sets the provider's request id.
+    pub fn with_request_id(mut self, request_id: impl Into<String>) -> Self {
+        self.request_id = Some(request_id.into());
+        self
+    }
+
+    /// Sets the provider's request id if there is one.
+    pub fn with_request_id_opt(mut self, request_id: Option<String>) -> Self {
+        self.request_id = request_id;
+        self
+    }
+
+    /// Sets a note for a person.
+    pub fn with_note(mut self, note: impl Into<String>) -> Self {
+        self.note = Some(note.into());
+        self
+    }
+
+    /// Keeps the provider's typed response, reachable with [`CancelOutcome::native`].
+    pub fn with_native<T: Any + Send + Sync + fmt::Debug>(mut self, native: T) -> Self {
+        self.native_debug = Some(Arc::from(std::any::type_name::<T>()));
+        self.native = Some(Arc::new(native));
+        self
+    }
+
+    /// The provider's typed response, if it is a `T`.
+    pub fn native<T: Any>(&self) -> Option<&T> {
+        self.native.as_deref()?.downcast_ref::<T>()
+    }
+
+    /// Whether the outcome means "the target is no longer active" (cancelled now or before).
+    pub fn is_cancelled(&self) -> bool {
+        matches!(
+            self.status,
+            CancelStatus::Cancelled | CancelStatus::AlreadyCancelled
+        )
+    }
+}
+
+impl fmt::Debug for CancelOutcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CancelOutcome")
+            .field("provider", &self.provider)
+            .field("target", &self.target)
+            .field("status", &self.status)
+            .field("request_id", &self.request_id)
+            .field("note", &self.note)
+            .field("native", &self.native_debug)
+            .finish()
+    }
+}
+
+impl PartialEq for CancelOutcome {
+    /// Compares everything but the native response.
+    fn eq(&self, other: &Self) -> bool {
+        self.provider == other.provider
+            && self.target == other.target
+            && self.status == other.status
+            && self.request_id == other.request_id
+            && self.note == other.note
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_of_status_is_readable() {
+        assert_eq!(
+            CancelStatus::AlreadyCancelled.to_string(),
+            "already cancelled"
+        );
+        assert_eq!(
+            CancelStatus::Held {
+                until: Some(jiff::civil::date(2026, 1, 2))
+            }
+            .to_string(),
+            "held until 2026-01-02"
+        );
+        assert_eq!(
+            CancelStatus::PartiallyCancelled {
+                cancelled_items: Some(1),
+                remaining_items: Some(2)
+            }
+            .to_string(),
+            "partially cancelled (1 cancelled, 2 remaining)"
+        );
+    }
+
+    #[test]
+    fn debug_names_native_type_without_its_content() {
+        let o = CancelOutcome::new(Provider::Di, "1", CancelStatus::Cancelled)
+            .with_native(String::from("private body"));
+        let text = format!("{o:?}");
+        assert!(text.contains("alloc::string::String"), "{text}");
+        assert!(!text.contains("private body"), "{text}");
+    }
+}

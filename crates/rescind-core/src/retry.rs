@@ -1,0 +1,363 @@
+//! When to try a request again, and how long to wait: pure functions, tested by table.
+//!
+//! The rule that matters for cancels: **a request that may have reached the provider is sent
+//! again only if repeating it cannot do more than once** ([`HttpRequest::idempotent`]). A
+//! non-idempotent request (an Arta hold) is retried only when it surely did not arrive or was
+//! refused unprocessed (a refused connection, a 429); otherwise the provider crate settles the
+//! outcome by reading the target's state.
+//!
+//! [`HttpRequest::idempotent`]: crate::HttpRequest::idempotent
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// How one attempt ended, as far as retrying is concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AttemptEnd {
+    /// The provider answered with this HTTP status.
+    Status(u16),
+    /// The connection could not be made: nothing was sent.
+    ConnectFailed,
+    /// No answer within the attempt timeout: the request may have been applied.
+    TimedOut,
+    /// The connection broke after the request was (perhaps) sent: it may have been applied.
+    ConnectionLost,
+}
+
+/// What [`classify`] says about an attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RetryClass {
+    /// Do not retry: success, a definitive answer, or unsafe to repeat.
+    No,
+    /// Retry: the provider is throttling us (429).
+    Throttled,
+    /// Retry: a transient fault (5xx, a connection that failed before sending, or, for an
+    /// idempotent request, a timeout or a lost connection).
+    Transient,
+}
+
+/// Classifies one attempt. Pure: the whole table is in this function and its tests.
+///
+/// | attempt ended with | idempotent | not idempotent |
+/// |---|---|---|
+/// | 2xx, 3xx, 4xx other than 408 and 429 | no | no |
+/// | 429 | throttled | throttled (a 429 is refused before any processing) |
+/// | 408, 500, 502, 503, 504 | transient | no (it may have been applied) |
+/// | other 5xx | no | no |
+/// | connection refused (nothing sent) | transient | transient |
+/// | timeout, connection lost | transient | no (it may have been applied) |
+pub fn classify(end: AttemptEnd, idempotent: bool) -> RetryClass {
+    match end {
+        AttemptEnd::Status(429) => RetryClass::Throttled,
+        AttemptEnd::Status(408 | 500 | 502 | 503 | 504) if idempotent => RetryClass::Transient,
+        AttemptEnd::Status(_) => RetryClass::No,
+        AttemptEnd::ConnectFailed => RetryClass::Transient,
+        AttemptEnd::TimedOut | AttemptEnd::ConnectionLost if idempotent => RetryClass::Transient,
+        AttemptEnd::TimedOut | AttemptEnd::ConnectionLost => RetryClass::No,
+    }
+}
+
+/// The retry settings of one client.
+///
+/// Defaults: 3 attempts in all, backoff from 200 ms doubling up to 10 s with full jitter, a
+/// `Retry-After` honoured up to 30 s (a longer one ends the retries and is reported in the
+/// error), and a retry budget of 100 tokens shared by all calls of the client (a retry costs 5,
+/// a retry after a timeout or lost connection 10, a success gives 1 back).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RetryPolicy {
+    /// Attempts in all, the first included. 1 disables retries.
+    pub max_attempts: u32,
+    /// The backoff before the first retry, before jitter.
+    pub initial_backoff: Duration,
+    /// The largest backoff, before jitter.
+    pub max_backoff: Duration,
+    /// The longest `Retry-After` we wait for; past it we stop and report the rate limit.
+    pub max_retry_after: Duration,
+    /// The retry budget's capacity in tokens.
+    pub budget_capacity: u32,
+    /// Tokens a retry after a throttle or a 5xx costs.
+    pub retry_cost: u32,
+    /// Tokens a retry after a timeout or a lost connection costs.
+    pub timeout_retry_cost: u32,
+    /// Tokens a successful call gives back.
+    pub success_refund: u32,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_attempts: 3,
+            initial_backoff: Duration::from_millis(200),
+            max_backoff: Duration::from_secs(10),
+            max_retry_after: Duration::from_secs(30),
+            budget_capacity: 100,
+            retry_cost: 5,
+            timeout_retry_cost: 10,
+            success_refund: 1,
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// A policy that never retries.
+    pub fn none() -> Self {
+        RetryPolicy {
+            max_attempts: 1,
+            ..RetryPolicy::default()
+        }
+    }
+
+    /// Sets the number of attempts in all (at least 1).
+    pub fn with_max_attempts(mut self, max_attempts: u32) -> Self {
+        self.max_attempts = max_attempts.max(1);
+        self
+    }
+
+    /// Sets the initial and the largest backoff.
+    pub fn with_backoff(mut self, initial: Duration, max: Duration) -> Self {
+        self.initial_backoff = initial;
+        self.max_backoff = max.max(initial);
+        self
+    }
+
+    /// Sets the longest `Retry-After` waited for.
+    pub fn with_max_retry_after(mut self, max: Duration) -> Self {
+        self.max_retry_after = max;
+        self
+    }
+
+    /// Sets the retry budget's capacity.
+    pub fn with_budget_capacity(mut self, capacity: u32) -> Self {
+        self.budget_capacity = capacity;
+        self
+    }
+}
+
+/// The delay before retry number `retry` (1 for the first retry), given a uniform random
+/// `jitter` in `[0, 1)`: `min(initial * 2^(retry-1), max) * jitter` ("full jitter").
+pub fn backoff(policy: &RetryPolicy, retry: u32, jitter: f64) -> Duration {
+    let exp = retry.saturating_sub(1).min(31);
+    let base = policy
+        .initial_backoff
+        .saturating_mul(1u32 << exp)
+        .min(policy.max_backoff);
+    base.mul_f64(jitter.clamp(0.0, 1.0))
+}
+
+/// What to do before the next attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Wait {
+    /// Wait this long, then retry.
+    Retry(Duration),
+    /// Do not retry: the provider asks for a longer wait than the policy allows.
+    TooLong(Duration),
+}
+
+/// The wait before retry number `retry`: the jittered backoff, but never less than the
+/// provider's `Retry-After`; a `Retry-After` above [`RetryPolicy::max_retry_after`] ends the
+/// retries.
+pub fn wait_before_retry(
+    policy: &RetryPolicy,
+    retry: u32,
+    retry_after: Option<Duration>,
+    jitter: f64,
+) -> Wait {
+    let delay = backoff(policy, retry, jitter);
+    match retry_after {
+        Some(ra) if ra > policy.max_retry_after => Wait::TooLong(ra),
+        Some(ra) => Wait::Retry(delay.max(ra)),
+        None => Wait::Retry(delay),
+    }
+}
+
+/// Parses a `Retry-After` value: delay-seconds (`120`) or an HTTP-date
+/// (`Wed, 21 Oct 2015 07:28:00 GMT`), relative to `now`. A date in the past is zero; anything
+/// else unreadable is `None`.
+///
+/// ```
+/// use std::time::Duration;
+/// use rescind_core::retry::parse_retry_after;
+/// let now: jiff::Timestamp = "2015-10-21T07:27:00Z".parse().unwrap();
+/// assert_eq!(parse_retry_after("120", now), Some(Duration::from_secs(120)));
+/// assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now), Some(Duration::from_secs(60)));
+/// assert_eq!(parse_retry_after("soon", now), None);
+/// ```
+pub fn parse_retry_after(value: &str, now: jiff::Timestamp) -> Option<Duration> {
+    let value = value.trim();
+    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        // Saturate absurd values instead of failing: they are far above any cap anyway.
+        return Some(Duration::from_secs(
+            value.parse::<u64>().unwrap_or(u64::MAX),
+        ));
+    }
+    let at = jiff::fmt::rfc2822::DateTimeParser::new()
+        .parse_timestamp(value)
+        .ok()?;
+    let secs = at.as_millisecond().saturating_sub(now.as_millisecond());
+    Some(Duration::from_millis(u64::try_from(secs).unwrap_or(0)))
+}
+
+/// A token bucket bounding the retries of one client, so that a provider in trouble is not
+/// hammered by every call retrying at once. Shared by all calls of a
+/// [`Transport`](crate::Transport); an empty bucket means "no retry", even if attempts remain.
+#[derive(Debug)]
+pub struct RetryBudget {
+    capacity: u32,
+    tokens: Mutex<u32>,
+}
+
+impl RetryBudget {
+    /// A full bucket of `capacity` tokens.
+    pub fn new(capacity: u32) -> Self {
+        RetryBudget {
+            capacity,
+            tokens: Mutex::new(capacity),
+        }
+    }
+
+    /// Takes `cost` tokens if there are that many; false (and nothing taken) otherwise.
+    pub fn try_acquire(&self, cost: u32) -> bool {
+        let mut tokens = self.tokens.lock().unwrap_or_else(|e| e.into_inner());
+        if *tokens >= cost {
+            *tokens -= cost;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Gives `amount` tokens back, up to the capacity.
+    pub fn refund(&self, amount: u32) {
+        let mut tokens = self.tokens.lock().unwrap_or_else(|e| e.into_inner());
+        *tokens = (*tokens + amount).min(self.capacity);
+    }
+
+    /// Tokens left.
+    pub fn available(&self) -> u32 {
+        *self.tokens.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use AttemptEnd::*;
+    use RetryClass::*;
+
+    #[test]
+    fn classifier_table() {
+        // (attempt end, idempotent, expected)
+        let table = [
+            (Status(200), true, No),
+            (Status(204), false, No),
+            (Status(301), true, No),
+            (Status(400), true, No),
+            (Status(401), true, No),
+            (Status(403), true, No),
+            (Status(404), true, No),
+            (Status(405), true, No),
+            (Status(408), true, Transient),
+            (Status(408), false, No),
+            (Status(409), true, No),
+            (Status(422), true, No),
+            (Status(429), true, Throttled),
+            (Status(429), false, Throttled),
+            (Status(500), true, Transient),
+            (Status(500), false, No),
+            (Status(501), true, No),
+            (Status(502), true, Transient),
+            (Status(502), false, No),
+            (Status(503), true, Transient),
+            (Status(503), false, No),
+            (Status(504), true, Transient),
+            (Status(504), false, No),
+            (Status(505), true, No),
+            (ConnectFailed, true, Transient),
+            (ConnectFailed, false, Transient),
+            (TimedOut, true, Transient),
+            (TimedOut, false, No),
+            (ConnectionLost, true, Transient),
+            (ConnectionLost, false, No),
+        ];
+        for (end, idempotent, expected) in table {
+            assert_eq!(
+                classify(end, idempotent),
+                expected,
+                "{end:?} idempotent={idempotent}"
+            );
+        }
+    }
+
+    #[test]
+    fn backoff_doubles_and_caps_with_full_jitter() {
+        let p =
+            RetryPolicy::default().with_backoff(Duration::from_millis(100), Duration::from_secs(1));
+        assert_eq!(backoff(&p, 1, 1.0), Duration::from_millis(100));
+        assert_eq!(backoff(&p, 2, 1.0), Duration::from_millis(200));
+        assert_eq!(backoff(&p, 3, 1.0), Duration::from_millis(400));
+        assert_eq!(backoff(&p, 5, 1.0), Duration::from_secs(1));
+        assert_eq!(backoff(&p, 40, 1.0), Duration::from_secs(1));
+        assert_eq!(backoff(&p, 3, 0.5), Duration::from_millis(200));
+        assert_eq!(backoff(&p, 3, 0.0), Duration::ZERO);
+    }
+
+    #[test]
+    fn retry_after_is_a_floor_and_is_capped() {
+        let p = RetryPolicy::default()
+            .with_backoff(Duration::from_millis(100), Duration::from_secs(1))
+            .with_max_retry_after(Duration::from_secs(5));
+        assert_eq!(
+            wait_before_retry(&p, 1, Some(Duration::from_secs(2)), 1.0),
+            Wait::Retry(Duration::from_secs(2))
+        );
+        assert_eq!(
+            wait_before_retry(&p, 5, Some(Duration::ZERO), 1.0),
+            Wait::Retry(Duration::from_secs(1))
+        );
+        assert_eq!(
+            wait_before_retry(&p, 1, Some(Duration::from_secs(6)), 1.0),
+            Wait::TooLong(Duration::from_secs(6))
+        );
+        assert_eq!(
+            wait_before_retry(&p, 1, None, 0.5),
+            Wait::Retry(Duration::from_millis(50))
+        );
+    }
+
+    #[test]
+    fn parses_retry_after_forms() {
+        let now: jiff::Timestamp = "2015-10-21T07:28:00Z".parse().unwrap();
+        assert_eq!(parse_retry_after("0", now), Some(Duration::ZERO));
+        assert_eq!(parse_retry_after(" 7 ", now), Some(Duration::from_secs(7)));
+        assert_eq!(
+            parse_retry_after("99999999999999999999999", now),
+            Some(Duration::from_secs(u64::MAX))
+        );
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:28:30 GMT", now),
+            Some(Duration::from_secs(30))
+        );
+        // In the past: retry now.
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:00:00 GMT", now),
+            Some(Duration::ZERO)
+        );
+        for bad in ["", "-1", "1.5", "tomorrow", "Wed, 99 Oct 2015 07:28:00 GMT"] {
+            assert_eq!(parse_retry_after(bad, now), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn budget_takes_refunds_and_caps() {
+        let b = RetryBudget::new(10);
+        assert!(b.try_acquire(5));
+        assert!(b.try_acquire(5));
+        assert!(!b.try_acquire(1));
+        assert_eq!(b.available(), 0);
+        b.refund(3);
+        assert_eq!(b.available(), 3);
+        b.refund(100);
+        assert_eq!(b.available(), 10);
+    }
+}

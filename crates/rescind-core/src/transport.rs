@@ -1,0 +1,643 @@
+//! The one transport: sends [`HttpRequest`]s over `reqwest`, with retries, timeouts,
+//! authentication, a concurrency limit and tracing.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use http::{HeaderName, HeaderValue};
+use secrecy::{ExposeSecret, SecretString};
+use tokio::sync::Semaphore;
+use tokio::time::Instant;
+use tracing::Instrument;
+
+use crate::http::BaseUrl;
+use crate::retry::{self, AttemptEnd, RetryBudget, RetryClass, RetryPolicy, Wait};
+use crate::token::TokenCache;
+use crate::{Error, ErrorKind, HttpRequest, HttpResponse, Provider, Sent};
+
+/// The `User-Agent` rescind sends: `rescind/<version>`.
+pub const USER_AGENT: &str = concat!("rescind/", env!("CARGO_PKG_VERSION"));
+
+/// How a client authenticates.
+#[derive(Clone)]
+#[non_exhaustive]
+pub enum Auth {
+    /// No credentials.
+    None,
+    /// A fixed header, e.g. `Authorization: ARTA_APIKey <key>`. The whole value is secret.
+    Header {
+        /// The header's name.
+        name: HeaderName,
+        /// The header's full value.
+        value: SecretString,
+    },
+    /// `Authorization: Bearer <token>` from a login shared through a [`TokenCache`].
+    Bearer(Arc<TokenCache>),
+}
+
+impl fmt::Debug for Auth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Auth::None => f.write_str("None"),
+            Auth::Header { name, .. } => f
+                .debug_struct("Header")
+                .field("name", name)
+                .field("value", &"[redacted]")
+                .finish(),
+            Auth::Bearer(cache) => f.debug_tuple("Bearer").field(cache).finish(),
+        }
+    }
+}
+
+/// Timeouts, limits and retries of a [`Transport`]. Every default is written on its field.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct TransportConfig {
+    /// Time to open a connection. Default 10 s. Only used when the transport builds its own
+    /// `reqwest::Client`.
+    pub connect_timeout: Duration,
+    /// Time for one attempt, from sending to the last byte of the body. Default 30 s.
+    pub attempt_timeout: Duration,
+    /// Time for the whole call, retries and waits included. Default 90 s.
+    pub call_timeout: Duration,
+    /// The most bytes of an error body kept; the rest is dropped. Default 64 KiB.
+    pub error_body_limit: usize,
+    /// The most bytes of a success body accepted. Default 16 MiB.
+    pub body_limit: usize,
+    /// The retry policy. Default [`RetryPolicy::default`].
+    pub retry: RetryPolicy,
+    /// The most calls in flight at once; more wait in line. Default: no limit.
+    pub max_concurrency: Option<usize>,
+    /// A response header carrying the provider's request id (e.g. `x-arta-request-id`).
+    pub request_id_header: Option<HeaderName>,
+    /// Headers sent with every request (besides `User-Agent` and `Accept`).
+    pub default_headers: http::HeaderMap,
+}
+
+impl Default for TransportConfig {
+    fn default() -> Self {
+        TransportConfig {
+            connect_timeout: Duration::from_secs(10),
+            attempt_timeout: Duration::from_secs(30),
+            call_timeout: Duration::from_secs(90),
+            error_body_limit: 64 * 1024,
+            body_limit: 16 * 1024 * 1024,
+            retry: RetryPolicy::default(),
+            max_concurrency: None,
+            request_id_header: None,
+            default_headers: http::HeaderMap::new(),
+        }
+    }
+}
+
+impl TransportConfig {
+    /// Sets the most calls in flight at once.
+    pub fn with_max_concurrency(mut self, max: usize) -> Self {
+        self.max_concurrency = Some(max.max(1));
+        self
+    }
+
+    /// Sets the per-attempt timeout.
+    pub fn with_attempt_timeout(mut self, timeout: Duration) -> Self {
+        self.attempt_timeout = timeout;
+        self
+    }
+
+    /// Sets the whole-call timeout.
+    pub fn with_call_timeout(mut self, timeout: Duration) -> Self {
+        self.call_timeout = timeout;
+        self
+    }
+
+    /// Sets the connect timeout.
+    pub fn with_connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// Sets the retry policy.
+    pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// Sets the response header that carries the provider's request id.
+    pub fn with_request_id_header(mut self, name: HeaderName) -> Self {
+        self.request_id_header = Some(name);
+        self
+    }
+
+    /// Adds a header sent with every request.
+    pub fn with_default_header(mut self, name: HeaderName, value: HeaderValue) -> Self {
+        self.default_headers.insert(name, value);
+        self
+    }
+
+    /// Sets the success and error body limits.
+    pub fn with_body_limits(mut self, body_limit: usize, error_body_limit: usize) -> Self {
+        self.body_limit = body_limit;
+        self.error_body_limit = error_body_limit;
+        self
+    }
+}
+
+/// Builds a [`Transport`].
+///
+/// ```
+/// use rescind_core::{Auth, Provider, Transport, TransportConfig};
+/// use rescind_core::secrecy::SecretString;
+///
+/// let transport = Transport::builder(Provider::Arta, "https://api.arta.io")
+///     .auth(Auth::Header {
+///         name: http::header::AUTHORIZATION,
+///         value: SecretString::from("ARTA_APIKey test-key"),
+///     })
+///     .config(TransportConfig::default().with_max_concurrency(15))
+///     .build()
+///     .unwrap();
+/// assert_eq!(transport.base_url().as_str(), "https://api.arta.io/");
+/// assert!(!format!("{transport:?}").contains("test-key"));
+/// ```
+#[derive(Debug)]
+pub struct TransportBuilder {
+    provider: Provider,
+    base_url: String,
+    auth: Auth,
+    config: TransportConfig,
+    client: Option<reqwest::Client>,
+}
+
+impl TransportBuilder {
+    /// Sets the authentication.
+    pub fn auth(mut self, auth: Auth) -> Self {
+        self.auth = auth;
+        self
+    }
+
+    /// Sets timeouts, limits and retries.
+    pub fn config(mut self, config: TransportConfig) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// Uses the caller's `reqwest::Client` (its own connect timeout, proxy and TLS settings
+    /// apply; per-attempt timeouts are still set per request).
+    pub fn client(mut self, client: reqwest::Client) -> Self {
+        self.client = Some(client);
+        self
+    }
+
+    /// Builds the transport. Fails with [`ErrorKind::Config`] on a bad base URL or header.
+    pub fn build(self) -> Result<Transport, Error> {
+        let base_url = BaseUrl::parse(&self.base_url)?;
+        if let Auth::Header { value, .. } = &self.auth
+            && HeaderValue::from_str(value.expose_secret()).is_err()
+        {
+            return Err(Error::config(
+                "the credential contains characters not allowed in an HTTP header",
+            )
+            .with_provider(self.provider));
+        }
+        let client = match self.client {
+            Some(client) => client,
+            None => reqwest::Client::builder()
+                .connect_timeout(self.config.connect_timeout)
+                .build()
+                .map_err(|e| {
+                    Error::config(format!("could not build the HTTP client: {e}"))
+                        .with_provider(self.provider)
+                })?,
+        };
+        let semaphore = self
+            .config
+            .max_concurrency
+            .map(|n| Arc::new(Semaphore::new(n.max(1))));
+        Ok(Transport {
+            inner: Arc::new(Inner {
+                provider: self.provider,
+                base_url,
+                budget: RetryBudget::new(self.config.retry.budget_capacity),
+                auth: self.auth,
+                config: self.config,
+                client,
+                semaphore,
+            }),
+        })
+    }
+}
+
+/// Sends requests for one provider account. Cheap to clone; clones share the connection pool,
+/// the retry budget, the concurrency limit and the login.
+#[derive(Clone)]
+pub struct Transport {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    provider: Provider,
+    base_url: BaseUrl,
+    auth: Auth,
+    config: TransportConfig,
+    client: reqwest::Client,
+    budget: RetryBudget,
+    semaphore: Option<Arc<Semaphore>>,
+}
+
+impl fmt::Debug for Transport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Transport")
+            .field("provider", &self.inner.provider)
+            .field("base_url", &self.inner.base_url.as_str())
+            .field("auth", &self.inner.auth)
+            .field("config", &self.inner.config)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What one attempt produced.
+enum Attempt {
+    Answered(HttpResponse),
+    Failed { end: AttemptEnd, detail: String },
+}
+
+impl Transport {
+    /// Starts a transport for `provider` at `base_url`.
+    pub fn builder(provider: Provider, base_url: impl Into<String>) -> TransportBuilder {
+        TransportBuilder {
+            provider,
+            base_url: base_url.into(),
+            auth: Auth::None,
+            config: TransportConfig::default(),
+            client: None,
+        }
+    }
+
+    /// The provider this transport talks to.
+    pub fn provider(&self) -> Provider {
+        self.inner.provider
+    }
+
+    /// The base URL.
+    pub fn base_url(&self) -> &BaseUrl {
+        &self.inner.base_url
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &TransportConfig {
+        &self.inner.config
+    }
+
+    /// The token cache, for providers with a login.
+    pub fn token_cache(&self) -> Option<&Arc<TokenCache>> {
+        match &self.inner.auth {
+            Auth::Bearer(cache) => Some(cache),
+            _ => None,
+        }
+    }
+
+    /// Retry tokens left in this client's budget.
+    pub fn retry_budget_available(&self) -> u32 {
+        self.inner.budget.available()
+    }
+
+    /// Sends `request`, retrying per the policy, and returns the provider's final answer
+    /// whatever its status: the provider crate reads error bodies itself. Fails only when no
+    /// answer came (timeout, connection failure), or on a login failure.
+    pub async fn send(&self, request: &HttpRequest) -> Result<HttpResponse, Error> {
+        let span = tracing::info_span!(
+            "rescind.call",
+            provider = self.inner.provider.id(),
+            operation = request.operation,
+            method = %request.method,
+            path = request.path_template,
+            status = tracing::field::Empty,
+            attempts = tracing::field::Empty,
+            request_id = tracing::field::Empty,
+        );
+        let result = self.send_inner(request).instrument(span.clone()).await;
+        match &result {
+            Ok(resp) => {
+                span.record("status", resp.status);
+                span.record("attempts", resp.attempts);
+                if let Some(id) = &resp.request_id {
+                    span.record("request_id", id.as_str());
+                }
+            }
+            Err(err) => {
+                if let Some(status) = err.status() {
+                    span.record("status", status);
+                }
+                span.record("attempts", err.attempts());
+                span.in_scope(|| tracing::debug!(error = %err, "call failed"));
+            }
+        }
+        result
+    }
+
+    async fn send_inner(&self, request: &HttpRequest) -> Result<HttpResponse, Error> {
+        let inner = &*self.inner;
+        let _permit = match &inner.semaphore {
+            Some(sem) => Some(sem.clone().acquire_owned().await.map_err(|_| {
+                Error::config("the transport's concurrency limit was closed")
+                    .with_provider(inner.provider)
+            })?),
+            None => None,
+        };
+        let deadline = Instant::now() + inner.config.call_timeout;
+        let url = inner.base_url.join(&request.path, &request.query);
+        let policy = &inner.config.retry;
+        let mut attempts: u32 = 0;
+        let mut retries: u32 = 0;
+        let mut renewed_after_401 = false;
+        // Once any attempt may have been applied, the whole call may have been.
+        let mut maybe_sent = false;
+
+        loop {
+            attempts += 1;
+            let (auth_header, generation) = self.auth_header(request).await.map_err(|e| {
+                let e = e.with_attempts(attempts - 1);
+                if maybe_sent {
+                    e.with_sent(Sent::MaybeSent)
+                } else {
+                    e
+                }
+            })?;
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            let timeout = inner.config.attempt_timeout.min(remaining);
+            tracing::trace!(attempt = attempts, "sending");
+            let attempt = self
+                .attempt(request, url.clone(), auth_header, timeout)
+                .await;
+
+            let end = match &attempt {
+                Attempt::Answered(resp) => AttemptEnd::Status(resp.status),
+                Attempt::Failed { end, .. } => *end,
+            };
+            if matches!(end, AttemptEnd::TimedOut | AttemptEnd::ConnectionLost) {
+                maybe_sent = true;
+            }
+
+            // A refused token: renew once and replay once, never in a loop.
+            if end == AttemptEnd::Status(401)
+                && let (Auth::Bearer(cache), Some(generation)) = (&inner.auth, generation)
+                && !renewed_after_401
+            {
+                renewed_after_401 = true;
+                tracing::debug!("401: renewing the token and replaying once");
+                cache.invalidate(generation).await;
+                continue;
+            }
+
+            let class = retry::classify(end, request.idempotent);
+            let retry_after = match &attempt {
+                Attempt::Answered(resp) => resp
+                    .header("retry-after")
+                    .and_then(|v| retry::parse_retry_after(v, jiff::Timestamp::now())),
+                Attempt::Failed { .. } => None,
+            };
+            let mut stop_reason = None;
+            if class != RetryClass::No && attempts < policy.max_attempts {
+                retries += 1;
+                match retry::wait_before_retry(policy, retries, retry_after, fastrand::f64()) {
+                    Wait::TooLong(_) => {
+                        stop_reason = Some("Retry-After is longer than the policy allows")
+                    }
+                    Wait::Retry(delay) if Instant::now() + delay >= deadline => {
+                        stop_reason = Some("no time left before the call timeout")
+                    }
+                    Wait::Retry(delay) => {
+                        let cost = match end {
+                            AttemptEnd::TimedOut | AttemptEnd::ConnectionLost => {
+                                policy.timeout_retry_cost
+                            }
+                            _ => policy.retry_cost,
+                        };
+                        if inner.budget.try_acquire(cost) {
+                            tracing::debug!(attempt = attempts, ?end, ?delay, "retrying");
+                            tokio::time::sleep(delay).await;
+                            continue;
+                        }
+                        stop_reason = Some("the client's retry budget is spent");
+                    }
+                }
+            }
+            if let Some(reason) = stop_reason {
+                tracing::debug!(attempt = attempts, ?end, reason, "not retrying");
+            }
+
+            return match attempt {
+                Attempt::Answered(mut resp) => {
+                    resp.attempts = attempts;
+                    resp.earlier_attempt_maybe_sent = maybe_sent;
+                    if resp.is_success() {
+                        inner.budget.refund(policy.success_refund);
+                        if resp.truncated {
+                            return Err(error_from_response(
+                                &resp,
+                                inner.provider,
+                                request.operation,
+                                format!(
+                                    "the provider accepted the request (HTTP {}), but its answer is larger than the {} byte limit and was not read",
+                                    resp.status, inner.config.body_limit
+                                ),
+                            )
+                            .with_kind(ErrorKind::Decode));
+                        }
+                    }
+                    Ok(resp)
+                }
+                Attempt::Failed { end, detail } => {
+                    let (kind, sent) = match end {
+                        AttemptEnd::TimedOut => (ErrorKind::Timeout, Sent::MaybeSent),
+                        AttemptEnd::ConnectionLost => (ErrorKind::Transport, Sent::MaybeSent),
+                        _ if maybe_sent => (ErrorKind::Transport, Sent::MaybeSent),
+                        _ => (ErrorKind::Transport, Sent::NotSent),
+                    };
+                    Err(Error::new(kind, sent, detail)
+                        .with_provider(inner.provider)
+                        .with_operation(request.operation)
+                        .with_attempts(attempts))
+                }
+            };
+        }
+    }
+
+    async fn auth_header(
+        &self,
+        request: &HttpRequest,
+    ) -> Result<(Option<(HeaderName, HeaderValue)>, Option<u64>), Error> {
+        if !request.authenticated {
+            return Ok((None, None));
+        }
+        match &self.inner.auth {
+            Auth::None => Ok((None, None)),
+            Auth::Header { name, value } => {
+                let mut v = HeaderValue::from_str(value.expose_secret())
+                    .map_err(|_| Error::config("the credential is not a valid header value"))?;
+                v.set_sensitive(true);
+                Ok((Some((name.clone(), v)), None))
+            }
+            Auth::Bearer(cache) => {
+                let current = cache.current(self).await?;
+                let mut v = HeaderValue::from_str(&format!(
+                    "Bearer {}",
+                    current.token.value().expose_secret()
+                ))
+                .map_err(|_| {
+                    Error::new(
+                        ErrorKind::Decode,
+                        Sent::Answered,
+                        "the login returned a token that is not a valid header value",
+                    )
+                    .with_provider(self.inner.provider)
+                })?;
+                v.set_sensitive(true);
+                Ok((
+                    Some((http::header::AUTHORIZATION, v)),
+                    Some(current.generation),
+                ))
+            }
+        }
+    }
+
+    async fn attempt(
+        &self,
+        request: &HttpRequest,
+        url: url::Url,
+        auth: Option<(HeaderName, HeaderValue)>,
+        timeout: Duration,
+    ) -> Attempt {
+        let inner = &*self.inner;
+        let mut builder = inner
+            .client
+            .request(request.method.clone(), url)
+            .timeout(timeout)
+            .header(http::header::USER_AGENT, USER_AGENT)
+            .header(http::header::ACCEPT, "application/json");
+        for (name, value) in &inner.config.default_headers {
+            builder = builder.header(name, value);
+        }
+        for (name, value) in &request.headers {
+            builder = builder.header(name, value);
+        }
+        if let Some((name, value)) = auth {
+            builder = builder.header(name, value);
+        }
+        if let Some(body) = &request.body {
+            builder = builder.body(body.clone());
+        }
+        let response = match builder.send().await {
+            Ok(r) => r,
+            Err(e) => return failed(&e, timeout),
+        };
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let limit = if (200..300).contains(&status) {
+            inner.config.body_limit
+        } else {
+            inner.config.error_body_limit
+        };
+        let (body, truncated) = match read_capped(response, limit).await {
+            Ok(v) => v,
+            Err(e) => return failed(&e, timeout),
+        };
+        Attempt::Answered(HttpResponse {
+            status,
+            request_id: request_id(&headers, inner.config.request_id_header.as_ref()),
+            headers,
+            body,
+            attempts: 1,
+            truncated,
+            earlier_attempt_maybe_sent: false,
+        })
+    }
+}
+
+fn request_id(headers: &http::HeaderMap, name: Option<&HeaderName>) -> Option<String> {
+    let name = name?;
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
+/// Reads at most `limit` bytes of the body and drops the rest.
+async fn read_capped(
+    mut response: reqwest::Response,
+    limit: usize,
+) -> Result<(Bytes, bool), reqwest::Error> {
+    let mut buf = BytesMut::new();
+    while let Some(chunk) = response.chunk().await? {
+        let room = limit - buf.len();
+        if chunk.len() > room {
+            buf.extend_from_slice(&chunk[..room]);
+            return Ok((buf.freeze(), true));
+        }
+        buf.extend_from_slice(&chunk);
+    }
+    Ok((buf.freeze(), false))
+}
+
+fn failed(e: &reqwest::Error, timeout: Duration) -> Attempt {
+    // reqwest's messages carry the URL, never headers; the URL holds no secret (base URLs
+    // with credentials are refused).
+    if e.is_timeout() {
+        Attempt::Failed {
+            end: AttemptEnd::TimedOut,
+            detail: format!("no answer within {timeout:?}"),
+        }
+    } else if e.is_connect() {
+        Attempt::Failed {
+            end: AttemptEnd::ConnectFailed,
+            detail: format!("could not connect: {}", error_chain(e)),
+        }
+    } else {
+        Attempt::Failed {
+            end: AttemptEnd::ConnectionLost,
+            detail: format!("the connection failed: {}", error_chain(e)),
+        }
+    }
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}
+
+/// Builds the error for a non-2xx answer with what every provider shares: kind from the status,
+/// status, request id, attempts, the capped body, and [`Sent::MaybeSent`] when an earlier
+/// attempt of the call may have been applied. Provider crates then add their code and message.
+pub fn error_from_response(
+    response: &HttpResponse,
+    provider: Provider,
+    operation: &'static str,
+    message: impl Into<String>,
+) -> Error {
+    let sent = if response.earlier_attempt_maybe_sent {
+        Sent::MaybeSent
+    } else {
+        Sent::Answered
+    };
+    let retry_after = response
+        .header("retry-after")
+        .and_then(|v| retry::parse_retry_after(v, jiff::Timestamp::now()));
+    let mut err = Error::new(ErrorKind::from_status(response.status), sent, message)
+        .with_provider(provider)
+        .with_operation(operation)
+        .with_status(response.status)
+        .with_attempts(response.attempts)
+        .with_retry_after(retry_after)
+        .with_body(response.body_text());
+    if let Some(id) = &response.request_id {
+        err = err.with_request_id(id.clone());
+    }
+    err
+}
