@@ -1,0 +1,137 @@
+//! No credential appears in tracing output, in Debug or Display of clients, tokens and errors.
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use httpmock::prelude::*;
+use rescind_core::http::Method;
+use rescind_core::secrecy::{ExposeSecret, SecretString};
+use rescind_core::{
+    Auth, Error, HttpRequest, Login, Provider, Token, TokenCache, Transport, async_trait,
+    error_from_response,
+};
+use tracing_subscriber::fmt::MakeWriter;
+use tracing_subscriber::fmt::format::FmtSpan;
+
+const API_KEY: &str = "ARTA_APIKey sk-live-0123456789";
+const PASSWORD: &str = "correct-horse-battery";
+const TOKEN: &str = "eyJhbGciOiJIUzI1NiJ9.payload.signature";
+
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> MakeWriter<'a> for Captured {
+    type Writer = Captured;
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
+}
+
+#[derive(Debug)]
+struct PasswordLogin {
+    password: SecretString,
+}
+
+#[async_trait]
+impl Login for PasswordLogin {
+    async fn login(&self, transport: &Transport) -> Result<Token, Error> {
+        let body = format!(r#"{{"password":"{}"}}"#, self.password.expose_secret());
+        let req = HttpRequest::new("login", Method::POST, "/login", "/login")
+            .with_json_body(body)
+            .anonymous();
+        let resp = transport.send(&req).await?;
+        if !resp.is_success() {
+            return Err(error_from_response(
+                &resp,
+                transport.provider(),
+                "login",
+                "refused",
+            ));
+        }
+        Ok(Token::new(
+            SecretString::from(TOKEN),
+            Duration::from_secs(600),
+        ))
+    }
+}
+
+#[tokio::test]
+async fn secrets_never_reach_logs_debug_or_errors() {
+    let captured = Captured::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(captured.clone())
+        .with_max_level(tracing::Level::TRACE)
+        .with_span_events(FmtSpan::FULL)
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(POST).path("/login");
+            then.status(200).body("{}");
+        })
+        .await;
+    server
+        .mock_async(|when, then| {
+            when.method(GET).path("/a");
+            then.status(401).body(r#"{"detail":"bad key"}"#);
+        })
+        .await;
+
+    let header = Transport::builder(Provider::Arta, server.base_url())
+        .auth(Auth::Header {
+            name: http::header::AUTHORIZATION,
+            value: SecretString::from(API_KEY),
+        })
+        .build()
+        .unwrap();
+    let cache = Arc::new(TokenCache::new(
+        Arc::new(PasswordLogin {
+            password: SecretString::from(PASSWORD),
+        }),
+        Duration::from_secs(1),
+    ));
+    let bearer = Transport::builder(Provider::Di, server.base_url())
+        .auth(Auth::Bearer(cache.clone()))
+        .build()
+        .unwrap();
+
+    let req = HttpRequest::new("get_a", Method::GET, "/a", "/a");
+    let mut texts = Vec::new();
+    for t in [&header, &bearer] {
+        let resp = t.send(&req).await.unwrap();
+        let err = error_from_response(&resp, t.provider(), "get_a", "refused");
+        texts.push(format!("{err}\n{err:?}\n{t:?}"));
+    }
+    texts.push(format!("{cache:?}"));
+    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    texts.push(logs.clone());
+
+    // The capture saw the calls, so an empty log cannot pass this test.
+    assert!(logs.contains("rescind.call"), "{logs}");
+    assert!(
+        logs.contains("operation=\"get_a\"") || logs.contains("operation=get_a"),
+        "{logs}"
+    );
+    for text in texts {
+        for secret in [API_KEY, "sk-live-0123456789", PASSWORD, TOKEN] {
+            assert!(
+                !text.contains(secret),
+                "secret {secret:?} leaked in:\n{text}"
+            );
+        }
+    }
+}

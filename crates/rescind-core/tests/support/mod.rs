@@ -1,0 +1,173 @@
+//! A scripted HTTP/1.1 server for transport tests that httpmock cannot express: answers in
+//! sequence, connections dropped after the request was read, and a count of requests in flight.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+
+/// What the server does with one request.
+#[derive(Clone, Debug)]
+pub enum Step {
+    /// Answer with this status, extra header lines and body, after a delay.
+    Answer {
+        status: u16,
+        headers: Vec<(String, String)>,
+        body: Vec<u8>,
+        delay: Duration,
+    },
+    /// Read the request, then close the connection without answering.
+    Drop,
+}
+
+impl Step {
+    pub fn status(status: u16) -> Step {
+        Step::Answer {
+            status,
+            headers: vec![],
+            body: b"{}".to_vec(),
+            delay: Duration::ZERO,
+        }
+    }
+
+    pub fn with_header(self, name: &str, value: &str) -> Step {
+        match self {
+            Step::Answer {
+                status,
+                mut headers,
+                body,
+                delay,
+            } => {
+                headers.push((name.into(), value.into()));
+                Step::Answer {
+                    status,
+                    headers,
+                    body,
+                    delay,
+                }
+            }
+            other => other,
+        }
+    }
+
+    pub fn with_delay(self, d: Duration) -> Step {
+        match self {
+            Step::Answer {
+                status,
+                headers,
+                body,
+                ..
+            } => Step::Answer {
+                status,
+                headers,
+                body,
+                delay: d,
+            },
+            other => other,
+        }
+    }
+}
+
+pub struct Scripted {
+    pub base_url: String,
+    pub hits: Arc<AtomicUsize>,
+    pub max_in_flight: Arc<AtomicUsize>,
+}
+
+/// Serves `steps` in order, one per request; the last step repeats.
+pub async fn serve(steps: Vec<Step>) -> Scripted {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let hits = Arc::new(AtomicUsize::new(0));
+    let in_flight = Arc::new(AtomicUsize::new(0));
+    let max_in_flight = Arc::new(AtomicUsize::new(0));
+    let steps = Arc::new(steps);
+    {
+        let hits = hits.clone();
+        let max_in_flight = max_in_flight.clone();
+        tokio::spawn(async move {
+            loop {
+                let Ok((mut sock, _)) = listener.accept().await else {
+                    return;
+                };
+                let hits = hits.clone();
+                let steps = steps.clone();
+                let in_flight = in_flight.clone();
+                let max_in_flight = max_in_flight.clone();
+                tokio::spawn(async move {
+                    loop {
+                        // Read one request: headers, then Content-Length bytes.
+                        let mut buf = Vec::new();
+                        let mut chunk = [0u8; 4096];
+                        let header_end = loop {
+                            if let Some(pos) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                                break pos + 4;
+                            }
+                            match sock.read(&mut chunk).await {
+                                Ok(0) | Err(_) => return,
+                                Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                            }
+                        };
+                        let head = String::from_utf8_lossy(&buf[..header_end]).to_lowercase();
+                        let len = head
+                            .lines()
+                            .find_map(|l| l.strip_prefix("content-length:"))
+                            .and_then(|v| v.trim().parse::<usize>().ok())
+                            .unwrap_or(0);
+                        while buf.len() < header_end + len {
+                            match sock.read(&mut chunk).await {
+                                Ok(0) | Err(_) => return,
+                                Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                            }
+                        }
+                        let n = hits.fetch_add(1, Ordering::SeqCst);
+                        let now = in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+                        max_in_flight.fetch_max(now, Ordering::SeqCst);
+                        let step = steps[n.min(steps.len() - 1)].clone();
+                        match step {
+                            Step::Drop => {
+                                in_flight.fetch_sub(1, Ordering::SeqCst);
+                                return;
+                            }
+                            Step::Answer {
+                                status,
+                                headers,
+                                body,
+                                delay,
+                            } => {
+                                tokio::time::sleep(delay).await;
+                                in_flight.fetch_sub(1, Ordering::SeqCst);
+                                let mut out = format!(
+                                    "HTTP/1.1 {status} X\r\ncontent-length: {}\r\n",
+                                    body.len()
+                                );
+                                for (k, v) in headers {
+                                    out.push_str(&format!("{k}: {v}\r\n"));
+                                }
+                                out.push_str("\r\n");
+                                let mut bytes = out.into_bytes();
+                                bytes.extend_from_slice(&body);
+                                if sock.write_all(&bytes).await.is_err() {
+                                    return;
+                                }
+                            }
+                        }
+                    }
+                });
+            }
+        });
+    }
+    Scripted {
+        base_url: format!("http://{addr}"),
+        hits,
+        max_in_flight,
+    }
+}
+
+impl Scripted {
+    pub fn hits(&self) -> usize {
+        self.hits.load(Ordering::SeqCst)
+    }
+}

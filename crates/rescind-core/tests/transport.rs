@@ -1,0 +1,508 @@
+//! The transport through a real socket: request shape, retries, Retry-After, timeouts, faults,
+//! body caps, the concurrency limit, the retry budget and the token cache.
+
+mod support;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use httpmock::prelude::*;
+use rescind_core::http::Method;
+use rescind_core::retry::RetryPolicy;
+use rescind_core::secrecy::{ExposeSecret, SecretString};
+use rescind_core::{
+    Auth, Error, ErrorKind, HttpRequest, Login, Provider, Sent, Token, TokenCache, Transport,
+    TransportConfig, async_trait, error_from_response,
+};
+use support::{Step, serve};
+
+fn fast_retries() -> RetryPolicy {
+    RetryPolicy::default().with_backoff(Duration::from_millis(1), Duration::from_millis(5))
+}
+
+fn transport(base: &str, config: TransportConfig) -> Transport {
+    Transport::builder(Provider::Arta, base)
+        .auth(Auth::Header {
+            name: http::header::AUTHORIZATION,
+            value: SecretString::from("ARTA_APIKey key-123"),
+        })
+        .config(config)
+        .build()
+        .unwrap()
+}
+
+fn get(path: &'static str) -> HttpRequest {
+    HttpRequest::new("get_thing", Method::GET, "/things/{id}", path)
+}
+
+fn post(path: &'static str) -> HttpRequest {
+    HttpRequest::new("create_thing", Method::POST, "/things", path).with_json_body(r#"{"a":1}"#)
+}
+
+#[tokio::test]
+async fn sends_method_prefixed_path_user_agent_auth_and_body() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/prefix/things")
+                .query_param("page", "2")
+                .header("authorization", "ARTA_APIKey key-123")
+                .header(
+                    "user-agent",
+                    format!("rescind/{}", env!("CARGO_PKG_VERSION")),
+                )
+                .header("content-type", "application/json")
+                .body(r#"{"a":1}"#);
+            then.status(201)
+                .header("x-arta-request-id", "req-7")
+                .body("{}");
+        })
+        .await;
+    let t = transport(
+        &format!("{}/prefix", server.base_url()),
+        TransportConfig::default()
+            .with_request_id_header(http::HeaderName::from_static("x-arta-request-id")),
+    );
+    let resp = t
+        .send(&post("/things").with_query("page", "2"))
+        .await
+        .unwrap();
+    assert_eq!(resp.status, 201);
+    assert_eq!(resp.request_id.as_deref(), Some("req-7"));
+    assert_eq!(resp.attempts, 1);
+    mock.assert_calls_async(1).await;
+}
+
+#[tokio::test]
+async fn idempotent_5xx_is_retried_up_to_max_attempts() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/things/1");
+            then.status(503).body("down");
+        })
+        .await;
+    let t = transport(
+        &server.base_url(),
+        TransportConfig::default().with_retry(fast_retries()),
+    );
+    let resp = t.send(&get("/things/1")).await.unwrap();
+    assert_eq!(resp.status, 503);
+    assert_eq!(resp.attempts, 3);
+    mock.assert_calls_async(3).await;
+}
+
+#[tokio::test]
+async fn non_idempotent_5xx_is_not_retried() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(POST).path("/things");
+            then.status(500);
+        })
+        .await;
+    let t = transport(
+        &server.base_url(),
+        TransportConfig::default().with_retry(fast_retries()),
+    );
+    let resp = t.send(&post("/things")).await.unwrap();
+    assert_eq!(resp.status, 500);
+    mock.assert_calls_async(1).await;
+}
+
+#[tokio::test]
+async fn not_found_is_not_retried() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(GET);
+            then.status(404);
+        })
+        .await;
+    let t = transport(
+        &server.base_url(),
+        TransportConfig::default().with_retry(fast_retries()),
+    );
+    assert_eq!(t.send(&get("/things/1")).await.unwrap().status, 404);
+    mock.assert_calls_async(1).await;
+}
+
+#[tokio::test]
+async fn throttled_post_is_retried_and_retry_after_is_waited() {
+    let server = serve(vec![
+        Step::status(429).with_header("retry-after", "1"),
+        Step::status(201),
+    ])
+    .await;
+    let t = transport(
+        &server.base_url,
+        TransportConfig::default().with_retry(fast_retries()),
+    );
+    let started = Instant::now();
+    let resp = t.send(&post("/things")).await.unwrap();
+    assert_eq!(resp.status, 201);
+    assert_eq!(resp.attempts, 2);
+    assert_eq!(server.hits(), 2);
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "Retry-After: 1 was not waited"
+    );
+}
+
+#[tokio::test]
+async fn retry_after_beyond_the_cap_stops_and_is_reported() {
+    let server = serve(vec![Step::status(429).with_header("retry-after", "3600")]).await;
+    let t = transport(
+        &server.base_url,
+        TransportConfig::default().with_retry(fast_retries()),
+    );
+    let resp = t.send(&get("/things/1")).await.unwrap();
+    assert_eq!(resp.status, 429);
+    assert_eq!(server.hits(), 1);
+    let err = error_from_response(&resp, Provider::Arta, "get_thing", "throttled");
+    assert_eq!(err.kind(), ErrorKind::RateLimited);
+    assert_eq!(err.retry_after(), Some(Duration::from_secs(3600)));
+    assert_eq!(err.sent(), Sent::Answered);
+}
+
+#[tokio::test]
+async fn lost_connection_retries_idempotent_requests() {
+    let server = serve(vec![Step::Drop, Step::status(200)]).await;
+    let t = transport(
+        &server.base_url,
+        TransportConfig::default().with_retry(fast_retries()),
+    );
+    let resp = t.send(&get("/things/1")).await.unwrap();
+    assert_eq!(resp.status, 200);
+    assert_eq!(resp.attempts, 2);
+    assert!(
+        resp.earlier_attempt_maybe_sent,
+        "the dropped attempt may have been applied"
+    );
+}
+
+#[tokio::test]
+async fn lost_connection_on_a_post_is_maybe_sent_and_not_repeated() {
+    let server = serve(vec![Step::Drop, Step::status(201)]).await;
+    let t = transport(
+        &server.base_url,
+        TransportConfig::default().with_retry(fast_retries()),
+    );
+    let err = t.send(&post("/things")).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Transport);
+    assert_eq!(err.sent(), Sent::MaybeSent);
+    assert!(err.outcome_unknown());
+    assert_eq!(err.attempts(), 1);
+    assert_eq!(server.hits(), 1);
+}
+
+#[tokio::test]
+async fn a_5xx_after_a_lost_attempt_is_reported_as_maybe_sent() {
+    let server = serve(vec![Step::Drop, Step::status(503)]).await;
+    let t = transport(
+        &server.base_url,
+        TransportConfig::default().with_retry(fast_retries().with_max_attempts(2)),
+    );
+    let resp = t.send(&get("/things/1")).await.unwrap();
+    let err = error_from_response(&resp, Provider::Arta, "get_thing", "server error");
+    assert_eq!(err.kind(), ErrorKind::Server);
+    assert_eq!(err.sent(), Sent::MaybeSent);
+}
+
+#[tokio::test]
+async fn attempt_timeout_is_maybe_sent_and_post_is_tried_once() {
+    let server = serve(vec![Step::status(200).with_delay(Duration::from_secs(5))]).await;
+    let config = TransportConfig::default()
+        .with_retry(fast_retries())
+        .with_attempt_timeout(Duration::from_millis(200));
+    let t = transport(&server.base_url, config);
+    let err = t.send(&post("/things")).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Timeout);
+    assert_eq!(err.sent(), Sent::MaybeSent);
+    assert_eq!(server.hits(), 1);
+
+    let err = t.send(&get("/things/1")).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Timeout);
+    assert_eq!(err.attempts(), 3);
+    assert_eq!(server.hits(), 4);
+}
+
+#[tokio::test]
+async fn call_timeout_bounds_the_whole_call() {
+    let server = serve(vec![Step::status(200).with_delay(Duration::from_secs(5))]).await;
+    let config = TransportConfig::default()
+        .with_retry(fast_retries().with_max_attempts(10))
+        .with_attempt_timeout(Duration::from_secs(2))
+        .with_call_timeout(Duration::from_millis(300));
+    let t = transport(&server.base_url, config);
+    let started = Instant::now();
+    let err = t.send(&get("/things/1")).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Timeout);
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "the call timeout was not applied"
+    );
+}
+
+#[tokio::test]
+async fn refused_connection_is_not_sent() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    drop(listener);
+    let t = transport(
+        &format!("http://{addr}"),
+        TransportConfig::default().with_retry(fast_retries()),
+    );
+    let err = t.send(&post("/things")).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Transport);
+    assert_eq!(err.sent(), Sent::NotSent);
+    assert_eq!(err.attempts(), 3, "a refused connection is safe to retry");
+    assert!(err.to_string().contains("could not connect"), "{err}");
+}
+
+#[tokio::test]
+async fn error_bodies_are_capped_and_oversized_successes_refused() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(POST).path("/things");
+            then.status(500).body("x".repeat(200 * 1024));
+        })
+        .await;
+    server
+        .mock_async(|when, then| {
+            when.method(GET).path("/things/1");
+            then.status(200).body("y".repeat(2048));
+        })
+        .await;
+    let t = transport(
+        &server.base_url(),
+        TransportConfig::default()
+            .with_retry(fast_retries())
+            .with_body_limits(1024, 64 * 1024),
+    );
+    let resp = t.send(&post("/things")).await.unwrap();
+    assert_eq!(resp.body.len(), 64 * 1024);
+    assert!(resp.truncated);
+
+    let err = t.send(&get("/things/1")).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Decode);
+    assert_eq!(err.sent(), Sent::Answered);
+    assert!(err.to_string().contains("accepted the request"), "{err}");
+}
+
+#[tokio::test]
+async fn concurrency_limit_queues_calls() {
+    let server = serve(vec![
+        Step::status(200).with_delay(Duration::from_millis(100)),
+    ])
+    .await;
+    let t = transport(
+        &server.base_url,
+        TransportConfig::default().with_max_concurrency(2),
+    );
+    let calls: Vec<_> = (0..6)
+        .map(|_| {
+            let t = t.clone();
+            tokio::spawn(async move { t.send(&get("/things/1")).await.unwrap().status })
+        })
+        .collect();
+    for c in calls {
+        assert_eq!(c.await.unwrap(), 200);
+    }
+    assert_eq!(server.hits(), 6);
+    assert_eq!(
+        server
+            .max_in_flight
+            .load(std::sync::atomic::Ordering::SeqCst),
+        2
+    );
+}
+
+#[tokio::test]
+async fn an_empty_retry_budget_stops_retries_for_every_call() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(GET);
+            then.status(503);
+        })
+        .await;
+    // Room for exactly one retry.
+    let policy = fast_retries().with_budget_capacity(5);
+    let t = transport(
+        &server.base_url(),
+        TransportConfig::default().with_retry(policy),
+    );
+    assert_eq!(t.send(&get("/things/1")).await.unwrap().attempts, 2);
+    assert_eq!(t.retry_budget_available(), 0);
+    assert_eq!(t.clone().send(&get("/things/1")).await.unwrap().attempts, 1);
+    mock.assert_calls_async(3).await;
+}
+
+/// A login that posts a password and reads `{"token": ...}`.
+#[derive(Debug)]
+struct PasswordLogin {
+    password: SecretString,
+    lifetime: Duration,
+}
+
+#[async_trait]
+impl Login for PasswordLogin {
+    async fn login(&self, transport: &Transport) -> Result<Token, Error> {
+        let body = format!(r#"{{"password":"{}"}}"#, self.password.expose_secret());
+        let req = HttpRequest::new("login", Method::POST, "/login", "/login")
+            .with_json_body(body)
+            .anonymous();
+        let resp = transport.send(&req).await?;
+        if !resp.is_success() {
+            return Err(error_from_response(
+                &resp,
+                transport.provider(),
+                "login",
+                "login refused",
+            ));
+        }
+        #[derive(serde::Deserialize)]
+        struct Body {
+            token: String,
+        }
+        let body: Body = rescind_core::decode::response(&resp, transport.provider(), "login")?;
+        Ok(Token::new(SecretString::from(body.token), self.lifetime))
+    }
+}
+
+fn bearer_transport(base: &str) -> (Transport, Arc<TokenCache>) {
+    let cache = Arc::new(TokenCache::new(
+        Arc::new(PasswordLogin {
+            password: SecretString::from("hunter2"),
+            lifetime: Duration::from_secs(3600),
+        }),
+        Duration::from_secs(60),
+    ));
+    let t = Transport::builder(Provider::Di, base)
+        .auth(Auth::Bearer(cache.clone()))
+        .config(TransportConfig::default().with_retry(fast_retries()))
+        .build()
+        .unwrap();
+    (t, cache)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_hundred_concurrent_calls_with_an_expired_token_log_in_once() {
+    let server = MockServer::start_async().await;
+    let login = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/login")
+                .body(r#"{"password":"hunter2"}"#);
+            then.status(200).body(r#"{"token":"fresh"}"#);
+        })
+        .await;
+    let api = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/things/1")
+                .header("authorization", "Bearer fresh");
+            then.status(200).body("{}");
+        })
+        .await;
+    let (t, cache) = bearer_transport(&server.base_url());
+    cache
+        .prime(Token::new(SecretString::from("stale"), Duration::ZERO))
+        .await;
+
+    let calls: Vec<_> = (0..200)
+        .map(|_| {
+            let t = t.clone();
+            tokio::spawn(async move { t.send(&get("/things/1")).await.map(|r| r.status) })
+        })
+        .collect();
+    for c in calls {
+        assert_eq!(c.await.unwrap().unwrap(), 200);
+    }
+    login.assert_calls_async(1).await;
+    api.assert_calls_async(200).await;
+    assert_eq!(cache.login_count(), 1);
+}
+
+#[tokio::test]
+async fn a_401_renews_once_and_replays_once() {
+    let server = MockServer::start_async().await;
+    let login = server
+        .mock_async(|when, then| {
+            when.method(POST).path("/login");
+            then.status(200).body(r#"{"token":"new"}"#);
+        })
+        .await;
+    let old = server
+        .mock_async(|when, then| {
+            when.method(GET).header("authorization", "Bearer old");
+            then.status(401);
+        })
+        .await;
+    let new = server
+        .mock_async(|when, then| {
+            when.method(GET).header("authorization", "Bearer new");
+            then.status(200);
+        })
+        .await;
+    let (t, cache) = bearer_transport(&server.base_url());
+    cache
+        .prime(Token::new(
+            SecretString::from("old"),
+            Duration::from_secs(3600),
+        ))
+        .await;
+    let resp = t.send(&get("/things/1")).await.unwrap();
+    assert_eq!(resp.status, 200);
+    old.assert_calls_async(1).await;
+    new.assert_calls_async(1).await;
+    login.assert_calls_async(1).await;
+}
+
+#[tokio::test]
+async fn a_token_refused_twice_is_an_answer_not_a_loop() {
+    let server = MockServer::start_async().await;
+    let login = server
+        .mock_async(|when, then| {
+            when.method(POST).path("/login");
+            then.status(200).body(r#"{"token":"also-refused"}"#);
+        })
+        .await;
+    let api = server
+        .mock_async(|when, then| {
+            when.method(GET);
+            then.status(401);
+        })
+        .await;
+    let (t, _cache) = bearer_transport(&server.base_url());
+    let resp = t.send(&get("/things/1")).await.unwrap();
+    assert_eq!(resp.status, 401);
+    api.assert_calls_async(2).await;
+    login.assert_calls_async(2).await;
+}
+
+#[tokio::test]
+async fn a_failed_login_is_an_error_and_sends_nothing_else() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(POST).path("/login");
+            then.status(401).body(r#"{"error":"bad credentials"}"#);
+        })
+        .await;
+    let api = server
+        .mock_async(|when, then| {
+            when.method(GET);
+            then.status(200);
+        })
+        .await;
+    let (t, _cache) = bearer_transport(&server.base_url());
+    let err = t.send(&get("/things/1")).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Unauthorized);
+    assert_eq!(err.operation(), Some("login"));
+    assert!(!err.to_string().contains("hunter2"));
+    api.assert_calls_async(0).await;
+}
