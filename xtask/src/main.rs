@@ -1,1 +1,262 @@
-fn main() {}
+//! Maintainer tasks for the rescind workspace, run as `cargo xtask <task>`.
+//!
+//! - `ci`: the whole quality gate (what `.ci/run` runs after the README's test command).
+//! - `snapshots [--accept]`: the insta snapshot tests; fails on pending or unreferenced
+//!   snapshots, `--accept` accepts the pending ones after you have read them.
+//! - `deny`: cargo-deny's bans, licenses, sources and advisories checks.
+//!
+//! Standard library only, so that the gate compiles in seconds.
+
+use std::collections::BTreeSet;
+use std::env;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+const USAGE: &str = "usage: cargo xtask <ci | snapshots [--accept] | deny>";
+
+/// The provider features of the facade; each must build alone.
+const PROVIDER_FEATURES: &[&str] = &["arta", "di", "skippay"];
+
+fn main() -> ExitCode {
+    let args: Vec<String> = env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("ci") => ci(),
+        Some("snapshots") => snapshots(args.iter().any(|a| a == "--accept")),
+        Some("deny") => deny(),
+        _ => Err(USAGE.to_string()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The workspace root: the parent of this crate's directory.
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives one level below the workspace root")
+        .to_path_buf()
+}
+
+fn cargo() -> Command {
+    let mut cmd = Command::new(env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    cmd.current_dir(root());
+    cmd
+}
+
+/// Runs a command, echoing it, and fails with its description if it fails.
+fn run(what: &str, cmd: &mut Command) -> Result<(), String> {
+    eprintln!("\n==> {what}");
+    let status = cmd
+        .status()
+        .map_err(|e| format!("{what}: could not start: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{what} failed ({status})"))
+    }
+}
+
+fn ci() -> Result<(), String> {
+    run("format", cargo().args(["fmt", "--all", "--check"]))?;
+    run(
+        "clippy",
+        cargo().args([
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--locked",
+            "--",
+            "-D",
+            "warnings",
+        ]),
+    )?;
+    // The tests run once, through the snapshot check, which also catches pending and
+    // unreferenced snapshots.
+    snapshots(false)?;
+    run(
+        "rustdoc",
+        cargo()
+            .args(["doc", "--workspace", "--no-deps", "--locked"])
+            .env("RUSTDOCFLAGS", "-D warnings"),
+    )?;
+    run(
+        "facade without providers",
+        cargo().args([
+            "check",
+            "--locked",
+            "-p",
+            "rescind",
+            "--no-default-features",
+        ]),
+    )?;
+    for feature in PROVIDER_FEATURES {
+        run(
+            &format!("facade with `{feature}` alone"),
+            cargo().args([
+                "check",
+                "--locked",
+                "-p",
+                "rescind",
+                "--no-default-features",
+                "--features",
+                feature,
+            ]),
+        )?;
+    }
+    deny()?;
+    eprintln!("\nxtask ci: all checks passed");
+    Ok(())
+}
+
+fn snapshots(accept: bool) -> Result<(), String> {
+    let root = root();
+    let refs = root.join("target").join("insta-references.txt");
+    std::fs::create_dir_all(root.join("target")).map_err(|e| e.to_string())?;
+    let _ = std::fs::remove_file(&refs);
+    // On CI a mismatch fails without writing anything; locally it writes `.snap.new` files
+    // to review.
+    let update = if env::var_os("CI").is_some() {
+        "no"
+    } else {
+        "new"
+    };
+    let tests = run(
+        "tests (with snapshot references recorded)",
+        cargo()
+            .args(["test", "--workspace", "--locked"])
+            .env("INSTA_UPDATE", update)
+            .env("INSTA_SNAPSHOT_REFERENCES_FILE", &refs),
+    );
+
+    let mut all = Vec::new();
+    collect_files(&root.join("crates"), &mut all);
+    let pending: Vec<&PathBuf> = all
+        .iter()
+        .filter(|p| p.to_string_lossy().ends_with(".snap.new"))
+        .collect();
+
+    if accept {
+        for p in &pending {
+            let target = PathBuf::from(p.to_string_lossy().trim_end_matches(".new"));
+            std::fs::rename(p, &target).map_err(|e| format!("accepting {}: {e}", p.display()))?;
+            eprintln!("accepted {}", target.display());
+        }
+        return if pending.is_empty() {
+            tests
+        } else {
+            eprintln!(
+                "accepted {} snapshot(s); run `cargo xtask snapshots` again",
+                pending.len()
+            );
+            Ok(())
+        };
+    }
+
+    let referenced: BTreeSet<PathBuf> = std::fs::read_to_string(&refs)
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| canonical(Path::new(l.trim())))
+        .collect();
+    let unreferenced: Vec<&PathBuf> = all
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "snap"))
+        .filter(|p| !referenced.contains(&canonical(p)))
+        .collect();
+
+    let mut problems = Vec::new();
+    if !pending.is_empty() {
+        problems.push(format!(
+            "pending snapshots (read them, then `cargo xtask snapshots --accept`):\n{}",
+            list(&pending)
+        ));
+    }
+    if tests.is_ok() && !unreferenced.is_empty() {
+        problems.push(format!(
+            "snapshot files no test refers to (delete them or restore their test):\n{}",
+            list(&unreferenced)
+        ));
+    }
+    tests?;
+    if problems.is_empty() {
+        eprintln!(
+            "snapshots: {} referenced, none pending or unreferenced",
+            referenced.len()
+        );
+        Ok(())
+    } else {
+        Err(problems.join("\n"))
+    }
+}
+
+fn deny() -> Result<(), String> {
+    run(
+        "cargo deny: bans, licenses, sources",
+        cargo().args(["deny", "--locked", "check", "bans", "licenses", "sources"]),
+    )?;
+    // Advisories: the online database where the network allows, else the snapshot that
+    // ../shared ships (cargo-deny reads it from the same folder name it would clone into).
+    let db_dir = root().join("target").join("advisory-dbs");
+    eprintln!("\n==> fetch the advisory database");
+    if cargo()
+        .args(["deny", "--locked", "fetch", "db"])
+        .status()
+        .is_ok_and(|s| s.success())
+    {
+        return run(
+            "cargo deny: advisories (online database)",
+            cargo().args(["deny", "--locked", "check", "advisories"]),
+        );
+    }
+    let tool = root().join("../shared/tools/advisory-db");
+    if !tool.exists() {
+        return Err(
+            "the advisory database could not be fetched and no snapshot is available (../shared/tools/advisory-db)"
+                .into(),
+        );
+    }
+    eprintln!("advisory database unreachable: using the snapshot in ../shared/advisory-db");
+    run(
+        "prepare the advisory database snapshot",
+        Command::new("bash").arg(&tool).arg(&db_dir),
+    )?;
+    run(
+        "cargo deny: advisories (offline snapshot)",
+        cargo().args(["deny", "--locked", "--offline", "check", "advisories"]),
+    )
+}
+
+fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            if path.file_name().is_some_and(|n| n == "target") {
+                continue;
+            }
+            collect_files(&path, out);
+        } else {
+            out.push(path);
+        }
+    }
+}
+
+fn canonical(path: &Path) -> PathBuf {
+    path.canonicalize().unwrap_or_else(|_| path.to_path_buf())
+}
+
+fn list(paths: &[&PathBuf]) -> String {
+    let root = root();
+    paths
+        .iter()
+        .map(|p| format!("  {}", p.strip_prefix(&root).unwrap_or(p).display()))
+        .collect::<Vec<_>>()
+        .join("\n")
+}

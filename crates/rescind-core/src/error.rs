@@ -176,7 +176,8 @@ impl ErrorDetail {
 
 type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
-/// The error of every rescind operation. See the [module docs](self) for how to use it.
+/// The error of every rescind operation: an [`ErrorKind`] to branch on and a [`Sent`] that
+/// says whether the request may have reached the provider.
 ///
 /// Built by the transport and by the provider crates with [`Error::new`] and the `with_*`
 /// setters; read with the accessors. It is one pointer wide, so `Result<T, Error>` stays small.

@@ -1,4 +1,4 @@
-//! Enums a provider may extend: [`open_enum!`](crate::open_enum).
+//! Enums a provider may extend: [`open_enum!`](macro@crate::open_enum).
 //!
 //! Providers add statuses and codes without notice. An enum declared with `open_enum!` decodes
 //! any string: known values become their variant, anything else becomes `Unknown`, which keeps
@@ -8,7 +8,7 @@
 
 use std::fmt;
 
-/// A value an [`open_enum!`](crate::open_enum) does not know. Opaque on purpose: read it with
+/// A value an [`open_enum!`](macro@crate::open_enum) does not know. Opaque on purpose: read it with
 /// `as_str()` on the enum, and compare it as a string (a new variant may take it over).
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct UnknownValue(pub(crate) Box<str>);

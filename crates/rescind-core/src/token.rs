@@ -2,7 +2,7 @@
 //!
 //! Di and Skip Pay issue a bearer token from a username and password. The cache logs in once
 //! for all concurrent callers (single flight), renews the token a margin before it expires, and
-//! after a 401 lets the [`Transport`](crate::Transport) renew once and replay once: never a loop.
+//! after a 401 lets the [`Transport`] renew once and replay once: never a loop.
 
 use std::fmt;
 use std::sync::Arc;
