@@ -1,0 +1,91 @@
+//! Admin endpoints under `/__sim/`, a prefix no provider uses: faults, clock, counters, reset.
+//!
+//! | method and path | body | effect |
+//! |---|---|---|
+//! | `GET /__sim/counters` | | applied changes per target and requests per route |
+//! | `DELETE /__sim/counters` | | counters back to zero |
+//! | `GET /__sim/faults` | | the fault rules in force |
+//! | `POST /__sim/faults` | a [`FaultRule`] | adds the rule |
+//! | `DELETE /__sim/faults` | | removes every rule |
+//! | `GET /__sim/clock` | | `{"now": "...", "fixed": bool}` |
+//! | `POST /__sim/clock` | `{"now": "2026-03-29T00:30:00Z"}`, `{"advance_seconds": 3600}` or `{"real": true}` | sets the clock |
+//! | `POST /__sim/reset` | | state back to the seed, no faults, counters at zero |
+
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use http::StatusCode;
+use jiff::{SignedDuration, Timestamp};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::Sim;
+use crate::faults::FaultRule;
+
+/// The admin routes.
+pub(crate) fn routes() -> Router<Sim> {
+    Router::new()
+        .route("/__sim/counters", get(counters).delete(reset_counters))
+        .route(
+            "/__sim/faults",
+            get(list_faults).post(add_fault).delete(clear_faults),
+        )
+        .route("/__sim/clock", get(clock).post(set_clock))
+        .route("/__sim/reset", axum::routing::post(reset))
+}
+
+async fn counters(State(sim): State<Sim>) -> Response {
+    Json(sim.counters().snapshot()).into_response()
+}
+
+async fn reset_counters(State(sim): State<Sim>) -> StatusCode {
+    sim.counters().reset();
+    StatusCode::NO_CONTENT
+}
+
+async fn list_faults(State(sim): State<Sim>) -> Response {
+    Json(sim.faults().list()).into_response()
+}
+
+async fn add_fault(State(sim): State<Sim>, Json(rule): Json<FaultRule>) -> StatusCode {
+    sim.faults().add(rule);
+    StatusCode::CREATED
+}
+
+async fn clear_faults(State(sim): State<Sim>) -> StatusCode {
+    sim.faults().clear();
+    StatusCode::NO_CONTENT
+}
+
+async fn clock(State(sim): State<Sim>) -> Response {
+    Json(json!({"now": sim.clock().now(), "fixed": sim.clock().is_fixed()})).into_response()
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum ClockChange {
+    Set { now: Timestamp },
+    Advance { advance_seconds: i64 },
+    Real { real: bool },
+}
+
+async fn set_clock(State(sim): State<Sim>, Json(change): Json<ClockChange>) -> Response {
+    match change {
+        ClockChange::Set { now } => sim.clock().set(now),
+        ClockChange::Advance { advance_seconds } => sim
+            .clock()
+            .advance(SignedDuration::from_secs(advance_seconds)),
+        ClockChange::Real { real: true } => sim.clock().make_real(),
+        ClockChange::Real { real: false } => {
+            let now = sim.clock().now();
+            sim.clock().set(now)
+        }
+    }
+    clock(State(sim)).await
+}
+
+async fn reset(State(sim): State<Sim>) -> StatusCode {
+    sim.reset();
+    StatusCode::NO_CONTENT
+}

@@ -1,0 +1,142 @@
+//! **rescind-sim**: a local simulator of the Arta, Di and Skip Pay APIs.
+//!
+//! None of the providers offers an offline sandbox. This crate is one HTTP server that answers
+//! on the providers' real paths (they do not collide, so one port serves all three) with their
+//! rules, state, auth and error bodies, plus fault injection, a settable clock and counters of
+//! applied changes, so that clients, the CLI and tests run against something that behaves like
+//! the providers. Admin endpoints live under `/__sim/` (see [`admin`](crate::admin) routes).
+
+#![forbid(unsafe_code)]
+
+mod admin;
+pub mod clock;
+pub mod counters;
+pub mod faults;
+mod inject;
+pub mod server;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use tokio::net::TcpListener;
+
+pub use clock::Clock;
+pub use counters::Counters;
+pub use faults::{FaultAction, FaultRule, Faults};
+
+/// The simulator's shared state: a handle tests and handlers use. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Sim {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    clock: Clock,
+    faults: Faults,
+    counters: Counters,
+}
+
+impl Sim {
+    /// The clock the rules see.
+    pub fn clock(&self) -> &Clock {
+        &self.inner.clock
+    }
+
+    /// The fault rules in force.
+    pub fn faults(&self) -> &Faults {
+        &self.inner.faults
+    }
+
+    /// Applied changes and requests per route.
+    pub fn counters(&self) -> &Counters {
+        &self.inner.counters
+    }
+
+    /// Back to the seed state, with no faults and counters at zero.
+    pub fn reset(&self) {
+        self.inner.faults.clear();
+        self.inner.counters.reset();
+    }
+}
+
+/// Configures and starts a simulator.
+#[derive(Debug, Default)]
+pub struct Simulator {
+    clock: Clock,
+}
+
+impl Simulator {
+    /// A simulator with a real clock.
+    pub fn new() -> Self {
+        Simulator::default()
+    }
+
+    /// Uses `clock` (e.g. [`Clock::fixed`]) for every time rule.
+    pub fn clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    fn build(self) -> (Sim, Router) {
+        let sim = Sim {
+            inner: Arc::new(Inner {
+                clock: self.clock,
+                faults: Faults::default(),
+                counters: Counters::default(),
+            }),
+        };
+        let router = Router::new()
+            .route_layer(axum::middleware::from_fn_with_state(
+                sim.clone(),
+                inject::faults,
+            ))
+            .merge(admin::routes())
+            .with_state(sim.clone());
+        (sim, router)
+    }
+
+    /// Starts on `127.0.0.1` on a free port.
+    pub async fn start(self) -> std::io::Result<RunningSimulator> {
+        self.start_on("127.0.0.1:0".parse().expect("a valid address"))
+            .await
+    }
+
+    /// Starts on `addr`.
+    pub async fn start_on(self, addr: SocketAddr) -> std::io::Result<RunningSimulator> {
+        let listener = TcpListener::bind(addr).await?;
+        let (sim, router) = self.build();
+        let running = server::serve(listener, router)?;
+        Ok(RunningSimulator { sim, running })
+    }
+}
+
+/// A simulator serving on a local port.
+#[derive(Debug)]
+pub struct RunningSimulator {
+    sim: Sim,
+    running: server::Running,
+}
+
+impl RunningSimulator {
+    /// The base URL to give each client (`http://127.0.0.1:PORT`).
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.running.addr())
+    }
+
+    /// The address it listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.running.addr()
+    }
+
+    /// The state handle: clock, faults, counters.
+    pub fn sim(&self) -> &Sim {
+        &self.sim
+    }
+
+    /// Stops the server, letting requests in flight finish.
+    pub async fn shutdown(self) {
+        self.running.shutdown().await
+    }
+}
