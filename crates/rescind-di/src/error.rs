@@ -151,7 +151,17 @@ pub fn from_response(response: &HttpResponse, operation: &'static str) -> Error 
             })
             .collect();
         if !details.is_empty() {
-            err = err.with_details(details);
+            // The core's Display treats the first detail as the headline and lists the others
+            // ("also: ..."); the headline of a Di error is its key, so it goes first and every
+            // errorMap entry is shown.
+            let mut head = ErrorDetail::new(match &key {
+                Some(k) => format!("errorKey {k}"),
+                None => "Di error".to_string(),
+            });
+            if let Some(k) = &key {
+                head = head.with_code(k.as_str());
+            }
+            err = err.with_details(std::iter::once(head).chain(details).collect());
         }
     }
     err
@@ -219,7 +229,7 @@ pub(crate) fn classify(
         return found;
     }
     let (kind, text) = match status {
-        400 => (ErrorKind::InvalidInput, "Di refused the request as malformed (client or validation error)".to_string()),
+        400 => (ErrorKind::InvalidInput, "Di refused the request (client or validation error)".to_string()),
         401 => (ErrorKind::Unauthorized, "the token was missing, expired or not accepted, even after logging in again".to_string()),
         403 => (ErrorKind::Forbidden, "this web-service user may not do this (no access to the API, the shop or the transport solution)".to_string()),
         404 => (ErrorKind::NotFound, "Di has no order with this identifier (for this user)".to_string()),
@@ -227,8 +237,9 @@ pub(crate) fn classify(
             ErrorKind::UnexpectedResponse,
             format!("Di answered 405 Method Not Allowed to {operation}: this is a bug in rescind-di (it used an HTTP method Di does not accept here), please report it"),
         ),
-        500..=599 => (ErrorKind::Server, format!("Di failed with HTTP {status}")),
-        _ => (ErrorKind::from_status(status), format!("Di answered HTTP {status}")),
+        500 => (ErrorKind::Server, "unexpected server error at Di; try again later, and tell your Di contact if it persists".to_string()),
+        500..=599 => (ErrorKind::Server, "Di (or a proxy in front of it) is unavailable; try again later".to_string()),
+        _ => (ErrorKind::from_status(status), "Di answered with a status this client does not expect".to_string()),
     };
     let text = if json {
         text
