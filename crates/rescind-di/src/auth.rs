@@ -250,7 +250,10 @@ mod tests {
         let e = base64::engine::general_purpose::URL_SAFE;
         let t = format!("h.{}.s", e.encode(r#"{"exp": 1700000060}"#));
         assert!(t.contains('='), "{t}");
-        assert_eq!(token_lifetime(&t, MinutesValid::MAX, now()), Duration::from_secs(60));
+        assert_eq!(
+            token_lifetime(&t, MinutesValid::MAX, now()),
+            Duration::from_secs(60)
+        );
     }
 
     #[test]

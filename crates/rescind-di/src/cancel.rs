@@ -17,11 +17,11 @@ use rescind_core::{
     Sent, async_trait,
 };
 
+use crate::Client;
 use crate::error::is_already_cancelled;
 use crate::model::{CancelResponse, OrderDetails, ShipmentNumber};
 use crate::request::operation;
 use crate::rules::{self, Cancellability};
-use crate::Client;
 
 /// The native response of a Di [`CancelOutcome`]: take it back with
 /// `outcome.native::<DiCancel>()`.
@@ -52,7 +52,11 @@ impl Canceller for Client {
 impl Client {
     /// The [`Canceller::cancel`] of this client with the rules applied at `now` instead of the
     /// current time (for tests and dry runs).
-    pub async fn cancel_at(&self, request: CancelRequest, now: Timestamp) -> Result<CancelOutcome, Error> {
+    pub async fn cancel_at(
+        &self,
+        request: CancelRequest,
+        now: Timestamp,
+    ) -> Result<CancelOutcome, Error> {
         match &request.scope {
             Scope::Whole => {}
             Scope::Items(_) => {
@@ -71,16 +75,25 @@ impl Client {
                 ));
             }
         }
-        let number = ShipmentNumber::parse_field("target", &request.target)
-            .map_err(|e| e.with_provider(Provider::Di).with_operation(operation::CANCEL_ORDER))?;
+        let number = ShipmentNumber::parse_field("target", &request.target).map_err(|e| {
+            e.with_provider(Provider::Di)
+                .with_operation(operation::CANCEL_ORDER)
+        })?;
         let target = number.as_str().to_owned();
 
         let details = self.order_details(number.as_str()).await?;
         match rules::cancellability(&details, now)? {
             Cancellability::AlreadyCancelled => {
-                return Ok(CancelOutcome::new(Provider::Di, target, CancelStatus::AlreadyCancelled)
-                    .with_note("Di reports the order's ediStatus as CANCELLED; nothing was sent")
-                    .with_native(DiCancel { details, response: None }));
+                return Ok(CancelOutcome::new(
+                    Provider::Di,
+                    target,
+                    CancelStatus::AlreadyCancelled,
+                )
+                .with_note("Di reports the order's ediStatus as CANCELLED; nothing was sent")
+                .with_native(DiCancel {
+                    details,
+                    response: None,
+                }));
             }
             Cancellability::NotCancellable { reason } => {
                 return Err(Error::not_cancellable(Sent::NotSent, reason)
@@ -91,14 +104,24 @@ impl Client {
         }
 
         match self.cancel_shipment(&number).await {
-            Ok(response) => Ok(CancelOutcome::new(Provider::Di, target, CancelStatus::Cancelled)
-                .with_request_id_opt(response.request_id.clone())
-                .with_native(DiCancel { details, response: Some(response) })),
+            Ok(response) => Ok(
+                CancelOutcome::new(Provider::Di, target, CancelStatus::Cancelled)
+                    .with_request_id_opt(response.request_id.clone())
+                    .with_native(DiCancel {
+                        details,
+                        response: Some(response),
+                    }),
+            ),
             Err(err) if is_already_cancelled(&err) => {
-                Ok(CancelOutcome::new(Provider::Di, target, CancelStatus::AlreadyCancelled)
-                    .with_request_id_opt(err.request_id().map(str::to_owned))
-                    .with_note("Di answered order.cancelled: the order was cancelled already")
-                    .with_native(DiCancel { details, response: None }))
+                Ok(
+                    CancelOutcome::new(Provider::Di, target, CancelStatus::AlreadyCancelled)
+                        .with_request_id_opt(err.request_id().map(str::to_owned))
+                        .with_note("Di answered order.cancelled: the order was cancelled already")
+                        .with_native(DiCancel {
+                            details,
+                            response: None,
+                        }),
+                )
             }
             Err(err) if err.sent() == Sent::MaybeSent => self.settle(target, err).await,
             Err(err) => Err(err),
@@ -108,11 +131,16 @@ impl Client {
     /// After a cancel that may have been applied but got no answer: read the order once.
     async fn settle(&self, target: String, err: Error) -> Result<CancelOutcome, Error> {
         match self.order_details(&target).await {
-            Ok(details) if details.is_cancelled() => {
-                Ok(CancelOutcome::new(Provider::Di, target, CancelStatus::Cancelled)
-                    .with_note("the cancel got no answer; reading the order back shows it CANCELLED")
-                    .with_native(DiCancel { details, response: None }))
-            }
+            Ok(details) if details.is_cancelled() => Ok(CancelOutcome::new(
+                Provider::Di,
+                target,
+                CancelStatus::Cancelled,
+            )
+            .with_note("the cancel got no answer; reading the order back shows it CANCELLED")
+            .with_native(DiCancel {
+                details,
+                response: None,
+            })),
             _ => Err(err),
         }
     }

@@ -189,7 +189,9 @@ impl ClientBuilder {
             Error::config("Di needs the credentials of a web-service user: .credentials(..)")
                 .with_provider(Provider::Di)
         })?;
-        credentials.check().map_err(|e| e.with_provider(Provider::Di))?;
+        credentials
+            .check()
+            .map_err(|e| e.with_provider(Provider::Di))?;
         let minutes_valid = match self.minutes_valid {
             Some(m) => MinutesValid::new(m).map_err(|e| e.with_provider(Provider::Di))?,
             None => MinutesValid::default(),
@@ -235,9 +237,20 @@ mod tests {
 
     #[test]
     fn environments_have_their_urls() {
-        let c = Client::builder().test().credentials(Credentials::new("u", "p")).build().unwrap();
-        assert_eq!(c.transport().base_url().as_str(), "https://staging-ws.di.no/");
-        let c = Client::builder().production().credentials(Credentials::new("u", "p")).build().unwrap();
+        let c = Client::builder()
+            .test()
+            .credentials(Credentials::new("u", "p"))
+            .build()
+            .unwrap();
+        assert_eq!(
+            c.transport().base_url().as_str(),
+            "https://staging-ws.di.no/"
+        );
+        let c = Client::builder()
+            .production()
+            .credentials(Credentials::new("u", "p"))
+            .build()
+            .unwrap();
         assert_eq!(c.transport().base_url().as_str(), "https://ws.di.no/");
         assert_eq!(c.environment(), &Environment::Production);
     }
@@ -246,7 +259,11 @@ mod tests {
     fn credentials_and_minutes_are_checked() {
         let err = Client::builder().test().build().unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Config);
-        let err = Client::builder().test().credentials(Credentials::new("u", "")).build().unwrap_err();
+        let err = Client::builder()
+            .test()
+            .credentials(Credentials::new("u", ""))
+            .build()
+            .unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Config);
         let err = Client::builder()
             .test()

@@ -104,7 +104,9 @@ fn lenient_key<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>,
     })
 }
 
-fn null_as_empty_map<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Map<String, Value>, D::Error> {
+fn null_as_empty_map<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Map<String, Value>, D::Error> {
     // `errorMap` is documented as an object; anything else is kept under a `""` key rather
     // than failing the read of an error.
     Ok(match Option::<Value>::deserialize(d)? {
@@ -118,7 +120,8 @@ fn null_as_empty_map<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Map<Strin
 /// [`Canceller`](rescind_core::Canceller) reports that as
 /// [`CancelStatus::AlreadyCancelled`](rescind_core::CancelStatus).
 pub fn is_already_cancelled(error: &Error) -> bool {
-    error.provider() == Some(Provider::Di) && error.code() == Some(ErrorKey::OrderCancelled.as_str())
+    error.provider() == Some(Provider::Di)
+        && error.code() == Some(ErrorKey::OrderCancelled.as_str())
 }
 
 /// Builds the error for a non-2xx answer of `operation`: kind from the key when Di sent a known
@@ -128,8 +131,8 @@ pub fn from_response(response: &HttpResponse, operation: &'static str) -> Error 
     let body = ErrorBody::parse(&response.body);
     let key = body.as_ref().and_then(ErrorBody::key);
     let (kind, message) = classify(response.status, key.as_ref(), body.is_some(), operation);
-    let mut err =
-        rescind_core::error_from_response(response, Provider::Di, operation, message).with_kind(kind);
+    let mut err = rescind_core::error_from_response(response, Provider::Di, operation, message)
+        .with_kind(kind);
     if let Some(key) = &key {
         err = err.with_code(key.as_str());
     }
@@ -238,7 +241,7 @@ pub(crate) fn classify(
             format!("Di answered 405 Method Not Allowed to {operation}: this is a bug in rescind-di (it used an HTTP method Di does not accept here), please report it"),
         ),
         500 => (ErrorKind::Server, "unexpected server error at Di; try again later, and tell your Di contact if it persists".to_string()),
-        500..=599 => (ErrorKind::Server, "Di (or a proxy in front of it) is unavailable; try again later".to_string()),
+        501..=599 => (ErrorKind::Server, "Di (or a proxy in front of it) is unavailable; try again later".to_string()),
         _ => (ErrorKind::from_status(status), "Di answered with a status this client does not expect".to_string()),
     };
     let text = if json {
@@ -264,8 +267,16 @@ mod tests {
             (404, k("cannot.find.order"), ErrorKind::NotFound),
             (400, k("order.cancelled"), ErrorKind::NotCancellable),
             (400, k("order.exported"), ErrorKind::NotCancellable),
-            (400, k("error.parcel.final.status"), ErrorKind::NotCancellable),
-            (400, k("unable.to.edit.exporter.order"), ErrorKind::NotCancellable),
+            (
+                400,
+                k("error.parcel.final.status"),
+                ErrorKind::NotCancellable,
+            ),
+            (
+                400,
+                k("unable.to.edit.exporter.order"),
+                ErrorKind::NotCancellable,
+            ),
             (400, k("failed.to.parse.request"), ErrorKind::InvalidInput),
             (400, k("something.new"), ErrorKind::InvalidInput),
             (403, k("something.new"), ErrorKind::Forbidden),
@@ -280,7 +291,11 @@ mod tests {
             (418, None, ErrorKind::UnexpectedResponse),
         ];
         for (status, key, kind) in table {
-            assert_eq!(classify(status, key.as_ref(), true, "op").0, kind, "{status} {key:?}");
+            assert_eq!(
+                classify(status, key.as_ref(), true, "op").0,
+                kind,
+                "{status} {key:?}"
+            );
         }
     }
 
@@ -294,7 +309,10 @@ mod tests {
     #[test]
     fn empty_and_blank_keys_are_no_key() {
         for raw in ["", "  "] {
-            let body = ErrorBody { error_key: Some(raw.into()), ..ErrorBody::default() };
+            let body = ErrorBody {
+                error_key: Some(raw.into()),
+                ..ErrorBody::default()
+            };
             assert_eq!(body.key(), None);
         }
     }

@@ -59,4 +59,6 @@ pub use auth::{Credentials, MinutesValid};
 pub use cancel::DiCancel;
 pub use client::{Client, ClientBuilder, Environment, PRODUCTION_BASE_URL, TEST_BASE_URL};
 pub use error::{ErrorBody, ErrorKey};
-pub use model::{CancelResponse, EdiStatus, OrderDetails, OrderItem, PickupDetails, ShipmentNumber};
+pub use model::{
+    CancelResponse, EdiStatus, OrderDetails, OrderItem, PickupDetails, ShipmentNumber,
+};

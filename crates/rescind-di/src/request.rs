@@ -114,10 +114,23 @@ mod tests {
 
     #[test]
     fn details_identifier_rules() {
-        assert_eq!(details_identifier("(401)70724761617883184").unwrap(), "70724761617883184");
-        assert_eq!(details_identifier("00370724760010119754").unwrap(), "00370724760010119754");
+        assert_eq!(
+            details_identifier("(401)70724761617883184").unwrap(),
+            "70724761617883184"
+        );
+        assert_eq!(
+            details_identifier("00370724760010119754").unwrap(),
+            "00370724760010119754"
+        );
         assert_eq!(details_identifier("AB12cd").unwrap(), "AB12cd");
-        for bad in ["", "(00)370724760010119754", "a b", "../x", "(401)x", &"1".repeat(36)] {
+        for bad in [
+            "",
+            "(00)370724760010119754",
+            "a b",
+            "../x",
+            "(401)x",
+            &"1".repeat(36),
+        ] {
             assert!(details_identifier(bad).is_err(), "{bad:?}");
         }
     }

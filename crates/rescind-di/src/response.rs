@@ -21,7 +21,11 @@ struct LoginAnswer {
 
 /// Reads the login answer `{"token": "<JWT>"}` into a [`Token`] whose lifetime comes from the
 /// JWT (see [`token_lifetime`]).
-pub fn login(response: &HttpResponse, minutes_valid: MinutesValid, now: Timestamp) -> Result<Token, Error> {
+pub fn login(
+    response: &HttpResponse,
+    minutes_valid: MinutesValid,
+    now: Timestamp,
+) -> Result<Token, Error> {
     if !response.is_success() {
         return Err(error::from_response(response, operation::LOGIN));
     }

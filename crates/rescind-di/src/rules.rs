@@ -31,9 +31,9 @@ pub fn oslo() -> Result<TimeZone, Error> {
 /// The instant a delivery shipment goes in transit: midnight in Oslo at the start of the day
 /// before `desired_delivery_date`.
 pub fn transit_start(desired_delivery_date: Date) -> Result<Timestamp, Error> {
-    let day_before = desired_delivery_date
-        .yesterday()
-        .map_err(|e| Error::invalid_input("desired_delivery_date", format!("is out of range: {e}")))?;
+    let day_before = desired_delivery_date.yesterday().map_err(|e| {
+        Error::invalid_input("desired_delivery_date", format!("is out of range: {e}"))
+    })?;
     at(day_before, Time::midnight())
 }
 
@@ -66,7 +66,9 @@ fn at(date: Date, time: Time) -> Result<Timestamp, Error> {
     let zoned: ZonedDateTime = date
         .to_datetime(time)
         .to_zoned_datetime(oslo()?)
-        .map_err(|e| Error::invalid_input("date", format!("cannot be placed in {TIME_ZONE}: {e}")))?;
+        .map_err(|e| {
+            Error::invalid_input("date", format!("cannot be placed in {TIME_ZONE}: {e}"))
+        })?;
     Ok(zoned.timestamp())
 }
 
@@ -132,7 +134,10 @@ pub fn cancellability(details: &OrderDetails, now: Timestamp) -> Result<Cancella
 }
 
 fn oslo_text(ts: Timestamp) -> Result<String, Error> {
-    Ok(ts.to_zoned_datetime(oslo()?).strftime("%Y-%m-%d %H:%M %Z").to_string())
+    Ok(ts
+        .to_zoned_datetime(oslo()?)
+        .strftime("%Y-%m-%d %H:%M %Z")
+        .to_string())
 }
 
 #[cfg(test)]
@@ -157,7 +162,10 @@ mod tests {
     fn transit_starts_at_oslo_midnight_the_day_before_in_winter() {
         // Winter (CET, UTC+1): desired 2025-01-15 → in transit from 2025-01-14 00:00 Oslo.
         let d = Some(date(2025, 1, 15));
-        assert_eq!(transit_start(date(2025, 1, 15)).unwrap(), ts("2025-01-13T23:00:00Z"));
+        assert_eq!(
+            transit_start(date(2025, 1, 15)).unwrap(),
+            ts("2025-01-13T23:00:00Z")
+        );
         assert!(!is_in_transit(d, ts("2025-01-13T22:59:59Z")).unwrap());
         assert!(is_in_transit(d, ts("2025-01-13T23:00:00Z")).unwrap());
         // 23:30 UTC is already 00:30 the next day in Oslo: a UTC reading would get this wrong.
@@ -176,29 +184,56 @@ mod tests {
     fn around_the_spring_change() {
         // Oslo goes from UTC+1 to UTC+2 at 2025-03-30 01:00 UTC.
         // Day before = 2025-03-30 (the change day): midnight is still CET.
-        assert_eq!(transit_start(date(2025, 3, 31)).unwrap(), ts("2025-03-29T23:00:00Z"));
+        assert_eq!(
+            transit_start(date(2025, 3, 31)).unwrap(),
+            ts("2025-03-29T23:00:00Z")
+        );
         // Day before = 2025-03-31: midnight is CEST.
-        assert_eq!(transit_start(date(2025, 4, 1)).unwrap(), ts("2025-03-30T22:00:00Z"));
+        assert_eq!(
+            transit_start(date(2025, 4, 1)).unwrap(),
+            ts("2025-03-30T22:00:00Z")
+        );
         // Day before = 2025-03-29: CET.
-        assert_eq!(transit_start(date(2025, 3, 30)).unwrap(), ts("2025-03-28T23:00:00Z"));
+        assert_eq!(
+            transit_start(date(2025, 3, 30)).unwrap(),
+            ts("2025-03-28T23:00:00Z")
+        );
         // Pick-up on 2025-03-31: cut-off 2025-03-30 23:00 CEST = 21:00 UTC.
-        assert_eq!(pickup_cancel_deadline(date(2025, 3, 31)).unwrap(), ts("2025-03-30T21:00:00Z"));
+        assert_eq!(
+            pickup_cancel_deadline(date(2025, 3, 31)).unwrap(),
+            ts("2025-03-30T21:00:00Z")
+        );
         // Pick-up on 2025-03-30: cut-off 2025-03-29 23:00 CET = 22:00 UTC.
-        assert_eq!(pickup_cancel_deadline(date(2025, 3, 30)).unwrap(), ts("2025-03-29T22:00:00Z"));
+        assert_eq!(
+            pickup_cancel_deadline(date(2025, 3, 30)).unwrap(),
+            ts("2025-03-29T22:00:00Z")
+        );
     }
 
     #[test]
     fn around_the_autumn_change() {
         // Oslo goes from UTC+2 back to UTC+1 at 2025-10-26 01:00 UTC.
-        assert_eq!(transit_start(date(2025, 10, 27)).unwrap(), ts("2025-10-25T22:00:00Z"));
-        assert_eq!(transit_start(date(2025, 10, 28)).unwrap(), ts("2025-10-26T23:00:00Z"));
+        assert_eq!(
+            transit_start(date(2025, 10, 27)).unwrap(),
+            ts("2025-10-25T22:00:00Z")
+        );
+        assert_eq!(
+            transit_start(date(2025, 10, 28)).unwrap(),
+            ts("2025-10-26T23:00:00Z")
+        );
         let d = Some(date(2025, 10, 28));
         assert!(!is_in_transit(d, ts("2025-10-26T22:59:59Z")).unwrap());
         assert!(is_in_transit(d, ts("2025-10-26T23:00:00Z")).unwrap());
         // Pick-up on 2025-10-27: cut-off 2025-10-26 23:00 CET = 22:00 UTC.
-        assert_eq!(pickup_cancel_deadline(date(2025, 10, 27)).unwrap(), ts("2025-10-26T22:00:00Z"));
+        assert_eq!(
+            pickup_cancel_deadline(date(2025, 10, 27)).unwrap(),
+            ts("2025-10-26T22:00:00Z")
+        );
         // Pick-up on 2025-10-26: cut-off 2025-10-25 23:00 CEST = 21:00 UTC.
-        assert_eq!(pickup_cancel_deadline(date(2025, 10, 26)).unwrap(), ts("2025-10-25T21:00:00Z"));
+        assert_eq!(
+            pickup_cancel_deadline(date(2025, 10, 26)).unwrap(),
+            ts("2025-10-25T21:00:00Z")
+        );
     }
 
     #[test]
@@ -217,28 +252,47 @@ mod tests {
     fn cancellability_of_orders() {
         let now = ts("2025-01-14T12:00:00Z");
         let cancelled = details(serde_json::json!({"shipmentId": "1", "ediStatus": "CANCELLED"}));
-        assert_eq!(cancellability(&cancelled, now).unwrap(), Cancellability::AlreadyCancelled);
-
-        let later = details(serde_json::json!({"shipmentId": "1", "ediStatus": "EXPORT_OK", "desiredDeliveryDate": "2025-01-20"}));
         assert_eq!(
-            cancellability(&later, now).unwrap(),
-            Cancellability::Cancellable { until: ts("2025-01-18T23:00:00Z") }
+            cancellability(&cancelled, now).unwrap(),
+            Cancellability::AlreadyCancelled
         );
 
-        let tomorrow = details(serde_json::json!({"shipmentId": "1", "desiredDeliveryDate": "20250115"}));
-        let Cancellability::NotCancellable { reason } = cancellability(&tomorrow, now).unwrap() else {
+        let later = details(
+            serde_json::json!({"shipmentId": "1", "ediStatus": "EXPORT_OK", "desiredDeliveryDate": "2025-01-20"}),
+        );
+        assert_eq!(
+            cancellability(&later, now).unwrap(),
+            Cancellability::Cancellable {
+                until: ts("2025-01-18T23:00:00Z")
+            }
+        );
+
+        let tomorrow =
+            details(serde_json::json!({"shipmentId": "1", "desiredDeliveryDate": "20250115"}));
+        let Cancellability::NotCancellable { reason } = cancellability(&tomorrow, now).unwrap()
+        else {
             panic!("in transit expected");
         };
-        assert!(reason.contains("in transit since 2025-01-14 00:00 CET"), "{reason}");
+        assert!(
+            reason.contains("in transit since 2025-01-14 00:00 CET"),
+            "{reason}"
+        );
 
         let undated = details(serde_json::json!({"shipmentId": "1"}));
-        assert!(matches!(cancellability(&undated, now).unwrap(), Cancellability::NotCancellable { .. }));
+        assert!(matches!(
+            cancellability(&undated, now).unwrap(),
+            Cancellability::NotCancellable { .. }
+        ));
 
         // A pick-up shipment uses its own cut-off even without a desired delivery date.
-        let pickup = details(serde_json::json!({"shipmentId": "1", "pickupDetails": {"pickupDate": "2025-01-15"}}));
+        let pickup = details(
+            serde_json::json!({"shipmentId": "1", "pickupDetails": {"pickupDate": "2025-01-15"}}),
+        );
         assert_eq!(
             cancellability(&pickup, now).unwrap(),
-            Cancellability::Cancellable { until: ts("2025-01-14T22:00:00Z") }
+            Cancellability::Cancellable {
+                until: ts("2025-01-14T22:00:00Z")
+            }
         );
         let Cancellability::NotCancellable { reason } =
             cancellability(&pickup, ts("2025-01-14T22:00:00Z")).unwrap()

@@ -16,7 +16,11 @@ fn seed_curl() -> (String, String, Vec<(String, String)>) {
     let text = fixture("cancel_request.curl");
     let words: Vec<&str> = text.split_whitespace().filter(|w| *w != "\\").collect();
     let method = words[words.iter().position(|w| *w == "-X").unwrap() + 1].to_string();
-    let url = words.iter().find(|w| w.starts_with("https://")).unwrap().to_string();
+    let url = words
+        .iter()
+        .find(|w| w.starts_with("https://"))
+        .unwrap()
+        .to_string();
     let headers = text
         .split("-H '")
         .skip(1)
@@ -38,7 +42,10 @@ fn request_matches_the_seed_curl_example() {
     let req = request::cancel_order(&ShipmentNumber::parse(number).unwrap()).unwrap();
     assert_eq!(req.method.as_str(), method);
     assert_eq!(req.path, path);
-    assert_eq!(req.path_template, "/ws/json/parcel/booking/v-1/order/cancel/{identifier}");
+    assert_eq!(
+        req.path_template,
+        "/ws/json/parcel/booking/v-1/order/cancel/{identifier}"
+    );
     assert_eq!(req.headers["content-type"], "application/json");
     assert!(headers.contains(&("content-type".into(), "application/json".into())));
     assert!(req.authenticated, "the transport adds the Bearer header");
@@ -49,7 +56,10 @@ fn request_matches_the_seed_curl_example() {
 #[tokio::test]
 async fn the_seed_curl_request_through_the_stack() {
     let (_, url, headers) = seed_curl();
-    let path = url.strip_prefix(rescind_di::TEST_BASE_URL).unwrap().to_string();
+    let path = url
+        .strip_prefix(rescind_di::TEST_BASE_URL)
+        .unwrap()
+        .to_string();
     let server = MockServer::start_async().await;
     let login = mock_login(&server).await;
     let cancel = server
@@ -65,7 +75,10 @@ async fn the_seed_curl_request_through_the_stack() {
     // The example's token, literally.
     client
         .token_cache()
-        .prime(Token::new(SecretString::from("$SECRET_WS_TOKEN"), Duration::from_secs(3600)))
+        .prime(Token::new(
+            SecretString::from("$SECRET_WS_TOKEN"),
+            Duration::from_secs(3600),
+        ))
         .await;
     let resp = client.cancel_order("70724761603243701").await.unwrap();
     assert_eq!(resp.status, 200);
@@ -100,7 +113,13 @@ async fn a_bad_identifier_sends_nothing() {
     let server = MockServer::start_async().await;
     let anything = mock_anything(&server).await;
     let client = client(&server);
-    for id in ["", "(00)370724760010119754", "7072 4761", "../../auth", "ABC"] {
+    for id in [
+        "",
+        "(00)370724760010119754",
+        "7072 4761",
+        "../../auth",
+        "ABC",
+    ] {
         let err = client.cancel_order(id).await.unwrap_err();
         assert_eq!(err.kind(), ErrorKind::InvalidInput, "{id:?}");
         assert_eq!(err.sent(), Sent::NotSent);
@@ -117,8 +136,11 @@ fn success_answers_are_kept_as_they_came() {
         ("200 whitespace", HttpResponse::new(200, " \n")),
         (
             "200 unknown json",
-            HttpResponse::new(200, r#"{"status":"CANCELLED","shipmentId":"70724761617883184","eventApiKey":71}"#)
-                .with_request_id("req-7"),
+            HttpResponse::new(
+                200,
+                r#"{"status":"CANCELLED","shipmentId":"70724761617883184","eventApiKey":71}"#,
+            )
+            .with_request_id("req-7"),
         ),
         ("200 json string", HttpResponse::new(200, r#""OK""#)),
         ("200 text", HttpResponse::new(200, "Order cancelled")),
@@ -138,14 +160,18 @@ async fn server_errors_are_retried_because_the_cancel_is_idempotent() {
         let cancel = server
             .mock_async(|when, then| {
                 when.method(DELETE);
-                then.status(status).body("<html><body>Service Unavailable</body></html>");
+                then.status(status)
+                    .body("<html><body>Service Unavailable</body></html>");
             })
             .await;
         let err = client(&server).cancel_order(SHIPMENT).await.unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Server, "{status}");
         assert_eq!(err.sent(), Sent::Answered);
         assert_eq!(err.attempts(), 3);
-        assert!(err.to_string().contains("not Di's JSON error body"), "{err}");
+        assert!(
+            err.to_string().contains("not Di's JSON error body"),
+            "{err}"
+        );
         cancel.assert_calls_async(3).await;
     }
 }
@@ -160,7 +186,10 @@ async fn a_timeout_is_retried_and_reported_as_maybe_sent() {
             then.status(200).delay(Duration::from_millis(600));
         })
         .await;
-    let client = client_with(&server, fast_config().with_attempt_timeout(Duration::from_millis(100)));
+    let client = client_with(
+        &server,
+        fast_config().with_attempt_timeout(Duration::from_millis(100)),
+    );
     let err = client.cancel_order(SHIPMENT).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Timeout);
     assert_eq!(err.sent(), Sent::MaybeSent);
@@ -175,7 +204,8 @@ async fn a_405_is_not_retried_and_blames_us() {
     let cancel = server
         .mock_async(|when, then| {
             when.method(DELETE);
-            then.status(405).body(r#"{"statusCode":405,"errorKey":"","errorMap":{}}"#);
+            then.status(405)
+                .body(r#"{"statusCode":405,"errorKey":"","errorMap":{}}"#);
         })
         .await;
     let err = client(&server).cancel_order(SHIPMENT).await.unwrap_err();
@@ -197,9 +227,12 @@ async fn a_refusal_keeps_key_error_map_and_request_id() {
                 .body(r#"{"statusCode":400,"errorKey":"order.exported","errorMap":{"shipmentId":"70724761617883184"},"timestamp":"2026-01-01T10:00:00"}"#);
         })
         .await;
-    let config: TransportConfig = fast_config()
-        .with_request_id_header(http::HeaderName::from_static("x-request-id"));
-    let err = client_with(&server, config).cancel_order(SHIPMENT).await.unwrap_err();
+    let config: TransportConfig =
+        fast_config().with_request_id_header(http::HeaderName::from_static("x-request-id"));
+    let err = client_with(&server, config)
+        .cancel_order(SHIPMENT)
+        .await
+        .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::NotCancellable);
     assert_eq!(err.sent(), Sent::Answered);
     assert_eq!(err.code(), Some("order.exported"));

@@ -6,8 +6,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::*;
-use httpmock::prelude::*;
 use httpmock::Mock;
+use httpmock::prelude::*;
 use jiff::Timestamp;
 use rescind_core::{
     CancelRequest, CancelStatus, Canceller, ErrorKind, ItemSelector, Provider, Sent,
@@ -44,7 +44,9 @@ async fn mock_cancel<'a>(server: &'a MockServer, status: u16, body: &str) -> Moc
 
 fn order(extra: serde_json::Value) -> serde_json::Value {
     let mut v = serde_json::json!({"shipmentId": SHIPMENT, "ediStatus": "EXPORT_OK", "desiredDeliveryDate": "2026-03-31", "items": []});
-    v.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+    v.as_object_mut()
+        .unwrap()
+        .extend(extra.as_object().unwrap().clone());
     v
 }
 
@@ -65,7 +67,10 @@ async fn items_and_hold_are_unsupported_and_nothing_is_sent() {
         assert_eq!(err.kind(), ErrorKind::Unsupported);
         assert_eq!(err.sent(), Sent::NotSent);
     }
-    let err = client.cancel(CancelRequest::whole("not-a-number")).await.unwrap_err();
+    let err = client
+        .cancel(CancelRequest::whole("not-a-number"))
+        .await
+        .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidInput);
     assert_eq!(err.field(), Some("target"));
     anything.assert_calls_async(0).await;
@@ -95,7 +100,11 @@ async fn a_cancellable_order_is_cancelled_once() {
 async fn cancelled_in_the_details_is_already_cancelled_without_sending() {
     let server = MockServer::start_async().await;
     mock_login(&server).await;
-    mock_details(&server, order(serde_json::json!({"ediStatus": "CANCELLED"}))).await;
+    mock_details(
+        &server,
+        order(serde_json::json!({"ediStatus": "CANCELLED"})),
+    )
+    .await;
     let cancel = mock_cancel(&server, 200, "").await;
     let outcome = client(&server)
         .cancel_at(CancelRequest::whole(SHIPMENT), now())
@@ -110,12 +119,22 @@ async fn cancelled_in_the_details_is_already_cancelled_without_sending() {
 async fn in_transit_is_refused_without_sending() {
     let cases = [
         // The day before the desired delivery date, 00:30 Oslo time (summer time).
-        (order(serde_json::json!({"desiredDeliveryDate": "2026-07-10"})), "2026-07-08T22:30:00Z", "in transit since 2026-07-09 00:00 CEST"),
+        (
+            order(serde_json::json!({"desiredDeliveryDate": "2026-07-10"})),
+            "2026-07-08T22:30:00Z",
+            "in transit since 2026-07-09 00:00 CEST",
+        ),
         // No desired delivery date: in transit from booking.
-        (order(serde_json::json!({"desiredDeliveryDate": null})), "2026-03-20T11:00:00Z", "no desired delivery date"),
+        (
+            order(serde_json::json!({"desiredDeliveryDate": null})),
+            "2026-03-20T11:00:00Z",
+            "no desired delivery date",
+        ),
         // A pick-up shipment after 23:00 Oslo the day before its pick-up.
         (
-            order(serde_json::json!({"desiredDeliveryDate": null, "pickupDetails": {"pickupDate": "2026-03-21"}})),
+            order(
+                serde_json::json!({"desiredDeliveryDate": null, "pickupDetails": {"pickupDate": "2026-03-21"}}),
+            ),
             "2026-03-20T22:00:00Z",
             "23:00 Oslo time",
         ),
@@ -144,7 +163,10 @@ async fn a_pickup_before_its_cut_off_is_cancelled() {
     let cancel = mock_cancel(&server, 204, "").await;
     // 22:59 Oslo (CET) the day before.
     let outcome = client(&server)
-        .cancel_at(CancelRequest::whole(SHIPMENT), "2026-03-20T21:59:00Z".parse().unwrap())
+        .cancel_at(
+            CancelRequest::whole(SHIPMENT),
+            "2026-03-20T21:59:00Z".parse().unwrap(),
+        )
         .await
         .unwrap();
     assert_eq!(outcome.status, CancelStatus::Cancelled);
@@ -156,7 +178,12 @@ async fn di_saying_order_cancelled_is_already_cancelled() {
     let server = MockServer::start_async().await;
     mock_login(&server).await;
     mock_details(&server, order(serde_json::json!({}))).await;
-    let cancel = mock_cancel(&server, 400, r#"{"statusCode":400,"errorKey":"order.cancelled","errorMap":{}}"#).await;
+    let cancel = mock_cancel(
+        &server,
+        400,
+        r#"{"statusCode":400,"errorKey":"order.cancelled","errorMap":{}}"#,
+    )
+    .await;
     let outcome = client(&server)
         .cancel_at(CancelRequest::whole(SHIPMENT), now())
         .await
@@ -191,7 +218,8 @@ async fn an_unknown_order_is_not_found_and_not_cancelled() {
     server
         .mock_async(|when, then| {
             when.method(GET);
-            then.status(404).body(r#"{"statusCode":404,"errorKey":"cannot.find.order","errorMap":{}}"#);
+            then.status(404)
+                .body(r#"{"statusCode":404,"errorKey":"cannot.find.order","errorMap":{}}"#);
         })
         .await;
     let cancel = mock_cancel(&server, 200, "").await;
@@ -214,20 +242,37 @@ async fn an_unanswered_cancel_is_settled_by_reading_the_order_back() {
             then.status(200).delay(Duration::from_millis(400));
         })
         .await;
-    let client = client_with(&server, fast_config().with_attempt_timeout(Duration::from_millis(100)));
+    let client = client_with(
+        &server,
+        fast_config().with_attempt_timeout(Duration::from_millis(100)),
+    );
     let task = tokio::spawn({
         let client = client.clone();
-        async move { client.cancel_at(CancelRequest::whole(SHIPMENT), now()).await }
+        async move {
+            client
+                .cancel_at(CancelRequest::whole(SHIPMENT), now())
+                .await
+        }
     });
     // Once the first read is done, the order shows as cancelled (the cancel got through).
     while before.calls_async().await == 0 {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     before.delete_async().await;
-    let after = mock_details(&server, order(serde_json::json!({"ediStatus": "CANCELLED"}))).await;
+    let after = mock_details(
+        &server,
+        order(serde_json::json!({"ediStatus": "CANCELLED"})),
+    )
+    .await;
     let outcome = task.await.unwrap().unwrap();
     assert_eq!(outcome.status, CancelStatus::Cancelled);
-    assert!(outcome.note.as_deref().unwrap().contains("reading the order back"));
+    assert!(
+        outcome
+            .note
+            .as_deref()
+            .unwrap()
+            .contains("reading the order back")
+    );
     cancel.assert_calls_async(3).await;
     after.assert_calls_async(1).await;
 }
@@ -243,7 +288,10 @@ async fn an_unanswered_cancel_on_an_active_order_stays_maybe_sent() {
             then.status(200).delay(Duration::from_millis(400));
         })
         .await;
-    let client = client_with(&server, fast_config().with_attempt_timeout(Duration::from_millis(100)));
+    let client = client_with(
+        &server,
+        fast_config().with_attempt_timeout(Duration::from_millis(100)),
+    );
     let err = client
         .cancel_at(CancelRequest::whole(SHIPMENT), now())
         .await

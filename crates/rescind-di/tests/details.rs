@@ -12,27 +12,40 @@ fn request_is_a_get_by_identifier() {
     let req = request::order_details(&format!("(401){SHIPMENT}")).unwrap();
     assert_eq!(req.method, http::Method::GET);
     assert_eq!(req.path, format!("{DETAILS_PREFIX}{SHIPMENT}"));
-    assert_eq!(req.path_template, "/ws/json/parcel/booking/v-1/details/{identifier}");
+    assert_eq!(
+        req.path_template,
+        "/ws/json/parcel/booking/v-1/details/{identifier}"
+    );
     assert!(req.body.is_none() && req.authenticated && req.idempotent);
     // Tracking references and return codes are identifiers of the details API too.
     let req = request::order_details("370724760010119754").unwrap();
     assert_eq!(req.path, format!("{DETAILS_PREFIX}370724760010119754"));
     let err = request::order_details("(00)370724760010119754").unwrap_err();
-    assert_eq!((err.kind(), err.sent()), (ErrorKind::InvalidInput, Sent::NotSent));
+    assert_eq!(
+        (err.kind(), err.sent()),
+        (ErrorKind::InvalidInput, Sent::NotSent)
+    );
 }
 
 #[test]
 fn documented_fields_decode() {
-    let details = response::order_details(&HttpResponse::new(200, fixture("order_details.json"))).unwrap();
+    let details =
+        response::order_details(&HttpResponse::new(200, fixture("order_details.json"))).unwrap();
     assert_eq!(details.edi_status, Some(EdiStatus::ExportOk));
-    assert_eq!(details.desired_delivery_date, Some(jiff::civil::date(2026, 3, 31)));
+    assert_eq!(
+        details.desired_delivery_date,
+        Some(jiff::civil::date(2026, 3, 31))
+    );
     insta::assert_json_snapshot!("order_details", details);
 }
 
 #[test]
 fn pickup_order_decodes_with_other_spellings() {
-    let details =
-        response::order_details(&HttpResponse::new(200, fixture("order_details_pickup.json"))).unwrap();
+    let details = response::order_details(&HttpResponse::new(
+        200,
+        fixture("order_details_pickup.json"),
+    ))
+    .unwrap();
     assert_eq!(details.shop_id, Some(16), "`shopid` is read as shopId");
     assert!(details.is_pickup());
     insta::assert_json_snapshot!("order_details_pickup", details);
@@ -78,13 +91,18 @@ fn every_documented_edi_status_is_known() {
 
 #[test]
 fn a_bad_body_names_the_field() {
-    let resp = HttpResponse::new(200, r#"{"shipmentId":"1","desiredDeliveryDate":"31.03.2026"}"#);
+    let resp = HttpResponse::new(
+        200,
+        r#"{"shipmentId":"1","desiredDeliveryDate":"31.03.2026"}"#,
+    );
     let err = response::order_details(&resp).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Decode);
     assert_eq!(err.json_path(), Some("desiredDeliveryDate"));
-    let err = response::order_details(&HttpResponse::new(200, r#"{"ediStatus":"EXPORT_OK"}"#)).unwrap_err();
+    let err = response::order_details(&HttpResponse::new(200, r#"{"ediStatus":"EXPORT_OK"}"#))
+        .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Decode, "shipmentId is required");
-    let err = response::order_details(&HttpResponse::new(200, "<html>maintenance</html>")).unwrap_err();
+    let err =
+        response::order_details(&HttpResponse::new(200, "<html>maintenance</html>")).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Decode);
 }
 
@@ -102,7 +120,10 @@ async fn details_through_the_stack() {
                 .body(fixture("order_details_pickup.json"));
         })
         .await;
-    let got = client(&server).order_details(&format!("(401){SHIPMENT}")).await.unwrap();
+    let got = client(&server)
+        .order_details(&format!("(401){SHIPMENT}"))
+        .await
+        .unwrap();
     assert_eq!(got.shipment_id, SHIPMENT);
     details.assert_calls_async(1).await;
 }
@@ -114,7 +135,8 @@ async fn an_unknown_order_is_not_found() {
     let details = server
         .mock_async(|when, then| {
             when.method(GET);
-            then.status(404).body(r#"{"statusCode":404,"errorKey":"cannot.find.order","errorMap":{}}"#);
+            then.status(404)
+                .body(r#"{"statusCode":404,"errorKey":"cannot.find.order","errorMap":{}}"#);
         })
         .await;
     let err = client(&server).order_details(SHIPMENT).await.unwrap_err();

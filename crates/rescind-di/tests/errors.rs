@@ -62,12 +62,21 @@ fn the_seed_sample_decodes_typed() {
 
 #[test]
 fn order_cancelled_is_recognised_as_already_cancelled() {
-    let resp = HttpResponse::new(400, r#"{"statusCode":400,"errorKey":"order.cancelled","errorMap":{}}"#);
+    let resp = HttpResponse::new(
+        400,
+        r#"{"statusCode":400,"errorKey":"order.cancelled","errorMap":{}}"#,
+    );
     let err = error::from_response(&resp, "cancel_order");
     assert!(is_already_cancelled(&err));
     assert_eq!(err.kind(), ErrorKind::NotCancellable);
-    let resp = HttpResponse::new(400, r#"{"statusCode":400,"errorKey":"order.exported","errorMap":{}}"#);
-    assert!(!is_already_cancelled(&error::from_response(&resp, "cancel_order")));
+    let resp = HttpResponse::new(
+        400,
+        r#"{"statusCode":400,"errorKey":"order.exported","errorMap":{}}"#,
+    );
+    assert!(!is_already_cancelled(&error::from_response(
+        &resp,
+        "cancel_order"
+    )));
 }
 
 #[test]

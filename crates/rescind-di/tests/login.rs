@@ -48,8 +48,12 @@ fn login_answer_lifetime_comes_from_the_jwt() {
 #[test]
 fn login_answer_without_token_is_a_decode_error() {
     for body in [r#"{}"#, r#"{"token":""}"#, "", "<html>oops</html>"] {
-        let err = response::login(&HttpResponse::new(200, body), MinutesValid::MAX, Timestamp::now())
-            .unwrap_err();
+        let err = response::login(
+            &HttpResponse::new(200, body),
+            MinutesValid::MAX,
+            Timestamp::now(),
+        )
+        .unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Decode, "{body:?}: {err}");
         assert_eq!(err.operation(), Some("login"));
     }
@@ -64,7 +68,8 @@ async fn one_login_serves_every_call() {
             when.method(GET)
                 .path(format!("{DETAILS_PREFIX}{SHIPMENT}"))
                 .header("authorization", bearer(JWT));
-            then.status(200).body(format!(r#"{{"shipmentId":"{SHIPMENT}"}}"#));
+            then.status(200)
+                .body(format!(r#"{{"shipmentId":"{SHIPMENT}"}}"#));
         })
         .await;
     let client = client(&server);
@@ -84,7 +89,9 @@ async fn one_login_serves_every_call() {
 }
 
 /// A tiny join_all so that the tests need no `futures` crate.
-async fn futures_join_all<F: std::future::Future + Send + 'static>(futs: impl Iterator<Item = F>) -> Vec<F::Output>
+async fn futures_join_all<F: std::future::Future + Send + 'static>(
+    futs: impl Iterator<Item = F>,
+) -> Vec<F::Output>
 where
     F::Output: Send + 'static,
 {
@@ -122,8 +129,10 @@ async fn a_401_renews_the_token_once_and_replays() {
     let login = mock_login(&server).await;
     let stale = server
         .mock_async(|when, then| {
-            when.method(DELETE).header("authorization", "Bearer stale-token");
-            then.status(401).body(fixture("error_authentication_missing.json"));
+            when.method(DELETE)
+                .header("authorization", "Bearer stale-token");
+            then.status(401)
+                .body(fixture("error_authentication_missing.json"));
         })
         .await;
     let fresh = server
@@ -137,7 +146,10 @@ async fn a_401_renews_the_token_once_and_replays() {
     let client = client(&server);
     client
         .token_cache()
-        .prime(Token::new(SecretString::from("stale-token"), Duration::from_secs(3600)))
+        .prime(Token::new(
+            SecretString::from("stale-token"),
+            Duration::from_secs(3600),
+        ))
         .await;
     client.cancel_order(SHIPMENT).await.unwrap();
     stale.assert_calls_async(1).await;
@@ -152,7 +164,8 @@ async fn a_second_401_is_an_error_not_a_loop() {
     let refused = server
         .mock_async(|when, then| {
             when.method(DELETE);
-            then.status(401).body(fixture("error_authentication_missing.json"));
+            then.status(401)
+                .body(fixture("error_authentication_missing.json"));
         })
         .await;
     let client = client(&server);
@@ -170,7 +183,8 @@ async fn a_refused_login_says_so_without_the_secrets() {
     let login = server
         .mock_async(|when, then| {
             when.method(POST).path("/ws/json/auth/v-3/login/60");
-            then.status(401).body(r#"{"statusCode":401,"errorKey":"authentication.failed","errorMap":{}}"#);
+            then.status(401)
+                .body(r#"{"statusCode":401,"errorKey":"authentication.failed","errorMap":{}}"#);
         })
         .await;
     let cancel = server
@@ -187,7 +201,10 @@ async fn a_refused_login_says_so_without_the_secrets() {
     assert_eq!(err.code(), Some("authentication.failed"));
     assert!(err.to_string().contains("username and password"), "{err}");
     for text in [err.to_string(), format!("{err:?}")] {
-        assert!(!text.contains(PASSWORD) && !text.contains(USERNAME), "{text}");
+        assert!(
+            !text.contains(PASSWORD) && !text.contains(USERNAME),
+            "{text}"
+        );
     }
     login.assert_calls_async(1).await;
     cancel.assert_calls_async(0).await;
@@ -223,18 +240,25 @@ async fn secrets_never_reach_debug_errors_or_logs() {
     server
         .mock_async(|when, then| {
             when.method(DELETE);
-            then.status(400).body(r#"{"statusCode":400,"errorKey":"order.exported","errorMap":{}}"#);
+            then.status(400)
+                .body(r#"{"statusCode":400,"errorKey":"order.exported","errorMap":{}}"#);
         })
         .await;
     let client = client(&server);
     let err = client.cancel_order(SHIPMENT).await.unwrap_err();
 
     let logs = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
-    assert!(logs.contains("rescind.call"), "the test must see the transport's spans: {logs}");
+    assert!(
+        logs.contains("rescind.call"),
+        "the test must see the transport's spans: {logs}"
+    );
     let texts = [
         logs,
         format!("{client:?}"),
-        format!("{:?}", Client::builder().credentials(Credentials::new(USERNAME, PASSWORD))),
+        format!(
+            "{:?}",
+            Client::builder().credentials(Credentials::new(USERNAME, PASSWORD))
+        ),
         format!("{:?}", Credentials::new(USERNAME, PASSWORD)),
         format!("{err}"),
         format!("{err:?}"),

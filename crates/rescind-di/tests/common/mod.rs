@@ -3,10 +3,10 @@
 
 use std::time::Duration;
 
-use httpmock::prelude::*;
 use httpmock::Mock;
-use rescind_core::retry::RetryPolicy;
+use httpmock::prelude::*;
 use rescind_core::TransportConfig;
+use rescind_core::retry::RetryPolicy;
 use rescind_di::{Client, Credentials};
 
 /// The seed's example user.
@@ -29,7 +29,9 @@ pub fn fixture(name: &str) -> String {
 /// Fast retries (3 attempts, 1-5 ms backoff) and a short attempt timeout.
 pub fn fast_config() -> TransportConfig {
     TransportConfig::default()
-        .with_retry(RetryPolicy::default().with_backoff(Duration::from_millis(1), Duration::from_millis(5)))
+        .with_retry(
+            RetryPolicy::default().with_backoff(Duration::from_millis(1), Duration::from_millis(5)),
+        )
         .with_attempt_timeout(Duration::from_millis(300))
 }
 
