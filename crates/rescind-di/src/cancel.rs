@@ -6,7 +6,8 @@
 //! 3. The order is read (`order_details`). `ediStatus` `CANCELLED` is reported as
 //!    [`CancelStatus::AlreadyCancelled`]. An order in transit (see [`rules`]) is refused with
 //!    [`ErrorKind::NotCancellable`](rescind_core::ErrorKind) and [`Sent::NotSent`], with the
-//!    reason.
+//!    reason (unless [`ClientBuilder::check_transit_rules`](crate::ClientBuilder::check_transit_rules)
+//!    is off: then Di decides).
 //! 4. The cancel is sent. Di's `order.cancelled` answer is reported as already cancelled.
 //!    If no answer came after the retries ([`Sent::MaybeSent`]), the order is read back once:
 //!    `CANCELLED` settles it as cancelled; otherwise the "may have been sent" error is returned.
@@ -95,6 +96,7 @@ impl Client {
                     response: None,
                 }));
             }
+            Cancellability::NotCancellable { .. } if !self.checks_transit_rules() => {}
             Cancellability::NotCancellable { reason } => {
                 return Err(Error::not_cancellable(Sent::NotSent, reason)
                     .with_provider(Provider::Di)

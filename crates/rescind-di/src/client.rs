@@ -59,6 +59,7 @@ pub struct Client {
     transport: Transport,
     tokens: Arc<TokenCache>,
     environment: Environment,
+    check_transit_rules: bool,
 }
 
 impl Client {
@@ -115,6 +116,12 @@ impl Client {
     pub fn transport(&self) -> &Transport {
         &self.transport
     }
+
+    /// Whether the [`Canceller`](rescind_core::Canceller) refuses in-transit orders itself
+    /// (see [`ClientBuilder::check_transit_rules`]).
+    pub fn checks_transit_rules(&self) -> bool {
+        self.check_transit_rules
+    }
 }
 
 /// Builds a [`Client`]. See [`Client::builder`].
@@ -125,6 +132,7 @@ pub struct ClientBuilder {
     minutes_valid: Option<u32>,
     config: Option<TransportConfig>,
     http_client: Option<reqwest::Client>,
+    skip_transit_rules: bool,
 }
 
 impl ClientBuilder {
@@ -165,6 +173,21 @@ impl ClientBuilder {
     /// Sets timeouts, retries, the concurrency limit and the request-id header.
     pub fn config(mut self, config: TransportConfig) -> Self {
         self.config = Some(config);
+        self
+    }
+
+    /// Whether the [`Canceller`](rescind_core::Canceller) applies Di's transit rules
+    /// ([`rules`](crate::rules)) to the order it read and refuses an order in transit without
+    /// sending the cancel. Default `true`.
+    ///
+    /// Turn it off when your orders' details lack the dates the rules need (Di marks
+    /// `desiredDeliveryDate` and `pickupDetails` as work in progress, and an order without
+    /// either counts as in transit from booking): Di then decides, and its refusal
+    /// (`order.exported`, ...) still comes back as
+    /// [`ErrorKind::NotCancellable`](rescind_core::ErrorKind). `CANCELLED` is still reported
+    /// as already cancelled.
+    pub fn check_transit_rules(mut self, check: bool) -> Self {
+        self.skip_transit_rules = !check;
         self
     }
 
@@ -210,6 +233,7 @@ impl ClientBuilder {
             transport: builder.build()?,
             tokens,
             environment,
+            check_transit_rules: !self.skip_transit_rules,
         })
     }
 }

@@ -301,3 +301,31 @@ async fn an_unanswered_cancel_on_an_active_order_stays_maybe_sent() {
     cancel.assert_calls_async(3).await;
     details.assert_calls_async(2).await;
 }
+
+#[tokio::test]
+async fn without_local_rules_di_decides() {
+    let server = MockServer::start_async().await;
+    mock_login(&server).await;
+    // No desired delivery date: the rules would refuse; with them off, the cancel is sent.
+    mock_details(
+        &server,
+        order(serde_json::json!({"desiredDeliveryDate": null})),
+    )
+    .await;
+    let cancel = mock_cancel(&server, 200, "").await;
+    let client = rescind_di::Client::builder()
+        .base_url(server.base_url())
+        .credentials(rescind_di::Credentials::new(USERNAME, PASSWORD))
+        .minutes_valid(60)
+        .config(fast_config())
+        .check_transit_rules(false)
+        .build()
+        .unwrap();
+    assert!(!client.checks_transit_rules());
+    let outcome = client
+        .cancel_at(CancelRequest::whole(SHIPMENT), now())
+        .await
+        .unwrap();
+    assert_eq!(outcome.status, CancelStatus::Cancelled);
+    cancel.assert_calls_async(1).await;
+}
