@@ -29,3 +29,7 @@ pub use rescind_core::{
 
 /// The core crate, for the transport, retry policy and other shared building blocks.
 pub use rescind_core as core;
+
+/// Di (ws.di.no): log in, read and cancel booked parcel orders (feature `di`).
+#[cfg(feature = "di")]
+pub use rescind_di as di;

@@ -1,0 +1,307 @@
+//! [`Client`] and [`ClientBuilder`]: one Di web-service user at one environment.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use rescind_core::{Auth, Error, Provider, TokenCache, Transport, TransportConfig};
+
+use crate::auth::{Credentials, DiLogin, MinutesValid};
+use crate::model::{CancelResponse, OrderDetails, ShipmentNumber};
+use crate::{request, response};
+
+/// Di's test environment.
+pub const TEST_BASE_URL: &str = "https://staging-ws.di.no";
+/// Di's production environment.
+pub const PRODUCTION_BASE_URL: &str = "https://ws.di.no";
+
+/// Where the client sends its requests. There is no default: production must be chosen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Environment {
+    /// `https://staging-ws.di.no`: Di asks integrators to develop against it.
+    Test,
+    /// `https://ws.di.no`: real parcels.
+    Production,
+    /// Another base URL (a proxy, a simulator); paths are appended to it.
+    Custom(String),
+}
+
+impl Environment {
+    /// The base URL.
+    pub fn base_url(&self) -> &str {
+        match self {
+            Environment::Test => TEST_BASE_URL,
+            Environment::Production => PRODUCTION_BASE_URL,
+            Environment::Custom(url) => url,
+        }
+    }
+}
+
+impl fmt::Display for Environment {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Environment::Test => f.write_str("test"),
+            Environment::Production => f.write_str("production"),
+            Environment::Custom(url) => write!(f, "custom ({url})"),
+        }
+    }
+}
+
+/// A Di client: one web-service user, one environment, one shared login.
+///
+/// Cheap to clone: clones share the connection pool, the token and the retry budget. Build it
+/// with [`Client::builder`]. Its native methods return Di's own types; the
+/// [`Canceller`](rescind_core::Canceller) implementation adds the rules (see
+/// [`cancel`](crate::cancel)).
+#[derive(Debug, Clone)]
+pub struct Client {
+    transport: Transport,
+    tokens: Arc<TokenCache>,
+    environment: Environment,
+    check_transit_rules: bool,
+}
+
+impl Client {
+    /// Starts a builder. Choose the environment ([`ClientBuilder::test`],
+    /// [`ClientBuilder::production`] or [`ClientBuilder::base_url`]) and the credentials.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// Cancels a whole order (all its parcels), without checking the rules first:
+    /// `DELETE /ws/json/parcel/booking/v-1/order/cancel/{identifier}`.
+    ///
+    /// `identifier` is the shipment number, with or without the GS1 `(401)` prefix; anything
+    /// else is refused before sending. Di answers a refused cancel with an error whose
+    /// [`code`](Error::code) is its `errorKey` (`order.cancelled`, `order.exported`, ...); see
+    /// [`error`](crate::error).
+    pub async fn cancel_order(&self, identifier: &str) -> Result<CancelResponse, Error> {
+        let number = ShipmentNumber::parse(identifier)?;
+        self.cancel_shipment(&number).await
+    }
+
+    /// [`Client::cancel_order`] with an already checked shipment number.
+    pub async fn cancel_shipment(&self, number: &ShipmentNumber) -> Result<CancelResponse, Error> {
+        let req = request::cancel_order(number)?;
+        let resp = self.transport.send(&req).await?;
+        response::cancel_order(&resp)
+    }
+
+    /// Reads an order: `GET /ws/json/parcel/booking/v-1/details/{identifier}`. `identifier`
+    /// is a shipment number (with or without `(401)`), a tracking reference or a return code.
+    pub async fn order_details(&self, identifier: &str) -> Result<OrderDetails, Error> {
+        let req = request::order_details(identifier)?;
+        let resp = self.transport.send(&req).await?;
+        response::order_details(&resp)
+    }
+
+    /// Logs in now if there is no valid token (otherwise the first call does): checks the
+    /// credentials early.
+    pub async fn login(&self) -> Result<(), Error> {
+        self.tokens.current(&self.transport).await.map(|_| ())
+    }
+
+    /// The environment.
+    pub fn environment(&self) -> &Environment {
+        &self.environment
+    }
+
+    /// The shared login token cache (e.g. [`TokenCache::login_count`]).
+    pub fn token_cache(&self) -> &Arc<TokenCache> {
+        &self.tokens
+    }
+
+    /// The transport, for its configuration and retry budget.
+    pub fn transport(&self) -> &Transport {
+        &self.transport
+    }
+
+    /// Whether the [`Canceller`](rescind_core::Canceller) refuses in-transit orders itself
+    /// (see [`ClientBuilder::check_transit_rules`]).
+    pub fn checks_transit_rules(&self) -> bool {
+        self.check_transit_rules
+    }
+}
+
+/// Builds a [`Client`]. See [`Client::builder`].
+#[derive(Debug, Default)]
+pub struct ClientBuilder {
+    environment: Option<Environment>,
+    credentials: Option<Credentials>,
+    minutes_valid: Option<u32>,
+    config: Option<TransportConfig>,
+    http_client: Option<reqwest::Client>,
+    skip_transit_rules: bool,
+}
+
+impl ClientBuilder {
+    /// Uses Di's test environment, `https://staging-ws.di.no`.
+    pub fn test(self) -> Self {
+        self.environment(Environment::Test)
+    }
+
+    /// Uses Di's production environment, `https://ws.di.no`.
+    pub fn production(self) -> Self {
+        self.environment(Environment::Production)
+    }
+
+    /// Uses another base URL (a proxy, a simulator, a mock server).
+    pub fn base_url(self, url: impl Into<String>) -> Self {
+        self.environment(Environment::Custom(url.into()))
+    }
+
+    /// Sets the environment.
+    pub fn environment(mut self, environment: Environment) -> Self {
+        self.environment = Some(environment);
+        self
+    }
+
+    /// Sets the web-service user.
+    pub fn credentials(mut self, credentials: Credentials) -> Self {
+        self.credentials = Some(credentials);
+        self
+    }
+
+    /// How long each login token is asked to be valid, in minutes: 1 to 1440 (checked by
+    /// [`build`](ClientBuilder::build)). Default 1440.
+    pub fn minutes_valid(mut self, minutes: u32) -> Self {
+        self.minutes_valid = Some(minutes);
+        self
+    }
+
+    /// Sets timeouts, retries, the concurrency limit and the request-id header.
+    pub fn config(mut self, config: TransportConfig) -> Self {
+        self.config = Some(config);
+        self
+    }
+
+    /// Whether the [`Canceller`](rescind_core::Canceller) applies Di's transit rules
+    /// ([`rules`](crate::rules)) to the order it read and refuses an order in transit without
+    /// sending the cancel. Default `true`.
+    ///
+    /// Turn it off when your orders' details lack the dates the rules need (Di marks
+    /// `desiredDeliveryDate` and `pickupDetails` as work in progress, and an order without
+    /// either counts as in transit from booking): Di then decides, and its refusal
+    /// (`order.exported`, ...) still comes back as
+    /// [`ErrorKind::NotCancellable`](rescind_core::ErrorKind). `CANCELLED` is still reported
+    /// as already cancelled.
+    pub fn check_transit_rules(mut self, check: bool) -> Self {
+        self.skip_transit_rules = !check;
+        self
+    }
+
+    /// Uses the caller's `reqwest::Client` (proxy, TLS settings).
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http_client = Some(client);
+        self
+    }
+
+    /// Builds the client. Fails with [`ErrorKind::Config`](rescind_core::ErrorKind) when no
+    /// environment was chosen, the credentials are missing or empty, or the base URL is bad,
+    /// and with [`ErrorKind::InvalidInput`](rescind_core::ErrorKind) when `minutes_valid` is
+    /// outside 1..=1440. Nothing is sent: the first call logs in.
+    pub fn build(self) -> Result<Client, Error> {
+        let environment = self.environment.ok_or_else(|| {
+            Error::config(
+                "choose a Di environment: .test() (staging-ws.di.no), .production() (ws.di.no) or .base_url(..)",
+            )
+            .with_provider(Provider::Di)
+        })?;
+        let credentials = self.credentials.ok_or_else(|| {
+            Error::config("Di needs the credentials of a web-service user: .credentials(..)")
+                .with_provider(Provider::Di)
+        })?;
+        credentials
+            .check()
+            .map_err(|e| e.with_provider(Provider::Di))?;
+        let minutes_valid = match self.minutes_valid {
+            Some(m) => MinutesValid::new(m).map_err(|e| e.with_provider(Provider::Di))?,
+            None => MinutesValid::default(),
+        };
+        let tokens = Arc::new(TokenCache::new(
+            Arc::new(DiLogin::new(credentials, minutes_valid)),
+            renewal_margin(minutes_valid),
+        ));
+        let mut builder = Transport::builder(Provider::Di, environment.base_url())
+            .auth(Auth::Bearer(tokens.clone()))
+            .config(self.config.unwrap_or_default());
+        if let Some(client) = self.http_client {
+            builder = builder.client(client);
+        }
+        Ok(Client {
+            transport: builder.build()?,
+            tokens,
+            environment,
+            check_transit_rules: !self.skip_transit_rules,
+        })
+    }
+}
+
+/// Renew a minute before expiry, or a fifth of the validity for short tokens (a 1-minute token
+/// with a 60 s margin would never be used).
+fn renewal_margin(minutes_valid: MinutesValid) -> Duration {
+    Duration::from_secs(60).min(minutes_valid.duration() / 5)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rescind_core::ErrorKind;
+
+    #[test]
+    fn no_silent_production_default() {
+        let err = Client::builder()
+            .credentials(Credentials::new("u", "p"))
+            .build()
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Config);
+        assert!(err.to_string().contains(".production()"), "{err}");
+    }
+
+    #[test]
+    fn environments_have_their_urls() {
+        let c = Client::builder()
+            .test()
+            .credentials(Credentials::new("u", "p"))
+            .build()
+            .unwrap();
+        assert_eq!(
+            c.transport().base_url().as_str(),
+            "https://staging-ws.di.no/"
+        );
+        let c = Client::builder()
+            .production()
+            .credentials(Credentials::new("u", "p"))
+            .build()
+            .unwrap();
+        assert_eq!(c.transport().base_url().as_str(), "https://ws.di.no/");
+        assert_eq!(c.environment(), &Environment::Production);
+    }
+
+    #[test]
+    fn credentials_and_minutes_are_checked() {
+        let err = Client::builder().test().build().unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Config);
+        let err = Client::builder()
+            .test()
+            .credentials(Credentials::new("u", ""))
+            .build()
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Config);
+        let err = Client::builder()
+            .test()
+            .credentials(Credentials::new("u", "p"))
+            .minutes_valid(0)
+            .build()
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidInput);
+        assert_eq!(err.field(), Some("minutes_valid"));
+    }
+
+    #[test]
+    fn margin_fits_short_tokens() {
+        assert_eq!(renewal_margin(MinutesValid::MAX), Duration::from_secs(60));
+        assert_eq!(renewal_margin(MinutesValid::MIN), Duration::from_secs(12));
+    }
+}
