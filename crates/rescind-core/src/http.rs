@@ -14,7 +14,9 @@ use url::Url;
 use crate::Error;
 
 /// One HTTP request of one operation, before it is sent.
-#[derive(Debug, Clone)]
+///
+/// Its `Debug` shows the body's length, never its content: a login body holds a password.
+#[derive(Clone)]
 #[non_exhaustive]
 pub struct HttpRequest {
     /// The operation's name, for tracing and errors (e.g. `cancel_hosted_session`).
@@ -106,6 +108,33 @@ impl HttpRequest {
         self.body
             .as_deref()
             .and_then(|b| std::str::from_utf8(b).ok())
+    }
+}
+
+impl std::fmt::Debug for HttpRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let headers: Vec<(&str, &str)> = self
+            .headers
+            .iter()
+            .map(|(name, value)| {
+                let shown = if value.is_sensitive() {
+                    "[redacted]"
+                } else {
+                    value.to_str().unwrap_or("[binary]")
+                };
+                (name.as_str(), shown)
+            })
+            .collect();
+        f.debug_struct("HttpRequest")
+            .field("operation", &self.operation)
+            .field("method", &self.method)
+            .field("path", &self.path)
+            .field("query", &self.query)
+            .field("headers", &headers)
+            .field("body_len", &self.body.as_ref().map(|b| b.len()))
+            .field("idempotent", &self.idempotent)
+            .field("authenticated", &self.authenticated)
+            .finish()
     }
 }
 
@@ -345,6 +374,15 @@ mod tests {
         assert_eq!(path_segment("id", "a?b#c").unwrap(), "a%3Fb%23c");
         assert!(path_segment("id", "").is_err());
         assert!(path_segment("id", ".").is_err());
+    }
+
+    #[test]
+    fn debug_hides_the_body() {
+        let req = HttpRequest::new("login", Method::POST, "/login", "/login")
+            .with_json_body(r#"{"password":"hunter2"}"#);
+        let text = format!("{req:?}");
+        assert!(!text.contains("hunter2"), "{text}");
+        assert!(text.contains("body_len: Some(22)"), "{text}");
     }
 
     #[test]
