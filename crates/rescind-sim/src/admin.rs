@@ -10,6 +10,7 @@
 //! | `GET /__sim/clock` | | `{"now": "...", "fixed": bool}` |
 //! | `POST /__sim/clock` | `{"now": "2026-03-29T00:30:00Z"}`, `{"advance_seconds": 3600}` or `{"real": true}` | sets the clock |
 //! | `POST /__sim/reset` | | state back to the seed, no faults, counters at zero |
+//! | `GET /__sim/state` | | the whole state, in the seed file's format |
 
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
@@ -33,6 +34,7 @@ pub(crate) fn routes() -> Router<Sim> {
         )
         .route("/__sim/clock", get(clock).post(set_clock))
         .route("/__sim/reset", axum::routing::post(reset))
+        .route("/__sim/state", get(state))
 }
 
 async fn counters(State(sim): State<Sim>) -> Response {
@@ -88,4 +90,8 @@ async fn set_clock(State(sim): State<Sim>, Json(change): Json<ClockChange>) -> R
 async fn reset(State(sim): State<Sim>) -> StatusCode {
     sim.reset();
     StatusCode::NO_CONTENT
+}
+
+async fn state(State(sim): State<Sim>) -> Response {
+    Json(sim.world()).into_response()
 }

@@ -17,7 +17,8 @@ pub struct Snapshot {
     /// Changes applied per target, keyed `provider:kind:id:change` (e.g.
     /// `arta:hosted_session:42:cancel`).
     pub applied: BTreeMap<String, u64>,
-    /// Requests received per route, keyed `METHOD /route/{template}`, faults included.
+    /// Requests received per method and path, keyed `METHOD /path` (e.g.
+    /// `PATCH /hosted_sessions/42/cancel`), faulted ones included.
     pub hits: BTreeMap<String, u64>,
 }
 
@@ -37,7 +38,7 @@ impl Counters {
         self.lock().applied.get(target).copied().unwrap_or(0)
     }
 
-    /// How many requests reached `route` (`METHOD /template`).
+    /// How many requests reached `route` (`METHOD /path`).
     pub fn hit_count(&self, route: &str) -> u64 {
         self.lock().hits.get(route).copied().unwrap_or(0)
     }

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use axum::extract::{MatchedPath, Request, State};
+use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use http::{HeaderValue, StatusCode, header};
@@ -11,16 +11,17 @@ use crate::Sim;
 use crate::faults::FaultAction;
 use crate::server::ConnectionKiller;
 
+/// The prefix of the admin routes, which faults and counters leave alone.
+const ADMIN_PREFIX: &str = "/__sim/";
+
 /// Counts the request, then applies the first matching fault, if any.
 pub(crate) async fn faults(State(sim): State<Sim>, request: Request, next: Next) -> Response {
     let method = request.method().as_str().to_owned();
     let path = request.uri().path().to_owned();
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|m| m.as_str().to_owned())
-        .unwrap_or_else(|| path.clone());
-    sim.counters().hit(format!("{method} {route}"));
+    if path.starts_with(ADMIN_PREFIX) {
+        return next.run(request).await;
+    }
+    sim.counters().hit(format!("{method} {path}"));
 
     let Some(rule) = sim.faults().take(&method, &path) else {
         return next.run(request).await;

@@ -9,14 +9,19 @@
 #![forbid(unsafe_code)]
 
 mod admin;
+pub mod arta;
 pub mod clock;
 pub mod counters;
+pub mod di;
 pub mod faults;
 mod inject;
 pub mod server;
+pub mod skippay;
+pub mod world;
 
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use axum::Router;
 use tokio::net::TcpListener;
@@ -24,6 +29,7 @@ use tokio::net::TcpListener;
 pub use clock::Clock;
 pub use counters::Counters;
 pub use faults::{FaultAction, FaultRule, Faults};
+pub use world::World;
 
 /// The simulator's shared state: a handle tests and handlers use. Cheap to clone.
 #[derive(Debug, Clone)]
@@ -36,6 +42,9 @@ struct Inner {
     clock: Clock,
     faults: Faults,
     counters: Counters,
+    seed: World,
+    world: Mutex<World>,
+    sequence: AtomicU64,
 }
 
 impl Sim {
@@ -54,23 +63,56 @@ impl Sim {
         &self.inner.counters
     }
 
+    /// Runs `f` on the state. Handlers keep the lock for one step, never across an `.await`.
+    pub fn with_world<T>(&self, f: impl FnOnce(&mut World) -> T) -> T {
+        let mut world = self.inner.world.lock().unwrap_or_else(|e| e.into_inner());
+        f(&mut world)
+    }
+
+    /// A copy of the whole state, as a seed file would hold it.
+    pub fn world(&self) -> World {
+        self.with_world(|w| w.clone())
+    }
+
+    /// A new number, unique in this simulator (ids, request ids).
+    pub fn next_number(&self) -> u64 {
+        self.inner.sequence.fetch_add(1, Ordering::SeqCst) + 1
+    }
+
     /// Back to the seed state, with no faults and counters at zero.
     pub fn reset(&self) {
+        self.with_world(|w| *w = self.inner.seed.clone());
         self.inner.faults.clear();
         self.inner.counters.reset();
     }
 }
 
 /// Configures and starts a simulator.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Simulator {
     clock: Clock,
+    seed: World,
+}
+
+impl Default for Simulator {
+    fn default() -> Self {
+        Simulator {
+            clock: Clock::real(),
+            seed: World::demo(),
+        }
+    }
 }
 
 impl Simulator {
-    /// A simulator with a real clock.
+    /// A simulator with a real clock and the demo data set ([`World::demo`]).
     pub fn new() -> Self {
         Simulator::default()
+    }
+
+    /// Starts from `seed` instead of the demo data set.
+    pub fn seed(mut self, seed: World) -> Self {
+        self.seed = seed;
+        self
     }
 
     /// Uses `clock` (e.g. [`Clock::fixed`]) for every time rule.
@@ -85,14 +127,20 @@ impl Simulator {
                 clock: self.clock,
                 faults: Faults::default(),
                 counters: Counters::default(),
+                world: Mutex::new(self.seed.clone()),
+                seed: self.seed,
+                sequence: AtomicU64::new(0),
             }),
         };
         let router = Router::new()
-            .route_layer(axum::middleware::from_fn_with_state(
+            .merge(arta::routes())
+            .merge(di::routes())
+            .merge(skippay::routes())
+            .merge(admin::routes())
+            .layer(axum::middleware::from_fn_with_state(
                 sim.clone(),
                 inject::faults,
             ))
-            .merge(admin::routes())
             .with_state(sim.clone());
         (sim, router)
     }

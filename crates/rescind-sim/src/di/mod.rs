@@ -1,0 +1,16 @@
+//! The simulated Di API.
+
+use axum::Router;
+use serde::{Deserialize, Serialize};
+
+use crate::Sim;
+
+/// Di's part of the simulator's state, and of a seed file.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct DiWorld {}
+
+/// Di's routes, on the provider's real paths.
+pub(crate) fn routes() -> Router<Sim> {
+    Router::new()
+}
