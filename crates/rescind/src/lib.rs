@@ -29,3 +29,7 @@ pub use rescind_core::{
 
 /// The core crate, for the transport, retry policy and other shared building blocks.
 pub use rescind_core as core;
+
+/// Skip Pay: cancel whole orders or some of their items (the `rescind-skippay` crate).
+#[cfg(feature = "skippay")]
+pub use rescind_skippay as skippay;
