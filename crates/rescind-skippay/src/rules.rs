@@ -349,3 +349,222 @@ fn plan_ready_order(order: &Order, request: &OrderCancelRequest) -> Result<Plan,
     }
     Ok(Plan::CancelOrder)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::str::FromStr;
+
+    use rescind_core::ErrorKind;
+
+    use super::*;
+    use crate::model::ItemType;
+
+    fn dec(s: &str) -> Decimal {
+        Decimal::from_str(s).unwrap()
+    }
+
+    fn item(code: &str, state: &str, quantity: Option<&str>) -> OrderItem {
+        serde_json::from_value(serde_json::json!({
+            "code": code, "ean": "888462064002", "name": code, "type": "PHYSICAL",
+            "state": state, "quantity": quantity.map(|q| serde_json::Value::String(q.into())),
+        }))
+        .unwrap()
+    }
+
+    fn app(state: &str, reason: &str, items: Vec<OrderItem>) -> ApplicationResponse {
+        let mut app: ApplicationResponse = serde_json::from_value(serde_json::json!({
+            "id": "1", "state": state, "stateReason": reason, "type": "PAY_IN_THREE",
+            "order": {"number": "AA234", "state": "PROCESSING"},
+        }))
+        .unwrap();
+        if let Some(order) = app.order.as_mut() {
+            order.items = items;
+        }
+        app
+    }
+
+    fn whole() -> OrderCancelRequest {
+        OrderCancelRequest::whole()
+    }
+
+    fn some(items: Vec<CancelItem>) -> OrderCancelRequest {
+        OrderCancelRequest::items(items)
+    }
+
+    #[test]
+    fn quantities() {
+        for ok in ["1", "1.000", "2.5", "1.125", "1000000", "2.5000"] {
+            validate_quantity("q", dec(ok)).unwrap();
+        }
+        for bad in ["0", "0.999", "-1", "1.0001", "2.1255"] {
+            let err = validate_quantity("q", dec(bad)).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::InvalidInput, "{bad}");
+            assert_eq!(err.sent(), Sent::NotSent);
+        }
+    }
+
+    #[test]
+    fn lengths_count_characters_not_bytes() {
+        let ok = some(vec![CancelItem::by_name("ř".repeat(NAME_MAX_CHARS))]);
+        validate_order_cancel(&ok).unwrap();
+        let bad = some(vec![CancelItem::by_name("ř".repeat(NAME_MAX_CHARS + 1))]);
+        assert_eq!(
+            validate_order_cancel(&bad).unwrap_err().field(),
+            Some("items[0].name")
+        );
+    }
+
+    #[test]
+    fn only_ready_allows_order_cancel_and_both_types_are_supported() {
+        assert!(order_cancel_allowed(&ApplicationState::Ready));
+        for s in ["PROCESSING", "REJECTED", "CANCELLED", "NEW"] {
+            assert!(!order_cancel_allowed(&ApplicationState::from(s)), "{s}");
+        }
+        assert!(financing_type_supported(&FinancingType::DeferredPayment));
+        assert!(financing_type_supported(&FinancingType::PayInThree));
+        assert!(!financing_type_supported(&FinancingType::from("LEASING")));
+    }
+
+    #[test]
+    fn every_identifier_given_must_match() {
+        let it = item("A", "PROCESSING", None);
+        assert!(item_matches(&CancelItem::by_code("A"), &it));
+        assert!(item_matches(
+            &CancelItem::by_code("A").ean("888462064002"),
+            &it
+        ));
+        assert!(item_matches(&CancelItem::by_type(ItemType::Physical), &it));
+        assert!(!item_matches(&CancelItem::by_code("A").ean("1"), &it));
+        assert!(!item_matches(&CancelItem::by_code("a"), &it));
+        assert!(!item_matches(
+            &CancelItem::by_code("A").item_type(ItemType::Fee),
+            &it
+        ));
+        assert!(!item_matches(&CancelItem::default(), &it));
+    }
+
+    #[test]
+    fn plan_by_application_state() {
+        let items = || vec![item("A", "PROCESSING", Some("2"))];
+        let table: Vec<(&str, &str, OrderCancelRequest, Result<Plan, ErrorKind>)> = vec![
+            ("READY", "READY_TO_SHIP", whole(), Ok(Plan::CancelOrder)),
+            (
+                "READY",
+                "READY_TO_SHIP",
+                some(vec![CancelItem::by_code("A")]),
+                Ok(Plan::CancelOrder),
+            ),
+            (
+                "PROCESSING",
+                "PROCESSING_PREAPPROVED",
+                whole(),
+                Ok(Plan::CancelApplication),
+            ),
+            (
+                "PROCESSING",
+                "PROCESSING_PREAPPROVED",
+                some(vec![CancelItem::by_code("A")]),
+                Err(ErrorKind::NotCancellable),
+            ),
+            (
+                "PROCESSING",
+                "PROCESSING_VALIDATION_IN_PROGRESS",
+                whole(),
+                Err(ErrorKind::NotCancellable),
+            ),
+            (
+                "REJECTED",
+                "REJECTED",
+                whole(),
+                Err(ErrorKind::NotCancellable),
+            ),
+            (
+                "SUSPENDED",
+                "READY_TO_SHIP",
+                whole(),
+                Err(ErrorKind::NotCancellable),
+            ),
+        ];
+        for (state, reason, request, expected) in table {
+            let got = plan(&app(state, reason, items()), &request).map_err(|e| e.kind());
+            assert_eq!(got, expected, "{state} {reason} {request:?}");
+        }
+        let cancelled = plan(&app("CANCELLED", "CANCELLED_RETURNED", items()), &whole()).unwrap();
+        assert!(
+            matches!(cancelled, Plan::AlreadyCancelled(ref n) if n.contains("CANCELLED_RETURNED"))
+        );
+    }
+
+    #[test]
+    fn plan_by_item_state() {
+        let mixed = || {
+            vec![
+                item("A", "CANCELLED", Some("1")),
+                item("B", "SENT", Some("1")),
+                item("C", "PROCESSING", Some("2.5")),
+                item("D", "NEWSTATE", None),
+            ]
+        };
+        let ready = |items| app("READY", "READY_SHIPPED", items);
+        let check = |items, req: OrderCancelRequest| plan(&ready(items), &req);
+        assert_eq!(check(mixed(), whole()).unwrap(), Plan::CancelOrder);
+        assert!(matches!(
+            check(mixed(), some(vec![CancelItem::by_code("A")])).unwrap(),
+            Plan::AlreadyCancelled(_)
+        ));
+        let err = check(mixed(), some(vec![CancelItem::by_code("B")])).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::NotCancellable);
+        assert!(err.to_string().contains("SENT"), "{err}");
+        assert_eq!(
+            check(
+                mixed(),
+                some(vec![CancelItem::by_code("C").quantity(dec("2.5"))])
+            )
+            .unwrap(),
+            Plan::CancelOrder
+        );
+        let err = check(
+            mixed(),
+            some(vec![CancelItem::by_code("C").quantity(dec("2.501"))]),
+        )
+        .unwrap_err();
+        assert_eq!(err.field(), Some("items[0].quantity"));
+        // An item in a state this version does not know is left to Skip Pay.
+        assert_eq!(
+            check(mixed(), some(vec![CancelItem::by_code("D")])).unwrap(),
+            Plan::CancelOrder
+        );
+        let err = check(
+            mixed(),
+            some(vec![CancelItem::by_code("C"), CancelItem::by_code("X")]),
+        )
+        .unwrap_err();
+        assert_eq!(err.field(), Some("items[1]"));
+        // Every item sent or delivered: the whole order is refused (use a return).
+        let sent = vec![item("A", "SENT", None), item("B", "DELIVERED", None)];
+        assert_eq!(
+            check(sent, whole()).unwrap_err().kind(),
+            ErrorKind::NotCancellable
+        );
+        // Every item cancelled: already cancelled.
+        let done = vec![item("A", "CANCELLED", None)];
+        assert!(matches!(
+            check(done, whole()).unwrap(),
+            Plan::AlreadyCancelled(_)
+        ));
+        // No items listed: Skip Pay decides.
+        assert_eq!(
+            check(vec![], some(vec![CancelItem::by_code("Q")])).unwrap(),
+            Plan::CancelOrder
+        );
+    }
+
+    #[test]
+    fn unsupported_financing_type_is_refused() {
+        let mut a = app("READY", "READY_TO_SHIP", vec![]);
+        a.financing_type = Some(FinancingType::from("LEASING"));
+        let err = plan(&a, &whole()).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::NotCancellable);
+        assert!(err.to_string().contains("LEASING"));
+    }
+}

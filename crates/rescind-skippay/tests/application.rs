@@ -31,11 +31,16 @@ async fn get_application_decodes_state_type_and_order() {
         "READY",
         "READY_TO_SHIP",
         "PROCESSING",
-        vec![item("A", "PROCESSING", json!(2)), item("B", "CANCELLED", json!(1.5))],
+        vec![
+            item("A", "PROCESSING", json!(2)),
+            item("B", "CANCELLED", json!(1.5)),
+        ],
     );
     let get = server
         .mock_async(move |when, then| {
-            when.method(GET).path(APP_PATH).header("authorization", bearer());
+            when.method(GET)
+                .path(APP_PATH)
+                .header("authorization", bearer());
             then.status(200).json_body(body);
         })
         .await;
@@ -44,7 +49,10 @@ async fn get_application_decodes_state_type_and_order() {
     assert_eq!(app.state, ApplicationState::Ready);
     assert_eq!(app.state_reason, Some(StateReason::ReadyToShip));
     assert_eq!(app.financing_type, Some(FinancingType::DeferredPayment));
-    insta::assert_json_snapshot!("application_ready_decoded", serde_json::to_value(&app).unwrap());
+    insta::assert_json_snapshot!(
+        "application_ready_decoded",
+        serde_json::to_value(&app).unwrap()
+    );
 }
 
 #[tokio::test]
@@ -98,7 +106,9 @@ fn cancel_bodies_for_every_reason() {
     );
     let none = request::cancel_application(APP, &ApplicationCancelRequest::default()).unwrap();
     assert_eq!(none.body_text(), Some("{}"));
-    let other = request::cancel_application(APP, &ApplicationCancelRequest::other("Duplicate order")).unwrap();
+    let other =
+        request::cancel_application(APP, &ApplicationCancelRequest::other("Duplicate order"))
+            .unwrap();
     assert_eq!(other.method, "PUT");
     assert_eq!(other.path, CANCEL_PATH);
     assert!(other.idempotent);
@@ -128,8 +138,12 @@ async fn cancel_application_through_the_stack() {
                 .header("authorization", bearer())
                 .header("content-type", "application/json; charset=utf-8")
                 .body(r#"{"reason":"APPLICATION_CANCELLED_BY_CUSTOMER"}"#);
-            then.status(200)
-                .json_body(application("CANCELLED", "CANCELLED_NOT_PAID", "CANCELLED", vec![]));
+            then.status(200).json_body(application(
+                "CANCELLED",
+                "CANCELLED_NOT_PAID",
+                "CANCELLED",
+                vec![],
+            ));
         })
         .await;
     let app = client(&server)
@@ -147,8 +161,16 @@ async fn cancel_application_errors() {
         (404, "OBJECT_NOT_FOUND", ErrorKind::NotFound),
         (422, "UNPROCESSABLE", ErrorKind::NotCancellable),
         (422, "APPLICATION_REJECTED", ErrorKind::NotCancellable),
-        (422, "APPLICATION_ALREADY_CANCELLED", ErrorKind::NotCancellable),
-        (422, "APPLICATION_VALIDATION_IN_PROGRESS", ErrorKind::NotCancellable),
+        (
+            422,
+            "APPLICATION_ALREADY_CANCELLED",
+            ErrorKind::NotCancellable,
+        ),
+        (
+            422,
+            "APPLICATION_VALIDATION_IN_PROGRESS",
+            ErrorKind::NotCancellable,
+        ),
         (422, "APPLICATION_PAID", ErrorKind::NotCancellable),
         (422, "NOT_SUPPORTED", ErrorKind::NotCancellable),
         (422, "SOMETHING_NEW", ErrorKind::NotCancellable),
@@ -159,8 +181,11 @@ async fn cancel_application_errors() {
         let cancel = server
             .mock_async(move |when, then| {
                 when.method(PUT).path(CANCEL_PATH);
-                then.status(status)
-                    .json_body(errors_body(code, "Application can not be cancelled", "T-4"));
+                then.status(status).json_body(errors_body(
+                    code,
+                    "Application can not be cancelled",
+                    "T-4",
+                ));
             })
             .await;
         let err = client(&server)

@@ -140,14 +140,29 @@ fn only_a_cancel_with_quantities_is_not_idempotent() {
 fn every_validation_failure_names_its_field() {
     let long = |n: usize| "x".repeat(n);
     let cases: Vec<(OrderCancelRequest, &str)> = vec![
-        (OrderCancelRequest::items(vec![CancelItem::default()]), "items[0]"),
         (
-            OrderCancelRequest::items(vec![CancelItem::by_code("A"), CancelItem::by_code(long(201))]),
+            OrderCancelRequest::items(vec![CancelItem::default()]),
+            "items[0]",
+        ),
+        (
+            OrderCancelRequest::items(vec![
+                CancelItem::by_code("A"),
+                CancelItem::by_code(long(201)),
+            ]),
             "items[1].code",
         ),
-        (OrderCancelRequest::items(vec![CancelItem::by_code("")]), "items[0].code"),
-        (OrderCancelRequest::items(vec![CancelItem::by_ean(long(65))]), "items[0].ean"),
-        (OrderCancelRequest::items(vec![CancelItem::by_name(long(256))]), "items[0].name"),
+        (
+            OrderCancelRequest::items(vec![CancelItem::by_code("")]),
+            "items[0].code",
+        ),
+        (
+            OrderCancelRequest::items(vec![CancelItem::by_ean(long(65))]),
+            "items[0].ean",
+        ),
+        (
+            OrderCancelRequest::items(vec![CancelItem::by_name(long(256))]),
+            "items[0].name",
+        ),
         (
             OrderCancelRequest::items(vec![CancelItem::by_code("A").quantity(dec("0.5"))]),
             "items[0].quantity",
@@ -284,7 +299,10 @@ fn the_documented_answer_decodes() {
     );
     assert_eq!(order.items[0].quantity, Some(Decimal::ONE));
     assert_eq!(order.items[0].state, Some(OrderState::Processing));
-    insta::assert_json_snapshot!("order_cancel_200_decoded", serde_json::to_value(&order).unwrap());
+    insta::assert_json_snapshot!(
+        "order_cancel_200_decoded",
+        serde_json::to_value(&order).unwrap()
+    );
 }
 
 #[test]
@@ -313,15 +331,24 @@ fn unknown_fields_and_enum_values_decode() {
     assert_eq!(order.items[0].item_type.as_ref().unwrap().as_str(), "NFT");
     assert!(order.items[0].state.as_ref().unwrap().is_unknown());
     assert_eq!(order.items[0].quantity, Some(dec("2.5")));
-    assert_eq!(order.documents[0].document_type.as_ref().unwrap().as_str(), "RECEIPT");
+    assert_eq!(
+        order.documents[0].document_type.as_ref().unwrap().as_str(),
+        "RECEIPT"
+    );
     let info = order.application_info.as_ref().unwrap();
     assert_eq!(info.state.as_str(), "FROZEN");
-    assert_eq!(info.state_reason.as_ref().unwrap().as_str(), "FROZEN_BY_COURT");
+    assert_eq!(
+        info.state_reason.as_ref().unwrap().as_str(),
+        "FROZEN_BY_COURT"
+    );
     assert_eq!(order.total_price.as_ref().unwrap().currency.as_str(), "HUF");
     // Written back unchanged.
     let back = serde_json::to_value(&order).unwrap();
     assert_eq!(back["items"][0]["quantity"], json!(2.5));
-    assert_eq!(back["deliveryCarrier"], json!({"carrierCustom": "Bike courier Brno"}));
+    assert_eq!(
+        back["deliveryCarrier"],
+        json!({"carrierCustom": "Bike courier Brno"})
+    );
 }
 
 #[test]
@@ -361,7 +388,11 @@ async fn documented_error_codes_map_to_kinds() {
         (422, "TOTAL_PRICE_LIMIT_EXCEEDED", ErrorKind::NotCancellable),
     ];
     for (status, code, kind) in table {
-        let body = errors_body(code, "Described by Skip Pay", "UAT1:AMS:20160516-091658.450:45e4");
+        let body = errors_body(
+            code,
+            "Described by Skip Pay",
+            "UAT1:AMS:20160516-091658.450:45e4",
+        );
         let body: &'static [u8] = Box::leak(serde_json::to_vec(&body).unwrap().into_boxed_slice());
         let err = error_for(status, body).await;
         assert_eq!(err.kind(), kind, "{code}");
@@ -381,7 +412,10 @@ async fn the_documented_422_example_keeps_its_unknown_code_and_every_field() {
     assert_eq!(err.code(), Some("ERR_1000_SOME_ERROR_CODE"));
     assert_eq!(err.request_id(), Some("UAT1:AMS:20160516-091658.450:45e4"));
     assert_eq!(err.details().len(), 1);
-    assert_eq!(err.details()[0].field.as_deref(), Some("personalBirthNumber"));
+    assert_eq!(
+        err.details()[0].field.as_deref(),
+        Some("personalBirthNumber")
+    );
     let entries = rescind_skippay::error::errors_of(&err).unwrap();
     assert_eq!(
         entries.errors[0].severity,
@@ -413,9 +447,16 @@ async fn every_entry_is_kept() {
     assert_eq!(err.details().len(), 2);
     assert_eq!(err.details()[1].field.as_deref(), Some("items[1].code"));
     assert_eq!(err.details()[1].message, "unknown item");
-    assert!(err.to_string().contains("also: items[1].code: unknown item (INVALID_REQUEST)"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("also: items[1].code: unknown item (INVALID_REQUEST)"),
+        "{err}"
+    );
     let entries = rescind_skippay::error::errors_of(&err).unwrap();
-    assert_eq!(entries.errors[1].severity, Some(rescind_skippay::Severity::Warn));
+    assert_eq!(
+        entries.errors[1].severity,
+        Some(rescind_skippay::Severity::Warn)
+    );
 }
 
 #[tokio::test]
@@ -424,14 +465,20 @@ async fn an_unknown_severity_still_reads() {
     let err = error_for(422, body).await;
     assert_eq!(err.kind(), ErrorKind::NotCancellable);
     let entries = rescind_skippay::error::errors_of(&err).unwrap();
-    assert_eq!(entries.errors[0].severity.as_ref().unwrap().as_str(), "FATAL");
+    assert_eq!(
+        entries.errors[0].severity.as_ref().unwrap().as_str(),
+        "FATAL"
+    );
 }
 
 #[tokio::test]
 async fn html_and_empty_bodies_keep_the_status() {
     let err = error_for(404, b"<html><body>Not Found</body></html>").await;
     assert_eq!(err.kind(), ErrorKind::NotFound);
-    assert!(err.to_string().contains("not Skip Pay's error JSON"), "{err}");
+    assert!(
+        err.to_string().contains("not Skip Pay's error JSON"),
+        "{err}"
+    );
     assert_eq!(err.body(), Some("<html><body>Not Found</body></html>"));
     let err = error_for(422, b"").await;
     assert_eq!(err.kind(), ErrorKind::NotCancellable);
@@ -473,12 +520,16 @@ async fn a_partial_cancel_with_quantities_is_never_resent_and_is_settled_by_read
         .await;
     let read = server
         .mock_async(|when, then| {
-            when.method(GET).path(format!("/financing/v1/applications/{APP}"));
+            when.method(GET)
+                .path(format!("/financing/v1/applications/{APP}"));
             then.status(200).json_body(application(
                 "READY",
                 "READY_TO_SHIP",
                 "PROCESSING",
-                vec![item("A", "CANCELLED", json!(2)), item("B", "PROCESSING", json!(3))],
+                vec![
+                    item("A", "CANCELLED", json!(2)),
+                    item("B", "PROCESSING", json!(3)),
+                ],
             ));
         })
         .await;
@@ -505,7 +556,10 @@ async fn a_partial_cancel_with_quantities_is_never_resent_and_is_settled_by_read
         vec![
             (Some("items[0]"), "state now: CANCELLED (quantity 2)"),
             (Some("items[1]"), "state now: PROCESSING (quantity 3)"),
-            (Some("items[2]"), "state now: unknown (no such item in the order)"),
+            (
+                Some("items[2]"),
+                "state now: unknown (no such item in the order)"
+            ),
         ]
     );
     assert!(err.to_string().contains("not re-sent"), "{err}");
@@ -518,13 +572,17 @@ async fn when_the_read_back_fails_the_states_are_unknown() {
     let cancel = server
         .mock_async(|when, then| {
             when.method(PUT).path(PATH);
-            then.status(200).delay(Duration::from_millis(1500)).body(ORDER_200);
+            then.status(200)
+                .delay(Duration::from_millis(1500))
+                .body(ORDER_200);
         })
         .await;
     server
         .mock_async(|when, then| {
-            when.method(GET).path(format!("/financing/v1/applications/{APP}"));
-            then.status(404).json_body(errors_body("APPLICATION_NOT_FOUND", "gone", "T-2"));
+            when.method(GET)
+                .path(format!("/financing/v1/applications/{APP}"));
+            then.status(404)
+                .json_body(errors_body("APPLICATION_NOT_FOUND", "gone", "T-2"));
         })
         .await;
     let client = client_with(&server, |b| {

@@ -6,8 +6,8 @@ mod common;
 use std::sync::Arc;
 
 use common::*;
-use httpmock::prelude::*;
 use httpmock::Mock;
+use httpmock::prelude::*;
 use rescind_core::rust_decimal::Decimal;
 use rescind_core::{
     CancelRequest, CancelStatus, Canceller, ErrorKind, ItemSelector, Provider, Sent,
@@ -45,7 +45,9 @@ async fn mocks<'a>(
     let _ = login_mock(server).await;
     let get = server
         .mock_async(move |when, then| {
-            when.method(GET).path(APP_PATH).header("authorization", bearer());
+            when.method(GET)
+                .path(APP_PATH)
+                .header("authorization", bearer());
             then.status(200).json_body(app);
         })
         .await;
@@ -73,7 +75,10 @@ fn ready(items: Vec<Value>) -> Value {
 }
 
 fn open_items() -> Vec<Value> {
-    vec![item("A", "PROCESSING", json!(2)), item("B", "PROCESSING", json!(1))]
+    vec![
+        item("A", "PROCESSING", json!(2)),
+        item("B", "PROCESSING", json!(1)),
+    ]
 }
 
 fn none() -> (u16, Value) {
@@ -102,7 +107,10 @@ async fn bad_selectors_are_refused_before_anything_is_read() {
     let server = MockServer::start_async().await;
     let login = login_mock(&server).await;
     let c = client(&server);
-    let err = c.cancel(CancelRequest::items(APP, vec![])).await.unwrap_err();
+    let err = c
+        .cancel(CancelRequest::items(APP, vec![]))
+        .await
+        .unwrap_err();
     assert_eq!(err.field(), Some("items"));
     let err = c
         .cancel(CancelRequest::items(
@@ -120,11 +128,17 @@ async fn ready_whole_cancel_sends_an_empty_object_and_reports_cancelled() {
     let server = MockServer::start_async().await;
     let answer = order_answer(
         "CANCELLED",
-        vec![item("A", "CANCELLED", json!(2)), item("B", "CANCELLED", json!(1))],
+        vec![
+            item("A", "CANCELLED", json!(2)),
+            item("B", "CANCELLED", json!(1)),
+        ],
         "READY",
     );
     let m = mocks(&server, ready(open_items()), "{}", answer, none()).await;
-    let outcome = client(&server).cancel(CancelRequest::whole(APP)).await.unwrap();
+    let outcome = client(&server)
+        .cancel(CancelRequest::whole(APP))
+        .await
+        .unwrap();
     m.assert(1, 1, 0).await;
     assert_eq!(outcome.status, CancelStatus::Cancelled);
     assert_eq!(outcome.target, APP);
@@ -136,7 +150,10 @@ async fn ready_item_cancel_reports_partially_cancelled_with_counts() {
     let server = MockServer::start_async().await;
     let answer = order_answer(
         "PROCESSING",
-        vec![item("A", "CANCELLED", json!(2)), item("B", "PROCESSING", json!(1))],
+        vec![
+            item("A", "CANCELLED", json!(2)),
+            item("B", "PROCESSING", json!(1)),
+        ],
         "READY",
     );
     let m = mocks(
@@ -150,7 +167,11 @@ async fn ready_item_cancel_reports_partially_cancelled_with_counts() {
     let outcome = client(&server)
         .cancel(CancelRequest::items(
             APP,
-            vec![ItemSelector::by_code("A").ean("888462064002").quantity(Decimal::from(2))],
+            vec![
+                ItemSelector::by_code("A")
+                    .ean("888462064002")
+                    .quantity(Decimal::from(2)),
+            ],
         ))
         .await
         .unwrap();
@@ -169,14 +190,20 @@ async fn a_cancelled_application_is_already_cancelled_and_nothing_is_sent() {
     let server = MockServer::start_async().await;
     let app = application("CANCELLED", "CANCELLED_NOT_PAID", "CANCELLED", open_items());
     let m = mocks(&server, app, "{}", json!({}), none()).await;
-    let outcome = client(&server).cancel(CancelRequest::whole(APP)).await.unwrap();
+    let outcome = client(&server)
+        .cancel(CancelRequest::whole(APP))
+        .await
+        .unwrap();
     m.assert(1, 0, 0).await;
     assert_eq!(outcome.status, CancelStatus::AlreadyCancelled);
-    assert!(outcome.note.as_deref().unwrap().contains("CANCELLED_NOT_PAID"));
-    assert_eq!(
-        outcome.native::<ApplicationResponse>().unwrap().id,
-        APP
+    assert!(
+        outcome
+            .note
+            .as_deref()
+            .unwrap()
+            .contains("CANCELLED_NOT_PAID")
     );
+    assert_eq!(outcome.native::<ApplicationResponse>().unwrap().id, APP);
 }
 
 #[tokio::test]
@@ -184,7 +211,10 @@ async fn a_rejected_application_is_not_cancellable_with_its_reason() {
     let server = MockServer::start_async().await;
     let app = application("REJECTED", "REJECTED", "PROCESSING", open_items());
     let m = mocks(&server, app, "{}", json!({}), none()).await;
-    let err = client(&server).cancel(CancelRequest::whole(APP)).await.unwrap_err();
+    let err = client(&server)
+        .cancel(CancelRequest::whole(APP))
+        .await
+        .unwrap_err();
     m.assert(1, 0, 0).await;
     assert_eq!(err.kind(), ErrorKind::NotCancellable);
     assert_eq!(err.sent(), Sent::NotSent);
@@ -194,10 +224,18 @@ async fn a_rejected_application_is_not_cancellable_with_its_reason() {
 #[tokio::test]
 async fn a_processing_application_is_cancelled_as_an_application() {
     let server = MockServer::start_async().await;
-    let app = application("PROCESSING", "PROCESSING_REDIRECT_NEEDED", "PROCESSING", open_items());
+    let app = application(
+        "PROCESSING",
+        "PROCESSING_REDIRECT_NEEDED",
+        "PROCESSING",
+        open_items(),
+    );
     let answer = application("CANCELLED", "CANCELLED_NOT_PAID", "CANCELLED", open_items());
     let m = mocks(&server, app, "{}", json!({}), (200, answer)).await;
-    let outcome = client(&server).cancel(CancelRequest::whole(APP)).await.unwrap();
+    let outcome = client(&server)
+        .cancel(CancelRequest::whole(APP))
+        .await
+        .unwrap();
     m.assert(1, 0, 1).await;
     assert_eq!(outcome.status, CancelStatus::Cancelled);
     assert!(outcome.native::<ApplicationResponse>().is_some());
@@ -212,7 +250,10 @@ async fn a_processing_application_already_cancelled_meanwhile_is_already_cancell
         errors_body("APPLICATION_ALREADY_CANCELLED", "Already cancelled", "T-5"),
     );
     let m = mocks(&server, app, "{}", json!({}), answer).await;
-    let outcome = client(&server).cancel(CancelRequest::whole(APP)).await.unwrap();
+    let outcome = client(&server)
+        .cancel(CancelRequest::whole(APP))
+        .await
+        .unwrap();
     m.assert(1, 0, 1).await;
     assert_eq!(outcome.status, CancelStatus::AlreadyCancelled);
     assert_eq!(outcome.request_id.as_deref(), Some("T-5"));
@@ -225,7 +266,10 @@ async fn processing_refuses_items_and_validation_in_progress() {
             "PROCESSING_REDIRECT_NEEDED",
             CancelRequest::items(APP, vec![ItemSelector::by_code("A")]),
         ),
-        ("PROCESSING_VALIDATION_IN_PROGRESS", CancelRequest::whole(APP)),
+        (
+            "PROCESSING_VALIDATION_IN_PROGRESS",
+            CancelRequest::whole(APP),
+        ),
     ] {
         let server = MockServer::start_async().await;
         let app = application("PROCESSING", reason, "PROCESSING", open_items());
@@ -239,10 +283,20 @@ async fn processing_refuses_items_and_validation_in_progress() {
 
 #[tokio::test]
 async fn ready_order_rules_are_checked_against_the_items() {
-    let sent = vec![item("A", "SENT", json!(2)), item("B", "DELIVERED", json!(1))];
-    let cancelled = vec![item("A", "CANCELLED", json!(2)), item("B", "PROCESSING", json!(1))];
+    let sent = vec![
+        item("A", "SENT", json!(2)),
+        item("B", "DELIVERED", json!(1)),
+    ];
+    let cancelled = vec![
+        item("A", "CANCELLED", json!(2)),
+        item("B", "PROCESSING", json!(1)),
+    ];
     let cases: Vec<(Vec<Value>, CancelRequest, Result<CancelStatus, ErrorKind>)> = vec![
-        (sent.clone(), CancelRequest::whole(APP), Err(ErrorKind::NotCancellable)),
+        (
+            sent.clone(),
+            CancelRequest::whole(APP),
+            Err(ErrorKind::NotCancellable),
+        ),
         (
             sent,
             CancelRequest::items(APP, vec![ItemSelector::by_code("A")]),
@@ -255,7 +309,10 @@ async fn ready_order_rules_are_checked_against_the_items() {
         ),
         (
             open_items(),
-            CancelRequest::items(APP, vec![ItemSelector::by_code("B").quantity(Decimal::from(2))]),
+            CancelRequest::items(
+                APP,
+                vec![ItemSelector::by_code("B").quantity(Decimal::from(2))],
+            ),
             Err(ErrorKind::InvalidInput),
         ),
         (
@@ -284,7 +341,10 @@ async fn an_unknown_financing_type_or_state_is_refused() {
         let mut app = ready(open_items());
         app[field] = json!(value);
         let m = mocks(&server, app, "{}", json!({}), none()).await;
-        let err = client(&server).cancel(CancelRequest::whole(APP)).await.unwrap_err();
+        let err = client(&server)
+            .cancel(CancelRequest::whole(APP))
+            .await
+            .unwrap_err();
         m.assert(1, 0, 0).await;
         assert_eq!(err.kind(), ErrorKind::NotCancellable);
         assert!(err.to_string().contains(value), "{err}");
@@ -298,11 +358,17 @@ async fn an_unknown_application_is_not_found() {
     server
         .mock_async(|when, then| {
             when.method(GET).path(APP_PATH);
-            then.status(404)
-                .json_body(errors_body("APPLICATION_NOT_FOUND", "The requested resource could not be found", "T-6"));
+            then.status(404).json_body(errors_body(
+                "APPLICATION_NOT_FOUND",
+                "The requested resource could not be found",
+                "T-6",
+            ));
         })
         .await;
-    let err = client(&server).cancel(CancelRequest::whole(APP)).await.unwrap_err();
+    let err = client(&server)
+        .cancel(CancelRequest::whole(APP))
+        .await
+        .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::NotFound);
     assert_eq!(err.request_id(), Some("T-6"));
 }

@@ -34,7 +34,10 @@ fn login_request_is_anonymous_json_with_charset() {
         req.headers.get("content-type").unwrap(),
         "application/json; charset=utf-8"
     );
-    assert_eq!(req.body_text(), Some(r#"{"username":"eShop","password":"pw"}"#));
+    assert_eq!(
+        req.body_text(),
+        Some(r#"{"username":"eShop","password":"pw"}"#)
+    );
 }
 
 #[tokio::test]
@@ -152,7 +155,8 @@ async fn a_login_without_token_is_a_decode_error() {
     server
         .mock_async(|when, then| {
             when.method(POST).path("/authentication/v1/partner");
-            then.status(200).json_body(json!({"accessToken": null, "expiresIn": 7200}));
+            then.status(200)
+                .json_body(json!({"accessToken": null, "expiresIn": 7200}));
         })
         .await;
     let err = client(&server).get_application(APP).await.unwrap_err();
@@ -195,7 +199,8 @@ async fn secrets_never_reach_debug_errors_or_logs() {
     let _login = login_mock(&server).await;
     server
         .mock_async(|when, then| {
-            when.method(GET).path(format!("/financing/v1/applications/{APP}"));
+            when.method(GET)
+                .path(format!("/financing/v1/applications/{APP}"));
             then.status(404).json_body(errors_body(
                 "APPLICATION_NOT_FOUND",
                 "The requested resource could not be found",
@@ -207,13 +212,19 @@ async fn secrets_never_reach_debug_errors_or_logs() {
     let err = client.get_application(APP).await.unwrap_err();
 
     let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
-    assert!(logs.contains("rescind.call"), "tracing captured nothing: {logs}");
+    assert!(
+        logs.contains("rescind.call"),
+        "tracing captured nothing: {logs}"
+    );
     let credentials = Credentials::new(USERNAME, PASSWORD);
     let texts = [
         logs,
         format!("{client:?}"),
         format!("{credentials:?}"),
-        format!("{:?}", rescind_skippay::PartnerLogin::new(credentials.clone())),
+        format!(
+            "{:?}",
+            rescind_skippay::PartnerLogin::new(credentials.clone())
+        ),
         err.to_string(),
         format!("{err:?}"),
     ];

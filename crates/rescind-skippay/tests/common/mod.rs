@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
-use httpmock::prelude::*;
 use httpmock::Mock;
+use httpmock::prelude::*;
 use rescind_core::retry::RetryPolicy;
 use rescind_skippay::{Client, Credentials};
 use serde_json::{Value, json};
