@@ -12,7 +12,7 @@ use rescind_core::{
 };
 
 use crate::client::Client;
-use crate::model::{ApplicationState, CancelItem, Order, OrderCancelRequest};
+use crate::model::{ApplicationState, CancelItem, Order, OrderCancelRequest, OrderState};
 use crate::rules::{self, Plan};
 
 /// The outcome an order cancel's answer describes: cancelled when the order or every item is
@@ -67,13 +67,18 @@ impl Canceller for Client {
                         .with_native(app),
                 )
             }
-            Plan::CancelOrder => {
-                let order = self.cancel_order_items(&target, &order_request).await?;
-                Ok(
-                    CancelOutcome::new(Provider::SkipPay, target, status_of_order(&order))
-                        .with_native(order),
-                )
-            }
+            Plan::CancelOrder => match self.cancel_order_items(&target, &order_request).await {
+                Ok(order) => {
+                    Ok(
+                        CancelOutcome::new(Provider::SkipPay, target, status_of_order(&order))
+                            .with_native(order),
+                    )
+                }
+                Err(err) if err.sent() == Sent::MaybeSent && !order_request.has_quantities() => {
+                    self.settle_by_reading(target, &order_request, err).await
+                }
+                Err(err) => Err(err),
+            },
             Plan::CancelApplication => {
                 match self
                     .cancel_application_with(&target, &self.canceller_reason)
@@ -111,5 +116,48 @@ impl Canceller for Client {
                 }
             }
         }
+    }
+}
+
+impl Client {
+    /// A cancel without quantities may have been applied but no answer says so: read the
+    /// order back. If every item it named (every item, for the whole order) is now CANCELLED,
+    /// the cancel happened; otherwise the original error stands.
+    async fn settle_by_reading(
+        &self,
+        target: String,
+        request: &OrderCancelRequest,
+        err: Error,
+    ) -> Result<CancelOutcome, Error> {
+        let Ok(app) = self.get_application(&target).await else {
+            return Err(err);
+        };
+        let Some(order) = app.order else {
+            return Err(err);
+        };
+        let named_cancelled = if request.is_whole() {
+            order.is_cancelled()
+        } else {
+            request.items.iter().all(|selector| {
+                let mut matched = order
+                    .items
+                    .iter()
+                    .filter(|item| rules::item_matches(selector, item))
+                    .peekable();
+                matched.peek().is_some()
+                    && matched.all(|item| item.state == Some(OrderState::Cancelled))
+            })
+        };
+        if !named_cancelled {
+            return Err(err);
+        }
+        Ok(
+            CancelOutcome::new(Provider::SkipPay, target, status_of_order(&order))
+                .with_note(format!(
+                    "no answer came ({}); the order read back shows the items cancelled",
+                    err.message()
+                ))
+                .with_native(order),
+        )
     }
 }

@@ -165,3 +165,86 @@ fn detail(e: &ErrorEntry) -> ErrorDetail {
 pub fn errors_of(err: &Error) -> Option<ErrorsResponse> {
     serde_json::from_str(err.body()?).ok()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::request::CANCEL_ORDER_ITEMS;
+
+    #[test]
+    fn both_401_shapes_are_unauthorized() {
+        for (body, code, message) in [
+            (
+                r#"{"error_description": "The access token is missing", "error": "invalid_request"}"#,
+                "invalid_request",
+                "The access token is missing",
+            ),
+            (
+                r#"{"error_description": "The access token is invalid or has expired", "error": "invalid_token"}"#,
+                "invalid_token",
+                "The access token is invalid or has expired",
+            ),
+        ] {
+            let err = from_response(&HttpResponse::new(401, body), CANCEL_ORDER_ITEMS);
+            assert_eq!(err.kind(), ErrorKind::Unauthorized);
+            assert_eq!(err.code(), Some(code));
+            assert_eq!(err.provider_message(), Some(message));
+            assert_eq!(err.status(), Some(401));
+        }
+    }
+
+    #[test]
+    fn codes_map_to_kinds() {
+        let table = [
+            ("INVALID_REQUEST", 400, ErrorKind::InvalidInput),
+            ("OBJECT_NOT_FOUND", 404, ErrorKind::NotFound),
+            ("APPLICATION_NOT_FOUND", 404, ErrorKind::NotFound),
+            ("NOT_SUPPORTED", 422, ErrorKind::NotCancellable),
+            ("UNPROCESSABLE", 422, ErrorKind::NotCancellable),
+            ("APPLICATION_REJECTED", 422, ErrorKind::NotCancellable),
+            (
+                "APPLICATION_ALREADY_CANCELLED",
+                422,
+                ErrorKind::NotCancellable,
+            ),
+            (
+                "APPLICATION_VALIDATION_IN_PROGRESS",
+                422,
+                ErrorKind::NotCancellable,
+            ),
+            ("APPLICATION_PAID", 422, ErrorKind::NotCancellable),
+            ("TOTAL_PRICE_LIMIT_EXCEEDED", 422, ErrorKind::NotCancellable),
+            ("BRAND_NEW", 422, ErrorKind::NotCancellable),
+            ("BRAND_NEW", 400, ErrorKind::InvalidInput),
+            ("BRAND_NEW", 409, ErrorKind::NotCancellable),
+            ("BRAND_NEW", 503, ErrorKind::Server),
+        ];
+        for (code, status, kind) in table {
+            assert_eq!(kind_of_code(code, status), kind, "{code} {status}");
+        }
+    }
+
+    #[test]
+    fn an_empty_error_list_still_reads() {
+        let err = from_response(
+            &HttpResponse::new(422, r#"{"errors": []}"#),
+            CANCEL_ORDER_ITEMS,
+        );
+        assert_eq!(err.kind(), ErrorKind::NotCancellable);
+        assert_eq!(err.code(), None);
+        assert!(err.details().is_empty());
+    }
+
+    #[test]
+    fn a_header_request_id_wins_over_the_ticket() {
+        let resp = HttpResponse::new(
+            400,
+            r#"{"errors":[{"code":"INVALID_REQUEST","message":"m","severity":"ERROR","ticketId":"T"}]}"#,
+        )
+        .with_request_id("H");
+        assert_eq!(
+            from_response(&resp, CANCEL_ORDER_ITEMS).request_id(),
+            Some("H")
+        );
+    }
+}

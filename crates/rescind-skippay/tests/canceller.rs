@@ -372,3 +372,87 @@ async fn an_unknown_application_is_not_found() {
     assert_eq!(err.kind(), ErrorKind::NotFound);
     assert_eq!(err.request_id(), Some("T-6"));
 }
+
+/// A whole cancel whose every attempt timed out: the canceller reads the order back instead
+/// of guessing, and reports what it shows.
+#[tokio::test]
+async fn a_whole_cancel_without_answer_is_settled_by_reading_back() {
+    let server = MockServer::start_async().await;
+    let _login = login_mock(&server).await;
+    let before = server
+        .mock_async(|when, then| {
+            when.method(GET).path(APP_PATH);
+            then.status(200).json_body(ready(open_items()));
+        })
+        .await;
+    let cancel = server
+        .mock_async(|when, then| {
+            when.method(PUT).path(ORDER_CANCEL).body("{}");
+            then.status(200)
+                .delay(std::time::Duration::from_millis(1000))
+                .json_body(json!({}));
+        })
+        .await;
+    let client = client_with(&server, |b| {
+        b.configure(|c| c.with_attempt_timeout(std::time::Duration::from_millis(150)))
+    });
+    let task = tokio::spawn({
+        let client = client.clone();
+        async move { client.cancel(CancelRequest::whole(APP)).await }
+    });
+    // Once the first read is done, Skip Pay's state changes under the hanging cancel.
+    while before.calls_async().await == 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    before.delete_async().await;
+    let after = server
+        .mock_async(|when, then| {
+            when.method(GET).path(APP_PATH);
+            then.status(200).json_body(application(
+                "READY",
+                "READY_TO_SHIP",
+                "CANCELLED",
+                vec![
+                    item("A", "CANCELLED", json!(2)),
+                    item("B", "CANCELLED", json!(1)),
+                ],
+            ));
+        })
+        .await;
+    let outcome = task.await.unwrap().unwrap();
+    // The whole cancel is idempotent: retried (3 attempts), then settled by one read.
+    cancel.assert_calls_async(3).await;
+    after.assert_calls_async(1).await;
+    assert_eq!(outcome.status, CancelStatus::Cancelled);
+    assert!(
+        outcome.note.as_deref().unwrap().contains("read back"),
+        "{outcome:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_whole_cancel_without_answer_stays_unknown_when_the_order_is_not_cancelled() {
+    let server = MockServer::start_async().await;
+    let _login = login_mock(&server).await;
+    let get = server
+        .mock_async(|when, then| {
+            when.method(GET).path(APP_PATH);
+            then.status(200).json_body(ready(open_items()));
+        })
+        .await;
+    server
+        .mock_async(|when, then| {
+            when.method(PUT).path(ORDER_CANCEL);
+            then.status(200)
+                .delay(std::time::Duration::from_millis(1000))
+                .json_body(json!({}));
+        })
+        .await;
+    let client = client_with(&server, |b| {
+        b.configure(|c| c.with_attempt_timeout(std::time::Duration::from_millis(150)))
+    });
+    let err = client.cancel(CancelRequest::whole(APP)).await.unwrap_err();
+    get.assert_calls_async(2).await;
+    assert_eq!(err.sent(), Sent::MaybeSent);
+    assert_eq!(err.kind(), ErrorKind::Timeout);
+}
