@@ -33,3 +33,7 @@ pub use rescind_core as core;
 /// Di (ws.di.no): log in, read and cancel booked parcel orders (feature `di`).
 #[cfg(feature = "di")]
 pub use rescind_di as di;
+
+/// Skip Pay: cancel whole orders or some of their items (the `rescind-skippay` crate).
+#[cfg(feature = "skippay")]
+pub use rescind_skippay as skippay;

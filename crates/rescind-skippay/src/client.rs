@@ -1,0 +1,273 @@
+//! The Skip Pay [`Client`]: one partner account, one async method per endpoint.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use rescind_core::{
+    Auth, Error, ErrorDetail, Provider, Sent, TokenCache, Transport, TransportConfig,
+};
+
+use crate::auth::{Credentials, PartnerLogin};
+use crate::model::{
+    ApplicationCancelRequest, ApplicationResponse, CancelReason, Order, OrderCancelRequest,
+    OrderItem,
+};
+use crate::request::{self, CANCEL_APPLICATION, CANCEL_ORDER_ITEMS};
+use crate::response;
+use crate::rules;
+
+/// Skip Pay's production API.
+pub const DEFAULT_BASE_URL: &str = "https://api.partner.skippay.cz";
+
+/// How long before expiry a token is renewed.
+pub const DEFAULT_TOKEN_MARGIN: Duration = Duration::from_secs(60);
+
+/// Builds a [`Client`]. Credentials are required; everything else has a default.
+#[derive(Debug)]
+pub struct ClientBuilder {
+    base_url: String,
+    credentials: Option<Credentials>,
+    config: TransportConfig,
+    http: Option<reqwest::Client>,
+    token_margin: Duration,
+    canceller_reason: ApplicationCancelRequest,
+}
+
+impl ClientBuilder {
+    /// Sets the base URL (default [`DEFAULT_BASE_URL`]; Skip Pay gives partners their test
+    /// host).
+    pub fn base_url(mut self, base_url: impl Into<String>) -> Self {
+        self.base_url = base_url.into();
+        self
+    }
+
+    /// Sets the partner account.
+    pub fn credentials(mut self, credentials: Credentials) -> Self {
+        self.credentials = Some(credentials);
+        self
+    }
+
+    /// Sets timeouts, retries and limits (default [`TransportConfig::default`]).
+    pub fn transport_config(mut self, config: TransportConfig) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// Changes the transport configuration in place.
+    pub fn configure(mut self, f: impl FnOnce(TransportConfig) -> TransportConfig) -> Self {
+        self.config = f(self.config);
+        self
+    }
+
+    /// Uses the caller's `reqwest::Client`.
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http = Some(client);
+        self
+    }
+
+    /// Sets how long before expiry the token is renewed (default [`DEFAULT_TOKEN_MARGIN`]).
+    pub fn token_margin(mut self, margin: Duration) -> Self {
+        self.token_margin = margin;
+        self
+    }
+
+    /// Sets what the [`Canceller`](rescind_core::Canceller) sends when it cancels an
+    /// application still PROCESSING (default: no reason, which Skip Pay reads as
+    /// [`CancelReason::Other`]).
+    pub fn canceller_reason(mut self, request: ApplicationCancelRequest) -> Self {
+        self.canceller_reason = request;
+        self
+    }
+
+    /// Builds the client. Fails with a configuration error without credentials or with a bad
+    /// base URL.
+    pub fn build(self) -> Result<Client, Error> {
+        let credentials = self.credentials.ok_or_else(|| {
+            Error::config("Skip Pay needs credentials (username and password)")
+                .with_provider(Provider::SkipPay)
+        })?;
+        rules::validate_application_cancel(&self.canceller_reason)?;
+        let cache = Arc::new(TokenCache::new(
+            Arc::new(PartnerLogin::new(credentials)),
+            self.token_margin,
+        ));
+        let mut builder = Transport::builder(Provider::SkipPay, self.base_url)
+            .auth(Auth::Bearer(cache))
+            .config(self.config);
+        if let Some(http) = self.http {
+            builder = builder.client(http);
+        }
+        Ok(Client {
+            transport: builder.build()?,
+            canceller_reason: self.canceller_reason,
+        })
+    }
+}
+
+/// A Skip Pay partner account. Cheap to clone; clones share the connection pool and the token.
+///
+/// Every method validates its input before sending and returns the core [`Error`]; see the
+/// [crate docs](crate) for an example.
+#[derive(Debug, Clone)]
+pub struct Client {
+    transport: Transport,
+    pub(crate) canceller_reason: ApplicationCancelRequest,
+}
+
+impl Client {
+    /// Starts a builder.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder {
+            base_url: DEFAULT_BASE_URL.to_string(),
+            credentials: None,
+            config: TransportConfig::default(),
+            http: None,
+            token_margin: DEFAULT_TOKEN_MARGIN,
+            canceller_reason: ApplicationCancelRequest::default(),
+        }
+    }
+
+    /// The transport (for its configuration and retry budget).
+    pub fn transport(&self) -> &Transport {
+        &self.transport
+    }
+
+    /// The token cache (for its login count, or to prime it with a kept token).
+    pub fn token_cache(&self) -> Option<&Arc<TokenCache>> {
+        self.transport.token_cache()
+    }
+
+    /// Reads an application: its state, state reason, financing type and order.
+    pub async fn get_application(
+        &self,
+        application_id: &str,
+    ) -> Result<ApplicationResponse, Error> {
+        let req = request::get_application(application_id)?;
+        let resp = self.transport.send(&req).await?;
+        response::parse_get_application(&resp)
+    }
+
+    /// Marks the whole order ([`OrderCancelRequest::whole`]) or some of its items cancelled.
+    /// Skip Pay allows it only while the application is READY; the
+    /// [`Canceller`](rescind_core::Canceller) checks that first, this method does not.
+    ///
+    /// A cancel with quantities is never re-sent after it may have reached Skip Pay. If that
+    /// happens (a timeout, a lost connection), this method reads the application back and
+    /// returns an error with [`Sent::MaybeSent`] whose details list each named item's state
+    /// now, or say that the state could not be read: decide from them, do not call again
+    /// blindly.
+    pub async fn cancel_order_items(
+        &self,
+        application_id: &str,
+        request: &OrderCancelRequest,
+    ) -> Result<Order, Error> {
+        let req = request::cancel_order_items(application_id, request)?;
+        match self.transport.send(&req).await {
+            Ok(resp) => response::parse_cancel_order_items(&resp),
+            Err(err) if err.sent() == Sent::MaybeSent && !req.idempotent => {
+                Err(self.settle_maybe_sent(application_id, request, err).await)
+            }
+            Err(err) => Err(err),
+        }
+    }
+
+    /// Cancels an application (for one still PROCESSING, where an order cancel is not
+    /// available; or READY before anything is sent) with one of the documented reasons.
+    pub async fn cancel_application(
+        &self,
+        application_id: &str,
+        reason: CancelReason,
+    ) -> Result<ApplicationResponse, Error> {
+        self.cancel_application_with(application_id, &ApplicationCancelRequest::new(reason))
+            .await
+    }
+
+    /// Cancels an application with a full request (a reason and a custom reason, or neither).
+    pub async fn cancel_application_with(
+        &self,
+        application_id: &str,
+        request: &ApplicationCancelRequest,
+    ) -> Result<ApplicationResponse, Error> {
+        let req = request::cancel_application(application_id, request)?;
+        let resp = self.transport.send(&req).await?;
+        response::parse_application(&resp, CANCEL_APPLICATION)
+    }
+
+    /// After a partial cancel may have been applied: read the order back and report what it
+    /// says about the named items, instead of re-sending.
+    async fn settle_maybe_sent(
+        &self,
+        application_id: &str,
+        request: &OrderCancelRequest,
+        err: Error,
+    ) -> Error {
+        let (summary, details) = match self.get_application(application_id).await {
+            Ok(app) => match &app.order {
+                Some(order) => item_states(order, request),
+                None => (
+                    "the application was read back without its order: the items' states are unknown".to_string(),
+                    Vec::new(),
+                ),
+            },
+            Err(read_err) => (
+                format!("reading the order back failed, the items' states are unknown: {read_err}"),
+                Vec::new(),
+            ),
+        };
+        let mut settled = Error::new(
+            err.kind(),
+            Sent::MaybeSent,
+            format!(
+                "{}; the partial cancel was not re-sent (it has quantities); {summary}",
+                err.message()
+            ),
+        )
+        .with_provider(Provider::SkipPay)
+        .with_operation(CANCEL_ORDER_ITEMS)
+        .with_attempts(err.attempts())
+        .with_details(details);
+        if let Some(status) = err.status() {
+            settled = settled.with_status(status);
+        }
+        if let Some(id) = err.request_id() {
+            settled = settled.with_request_id(id);
+        }
+        settled.with_source(err)
+    }
+}
+
+/// One detail per named item with its state now, and a one-line summary.
+fn item_states(order: &Order, request: &OrderCancelRequest) -> (String, Vec<ErrorDetail>) {
+    let mut details = Vec::new();
+    let mut parts = Vec::new();
+    for (i, selector) in request.items.iter().enumerate() {
+        let matched: Vec<&OrderItem> = order
+            .items
+            .iter()
+            .filter(|item| rules::item_matches(selector, item))
+            .collect();
+        let state = if matched.is_empty() {
+            "unknown (no such item in the order)".to_string()
+        } else {
+            matched
+                .iter()
+                .map(|m| {
+                    let state = m.state.as_ref().map_or("unknown", |s| s.as_str());
+                    match m.quantity {
+                        Some(q) => format!("{state} (quantity {q})"),
+                        None => state.to_string(),
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        parts.push(format!("items[{i}]: {state}"));
+        details.push(
+            ErrorDetail::new(format!("state now: {state}")).with_field(format!("items[{i}]")),
+        );
+    }
+    (
+        format!("read back, the items are: {}", parts.join("; ")),
+        details,
+    )
+}

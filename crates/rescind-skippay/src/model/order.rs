@@ -1,0 +1,378 @@
+//! The order of an application, as Skip Pay returns it (`OrderResponse` and, with
+//! `applicationInfo`, `OrderExtendedResponse`).
+
+use rescind_core::jiff::Timestamp;
+use rescind_core::jiff::civil::Date;
+use rescind_core::open_enum;
+use rescind_core::rust_decimal::Decimal;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use super::application::ApplicationInfo;
+use super::common::{Address, Amount, FileRef, ItemType, VatAmount, option_date};
+use super::number::null_as_default;
+
+open_enum! {
+    /// The delivery state of an order or of one item (`OrderDeliveryState`).
+    pub enum OrderState {
+        /// Not yet sent.
+        Processing = "PROCESSING",
+        /// Marked as sent.
+        Sent = "SENT",
+        /// Marked as delivered.
+        Delivered = "DELIVERED",
+        /// Marked as returned.
+        Returned = "RETURNED",
+        /// Marked as cancelled: will never be delivered.
+        Cancelled = "CANCELLED",
+    }
+}
+
+open_enum! {
+    /// How the order reaches the customer.
+    pub enum DeliveryType {
+        /// By a carrier, named in [`Order::delivery_carrier`].
+        DeliveryCarrier = "DELIVERY_CARRIER",
+        /// Picked up at a branch.
+        PersonalBranch = "PERSONAL_BRANCH",
+        /// Picked up at a partner.
+        PersonalPartner = "PERSONAL_PARTNER",
+        /// Delivered online.
+        Online = "ONLINE",
+    }
+}
+
+open_enum! {
+    /// The sales channel the order came through.
+    pub enum Channel {
+        /// The e-shop (the default).
+        Eshop = "ESHOP",
+        /// A branch.
+        Branch = "BRANCH",
+        /// A franchise.
+        Franchise = "FRANCHISE",
+        /// By telephone.
+        Telephone = "TELEPHONE",
+        /// Internal.
+        Internal = "INTERNAL",
+    }
+}
+
+open_enum! {
+    /// A carrier Skip Pay knows by id (`carrierId`).
+    pub enum CarrierId {
+        /// Airway.
+        Airway = "AIRWAY",
+        /// Czech Post, to hand.
+        CzPostHand = "CZ_POST_HAND",
+        /// Czech Post, to a post office.
+        CzPostOffice = "CZ_POST_OFFICE",
+        /// Czech Post, other.
+        CzPostOther = "CZ_POST_OTHER",
+        /// Dachser.
+        Dachser = "DACHSER",
+        /// DB Schenker.
+        DbSchenker = "DB_SCHENKER",
+        /// Deutsche Post DHL.
+        DeutschePostDhl = "DEUTSCHE_POST_DHL",
+        /// DHL.
+        Dhl = "DHL",
+        /// DHL Express.
+        DhlExpress = "DHL_EXPRESS",
+        /// DHL Freight.
+        DhlFreight = "DHL_FREIGHT",
+        /// DPD.
+        Dpd = "DPD",
+        /// DSV.
+        Dsv = "DSV",
+        /// FedEx.
+        Fedex = "FEDEX",
+        /// FOFR.
+        Fofr = "FOFR",
+        /// Gebrüder Weiss.
+        GebruderWeiss = "GEBRUDER_WEISS",
+        /// Geis.
+        Geis = "GEIS",
+        /// GLS.
+        Gls = "GLS",
+        /// HDS Comfort.
+        HdsComfort = "HDS_COMFORT",
+        /// HDS Standard.
+        HdsStandard = "HDS_STANDARD",
+        /// In Time.
+        InTime = "IN_TIME",
+        /// Japo Transport.
+        JapoTransport = "JAPO_TRANSPORT",
+        /// Liftago.
+        Liftago = "LIFTAGO",
+        /// A local courier.
+        LocalCourier = "LOCAL_COURIER",
+        /// Magyar Posta.
+        MagyarPosta = "MAGYAR_POSTA",
+        /// Mall delivery.
+        MallDelivery = "MALL_DELIVERY",
+        /// Mall deposit.
+        MallDeposit = "MALL_DEPOSIT",
+        /// Messenger.
+        Messenger = "MESSENGER",
+        /// Pošta bez hranic.
+        PostaBezHranic = "POSTA_BEZ_HRANIC",
+        /// PPL.
+        Ppl = "PPL",
+        /// PPL Parcel Connect.
+        PplParcelConnect = "PPL_PARCEL_CONNECT",
+        /// Raben.
+        Raben = "RABEN",
+        /// Sameday.
+        Sameday = "SAMEDAY",
+        /// SDS.
+        Sds = "SDS",
+        /// Slovak Parcel Service.
+        SlovakParcelService = "SLOVAK_PARCEL_SERVICE",
+        /// Slovenská pošta.
+        SlovenskaPosta = "SLOVENSKA_POSTA",
+        /// Spring GDS.
+        SpringGds = "SPRING_GDS",
+        /// TNT.
+        Tnt = "TNT",
+        /// Top Trans.
+        TopTrans = "TOP_TRANS",
+        /// UPS.
+        Ups = "UPS",
+        /// WE|DO.
+        Wedo = "WEDO",
+        /// WE|DO Uloženka.
+        WedoUlozenka = "WEDO_ULOZENKA",
+        /// Zásilkovna (Packeta).
+        Zasilkovna = "ZASILKOVNA",
+    }
+}
+
+/// The carrier of an order: one Skip Pay knows (`{"carrierId": "DPD"}`) or any other, by name
+/// (`{"carrierCustom": "My courier"}`). A bare string, as an older version of the API document
+/// shows, is read too.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DeliveryCarrier {
+    /// A predefined carrier.
+    Predefined(CarrierId),
+    /// A carrier not in the list, by name (at most 250 characters).
+    Custom(String),
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CarrierObject {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    carrier_id: Option<CarrierId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    carrier_custom: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum CarrierWire {
+    Object(CarrierObject),
+    Text(String),
+}
+
+impl Serialize for DeliveryCarrier {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let obj = match self {
+            DeliveryCarrier::Predefined(id) => CarrierObject {
+                carrier_id: Some(id.clone()),
+                carrier_custom: None,
+            },
+            DeliveryCarrier::Custom(name) => CarrierObject {
+                carrier_id: None,
+                carrier_custom: Some(name.clone()),
+            },
+        };
+        obj.serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for DeliveryCarrier {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        match CarrierWire::deserialize(deserializer)? {
+            CarrierWire::Object(CarrierObject {
+                carrier_id: Some(id),
+                ..
+            }) => Ok(DeliveryCarrier::Predefined(id)),
+            CarrierWire::Object(CarrierObject {
+                carrier_custom: Some(name),
+                ..
+            }) => Ok(DeliveryCarrier::Custom(name)),
+            CarrierWire::Object(_) => Err(serde::de::Error::custom(
+                "a delivery carrier needs `carrierId` or `carrierCustom`",
+            )),
+            CarrierWire::Text(text) => Ok(match CarrierId::try_parse(&text) {
+                Some(id) => DeliveryCarrier::Predefined(id),
+                None => DeliveryCarrier::Custom(text),
+            }),
+        }
+    }
+}
+
+open_enum! {
+    /// The type of an attached document.
+    pub enum DocumentType {
+        /// An invoice.
+        Invoice = "INVOICE",
+        /// A proforma invoice.
+        ProformaInvoice = "PROFORMA_INVOICE",
+        /// A credit note.
+        CreditNote = "CREDIT_NOTE",
+        /// Anything else.
+        Other = "OTHER",
+    }
+}
+
+/// Extra data of a document.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct DocumentExtraData {
+    /// The document's variable symbol (digits, at most 10).
+    pub variable_symbol: Option<String>,
+}
+
+/// A document attached to the order (invoice, credit note...).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct Document {
+    /// The document's type.
+    #[serde(rename = "type")]
+    pub document_type: Option<DocumentType>,
+    /// The file; its URL works for one hour after the answer.
+    pub file: Option<FileRef>,
+    /// A description.
+    pub description: Option<String>,
+    /// Extra data.
+    pub extra_data: Option<DocumentExtraData>,
+}
+
+/// One item of an order (`OrderItemResponse`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct OrderItem {
+    /// The e-shop's item code.
+    pub code: Option<String>,
+    /// The EAN.
+    pub ean: Option<String>,
+    /// The item's name.
+    pub name: Option<String>,
+    /// The item's type.
+    #[serde(rename = "type")]
+    pub item_type: Option<ItemType>,
+    /// The variant.
+    pub variant: Option<String>,
+    /// A description.
+    pub description: Option<String>,
+    /// The producer.
+    pub producer: Option<String>,
+    /// Categories.
+    pub categories: Option<Vec<String>>,
+    /// The price of all pieces, VAT included.
+    pub total_price: Option<Amount>,
+    /// The VAT of all pieces.
+    pub total_vat: Option<VatAmount>,
+    /// The item's page in the e-shop.
+    pub product_url: Option<String>,
+    /// The item's state. Absent only from answers that break the documented schema.
+    pub state: Option<OrderState>,
+    /// When the item was sent (only when the order was not sent at once).
+    #[serde(default, deserialize_with = "option_date")]
+    pub sent_date: Option<Date>,
+    /// When the item was delivered (only when the order was not sent at once).
+    #[serde(default, deserialize_with = "option_date")]
+    pub delivery_date: Option<Date>,
+    /// The item's tracking number (only when the order was not sent at once).
+    pub delivery_tracking_number: Option<String>,
+    /// The item's image.
+    pub image: Option<FileRef>,
+    /// The price of one piece.
+    pub unit_price: Option<Amount>,
+    /// The VAT of one piece.
+    pub unit_vat: Option<VatAmount>,
+    /// How many pieces (a decimal with up to 3 places).
+    #[serde(default, with = "crate::model::number::option")]
+    pub quantity: Option<Decimal>,
+}
+
+/// An order with its items and states. The answer of an order cancel
+/// ([`OrderExtendedResponse`]) also carries [`Order::application_info`]; the order inside an
+/// application ([`ApplicationResponse::order`](crate::model::ApplicationResponse)) does not.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct Order {
+    /// The e-shop's order number.
+    pub number: Option<String>,
+    /// Variable symbols for pairing payments.
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub variable_symbols: Vec<String>,
+    /// The order's total price.
+    pub total_price: Option<Amount>,
+    /// The total VAT, per VAT rate.
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub total_vat: Vec<VatAmount>,
+    /// Billing and delivery addresses.
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub addresses: Vec<Address>,
+    /// How the order is delivered.
+    pub delivery_type: Option<DeliveryType>,
+    /// The carrier, for [`DeliveryType::DeliveryCarrier`].
+    pub delivery_carrier: Option<DeliveryCarrier>,
+    /// The sales channel.
+    pub channel: Option<Channel>,
+    /// Until when the e-shop reserves the goods.
+    pub reservation_date: Option<Timestamp>,
+    /// The order's state.
+    pub state: Option<OrderState>,
+    /// When the order was delivered.
+    #[serde(default, deserialize_with = "option_date")]
+    pub delivery_date: Option<Date>,
+    /// The order's tracking number.
+    pub delivery_tracking_number: Option<String>,
+    /// When the order was sent.
+    #[serde(default, deserialize_with = "option_date")]
+    pub sent_date: Option<Date>,
+    /// Attached documents.
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub documents: Vec<Document>,
+    /// The items.
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub items: Vec<OrderItem>,
+    /// The merchant's id.
+    pub merchant_id: Option<String>,
+    /// The application the order belongs to (in an [`OrderExtendedResponse`]).
+    pub application_info: Option<ApplicationInfo>,
+}
+
+/// The answer of the order operations (order cancel): the order plus
+/// [`application_info`](Order::application_info).
+pub type OrderExtendedResponse = Order;
+
+impl Order {
+    /// Whether the order as a whole is cancelled: its state says so, or every item does.
+    pub fn is_cancelled(&self) -> bool {
+        self.state == Some(OrderState::Cancelled)
+            || (!self.items.is_empty()
+                && self
+                    .items
+                    .iter()
+                    .all(|i| i.state == Some(OrderState::Cancelled)))
+    }
+
+    /// How many items are cancelled and how many are not.
+    pub fn item_counts(&self) -> (usize, usize) {
+        let cancelled = self
+            .items
+            .iter()
+            .filter(|i| i.state == Some(OrderState::Cancelled))
+            .count();
+        (cancelled, self.items.len() - cancelled)
+    }
+}

@@ -1,0 +1,79 @@
+//! Sans-IO response readers: each turns an [`HttpResponse`] into a typed value or the
+//! [`Error`] its body describes.
+
+use std::time::Duration;
+
+use rescind_core::secrecy::SecretString;
+use rescind_core::{Error, ErrorKind, HttpResponse, Provider, Sent, Token, decode};
+use serde::Deserialize;
+
+use crate::error;
+use crate::model::{ApplicationResponse, Order};
+use crate::request::{CANCEL_ORDER_ITEMS, GET_APPLICATION, LOGIN};
+
+/// How long a token lives when the login does not say (Skip Pay documents 2 hours).
+pub const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(2 * 60 * 60);
+
+/// The longest lifetime believed, whatever `expiresIn` says.
+const MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
+
+fn ok_or_error(resp: &HttpResponse, operation: &'static str) -> Result<(), Error> {
+    if resp.is_success() {
+        Ok(())
+    } else {
+        Err(error::from_response(resp, operation))
+    }
+}
+
+/// Reads the login's answer `{"accessToken", "expiresIn"}` into a [`Token`].
+pub fn parse_login(resp: &HttpResponse) -> Result<Token, Error> {
+    ok_or_error(resp, LOGIN)?;
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct PartnerLoginResult {
+        access_token: Option<String>,
+        expires_in: Option<serde_json::Number>,
+    }
+    let body: PartnerLoginResult = decode::response(resp, Provider::SkipPay, LOGIN)?;
+    let token = body
+        .access_token
+        .filter(|t| !t.is_empty())
+        .map(SecretString::from)
+        .ok_or_else(|| {
+            Error::new(
+                ErrorKind::Decode,
+                Sent::Answered,
+                "the login answered without an access token",
+            )
+            .with_provider(Provider::SkipPay)
+            .with_operation(LOGIN)
+            .with_status(resp.status)
+        })?;
+    let lifetime = match body.expires_in.and_then(|n| n.as_f64()) {
+        Some(secs) if secs.is_finite() && secs >= 0.0 => {
+            Duration::from_secs_f64(secs).min(MAX_TOKEN_LIFETIME)
+        }
+        _ => DEFAULT_TOKEN_LIFETIME,
+    };
+    Ok(Token::new(token, lifetime))
+}
+
+/// Reads an application (`ApplicationResponse`), from a read or an application cancel.
+pub fn parse_application(
+    resp: &HttpResponse,
+    operation: &'static str,
+) -> Result<ApplicationResponse, Error> {
+    ok_or_error(resp, operation)?;
+    decode::response(resp, Provider::SkipPay, operation)
+}
+
+/// Reads the answer of an application read.
+pub fn parse_get_application(resp: &HttpResponse) -> Result<ApplicationResponse, Error> {
+    parse_application(resp, GET_APPLICATION)
+}
+
+/// Reads the answer of an order cancel (`OrderExtendedResponse`).
+pub fn parse_cancel_order_items(resp: &HttpResponse) -> Result<Order, Error> {
+    ok_or_error(resp, CANCEL_ORDER_ITEMS)?;
+    decode::response(resp, Provider::SkipPay, CANCEL_ORDER_ITEMS)
+}

@@ -1,0 +1,137 @@
+//! Shared test helpers: a mock Skip Pay, a client pointed at it, documented bodies.
+#![allow(dead_code)]
+
+use std::time::Duration;
+
+use httpmock::Mock;
+use httpmock::prelude::*;
+use rescind_core::retry::RetryPolicy;
+use rescind_skippay::{Client, Credentials};
+use serde_json::{Value, json};
+
+pub const USERNAME: &str = "eShop";
+pub const PASSWORD: &str = "eShopSecretPassword-9f3k";
+pub const TOKEN: &str = "TokenForPartnerTokenForPartnerTokenForPartner-7q";
+pub const APP: &str = "11200a0ee1";
+
+/// The seed's 200 example of the order cancel, byte for byte.
+pub const ORDER_200: &str = include_str!("../fixtures/order_cancel_200.json");
+/// The seed's 422 example of the order cancel, byte for byte.
+pub const ORDER_422: &str = include_str!("../fixtures/order_cancel_422.json");
+
+pub fn client(server: &MockServer) -> Client {
+    client_with(server, |b| b)
+}
+
+pub fn client_with(
+    server: &MockServer,
+    f: impl FnOnce(rescind_skippay::ClientBuilder) -> rescind_skippay::ClientBuilder,
+) -> Client {
+    let builder = Client::builder()
+        .base_url(server.base_url())
+        .credentials(Credentials::new(USERNAME, PASSWORD))
+        .configure(|c| {
+            c.with_retry(
+                RetryPolicy::default()
+                    .with_backoff(Duration::from_millis(1), Duration::from_millis(5)),
+            )
+        });
+    f(builder).build().expect("client builds")
+}
+
+/// A login that returns [`TOKEN`] for 2 hours.
+pub async fn login_mock(server: &MockServer) -> Mock<'_> {
+    login_mock_with(server, TOKEN, 7200).await
+}
+
+pub async fn login_mock_with<'a>(server: &'a MockServer, token: &str, expires_in: u64) -> Mock<'a> {
+    let token = token.to_string();
+    server
+        .mock_async(move |when, then| {
+            when.method(POST)
+                .path("/authentication/v1/partner")
+                .header("content-type", "application/json; charset=utf-8")
+                .json_body(json!({"username": USERNAME, "password": PASSWORD}));
+            then.status(200)
+                .header("content-type", "application/json; charset=utf-8")
+                .json_body(json!({"accessToken": token, "expiresIn": expires_in}));
+        })
+        .await
+}
+
+pub fn bearer() -> String {
+    format!("Bearer {TOKEN}")
+}
+
+/// An order item as Skip Pay returns it (values from the documentation's examples).
+pub fn item(code: &str, state: &str, quantity: Value) -> Value {
+    json!({
+        "code": code,
+        "ean": "888462064002",
+        "name": format!("Item {code}"),
+        "type": "PHYSICAL",
+        "totalPrice": {"amount": 12590, "currency": "CZK"},
+        "totalVat": {"amount": 2185, "currency": "CZK", "vatRate": 21},
+        "state": state,
+        "sentDate": null,
+        "deliveryDate": null,
+        "deliveryTrackingNumber": null,
+        "unitPrice": {"amount": 12590, "currency": "CZK"},
+        "unitVat": {"amount": 2185, "currency": "CZK", "vatRate": 21},
+        "quantity": quantity
+    })
+}
+
+/// An application (`ApplicationResponse`), built from the OpenAPI document's field examples
+/// (the document has no example of the whole object).
+pub fn application(state: &str, reason: &str, order_state: &str, items: Vec<Value>) -> Value {
+    json!({
+        "id": APP,
+        "state": state,
+        "stateReason": reason,
+        "type": "DEFERRED_PAYMENT",
+        "agreementTermsAndConditions": true,
+        "gatewayRedirectUrl": "http://myredirectURL.com",
+        "customer": {
+            "email": "john.newborn@country.com",
+            "firstName": "John",
+            "lastName": "Newborn",
+            "fullName": "Ing. John Newborn, Csc.",
+            "phone": "+420123456789",
+            "addresses": []
+        },
+        "order": order(order_state, items)
+    })
+}
+
+pub fn order(state: &str, items: Vec<Value>) -> Value {
+    json!({
+        "number": "AA234",
+        "variableSymbols": ["1234567890"],
+        "totalPrice": {"amount": 25180, "currency": "CZK"},
+        "totalVat": [{"amount": 4370, "currency": "CZK", "vatRate": 21}],
+        "state": state,
+        "deliveryDate": null,
+        "deliveryTrackingNumber": null,
+        "sentDate": null,
+        "items": items,
+        "merchantId": null
+    })
+}
+
+/// An order as the order cancel answers it.
+pub fn order_answer(state: &str, items: Vec<Value>, app_state: &str) -> Value {
+    let mut o = order(state, items);
+    o["applicationInfo"] = json!({"id": APP, "state": app_state, "stateReason": "READY_TO_SHIP"});
+    o
+}
+
+pub fn errors_body(code: &str, message: &str, ticket: &str) -> Value {
+    json!({"errors": [{
+        "code": code,
+        "message": message,
+        "severity": "ERROR",
+        "attribute": null,
+        "ticketId": ticket
+    }]})
+}
