@@ -29,3 +29,7 @@ pub use rescind_core::{
 
 /// The core crate, for the transport, retry policy and other shared building blocks.
 pub use rescind_core as core;
+
+/// Arta: cancel hosted sessions, hold shipments (feature `arta`).
+#[cfg(feature = "arta")]
+pub use rescind_arta as arta;
