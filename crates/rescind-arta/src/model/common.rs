@@ -112,10 +112,10 @@ pub struct Tag {
     #[serde(default)]
     pub updated_by: Option<i64>,
     /// When the tag was created (naive, microseconds).
-    #[serde(default)]
+    #[serde(default, with = "super::timestamp::option")]
     pub created_at: Option<DateTime>,
     /// When the tag was last updated (naive, microseconds).
-    #[serde(default)]
+    #[serde(default, with = "super::timestamp::option")]
     pub updated_at: Option<DateTime>,
 }
 

@@ -171,8 +171,10 @@ pub struct HostedSession {
     #[serde(default)]
     pub tags: Vec<Tag>,
     /// When the session was created (naive, microseconds).
+    #[serde(with = "super::timestamp")]
     pub created_at: DateTime,
     /// When the session was last updated (naive, microseconds).
+    #[serde(with = "super::timestamp")]
     pub updated_at: DateTime,
 }
 

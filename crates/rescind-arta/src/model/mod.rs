@@ -10,6 +10,7 @@ mod common;
 mod hosted_session;
 mod shipment;
 mod shipment_exception;
+pub mod timestamp;
 
 pub use common::{
     Contact, Location, Page, PageMetadata, PaymentProcess, Tag, UnitOfMeasurement, WeightUnit,

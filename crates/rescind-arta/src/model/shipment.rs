@@ -73,9 +73,10 @@ pub struct Shipment {
     /// The status; a hold needs `pending` or `confirmed`.
     pub status: ShipmentStatus,
     /// When the shipment was created (naive, microseconds); a hold ends at most 30 days after.
+    #[serde(with = "super::timestamp")]
     pub created_at: DateTime,
     /// When the shipment was last updated.
-    #[serde(default)]
+    #[serde(default, with = "super::timestamp::option")]
     pub updated_at: Option<DateTime>,
     /// Holds, delays and other exceptions of the shipment (without `shipment_id`).
     #[serde(default)]
@@ -135,19 +136,19 @@ pub struct Shipment {
     #[serde(default)]
     pub tags: Vec<Tag>,
     /// When the shipment was confirmed (newer API versions).
-    #[serde(default)]
+    #[serde(default, with = "super::timestamp::option")]
     pub confirmed_at: Option<DateTime>,
     /// When it was collected (newer API versions).
-    #[serde(default)]
+    #[serde(default, with = "super::timestamp::option")]
     pub collected_at: Option<DateTime>,
     /// When it went in transit (newer API versions).
-    #[serde(default)]
+    #[serde(default, with = "super::timestamp::option")]
     pub in_transit_at: Option<DateTime>,
     /// When it was completed (newer API versions).
-    #[serde(default)]
+    #[serde(default, with = "super::timestamp::option")]
     pub completed_at: Option<DateTime>,
     /// When it was cancelled (newer API versions).
-    #[serde(default)]
+    #[serde(default, with = "super::timestamp::option")]
     pub cancelled_at: Option<DateTime>,
 }
 

@@ -103,9 +103,10 @@ pub struct ShipmentException {
     #[serde(default)]
     pub user_notes: Option<Vec<String>>,
     /// When it was raised (naive, microseconds).
+    #[serde(with = "super::timestamp")]
     pub created_at: DateTime,
     /// When it was last updated (naive, microseconds).
-    #[serde(default)]
+    #[serde(default, with = "super::timestamp::option")]
     pub updated_at: Option<DateTime>,
 }
 
