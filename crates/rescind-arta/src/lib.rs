@@ -63,7 +63,7 @@
 //! let outcome = client.cancel(CancelRequest::whole("42")).await?;
 //! assert_eq!(outcome.status, CancelStatus::Cancelled);
 //! assert_eq!(outcome.request_id.as_deref(), Some("req-2"));
-//! # cancel.assert_hits(1);
+//! # cancel.assert_calls(1);
 //! # Ok::<(), rescind_core::Error>(())
 //! # }).unwrap();
 //! ```
