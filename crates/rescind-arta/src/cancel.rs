@@ -49,7 +49,7 @@ impl Canceller for Client {
                         Some("the shipment was already on hold; nothing was sent")
                     }
                     crate::HoldSettled::FoundAfterUnknownOutcome => Some(
-                        "the hold request timed out; reading the shipment back showed the hold",
+                        "the hold request's answer was lost; reading the shipment back showed the hold",
                     ),
                 };
                 let mut outcome = CancelOutcome::new(

@@ -18,6 +18,15 @@
 //!
 //! Arta's timestamps are naive (no zone); the rule compares them as they are, without
 //! converting to any zone.
+//!
+//! # Formats
+//!
+//! The format checks ([`check_money`], [`check_currency`], [`check_tag_name`],
+//! [`check_tag_color`], [`check_subtype`], [`check_reference`]) follow the patterns of
+//! Arta's reference. The requests this crate sends today carry none of those fields (a cancel
+//! has no body; a hold carries a shipment id and a date), so they are offered for callers and
+//! for future requests (creating hosted sessions); the shipment id and page are checked on
+//! every request that carries them.
 
 use jiff::ToSpan;
 use jiff::civil::{Date, DateTime};

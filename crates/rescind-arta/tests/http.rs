@@ -390,3 +390,48 @@ async fn a_base_url_prefix_is_kept() {
     c.get_hosted_session(42).await.unwrap();
     mock.assert_calls_async(1).await;
 }
+
+/// Everything logged during calls, at the most verbose level, never contains the key.
+#[tokio::test]
+async fn the_key_is_never_logged() {
+    use std::io::Write;
+    use std::sync::{Arc, Mutex};
+
+    #[derive(Clone, Default)]
+    struct Buffer(Arc<Mutex<Vec<u8>>>);
+    impl Write for Buffer {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let buffer = Buffer::default();
+    let writer = buffer.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method("GET").path("/hosted_sessions/42");
+            then.respond_with(sequence(vec![
+                answer(503, "r-503", ""),
+                answer(401, "r-401", r#"{"errors":{"detail":"Unauthorized"}}"#),
+            ]));
+        })
+        .await;
+    let err = client(&server).get_hosted_session(42).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Unauthorized);
+    let logs = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        logs.contains("get_hosted_session"),
+        "the test must see the logs: {logs}"
+    );
+    assert!(!logs.contains(KEY), "{logs}");
+}
