@@ -29,6 +29,29 @@
 //! - **Forward compatibility**: unknown fields are ignored, unknown statuses and types are
 //!   kept as their raw strings.
 //!
+//! # The `Canceller` trait
+//!
+//! [`Client`] implements [`rescind_core::Canceller`]:
+//!
+//! - `Scope::Whole`: the target is a hosted session id, digits only (`"42"`); anything else is
+//!   invalid input, before sending. The session is **read first**: one already `cancelled`
+//!   is reported as `AlreadyCancelled` and no cancel is sent (Arta documents only 200 and 404
+//!   for the cancel, not what a second cancel does). A 200 to the cancel is `Cancelled`. A
+//!   refused cancel (400, 409, 422) or one whose outcome stays unknown after retries is
+//!   settled by reading the session again.
+//! - `Scope::Hold`: the target is a shipment id; see [`Client::hold_shipment`]. The outcome is
+//!   `Held { until }`, with the exception as its native value.
+//! - `Scope::Items`: `Unsupported`, before sending.
+//!
+//! # Readings of ambiguous docs
+//!
+//! - The hold window: `hold_until` up to the shipment's creation date **plus 30 days,
+//!   inclusive**; see [`rules`] for why this satisfies both of Arta's phrasings.
+//! - A shipment in a status Arta does not document is not `pending` or `confirmed`, so a hold
+//!   is refused.
+//! - An unresolved `requested_hold_to_collect` exception to the same date (or any, when no
+//!   date is asked) already holds the shipment: reported as held, nothing posted.
+//!
 //! # Example
 //!
 //! ```

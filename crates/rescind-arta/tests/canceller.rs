@@ -256,6 +256,14 @@ async fn a_non_integer_target_and_an_item_cancel_send_nothing() {
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Unsupported);
     assert_eq!(err.sent(), Sent::NotSent);
+    for target in ["", ".."] {
+        let err = c
+            .cancel(CancelRequest::hold(target, None))
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidInput, "{target:?}");
+        assert_eq!(err.sent(), Sent::NotSent);
+    }
     any.assert_calls_async(0).await;
 }
 
