@@ -11,8 +11,7 @@
 //! | `di` | `rescind::di` | Di: cancel booked parcel orders |
 //! | `skippay` | `rescind::skippay` | Skip Pay: cancel whole orders or some items |
 //!
-//! All three are on by default. The features are additive: any subset builds. The provider
-//! modules appear as their crates land; until then the features are reserved names.
+//! All three are on by default. The features are additive: any subset builds.
 //!
 //! ```
 //! use rescind::{CancelRequest, Scope};
@@ -29,6 +28,10 @@ pub use rescind_core::{
 
 /// The core crate, for the transport, retry policy and other shared building blocks.
 pub use rescind_core as core;
+
+/// Arta: cancel hosted sessions, hold shipments (feature `arta`).
+#[cfg(feature = "arta")]
+pub use rescind_arta as arta;
 
 /// Di (ws.di.no): log in, read and cancel booked parcel orders (feature `di`).
 #[cfg(feature = "di")]

@@ -1,0 +1,119 @@
+//! Arta's credentials: one API key per client, sent as `Authorization: ARTA_APIKey <key>`.
+//!
+//! Arta keys are either live or test keys; nothing in the key tells which (only
+//! `GET /api_keys` does). A test key allows 10 concurrent calls instead of 15: lower the
+//! client's limit with [`ClientBuilder::max_concurrency`](crate::ClientBuilder::max_concurrency).
+
+use std::fmt;
+
+use http::HeaderName;
+use rescind_core::secrecy::{ExposeSecret, SecretString};
+use rescind_core::{Auth, Error};
+
+/// The authorization scheme, to the letter (the docs' examples; case is not documented as
+/// insignificant).
+pub const SCHEME: &str = "ARTA_APIKey";
+
+/// A private Arta API key. Never shown by `Debug`, `Display`, errors or logs.
+///
+/// ```
+/// use rescind_arta::ApiKey;
+/// let key = ApiKey::new("s0e1t2e3c4a5s6t7r8o9n10o11m12y");
+/// assert_eq!(format!("{key:?}"), "ApiKey([redacted])");
+/// ```
+#[derive(Clone)]
+pub struct ApiKey(SecretString);
+
+impl ApiKey {
+    /// Wraps a key.
+    pub fn new(key: impl Into<String>) -> Self {
+        ApiKey(SecretString::from(key.into()))
+    }
+
+    /// The key itself, for the rare caller that must hand it on.
+    pub fn expose(&self) -> &str {
+        self.0.expose_secret()
+    }
+
+    /// Checks the key can be sent: not empty, no whitespace or control characters (which
+    /// would break or split the header). The error never contains the key.
+    pub fn validate(&self) -> Result<(), Error> {
+        let key = self.0.expose_secret();
+        if key.is_empty() {
+            return Err(Error::config("the Arta API key is empty"));
+        }
+        if key.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(Error::config(
+                "the Arta API key contains whitespace or control characters",
+            ));
+        }
+        Ok(())
+    }
+
+    /// The transport's authentication: the whole header value `ARTA_APIKey <key>` is secret.
+    pub fn to_auth(&self) -> Result<Auth, Error> {
+        self.validate()?;
+        Ok(Auth::Header {
+            name: HeaderName::from_static("authorization"),
+            value: SecretString::from(format!("{SCHEME} {}", self.0.expose_secret())),
+        })
+    }
+}
+
+impl From<&str> for ApiKey {
+    fn from(key: &str) -> Self {
+        ApiKey::new(key)
+    }
+}
+
+impl From<String> for ApiKey {
+    fn from(key: String) -> Self {
+        ApiKey::new(key)
+    }
+}
+
+impl From<SecretString> for ApiKey {
+    fn from(key: SecretString) -> Self {
+        ApiKey(key)
+    }
+}
+
+impl fmt::Debug for ApiKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ApiKey([redacted])")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_value_is_the_scheme_and_the_key() {
+        let auth = ApiKey::new("k-1").to_auth().unwrap();
+        match auth {
+            Auth::Header { name, value } => {
+                assert_eq!(name.as_str(), "authorization");
+                assert_eq!(value.expose_secret(), "ARTA_APIKey k-1");
+            }
+            other => panic!("unexpected auth {other:?}"),
+        }
+    }
+
+    #[test]
+    fn bad_keys_are_config_errors_without_the_key() {
+        for bad in ["", "has space", "line\nbreak"] {
+            let err = ApiKey::new(bad).to_auth().unwrap_err();
+            assert_eq!(err.kind(), rescind_core::ErrorKind::Config);
+            if !bad.is_empty() {
+                assert!(!err.to_string().contains(bad), "{err}");
+            }
+        }
+    }
+
+    #[test]
+    fn debug_of_auth_hides_the_key() {
+        let auth = ApiKey::new("topsecret").to_auth().unwrap();
+        assert!(!format!("{auth:?}").contains("topsecret"));
+    }
+}

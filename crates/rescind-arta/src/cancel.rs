@@ -1,0 +1,144 @@
+//! The core [`Canceller`] for Arta: a whole cancel is a hosted session's cancel, a hold is a
+//! shipment's `requested_hold_to_collect` exception, an item cancel is unsupported.
+//!
+//! # Targets
+//!
+//! - [`Scope::Whole`]: the target is a hosted session id, an integer (`"42"`). Anything else
+//!   is [`ErrorKind::InvalidInput`](rescind_core::ErrorKind) on `target`, before sending.
+//! - [`Scope::Hold`]: the target is a shipment id (a UUID); see [`Client::hold_shipment`].
+//! - [`Scope::Items`]: [`ErrorKind::Unsupported`](rescind_core::ErrorKind), before sending.
+//!
+//! # "Already cancelled" (a decision)
+//!
+//! Arta documents only 200 and 404 for the cancel, and not what a second cancel does. So the
+//! whole cancel **reads the session first**: a session whose status is `cancelled` is
+//! reported as [`CancelStatus::AlreadyCancelled`] and nothing is sent. Otherwise it sends the
+//! cancel; a 200 is [`CancelStatus::Cancelled`] (Arta's answer is "Successfully cancelled",
+//! whatever status the body shows). If the cancel is refused with 400, 409 or 422, or its
+//! outcome is unknown after the transport's retries, the session is read again: `cancelled`
+//! then means already cancelled (refused) or cancelled (unknown outcome); otherwise the
+//! cancel's error is returned.
+
+use rescind_core::{
+    CancelOutcome, CancelRequest, CancelStatus, Canceller, Capabilities, Error, Provider, Scope,
+    Sent, async_trait,
+};
+
+use crate::client::Client;
+use crate::model::{HostedSession, HostedSessionStatus};
+use crate::rules;
+
+#[async_trait]
+impl Canceller for Client {
+    fn provider(&self) -> Provider {
+        Provider::Arta
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities::NONE.with_whole().with_hold()
+    }
+
+    async fn cancel(&self, request: CancelRequest) -> Result<CancelOutcome, Error> {
+        match request.scope {
+            Scope::Whole => self.cancel_whole(request.target).await,
+            Scope::Hold { until } => {
+                let hold = self.hold_shipment(&request.target, until).await?;
+                let note = match hold.settled {
+                    crate::HoldSettled::Created => None,
+                    crate::HoldSettled::AlreadyHeld => {
+                        Some("the shipment was already on hold; nothing was sent")
+                    }
+                    crate::HoldSettled::FoundAfterUnknownOutcome => Some(
+                        "the hold request's answer was lost; reading the shipment back showed the hold",
+                    ),
+                };
+                let mut outcome = CancelOutcome::new(
+                    Provider::Arta,
+                    request.target,
+                    CancelStatus::Held {
+                        until: hold.until().or(until),
+                    },
+                )
+                .with_request_id_opt(hold.request_id.clone());
+                if let Some(note) = note {
+                    outcome = outcome.with_note(note);
+                }
+                Ok(outcome.with_native(hold.exception))
+            }
+            Scope::Items(_) => Err(Error::unsupported(
+                Provider::Arta,
+                "item cancels: a hosted session is cancelled whole",
+            )),
+            _ => Err(Error::unsupported(
+                Provider::Arta,
+                format!("the `{}` scope", request.scope.as_str()),
+            )),
+        }
+    }
+}
+
+impl Client {
+    async fn cancel_whole(&self, target: String) -> Result<CancelOutcome, Error> {
+        let id = rules::parse_hosted_session_id("target", &target).map_err(|e| {
+            e.with_provider(Provider::Arta)
+                .with_operation("cancel_hosted_session")
+        })?;
+        let current = self.get_hosted_session(id).await?;
+        if current.status == HostedSessionStatus::Cancelled {
+            return Ok(outcome(
+                target,
+                CancelStatus::AlreadyCancelled,
+                current.request_id.clone(),
+                current.into_inner(),
+            )
+            .with_note("the hosted session was already cancelled; nothing was sent"));
+        }
+        match self.cancel_hosted_session(id).await {
+            Ok(done) => Ok(outcome(
+                target,
+                CancelStatus::Cancelled,
+                done.request_id.clone(),
+                done.into_inner(),
+            )),
+            Err(err) => {
+                let refused = matches!(err.status(), Some(400 | 409 | 422));
+                let unknown = err.sent() == Sent::MaybeSent;
+                if !(refused || unknown) {
+                    return Err(err);
+                }
+                // Settle by reading the session again (never by cancelling again).
+                match self.get_hosted_session(id).await {
+                    Ok(after) if after.status == HostedSessionStatus::Cancelled => {
+                        let (status, note) = if unknown {
+                            (
+                                CancelStatus::Cancelled,
+                                "the cancel's answer was lost; reading the session back showed it cancelled",
+                            )
+                        } else {
+                            (
+                                CancelStatus::AlreadyCancelled,
+                                "Arta refused the cancel and the session reads cancelled",
+                            )
+                        };
+                        Ok(
+                            outcome(target, status, after.request_id.clone(), after.into_inner())
+                                .with_note(note),
+                        )
+                    }
+                    _ => Err(err),
+                }
+            }
+        }
+    }
+}
+
+fn outcome(
+    target: String,
+    status: CancelStatus,
+    request_id: Option<String>,
+    session: HostedSession,
+) -> CancelOutcome {
+    CancelOutcome::new(Provider::Arta, target, status)
+        .with_request_id_opt(request_id)
+        .with_native(session)
+}

@@ -1,0 +1,65 @@
+//! Arta's timestamps: naive ISO 8601 date-times with exactly six fractional digits
+//! (`2021-01-21T17:22:08.818747`), read as [`jiff::civil::DateTime`] and written back in the
+//! same form (jiff's own format would drop trailing zeros: `…:58.40315`).
+
+use jiff::civil::DateTime;
+use serde::{Deserialize, Deserializer, Serializer};
+
+/// Formats `dt` as Arta does: `YYYY-MM-DDTHH:MM:SS.ffffff`.
+pub fn format(dt: DateTime) -> String {
+    format!(
+        "{}.{:06}",
+        dt.strftime("%Y-%m-%dT%H:%M:%S"),
+        dt.subsec_nanosecond() / 1_000
+    )
+}
+
+/// Serde for `DateTime` fields.
+pub fn serialize<S: Serializer>(dt: &DateTime, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&format(*dt))
+}
+
+/// Serde for `DateTime` fields.
+pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<DateTime, D::Error> {
+    DateTime::deserialize(deserializer)
+}
+
+/// Serde for `Option<DateTime>` fields (`null` or absent is `None`).
+pub mod option {
+    use super::*;
+
+    /// Serde for `Option<DateTime>` fields.
+    pub fn serialize<S: Serializer>(
+        dt: &Option<DateTime>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        match dt {
+            Some(dt) => serializer.serialize_str(&super::format(*dt)),
+            None => serializer.serialize_none(),
+        }
+    }
+
+    /// Serde for `Option<DateTime>` fields.
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<DateTime>, D::Error> {
+        Option::<DateTime>::deserialize(deserializer)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use jiff::civil::datetime;
+
+    #[test]
+    fn six_digits_always() {
+        assert_eq!(
+            super::format(datetime(2021, 1, 21, 21, 0, 58, 403_150_000)),
+            "2021-01-21T21:00:58.403150"
+        );
+        assert_eq!(
+            super::format(datetime(2021, 1, 22, 9, 0, 0, 0)),
+            "2021-01-22T09:00:00.000000"
+        );
+    }
+}

@@ -1,0 +1,93 @@
+//! Reading Arta's answers (sans-IO): a 2xx body decoded into its model, anything else into
+//! the core [`Error`] by [`crate::error::from_response`]. The request id travels with both.
+
+use std::ops::Deref;
+
+use rescind_core::{Error, HttpResponse, Provider};
+use serde::de::DeserializeOwned;
+
+use crate::model::{HostedSession, Page, Shipment, ShipmentException};
+
+/// A decoded answer with what Arta said about it.
+///
+/// Derefs to the value, so `response.status` reads the model's field; the HTTP facts are
+/// [`Response::http_status`] and [`Response::request_id`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Response<T> {
+    /// The decoded value.
+    pub value: T,
+    /// Arta's `x-arta-request-id`, to quote to Arta's support.
+    pub request_id: Option<String>,
+    /// The HTTP status (200, 201).
+    pub http_status: u16,
+    /// How many attempts the call took.
+    pub attempts: u32,
+}
+
+impl<T> Response<T> {
+    /// The value, dropping the HTTP facts.
+    pub fn into_inner(self) -> T {
+        self.value
+    }
+}
+
+impl<T> Deref for Response<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.value
+    }
+}
+
+/// Decodes a 2xx answer of `operation` into `T`; any other status becomes the mapped error.
+pub fn parse<T: DeserializeOwned>(
+    response: &HttpResponse,
+    operation: &'static str,
+) -> Result<Response<T>, Error> {
+    if !response.is_success() {
+        return Err(crate::error::from_response(response, operation));
+    }
+    let value = rescind_core::decode::response(response, Provider::Arta, operation)?;
+    Ok(Response {
+        value,
+        request_id: response.request_id.clone(),
+        http_status: response.status,
+        attempts: response.attempts,
+    })
+}
+
+/// The answer of `cancel_hosted_session`.
+pub fn parse_cancel_hosted_session(r: &HttpResponse) -> Result<Response<HostedSession>, Error> {
+    parse(r, "cancel_hosted_session")
+}
+
+/// The answer of `get_hosted_session`.
+pub fn parse_get_hosted_session(r: &HttpResponse) -> Result<Response<HostedSession>, Error> {
+    parse(r, "get_hosted_session")
+}
+
+/// The answer of `get_shipment`.
+pub fn parse_get_shipment(r: &HttpResponse) -> Result<Response<Shipment>, Error> {
+    parse(r, "get_shipment")
+}
+
+/// The answer of `create_shipment_exception` (201).
+pub fn parse_create_shipment_exception(
+    r: &HttpResponse,
+) -> Result<Response<ShipmentException>, Error> {
+    parse(r, "create_shipment_exception")
+}
+
+/// The answer of `get_shipment_exception`.
+pub fn parse_get_shipment_exception(
+    r: &HttpResponse,
+) -> Result<Response<ShipmentException>, Error> {
+    parse(r, "get_shipment_exception")
+}
+
+/// The answer of `list_shipment_exceptions`.
+pub fn parse_list_shipment_exceptions(
+    r: &HttpResponse,
+) -> Result<Response<Page<ShipmentException>>, Error> {
+    parse(r, "list_shipment_exceptions")
+}
