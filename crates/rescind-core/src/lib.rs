@@ -49,6 +49,8 @@ mod outcome;
 mod provider;
 mod request;
 pub mod retry;
+#[cfg(feature = "test-util")]
+pub mod testing;
 pub mod token;
 mod transport;
 

@@ -4,11 +4,11 @@
 //! on the providers' real paths (they do not collide, so one port serves all three) with their
 //! rules, state, auth and error bodies, plus fault injection, a settable clock and counters of
 //! applied changes, so that clients, the CLI and tests run against something that behaves like
-//! the providers. Admin endpoints live under `/__sim/` (see [`admin`](crate::admin) routes).
+//! the providers. Admin endpoints live under `/__sim/` (see [`admin`]).
 
 #![forbid(unsafe_code)]
 
-mod admin;
+pub mod admin;
 pub mod arta;
 pub mod clock;
 pub mod counters;

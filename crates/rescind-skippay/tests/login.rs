@@ -2,9 +2,6 @@
 
 mod common;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
 use common::*;
 use httpmock::prelude::*;
 use rescind_core::{ErrorKind, Sent};
@@ -168,69 +165,4 @@ async fn a_login_without_token_is_a_decode_error() {
 fn missing_credentials_is_a_config_error() {
     let err = Client::builder().build().unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Config);
-}
-
-/// A writer that keeps everything `tracing` writes.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-#[tokio::test]
-async fn secrets_never_reach_debug_errors_or_logs() {
-    let captured = Captured::default();
-    let sink = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || sink.clone())
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
-
-    let server = MockServer::start_async().await;
-    let _login = login_mock(&server).await;
-    server
-        .mock_async(|when, then| {
-            when.method(GET)
-                .path(format!("/financing/v1/applications/{APP}"));
-            then.status(404).json_body(errors_body(
-                "APPLICATION_NOT_FOUND",
-                "The requested resource could not be found",
-                "T-1",
-            ));
-        })
-        .await;
-    let client = client(&server);
-    let err = client.get_application(APP).await.unwrap_err();
-
-    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
-    assert!(
-        logs.contains("rescind.call"),
-        "tracing captured nothing: {logs}"
-    );
-    let credentials = Credentials::new(USERNAME, PASSWORD);
-    let texts = [
-        logs,
-        format!("{client:?}"),
-        format!("{credentials:?}"),
-        format!(
-            "{:?}",
-            rescind_skippay::PartnerLogin::new(credentials.clone())
-        ),
-        err.to_string(),
-        format!("{err:?}"),
-    ];
-    for text in texts {
-        for secret in [PASSWORD, TOKEN, USERNAME] {
-            assert!(!text.contains(secret), "`{secret}` leaked into: {text}");
-        }
-    }
 }
