@@ -48,7 +48,7 @@ impl ClientBuilder {
     }
 
     /// Sets timeouts, retries and limits (default [`TransportConfig::default`]).
-    pub fn transport_config(mut self, config: TransportConfig) -> Self {
+    pub fn config(mut self, config: TransportConfig) -> Self {
         self.config = config;
         self
     }

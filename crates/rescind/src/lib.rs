@@ -21,9 +21,13 @@
 
 #![forbid(unsafe_code)]
 
+pub mod env;
+mod registry;
+
+pub use registry::Registry;
 pub use rescind_core::{
     CancelOutcome, CancelRequest, CancelStatus, Canceller, Capabilities, Error, ErrorDetail,
-    ErrorKind, ItemSelector, Provider, Scope, Sent,
+    ErrorKind, ItemSelector, Provider, Scope, Sent, async_trait,
 };
 
 /// The core crate, for the transport, retry policy and other shared building blocks.

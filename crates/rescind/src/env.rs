@@ -1,0 +1,315 @@
+//! Accounts from environment variables.
+//!
+//! | variable | meaning |
+//! |---|---|
+//! | `ARTA_API_KEY` | Arta API key: makes an account named `arta` |
+//! | `ARTA_BASE_URL` | optional, default `https://api.arta.io` |
+//! | `DI_USERNAME`, `DI_PASSWORD` | Di web-service user: make an account named `di` |
+//! | `DI_ENV` | `test` (`https://staging-ws.di.no`) or `production` (`https://ws.di.no`); or |
+//! | `DI_BASE_URL` | another base URL. One of the two is required: production is never a silent default |
+//! | `SKIPPAY_USERNAME`, `SKIPPAY_PASSWORD` | Skip Pay partner user: make an account named `skippay` |
+//! | `SKIPPAY_BASE_URL` | optional, default `https://api.partner.skippay.cz` |
+//! | `RESCIND_ACCOUNTS` | more accounts, by name, comma separated (`arta-live,di-oslo`) |
+//! | `RESCIND_<NAME>_PROVIDER` | the named account's provider: `arta`, `di` or `skippay` |
+//! | `RESCIND_<NAME>_API_KEY`, `_USERNAME`, `_PASSWORD`, `_ENV`, `_BASE_URL` | its settings, as above |
+//!
+//! `<NAME>` is the account name in upper case with `-` written `_` (`arta-live` →
+//! `RESCIND_ARTA_LIVE_API_KEY`). A provider's plain variables make its account only when one of
+//! them is set; then a missing one is an error that names it. Values are never echoed in errors.
+
+use rescind_core::{Error, Provider};
+
+/// Looks a variable up: [`std::env::var`] by default, anything in tests.
+pub type Lookup<'a> = &'a dyn Fn(&str) -> Option<String>;
+
+/// Reads variables through a [`Lookup`], with a prefix.
+#[cfg_attr(
+    not(any(feature = "arta", feature = "di", feature = "skippay")),
+    allow(dead_code)
+)]
+struct Vars<'a> {
+    lookup: Lookup<'a>,
+    prefix: String,
+}
+
+#[cfg_attr(
+    not(any(feature = "arta", feature = "di", feature = "skippay")),
+    allow(dead_code)
+)]
+impl Vars<'_> {
+    fn name(&self, key: &str) -> String {
+        format!("{}{key}", self.prefix)
+    }
+
+    fn get(&self, key: &str) -> Option<String> {
+        (self.lookup)(&self.name(key)).filter(|v| !v.trim().is_empty())
+    }
+
+    fn require(&self, key: &str) -> Result<String, Error> {
+        self.get(key).ok_or_else(|| {
+            Error::config(format!("missing environment variable {}", self.name(key)))
+        })
+    }
+
+    fn any(&self, keys: &[&str]) -> bool {
+        keys.iter().any(|k| self.get(k).is_some())
+    }
+}
+
+/// The environment as a [`Lookup`].
+pub fn process_env(name: &str) -> Option<String> {
+    std::env::var(name).ok()
+}
+
+/// An Arta client from `<prefix>API_KEY` and `<prefix>BASE_URL` (prefix `ARTA_` for the plain
+/// variables). `None` when neither is set.
+#[cfg(feature = "arta")]
+pub fn arta_client(
+    lookup: Lookup<'_>,
+    prefix: &str,
+) -> Result<Option<rescind_arta::Client>, Error> {
+    let vars = Vars {
+        lookup,
+        prefix: prefix.into(),
+    };
+    if !vars.any(&["API_KEY", "BASE_URL"]) {
+        return Ok(None);
+    }
+    let mut builder = rescind_arta::Client::builder().api_key(vars.require("API_KEY")?);
+    if let Some(url) = vars.get("BASE_URL") {
+        builder = builder.base_url(url);
+    }
+    builder.build().map(Some)
+}
+
+/// A Di client from `<prefix>USERNAME`, `PASSWORD`, and `ENV` or `BASE_URL` (prefix `DI_` for
+/// the plain variables). `None` when none is set.
+#[cfg(feature = "di")]
+pub fn di_client(lookup: Lookup<'_>, prefix: &str) -> Result<Option<rescind_di::Client>, Error> {
+    let vars = Vars {
+        lookup,
+        prefix: prefix.into(),
+    };
+    if !vars.any(&["USERNAME", "PASSWORD", "ENV", "BASE_URL"]) {
+        return Ok(None);
+    }
+    let credentials =
+        rescind_di::Credentials::new(vars.require("USERNAME")?, vars.require("PASSWORD")?);
+    let builder = rescind_di::Client::builder().credentials(credentials);
+    let builder = match (vars.get("BASE_URL"), vars.get("ENV")) {
+        (Some(url), _) => builder.base_url(url),
+        (None, Some(env)) => match env.trim() {
+            "test" => builder.test(),
+            "production" => builder.production(),
+            _ => {
+                return Err(Error::config(format!(
+                    "{} must be `test` or `production`",
+                    vars.name("ENV")
+                )));
+            }
+        },
+        (None, None) => {
+            return Err(Error::config(format!(
+                "missing environment variable {} (`test` or `production`) or {}: Di has no default environment",
+                vars.name("ENV"),
+                vars.name("BASE_URL")
+            )));
+        }
+    };
+    builder.build().map(Some)
+}
+
+/// A Skip Pay client from `<prefix>USERNAME`, `PASSWORD` and `BASE_URL` (prefix `SKIPPAY_`
+/// for the plain variables). `None` when none is set.
+#[cfg(feature = "skippay")]
+pub fn skippay_client(
+    lookup: Lookup<'_>,
+    prefix: &str,
+) -> Result<Option<rescind_skippay::Client>, Error> {
+    let vars = Vars {
+        lookup,
+        prefix: prefix.into(),
+    };
+    if !vars.any(&["USERNAME", "PASSWORD", "BASE_URL"]) {
+        return Ok(None);
+    }
+    let credentials =
+        rescind_skippay::Credentials::new(vars.require("USERNAME")?, vars.require("PASSWORD")?);
+    let mut builder = rescind_skippay::Client::builder().credentials(credentials);
+    if let Some(url) = vars.get("BASE_URL") {
+        builder = builder.base_url(url);
+    }
+    builder.build().map(Some)
+}
+
+/// Builds the client of `provider` from variables with `prefix`, as a [`Canceller`].
+///
+/// [`Canceller`]: rescind_core::Canceller
+fn canceller(
+    provider: Provider,
+    lookup: Lookup<'_>,
+    prefix: &str,
+) -> Result<Option<std::sync::Arc<dyn rescind_core::Canceller>>, Error> {
+    let _ = (lookup, prefix);
+    match provider {
+        #[cfg(feature = "arta")]
+        Provider::Arta => Ok(arta_client(lookup, prefix)?.map(|c| std::sync::Arc::new(c) as _)),
+        #[cfg(feature = "di")]
+        Provider::Di => Ok(di_client(lookup, prefix)?.map(|c| std::sync::Arc::new(c) as _)),
+        #[cfg(feature = "skippay")]
+        Provider::SkipPay => {
+            Ok(skippay_client(lookup, prefix)?.map(|c| std::sync::Arc::new(c) as _))
+        }
+        #[allow(unreachable_patterns)]
+        other => Err(Error::config(format!(
+            "provider `{}` is not built in: enable the `{}` feature of rescind",
+            other.id(),
+            other.id()
+        ))),
+    }
+}
+
+impl crate::Registry {
+    /// The accounts the process environment configures (see the [module docs](self)).
+    pub fn from_env() -> Result<crate::Registry, Error> {
+        crate::Registry::from_vars(&process_env)
+    }
+
+    /// The accounts that `lookup` configures, with the variables of the [module docs](self).
+    pub fn from_vars(lookup: Lookup<'_>) -> Result<crate::Registry, Error> {
+        let mut registry = crate::Registry::new();
+        for provider in Provider::ALL {
+            let prefix = format!("{}_", provider.id().to_ascii_uppercase());
+            let enabled = provider_enabled(provider);
+            if !enabled {
+                continue;
+            }
+            if let Some(c) = canceller(provider, lookup, &prefix)? {
+                registry.insert(provider.id(), c)?;
+            }
+        }
+        let names = lookup("RESCIND_ACCOUNTS").unwrap_or_default();
+        for name in names.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+            let prefix = format!("RESCIND_{}_", name.to_ascii_uppercase().replace('-', "_"));
+            let key = format!("{prefix}PROVIDER");
+            let id = lookup(&key)
+                .ok_or_else(|| Error::config(format!("missing environment variable {key}")))?;
+            let provider = Provider::from_id(id.trim())
+                .ok_or_else(|| Error::config(format!("{key} must be `arta`, `di` or `skippay`")))?;
+            let c = canceller(provider, lookup, &prefix)?.ok_or_else(|| {
+                Error::config(format!(
+                    "account `{name}` has no settings: set {prefix}API_KEY or {prefix}USERNAME and {prefix}PASSWORD"
+                ))
+            })?;
+            registry.insert(name, c)?;
+        }
+        Ok(registry)
+    }
+}
+
+#[allow(clippy::match_like_matches_macro)] // one arm per cargo feature reads better
+fn provider_enabled(provider: Provider) -> bool {
+    match provider {
+        Provider::Arta => cfg!(feature = "arta"),
+        Provider::Di => cfg!(feature = "di"),
+        Provider::SkipPay => cfg!(feature = "skippay"),
+        _ => false,
+    }
+}
+
+#[cfg(all(test, feature = "arta", feature = "di", feature = "skippay"))]
+mod tests {
+    use std::collections::HashMap;
+
+    use rescind_core::ErrorKind;
+
+    use crate::Registry;
+
+    fn lookup(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |k| map.get(k).cloned()
+    }
+
+    #[test]
+    fn plain_variables_make_one_account_per_provider() {
+        let vars = lookup(&[
+            ("ARTA_API_KEY", "k-secret"),
+            ("DI_USERNAME", "u"),
+            ("DI_PASSWORD", "p-secret"),
+            ("DI_ENV", "test"),
+            ("SKIPPAY_USERNAME", "u"),
+            ("SKIPPAY_PASSWORD", "p"),
+            ("SKIPPAY_BASE_URL", "http://127.0.0.1:9"),
+        ]);
+        let r = Registry::from_vars(&vars).unwrap();
+        let names: Vec<_> = r.accounts().map(|(n, p)| (n.to_string(), p)).collect();
+        assert_eq!(
+            names,
+            vec![
+                ("arta".to_string(), rescind_core::Provider::Arta),
+                ("di".to_string(), rescind_core::Provider::Di),
+                ("skippay".to_string(), rescind_core::Provider::SkipPay),
+            ]
+        );
+        let debug = format!("{:?}", r.get("di").unwrap());
+        assert!(!debug.contains("p-secret"), "{debug}");
+    }
+
+    #[test]
+    fn nothing_set_is_an_empty_registry() {
+        assert!(Registry::from_vars(&lookup(&[])).unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_missing_variable_is_named_and_no_value_is_echoed() {
+        let err =
+            Registry::from_vars(&lookup(&[("DI_USERNAME", "u"), ("DI_ENV", "test")])).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Config);
+        assert!(err.to_string().contains("DI_PASSWORD"), "{err}");
+
+        let err = Registry::from_vars(&lookup(&[
+            ("DI_USERNAME", "u"),
+            ("DI_PASSWORD", "pw-secret"),
+        ]))
+        .unwrap_err();
+        assert!(err.to_string().contains("DI_ENV"), "{err}");
+        assert!(!err.to_string().contains("pw-secret"), "{err}");
+
+        let err = Registry::from_vars(&lookup(&[("SKIPPAY_PASSWORD", "p")])).unwrap_err();
+        assert!(err.to_string().contains("SKIPPAY_USERNAME"), "{err}");
+    }
+
+    #[test]
+    fn named_accounts() {
+        let vars = lookup(&[
+            ("RESCIND_ACCOUNTS", "arta-live, arta-test"),
+            ("RESCIND_ARTA_LIVE_PROVIDER", "arta"),
+            ("RESCIND_ARTA_LIVE_API_KEY", "live"),
+            ("RESCIND_ARTA_TEST_PROVIDER", "arta"),
+            ("RESCIND_ARTA_TEST_API_KEY", "test"),
+            ("RESCIND_ARTA_TEST_BASE_URL", "http://127.0.0.1:9/prefix"),
+        ]);
+        let r = Registry::from_vars(&vars).unwrap();
+        assert_eq!(r.len(), 2);
+        assert!(r.get("arta-live").is_some() && r.get("arta-test").is_some());
+
+        let err = Registry::from_vars(&lookup(&[
+            ("RESCIND_ACCOUNTS", "x"),
+            ("RESCIND_X_PROVIDER", "ups"),
+        ]))
+        .unwrap_err();
+        assert!(err.to_string().contains("RESCIND_X_PROVIDER"), "{err}");
+        let err = Registry::from_vars(&lookup(&[
+            ("RESCIND_ACCOUNTS", "x"),
+            ("RESCIND_X_PROVIDER", "di"),
+        ]))
+        .unwrap_err();
+        assert!(
+            err.to_string().contains("account `x` has no settings"),
+            "{err}"
+        );
+    }
+}
