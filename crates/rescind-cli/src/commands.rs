@@ -1,0 +1,198 @@
+//! The provider commands: each cancel goes through the `Canceller` trait (so its outcome reads
+//! the same at every provider); each `show` prints the provider's own model.
+
+use rescind::{CancelRequest, Canceller, Error, Provider};
+
+use crate::cli::{ArtaCommand, DiCommand, Output, SkipPayCommand};
+use crate::output::{self, Row};
+use crate::{config, items};
+
+/// Runs a cancel through `canceller`, prints its row, returns the exit code.
+async fn cancel(canceller: &dyn Canceller, request: CancelRequest, out: Output) -> u8 {
+    let target = request.target.clone();
+    let result = canceller.cancel(request).await;
+    let row = Row::from_result(canceller.provider(), &target, &result);
+    match &result {
+        Ok(_) => output::print_rows(&[row], out),
+        Err(err) => {
+            return output::print_error(err, Some(canceller.provider()), Some(&target), out);
+        }
+    }
+    row.exit_code
+}
+
+fn date(field: &str, text: &str) -> Result<rescind::core::jiff::civil::Date, Error> {
+    text.parse()
+        .map_err(|_| Error::invalid_input(field, format!("`{text}` must be a date as YYYY-MM-DD")))
+}
+
+fn session_id(text: &str) -> Result<u64, Error> {
+    text.parse()
+        .map_err(|_| Error::invalid_input("ID", format!("`{text}` must be a hosted session's number")))
+}
+
+/// `rescind arta ...`
+pub async fn arta(config: &crate::cli::ArtaConfig, command: ArtaCommand, out: Output) -> u8 {
+    let target = match &command {
+        ArtaCommand::CancelSession { id } | ArtaCommand::ShowSession { id } => id.clone(),
+        ArtaCommand::Hold { shipment_id, .. } => shipment_id.clone(),
+        ArtaCommand::ShowShipment { id } => id.clone(),
+    };
+    let fail = |err: Error| output::print_error(&err, Some(Provider::Arta), Some(&target), out);
+    let client = match config::arta(config) {
+        Ok(c) => c,
+        Err(err) => return fail(err),
+    };
+    match command {
+        ArtaCommand::CancelSession { id } => cancel(&client, CancelRequest::whole(id), out).await,
+        ArtaCommand::Hold { shipment_id, until } => {
+            let until = match until.as_deref().map(|u| date("--until", u)).transpose() {
+                Ok(u) => u,
+                Err(err) => return fail(err),
+            };
+            cancel(&client, CancelRequest::hold(shipment_id, until), out).await
+        }
+        ArtaCommand::ShowSession { id } => {
+            let result = match session_id(&id) {
+                Ok(id) => client.get_hosted_session(id).await,
+                Err(err) => Err(err),
+            };
+            match result {
+                Ok(r) => {
+                    let s = &r.value;
+                    let summary = [
+                        ("id", s.id.to_string()),
+                        ("status", s.status.to_string()),
+                        ("shortcode", s.shortcode.clone().unwrap_or_default()),
+                        ("request id", r.request_id.clone().unwrap_or_default()),
+                    ];
+                    output::print_value(s, &summary, out);
+                    output::EXIT_DONE
+                }
+                Err(err) => fail(err),
+            }
+        }
+        ArtaCommand::ShowShipment { id } => match client.get_shipment(&id).await {
+            Ok(r) => {
+                let s = &r.value;
+                let summary = [
+                    ("id", s.id.clone()),
+                    ("status", s.status.to_string()),
+                    ("created at", s.created_at.to_string()),
+                    ("exceptions", s.exceptions.len().to_string()),
+                    ("request id", r.request_id.clone().unwrap_or_default()),
+                ];
+                output::print_value(s, &summary, out);
+                output::EXIT_DONE
+            }
+            Err(err) => fail(err),
+        },
+    }
+}
+
+/// `rescind di ...`
+pub async fn di(config: &crate::cli::DiConfig, command: DiCommand, out: Output) -> u8 {
+    let target = match &command {
+        DiCommand::Cancel { identifier } | DiCommand::Show { identifier } => identifier.clone(),
+    };
+    let fail = |err: Error| output::print_error(&err, Some(Provider::Di), Some(&target), out);
+    let client = match config::di(config) {
+        Ok(c) => c,
+        Err(err) => return fail(err),
+    };
+    match command {
+        DiCommand::Cancel { identifier } => {
+            cancel(&client, CancelRequest::whole(identifier), out).await
+        }
+        DiCommand::Show { identifier } => match client.order_details(&identifier).await {
+            Ok(d) => {
+                let summary = [
+                    ("shipment", d.shipment_id.clone()),
+                    (
+                        "status",
+                        d.edi_status.as_ref().map(|s| s.to_string()).unwrap_or_default(),
+                    ),
+                    (
+                        "desired delivery",
+                        d.desired_delivery_date.map(|x| x.to_string()).unwrap_or_default(),
+                    ),
+                    ("pick-up", d.is_pickup().to_string()),
+                    ("shop", d.shop_name.clone().unwrap_or_default()),
+                ];
+                output::print_value(&d, &summary, out);
+                output::EXIT_DONE
+            }
+            Err(err) => fail(err),
+        },
+    }
+}
+
+/// `rescind skippay ...`
+pub async fn skippay(config: &crate::cli::SkipPayConfig, command: SkipPayCommand, out: Output) -> u8 {
+    let target = match &command {
+        SkipPayCommand::Cancel { application_id, .. } | SkipPayCommand::Show { application_id } => {
+            application_id.clone()
+        }
+    };
+    let fail = |err: Error| output::print_error(&err, Some(Provider::SkipPay), Some(&target), out);
+    let client = match config::skippay(config) {
+        Ok(c) => c,
+        Err(err) => return fail(err),
+    };
+    match command {
+        SkipPayCommand::Cancel { application_id, items: texts } => {
+            let request = if texts.is_empty() {
+                CancelRequest::whole(application_id)
+            } else {
+                let parsed: Result<Vec<_>, _> = texts
+                    .iter()
+                    .enumerate()
+                    .map(|(i, t)| items::parse_item(i, t))
+                    .collect();
+                match parsed {
+                    Ok(selectors) => CancelRequest::items(application_id, selectors),
+                    Err(err) => return fail(err),
+                }
+            };
+            cancel(&client, request, out).await
+        }
+        SkipPayCommand::Show { application_id } => {
+            match client.get_application(&application_id).await {
+                Ok(a) => {
+                    let order = a.order.as_ref();
+                    let items = order
+                        .map(|o| {
+                            o.items
+                                .iter()
+                                .map(|i| {
+                                    format!(
+                                        "{} x{} {}",
+                                        i.code.clone().or(i.name.clone()).unwrap_or_default(),
+                                        i.quantity.map(|q| q.to_string()).unwrap_or_default(),
+                                        i.state.as_ref().map(|s| s.to_string()).unwrap_or_default()
+                                    )
+                                })
+                                .collect::<Vec<_>>()
+                                .join("; ")
+                        })
+                        .unwrap_or_default();
+                    let summary = [
+                        ("application", a.id.clone()),
+                        ("state", a.state.to_string()),
+                        (
+                            "order state",
+                            order
+                                .and_then(|o| o.state.as_ref())
+                                .map(|s| s.to_string())
+                                .unwrap_or_default(),
+                        ),
+                        ("items", items),
+                    ];
+                    output::print_value(&a, &summary, out);
+                    output::EXIT_DONE
+                }
+                Err(err) => fail(err),
+            }
+        }
+    }
+}
