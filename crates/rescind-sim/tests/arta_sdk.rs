@@ -25,12 +25,18 @@ async fn start() -> RunningSimulator {
         .unwrap()
 }
 
+/// Fast retries; an attempt timeout generous enough for a loaded test machine.
 fn config() -> TransportConfig {
     TransportConfig::default()
         .with_retry(
             RetryPolicy::default().with_backoff(Duration::from_millis(1), Duration::from_millis(5)),
         )
-        .with_attempt_timeout(ATTEMPT_TIMEOUT)
+        .with_attempt_timeout(Duration::from_secs(10))
+}
+
+/// Fast retries and a short attempt timeout, for the delay faults.
+fn short_timeout() -> TransportConfig {
+    config().with_attempt_timeout(ATTEMPT_TIMEOUT)
 }
 
 fn client_with(running: &RunningSimulator, key: &str, config: TransportConfig) -> Client {
@@ -411,7 +417,7 @@ async fn cancel_retries_5xx_and_reports_when_they_persist() {
 async fn cancel_after_a_delay_past_the_attempt_timeout() {
     let running = start().await;
     let rule = FaultRule::delay(CANCEL_PATH, ATTEMPT_TIMEOUT * 3).times(1);
-    let out = cancel_with(&running, rule, config()).await.unwrap();
+    let out = cancel_with(&running, rule, short_timeout()).await.unwrap();
     assert_eq!(out.status, CancelStatus::Cancelled);
     assert_eq!(hits(&running, PATCH_42), 2, "timed out, then resent");
     // Whether or not the slow first attempt was applied too, the session changed once.
@@ -617,7 +623,7 @@ async fn hold_after_a_drop_after_apply_is_found_by_reading_back() {
 async fn hold_after_a_delay_past_the_attempt_timeout_ends_held_once() {
     let running = start().await;
     let rule = FaultRule::delay(HOLD_PATH, ATTEMPT_TIMEOUT * 2).times(1);
-    let first = hold_with(&running, rule, config()).await;
+    let first = hold_with(&running, rule, short_timeout()).await;
     assert_eq!(hits(&running, POST_HOLD), 1, "never resent");
     match &first {
         Err(err) => assert_eq!(err.sent(), Sent::MaybeSent),
