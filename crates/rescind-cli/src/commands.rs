@@ -11,14 +11,14 @@ use crate::{config, items};
 async fn cancel(canceller: &dyn Canceller, request: CancelRequest, out: Output) -> u8 {
     let target = request.target.clone();
     let result = canceller.cancel(request).await;
-    let row = Row::from_result(canceller.provider(), &target, &result);
     match &result {
-        Ok(_) => output::print_rows(&[row], out),
-        Err(err) => {
-            return output::print_error(err, Some(canceller.provider()), Some(&target), out);
+        Ok(_) => {
+            let row = Row::from_result(canceller.provider(), &target, &result);
+            output::print_rows(std::slice::from_ref(&row), out);
+            row.exit_code
         }
+        Err(err) => output::print_error(err, Some(canceller.provider()), Some(&target), out),
     }
-    row.exit_code
 }
 
 fn date(field: &str, text: &str) -> Result<rescind::core::jiff::civil::Date, Error> {
@@ -27,8 +27,9 @@ fn date(field: &str, text: &str) -> Result<rescind::core::jiff::civil::Date, Err
 }
 
 fn session_id(text: &str) -> Result<u64, Error> {
-    text.parse()
-        .map_err(|_| Error::invalid_input("ID", format!("`{text}` must be a hosted session's number")))
+    text.parse().map_err(|_| {
+        Error::invalid_input("ID", format!("`{text}` must be a hosted session's number"))
+    })
 }
 
 /// `rescind arta ...`
@@ -110,11 +111,16 @@ pub async fn di(config: &crate::cli::DiConfig, command: DiCommand, out: Output) 
                     ("shipment", d.shipment_id.clone()),
                     (
                         "status",
-                        d.edi_status.as_ref().map(|s| s.to_string()).unwrap_or_default(),
+                        d.edi_status
+                            .as_ref()
+                            .map(|s| s.to_string())
+                            .unwrap_or_default(),
                     ),
                     (
                         "desired delivery",
-                        d.desired_delivery_date.map(|x| x.to_string()).unwrap_or_default(),
+                        d.desired_delivery_date
+                            .map(|x| x.to_string())
+                            .unwrap_or_default(),
                     ),
                     ("pick-up", d.is_pickup().to_string()),
                     ("shop", d.shop_name.clone().unwrap_or_default()),
@@ -128,7 +134,11 @@ pub async fn di(config: &crate::cli::DiConfig, command: DiCommand, out: Output) 
 }
 
 /// `rescind skippay ...`
-pub async fn skippay(config: &crate::cli::SkipPayConfig, command: SkipPayCommand, out: Output) -> u8 {
+pub async fn skippay(
+    config: &crate::cli::SkipPayConfig,
+    command: SkipPayCommand,
+    out: Output,
+) -> u8 {
     let target = match &command {
         SkipPayCommand::Cancel { application_id, .. } | SkipPayCommand::Show { application_id } => {
             application_id.clone()
@@ -140,7 +150,10 @@ pub async fn skippay(config: &crate::cli::SkipPayConfig, command: SkipPayCommand
         Err(err) => return fail(err),
     };
     match command {
-        SkipPayCommand::Cancel { application_id, items: texts } => {
+        SkipPayCommand::Cancel {
+            application_id,
+            items: texts,
+        } => {
             let request = if texts.is_empty() {
                 CancelRequest::whole(application_id)
             } else {

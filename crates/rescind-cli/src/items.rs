@@ -8,9 +8,9 @@ pub fn parse_item(index: usize, text: &str) -> Result<ItemSelector, Error> {
     let field = format!("--item #{}", index + 1);
     let mut selector = ItemSelector::default();
     for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-        let (key, value) = part.split_once('=').ok_or_else(|| {
-            Error::invalid_input(&field, format!("`{part}` must be key=value"))
-        })?;
+        let (key, value) = part
+            .split_once('=')
+            .ok_or_else(|| Error::invalid_input(&field, format!("`{part}` must be key=value")))?;
         let value = value.trim().to_string();
         match key.trim() {
             "code" => selector.code = Some(value),
@@ -19,7 +19,10 @@ pub fn parse_item(index: usize, text: &str) -> Result<ItemSelector, Error> {
             "type" => selector.item_type = Some(value),
             "quantity" => {
                 let q: Decimal = value.parse().map_err(|_| {
-                    Error::invalid_input(&field, format!("quantity `{value}` is not a decimal number"))
+                    Error::invalid_input(
+                        &field,
+                        format!("quantity `{value}` is not a decimal number"),
+                    )
                 })?;
                 selector.quantity = Some(q);
             }
@@ -46,7 +49,11 @@ mod tests {
 
     #[test]
     fn parses_every_key() {
-        let s = parse_item(0, "code=SKU-1, ean=859, name=Mug, type=PHYSICAL, quantity=2.5").unwrap();
+        let s = parse_item(
+            0,
+            "code=SKU-1, ean=859, name=Mug, type=PHYSICAL, quantity=2.5",
+        )
+        .unwrap();
         assert_eq!(s.code.as_deref(), Some("SKU-1"));
         assert_eq!(s.ean.as_deref(), Some("859"));
         assert_eq!(s.name.as_deref(), Some("Mug"));

@@ -21,12 +21,19 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(err) => {
             // Help and version are not errors; bad usage exits 2 (clap's own convention too).
-            let code = if err.use_stderr() { output::EXIT_USAGE } else { output::EXIT_DONE };
+            let code = if err.use_stderr() {
+                output::EXIT_USAGE
+            } else {
+                output::EXIT_DONE
+            };
             let _ = err.print();
             return ExitCode::from(code);
         }
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(err) => {
             eprintln!("error: could not start the async runtime: {err}");

@@ -40,7 +40,9 @@ pub fn hint(err: &Error, provider: Option<Provider>, target: Option<&str>) -> Op
     let p = provider.map(|p| p.id()).unwrap_or("<provider>");
     if err.sent() == Sent::MaybeSent {
         let show = match (provider, target) {
-            (Some(Provider::Arta), Some(t)) => format!("rescind arta show-session {t} (or show-shipment)"),
+            (Some(Provider::Arta), Some(t)) => {
+                format!("rescind arta show-session {t} (or show-shipment)")
+            }
             (Some(Provider::Di), Some(t)) => format!("rescind di show {t}"),
             (Some(Provider::SkipPay), Some(t)) => format!("rescind skippay show {t}"),
             _ => "the target's state".to_string(),
@@ -52,7 +54,9 @@ pub fn hint(err: &Error, provider: Option<Provider>, target: Option<&str>) -> Op
     match err.kind() {
         ErrorKind::Unauthorized => Some(format!("check the {} credentials", p)),
         ErrorKind::Forbidden => Some("the account may not act on this target".into()),
-        ErrorKind::NotCancellable => Some("the provider's rules refuse this now; nothing was changed".into()),
+        ErrorKind::NotCancellable => {
+            Some("the provider's rules refuse this now; nothing was changed".into())
+        }
         ErrorKind::RateLimited => Some("the provider is throttling: try again later".into()),
         ErrorKind::Server | ErrorKind::Transport | ErrorKind::Timeout => {
             Some("nothing was changed; try again later".into())
@@ -201,7 +205,12 @@ pub fn print_value(value: &impl Serialize, summary: &[(&str, String)], output: O
 
 /// Prints an error as one line plus a hint (stderr), or as JSON (stdout), and returns the
 /// exit code.
-pub fn print_error(err: &Error, provider: Option<Provider>, target: Option<&str>, output: Output) -> u8 {
+pub fn print_error(
+    err: &Error,
+    provider: Option<Provider>,
+    target: Option<&str>,
+    output: Output,
+) -> u8 {
     let code = exit_code(err);
     match output {
         Output::Json => {
@@ -235,17 +244,44 @@ mod tests {
     #[test]
     fn exit_codes_follow_kind_and_sent() {
         let table = [
-            (Error::not_cancellable(Sent::Answered, "in transit"), EXIT_REFUSED),
+            (
+                Error::not_cancellable(Sent::Answered, "in transit"),
+                EXIT_REFUSED,
+            ),
             (Error::invalid_input("id", "must be digits"), EXIT_USAGE),
             (Error::config("missing ARTA_API_KEY"), EXIT_USAGE),
-            (Error::unsupported(Provider::Arta, "item cancels"), EXIT_USAGE),
-            (Error::new(ErrorKind::Unauthorized, Sent::Answered, ""), EXIT_AUTH),
-            (Error::new(ErrorKind::Forbidden, Sent::Answered, ""), EXIT_AUTH),
-            (Error::new(ErrorKind::NotFound, Sent::Answered, ""), EXIT_NOT_FOUND),
-            (Error::new(ErrorKind::Server, Sent::Answered, ""), EXIT_FAILED),
-            (Error::new(ErrorKind::Transport, Sent::NotSent, ""), EXIT_FAILED),
-            (Error::new(ErrorKind::Timeout, Sent::MaybeSent, ""), EXIT_UNKNOWN),
-            (Error::new(ErrorKind::Server, Sent::MaybeSent, ""), EXIT_UNKNOWN),
+            (
+                Error::unsupported(Provider::Arta, "item cancels"),
+                EXIT_USAGE,
+            ),
+            (
+                Error::new(ErrorKind::Unauthorized, Sent::Answered, ""),
+                EXIT_AUTH,
+            ),
+            (
+                Error::new(ErrorKind::Forbidden, Sent::Answered, ""),
+                EXIT_AUTH,
+            ),
+            (
+                Error::new(ErrorKind::NotFound, Sent::Answered, ""),
+                EXIT_NOT_FOUND,
+            ),
+            (
+                Error::new(ErrorKind::Server, Sent::Answered, ""),
+                EXIT_FAILED,
+            ),
+            (
+                Error::new(ErrorKind::Transport, Sent::NotSent, ""),
+                EXIT_FAILED,
+            ),
+            (
+                Error::new(ErrorKind::Timeout, Sent::MaybeSent, ""),
+                EXIT_UNKNOWN,
+            ),
+            (
+                Error::new(ErrorKind::Server, Sent::MaybeSent, ""),
+                EXIT_UNKNOWN,
+            ),
         ];
         for (err, code) in table {
             assert_eq!(exit_code(&err), code, "{err:?}");

@@ -1,0 +1,174 @@
+//! `rescind demo` (a tour of the SDK against the embedded simulator) and `rescind sim`.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::pin::Pin;
+
+use rescind::core::jiff::civil::date;
+use rescind::{CancelOutcome, CancelRequest, Canceller, Error, Provider};
+use rescind_sim::{Clock, RunningSimulator, Simulator, World};
+
+use crate::cli::Output;
+use crate::output::{self, Row};
+
+type Step<'a> = Pin<Box<dyn Future<Output = Result<CancelOutcome, Error>> + 'a>>;
+
+/// One stop of the tour: what it shows, and the outcome it must have.
+struct Stop<'a> {
+    title: &'static str,
+    provider: Provider,
+    target: String,
+    expect: &'static str,
+    run: Step<'a>,
+}
+
+fn stop<'a>(
+    title: &'static str,
+    canceller: &'a dyn Canceller,
+    request: CancelRequest,
+    expect: &'static str,
+) -> Stop<'a> {
+    Stop {
+        title,
+        provider: canceller.provider(),
+        target: request.target.clone(),
+        expect,
+        run: Box::pin(canceller.cancel(request)),
+    }
+}
+
+/// Starts the simulator on a free loopback port, with its clock on the demo day so that the
+/// demo data's dates always mean the same thing.
+async fn start_simulator() -> Result<RunningSimulator, Error> {
+    let now = rescind_sim::arta::DEMO_NOW
+        .parse()
+        .map_err(|e| Error::config(format!("the demo day does not parse: {e}")))?;
+    Simulator::new()
+        .clock(Clock::fixed(now))
+        .start()
+        .await
+        .map_err(|e| Error::config(format!("could not start the simulator: {e}")))
+}
+
+/// Runs the tour and prints one row per stop. Exits 0 when every stop had the outcome the
+/// tour expects (refusals included), 5 otherwise.
+pub async fn run(out: Output) -> u8 {
+    match tour(out).await {
+        Ok(code) => code,
+        Err(err) => output::print_error(&err, None, None, out),
+    }
+}
+
+async fn tour(out: Output) -> Result<u8, Error> {
+    let sim = start_simulator().await?;
+    let base = sim.base_url();
+    if out == Output::Table {
+        println!("rescind demo: the simulator of Arta, Di and Skip Pay listens on {base}\n");
+    }
+
+    let arta = rescind::arta::Client::builder()
+        .api_key(rescind_sim::arta::DEMO_API_KEY)
+        .base_url(&base)
+        .build()?;
+
+    use rescind_sim::arta::demo as a;
+    let stops = vec![
+        stop(
+            "cancel a hosted session",
+            &arta,
+            CancelRequest::whole(a::SESSION_NEW.to_string()),
+            "cancelled",
+        ),
+        stop(
+            "hold a shipment until a date",
+            &arta,
+            CancelRequest::hold(a::PENDING, Some(date(2026, 12, 1))),
+            "held",
+        ),
+        stop(
+            "a hold past the 30-day window is refused before sending",
+            &arta,
+            CancelRequest::hold(a::CONFIRMED, Some(date(2027, 1, 15))),
+            "invalid",
+        ),
+        stop(
+            "cancel a session that is already cancelled",
+            &arta,
+            CancelRequest::whole(a::SESSION_CANCELLED.to_string()),
+            "already_cancelled",
+        ),
+    ];
+
+    let mut rows = Vec::new();
+    let mut surprises = Vec::new();
+    for stop in stops {
+        let result = stop.run.await;
+        let row = Row::from_result(stop.provider, &stop.target, &result).with_step(stop.title);
+        if row.outcome != stop.expect {
+            surprises.push(format!(
+                "`{}`: expected {}, got {}",
+                stop.title, stop.expect, row.outcome
+            ));
+        }
+        rows.push(row);
+    }
+    output::print_rows(&rows, out);
+    sim.shutdown().await;
+    if surprises.is_empty() {
+        if out == Output::Table {
+            println!("\nEvery stop ended as expected. Refusals happen before anything is sent.");
+        }
+        Ok(output::EXIT_DONE)
+    } else {
+        eprintln!(
+            "the tour did not go as expected:\n  {}",
+            surprises.join("\n  ")
+        );
+        Ok(output::EXIT_FAILED)
+    }
+}
+
+/// `rescind sim`: serves until Ctrl-C.
+pub async fn serve(addr: SocketAddr, seed: Option<PathBuf>) -> u8 {
+    let world = match seed {
+        None => World::demo(),
+        Some(path) => {
+            let text = match std::fs::read_to_string(&path) {
+                Ok(t) => t,
+                Err(e) => {
+                    eprintln!("error: cannot read the seed file {}: {e}", path.display());
+                    return output::EXIT_USAGE;
+                }
+            };
+            match World::from_json(&text) {
+                Ok(w) => w,
+                Err(e) => {
+                    eprintln!("error: {}: {e}", path.display());
+                    return output::EXIT_USAGE;
+                }
+            }
+        }
+    };
+    let running = match Simulator::new().seed(world).start_on(addr).await {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot listen on {addr}: {e}");
+            return output::EXIT_FAILED;
+        }
+    };
+    let base = running.base_url();
+    println!("rescind simulator listening on {base} (Ctrl-C stops it)");
+    println!(
+        "  point a client at it: ARTA_BASE_URL={base}, DI_BASE_URL={base}, SKIPPAY_BASE_URL={base}"
+    );
+    println!("  with the demo data set's credentials (README, \"The simulator\")");
+    println!(
+        "  admin: {base}/__sim/state, /__sim/faults, /__sim/clock, /__sim/counters, /__sim/reset"
+    );
+    if let Err(e) = tokio::signal::ctrl_c().await {
+        eprintln!("error: cannot wait for Ctrl-C: {e}");
+    }
+    running.shutdown().await;
+    output::EXIT_DONE
+}
