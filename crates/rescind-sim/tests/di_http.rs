@@ -304,11 +304,11 @@ async fn details_of_the_demo_orders() {
         .await
         .unwrap();
     assert_eq!(by_tracking, body);
-    let pickup: Value = details(&base, &token, "R-105").await.json().await.unwrap();
+    let pickup: Value = details(&base, &token, "R105").await.json().await.unwrap();
     assert_eq!(pickup["shipmentId"], "70724760000000105");
     assert_eq!(
         pickup["pickupDetails"],
-        json!({"returnCode": "R-105", "placement": "Ved inngangsdøren", "pickupDate": "2099-07-01", "possiblePickupDates": ["2099-07-01"]})
+        json!({"returnCode": "R105", "placement": "Ved inngangsdøren", "pickupDate": "2099-07-01", "possiblePickupDates": ["2099-07-01"]})
     );
     let cancelled: Value = details(&base, &token, "70724760000000104")
         .await
@@ -599,7 +599,7 @@ async fn book_assigns_numbers_and_validates_the_body() {
         answer["pickupDetails"]["returnCode"]
             .as_str()
             .unwrap()
-            .starts_with("R-")
+            .starts_with('R')
     );
 
     // A given shipment number (with the GS1 prefix) is kept; reusing it is refused.

@@ -419,7 +419,7 @@ pub(super) async fn book(
             .collect();
         let pickup_details = pickup.map(|mut p| {
             if p.return_code.is_none() {
-                p.return_code = Some(format!("R-{shipment_id}"));
+                p.return_code = Some(format!("R{shipment_id}"));
             }
             p
         });

@@ -118,11 +118,11 @@
 //! | `70724760000000102` | 1234 | delivery on 2020-01-15: inside the window | 400 `order.exported` |
 //! | `70724760000000103` | 1234 | no desired delivery date: in transit since booking | 400 `order.exported` |
 //! | `70724760000000104` | 1234 | already `CANCELLED` | 400 `order.cancelled` |
-//! | `70724760000000105` | 16 | pick-up on 2099-07-01 (return code `R-105`), before the 23:00 cut-off | 200 |
-//! | `70724760000000106` | 16 | pick-up on 2020-02-01 (return code `R-106`), past the cut-off | 400 `order.exported` |
+//! | `70724760000000105` | 16 | pick-up on 2099-07-01 (return code `R105`), before the 23:00 cut-off | 200 |
+//! | `70724760000000106` | 16 | pick-up on 2020-02-01 (return code `R106`), past the cut-off | 400 `order.exported` |
 //! | `70724760000000107` | 1234 | delivery on 2099-06-20 but scanned by the carrier | 400 `order.exported` |
 //! | `70724760000000108` | 5678 | `wsother`'s order (delivery 2099) | 403 `no.access.shop.id` for `wsfoobar` |
-//! | `70724760000000109` | 1234 | delivered (final status) | 400 `error.parcel.final.status` |
+//! | `70724760000000109` | 1234 | delivery on 2099-06-10, but delivered early (final status) | 400 `error.parcel.final.status` |
 //!
 //! Each order has one item whose tracking reference is `003` + its shipment number (e.g.
 //! `00370724760000000101`).
@@ -351,7 +351,7 @@ impl DiOrder {
     /// Makes it a pick-up order on `date`.
     pub fn with_pickup_date(mut self, date: Date) -> Self {
         self.pickup_details = Some(DiPickup {
-            return_code: Some(format!("R-{}", self.shipment_id)),
+            return_code: Some(format!("R{}", self.shipment_id)),
             placement: None,
             pickup_date: date,
             possible_pickup_dates: Vec::new(),
