@@ -11,12 +11,13 @@
 //!
 //! Every call but the login needs `Authorization: Bearer <token>`. Every error is Di's envelope
 //! `{"statusCode": 401, "errorKey": "authentication.missing", "errorMap": {}}`, also for a wrong
-//! method (405) on these paths.
+//! method on these paths (405 `method.not.allowed`: Di documents the status, not a key). Keys
+//! Di does not document for these calls are marked "undocumented" below.
 //!
 //! ## Login
 //! - `minutesValid` must be a whole number in 1..=1440, else 400 `failed.to.parse.request`
 //!   (errorMap `{"minutesValid": ...}`); a body that is not `{"username","password"}` is 400
-//!   `failed.to.parse.request`; wrong credentials 401 `authentication.failed`.
+//!   `failed.to.parse.request`; wrong credentials 401 `authentication.failed` (undocumented).
 //! - The token lives `min(minutesValid × 60, DiWorld::token_lifetime_seconds)` seconds; its
 //!   payload (`sub`, `iat`, `exp`, `userId`, `roles`, `flowShops`, `webServices`, `jti`) has
 //!   `iat` and `exp` from the simulator's clock. The signature is not a real one: the
@@ -49,7 +50,7 @@
 //!   a freight product), but the details API reports one, so a test books a pick-up order with
 //!   it. The simulator assigns a return code when none is given.
 //! - `shipmentId` may be given (digits, with or without `(401)`; a number already in use is
-//!   400 `shipmentId.already.exists`); otherwise the simulator assigns a 17-digit number
+//!   400 `shipmentId.already.exists`, undocumented); otherwise the simulator assigns a 17-digit number
 //!   `7072476…`. Items without a `trackingReference` get a 20-digit one `0037072476…`.
 //! - The answer (200) is Di's booking response: `shipmentId` with the GS1 prefix
 //!   (`(401)70724765000000001`), `freightProductId` (3 "Hentepakke" for a pick-up, else 1),
@@ -100,6 +101,11 @@
 //! An unknown order answers 404 `{"error": "..."}`; each change answers the order as stored.
 //!
 //! # Demo data (`seed/demo-di.json`)
+//!
+//! The file is a [`DiWorld`] as JSON: `token_lifetime_seconds`, `users`, `orders`, `tokens`;
+//! users and orders use Di's camelCase names (`shopIds`, `desiredDeliveryDate`, ...), dates are
+//! `YYYY-MM-DD`, and the simulator fields (`bookedAt`, `carrierStatus`, `pickupFailed`,
+//! `cancelledAt`) may be left out.
 //!
 //! Users (`username` / `password`, shops):
 //! - `wsfoobar` / `a-very-very-long-password` (Di's example credentials), shops 1234 and 16, may
