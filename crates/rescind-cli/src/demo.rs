@@ -12,6 +12,9 @@ use rescind_sim::{Clock, RunningSimulator, Simulator, World};
 use crate::cli::Output;
 use crate::output::{self, Row};
 
+/// The Di user of the simulator's demo data set (Di's own example credentials).
+const DI_DEMO_USER: (&str, &str) = ("wsfoobar", "a-very-very-long-password");
+
 type Step<'a> = Pin<Box<dyn Future<Output = Result<CancelOutcome, Error>> + 'a>>;
 
 /// One stop of the tour: what it shows, and the outcome it must have.
@@ -72,6 +75,14 @@ async fn tour(out: Output) -> Result<u8, Error> {
         .base_url(&base)
         .build()?;
 
+    let di = rescind::di::Client::builder()
+        .base_url(&base)
+        .credentials(rescind::di::Credentials::new(
+            DI_DEMO_USER.0,
+            DI_DEMO_USER.1,
+        ))
+        .build()?;
+
     use rescind_sim::arta::demo as a;
     let stops = vec![
         stop(
@@ -91,6 +102,18 @@ async fn tour(out: Output) -> Result<u8, Error> {
             &arta,
             CancelRequest::hold(a::CONFIRMED, Some(date(2027, 1, 15))),
             "invalid",
+        ),
+        stop(
+            "cancel a booked parcel order",
+            &di,
+            CancelRequest::whole("70724760000000101"),
+            "cancelled",
+        ),
+        stop(
+            "an order already in transit is refused",
+            &di,
+            CancelRequest::whole("(401)70724760000000102"),
+            "refused",
         ),
         stop(
             "cancel a session that is already cancelled",
