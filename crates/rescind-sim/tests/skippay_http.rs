@@ -875,7 +875,8 @@ async fn create_then_approve_then_cancel_partially() {
 #[tokio::test]
 async fn create_refuses_bad_bodies_with_the_attribute() {
     let api = Api::start().await;
-    let cases: Vec<(Box<dyn Fn(&mut Value)>, &str)> = vec![
+    type Change = Box<dyn Fn(&mut Value)>;
+    let cases: Vec<(Change, &str)> = vec![
         (Box::new(|b| b["type"] = json!("LOAN")), "type"),
         (
             Box::new(|b| drop(b.as_object_mut().unwrap().remove("merchantUrls"))),
