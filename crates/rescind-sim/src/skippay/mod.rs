@@ -345,3 +345,40 @@ pub(crate) fn routes() -> Router<Sim> {
             post(admin::set_state),
         )
 }
+
+#[cfg(test)]
+mod tests {
+    use rescind_core::rust_decimal::Decimal;
+    use rescind_skippay::model::OrderState;
+
+    use super::*;
+    use crate::World;
+
+    /// The demo seed holds the cases the module docs list.
+    #[test]
+    fn demo_seed_has_the_documented_cases() {
+        let world = World::demo().skippay;
+        assert_eq!(world.token_lifetime_seconds, 7200);
+        assert!(
+            world
+                .partners
+                .contains(&PartnerAccount::new("eShop", "eShopSecretPassword"))
+        );
+        let case = |id: &str| {
+            let app = world.application(id).unwrap();
+            (app.state.to_string(), app.reason().to_string())
+        };
+        assert_eq!(case("11200a0ee1"), ("READY".into(), "READY_TO_SHIP".into()));
+        assert_eq!(case("11200a0ee3").0, "PROCESSING");
+        assert_eq!(case("11200a0ee4").1, "PROCESSING_VALIDATION_IN_PROGRESS");
+        assert_eq!(case("11200a0ee5").0, "REJECTED");
+        assert_eq!(case("11200a0ee6").0, "CANCELLED");
+        assert_eq!(case("11200a0ee7").1, "READY_SHIPPED");
+        let ready = &world.application("11200a0ee1").unwrap().order;
+        let quantities: Vec<Decimal> = ready.items.iter().filter_map(|i| i.quantity).collect();
+        assert!(quantities.contains(&Decimal::new(3, 0)));
+        assert!(quantities.contains(&Decimal::new(25, 1)));
+        let done = &world.application("11200a0ee8").unwrap().order;
+        assert_eq!(done.state, Some(OrderState::Cancelled));
+    }
+}
