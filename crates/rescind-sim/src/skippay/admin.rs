@@ -1,0 +1,82 @@
+//! `POST /__sim/skippay/applications/{id}/state`: the decisions a customer or Skip Pay makes
+//! (approve, reject, validate, pay...), which the partner API cannot make.
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::response::Response;
+use http::StatusCode;
+use rescind_skippay::model::{ApplicationState, StateReason};
+
+use super::check;
+use super::errors::{ApiError, json_response};
+use super::order::normalize;
+use super::{application_json, default_reason};
+use crate::Sim;
+
+const STATES: &[&str] = &["PROCESSING", "READY", "REJECTED", "CANCELLED"];
+
+const REASONS: &[&str] = &[
+    "PROCESSING_REDIRECT_NEEDED",
+    "PROCESSING_PREAPPROVED",
+    "PROCESSING_VALIDATION_IN_PROGRESS",
+    "REJECTED",
+    "CANCELLED_NOT_PAID",
+    "READY_TO_SHIP",
+    "READY_SHIPPED",
+    "READY_DELIVERED",
+    "READY_PAID",
+    "CANCELLED_RETURNED",
+];
+
+/// Whether `reason` belongs to `state` (`READY_*` to READY, and so on).
+fn fits(state: &str, reason: &str) -> bool {
+    match state {
+        "REJECTED" => reason == "REJECTED",
+        other => reason.starts_with(&format!("{other}_")),
+    }
+}
+
+/// Sets an application's state and state reason: `{"state": "READY"}` or `{"state": "READY",
+/// "stateReason": "READY_PAID"}`. Any application, whoever owns it; the order is left as is.
+pub(crate) async fn set_state(
+    State(sim): State<Sim>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    let result = parse(&body).and_then(|(state, reason)| {
+        sim.with_world(|w| {
+            let app = w
+                .skippay
+                .applications
+                .iter_mut()
+                .find(|a| a.id == id)
+                .ok_or_else(|| ApiError::not_found("APPLICATION_NOT_FOUND", &id))?;
+            normalize(&mut app.order);
+            app.state_reason = Some(reason.unwrap_or_else(|| default_reason(&state)));
+            app.state = state;
+            sim.counters()
+                .applied(format!("skippay:application:{id}:state"));
+            Ok(application_json(app))
+        })
+    });
+    match result {
+        Ok(body) => json_response(StatusCode::OK, &body),
+        Err(e) => e.response(&sim),
+    }
+}
+
+fn parse(bytes: &[u8]) -> Result<(ApplicationState, Option<StateReason>), ApiError> {
+    let map = check::body_object(bytes)?;
+    let state = check::opt_enum(&map, "state", "", STATES)?
+        .ok_or_else(|| ApiError::invalid(Some("state"), "is required"))?;
+    let reason = check::opt_enum(&map, "stateReason", "", REASONS)?;
+    if let Some(r) = reason
+        && !fits(state, r)
+    {
+        return Err(ApiError::invalid(
+            Some("stateReason"),
+            format!("{r} is not a reason of state {state}"),
+        ));
+    }
+    Ok((ApplicationState::from(state), reason.map(StateReason::from)))
+}

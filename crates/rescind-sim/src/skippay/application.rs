@@ -1,0 +1,389 @@
+//! Applications: create (`POST /financing/v1/applications`), read (`GET .../{id}`) and cancel
+//! (`PUT .../{id}/cancel`).
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::response::Response;
+use http::StatusCode;
+use rescind_skippay::model::{
+    ApplicationState, CancelReason, Customer, FinancingType, Order, OrderState, StateReason,
+};
+use serde_json::{Map, Value};
+
+use super::auth::Partner;
+use super::check::{self, ITEM_TYPES};
+use super::errors::{ApiError, json_response};
+use super::order::{Change, apply, normalize};
+use super::{Application, application_json};
+use crate::Sim;
+
+/// The documented cancel reasons.
+const CANCEL_REASONS: &[&str] = &[
+    "APPLICATION_CANCELLED_CARRIER_CHANGED",
+    "APPLICATION_CANCELLED_CART_CONTENT_CHANGED",
+    "APPLICATION_CANCELLED_BY_CUSTOMER",
+    "APPLICATION_CANCELLED_BY_ERP",
+    "APPLICATION_CANCELLED_EXPIRED",
+    "APPLICATION_CANCELLED_UNFINISHED",
+    "APPLICATION_CANCELLED_BY_ESHOP_RULES",
+    "APPLICATION_CANCELLED_OTHER",
+];
+
+/// `GET /financing/v1/applications/{id}`.
+pub(crate) async fn get(
+    State(sim): State<Sim>,
+    Partner(partner): Partner,
+    Path(id): Path<String>,
+) -> Response {
+    let found = sim.with_world(|w| {
+        w.skippay.application_mut(&id, &partner).map(|app| {
+            normalize(&mut app.order);
+            application_json(app)
+        })
+    });
+    match found {
+        Some(body) => json_response(StatusCode::OK, &body),
+        None => ApiError::not_found("APPLICATION_NOT_FOUND", &id).response(&sim),
+    }
+}
+
+/// `PUT /financing/v1/applications/{id}/cancel` with `{"reason", "customReason"}` (both
+/// optional; `{}` is `APPLICATION_CANCELLED_OTHER`).
+pub(crate) async fn cancel(
+    State(sim): State<Sim>,
+    Partner(partner): Partner,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    let result = parse_cancel(&body).and_then(|(reason, custom)| {
+        sim.with_world(|w| {
+            let app = w
+                .skippay
+                .application_mut(&id, &partner)
+                .ok_or_else(|| ApiError::not_found("OBJECT_NOT_FOUND", &id))?;
+            normalize(&mut app.order);
+            if let Some(refused) = cancel_refusal(app) {
+                return Err(refused);
+            }
+            // Every item not yet marked becomes CANCELLED with the order.
+            let changes = apply(&mut app.order, &[])?;
+            app.state = ApplicationState::Cancelled;
+            app.state_reason = Some(StateReason::CancelledNotPaid);
+            app.cancel_reason = Some(reason);
+            app.custom_reason = custom;
+            sim.counters()
+                .applied(format!("skippay:application:{id}:cancel"));
+            if changes.contains(&Change::OrderCancelled) {
+                sim.counters().applied(Change::OrderCancelled.key(&id));
+            }
+            Ok(application_json(app))
+        })
+    });
+    match result {
+        Ok(body) => json_response(StatusCode::OK, &body),
+        Err(e) => e.response(&sim),
+    }
+}
+
+fn parse_cancel(bytes: &[u8]) -> Result<(CancelReason, Option<String>), ApiError> {
+    let map = check::body_object(bytes)?;
+    let reason = check::opt_enum(&map, "reason", "", CANCEL_REASONS)?
+        .map_or(CancelReason::Other, CancelReason::from);
+    let custom = match map.get("customReason") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(_) => {
+            return Err(ApiError::invalid(
+                Some("customReason"),
+                "must be a string or null",
+            ));
+        }
+    };
+    Ok((reason, custom))
+}
+
+/// Why this application cannot be cancelled, with the documented 422 codes.
+fn cancel_refusal(app: &Application) -> Option<ApiError> {
+    let reason = app.reason();
+    let refuse = |code: &'static str, why: String| {
+        Some(ApiError::unprocessable(
+            code,
+            format!("Application {} can not be cancelled: {why}", app.id),
+        ))
+    };
+    if app.financing_type.is_unknown() {
+        return refuse(
+            "NOT_SUPPORTED",
+            format!("financing type {} is not supported", app.financing_type),
+        );
+    }
+    match app.state {
+        ApplicationState::Rejected => refuse("APPLICATION_REJECTED", "it is REJECTED".into()),
+        ApplicationState::Cancelled => refuse(
+            "APPLICATION_ALREADY_CANCELLED",
+            "it has been cancelled already".into(),
+        ),
+        ApplicationState::Processing if reason == StateReason::ProcessingValidationInProgress => {
+            refuse(
+                "APPLICATION_VALIDATION_IN_PROGRESS",
+                "it undergoes validation".into(),
+            )
+        }
+        ApplicationState::Processing => None,
+        ApplicationState::Ready if reason == StateReason::ReadyPaid => {
+            refuse("APPLICATION_PAID", "it is already paid".into())
+        }
+        ApplicationState::Ready => {
+            let sent = matches!(
+                reason,
+                StateReason::ReadyShipped | StateReason::ReadyDelivered
+            ) || matches!(
+                app.order.state,
+                Some(OrderState::Sent | OrderState::Delivered | OrderState::Returned)
+            ) || app.order.items.iter().any(|i| {
+                matches!(
+                    i.state,
+                    Some(OrderState::Sent | OrderState::Delivered | OrderState::Returned)
+                )
+            });
+            if sent {
+                refuse(
+                    "UNPROCESSABLE",
+                    "its order is marked as sent or delivered (return the items instead)".into(),
+                )
+            } else {
+                None
+            }
+        }
+        _ => refuse("UNPROCESSABLE", format!("it is {}", app.state)),
+    }
+}
+
+/// `POST /financing/v1/applications` (`ApplicationRequest`). 201 with the new application,
+/// 200 with the first one for a duplicate (same partner, same order number).
+pub(crate) async fn create(
+    State(sim): State<Sim>,
+    Partner(partner): Partner,
+    body: Bytes,
+) -> Response {
+    let parsed = match parse_create(&body) {
+        Ok(p) => p,
+        Err(e) => return e.response(&sim),
+    };
+    let number = sim.next_number();
+    let (status, body) = sim.with_world(|w| {
+        if let Some(existing) = w
+            .skippay
+            .applications
+            .iter_mut()
+            .find(|a| a.visible_to(&partner) && a.order.number == parsed.order.number)
+        {
+            normalize(&mut existing.order);
+            return (StatusCode::OK, application_json(existing));
+        }
+        let mut id = format!("{:010x}", 0xa0_0000_0000_u64 + number);
+        if w.skippay.applications.iter().any(|a| a.id == id) {
+            id = format!("{id}x{}", w.skippay.applications.len());
+        }
+        let agreed = parsed.agreement;
+        let app = Application {
+            id: id.clone(),
+            partner: Some(partner.clone()),
+            state: ApplicationState::Processing,
+            state_reason: Some(if agreed {
+                StateReason::ProcessingPreapproved
+            } else {
+                StateReason::ProcessingRedirectNeeded
+            }),
+            financing_type: parsed.financing_type,
+            agreement_terms_and_conditions: agreed,
+            customer: Some(parsed.customer),
+            gateway_redirect_url: Some(format!(
+                "https://gateway.skippay.sim.invalid/applications/{id}"
+            )),
+            merchant_urls: Some(parsed.merchant_urls),
+            order: parsed.order,
+            cancel_reason: None,
+            custom_reason: None,
+        };
+        let body = application_json(&app);
+        w.skippay.applications.push(app);
+        sim.counters()
+            .applied(format!("skippay:application:{id}:create"));
+        (StatusCode::CREATED, body)
+    });
+    json_response(status, &body)
+}
+
+struct NewApplication {
+    financing_type: FinancingType,
+    agreement: bool,
+    customer: Customer,
+    merchant_urls: Value,
+    order: Order,
+}
+
+fn parse_create(bytes: &[u8]) -> Result<NewApplication, ApiError> {
+    let map = check::body_object(bytes)?;
+    let financing_type = check::opt_enum(&map, "type", "", &["DEFERRED_PAYMENT", "PAY_IN_THREE"])?
+        .map(FinancingType::from)
+        .ok_or_else(|| ApiError::invalid(Some("type"), "is required"))?;
+    let agreement = check::opt_bool(&map, "agreementTermsAndConditions", "")?.unwrap_or(false);
+    check::opt_bool(&map, "isRecurring", "")?;
+
+    let urls = check::req_object(&map, "merchantUrls", "")?;
+    for key in [
+        "approvedRedirect",
+        "rejectedRedirect",
+        "notificationEndpoint",
+    ] {
+        check::req_str(urls, key, "merchantUrls", 512)?;
+    }
+    check::opt_str(urls, "paymentsEndpoint", "merchantUrls", 512)?;
+
+    let customer = check::req_object(&map, "customer", "")?;
+    check_customer(customer)?;
+    let order = check::req_object(&map, "order", "")?;
+    check_order(order)?;
+
+    let customer: Customer = from_value(Value::Object(customer.clone()), "customer")?;
+    let mut order: Order = from_value(order_for_storage(order), "order")?;
+    order.state = Some(OrderState::Processing);
+    order.application_info = None;
+    normalize(&mut order);
+    Ok(NewApplication {
+        financing_type,
+        agreement,
+        customer,
+        merchant_urls: Value::Object(urls.clone()),
+        order,
+    })
+}
+
+fn from_value<T: serde::de::DeserializeOwned>(value: Value, path: &str) -> Result<T, ApiError> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let at = e.path().to_string();
+        let attribute = if at == "." {
+            path.to_string()
+        } else {
+            format!("{path}.{at}")
+        };
+        ApiError::invalid(Some(&attribute), e.inner().to_string())
+    })
+}
+
+fn check_customer(c: &Map<String, Value>) -> Result<(), ApiError> {
+    let p = "customer";
+    check::req_str(c, "email", p, 254)?;
+    check::req_str(c, "phone", p, 13)?;
+    let first = check::opt_str(c, "firstName", p, 60)?;
+    let last = check::opt_str(c, "lastName", p, 60)?;
+    let full = check::opt_str(c, "fullName", p, 240)?;
+    for key in ["titleBefore", "titleAfter"] {
+        check::opt_str(c, key, p, 60)?;
+    }
+    for key in ["tin", "vatin"] {
+        check::opt_str(c, key, p, 20)?;
+    }
+    check::opt_array(c, "addresses", p)?;
+    match (first, last, full) {
+        (Some(_), None, _) => Err(ApiError::invalid(
+            Some("customer.lastName"),
+            "must be paired with firstName",
+        )),
+        (None, Some(_), _) => Err(ApiError::invalid(
+            Some("customer.firstName"),
+            "must be paired with lastName",
+        )),
+        (None, None, None) => Err(ApiError::invalid(
+            Some("customer.fullName"),
+            "is required when firstName and lastName are empty",
+        )),
+        _ => Ok(()),
+    }
+}
+
+fn check_order(o: &Map<String, Value>) -> Result<(), ApiError> {
+    let p = "order";
+    check::req_str(o, "number", p, 100)?;
+    check::req_amount(o, "totalPrice", p)?;
+    check::vat_list(o, "totalVat", p, true)?;
+    if let Some(symbols) = check::opt_array(o, "variableSymbols", p)? {
+        for (i, s) in symbols.iter().enumerate() {
+            let ok = s.as_str().is_some_and(|s| {
+                !s.is_empty() && s.len() <= 10 && s.bytes().all(|b| b.is_ascii_digit())
+            });
+            if !ok {
+                return Err(ApiError::invalid(
+                    Some(&format!("order.variableSymbols[{i}]")),
+                    "must be a string of at most 10 digits",
+                ));
+            }
+        }
+    }
+    check::opt_str(o, "merchantId", p, 200)?;
+    let items = check::opt_array(o, "items", p)?
+        .ok_or_else(|| ApiError::invalid(Some("order.items"), "is required"))?;
+    if items.is_empty() {
+        return Err(ApiError::invalid(
+            Some("order.items"),
+            "must hold at least one item",
+        ));
+    }
+    for (i, item) in items.iter().enumerate() {
+        let path = format!("order.items[{i}]");
+        let Value::Object(m) = item else {
+            return Err(ApiError::invalid(Some(&path), "must be an object"));
+        };
+        check::req_str(m, "code", &path, 200)?;
+        check::req_str(m, "name", &path, 255)?;
+        check::opt_str(m, "ean", &path, 64)?;
+        check::opt_enum(m, "type", &path, ITEM_TYPES)?;
+        check::req_amount(m, "totalPrice", &path)?;
+        match m.get("totalVat") {
+            None | Some(Value::Null) => {
+                return Err(ApiError::invalid(
+                    Some(&format!("{path}.totalVat")),
+                    "is required",
+                ));
+            }
+            Some(v) => check::vat_amount(v, &format!("{path}.totalVat"))?,
+        }
+        check::opt_amount(m, "unitPrice", &path)?;
+        if let Some(v) = m.get("unitVat").filter(|v| !v.is_null()) {
+            check::vat_amount(v, &format!("{path}.unitVat"))?;
+        }
+        check::opt_quantity(m, "quantity", &path)?;
+    }
+    Ok(())
+}
+
+/// The request's order in the response's shape: an item's `image` and a document's `file` are
+/// sent as a URL or base64 content and kept as `{filename, url}`.
+fn order_for_storage(order: &Map<String, Value>) -> Value {
+    fn file(value: &mut Value, name: &str) {
+        if let Value::String(s) = value {
+            *value = if s.starts_with("http://") || s.starts_with("https://") {
+                serde_json::json!({"filename": null, "url": s})
+            } else {
+                serde_json::json!({"filename": name, "url": null})
+            };
+        }
+    }
+    let mut order = Value::Object(order.clone());
+    if let Some(Value::Array(items)) = order.get_mut("items") {
+        for item in items {
+            if let Some(image) = item.get_mut("image") {
+                file(image, "image");
+            }
+        }
+    }
+    if let Some(Value::Array(docs)) = order.get_mut("documents") {
+        for doc in docs {
+            if let Some(f) = doc.get_mut("file") {
+                file(f, "document");
+            }
+        }
+    }
+    order
+}

@@ -1,0 +1,280 @@
+//! Checks of request bodies, on the raw JSON, so that every refusal names the attribute at
+//! fault (`order.items[1].quantity`) and nothing lenient in a model type hides a bad body.
+
+use std::str::FromStr;
+
+use rescind_core::rust_decimal::Decimal;
+use serde_json::{Map, Value};
+
+use super::errors::ApiError;
+
+/// The item types Skip Pay documents (`ItemType`).
+pub(crate) const ITEM_TYPES: &[&str] = &[
+    "PHYSICAL",
+    "DISCOUNT",
+    "SHIPPING_FEE",
+    "SALES_TAX",
+    "DIGITAL",
+    "GIFT_CARD",
+    "STORE_CREDIT",
+    "FEE",
+    "INSURANCE",
+];
+
+/// The currencies accepted (the 2023 document says CZK only, the current pages CZK and EUR).
+pub(crate) const CURRENCIES: &[&str] = &["CZK", "EUR"];
+
+/// Joins a path and a key: `join("order", "items")` is `order.items`.
+pub(crate) fn join(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_string()
+    } else {
+        format!("{path}.{key}")
+    }
+}
+
+/// The body as a JSON object, or 400 naming no attribute.
+pub(crate) fn body_object(bytes: &[u8]) -> Result<Map<String, Value>, ApiError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::invalid(
+            None,
+            "The request body is missing: send a JSON object ({} when there is nothing to say)",
+        ));
+    }
+    match serde_json::from_slice::<Value>(bytes) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(_) => Err(ApiError::invalid(
+            None,
+            "The request body must be a JSON object",
+        )),
+        Err(e) => Err(ApiError::invalid(
+            None,
+            format!("The request body is not valid JSON: {e}"),
+        )),
+    }
+}
+
+/// A field that must be an object (absent or `null` is `None`).
+pub(crate) fn opt_object<'a>(
+    map: &'a Map<String, Value>,
+    key: &str,
+    path: &str,
+) -> Result<Option<&'a Map<String, Value>>, ApiError> {
+    match map.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Object(m)) => Ok(Some(m)),
+        Some(_) => Err(ApiError::invalid(
+            Some(&join(path, key)),
+            "must be an object",
+        )),
+    }
+}
+
+/// A required object.
+pub(crate) fn req_object<'a>(
+    map: &'a Map<String, Value>,
+    key: &str,
+    path: &str,
+) -> Result<&'a Map<String, Value>, ApiError> {
+    opt_object(map, key, path)?
+        .ok_or_else(|| ApiError::invalid(Some(&join(path, key)), "is required"))
+}
+
+/// A field that must be an array (absent or `null` is `None`).
+pub(crate) fn opt_array<'a>(
+    map: &'a Map<String, Value>,
+    key: &str,
+    path: &str,
+) -> Result<Option<&'a Vec<Value>>, ApiError> {
+    match map.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Array(a)) => Ok(Some(a)),
+        Some(_) => Err(ApiError::invalid(
+            Some(&join(path, key)),
+            "must be an array",
+        )),
+    }
+}
+
+/// A string of at most `max` characters, not blank (absent or `null` is `None`).
+pub(crate) fn opt_str<'a>(
+    map: &'a Map<String, Value>,
+    key: &str,
+    path: &str,
+    max: usize,
+) -> Result<Option<&'a str>, ApiError> {
+    let attr = join(path, key);
+    match map.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => {
+            if s.trim().is_empty() {
+                return Err(ApiError::invalid(Some(&attr), "must not be empty"));
+            }
+            let chars = s.chars().count();
+            if chars > max {
+                return Err(ApiError::invalid(
+                    Some(&attr),
+                    format!("must be at most {max} characters long (it has {chars})"),
+                ));
+            }
+            Ok(Some(s))
+        }
+        Some(_) => Err(ApiError::invalid(Some(&attr), "must be a string")),
+    }
+}
+
+/// A required string of at most `max` characters.
+pub(crate) fn req_str<'a>(
+    map: &'a Map<String, Value>,
+    key: &str,
+    path: &str,
+    max: usize,
+) -> Result<&'a str, ApiError> {
+    opt_str(map, key, path, max)?
+        .ok_or_else(|| ApiError::invalid(Some(&join(path, key)), "is required"))
+}
+
+/// A string that must be one of `allowed` (absent or `null` is `None`).
+pub(crate) fn opt_enum<'a>(
+    map: &'a Map<String, Value>,
+    key: &str,
+    path: &str,
+    allowed: &[&str],
+) -> Result<Option<&'a str>, ApiError> {
+    let attr = join(path, key);
+    match map.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) if allowed.contains(&s.as_str()) => Ok(Some(s)),
+        Some(_) => Err(ApiError::invalid(
+            Some(&attr),
+            format!("must be one of {}", allowed.join(", ")),
+        )),
+    }
+}
+
+/// A boolean (absent or `null` is `None`).
+pub(crate) fn opt_bool(
+    map: &Map<String, Value>,
+    key: &str,
+    path: &str,
+) -> Result<Option<bool>, ApiError> {
+    match map.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Bool(b)) => Ok(Some(*b)),
+        Some(_) => Err(ApiError::invalid(
+            Some(&join(path, key)),
+            "must be true or false",
+        )),
+    }
+}
+
+/// A quantity: a JSON number (not a string), at least 1, at most 3 decimal places.
+pub(crate) fn opt_quantity(
+    map: &Map<String, Value>,
+    key: &str,
+    path: &str,
+) -> Result<Option<Decimal>, ApiError> {
+    let attr = join(path, key);
+    let number = match map.get(key) {
+        None | Some(Value::Null) => return Ok(None),
+        Some(Value::Number(n)) => n,
+        Some(_) => return Err(ApiError::invalid(Some(&attr), "must be a number")),
+    };
+    let text = number.to_string();
+    let q = Decimal::from_str(&text)
+        .or_else(|_| Decimal::from_scientific(&text))
+        .map_err(|_| ApiError::invalid(Some(&attr), format!("`{text}` is not a quantity")))?;
+    if q < Decimal::ONE {
+        return Err(ApiError::invalid(
+            Some(&attr),
+            format!("must be at least 1 (it is {text})"),
+        ));
+    }
+    if q.normalize().scale() > 3 {
+        return Err(ApiError::invalid(
+            Some(&attr),
+            format!("must have at most 3 decimal places (it is {text})"),
+        ));
+    }
+    Ok(Some(q.normalize()))
+}
+
+/// An amount in minor units: an integer JSON number.
+fn minor_units(map: &Map<String, Value>, key: &str, path: &str) -> Result<i64, ApiError> {
+    let attr = join(path, key);
+    match map.get(key) {
+        None | Some(Value::Null) => Err(ApiError::invalid(Some(&attr), "is required")),
+        Some(Value::Number(n)) => n.as_i64().ok_or_else(|| {
+            ApiError::invalid(
+                Some(&attr),
+                "must be a whole number of minor units (12590 is 125.90)",
+            )
+        }),
+        Some(_) => Err(ApiError::invalid(Some(&attr), "must be a number")),
+    }
+}
+
+/// `Amount`: `{amount, currency}`; returns the currency. Absent or `null` is `None`.
+pub(crate) fn opt_amount<'a>(
+    map: &'a Map<String, Value>,
+    key: &str,
+    path: &str,
+) -> Result<Option<&'a str>, ApiError> {
+    let Some(obj) = opt_object(map, key, path)? else {
+        return Ok(None);
+    };
+    let here = join(path, key);
+    minor_units(obj, "amount", &here)?;
+    let currency = opt_enum(obj, "currency", &here, CURRENCIES)?
+        .ok_or_else(|| ApiError::invalid(Some(&join(&here, "currency")), "is required"))?;
+    Ok(Some(currency))
+}
+
+/// A required [`opt_amount`].
+pub(crate) fn req_amount<'a>(
+    map: &'a Map<String, Value>,
+    key: &str,
+    path: &str,
+) -> Result<&'a str, ApiError> {
+    opt_amount(map, key, path)?
+        .ok_or_else(|| ApiError::invalid(Some(&join(path, key)), "is required"))
+}
+
+/// `VatAmount`: an amount and a `vatRate` of 0 or more, at `path` (an object).
+pub(crate) fn vat_amount(value: &Value, path: &str) -> Result<(), ApiError> {
+    let Value::Object(obj) = value else {
+        return Err(ApiError::invalid(Some(path), "must be an object"));
+    };
+    minor_units(obj, "amount", path)?;
+    opt_enum(obj, "currency", path, CURRENCIES)?
+        .ok_or_else(|| ApiError::invalid(Some(&join(path, "currency")), "is required"))?;
+    let attr = join(path, "vatRate");
+    match obj.get("vatRate") {
+        Some(Value::Number(n)) if n.as_f64().is_some_and(|r| r >= 0.0) => Ok(()),
+        None | Some(Value::Null) => Err(ApiError::invalid(Some(&attr), "is required")),
+        Some(_) => Err(ApiError::invalid(
+            Some(&attr),
+            "must be a number, 0 or more (15 is 15 %)",
+        )),
+    }
+}
+
+/// An array of `VatAmount`s (absent or `null` is fine unless `required`).
+pub(crate) fn vat_list(
+    map: &Map<String, Value>,
+    key: &str,
+    path: &str,
+    required: bool,
+) -> Result<(), ApiError> {
+    let here = join(path, key);
+    match opt_array(map, key, path)? {
+        None if required => Err(ApiError::invalid(Some(&here), "is required")),
+        None => Ok(()),
+        Some(list) => {
+            for (i, v) in list.iter().enumerate() {
+                vat_amount(v, &format!("{here}[{i}]"))?;
+            }
+            Ok(())
+        }
+    }
+}
