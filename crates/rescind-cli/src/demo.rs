@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::pin::Pin;
 
 use rescind::core::jiff::civil::date;
-use rescind::{CancelOutcome, CancelRequest, Canceller, Error, Provider};
+use rescind::{CancelOutcome, CancelRequest, Canceller, Error, ItemSelector, Provider};
 use rescind_sim::{Clock, RunningSimulator, Simulator, World};
 
 use crate::cli::Output;
@@ -14,6 +14,11 @@ use crate::output::{self, Row};
 
 /// The Di user of the simulator's demo data set (Di's own example credentials).
 const DI_DEMO_USER: (&str, &str) = ("wsfoobar", "a-very-very-long-password");
+
+/// The Skip Pay partner of the simulator's demo data set.
+const SKIPPAY_DEMO_USER: (&str, &str) = ("eShop", "eShopSecretPassword");
+/// A READY application of the demo data set with several items.
+const SKIPPAY_DEMO_APPLICATION: &str = "11200a0ee1";
 
 type Step<'a> = Pin<Box<dyn Future<Output = Result<CancelOutcome, Error>> + 'a>>;
 
@@ -83,6 +88,14 @@ async fn tour(out: Output) -> Result<u8, Error> {
         ))
         .build()?;
 
+    let skippay = rescind::skippay::Client::builder()
+        .base_url(&base)
+        .credentials(rescind::skippay::Credentials::new(
+            SKIPPAY_DEMO_USER.0,
+            SKIPPAY_DEMO_USER.1,
+        ))
+        .build()?;
+
     use rescind_sim::arta::demo as a;
     let stops = vec![
         stop(
@@ -114,6 +127,21 @@ async fn tour(out: Output) -> Result<u8, Error> {
             &di,
             CancelRequest::whole("(401)70724760000000102"),
             "refused",
+        ),
+        stop(
+            "cancel one item of an order",
+            &skippay,
+            CancelRequest::items(
+                SKIPPAY_DEMO_APPLICATION,
+                vec![ItemSelector::by_code("CASE-3")],
+            ),
+            "partially_cancelled",
+        ),
+        stop(
+            "then cancel the rest of that order",
+            &skippay,
+            CancelRequest::whole(SKIPPAY_DEMO_APPLICATION),
+            "cancelled",
         ),
         stop(
             "cancel a session that is already cancelled",

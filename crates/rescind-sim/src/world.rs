@@ -22,23 +22,15 @@ pub struct World {
     pub skippay: SkipPayWorld,
 }
 
-/// The demo data set, one file per provider while they are written in parallel.
-const DEMO_ARTA: &str = include_str!("../seed/demo-arta.json");
-const DEMO_DI: &str = include_str!("../seed/demo-di.json");
-const DEMO_SKIPPAY: &str = include_str!("../seed/demo-skippay.json");
+/// The demo data set, kept in the repository as `seed/demo.json`: the same format as a seed
+/// file and as `GET /__sim/state`.
+pub const DEMO_SEED: &str = include_str!("../seed/demo.json");
 
 impl World {
-    /// The documented demo data set: every interesting case of each provider.
+    /// The documented demo data set (`seed/demo.json`): every interesting case of each
+    /// provider, described in each provider module's docs.
     pub fn demo() -> World {
-        let part = |name: &str, json: &str| -> serde_json::Value {
-            serde_json::from_str(json).unwrap_or_else(|e| panic!("seed/demo-{name}.json: {e}"))
-        };
-        let all = serde_json::json!({
-            "arta": part("arta", DEMO_ARTA),
-            "di": part("di", DEMO_DI),
-            "skippay": part("skippay", DEMO_SKIPPAY),
-        });
-        World::from_json(&all.to_string()).expect("the demo seed is valid: a test checks it")
+        World::from_json(DEMO_SEED).expect("seed/demo.json is valid: a test checks it")
     }
 
     /// Reads a seed file's content. The error names the JSON path that is wrong.

@@ -91,7 +91,7 @@
 //!
 //! Admin changes are not counted.
 //!
-//! # Demo data (`seed/demo-arta.json`)
+//! # Demo data (the `arta` section of `seed/demo.json`)
 //!
 //! API key [`DEMO_API_KEY`]. The shipments' `created_at` are fixed dates around the demo day
 //! **2026-11-24**, so the hold window of the pending shipment is open until 2026-12-20. Tests

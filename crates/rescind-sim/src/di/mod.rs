@@ -100,7 +100,7 @@
 //!
 //! An unknown order answers 404 `{"error": "..."}`; each change answers the order as stored.
 //!
-//! # Demo data (`seed/demo-di.json`)
+//! # Demo data (the `di` section of `seed/demo.json`)
 //!
 //! The file is a [`DiWorld`] as JSON: `token_lifetime_seconds`, `users`, `orders`, `tokens`;
 //! users and orders use Di's camelCase names (`shopIds`, `desiredDeliveryDate`, ...), dates are

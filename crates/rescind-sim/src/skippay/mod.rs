@@ -108,7 +108,7 @@
 //!
 //! (`{code}` is the item's code, else its EAN, else its name.)
 //!
-//! # Demo data (`seed/demo-skippay.json`)
+//! # Demo data (the `skippay` section of `seed/demo.json`)
 //!
 //! Partners `eShop` / `eShopSecretPassword` (the documentation's example; owns every demo
 //! application) and `otherShop` / `otherShopSecretPassword` (owns none: it sees 404s).
