@@ -114,6 +114,19 @@ impl Client {
                         response: Some(response),
                     }),
             ),
+            // `order.cancelled` after an attempt of this same call that may have been applied
+            // (it timed out or lost its connection): that attempt is what cancelled the order.
+            Err(err) if is_already_cancelled(&err) && err.sent() == Sent::MaybeSent => Ok(
+                CancelOutcome::new(Provider::Di, target, CancelStatus::Cancelled)
+                    .with_request_id_opt(err.request_id().map(str::to_owned))
+                    .with_note(
+                        "an earlier attempt of this call cancelled the order; Di answered the retry with order.cancelled",
+                    )
+                    .with_native(DiCancel {
+                        details,
+                        response: None,
+                    }),
+            ),
             Err(err) if is_already_cancelled(&err) => {
                 Ok(
                     CancelOutcome::new(Provider::Di, target, CancelStatus::AlreadyCancelled)

@@ -600,9 +600,16 @@ async fn a_drop_after_apply_is_retried_and_the_retry_finds_it_cancelled() {
         .cancel(CancelRequest::whole(ORDER))
         .await
         .unwrap();
-    // The first attempt cancelled the order; the retry got order.cancelled, which the SDK
-    // reports as already cancelled (it cannot tell its own first attempt did it).
-    assert_eq!(outcome.status, CancelStatus::AlreadyCancelled);
+    // The first attempt cancelled the order; the retry got order.cancelled. The SDK knows its
+    // first attempt may have been applied, so the cancel is this call's doing.
+    assert_eq!(outcome.status, CancelStatus::Cancelled);
+    assert!(
+        outcome
+            .note
+            .as_deref()
+            .unwrap_or_default()
+            .contains("earlier attempt")
+    );
     assert_cancelled_once(&running, 2);
 }
 
