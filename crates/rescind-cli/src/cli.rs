@@ -80,7 +80,7 @@ pub struct ArtaConfig {
     /// The API key [env: ARTA_API_KEY].
     #[arg(long, global = true, hide_env_values = true)]
     pub api_key: Option<String>,
-    /// The base URL [env: ARTA_BASE_URL] (default https://api.arta.io).
+    /// The base URL [env: ARTA_BASE_URL] (default `https://api.arta.io`).
     #[arg(long, global = true)]
     pub base_url: Option<String>,
 }
@@ -154,7 +154,7 @@ pub struct SkipPayConfig {
     /// The password [env: SKIPPAY_PASSWORD].
     #[arg(long, global = true, hide_env_values = true)]
     pub password: Option<String>,
-    /// The base URL [env: SKIPPAY_BASE_URL] (default https://api.partner.skippay.cz).
+    /// The base URL [env: SKIPPAY_BASE_URL] (default `https://api.partner.skippay.cz`).
     #[arg(long, global = true)]
     pub base_url: Option<String>,
 }
