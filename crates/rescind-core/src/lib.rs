@@ -41,6 +41,7 @@
 #![forbid(unsafe_code)]
 
 mod canceller;
+mod credentials;
 pub mod decode;
 mod error;
 pub mod http;
@@ -55,6 +56,7 @@ pub mod token;
 mod transport;
 
 pub use canceller::Canceller;
+pub use credentials::Credentials;
 pub use error::{Error, ErrorDetail, ErrorKind, Sent};
 pub use http::{HttpRequest, HttpResponse};
 pub use outcome::{CancelOutcome, CancelStatus};

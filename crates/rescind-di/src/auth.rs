@@ -6,18 +6,16 @@
 //! each time another endpoint is used". The core [`TokenCache`](rescind_core::TokenCache) does
 //! exactly that; [`DiLogin`] is the login it calls.
 
-use std::fmt;
 use std::time::Duration;
 
 use base64::Engine as _;
 use jiff::Timestamp;
-use rescind_core::secrecy::{ExposeSecret, SecretString};
 use rescind_core::{Error, Login, Token, Transport, async_trait};
 
 use crate::{request, response};
 
 /// A Di web-service user: username and password, both kept secret (never in `Debug`, errors
-/// or logs).
+/// or logs). The core type, shared with the other providers that log in.
 ///
 /// ```
 /// use rescind_di::Credentials;
@@ -25,51 +23,7 @@ use crate::{request, response};
 /// let shown = format!("{creds:?}");
 /// assert!(!shown.contains("wsfoobar") && !shown.contains("a-very"));
 /// ```
-#[derive(Clone)]
-pub struct Credentials {
-    username: SecretString,
-    password: SecretString,
-}
-
-impl Credentials {
-    /// Credentials from Di's service desk.
-    pub fn new(username: impl Into<String>, password: impl Into<String>) -> Self {
-        Credentials {
-            username: SecretString::from(username.into()),
-            password: SecretString::from(password.into()),
-        }
-    }
-
-    /// The username.
-    pub fn username(&self) -> &SecretString {
-        &self.username
-    }
-
-    /// The password.
-    pub fn password(&self) -> &SecretString {
-        &self.password
-    }
-
-    /// Refuses empty values before anything is sent.
-    pub(crate) fn check(&self) -> Result<(), Error> {
-        if self.username.expose_secret().trim().is_empty() {
-            return Err(Error::config("the Di username is empty"));
-        }
-        if self.password.expose_secret().is_empty() {
-            return Err(Error::config("the Di password is empty"));
-        }
-        Ok(())
-    }
-}
-
-impl fmt::Debug for Credentials {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Credentials")
-            .field("username", &"[redacted]")
-            .field("password", &"[redacted]")
-            .finish()
-    }
-}
+pub use rescind_core::Credentials;
 
 /// How long a login token is asked to be valid: 1 to 1440 minutes (24 h), Di's limits.
 ///
@@ -269,8 +223,20 @@ mod tests {
 
     #[test]
     fn empty_credentials_are_refused() {
-        assert!(Credentials::new("", "x").check().is_err());
-        assert!(Credentials::new("u", "").check().is_err());
-        assert!(Credentials::new("u", "p").check().is_ok());
+        assert!(
+            Credentials::new("", "x")
+                .check(rescind_core::Provider::Di)
+                .is_err()
+        );
+        assert!(
+            Credentials::new("u", "")
+                .check(rescind_core::Provider::Di)
+                .is_err()
+        );
+        assert!(
+            Credentials::new("u", "p")
+                .check(rescind_core::Provider::Di)
+                .is_ok()
+        );
     }
 }

@@ -213,7 +213,7 @@ impl ClientBuilder {
                 .with_provider(Provider::Di)
         })?;
         credentials
-            .check()
+            .check(Provider::Di)
             .map_err(|e| e.with_provider(Provider::Di))?;
         let minutes_valid = match self.minutes_valid {
             Some(m) => MinutesValid::new(m).map_err(|e| e.with_provider(Provider::Di))?,
