@@ -1,6 +1,7 @@
 //! `rescind demo` (a tour of the SDK against the embedded simulator) and `rescind sim`.
 
 use std::future::Future;
+use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::pin::Pin;
@@ -209,14 +210,18 @@ pub async fn serve(addr: SocketAddr, seed: Option<PathBuf>) -> u8 {
         }
     };
     let base = running.base_url();
-    println!("rescind simulator listening on {base} (Ctrl-C stops it)");
-    println!(
-        "  point a client at it: ARTA_BASE_URL={base}, DI_BASE_URL={base}, SKIPPAY_BASE_URL={base}"
+    // Written without `println!`: a closed stdout (`rescind sim | head -1`) must not stop
+    // the simulator with a panic.
+    let banner = format!(
+        "rescind simulator listening on {base} (Ctrl-C stops it)\n  \
+         point a client at it: ARTA_BASE_URL={base}, DI_BASE_URL={base}, SKIPPAY_BASE_URL={base}\n  \
+         with the demo data set's credentials (README, \"The simulator\")\n  \
+         admin: {base}/__sim/state, /__sim/faults, /__sim/clock, /__sim/counters, /__sim/reset\n"
     );
-    println!("  with the demo data set's credentials (README, \"The simulator\")");
-    println!(
-        "  admin: {base}/__sim/state, /__sim/faults, /__sim/clock, /__sim/counters, /__sim/reset"
-    );
+    let mut stdout = std::io::stdout();
+    let _ = stdout
+        .write_all(banner.as_bytes())
+        .and_then(|()| stdout.flush());
     if let Err(e) = tokio::signal::ctrl_c().await {
         eprintln!("error: cannot wait for Ctrl-C: {e}");
     }

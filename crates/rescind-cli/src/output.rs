@@ -40,9 +40,11 @@ pub fn hint(err: &Error, provider: Option<Provider>, target: Option<&str>) -> Op
     let p = provider.map(|p| p.id()).unwrap_or("<provider>");
     if err.sent() == Sent::MaybeSent {
         let show = match (provider, target) {
-            (Some(Provider::Arta), Some(t)) => {
-                format!("rescind arta show-session {t} (or show-shipment)")
+            // Hosted session ids are integers; shipment ids are UUIDs.
+            (Some(Provider::Arta), Some(t)) if t.parse::<u64>().is_ok() => {
+                format!("rescind arta show-session {t}")
             }
+            (Some(Provider::Arta), Some(t)) => format!("rescind arta show-shipment {t}"),
             (Some(Provider::Di), Some(t)) => format!("rescind di show {t}"),
             (Some(Provider::SkipPay), Some(t)) => format!("rescind skippay show {t}"),
             _ => "the target's state".to_string(),
@@ -89,6 +91,9 @@ pub struct Row {
     /// For errors: whether the request reached the provider (`not_sent`, `answered`, `maybe_sent`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sent: Option<String>,
+    /// For errors: what to do or check next (the `hint:` line of the table output).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
     /// The exit code this result alone would give.
     pub exit_code: u8,
 }
@@ -113,6 +118,7 @@ impl Row {
                 request_id: outcome.request_id.clone(),
                 detail: outcome.note.clone(),
                 sent: None,
+                hint: None,
                 exit_code: EXIT_DONE,
             },
             Err(err) => Row {
@@ -124,6 +130,7 @@ impl Row {
                 request_id: err.request_id().map(str::to_owned),
                 detail: Some(err.to_string()),
                 sent: Some(err.sent().as_str().into()),
+                hint: hint(err, Some(provider), Some(target)),
                 exit_code: exit_code(err),
             },
         }
@@ -223,6 +230,7 @@ pub fn print_error(
                 request_id: err.request_id().map(str::to_owned),
                 detail: Some(err.to_string()),
                 sent: Some(err.sent().as_str().into()),
+                hint: hint(err, provider, target),
                 exit_code: code,
             };
             println!("{}", serde_json::to_string(&row).unwrap_or_default());
