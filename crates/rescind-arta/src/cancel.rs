@@ -17,11 +17,12 @@
 //! whatever status the body shows). If the cancel is refused with 400, 409 or 422, or its
 //! outcome is unknown after the transport's retries, the session is read again: `cancelled`
 //! then means already cancelled (refused) or cancelled (unknown outcome); otherwise the
-//! cancel's error is returned.
+//! cancel's error is returned, as [`ErrorKind::NotCancellable`] for a 409 or 422 (the
+//! session's state refuses the cancel: `closed`, `expired`...).
 
 use rescind_core::{
-    CancelOutcome, CancelRequest, CancelStatus, Canceller, Capabilities, Error, Provider, Scope,
-    Sent, async_trait,
+    CancelOutcome, CancelRequest, CancelStatus, Canceller, Capabilities, Error, ErrorKind,
+    Provider, Scope, Sent, async_trait,
 };
 
 use crate::client::Client;
@@ -124,6 +125,18 @@ impl Client {
                             outcome(target, status, after.request_id.clone(), after.into_inner())
                                 .with_note(note),
                         )
+                    }
+                    // Arta refused to cancel a session that is still not cancelled: its state
+                    // does not allow it (closed, expired...). That is a rule, not bad input.
+                    Ok(after) if matches!(err.status(), Some(409 | 422)) => {
+                        let message = format!(
+                            "the hosted session is `{}` and Arta refuses to cancel it: {}",
+                            after.status,
+                            err.message()
+                        );
+                        Err(err
+                            .with_kind(ErrorKind::NotCancellable)
+                            .with_message(message))
                     }
                     _ => Err(err),
                 }

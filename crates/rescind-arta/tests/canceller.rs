@@ -167,12 +167,13 @@ async fn a_refused_cancel_of_a_live_session_is_the_error() {
         .cancel(CancelRequest::whole("42"))
         .await
         .unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::InvalidInput);
+    assert_eq!(err.kind(), ErrorKind::NotCancellable);
     assert_eq!(err.request_id(), Some("r-422"));
     assert_eq!(
         err.provider_message(),
         Some("a booked session cannot be cancelled")
     );
+    assert!(err.to_string().contains("is `closed`"), "{err}");
 }
 
 #[tokio::test]

@@ -758,11 +758,7 @@ async fn refusals_exit_1_and_send_nothing() {
 }
 
 /// A `closed` hosted session (booked: Arta answers 422) is refused by Arta's rules: exit 1.
-/// The Arta client reports Arta's 422 as invalid input today, so the CLI exits 2; the fix
-/// belongs in `rescind-arta` (map the cancel's 422 to `NotCancellable`, or check `closed` and
-/// `expired` on the session it reads first).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "rescind-arta reports the 422 of a closed session as InvalidInput (exit 2, not 1)"]
 async fn arta_cancel_of_a_closed_session_is_refused() {
     let sim = simulator().await;
     let run = rescind(&["arta", "cancel-session", "44"], &arta_env(&sim)).await;

@@ -350,6 +350,13 @@ impl Error {
         self
     }
 
+    /// Replaces our message for a person, keeping everything else (e.g. to add what reading
+    /// the target back showed).
+    pub fn with_message(mut self, message: impl Into<String>) -> Self {
+        self.inner.message = message.into();
+        self
+    }
+
     /// Changes whether the request was sent, keeping everything else.
     pub fn with_sent(mut self, sent: Sent) -> Self {
         self.inner.sent = sent;
