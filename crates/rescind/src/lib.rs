@@ -12,7 +12,7 @@
 //! | `skippay` | `rescind::skippay` | Skip Pay: cancel whole orders or some items |
 //!
 //! All three are on by default. The features are additive: any subset builds. A [`Registry`]
-//! holds several accounts by name, built in code or [from the environment](env).
+//! holds several accounts by name, built in code or [from the environment](mod@env).
 //!
 //! The examples below run against `rescind-sim`, the local simulator of the three providers,
 //! with its demo data set; against the real providers only the base URL and credentials change.
