@@ -1,46 +1,14 @@
 //! Parses `--item code=..,ean=..,name=..,type=..,quantity=..`.
 
-use rescind::core::rust_decimal::Decimal;
 use rescind::{Error, ItemSelector};
 
 /// One `--item` value as a selector; `index` names it in errors (`--item #2`).
 pub fn parse_item(index: usize, text: &str) -> Result<ItemSelector, Error> {
-    let field = format!("--item #{}", index + 1);
-    let mut selector = ItemSelector::default();
-    for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-        let (key, value) = part
-            .split_once('=')
-            .ok_or_else(|| Error::invalid_input(&field, format!("`{part}` must be key=value")))?;
-        let value = value.trim().to_string();
-        match key.trim() {
-            "code" => selector.code = Some(value),
-            "ean" => selector.ean = Some(value),
-            "name" => selector.name = Some(value),
-            "type" => selector.item_type = Some(value),
-            "quantity" => {
-                let q: Decimal = value.parse().map_err(|_| {
-                    Error::invalid_input(
-                        &field,
-                        format!("quantity `{value}` is not a decimal number"),
-                    )
-                })?;
-                selector.quantity = Some(q);
-            }
-            other => {
-                return Err(Error::invalid_input(
-                    &field,
-                    format!("`{other}` is not one of code, ean, name, type, quantity"),
-                ));
-            }
-        }
-    }
-    if selector.is_empty() {
-        return Err(Error::invalid_input(
-            &field,
-            "needs at least one of code, ean, name, type",
-        ));
-    }
-    Ok(selector)
+    text.parse::<ItemSelector>().map_err(|err| {
+        let field = format!("--item #{}", index + 1);
+        let rule = err.rule().unwrap_or_default().to_string();
+        Error::invalid_input(field, rule)
+    })
 }
 
 #[cfg(test)]

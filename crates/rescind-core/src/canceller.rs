@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 
-use crate::{CancelOutcome, CancelRequest, Capabilities, Error, Provider};
+use crate::{CancelOutcome, CancelRequest, Capabilities, Error, Observation, Provider};
 
 /// Cancels or holds targets at one provider account.
 ///
@@ -59,4 +59,19 @@ pub trait Canceller: Send + Sync + std::fmt::Debug {
 
     /// Cancels or holds one target.
     async fn cancel(&self, request: CancelRequest) -> Result<CancelOutcome, Error>;
+
+    /// Reads what the provider shows now for `request`'s target and scope, without changing
+    /// anything: whether it is cancelled, its holds, and for an item cancel the selected
+    /// items' states and quantities. Compared with a reading taken before a cancel was sent
+    /// ([`settle`](crate::settle)), it tells whether a cancel whose answer was lost was
+    /// applied.
+    ///
+    /// The default is [`ErrorKind::Unsupported`](crate::ErrorKind), before anything is sent:
+    /// callers then cannot settle a lost answer and must report it as unknown.
+    async fn observe(&self, request: &CancelRequest) -> Result<Observation, Error> {
+        Err(Error::unsupported(
+            self.provider(),
+            format!("reading back the `{}` scope", request.scope.as_str()),
+        ))
+    }
 }

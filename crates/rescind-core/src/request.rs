@@ -139,3 +139,57 @@ impl ItemSelector {
         self.code.is_none() && self.ean.is_none() && self.name.is_none() && self.item_type.is_none()
     }
 }
+
+impl std::str::FromStr for ItemSelector {
+    type Err = crate::Error;
+
+    /// Reads `code=..,ean=..,name=..,type=..,quantity=..` (any subset with at least one
+    /// identifier; spaces around parts are ignored), the form the CLI's `--item` and bulk files
+    /// use. The error names the field `item` and the rule broken.
+    ///
+    /// ```
+    /// use rescind_core::ItemSelector;
+    ///
+    /// let s: ItemSelector = "code=SKU-1, quantity=2.5".parse().unwrap();
+    /// assert_eq!(s, ItemSelector::by_code("SKU-1").quantity("2.5".parse().unwrap()));
+    /// assert!("quantity=2".parse::<ItemSelector>().is_err());
+    /// ```
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        use crate::Error;
+        let mut selector = ItemSelector::default();
+        for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let (key, value) = part.split_once('=').ok_or_else(|| {
+                Error::invalid_input("item", format!("`{part}` must be key=value"))
+            })?;
+            let value = value.trim().to_string();
+            match key.trim() {
+                "code" => selector.code = Some(value),
+                "ean" => selector.ean = Some(value),
+                "name" => selector.name = Some(value),
+                "type" => selector.item_type = Some(value),
+                "quantity" => {
+                    let q: Decimal = value.parse().map_err(|_| {
+                        Error::invalid_input(
+                            "item",
+                            format!("quantity `{value}` is not a decimal number"),
+                        )
+                    })?;
+                    selector.quantity = Some(q);
+                }
+                other => {
+                    return Err(Error::invalid_input(
+                        "item",
+                        format!("`{other}` is not one of code, ean, name, type, quantity"),
+                    ));
+                }
+            }
+        }
+        if selector.is_empty() {
+            return Err(Error::invalid_input(
+                "item",
+                "needs at least one of code, ean, name, type",
+            ));
+        }
+        Ok(selector)
+    }
+}
