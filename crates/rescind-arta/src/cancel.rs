@@ -19,10 +19,17 @@
 //! then means already cancelled (refused) or cancelled (unknown outcome); otherwise the
 //! cancel's error is returned, as [`ErrorKind::NotCancellable`] for a 409 or 422 (the
 //! session's state refuses the cancel: `closed`, `expired`...).
+//!
+//! # Reading back ([`Canceller::observe`])
+//!
+//! A whole cancel observes the hosted session (`GET /hosted_sessions/{id}`: cancelled when its
+//! status is `cancelled`); a hold observes the shipment (`GET /shipments/{id}`: its status, and
+//! each unresolved `requested_hold_to_collect` exception as a hold, by id, with its
+//! `hold_until`). An item scope is unsupported, as for the cancel.
 
 use rescind_core::{
     CancelOutcome, CancelRequest, CancelStatus, Canceller, Capabilities, Error, ErrorKind,
-    Provider, Scope, Sent, async_trait,
+    Observation, ObservedHold, Provider, Scope, Sent, async_trait,
 };
 
 use crate::client::Client;
@@ -73,6 +80,38 @@ impl Canceller for Client {
             _ => Err(Error::unsupported(
                 Provider::Arta,
                 format!("the `{}` scope", request.scope.as_str()),
+            )),
+        }
+    }
+
+    async fn observe(&self, request: &CancelRequest) -> Result<Observation, Error> {
+        match &request.scope {
+            Scope::Whole => {
+                let id =
+                    rules::parse_hosted_session_id("target", &request.target).map_err(|e| {
+                        e.with_provider(Provider::Arta)
+                            .with_operation("get_hosted_session")
+                    })?;
+                let session = self.get_hosted_session(id).await?.into_inner();
+                Ok(
+                    Observation::new(&request.target, session.status.to_string())
+                        .cancelled(session.status == HostedSessionStatus::Cancelled),
+                )
+            }
+            Scope::Hold { .. } => {
+                let shipment = self.get_shipment(&request.target).await?.into_inner();
+                let observation = Observation::new(&request.target, shipment.status.to_string());
+                Ok(shipment
+                    .exceptions
+                    .iter()
+                    .filter(|e| e.is_active_hold())
+                    .fold(observation, |o, e| {
+                        o.hold(ObservedHold::new(e.id.clone(), e.hold_until))
+                    }))
+            }
+            _ => Err(Error::unsupported(
+                Provider::Arta,
+                format!("reading back the `{}` scope", request.scope.as_str()),
             )),
         }
     }

@@ -11,11 +11,14 @@
 //! 4. The cancel is sent. Di's `order.cancelled` answer is reported as already cancelled.
 //!    If no answer came after the retries ([`Sent::MaybeSent`]), the order is read back once:
 //!    `CANCELLED` settles it as cancelled; otherwise the "may have been sent" error is returned.
+//!
+//! [`Canceller::observe`] reads the order (`order_details`) for a whole scope: cancelled when
+//! its `ediStatus` is `CANCELLED`; the state is the `ediStatus` (`UNKNOWN` when Di sends none).
 
 use jiff::Timestamp;
 use rescind_core::{
-    CancelOutcome, CancelRequest, CancelStatus, Canceller, Capabilities, Error, Provider, Scope,
-    Sent, async_trait,
+    CancelOutcome, CancelRequest, CancelStatus, Canceller, Capabilities, Error, Observation,
+    Provider, Scope, Sent, async_trait,
 };
 
 use crate::Client;
@@ -47,6 +50,25 @@ impl Canceller for Client {
 
     async fn cancel(&self, request: CancelRequest) -> Result<CancelOutcome, Error> {
         self.cancel_at(request, Timestamp::now()).await
+    }
+
+    async fn observe(&self, request: &CancelRequest) -> Result<Observation, Error> {
+        if request.scope != Scope::Whole {
+            return Err(Error::unsupported(
+                Provider::Di,
+                format!("reading back the `{}` scope", request.scope.as_str()),
+            ));
+        }
+        let number = ShipmentNumber::parse_field("target", &request.target).map_err(|e| {
+            e.with_provider(Provider::Di)
+                .with_operation(operation::ORDER_DETAILS)
+        })?;
+        let details = self.order_details(number.as_str()).await?;
+        let state = details
+            .edi_status
+            .as_ref()
+            .map_or_else(|| "UNKNOWN".to_string(), ToString::to_string);
+        Ok(Observation::new(number.as_str(), state).cancelled(details.is_cancelled()))
     }
 }
 

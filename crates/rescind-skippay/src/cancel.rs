@@ -5,10 +5,16 @@
 //! [`CancelStatus::AlreadyCancelled`]; one still PROCESSING is cancelled as an application
 //! (order cancel is not available then); a REJECTED one is refused with its reason, before
 //! anything is sent; a READY one gets an order cancel (`{}` for the whole order).
+//!
+//! [`Canceller::observe`] reads the application (`GET /financing/v1/applications/{id}`): its
+//! state, cancelled when the application is CANCELLED or its order is, and for an item scope
+//! every item each selector matches (as the cancel would match it), with its quantity and
+//! whether it is CANCELLED. A quantity cancel lowers the item's quantity, so the quantities are
+//! the fingerprint that tells a cancel applied from one not applied.
 
 use rescind_core::{
     CancelOutcome, CancelRequest, CancelStatus, Canceller, Capabilities, Error, ErrorKind,
-    Provider, Scope, Sent, async_trait,
+    Observation, ObservedItem, Provider, Scope, Sent, async_trait,
 };
 
 use crate::client::Client;
@@ -117,9 +123,55 @@ impl Canceller for Client {
             }
         }
     }
+
+    async fn observe(&self, request: &CancelRequest) -> Result<Observation, Error> {
+        self.observe_application(request).await
+    }
 }
 
 impl Client {
+    async fn observe_application(&self, request: &CancelRequest) -> Result<Observation, Error> {
+        let selectors: Vec<CancelItem> = match &request.scope {
+            Scope::Whole => Vec::new(),
+            Scope::Items(selectors) => selectors.iter().map(CancelItem::from).collect(),
+            other => {
+                return Err(Error::unsupported(
+                    Provider::SkipPay,
+                    format!("reading back the `{}` scope", other.as_str()),
+                ));
+            }
+        };
+        let app = self.get_application(&request.target).await?;
+        let order_cancelled = app.order.as_ref().is_some_and(Order::is_cancelled);
+        let mut seen = Observation::new(&request.target, app.state.to_string())
+            .cancelled(app.state == ApplicationState::Cancelled || order_cancelled);
+        let items = app
+            .order
+            .as_ref()
+            .map(|o| o.items.as_slice())
+            .unwrap_or_default();
+        for (index, selector) in selectors.iter().enumerate() {
+            for item in items
+                .iter()
+                .filter(|item| rules::item_matches(selector, item))
+            {
+                let label = item
+                    .code
+                    .clone()
+                    .or_else(|| item.ean.clone())
+                    .or_else(|| item.name.clone())
+                    .unwrap_or_default();
+                seen = seen.item(ObservedItem::new(
+                    index,
+                    label,
+                    item.quantity,
+                    item.state == Some(OrderState::Cancelled),
+                ));
+            }
+        }
+        Ok(seen)
+    }
+
     /// A cancel without quantities may have been applied but no answer says so: read the
     /// order back. If every item it named (every item, for the whole order) is now CANCELLED,
     /// the cancel happened; otherwise the original error stands.
