@@ -11,7 +11,10 @@
 //! | `di` | `rescind::di` | Di: cancel booked parcel orders |
 //! | `skippay` | `rescind::skippay` | Skip Pay: cancel whole orders or some items |
 //!
-//! All three are on by default. The features are additive: any subset builds. A [`Registry`]
+//! With the `bulk` feature (on by default), [`bulk`] runs many cancels from a CSV or JSON Lines
+//! file with a journal that survives a crash and never cancels twice.
+//!
+//! All three providers are on by default. The features are additive: any subset builds. A [`Registry`]
 //! holds several accounts by name, built in code or [from the environment](mod@env).
 //!
 //! The examples below run against `rescind-sim`, the local simulator of the three providers,
@@ -128,6 +131,8 @@
 
 #![forbid(unsafe_code)]
 
+#[cfg(feature = "bulk")]
+pub mod bulk;
 pub mod env;
 mod registry;
 

@@ -1,0 +1,512 @@
+//! The input file: rows of CSV or JSON Lines, each validated alone, with its line number.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use rescind_core::jiff::civil::Date;
+use rescind_core::rust_decimal::Decimal;
+use rescind_core::{CancelRequest, ItemSelector, Scope};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+use super::BulkError;
+use crate::Registry;
+
+/// What a row asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Action {
+    /// Cancel the whole target (`cancel`).
+    Cancel,
+    /// Cancel some items (`cancel_items`), each named by a selector.
+    CancelItems(Vec<ItemSelector>),
+    /// Put the target on hold (`hold`), until the date if given.
+    Hold {
+        /// The hold's last day.
+        until: Option<Date>,
+    },
+}
+
+impl Action {
+    /// The action's name in input files: `cancel`, `cancel_items` or `hold`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Action::Cancel => "cancel",
+            Action::CancelItems(_) => "cancel_items",
+            Action::Hold { .. } => "hold",
+        }
+    }
+}
+
+/// One valid row of the input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Row {
+    /// The row's line in the input file (1-based; a CSV header is line 1).
+    pub line: u64,
+    /// The account in the [`Registry`] (`arta`, `di`, `skippay` are the accounts of the plain
+    /// environment variables).
+    pub account: String,
+    /// The provider's id of the target.
+    pub target: String,
+    /// What to do.
+    pub action: Action,
+}
+
+impl Row {
+    /// The request this row sends.
+    pub fn request(&self) -> CancelRequest {
+        let scope = match &self.action {
+            Action::Cancel => Scope::Whole,
+            Action::CancelItems(items) => Scope::Items(items.clone()),
+            Action::Hold { until } => Scope::Hold { until: *until },
+        };
+        CancelRequest::new(self.target.clone(), scope)
+    }
+}
+
+/// A row that cannot be sent, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct InvalidRow {
+    /// The row's line in the input file.
+    pub line: u64,
+    /// The account and target, as far as they could be read.
+    pub account: String,
+    /// The target, as far as it could be read.
+    pub target: String,
+    /// What is wrong, naming the field.
+    pub reason: String,
+}
+
+/// An input file, read and validated: its hash (which binds a journal to it), its valid rows
+/// and its invalid ones.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Input {
+    /// Where it was read from.
+    pub path: PathBuf,
+    /// The SHA-256 of the file's bytes, in lowercase hex.
+    pub sha256: String,
+    /// The rows that can be sent, by line.
+    pub rows: Vec<Row>,
+    /// The rows that cannot, by line.
+    pub invalid: Vec<InvalidRow>,
+}
+
+/// The columns of a CSV input (and keys of a JSON Lines row).
+const COLUMNS: [&str; 6] = ["account", "provider", "target", "action", "items", "until"];
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRow {
+    #[serde(default, alias = "provider")]
+    account: Option<String>,
+    #[serde(default)]
+    target: Option<String>,
+    #[serde(default)]
+    action: Option<String>,
+    #[serde(default)]
+    items: Option<RawItems>,
+    #[serde(default)]
+    until: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum RawItems {
+    Text(String),
+    List(Vec<RawItem>),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawItem {
+    #[serde(default)]
+    code: Option<String>,
+    #[serde(default)]
+    ean: Option<String>,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default, rename = "type")]
+    item_type: Option<String>,
+    #[serde(default)]
+    quantity: Option<serde_json::Value>,
+}
+
+impl Input {
+    /// Reads `path`: CSV when its name ends in `.csv`, JSON Lines when in `.jsonl`, `.ndjson`
+    /// or `.json`, otherwise JSON Lines if the first non-blank character is `{`, else CSV.
+    ///
+    /// A file that cannot be read as a whole (missing, not UTF-8, a CSV without the `account`,
+    /// `target` and `action` columns or with an unknown column, no rows at all) is an error; a
+    /// row that breaks a rule is an [`InvalidRow`] and the others stay valid.
+    pub fn read(path: &Path) -> Result<Input, BulkError> {
+        let bytes = std::fs::read(path).map_err(|e| BulkError::input(path, e.to_string()))?;
+        let text = std::str::from_utf8(&bytes)
+            .map_err(|e| BulkError::input(path, format!("is not UTF-8 text ({e})")))?;
+        let sha256 = hex(&Sha256::digest(&bytes));
+        let name = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+        let jsonl = match name {
+            "csv" => false,
+            "jsonl" | "ndjson" | "json" => true,
+            _ => text.trim_start().starts_with('{'),
+        };
+        let raw = if jsonl {
+            read_jsonl(text)
+        } else {
+            read_csv(text).map_err(|m| BulkError::input(path, m))?
+        };
+        if raw.is_empty() {
+            return Err(BulkError::input(path, "has no rows"));
+        }
+        let mut rows = Vec::new();
+        let mut invalid = Vec::new();
+        let mut seen: HashMap<(String, String), u64> = HashMap::new();
+        for (line, parsed) in raw {
+            let row = parsed.and_then(|r| to_row(line, r));
+            match row {
+                Ok(row) => {
+                    let key = (row.account.clone(), row.target.clone());
+                    if let Some(first) = seen.get(&key) {
+                        invalid.push(InvalidRow {
+                            line,
+                            account: row.account,
+                            target: row.target,
+                            reason: format!(
+                                "same account and target as line {first}: one row per target (put every item of an order in one row)"
+                            ),
+                        });
+                    } else {
+                        seen.insert(key, line);
+                        rows.push(row);
+                    }
+                }
+                Err(reason) => invalid.push(InvalidRow {
+                    line,
+                    account: String::new(),
+                    target: String::new(),
+                    reason,
+                }),
+            }
+        }
+        Ok(Input {
+            path: path.to_path_buf(),
+            sha256,
+            rows,
+            invalid,
+        })
+    }
+
+    /// Moves to [`Input::invalid`] every row whose account is not in `registry`, or whose
+    /// action the account's provider does not offer. Nothing is sent.
+    pub fn check_accounts(&mut self, registry: &Registry) {
+        let rows = std::mem::take(&mut self.rows);
+        for row in rows {
+            let problem = match registry.account(&row.account) {
+                Err(err) => Some(format!("`account` {}", err.message())),
+                Ok(c) if !c.capabilities().supports(&row.request().scope) => Some(format!(
+                    "`action` {} is not offered by {} (account `{}`)",
+                    row.action.as_str(),
+                    c.provider(),
+                    row.account
+                )),
+                Ok(_) => None,
+            };
+            match problem {
+                Some(reason) => self.invalid.push(InvalidRow {
+                    line: row.line,
+                    account: row.account,
+                    target: row.target,
+                    reason,
+                }),
+                None => self.rows.push(row),
+            }
+        }
+        self.invalid.sort_by_key(|r| r.line);
+    }
+}
+
+type RawLines = Vec<(u64, Result<RawRow, String>)>;
+
+fn read_jsonl(text: &str) -> RawLines {
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, l)| {
+            let parsed =
+                serde_json::from_str::<RawRow>(l).map_err(|e| format!("is not a JSON row: {e}"));
+            (i as u64 + 1, parsed)
+        })
+        .collect()
+}
+
+fn read_csv(text: &str) -> Result<RawLines, String> {
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let headers = reader
+        .headers()
+        .map_err(|e| format!("has no CSV header: {e}"))?
+        .clone();
+    for h in &headers {
+        if !COLUMNS.contains(&h) {
+            return Err(format!(
+                "has an unknown column `{h}` (columns: account or provider, target, action, items, until)"
+            ));
+        }
+    }
+    for needed in ["target", "action"] {
+        if !headers.iter().any(|h| h == needed) {
+            return Err(format!("has no `{needed}` column"));
+        }
+    }
+    if !headers.iter().any(|h| h == "account" || h == "provider") {
+        return Err("has no `account` (or `provider`) column".into());
+    }
+    let mut out = Vec::new();
+    for record in reader.records() {
+        match record {
+            Ok(record) => {
+                let line = record.position().map_or(0, |p| p.line());
+                let raw = record
+                    .deserialize::<CsvRow>(Some(&headers))
+                    .map_err(|e| format!("cannot be read: {e}"))
+                    .map(|r| RawRow {
+                        account: r.account.or(r.provider),
+                        target: r.target,
+                        action: r.action,
+                        items: r.items.map(RawItems::Text),
+                        until: r.until,
+                    });
+                out.push((line, raw));
+            }
+            Err(e) => {
+                let line = e.position().map_or(0, |p| p.line());
+                out.push((line, Err(format!("is not a CSV row: {e}"))));
+            }
+        }
+    }
+    Ok(out)
+}
+
+#[derive(Debug, Deserialize)]
+struct CsvRow {
+    #[serde(default)]
+    account: Option<String>,
+    #[serde(default)]
+    provider: Option<String>,
+    #[serde(default)]
+    target: Option<String>,
+    #[serde(default)]
+    action: Option<String>,
+    #[serde(default)]
+    items: Option<String>,
+    #[serde(default)]
+    until: Option<String>,
+}
+
+fn non_empty(value: Option<String>) -> Option<String> {
+    value
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+}
+
+fn to_row(line: u64, raw: RawRow) -> Result<Row, String> {
+    let account = non_empty(raw.account).ok_or("`account` is required")?;
+    let target = non_empty(raw.target).ok_or("`target` is required")?;
+    let action = non_empty(raw.action).ok_or("`action` is required")?;
+    let until = non_empty(raw.until);
+    let items = raw.items;
+    let has_items = match &items {
+        Some(RawItems::Text(t)) => !t.trim().is_empty(),
+        Some(RawItems::List(l)) => !l.is_empty(),
+        None => false,
+    };
+    let action = match action.as_str() {
+        "cancel" | "cancel_items" | "cancel-items" if until.is_some() => {
+            return Err("`until` is only for the hold action".into());
+        }
+        "cancel" if has_items => {
+            return Err("`items` is only for the cancel_items action".into());
+        }
+        "cancel" => Action::Cancel,
+        "cancel_items" | "cancel-items" => Action::CancelItems(selectors(items)?),
+        "hold" if has_items => return Err("`items` is only for the cancel_items action".into()),
+        "hold" => Action::Hold {
+            until: until
+                .map(|u| {
+                    u.parse::<Date>()
+                        .map_err(|_| format!("`until` `{u}` must be a date as YYYY-MM-DD"))
+                })
+                .transpose()?,
+        },
+        other => {
+            return Err(format!(
+                "`action` `{other}` must be cancel, cancel_items or hold"
+            ));
+        }
+    };
+    Ok(Row {
+        line,
+        account,
+        target,
+        action,
+    })
+}
+
+fn selectors(items: Option<RawItems>) -> Result<Vec<ItemSelector>, String> {
+    let list = match items {
+        Some(RawItems::Text(text)) => text
+            .split(';')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| {
+                s.parse::<ItemSelector>()
+                    .map_err(|e| e.message().to_string())
+            })
+            .collect::<Result<Vec<_>, _>>()?,
+        Some(RawItems::List(list)) => list
+            .into_iter()
+            .map(to_selector)
+            .collect::<Result<Vec<_>, _>>()?,
+        None => Vec::new(),
+    };
+    if list.is_empty() {
+        return Err("`items` must name at least one item for cancel_items (e.g. `code=SKU-1,quantity=2;code=SKU-2`)".into());
+    }
+    Ok(list)
+}
+
+fn to_selector(raw: RawItem) -> Result<ItemSelector, String> {
+    let mut s = ItemSelector::default();
+    s.code = raw.code;
+    s.ean = raw.ean;
+    s.name = raw.name;
+    s.item_type = raw.item_type;
+    s.quantity = match raw.quantity {
+        None | Some(serde_json::Value::Null) => None,
+        Some(serde_json::Value::String(q)) => Some(parse_quantity(&q)?),
+        Some(serde_json::Value::Number(q)) => Some(parse_quantity(&q.to_string())?),
+        Some(other) => return Err(format!("`items` quantity {other} must be a number")),
+    };
+    if s.is_empty() {
+        return Err("`items` each item needs at least one of code, ean, name, type".into());
+    }
+    Ok(s)
+}
+
+fn parse_quantity(q: &str) -> Result<Decimal, String> {
+    q.parse::<Decimal>()
+        .or_else(|_| Decimal::from_scientific(q))
+        .map_err(|_| format!("`items` quantity `{q}` is not a decimal number"))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(name: &str, content: &str) -> Result<Input, BulkError> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(name);
+        std::fs::write(&path, content).unwrap();
+        Input::read(&path)
+    }
+
+    #[test]
+    fn csv_rows_with_every_action_and_bad_ones_by_line() {
+        let input = read(
+            "rows.csv",
+            "account,target,action,items,until\n\
+             arta,42,cancel,,\n\
+             arta,6b12,hold,,2026-12-01\n\
+             skippay,APP1,cancel_items,code=A,quantity=2;code=B,\n\
+             di,123,explode,,\n\
+             di,124,hold,,tomorrow\n\
+             arta,42,cancel,,\n\
+             skippay,APP2,cancel_items,,\n",
+        )
+        .unwrap();
+        assert_eq!(input.rows.len(), 3);
+        assert_eq!(input.rows[0].line, 2);
+        assert_eq!(input.rows[0].action, Action::Cancel);
+        assert_eq!(
+            input.rows[1].action,
+            Action::Hold {
+                until: Some(rescind_core::jiff::civil::date(2026, 12, 1))
+            }
+        );
+        assert_eq!(
+            input.rows[2].action,
+            Action::CancelItems(vec![
+                ItemSelector::by_code("A").quantity(2.into()),
+                ItemSelector::by_code("B")
+            ])
+        );
+        let bad: Vec<(u64, &str)> = input
+            .invalid
+            .iter()
+            .map(|r| (r.line, r.reason.as_str()))
+            .collect();
+        assert_eq!(bad.len(), 4, "{bad:?}");
+        assert_eq!(bad[0].0, 5);
+        assert!(bad[0].1.contains("`action` `explode`"), "{bad:?}");
+        assert_eq!(bad[1].0, 6);
+        assert!(bad[1].1.contains("`until`"), "{bad:?}");
+        assert_eq!(bad[2].0, 7);
+        assert!(bad[2].1.contains("line 2"), "{bad:?}");
+        assert_eq!(bad[3].0, 8);
+        assert!(bad[3].1.contains("`items`"), "{bad:?}");
+        assert_eq!(input.sha256.len(), 64);
+    }
+
+    #[test]
+    fn json_lines_rows_with_item_lists() {
+        let input = read(
+            "rows.jsonl",
+            "{\"provider\":\"skippay\",\"target\":\"A\",\"action\":\"cancel_items\",\"items\":[{\"code\":\"C\",\"quantity\":1.5}]}\n\
+             \n\
+             {\"account\":\"di\",\"target\":\"1\",\"action\":\"cancel\",\"colour\":\"red\"}\n\
+             {not json\n",
+        )
+        .unwrap();
+        assert_eq!(input.rows.len(), 1);
+        assert_eq!(
+            input.rows[0].action,
+            Action::CancelItems(vec![
+                ItemSelector::by_code("C").quantity("1.5".parse().unwrap())
+            ])
+        );
+        assert_eq!(input.invalid.len(), 2);
+        assert_eq!(input.invalid[0].line, 3);
+        assert!(
+            input.invalid[0].reason.contains("colour"),
+            "{:?}",
+            input.invalid
+        );
+        assert_eq!(input.invalid[1].line, 4);
+    }
+
+    #[test]
+    fn a_malformed_file_is_one_error() {
+        for (name, content, needle) in [
+            ("a.csv", "target,action\n1,cancel\n", "no `account`"),
+            (
+                "a.csv",
+                "account,target,action,colour\narta,1,cancel,red\n",
+                "unknown column `colour`",
+            ),
+            ("a.csv", "account,target,action\n", "no rows"),
+            ("a.jsonl", "", "no rows"),
+        ] {
+            let err = read(name, content).unwrap_err();
+            assert!(err.to_string().contains(needle), "{name}: {err}");
+        }
+        let err = Input::read(Path::new("/nonexistent/rows.csv")).unwrap_err();
+        assert!(err.to_string().contains("/nonexistent/rows.csv"), "{err}");
+    }
+}

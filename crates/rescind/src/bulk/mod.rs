@@ -1,0 +1,143 @@
+//! Bulk cancellation that survives a crash and never cancels twice (feature `bulk`).
+//!
+//! A stock-out, a fraud wave or a carrier failure means hundreds or thousands of targets to
+//! cancel or hold across providers. This module runs them from a file, with a journal that
+//! makes a run safe to kill at any moment and to run again.
+//!
+//! # Input
+//!
+//! CSV with a header, or JSON Lines; one row per target:
+//!
+//! ```text
+//! account,target,action,items,until
+//! arta,42,cancel,,
+//! arta,6b12c76a-5217-4cd6-82d8-7aa5265ebaad,hold,,2026-12-01
+//! di,70724760000000101,cancel,,
+//! skippay,11200a0ee1,cancel_items,code=CASE-3,quantity=2;code=CABLE-M,
+//! ```
+//!
+//! `account` (or `provider`) names an account of the [`Registry`] (`arta`, `di`, `skippay` are
+//! the accounts of the plain environment variables); `action` is `cancel`, `cancel_items`
+//! (with `items`: selectors as `key=value` pairs separated by `,`, selectors separated by `;`;
+//! in JSON Lines also a list of objects `{"code": .., "quantity": ..}`) or `hold` (with an
+//! optional `until`, `YYYY-MM-DD`). Every row is validated before anything is sent; a bad row
+//! is reported with its line number ([`InvalidRow`]) and the others go on, unless
+//! [`Options::strict`]. At most one row per account and target.
+//!
+//! # Journal
+//!
+//! See [`journal`]: a header binds it to the input's SHA-256; an `intent` record (with the
+//! target's state read just before, an [`Observation`](rescind_core::Observation)) is fsync'ed
+//! **before** each request is sent, an `outcome` record after. A run with the same journal:
+//!
+//! - carries over rows whose outcome is final (done, refused, invalid, failed for good);
+//! - **settles** rows with an intent but no final outcome (the process died, or the answer was
+//!   lost) by reading the target back and comparing with the intent's reading
+//!   ([`rescind_core::settle`]): changed as asked → done (`settled_by: read_back`); unchanged →
+//!   sent now, with a new intent; cannot tell → unknown, for a person. Never by resending
+//!   blindly;
+//! - retries rows that failed transiently (rate limit, 5xx, network), after the same read-back.
+//!
+//! ```no_run
+//! # async fn example() -> Result<(), Box<dyn std::error::Error>> {
+//! use rescind::Registry;
+//! use rescind::bulk::{Input, Journal, Options, Runner, default_journal_path};
+//!
+//! let input = Input::read("rows.csv".as_ref())?;
+//! let journal = Journal::open(&default_journal_path(&input.path), &input)?;
+//! let runner = Runner::new(Registry::from_env()?).options(Options::default().concurrency(10));
+//! let stop = runner.stop_handle(); // stop.stop() on shutdown: in-flight rows finish
+//! let report = runner.run(input, journal, |p| eprintln!("{:?}", p.counts)).await?;
+//! for row in report.needs_person() {
+//!     eprintln!("line {}: {} {}", row.line, row.outcome, row.detail);
+//! }
+//! # Ok(()) }
+//! ```
+
+pub mod journal;
+
+mod input;
+mod report;
+mod run;
+
+use std::path::{Path, PathBuf};
+
+pub use input::{Action, Input, InvalidRow, Row};
+pub use journal::Journal;
+pub use report::{Counts, Outcome, Report, RowResult};
+pub use run::{DEFAULT_ARTA_CONCURRENCY, DEFAULT_CONCURRENCY, Options, Progress, Runner, Stop};
+
+#[cfg(doc)]
+use crate::Registry;
+
+/// A bulk run could not start, or could not keep its journal.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum BulkError {
+    /// The input file cannot be read as a whole.
+    #[error("input {}: {message}", path.display())]
+    Input {
+        /// The input's path.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// The journal cannot be used: unreadable, damaged, of another input, or not writable.
+    #[error("journal {}: {message}", path.display())]
+    Journal {
+        /// The journal's path.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// The report file cannot be written.
+    #[error("report {}: {message}", path.display())]
+    Report {
+        /// The report's path.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+impl BulkError {
+    pub(crate) fn input(path: &Path, message: impl Into<String>) -> Self {
+        BulkError::Input {
+            path: path.to_path_buf(),
+            message: message.into(),
+        }
+    }
+
+    pub(crate) fn journal(path: &Path, message: impl Into<String>) -> Self {
+        BulkError::Journal {
+            path: path.to_path_buf(),
+            message: message.into(),
+        }
+    }
+
+    pub(crate) fn report(path: &Path, message: impl Into<String>) -> Self {
+        BulkError::Report {
+            path: path.to_path_buf(),
+            message: message.into(),
+        }
+    }
+}
+
+/// The journal's default path: next to the input, `<input>.journal.jsonl`.
+pub fn default_journal_path(input: &Path) -> PathBuf {
+    with_suffix(input, ".journal.jsonl")
+}
+
+/// The default path of the rows that need a person: next to the input, `<input>.report.csv`.
+pub fn default_report_path(input: &Path) -> PathBuf {
+    with_suffix(input, ".report.csv")
+}
+
+fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_default();
+    name.push(suffix);
+    path.with_file_name(name)
+}

@@ -1,0 +1,534 @@
+//! The runner: every row through its account, bounded per account, journaled before and after.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use rescind_core::jiff::Timestamp;
+use rescind_core::{
+    CancelOutcome, CancelStatus, Canceller, Error, ErrorKind, Observation, Provider, Settlement,
+    settle,
+};
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+
+use super::journal::{IntentRecord, Journal, OutcomeRecord, Record};
+use super::report::{Counts, Outcome, Report, RowResult};
+use super::{BulkError, Input, Row};
+use crate::Registry;
+
+/// Rows in flight at once per Arta account by default: Arta allows 15 concurrent calls per
+/// live key.
+pub const DEFAULT_ARTA_CONCURRENCY: usize = 15;
+/// Rows in flight at once per account of the other providers by default.
+pub const DEFAULT_CONCURRENCY: usize = 8;
+
+/// How a run behaves.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Options {
+    /// Rows in flight at once per account, for every account; when absent,
+    /// [`DEFAULT_ARTA_CONCURRENCY`] for Arta accounts and [`DEFAULT_CONCURRENCY`] for others.
+    pub concurrency: Option<usize>,
+    /// Send nothing if any row is invalid.
+    pub strict: bool,
+    /// At the end of the run, read back once more the rows whose answer was lost and whose
+    /// first read-back showed no change yet, and send them if still unchanged. Default on.
+    pub settle_pass: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            concurrency: None,
+            strict: false,
+            settle_pass: true,
+        }
+    }
+}
+
+impl Options {
+    /// Sets the rows in flight at once per account (at least 1).
+    pub fn concurrency(mut self, n: usize) -> Self {
+        self.concurrency = Some(n.max(1));
+        self
+    }
+
+    /// Sends nothing if any row is invalid.
+    pub fn strict(mut self, strict: bool) -> Self {
+        self.strict = strict;
+        self
+    }
+
+    /// Turns the end-of-run settle pass on or off.
+    pub fn settle_pass(mut self, on: bool) -> Self {
+        self.settle_pass = on;
+        self
+    }
+}
+
+/// Stops a run: no new request is sent; requests in flight finish and are journaled. Cheap to
+/// clone; clones stop the same run.
+#[derive(Debug, Clone, Default)]
+pub struct Stop(Arc<AtomicBool>);
+
+impl Stop {
+    /// Asks the run to stop sending.
+    pub fn stop(&self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether a stop was asked for.
+    pub fn is_stopped(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+/// Where a run is, after each row.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct Progress<'a> {
+    /// Rows in the input, invalid ones included.
+    pub total: usize,
+    /// Rows with a result so far, per outcome.
+    pub counts: &'a Counts,
+    /// The row that just got its result.
+    pub last: &'a RowResult,
+}
+
+/// Runs the rows of an [`Input`] through the accounts of a [`Registry`], with a [`Journal`].
+///
+/// One client per account (the registry's), so one login per account; per-account
+/// concurrency limits; the retries of each client's transport.
+#[derive(Debug, Clone)]
+pub struct Runner {
+    registry: Registry,
+    options: Options,
+    stop: Stop,
+}
+
+/// How a row starts in this run.
+#[derive(Debug, Clone)]
+enum Start {
+    /// Nothing was sent for it yet (or it failed before sending): read, journal, send.
+    Fresh,
+    /// A request may have been sent (an intent without a final outcome): read back and compare
+    /// with the reading from before it, then send only if nothing changed.
+    Settle { before: Option<Observation> },
+}
+
+struct Finished {
+    result: RowResult,
+    /// Set when the answer was lost and reading back showed no change yet, for the settle pass.
+    retry: Option<Retry>,
+}
+
+struct Retry {
+    row: Row,
+    /// The reading from before the request.
+    before: Option<Observation>,
+    /// Intents so far.
+    attempts: u32,
+}
+
+struct Ctx {
+    journal: Arc<Journal>,
+    stop: Stop,
+    journal_error: std::sync::Mutex<Option<BulkError>>,
+}
+
+impl Runner {
+    /// A runner over the accounts of `registry`, with default [`Options`].
+    pub fn new(registry: Registry) -> Self {
+        Runner {
+            registry,
+            options: Options::default(),
+            stop: Stop::default(),
+        }
+    }
+
+    /// Sets the options.
+    pub fn options(mut self, options: Options) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// A handle that stops this runner's runs (e.g. on Ctrl-C).
+    pub fn stop_handle(&self) -> Stop {
+        self.stop.clone()
+    }
+
+    /// Runs every row of `input`: rows the journal says are final are carried over, rows it
+    /// shows as possibly sent are settled by reading back, the others are sent. Calls
+    /// `on_progress` after each row. Rows whose account is not in the registry, or whose action
+    /// its provider does not offer, are invalid and not sent.
+    ///
+    /// Returns the report of every row. Fails only when the journal cannot be written (the run
+    /// then stops sending at once; what was sent is settled by the next run).
+    pub async fn run(
+        &self,
+        mut input: Input,
+        journal: Journal,
+        mut on_progress: impl FnMut(&Progress<'_>),
+    ) -> Result<Report, BulkError> {
+        input.check_accounts(&self.registry);
+        let total = input.rows.len() + input.invalid.len();
+        let mut results: BTreeMap<u64, RowResult> = BTreeMap::new();
+        let mut counts: Counts = Counts::new();
+        let mut record = |r: RowResult, results: &mut BTreeMap<u64, RowResult>| {
+            if let Some(old) = results.get(&r.line)
+                && let Some(c) = counts.get_mut(&old.outcome)
+            {
+                *c = c.saturating_sub(1);
+            }
+            *counts.entry(r.outcome).or_default() += 1;
+            on_progress(&Progress {
+                total,
+                counts: &counts,
+                last: &r,
+            });
+            results.insert(r.line, r);
+        };
+        for bad in &input.invalid {
+            let r = RowResult {
+                line: bad.line,
+                account: bad.account.clone(),
+                target: bad.target.clone(),
+                action: String::new(),
+                outcome: Outcome::Invalid,
+                status: None,
+                kind: Some(ErrorKind::InvalidInput.as_str().into()),
+                sent: Some("not_sent".into()),
+                request_id: None,
+                settled_by: None,
+                detail: format!("line {}: {}", bad.line, bad.reason),
+                earlier_run: false,
+            };
+            record(r, &mut results);
+        }
+        if self.options.strict && !input.invalid.is_empty() {
+            for row in &input.rows {
+                let r = pending(row, "not sent: --strict and the input has invalid rows");
+                record(r, &mut results);
+            }
+            return Ok(Report {
+                rows: results.into_values().collect(),
+                stopped: true,
+            });
+        }
+
+        let ctx = Arc::new(Ctx {
+            journal: Arc::new(journal),
+            stop: self.stop.clone(),
+            journal_error: std::sync::Mutex::new(None),
+        });
+        let mut limits: HashMap<String, Arc<Semaphore>> = HashMap::new();
+        let mut work = Vec::new();
+        for row in input.rows {
+            let state = ctx.journal.line(row.line).cloned().unwrap_or_default();
+            if let Some(outcome) = state.outcome.as_ref().filter(|o| o.is_final()) {
+                let r = from_record(&row, outcome);
+                record(r, &mut results);
+                continue;
+            }
+            let start = match state.intent {
+                Some(intent) => Start::Settle {
+                    before: intent.before,
+                },
+                None => Start::Fresh,
+            };
+            work.push((row, start, state.attempts));
+        }
+
+        let mut retries = Vec::new();
+        for pass in 0..2 {
+            let mut set = JoinSet::new();
+            for (row, start, attempts) in work.drain(..) {
+                let Ok(canceller) = self.registry.account(&row.account).cloned() else {
+                    continue; // checked above: every remaining row has its account
+                };
+                let limit = limits
+                    .entry(row.account.clone())
+                    .or_insert_with(|| {
+                        let n = self.options.concurrency.unwrap_or(
+                            if canceller.provider() == Provider::Arta {
+                                DEFAULT_ARTA_CONCURRENCY
+                            } else {
+                                DEFAULT_CONCURRENCY
+                            },
+                        );
+                        Arc::new(Semaphore::new(n.max(1)))
+                    })
+                    .clone();
+                let ctx = ctx.clone();
+                set.spawn(async move {
+                    let _permit = limit.acquire_owned().await;
+                    if ctx.stop.is_stopped() {
+                        return Finished {
+                            result: pending(&row, "not sent: the run was stopped"),
+                            retry: None,
+                        };
+                    }
+                    process(&ctx, canceller.as_ref(), &row, start, attempts).await
+                });
+            }
+            while let Some(joined) = set.join_next().await {
+                let Ok(finished) = joined else { continue };
+                if let Some(retry) = finished.retry
+                    && pass == 0
+                    && self.options.settle_pass
+                {
+                    retries.push(retry);
+                }
+                record(finished.result, &mut results);
+            }
+            if retries.is_empty() || ctx.stop.is_stopped() {
+                break;
+            }
+            // The settle pass: read those rows back once more, send if still unchanged.
+            for retry in retries.drain(..) {
+                work.push((
+                    retry.row,
+                    Start::Settle {
+                        before: retry.before,
+                    },
+                    retry.attempts,
+                ));
+            }
+        }
+        if let Some(err) = ctx
+            .journal_error
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+        {
+            return Err(err);
+        }
+        Ok(Report {
+            rows: results.into_values().collect(),
+            stopped: self.stop.is_stopped(),
+        })
+    }
+}
+
+fn now() -> String {
+    Timestamp::now().to_string()
+}
+
+fn pending(row: &Row, why: &str) -> RowResult {
+    base(row, Outcome::Pending, why.to_string())
+}
+
+fn base(row: &Row, outcome: Outcome, detail: String) -> RowResult {
+    RowResult {
+        line: row.line,
+        account: row.account.clone(),
+        target: row.target.clone(),
+        action: row.action.as_str().into(),
+        outcome,
+        status: None,
+        kind: None,
+        sent: None,
+        request_id: None,
+        settled_by: None,
+        detail,
+        earlier_run: false,
+    }
+}
+
+fn from_record(row: &Row, o: &OutcomeRecord) -> RowResult {
+    RowResult {
+        status: o.status.clone(),
+        kind: o.kind.clone(),
+        sent: o.sent.clone(),
+        request_id: o.request_id.clone(),
+        settled_by: o.settled_by.clone(),
+        earlier_run: true,
+        ..base(row, o.outcome, o.detail.clone())
+    }
+}
+
+fn done(row: &Row, outcome: &CancelOutcome) -> RowResult {
+    let status = match &outcome.status {
+        CancelStatus::Held { until: Some(d) } => format!("held until {d}"),
+        other => other.as_str().to_string(),
+    };
+    RowResult {
+        status: Some(status),
+        request_id: outcome.request_id.clone(),
+        settled_by: Some("answer".into()),
+        ..base(
+            row,
+            Outcome::Done,
+            outcome
+                .note
+                .clone()
+                .unwrap_or_else(|| outcome.status.to_string()),
+        )
+    }
+}
+
+fn read_back(row: &Row, note: String) -> RowResult {
+    RowResult {
+        status: Some(row.action.as_str().into()),
+        settled_by: Some("read_back".into()),
+        ..base(row, Outcome::Done, note)
+    }
+}
+
+fn unknown(row: &Row, detail: String) -> RowResult {
+    RowResult {
+        sent: Some("maybe_sent".into()),
+        ..base(row, Outcome::Unknown, detail)
+    }
+}
+
+fn from_error(row: &Row, err: &Error) -> RowResult {
+    let outcome = match err.kind() {
+        ErrorKind::NotCancellable => Outcome::Refused,
+        ErrorKind::InvalidInput | ErrorKind::Unsupported | ErrorKind::Config => Outcome::Invalid,
+        _ => Outcome::Failed,
+    };
+    RowResult {
+        kind: Some(err.kind().as_str().into()),
+        sent: Some(err.sent().as_str().into()),
+        request_id: err.request_id().map(str::to_owned),
+        ..base(row, outcome, err.to_string())
+    }
+}
+
+/// One row: read (or read back and settle), journal the intent, send, journal the outcome.
+async fn process(
+    ctx: &Ctx,
+    canceller: &dyn Canceller,
+    row: &Row,
+    start: Start,
+    attempts: u32,
+) -> Finished {
+    let request = row.request();
+    let finish = |result: RowResult, retry: Option<Retry>| async {
+        let transient = result.outcome == Outcome::Failed
+            && result
+                .kind
+                .as_deref()
+                .is_some_and(|k| ["rate_limited", "server", "timeout", "transport"].contains(&k));
+        let rec = Record::Outcome(OutcomeRecord {
+            line: row.line,
+            outcome: result.outcome,
+            status: result.status.clone(),
+            kind: result.kind.clone(),
+            sent: result.sent.clone(),
+            transient,
+            request_id: result.request_id.clone(),
+            settled_by: result.settled_by.clone(),
+            detail: result.detail.clone(),
+            at: now(),
+        });
+        // If this write fails the row stays "intent" in the journal: the next run settles it.
+        let _ = write(ctx, rec).await;
+        Finished { result, retry }
+    };
+
+    let before = match start {
+        Start::Settle { before } => match canceller.observe(&request).await {
+            Err(e) => {
+                let r = unknown(
+                    row,
+                    format!("a request may have been sent; reading the target back failed: {e}"),
+                );
+                return finish(r, None).await;
+            }
+            Ok(after) => match settle(&request, before.as_ref(), &after) {
+                Settlement::Applied { note } => return finish(read_back(row, note), None).await,
+                Settlement::Unclear { reason } => {
+                    let r = unknown(row, format!("a request may have been sent: {reason}"));
+                    return finish(r, None).await;
+                }
+                Settlement::NotApplied => Some(after),
+                // Settlement is non-exhaustive: what this version cannot read is unknown.
+                _ => return finish(unknown(row, "unreadable settlement".into()), None).await,
+            },
+        },
+        Start::Fresh => match canceller.observe(&request).await {
+            Ok(o) => Some(o),
+            Err(e) if e.kind() == ErrorKind::Unsupported => None,
+            Err(e) => return finish(from_error(row, &e), None).await,
+        },
+    };
+
+    let intent = Record::Intent(IntentRecord {
+        line: row.line,
+        attempt: attempts + 1,
+        account: row.account.clone(),
+        target: row.target.clone(),
+        action: row.action.as_str().into(),
+        before: before.clone(),
+        at: now(),
+    });
+    if write(ctx, intent).await.is_err() {
+        return Finished {
+            result: pending(row, "not sent: the journal could not be written"),
+            retry: None,
+        };
+    }
+
+    match canceller.cancel(request.clone()).await {
+        Ok(outcome) => finish(done(row, &outcome), None).await,
+        Err(err) if err.outcome_unknown() => {
+            let (result, retry) = match canceller.observe(&request).await {
+                Ok(after) => match settle(&request, before.as_ref(), &after) {
+                    Settlement::Applied { note } => (read_back(row, note), None),
+                    Settlement::NotApplied => (
+                        unknown(
+                            row,
+                            format!(
+                                "{err}; reading back shows no change yet: a later read decides, and the request is sent again only if still unchanged"
+                            ),
+                        ),
+                        Some(Retry {
+                            row: row.clone(),
+                            before: before.clone(),
+                            attempts: attempts + 1,
+                        }),
+                    ),
+                    Settlement::Unclear { reason } => {
+                        (unknown(row, format!("{err}; {reason}")), None)
+                    }
+                    _ => (unknown(row, err.to_string()), None),
+                },
+                Err(read_err) => (
+                    unknown(row, format!("{err}; reading back failed too: {read_err}")),
+                    Some(Retry {
+                        row: row.clone(),
+                        before: before.clone(),
+                        attempts: attempts + 1,
+                    }),
+                ),
+            };
+            finish(result, retry).await
+        }
+        Err(err) => finish(from_error(row, &err), None).await,
+    }
+}
+
+/// Appends a record off the async threads; a failure stops the run.
+async fn write(ctx: &Ctx, record: Record) -> Result<(), ()> {
+    let journal = ctx.journal.clone();
+    let result = tokio::task::spawn_blocking(move || journal.append(&record))
+        .await
+        .unwrap_or_else(|e| {
+            Err(BulkError::journal(
+                ctx.journal.path(),
+                format!("the writer stopped: {e}"),
+            ))
+        });
+    match result {
+        Ok(()) => Ok(()),
+        Err(e) => {
+            ctx.stop.stop();
+            let mut slot = ctx.journal_error.lock().unwrap_or_else(|e| e.into_inner());
+            slot.get_or_insert(e);
+            Err(())
+        }
+    }
+}
