@@ -45,6 +45,30 @@ pub enum Command {
         #[arg(long)]
         seed: Option<PathBuf>,
     },
+    /// Cancel or hold many targets from a CSV or JSON Lines file, with a journal: safe to stop
+    /// or kill at any moment and to run again (rows done are skipped, rows that may have been
+    /// sent are settled by reading the target back, never resent blindly).
+    ///
+    /// Accounts come from the environment (ARTA_*, DI_*, SKIPPAY_*, RESCIND_ACCOUNTS). Exit
+    /// code: 0 when every row is done, otherwise the most severe of the rows' codes; 130 when
+    /// stopped by Ctrl-C.
+    Bulk {
+        /// The input: CSV with a header (account,target,action,items,until) or JSON Lines.
+        file: PathBuf,
+        /// The journal [default: FILE.journal.jsonl next to the input].
+        #[arg(long)]
+        journal: Option<PathBuf>,
+        /// Where to write the rows that need a person (CSV, or JSON for a .json name)
+        /// [default: FILE.report.csv next to the input].
+        #[arg(long)]
+        report: Option<PathBuf>,
+        /// Send nothing if any row is invalid.
+        #[arg(long)]
+        strict: bool,
+        /// Rows in flight at once per account [default: 15 for Arta accounts, 8 for others].
+        #[arg(long, value_parser = clap::value_parser!(u16).range(1..=256))]
+        concurrency: Option<u16>,
+    },
     /// Arta: hosted sessions and shipment holds.
     Arta {
         /// Arta settings.

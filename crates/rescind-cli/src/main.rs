@@ -3,6 +3,7 @@
 
 #![forbid(unsafe_code)]
 
+mod bulk;
 mod cli;
 mod commands;
 mod config;
@@ -44,6 +45,22 @@ fn main() -> ExitCode {
     let code = runtime.block_on(async move {
         match cli.command {
             Command::Demo => demo::run(out).await,
+            Command::Bulk {
+                file,
+                journal,
+                report,
+                strict,
+                concurrency,
+            } => {
+                let args = bulk::Args {
+                    file,
+                    journal,
+                    report,
+                    strict,
+                    concurrency: concurrency.map(usize::from),
+                };
+                bulk::run(args, out).await
+            }
             Command::Sim { addr, seed } => demo::serve(addr, seed).await,
             Command::Arta { config, command } => commands::arta(&config, command, out).await,
             Command::Di { config, command } => commands::di(&config, command, out).await,

@@ -424,7 +424,7 @@ mod tests {
             "account,target,action,items,until\n\
              arta,42,cancel,,\n\
              arta,6b12,hold,,2026-12-01\n\
-             skippay,APP1,cancel_items,code=A,quantity=2;code=B,\n\
+             skippay,APP1,cancel_items,\"code=A,quantity=2;code=B\",\n\
              di,123,explode,,\n\
              di,124,hold,,tomorrow\n\
              arta,42,cancel,,\n\

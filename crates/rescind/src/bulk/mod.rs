@@ -13,13 +13,13 @@
 //! arta,42,cancel,,
 //! arta,6b12c76a-5217-4cd6-82d8-7aa5265ebaad,hold,,2026-12-01
 //! di,70724760000000101,cancel,,
-//! skippay,11200a0ee1,cancel_items,code=CASE-3,quantity=2;code=CABLE-M,
+//! skippay,11200a0ee1,cancel_items,"code=CASE-3,quantity=2;code=CABLE-M",
 //! ```
 //!
 //! `account` (or `provider`) names an account of the [`Registry`] (`arta`, `di`, `skippay` are
 //! the accounts of the plain environment variables); `action` is `cancel`, `cancel_items`
-//! (with `items`: selectors as `key=value` pairs separated by `,`, selectors separated by `;`;
-//! in JSON Lines also a list of objects `{"code": .., "quantity": ..}`) or `hold` (with an
+//! (with `items`: selectors as `key=value` pairs separated by `,`, selectors separated by `;`,
+//! the field quoted in CSV since it holds commas; in JSON Lines also a list of objects `{"code": .., "quantity": ..}`) or `hold` (with an
 //! optional `until`, `YYYY-MM-DD`). Every row is validated before anything is sent; a bad row
 //! is reported with its line number ([`InvalidRow`]) and the others go on, unless
 //! [`Options::strict`]. At most one row per account and target.
