@@ -157,9 +157,11 @@ pub enum Settlement {
 ///   whole cancel only ever makes a target cancelled).
 /// - A hold is applied when an active hold exists now that did not exist before (any active
 ///   hold, when there is no `before`), with the requested last day if one was asked for.
-/// - An item cancel is applied when every selected item is now cancelled, or the selected items
-///   changed only in the direction of a cancel (less quantity, or cancelled); unchanged items
-///   mean not applied; anything else, or no `before` to compare with, is unclear.
+/// - An item cancel is applied when the whole target is now cancelled, or, for each selector,
+///   the active (not cancelled) quantity of the items it matches went down or stayed and went
+///   down for one at least (a provider may split a line when part of it is cancelled);
+///   unchanged items mean not applied; anything else, or no `before` to compare with, is
+///   unclear.
 pub fn settle(
     request: &CancelRequest,
     before: Option<&Observation>,
@@ -210,26 +212,29 @@ fn settle_items(before: Option<&Observation>, after: &Observation) -> Settlement
     if before.items == after.items {
         return Settlement::NotApplied;
     }
-    if before.items.len() != after.items.len() {
-        return Settlement::Unclear {
-            reason: format!(
-                "the selected items changed: {} before, {} now",
-                before.items.len(),
-                after.items.len()
-            ),
-        };
+    // A provider may split a line when part of it is cancelled (Skip Pay does: 3 cases become
+    // 1 active and 2 cancelled), so compare per selector the quantity still active.
+    let selectors = before
+        .items
+        .iter()
+        .chain(&after.items)
+        .map(|i| i.selector + 1)
+        .max()
+        .unwrap_or(0);
+    let mut decreased = false;
+    for selector in 0..selectors {
+        let (b, a) = (active(before, selector), active(after, selector));
+        if a > b {
+            return Settlement::Unclear {
+                reason: format!(
+                    "the items of selector #{} show more active quantity now ({a}) than before ({b})",
+                    selector + 1
+                ),
+            };
+        }
+        decreased |= a < b;
     }
-    let toward_cancel = before.items.iter().zip(&after.items).all(|(b, a)| {
-        b.label == a.label
-            && (a.cancelled
-                || (!b.cancelled
-                    && match (b.quantity, a.quantity) {
-                        (Some(qb), Some(qa)) => qa <= qb,
-                        (None, None) => true,
-                        _ => false,
-                    }))
-    });
-    if toward_cancel {
+    if decreased {
         Settlement::Applied {
             note: "read back: the selected items show the cancel".into(),
         }
@@ -238,6 +243,16 @@ fn settle_items(before: Option<&Observation>, after: &Observation) -> Settlement
             reason: "the selected items changed, but not as a cancel would".into(),
         }
     }
+}
+
+/// The active (not cancelled) quantity the items of `selector` add up to (1 per item without
+/// a quantity).
+fn active(o: &Observation, selector: usize) -> Decimal {
+    o.items
+        .iter()
+        .filter(|i| i.selector == selector && !i.cancelled)
+        .map(|i| i.quantity.unwrap_or(Decimal::ONE))
+        .sum()
 }
 
 #[cfg(test)]

@@ -164,6 +164,13 @@ impl Input {
         let mut invalid = Vec::new();
         let mut seen: HashMap<(String, String), u64> = HashMap::new();
         for (line, parsed) in raw {
+            let (account, target) = match &parsed {
+                Ok(r) => (
+                    r.account.clone().unwrap_or_default(),
+                    r.target.clone().unwrap_or_default(),
+                ),
+                Err(_) => Default::default(),
+            };
             let row = parsed.and_then(|r| to_row(line, r));
             match row {
                 Ok(row) => {
@@ -184,8 +191,8 @@ impl Input {
                 }
                 Err(reason) => invalid.push(InvalidRow {
                     line,
-                    account: String::new(),
-                    target: String::new(),
+                    account,
+                    target,
                     reason,
                 }),
             }

@@ -1,0 +1,471 @@
+//! `rescind bulk` end to end against the simulator: 1,000 mixed rows across the three
+//! providers with faults injected, the process killed with SIGKILL at random points and rerun
+//! until done; then every target changed exactly once, and the journal, the report and the
+//! simulator agree. Also: a malformed input, a damaged journal and a journal from another input
+//! are clear errors and nothing is sent.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use rescind_sim::arta::DEMO_API_KEY;
+use rescind_sim::{FaultAction, FaultRule, RunningSimulator, Simulator, World};
+use serde_json::{Value, json};
+
+const ARTA_SESSIONS: usize = 200;
+const ARTA_SHIPMENTS: usize = 150;
+const DI_ORDERS: usize = 300;
+const SKIPPAY_WHOLE: usize = 200;
+const SKIPPAY_ITEMS: usize = 150;
+
+fn session_id(i: usize) -> u64 {
+    10_000 + i as u64
+}
+fn shipment_id(i: usize) -> String {
+    format!("00000000-0000-4000-8000-{i:012}")
+}
+fn di_number(i: usize) -> String {
+    format!("70724769{i:09}")
+}
+fn app_id(i: usize) -> String {
+    format!("bulk{i:06}")
+}
+
+/// The demo world with enough targets: copies of the demo's cancellable ones.
+fn world() -> World {
+    let mut w = serde_json::to_value(World::demo()).unwrap();
+    let session = w["arta"]["hosted_sessions"][0].clone();
+    let shipment = w["arta"]["shipments"][0].clone();
+    let order = w["di"]["orders"][0].clone();
+    let app = w["skippay"]["applications"][0].clone();
+    let sessions = w["arta"]["hosted_sessions"].as_array_mut().unwrap();
+    for i in 0..ARTA_SESSIONS {
+        let mut s = session.clone();
+        s["id"] = json!(session_id(i));
+        sessions.push(s);
+    }
+    let shipments = w["arta"]["shipments"].as_array_mut().unwrap();
+    for i in 0..ARTA_SHIPMENTS {
+        let mut s = shipment.clone();
+        s["id"] = json!(shipment_id(i));
+        s["exceptions"] = json!([]);
+        shipments.push(s);
+    }
+    let orders = w["di"]["orders"].as_array_mut().unwrap();
+    for i in 0..DI_ORDERS {
+        let mut o = order.clone();
+        o["shipmentId"] = json!(di_number(i));
+        orders.push(o);
+    }
+    let apps = w["skippay"]["applications"].as_array_mut().unwrap();
+    for i in 0..SKIPPAY_WHOLE + SKIPPAY_ITEMS {
+        let mut a = app.clone();
+        a["id"] = json!(app_id(i));
+        apps.push(a);
+    }
+    serde_json::from_value(w).unwrap()
+}
+
+/// 1,000 rows, interleaved across providers.
+fn rows_csv() -> String {
+    let mut rows = Vec::new();
+    for i in 0..ARTA_SESSIONS {
+        rows.push((i * 5, format!("arta,{},cancel,,", session_id(i))));
+    }
+    for i in 0..ARTA_SHIPMENTS {
+        rows.push((i * 7 + 1, format!("arta,{},hold,,", shipment_id(i))));
+    }
+    for i in 0..DI_ORDERS {
+        rows.push((i * 3 + 2, format!("di,(401){},cancel,,", di_number(i))));
+    }
+    for i in 0..SKIPPAY_WHOLE {
+        rows.push((i * 5 + 3, format!("skippay,{},cancel,,", app_id(i))));
+    }
+    for i in SKIPPAY_WHOLE..SKIPPAY_WHOLE + SKIPPAY_ITEMS {
+        rows.push((
+            (i - SKIPPAY_WHOLE) * 7 + 4,
+            format!(
+                "skippay,{},cancel_items,\"code=CASE-3,quantity=2\",",
+                app_id(i)
+            ),
+        ));
+    }
+    rows.sort_by_key(|(k, _)| *k);
+    let mut text = String::from("account,target,action,items,until\n");
+    for (_, r) in rows {
+        text.push_str(&r);
+        text.push('\n');
+    }
+    text
+}
+
+fn env(base: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("ARTA_BASE_URL", base.into()),
+        ("ARTA_API_KEY", DEMO_API_KEY.into()),
+        ("DI_BASE_URL", base.into()),
+        ("DI_USERNAME", "wsfoobar".into()),
+        ("DI_PASSWORD", "a-very-very-long-password".into()),
+        ("SKIPPAY_BASE_URL", base.into()),
+        ("SKIPPAY_USERNAME", "eShop".into()),
+        ("SKIPPAY_PASSWORD", "eShopSecretPassword".into()),
+    ]
+}
+
+struct Run {
+    /// `None` when killed.
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+/// Runs `rescind ARGS` (blocking); kills it with SIGKILL after `kill_after` if given.
+fn rescind(args: &[&str], base: &str, kill_after: Option<Duration>) -> Run {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_rescind"));
+    cmd.args(args).env_clear().envs(env(base));
+    if let Ok(path) = std::env::var("PATH") {
+        cmd.env("PATH", path);
+    }
+    match kill_after {
+        Some(delay) => {
+            let mut child = cmd
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap();
+            std::thread::sleep(delay);
+            let _ = child.kill(); // SIGKILL on Unix
+            let status = child.wait().unwrap();
+            Run {
+                code: status.code(),
+                stdout: String::new(),
+                stderr: String::new(),
+            }
+        }
+        None => {
+            let out = cmd.output().unwrap();
+            Run {
+                code: out.status.code(),
+                stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+                stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+            }
+        }
+    }
+}
+
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    tokio::task::spawn_blocking(f).await.unwrap()
+}
+
+fn inject_faults(sim: &RunningSimulator) {
+    let faults = sim.sim().faults();
+    let status = |s: u16| FaultAction::Status {
+        status: s,
+        retry_after: None,
+    };
+    let rules = [
+        FaultRule::new("/hosted_sessions/*", status(503))
+            .method("GET")
+            .fraction(0.03),
+        FaultRule::new("/hosted_sessions/*/cancel", status(502)).fraction(0.05),
+        FaultRule::new("/hosted_sessions/*/cancel", FaultAction::Drop)
+            .after_apply()
+            .fraction(0.05),
+        FaultRule::new("/shipments/*", status(503))
+            .method("GET")
+            .fraction(0.03),
+        FaultRule::new("/shipment_exceptions", FaultAction::Drop).fraction(0.05),
+        FaultRule::new("/shipment_exceptions", FaultAction::Drop)
+            .after_apply()
+            .fraction(0.05),
+        FaultRule::new(
+            "/ws/json/parcel/booking/v-1/order/cancel/*",
+            FaultAction::Status {
+                status: 429,
+                retry_after: Some(0),
+            },
+        )
+        .fraction(0.05),
+        FaultRule::new(
+            "/ws/json/parcel/booking/v-1/order/cancel/*",
+            FaultAction::Drop,
+        )
+        .after_apply()
+        .fraction(0.05),
+        FaultRule::new("/ws/json/parcel/booking/v-1/details/*", status(500)).fraction(0.03),
+        FaultRule::new(
+            "/financing/v1/applications/*/order/cancel",
+            FaultAction::Drop,
+        )
+        .fraction(0.05),
+        FaultRule::new(
+            "/financing/v1/applications/*/order/cancel",
+            FaultAction::Drop,
+        )
+        .after_apply()
+        .fraction(0.05),
+        FaultRule::new("/financing/v1/applications/*/order/cancel", status(500)).fraction(0.03),
+        FaultRule::new("/financing/v1/applications/*", status(503))
+            .method("GET")
+            .fraction(0.03),
+    ];
+    for rule in rules {
+        faults.add(rule);
+    }
+}
+
+fn read_lines(path: &Path) -> Vec<Value> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thousand_rows_killed_and_rerun_change_every_target_exactly_once() {
+    let sim = Simulator::new().seed(world()).start().await.unwrap();
+    let base = sim.base_url();
+    let dir = tempfile::tempdir().unwrap();
+    let input: PathBuf = dir.path().join("rows.csv");
+    std::fs::write(&input, rows_csv()).unwrap();
+    let file = input.to_str().unwrap().to_string();
+    inject_faults(&sim);
+
+    // Killed at random points, several times.
+    let mut killed = 0;
+    for _ in 0..5 {
+        let delay = Duration::from_millis(fastrand::u64(30..500));
+        let (b, f) = (base.clone(), file.clone());
+        let started = std::time::Instant::now();
+        let run = blocking(move || rescind(&["bulk", &f], &b, Some(delay))).await;
+        if run.code.is_none() {
+            killed += 1;
+        }
+        eprintln!("run: {:?} after {:?}", run.code, started.elapsed());
+    }
+    assert!(
+        killed >= 3,
+        "the process should have been killed mid-run: {killed}"
+    );
+
+    // One full run with the faults still on, then without, until every row is done.
+    let mut last = None;
+    for attempt in 0..6 {
+        if attempt == 1 {
+            sim.sim().faults().clear();
+        }
+        let (b, f) = (base.clone(), file.clone());
+        let started = std::time::Instant::now();
+        let run = blocking(move || rescind(&["--output", "json", "bulk", &f], &b, None)).await;
+        eprintln!("full run: {:?} in {:?}", run.code, started.elapsed());
+        let done = run.code == Some(0);
+        last = Some(run);
+        if done {
+            break;
+        }
+    }
+    let run = last.unwrap();
+    assert_eq!(
+        run.code,
+        Some(0),
+        "never finished: {}\n{}",
+        run.stdout,
+        run.stderr
+    );
+
+    // Every target changed exactly once.
+    let counters = sim.sim().counters().snapshot();
+    for i in 0..ARTA_SESSIONS {
+        let key = format!("arta:hosted_session:{}:cancel", session_id(i));
+        assert_eq!(counters.applied.get(&key), Some(&1), "{key}");
+    }
+    for i in 0..ARTA_SHIPMENTS {
+        let key = format!("arta:shipment:{}:hold", shipment_id(i));
+        assert_eq!(counters.applied.get(&key), Some(&1), "{key}");
+    }
+    for i in 0..DI_ORDERS {
+        let key = format!("di:order:{}:cancel", di_number(i));
+        assert_eq!(counters.applied.get(&key), Some(&1), "{key}");
+    }
+    for i in 0..SKIPPAY_WHOLE {
+        let key = format!("skippay:order:{}:cancel", app_id(i));
+        assert_eq!(counters.applied.get(&key), Some(&1), "{key}");
+    }
+    for i in SKIPPAY_WHOLE..SKIPPAY_WHOLE + SKIPPAY_ITEMS {
+        let key = format!("skippay:item:{}/CASE-3:reduce", app_id(i));
+        assert_eq!(counters.applied.get(&key), Some(&1), "{key}");
+    }
+    let twice: Vec<_> = counters.applied.iter().filter(|(_, n)| **n != 1).collect();
+    assert!(twice.is_empty(), "changed more than once: {twice:?}");
+
+    // The simulator's state says the same: 3 cases become 1, each shipment has one hold.
+    let world = serde_json::to_value(sim.sim().world()).unwrap();
+    for app in world["skippay"]["applications"].as_array().unwrap() {
+        let id = app["id"].as_str().unwrap();
+        if let Some(i) = id.strip_prefix("bulk").map(|n| n.parse::<usize>().unwrap())
+            && i >= SKIPPAY_WHOLE
+        {
+            let case = app["order"]["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|it| it["code"] == "CASE-3")
+                .unwrap();
+            assert_eq!(case["quantity"].as_f64(), Some(1.0), "{id}");
+        }
+    }
+    for s in world["arta"]["shipments"].as_array().unwrap() {
+        if s["id"].as_str().unwrap().starts_with("00000000-") {
+            let holds = s["exceptions"].as_array().unwrap().len();
+            assert_eq!(holds, 1, "{}", s["id"]);
+        }
+    }
+
+    // The last run's output and the journal agree: every row done, none for a person.
+    let lines: Vec<Value> = run
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let summary = &lines.last().unwrap()["summary"];
+    assert_eq!(summary["counts"]["done"], 1000, "{summary}");
+    assert_eq!(summary["exit_code"], 0);
+    assert_eq!(lines.len(), 1001);
+    let report = std::fs::read_to_string(dir.path().join("rows.csv.report.csv")).unwrap();
+    assert_eq!(report.lines().count(), 1, "only the header: {report}");
+    let journal = read_lines(&dir.path().join("rows.csv.journal.jsonl"));
+    assert_eq!(journal[0]["record"], "header");
+    let mut last_outcome = std::collections::BTreeMap::new();
+    for r in &journal[1..] {
+        if r["record"] == "outcome" {
+            last_outcome.insert(
+                r["line"].as_u64().unwrap(),
+                r["outcome"].as_str().unwrap().to_string(),
+            );
+        }
+    }
+    assert_eq!(last_outcome.len(), 1000);
+    assert!(
+        last_outcome.values().all(|o| o == "done"),
+        "{last_outcome:?}"
+    );
+    let read_back = journal
+        .iter()
+        .filter(|r| r["settled_by"] == "read_back")
+        .count();
+    eprintln!(
+        "killed {killed} times; {} journal records; {read_back} rows settled by reading back",
+        journal.len()
+    );
+    sim.shutdown().await;
+}
+
+/// Requests the simulator received, by route.
+fn hits(sim: &RunningSimulator) -> u64 {
+    sim.sim().counters().snapshot().hits.values().sum()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_inputs_and_journals_are_clear_errors_and_send_nothing() {
+    let sim = Simulator::new().start().await.unwrap();
+    let base = sim.base_url();
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("good.csv");
+    std::fs::write(&good, "account,target,action\narta,42,cancel\n").unwrap();
+    let other = dir.path().join("other.csv");
+    std::fs::write(&other, "account,target,action\narta,44,cancel\n").unwrap();
+    let malformed = dir.path().join("malformed.csv");
+    std::fs::write(&malformed, "who,what\narta,42\n").unwrap();
+    let bad_row = dir.path().join("bad_row.jsonl");
+    std::fs::write(
+        &bad_row,
+        "{\"account\":\"arta\",\"target\":\"42\",\"action\":\"cancel\"}\n{\"account\":\"arta\",\"target\":\"43\",\"action\":\"explode\"}\n",
+    )
+    .unwrap();
+    let damaged = dir.path().join("damaged.jsonl");
+    std::fs::write(&damaged, "{\"record\":\"header\"\nnot json at all\n{}\n").unwrap();
+    // A journal made for `other.csv`.
+    let foreign = dir.path().join("foreign.jsonl");
+    {
+        let (b, o, j) = (base.clone(), other.clone(), foreign.clone());
+        let run = blocking(move || {
+            rescind(
+                &[
+                    "bulk",
+                    o.to_str().unwrap(),
+                    "--journal",
+                    j.to_str().unwrap(),
+                ],
+                &b,
+                None,
+            )
+        })
+        .await;
+        assert!(run.code.is_some(), "{}{}", run.stdout, run.stderr);
+    }
+    sim.sim().counters().reset();
+
+    let cases: Vec<(Vec<String>, &str)> = vec![
+        (
+            vec![malformed.display().to_string()],
+            "unknown column `who`",
+        ),
+        (
+            vec![bad_row.display().to_string(), "--strict".into()],
+            "line 2: `action` `explode`",
+        ),
+        (
+            vec![
+                good.display().to_string(),
+                "--journal".into(),
+                damaged.display().to_string(),
+            ],
+            "not a journal record",
+        ),
+        (
+            vec![
+                good.display().to_string(),
+                "--journal".into(),
+                foreign.display().to_string(),
+            ],
+            "belongs to another input",
+        ),
+        (
+            vec![
+                good.display().to_string(),
+                "--journal".into(),
+                dir.path().join("no/such/dir/j.jsonl").display().to_string(),
+            ],
+            "journal",
+        ),
+    ];
+    for (args, needle) in cases {
+        let b = base.clone();
+        let mut all = vec!["bulk".to_string()];
+        all.extend(args.clone());
+        let run = blocking(move || {
+            let refs: Vec<&str> = all.iter().map(String::as_str).collect();
+            rescind(&refs, &b, None)
+        })
+        .await;
+        assert_eq!(run.code, Some(2), "{args:?}: {}{}", run.stdout, run.stderr);
+        assert!(run.stderr.contains(needle), "{args:?}: {}", run.stderr);
+        assert!(
+            run.stderr.contains("nothing was sent"),
+            "{args:?}: {}",
+            run.stderr
+        );
+        assert_eq!(hits(&sim), 0, "{args:?}: something was sent");
+    }
+
+    // Without --strict, the good row goes and the bad one is reported with its line.
+    let (b, f) = (base.clone(), bad_row.clone());
+    let run = blocking(move || rescind(&["bulk", f.to_str().unwrap()], &b, None)).await;
+    assert_eq!(run.code, Some(2), "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("line 2"), "{}", run.stdout);
+    assert!(run.stdout.contains("done 1"), "{}", run.stdout);
+    let report = std::fs::read_to_string(dir.path().join("bad_row.jsonl.report.csv")).unwrap();
+    assert!(report.contains("2,arta,43,,invalid"), "{report}");
+    sim.shutdown().await;
+}
