@@ -139,7 +139,7 @@ mod registry;
 pub use registry::Registry;
 pub use rescind_core::{
     CancelOutcome, CancelRequest, CancelStatus, Canceller, Capabilities, Error, ErrorDetail,
-    ErrorKind, ItemSelector, Provider, Scope, Sent, async_trait,
+    ErrorKind, ItemSelector, Observation, Provider, Scope, Sent, Settlement, async_trait, settle,
 };
 
 /// The core crate, for the transport, retry policy and other shared building blocks.

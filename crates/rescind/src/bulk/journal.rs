@@ -264,3 +264,81 @@ impl Journal {
             .map_err(|e| BulkError::journal(&self.path, format!("cannot be written: {e}")))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input(dir: &Path, content: &str) -> Input {
+        let path = dir.join("rows.csv");
+        std::fs::write(&path, content).unwrap();
+        Input::read(&path).unwrap()
+    }
+
+    fn intent(line: u64) -> Record {
+        Record::Intent(IntentRecord {
+            line,
+            attempt: 1,
+            account: "arta".into(),
+            target: "42".into(),
+            action: "cancel".into(),
+            before: Some(Observation::new("42", "new")),
+            at: "2026-01-01T00:00:00Z".into(),
+        })
+    }
+
+    #[test]
+    fn reopening_reads_the_last_state_and_drops_a_torn_last_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let input = input(dir.path(), "account,target,action\narta,42,cancel\n");
+        let path = dir.path().join("j.jsonl");
+        let j = Journal::open(&path, &input).unwrap();
+        j.append(&intent(2)).unwrap();
+        drop(j);
+        // A crash in the middle of the next write.
+        let mut f = OpenOptions::new().append(true).open(&path).unwrap();
+        f.write_all(b"{\"record\":\"outcome\",\"line\":2,\"outc")
+            .unwrap();
+        drop(f);
+
+        let j = Journal::open(&path, &input).unwrap();
+        let state = j.line(2).unwrap();
+        assert_eq!(state.attempts, 1);
+        assert!(
+            state.intent.is_some() && state.outcome.is_none(),
+            "{state:?}"
+        );
+        // The torn bytes are gone, so the next record starts on its own line.
+        j.append(&intent(2)).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(text.lines().count(), 3, "{text}");
+        assert!(!text.contains("outc"), "{text}");
+    }
+
+    #[test]
+    fn another_input_or_damage_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = input(dir.path(), "account,target,action\narta,42,cancel\n");
+        let path = dir.path().join("j.jsonl");
+        drop(Journal::open(&path, &first).unwrap());
+        let second = input(dir.path(), "account,target,action\narta,43,cancel\n");
+        let err = Journal::open(&path, &second).unwrap_err().to_string();
+        assert!(err.contains("belongs to another input"), "{err}");
+        assert!(err.contains(&first.sha256), "{err}");
+
+        let damaged = dir.path().join("d.jsonl");
+        std::fs::write(&damaged, "garbage\n{}\n").unwrap();
+        let err = Journal::open(&damaged, &second).unwrap_err().to_string();
+        assert!(err.contains("line 1 is not a journal record"), "{err}");
+        assert_eq!(
+            std::fs::read_to_string(&damaged).unwrap(),
+            "garbage\n{}\n",
+            "left as it was"
+        );
+
+        let headless = dir.path().join("h.jsonl");
+        std::fs::write(&headless, serde_json::to_string(&intent(2)).unwrap() + "\n").unwrap();
+        let err = Journal::open(&headless, &second).unwrap_err().to_string();
+        assert!(err.contains("does not start with a header"), "{err}");
+    }
+}

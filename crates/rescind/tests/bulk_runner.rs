@@ -1,0 +1,128 @@
+//! The bulk runner with a fake provider: what it sends, and what it settles by reading back.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use rescind::bulk::{Input, Journal, Outcome, Runner};
+use rescind::{
+    CancelOutcome, CancelRequest, CancelStatus, Canceller, Capabilities, Error, ErrorKind,
+    Observation, Provider, Registry, Sent, async_trait,
+};
+
+/// Whole cancels only. `lose_answers` cancels are applied but answered with a lost connection;
+/// `drop_before` are lost before reaching the provider.
+#[derive(Debug, Default)]
+struct Fake {
+    cancelled: Mutex<Vec<String>>,
+    sends: AtomicUsize,
+    lose_answers: AtomicUsize,
+    drop_before: AtomicUsize,
+}
+
+#[async_trait]
+impl Canceller for Fake {
+    fn provider(&self) -> Provider {
+        Provider::Di
+    }
+    fn capabilities(&self) -> Capabilities {
+        Capabilities::NONE.with_whole()
+    }
+    async fn cancel(&self, r: CancelRequest) -> Result<CancelOutcome, Error> {
+        self.sends.fetch_add(1, Ordering::SeqCst);
+        let lost = || Error::new(ErrorKind::Transport, Sent::MaybeSent, "connection reset");
+        if self.drop_before.load(Ordering::SeqCst) > 0 {
+            self.drop_before.fetch_sub(1, Ordering::SeqCst);
+            return Err(lost());
+        }
+        self.cancelled.lock().unwrap().push(r.target.clone());
+        if self.lose_answers.load(Ordering::SeqCst) > 0 {
+            self.lose_answers.fetch_sub(1, Ordering::SeqCst);
+            return Err(lost());
+        }
+        Ok(CancelOutcome::new(
+            Provider::Di,
+            r.target,
+            CancelStatus::Cancelled,
+        ))
+    }
+    async fn observe(&self, r: &CancelRequest) -> Result<Observation, Error> {
+        let done = self.cancelled.lock().unwrap().contains(&r.target);
+        Ok(Observation::new(&r.target, if done { "CANCELLED" } else { "OPEN" }).cancelled(done))
+    }
+}
+
+fn setup(rows: &str) -> (tempfile::TempDir, Arc<Fake>, Registry, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("rows.csv");
+    std::fs::write(&path, rows).unwrap();
+    let fake = Arc::new(Fake::default());
+    let mut registry = Registry::new();
+    registry.insert("di", fake.clone()).unwrap();
+    (dir, fake, registry, path)
+}
+
+async fn run(registry: &Registry, path: &std::path::Path) -> rescind::bulk::Report {
+    let input = Input::read(path).unwrap();
+    let journal = Journal::open(&rescind::bulk::default_journal_path(path), &input).unwrap();
+    Runner::new(registry.clone())
+        .run(input, journal, |_| {})
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_lost_answer_is_settled_by_reading_back_and_a_rerun_sends_nothing() {
+    let (_dir, fake, registry, path) = setup("account,target,action\ndi,1,cancel\ndi,2,cancel\n");
+    fake.lose_answers.store(1, Ordering::SeqCst);
+    let report = run(&registry, &path).await;
+    assert!(report.all_done(), "{report:?}");
+    assert!(
+        report
+            .rows
+            .iter()
+            .any(|r| r.settled_by.as_deref() == Some("read_back"))
+    );
+    assert_eq!(fake.sends.load(Ordering::SeqCst), 2);
+
+    let again = run(&registry, &path).await;
+    assert!(again.all_done() && again.rows.iter().all(|r| r.earlier_run));
+    assert_eq!(fake.sends.load(Ordering::SeqCst), 2, "nothing sent again");
+}
+
+#[tokio::test]
+async fn a_request_lost_before_the_provider_is_sent_again_once_after_reading_back() {
+    let (_dir, fake, registry, path) = setup("account,target,action\ndi,1,cancel\n");
+    fake.drop_before.store(1, Ordering::SeqCst);
+    let report = run(&registry, &path).await;
+    assert!(report.all_done(), "{report:?}");
+    assert_eq!(
+        fake.sends.load(Ordering::SeqCst),
+        2,
+        "the settle pass sent it once more"
+    );
+    assert_eq!(fake.cancelled.lock().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn an_intent_without_outcome_is_settled_not_resent() {
+    let (_dir, fake, registry, path) = setup("account,target,action\ndi,1,cancel\ndi,2,cancel\n");
+    let input = Input::read(&path).unwrap();
+    let journal_path = rescind::bulk::default_journal_path(&path);
+    // A run that died after sending row 2 (applied) and after journaling row 3's intent only.
+    let journal = Journal::open(&journal_path, &input).unwrap();
+    for (line, target) in [(2, "1"), (3, "2")] {
+        let intent = serde_json::json!({"record":"intent","line":line,"attempt":1,"account":"di","target":target,"action":"cancel","before":{"target":target,"state":"OPEN","cancelled":false},"at":"x"});
+        journal
+            .append(&serde_json::from_value(intent).unwrap())
+            .unwrap();
+    }
+    drop(journal);
+    fake.cancelled.lock().unwrap().push("1".into());
+
+    let report = run(&registry, &path).await;
+    assert!(report.all_done(), "{report:?}");
+    assert_eq!(report.rows[0].settled_by.as_deref(), Some("read_back"));
+    assert_eq!(report.rows[1].settled_by.as_deref(), Some("answer"));
+    assert_eq!(fake.sends.load(Ordering::SeqCst), 1, "only row 3 was sent");
+    assert_eq!(report.counts()[&Outcome::Done], 2);
+}
