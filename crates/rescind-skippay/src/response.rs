@@ -50,8 +50,9 @@ pub fn parse_login(resp: &HttpResponse) -> Result<Token, Error> {
             .with_status(resp.status)
         })?;
     let lifetime = match body.expires_in.and_then(|n| n.as_f64()) {
+        // Capped before converting: `Duration::from_secs_f64` panics past ~1.8e19 seconds.
         Some(secs) if secs.is_finite() && secs >= 0.0 => {
-            Duration::from_secs_f64(secs).min(MAX_TOKEN_LIFETIME)
+            Duration::from_secs_f64(secs.min(MAX_TOKEN_LIFETIME.as_secs_f64()))
         }
         _ => DEFAULT_TOKEN_LIFETIME,
     };
