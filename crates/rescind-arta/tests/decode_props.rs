@@ -38,13 +38,8 @@ fn round_trips<T: Serialize + DeserializeOwned + PartialEq + std::fmt::Debug>(
 ) -> Result<(), Error> {
     let r = r?;
     let written = serde_json::to_vec(&r.value).expect("a decoded value can be written");
-    let again: T = serde_json::from_slice(&written).unwrap_or_else(|e| {
-        panic!(
-            "{e}: {}\n{:?}",
-            String::from_utf8_lossy(&written),
-            r.value
-        )
-    });
+    let again: T = serde_json::from_slice(&written)
+        .unwrap_or_else(|e| panic!("{e}: {}\n{:?}", String::from_utf8_lossy(&written), r.value));
     assert_eq!(again, r.value, "{}", String::from_utf8_lossy(&written));
     Ok(())
 }
@@ -54,13 +49,9 @@ fn decode(operation: &str, resp: &HttpResponse) -> Result<(), Error> {
         "cancel_hosted_session" => round_trips(response::parse_cancel_hosted_session(resp)),
         "get_hosted_session" => round_trips(response::parse_get_hosted_session(resp)),
         "get_shipment" => round_trips(response::parse_get_shipment(resp)),
-        "create_shipment_exception" => {
-            round_trips(response::parse_create_shipment_exception(resp))
-        }
+        "create_shipment_exception" => round_trips(response::parse_create_shipment_exception(resp)),
         "get_shipment_exception" => round_trips(response::parse_get_shipment_exception(resp)),
-        "list_shipment_exceptions" => {
-            round_trips(response::parse_list_shipment_exceptions(resp))
-        }
+        "list_shipment_exceptions" => round_trips(response::parse_list_shipment_exceptions(resp)),
         other => unreachable!("{other}"),
     }
 }
@@ -73,8 +64,15 @@ fn check(operation: &str, status: u16, body: Vec<u8>) -> Result<(), TestCaseErro
         Err(err) => {
             prop_assert_eq!(err.status(), Some(status));
             // An accepted change whose answer is unreadable may have been applied.
-            let change = matches!(operation, "cancel_hosted_session" | "create_shipment_exception");
-            let sent = if change && resp.is_success() { Sent::MaybeSent } else { Sent::Answered };
+            let change = matches!(
+                operation,
+                "cancel_hosted_session" | "create_shipment_exception"
+            );
+            let sent = if change && resp.is_success() {
+                Sent::MaybeSent
+            } else {
+                Sent::Answered
+            };
             prop_assert_eq!(err.sent(), sent);
             prop_assert_eq!(err.request_id(), Some("req-1"));
             if resp.is_success() {

@@ -119,14 +119,26 @@ async fn no_key_password_or_token_in_logs_errors_or_cli_output() {
     )
     .await;
     shown += &cli(
-        &["arta", "--api-key", WRONG_KEY, "--base-url", b, "show-session", "42"],
+        &[
+            "arta",
+            "--api-key",
+            WRONG_KEY,
+            "--base-url",
+            b,
+            "show-session",
+            "42",
+        ],
         &[],
     )
     .await;
     for (password, output) in [(DI_PASSWORD, "table"), (WRONG_PASSWORD, "json")] {
         shown += &cli(
             &["--output", output, "di", "show", "70724760000000104"],
-            &[("DI_USERNAME", DI_USER), ("DI_PASSWORD", password), ("DI_BASE_URL", b)],
+            &[
+                ("DI_USERNAME", DI_USER),
+                ("DI_PASSWORD", password),
+                ("DI_BASE_URL", b),
+            ],
         )
         .await;
         shown += &cli(
@@ -164,9 +176,18 @@ async fn no_key_password_or_token_in_logs_errors_or_cli_output() {
     let logs = logs.text();
     assert!(logs.contains("rescind.call"), "tracing was captured");
     assert!(logs.contains("401"), "the auth failures were logged");
-    assert!(shown.contains("exit Some(3)"), "the CLI's auth failures ran: {shown}");
+    assert!(
+        shown.contains("exit Some(3)"),
+        "the CLI's auth failures ran: {shown}"
+    );
     for secret in secrets.iter().filter(|s| s.len() >= 8) {
-        assert!(!logs.contains(secret.as_str()), "a secret in the logs: {secret}");
-        assert!(!shown.contains(secret.as_str()), "a secret shown: {secret}\n{shown}");
+        assert!(
+            !logs.contains(secret.as_str()),
+            "a secret in the logs: {secret}"
+        );
+        assert!(
+            !shown.contains(secret.as_str()),
+            "a secret shown: {secret}\n{shown}"
+        );
     }
 }

@@ -131,12 +131,16 @@ mod tests {
             let err = change_response::<Inner>(&resp, Provider::Arta, "cancel").unwrap_err();
             assert_eq!(err.kind(), ErrorKind::Decode);
             assert_eq!(err.sent(), Sent::MaybeSent, "{body:?}");
-            assert!(err.to_string().contains("accepted the change (HTTP 200)"), "{err}");
+            assert!(
+                err.to_string().contains("accepted the change (HTTP 200)"),
+                "{err}"
+            );
         }
         // A refusal stays a refusal; a read stays answered.
         let err = change_response::<Inner>(&HttpResponse::new(400, "x"), Provider::Arta, "cancel");
         assert!(err.is_err());
-        let err = response::<Inner>(&HttpResponse::new(200, ""), Provider::Arta, "get").unwrap_err();
+        let err =
+            response::<Inner>(&HttpResponse::new(200, ""), Provider::Arta, "get").unwrap_err();
         assert_eq!(err.sent(), Sent::Answered);
     }
 

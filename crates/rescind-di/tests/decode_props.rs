@@ -90,7 +90,11 @@ fn edits() -> impl Strategy<Value = Vec<(u8, usize, u8)>> {
 
 fn jwt(payload: &[u8]) -> String {
     let e = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    format!("{}.{}.c2ln", e.encode(r#"{"alg":"HS512"}"#), e.encode(payload))
+    format!(
+        "{}.{}.c2ln",
+        e.encode(r#"{"alg":"HS512"}"#),
+        e.encode(payload)
+    )
 }
 
 fn claim() -> impl Strategy<Value = serde_json::Value> {
@@ -182,8 +186,14 @@ fn shipment_number(input: &str) -> Result<(), TestCaseError> {
     }
     // Whatever the identifier, the details path keeps it in its one segment.
     if let Ok(req) = request::order_details(input) {
-        let rest = req.path.trim_start_matches("/ws/json/parcel/booking/v-1/details/");
-        prop_assert!(!rest.contains('/') && !rest.contains('?') && !rest.contains('#'), "{}", req.path);
+        let rest = req
+            .path
+            .trim_start_matches("/ws/json/parcel/booking/v-1/details/");
+        prop_assert!(
+            !rest.contains('/') && !rest.contains('?') && !rest.contains('#'),
+            "{}",
+            req.path
+        );
         prop_assert!(rest != "." && rest != ".." && !rest.is_empty());
     }
     Ok(())
@@ -194,12 +204,22 @@ fn shipment_number(input: &str) -> Result<(), TestCaseError> {
 fn decode_errors_name_the_json_path() {
     let mut rows = Vec::new();
     for (name, pointer, value) in [
-        ("order_details.json", "/desiredDeliveryDate", serde_json::json!("31.12.2026")),
+        (
+            "order_details.json",
+            "/desiredDeliveryDate",
+            serde_json::json!("31.12.2026"),
+        ),
         ("order_details.json", "/items/0", serde_json::json!(7)),
-        ("order_details_pickup.json", "/pickupDetails/pickupDate", serde_json::json!("20261301")),
+        (
+            "order_details_pickup.json",
+            "/pickupDetails/pickupDate",
+            serde_json::json!("20261301"),
+        ),
     ] {
         let mut body = fixture_json(name);
-        *body.pointer_mut(pointer).unwrap_or_else(|| panic!("{name} {pointer}")) = value;
+        *body
+            .pointer_mut(pointer)
+            .unwrap_or_else(|| panic!("{name} {pointer}")) = value;
         let resp = HttpResponse::new(200, serde_json::to_vec(&body).unwrap());
         let err = response::order_details(&resp).unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Decode);

@@ -47,8 +47,14 @@ fn world() -> World {
         world.arta.hosted_sessions.push(s);
     }
     world.di.token_lifetime_seconds = LIFETIME;
-    world.di.users.push(DiUser::new("wsload1", "load-password-1", &[7001]));
-    world.di.users.push(DiUser::new("wsload2", "load-password-2", &[7002]));
+    world
+        .di
+        .users
+        .push(DiUser::new("wsload1", "load-password-1", &[7001]));
+    world
+        .di
+        .users
+        .push(DiUser::new("wsload2", "load-password-2", &[7002]));
     for account in 0..2 {
         for i in 0..DI_PER_ACCOUNT {
             world.di.orders.push(
@@ -127,11 +133,19 @@ async fn a_thousand_cancels_with_tokens_expiring_mid_run() {
         }
         for (account, client) in di.iter().enumerate() {
             if i < DI_PER_ACCOUNT {
-                jobs.push((client.clone() as Arc<dyn Canceller>, di_id(account, i), phase(i)));
+                jobs.push((
+                    client.clone() as Arc<dyn Canceller>,
+                    di_id(account, i),
+                    phase(i),
+                ));
             }
         }
         if i < SKIPPAY {
-            jobs.push((skippay.clone() as Arc<dyn Canceller>, skippay_id(i), phase(i)));
+            jobs.push((
+                skippay.clone() as Arc<dyn Canceller>,
+                skippay_id(i),
+                phase(i),
+            ));
         }
     }
     assert_eq!(jobs.len(), TOTAL);
@@ -179,7 +193,12 @@ async fn a_thousand_cancels_with_tokens_expiring_mid_run() {
         .filter(|(_, r)| !matches!(r, Ok(o) if o.status == CancelStatus::Cancelled))
         .map(|(t, r)| format!("{t}: {r:?}"))
         .collect();
-    assert!(failed.is_empty(), "{} failed: {:?}", failed.len(), &failed[..failed.len().min(5)]);
+    assert!(
+        failed.is_empty(),
+        "{} failed: {:?}",
+        failed.len(),
+        &failed[..failed.len().min(5)]
+    );
     let counters = sim.counters().snapshot();
     for i in 0..ARTA {
         let key = format!("arta:hosted_session:{}:cancel", arta_id(i));
@@ -200,8 +219,14 @@ async fn a_thousand_cancels_with_tokens_expiring_mid_run() {
     for client in &di {
         assert_eq!(client.token_cache().login_count(), 3);
     }
-    assert_eq!(counters.hits.get("POST /ws/json/auth/v-3/login/60"), Some(&6));
+    assert_eq!(
+        counters.hits.get("POST /ws/json/auth/v-3/login/60"),
+        Some(&6)
+    );
     assert_eq!(skippay.token_cache().unwrap().login_count(), 3);
-    assert_eq!(counters.hits.get("POST /authentication/v1/partner"), Some(&3));
+    assert_eq!(
+        counters.hits.get("POST /authentication/v1/partner"),
+        Some(&3)
+    );
     running.shutdown().await;
 }

@@ -270,7 +270,9 @@ impl Op {
                 di().login().await?;
                 "logged in".into()
             }
-            Op::SkipPayCancelWhole => outcome(skippay().cancel(CancelRequest::whole(SP_READY)).await?),
+            Op::SkipPayCancelWhole => {
+                outcome(skippay().cancel(CancelRequest::whole(SP_READY)).await?)
+            }
             Op::SkipPayCancelQuantity => outcome(
                 skippay()
                     .cancel(CancelRequest::items(
@@ -279,9 +281,11 @@ impl Op {
                     ))
                     .await?,
             ),
-            Op::SkipPayCancelApplication => {
-                outcome(skippay().cancel(CancelRequest::whole(SP_PROCESSING)).await?)
-            }
+            Op::SkipPayCancelApplication => outcome(
+                skippay()
+                    .cancel(CancelRequest::whole(SP_PROCESSING))
+                    .await?,
+            ),
             Op::SkipPayGetApplication | Op::SkipPayLogin => {
                 format!("{}", skippay().get_application(SP_READY).await?.state)
             }

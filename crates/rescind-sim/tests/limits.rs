@@ -131,7 +131,10 @@ async fn bodies_over_the_caps_are_cut_or_refused() {
         .method("GET"),
     );
     let errors = [
-        arta(&base, capped()).get_hosted_session(42).await.unwrap_err(),
+        arta(&base, capped())
+            .get_hosted_session(42)
+            .await
+            .unwrap_err(),
         di(&base, capped())
             .order_details("70724760000000101")
             .await
@@ -151,7 +154,10 @@ async fn bodies_over_the_caps_are_cut_or_refused() {
     // An error body over the cap: kept, cut at the error cap (a proxy's 1 MiB 503 page).
     let base = big_error_page().await;
     let errors = [
-        arta(&base, capped()).get_hosted_session(42).await.unwrap_err(),
+        arta(&base, capped())
+            .get_hosted_session(42)
+            .await
+            .unwrap_err(),
         di(&base, capped()).login().await.unwrap_err(),
         skippay(&base, capped())
             .get_application("11200a0ee1")

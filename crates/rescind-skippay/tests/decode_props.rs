@@ -41,7 +41,11 @@ fn check(status: u16, body: Vec<u8>, quantity: Decimal) -> Result<(), TestCaseEr
             Err(err) => {
                 prop_assert_eq!(err.status(), Some(status));
                 // An accepted change whose answer is unreadable may have been applied.
-                let sent = if change && resp.is_success() { Sent::MaybeSent } else { Sent::Answered };
+                let sent = if change && resp.is_success() {
+                    Sent::MaybeSent
+                } else {
+                    Sent::Answered
+                };
                 prop_assert_eq!(err.sent(), sent);
                 if resp.is_success() {
                     prop_assert_eq!(err.kind(), ErrorKind::Decode);
@@ -52,21 +56,34 @@ fn check(status: u16, body: Vec<u8>, quantity: Decimal) -> Result<(), TestCaseEr
         Ok(())
     };
     answered(false, response::parse_login(&resp).map(|_| ()))?;
-    answered(false, response::parse_get_application(&resp).map(|app| {
-        round_trip(&app);
-        // What was decoded feeds the cancel rules: they decide, never panic.
-        for request in [
-            OrderCancelRequest::whole(),
-            OrderCancelRequest::items(vec![CancelItem::by_code("A").quantity(quantity)]),
-            OrderCancelRequest::items(vec![CancelItem::by_ean("888462064002")]),
-        ] {
-            let _ = rules::plan(&app, &request);
-        }
-    }))?;
-    answered(true, response::parse_application(&resp, request::CANCEL_APPLICATION).map(|_| ()))?;
-    answered(true, response::parse_cancel_order_items(&resp).map(|order| round_trip(&order)))?;
+    answered(
+        false,
+        response::parse_get_application(&resp).map(|app| {
+            round_trip(&app);
+            // What was decoded feeds the cancel rules: they decide, never panic.
+            for request in [
+                OrderCancelRequest::whole(),
+                OrderCancelRequest::items(vec![CancelItem::by_code("A").quantity(quantity)]),
+                OrderCancelRequest::items(vec![CancelItem::by_ean("888462064002")]),
+            ] {
+                let _ = rules::plan(&app, &request);
+            }
+        }),
+    )?;
+    answered(
+        true,
+        response::parse_application(&resp, request::CANCEL_APPLICATION).map(|_| ()),
+    )?;
+    answered(
+        true,
+        response::parse_cancel_order_items(&resp).map(|order| round_trip(&order)),
+    )?;
     if !resp.is_success() {
-        for op in [request::LOGIN, request::GET_APPLICATION, request::CANCEL_ORDER_ITEMS] {
+        for op in [
+            request::LOGIN,
+            request::GET_APPLICATION,
+            request::CANCEL_ORDER_ITEMS,
+        ] {
             let err = error::from_response(&resp, op);
             prop_assert_eq!(err.status(), Some(status));
             let _ = error::errors_of(&err);
@@ -171,8 +188,14 @@ fn a_huge_expires_in_is_capped() {
     for expires_in in ["1e300", "18446744073709551615", "1.7976931348623157e308"] {
         let body = format!(r#"{{"accessToken": "t", "expiresIn": {expires_in}}}"#);
         let token = response::parse_login(&HttpResponse::new(200, body)).unwrap();
-        assert!(token.valid_for(Duration::from_secs(23 * 3600)), "{expires_in}");
-        assert!(!token.valid_for(Duration::from_secs(25 * 3600)), "{expires_in}");
+        assert!(
+            token.valid_for(Duration::from_secs(23 * 3600)),
+            "{expires_in}"
+        );
+        assert!(
+            !token.valid_for(Duration::from_secs(25 * 3600)),
+            "{expires_in}"
+        );
     }
 }
 
@@ -181,17 +204,31 @@ fn a_huge_expires_in_is_capped() {
 fn decode_errors_name_the_json_path() {
     let mut rows = Vec::new();
     for (name, pointer, value) in [
-        ("application_ready.json", "/order/items/1/quantity", serde_json::json!("lots")),
+        (
+            "application_ready.json",
+            "/order/items/1/quantity",
+            serde_json::json!("lots"),
+        ),
         ("application_ready.json", "/state", serde_json::json!(3)),
-        ("order_cancel_200.json", "/totalPrice/amount", serde_json::json!(1.5)),
+        (
+            "order_cancel_200.json",
+            "/totalPrice/amount",
+            serde_json::json!(1.5),
+        ),
     ] {
         let mut body = fixture_json(name);
-        *body.pointer_mut(pointer).unwrap_or_else(|| panic!("{name} {pointer}")) = value;
+        *body
+            .pointer_mut(pointer)
+            .unwrap_or_else(|| panic!("{name} {pointer}")) = value;
         let resp = HttpResponse::new(200, serde_json::to_vec(&body).unwrap());
         let err = if name.starts_with("application") {
-            response::parse_get_application(&resp).map(|_: ApplicationResponse| ()).unwrap_err()
+            response::parse_get_application(&resp)
+                .map(|_: ApplicationResponse| ())
+                .unwrap_err()
         } else {
-            response::parse_cancel_order_items(&resp).map(|_: Order| ()).unwrap_err()
+            response::parse_cancel_order_items(&resp)
+                .map(|_: Order| ())
+                .unwrap_err()
         };
         assert_eq!(err.kind(), ErrorKind::Decode);
         assert!(err.json_path().is_some(), "{err}");
