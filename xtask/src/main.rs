@@ -4,6 +4,7 @@
 //! - `snapshots [--accept]`: the insta snapshot tests; fails on pending or unreferenced
 //!   snapshots, `--accept` accepts the pending ones after you have read them.
 //! - `deny`: cargo-deny's bans, licenses, sources and advisories checks.
+//! - `fuzz [--seconds N] [--replay]`: every fuzz target for N seconds (see [`fuzz`]).
 //!
 //! Standard library only, so that the gate compiles in seconds.
 
@@ -12,7 +13,10 @@ use std::env;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
-const USAGE: &str = "usage: cargo xtask <ci | snapshots [--accept] | deny>";
+mod fuzz;
+
+const USAGE: &str =
+    "usage: cargo xtask <ci | snapshots [--accept] | deny | fuzz [--seconds N] [--replay]>";
 
 /// The provider features of the facade; each must build alone.
 const PROVIDER_FEATURES: &[&str] = &["arta", "di", "skippay"];
@@ -23,6 +27,7 @@ fn main() -> ExitCode {
         Some("ci") => ci(),
         Some("snapshots") => snapshots(args.iter().any(|a| a == "--accept")),
         Some("deny") => deny(),
+        Some("fuzz") => fuzz::fuzz(&args[1..]),
         _ => Err(USAGE.to_string()),
     };
     match result {

@@ -125,10 +125,15 @@ impl Client {
         &self.transport
     }
 
-    /// Sends a request and reads its answer.
+    /// Sends a request and reads its answer (a change's unreadable 2xx answer as
+    /// [`response::parse_change`] does).
     async fn call<T: DeserializeOwned>(&self, req: HttpRequest) -> Result<Response<T>, Error> {
         let resp = self.transport.send(&req).await?;
-        response::parse(&resp, req.operation)
+        if req.method.is_safe() {
+            response::parse(&resp, req.operation)
+        } else {
+            response::parse_change(&resp, req.operation)
+        }
     }
 
     /// Cancels a hosted session: `PATCH /hosted_sessions/{id}/cancel`. Returns the session as

@@ -56,9 +56,28 @@ pub fn parse<T: DeserializeOwned>(
     })
 }
 
+/// Decodes a 2xx answer of `operation`, a change: an unreadable 2xx body is an accepted change
+/// whose answer was lost, [`Sent::MaybeSent`](rescind_core::Sent) (see
+/// [`rescind_core::decode::change_response`]).
+pub fn parse_change<T: DeserializeOwned>(
+    response: &HttpResponse,
+    operation: &'static str,
+) -> Result<Response<T>, Error> {
+    if !response.is_success() {
+        return Err(crate::error::from_response(response, operation));
+    }
+    let value = rescind_core::decode::change_response(response, Provider::Arta, operation)?;
+    Ok(Response {
+        value,
+        request_id: response.request_id.clone(),
+        http_status: response.status,
+        attempts: response.attempts,
+    })
+}
+
 /// The answer of `cancel_hosted_session`.
 pub fn parse_cancel_hosted_session(r: &HttpResponse) -> Result<Response<HostedSession>, Error> {
-    parse(r, "cancel_hosted_session")
+    parse_change(r, "cancel_hosted_session")
 }
 
 /// The answer of `get_hosted_session`.
@@ -75,7 +94,7 @@ pub fn parse_get_shipment(r: &HttpResponse) -> Result<Response<Shipment>, Error>
 pub fn parse_create_shipment_exception(
     r: &HttpResponse,
 ) -> Result<Response<ShipmentException>, Error> {
-    parse(r, "create_shipment_exception")
+    parse_change(r, "create_shipment_exception")
 }
 
 /// The answer of `get_shipment_exception`.

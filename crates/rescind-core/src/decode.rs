@@ -53,6 +53,41 @@ pub fn response<T: DeserializeOwned>(
     })
 }
 
+/// Decodes the answer of a request that changes state (a cancel, a hold). A 2xx whose body
+/// cannot be read is the provider accepting the change with an answer that was garbled on the
+/// way: the error says [`Sent::MaybeSent`] (read the target's state before anything else),
+/// never [`Sent::Answered`], which reads as a refusal. Other statuses decode as
+/// [`response`] does.
+///
+/// ```
+/// use rescind_core::{HttpResponse, Provider, Sent};
+/// let resp = HttpResponse::new(200, "<html>");
+/// let err = rescind_core::decode::change_response::<u64>(&resp, Provider::Arta, "cancel").unwrap_err();
+/// assert_eq!(err.sent(), Sent::MaybeSent);
+/// ```
+pub fn change_response<T: DeserializeOwned>(
+    response: &HttpResponse,
+    provider: Provider,
+    operation: &'static str,
+) -> Result<T, Error> {
+    self::response(response, provider, operation).map_err(|err| {
+        if response.is_success() {
+            accepted_unreadable(err, response.status)
+        } else {
+            err
+        }
+    })
+}
+
+/// The error for a change the provider accepted (`status` 2xx) whose answer could not be read.
+pub(crate) fn accepted_unreadable(err: Error, status: u16) -> Error {
+    let message = format!(
+        "{}; the provider accepted the change (HTTP {status}), so it has probably been applied",
+        err.message()
+    );
+    err.with_sent(Sent::MaybeSent).with_message(message)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -87,6 +122,26 @@ mod tests {
     fn unknown_fields_are_ignored() {
         let v: Inner = json(br#"{"quantity": 3, "new_field": {"x": 1}}"#).unwrap();
         assert_eq!(v.quantity, 3);
+    }
+
+    #[test]
+    fn an_unreadable_accepted_change_may_have_been_applied() {
+        for body in ["", "<html>", r#"{"id": "#] {
+            let resp = HttpResponse::new(200, body);
+            let err = change_response::<Inner>(&resp, Provider::Arta, "cancel").unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::Decode);
+            assert_eq!(err.sent(), Sent::MaybeSent, "{body:?}");
+            assert!(
+                err.to_string().contains("accepted the change (HTTP 200)"),
+                "{err}"
+            );
+        }
+        // A refusal stays a refusal; a read stays answered.
+        let err = change_response::<Inner>(&HttpResponse::new(400, "x"), Provider::Arta, "cancel");
+        assert!(err.is_err());
+        let err =
+            response::<Inner>(&HttpResponse::new(200, ""), Provider::Arta, "get").unwrap_err();
+        assert_eq!(err.sent(), Sent::Answered);
     }
 
     #[test]

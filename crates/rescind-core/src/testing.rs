@@ -77,3 +77,176 @@ impl<'a> MakeWriter<'a> for Buffer {
         self.clone()
     }
 }
+
+/// Edits of a valid body, for property tests and fuzzing of decoders: the property test
+/// generates the edits, this applies them, so every provider crate mutates its fixtures the
+/// same way.
+pub mod mutate {
+    use serde_json::Value;
+
+    /// JSON fragments that decoders trip on: wrong types, huge and odd numbers, lone
+    /// surrogates, deep nesting.
+    const TOKENS: &[&str] = &[
+        "null",
+        "\"\"",
+        "-1",
+        "1e999",
+        "-0",
+        "[]",
+        "{}",
+        "true",
+        "\"\\ud800\"",
+        "18446744073709551616",
+        "0.0000001",
+        "\"2026-02-30\"",
+        "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[",
+        "\u{feff}",
+    ];
+
+    /// Applies byte-level `edits` to `body`. Each edit is `(op, at, value)`: `op` picks
+    /// flip a bit, insert a byte, remove up to `value` bytes, truncate, overwrite with a JSON
+    /// token, or duplicate a slice; `at` is taken modulo the body's length.
+    ///
+    /// ```
+    /// use rescind_core::testing::mutate::bytes;
+    /// assert_eq!(bytes(b"{}", &[(3, 1, 0)]), b"{");
+    /// ```
+    pub fn bytes(body: &[u8], edits: &[(u8, usize, u8)]) -> Vec<u8> {
+        let mut out = body.to_vec();
+        for &(op, at, value) in edits {
+            let at = at % (out.len() + 1);
+            match op % 6 {
+                0 if at < out.len() => out[at] ^= 1 << (value % 8),
+                0 | 1 => out.insert(at, value),
+                2 => {
+                    let end = (at + usize::from(value)).min(out.len());
+                    out.drain(at..end);
+                }
+                3 => out.truncate(at),
+                4 => {
+                    let token = TOKENS[usize::from(value) % TOKENS.len()].as_bytes();
+                    let end = (at + token.len()).min(out.len());
+                    out.splice(at..end, token.iter().copied());
+                }
+                _ => {
+                    let end = (at + usize::from(value)).min(out.len());
+                    let slice = out[at..end].to_vec();
+                    out.splice(at..at, slice);
+                }
+            }
+        }
+        out
+    }
+
+    /// A value to put in place of a field: `pick` chooses among wrong types, empty and huge
+    /// values, odd dates and numbers at the limits of every integer type.
+    pub fn replacement(pick: u8) -> Value {
+        let text = match pick % 20 {
+            0 => "null",
+            1 => "\"\"",
+            2 => "-1",
+            3 => "1.5",
+            4 => "18446744073709551616",
+            5 => "true",
+            6 => "[]",
+            7 => "{}",
+            8 => "\"x\"",
+            9 => "\"2026-02-30\"",
+            10 => "\"2026-11-24T25:00:00\"",
+            11 => "-9223372036854775808",
+            12 => "18446744073709551615",
+            13 => "65536",
+            14 => "\"\\u0000\"",
+            15 => "[null, 1, \"a\"]",
+            16 => "{\"unknown\": {\"deep\": [1]}}",
+            17 => "\"-0.0001\"",
+            18 => "1e300",
+            _ => return Value::String("x".repeat(10_000)),
+        };
+        serde_json::from_str(text).unwrap_or(Value::Null)
+    }
+
+    /// The number of nodes (objects, arrays and scalars) of `value`, counted in pre-order.
+    pub fn node_count(value: &Value) -> usize {
+        1 + match value {
+            Value::Array(items) => items.iter().map(node_count).sum(),
+            Value::Object(map) => map.values().map(node_count).sum(),
+            _ => 0,
+        }
+    }
+
+    /// `value` with its `index`-th node (pre-order, modulo [`node_count`]) replaced by `with`:
+    /// a valid body whose one field has a wrong type, a wrong value, or disappears (`with` =
+    /// `null`).
+    ///
+    /// ```
+    /// use rescind_core::testing::mutate::replace_node;
+    /// let v = serde_json::json!({"id": 1, "status": "pending"});
+    /// assert_eq!(replace_node(&v, 1, "x".into()), serde_json::json!({"id": "x", "status": "pending"}));
+    /// ```
+    pub fn replace_node(value: &Value, index: usize, with: Value) -> Value {
+        let mut out = value.clone();
+        let mut remaining = index % node_count(value);
+        replace_in(&mut out, &mut remaining, with);
+        out
+    }
+
+    fn replace_in(node: &mut Value, remaining: &mut usize, with: Value) -> Option<Value> {
+        if *remaining == 0 {
+            *node = with;
+            return None;
+        }
+        *remaining -= 1;
+        let mut with = Some(with);
+        match node {
+            Value::Array(items) => {
+                for item in items {
+                    with = replace_in(item, remaining, with?);
+                }
+            }
+            Value::Object(map) => {
+                for item in map.values_mut() {
+                    with = replace_in(item, remaining, with?);
+                }
+            }
+            _ => {}
+        }
+        with
+    }
+
+    /// Removes the `index`-th key (modulo the number of keys of every object, pre-order) of
+    /// `value`: a body missing one field. `value` unchanged when it has no object key.
+    pub fn remove_key(value: &Value, index: usize) -> Value {
+        fn keys(v: &Value) -> usize {
+            match v {
+                Value::Array(items) => items.iter().map(keys).sum(),
+                Value::Object(map) => map.len() + map.values().map(keys).sum::<usize>(),
+                _ => 0,
+            }
+        }
+        fn remove(v: &mut Value, remaining: &mut usize) -> bool {
+            match v {
+                Value::Array(items) => items.iter_mut().any(|i| remove(i, remaining)),
+                Value::Object(map) => {
+                    if *remaining < map.len() {
+                        let key = map.keys().nth(*remaining).cloned();
+                        if let Some(key) = key {
+                            map.remove(&key);
+                        }
+                        return true;
+                    }
+                    *remaining -= map.len();
+                    map.values_mut().any(|i| remove(i, remaining))
+                }
+                _ => false,
+            }
+        }
+        let mut out = value.clone();
+        let total = keys(value);
+        if total > 0 {
+            let mut remaining = index % total;
+            remove(&mut out, &mut remaining);
+        }
+        out
+    }
+}

@@ -24,13 +24,19 @@ pub struct Token {
 }
 
 impl Token {
-    /// A token valid for `lifetime` from now.
+    /// A token valid for `lifetime` from now. A lifetime past [`Token::MAX_LIFETIME`] (a
+    /// provider's answer read wrong, or an absurd one) is taken as that: it never overflows
+    /// the clock.
     pub fn new(value: SecretString, lifetime: Duration) -> Self {
+        let now = Instant::now();
         Token {
             value,
-            expires_at: Instant::now() + lifetime,
+            expires_at: now + lifetime.min(Self::MAX_LIFETIME),
         }
     }
+
+    /// The longest lifetime a token is given: one year.
+    pub const MAX_LIFETIME: Duration = Duration::from_secs(365 * 24 * 60 * 60);
 
     /// The secret value.
     pub fn value(&self) -> &SecretString {
@@ -39,7 +45,9 @@ impl Token {
 
     /// Whether the token is still valid `margin` from now.
     pub fn valid_for(&self, margin: Duration) -> bool {
-        Instant::now() + margin < self.expires_at
+        Instant::now()
+            .checked_add(margin)
+            .is_some_and(|t| t < self.expires_at)
     }
 }
 
@@ -152,6 +160,14 @@ impl fmt::Debug for TokenCache {
 mod tests {
     use super::*;
     use secrecy::ExposeSecret;
+
+    #[test]
+    fn absurd_lifetimes_and_margins_do_not_overflow() {
+        let t = Token::new(SecretString::from("t"), Duration::MAX);
+        assert!(t.valid_for(Duration::from_secs(364 * 24 * 60 * 60)));
+        assert!(!t.valid_for(Token::MAX_LIFETIME + Duration::from_secs(1)));
+        assert!(!t.valid_for(Duration::MAX));
+    }
 
     #[test]
     fn debug_hides_the_token() {

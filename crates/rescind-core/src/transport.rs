@@ -434,7 +434,7 @@ impl Transport {
                     if resp.is_success() {
                         inner.budget.refund(policy.success_refund);
                         if resp.truncated {
-                            return Err(error_from_response(
+                            let err = error_from_response(
                                 &resp,
                                 inner.provider,
                                 request.operation,
@@ -443,7 +443,14 @@ impl Transport {
                                     resp.status, inner.config.body_limit
                                 ),
                             )
-                            .with_kind(ErrorKind::Decode));
+                            .with_kind(ErrorKind::Decode);
+                            // A change accepted with an answer too large to read may have
+                            // been applied: never report it as answered (a refusal).
+                            return Err(if request.method.is_safe() {
+                                err
+                            } else {
+                                err.with_sent(Sent::MaybeSent)
+                            });
                         }
                     }
                     Ok(resp)

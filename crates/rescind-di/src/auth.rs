@@ -76,19 +76,24 @@ impl Default for MinutesValid {
 /// From the JWT's claims when its payload decodes (no signature check: we are not the
 /// audience that verifies it): `exp - iat` when both are there, which does not depend on our
 /// clock agreeing with Di's; else `exp - now` when that is positive. Otherwise, the
-/// `minutesValid` we asked for.
+/// `minutesValid` we asked for. Never longer than Di's longest token (1440 minutes), whatever
+/// the claims say.
 pub fn token_lifetime(token: &str, minutes_valid: MinutesValid, now: Timestamp) -> Duration {
     let Some(claims) = jwt_claims(token) else {
         return minutes_valid.duration();
     };
     let exp = claims.get("exp").and_then(as_seconds);
     let iat = claims.get("iat").and_then(as_seconds);
-    match (exp, iat) {
-        (Some(exp), Some(iat)) if exp > iat => Duration::from_secs((exp - iat).unsigned_abs()),
-        (Some(exp), _) if exp > now.as_second() => {
-            Duration::from_secs((exp - now.as_second()).unsigned_abs())
-        }
-        _ => minutes_valid.duration(),
+    let seconds = match (exp, iat) {
+        (Some(exp), Some(iat)) if exp > iat => Some(exp.saturating_sub(iat)),
+        (Some(exp), _) if exp > now.as_second() => Some(exp.saturating_sub(now.as_second())),
+        _ => None,
+    };
+    match seconds {
+        // Di issues tokens for at most 1440 minutes: a longer claim is not believed (a token
+        // thought valid for years would only be renewed after a refused call).
+        Some(s) => Duration::from_secs(s.unsigned_abs()).min(MinutesValid::MAX.duration()),
+        None => minutes_valid.duration(),
     }
 }
 
@@ -195,6 +200,24 @@ mod tests {
                 token_lifetime(&token, five, now()),
                 Duration::from_secs(300),
                 "{token}"
+            );
+        }
+    }
+
+    #[test]
+    fn absurd_claims_are_capped_and_never_overflow() {
+        let day = Duration::from_secs(86_400);
+        for payload in [
+            r#"{"exp":1800000000}"#,
+            r#"{"exp":9223372036854775807,"iat":-1}"#,
+            r#"{"exp":9223372036854775807,"iat":-9223372036854775808}"#,
+            r#"{"exp":1e300,"iat":-1e300}"#,
+            r#"{"exp":1e300}"#,
+        ] {
+            assert_eq!(
+                token_lifetime(&jwt(payload), MinutesValid::new(5).unwrap(), now()),
+                day,
+                "{payload}"
             );
         }
     }

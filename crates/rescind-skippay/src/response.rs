@@ -50,21 +50,29 @@ pub fn parse_login(resp: &HttpResponse) -> Result<Token, Error> {
             .with_status(resp.status)
         })?;
     let lifetime = match body.expires_in.and_then(|n| n.as_f64()) {
+        // Capped before converting: `Duration::from_secs_f64` panics past ~1.8e19 seconds.
         Some(secs) if secs.is_finite() && secs >= 0.0 => {
-            Duration::from_secs_f64(secs).min(MAX_TOKEN_LIFETIME)
+            Duration::from_secs_f64(secs.min(MAX_TOKEN_LIFETIME.as_secs_f64()))
         }
         _ => DEFAULT_TOKEN_LIFETIME,
     };
     Ok(Token::new(token, lifetime))
 }
 
-/// Reads an application (`ApplicationResponse`), from a read or an application cancel.
+/// Reads an application (`ApplicationResponse`), from a read or an application cancel. An
+/// application cancel accepted (2xx) with an unreadable answer is
+/// [`Sent::MaybeSent`]: it may have been applied.
 pub fn parse_application(
     resp: &HttpResponse,
     operation: &'static str,
 ) -> Result<ApplicationResponse, Error> {
     ok_or_error(resp, operation)?;
-    decode::response(resp, Provider::SkipPay, operation)
+    if operation == GET_APPLICATION {
+        decode::response(resp, Provider::SkipPay, operation)
+    } else {
+        // A cancel accepted with an unreadable answer may have been applied.
+        decode::change_response(resp, Provider::SkipPay, operation)
+    }
 }
 
 /// Reads the answer of an application read.
@@ -75,5 +83,5 @@ pub fn parse_get_application(resp: &HttpResponse) -> Result<ApplicationResponse,
 /// Reads the answer of an order cancel (`OrderExtendedResponse`).
 pub fn parse_cancel_order_items(resp: &HttpResponse) -> Result<Order, Error> {
     ok_or_error(resp, CANCEL_ORDER_ITEMS)?;
-    decode::response(resp, Provider::SkipPay, CANCEL_ORDER_ITEMS)
+    decode::change_response(resp, Provider::SkipPay, CANCEL_ORDER_ITEMS)
 }

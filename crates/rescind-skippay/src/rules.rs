@@ -331,7 +331,9 @@ fn plan_ready_order(order: &Order, request: &OrderCancelRequest) -> Result<Plan,
             let available: Option<Decimal> = open
                 .iter()
                 .map(|m| m.quantity)
-                .try_fold(Decimal::ZERO, |sum, q| q.map(|q| sum + q));
+                // Quantities come from Skip Pay: a sum past `Decimal::MAX` is unknown (Skip
+                // Pay decides), never a panic.
+                .try_fold(Decimal::ZERO, |sum, q| q.and_then(|q| sum.checked_add(q)));
             if let Some(available) = available
                 && q > available
             {
@@ -493,6 +495,19 @@ mod tests {
         assert!(
             matches!(cancelled, Plan::AlreadyCancelled(ref n) if n.contains("CANCELLED_RETURNED"))
         );
+    }
+
+    #[test]
+    fn quantities_too_large_to_add_up_do_not_panic() {
+        let max = Decimal::MAX.to_string();
+        let items = vec![
+            item("A", "PROCESSING", Some(&max)),
+            item("A", "PROCESSING", Some(&max)),
+        ];
+        let app = app("READY", "READY_SHIPPED", items);
+        // The sum cannot be known: Skip Pay decides.
+        let req = some(vec![CancelItem::by_code("A").quantity(dec("1"))]);
+        assert_eq!(plan(&app, &req).unwrap(), Plan::CancelOrder);
     }
 
     #[test]

@@ -5,13 +5,16 @@
 use jiff::civil::DateTime;
 use serde::{Deserialize, Deserializer, Serializer};
 
-/// Formats `dt` as Arta does: `YYYY-MM-DDTHH:MM:SS.ffffff`.
+/// Formats `dt` as Arta does: `YYYY-MM-DDTHH:MM:SS.ffffff`. A value finer than a
+/// microsecond (Arta never sends one, but a body may) keeps its nine digits rather than be
+/// written as another instant.
 pub fn format(dt: DateTime) -> String {
-    format!(
-        "{}.{:06}",
-        dt.strftime("%Y-%m-%dT%H:%M:%S"),
-        dt.subsec_nanosecond() / 1_000
-    )
+    let nanos = dt.subsec_nanosecond();
+    if nanos % 1_000 == 0 {
+        format!("{}.{:06}", dt.strftime("%Y-%m-%dT%H:%M:%S"), nanos / 1_000)
+    } else {
+        format!("{}.{nanos:09}", dt.strftime("%Y-%m-%dT%H:%M:%S"))
+    }
 }
 
 /// Serde for `DateTime` fields.
@@ -60,6 +63,15 @@ mod tests {
         assert_eq!(
             super::format(datetime(2021, 1, 22, 9, 0, 0, 0)),
             "2021-01-22T09:00:00.000000"
+        );
+    }
+
+    #[test]
+    fn finer_than_a_microsecond_is_kept() {
+        // Found by the property tests: `.8818747` was written back as `.881874`.
+        assert_eq!(
+            super::format(datetime(2021, 1, 21, 17, 22, 8, 881_874_700)),
+            "2021-01-21T17:22:08.881874700"
         );
     }
 }
