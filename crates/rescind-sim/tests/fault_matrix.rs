@@ -24,10 +24,10 @@ use rescind_sim::{Clock, FaultAction, FaultRule, RunningSimulator, Simulator};
 /// The attempt timeout of every client; the delay fault waits longer.
 /// Generous enough that only the delay fault times out, even with the workspace's other tests
 /// running beside it.
-const ATTEMPT_TIMEOUT: Duration = Duration::from_millis(1500);
-const DELAY: Duration = Duration::from_millis(3000);
+const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(5);
+const DELAY: Duration = Duration::from_secs(6);
 /// Cases run at once (each on its own simulator).
-const PARALLEL: usize = 8;
+const PARALLEL: usize = 12;
 /// The success body cap of every client; the oversized fault sends 4 times more.
 const BODY_LIMIT: usize = 64 * 1024;
 
