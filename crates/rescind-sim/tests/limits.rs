@@ -112,7 +112,12 @@ async fn a_trickling_answer_is_bounded_by_the_timeouts() {
 async fn bodies_over_the_caps_are_cut_or_refused() {
     let running = simulator().await;
     let base = running.base_url();
-    let capped = || config().with_body_limits(32 * 1024, 4 * 1024);
+    let capped = || {
+        config()
+            .with_attempt_timeout(Duration::from_secs(10))
+            .with_call_timeout(Duration::from_secs(30))
+            .with_body_limits(32 * 1024, 4 * 1024)
+    };
     // A success body over the cap: refused with a decode error naming the limit, for every
     // provider's read.
     running.sim().faults().add(FaultRule::new(
@@ -213,6 +218,12 @@ const PATH_IDS: &[&str] = &[
 async fn ids_with_path_characters_never_reach_another_route() {
     let running = simulator().await;
     let base = running.base_url();
+    // No timeout here may fire, even on a loaded machine: a refused id is never MaybeSent.
+    let config = || {
+        config()
+            .with_attempt_timeout(Duration::from_secs(10))
+            .with_call_timeout(Duration::from_secs(30))
+    };
     let arta = arta(&base, config());
     let di = di(&base, config());
     let skippay = skippay(&base, config());
