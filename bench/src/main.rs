@@ -15,7 +15,8 @@ use rescind_bench::measure::{self, Sample};
 use rescind_bench::workload::{self, Caller, Workload};
 use rescind_bench::{decode, server};
 
-const USAGE: &str = "usage: rescind-bench [--smoke] | serve | measure WORKLOAD BASE_URL WARMUP CALLS CONCURRENCY";
+const USAGE: &str =
+    "usage: rescind-bench [--smoke] | serve | measure WORKLOAD BASE_URL WARMUP CALLS CONCURRENCY";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -63,8 +64,8 @@ fn measure_child(args: &[String]) -> Result<(), String> {
             .map_err(|_| format!("{what} must be a number, not `{v}`"))
     };
     let (warmup, calls) = (number("WARMUP", warmup)?, number("CALLS", calls)?);
-    let concurrency = usize::try_from(number("CONCURRENCY", concurrency)?.max(1))
-        .map_err(|e| e.to_string())?;
+    let concurrency =
+        usize::try_from(number("CONCURRENCY", concurrency)?.max(1)).map_err(|e| e.to_string())?;
     let rt = runtime()?;
     let elapsed = rt.block_on(async {
         let caller = Caller::new(workload, base, concurrency)?;
@@ -233,7 +234,9 @@ fn verdict(ok: bool) -> &'static str {
 fn report(smoke: bool) -> Result<(), String> {
     let plan = Plan::new(smoke);
     if plan.smoke {
-        println!("(smoke mode: a few calls of each, to check that the benchmarks run; the numbers mean nothing)\n");
+        println!(
+            "(smoke mode: a few calls of each, to check that the benchmarks run; the numbers mean nothing)\n"
+        );
     }
     let server = ServerProcess::start()?;
     let base = server.base.clone();

@@ -167,10 +167,7 @@ impl Caller {
     }
 }
 
-fn bare(
-    authorization: &HeaderValue,
-    builder: reqwest::RequestBuilder,
-) -> reqwest::RequestBuilder {
+fn bare(authorization: &HeaderValue, builder: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
     builder
         .header(header::AUTHORIZATION, authorization.clone())
         .header(header::USER_AGENT, rescind_core::USER_AGENT)
