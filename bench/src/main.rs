@@ -67,13 +67,14 @@ fn measure_child(args: &[String]) -> Result<(), String> {
     let concurrency =
         usize::try_from(number("CONCURRENCY", concurrency)?.max(1)).map_err(|e| e.to_string())?;
     let rt = runtime()?;
-    let elapsed = rt.block_on(async {
+    let (elapsed, cpu) = rt.block_on(async {
         let caller = Caller::new(workload, base, concurrency)?;
         workload::run(&caller, warmup, calls, concurrency).await
     })?;
     let sample = Sample {
         calls,
         elapsed,
+        cpu,
         peak_kib: measure::peak_rss_kib().unwrap_or(0),
     };
     println!("{}", sample.to_line());
@@ -110,8 +111,8 @@ impl Plan {
         } else {
             Plan {
                 smoke,
-                repeats: 5,
-                sequential: 2_000,
+                repeats: 9,
+                sequential: 3_000,
                 throughput: 10_000,
                 concurrency: 64,
                 ceiling: 40_000,
@@ -162,7 +163,26 @@ impl Drop for ServerProcess {
     }
 }
 
+/// Runs one measurement in its own process; returns it with the server's CPU time per call
+/// (warm-up included) in microseconds, 0 where unknown.
 fn measure_in_child(
+    server: &ServerProcess,
+    workload: Workload,
+    warmup: u64,
+    calls: u64,
+    concurrency: usize,
+) -> Result<(Sample, f64), String> {
+    let pid = server.child.id();
+    let before = measure::process_cpu_of(pid);
+    let sample = measure_child_process(&server.base, workload, warmup, calls, concurrency)?;
+    let server_cpu = match (before, measure::process_cpu_of(pid)) {
+        (Some(b), Some(a)) => a.saturating_sub(b).as_secs_f64() * 1e6 / (warmup + calls) as f64,
+        _ => 0.0,
+    };
+    Ok((sample, server_cpu))
+}
+
+fn measure_child_process(
     base: &str,
     workload: Workload,
     warmup: u64,
@@ -198,27 +218,39 @@ fn measure_in_child(
 
 /// Runs `workloads` `repeats` times, interleaved (A B A B ..) so that drift in the machine's
 /// load falls on both, and returns each one's samples.
+/// Also returns the median of the server's CPU time per call, over all runs, in µs.
 fn interleaved(
     plan: &Plan,
-    base: &str,
+    server: &ServerProcess,
     workloads: &[Workload],
     calls: u64,
     concurrency: usize,
-) -> Result<Vec<Vec<Sample>>, String> {
+) -> Result<(Vec<Vec<Sample>>, f64), String> {
     let warmup = (calls / 10).clamp(1, 500);
     let mut all = vec![Vec::new(); workloads.len()];
+    let mut server_cpu = Vec::new();
     for _ in 0..plan.repeats {
         for (i, w) in workloads.iter().enumerate() {
-            all[i].push(measure_in_child(base, *w, warmup, calls, concurrency)?);
+            let (sample, cpu) = measure_in_child(server, *w, warmup, calls, concurrency)?;
+            all[i].push(sample);
+            server_cpu.push(cpu);
         }
     }
-    Ok(all)
+    Ok((all, measure::median(&server_cpu).unwrap_or(0.0)))
 }
 
 fn med(samples: &[Sample], f: impl Fn(&Sample) -> f64) -> f64 {
     measure::median(&samples.iter().map(f).collect::<Vec<_>>()).unwrap_or(0.0)
 }
 
+/// The median of the ratios of runs made back to back (ours_i / theirs_i): steadier than the
+/// ratio of medians when the machine's load drifts during the run.
+fn paired_ratio(ours: &[Sample], theirs: &[Sample], f: impl Fn(&Sample) -> f64) -> f64 {
+    let ratios: Vec<f64> = ours.iter().zip(theirs).map(|(a, b)| f(a) / f(b)).collect();
+    measure::median(&ratios).unwrap_or(0.0)
+}
+
+/// Every run's figure, in the order they ran.
 fn spread(samples: &[Sample], f: impl Fn(&Sample) -> f64) -> String {
     samples
         .iter()
@@ -231,6 +263,69 @@ fn verdict(ok: bool) -> &'static str {
     if ok { "met" } else { "MISSED" }
 }
 
+/// The client process's CPU time per cancel, ours against the baseline: the overhead with
+/// less of the noise of a shared machine than wall time has.
+fn cpu_row(figure: &str, samples: &[Vec<Sample>]) {
+    let (ours, theirs) = (
+        med(&samples[0], Sample::cpu_micros_per_call),
+        med(&samples[1], Sample::cpu_micros_per_call),
+    );
+    println!(
+        "| {figure}: client CPU time per cancel, µs | {ours:.1} | {theirs:.1} | {:.3} | reported |",
+        paired_ratio(&samples[0], &samples[1], Sample::cpu_micros_per_call)
+    );
+    eprintln!(
+        "  runs (CPU µs/cancel): rescind [{}], reqwest [{}]",
+        spread(&samples[0], Sample::cpu_micros_per_call),
+        spread(&samples[1], Sample::cpu_micros_per_call)
+    );
+}
+
+/// Instructions per sequential cancel, counted by valgrind's callgrind: the one figure here
+/// that other processes on the machine cannot move. The difference between a run of 400 and a
+/// run of 200 cancels, divided by 200, so that start-up and warm-up cancel out.
+fn instructions_row(base: &str) -> Result<(), String> {
+    let Some(valgrind) = find_on_path("valgrind") else {
+        println!(
+            "| per-call: instructions per cancel (callgrind) | valgrind not found | | | reported |"
+        );
+        return Ok(());
+    };
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let count = |w: Workload, calls: u64| -> Result<f64, String> {
+        let out = Command::new(&valgrind)
+            .args(["--tool=callgrind", "--callgrind-out-file=/dev/null"])
+            .arg(&exe)
+            .args(["measure", w.name(), base, "10", &calls.to_string(), "1"])
+            .stdout(Stdio::null())
+            .output()
+            .map_err(|e| format!("valgrind: {e}"))?;
+        let text = String::from_utf8_lossy(&out.stderr);
+        if !out.status.success() {
+            return Err(format!("valgrind failed ({}): {text}", out.status));
+        }
+        measure::parse_callgrind_total(&text)
+            .map(|n| n as f64)
+            .ok_or_else(|| format!("no instruction count in valgrind's output: {text}"))
+    };
+    let per_call =
+        |w: Workload| -> Result<f64, String> { Ok((count(w, 400)? - count(w, 200)?) / 200.0) };
+    let (ours, theirs) = (per_call(Workload::Client)?, per_call(Workload::Reqwest)?);
+    println!(
+        "| per-call: instructions per cancel (callgrind, thousands) | {:.0} | {:.0} | {:.3} | reported |",
+        ours / 1e3,
+        theirs / 1e3,
+        ours / theirs
+    );
+    Ok(())
+}
+
+fn find_on_path(name: &str) -> Option<std::path::PathBuf> {
+    std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|dir| dir.join(name))
+        .find(|p| p.is_file())
+}
+
 fn report(smoke: bool) -> Result<(), String> {
     let plan = Plan::new(smoke);
     if plan.smoke {
@@ -241,14 +336,16 @@ fn report(smoke: bool) -> Result<(), String> {
     let server = ServerProcess::start()?;
     let base = server.base.clone();
     eprintln!("minimal server at {base}");
+    let base = base.as_str();
 
     println!("| figure | rescind | baseline | ratio | target |");
+    // Medians of the runs; a ratio is the median of the ratios of runs made back to back.
     println!("|---|---:|---:|---:|---|");
 
     // Per-call overhead: sequential cancels, client vs bare reqwest.
-    let seq = interleaved(
+    let (seq, _) = interleaved(
         &plan,
-        &base,
+        &server,
         &[Workload::Client, Workload::Reqwest],
         plan.sequential,
         1,
@@ -257,7 +354,7 @@ fn report(smoke: bool) -> Result<(), String> {
         med(&seq[0], Sample::micros_per_call),
         med(&seq[1], Sample::micros_per_call),
     );
-    let ratio = ours / theirs;
+    let ratio = paired_ratio(&seq[0], &seq[1], Sample::micros_per_call);
     println!(
         "| per-call: {} sequential cancels (GET + PATCH), µs per cancel | {ours:.1} | {theirs:.1} | {ratio:.3} | ≤ 1.05 {} |",
         plan.sequential,
@@ -268,11 +365,15 @@ fn report(smoke: bool) -> Result<(), String> {
         spread(&seq[0], Sample::micros_per_call),
         spread(&seq[1], Sample::micros_per_call)
     );
+    cpu_row("per-call", &seq);
+    if !plan.smoke {
+        instructions_row(base)?;
+    }
 
     // Throughput through the facade vs bare reqwest, same concurrency; peak memory.
-    let tput = interleaved(
+    let (tput, server_cpu) = interleaved(
         &plan,
-        &base,
+        &server,
         &[Workload::Facade, Workload::Reqwest],
         plan.throughput,
         plan.concurrency,
@@ -281,7 +382,7 @@ fn report(smoke: bool) -> Result<(), String> {
         med(&tput[0], Sample::per_second),
         med(&tput[1], Sample::per_second),
     );
-    let ratio = ours / theirs;
+    let ratio = paired_ratio(&tput[0], &tput[1], Sample::per_second);
     println!(
         "| throughput: {} cancels at concurrency {} through the facade, cancels/s | {ours:.0} | {theirs:.0} | {ratio:.3} | ≥ 0.95 {} |",
         plan.throughput,
@@ -293,6 +394,7 @@ fn report(smoke: bool) -> Result<(), String> {
         spread(&tput[0], Sample::per_second),
         spread(&tput[1], Sample::per_second)
     );
+    cpu_row("throughput", &tput);
     let mib = |s: &Sample| s.peak_kib as f64 / 1024.0;
     let (ours, theirs) = (med(&tput[0], mib), med(&tput[1], mib));
     println!(
@@ -301,9 +403,9 @@ fn report(smoke: bool) -> Result<(), String> {
     );
 
     // The server's own ceiling, with the cheapest client.
-    let ceiling = interleaved(
+    let (ceiling, _) = interleaved(
         &plan,
-        &base,
+        &server,
         &[Workload::Ceiling],
         plan.ceiling,
         plan.ceiling_concurrency,
@@ -314,6 +416,11 @@ fn report(smoke: bool) -> Result<(), String> {
         "| server ceiling: reads/s at concurrency {} (bare reqwest, body not decoded) vs requests/s the throughput baseline needed | {reads:.0} | {needed:.0} | {:.2} | ≫ 1 |",
         plan.ceiling_concurrency,
         reads / needed
+    );
+    let client_cpu = med(&tput[1], Sample::cpu_micros_per_call);
+    println!(
+        "| server CPU per cancel in the throughput runs vs the bare reqwest client's, µs | {server_cpu:.1} | {client_cpu:.1} | {:.2} | reported |",
+        server_cpu / client_cpu
     );
     drop(server);
 

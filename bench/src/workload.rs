@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use http::{HeaderValue, header};
 use rescind::{CancelRequest, CancelStatus, Canceller, Registry};
 
-use crate::fixtures;
+use crate::{fixtures, measure};
 
 /// Which client makes the calls.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -184,18 +184,25 @@ async fn bare_json(builder: reqwest::RequestBuilder) -> Result<serde_json::Value
 }
 
 /// Makes `calls` calls with at most `concurrency` in flight, after `warmup` calls that are
-/// not timed (connections opened, pools filled). Returns the time of the timed calls.
+/// not timed (connections opened, pools filled). Returns the wall time of the timed calls,
+/// and the process's CPU time over them (zero where unknown).
 /// Session ids cycle through 1..=1000. The first failure stops the run.
 pub async fn run(
     caller: &Caller,
     warmup: u64,
     calls: u64,
     concurrency: usize,
-) -> Result<Duration, String> {
+) -> Result<(Duration, Duration), String> {
     drive(caller, warmup, concurrency).await?;
+    let cpu = measure::process_cpu();
     let start = Instant::now();
     drive(caller, calls, concurrency).await?;
-    Ok(start.elapsed())
+    let elapsed = start.elapsed();
+    let cpu = match (cpu, measure::process_cpu()) {
+        (Some(before), Some(after)) => after.saturating_sub(before),
+        _ => Duration::ZERO,
+    };
+    Ok((elapsed, cpu))
 }
 
 async fn drive(caller: &Caller, calls: u64, concurrency: usize) -> Result<(), String> {
