@@ -346,7 +346,11 @@ fn report(smoke: bool) -> Result<(), String> {
     let (seq, _) = interleaved(
         &plan,
         &server,
-        &[Workload::Client, Workload::Reqwest],
+        &[
+            Workload::Client,
+            Workload::Reqwest,
+            Workload::ReqwestTimeout,
+        ],
         plan.sequential,
         1,
     )?;
@@ -364,6 +368,16 @@ fn report(smoke: bool) -> Result<(), String> {
         "  runs (µs/cancel): rescind [{}], reqwest [{}]",
         spread(&seq[0], Sample::micros_per_call),
         spread(&seq[1], Sample::micros_per_call)
+    );
+    let like = med(&seq[2], Sample::micros_per_call);
+    println!(
+        "| per-call: the same, baseline with rescind's 30 s per-request timeout (like for like), µs per cancel | {ours:.1} | {like:.1} | {:.3} | ≤ 1.05 {} |",
+        paired_ratio(&seq[0], &seq[2], Sample::micros_per_call),
+        verdict(paired_ratio(&seq[0], &seq[2], Sample::micros_per_call) <= 1.05)
+    );
+    eprintln!(
+        "  runs (µs/cancel): reqwest with a timeout [{}]",
+        spread(&seq[2], Sample::micros_per_call)
     );
     cpu_row("per-call", &seq);
     if !plan.smoke {

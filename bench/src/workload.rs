@@ -26,6 +26,9 @@ pub enum Workload {
     Facade,
     /// Bare `reqwest::Client`: the same two requests by hand.
     Reqwest,
+    /// [`Workload::Reqwest`] with a 30 s timeout on each request, as rescind's transport sets
+    /// by default: the like-for-like baseline, to show what the timeout itself costs.
+    ReqwestTimeout,
     /// The server's ceiling: bare reqwest sending only the read, body read but not decoded.
     Ceiling,
 }
@@ -37,6 +40,7 @@ impl Workload {
             Workload::Client => "client",
             Workload::Facade => "facade",
             Workload::Reqwest => "reqwest",
+            Workload::ReqwestTimeout => "reqwest-timeout",
             Workload::Ceiling => "ceiling",
         }
     }
@@ -47,6 +51,7 @@ impl Workload {
             Workload::Client,
             Workload::Facade,
             Workload::Reqwest,
+            Workload::ReqwestTimeout,
             Workload::Ceiling,
         ]
         .into_iter()
@@ -61,7 +66,7 @@ pub enum Caller {
     Client(rescind_arta::Client),
     /// See [`Workload::Facade`].
     Facade(Arc<Registry>),
-    /// See [`Workload::Reqwest`] and [`Workload::Ceiling`].
+    /// See [`Workload::Reqwest`], [`Workload::ReqwestTimeout`] and [`Workload::Ceiling`].
     Bare {
         /// The client.
         client: reqwest::Client,
@@ -71,6 +76,8 @@ pub enum Caller {
         authorization: HeaderValue,
         /// Whether to send only the read (the ceiling).
         read_only: bool,
+        /// A timeout set on each request.
+        timeout: Option<Duration>,
     },
 }
 
@@ -96,7 +103,7 @@ impl Caller {
                     .map_err(|e| e.to_string())?;
                 Caller::Facade(Arc::new(registry))
             }
-            Workload::Reqwest | Workload::Ceiling => Caller::Bare {
+            Workload::Reqwest | Workload::ReqwestTimeout | Workload::Ceiling => Caller::Bare {
                 client: reqwest::Client::new(),
                 base: base.trim_end_matches('/').into(),
                 authorization: HeaderValue::from_str(&format!(
@@ -105,6 +112,8 @@ impl Caller {
                 ))
                 .map_err(|e| e.to_string())?,
                 read_only: workload == Workload::Ceiling,
+                timeout: (workload == Workload::ReqwestTimeout)
+                    .then(|| rescind_core::TransportConfig::default().attempt_timeout),
             },
         })
     }
@@ -131,9 +140,11 @@ impl Caller {
                 base,
                 authorization,
                 read_only,
+                timeout,
             } => {
                 let read = bare(
                     authorization,
+                    *timeout,
                     client.get(format!("{base}/hosted_sessions/{id}")),
                 );
                 if *read_only {
@@ -150,6 +161,7 @@ impl Caller {
                 }
                 let cancel = bare(
                     authorization,
+                    *timeout,
                     client.patch(format!("{base}/hosted_sessions/{id}/cancel")),
                 );
                 let session = bare_json(cancel).await?;
@@ -167,7 +179,15 @@ impl Caller {
     }
 }
 
-fn bare(authorization: &HeaderValue, builder: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+fn bare(
+    authorization: &HeaderValue,
+    timeout: Option<Duration>,
+    builder: reqwest::RequestBuilder,
+) -> reqwest::RequestBuilder {
+    let builder = match timeout {
+        Some(t) => builder.timeout(t),
+        None => builder,
+    };
     builder
         .header(header::AUTHORIZATION, authorization.clone())
         .header(header::USER_AGENT, rescind_core::USER_AGENT)
@@ -254,6 +274,7 @@ mod tests {
                 Workload::Client,
                 Workload::Facade,
                 Workload::Reqwest,
+                Workload::ReqwestTimeout,
                 Workload::Ceiling,
             ] {
                 let caller = Caller::new(w, &base, 4).unwrap();
@@ -273,6 +294,7 @@ mod tests {
                 base: format!("http://{addr}").into(),
                 authorization: HeaderValue::from_static("ARTA_APIKey wrong"),
                 read_only: false,
+                timeout: None,
             };
             let err = run(&caller, 0, 5, 2).await.unwrap_err();
             assert!(err.contains("401"), "{err}");
