@@ -5,6 +5,11 @@
 //!   snapshots, `--accept` accepts the pending ones after you have read them.
 //! - `deny`: cargo-deny's bans, licenses, sources and advisories checks.
 //! - `fuzz [--seconds N] [--replay]`: every fuzz target for N seconds (see [`fuzz`]).
+//! - `bench [--smoke] [--skip-build-cost]`: the benchmark report (crate `rescind-bench`, see
+//!   BENCHMARKS.md): every figure with its ratio to the baseline measured in the same run,
+//!   then the build cost of each provider crate. `--smoke` runs a few calls of each in a debug
+//!   build to check that they run (what `ci` does); `--skip-build-cost` skips the clean release
+//!   builds, which take minutes.
 //!
 //! Standard library only, so that the gate compiles in seconds.
 
@@ -15,8 +20,13 @@ use std::process::{Command, ExitCode};
 
 mod fuzz;
 
-const USAGE: &str =
-    "usage: cargo xtask <ci | snapshots [--accept] | deny | fuzz [--seconds N] [--replay]>";
+const USAGE: &str = "usage: cargo xtask <ci | snapshots [--accept] | deny | fuzz [--seconds N] [--replay] | bench [--smoke] [--skip-build-cost]>";
+
+/// The crates whose build cost `bench` reports: each provider crate alone, then the facade.
+const BUILD_COST_CRATES: &[&str] = &["rescind-arta", "rescind-di", "rescind-skippay", "rescind"];
+
+/// The crates whose clean release build `bench` times (the facade's is their union).
+const BUILD_TIME_CRATES: &[&str] = &["rescind-arta", "rescind-di", "rescind-skippay"];
 
 /// The provider features of the facade; each must build alone.
 const PROVIDER_FEATURES: &[&str] = &["arta", "di", "skippay"];
@@ -28,6 +38,10 @@ fn main() -> ExitCode {
         Some("snapshots") => snapshots(args.iter().any(|a| a == "--accept")),
         Some("deny") => deny(),
         Some("fuzz") => fuzz::fuzz(&args[1..]),
+        Some("bench") => bench(
+            args.iter().any(|a| a == "--smoke"),
+            args.iter().any(|a| a == "--skip-build-cost"),
+        ),
         _ => Err(USAGE.to_string()),
     };
     match result {
@@ -114,6 +128,7 @@ fn ci() -> Result<(), String> {
         )?;
     }
     deny()?;
+    bench(true, true)?;
     eprintln!("\nxtask ci: all checks passed");
     Ok(())
 }
@@ -234,6 +249,101 @@ fn deny() -> Result<(), String> {
         "cargo deny: advisories (offline snapshot)",
         cargo().args(["deny", "--locked", "--offline", "check", "advisories"]),
     )
+}
+
+fn bench(smoke: bool, skip_build_cost: bool) -> Result<(), String> {
+    if smoke {
+        run(
+            "benchmarks, smoke mode (checks that they run; the numbers mean nothing)",
+            cargo().args([
+                "run",
+                "--locked",
+                "-q",
+                "-p",
+                "rescind-bench",
+                "--",
+                "--smoke",
+            ]),
+        )?;
+    } else {
+        run(
+            "benchmarks (release build; the end-to-end figures take about a minute)",
+            cargo().args(["run", "--locked", "--release", "-q", "-p", "rescind-bench"]),
+        )?;
+        run(
+            "decode micro-benchmarks (divan)",
+            cargo().args([
+                "bench",
+                "--locked",
+                "-p",
+                "rescind-bench",
+                "--bench",
+                "decode",
+            ]),
+        )?;
+    }
+    build_cost(smoke || skip_build_cost)
+}
+
+/// Prints how many crates each provider crate pulls in (itself included, normal dependencies
+/// only) and, unless `counts_only`, its clean release build time alone in a fresh target dir.
+fn build_cost(counts_only: bool) -> Result<(), String> {
+    eprintln!("\n==> build cost");
+    let mut rows = Vec::new();
+    for krate in BUILD_COST_CRATES {
+        let out = cargo()
+            .args([
+                "tree", "--locked", "-p", krate, "-e", "normal", "--prefix", "none",
+            ])
+            .output()
+            .map_err(|e| format!("cargo tree: {e}"))?;
+        if !out.status.success() {
+            return Err(format!("cargo tree -p {krate} failed ({})", out.status));
+        }
+        let crates = count_crates(&String::from_utf8_lossy(&out.stdout));
+        let time = if counts_only || !BUILD_TIME_CRATES.contains(krate) {
+            "not measured".to_string()
+        } else {
+            let dir =
+                env::temp_dir().join(format!("rescind-build-cost-{}-{krate}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&dir);
+            let start = std::time::Instant::now();
+            let built = run(
+                &format!("clean release build of {krate} alone"),
+                cargo()
+                    .args([
+                        "build",
+                        "--locked",
+                        "--release",
+                        "-q",
+                        "-p",
+                        krate,
+                        "--target-dir",
+                    ])
+                    .arg(&dir),
+            );
+            let secs = start.elapsed().as_secs_f64();
+            let _ = std::fs::remove_dir_all(&dir);
+            built?;
+            format!("{secs:.0} s")
+        };
+        rows.push(format!("| {krate} | {crates} | {time} |"));
+    }
+    println!("\n| crate | crates in its tree (itself included) | clean release build alone |");
+    println!("|---|---:|---:|");
+    for row in rows {
+        println!("{row}");
+    }
+    Ok(())
+}
+
+/// The distinct packages in `cargo tree --prefix none` output (`(*)` marks a repeat).
+fn count_crates(tree: &str) -> usize {
+    tree.lines()
+        .map(|l| l.trim_end_matches("(*)").trim())
+        .filter(|l| !l.is_empty())
+        .collect::<BTreeSet<_>>()
+        .len()
 }
 
 fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) {

@@ -14,7 +14,13 @@ use crate::{Error, ErrorKind, HttpResponse, Provider, Sent};
 /// let err = rescind_core::decode::json::<Session>(br#"{"id": "x"}"#).unwrap_err();
 /// assert_eq!(err.json_path(), Some("id"));
 /// ```
+///
+/// A body that decodes takes the plain `serde_json` path; only a failure is decoded a second
+/// time with the path tracked (tracking every key costs about as much as the decode itself).
 pub fn json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
+    if let Ok(value) = serde_json::from_slice(bytes) {
+        return Ok(value);
+    }
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
@@ -116,6 +122,20 @@ mod tests {
         assert_eq!(err.message(), "the body is empty");
         let err = json::<Outer>(b"<html>502 Bad Gateway</html>").unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Decode);
+    }
+
+    #[test]
+    fn a_failure_names_the_same_path_and_message_as_a_tracked_decode() {
+        let body = br#"{"items":[{"quantity":1},{"quantity":1,"x":[1,2]},{"quantity":-1}]}"#;
+        let err = json::<Outer>(body).unwrap_err();
+        let tracked = serde_path_to_error::deserialize::<_, Outer>(
+            &mut serde_json::Deserializer::from_slice(body),
+        )
+        .unwrap_err();
+        assert_eq!(err.json_path(), Some("items[2].quantity"));
+        assert_eq!(err.message(), tracked.into_inner().to_string());
+        let ok: Outer = json(br#"{"items":[{"quantity":7}]}"#).unwrap();
+        assert_eq!(ok.items[0].quantity, 7);
     }
 
     #[test]

@@ -535,12 +535,13 @@ impl Transport {
         if let Some(body) = &request.body {
             builder = builder.body(body.clone());
         }
-        let response = match builder.send().await {
+        let mut response = match builder.send().await {
             Ok(r) => r,
             Err(e) => return failed(&e, timeout),
         };
         let status = response.status().as_u16();
-        let headers = response.headers().clone();
+        // Taken, not cloned: the body is read from the response without its headers.
+        let headers = std::mem::take(response.headers_mut());
         let limit = if (200..300).contains(&status) {
             inner.config.body_limit
         } else {

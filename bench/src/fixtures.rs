@@ -1,0 +1,84 @@
+//! The bodies the benchmarks use, built from the providers' documented examples (the client
+//! crates' test fixtures), grown to the sizes the report names.
+
+use serde_json::Value;
+
+/// Arta's documented hosted session (one object, status `new`).
+pub const ARTA_HOSTED_SESSION: &str =
+    include_str!("../../crates/rescind-arta/tests/fixtures/hosted_session_cancel_200.json");
+
+/// Skip Pay's documented order answer (one item).
+pub const SKIPPAY_ORDER: &str =
+    include_str!("../../crates/rescind-skippay/tests/fixtures/order_cancel_200.json");
+
+/// The API key the minimal server expects and the benchmark clients send.
+pub const ARTA_KEY: &str = "bench_arta_key_0123456789abcdef";
+
+/// Arta's hosted session with `status` set, as compact JSON: what the minimal server answers.
+pub fn arta_session(status: &str) -> Vec<u8> {
+    let mut v = parse(ARTA_HOSTED_SESSION);
+    v["status"] = Value::from(status);
+    to_vec(&v)
+}
+
+/// Arta's hosted session with `objects` objects (each the documented one, with its own id).
+pub fn arta_session_with_objects(objects: usize) -> Vec<u8> {
+    let mut v = parse(ARTA_HOSTED_SESSION);
+    let template = v["objects"][0].clone();
+    v["objects"] = Value::Array(
+        (0..objects)
+            .map(|i| {
+                let mut o = template.clone();
+                o["id"] = Value::from(10_000 + i);
+                o
+            })
+            .collect(),
+    );
+    to_vec(&v)
+}
+
+/// Skip Pay's order answer with `items` items (each the documented one, with its own code).
+pub fn skippay_order_with_items(items: usize) -> Vec<u8> {
+    let mut v = parse(SKIPPAY_ORDER);
+    let template = v["items"][0].clone();
+    v["items"] = Value::Array(
+        (0..items)
+            .map(|i| {
+                let mut o = template.clone();
+                o["code"] = Value::from(format!("SKU-{i}"));
+                o
+            })
+            .collect(),
+    );
+    to_vec(&v)
+}
+
+fn parse(text: &str) -> Value {
+    serde_json::from_str(text).expect("the fixtures are the client crates' tested JSON")
+}
+
+fn to_vec(v: &Value) -> Vec<u8> {
+    serde_json::to_vec(v).expect("a JSON value always serializes")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grown_bodies_decode_with_the_sizes_asked() {
+        let session: rescind_arta::model::HostedSession =
+            serde_json::from_slice(&arta_session_with_objects(50)).unwrap();
+        assert_eq!(session.objects.len(), 50);
+        let order: rescind_skippay::model::Order =
+            serde_json::from_slice(&skippay_order_with_items(200)).unwrap();
+        assert_eq!(order.items.len(), 200);
+        assert_eq!(order.items[199].code.as_deref(), Some("SKU-199"));
+    }
+
+    #[test]
+    fn session_status_is_set() {
+        let v: Value = serde_json::from_slice(&arta_session("cancelled")).unwrap();
+        assert_eq!(v["status"], "cancelled");
+    }
+}

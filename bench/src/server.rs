@@ -1,0 +1,109 @@
+//! The local server of the end-to-end figures: a minimal hyper server that answers Arta's
+//! hosted-session read and cancel with fixed bodies, without state.
+//!
+//! Why not the simulator: the simulator (axum, state behind a lock, fault middleware, counters)
+//! does work per request that neither side of the comparison should pay for, and a session it
+//! has cancelled stays cancelled, so 10,000 cancels would need 10,000 seeded sessions. This
+//! server only matches the method and path, checks the API key, and answers a prepared body
+//! (a cheap reference-counted copy). The cheaper the server, the larger the client's share of
+//! each call, so the ratios are stricter, not kinder. Its own ceiling is measured in the same
+//! run ([`crate::workload::Workload::Ceiling`]).
+//!
+//! Paths: `GET /hosted_sessions/{id}` answers the documented session with status `new`;
+//! `PATCH /hosted_sessions/{id}/cancel` answers it with status `cancelled`. A request without
+//! `Authorization: ARTA_APIKey <key>` gets a 401, anything else a 404.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http::{Method, Request, Response, StatusCode, header};
+use http_body_util::Full;
+use hyper::body::Incoming;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+
+use crate::fixtures;
+
+/// The prepared answers.
+#[derive(Debug)]
+struct Bodies {
+    open: Bytes,
+    cancelled: Bytes,
+    authorization: Bytes,
+}
+
+/// Serves on `listener` until the runtime stops. Each connection gets its own task.
+pub async fn serve(listener: TcpListener) {
+    let bodies = Arc::new(Bodies {
+        open: Bytes::from(fixtures::arta_session("new")),
+        cancelled: Bytes::from(fixtures::arta_session("cancelled")),
+        authorization: Bytes::from(format!("ARTA_APIKey {}", fixtures::ARTA_KEY)),
+    });
+    loop {
+        let Ok((stream, _)) = listener.accept().await else {
+            continue;
+        };
+        let _ = stream.set_nodelay(true);
+        let bodies = bodies.clone();
+        tokio::spawn(async move {
+            let service = service_fn(move |req| {
+                let bodies = bodies.clone();
+                async move { Ok::<_, Infallible>(answer(&req, &bodies)) }
+            });
+            // A client closing its connection is the normal end here.
+            let _ = hyper::server::conn::http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
+        });
+    }
+}
+
+/// Binds loopback on a free port and serves there on the current runtime; returns the address.
+pub async fn start() -> std::io::Result<SocketAddr> {
+    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    tokio::spawn(serve(listener));
+    Ok(addr)
+}
+
+fn answer(req: &Request<Incoming>, bodies: &Bodies) -> Response<Full<Bytes>> {
+    let authorized = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .is_some_and(|v| v.as_bytes() == bodies.authorization.as_ref());
+    if !authorized {
+        return reply(
+            StatusCode::UNAUTHORIZED,
+            Bytes::from_static(br#"{"errors":{"detail":"Unauthorized"}}"#),
+        );
+    }
+    let segments: Vec<&str> = req.uri().path().trim_matches('/').split('/').collect();
+    match (req.method(), segments.as_slice()) {
+        (&Method::GET, ["hosted_sessions", _]) => reply(StatusCode::OK, bodies.open.clone()),
+        (&Method::PATCH, ["hosted_sessions", _, "cancel"]) => {
+            reply(StatusCode::OK, bodies.cancelled.clone())
+        }
+        _ => reply(
+            StatusCode::NOT_FOUND,
+            Bytes::from_static(br#"{"errors":{"detail":"Not found"}}"#),
+        ),
+    }
+}
+
+fn reply(status: StatusCode, body: Bytes) -> Response<Full<Bytes>> {
+    let mut resp = Response::new(Full::new(body));
+    *resp.status_mut() = status;
+    let headers = resp.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        http::HeaderValue::from_static("application/json"),
+    );
+    headers.insert(
+        "x-arta-request-id",
+        http::HeaderValue::from_static("bench-request"),
+    );
+    resp
+}

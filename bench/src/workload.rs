@@ -1,0 +1,303 @@
+//! The end-to-end workloads: one Arta hosted-session cancel, made through rescind and by hand
+//! with bare reqwest, against the [minimal server](crate::server).
+//!
+//! A cancel through rescind is what `Canceller::cancel(CancelRequest::whole(id))` does at
+//! Arta: read the session (`GET /hosted_sessions/{id}`), and since it is not cancelled, cancel
+//! it (`PATCH /hosted_sessions/{id}/cancel`), each answer decoded into the typed model.
+//! The baseline sends the same two requests with the same headers (`Authorization`,
+//! `User-Agent`, `Accept`) through one `reqwest::Client`, reads each body and decodes it as a
+//! `serde_json::Value` to check its `status`: what a hand-written client would do.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use http::{HeaderValue, header};
+use rescind::{CancelRequest, CancelStatus, Canceller, Registry};
+
+use crate::{fixtures, measure};
+
+/// Which client makes the calls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Workload {
+    /// `rescind_arta::Client` through the `Canceller` trait.
+    Client,
+    /// The facade: `rescind::Registry::cancel("bench", ..)` over an `Arc<dyn Canceller>`.
+    Facade,
+    /// Bare `reqwest::Client`: the same two requests by hand.
+    Reqwest,
+    /// [`Workload::Reqwest`] with a 30 s timeout on each request, as rescind's transport sets
+    /// by default: the like-for-like baseline, to show what the timeout itself costs.
+    ReqwestTimeout,
+    /// The server's ceiling: bare reqwest sending only the read, body read but not decoded.
+    Ceiling,
+}
+
+impl Workload {
+    /// The name used on the command line of the measuring child process.
+    pub fn name(self) -> &'static str {
+        match self {
+            Workload::Client => "client",
+            Workload::Facade => "facade",
+            Workload::Reqwest => "reqwest",
+            Workload::ReqwestTimeout => "reqwest-timeout",
+            Workload::Ceiling => "ceiling",
+        }
+    }
+
+    /// The workload named `name`.
+    pub fn from_name(name: &str) -> Option<Workload> {
+        [
+            Workload::Client,
+            Workload::Facade,
+            Workload::Reqwest,
+            Workload::ReqwestTimeout,
+            Workload::Ceiling,
+        ]
+        .into_iter()
+        .find(|w| w.name() == name)
+    }
+}
+
+/// A client ready to make calls of one workload. Cheap to clone.
+#[derive(Debug, Clone)]
+pub enum Caller {
+    /// See [`Workload::Client`].
+    Client(rescind_arta::Client),
+    /// See [`Workload::Facade`].
+    Facade(Arc<Registry>),
+    /// See [`Workload::Reqwest`], [`Workload::ReqwestTimeout`] and [`Workload::Ceiling`].
+    Bare {
+        /// The client.
+        client: reqwest::Client,
+        /// The base URL, without a trailing `/`.
+        base: Arc<str>,
+        /// `ARTA_APIKey <key>`.
+        authorization: HeaderValue,
+        /// Whether to send only the read (the ceiling).
+        read_only: bool,
+        /// A timeout set on each request.
+        timeout: Option<Duration>,
+    },
+}
+
+impl Caller {
+    /// Builds the client of `workload` for the server at `base` (`http://127.0.0.1:PORT`),
+    /// allowing `concurrency` calls in flight (rescind's Arta client queues beyond its limit,
+    /// 15 by default, so the benchmark raises it to the concurrency it runs at).
+    pub fn new(workload: Workload, base: &str, concurrency: usize) -> Result<Caller, String> {
+        let arta = || {
+            rescind_arta::Client::builder()
+                .api_key(fixtures::ARTA_KEY)
+                .base_url(base)
+                .max_concurrency(concurrency)
+                .build()
+                .map_err(|e| e.to_string())
+        };
+        Ok(match workload {
+            Workload::Client => Caller::Client(arta()?),
+            Workload::Facade => {
+                let mut registry = Registry::new();
+                registry
+                    .insert("bench", Arc::new(arta()?))
+                    .map_err(|e| e.to_string())?;
+                Caller::Facade(Arc::new(registry))
+            }
+            Workload::Reqwest | Workload::ReqwestTimeout | Workload::Ceiling => Caller::Bare {
+                client: reqwest::Client::new(),
+                base: base.trim_end_matches('/').into(),
+                authorization: HeaderValue::from_str(&format!(
+                    "ARTA_APIKey {}",
+                    fixtures::ARTA_KEY
+                ))
+                .map_err(|e| e.to_string())?,
+                read_only: workload == Workload::Ceiling,
+                timeout: (workload == Workload::ReqwestTimeout)
+                    .then(|| rescind_core::TransportConfig::default().attempt_timeout),
+            },
+        })
+    }
+
+    /// Makes one call for session `id`; an answer other than the expected one is an error.
+    pub async fn call(&self, id: u64) -> Result<(), String> {
+        let status = match self {
+            Caller::Client(client) => {
+                client
+                    .cancel(CancelRequest::whole(id.to_string()))
+                    .await
+                    .map_err(|e| e.to_string())?
+                    .status
+            }
+            Caller::Facade(registry) => {
+                registry
+                    .cancel("bench", CancelRequest::whole(id.to_string()))
+                    .await
+                    .map_err(|e| e.to_string())?
+                    .status
+            }
+            Caller::Bare {
+                client,
+                base,
+                authorization,
+                read_only,
+                timeout,
+            } => {
+                let read = bare(
+                    authorization,
+                    *timeout,
+                    client.get(format!("{base}/hosted_sessions/{id}")),
+                );
+                if *read_only {
+                    let resp = read.send().await.map_err(|e| e.to_string())?;
+                    if !resp.status().is_success() {
+                        return Err(format!("HTTP {}", resp.status()));
+                    }
+                    resp.bytes().await.map_err(|e| e.to_string())?;
+                    return Ok(());
+                }
+                let session = bare_json(read).await?;
+                if session["status"] == "cancelled" {
+                    return Ok(());
+                }
+                let cancel = bare(
+                    authorization,
+                    *timeout,
+                    client.patch(format!("{base}/hosted_sessions/{id}/cancel")),
+                );
+                let session = bare_json(cancel).await?;
+                if session["status"] != "cancelled" {
+                    return Err(format!("the session reads {}", session["status"]));
+                }
+                return Ok(());
+            }
+        };
+        if status == CancelStatus::Cancelled {
+            Ok(())
+        } else {
+            Err(format!("expected cancelled, got {status:?}"))
+        }
+    }
+}
+
+fn bare(
+    authorization: &HeaderValue,
+    timeout: Option<Duration>,
+    builder: reqwest::RequestBuilder,
+) -> reqwest::RequestBuilder {
+    let builder = match timeout {
+        Some(t) => builder.timeout(t),
+        None => builder,
+    };
+    builder
+        .header(header::AUTHORIZATION, authorization.clone())
+        .header(header::USER_AGENT, rescind_core::USER_AGENT)
+        .header(header::ACCEPT, "application/json")
+}
+
+async fn bare_json(builder: reqwest::RequestBuilder) -> Result<serde_json::Value, String> {
+    let resp = builder.send().await.map_err(|e| e.to_string())?;
+    if !resp.status().is_success() {
+        return Err(format!("HTTP {}", resp.status()));
+    }
+    let body = resp.bytes().await.map_err(|e| e.to_string())?;
+    serde_json::from_slice(&body).map_err(|e| e.to_string())
+}
+
+/// Makes `calls` calls with at most `concurrency` in flight, after `warmup` calls that are
+/// not timed (connections opened, pools filled). Returns the wall time of the timed calls,
+/// and the process's CPU time over them (zero where unknown).
+/// Session ids cycle through 1..=1000. The first failure stops the run.
+pub async fn run(
+    caller: &Caller,
+    warmup: u64,
+    calls: u64,
+    concurrency: usize,
+) -> Result<(Duration, Duration), String> {
+    drive(caller, warmup, concurrency).await?;
+    let cpu = measure::process_cpu();
+    let start = Instant::now();
+    drive(caller, calls, concurrency).await?;
+    let elapsed = start.elapsed();
+    let cpu = match (cpu, measure::process_cpu()) {
+        (Some(before), Some(after)) => after.saturating_sub(before),
+        _ => Duration::ZERO,
+    };
+    Ok((elapsed, cpu))
+}
+
+async fn drive(caller: &Caller, calls: u64, concurrency: usize) -> Result<(), String> {
+    if concurrency <= 1 {
+        for i in 0..calls {
+            caller.call(i % 1000 + 1).await?;
+        }
+        return Ok(());
+    }
+    let next = Arc::new(AtomicU64::new(0));
+    let mut tasks = Vec::with_capacity(concurrency);
+    for _ in 0..concurrency {
+        let caller = caller.clone();
+        let next = next.clone();
+        tasks.push(tokio::spawn(async move {
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= calls {
+                    return Ok::<(), String>(());
+                }
+                caller.call(i % 1000 + 1).await?;
+            }
+        }));
+    }
+    for task in tasks {
+        task.await.map_err(|e| e.to_string())??;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn runtime() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap()
+    }
+
+    #[test]
+    fn every_workload_cancels_against_the_minimal_server() {
+        runtime().block_on(async {
+            let addr = crate::server::start().await.unwrap();
+            let base = format!("http://{addr}");
+            for w in [
+                Workload::Client,
+                Workload::Facade,
+                Workload::Reqwest,
+                Workload::ReqwestTimeout,
+                Workload::Ceiling,
+            ] {
+                let caller = Caller::new(w, &base, 4).unwrap();
+                run(&caller, 1, 20, 4).await.unwrap();
+                run(&caller, 0, 3, 1).await.unwrap();
+                assert_eq!(Workload::from_name(w.name()), Some(w));
+            }
+        });
+    }
+
+    #[test]
+    fn a_wrong_key_fails_the_run() {
+        runtime().block_on(async {
+            let addr = crate::server::start().await.unwrap();
+            let caller = Caller::Bare {
+                client: reqwest::Client::new(),
+                base: format!("http://{addr}").into(),
+                authorization: HeaderValue::from_static("ARTA_APIKey wrong"),
+                read_only: false,
+                timeout: None,
+            };
+            let err = run(&caller, 0, 5, 2).await.unwrap_err();
+            assert!(err.contains("401"), "{err}");
+        });
+    }
+}
