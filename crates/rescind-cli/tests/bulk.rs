@@ -469,3 +469,90 @@ async fn bad_inputs_and_journals_are_clear_errors_and_send_nothing() {
     assert!(report.contains("2,arta,43,,invalid"), "{report}");
     sim.shutdown().await;
 }
+
+/// Sends SIGINT (what Ctrl-C sends) to a child process.
+fn interrupt(pid: u32) {
+    let status = Command::new("kill")
+        .args(["-INT", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success(), "kill -INT failed");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_c_stops_sending_lets_requests_in_flight_finish_and_journals_them() {
+    let sim = Simulator::new().seed(world()).start().await.unwrap();
+    let base = sim.base_url();
+    // Every Arta cancel is slow, so that requests are in flight when Ctrl-C comes.
+    sim.sim().faults().add(
+        FaultRule::delay("/hosted_sessions/*/cancel", Duration::from_millis(300)).method("PATCH"),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("rows.csv");
+    std::fs::write(&input, rows_csv()).unwrap();
+    let journal = dir.path().join("journal.jsonl");
+    let (file, journal_arg) = (
+        input.to_str().unwrap().to_string(),
+        journal.to_str().unwrap().to_string(),
+    );
+
+    let (b, f, j) = (base.clone(), file.clone(), journal_arg.clone());
+    let run = blocking(move || {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_rescind"));
+        cmd.args(["bulk", &f, "--journal", &j])
+            .env_clear()
+            .envs(env(&b))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        if let Ok(path) = std::env::var("PATH") {
+            cmd.env("PATH", path);
+        }
+        let child = cmd.spawn().unwrap();
+        std::thread::sleep(Duration::from_millis(700));
+        interrupt(child.id());
+        child.wait_with_output().unwrap()
+    })
+    .await;
+    let stderr = String::from_utf8_lossy(&run.stderr).into_owned();
+    assert_eq!(run.status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("stopping"), "{stderr}");
+
+    // Every request that was sent has its outcome in the journal: none was abandoned.
+    let records = read_lines(&journal);
+    let intents: std::collections::BTreeSet<i64> = records
+        .iter()
+        .filter(|r| r["record"] == "intent")
+        .filter_map(|r| r["line"].as_i64())
+        .collect();
+    let outcomes: std::collections::BTreeSet<i64> = records
+        .iter()
+        .filter(|r| r["record"] == "outcome")
+        .filter_map(|r| r["line"].as_i64())
+        .collect();
+    assert!(!intents.is_empty(), "the run should have started sending");
+    let abandoned: Vec<_> = intents.difference(&outcomes).collect();
+    assert!(
+        abandoned.is_empty(),
+        "intents without outcome: {abandoned:?}"
+    );
+    let rows = rows_csv().lines().count() - 1;
+    assert!(
+        intents.len() < rows,
+        "Ctrl-C should have stopped the run before the end"
+    );
+
+    // The rerun finishes the rest, and nothing is changed twice.
+    sim.sim().faults().clear();
+    let (b, f, j) = (base.clone(), file.clone(), journal_arg.clone());
+    let rerun = blocking(move || rescind(&["bulk", &f, "--journal", &j], &b, None)).await;
+    assert_eq!(rerun.code, Some(0), "{}\n{}", rerun.stdout, rerun.stderr);
+    let twice: Vec<_> = sim
+        .sim()
+        .counters()
+        .snapshot()
+        .applied
+        .into_iter()
+        .filter(|(_, n)| *n != 1)
+        .collect();
+    assert!(twice.is_empty(), "changed more than once: {twice:?}");
+}
