@@ -449,7 +449,7 @@ impl Transport {
                             return Err(if request.method.is_safe() {
                                 err
                             } else {
-                                err.with_sent(Sent::MaybeSent)
+                                crate::decode::accepted_unreadable(err, resp.status)
                             });
                         }
                     }

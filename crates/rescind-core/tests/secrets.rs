@@ -1,16 +1,16 @@
 //! No credential appears in tracing output, in Debug or Display of clients, tokens and errors.
 
+mod support;
+
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use httpmock::prelude::*;
 use rescind_core::http::Method;
-use rescind_core::secrecy::{ExposeSecret, SecretString};
-use rescind_core::{
-    Auth, Error, HttpRequest, Login, Provider, Token, TokenCache, Transport, async_trait,
-    error_from_response,
-};
+use rescind_core::secrecy::SecretString;
+use rescind_core::{Auth, HttpRequest, Provider, TokenCache, Transport, error_from_response};
+use support::PasswordLogin;
 use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::fmt::format::FmtSpan;
 
@@ -38,34 +38,6 @@ impl<'a> MakeWriter<'a> for Captured {
     }
 }
 
-#[derive(Debug)]
-struct PasswordLogin {
-    password: SecretString,
-}
-
-#[async_trait]
-impl Login for PasswordLogin {
-    async fn login(&self, transport: &Transport) -> Result<Token, Error> {
-        let body = format!(r#"{{"password":"{}"}}"#, self.password.expose_secret());
-        let req = HttpRequest::new("login", Method::POST, "/login", "/login")
-            .with_json_body(body)
-            .anonymous();
-        let resp = transport.send(&req).await?;
-        if !resp.is_success() {
-            return Err(error_from_response(
-                &resp,
-                transport.provider(),
-                "login",
-                "refused",
-            ));
-        }
-        Ok(Token::new(
-            SecretString::from(TOKEN),
-            Duration::from_secs(600),
-        ))
-    }
-}
-
 #[tokio::test]
 async fn secrets_never_reach_logs_debug_or_errors() {
     let captured = Captured::default();
@@ -81,7 +53,7 @@ async fn secrets_never_reach_logs_debug_or_errors() {
     server
         .mock_async(|when, then| {
             when.method(POST).path("/login");
-            then.status(200).body("{}");
+            then.status(200).body(format!(r#"{{"token":"{TOKEN}"}}"#));
         })
         .await;
     server
@@ -101,6 +73,7 @@ async fn secrets_never_reach_logs_debug_or_errors() {
     let cache = Arc::new(TokenCache::new(
         Arc::new(PasswordLogin {
             password: SecretString::from(PASSWORD),
+            lifetime: Duration::from_secs(600),
         }),
         Duration::from_secs(1),
     ));

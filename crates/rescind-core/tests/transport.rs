@@ -9,12 +9,12 @@ use std::time::{Duration, Instant};
 use httpmock::prelude::*;
 use rescind_core::http::Method;
 use rescind_core::retry::RetryPolicy;
-use rescind_core::secrecy::{ExposeSecret, SecretString};
+use rescind_core::secrecy::SecretString;
 use rescind_core::{
-    Auth, Error, ErrorKind, HttpRequest, Login, Provider, Sent, Token, TokenCache, Transport,
-    TransportConfig, async_trait, error_from_response,
+    Auth, ErrorKind, HttpRequest, Provider, Sent, Token, TokenCache, Transport, TransportConfig,
+    error_from_response,
 };
-use support::{Step, serve};
+use support::{PasswordLogin, Step, serve};
 
 fn fast_retries() -> RetryPolicy {
     RetryPolicy::default().with_backoff(Duration::from_millis(1), Duration::from_millis(5))
@@ -339,38 +339,6 @@ async fn an_empty_retry_budget_stops_retries_for_every_call() {
     assert_eq!(t.retry_budget_available(), 0);
     assert_eq!(t.clone().send(&get("/things/1")).await.unwrap().attempts, 1);
     mock.assert_calls_async(3).await;
-}
-
-/// A login that posts a password and reads `{"token": ...}`.
-#[derive(Debug)]
-struct PasswordLogin {
-    password: SecretString,
-    lifetime: Duration,
-}
-
-#[async_trait]
-impl Login for PasswordLogin {
-    async fn login(&self, transport: &Transport) -> Result<Token, Error> {
-        let body = format!(r#"{{"password":"{}"}}"#, self.password.expose_secret());
-        let req = HttpRequest::new("login", Method::POST, "/login", "/login")
-            .with_json_body(body)
-            .anonymous();
-        let resp = transport.send(&req).await?;
-        if !resp.is_success() {
-            return Err(error_from_response(
-                &resp,
-                transport.provider(),
-                "login",
-                "login refused",
-            ));
-        }
-        #[derive(serde::Deserialize)]
-        struct Body {
-            token: String,
-        }
-        let body: Body = rescind_core::decode::response(&resp, transport.provider(), "login")?;
-        Ok(Token::new(SecretString::from(body.token), self.lifetime))
-    }
 }
 
 fn bearer_transport(base: &str) -> (Transport, Arc<TokenCache>) {

@@ -1,5 +1,11 @@
-//! A scripted HTTP/1.1 server for transport tests that httpmock cannot express: answers in
-//! sequence, connections dropped after the request was read, and a count of requests in flight.
+//! Shared test helpers: a login that posts a password, and a scripted HTTP/1.1 server for
+//! transport tests that httpmock cannot express (answers in sequence, connections dropped after
+//! the request was read, a count of requests in flight).
+#![allow(dead_code)] // each test binary uses a part
+
+use rescind_core::http::Method;
+use rescind_core::secrecy::{ExposeSecret, SecretString};
+use rescind_core::{Error, HttpRequest, Login, Token, Transport, async_trait, error_from_response};
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -7,6 +13,38 @@ use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
+
+/// A login that posts `{"password": ...}` to `/login` and reads `{"token": ...}`.
+#[derive(Debug)]
+pub struct PasswordLogin {
+    pub password: SecretString,
+    pub lifetime: Duration,
+}
+
+#[async_trait]
+impl Login for PasswordLogin {
+    async fn login(&self, transport: &Transport) -> Result<Token, Error> {
+        let body = format!(r#"{{"password":"{}"}}"#, self.password.expose_secret());
+        let req = HttpRequest::new("login", Method::POST, "/login", "/login")
+            .with_json_body(body)
+            .anonymous();
+        let resp = transport.send(&req).await?;
+        if !resp.is_success() {
+            return Err(error_from_response(
+                &resp,
+                transport.provider(),
+                "login",
+                "login refused",
+            ));
+        }
+        #[derive(serde::Deserialize)]
+        struct Body {
+            token: String,
+        }
+        let body: Body = rescind_core::decode::response(&resp, transport.provider(), "login")?;
+        Ok(Token::new(SecretString::from(body.token), self.lifetime))
+    }
+}
 
 /// What the server does with one request.
 #[derive(Clone, Debug)]
