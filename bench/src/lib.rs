@@ -7,12 +7,14 @@
 //!
 //! - [`server`]: the minimal local server the end-to-end figures talk to;
 //! - [`workload`]: the same cancels made through rescind and with bare reqwest;
+//! - [`bulk`]: the bulk runner on many rows against the simulator, journal and all;
 //! - [`decode`]: the decode figures;
 //! - [`fixtures`]: the bodies, built from the providers' documented examples;
 //! - [`measure`]: timing, medians and peak memory.
 
 #![forbid(unsafe_code)]
 
+pub mod bulk;
 pub mod decode;
 pub mod fixtures;
 pub mod measure;

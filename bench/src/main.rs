@@ -1,9 +1,14 @@
 //! `rescind-bench`: the benchmark report. Run it through `cargo xtask bench [--smoke]`.
 //!
-//! - `rescind-bench [--smoke]`: runs every figure and prints the table (Markdown);
+//! - `rescind-bench [--smoke] [--only SECTION]`: runs every figure (or one section's:
+//!   `per-call`, `throughput`, `bulk`, `decode`) and prints the table (Markdown);
 //! - `rescind-bench serve`: the minimal server (prints `addr=..`; stops when stdin closes);
 //! - `rescind-bench measure WORKLOAD BASE_URL WARMUP CALLS CONCURRENCY`: one measurement in
-//!   its own process, so that its peak memory is its own; prints a `Sample` line.
+//!   its own process, so that its peak memory is its own; prints a `Sample` line;
+//! - `rescind-bench sim ROWS`: the simulator seeded for ROWS bulk rows (prints `addr=..`;
+//!   stops when stdin closes);
+//! - `rescind-bench bulk BASE_URL INPUT MODE JOURNAL_DIR`: one bulk run in its own process
+//!   (modes `runner`, `direct`, `ceiling`); prints a `BulkSample` line.
 
 #![forbid(unsafe_code)]
 
@@ -11,20 +16,22 @@ use std::io::{BufRead, BufReader, Read};
 use std::process::{Child, Command, ExitCode, Stdio};
 use std::time::Duration;
 
+use rescind_bench::bulk::{self, BulkSample, Mode};
 use rescind_bench::measure::{self, Sample};
 use rescind_bench::workload::{self, Caller, Workload};
 use rescind_bench::{decode, server};
 
-const USAGE: &str =
-    "usage: rescind-bench [--smoke] | serve | measure WORKLOAD BASE_URL WARMUP CALLS CONCURRENCY";
+const USAGE: &str = "usage: rescind-bench [--smoke] [--only per-call|throughput|bulk|decode] | serve | measure WORKLOAD BASE_URL WARMUP CALLS CONCURRENCY | sim ROWS | bulk BASE_URL INPUT MODE JOURNAL_DIR";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
-        None => report(false),
-        Some("--smoke") => report(true),
+        None => report(false, None),
+        Some(flag) if flag.starts_with("--") => report_flags(&args),
         Some("serve") => serve(),
         Some("measure") => measure_child(&args[1..]),
+        Some("sim") => sim(&args[1..]),
+        Some("bulk") => bulk_child(&args[1..]),
         Some(_) => Err(USAGE.to_string()),
     };
     match result {
@@ -34,6 +41,20 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// `[--smoke] [--only SECTION]`, in any order.
+fn report_flags(args: &[String]) -> Result<(), String> {
+    let (mut smoke, mut only) = (false, None);
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--smoke" => smoke = true,
+            "--only" => only = Some(args.next().ok_or("--only needs a section")?.as_str()),
+            _ => return Err(USAGE.to_string()),
+        }
+    }
+    report(smoke, only)
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, String> {
@@ -51,6 +72,38 @@ fn serve() -> Result<(), String> {
     println!("addr={addr}");
     // Serve until the parent closes our stdin (or dies).
     let _ = std::io::stdin().read_to_end(&mut Vec::new());
+    Ok(())
+}
+
+fn sim(args: &[String]) -> Result<(), String> {
+    let [rows] = args else {
+        return Err(USAGE.to_string());
+    };
+    let rows: usize = rows
+        .parse()
+        .map_err(|_| format!("ROWS must be a number, not `{rows}`"))?;
+    let rt = runtime()?;
+    let sim = rt
+        .block_on(bulk::start_simulator(rows))
+        .map_err(|e| format!("could not start the simulator: {e}"))?;
+    println!("addr={}", sim.addr());
+    let _ = std::io::stdin().read_to_end(&mut Vec::new());
+    rt.block_on(sim.shutdown());
+    Ok(())
+}
+
+fn bulk_child(args: &[String]) -> Result<(), String> {
+    let [base, input, mode, dir] = args else {
+        return Err(USAGE.to_string());
+    };
+    let mode = Mode::from_name(mode).ok_or_else(|| format!("no bulk mode `{mode}`"))?;
+    let sample = runtime()?.block_on(bulk::run(
+        base,
+        std::path::Path::new(input),
+        mode,
+        std::path::Path::new(dir),
+    ))?;
+    println!("{}", sample.to_line());
     Ok(())
 }
 
@@ -92,6 +145,8 @@ struct Plan {
     ceiling_concurrency: usize,
     decode_samples: usize,
     decode_time: Duration,
+    bulk_rows: usize,
+    bulk_repeats: usize,
 }
 
 impl Plan {
@@ -107,6 +162,8 @@ impl Plan {
                 ceiling_concurrency: 256,
                 decode_samples: 1,
                 decode_time: Duration::from_millis(1),
+                bulk_rows: 60,
+                bulk_repeats: 1,
             }
         } else {
             Plan {
@@ -119,6 +176,8 @@ impl Plan {
                 ceiling_concurrency: 256,
                 decode_samples: 11,
                 decode_time: Duration::from_millis(100),
+                bulk_rows: 10_000,
+                bulk_repeats: 5,
             }
         }
     }
@@ -131,10 +190,11 @@ struct ServerProcess {
 }
 
 impl ServerProcess {
-    fn start() -> Result<ServerProcess, String> {
+    /// Starts `rescind-bench ARGS` (`serve`, or `sim ROWS`) and reads the address it prints.
+    fn start(args: &[&str]) -> Result<ServerProcess, String> {
         let exe = std::env::current_exe().map_err(|e| e.to_string())?;
         let mut child = Command::new(exe)
-            .arg("serve")
+            .args(args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .spawn()
@@ -326,26 +386,53 @@ fn find_on_path(name: &str) -> Option<std::path::PathBuf> {
         .find(|p| p.is_file())
 }
 
-fn report(smoke: bool) -> Result<(), String> {
+/// The parts of the report, to run one alone (`--only NAME`).
+const SECTIONS: [&str; 4] = ["per-call", "throughput", "bulk", "decode"];
+
+fn report(smoke: bool, only: Option<&str>) -> Result<(), String> {
+    if let Some(name) = only
+        && !SECTIONS.contains(&name)
+    {
+        return Err(format!(
+            "no section `{name}` (sections: {})",
+            SECTIONS.join(", ")
+        ));
+    }
+    let run = |name: &str| only.is_none_or(|o| o == name);
     let plan = Plan::new(smoke);
     if plan.smoke {
         println!(
             "(smoke mode: a few calls of each, to check that the benchmarks run; the numbers mean nothing)\n"
         );
     }
-    let server = ServerProcess::start()?;
-    let base = server.base.clone();
-    eprintln!("minimal server at {base}");
-    let base = base.as_str();
-
     println!("| figure | rescind | baseline | ratio | target |");
     // Medians of the runs; a ratio is the median of the ratios of runs made back to back.
     println!("|---|---:|---:|---:|---|");
+    if run("per-call") || run("throughput") {
+        let server = ServerProcess::start(&["serve"])?;
+        eprintln!("minimal server at {}", server.base);
+        if run("per-call") {
+            per_call(&plan, &server)?;
+        }
+        if run("throughput") {
+            throughput(&plan, &server)?;
+        }
+    }
+    if run("bulk") {
+        bulk_rows(&plan)?;
+    }
+    if run("decode") {
+        decode_rows(&plan)?;
+    }
+    Ok(())
+}
 
-    // Per-call overhead: sequential cancels, client vs bare reqwest.
+/// Per-call overhead: sequential cancels, client vs bare reqwest.
+fn per_call(plan: &Plan, server: &ServerProcess) -> Result<(), String> {
+    let base = server.base.as_str();
     let (seq, _) = interleaved(
-        &plan,
-        &server,
+        plan,
+        server,
         &[
             Workload::Client,
             Workload::Reqwest,
@@ -384,10 +471,15 @@ fn report(smoke: bool) -> Result<(), String> {
         instructions_row(base)?;
     }
 
-    // Throughput through the facade vs bare reqwest, same concurrency; peak memory.
+    Ok(())
+}
+
+/// Throughput through the facade vs bare reqwest, same concurrency; peak memory; the server's
+/// own ceiling.
+fn throughput(plan: &Plan, server: &ServerProcess) -> Result<(), String> {
     let (tput, server_cpu) = interleaved(
-        &plan,
-        &server,
+        plan,
+        server,
         &[Workload::Facade, Workload::Reqwest],
         plan.throughput,
         plan.concurrency,
@@ -418,8 +510,8 @@ fn report(smoke: bool) -> Result<(), String> {
 
     // The server's own ceiling, with the cheapest client.
     let (ceiling, _) = interleaved(
-        &plan,
-        &server,
+        plan,
+        server,
         &[Workload::Ceiling],
         plan.ceiling,
         plan.ceiling_concurrency,
@@ -436,9 +528,11 @@ fn report(smoke: bool) -> Result<(), String> {
         "| server CPU per cancel in the throughput runs vs the bare reqwest client's, µs | {server_cpu:.1} | {client_cpu:.1} | {:.2} | reported |",
         server_cpu / client_cpu
     );
-    drop(server);
+    Ok(())
+}
 
-    // Decode.
+/// Typed decode vs `serde_json::Value`.
+fn decode_rows(plan: &Plan) -> Result<(), String> {
     for case in decode::cases() {
         let f = decode::measure(&case, plan.decode_samples, plan.decode_time)?;
         println!(
@@ -451,5 +545,148 @@ fn report(smoke: bool) -> Result<(), String> {
             f.sdk / f.value
         );
     }
+    Ok(())
+}
+
+/// One bulk run in its own process; returns it with the simulator's CPU time over the run.
+fn bulk_in_child(
+    sim: &ServerProcess,
+    input: &std::path::Path,
+    mode: Mode,
+    dir: &std::path::Path,
+) -> Result<(BulkSample, Duration), String> {
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let pid = sim.child.id();
+    let before = measure::process_cpu_of(pid);
+    let out = Command::new(exe)
+        .arg("bulk")
+        .arg(&sim.base)
+        .arg(input)
+        .arg(mode.name())
+        .arg(dir)
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| format!("could not start a bulk run: {e}"))?;
+    let sim_cpu = match (before, measure::process_cpu_of(pid)) {
+        (Some(b), Some(a)) => a.saturating_sub(b),
+        _ => Duration::ZERO,
+    };
+    let text = String::from_utf8_lossy(&out.stdout);
+    if !out.status.success() {
+        return Err(format!(
+            "the `{}` bulk run failed ({})",
+            mode.name(),
+            out.status
+        ));
+    }
+    let sample = text
+        .lines()
+        .last()
+        .and_then(BulkSample::parse)
+        .ok_or_else(|| format!("the `{}` bulk run printed `{text}`", mode.name()))?;
+    Ok((sample, sim_cpu))
+}
+
+fn bmed(samples: &[BulkSample], f: impl Fn(&BulkSample) -> f64) -> f64 {
+    measure::median(&samples.iter().map(f).collect::<Vec<_>>()).unwrap_or(0.0)
+}
+
+fn bratio(ours: &[BulkSample], theirs: &[BulkSample], f: impl Fn(&BulkSample) -> f64) -> f64 {
+    let ratios: Vec<f64> = ours.iter().zip(theirs).map(|(a, b)| f(a) / f(b)).collect();
+    measure::median(&ratios).unwrap_or(0.0)
+}
+
+/// The bulk figures: the runner with its journal on disk, on tmpfs (fsyncs nearly free) and
+/// the plain loop over the registry, interleaved, against the simulator in its own process;
+/// then the simulator's ceiling.
+fn bulk_rows(plan: &Plan) -> Result<(), String> {
+    let rows = plan.bulk_rows;
+    let disk = std::env::temp_dir().join(format!("rescind-bench-bulk-{}", std::process::id()));
+    std::fs::create_dir_all(&disk).map_err(|e| format!("{}: {e}", disk.display()))?;
+    let input = disk.join("rows.csv");
+    bulk::write_input(&input, rows).map_err(|e| format!("{}: {e}", input.display()))?;
+    let shm = std::path::Path::new("/dev/shm");
+    let tmpfs = shm.is_dir().then(|| shm.to_path_buf());
+    let sim = ServerProcess::start(&["sim", &rows.to_string()])?;
+    eprintln!("simulator at {} seeded for {rows} rows", sim.base);
+
+    let (mut on_disk, mut on_tmpfs, mut direct) = (Vec::new(), Vec::new(), Vec::new());
+    let mut sim_cpu_per_row = Vec::new();
+    for _ in 0..plan.bulk_repeats {
+        let (s, cpu) = bulk_in_child(&sim, &input, Mode::Runner, &disk)?;
+        sim_cpu_per_row.push(cpu.as_secs_f64() * 1e6 / s.rows as f64);
+        on_disk.push(s);
+        if let Some(dir) = &tmpfs {
+            on_tmpfs.push(bulk_in_child(&sim, &input, Mode::Runner, dir)?.0);
+        }
+        direct.push(bulk_in_child(&sim, &input, Mode::Direct, &disk)?.0);
+    }
+    let (ceiling, _) = bulk_in_child(&sim, &input, Mode::Ceiling, &disk)?;
+    drop(sim);
+    let _ = std::fs::remove_dir_all(&disk);
+
+    let rps = BulkSample::rows_per_second;
+    let spread = |v: &[BulkSample]| {
+        v.iter()
+            .map(|s| format!("{:.0}", s.rows_per_second()))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    eprintln!(
+        "  runs (rows/s): runner, journal on disk [{}], on tmpfs [{}], direct [{}]",
+        spread(&on_disk),
+        spread(&on_tmpfs),
+        spread(&direct)
+    );
+    println!(
+        "| bulk: {rows} rows, 3 providers, through `bulk::Runner` (read, journal, send, journal) with its journal on disk, rows/s, vs the same changes through `Registry::cancel` (no read before, no journal), same per-account concurrency | {:.0} | {:.0} | {:.3} | reported |",
+        bmed(&on_disk, rps),
+        bmed(&direct, rps),
+        bratio(&on_disk, &direct, rps)
+    );
+    let syncs = bmed(&on_disk, |s| s.syncs as f64);
+    let sync_s = bmed(&on_disk, |s| s.sync_time.as_secs_f64());
+    println!(
+        "| bulk: the journal's fsyncs in the on-disk run: {syncs:.0} fsyncs, {sync_s:.2} s, µs per fsync; share of the run's wall time | {:.0} | | {:.3} | reported |",
+        bmed(&on_disk, |s| s.sync_time.as_secs_f64() * 1e6
+            / s.syncs.max(1) as f64),
+        bmed(&on_disk, BulkSample::sync_share)
+    );
+    if tmpfs.is_some() {
+        println!(
+            "| bulk: the same run with the journal on tmpfs (fsyncs nearly free), rows/s, vs on disk | {:.0} | {:.0} | {:.3} | reported |",
+            bmed(&on_tmpfs, rps),
+            bmed(&on_disk, rps),
+            bratio(&on_tmpfs, &on_disk, rps)
+        );
+    }
+    let mib = |s: &BulkSample| s.peak_kib as f64 / 1024.0;
+    println!(
+        "| bulk: peak memory of the process (VmHWM), MiB, runner vs direct | {:.1} | {:.1} | {:.3} | reported |",
+        bmed(&on_disk, mib),
+        bmed(&direct, mib),
+        bmed(&on_disk, mib) / bmed(&direct, mib)
+    );
+    println!(
+        "| bulk: client CPU time per row, µs, runner vs direct | {:.0} | {:.0} | {:.3} | reported |",
+        bmed(&on_disk, |s| s.cpu.as_secs_f64() * 1e6 / s.rows as f64),
+        bmed(&direct, |s| s.cpu.as_secs_f64() * 1e6 / s.rows as f64),
+        bratio(&on_disk, &direct, |s| s.cpu.as_secs_f64() / s.rows as f64)
+    );
+    let needed = bmed(&on_disk, BulkSample::requests_per_second);
+    println!(
+        "| bulk: simulator ceiling: reads/s at concurrency {} (bare reqwest) vs requests/s the on-disk runner made ({:.1} per row) | {:.0} | {needed:.0} | {:.2} | reported |",
+        bulk::CEILING_CONCURRENCY,
+        bmed(&on_disk, |s| s.requests as f64 / s.rows as f64),
+        ceiling.requests_per_second(),
+        ceiling.requests_per_second() / needed
+    );
+    println!(
+        "| bulk: simulator CPU per row vs the runner's, µs | {:.0} | {:.0} | {:.2} | reported |",
+        measure::median(&sim_cpu_per_row).unwrap_or(0.0),
+        bmed(&on_disk, |s| s.cpu.as_secs_f64() * 1e6 / s.rows as f64),
+        measure::median(&sim_cpu_per_row).unwrap_or(0.0)
+            / bmed(&on_disk, |s| s.cpu.as_secs_f64() * 1e6 / s.rows as f64)
+    );
     Ok(())
 }

@@ -9,94 +9,32 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use rescind_sim::arta::DEMO_API_KEY;
+use rescind_sim::fleet::{Fleet, application_id as app_id, di_number, session_id, shipment_id};
 use rescind_sim::{FaultAction, FaultRule, RunningSimulator, Simulator, World};
 use serde_json::{Value, json};
 
-const ARTA_SESSIONS: usize = 200;
-const ARTA_SHIPMENTS: usize = 150;
-const DI_ORDERS: usize = 300;
-const SKIPPAY_WHOLE: usize = 200;
-const SKIPPAY_ITEMS: usize = 150;
+/// The 1,000 targets: 200 Arta sessions, 150 Arta shipments, 300 Di orders, 200 Skip Pay
+/// whole cancels and 150 Skip Pay item cancels.
+const FLEET: Fleet = Fleet {
+    arta_sessions: 200,
+    arta_shipments: 150,
+    di_orders: 300,
+    skippay_whole: 200,
+    skippay_items: 150,
+};
+const ARTA_SESSIONS: usize = FLEET.arta_sessions;
+const ARTA_SHIPMENTS: usize = FLEET.arta_shipments;
+const DI_ORDERS: usize = FLEET.di_orders;
+const SKIPPAY_WHOLE: usize = FLEET.skippay_whole;
+const SKIPPAY_ITEMS: usize = FLEET.skippay_items;
 
-fn session_id(i: usize) -> u64 {
-    10_000 + i as u64
-}
-fn shipment_id(i: usize) -> String {
-    format!("00000000-0000-4000-8000-{i:012}")
-}
-fn di_number(i: usize) -> String {
-    format!("70724769{i:09}")
-}
-fn app_id(i: usize) -> String {
-    format!("bulk{i:06}")
-}
-
-/// The demo world with enough targets: copies of the demo's cancellable ones.
 fn world() -> World {
-    let mut w = serde_json::to_value(World::demo()).unwrap();
-    let session = w["arta"]["hosted_sessions"][0].clone();
-    let shipment = w["arta"]["shipments"][0].clone();
-    let order = w["di"]["orders"][0].clone();
-    let app = w["skippay"]["applications"][0].clone();
-    let sessions = w["arta"]["hosted_sessions"].as_array_mut().unwrap();
-    for i in 0..ARTA_SESSIONS {
-        let mut s = session.clone();
-        s["id"] = json!(session_id(i));
-        sessions.push(s);
-    }
-    let shipments = w["arta"]["shipments"].as_array_mut().unwrap();
-    for i in 0..ARTA_SHIPMENTS {
-        let mut s = shipment.clone();
-        s["id"] = json!(shipment_id(i));
-        s["exceptions"] = json!([]);
-        shipments.push(s);
-    }
-    let orders = w["di"]["orders"].as_array_mut().unwrap();
-    for i in 0..DI_ORDERS {
-        let mut o = order.clone();
-        o["shipmentId"] = json!(di_number(i));
-        orders.push(o);
-    }
-    let apps = w["skippay"]["applications"].as_array_mut().unwrap();
-    for i in 0..SKIPPAY_WHOLE + SKIPPAY_ITEMS {
-        let mut a = app.clone();
-        a["id"] = json!(app_id(i));
-        apps.push(a);
-    }
-    serde_json::from_value(w).unwrap()
+    FLEET.world()
 }
 
 /// 1,000 rows, interleaved across providers.
 fn rows_csv() -> String {
-    let mut rows = Vec::new();
-    for i in 0..ARTA_SESSIONS {
-        rows.push((i * 5, format!("arta,{},cancel,,", session_id(i))));
-    }
-    for i in 0..ARTA_SHIPMENTS {
-        rows.push((i * 7 + 1, format!("arta,{},hold,,", shipment_id(i))));
-    }
-    for i in 0..DI_ORDERS {
-        rows.push((i * 3 + 2, format!("di,(401){},cancel,,", di_number(i))));
-    }
-    for i in 0..SKIPPAY_WHOLE {
-        rows.push((i * 5 + 3, format!("skippay,{},cancel,,", app_id(i))));
-    }
-    for i in SKIPPAY_WHOLE..SKIPPAY_WHOLE + SKIPPAY_ITEMS {
-        rows.push((
-            (i - SKIPPAY_WHOLE) * 7 + 4,
-            format!(
-                "skippay,{},cancel_items,\"code=CASE-3,quantity=2\",",
-                app_id(i)
-            ),
-        ));
-    }
-    rows.sort_by_key(|(k, _)| *k);
-    let mut text = String::from("account,target,action,items,until\n");
-    for (_, r) in rows {
-        text.push_str(&r);
-        text.push('\n');
-    }
-    text
+    FLEET.rows_csv()
 }
 
 fn env(base: &str) -> Vec<(&'static str, String)> {

@@ -14,6 +14,7 @@ pub mod clock;
 pub mod counters;
 pub mod di;
 pub mod faults;
+pub mod fleet;
 mod inject;
 pub mod server;
 pub mod skippay;

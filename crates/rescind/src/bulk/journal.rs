@@ -18,6 +18,7 @@ use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use rescind_core::Observation;
 use serde::{Deserialize, Serialize};
@@ -126,11 +127,25 @@ pub struct LineState {
     pub attempts: u32,
 }
 
+/// What the journal's writes have cost so far (see [`Journal::stats`]): how the time of a run
+/// splits between the journal's fsyncs and the rest.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct JournalStats {
+    /// Records appended (the header included).
+    pub records: u64,
+    /// fsyncs made: one per write of one or more records.
+    pub syncs: u64,
+    /// Wall time spent in those fsyncs.
+    pub sync_time: Duration,
+}
+
 /// An open journal, appending. Every write is followed by an fsync.
 #[derive(Debug)]
 pub struct Journal {
     path: PathBuf,
     file: Mutex<File>,
+    stats: Mutex<JournalStats>,
     lines: HashMap<u64, LineState>,
 }
 
@@ -155,6 +170,7 @@ impl Journal {
         let mut journal = Journal {
             path: path.to_path_buf(),
             file: Mutex::new(file),
+            stats: Mutex::new(JournalStats::default()),
             lines: HashMap::new(),
         };
         let header = Record::Header {
@@ -252,8 +268,22 @@ impl Journal {
         text.push('\n');
         let mut file = self.file.lock().unwrap_or_else(|e| e.into_inner());
         file.write_all(text.as_bytes())
-            .and_then(|()| file.sync_data())
-            .map_err(|e| BulkError::journal(&self.path, format!("cannot be written: {e}")))
+            .map_err(|e| BulkError::journal(&self.path, format!("cannot be written: {e}")))?;
+        let started = Instant::now();
+        let synced = file.sync_data();
+        let took = started.elapsed();
+        {
+            let mut stats = self.stats.lock().unwrap_or_else(|e| e.into_inner());
+            stats.records += 1;
+            stats.syncs += 1;
+            stats.sync_time += took;
+        }
+        synced.map_err(|e| BulkError::journal(&self.path, format!("cannot be written: {e}")))
+    }
+
+    /// What the writes so far have cost.
+    pub fn stats(&self) -> JournalStats {
+        *self.stats.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     fn truncate(&self, len: u64) -> Result<(), BulkError> {

@@ -63,7 +63,7 @@ mod run;
 use std::path::{Path, PathBuf};
 
 pub use input::{Action, Input, InvalidRow, Row};
-pub use journal::Journal;
+pub use journal::{Journal, JournalStats};
 pub use report::{Counts, Outcome, Report, RowResult};
 pub use run::{DEFAULT_ARTA_CONCURRENCY, DEFAULT_CONCURRENCY, Options, Progress, Runner, Stop};
 

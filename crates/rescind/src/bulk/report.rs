@@ -7,6 +7,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use super::BulkError;
+use super::journal::JournalStats;
 
 /// What came of one row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -109,6 +110,8 @@ pub struct Report {
     pub rows: Vec<RowResult>,
     /// Whether the run was stopped before every row was sent.
     pub stopped: bool,
+    /// What the journal's writes cost during the run (fsyncs and their time).
+    pub journal: JournalStats,
 }
 
 impl Report {

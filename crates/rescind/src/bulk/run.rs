@@ -214,6 +214,7 @@ impl Runner {
             return Ok(Report {
                 rows: results.into_values().collect(),
                 stopped: true,
+                journal: journal.stats(),
             });
         }
 
@@ -307,6 +308,7 @@ impl Runner {
         Ok(Report {
             rows: results.into_values().collect(),
             stopped: self.stop.is_stopped(),
+            journal: ctx.journal.stats(),
         })
     }
 }
