@@ -11,7 +11,7 @@ use std::time::Duration;
 use rescind_sim::arta::DEMO_API_KEY;
 use rescind_sim::fleet::{Fleet, application_id as app_id, di_number, session_id, shipment_id};
 use rescind_sim::{FaultAction, FaultRule, RunningSimulator, Simulator, World};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 /// The 1,000 targets: 200 Arta sessions, 150 Arta shipments, 300 Di orders, 200 Skip Pay
 /// whole cancels and 150 Skip Pay item cancels.

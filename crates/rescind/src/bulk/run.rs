@@ -1,16 +1,15 @@
 //! The runner: every row through its account, bounded per account, journaled before and after.
 
-use std::collections::{BTreeMap, HashMap};
-use std::sync::Arc;
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
 use rescind_core::jiff::Timestamp;
 use rescind_core::{
     CancelOutcome, CancelStatus, Canceller, Error, ErrorKind, Observation, Provider, Settlement,
     settle,
 };
-use tokio::sync::Semaphore;
-use tokio::task::JoinSet;
+use tokio::sync::mpsc;
 
 use super::journal::{IntentRecord, Journal, OutcomeRecord, Record};
 use super::report::{Counts, Outcome, Report, RowResult};
@@ -132,7 +131,7 @@ struct Retry {
 }
 
 struct Ctx {
-    journal: Arc<Journal>,
+    journal: Journal,
     stop: Stop,
     journal_error: std::sync::Mutex<Option<BulkError>>,
 }
@@ -219,11 +218,10 @@ impl Runner {
         }
 
         let ctx = Arc::new(Ctx {
-            journal: Arc::new(journal),
+            journal,
             stop: self.stop.clone(),
             journal_error: std::sync::Mutex::new(None),
         });
-        let mut limits: HashMap<String, Arc<Semaphore>> = HashMap::new();
         let mut work = Vec::new();
         for row in input.rows {
             let state = ctx.journal.line(row.line).cloned().unwrap_or_default();
@@ -243,38 +241,8 @@ impl Runner {
 
         let mut retries = Vec::new();
         for pass in 0..2 {
-            let mut set = JoinSet::new();
-            for (row, start, attempts) in work.drain(..) {
-                let Ok(canceller) = self.registry.account(&row.account).cloned() else {
-                    continue; // checked above: every remaining row has its account
-                };
-                let limit = limits
-                    .entry(row.account.clone())
-                    .or_insert_with(|| {
-                        let n = self.options.concurrency.unwrap_or(
-                            if canceller.provider() == Provider::Arta {
-                                DEFAULT_ARTA_CONCURRENCY
-                            } else {
-                                DEFAULT_CONCURRENCY
-                            },
-                        );
-                        Arc::new(Semaphore::new(n.max(1)))
-                    })
-                    .clone();
-                let ctx = ctx.clone();
-                set.spawn(async move {
-                    let _permit = limit.acquire_owned().await;
-                    if ctx.stop.is_stopped() {
-                        return Finished {
-                            result: pending(&row, "not sent: the run was stopped"),
-                            retry: None,
-                        };
-                    }
-                    process(&ctx, canceller.as_ref(), &row, start, attempts).await
-                });
-            }
-            while let Some(joined) = set.join_next().await {
-                let Ok(finished) = joined else { continue };
+            let mut finished = self.spawn_workers(&ctx, work.drain(..));
+            while let Some(finished) = finished.recv().await {
                 if let Some(retry) = finished.retry
                     && pass == 0
                     && self.options.settle_pass
@@ -297,6 +265,9 @@ impl Runner {
                 ));
             }
         }
+        if let Err(e) = ctx.journal.flush().await {
+            fail(&ctx, e);
+        }
         if let Some(err) = ctx
             .journal_error
             .lock()
@@ -311,7 +282,68 @@ impl Runner {
             journal: ctx.journal.stats(),
         })
     }
+
+    /// Starts, per account, as many workers as its concurrency limit, each taking the next
+    /// row of that account's queue (in input order) until it is empty: memory for tasks grows
+    /// with the concurrency, not with the number of rows. Each row's result comes out of the
+    /// returned channel, which closes when every worker is done.
+    fn spawn_workers(
+        &self,
+        ctx: &Arc<Ctx>,
+        work: impl Iterator<Item = Work>,
+    ) -> mpsc::UnboundedReceiver<Finished> {
+        let mut queues: HashMap<String, VecDeque<Work>> = HashMap::new();
+        for item in work {
+            queues
+                .entry(item.0.account.clone())
+                .or_default()
+                .push_back(item);
+        }
+        let (tx, rx) = mpsc::unbounded_channel();
+        for (account, queue) in queues {
+            let Ok(canceller) = self.registry.account(&account).cloned() else {
+                continue; // checked before: every remaining row has its account
+            };
+            let limit =
+                self.options
+                    .concurrency
+                    .unwrap_or(if canceller.provider() == Provider::Arta {
+                        DEFAULT_ARTA_CONCURRENCY
+                    } else {
+                        DEFAULT_CONCURRENCY
+                    });
+            let workers = limit.max(1).min(queue.len());
+            let queue = Arc::new(Mutex::new(queue));
+            for _ in 0..workers {
+                let (queue, canceller, ctx, tx) =
+                    (queue.clone(), canceller.clone(), ctx.clone(), tx.clone());
+                tokio::spawn(async move {
+                    loop {
+                        let next = queue.lock().unwrap_or_else(|e| e.into_inner()).pop_front();
+                        let Some((row, start, attempts)) = next else {
+                            return;
+                        };
+                        let finished = if ctx.stop.is_stopped() {
+                            Finished {
+                                result: pending(&row, "not sent: the run was stopped"),
+                                retry: None,
+                            }
+                        } else {
+                            process(&ctx, canceller.as_ref(), &row, start, attempts).await
+                        };
+                        if tx.send(finished).is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+        }
+        rx
+    }
 }
+
+/// A row to run: how it starts, and the intents it had before.
+type Work = (Row, Start, u32);
 
 fn now() -> String {
     Timestamp::now().to_string()
@@ -426,8 +458,13 @@ async fn process(
             detail: result.detail.clone(),
             at: now(),
         });
-        // If this write fails the row stays "intent" in the journal: the next run settles it.
-        let _ = write(ctx, rec).await;
+        // Not waited for: the outcome is fsync'ed with the next batch (the run flushes before it
+        // returns). If the process dies first, the row is "intent" in the journal and the next
+        // run settles it by reading back; if the write fails, the next intent's append fails
+        // and the run stops.
+        if let Err(e) = ctx.journal.append_queued(&rec) {
+            fail(ctx, e);
+        }
         Finished { result, retry }
     };
 
@@ -513,24 +550,18 @@ async fn process(
     }
 }
 
-/// Appends a record off the async threads; a failure stops the run.
+/// Appends a record (sharing an fsync with the records appended at the same time); a failure
+/// stops the run.
 async fn write(ctx: &Ctx, record: Record) -> Result<(), ()> {
-    let journal = ctx.journal.clone();
-    let result = tokio::task::spawn_blocking(move || journal.append(&record))
+    ctx.journal
+        .append_async(&record)
         .await
-        .unwrap_or_else(|e| {
-            Err(BulkError::journal(
-                ctx.journal.path(),
-                format!("the writer stopped: {e}"),
-            ))
-        });
-    match result {
-        Ok(()) => Ok(()),
-        Err(e) => {
-            ctx.stop.stop();
-            let mut slot = ctx.journal_error.lock().unwrap_or_else(|e| e.into_inner());
-            slot.get_or_insert(e);
-            Err(())
-        }
-    }
+        .map_err(|e| fail(ctx, e))
+}
+
+/// The journal cannot be written: stop sending, and keep the first error for the run's result.
+fn fail(ctx: &Ctx, error: BulkError) {
+    ctx.stop.stop();
+    let mut slot = ctx.journal_error.lock().unwrap_or_else(|e| e.into_inner());
+    slot.get_or_insert(error);
 }
