@@ -343,6 +343,10 @@ async fn bad_inputs_and_journals_are_clear_errors_and_send_nothing() {
         assert!(run.code.is_some(), "{}{}", run.stdout, run.stderr);
     }
     sim.sim().counters().reset();
+    // A journal another run has open (and so locked) for the same input.
+    let in_use = dir.path().join("in_use.jsonl");
+    let held = std::fs::File::create(&in_use).unwrap();
+    held.try_lock().unwrap();
 
     let cases: Vec<(Vec<String>, &str)> = vec![
         (
@@ -373,6 +377,14 @@ async fn bad_inputs_and_journals_are_clear_errors_and_send_nothing() {
             vec![
                 good.display().to_string(),
                 "--journal".into(),
+                in_use.display().to_string(),
+            ],
+            "in use by another run",
+        ),
+        (
+            vec![
+                good.display().to_string(),
+                "--journal".into(),
                 dir.path().join("no/such/dir/j.jsonl").display().to_string(),
             ],
             "journal",
@@ -396,6 +408,8 @@ async fn bad_inputs_and_journals_are_clear_errors_and_send_nothing() {
         );
         assert_eq!(hits(&sim), 0, "{args:?}: something was sent");
     }
+
+    drop(held);
 
     // Without --strict, the good row goes and the bad one is reported with its line.
     let (b, f) = (base.clone(), bad_row.clone());

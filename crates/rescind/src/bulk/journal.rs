@@ -1,5 +1,5 @@
-//! The journal: an append-only JSON Lines file, one record per event, each written and
-//! fsync'ed before the run goes on.
+//! The journal: an append-only JSON Lines file, one record per event, each fsync'ed: an
+//! intent before its request is sent, an outcome with the next batch (and before the run ends).
 //!
 //! ```text
 //! {"record":"header","version":1,"input":"rows.csv","input_sha256":"9f2c…"}

@@ -28,7 +28,10 @@
 //!
 //! See [`journal`]: a header binds it to the input's SHA-256; an `intent` record (with the
 //! target's state read just before, an [`Observation`](rescind_core::Observation)) is fsync'ed
-//! **before** each request is sent, an `outcome` record after. A run with the same journal:
+//! **before** each request is sent, an `outcome` record after (fsync'ed with the next batch of
+//! records, and before the run returns). Records written at the same time share one fsync
+//! (group commit). The journal is locked while a run has it open: a second run on the same
+//! journal is refused. A run with the same journal:
 //!
 //! - carries over rows whose outcome is final (done, refused, invalid, failed for good);
 //! - **settles** rows with an intent but no final outcome (the process died, or the answer was
