@@ -3,8 +3,12 @@
 //! - `rescind-bench [--smoke] [--only SECTION]`: runs every figure (or one section's:
 //!   `per-call`, `throughput`, `bulk`, `decode`) and prints the table (Markdown);
 //! - `rescind-bench serve`: the minimal server (prints `addr=..`; stops when stdin closes);
-//! - `rescind-bench measure WORKLOAD BASE_URL WARMUP CALLS CONCURRENCY`: one measurement in
-//!   its own process, so that its peak memory is its own; prints a `Sample` line;
+//! - `rescind-bench measure WORKLOAD BASE_URL WARMUP CALLS CONCURRENCY [current-thread]`: one
+//!   measurement in its own process, so that its peak memory is its own, on tokio's
+//!   multi-thread runtime or its current-thread one; prints a `Sample` line;
+//! - `rescind-bench alternate BASE_URL BLOCKS CALLS_PER_BLOCK FLAVOR`: the per-call figure in
+//!   one process: rescind's client, bare reqwest and bare reqwest with a timeout in alternating
+//!   blocks of sequential calls; prints each one's time per block;
 //! - `rescind-bench sim ROWS`: the simulator seeded for ROWS bulk rows (prints `addr=..`;
 //!   stops when stdin closes);
 //! - `rescind-bench bulk BASE_URL INPUT MODE JOURNAL_DIR`: one bulk run in its own process
@@ -21,7 +25,7 @@ use rescind_bench::measure::{self, Sample};
 use rescind_bench::workload::{self, Caller, Workload};
 use rescind_bench::{decode, server};
 
-const USAGE: &str = "usage: rescind-bench [--smoke] [--only per-call|throughput|bulk|decode] | serve | measure WORKLOAD BASE_URL WARMUP CALLS CONCURRENCY | sim ROWS | bulk BASE_URL INPUT MODE JOURNAL_DIR";
+const USAGE: &str = "usage: rescind-bench [--smoke] [--only per-call|throughput|bulk|decode] | serve | measure WORKLOAD BASE_URL WARMUP CALLS CONCURRENCY [current-thread] | alternate BASE_URL BLOCKS CALLS_PER_BLOCK FLAVOR | sim ROWS | bulk BASE_URL INPUT MODE JOURNAL_DIR";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -30,6 +34,7 @@ fn main() -> ExitCode {
         Some(flag) if flag.starts_with("--") => report_flags(&args),
         Some("serve") => serve(),
         Some("measure") => measure_child(&args[1..]),
+        Some("alternate") => alternate_child(&args[1..]),
         Some("sim") => sim(&args[1..]),
         Some("bulk") => bulk_child(&args[1..]),
         Some(_) => Err(USAGE.to_string()),
@@ -55,6 +60,35 @@ fn report_flags(args: &[String]) -> Result<(), String> {
         }
     }
     report(smoke, only)
+}
+
+/// Which tokio runtime a measuring child runs its calls on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Flavor {
+    /// The multi-thread runtime (`#[tokio::main]`'s default).
+    MultiThread,
+    /// The current-thread runtime: every task on the calling thread, so no hand-offs between
+    /// worker threads, whose timing varies from run to run (sequential calls only).
+    CurrentThread,
+}
+
+impl Flavor {
+    fn name(self) -> &'static str {
+        match self {
+            Flavor::MultiThread => "multi-thread",
+            Flavor::CurrentThread => "current-thread",
+        }
+    }
+
+    fn runtime(self) -> Result<tokio::runtime::Runtime, String> {
+        match self {
+            Flavor::MultiThread => runtime(),
+            Flavor::CurrentThread => tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| format!("could not start the runtime: {e}")),
+        }
+    }
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, String> {
@@ -92,6 +126,43 @@ fn sim(args: &[String]) -> Result<(), String> {
     Ok(())
 }
 
+/// The three sequential callers of the per-call figure: rescind's client, bare reqwest, bare
+/// reqwest with rescind's per-request timeout.
+const PER_CALL: [Workload; 3] = [
+    Workload::Client,
+    Workload::Reqwest,
+    Workload::ReqwestTimeout,
+];
+
+fn alternate_child(args: &[String]) -> Result<(), String> {
+    let [base, blocks, per_block, flavor] = args else {
+        return Err(USAGE.to_string());
+    };
+    let flavor = [Flavor::CurrentThread, Flavor::MultiThread]
+        .into_iter()
+        .find(|f| f.name() == flavor)
+        .ok_or_else(|| format!("no runtime `{flavor}`"))?;
+    let blocks: usize = blocks.parse().map_err(|_| format!("BLOCKS: `{blocks}`"))?;
+    let per_block: u64 = per_block
+        .parse()
+        .map_err(|_| format!("CALLS_PER_BLOCK: `{per_block}`"))?;
+    let times = flavor.runtime()?.block_on(async {
+        let callers = PER_CALL
+            .iter()
+            .map(|w| Caller::new(*w, base, 1))
+            .collect::<Result<Vec<_>, _>>()?;
+        workload::alternating(&callers, per_block.min(200), blocks, per_block).await
+    })?;
+    for (w, t) in PER_CALL.iter().zip(times) {
+        let ns: Vec<String> = t
+            .iter()
+            .map(|(wall, cpu)| format!("{},{}", wall.as_nanos(), cpu.as_nanos()))
+            .collect();
+        println!("{} {}", w.name(), ns.join(" "));
+    }
+    Ok(())
+}
+
 fn bulk_child(args: &[String]) -> Result<(), String> {
     let [base, input, mode, dir] = args else {
         return Err(USAGE.to_string());
@@ -108,6 +179,11 @@ fn bulk_child(args: &[String]) -> Result<(), String> {
 }
 
 fn measure_child(args: &[String]) -> Result<(), String> {
+    let (flavor, args) = match args {
+        [rest @ .., last] if last == Flavor::CurrentThread.name() => (Flavor::CurrentThread, rest),
+        [rest @ .., last] if last == Flavor::MultiThread.name() => (Flavor::MultiThread, rest),
+        _ => (Flavor::MultiThread, args),
+    };
     let [name, base, warmup, calls, concurrency] = args else {
         return Err(USAGE.to_string());
     };
@@ -119,7 +195,7 @@ fn measure_child(args: &[String]) -> Result<(), String> {
     let (warmup, calls) = (number("WARMUP", warmup)?, number("CALLS", calls)?);
     let concurrency =
         usize::try_from(number("CONCURRENCY", concurrency)?.max(1)).map_err(|e| e.to_string())?;
-    let rt = runtime()?;
+    let rt = flavor.runtime()?;
     let (elapsed, cpu) = rt.block_on(async {
         let caller = Caller::new(workload, base, concurrency)?;
         workload::run(&caller, warmup, calls, concurrency).await
@@ -138,7 +214,11 @@ fn measure_child(args: &[String]) -> Result<(), String> {
 struct Plan {
     smoke: bool,
     repeats: usize,
-    sequential: u64,
+    /// Processes per runtime flavor for the per-call figure.
+    per_call_repeats: usize,
+    /// Blocks per process, and calls per block, for the per-call figure.
+    per_call_blocks: usize,
+    per_block: u64,
     throughput: u64,
     concurrency: usize,
     ceiling: u64,
@@ -155,7 +235,9 @@ impl Plan {
             Plan {
                 smoke,
                 repeats: 1,
-                sequential: 20,
+                per_call_repeats: 1,
+                per_call_blocks: 2,
+                per_block: 5,
                 throughput: 200,
                 concurrency: 64,
                 ceiling: 400,
@@ -169,7 +251,9 @@ impl Plan {
             Plan {
                 smoke,
                 repeats: 9,
-                sequential: 3_000,
+                per_call_repeats: 3,
+                per_call_blocks: 40,
+                per_block: 100,
                 throughput: 10_000,
                 concurrency: 64,
                 ceiling: 40_000,
@@ -227,6 +311,7 @@ impl Drop for ServerProcess {
 /// (warm-up included) in microseconds, 0 where unknown.
 fn measure_in_child(
     server: &ServerProcess,
+    flavor: Flavor,
     workload: Workload,
     warmup: u64,
     calls: u64,
@@ -234,7 +319,7 @@ fn measure_in_child(
 ) -> Result<(Sample, f64), String> {
     let pid = server.child.id();
     let before = measure::process_cpu_of(pid);
-    let sample = measure_child_process(&server.base, workload, warmup, calls, concurrency)?;
+    let sample = measure_child_process(&server.base, flavor, workload, warmup, calls, concurrency)?;
     let server_cpu = match (before, measure::process_cpu_of(pid)) {
         (Some(b), Some(a)) => a.saturating_sub(b).as_secs_f64() * 1e6 / (warmup + calls) as f64,
         _ => 0.0,
@@ -244,6 +329,7 @@ fn measure_in_child(
 
 fn measure_child_process(
     base: &str,
+    flavor: Flavor,
     workload: Workload,
     warmup: u64,
     calls: u64,
@@ -258,6 +344,7 @@ fn measure_child_process(
             &warmup.to_string(),
             &calls.to_string(),
             &concurrency.to_string(),
+            flavor.name(),
         ])
         .stderr(Stdio::inherit())
         .output()
@@ -280,8 +367,9 @@ fn measure_child_process(
 /// load falls on both, and returns each one's samples.
 /// Also returns the median of the server's CPU time per call, over all runs, in µs.
 fn interleaved(
-    plan: &Plan,
+    repeats: usize,
     server: &ServerProcess,
+    flavor: Flavor,
     workloads: &[Workload],
     calls: u64,
     concurrency: usize,
@@ -289,9 +377,9 @@ fn interleaved(
     let warmup = (calls / 10).clamp(1, 500);
     let mut all = vec![Vec::new(); workloads.len()];
     let mut server_cpu = Vec::new();
-    for _ in 0..plan.repeats {
+    for _ in 0..repeats {
         for (i, w) in workloads.iter().enumerate() {
-            let (sample, cpu) = measure_in_child(server, *w, warmup, calls, concurrency)?;
+            let (sample, cpu) = measure_in_child(server, flavor, *w, warmup, calls, concurrency)?;
             all[i].push(sample);
             server_cpu.push(cpu);
         }
@@ -429,57 +517,129 @@ fn report(smoke: bool, only: Option<&str>) -> Result<(), String> {
 
 /// Per-call overhead: sequential cancels, client vs bare reqwest.
 fn per_call(plan: &Plan, server: &ServerProcess) -> Result<(), String> {
-    let base = server.base.as_str();
-    let (seq, _) = interleaved(
-        plan,
-        server,
-        &[
-            Workload::Client,
-            Workload::Reqwest,
-            Workload::ReqwestTimeout,
-        ],
-        plan.sequential,
-        1,
-    )?;
-    let (ours, theirs) = (
-        med(&seq[0], Sample::micros_per_call),
-        med(&seq[1], Sample::micros_per_call),
-    );
-    let ratio = paired_ratio(&seq[0], &seq[1], Sample::micros_per_call);
-    println!(
-        "| per-call: {} sequential cancels (GET + PATCH), µs per cancel | {ours:.1} | {theirs:.1} | {ratio:.3} | ≤ 1.05 {} |",
-        plan.sequential,
-        verdict(ratio <= 1.05)
-    );
-    eprintln!(
-        "  runs (µs/cancel): rescind [{}], reqwest [{}]",
-        spread(&seq[0], Sample::micros_per_call),
-        spread(&seq[1], Sample::micros_per_call)
-    );
-    let like = med(&seq[2], Sample::micros_per_call);
-    println!(
-        "| per-call: the same, baseline with rescind's 30 s per-request timeout (like for like), µs per cancel | {ours:.1} | {like:.1} | {:.3} | ≤ 1.05 {} |",
-        paired_ratio(&seq[0], &seq[2], Sample::micros_per_call),
-        verdict(paired_ratio(&seq[0], &seq[2], Sample::micros_per_call) <= 1.05)
-    );
-    eprintln!(
-        "  runs (µs/cancel): reqwest with a timeout [{}]",
-        spread(&seq[2], Sample::micros_per_call)
-    );
-    cpu_row("per-call", &seq);
-    if !plan.smoke {
-        instructions_row(base)?;
+    // Sequential calls on both runtimes: the current-thread one keeps every task on one
+    // thread, so the figure is not blurred by hand-offs between worker threads.
+    for flavor in [Flavor::CurrentThread, Flavor::MultiThread] {
+        let f = flavor.name();
+        // Per caller (PER_CALL's order), every block of every process: (wall, CPU) per call, µs.
+        let mut blocks: Vec<Vec<(f64, f64)>> = vec![Vec::new(); PER_CALL.len()];
+        for _ in 0..plan.per_call_repeats {
+            for (i, b) in alternate_in_child(server, flavor, plan)?
+                .into_iter()
+                .enumerate()
+            {
+                blocks[i].extend(b);
+            }
+        }
+        let per_call = |i: usize, cpu: bool| {
+            let v: Vec<f64> = blocks[i]
+                .iter()
+                .map(|(w, c)| if cpu { *c } else { *w })
+                .collect();
+            measure::median(&v).unwrap_or(0.0)
+        };
+        let ratio = |i: usize, j: usize, cpu: bool| {
+            let v: Vec<f64> = blocks[i]
+                .iter()
+                .zip(&blocks[j])
+                .map(|(a, b)| if cpu { a.1 / b.1 } else { a.0 / b.0 })
+                .collect();
+            measure::median(&v).unwrap_or(0.0)
+        };
+        let n = blocks[0].len();
+        let (r, like) = (ratio(0, 1, false), ratio(0, 2, false));
+        println!(
+            "| per-call ({f} runtime): sequential cancels (GET + PATCH), µs per cancel; {n} blocks of {} | {:.1} | {:.1} | {r:.3} | ≤ 1.05 {} |",
+            plan.per_block,
+            per_call(0, false),
+            per_call(1, false),
+            verdict(r <= 1.05)
+        );
+        println!(
+            "| per-call ({f}): the same, baseline with rescind's 30 s per-request timeout (like for like) | {:.1} | {:.1} | {like:.3} | ≤ 1.05 {} |",
+            per_call(0, false),
+            per_call(2, false),
+            verdict(like <= 1.05)
+        );
+        println!(
+            "| per-call ({f}): client CPU time per cancel, µs | {:.1} | {:.1} | {:.3} | reported |",
+            per_call(0, true),
+            per_call(1, true),
+            ratio(0, 1, true)
+        );
+        let spread = |i: usize| {
+            let v: Vec<f64> = blocks[i].iter().map(|b| b.0).collect();
+            let mut v = v;
+            v.sort_by(f64::total_cmp);
+            let q = |p: f64| {
+                v.get(((v.len() as f64 - 1.0) * p) as usize)
+                    .copied()
+                    .unwrap_or(0.0)
+            };
+            format!("{:.0}/{:.0}/{:.0}", q(0.1), q(0.5), q(0.9))
+        };
+        eprintln!(
+            "  {f}: µs per cancel over blocks, p10/p50/p90: rescind {}, reqwest {}, reqwest with a timeout {}",
+            spread(0),
+            spread(1),
+            spread(2)
+        );
     }
-
+    if !plan.smoke {
+        instructions_row(&server.base)?;
+    }
     Ok(())
+}
+
+/// Runs `alternate` in its own process: per caller of [`PER_CALL`], each block's wall and CPU
+/// time per call, in µs.
+fn alternate_in_child(
+    server: &ServerProcess,
+    flavor: Flavor,
+    plan: &Plan,
+) -> Result<Vec<Vec<(f64, f64)>>, String> {
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let out = Command::new(exe)
+        .args([
+            "alternate",
+            &server.base,
+            &plan.per_call_blocks.to_string(),
+            &plan.per_block.to_string(),
+            flavor.name(),
+        ])
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| format!("could not start a measurement: {e}"))?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    if !out.status.success() {
+        return Err(format!("the per-call measurement failed ({})", out.status));
+    }
+    let per_call = plan.per_block as f64;
+    PER_CALL
+        .iter()
+        .map(|w| {
+            let line = text
+                .lines()
+                .find_map(|l| l.strip_prefix(w.name())?.strip_prefix(' '))
+                .ok_or_else(|| format!("no `{}` line in `{text}`", w.name()))?;
+            line.split_whitespace()
+                .map(|pair| {
+                    let (wall, cpu) = pair.split_once(',').ok_or("a block is `wall,cpu`")?;
+                    let ns = |v: &str| v.parse::<f64>().map_err(|e| e.to_string());
+                    Ok((ns(wall)? / 1e3 / per_call, ns(cpu)? / 1e3 / per_call))
+                })
+                .collect()
+        })
+        .collect()
 }
 
 /// Throughput through the facade vs bare reqwest, same concurrency; peak memory; the server's
 /// own ceiling.
 fn throughput(plan: &Plan, server: &ServerProcess) -> Result<(), String> {
     let (tput, server_cpu) = interleaved(
-        plan,
+        plan.repeats,
         server,
+        Flavor::MultiThread,
         &[Workload::Facade, Workload::Reqwest],
         plan.throughput,
         plan.concurrency,
@@ -510,8 +670,9 @@ fn throughput(plan: &Plan, server: &ServerProcess) -> Result<(), String> {
 
     // The server's own ceiling, with the cheapest client.
     let (ceiling, _) = interleaved(
-        plan,
+        plan.repeats,
         server,
+        Flavor::MultiThread,
         &[Workload::Ceiling],
         plan.ceiling,
         plan.ceiling_concurrency,

@@ -225,6 +225,39 @@ pub async fn run(
     Ok((elapsed, cpu))
 }
 
+/// Sequential calls of several callers in one process, in alternating blocks: `blocks`
+/// rounds, each making `per_block` calls with every caller (the order rotating from round to
+/// round), after `warmup` untimed calls each. Returns each caller's wall time and process CPU
+/// time (zero where unknown) per block: only one caller runs at a time, so a block's CPU time
+/// is its caller's. A drift in the machine's speed falls on every caller alike, at the scale
+/// of a block.
+pub async fn alternating(
+    callers: &[Caller],
+    warmup: u64,
+    blocks: usize,
+    per_block: u64,
+) -> Result<Vec<Vec<(Duration, Duration)>>, String> {
+    for caller in callers {
+        drive(caller, warmup, 1).await?;
+    }
+    let mut times = vec![Vec::with_capacity(blocks); callers.len()];
+    for round in 0..blocks {
+        for k in 0..callers.len() {
+            let i = (round + k) % callers.len();
+            let cpu = measure::process_cpu();
+            let start = Instant::now();
+            drive(&callers[i], per_block, 1).await?;
+            let elapsed = start.elapsed();
+            let cpu = match (cpu, measure::process_cpu()) {
+                (Some(before), Some(after)) => after.saturating_sub(before),
+                _ => Duration::ZERO,
+            };
+            times[i].push((elapsed, cpu));
+        }
+    }
+    Ok(times)
+}
+
 async fn drive(caller: &Caller, calls: u64, concurrency: usize) -> Result<(), String> {
     if concurrency <= 1 {
         for i in 0..calls {
@@ -282,6 +315,17 @@ mod tests {
                 run(&caller, 0, 3, 1).await.unwrap();
                 assert_eq!(Workload::from_name(w.name()), Some(w));
             }
+            let callers = [
+                Caller::new(Workload::Client, &base, 1).unwrap(),
+                Caller::new(Workload::Reqwest, &base, 1).unwrap(),
+            ];
+            let times = alternating(&callers, 2, 3, 4).await.unwrap();
+            assert_eq!(times.len(), 2);
+            assert!(
+                times
+                    .iter()
+                    .all(|t| t.len() == 3 && t.iter().all(|(wall, _)| !wall.is_zero()))
+            );
         });
     }
 

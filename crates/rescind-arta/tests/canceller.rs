@@ -113,6 +113,10 @@ async fn an_already_cancelled_session_is_reported_without_sending_the_cancel() {
     assert!(outcome.is_cancelled());
     assert_eq!(outcome.request_id.as_deref(), Some("r-get"));
     assert!(outcome.note.is_some());
+    // The read decodes only the status to decide; the outcome still carries the whole session.
+    let expected: HostedSession =
+        serde_json::from_str(&common::session_with_status("cancelled")).unwrap();
+    assert_eq!(outcome.native::<HostedSession>(), Some(&expected));
     patch.assert_calls_async(0).await;
 }
 
