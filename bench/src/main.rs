@@ -327,6 +327,21 @@ fn measure_in_child(
     Ok((sample, server_cpu))
 }
 
+/// Runs `rescind-bench ARGS` (a measuring child; its stderr goes to ours) and returns its
+/// stdout; `what` names it in errors.
+fn run_child(args: &[&str], what: &str) -> Result<String, String> {
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let out = Command::new(exe)
+        .args(args)
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| format!("could not start the {what}: {e}"))?;
+    if !out.status.success() {
+        return Err(format!("the {what} failed ({})", out.status));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
 fn measure_child_process(
     base: &str,
     flavor: Flavor,
@@ -335,9 +350,9 @@ fn measure_child_process(
     calls: u64,
     concurrency: usize,
 ) -> Result<Sample, String> {
-    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
-    let out = Command::new(exe)
-        .args([
+    let what = format!("`{}` measurement", workload.name());
+    let text = run_child(
+        &[
             "measure",
             workload.name(),
             base,
@@ -345,18 +360,9 @@ fn measure_child_process(
             &calls.to_string(),
             &concurrency.to_string(),
             flavor.name(),
-        ])
-        .stderr(Stdio::inherit())
-        .output()
-        .map_err(|e| format!("could not start a measurement: {e}"))?;
-    let text = String::from_utf8_lossy(&out.stdout);
-    if !out.status.success() {
-        return Err(format!(
-            "the `{}` measurement failed ({})",
-            workload.name(),
-            out.status
-        ));
-    }
+        ],
+        &what,
+    )?;
     text.lines()
         .last()
         .and_then(Sample::parse)
@@ -387,19 +393,20 @@ fn interleaved(
     Ok((all, measure::median(&server_cpu).unwrap_or(0.0)))
 }
 
-fn med(samples: &[Sample], f: impl Fn(&Sample) -> f64) -> f64 {
+/// The median of `f` over the runs.
+fn med<T>(samples: &[T], f: impl Fn(&T) -> f64) -> f64 {
     measure::median(&samples.iter().map(f).collect::<Vec<_>>()).unwrap_or(0.0)
 }
 
 /// The median of the ratios of runs made back to back (ours_i / theirs_i): steadier than the
 /// ratio of medians when the machine's load drifts during the run.
-fn paired_ratio(ours: &[Sample], theirs: &[Sample], f: impl Fn(&Sample) -> f64) -> f64 {
+fn paired_ratio<T>(ours: &[T], theirs: &[T], f: impl Fn(&T) -> f64) -> f64 {
     let ratios: Vec<f64> = ours.iter().zip(theirs).map(|(a, b)| f(a) / f(b)).collect();
     measure::median(&ratios).unwrap_or(0.0)
 }
 
 /// Every run's figure, in the order they ran.
-fn spread(samples: &[Sample], f: impl Fn(&Sample) -> f64) -> String {
+fn spread<T>(samples: &[T], f: impl Fn(&T) -> f64) -> String {
     samples
         .iter()
         .map(|s| format!("{:.0}", f(s)))
@@ -598,22 +605,16 @@ fn alternate_in_child(
     flavor: Flavor,
     plan: &Plan,
 ) -> Result<Vec<Vec<(f64, f64)>>, String> {
-    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
-    let out = Command::new(exe)
-        .args([
+    let text = run_child(
+        &[
             "alternate",
             &server.base,
             &plan.per_call_blocks.to_string(),
             &plan.per_block.to_string(),
             flavor.name(),
-        ])
-        .stderr(Stdio::inherit())
-        .output()
-        .map_err(|e| format!("could not start a measurement: {e}"))?;
-    let text = String::from_utf8_lossy(&out.stdout);
-    if !out.status.success() {
-        return Err(format!("the per-call measurement failed ({})", out.status));
-    }
+        ],
+        "per-call measurement",
+    )?;
     let per_call = plan.per_block as f64;
     PER_CALL
         .iter()
@@ -716,45 +717,29 @@ fn bulk_in_child(
     mode: Mode,
     dir: &std::path::Path,
 ) -> Result<(BulkSample, Duration), String> {
-    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
     let pid = sim.child.id();
     let before = measure::process_cpu_of(pid);
-    let out = Command::new(exe)
-        .arg("bulk")
-        .arg(&sim.base)
-        .arg(input)
-        .arg(mode.name())
-        .arg(dir)
-        .stderr(Stdio::inherit())
-        .output()
-        .map_err(|e| format!("could not start a bulk run: {e}"))?;
+    let what = format!("`{}` bulk run", mode.name());
+    let text = run_child(
+        &[
+            "bulk",
+            &sim.base,
+            &input.to_string_lossy(),
+            mode.name(),
+            &dir.to_string_lossy(),
+        ],
+        &what,
+    )?;
     let sim_cpu = match (before, measure::process_cpu_of(pid)) {
         (Some(b), Some(a)) => a.saturating_sub(b),
         _ => Duration::ZERO,
     };
-    let text = String::from_utf8_lossy(&out.stdout);
-    if !out.status.success() {
-        return Err(format!(
-            "the `{}` bulk run failed ({})",
-            mode.name(),
-            out.status
-        ));
-    }
     let sample = text
         .lines()
         .last()
         .and_then(BulkSample::parse)
         .ok_or_else(|| format!("the `{}` bulk run printed `{text}`", mode.name()))?;
     Ok((sample, sim_cpu))
-}
-
-fn bmed(samples: &[BulkSample], f: impl Fn(&BulkSample) -> f64) -> f64 {
-    measure::median(&samples.iter().map(f).collect::<Vec<_>>()).unwrap_or(0.0)
-}
-
-fn bratio(ours: &[BulkSample], theirs: &[BulkSample], f: impl Fn(&BulkSample) -> f64) -> f64 {
-    let ratios: Vec<f64> = ours.iter().zip(theirs).map(|(a, b)| f(a) / f(b)).collect();
-    measure::median(&ratios).unwrap_or(0.0)
 }
 
 /// The bulk figures: the runner with its journal on disk, on tmpfs (fsyncs nearly free) and
@@ -787,67 +772,61 @@ fn bulk_rows(plan: &Plan) -> Result<(), String> {
     let _ = std::fs::remove_dir_all(&disk);
 
     let rps = BulkSample::rows_per_second;
-    let spread = |v: &[BulkSample]| {
-        v.iter()
-            .map(|s| format!("{:.0}", s.rows_per_second()))
-            .collect::<Vec<_>>()
-            .join(" ")
-    };
     eprintln!(
         "  runs (rows/s): runner, journal on disk [{}], on tmpfs [{}], direct [{}]",
-        spread(&on_disk),
-        spread(&on_tmpfs),
-        spread(&direct)
+        spread(&on_disk, rps),
+        spread(&on_tmpfs, rps),
+        spread(&direct, rps)
     );
     println!(
         "| bulk: {rows} rows, 3 providers, through `bulk::Runner` (read, journal, send, journal) with its journal on disk, rows/s, vs the same changes through `Registry::cancel` (no read before, no journal), same per-account concurrency | {:.0} | {:.0} | {:.3} | reported |",
-        bmed(&on_disk, rps),
-        bmed(&direct, rps),
-        bratio(&on_disk, &direct, rps)
+        med(&on_disk, rps),
+        med(&direct, rps),
+        paired_ratio(&on_disk, &direct, rps)
     );
-    let syncs = bmed(&on_disk, |s| s.syncs as f64);
-    let sync_s = bmed(&on_disk, |s| s.sync_time.as_secs_f64());
+    let syncs = med(&on_disk, |s| s.syncs as f64);
+    let sync_s = med(&on_disk, |s| s.sync_time.as_secs_f64());
     println!(
         "| bulk: the journal's fsyncs in the on-disk run: {syncs:.0} fsyncs, {sync_s:.2} s, µs per fsync; share of the run's wall time | {:.0} | | {:.3} | reported |",
-        bmed(&on_disk, |s| s.sync_time.as_secs_f64() * 1e6
+        med(&on_disk, |s| s.sync_time.as_secs_f64() * 1e6
             / s.syncs.max(1) as f64),
-        bmed(&on_disk, BulkSample::sync_share)
+        med(&on_disk, BulkSample::sync_share)
     );
     if tmpfs.is_some() {
         println!(
             "| bulk: the same run with the journal on tmpfs (fsyncs nearly free), rows/s, vs on disk | {:.0} | {:.0} | {:.3} | reported |",
-            bmed(&on_tmpfs, rps),
-            bmed(&on_disk, rps),
-            bratio(&on_tmpfs, &on_disk, rps)
+            med(&on_tmpfs, rps),
+            med(&on_disk, rps),
+            paired_ratio(&on_tmpfs, &on_disk, rps)
         );
     }
     let mib = |s: &BulkSample| s.peak_kib as f64 / 1024.0;
     println!(
         "| bulk: peak memory of the process (VmHWM), MiB, runner vs direct | {:.1} | {:.1} | {:.3} | reported |",
-        bmed(&on_disk, mib),
-        bmed(&direct, mib),
-        bmed(&on_disk, mib) / bmed(&direct, mib)
+        med(&on_disk, mib),
+        med(&direct, mib),
+        med(&on_disk, mib) / med(&direct, mib)
     );
     println!(
         "| bulk: client CPU time per row, µs, runner vs direct | {:.0} | {:.0} | {:.3} | reported |",
-        bmed(&on_disk, |s| s.cpu.as_secs_f64() * 1e6 / s.rows as f64),
-        bmed(&direct, |s| s.cpu.as_secs_f64() * 1e6 / s.rows as f64),
-        bratio(&on_disk, &direct, |s| s.cpu.as_secs_f64() / s.rows as f64)
+        med(&on_disk, |s| s.cpu.as_secs_f64() * 1e6 / s.rows as f64),
+        med(&direct, |s| s.cpu.as_secs_f64() * 1e6 / s.rows as f64),
+        paired_ratio(&on_disk, &direct, |s| s.cpu.as_secs_f64() / s.rows as f64)
     );
-    let needed = bmed(&on_disk, BulkSample::requests_per_second);
+    let needed = med(&on_disk, BulkSample::requests_per_second);
     println!(
         "| bulk: simulator ceiling: reads/s at concurrency {} (bare reqwest) vs requests/s the on-disk runner made ({:.1} per row) | {:.0} | {needed:.0} | {:.2} | reported |",
         bulk::CEILING_CONCURRENCY,
-        bmed(&on_disk, |s| s.requests as f64 / s.rows as f64),
+        med(&on_disk, |s| s.requests as f64 / s.rows as f64),
         ceiling.requests_per_second(),
         ceiling.requests_per_second() / needed
     );
     println!(
         "| bulk: simulator CPU per row vs the runner's, µs | {:.0} | {:.0} | {:.2} | reported |",
         measure::median(&sim_cpu_per_row).unwrap_or(0.0),
-        bmed(&on_disk, |s| s.cpu.as_secs_f64() * 1e6 / s.rows as f64),
+        med(&on_disk, |s| s.cpu.as_secs_f64() * 1e6 / s.rows as f64),
         measure::median(&sim_cpu_per_row).unwrap_or(0.0)
-            / bmed(&on_disk, |s| s.cpu.as_secs_f64() * 1e6 / s.rows as f64)
+            / med(&on_disk, |s| s.cpu.as_secs_f64() * 1e6 / s.rows as f64)
     );
     Ok(())
 }
