@@ -126,3 +126,78 @@ async fn an_intent_without_outcome_is_settled_not_resent() {
     assert_eq!(fake.sends.load(Ordering::SeqCst), 1, "only row 3 was sent");
     assert_eq!(report.counts()[&Outcome::Done], 2);
 }
+
+/// Whole cancels that take 40 ms each; a cancel cut short is not applied.
+#[derive(Debug, Default)]
+struct Slow {
+    cancelled: Mutex<Vec<String>>,
+    started: AtomicUsize,
+}
+
+#[async_trait]
+impl Canceller for Slow {
+    fn provider(&self) -> Provider {
+        Provider::Di
+    }
+    fn capabilities(&self) -> Capabilities {
+        Capabilities::NONE.with_whole()
+    }
+    async fn cancel(&self, r: CancelRequest) -> Result<CancelOutcome, Error> {
+        self.started.fetch_add(1, Ordering::SeqCst);
+        tokio::time::sleep(std::time::Duration::from_millis(40)).await;
+        self.cancelled.lock().unwrap().push(r.target.clone());
+        Ok(CancelOutcome::new(
+            Provider::Di,
+            r.target,
+            CancelStatus::Cancelled,
+        ))
+    }
+    async fn observe(&self, r: &CancelRequest) -> Result<Observation, Error> {
+        let done = self.cancelled.lock().unwrap().contains(&r.target);
+        Ok(Observation::new(&r.target, if done { "CANCELLED" } else { "OPEN" }).cancelled(done))
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dropped_run_stops_sending_and_a_rerun_finishes_the_rest_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("rows.csv");
+    let rows: String = (1..=100).map(|i| format!("di,{i},cancel\n")).collect();
+    std::fs::write(&path, format!("account,target,action\n{rows}")).unwrap();
+    let slow = Arc::new(Slow::default());
+    let mut registry = Registry::new();
+    registry.insert("di", slow.clone()).unwrap();
+
+    // The caller gives up on the run (a timeout): the run's future is dropped mid-way.
+    let cut = tokio::time::timeout(std::time::Duration::from_millis(150), run(&registry, &path));
+    assert!(
+        cut.await.is_err(),
+        "100 rows at 8 × 40 ms cannot be done in 150 ms"
+    );
+    // Let the aborts land (they take effect at the tasks' next poll), then nothing moves:
+    // no new row is sent, and the cancels in flight were cut short with the run.
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    let started = slow.started.load(Ordering::SeqCst);
+    let applied = slow.cancelled.lock().unwrap().len();
+    assert!(started > 0 && started < 100, "{started}");
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert_eq!(
+        slow.started.load(Ordering::SeqCst),
+        started,
+        "nothing is sent once the run is dropped"
+    );
+    assert_eq!(
+        slow.cancelled.lock().unwrap().len(),
+        applied,
+        "the rows in flight stopped with the run"
+    );
+
+    // The journal is free again, and the rerun changes every remaining target once.
+    let report = run(&registry, &path).await;
+    assert!(report.all_done(), "{report:?}");
+    let mut cancelled = slow.cancelled.lock().unwrap().clone();
+    cancelled.sort();
+    cancelled.dedup();
+    assert_eq!(cancelled.len(), 100);
+    assert_eq!(slow.cancelled.lock().unwrap().len(), 100, "none twice");
+}

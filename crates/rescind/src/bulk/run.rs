@@ -10,6 +10,7 @@ use rescind_core::{
     settle,
 };
 use tokio::sync::mpsc;
+use tokio::task::JoinSet;
 
 use super::journal::{IntentRecord, Journal, OutcomeRecord, Record};
 use super::report::{Counts, Outcome, Report, RowResult};
@@ -241,7 +242,10 @@ impl Runner {
 
         let mut retries = Vec::new();
         for pass in 0..2 {
-            let mut finished = self.spawn_workers(&ctx, work.drain(..));
+            // The workers live in `_workers`: if this run is dropped (cancelled), they are
+            // aborted with it rather than going on sending unobserved. A row cut short is
+            // settled by the next run, as after a crash.
+            let (_workers, mut finished) = self.spawn_workers(&ctx, work.drain(..));
             while let Some(finished) = finished.recv().await {
                 if let Some(retry) = finished.retry
                     && pass == 0
@@ -286,12 +290,13 @@ impl Runner {
     /// Starts, per account, as many workers as its concurrency limit, each taking the next
     /// row of that account's queue (in input order) until it is empty: memory for tasks grows
     /// with the concurrency, not with the number of rows. Each row's result comes out of the
-    /// returned channel, which closes when every worker is done.
+    /// returned channel, which closes when every worker is done; dropping the returned set
+    /// aborts the workers.
     fn spawn_workers(
         &self,
         ctx: &Arc<Ctx>,
         work: impl Iterator<Item = Work>,
-    ) -> mpsc::UnboundedReceiver<Finished> {
+    ) -> (JoinSet<()>, mpsc::UnboundedReceiver<Finished>) {
         let mut queues: HashMap<String, VecDeque<Work>> = HashMap::new();
         for item in work {
             queues
@@ -300,6 +305,7 @@ impl Runner {
                 .push_back(item);
         }
         let (tx, rx) = mpsc::unbounded_channel();
+        let mut set = JoinSet::new();
         for (account, queue) in queues {
             let Ok(canceller) = self.registry.account(&account).cloned() else {
                 continue; // checked before: every remaining row has its account
@@ -317,7 +323,7 @@ impl Runner {
             for _ in 0..workers {
                 let (queue, canceller, ctx, tx) =
                     (queue.clone(), canceller.clone(), ctx.clone(), tx.clone());
-                tokio::spawn(async move {
+                set.spawn(async move {
                     loop {
                         let next = queue.lock().unwrap_or_else(|e| e.into_inner()).pop_front();
                         let Some((row, start, attempts)) = next else {
@@ -338,7 +344,7 @@ impl Runner {
                 });
             }
         }
-        rx
+        (set, rx)
     }
 }
 
