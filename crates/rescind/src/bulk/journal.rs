@@ -236,21 +236,17 @@ impl Journal {
             input_sha256: input.sha256.clone(),
         };
         let mut lines = HashMap::new();
-        let mut header_written = false;
+        let mut stats = JournalStats::default();
         if text.trim().is_empty() {
             truncate(&mut file, 0).map_err(&err)?;
             file.write_all(&line_of(&header).map_err(&err)?)
-                .and_then(|()| file.sync_data())
                 .map_err(|e| err(format!("cannot be written: {e}")))?;
-            header_written = true;
+            sync(&mut file, &mut stats).map_err(|e| err(format!("cannot be written: {e}")))?;
+            stats.records = 1;
         } else {
             lines = read_records(&text, &mut file, input).map_err(&err)?;
         }
-        let stats = Arc::new(Mutex::new(JournalStats {
-            records: u64::from(header_written),
-            syncs: u64::from(header_written),
-            sync_time: Duration::ZERO,
-        }));
+        let stats = Arc::new(Mutex::new(stats));
         let (jobs, queue) = mpsc::channel();
         let writer = {
             let stats = stats.clone();
@@ -306,16 +302,8 @@ impl Journal {
     /// them could not be written.
     pub async fn flush(&self) -> Result<(), BulkError> {
         let (tx, rx) = oneshot::channel();
-        self.jobs
-            .as_ref()
-            .and_then(|jobs| {
-                jobs.send(Job {
-                    bytes: Vec::new(),
-                    done: Reply::Async(tx),
-                })
-                .ok()
-            })
-            .ok_or_else(|| BulkError::journal(&self.path, "its writer stopped"))?;
+        // A job without bytes: the writer answers it once everything before it is on disk.
+        self.send(Vec::new(), Reply::Async(tx))?;
         self.answer(rx.await.ok())
     }
 
@@ -326,6 +314,10 @@ impl Journal {
 
     fn submit(&self, record: &Record, done: Reply) -> Result<(), BulkError> {
         let bytes = line_of(record).map_err(|e| BulkError::journal(&self.path, e))?;
+        self.send(bytes, done)
+    }
+
+    fn send(&self, bytes: Vec<u8>, done: Reply) -> Result<(), BulkError> {
         self.jobs
             .as_ref()
             .and_then(|jobs| jobs.send(Job { bytes, done }).ok())
@@ -435,6 +427,15 @@ fn read_records(
     Ok(lines)
 }
 
+/// fsyncs `file`'s data, counting the fsync and its time in `stats`.
+fn sync(file: &mut File, stats: &mut JournalStats) -> std::io::Result<()> {
+    let started = Instant::now();
+    let synced = file.sync_data();
+    stats.syncs += 1;
+    stats.sync_time += started.elapsed();
+    synced
+}
+
 /// The writer thread: takes the records that are waiting (at least one), writes them in one
 /// write, fsyncs once, and tells each caller. After a failed write every later record fails
 /// too: the run stops, and what was sent is settled by the next run.
@@ -457,13 +458,13 @@ fn write_loop(mut file: File, queue: &mpsc::Receiver<Job>, stats: &Mutex<Journal
                 for job in &batch {
                     bytes.extend_from_slice(&job.bytes);
                 }
-                let written = file.write_all(&bytes);
-                let started = Instant::now();
-                let synced = written.and_then(|()| file.sync_data());
-                let took = started.elapsed();
+                let mut cost = JournalStats::default();
+                let synced = file
+                    .write_all(&bytes)
+                    .and_then(|()| sync(&mut file, &mut cost));
                 let mut stats = stats.lock().unwrap_or_else(|e| e.into_inner());
-                stats.syncs += 1;
-                stats.sync_time += took;
+                stats.syncs += cost.syncs;
+                stats.sync_time += cost.sync_time;
                 if synced.is_ok() {
                     // A flush is a job without bytes: not a record.
                     stats.records += batch.iter().filter(|j| !j.bytes.is_empty()).count() as u64;

@@ -134,7 +134,7 @@ struct Retry {
 struct Ctx {
     journal: Journal,
     stop: Stop,
-    journal_error: std::sync::Mutex<Option<BulkError>>,
+    journal_error: Mutex<Option<BulkError>>,
 }
 
 impl Runner {
@@ -221,7 +221,7 @@ impl Runner {
         let ctx = Arc::new(Ctx {
             journal,
             stop: self.stop.clone(),
-            journal_error: std::sync::Mutex::new(None),
+            journal_error: Mutex::new(None),
         });
         let mut work = Vec::new();
         for row in input.rows {
