@@ -10,10 +10,8 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use rescind::bulk::{
-    DEFAULT_ARTA_CONCURRENCY, DEFAULT_CONCURRENCY, Input, Journal, Outcome, Runner,
-};
-use rescind::{Provider, Registry};
+use rescind::Registry;
+use rescind::bulk::{Input, Journal, Options, Outcome, Runner};
 use rescind_sim::arta::DEMO_API_KEY;
 use rescind_sim::fleet::Fleet;
 use tokio::sync::Semaphore;
@@ -228,18 +226,15 @@ pub async fn run(
 }
 
 /// The baseline: every row's change through the registry, at most the runner's default number
-/// of rows in flight per account. Returns the rows done; the first failure is an error.
+/// of rows in flight per account ([`Options::concurrency_for`]). Returns the rows done; the first failure is an error.
 async fn direct(registry: Registry, input: &Path) -> Result<u64, String> {
     let input = Input::read(input).map_err(|e| e.to_string())?;
     let registry = Arc::new(registry);
+    let options = Options::default();
     let limits: Vec<(String, Arc<Semaphore>)> = registry
         .accounts()
         .map(|(name, provider)| {
-            let n = if provider == Provider::Arta {
-                DEFAULT_ARTA_CONCURRENCY
-            } else {
-                DEFAULT_CONCURRENCY
-            };
+            let n = options.concurrency_for(provider);
             (name.to_string(), Arc::new(Semaphore::new(n)))
         })
         .collect();

@@ -60,6 +60,18 @@ impl Options {
         self
     }
 
+    /// Rows in flight at once for an account of `provider`: [`Options::concurrency`] when
+    /// set, else [`DEFAULT_ARTA_CONCURRENCY`] for Arta and [`DEFAULT_CONCURRENCY`] for others.
+    pub fn concurrency_for(&self, provider: Provider) -> usize {
+        self.concurrency
+            .unwrap_or(if provider == Provider::Arta {
+                DEFAULT_ARTA_CONCURRENCY
+            } else {
+                DEFAULT_CONCURRENCY
+            })
+            .max(1)
+    }
+
     /// Turns the end-of-run settle pass on or off.
     pub fn settle_pass(mut self, on: bool) -> Self {
         self.settle_pass = on;
@@ -310,15 +322,8 @@ impl Runner {
             let Ok(canceller) = self.registry.account(&account).cloned() else {
                 continue; // checked before: every remaining row has its account
             };
-            let limit =
-                self.options
-                    .concurrency
-                    .unwrap_or(if canceller.provider() == Provider::Arta {
-                        DEFAULT_ARTA_CONCURRENCY
-                    } else {
-                        DEFAULT_CONCURRENCY
-                    });
-            let workers = limit.max(1).min(queue.len());
+            let limit = self.options.concurrency_for(canceller.provider());
+            let workers = limit.min(queue.len());
             let queue = Arc::new(Mutex::new(queue));
             for _ in 0..workers {
                 let (queue, canceller, ctx, tx) =
@@ -570,4 +575,30 @@ fn fail(ctx: &Ctx, error: BulkError) {
     ctx.stop.stop();
     let mut slot = ctx.journal_error.lock().unwrap_or_else(|e| e.into_inner());
     slot.get_or_insert(error);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn concurrency_per_account_defaults_by_provider_and_is_at_least_one() {
+        let defaults = Options::default();
+        assert_eq!(
+            defaults.concurrency_for(Provider::Arta),
+            DEFAULT_ARTA_CONCURRENCY
+        );
+        assert_eq!(defaults.concurrency_for(Provider::Di), DEFAULT_CONCURRENCY);
+        assert_eq!(
+            defaults.concurrency_for(Provider::SkipPay),
+            DEFAULT_CONCURRENCY
+        );
+        let set = Options::default().concurrency(3);
+        assert_eq!(set.concurrency_for(Provider::Arta), 3);
+        let zero = Options {
+            concurrency: Some(0),
+            ..Options::default()
+        };
+        assert_eq!(zero.concurrency_for(Provider::Di), 1);
+    }
 }
