@@ -144,20 +144,11 @@ pub fn write_input(path: &Path, rows: usize) -> std::io::Result<()> {
 /// The accounts `arta`, `di` and `skippay` on the simulator at `base`, as the CLI builds them
 /// from its environment variables.
 pub fn registry(base: &str) -> Result<Registry, String> {
-    let vars = [
-        ("ARTA_BASE_URL", base),
-        ("ARTA_API_KEY", DEMO_API_KEY),
-        ("DI_BASE_URL", base),
-        ("DI_USERNAME", "wsfoobar"),
-        ("DI_PASSWORD", "a-very-very-long-password"),
-        ("SKIPPAY_BASE_URL", base),
-        ("SKIPPAY_USERNAME", "eShop"),
-        ("SKIPPAY_PASSWORD", "eShopSecretPassword"),
-    ];
+    let vars = rescind_sim::demo_env(base);
     let lookup = |name: &str| {
         vars.iter()
             .find(|(k, _)| *k == name)
-            .map(|(_, v)| (*v).to_string())
+            .map(|(_, v)| v.clone())
     };
     Registry::from_vars(&lookup).map_err(|e| e.to_string())
 }

@@ -8,16 +8,13 @@ use std::pin::Pin;
 
 use rescind::core::jiff::civil::date;
 use rescind::{CancelOutcome, CancelRequest, Canceller, Error, ItemSelector, Provider};
+use rescind_sim::di::DEMO_USER as DI_DEMO_USER;
+use rescind_sim::skippay::DEMO_PARTNER as SKIPPAY_DEMO_USER;
 use rescind_sim::{Clock, RunningSimulator, Simulator, World};
 
 use crate::cli::Output;
 use crate::output::{self, Row};
 
-/// The Di user of the simulator's demo data set (Di's own example credentials).
-const DI_DEMO_USER: (&str, &str) = ("wsfoobar", "a-very-very-long-password");
-
-/// The Skip Pay partner of the simulator's demo data set.
-const SKIPPAY_DEMO_USER: (&str, &str) = ("eShop", "eShopSecretPassword");
 /// A READY application of the demo data set with several items.
 const SKIPPAY_DEMO_APPLICATION: &str = "11200a0ee1";
 

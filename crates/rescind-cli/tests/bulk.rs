@@ -8,9 +8,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use rescind_sim::arta::DEMO_API_KEY;
 use rescind_sim::fleet::{Fleet, application_id as app_id, di_number, session_id, shipment_id};
-use rescind_sim::{FaultAction, FaultRule, RunningSimulator, Simulator, World};
+use rescind_sim::{FaultAction, FaultRule, RunningSimulator, Simulator, World, demo_env};
 use serde_json::Value;
 
 /// The 1,000 targets: 200 Arta sessions, 150 Arta shipments, 300 Di orders, 200 Skip Pay
@@ -37,19 +36,6 @@ fn rows_csv() -> String {
     FLEET.rows_csv()
 }
 
-fn env(base: &str) -> Vec<(&'static str, String)> {
-    vec![
-        ("ARTA_BASE_URL", base.into()),
-        ("ARTA_API_KEY", DEMO_API_KEY.into()),
-        ("DI_BASE_URL", base.into()),
-        ("DI_USERNAME", "wsfoobar".into()),
-        ("DI_PASSWORD", "a-very-very-long-password".into()),
-        ("SKIPPAY_BASE_URL", base.into()),
-        ("SKIPPAY_USERNAME", "eShop".into()),
-        ("SKIPPAY_PASSWORD", "eShopSecretPassword".into()),
-    ]
-}
-
 struct Run {
     /// `None` when killed.
     code: Option<i32>,
@@ -60,7 +46,7 @@ struct Run {
 /// Runs `rescind ARGS` (blocking); kills it with SIGKILL after `kill_after` if given.
 fn rescind(args: &[&str], base: &str, kill_after: Option<Duration>) -> Run {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_rescind"));
-    cmd.args(args).env_clear().envs(env(base));
+    cmd.args(args).env_clear().envs(demo_env(base));
     if let Ok(path) = std::env::var("PATH") {
         cmd.env("PATH", path);
     }
@@ -453,7 +439,7 @@ async fn ctrl_c_stops_sending_lets_requests_in_flight_finish_and_journals_them()
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_rescind"));
         cmd.args(["bulk", &f, "--journal", &j])
             .env_clear()
-            .envs(env(&b))
+            .envs(demo_env(&b))
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         if let Ok(path) = std::env::var("PATH") {

@@ -14,10 +14,10 @@ use rescind_sim::arta::{DEMO_API_KEY, DEMO_NOW, demo as arta};
 use rescind_sim::{Clock, FaultAction, FaultRule, RunningSimulator, Simulator};
 use serde_json::Value;
 
-const DI_USER: &str = "wsfoobar";
-const DI_PASSWORD: &str = "a-very-very-long-password";
-const SKIPPAY_USER: &str = "eShop";
-const SKIPPAY_PASSWORD: &str = "eShopSecretPassword";
+const DI_USER: &str = rescind_sim::di::DEMO_USER.0;
+const DI_PASSWORD: &str = rescind_sim::di::DEMO_USER.1;
+const SKIPPAY_USER: &str = rescind_sim::skippay::DEMO_PARTNER.0;
+const SKIPPAY_PASSWORD: &str = rescind_sim::skippay::DEMO_PARTNER.1;
 
 /// Environment variables for a run.
 type Env = Vec<(String, String)>;

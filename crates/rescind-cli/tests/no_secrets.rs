@@ -14,10 +14,10 @@ use rescind::{CancelRequest, Canceller};
 use rescind_sim::arta::{DEMO_API_KEY, DEMO_NOW};
 use rescind_sim::{Clock, Simulator};
 
-const DI_USER: &str = "wsfoobar";
-const DI_PASSWORD: &str = "a-very-very-long-password";
-const SKIPPAY_USER: &str = "eShop";
-const SKIPPAY_PASSWORD: &str = "eShopSecretPassword";
+const DI_USER: &str = rescind_sim::di::DEMO_USER.0;
+const DI_PASSWORD: &str = rescind_sim::di::DEMO_USER.1;
+const SKIPPAY_USER: &str = rescind_sim::skippay::DEMO_PARTNER.0;
+const SKIPPAY_PASSWORD: &str = rescind_sim::skippay::DEMO_PARTNER.1;
 const WRONG_KEY: &str = "sim_arta_wrong_key_5f4e3d2c1b0a";
 const WRONG_PASSWORD: &str = "wrong-password-9a8b7c6d";
 

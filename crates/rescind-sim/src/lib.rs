@@ -32,6 +32,27 @@ pub use counters::Counters;
 pub use faults::{FaultAction, FaultRule, Faults};
 pub use world::World;
 
+/// The environment variables (see `rescind::env`) that point the plain `arta`, `di` and
+/// `skippay` accounts at a simulator at `base_url` with the demo seed's credentials
+/// ([`arta::DEMO_API_KEY`], [`di::DEMO_USER`], [`skippay::DEMO_PARTNER`]).
+///
+/// ```
+/// let env = rescind_sim::demo_env("http://127.0.0.1:8080");
+/// assert!(env.contains(&("DI_BASE_URL", "http://127.0.0.1:8080".to_string())));
+/// ```
+pub fn demo_env(base_url: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("ARTA_BASE_URL", base_url.into()),
+        ("ARTA_API_KEY", arta::DEMO_API_KEY.into()),
+        ("DI_BASE_URL", base_url.into()),
+        ("DI_USERNAME", di::DEMO_USER.0.into()),
+        ("DI_PASSWORD", di::DEMO_USER.1.into()),
+        ("SKIPPAY_BASE_URL", base_url.into()),
+        ("SKIPPAY_USERNAME", skippay::DEMO_PARTNER.0.into()),
+        ("SKIPPAY_PASSWORD", skippay::DEMO_PARTNER.1.into()),
+    ]
+}
+
 /// The simulator's shared state: a handle tests and handlers use. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Sim {

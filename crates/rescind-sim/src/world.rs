@@ -53,6 +53,26 @@ mod tests {
     }
 
     #[test]
+    fn the_demo_credentials_are_in_the_demo_seed() {
+        let world = World::demo();
+        assert!(
+            world
+                .arta
+                .api_keys
+                .iter()
+                .any(|k| k == crate::arta::DEMO_API_KEY)
+        );
+        let (user, password) = crate::di::DEMO_USER;
+        assert!(
+            world
+                .di
+                .users
+                .iter()
+                .any(|u| u.username == user && u.password == password)
+        );
+    }
+
+    #[test]
     fn a_bad_seed_names_the_path() {
         let err = World::from_json(r#"{"arta": 3}"#).unwrap_err();
         assert!(err.contains("arta"), "{err}");

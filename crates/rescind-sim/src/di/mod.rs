@@ -147,6 +147,9 @@ use serde_json::Value;
 
 use crate::Sim;
 
+/// The demo seed's Di user that may cancel, `(username, password)`: Di's example credentials.
+pub const DEMO_USER: (&str, &str) = ("wsfoobar", "a-very-very-long-password");
+
 /// The default cap of a token's lifetime: Di's own maximum, 1440 minutes.
 pub const DEFAULT_TOKEN_LIFETIME_SECONDS: u64 = 86_400;
 

@@ -144,6 +144,10 @@ use serde_json::{Value, json};
 
 use crate::Sim;
 
+/// The demo seed's Skip Pay partner, `(username, password)`: the documentation's example; it
+/// owns every demo application.
+pub const DEMO_PARTNER: (&str, &str) = ("eShop", "eShopSecretPassword");
+
 /// Skip Pay's part of the simulator's state, and of a seed file. Every field may be left out
 /// of a seed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -362,7 +366,7 @@ mod tests {
         assert!(
             world
                 .partners
-                .contains(&PartnerAccount::new("eShop", "eShopSecretPassword"))
+                .contains(&PartnerAccount::new(DEMO_PARTNER.0, DEMO_PARTNER.1))
         );
         let case = |id: &str| {
             let app = world.application(id).unwrap();
