@@ -7,7 +7,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::{
-    answer, client, client_with, fast_retry, fixture, fixture_json, sequence, shipment_with,
+    answer, client, client_timing_out, client_with, fast_retry, fixture, fixture_json, sequence,
+    shipment_with,
 };
 use httpmock::MockServer;
 use rescind_arta::model::{HostedSession, ShipmentException};
@@ -492,12 +493,7 @@ async fn an_unknown_hold_is_settled_by_reading_the_shipment_back() {
                 .body(created_hold("2021-02-01"));
         })
         .await;
-    let c = client_with(
-        &server,
-        TransportConfig::default()
-            .with_retry(fast_retry())
-            .with_attempt_timeout(Duration::from_millis(250)),
-    );
+    let c = client_timing_out(&server, Duration::from_millis(250));
     let outcome = c
         .cancel(CancelRequest::hold(SHIPMENT, Some(date(2021, 2, 1))))
         .await
@@ -540,12 +536,7 @@ async fn an_unknown_hold_without_a_hold_on_read_back_stays_unknown() {
                 .body(created_hold("2021-02-01"));
         })
         .await;
-    let c = client_with(
-        &server,
-        TransportConfig::default()
-            .with_retry(fast_retry())
-            .with_attempt_timeout(Duration::from_millis(250)),
-    );
+    let c = client_timing_out(&server, Duration::from_millis(250));
     let err = c
         .cancel(CancelRequest::hold(SHIPMENT, Some(date(2021, 2, 1))))
         .await
@@ -580,12 +571,7 @@ async fn an_unknown_hold_whose_read_back_fails_stays_unknown() {
             then.status(201).delay(Duration::from_millis(1500));
         })
         .await;
-    let c = client_with(
-        &server,
-        TransportConfig::default()
-            .with_retry(fast_retry())
-            .with_attempt_timeout(Duration::from_millis(250)),
-    );
+    let c = client_timing_out(&server, Duration::from_millis(250));
     let err = c
         .cancel(CancelRequest::hold(SHIPMENT, None))
         .await

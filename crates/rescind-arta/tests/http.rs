@@ -5,12 +5,12 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{AUTH, KEY, answer, client, client_with, fast_retry, fixture, fixture_json, sequence};
+use common::{AUTH, KEY, answer, client, client_timing_out, fixture, fixture_json, sequence};
 use httpmock::MockServer;
 use rescind_arta::model::{HostedSessionStatus, NewShipmentException, ShipmentStatus};
 use rescind_arta::{Client, DEFAULT_MAX_CONCURRENCY};
 use rescind_core::jiff::civil::date;
-use rescind_core::{ErrorKind, Sent, TransportConfig};
+use rescind_core::{ErrorKind, Sent};
 
 #[tokio::test]
 async fn cancel_hosted_session_through_the_stack() {
@@ -282,12 +282,7 @@ async fn the_exception_post_is_never_resent_after_a_timeout() {
                 .body(fixture("shipment_exception_201.json"));
         })
         .await;
-    let c = client_with(
-        &server,
-        TransportConfig::default()
-            .with_retry(fast_retry())
-            .with_attempt_timeout(Duration::from_millis(200)),
-    );
+    let c = client_timing_out(&server, Duration::from_millis(200));
     let err = c
         .create_shipment_exception(&NewShipmentException::hold("s-1"))
         .await

@@ -46,6 +46,17 @@ pub fn client(server: &MockServer) -> Client {
     client_with(server, TransportConfig::default().with_retry(fast_retry()))
 }
 
+/// [`client`] whose attempts time out after `timeout`: against a mock answering later, each
+/// attempt ends with no answer.
+pub fn client_timing_out(server: &MockServer, timeout: Duration) -> Client {
+    client_with(
+        server,
+        TransportConfig::default()
+            .with_retry(fast_retry())
+            .with_attempt_timeout(timeout),
+    )
+}
+
 pub fn client_with(server: &MockServer, config: TransportConfig) -> Client {
     Client::builder()
         .api_key(KEY)
