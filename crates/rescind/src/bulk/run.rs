@@ -451,7 +451,7 @@ async fn process(
     attempts: u32,
 ) -> Finished {
     let request = row.request();
-    let finish = |result: RowResult, retry: Option<Retry>| async {
+    let finish = |result: RowResult, retry: Option<Retry>| {
         let transient = result.outcome == Outcome::Failed
             && result
                 .kind
@@ -486,23 +486,23 @@ async fn process(
                     row,
                     format!("a request may have been sent; reading the target back failed: {e}"),
                 );
-                return finish(r, None).await;
+                return finish(r, None);
             }
             Ok(after) => match settle(&request, before.as_ref(), &after) {
-                Settlement::Applied { note } => return finish(read_back(row, note), None).await,
+                Settlement::Applied { note } => return finish(read_back(row, note), None),
                 Settlement::Unclear { reason } => {
                     let r = unknown(row, format!("a request may have been sent: {reason}"));
-                    return finish(r, None).await;
+                    return finish(r, None);
                 }
                 Settlement::NotApplied => Some(after),
                 // Settlement is non-exhaustive: what this version cannot read is unknown.
-                _ => return finish(unknown(row, "unreadable settlement".into()), None).await,
+                _ => return finish(unknown(row, "unreadable settlement".into()), None),
             },
         },
         Start::Fresh => match canceller.observe(&request).await {
             Ok(o) => Some(o),
             Err(e) if e.kind() == ErrorKind::Unsupported => None,
-            Err(e) => return finish(from_error(row, &e), None).await,
+            Err(e) => return finish(from_error(row, &e), None),
         },
     };
 
@@ -523,7 +523,7 @@ async fn process(
     }
 
     match canceller.cancel(request.clone()).await {
-        Ok(outcome) => finish(done(row, &outcome), None).await,
+        Ok(outcome) => finish(done(row, &outcome), None),
         Err(err) if err.outcome_unknown() => {
             let (result, retry) = match canceller.observe(&request).await {
                 Ok(after) => match settle(&request, before.as_ref(), &after) {
@@ -555,9 +555,9 @@ async fn process(
                     }),
                 ),
             };
-            finish(result, retry).await
+            finish(result, retry)
         }
-        Err(err) => finish(from_error(row, &err), None).await,
+        Err(err) => finish(from_error(row, &err), None),
     }
 }
 
