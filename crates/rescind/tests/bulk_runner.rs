@@ -10,13 +10,15 @@ use rescind::{
 };
 
 /// Whole cancels only. `lose_answers` cancels are applied but answered with a lost connection;
-/// `drop_before` are lost before reaching the provider.
+/// `drop_before` are lost before reaching the provider; each cancel takes `delay` (a cancel cut
+/// short is not applied).
 #[derive(Debug, Default)]
 struct Fake {
     cancelled: Mutex<Vec<String>>,
     sends: AtomicUsize,
     lose_answers: AtomicUsize,
     drop_before: AtomicUsize,
+    delay: std::time::Duration,
 }
 
 #[async_trait]
@@ -29,6 +31,9 @@ impl Canceller for Fake {
     }
     async fn cancel(&self, r: CancelRequest) -> Result<CancelOutcome, Error> {
         self.sends.fetch_add(1, Ordering::SeqCst);
+        if !self.delay.is_zero() {
+            tokio::time::sleep(self.delay).await;
+        }
         let lost = || Error::new(ErrorKind::Transport, Sent::MaybeSent, "connection reset");
         if self.drop_before.load(Ordering::SeqCst) > 0 {
             self.drop_before.fetch_sub(1, Ordering::SeqCst);
@@ -127,44 +132,16 @@ async fn an_intent_without_outcome_is_settled_not_resent() {
     assert_eq!(report.counts()[&Outcome::Done], 2);
 }
 
-/// Whole cancels that take 40 ms each; a cancel cut short is not applied.
-#[derive(Debug, Default)]
-struct Slow {
-    cancelled: Mutex<Vec<String>>,
-    started: AtomicUsize,
-}
-
-#[async_trait]
-impl Canceller for Slow {
-    fn provider(&self) -> Provider {
-        Provider::Di
-    }
-    fn capabilities(&self) -> Capabilities {
-        Capabilities::NONE.with_whole()
-    }
-    async fn cancel(&self, r: CancelRequest) -> Result<CancelOutcome, Error> {
-        self.started.fetch_add(1, Ordering::SeqCst);
-        tokio::time::sleep(std::time::Duration::from_millis(40)).await;
-        self.cancelled.lock().unwrap().push(r.target.clone());
-        Ok(CancelOutcome::new(
-            Provider::Di,
-            r.target,
-            CancelStatus::Cancelled,
-        ))
-    }
-    async fn observe(&self, r: &CancelRequest) -> Result<Observation, Error> {
-        let done = self.cancelled.lock().unwrap().contains(&r.target);
-        Ok(Observation::new(&r.target, if done { "CANCELLED" } else { "OPEN" }).cancelled(done))
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_dropped_run_stops_sending_and_a_rerun_finishes_the_rest_once() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("rows.csv");
     let rows: String = (1..=100).map(|i| format!("di,{i},cancel\n")).collect();
     std::fs::write(&path, format!("account,target,action\n{rows}")).unwrap();
-    let slow = Arc::new(Slow::default());
+    let slow = Arc::new(Fake {
+        delay: std::time::Duration::from_millis(40),
+        ..Fake::default()
+    });
     let mut registry = Registry::new();
     registry.insert("di", slow.clone()).unwrap();
 
@@ -177,12 +154,12 @@ async fn a_dropped_run_stops_sending_and_a_rerun_finishes_the_rest_once() {
     // Let the aborts land (they take effect at the tasks' next poll), then nothing moves:
     // no new row is sent, and the cancels in flight were cut short with the run.
     tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-    let started = slow.started.load(Ordering::SeqCst);
+    let started = slow.sends.load(Ordering::SeqCst);
     let applied = slow.cancelled.lock().unwrap().len();
     assert!(started > 0 && started < 100, "{started}");
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     assert_eq!(
-        slow.started.load(Ordering::SeqCst),
+        slow.sends.load(Ordering::SeqCst),
         started,
         "nothing is sent once the run is dropped"
     );
