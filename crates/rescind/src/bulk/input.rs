@@ -145,6 +145,8 @@ impl Input {
         let bytes = std::fs::read(path).map_err(|e| BulkError::input(path, e.to_string()))?;
         let text = std::str::from_utf8(&bytes)
             .map_err(|e| BulkError::input(path, format!("is not UTF-8 text ({e})")))?;
+        // A byte order mark is not part of the first line (and not part of its first field).
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let sha256 = hex(&Sha256::digest(&bytes));
         let name = path.extension().and_then(|e| e.to_str()).unwrap_or("");
         let jsonl = match name {
@@ -272,10 +274,11 @@ fn read_csv(text: &str) -> Result<RawLines, String> {
         return Err("has no `account` (or `provider`) column".into());
     }
     let mut out = Vec::new();
+    let mut lines = Lines::new(text);
     for record in reader.records() {
         match record {
             Ok(record) => {
-                let line = record.position().map_or(0, |p| p.line());
+                let line = record.position().map_or(0, |p| lines.at(p.byte()));
                 let raw = record
                     .deserialize::<CsvRow>(Some(&headers))
                     .map_err(|e| format!("cannot be read: {e}"))
@@ -289,12 +292,52 @@ fn read_csv(text: &str) -> Result<RawLines, String> {
                 out.push((line, raw));
             }
             Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
+                let line = e.position().map_or(0, |p| lines.at(p.byte()));
                 out.push((line, Err(format!("is not a CSV row: {e}"))));
             }
         }
     }
     Ok(out)
+}
+
+/// The file's own line numbers (1-based) of byte offsets met in increasing order: the `\n`s
+/// before the offset, plus one. The same with LF and CRLF line ends (a CSV reader's own line
+/// count differs between them). Counts each byte once over a whole file.
+struct Lines<'a> {
+    text: &'a [u8],
+    offset: usize,
+    line: u64,
+}
+
+impl<'a> Lines<'a> {
+    fn new(text: &'a str) -> Self {
+        Lines {
+            text: text.as_bytes(),
+            offset: 0,
+            line: 1,
+        }
+    }
+
+    fn at(&mut self, offset: u64) -> u64 {
+        let mut end = usize::try_from(offset)
+            .unwrap_or(usize::MAX)
+            .min(self.text.len());
+        // A CSV reader skips blank lines and gives the offset where they start.
+        while end < self.text.len() && matches!(self.text[end], b'\r' | b'\n') {
+            end += 1;
+        }
+        if end < self.offset {
+            // Not expected (offsets only grow); count again from the start.
+            self.offset = 0;
+            self.line = 1;
+        }
+        self.line += self.text[self.offset..end]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count() as u64;
+        self.offset = end;
+        self.line
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -496,6 +539,44 @@ mod tests {
             input.invalid
         );
         assert_eq!(input.invalid[1].line, 4);
+    }
+
+    #[test]
+    fn line_numbers_are_the_files_own_with_lf_crlf_or_a_bom() {
+        let csv = [
+            "account,target,action,items,until",
+            "arta,42,cancel,,",
+            "skippay,A,cancel_items,\"code=X,\nquantity=2\",",
+            "di,1,explode,,",
+            "",
+            "di,2,cancel,,",
+            "di,3,nope,,",
+        ];
+        let jsonl = [
+            "{\"account\":\"arta\",\"target\":\"42\",\"action\":\"cancel\"}",
+            "",
+            "{\"account\":\"di\",\"target\":\"1\",\"action\":\"explode\"}",
+            "{\"account\":\"di\",\"target\":\"2\",\"action\":\"cancel\"}",
+        ];
+        for end in ["\n", "\r\n"] {
+            for bom in ["", "\u{feff}"] {
+                let text = format!("{bom}{}{end}", csv.join(end));
+                let input = read("rows.csv", &text).unwrap();
+                let valid: Vec<u64> = input.rows.iter().map(|r| r.line).collect();
+                let bad: Vec<u64> = input.invalid.iter().map(|r| r.line).collect();
+                // The quoted field spans lines 3 and 4; the blank line 6 is no row.
+                assert_eq!(valid, [2, 3, 7], "{end:?} {bom:?}: {:?}", input.invalid);
+                assert_eq!(bad, [5, 8], "{end:?} {bom:?}");
+                assert_eq!(input.rows[0].account, "arta", "{bom:?}");
+
+                let text = format!("{bom}{}{end}", jsonl.join(end));
+                let input = read("rows.jsonl", &text).unwrap();
+                let valid: Vec<u64> = input.rows.iter().map(|r| r.line).collect();
+                let bad: Vec<u64> = input.invalid.iter().map(|r| r.line).collect();
+                assert_eq!(valid, [1, 4], "{end:?} {bom:?}: {:?}", input.invalid);
+                assert_eq!(bad, [3], "{end:?} {bom:?}");
+            }
+        }
     }
 
     #[test]
