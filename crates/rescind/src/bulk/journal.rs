@@ -16,7 +16,7 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::fs::{File, OpenOptions, TryLockError};
-use std::io::{Read, Seek, SeekFrom, Write};
+use std::io::{BufRead, BufReader, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, mpsc};
 use std::thread::JoinHandle;
@@ -223,29 +223,31 @@ impl Journal {
             }
             Err(TryLockError::Error(e)) => return Err(err(format!("cannot be locked: {e}"))),
         }
-        let mut text = String::new();
-        file.read_to_string(&mut text)
-            .map_err(|e| err(format!("cannot be read: {e}")))?;
-        let header = Record::Header {
-            version: JOURNAL_VERSION,
-            input: input
-                .path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default(),
-            input_sha256: input.sha256.clone(),
-        };
-        let mut lines = HashMap::new();
         let mut stats = JournalStats::default();
-        if text.trim().is_empty() {
-            truncate(&mut file, 0).map_err(&err)?;
-            file.write_all(&line_of(&header).map_err(&err)?)
-                .map_err(|e| err(format!("cannot be written: {e}")))?;
-            sync(&mut file, &mut stats).map_err(|e| err(format!("cannot be written: {e}")))?;
-            stats.records = 1;
-        } else {
-            lines = read_records(&text, &mut file, input).map_err(&err)?;
-        }
+        let lines = match read_records(&mut file, input).map_err(&err)? {
+            Some(lines) => lines,
+            None => {
+                // Empty, or only a header cut short by a crash: (re)write the header.
+                truncate(&mut file, 0).map_err(&err)?;
+                let header = Record::Header {
+                    version: JOURNAL_VERSION,
+                    input: input
+                        .path
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default(),
+                    input_sha256: input.sha256.clone(),
+                };
+                file.write_all(&line_of(&header).map_err(&err)?)
+                    .map_err(|e| err(format!("cannot be written: {e}")))?;
+                sync(&mut file, &mut stats).map_err(|e| err(format!("cannot be written: {e}")))?;
+                // The file's name is in its directory: without this, a power loss can lose
+                // the file and with it every intent written to it.
+                sync_dir(path).map_err(|e| err(format!("cannot be written: {e}")))?;
+                stats.records = 1;
+                HashMap::new()
+            }
+        };
         let stats = Arc::new(Mutex::new(stats));
         let (jobs, queue) = mpsc::channel();
         let writer = {
@@ -357,42 +359,72 @@ fn truncate(file: &mut File, len: u64) -> Result<(), String> {
         .map_err(|e| format!("cannot be written: {e}"))
 }
 
-/// Reads an existing journal's records: checks its header against `input`, drops a torn last
-/// line, and returns the last state of each line.
-fn read_records(
-    text: &str,
-    file: &mut File,
-    input: &Input,
-) -> Result<HashMap<u64, LineState>, String> {
-    let mut records = Vec::new();
-    let mut offset = 0usize;
+/// Reads an existing journal as a stream of records: checks its header against `input`, drops
+/// a torn last record (cut anywhere, even inside a multi-byte character), and returns the last
+/// state of each line; `None` when there is no complete record (an empty file, or a header
+/// cut short), which the caller replaces with a new header.
+fn read_records(file: &mut File, input: &Input) -> Result<Option<HashMap<u64, LineState>>, String> {
+    file.seek(SeekFrom::Start(0))
+        .map_err(|e| format!("cannot be read: {e}"))?;
+    let mut reader = BufReader::new(&mut *file);
+    let mut buf = Vec::new();
+    let mut offset = 0u64;
+    let mut index = 0usize;
+    let mut header_seen = false;
+    let mut lines: HashMap<u64, LineState> = HashMap::new();
     let mut torn_at = None;
-    for (index, piece) in text.split_inclusive('\n').enumerate() {
-        let complete = piece.ends_with('\n');
-        // A record is written with its newline in one write, then fsync'ed: a last line
-        // without its newline was cut short by a crash before the fsync, and so before
-        // anything that depends on it (an intent's request is sent only after the fsync).
-        match (serde_json::from_str::<Record>(piece.trim_end()), complete) {
-            (Ok(record), true) => records.push(record),
-            (_, false) => torn_at = Some(offset),
-            (Err(e), true) => {
-                return Err(format!(
-                    "line {} is not a journal record ({e}); the journal is damaged: move it away only if you know every row's state",
-                    index + 1
-                ));
-            }
+    loop {
+        buf.clear();
+        let n = reader
+            .read_until(b'\n', &mut buf)
+            .map_err(|e| format!("cannot be read: {e}"))?;
+        if n == 0 {
+            break;
         }
-        offset += piece.len();
+        index += 1;
+        if buf.last() != Some(&b'\n') {
+            // A record is written with its newline in one write, then fsync'ed: a last line
+            // without its newline was cut short by a crash before the fsync, and so before
+            // anything that depends on it (an intent's request is sent only after the fsync).
+            torn_at = Some(offset);
+            break;
+        }
+        offset += n as u64;
+        let text = std::str::from_utf8(&buf).map_err(|e| damaged(index, &e.to_string()))?;
+        if text.trim().is_empty() {
+            continue;
+        }
+        let record = serde_json::from_str::<Record>(text.trim_end())
+            .map_err(|e| damaged(index, &e.to_string()))?;
+        if !header_seen {
+            check_header(&record, input)?;
+            header_seen = true;
+            continue;
+        }
+        apply(&mut lines, record)?;
     }
+    drop(reader);
     if let Some(at) = torn_at {
-        truncate(file, at as u64)?;
+        truncate(file, at)?;
     }
-    match records.first() {
-        Some(Record::Header {
+    file.seek(SeekFrom::End(0))
+        .map_err(|e| format!("cannot be read: {e}"))?;
+    Ok(header_seen.then_some(lines))
+}
+
+fn damaged(index: usize, error: &str) -> String {
+    format!(
+        "line {index} is not a journal record ({error}); the journal is damaged: move it away only if you know every row's state"
+    )
+}
+
+fn check_header(record: &Record, input: &Input) -> Result<(), String> {
+    match record {
+        Record::Header {
             version,
             input_sha256,
             input: name,
-        }) => {
+        } => {
             if *version != JOURNAL_VERSION {
                 return Err(format!(
                     "has version {version}; this rescind reads version {JOURNAL_VERSION}"
@@ -405,26 +437,46 @@ fn read_records(
                     input.sha256
                 ));
             }
+            Ok(())
         }
-        _ => return Err("does not start with a header record".into()),
+        _ => Err("does not start with a header record".into()),
     }
-    let mut lines: HashMap<u64, LineState> = HashMap::new();
-    for record in records.into_iter().skip(1) {
-        match record {
-            Record::Intent(intent) => {
-                let state = lines.entry(intent.line).or_default();
-                state.attempts = state.attempts.max(intent.attempt);
-                state.outcome = None;
-                state.intent = Some(intent);
-            }
-            Record::Outcome(outcome) => {
-                let line = outcome.line;
-                lines.entry(line).or_default().outcome = Some(outcome);
-            }
-            Record::Header { .. } => return Err("has a second header record".into()),
+}
+
+/// Folds one record (after the header) into the state of its line.
+fn apply(lines: &mut HashMap<u64, LineState>, record: Record) -> Result<(), String> {
+    match record {
+        Record::Intent(intent) => {
+            let state = lines.entry(intent.line).or_default();
+            state.attempts = state.attempts.max(intent.attempt);
+            state.outcome = None;
+            state.intent = Some(intent);
         }
+        Record::Outcome(outcome) => {
+            let line = outcome.line;
+            lines.entry(line).or_default().outcome = Some(outcome);
+        }
+        Record::Header { .. } => return Err("has a second header record".into()),
     }
-    Ok(lines)
+    Ok(())
+}
+
+/// fsyncs the directory that holds `path`, so that a file just created there survives a power
+/// loss. A no-op where directories cannot be opened (not Unix).
+fn sync_dir(path: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        let dir = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        File::open(dir)?.sync_all()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        Ok(())
+    }
 }
 
 /// fsyncs `file`'s data, counting the fsync and its time in `stats`.
@@ -529,6 +581,99 @@ mod tests {
         let text = std::fs::read_to_string(&path).unwrap();
         assert_eq!(text.lines().count(), 3, "{text}");
         assert!(!text.contains("outc"), "{text}");
+    }
+
+    fn outcome(line: u64, detail: &str) -> Record {
+        Record::Outcome(OutcomeRecord {
+            line,
+            outcome: Outcome::Done,
+            status: Some("cancelled".into()),
+            kind: None,
+            sent: None,
+            transient: false,
+            request_id: None,
+            settled_by: Some("answer".into()),
+            detail: detail.into(),
+            at: "2026-01-01T00:00:01Z".into(),
+        })
+    }
+
+    #[test]
+    fn a_last_record_torn_at_any_byte_is_dropped_and_reopening_works() {
+        let dir = tempfile::tempdir().unwrap();
+        let input = input(
+            dir.path(),
+            "account,target,action\narta,42,cancel\narta,43,cancel\n",
+        );
+        let path = dir.path().join("j.jsonl");
+        let j = Journal::open(&path, &input).unwrap();
+        j.append(&intent(2)).unwrap();
+        j.append(&outcome(
+            2,
+            "Zrušeno: položka „Čaj černý“; kansellert på Østlandet",
+        ))
+        .unwrap();
+        drop(j);
+        let whole = std::fs::read(&path).unwrap();
+        let last_starts = whole[..whole.len() - 1]
+            .iter()
+            .rposition(|b| *b == b'\n')
+            .unwrap()
+            + 1;
+        assert!(
+            std::str::from_utf8(&whole[last_starts..])
+                .unwrap()
+                .contains('Č'),
+            "the last record has multi-byte characters to cut through"
+        );
+        let torn = dir.path().join("torn.jsonl");
+        for cut in last_starts..whole.len() {
+            std::fs::write(&torn, &whole[..cut]).unwrap();
+            let j = Journal::open(&torn, &input).unwrap_or_else(|e| panic!("cut at {cut}: {e}"));
+            let state = j.line(2).unwrap();
+            assert!(
+                state.intent.is_some() && state.outcome.is_none(),
+                "cut at {cut}: the intent stays, the torn outcome is gone: {state:?}"
+            );
+            drop(j);
+            assert_eq!(
+                std::fs::read(&torn).unwrap(),
+                &whole[..last_starts],
+                "cut at {cut}"
+            );
+            // Reopening again sees the same, and appending starts on its own line.
+            let j = Journal::open(&torn, &input).unwrap();
+            assert!(j.line(2).unwrap().outcome.is_none(), "cut at {cut}");
+            j.append(&outcome(2, "again")).unwrap();
+            drop(j);
+            let j = Journal::open(&torn, &input).unwrap();
+            assert!(j.line(2).unwrap().outcome.is_some(), "cut at {cut}");
+        }
+    }
+
+    #[test]
+    fn a_header_torn_at_any_byte_is_written_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let input = input(dir.path(), "account,target,action\narta,42,cancel\n");
+        let path = dir.path().join("j.jsonl");
+        drop(Journal::open(&path, &input).unwrap());
+        let header = std::fs::read(&path).unwrap();
+        assert_eq!(header.iter().filter(|b| **b == b'\n').count(), 1);
+        for cut in 0..header.len() {
+            std::fs::write(&path, &header[..cut]).unwrap();
+            let j = Journal::open(&path, &input).unwrap_or_else(|e| panic!("cut at {cut}: {e}"));
+            assert!(j.line(2).is_none());
+            j.append(&intent(2)).unwrap();
+            drop(j);
+            let j = Journal::open(&path, &input).unwrap();
+            assert!(
+                j.line(2).is_some_and(|s| s.intent.is_some()),
+                "cut at {cut}"
+            );
+            drop(j);
+            let text = std::fs::read(&path).unwrap();
+            assert!(text.starts_with(&header), "cut at {cut}");
+        }
     }
 
     #[test]
