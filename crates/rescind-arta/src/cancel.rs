@@ -94,6 +94,10 @@ impl Canceller for Client {
         }
     }
 
+    fn check(&self, request: &CancelRequest) -> Result<(), Error> {
+        rules::check_request(request)
+    }
+
     async fn observe(&self, request: &CancelRequest) -> Result<Observation, Error> {
         match &request.scope {
             Scope::Whole => {

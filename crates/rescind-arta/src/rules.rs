@@ -30,7 +30,7 @@
 
 use jiff::ToSpan;
 use jiff::civil::{Date, DateTime};
-use rescind_core::{Error, Provider, Sent};
+use rescind_core::{CancelRequest, Error, Provider, Scope, Sent};
 
 use crate::model::{Shipment, ShipmentStatus};
 
@@ -100,6 +100,28 @@ pub fn check_hold(shipment: &Shipment, hold_until: Option<Date>) -> Result<(), E
         Some(date) => check_hold_until(shipment.created_at, date),
         None => Ok(()),
     }
+}
+
+/// Checks a cancel request without the network (what [`Canceller::check`] runs): a whole cancel
+/// names a hosted session by its integer id ([`parse_hosted_session_id`]), a hold names a
+/// shipment ([`check_shipment_id`]); item cancels are not offered. The hold's date window
+/// needs the shipment's `created_at`, so it is checked when sending.
+///
+/// [`Canceller::check`]: rescind_core::Canceller::check
+pub fn check_request(request: &CancelRequest) -> Result<(), Error> {
+    let checked = match &request.scope {
+        Scope::Whole => parse_hosted_session_id("target", &request.target).map(drop),
+        Scope::Hold { .. } => check_shipment_id("target", &request.target),
+        Scope::Items(_) => Err(Error::unsupported(
+            Provider::Arta,
+            "item cancels: a hosted session is cancelled whole",
+        )),
+        other => Err(Error::unsupported(
+            Provider::Arta,
+            format!("the `{}` scope", other.as_str()),
+        )),
+    };
+    checked.map_err(|e| e.with_provider(Provider::Arta))
 }
 
 /// Checks a page request: `page` from 1, `page_size` from 1 to [`MAX_PAGE_SIZE`].

@@ -494,3 +494,75 @@ async fn ctrl_c_stops_sending_lets_requests_in_flight_finish_and_journals_them()
         .collect();
     assert!(twice.is_empty(), "changed more than once: {twice:?}");
 }
+
+/// Runs `rescind ARGS` against `base` from a blocking thread.
+async fn run_cli(args: &[&str], base: &str) -> Run {
+    let (args, base): (Vec<String>, String) =
+        (args.iter().map(|s| s.to_string()).collect(), base.into());
+    blocking(move || {
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        rescind(&refs, &base, None)
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn strict_sends_nothing_when_any_row_breaks_a_provider_rule() {
+    let sim = Simulator::new().start().await.unwrap();
+    let base = sim.base_url();
+    let dir = tempfile::tempdir().unwrap();
+    // The strict.csv: a valid Arta cancel, then a Skip Pay quantity of 0.
+    for quantity in ["0", "-1", "0.001", "1.2345"] {
+        let file = dir.path().join(format!("strict{quantity}.csv"));
+        std::fs::write(
+            &file,
+            format!(
+                "account,target,action,items,until\narta,42,cancel,,\nskippay,11200a0ee1,cancel_items,\"code=CASE-3,quantity={quantity}\",\n"
+            ),
+        )
+        .unwrap();
+        let f = file.to_str().unwrap();
+        let run = run_cli(&["bulk", f, "--strict"], &base).await;
+        assert_eq!(
+            run.code,
+            Some(2),
+            "{quantity}: {}{}",
+            run.stdout,
+            run.stderr
+        );
+        assert!(
+            run.stderr.contains("line 3") && run.stderr.contains("quantity"),
+            "{quantity}: {}",
+            run.stderr
+        );
+        assert!(run.stderr.contains("nothing was sent"), "{}", run.stderr);
+        assert_eq!(hits(&sim), 0, "{quantity}: a request reached the simulator");
+
+        // Without --strict the bad row is reported (before anything is sent, on stderr), and
+        // the good one goes; nothing reaches Skip Pay.
+        let run = run_cli(&["--output", "json", "bulk", f], &base).await;
+        assert_eq!(
+            run.code,
+            Some(2),
+            "{quantity}: {}{}",
+            run.stdout,
+            run.stderr
+        );
+        assert!(run.stderr.contains("line 3"), "{}", run.stderr);
+        let rows: Vec<Value> = run
+            .stdout
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(rows[0]["outcome"], "done", "{}", run.stdout);
+        assert_eq!(rows[1]["line"], 3, "{}", run.stdout);
+        assert_eq!(rows[1]["outcome"], "invalid", "{}", run.stdout);
+        let counters = sim.sim().counters().snapshot();
+        assert!(
+            counters.hits.keys().all(|k| !k.contains("/financing/")),
+            "{quantity}: {counters:?}"
+        );
+        sim.sim().counters().reset();
+    }
+    sim.shutdown().await;
+}

@@ -60,6 +60,18 @@ pub trait Canceller: Send + Sync + std::fmt::Debug {
     /// Cancels or holds one target.
     async fn cancel(&self, request: CancelRequest) -> Result<CancelOutcome, Error>;
 
+    /// Checks `request` against the provider's documented rules that need no network (the
+    /// target's form, item selectors, quantities, the scope), without sending anything. A bulk
+    /// run checks every row with it before its first request. [`cancel`](Canceller::cancel)
+    /// applies the same rules, so an `Err` here is the error `cancel` would return before
+    /// sending ([`Sent::NotSent`](crate::Sent)).
+    ///
+    /// The default accepts everything (a third-party provider's `cancel` still checks).
+    fn check(&self, request: &CancelRequest) -> Result<(), Error> {
+        let _ = request;
+        Ok(())
+    }
+
     /// Reads what the provider shows now for `request`'s target and scope, without changing
     /// anything: whether it is cancelled, its holds, and for an item cancel the selected
     /// items' states and quantities. Compared with a reading taken before a cancel was sent

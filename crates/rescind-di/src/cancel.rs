@@ -52,6 +52,10 @@ impl Canceller for Client {
         self.cancel_at(request, Timestamp::now()).await
     }
 
+    fn check(&self, request: &CancelRequest) -> Result<(), Error> {
+        rules::check_request(request)
+    }
+
     async fn observe(&self, request: &CancelRequest) -> Result<Observation, Error> {
         if request.scope != Scope::Whole {
             return Err(Error::unsupported(

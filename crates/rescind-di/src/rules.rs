@@ -15,9 +15,9 @@
 use jiff::civil::{Date, Time};
 use jiff::tz::TimeZone;
 use jiff::{Timestamp, ZonedDateTime};
-use rescind_core::Error;
+use rescind_core::{CancelRequest, Error, Provider, Scope};
 
-use crate::model::OrderDetails;
+use crate::model::{OrderDetails, ShipmentNumber};
 
 /// The time zone Di's days are counted in.
 pub const TIME_ZONE: &str = "Europe/Oslo";
@@ -138,6 +138,28 @@ fn oslo_text(ts: Timestamp) -> Result<String, Error> {
         .to_zoned_datetime(oslo()?)
         .strftime("%Y-%m-%d %H:%M %Z")
         .to_string())
+}
+
+/// Checks a cancel request without the network (what [`Canceller::check`] runs): Di cancels
+/// whole shipments only, named by a shipment number (17 digits, see [`ShipmentNumber`]).
+/// Whether the shipment may still be cancelled depends on its dates, read when sending.
+///
+/// [`Canceller::check`]: rescind_core::Canceller::check
+pub fn check_request(request: &CancelRequest) -> Result<(), Error> {
+    match &request.scope {
+        Scope::Whole => ShipmentNumber::parse_field("target", &request.target)
+            .map(drop)
+            .map_err(|e| e.with_provider(Provider::Di)),
+        Scope::Items(_) => Err(Error::unsupported(
+            Provider::Di,
+            "cancelling some items (a Di cancel applies to every parcel of the shipment)",
+        )),
+        Scope::Hold { .. } => Err(Error::unsupported(Provider::Di, "holding a shipment")),
+        other => Err(Error::unsupported(
+            Provider::Di,
+            format!("the scope `{}`", other.as_str()),
+        )),
+    }
 }
 
 #[cfg(test)]

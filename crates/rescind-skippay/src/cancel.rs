@@ -124,6 +124,10 @@ impl Canceller for Client {
         }
     }
 
+    fn check(&self, request: &CancelRequest) -> Result<(), Error> {
+        rules::check_request(request)
+    }
+
     async fn observe(&self, request: &CancelRequest) -> Result<Observation, Error> {
         self.observe_application(request).await
     }

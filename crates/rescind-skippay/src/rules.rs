@@ -5,7 +5,7 @@
 //! field or the reason, with [`Sent::NotSent`].
 
 use rescind_core::rust_decimal::Decimal;
-use rescind_core::{Error, Sent};
+use rescind_core::{CancelRequest, Error, Provider, Scope, Sent};
 
 use crate::model::{
     Amount, ApplicationCancelRequest, ApplicationResponse, ApplicationState, CancelItem,
@@ -80,6 +80,27 @@ fn validate_item(i: usize, item: &CancelItem) -> Result<(), Error> {
         validate_quantity(&format!("items[{i}].quantity"), q)?;
     }
     Ok(())
+}
+
+/// Checks a cancel request without the network (what [`Canceller::check`] runs): a whole
+/// cancel, or an item cancel naming at least one item whose selectors and quantities pass
+/// [`validate_order_cancel`]; holds are not offered. Whether the application may be cancelled
+/// and whether the items exist is read when sending.
+///
+/// [`Canceller::check`]: rescind_core::Canceller::check
+pub fn check_request(request: &CancelRequest) -> Result<(), Error> {
+    let checked = match &request.scope {
+        Scope::Whole => Ok(()),
+        Scope::Items(selectors) if selectors.is_empty() => Err(Error::invalid_input(
+            "items",
+            "must name at least one item (cancel the whole order with Scope::Whole)",
+        )),
+        Scope::Items(selectors) => validate_order_cancel(&OrderCancelRequest::items(
+            selectors.iter().map(CancelItem::from).collect(),
+        )),
+        other => Err(Error::unsupported(Provider::SkipPay, other.as_str())),
+    };
+    checked.map_err(|e| e.with_provider(Provider::SkipPay))
 }
 
 /// A quantity is at least 1 with at most 3 decimal places (trailing zeros do not count:

@@ -207,8 +207,13 @@ impl Input {
         })
     }
 
-    /// Moves to [`Input::invalid`] every row whose account is not in `registry`, or whose
-    /// action the account's provider does not offer. Nothing is sent.
+    /// Moves to [`Input::invalid`] every row whose account is not in `registry`, whose action
+    /// the account's provider does not offer, or that breaks a rule of the provider that needs
+    /// no network ([`Canceller::check`]: the target's form, item selectors, quantities such as
+    /// `0`, `-1`, `0.001` or `1.2345` at Skip Pay). Nothing is sent: a run checks every row
+    /// this way before its first request.
+    ///
+    /// [`Canceller::check`]: rescind_core::Canceller::check
     pub fn check_accounts(&mut self, registry: &Registry) {
         let rows = std::mem::take(&mut self.rows);
         for row in rows {
@@ -220,7 +225,10 @@ impl Input {
                     c.provider(),
                     row.account
                 )),
-                Ok(_) => None,
+                Ok(c) => c.check(&row.request()).err().map(|e| {
+                    let field = e.field().map(|f| format!(" (`{f}`)")).unwrap_or_default();
+                    format!("{}{field}: {}", c.provider(), e.message())
+                }),
             };
             match problem {
                 Some(reason) => self.invalid.push(InvalidRow {
