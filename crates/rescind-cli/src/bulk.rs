@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
+use rescind::ErrorKind;
 use rescind::Registry;
 use rescind::bulk::{
     self, Counts, Input, Journal, Options, Outcome, Progress, Report, RowResult, Runner,
@@ -32,6 +33,22 @@ pub struct Args {
     pub strict: bool,
     /// Rows in flight per account.
     pub concurrency: Option<usize>,
+    /// Targets (`TARGET` or `ACCOUNT:TARGET`) sent although the journal holds another change.
+    pub resend_changed: Vec<String>,
+    /// The in-flight horizon, if not the default.
+    pub in_flight_horizon: Option<Duration>,
+    /// Leave rows in flight pending instead of waiting for them.
+    pub no_wait: bool,
+}
+
+/// Reads a duration such as `5m`, `90s`, `1h 30m` or `0s` (jiff's friendly format, or ISO 8601
+/// such as `PT5M`).
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let d: rescind::core::jiff::SignedDuration = text
+        .trim()
+        .parse()
+        .map_err(|e| format!("`{text}` is not a duration such as 5m, 90s or 0s ({e})"))?;
+    Duration::try_from(d).map_err(|_| format!("`{text}` must not be negative"))
 }
 
 /// The exit code of one row's result.
@@ -39,11 +56,12 @@ pub fn row_exit_code(row: &RowResult) -> u8 {
     match row.outcome {
         Outcome::Done => EXIT_DONE,
         Outcome::Refused => EXIT_REFUSED,
-        Outcome::Invalid => EXIT_USAGE,
+        Outcome::Invalid | Outcome::Conflict => EXIT_USAGE,
         Outcome::Unknown => EXIT_UNKNOWN,
-        _ => match row.kind.as_deref() {
-            Some("unauthorized" | "forbidden") => EXIT_AUTH,
-            Some("not_found") => EXIT_NOT_FOUND,
+        Outcome::Pending if row.decide_after.is_some() => EXIT_UNKNOWN,
+        _ => match row.kind {
+            Some(ErrorKind::Unauthorized | ErrorKind::Forbidden) => EXIT_AUTH,
+            Some(ErrorKind::NotFound) => EXIT_NOT_FOUND,
             _ => EXIT_FAILED,
         },
     }
@@ -77,21 +95,33 @@ pub async fn run(args: Args, out: Output) -> u8 {
         Ok(j) => j,
         Err(err) => return usage(&err.to_string(), "nothing was sent"),
     };
+    if let Some(done) = journal.already_done(&input) {
+        eprintln!(
+            "note: {done} ({}); they are not sent again",
+            journal_path.display()
+        );
+    }
     let report_path = args
         .report
         .clone()
         .unwrap_or_else(|| bulk::default_report_path(&args.file));
 
-    let mut options = Options::default().strict(args.strict);
+    let mut options = Options::default()
+        .strict(args.strict)
+        .resend_changed(args.resend_changed.clone())
+        .wait_in_flight(!args.no_wait);
     if let Some(n) = args.concurrency {
         options = options.concurrency(n);
+    }
+    if let Some(h) = args.in_flight_horizon {
+        options = options.in_flight_horizon(h);
     }
     let runner = Runner::new(registry).options(options);
     let stop = runner.stop_handle();
     tokio::spawn(async move {
         if tokio::signal::ctrl_c().await.is_ok() {
             eprintln!(
-                "stopping: no new request is sent; requests in flight finish and are journaled (Ctrl-C again to quit now)"
+                "stopping: no new request is sent; requests in flight finish and are journaled; rows waiting for a lost answer stay pending (Ctrl-C again to quit now)"
             );
             stop.stop();
             if tokio::signal::ctrl_c().await.is_ok() {
@@ -128,6 +158,11 @@ fn usage(error: &str, hint: &str) -> u8 {
 #[derive(Serialize)]
 struct Summary {
     counts: std::collections::BTreeMap<&'static str, usize>,
+    /// Rows carried over as done from earlier runs, and when.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    already_done: Option<String>,
+    /// Rows left pending while their answer may still be in flight.
+    in_flight: usize,
     stopped: bool,
     journal: String,
     report: String,
@@ -158,6 +193,8 @@ fn summarize(
             }
             let summary = Summary {
                 counts: counts.iter().map(|(o, n)| (o.as_str(), *n)).collect(),
+                already_done: report.already_done.map(|d| d.to_string()),
+                in_flight: report.in_flight().count(),
                 stopped: report.stopped,
                 journal: journal.display().to_string(),
                 report: path.display().to_string(),
@@ -178,6 +215,21 @@ fn summarize(
                 }
                 if needs.len() > 10 {
                     println!("  ... and {} more in the report", needs.len() - 10);
+                }
+            }
+            let in_flight: Vec<&RowResult> = report.in_flight().collect();
+            if !in_flight.is_empty() {
+                println!(
+                    "{} row(s) pending: their answer was lost and they may still be in flight; run the same command again after the time shown to decide them",
+                    in_flight.len()
+                );
+                for r in in_flight.iter().take(10) {
+                    if let Some(t) = r.decide_after {
+                        println!(
+                            "  line {}: {} {}: decide after {t}",
+                            r.line, r.account, r.target
+                        );
+                    }
                 }
             }
             println!("journal: {}", journal.display());
@@ -223,6 +275,17 @@ impl Display {
     }
 
     fn update(&mut self, p: &Progress<'_>) {
+        if let Some(w) = p.waiting {
+            let line = format!(
+                "waiting for {} row(s) whose answer was lost until {} (they may still be in flight; Ctrl-C leaves them pending)",
+                w.rows, w.until
+            );
+            match &self.bar {
+                Some(bar) => bar.set_message(line),
+                None => eprintln!("{line}"),
+            }
+            return;
+        }
         let finished: usize = p.counts.values().sum();
         match &self.bar {
             Some(bar) => {

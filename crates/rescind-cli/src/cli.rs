@@ -68,6 +68,19 @@ pub enum Command {
         /// Rows in flight at once per account [default: 15 for Arta accounts, 8 for others].
         #[arg(long, value_parser = clap::value_parser!(u16).range(1..=256))]
         concurrency: Option<u16>,
+        /// Send the row of TARGET (or ACCOUNT:TARGET) even though this journal already holds a
+        /// change to that target with other content (an edited row); repeat or separate by commas.
+        #[arg(long, value_name = "TARGET", value_delimiter = ',')]
+        resend_changed: Vec<String>,
+        /// How long a hold or an item cancel with quantities whose answer was lost may still be
+        /// in flight: not sent again before, and then only if reading back shows no change
+        /// (e.g. 5m, 90s, 0s) [default: 5m].
+        #[arg(long, value_name = "DURATION", value_parser = crate::bulk::parse_duration)]
+        in_flight_horizon: Option<std::time::Duration>,
+        /// Do not wait for rows in flight: leave them pending with the time after which a
+        /// rerun decides them.
+        #[arg(long)]
+        no_wait: bool,
     },
     /// Arta: hosted sessions and shipment holds.
     Arta {

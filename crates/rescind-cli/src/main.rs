@@ -51,6 +51,9 @@ fn main() -> ExitCode {
                 report,
                 strict,
                 concurrency,
+                resend_changed,
+                in_flight_horizon,
+                no_wait,
             } => {
                 let args = bulk::Args {
                     file,
@@ -58,6 +61,9 @@ fn main() -> ExitCode {
                     report,
                     strict,
                     concurrency: concurrency.map(usize::from),
+                    resend_changed,
+                    in_flight_horizon,
+                    no_wait,
                 };
                 bulk::run(args, out).await
             }

@@ -3,7 +3,7 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use rescind::bulk::{Input, Journal, Outcome, Runner};
+use rescind::bulk::{Input, Journal, Outcome, Row, Runner, SettledBy};
 use rescind::{
     CancelOutcome, CancelRequest, CancelStatus, Canceller, Capabilities, Error, ErrorKind,
     Observation, Provider, Registry, Sent, async_trait,
@@ -85,7 +85,7 @@ async fn a_lost_answer_is_settled_by_reading_back_and_a_rerun_sends_nothing() {
         report
             .rows
             .iter()
-            .any(|r| r.settled_by.as_deref() == Some("read_back"))
+            .any(|r| r.settled_by == Some(SettledBy::ReadBack))
     );
     assert_eq!(fake.sends.load(Ordering::SeqCst), 2);
 
@@ -116,7 +116,8 @@ async fn an_intent_without_outcome_is_settled_not_resent() {
     // A run that died after sending row 2 (applied) and after journaling row 3's intent only.
     let journal = Journal::open(&journal_path, &input).unwrap();
     for (line, target) in [(2, "1"), (3, "2")] {
-        let intent = serde_json::json!({"record":"intent","line":line,"attempt":1,"account":"di","target":target,"action":"cancel","before":{"target":target,"state":"OPEN","cancelled":false},"at":"x"});
+        let row = Row::cancel("di", target).identity();
+        let intent = serde_json::json!({"record":"intent","row":row,"line":line,"attempt":1,"account":"di","target":target,"action":"cancel","before":{"target":target,"state":"OPEN","cancelled":false},"at":"x"});
         journal
             .append(&serde_json::from_value(intent).unwrap())
             .unwrap();
@@ -126,8 +127,8 @@ async fn an_intent_without_outcome_is_settled_not_resent() {
 
     let report = run(&registry, &path).await;
     assert!(report.all_done(), "{report:?}");
-    assert_eq!(report.rows[0].settled_by.as_deref(), Some("read_back"));
-    assert_eq!(report.rows[1].settled_by.as_deref(), Some("answer"));
+    assert_eq!(report.rows[0].settled_by, Some(SettledBy::ReadBack));
+    assert_eq!(report.rows[1].settled_by, Some(SettledBy::Answer));
     assert_eq!(fake.sends.load(Ordering::SeqCst), 1, "only row 3 was sent");
     assert_eq!(report.counts()[&Outcome::Done], 2);
 }

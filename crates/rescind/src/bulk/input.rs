@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use rescind_core::jiff::civil::Date;
 use rescind_core::rust_decimal::Decimal;
 use rescind_core::{CancelRequest, ItemSelector, Scope};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::BulkError;
@@ -36,14 +36,80 @@ impl Action {
             Action::Hold { .. } => "hold",
         }
     }
+
+    /// The items of a `cancel_items` action in a canonical text form, for people and for the
+    /// row's identity: each selector as `code=..,ean=..,name=..,type=..,quantity=..` (the
+    /// fields present, in this order, quantities without trailing zeros), the selectors
+    /// sorted and joined by `;`. `None` for the other actions.
+    pub fn items_text(&self) -> Option<String> {
+        let Action::CancelItems(items) = self else {
+            return None;
+        };
+        let mut selectors: Vec<String> = items.iter().map(selector_text).collect();
+        selectors.sort();
+        Some(selectors.join(";"))
+    }
+
+    /// The date of a `hold` action, if given.
+    pub fn until(&self) -> Option<Date> {
+        match self {
+            Action::Hold { until } => *until,
+            _ => None,
+        }
+    }
 }
 
-/// One valid row of the input.
+/// One selector as `key=value` pairs in a fixed order; a value with `,`, `;`, `=` or `%` has
+/// them percent-escaped, so that two different selectors never read the same.
+fn selector_text(s: &ItemSelector) -> String {
+    let escape = |v: &str| {
+        v.replace('%', "%25")
+            .replace(',', "%2C")
+            .replace(';', "%3B")
+            .replace('=', "%3D")
+    };
+    let mut parts = Vec::new();
+    for (name, value) in [
+        ("code", &s.code),
+        ("ean", &s.ean),
+        ("name", &s.name),
+        ("type", &s.item_type),
+    ] {
+        if let Some(v) = value {
+            parts.push(format!("{name}={}", escape(v)));
+        }
+    }
+    if let Some(q) = s.quantity {
+        parts.push(format!("quantity={}", q.normalize()));
+    }
+    parts.join(",")
+}
+
+/// One valid row of the input: from a file ([`Input::read`]) or built by a program
+/// ([`Row::cancel`], [`Row::cancel_items`], [`Row::hold`], then [`Input::from_rows`]).
+///
+/// ```
+/// use rescind::bulk::{Input, Row};
+/// use rescind::ItemSelector;
+///
+/// let input = Input::from_rows([
+///     Row::cancel("arta", "42").with_key("order-1001"),
+///     Row::cancel_items("skippay", "11200a0ee1", vec![ItemSelector::by_code("CASE-3")])
+///         .with_key("order-1002"),
+/// ]);
+/// assert_eq!(input.rows.len(), 2);
+/// assert_eq!(input.rows[1].key.as_deref(), Some("order-1002"));
+/// assert_eq!(input.rows[1].line, 2); // the position, for rows that come from code
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Row {
-    /// The row's line in the input file (1-based; a CSV header is line 1).
+    /// The row's line in the input file (1-based; a CSV header is line 1); for rows from
+    /// [`Input::from_rows`], its position (1-based) unless set.
     pub line: u64,
+    /// The caller's own key for the row (an order id...), echoed in its result, its journal
+    /// records and the report. Not part of the row's [identity](Row::identity).
+    pub key: Option<String>,
     /// The account in the [`Registry`] (`arta`, `di`, `skippay` are the accounts of the plain
     /// environment variables).
     pub account: String,
@@ -54,6 +120,48 @@ pub struct Row {
 }
 
 impl Row {
+    /// A row asking for `action` on `target` at `account`.
+    pub fn new(account: impl Into<String>, target: impl Into<String>, action: Action) -> Row {
+        Row {
+            line: 0,
+            key: None,
+            account: account.into(),
+            target: target.into(),
+            action,
+        }
+    }
+
+    /// A row cancelling the whole `target`.
+    pub fn cancel(account: impl Into<String>, target: impl Into<String>) -> Row {
+        Row::new(account, target, Action::Cancel)
+    }
+
+    /// A row cancelling some items of `target`.
+    pub fn cancel_items(
+        account: impl Into<String>,
+        target: impl Into<String>,
+        items: Vec<ItemSelector>,
+    ) -> Row {
+        Row::new(account, target, Action::CancelItems(items))
+    }
+
+    /// A row putting `target` on hold, until the date if given.
+    pub fn hold(account: impl Into<String>, target: impl Into<String>, until: Option<Date>) -> Row {
+        Row::new(account, target, Action::Hold { until })
+    }
+
+    /// Sets the caller's key, echoed in the row's result, journal records and report.
+    pub fn with_key(mut self, key: impl Into<String>) -> Row {
+        self.key = Some(key.into());
+        self
+    }
+
+    /// Sets the row's line (for people; rows from code get their position by default).
+    pub fn with_line(mut self, line: u64) -> Row {
+        self.line = line;
+        self
+    }
+
     /// The request this row sends.
     pub fn request(&self) -> CancelRequest {
         let scope = match &self.action {
@@ -63,34 +171,89 @@ impl Row {
         };
         CancelRequest::new(self.target.clone(), scope)
     }
+
+    /// The row's identity: what a journal binds its records to, so that a file edited between
+    /// runs (rows added, removed, reordered) resumes. Made of the account, the target, the
+    /// action, the items and the date, in a canonical form: the order of the selectors and of
+    /// their fields, `1` vs `1.0`, and CSV vs JSON Lines spellings do not change it; the line
+    /// and the [key](Row::key) do not either.
+    pub fn identity(&self) -> RowId {
+        let canonical = serde_json::json!([
+            "rescind-row-1",
+            self.account,
+            self.target,
+            self.action.as_str(),
+            self.action.items_text(),
+            self.action.until().map(|d| d.to_string()),
+        ]);
+        let digest = Sha256::digest(canonical.to_string().as_bytes());
+        RowId(hex(&digest[..16]))
+    }
+}
+
+/// A row's [identity](Row::identity): 32 lowercase hex digits (the first 128 bits of the
+/// SHA-256 of its canonical form).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct RowId(String);
+
+impl RowId {
+    /// The id as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for RowId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
 }
 
 /// A row that cannot be sent, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct InvalidRow {
-    /// The row's line in the input file.
+    /// The row's line in the input file (its position for rows from code).
     pub line: u64,
-    /// The account and target, as far as they could be read.
+    /// The caller's key, if the row has one.
+    pub key: Option<String>,
+    /// The account, as far as it could be read.
     pub account: String,
     /// The target, as far as it could be read.
     pub target: String,
+    /// The action as the file says it (empty when the row has none or cannot be read).
+    pub action: String,
     /// What is wrong, naming the field.
     pub reason: String,
 }
 
-/// An input file, read and validated: its hash (which binds a journal to it), its valid rows
-/// and its invalid ones.
+impl InvalidRow {
+    fn of(row: Row, reason: String) -> InvalidRow {
+        InvalidRow {
+            line: row.line,
+            key: row.key,
+            account: row.account,
+            target: row.target,
+            action: row.action.as_str().into(),
+            reason,
+        }
+    }
+}
+
+/// An input, read and validated: its valid rows and its invalid ones.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct Input {
-    /// Where it was read from.
+    /// Where it was read from (empty for [`Input::from_rows`]).
     pub path: PathBuf,
-    /// The SHA-256 of the file's bytes, in lowercase hex.
+    /// The SHA-256 of the file's bytes, in lowercase hex (for rows from code, of their
+    /// identities in order). For people and for journals of version 1; a journal binds
+    /// its records to each row's [identity](Row::identity), not to this.
     pub sha256: String,
-    /// The rows that can be sent, by line.
+    /// The rows that can be sent, in input order.
     pub rows: Vec<Row>,
-    /// The rows that cannot, by line.
+    /// The rows that cannot, in input order.
     pub invalid: Vec<InvalidRow>,
 }
 
@@ -164,47 +327,83 @@ impl Input {
         }
         let mut rows = Vec::new();
         let mut invalid = Vec::new();
-        let mut seen: HashMap<(String, String), u64> = HashMap::new();
         for (line, parsed) in raw {
-            let (account, target) = match &parsed {
+            let (account, target, action) = match &parsed {
                 Ok(r) => (
                     r.account.clone().unwrap_or_default(),
                     r.target.clone().unwrap_or_default(),
+                    r.action.clone().unwrap_or_default(),
                 ),
                 Err(_) => Default::default(),
             };
-            let row = parsed.and_then(|r| to_row(line, r));
-            match row {
-                Ok(row) => {
-                    let key = (row.account.clone(), row.target.clone());
-                    if let Some(first) = seen.get(&key) {
-                        invalid.push(InvalidRow {
-                            line,
-                            account: row.account,
-                            target: row.target,
-                            reason: format!(
-                                "same account and target as line {first}: one row per target (put every item of an order in one row)"
-                            ),
-                        });
-                    } else {
-                        seen.insert(key, line);
-                        rows.push(row);
-                    }
-                }
+            match parsed.and_then(to_row) {
+                Ok(row) => rows.push(row.with_line(line)),
                 Err(reason) => invalid.push(InvalidRow {
                     line,
+                    key: None,
                     account,
                     target,
+                    action,
                     reason,
                 }),
             }
         }
-        Ok(Input {
+        let mut input = Input {
             path: path.to_path_buf(),
             sha256,
-            rows,
+            rows: Vec::new(),
             invalid,
-        })
+        };
+        input.add_unique(rows);
+        Ok(input)
+    }
+
+    /// Rows built by a program: each keeps its [key](Row::key); a row without a line gets its
+    /// position (1-based). A second row for the same account and target is invalid, as in a
+    /// file. [`Input::sha256`] hashes the rows' identities.
+    pub fn from_rows(rows: impl IntoIterator<Item = Row>) -> Input {
+        let rows: Vec<Row> = rows
+            .into_iter()
+            .enumerate()
+            .map(|(i, row)| {
+                if row.line == 0 {
+                    row.with_line(i as u64 + 1)
+                } else {
+                    row
+                }
+            })
+            .collect();
+        let mut hasher = Sha256::new();
+        for row in &rows {
+            hasher.update(row.identity().as_str().as_bytes());
+            hasher.update(b"\n");
+        }
+        let mut input = Input {
+            path: PathBuf::new(),
+            sha256: hex(&hasher.finalize()),
+            rows: Vec::new(),
+            invalid: Vec::new(),
+        };
+        input.add_unique(rows);
+        input
+    }
+
+    /// Keeps the first row per account and target; later ones are invalid.
+    fn add_unique(&mut self, rows: Vec<Row>) {
+        let mut seen: HashMap<(String, String), u64> = HashMap::new();
+        for row in rows {
+            let key = (row.account.clone(), row.target.clone());
+            if let Some(first) = seen.get(&key) {
+                let reason = format!(
+                    "same account and target as line {first}: one row per target (put every item of an order in one row)"
+                );
+                self.invalid.push(InvalidRow::of(row, reason));
+            } else {
+                seen.insert(key, row.line);
+                self.rows.push(row);
+            }
+        }
+        self.invalid.sort_by_key(|r| r.line);
     }
 
     /// Moves to [`Input::invalid`] every row whose account is not in `registry`, whose action
@@ -231,12 +430,7 @@ impl Input {
                 }),
             };
             match problem {
-                Some(reason) => self.invalid.push(InvalidRow {
-                    line: row.line,
-                    account: row.account,
-                    target: row.target,
-                    reason,
-                }),
+                Some(reason) => self.invalid.push(InvalidRow::of(row, reason)),
                 None => self.rows.push(row),
             }
         }
@@ -370,7 +564,7 @@ fn non_empty(value: Option<String>) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
-fn to_row(line: u64, raw: RawRow) -> Result<Row, String> {
+fn to_row(raw: RawRow) -> Result<Row, String> {
     let account = non_empty(raw.account).ok_or("`account` is required")?;
     let target = non_empty(raw.target).ok_or("`target` is required")?;
     let action = non_empty(raw.action).ok_or("`action` is required")?;
@@ -405,12 +599,7 @@ fn to_row(line: u64, raw: RawRow) -> Result<Row, String> {
             ));
         }
     };
-    Ok(Row {
-        line,
-        account,
-        target,
-        action,
-    })
+    Ok(Row::new(account, target, action))
 }
 
 fn selectors(items: Option<RawItems>) -> Result<Vec<ItemSelector>, String> {

@@ -2,16 +2,27 @@
 //! intent before its request is sent, an outcome with the next batch (and before the run ends).
 //!
 //! ```text
-//! {"record":"header","version":1,"input":"rows.csv","input_sha256":"9f2c…"}
-//! {"record":"intent","line":2,"attempt":1,"account":"arta","target":"42","action":"cancel","before":{…},"at":"…"}
-//! {"record":"outcome","line":2,"outcome":"done","status":"cancelled","detail":"…","at":"…"}
+//! {"record":"header","version":2,"input":"rows.csv","created":"2026-11-30T08:10:00Z"}
+//! {"record":"intent","row":"5d41…","line":2,"key":"order-1001","attempt":1,"account":"arta","target":"42","action":"cancel","before":{…},"at":"…"}
+//! {"record":"outcome","row":"5d41…","line":2,"outcome":"done","status":"cancelled","settled_by":"answer","detail":"…","at":"…"}
 //! ```
 //!
-//! The header binds the journal to one input file by the SHA-256 of its bytes. An `intent` is
-//! on disk before its request is sent, with the target's state read just before
-//! (`before`); the `outcome` follows the answer. A line whose last record is an intent was
-//! sent, or was about to be, when the run stopped: the next run settles it by reading the
-//! target back and comparing with `before`.
+//! Records are bound to each row's [identity](super::Row::identity) (`row`: account, target,
+//! action, items, date, in a canonical form), not to the input file: a file edited between
+//! runs (rows added, removed, reordered) resumes, each row finding its own records. An
+//! `intent` is on disk before its request is sent, with the target's state read just before
+//! (`before`) and the time (`at`); the `outcome` follows the answer. A row whose last record is
+//! an intent was sent, or was about to be, when the run stopped: the next run settles it by
+//! reading the target back and comparing with `before`.
+//!
+//! Reading is a stream, record by record. A last record cut short by a crash (anywhere, even
+//! inside a multi-byte character) is dropped; a header cut short is written again. After the
+//! file is created, its directory is fsync'ed too, so that a power loss cannot lose it.
+//!
+//! Version 1 journals (records bound to line numbers, the header to the file's SHA-256) are
+//! migrated once, when opened with the very file they were made for: the records get their
+//! row's identity, the old file is kept next to it as `<journal>.v1`, and the new one replaces
+//! it atomically.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -23,28 +34,34 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use rescind_core::Observation;
+use rescind_core::jiff::Timestamp;
+use rescind_core::jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 use tokio::sync::oneshot;
 
 use super::report::Outcome;
-use super::{BulkError, Input};
+use super::{BulkError, Input, RowId};
 
 /// The journal format's version, in its header.
-pub const JOURNAL_VERSION: u32 = 1;
+pub const JOURNAL_VERSION: u32 = 2;
 
 /// One record of the journal.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "record", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Record {
-    /// The first record: which input this journal belongs to.
+    /// The first record.
     Header {
         /// [`JOURNAL_VERSION`].
         version: u32,
-        /// The input's file name, for people.
+        /// The input's file name when the journal was created, for people.
         input: String,
-        /// The SHA-256 of the input's bytes, in lowercase hex.
-        input_sha256: String,
+        /// Version 1 only: the SHA-256 of the input's bytes, which bound the journal to it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        input_sha256: Option<String>,
+        /// When the journal was created (RFC 3339).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        created: Option<String>,
     },
     /// A request is about to be sent.
     Intent(IntentRecord),
@@ -56,8 +73,14 @@ pub enum Record {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct IntentRecord {
-    /// The row's line in the input.
+    /// The row's [identity](super::Row::identity).
+    #[serde(default)]
+    pub row: RowId,
+    /// The row's line in the input, for people.
     pub line: u64,
+    /// The caller's key of the row, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
     /// How many intents this row has had, this one included.
     pub attempt: u32,
     /// The row's account.
@@ -66,27 +89,65 @@ pub struct IntentRecord {
     pub target: String,
     /// The row's action (`cancel`, `cancel_items`, `hold`).
     pub action: String,
+    /// The items of a `cancel_items` row, canonical ([`Action::items_text`](super::Action::items_text)).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub items: Option<String>,
+    /// The date of a `hold` row.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<Date>,
     /// What the provider showed just before (absent when the provider cannot be read back).
     pub before: Option<Observation>,
-    /// When (RFC 3339).
+    /// When the request was sent, or about to be (RFC 3339).
     pub at: String,
+}
+
+impl IntentRecord {
+    /// What the row asked for, for people: `cancel`, `hold until 2026-12-01`,
+    /// `cancel_items code=CASE-3,quantity=1`.
+    pub fn describe(&self) -> String {
+        match (&self.items, &self.until) {
+            (Some(items), _) => format!("{} {items}", self.action),
+            (None, Some(until)) => format!("{} until {until}", self.action),
+            (None, None) => self.action.clone(),
+        }
+    }
+
+    /// When it was written, if readable.
+    pub fn sent_at(&self) -> Option<Timestamp> {
+        self.at.parse().ok()
+    }
 }
 
 /// What came of a row.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct OutcomeRecord {
-    /// The row's line in the input.
+    /// The row's [identity](super::Row::identity).
+    #[serde(default)]
+    pub row: RowId,
+    /// The row's line in the input, for people.
     pub line: u64,
+    /// The caller's key of the row, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
     /// The outcome.
     pub outcome: Outcome,
-    /// For `done`: the provider's status (`cancelled`, `held`, ...).
+    /// For `done`: the provider's status ([`CancelStatus::as_str`](rescind_core::CancelStatus::as_str)).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
-    /// For errors: the error's kind (`not_found`, `server`, ...).
+    /// For `held`: the hold's last day.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub held_until: Option<Date>,
+    /// For `partially_cancelled`: items cancelled, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cancelled_items: Option<usize>,
+    /// For `partially_cancelled`: items remaining, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remaining_items: Option<usize>,
+    /// For errors: the error's kind ([`ErrorKind::as_str`](rescind_core::ErrorKind::as_str)).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kind: Option<String>,
-    /// For errors: whether the request reached the provider.
+    /// For errors: whether the request reached the provider ([`Sent::as_str`](rescind_core::Sent::as_str)).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sent: Option<String>,
     /// For `failed`: whether trying again later may succeed (a later run does, after reading
@@ -100,6 +161,10 @@ pub struct OutcomeRecord {
     /// after a lost answer does.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub settled_by: Option<String>,
+    /// For `pending` after a lost answer: the earliest time a later run may decide the row
+    /// (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decide_after: Option<String>,
     /// The note or the error, for people.
     pub detail: String,
     /// When (RFC 3339).
@@ -118,16 +183,52 @@ impl OutcomeRecord {
     }
 }
 
-/// What the journal says of one line, as read when it was opened.
+/// What the journal says of one row, as read when it was opened.
 #[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
-pub struct LineState {
+pub struct RowState {
     /// The last intent, if any.
     pub intent: Option<IntentRecord>,
     /// The last outcome, if it came after the last intent.
     pub outcome: Option<OutcomeRecord>,
-    /// How many intents the line has had.
+    /// How many intents the row has had.
     pub attempts: u32,
+}
+
+/// Rows of an input the journal shows as done by earlier runs, and when (see
+/// [`Journal::already_done`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct AlreadyDone {
+    /// How many rows.
+    pub rows: usize,
+    /// The earliest of their outcomes.
+    pub first: Timestamp,
+    /// The latest of their outcomes.
+    pub last: Timestamp,
+}
+
+impl fmt::Display for AlreadyDone {
+    /// `412 rows already done in this journal on 2026-11-30` (or `between 2026-11-29 and
+    /// 2026-11-30`), dates in UTC.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (first, last) = (self.first.to_string(), self.last.to_string());
+        let (first, last) = (&first[..10.min(first.len())], &last[..10.min(last.len())]);
+        let rows = if self.rows == 1 { "row" } else { "rows" };
+        if first == last {
+            write!(
+                f,
+                "{} {rows} already done in this journal on {first}",
+                self.rows
+            )
+        } else {
+            write!(
+                f,
+                "{} {rows} already done in this journal between {first} and {last}",
+                self.rows
+            )
+        }
+    }
 }
 
 /// What the journal's writes have cost so far (see [`Journal::stats`]): how the time of a run
@@ -154,7 +255,8 @@ pub struct JournalStats {
 /// the same journal, which could send a row twice, is refused at [`Journal::open`].
 pub struct Journal {
     path: PathBuf,
-    lines: HashMap<u64, LineState>,
+    rows: HashMap<RowId, RowState>,
+    targets: HashMap<(String, String), Vec<RowId>>,
     jobs: Option<mpsc::Sender<Job>>,
     writer: Option<JoinHandle<()>>,
     stats: Arc<Mutex<JournalStats>>,
@@ -164,7 +266,7 @@ impl fmt::Debug for Journal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Journal")
             .field("path", &self.path)
-            .field("lines", &self.lines.len())
+            .field("rows", &self.rows.len())
             .field("stats", &self.stats())
             .finish_non_exhaustive()
     }
@@ -202,42 +304,27 @@ impl Journal {
     /// Opens the journal at `path` for `input`, or creates it with a header.
     ///
     /// Refuses (and so nothing is sent) a file that cannot be read or written, that another run
-    /// has open, whose first record is not a header, whose header names another input (by hash)
-    /// or another version, or with a record that is not JSON before its last line. A last line
-    /// cut short (the process died while writing it) is dropped from the file and the run goes
-    /// on.
+    /// has open, whose first record is not a header, of a version this rescind does not read,
+    /// or with a record that is not JSON before its last line. A last record cut short (the
+    /// process died while writing it) is dropped from the file and the run goes on. A version
+    /// 1 journal is migrated when `input` is the file it was made for (see the [module
+    /// docs](self)).
     pub fn open(path: &Path, input: &Input) -> Result<Journal, BulkError> {
         let err = |m: String| BulkError::journal(path, m);
-        let mut file = OpenOptions::new()
-            .read(true)
-            .append(true)
-            .create(true)
-            .open(path)
-            .map_err(|e| err(e.to_string()))?;
-        match file.try_lock() {
-            Ok(()) => {}
-            Err(TryLockError::WouldBlock) => {
-                return Err(err(
-                    "is in use by another run (it holds the file's lock): wait for that run to end; two runs on one journal could send a row twice".into(),
-                ));
-            }
-            Err(TryLockError::Error(e)) => return Err(err(format!("cannot be locked: {e}"))),
-        }
+        let mut file = open_locked(path).map_err(&err)?;
         let mut stats = JournalStats::default();
-        let lines = match read_records(&mut file, input).map_err(&err)? {
-            Some(lines) => lines,
-            None => {
+        let state = match read_records(&mut file).map_err(&err)? {
+            Read::V2(state) => state,
+            Read::V1 { sha256, records } => {
+                let (migrated, state) = migrate(path, input, &sha256, records).map_err(&err)?;
+                drop(file);
+                file = migrated;
+                state
+            }
+            Read::Empty => {
                 // Empty, or only a header cut short by a crash: (re)write the header.
                 truncate(&mut file, 0).map_err(&err)?;
-                let header = Record::Header {
-                    version: JOURNAL_VERSION,
-                    input: input
-                        .path
-                        .file_name()
-                        .map(|n| n.to_string_lossy().into_owned())
-                        .unwrap_or_default(),
-                    input_sha256: input.sha256.clone(),
-                };
+                let header = header_for(input);
                 file.write_all(&line_of(&header).map_err(&err)?)
                     .map_err(|e| err(format!("cannot be written: {e}")))?;
                 sync(&mut file, &mut stats).map_err(|e| err(format!("cannot be written: {e}")))?;
@@ -245,7 +332,7 @@ impl Journal {
                 // the file and with it every intent written to it.
                 sync_dir(path).map_err(|e| err(format!("cannot be written: {e}")))?;
                 stats.records = 1;
-                HashMap::new()
+                State::default()
             }
         };
         let stats = Arc::new(Mutex::new(stats));
@@ -259,7 +346,8 @@ impl Journal {
         };
         Ok(Journal {
             path: path.to_path_buf(),
-            lines,
+            rows: state.rows,
+            targets: state.targets,
             jobs: Some(jobs),
             writer: Some(writer),
             stats,
@@ -271,9 +359,48 @@ impl Journal {
         &self.path
     }
 
-    /// What the journal said of `line` when it was opened.
-    pub fn line(&self, line: u64) -> Option<&LineState> {
-        self.lines.get(&line)
+    /// What the journal said of the row with this identity when it was opened.
+    pub fn row(&self, row: &RowId) -> Option<&RowState> {
+        self.rows.get(row)
+    }
+
+    /// The last intent of every row (by identity) that had one for `account`'s `target`,
+    /// when the journal was opened: the changes sent, or about to be, to that target.
+    pub fn changes_of(&self, account: &str, target: &str) -> impl Iterator<Item = &IntentRecord> {
+        self.targets
+            .get(&(account.to_string(), target.to_string()))
+            .into_iter()
+            .flatten()
+            .filter_map(|id| self.rows.get(id)?.intent.as_ref())
+    }
+
+    /// How many rows of `input` earlier runs finished as done, and when; `None` when none.
+    pub fn already_done(&self, input: &Input) -> Option<AlreadyDone> {
+        let mut done: Option<AlreadyDone> = None;
+        for row in &input.rows {
+            let Some(outcome) = self
+                .rows
+                .get(&row.identity())
+                .and_then(|s| s.outcome.as_ref())
+            else {
+                continue;
+            };
+            if outcome.outcome != Outcome::Done {
+                continue;
+            }
+            let Ok(at) = outcome.at.parse::<Timestamp>() else {
+                continue;
+            };
+            let d = done.get_or_insert(AlreadyDone {
+                rows: 0,
+                first: at,
+                last: at,
+            });
+            d.rows += 1;
+            d.first = d.first.min(at);
+            d.last = d.last.max(at);
+        }
+        done
     }
 
     /// Appends one record and returns once it is fsync'ed. Blocking: from async code, use
@@ -359,19 +486,96 @@ fn truncate(file: &mut File, len: u64) -> Result<(), String> {
         .map_err(|e| format!("cannot be written: {e}"))
 }
 
-/// Reads an existing journal as a stream of records: checks its header against `input`, drops
-/// a torn last record (cut anywhere, even inside a multi-byte character), and returns the last
-/// state of each line; `None` when there is no complete record (an empty file, or a header
-/// cut short), which the caller replaces with a new header.
-fn read_records(file: &mut File, input: &Input) -> Result<Option<HashMap<u64, LineState>>, String> {
+/// What reading a journal found.
+enum Read {
+    /// No complete record: a new file, or a header cut short.
+    Empty,
+    /// A version 2 journal.
+    V2(State),
+    /// A version 1 journal, to migrate: its input's hash and its records after the header.
+    V1 {
+        sha256: String,
+        records: Vec<Record>,
+    },
+}
+
+/// Every row's last state, and the rows with intents per target.
+#[derive(Default)]
+struct State {
+    rows: HashMap<RowId, RowState>,
+    targets: HashMap<(String, String), Vec<RowId>>,
+}
+
+impl State {
+    /// Folds one record (after the header) into the state of its row.
+    fn apply(&mut self, record: Record) -> Result<(), String> {
+        match record {
+            Record::Intent(intent) => {
+                let state = self.rows.entry(intent.row.clone()).or_default();
+                if state.intent.is_none() {
+                    self.targets
+                        .entry((intent.account.clone(), intent.target.clone()))
+                        .or_default()
+                        .push(intent.row.clone());
+                }
+                state.attempts = state.attempts.max(intent.attempt);
+                state.outcome = None;
+                state.intent = Some(intent);
+            }
+            Record::Outcome(outcome) => {
+                let id = outcome.row.clone();
+                self.rows.entry(id).or_default().outcome = Some(outcome);
+            }
+            Record::Header { .. } => return Err("has a second header record".into()),
+        }
+        Ok(())
+    }
+}
+
+/// Opens (creating) and locks the journal file.
+fn open_locked(path: &Path) -> Result<File, String> {
+    let file = OpenOptions::new()
+        .read(true)
+        .append(true)
+        .create(true)
+        .open(path)
+        .map_err(|e| e.to_string())?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(TryLockError::WouldBlock) => Err(
+            "is in use by another run (it holds the file's lock): wait for that run to end; two runs on one journal could send a row twice".into(),
+        ),
+        Err(TryLockError::Error(e)) => Err(format!("cannot be locked: {e}")),
+    }
+}
+
+fn header_for(input: &Input) -> Record {
+    Record::Header {
+        version: JOURNAL_VERSION,
+        input: input
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        input_sha256: None,
+        created: Some(Timestamp::now().to_string()),
+    }
+}
+
+/// Reads an existing journal as a stream of records: checks its header, drops a torn last
+/// record (cut anywhere, even inside a multi-byte character), and returns the last state of
+/// each row (or a version 1 journal's records).
+fn read_records(file: &mut File) -> Result<Read, String> {
     file.seek(SeekFrom::Start(0))
         .map_err(|e| format!("cannot be read: {e}"))?;
     let mut reader = BufReader::new(&mut *file);
     let mut buf = Vec::new();
     let mut offset = 0u64;
     let mut index = 0usize;
-    let mut header_seen = false;
-    let mut lines: HashMap<u64, LineState> = HashMap::new();
+    let mut version = None;
+    let mut v1_sha = String::new();
+    let mut v1 = Vec::new();
+    let mut state = State::default();
     let mut torn_at = None;
     loop {
         buf.clear();
@@ -396,12 +600,30 @@ fn read_records(file: &mut File, input: &Input) -> Result<Option<HashMap<u64, Li
         }
         let record = serde_json::from_str::<Record>(text.trim_end())
             .map_err(|e| damaged(index, &e.to_string()))?;
-        if !header_seen {
-            check_header(&record, input)?;
-            header_seen = true;
-            continue;
+        match (version, record) {
+            (
+                None,
+                Record::Header {
+                    version: v,
+                    input_sha256,
+                    ..
+                },
+            ) => {
+                if v != 1 && v != JOURNAL_VERSION {
+                    return Err(format!(
+                        "has version {v}; this rescind reads versions 1 and {JOURNAL_VERSION} (a newer rescind wrote it: use that one)"
+                    ));
+                }
+                if v == 1 {
+                    v1_sha = input_sha256.unwrap_or_default();
+                }
+                version = Some(v);
+            }
+            (None, _) => return Err("does not start with a header record".into()),
+            (Some(1), Record::Header { .. }) => return Err("has a second header record".into()),
+            (Some(1), record) => v1.push(record),
+            (Some(_), record) => state.apply(record)?,
         }
-        apply(&mut lines, record)?;
     }
     drop(reader);
     if let Some(at) = torn_at {
@@ -409,60 +631,100 @@ fn read_records(file: &mut File, input: &Input) -> Result<Option<HashMap<u64, Li
     }
     file.seek(SeekFrom::End(0))
         .map_err(|e| format!("cannot be read: {e}"))?;
-    Ok(header_seen.then_some(lines))
+    Ok(match version {
+        None => Read::Empty,
+        Some(1) => Read::V1 {
+            sha256: v1_sha,
+            records: v1,
+        },
+        Some(_) => Read::V2(state),
+    })
 }
 
 fn damaged(index: usize, error: &str) -> String {
     format!(
-        "line {index} is not a journal record ({error}); the journal is damaged: move it away only if you know every row's state"
+        "line {index} is not a journal record ({error}); the journal is damaged. Do not start a new journal: it would send again the rows this one shows as sent. Repair that line by hand (or ask for help), then run again"
     )
 }
 
-fn check_header(record: &Record, input: &Input) -> Result<(), String> {
-    match record {
-        Record::Header {
-            version,
-            input_sha256,
-            input: name,
-        } => {
-            if *version != JOURNAL_VERSION {
-                return Err(format!(
-                    "has version {version}; this rescind reads version {JOURNAL_VERSION}"
-                ));
-            }
-            if *input_sha256 != input.sha256 {
-                return Err(format!(
-                    "belongs to another input (`{name}`, sha256 {input_sha256}), not to {} (sha256 {}): use the input it was made for, or another journal path",
-                    input.path.display(),
-                    input.sha256
-                ));
-            }
-            Ok(())
-        }
-        _ => Err("does not start with a header record".into()),
+/// Migrates a version 1 journal of `input` to version 2: each record gets the identity of the
+/// row on its line, the new file is written beside, fsync'ed, and renamed over the old one,
+/// which stays as `<journal>.v1`. Returns the new file, open and locked, and its state.
+fn migrate(
+    path: &Path,
+    input: &Input,
+    sha256: &str,
+    records: Vec<Record>,
+) -> Result<(File, State), String> {
+    if sha256 != input.sha256 {
+        let was = if input.path.as_os_str().is_empty() {
+            "these rows".to_string()
+        } else {
+            input.path.display().to_string()
+        };
+        return Err(format!(
+            "was written by an earlier rescind (journal version 1), for another version of the input (sha256 {sha256}) than {was} (sha256 {}): version 1 journals are bound to the exact file. Run once with that exact file to migrate the journal, then edited files resume",
+            input.sha256
+        ));
     }
+    let by_line: HashMap<u64, &super::Row> = input.rows.iter().map(|r| (r.line, r)).collect();
+    let mut out = line_of(&header_for(input))?;
+    let mut state = State::default();
+    for mut record in records {
+        let row = match &mut record {
+            Record::Intent(i) => by_line.get(&i.line).copied().inspect(|row| {
+                i.row = row.identity();
+                i.items = row.action.items_text();
+                i.until = row.action.until();
+            }),
+            Record::Outcome(o) => by_line.get(&o.line).copied().inspect(|row| {
+                o.row = row.identity();
+                // Version 1 wrote a hold's date into its status.
+                if let Some(until) = o
+                    .status
+                    .as_deref()
+                    .and_then(|s| s.strip_prefix("held until "))
+                    .and_then(|d| d.parse().ok())
+                {
+                    o.status = Some("held".into());
+                    o.held_until = Some(until);
+                }
+            }),
+            Record::Header { .. } => None,
+        };
+        // A line that is no valid row now (it never was sent: an invalid row has no intent).
+        if row.is_none() {
+            continue;
+        }
+        out.extend_from_slice(&line_of(&record)?);
+        state.apply(record)?;
+    }
+    let mut tmp_name = path.as_os_str().to_os_string();
+    tmp_name.push(".v2.tmp");
+    let tmp = PathBuf::from(tmp_name);
+    let mut backup = path.as_os_str().to_os_string();
+    backup.push(".v1");
+    let backup = PathBuf::from(backup);
+    let io = |e: std::io::Error| format!("cannot be migrated to version {JOURNAL_VERSION}: {e}");
+    {
+        let mut f = File::create(&tmp).map_err(io)?;
+        f.write_all(&out).map_err(io)?;
+        f.sync_all().map_err(io)?;
+    }
+    if !backup.exists() {
+        std::fs::hard_link(path, &backup)
+            .or_else(|_| std::fs::copy(path, &backup).map(drop))
+            .map_err(io)?;
+    }
+    std::fs::rename(&tmp, path).map_err(io)?;
+    sync_dir(path).map_err(io)?;
+    let mut file = open_locked(path)?;
+    file.seek(SeekFrom::End(0)).map_err(io)?;
+    Ok((file, state))
 }
 
-/// Folds one record (after the header) into the state of its line.
-fn apply(lines: &mut HashMap<u64, LineState>, record: Record) -> Result<(), String> {
-    match record {
-        Record::Intent(intent) => {
-            let state = lines.entry(intent.line).or_default();
-            state.attempts = state.attempts.max(intent.attempt);
-            state.outcome = None;
-            state.intent = Some(intent);
-        }
-        Record::Outcome(outcome) => {
-            let line = outcome.line;
-            lines.entry(line).or_default().outcome = Some(outcome);
-        }
-        Record::Header { .. } => return Err("has a second header record".into()),
-    }
-    Ok(())
-}
-
-/// fsyncs the directory that holds `path`, so that a file just created there survives a power
-/// loss. A no-op where directories cannot be opened (not Unix).
+/// fsyncs the directory that holds `path`, so that a file just created (or renamed) there
+/// survives a power loss. A no-op where directories cannot be opened (not Unix).
 fn sync_dir(path: &Path) -> std::io::Result<()> {
     #[cfg(unix)]
     {
@@ -543,12 +805,21 @@ mod tests {
         Input::read(&path).unwrap()
     }
 
+    /// The identity of the row on `line` in these tests.
+    fn rid(line: u64) -> RowId {
+        crate::bulk::Row::cancel("arta", format!("t{line}")).identity()
+    }
+
     fn intent(line: u64) -> Record {
         Record::Intent(IntentRecord {
+            row: rid(line),
             line,
+            key: None,
+            items: None,
+            until: None,
             attempt: 1,
             account: "arta".into(),
-            target: "42".into(),
+            target: format!("t{line}"),
             action: "cancel".into(),
             before: Some(Observation::new("42", "new")),
             at: "2026-01-01T00:00:00Z".into(),
@@ -570,7 +841,7 @@ mod tests {
         drop(f);
 
         let j = Journal::open(&path, &input).unwrap();
-        let state = j.line(2).unwrap();
+        let state = j.row(&rid(2)).unwrap();
         assert_eq!(state.attempts, 1);
         assert!(
             state.intent.is_some() && state.outcome.is_none(),
@@ -585,7 +856,13 @@ mod tests {
 
     fn outcome(line: u64, detail: &str) -> Record {
         Record::Outcome(OutcomeRecord {
+            row: rid(line),
             line,
+            key: None,
+            held_until: None,
+            cancelled_items: None,
+            remaining_items: None,
+            decide_after: None,
             outcome: Outcome::Done,
             status: Some("cancelled".into()),
             kind: None,
@@ -630,7 +907,7 @@ mod tests {
         for cut in last_starts..whole.len() {
             std::fs::write(&torn, &whole[..cut]).unwrap();
             let j = Journal::open(&torn, &input).unwrap_or_else(|e| panic!("cut at {cut}: {e}"));
-            let state = j.line(2).unwrap();
+            let state = j.row(&rid(2)).unwrap();
             assert!(
                 state.intent.is_some() && state.outcome.is_none(),
                 "cut at {cut}: the intent stays, the torn outcome is gone: {state:?}"
@@ -643,11 +920,11 @@ mod tests {
             );
             // Reopening again sees the same, and appending starts on its own line.
             let j = Journal::open(&torn, &input).unwrap();
-            assert!(j.line(2).unwrap().outcome.is_none(), "cut at {cut}");
+            assert!(j.row(&rid(2)).unwrap().outcome.is_none(), "cut at {cut}");
             j.append(&outcome(2, "again")).unwrap();
             drop(j);
             let j = Journal::open(&torn, &input).unwrap();
-            assert!(j.line(2).unwrap().outcome.is_some(), "cut at {cut}");
+            assert!(j.row(&rid(2)).unwrap().outcome.is_some(), "cut at {cut}");
         }
     }
 
@@ -662,35 +939,48 @@ mod tests {
         for cut in 0..header.len() {
             std::fs::write(&path, &header[..cut]).unwrap();
             let j = Journal::open(&path, &input).unwrap_or_else(|e| panic!("cut at {cut}: {e}"));
-            assert!(j.line(2).is_none());
+            assert!(j.row(&rid(2)).is_none());
             j.append(&intent(2)).unwrap();
             drop(j);
             let j = Journal::open(&path, &input).unwrap();
             assert!(
-                j.line(2).is_some_and(|s| s.intent.is_some()),
+                j.row(&rid(2)).is_some_and(|s| s.intent.is_some()),
                 "cut at {cut}"
             );
             drop(j);
-            let text = std::fs::read(&path).unwrap();
-            assert!(text.starts_with(&header), "cut at {cut}");
+            let text = std::fs::read_to_string(&path).unwrap();
+            let first: Record = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+            assert!(
+                matches!(
+                    first,
+                    Record::Header {
+                        version: JOURNAL_VERSION,
+                        ..
+                    }
+                ),
+                "cut at {cut}: {text}"
+            );
         }
     }
 
     #[test]
     fn another_input_or_damage_is_refused() {
         let dir = tempfile::tempdir().unwrap();
-        let first = input(dir.path(), "account,target,action\narta,42,cancel\n");
-        let path = dir.path().join("j.jsonl");
-        drop(Journal::open(&path, &first).unwrap());
         let second = input(dir.path(), "account,target,action\narta,43,cancel\n");
-        let err = Journal::open(&path, &second).unwrap_err().to_string();
-        assert!(err.contains("belongs to another input"), "{err}");
-        assert!(err.contains(&first.sha256), "{err}");
+        let newer = dir.path().join("n.jsonl");
+        std::fs::write(
+            &newer,
+            "{\"record\":\"header\",\"version\":3,\"input\":\"x\"}\n",
+        )
+        .unwrap();
+        let err = Journal::open(&newer, &second).unwrap_err().to_string();
+        assert!(err.contains("has version 3"), "{err}");
 
         let damaged = dir.path().join("d.jsonl");
         std::fs::write(&damaged, "garbage\n{}\n").unwrap();
         let err = Journal::open(&damaged, &second).unwrap_err().to_string();
         assert!(err.contains("line 1 is not a journal record"), "{err}");
+        assert!(err.contains("Do not start a new journal"), "{err}");
         assert_eq!(
             std::fs::read_to_string(&damaged).unwrap(),
             "garbage\n{}\n",
@@ -704,6 +994,85 @@ mod tests {
     }
 
     #[test]
+    fn records_follow_the_rows_identity_in_an_edited_input() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.jsonl");
+        let first = input(
+            dir.path(),
+            "account,target,action\narta,t2,cancel\narta,t3,cancel\n",
+        );
+        let j = Journal::open(&path, &first).unwrap();
+        j.append(&intent(2)).unwrap();
+        j.append(&outcome(2, "done")).unwrap();
+        drop(j);
+        // Rows added before it, reordered: the row of `t2` is now on line 4.
+        let edited = input(
+            dir.path(),
+            "account,target,action\narta,t9,cancel\narta,t3,cancel\narta,t2,cancel\n",
+        );
+        let j = Journal::open(&path, &edited).unwrap();
+        let moved = edited.rows.iter().find(|r| r.target == "t2").unwrap();
+        assert_eq!(moved.line, 4);
+        let state = j.row(&moved.identity()).unwrap();
+        assert!(state.outcome.as_ref().is_some_and(OutcomeRecord::is_final));
+        let done = j.already_done(&edited).unwrap();
+        assert_eq!(done.rows, 1);
+        assert_eq!(
+            done.to_string(),
+            "1 row already done in this journal on 2026-01-01"
+        );
+        assert_eq!(j.changes_of("arta", "t2").count(), 1);
+        assert_eq!(j.changes_of("arta", "t3").count(), 0);
+    }
+
+    #[test]
+    fn a_version_1_journal_is_migrated_once_with_its_own_input() {
+        let dir = tempfile::tempdir().unwrap();
+        let input = input(
+            dir.path(),
+            "account,target,action,until\narta,42,cancel,\narta,s1,hold,2026-12-01\n",
+        );
+        let path = dir.path().join("j.jsonl");
+        let v1 = format!(
+            "{}\n{}\n{}\n{}\n",
+            serde_json::json!({"record":"header","version":1,"input":"rows.csv","input_sha256":input.sha256}),
+            r#"{"record":"intent","line":2,"attempt":1,"account":"arta","target":"42","action":"cancel","before":null,"at":"2026-11-29T10:00:00Z"}"#,
+            r#"{"record":"outcome","line":2,"outcome":"done","status":"cancelled","settled_by":"answer","detail":"cancelled","at":"2026-11-29T10:00:01Z"}"#,
+            r#"{"record":"intent","line":3,"attempt":1,"account":"arta","target":"s1","action":"hold","before":null,"at":"2026-11-29T10:00:00Z"}"#,
+        );
+        std::fs::write(&path, &v1).unwrap();
+        let j = Journal::open(&path, &input).unwrap();
+        let (cancel, hold) = (&input.rows[0], &input.rows[1]);
+        assert!(j.row(&cancel.identity()).unwrap().outcome.is_some());
+        let intent = j.row(&hold.identity()).unwrap().intent.clone().unwrap();
+        assert_eq!(intent.until, hold.action.until());
+        assert_eq!(j.already_done(&input).unwrap().rows, 1);
+        drop(j);
+        // The old file is kept; the new one is version 2 and reads as such from now on.
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("j.jsonl.v1")).unwrap(),
+            v1
+        );
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            text.starts_with("{\"record\":\"header\",\"version\":2"),
+            "{text}"
+        );
+        assert_eq!(text.lines().count(), 4, "{text}");
+        let j = Journal::open(&path, &input).unwrap();
+        assert!(j.row(&hold.identity()).unwrap().outcome.is_none());
+        drop(j);
+
+        // A version 1 journal of another file is refused, without suggesting a new journal.
+        let other = dir.path().join("o.jsonl");
+        std::fs::write(&other, v1.replace(&input.sha256, "00ff")).unwrap();
+        let err = Journal::open(&other, &input).unwrap_err().to_string();
+        assert!(err.contains("version 1"), "{err}");
+        assert!(err.contains("Run once with that exact file"), "{err}");
+        assert!(!err.contains("another journal"), "{err}");
+    }
+
+    #[test]
     fn a_journal_in_use_by_another_run_is_refused_until_that_run_ends() {
         let dir = tempfile::tempdir().unwrap();
         let input = input(dir.path(), "account,target,action\narta,42,cancel\n");
@@ -714,7 +1083,7 @@ mod tests {
         first.append(&intent(2)).unwrap();
         drop(first);
         let again = Journal::open(&path, &input).unwrap();
-        assert!(again.line(2).is_some_and(|s| s.intent.is_some()));
+        assert!(again.row(&rid(2)).is_some_and(|s| s.intent.is_some()));
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -745,7 +1114,7 @@ mod tests {
         assert!(stats.syncs < stats.records, "{stats:?}");
         drop(journal);
         let reopened = Journal::open(&path, &input).unwrap();
-        assert!((0..200).all(|l| reopened.line(l).is_some_and(|s| s.intent.is_some())));
+        assert!((0..200).all(|l| reopened.row(&rid(l)).is_some_and(|s| s.intent.is_some())));
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

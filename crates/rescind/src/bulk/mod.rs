@@ -59,16 +59,21 @@
 
 pub mod journal;
 
+mod clock;
 mod input;
 mod report;
 mod run;
 
 use std::path::{Path, PathBuf};
 
-pub use input::{Action, Input, InvalidRow, Row};
-pub use journal::{Journal, JournalStats};
-pub use report::{Counts, Outcome, Report, RowResult};
-pub use run::{DEFAULT_ARTA_CONCURRENCY, DEFAULT_CONCURRENCY, Options, Progress, Runner, Stop};
+pub use clock::{Clock, ManualClock, Sleep, SystemClock};
+pub use input::{Action, Input, InvalidRow, Row, RowId};
+pub use journal::{AlreadyDone, Journal, JournalStats};
+pub use report::{Counts, Outcome, Report, RowResult, SettledBy};
+pub use run::{
+    DEFAULT_ARTA_CONCURRENCY, DEFAULT_CONCURRENCY, DEFAULT_IN_FLIGHT_HORIZON, Options, Progress,
+    Runner, Stop, Waiting,
+};
 
 #[cfg(doc)]
 use crate::Registry;

@@ -4,10 +4,12 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::Path;
 
-use serde::{Deserialize, Serialize};
+use rescind_core::jiff::Timestamp;
+use rescind_core::{CancelStatus, ErrorKind, Provider, Sent};
+use serde::{Deserialize, Serialize, Serializer};
 
 use super::BulkError;
-use super::journal::JournalStats;
+use super::journal::{AlreadyDone, JournalStats};
 
 /// What came of one row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -27,22 +29,29 @@ pub enum Outcome {
     /// The change may have been applied and reading back could not tell: the next run reads
     /// again; a person should look if it stays unknown.
     Unknown,
-    /// Not sent: the run was stopped first. The next run sends it.
+    /// Not decided yet: the run was stopped first, or a change whose answer was lost is still
+    /// in flight ([`RowResult::decide_after`]). The next run sends or decides it.
     Pending,
+    /// Not sent: the row's target already has a change in the journal with other content (the
+    /// file was edited: another quantity, another action). Sent only when the operator names
+    /// the target ([`Options::resend_changed`](super::Options::resend_changed)).
+    Conflict,
 }
 
 impl Outcome {
     /// Every outcome, in report order.
-    pub const ALL: [Outcome; 6] = [
+    pub const ALL: [Outcome; 7] = [
         Outcome::Done,
         Outcome::Refused,
         Outcome::Invalid,
+        Outcome::Conflict,
         Outcome::Failed,
         Outcome::Unknown,
         Outcome::Pending,
     ];
 
-    /// The outcome's name: `done`, `refused`, `invalid`, `failed`, `unknown`, `pending`.
+    /// The outcome's name: `done`, `refused`, `invalid`, `conflict`, `failed`, `unknown`,
+    /// `pending`.
     pub fn as_str(self) -> &'static str {
         match self {
             Outcome::Done => "done",
@@ -51,6 +60,7 @@ impl Outcome {
             Outcome::Failed => "failed",
             Outcome::Unknown => "unknown",
             Outcome::Pending => "pending",
+            Outcome::Conflict => "conflict",
         }
     }
 
@@ -58,7 +68,11 @@ impl Outcome {
     pub fn needs_person(self) -> bool {
         matches!(
             self,
-            Outcome::Refused | Outcome::Invalid | Outcome::Failed | Outcome::Unknown
+            Outcome::Refused
+                | Outcome::Invalid
+                | Outcome::Conflict
+                | Outcome::Failed
+                | Outcome::Unknown
         )
     }
 }
@@ -69,34 +83,123 @@ impl fmt::Display for Outcome {
     }
 }
 
+/// What settled a `done` row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum SettledBy {
+    /// The provider's answer to the request said so.
+    Answer,
+    /// The answer was lost, and reading the target back showed the change.
+    ReadBack,
+}
+
+impl SettledBy {
+    /// `answer` or `read_back`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SettledBy::Answer => "answer",
+            SettledBy::ReadBack => "read_back",
+        }
+    }
+
+    /// The value whose [`as_str`](SettledBy::as_str) is `s`.
+    pub fn parse(s: &str) -> Option<SettledBy> {
+        [SettledBy::Answer, SettledBy::ReadBack]
+            .into_iter()
+            .find(|v| v.as_str() == s)
+    }
+}
+
 /// The result of one row.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+///
+/// Serialized (the CLI's JSON lines) with the enums as their stable names: `status` is
+/// [`CancelStatus::as_str`] (with `held_until`), `kind` [`ErrorKind::as_str`], `sent`
+/// [`Sent::as_str`], `provider` [`Provider::id`], `settled_by` [`SettledBy::as_str`].
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct RowResult {
-    /// The row's line in the input.
+    /// The row's line in the input (its position for rows from code).
     pub line: u64,
+    /// The caller's key of the row, if any.
+    pub key: Option<String>,
     /// The row's account.
     pub account: String,
+    /// The account's provider (absent when the account is not in the registry).
+    pub provider: Option<Provider>,
     /// The row's target.
     pub target: String,
-    /// The row's action.
+    /// The row's action, as the input says it (also for an invalid row).
     pub action: String,
     /// The outcome.
     pub outcome: Outcome,
-    /// For `done`: the provider's status (`cancelled`, `held`, ...).
-    pub status: Option<String>,
-    /// For errors: the error's kind (`not_found`, `server`, ...).
-    pub kind: Option<String>,
+    /// For `done`: what the provider reports (for a row settled by reading back, the status
+    /// the row asked for).
+    pub status: Option<CancelStatus>,
+    /// For errors: the error's kind.
+    pub kind: Option<ErrorKind>,
     /// For errors: whether the request reached the provider.
-    pub sent: Option<String>,
+    pub sent: Option<Sent>,
     /// The provider's request id.
     pub request_id: Option<String>,
-    /// `answer` or `read_back`, for `done`.
-    pub settled_by: Option<String>,
+    /// For `done`: what settled it.
+    pub settled_by: Option<SettledBy>,
+    /// For `pending` rows whose answer was lost: the earliest time a read-back may decide
+    /// them (the request's send time plus [`Options::in_flight_horizon`](super::Options::in_flight_horizon)).
+    pub decide_after: Option<Timestamp>,
     /// The note, the error or the reason, for people.
     pub detail: String,
     /// Whether this run only carried the result over from the journal.
     pub earlier_run: bool,
+}
+
+impl Serialize for RowResult {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Flat<'a> {
+            line: u64,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            key: Option<&'a str>,
+            account: &'a str,
+            provider: Option<&'static str>,
+            target: &'a str,
+            action: &'a str,
+            outcome: Outcome,
+            status: Option<&'static str>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            held_until: Option<String>,
+            kind: Option<&'static str>,
+            sent: Option<&'static str>,
+            request_id: Option<&'a str>,
+            settled_by: Option<&'static str>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            decide_after: Option<String>,
+            detail: &'a str,
+            earlier_run: bool,
+        }
+        Flat {
+            line: self.line,
+            key: self.key.as_deref(),
+            account: &self.account,
+            provider: self.provider.map(Provider::id),
+            target: &self.target,
+            action: &self.action,
+            outcome: self.outcome,
+            status: self.status.as_ref().map(CancelStatus::as_str),
+            held_until: match &self.status {
+                Some(CancelStatus::Held { until: Some(d) }) => Some(d.to_string()),
+                _ => None,
+            },
+            kind: self.kind.map(ErrorKind::as_str),
+            sent: self.sent.map(Sent::as_str),
+            request_id: self.request_id.as_deref(),
+            settled_by: self.settled_by.map(SettledBy::as_str),
+            decide_after: self.decide_after.map(|t| t.to_string()),
+            detail: &self.detail,
+            earlier_run: self.earlier_run,
+        }
+        .serialize(serializer)
+    }
 }
 
 /// Rows counted per outcome.
@@ -112,6 +215,8 @@ pub struct Report {
     pub stopped: bool,
     /// What the journal's writes cost during the run (fsyncs and their time).
     pub journal: JournalStats,
+    /// Rows of this input earlier runs had already done, and when.
+    pub already_done: Option<AlreadyDone>,
 }
 
 impl Report {
@@ -129,16 +234,26 @@ impl Report {
         self.rows.iter().all(|r| r.outcome == Outcome::Done)
     }
 
-    /// The rows a person should look at: refused, invalid, failed, unknown.
+    /// The rows a person should look at: refused, invalid, conflict, failed, unknown.
     pub fn needs_person(&self) -> impl Iterator<Item = &RowResult> {
         self.rows.iter().filter(|r| r.outcome.needs_person())
     }
 
-    /// Writes the rows that need a person to `path`: a JSON array when the name ends in
-    /// `.json`, CSV otherwise (`line,account,target,action,outcome,kind,sent,request_id,reason`).
+    /// The rows left pending with a time after which a rerun decides them.
+    pub fn in_flight(&self) -> impl Iterator<Item = &RowResult> {
+        self.rows.iter().filter(|r| r.decide_after.is_some())
+    }
+
+    /// Writes the rows that need a person, and the pending rows still in flight (with their
+    /// `decide_after`), to `path`: a JSON array when the name ends in `.json`, CSV otherwise
+    /// (`line,key,account,target,action,outcome,kind,sent,request_id,decide_after,reason`).
     pub fn write_needs_person(&self, path: &Path) -> Result<(), BulkError> {
         let err = |e: String| BulkError::report(path, e);
-        let rows: Vec<&RowResult> = self.needs_person().collect();
+        let rows: Vec<&RowResult> = self
+            .rows
+            .iter()
+            .filter(|r| r.outcome.needs_person() || r.decide_after.is_some())
+            .collect();
         if path.extension().and_then(|e| e.to_str()) == Some("json") {
             let text = serde_json::to_string_pretty(&rows).map_err(|e| err(e.to_string()))?;
             return std::fs::write(path, text + "\n").map_err(|e| err(e.to_string()));
@@ -146,6 +261,7 @@ impl Report {
         let mut w = csv::Writer::from_path(path).map_err(|e| err(e.to_string()))?;
         w.write_record([
             "line",
+            "key",
             "account",
             "target",
             "action",
@@ -153,20 +269,24 @@ impl Report {
             "kind",
             "sent",
             "request_id",
+            "decide_after",
             "reason",
         ])
         .map_err(|e| err(e.to_string()))?;
         for r in rows {
             let line = r.line.to_string();
+            let decide_after = r.decide_after.map(|t| t.to_string()).unwrap_or_default();
             w.write_record([
                 line.as_str(),
+                r.key.as_deref().unwrap_or(""),
                 &r.account,
                 &r.target,
                 &r.action,
                 r.outcome.as_str(),
-                r.kind.as_deref().unwrap_or(""),
-                r.sent.as_deref().unwrap_or(""),
+                r.kind.map_or("", ErrorKind::as_str),
+                r.sent.map_or("", Sent::as_str),
                 r.request_id.as_deref().unwrap_or(""),
+                &decide_after,
                 &r.detail,
             ])
             .map_err(|e| err(e.to_string()))?;

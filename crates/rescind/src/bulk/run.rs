@@ -1,20 +1,22 @@
 //! The runner: every row through its account, bounded per account, journaled before and after.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
-use rescind_core::jiff::Timestamp;
+use rescind_core::jiff::{SignedDuration, Timestamp};
 use rescind_core::{
-    CancelOutcome, CancelStatus, Canceller, Error, ErrorKind, Observation, Provider, Settlement,
-    settle,
+    CancelOutcome, CancelStatus, Canceller, Error, ErrorKind, Observation, Provider, Sent,
+    Settlement, settle,
 };
-use tokio::sync::mpsc;
+use tokio::sync::{Notify, mpsc};
 use tokio::task::JoinSet;
 
+use super::clock::{Clock, SystemClock};
 use super::journal::{IntentRecord, Journal, OutcomeRecord, Record};
-use super::report::{Counts, Outcome, Report, RowResult};
-use super::{BulkError, Input, Row};
+use super::report::{Counts, Outcome, Report, RowResult, SettledBy};
+use super::{Action, BulkError, Input, Row};
 use crate::Registry;
 
 /// Rows in flight at once per Arta account by default: Arta allows 15 concurrent calls per
@@ -22,6 +24,9 @@ use crate::Registry;
 pub const DEFAULT_ARTA_CONCURRENCY: usize = 15;
 /// Rows in flight at once per account of the other providers by default.
 pub const DEFAULT_CONCURRENCY: usize = 8;
+/// How long a change whose answer was lost may still be in flight by default: 5 minutes,
+/// longer than a call's timeout plus common gateway timeouts.
+pub const DEFAULT_IN_FLIGHT_HORIZON: Duration = Duration::from_secs(300);
 
 /// How a run behaves.
 #[derive(Debug, Clone)]
@@ -32,9 +37,22 @@ pub struct Options {
     pub concurrency: Option<usize>,
     /// Send nothing if any row is invalid.
     pub strict: bool,
-    /// At the end of the run, read back once more the rows whose answer was lost and whose
-    /// first read-back showed no change yet, and send them if still unchanged. Default on.
+    /// At the end of the run, read back once more the rows with an idempotent change (a whole
+    /// cancel, an item cancel without quantities) whose answer was lost and whose first
+    /// read-back showed no change yet, and send them if still unchanged. Default on.
     pub settle_pass: bool,
+    /// How long a change that is not idempotent (a hold, an item cancel with quantities) may
+    /// still be in flight after its answer was lost: it is not sent again before this time has
+    /// passed since it was sent, and then only if reading back still shows no change.
+    /// [`DEFAULT_IN_FLIGHT_HORIZON`] by default.
+    pub in_flight_horizon: Duration,
+    /// Whether the run waits for rows in flight until their horizon has passed, then decides
+    /// them (default), or leaves them `pending` with their
+    /// [`decide_after`](RowResult::decide_after) for a later run.
+    pub wait_in_flight: bool,
+    /// Targets (`TARGET` or `ACCOUNT:TARGET`) whose row is sent even though the journal holds
+    /// a change with other content for them (see [`Outcome::Conflict`]).
+    pub resend_changed: Vec<String>,
 }
 
 impl Default for Options {
@@ -43,6 +61,9 @@ impl Default for Options {
             concurrency: None,
             strict: false,
             settle_pass: true,
+            in_flight_horizon: DEFAULT_IN_FLIGHT_HORIZON,
+            wait_in_flight: true,
+            resend_changed: Vec::new(),
         }
     }
 }
@@ -77,26 +98,79 @@ impl Options {
         self.settle_pass = on;
         self
     }
+
+    /// Sets [`Options::in_flight_horizon`].
+    pub fn in_flight_horizon(mut self, horizon: Duration) -> Self {
+        self.in_flight_horizon = horizon;
+        self
+    }
+
+    /// Sets [`Options::wait_in_flight`].
+    pub fn wait_in_flight(mut self, wait: bool) -> Self {
+        self.wait_in_flight = wait;
+        self
+    }
+
+    /// Sets [`Options::resend_changed`].
+    pub fn resend_changed(mut self, targets: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.resend_changed = targets.into_iter().map(Into::into).collect();
+        self
+    }
+
+    fn resends(&self, row: &Row) -> bool {
+        self.resend_changed
+            .iter()
+            .any(|t| *t == row.target || *t == format!("{}:{}", row.account, row.target))
+    }
 }
 
-/// Stops a run: no new request is sent; requests in flight finish and are journaled. Cheap to
-/// clone; clones stop the same run.
+/// Stops a run: no new request is sent; requests in flight finish and are journaled; rows
+/// waiting for their in-flight horizon are left `pending`. Cheap to clone; clones stop the same
+/// run.
 #[derive(Debug, Clone, Default)]
-pub struct Stop(Arc<AtomicBool>);
+pub struct Stop(Arc<StopInner>);
+
+#[derive(Debug, Default)]
+struct StopInner {
+    stopped: AtomicBool,
+    notify: Notify,
+}
 
 impl Stop {
     /// Asks the run to stop sending.
     pub fn stop(&self) {
-        self.0.store(true, Ordering::SeqCst);
+        self.0.stopped.store(true, Ordering::SeqCst);
+        self.0.notify.notify_waiters();
     }
 
     /// Whether a stop was asked for.
     pub fn is_stopped(&self) -> bool {
-        self.0.load(Ordering::SeqCst)
+        self.0.stopped.load(Ordering::SeqCst)
+    }
+
+    /// Resolves once a stop is asked for.
+    pub async fn stopped(&self) {
+        loop {
+            let notified = self.0.notify.notified();
+            if self.is_stopped() {
+                return;
+            }
+            notified.await;
+        }
     }
 }
 
-/// Where a run is, after each row.
+/// Rows waiting for their in-flight horizon (see [`Options::in_flight_horizon`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Waiting {
+    /// How many rows.
+    pub rows: usize,
+    /// When the last of them can be decided.
+    pub until: Timestamp,
+}
+
+/// Where a run is, after each row (and when it starts waiting for rows in flight).
 #[derive(Debug)]
 #[non_exhaustive]
 pub struct Progress<'a> {
@@ -106,6 +180,8 @@ pub struct Progress<'a> {
     pub counts: &'a Counts,
     /// The row that just got its result.
     pub last: &'a RowResult,
+    /// Set when the run waits for rows whose answer was lost until their horizon has passed.
+    pub waiting: Option<Waiting>,
 }
 
 /// Runs the rows of an [`Input`] through the accounts of a [`Registry`], with a [`Journal`].
@@ -117,6 +193,7 @@ pub struct Runner {
     registry: Registry,
     options: Options,
     stop: Stop,
+    clock: Arc<dyn Clock>,
 }
 
 /// How a row starts in this run.
@@ -125,13 +202,18 @@ enum Start {
     /// Nothing was sent for it yet (or it failed before sending): read, journal, send.
     Fresh,
     /// A request may have been sent (an intent without a final outcome): read back and compare
-    /// with the reading from before it, then send only if nothing changed.
-    Settle { before: Option<Observation> },
+    /// with the reading from before it, then send only if nothing changed (and, for a change
+    /// that is not idempotent whose answer was lost, only after its horizon).
+    Settle {
+        before: Option<Observation>,
+        /// When the request was sent, when its answer was lost (or never journaled).
+        lost_at: Option<Timestamp>,
+    },
 }
 
 struct Finished {
     result: RowResult,
-    /// Set when the answer was lost and reading back showed no change yet, for the settle pass.
+    /// Set when the answer was lost and reading back showed no change yet.
     retry: Option<Retry>,
 }
 
@@ -139,29 +221,45 @@ struct Retry {
     row: Row,
     /// The reading from before the request.
     before: Option<Observation>,
+    /// When the request was sent.
+    sent_at: Timestamp,
     /// Intents so far.
     attempts: u32,
+    /// `None`: idempotent, may be sent again at once (after reading back); `Some`: not before.
+    not_before: Option<Timestamp>,
 }
 
 struct Ctx {
     journal: Journal,
     stop: Stop,
+    clock: Arc<dyn Clock>,
+    horizon: SignedDuration,
     journal_error: Mutex<Option<BulkError>>,
+    /// Per account: the line of the first authentication refusal (0: none).
+    auth_refused: HashMap<String, AtomicU64>,
 }
 
 impl Runner {
-    /// A runner over the accounts of `registry`, with default [`Options`].
+    /// A runner over the accounts of `registry`, with default [`Options`] and the system clock.
     pub fn new(registry: Registry) -> Self {
         Runner {
             registry,
             options: Options::default(),
             stop: Stop::default(),
+            clock: Arc::new(SystemClock),
         }
     }
 
     /// Sets the options.
     pub fn options(mut self, options: Options) -> Self {
         self.options = options;
+        self
+    }
+
+    /// Sets the clock the run stamps records with and waits on (tests: a
+    /// [`ManualClock`](super::ManualClock)).
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
         self
     }
 
@@ -172,8 +270,10 @@ impl Runner {
 
     /// Runs every row of `input`: rows the journal says are final are carried over, rows it
     /// shows as possibly sent are settled by reading back, the others are sent. Calls
-    /// `on_progress` after each row. Rows whose account is not in the registry, or whose action
-    /// its provider does not offer, are invalid and not sent.
+    /// `on_progress` after each row. Every row is checked before the first request: rows
+    /// whose account is not in the registry, whose action its provider does not offer, or
+    /// that break a provider rule needing no network, are invalid and not sent (and with
+    /// [`Options::strict`], nothing is sent).
     ///
     /// Returns the report of every row. Fails only when the journal cannot be written (the run
     /// then stops sending at once; what was sent is settled by the next run).
@@ -187,95 +287,168 @@ impl Runner {
         let total = input.rows.len() + input.invalid.len();
         let mut results: BTreeMap<u64, RowResult> = BTreeMap::new();
         let mut counts: Counts = Counts::new();
-        let mut record = |r: RowResult, results: &mut BTreeMap<u64, RowResult>| {
-            if let Some(old) = results.get(&r.line)
-                && let Some(c) = counts.get_mut(&old.outcome)
-            {
-                *c = c.saturating_sub(1);
-            }
-            *counts.entry(r.outcome).or_default() += 1;
-            on_progress(&Progress {
-                total,
-                counts: &counts,
-                last: &r,
-            });
-            results.insert(r.line, r);
-        };
+        let registry = &self.registry;
+        let mut record =
+            |mut r: RowResult, results: &mut BTreeMap<u64, RowResult>, waiting: Option<Waiting>| {
+                if let Some(old) = results.get(&r.line)
+                    && let Some(c) = counts.get_mut(&old.outcome)
+                {
+                    *c = c.saturating_sub(1);
+                }
+                r.provider = registry.account(&r.account).ok().map(|c| c.provider());
+                *counts.entry(r.outcome).or_default() += 1;
+                on_progress(&Progress {
+                    total,
+                    counts: &counts,
+                    last: &r,
+                    waiting,
+                });
+                results.insert(r.line, r);
+            };
         for bad in &input.invalid {
             let r = RowResult {
                 line: bad.line,
+                key: bad.key.clone(),
                 account: bad.account.clone(),
+                provider: None,
                 target: bad.target.clone(),
-                action: String::new(),
+                action: bad.action.clone(),
                 outcome: Outcome::Invalid,
                 status: None,
-                kind: Some(ErrorKind::InvalidInput.as_str().into()),
-                sent: Some("not_sent".into()),
+                kind: Some(ErrorKind::InvalidInput),
+                sent: Some(Sent::NotSent),
                 request_id: None,
                 settled_by: None,
+                decide_after: None,
                 detail: format!("line {}: {}", bad.line, bad.reason),
                 earlier_run: false,
             };
-            record(r, &mut results);
+            record(r, &mut results, None);
         }
+        let already_done = journal.already_done(&input);
         if self.options.strict && !input.invalid.is_empty() {
             for row in &input.rows {
                 let r = pending(row, "not sent: --strict and the input has invalid rows");
-                record(r, &mut results);
+                record(r, &mut results, None);
             }
             return Ok(Report {
                 rows: results.into_values().collect(),
                 stopped: true,
                 journal: journal.stats(),
+                already_done,
             });
         }
 
+        let accounts: HashSet<String> = input.rows.iter().map(|r| r.account.clone()).collect();
         let ctx = Arc::new(Ctx {
             journal,
             stop: self.stop.clone(),
+            clock: self.clock.clone(),
+            horizon: SignedDuration::try_from(self.options.in_flight_horizon)
+                .unwrap_or(SignedDuration::MAX),
             journal_error: Mutex::new(None),
+            auth_refused: accounts
+                .into_iter()
+                .map(|a| (a, AtomicU64::new(0)))
+                .collect(),
         });
         let mut work = Vec::new();
         for row in input.rows {
-            let state = ctx.journal.line(row.line).cloned().unwrap_or_default();
+            let id = row.identity();
+            let state = ctx.journal.row(&id).cloned().unwrap_or_default();
             if let Some(outcome) = state.outcome.as_ref().filter(|o| o.is_final()) {
                 let r = from_record(&row, outcome);
-                record(r, &mut results);
+                record(r, &mut results, None);
+                continue;
+            }
+            if state.intent.is_none()
+                && !self.options.resends(&row)
+                && let Some(other) = ctx
+                    .journal
+                    .changes_of(&row.account, &row.target)
+                    .filter(|i| i.row != id)
+                    .last()
+            {
+                record(conflict(&row, other), &mut results, None);
                 continue;
             }
             let start = match state.intent {
-                Some(intent) => Start::Settle {
-                    before: intent.before,
-                },
+                Some(intent) => {
+                    // The answer was lost when the last outcome says so, or when there is none
+                    // (the process died with the request in flight).
+                    let lost = state
+                        .outcome
+                        .as_ref()
+                        .is_none_or(|o| o.sent.as_deref() == Some(Sent::MaybeSent.as_str()));
+                    Start::Settle {
+                        lost_at: lost.then(|| intent.sent_at().unwrap_or(ctx.clock.now())),
+                        before: intent.before,
+                    }
+                }
                 None => Start::Fresh,
             };
             work.push((row, start, state.attempts));
         }
 
-        let mut retries = Vec::new();
-        for pass in 0..2 {
+        // Passes: the first sends; the next ones read back the rows whose answer was lost and
+        // send them again only if still unchanged (at once when idempotent, after their
+        // horizon when not). A few passes at most: a row lost again and again stays pending.
+        for pass in 0..4 {
             // The workers live in `_workers`: if this run is dropped (cancelled), they are
             // aborted with it rather than going on sending unobserved. A row cut short is
             // settled by the next run, as after a crash.
             let (_workers, mut finished) = self.spawn_workers(&ctx, work.drain(..));
+            let mut retries = Vec::new();
             while let Some(finished) = finished.recv().await {
-                if let Some(retry) = finished.retry
-                    && pass == 0
-                    && self.options.settle_pass
-                {
+                if let Some(retry) = finished.retry {
                     retries.push(retry);
                 }
-                record(finished.result, &mut results);
+                record(finished.result, &mut results, None);
             }
-            if retries.is_empty() || ctx.stop.is_stopped() {
+            if retries.is_empty() || ctx.stop.is_stopped() || pass == 3 {
                 break;
             }
-            // The settle pass: read those rows back once more, send if still unchanged.
-            for retry in retries.drain(..) {
+            let (now_rows, later): (Vec<Retry>, Vec<Retry>) =
+                retries.into_iter().partition(|r| r.not_before.is_none());
+            let mut next: Vec<Retry> = if self.options.settle_pass {
+                now_rows
+            } else {
+                Vec::new()
+            };
+            if self.options.wait_in_flight && !later.is_empty() {
+                let until = later
+                    .iter()
+                    .filter_map(|r| r.not_before)
+                    .max()
+                    .unwrap_or(ctx.clock.now());
+                if let Some(last) = later.last() {
+                    let r = results.get(&last.row.line).cloned();
+                    if let Some(r) = r {
+                        let waiting = Waiting {
+                            rows: later.len(),
+                            until,
+                        };
+                        record(r, &mut results, Some(waiting));
+                    }
+                }
+                tokio::select! {
+                    () = ctx.clock.sleep_until(until) => {}
+                    () = ctx.stop.stopped() => {}
+                }
+                if ctx.stop.is_stopped() {
+                    break;
+                }
+                next.extend(later);
+            }
+            if next.is_empty() {
+                break;
+            }
+            for retry in next {
                 work.push((
                     retry.row,
                     Start::Settle {
                         before: retry.before,
+                        lost_at: Some(retry.sent_at),
                     },
                     retry.attempts,
                 ));
@@ -296,6 +469,7 @@ impl Runner {
             rows: results.into_values().collect(),
             stopped: self.stop.is_stopped(),
             journal: ctx.journal.stats(),
+            already_done,
         })
     }
 
@@ -334,13 +508,33 @@ impl Runner {
                         let Some((row, start, attempts)) = next else {
                             return;
                         };
+                        let refused_on = ctx
+                            .auth_refused
+                            .get(&row.account)
+                            .map_or(0, |a| a.load(Ordering::SeqCst));
                         let finished = if ctx.stop.is_stopped() {
                             Finished {
                                 result: pending(&row, "not sent: the run was stopped"),
                                 retry: None,
                             }
+                        } else if refused_on != 0 {
+                            Finished {
+                                result: auth_skipped(&row, refused_on),
+                                retry: None,
+                            }
                         } else {
-                            process(&ctx, canceller.as_ref(), &row, start, attempts).await
+                            let f = process(&ctx, canceller.as_ref(), &row, start, attempts).await;
+                            if f.result.kind == Some(ErrorKind::Unauthorized)
+                                && let Some(a) = ctx.auth_refused.get(&row.account)
+                            {
+                                let _ = a.compare_exchange(
+                                    0,
+                                    row.line.max(1),
+                                    Ordering::SeqCst,
+                                    Ordering::SeqCst,
+                                );
+                            }
+                            f
                         };
                         if tx.send(finished).is_err() {
                             return;
@@ -356,8 +550,15 @@ impl Runner {
 /// A row to run: how it starts, and the intents it had before.
 type Work = (Row, Start, u32);
 
-fn now() -> String {
-    Timestamp::now().to_string()
+/// Whether sending the row's change twice changes nothing more than sending it once: a whole
+/// cancel, an item cancel without quantities. A hold creates a new hold each time, and an item
+/// cancel with quantities lowers them each time.
+fn idempotent(action: &Action) -> bool {
+    match action {
+        Action::Cancel => true,
+        Action::CancelItems(items) => items.iter().all(|i| i.quantity.is_none()),
+        Action::Hold { .. } => false,
+    }
 }
 
 fn pending(row: &Row, why: &str) -> RowResult {
@@ -367,7 +568,9 @@ fn pending(row: &Row, why: &str) -> RowResult {
 fn base(row: &Row, outcome: Outcome, detail: String) -> RowResult {
     RowResult {
         line: row.line,
+        key: row.key.clone(),
         account: row.account.clone(),
+        provider: None,
         target: row.target.clone(),
         action: row.action.as_str().into(),
         outcome,
@@ -376,32 +579,112 @@ fn base(row: &Row, outcome: Outcome, detail: String) -> RowResult {
         sent: None,
         request_id: None,
         settled_by: None,
+        decide_after: None,
         detail,
         earlier_run: false,
     }
 }
 
+/// The row is not sent: another row's change to its target is in the journal.
+fn conflict(row: &Row, other: &IntentRecord) -> RowResult {
+    let asks = IntentRecord {
+        items: row.action.items_text(),
+        until: row.action.until(),
+        action: row.action.as_str().into(),
+        ..other.clone()
+    }
+    .describe();
+    let detail = format!(
+        "not sent: this journal already holds a change to {} {} with other content (line {}: `{}`, sent {}); this row asks `{asks}`. Sending it could change the target twice. If it is a further change to make, name the target to send it: --resend-changed {}:{}",
+        row.account,
+        row.target,
+        other.line,
+        other.describe(),
+        other.at,
+        row.account,
+        row.target
+    );
+    RowResult {
+        kind: Some(ErrorKind::InvalidInput),
+        sent: Some(Sent::NotSent),
+        ..base(row, Outcome::Conflict, detail)
+    }
+}
+
+fn auth_skipped(row: &Row, refused_on: u64) -> RowResult {
+    RowResult {
+        kind: Some(ErrorKind::Unauthorized),
+        sent: Some(Sent::NotSent),
+        ..base(
+            row,
+            Outcome::Failed,
+            format!(
+                "not sent: account `{}` was refused authentication on line {refused_on}; fix its credentials and run again (this row is sent then)",
+                row.account
+            ),
+        )
+    }
+}
+
+fn parse_kind(s: &str) -> Option<ErrorKind> {
+    [
+        ErrorKind::Unauthorized,
+        ErrorKind::Forbidden,
+        ErrorKind::NotFound,
+        ErrorKind::InvalidInput,
+        ErrorKind::NotCancellable,
+        ErrorKind::RateLimited,
+        ErrorKind::Server,
+        ErrorKind::Timeout,
+        ErrorKind::Transport,
+        ErrorKind::Decode,
+        ErrorKind::Unsupported,
+        ErrorKind::Config,
+        ErrorKind::UnexpectedResponse,
+    ]
+    .into_iter()
+    .find(|k| k.as_str() == s)
+}
+
+fn parse_sent(s: &str) -> Option<Sent> {
+    [Sent::NotSent, Sent::Answered, Sent::MaybeSent]
+        .into_iter()
+        .find(|k| k.as_str() == s)
+}
+
+fn parse_status(o: &OutcomeRecord) -> Option<CancelStatus> {
+    Some(match o.status.as_deref()? {
+        "cancelled" => CancelStatus::Cancelled,
+        "partially_cancelled" => CancelStatus::PartiallyCancelled {
+            cancelled_items: o.cancelled_items,
+            remaining_items: o.remaining_items,
+        },
+        "already_cancelled" => CancelStatus::AlreadyCancelled,
+        "held" => CancelStatus::Held {
+            until: o.held_until,
+        },
+        _ => return None,
+    })
+}
+
 fn from_record(row: &Row, o: &OutcomeRecord) -> RowResult {
     RowResult {
-        status: o.status.clone(),
-        kind: o.kind.clone(),
-        sent: o.sent.clone(),
+        status: parse_status(o),
+        kind: o.kind.as_deref().and_then(parse_kind),
+        sent: o.sent.as_deref().and_then(parse_sent),
         request_id: o.request_id.clone(),
-        settled_by: o.settled_by.clone(),
+        settled_by: o.settled_by.as_deref().and_then(SettledBy::parse),
+        decide_after: o.decide_after.as_deref().and_then(|t| t.parse().ok()),
         earlier_run: true,
         ..base(row, o.outcome, o.detail.clone())
     }
 }
 
 fn done(row: &Row, outcome: &CancelOutcome) -> RowResult {
-    let status = match &outcome.status {
-        CancelStatus::Held { until: Some(d) } => format!("held until {d}"),
-        other => other.as_str().to_string(),
-    };
     RowResult {
-        status: Some(status),
+        status: Some(outcome.status.clone()),
         request_id: outcome.request_id.clone(),
-        settled_by: Some("answer".into()),
+        settled_by: Some(SettledBy::Answer),
         ..base(
             row,
             Outcome::Done,
@@ -413,18 +696,46 @@ fn done(row: &Row, outcome: &CancelOutcome) -> RowResult {
     }
 }
 
+/// The status a row asked for, as reading back shows it applied.
+fn asked_status(row: &Row) -> CancelStatus {
+    match &row.action {
+        Action::Cancel => CancelStatus::Cancelled,
+        Action::CancelItems(_) => CancelStatus::PartiallyCancelled {
+            cancelled_items: None,
+            remaining_items: None,
+        },
+        Action::Hold { until } => CancelStatus::Held { until: *until },
+    }
+}
+
 fn read_back(row: &Row, note: String) -> RowResult {
     RowResult {
-        status: Some(row.action.as_str().into()),
-        settled_by: Some("read_back".into()),
+        status: Some(asked_status(row)),
+        settled_by: Some(SettledBy::ReadBack),
         ..base(row, Outcome::Done, note)
     }
 }
 
 fn unknown(row: &Row, detail: String) -> RowResult {
     RowResult {
-        sent: Some("maybe_sent".into()),
+        sent: Some(Sent::MaybeSent),
         ..base(row, Outcome::Unknown, detail)
+    }
+}
+
+/// A change whose answer was lost, not idempotent, not yet shown by reading back: not sent
+/// again before `decide_after`.
+fn in_flight(row: &Row, decide_after: Timestamp, why: &str) -> RowResult {
+    RowResult {
+        sent: Some(Sent::MaybeSent),
+        decide_after: Some(decide_after),
+        ..base(
+            row,
+            Outcome::Pending,
+            format!(
+                "{why}; reading back shows no change yet, but the request may still be in flight: it is not sent again before {decide_after}, and then only if reading back still shows no change"
+            ),
+        )
     }
 }
 
@@ -435,11 +746,27 @@ fn from_error(row: &Row, err: &Error) -> RowResult {
         _ => Outcome::Failed,
     };
     RowResult {
-        kind: Some(err.kind().as_str().into()),
-        sent: Some(err.sent().as_str().into()),
+        kind: Some(err.kind()),
+        sent: Some(err.sent()),
         request_id: err.request_id().map(str::to_owned),
         ..base(row, outcome, err.to_string())
     }
+}
+
+/// Whether a later run may try a failed row again (after reading back): the provider or the
+/// network failed, or the credentials were refused (fixed before the rerun).
+fn transient(result: &RowResult) -> bool {
+    result.outcome == Outcome::Failed
+        && matches!(
+            result.kind,
+            Some(
+                ErrorKind::RateLimited
+                    | ErrorKind::Server
+                    | ErrorKind::Timeout
+                    | ErrorKind::Transport
+                    | ErrorKind::Unauthorized
+            )
+        )
 }
 
 /// One row: read (or read back and settle), journal the intent, send, journal the outcome.
@@ -451,23 +778,39 @@ async fn process(
     attempts: u32,
 ) -> Finished {
     let request = row.request();
+    let id = row.identity();
     let finish = |result: RowResult, retry: Option<Retry>| {
-        let transient = result.outcome == Outcome::Failed
-            && result
-                .kind
-                .as_deref()
-                .is_some_and(|k| ["rate_limited", "server", "timeout", "transport"].contains(&k));
+        let status = result.status.as_ref();
         let rec = Record::Outcome(OutcomeRecord {
+            row: id.clone(),
             line: row.line,
+            key: row.key.clone(),
             outcome: result.outcome,
-            status: result.status.clone(),
-            kind: result.kind.clone(),
-            sent: result.sent.clone(),
-            transient,
+            status: status.map(|s| s.as_str().to_string()),
+            held_until: match status {
+                Some(CancelStatus::Held { until }) => *until,
+                _ => None,
+            },
+            cancelled_items: match status {
+                Some(CancelStatus::PartiallyCancelled {
+                    cancelled_items, ..
+                }) => *cancelled_items,
+                _ => None,
+            },
+            remaining_items: match status {
+                Some(CancelStatus::PartiallyCancelled {
+                    remaining_items, ..
+                }) => *remaining_items,
+                _ => None,
+            },
+            kind: result.kind.map(|k| k.as_str().to_string()),
+            sent: result.sent.map(|s| s.as_str().to_string()),
+            transient: transient(&result),
             request_id: result.request_id.clone(),
-            settled_by: result.settled_by.clone(),
+            settled_by: result.settled_by.map(|s| s.as_str().to_string()),
+            decide_after: result.decide_after.map(|t| t.to_string()),
             detail: result.detail.clone(),
-            at: now(),
+            at: ctx.clock.now().to_string(),
         });
         // Not waited for: the outcome is fsync'ed with the next batch (the run flushes before it
         // returns). If the process dies first, the row is "intent" in the journal and the next
@@ -480,7 +823,7 @@ async fn process(
     };
 
     let before = match start {
-        Start::Settle { before } => match canceller.observe(&request).await {
+        Start::Settle { before, lost_at } => match canceller.observe(&request).await {
             Err(e) => {
                 let r = unknown(
                     row,
@@ -494,7 +837,29 @@ async fn process(
                     let r = unknown(row, format!("a request may have been sent: {reason}"));
                     return finish(r, None);
                 }
-                Settlement::NotApplied => Some(after),
+                Settlement::NotApplied => {
+                    if let Some(sent_at) = lost_at
+                        && !idempotent(&row.action)
+                    {
+                        let decide_after = sent_at.saturating_add(ctx.horizon).unwrap_or(sent_at);
+                        if ctx.clock.now() < decide_after {
+                            let r = in_flight(
+                                row,
+                                decide_after,
+                                &format!("the answer to the request sent at {sent_at} was lost"),
+                            );
+                            let retry = Retry {
+                                row: row.clone(),
+                                before,
+                                sent_at,
+                                attempts,
+                                not_before: Some(decide_after),
+                            };
+                            return finish(r, Some(retry));
+                        }
+                    }
+                    Some(after)
+                }
                 // Settlement is non-exhaustive: what this version cannot read is unknown.
                 _ => return finish(unknown(row, "unreadable settlement".into()), None),
             },
@@ -506,14 +871,19 @@ async fn process(
         },
     };
 
+    let sent_at = ctx.clock.now();
     let intent = Record::Intent(IntentRecord {
+        row: id.clone(),
         line: row.line,
+        key: row.key.clone(),
         attempt: attempts + 1,
         account: row.account.clone(),
         target: row.target.clone(),
         action: row.action.as_str().into(),
+        items: row.action.items_text(),
+        until: row.action.until(),
         before: before.clone(),
-        at: now(),
+        at: sent_at.to_string(),
     });
     if write(ctx, intent).await.is_err() {
         return Finished {
@@ -525,9 +895,22 @@ async fn process(
     match canceller.cancel(request.clone()).await {
         Ok(outcome) => finish(done(row, &outcome), None),
         Err(err) if err.outcome_unknown() => {
+            let retry = |not_before| Retry {
+                row: row.clone(),
+                before: before.clone(),
+                sent_at,
+                attempts: attempts + 1,
+                not_before,
+            };
+            let decide_after = sent_at.saturating_add(ctx.horizon).unwrap_or(sent_at);
+            let wait = !idempotent(&row.action) && ctx.clock.now() < decide_after;
             let (result, retry) = match canceller.observe(&request).await {
                 Ok(after) => match settle(&request, before.as_ref(), &after) {
                     Settlement::Applied { note } => (read_back(row, note), None),
+                    Settlement::NotApplied if wait => (
+                        in_flight(row, decide_after, &err.to_string()),
+                        Some(retry(Some(decide_after))),
+                    ),
                     Settlement::NotApplied => (
                         unknown(
                             row,
@@ -535,24 +918,24 @@ async fn process(
                                 "{err}; reading back shows no change yet: a later read decides, and the request is sent again only if still unchanged"
                             ),
                         ),
-                        Some(Retry {
-                            row: row.clone(),
-                            before: before.clone(),
-                            attempts: attempts + 1,
-                        }),
+                        Some(retry(None)),
                     ),
                     Settlement::Unclear { reason } => {
                         (unknown(row, format!("{err}; {reason}")), None)
                     }
                     _ => (unknown(row, err.to_string()), None),
                 },
+                Err(read_err) if wait => (
+                    in_flight(
+                        row,
+                        decide_after,
+                        &format!("{err}; reading back failed too: {read_err}"),
+                    ),
+                    Some(retry(Some(decide_after))),
+                ),
                 Err(read_err) => (
                     unknown(row, format!("{err}; reading back failed too: {read_err}")),
-                    Some(Retry {
-                        row: row.clone(),
-                        before: before.clone(),
-                        attempts: attempts + 1,
-                    }),
+                    Some(retry(None)),
                 ),
             };
             finish(result, retry)
