@@ -561,3 +561,102 @@ async fn strict_sends_nothing_when_any_row_breaks_a_provider_rule() {
     }
     sim.shutdown().await;
 }
+
+fn applied(sim: &RunningSimulator, key: &str) -> u64 {
+    sim.sim().counters().applied_count(key)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_edited_file_resumes_and_a_changed_quantity_is_not_sent_twice() {
+    let sim = Simulator::new().start().await.unwrap();
+    let base = sim.base_url();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("rows.csv");
+    let f = file.to_str().unwrap();
+    let item = "skippay:item:11200a0ee1/CASE-3:reduce";
+    std::fs::write(
+        &file,
+        "account,target,action,items,until\r\nskippay,11200a0ee1,cancel_items,\"code=CASE-3,quantity=1\",\r\n",
+    )
+    .unwrap();
+    let run = run_cli(&["bulk", f], &base).await;
+    assert_eq!(run.code, Some(0), "{}{}", run.stdout, run.stderr);
+    assert_eq!(applied(&sim, item), 1);
+
+    // A row appended (and the file now with LF): the rerun sends it alone and says what was
+    // already done, and when.
+    std::fs::write(
+        &file,
+        "account,target,action,items,until\nskippay,11200a0ee1,cancel_items,\"quantity=1, code=CASE-3\",\ndi,70724760000000101,cancel,,\n",
+    )
+    .unwrap();
+    let run = run_cli(&["--output", "json", "bulk", f], &base).await;
+    assert_eq!(run.code, Some(0), "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr
+            .contains("1 row already done in this journal on 20"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(applied(&sim, item), 1);
+    assert_eq!(applied(&sim, "di:order:70724760000000101:cancel"), 1);
+
+    // The quantity edited: refused for a person, with the way to send it, and nothing sent.
+    std::fs::write(
+        &file,
+        "account,target,action,items,until\ndi,70724760000000101,cancel,,\nskippay,11200a0ee1,cancel_items,\"code=CASE-3,quantity=2\",\n",
+    )
+    .unwrap();
+    let run = run_cli(&["bulk", f], &base).await;
+    assert_eq!(run.code, Some(2), "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("conflict 1"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("--resend-changed skippay:11200a0ee1"),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains("another journal"), "{}", run.stdout);
+    assert_eq!(applied(&sim, item), 1, "not cancelled a second time");
+    let report = std::fs::read_to_string(dir.path().join("rows.csv.report.csv")).unwrap();
+    assert!(
+        report.contains("3,,skippay,11200a0ee1,cancel_items,conflict"),
+        "{report}"
+    );
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_torn_journal_record_or_header_is_recovered_by_the_next_run() {
+    let sim = Simulator::new().start().await.unwrap();
+    let base = sim.base_url();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("rows.csv");
+    let f = file.to_str().unwrap();
+    std::fs::write(&file, "account,target,action\narta,42,cancel\n").unwrap();
+    let journal = dir.path().join("rows.csv.journal.jsonl");
+
+    // A header cut short by a crash: the first run writes it again and goes on.
+    std::fs::write(&journal, b"{\"record\":\"header\",\"vers").unwrap();
+    let run = run_cli(&["bulk", f], &base).await;
+    assert_eq!(run.code, Some(0), "{}{}", run.stdout, run.stderr);
+    assert_eq!(applied(&sim, "arta:hosted_session:42:cancel"), 1);
+
+    // A last record cut inside a multi-byte character: dropped; the rerun sends nothing.
+    let whole = std::fs::read(&journal).unwrap();
+    let torn = "{\"record\":\"outcome\",\"line\":2,\"detail\":\"Zrušeno Č".as_bytes();
+    let cut = torn.len() - 1; // inside `Č`
+    let mut bytes = whole.clone();
+    bytes.extend_from_slice(&torn[..cut]);
+    std::fs::write(&journal, &bytes).unwrap();
+    sim.sim().counters().reset();
+    let run = run_cli(&["bulk", f], &base).await;
+    assert_eq!(run.code, Some(0), "{}{}", run.stdout, run.stderr);
+    assert!(run.stderr.contains("1 row already done"), "{}", run.stderr);
+    assert_eq!(hits(&sim), 0, "nothing sent, nothing even read");
+    assert_eq!(
+        std::fs::read(&journal).unwrap(),
+        whole,
+        "the torn bytes are gone"
+    );
+    sim.shutdown().await;
+}
