@@ -19,27 +19,65 @@
 //! `account` (or `provider`) names an account of the [`Registry`] (`arta`, `di`, `skippay` are
 //! the accounts of the plain environment variables); `action` is `cancel`, `cancel_items`
 //! (with `items`: selectors as `key=value` pairs separated by `,`, selectors separated by `;`,
-//! the field quoted in CSV since it holds commas; in JSON Lines also a list of objects `{"code": .., "quantity": ..}`) or `hold` (with an
-//! optional `until`, `YYYY-MM-DD`). Every row is validated before anything is sent; a bad row
-//! is reported with its line number ([`InvalidRow`]) and the others go on, unless
-//! [`Options::strict`]. At most one row per account and target.
+//! the field quoted in CSV since it holds commas; in JSON Lines also a list of objects
+//! `{"code": .., "quantity": ..}`) or `hold` (with an optional `until`, `YYYY-MM-DD`). Line
+//! numbers are the file's own, with LF or CRLF line ends and with or without a byte order mark.
+//! At most one row per account and target. A program builds rows with [`Row::cancel`],
+//! [`Row::cancel_items`] and [`Row::hold`], each with its own key ([`Row::with_key`]) that is
+//! echoed in its result, its journal records and the report, and runs them with
+//! [`Input::from_rows`].
+//!
+//! # Checked before anything is sent
+//!
+//! Every row is checked before the first request: its fields, dates and duplicates, its
+//! account, whether the account's provider offers its action, and the provider's documented
+//! rules that need no network ([`Canceller::check`](rescind_core::Canceller::check): the
+//! target's form, item selectors, Skip Pay's quantities of at least 1 with at most 3
+//! decimals). A bad row is reported with its line number ([`InvalidRow`]) before sending
+//! starts and the others go on, unless [`Options::strict`]: then nothing is sent.
 //!
 //! # Journal
 //!
-//! See [`journal`]: a header binds it to the input's SHA-256; an `intent` record (with the
-//! target's state read just before, an [`Observation`](rescind_core::Observation)) is fsync'ed
-//! **before** each request is sent, an `outcome` record after (fsync'ed with the next batch of
-//! records, and before the run returns). Records written at the same time share one fsync
-//! (group commit). The journal is locked while a run has it open: a second run on the same
-//! journal is refused. A run with the same journal:
+//! See [`journal`]: records are bound to each row's [identity](Row::identity) (account,
+//! target, action, items and date in a canonical form), so a file edited between runs (rows
+//! added, removed, reordered) resumes. An `intent` record (with the target's state read just
+//! before, an [`Observation`](rescind_core::Observation), and the time) is fsync'ed **before**
+//! each request is sent, an `outcome` record after (fsync'ed with the next batch of records,
+//! and before the run returns). Records written at the same time share one fsync (group
+//! commit). The journal is locked while a run has it open: a second run on the same journal
+//! is refused. A run with the same journal:
 //!
-//! - carries over rows whose outcome is final (done, refused, invalid, failed for good);
+//! - carries over rows whose outcome is final (done, refused, invalid, failed for good), and
+//!   says how many were done and when ([`Report::already_done`]: "412 rows already done in
+//!   this journal on 2026-11-30");
+//! - does not send a row whose target already has a journaled change with other content (an
+//!   edited quantity, another action): [`Outcome::Conflict`], with the reason, unless the
+//!   operator names the target ([`Options::resend_changed`], `--resend-changed`);
 //! - **settles** rows with an intent but no final outcome (the process died, or the answer was
 //!   lost) by reading the target back and comparing with the intent's reading
-//!   ([`rescind_core::settle`]): changed as asked → done (`settled_by: read_back`); unchanged →
+//!   ([`rescind_core::settle`]): changed as asked → done ([`SettledBy::ReadBack`]); unchanged →
 //!   sent now, with a new intent; cannot tell → unknown, for a person. Never by resending
 //!   blindly;
-//! - retries rows that failed transiently (rate limit, 5xx, network), after the same read-back.
+//! - retries rows that failed transiently (rate limit, 5xx, network, refused credentials),
+//!   after the same read-back.
+//!
+//! # Changes still in flight
+//!
+//! A read-back that shows "unchanged" soon after a lost answer proves nothing: the provider
+//! may still apply the request. A change that is not idempotent (a hold, an item cancel with
+//! quantities) whose answer was lost is sent again only after [`Options::in_flight_horizon`]
+//! (5 minutes by default) has passed since it was sent, and only if reading back then still
+//! shows no change. The run waits for such rows ([`Progress::waiting`]); a stop, or
+//! [`Options::wait_in_flight`] off, leaves them [`Outcome::Pending`] with
+//! [`RowResult::decide_after`], and a later run decides them. Idempotent changes (a whole
+//! cancel, an item cancel without quantities) are read back and sent again at once. The run's
+//! time comes from a [`Clock`] ([`Runner::clock`]; tests use a [`ManualClock`]).
+//!
+//! # Authentication
+//!
+//! The first authentication refusal of an account ends that account's remaining rows as
+//! failed (`unauthorized`) without calling the provider again for each; those rows are not
+//! final, so a run after the credentials are fixed sends them.
 //!
 //! ```no_run
 //! # async fn example() -> Result<(), Box<dyn std::error::Error>> {
@@ -52,7 +90,7 @@
 //! let stop = runner.stop_handle(); // stop.stop() on shutdown: in-flight rows finish
 //! let report = runner.run(input, journal, |p| eprintln!("{:?}", p.counts)).await?;
 //! for row in report.needs_person() {
-//!     eprintln!("line {}: {} {}", row.line, row.outcome, row.detail);
+//!     eprintln!("line {} ({:?}): {} {}", row.line, row.key, row.outcome, row.detail);
 //! }
 //! # Ok(()) }
 //! ```
