@@ -36,6 +36,8 @@ struct Fake {
     refuse_auth: std::sync::atomic::AtomicBool,
     /// Calls refused as unauthorized (each would be a login at a real provider).
     auth_attempts: AtomicUsize,
+    /// Targets whose cancels the provider's rules refuse (nothing changes).
+    refuse: Mutex<Vec<String>>,
 }
 
 impl Default for Fake {
@@ -50,6 +52,7 @@ impl Default for Fake {
             applied: Mutex::default(),
             refuse_auth: Default::default(),
             auth_attempts: AtomicUsize::new(0),
+            refuse: Mutex::default(),
         }
     }
 }
@@ -127,6 +130,9 @@ impl Canceller for Fake {
             return Err(Fake::unauthorized());
         }
         self.sends.fetch_add(1, Ordering::SeqCst);
+        if self.refuse.lock().unwrap().contains(&r.target) {
+            return Err(Error::not_cancellable(Sent::Answered, "in transit"));
+        }
         if matches!(r.scope, Scope::Items(_)) && self.hold_next.load(Ordering::SeqCst) > 0 {
             self.hold_next.fetch_sub(1, Ordering::SeqCst);
             self.held.lock().unwrap().push(r);
@@ -510,4 +516,26 @@ async fn an_authentication_refusal_ends_the_accounts_rows_and_a_rerun_sends_them
     let report = run_with(&s, one, clock).await;
     assert!(report.all_done(), "{report:?}");
     assert_eq!(s.fake.sends.load(Ordering::SeqCst), 20);
+}
+
+#[tokio::test]
+async fn an_edited_row_whose_earlier_change_was_refused_is_no_conflict() {
+    let s = setup(ITEM_ROW);
+    s.fake.refuse.lock().unwrap().push("A1".into());
+    let clock: Arc<dyn Clock> = Arc::new(ManualClock::new(start()));
+    let report = run_with(&s, Options::default(), clock.clone()).await;
+    assert_eq!(report.rows[0].outcome, Outcome::Refused, "{report:?}");
+    std::fs::write(
+        &s.path,
+        "account,target,action,items\nskippay,A1,cancel_items,\"code=CASE-3,quantity=2\"\n",
+    )
+    .unwrap();
+    s.fake.refuse.lock().unwrap().clear();
+    let report = run_with(&s, Options::default(), clock).await;
+    assert!(
+        report.all_done(),
+        "nothing changed before, so it is sent: {report:?}"
+    );
+    assert_eq!(s.fake.sends.load(Ordering::SeqCst), 2);
+    assert_eq!(s.fake.applied("A1"), 1);
 }

@@ -366,7 +366,7 @@ impl Runner {
                 && let Some(other) = ctx
                     .journal
                     .changes_of(&row.account, &row.target)
-                    .filter(|i| i.row != id)
+                    .filter(|i| i.row != id && may_have_changed(&ctx.journal, i))
                     .last()
             {
                 record(conflict(&row, other), &mut results, None);
@@ -583,6 +583,16 @@ fn base(row: &Row, outcome: Outcome, detail: String) -> RowResult {
         detail,
         earlier_run: false,
     }
+}
+
+/// Whether the journal's change `intent` may have changed its target: not when its outcome
+/// says nothing was (refused or invalid by the provider, or never sent).
+fn may_have_changed(journal: &Journal, intent: &IntentRecord) -> bool {
+    let outcome = journal.row(&intent.row).and_then(|s| s.outcome.as_ref());
+    !outcome.is_some_and(|o| {
+        matches!(o.outcome, Outcome::Refused | Outcome::Invalid)
+            || o.sent.as_deref() == Some(Sent::NotSent.as_str())
+    })
 }
 
 /// The row is not sent: another row's change to its target is in the journal.
@@ -841,7 +851,9 @@ async fn process(
                     if let Some(sent_at) = lost_at
                         && !idempotent(&row.action)
                     {
-                        let decide_after = sent_at.saturating_add(ctx.horizon).unwrap_or(sent_at);
+                        let decide_after = sent_at
+                            .saturating_add(ctx.horizon)
+                            .unwrap_or(Timestamp::MAX);
                         if ctx.clock.now() < decide_after {
                             let r = in_flight(
                                 row,
@@ -902,7 +914,9 @@ async fn process(
                 attempts: attempts + 1,
                 not_before,
             };
-            let decide_after = sent_at.saturating_add(ctx.horizon).unwrap_or(sent_at);
+            let decide_after = sent_at
+                .saturating_add(ctx.horizon)
+                .unwrap_or(Timestamp::MAX);
             let wait = !idempotent(&row.action) && ctx.clock.now() < decide_after;
             let (result, retry) = match canceller.observe(&request).await {
                 Ok(after) => match settle(&request, before.as_ref(), &after) {
