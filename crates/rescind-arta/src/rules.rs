@@ -268,6 +268,26 @@ mod tests {
 
     use super::*;
 
+    #[test]
+    fn check_request_applies_the_rules_that_need_no_network() {
+        assert!(check_request(&CancelRequest::whole("42")).is_ok());
+        assert!(check_request(&CancelRequest::hold("6b12c76a", None)).is_ok());
+        for bad in [
+            CancelRequest::whole("abc"),
+            CancelRequest::whole("-1"),
+            CancelRequest::hold(" ", None),
+        ] {
+            let err = check_request(&bad).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::InvalidInput, "{bad:?}");
+            assert_eq!(err.sent(), Sent::NotSent);
+        }
+        let items = CancelRequest::new("42", Scope::Items(vec![]));
+        assert_eq!(
+            check_request(&items).unwrap_err().kind(),
+            ErrorKind::Unsupported
+        );
+    }
+
     fn shipment(status: &str, created_at: DateTime) -> Shipment {
         serde_json::from_value(serde_json::json!({
             "id": "s-1",

@@ -167,6 +167,21 @@ mod tests {
     use super::*;
     use jiff::civil::date;
 
+    #[test]
+    fn check_request_wants_a_shipment_number_and_a_whole_cancel() {
+        use rescind_core::ErrorKind;
+        check_request(&CancelRequest::whole("70724760000000101")).unwrap();
+        for bad in ["", "abc", "12a"] {
+            let err = check_request(&CancelRequest::whole(bad)).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::InvalidInput, "{bad:?}");
+        }
+        let hold = CancelRequest::hold("70724760000000101", None);
+        assert_eq!(
+            check_request(&hold).unwrap_err().kind(),
+            ErrorKind::Unsupported
+        );
+    }
+
     fn ts(s: &str) -> Timestamp {
         s.parse().unwrap()
     }

@@ -386,6 +386,30 @@ mod tests {
         Decimal::from_str(s).unwrap()
     }
 
+    #[test]
+    fn check_request_refuses_the_documented_bad_quantities_before_sending() {
+        use rescind_core::ItemSelector;
+        let items =
+            |q: &str| CancelRequest::items("A", vec![ItemSelector::by_code("C").quantity(dec(q))]);
+        for ok in ["1", "2.5", "1.000", "3.125"] {
+            check_request(&items(ok)).unwrap();
+        }
+        for bad in ["0", "-1", "0.001", "1.2345"] {
+            let err = check_request(&items(bad)).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::InvalidInput, "{bad}");
+            assert_eq!(err.field(), Some("items[0].quantity"), "{bad}");
+            assert_eq!(err.sent(), Sent::NotSent);
+        }
+        check_request(&CancelRequest::whole("A")).unwrap();
+        assert!(check_request(&CancelRequest::items("A", vec![])).is_err());
+        assert_eq!(
+            check_request(&CancelRequest::hold("A", None))
+                .unwrap_err()
+                .kind(),
+            ErrorKind::Unsupported
+        );
+    }
+
     fn item(code: &str, state: &str, quantity: Option<&str>) -> OrderItem {
         serde_json::from_value(serde_json::json!({
             "code": code, "ean": "888462064002", "name": code, "type": "PHYSICAL",
