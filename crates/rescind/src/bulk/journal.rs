@@ -311,12 +311,13 @@ impl Journal {
     /// docs](self)).
     pub fn open(path: &Path, input: &Input) -> Result<Journal, BulkError> {
         let err = |m: String| BulkError::journal(path, m);
-        let mut file = open_locked(path).map_err(&err)?;
+        let mut file = open_locked(path).map_err(|f| f.at(path))?;
         let mut stats = JournalStats::default();
-        let state = match read_records(&mut file).map_err(&err)? {
+        let state = match read_records(&mut file).map_err(|f| f.at(path))? {
             Read::V2(state) => state,
             Read::V1 { sha256, records } => {
-                let (migrated, state) = migrate(path, input, &sha256, records).map_err(&err)?;
+                let (migrated, state) =
+                    migrate(path, input, &sha256, records).map_err(|f| f.at(path))?;
                 drop(file);
                 file = migrated;
                 state
@@ -486,6 +487,37 @@ fn truncate(file: &mut File, len: u64) -> Result<(), String> {
         .map_err(|e| format!("cannot be written: {e}"))
 }
 
+/// Why a journal cannot be opened, before it becomes a [`BulkError`].
+enum Fault {
+    /// Another run holds its lock.
+    Locked,
+    /// A record that is not one, a missing or second header, an unknown version.
+    Damaged(String),
+    /// Anything else (reading, writing, migrating).
+    Other(String),
+}
+
+impl From<String> for Fault {
+    fn from(message: String) -> Self {
+        Fault::Other(message)
+    }
+}
+
+impl Fault {
+    fn at(self, path: &Path) -> BulkError {
+        match self {
+            Fault::Locked => BulkError::JournalLocked {
+                path: path.to_path_buf(),
+            },
+            Fault::Damaged(message) => BulkError::JournalDamaged {
+                path: path.to_path_buf(),
+                message,
+            },
+            Fault::Other(message) => BulkError::journal(path, message),
+        }
+    }
+}
+
 /// What reading a journal found.
 enum Read {
     /// No complete record: a new file, or a header cut short.
@@ -508,7 +540,7 @@ struct State {
 
 impl State {
     /// Folds one record (after the header) into the state of its row.
-    fn apply(&mut self, record: Record) -> Result<(), String> {
+    fn apply(&mut self, record: Record) -> Result<(), Fault> {
         match record {
             Record::Intent(intent) => {
                 let state = self.rows.entry(intent.row.clone()).or_default();
@@ -526,14 +558,16 @@ impl State {
                 let id = outcome.row.clone();
                 self.rows.entry(id).or_default().outcome = Some(outcome);
             }
-            Record::Header { .. } => return Err("has a second header record".into()),
+            Record::Header { .. } => {
+                return Err(Fault::Damaged("has a second header record".into()));
+            }
         }
         Ok(())
     }
 }
 
 /// Opens (creating) and locks the journal file.
-fn open_locked(path: &Path) -> Result<File, String> {
+fn open_locked(path: &Path) -> Result<File, Fault> {
     let file = OpenOptions::new()
         .read(true)
         .append(true)
@@ -542,10 +576,8 @@ fn open_locked(path: &Path) -> Result<File, String> {
         .map_err(|e| e.to_string())?;
     match file.try_lock() {
         Ok(()) => Ok(file),
-        Err(TryLockError::WouldBlock) => Err(
-            "is in use by another run (it holds the file's lock): wait for that run to end; two runs on one journal could send a row twice".into(),
-        ),
-        Err(TryLockError::Error(e)) => Err(format!("cannot be locked: {e}")),
+        Err(TryLockError::WouldBlock) => Err(Fault::Locked),
+        Err(TryLockError::Error(e)) => Err(Fault::Other(format!("cannot be locked: {e}"))),
     }
 }
 
@@ -565,7 +597,7 @@ fn header_for(input: &Input) -> Record {
 /// Reads an existing journal as a stream of records: checks its header, drops a torn last
 /// record (cut anywhere, even inside a multi-byte character), and returns the last state of
 /// each row (or a version 1 journal's records).
-fn read_records(file: &mut File) -> Result<Read, String> {
+fn read_records(file: &mut File) -> Result<Read, Fault> {
     file.seek(SeekFrom::Start(0))
         .map_err(|e| format!("cannot be read: {e}"))?;
     let mut reader = BufReader::new(&mut *file);
@@ -594,12 +626,13 @@ fn read_records(file: &mut File) -> Result<Read, String> {
             break;
         }
         offset += n as u64;
-        let text = std::str::from_utf8(&buf).map_err(|e| damaged(index, &e.to_string()))?;
+        let text = std::str::from_utf8(&buf)
+            .map_err(|e| Fault::Damaged(damaged(index, &e.to_string())))?;
         if text.trim().is_empty() {
             continue;
         }
         let record = serde_json::from_str::<Record>(text.trim_end())
-            .map_err(|e| damaged(index, &e.to_string()))?;
+            .map_err(|e| Fault::Damaged(damaged(index, &e.to_string())))?;
         match (version, record) {
             (
                 None,
@@ -610,17 +643,21 @@ fn read_records(file: &mut File) -> Result<Read, String> {
                 },
             ) => {
                 if v != 1 && v != JOURNAL_VERSION {
-                    return Err(format!(
+                    return Err(Fault::Damaged(format!(
                         "has version {v}; this rescind reads versions 1 and {JOURNAL_VERSION} (a newer rescind wrote it: use that one)"
-                    ));
+                    )));
                 }
                 if v == 1 {
                     v1_sha = input_sha256.unwrap_or_default();
                 }
                 version = Some(v);
             }
-            (None, _) => return Err("does not start with a header record".into()),
-            (Some(1), Record::Header { .. }) => return Err("has a second header record".into()),
+            (None, _) => {
+                return Err(Fault::Damaged("does not start with a header record".into()));
+            }
+            (Some(1), Record::Header { .. }) => {
+                return Err(Fault::Damaged("has a second header record".into()));
+            }
             (Some(1), record) => v1.push(record),
             (Some(_), record) => state.apply(record)?,
         }
@@ -655,20 +692,20 @@ fn migrate(
     input: &Input,
     sha256: &str,
     records: Vec<Record>,
-) -> Result<(File, State), String> {
+) -> Result<(File, State), Fault> {
     if sha256 != input.sha256 {
         let was = if input.path.as_os_str().is_empty() {
             "these rows".to_string()
         } else {
             input.path.display().to_string()
         };
-        return Err(format!(
+        return Err(Fault::Other(format!(
             "was written by an earlier rescind (journal version 1), for another version of the input (sha256 {sha256}) than {was} (sha256 {}): version 1 journals are bound to the exact file. Run once with that exact file to migrate the journal, then edited files resume",
             input.sha256
-        ));
+        )));
     }
     let by_line: HashMap<u64, &super::Row> = input.rows.iter().map(|r| (r.line, r)).collect();
-    let mut out = line_of(&header_for(input))?;
+    let mut out = line_of(&header_for(input)).map_err(Fault::Other)?;
     let mut state = State::default();
     for mut record in records {
         let row = match &mut record {
@@ -696,7 +733,7 @@ fn migrate(
         if row.is_none() {
             continue;
         }
-        out.extend_from_slice(&line_of(&record)?);
+        out.extend_from_slice(&line_of(&record).map_err(Fault::Other)?);
         state.apply(record)?;
     }
     let mut tmp_name = path.as_os_str().to_os_string();
@@ -978,7 +1015,9 @@ mod tests {
 
         let damaged = dir.path().join("d.jsonl");
         std::fs::write(&damaged, "garbage\n{}\n").unwrap();
-        let err = Journal::open(&damaged, &second).unwrap_err().to_string();
+        let err = Journal::open(&damaged, &second).unwrap_err();
+        assert!(err.is_journal_damaged() && !err.is_journal_locked(), "{err:?}");
+        let err = err.to_string();
         assert!(err.contains("line 1 is not a journal record"), "{err}");
         assert!(err.contains("Do not start a new journal"), "{err}");
         assert_eq!(
@@ -1078,7 +1117,9 @@ mod tests {
         let input = input(dir.path(), "account,target,action\narta,42,cancel\n");
         let path = dir.path().join("j.jsonl");
         let first = Journal::open(&path, &input).unwrap();
-        let err = Journal::open(&path, &input).unwrap_err().to_string();
+        let err = Journal::open(&path, &input).unwrap_err();
+        assert!(err.is_journal_locked() && !err.is_journal_damaged(), "{err:?}");
+        let err = err.to_string();
         assert!(err.contains("in use by another run"), "{err}");
         first.append(&intent(2)).unwrap();
         drop(first);

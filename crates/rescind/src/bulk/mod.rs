@@ -128,7 +128,28 @@ pub enum BulkError {
         /// What is wrong.
         message: String,
     },
-    /// The journal cannot be used: unreadable, damaged, of another input, or not writable.
+    /// Another run has the journal open (it holds the file's lock). Two runs on one journal
+    /// could send a row twice: wait for that run to end.
+    #[error(
+        "journal {}: is in use by another run (it holds the file's lock): wait for that run to end; two runs on one journal could send a row twice",
+        path.display()
+    )]
+    JournalLocked {
+        /// The journal's path.
+        path: PathBuf,
+    },
+    /// The journal holds something that is not a journal record before its last line, has no
+    /// header, or is of a version this rescind does not read. Nothing was sent; starting a new
+    /// journal would forget what this one shows as sent.
+    #[error("journal {}: {message}", path.display())]
+    JournalDamaged {
+        /// The journal's path.
+        path: PathBuf,
+        /// What is wrong, with the line.
+        message: String,
+    },
+    /// The journal cannot be used otherwise: unreadable, not writable, of a version 1 input
+    /// other than this one.
     #[error("journal {}: {message}", path.display())]
     Journal {
         /// The journal's path.
@@ -147,6 +168,16 @@ pub enum BulkError {
 }
 
 impl BulkError {
+    /// Whether another run has the journal open ([`BulkError::JournalLocked`]).
+    pub fn is_journal_locked(&self) -> bool {
+        matches!(self, BulkError::JournalLocked { .. })
+    }
+
+    /// Whether the journal is damaged ([`BulkError::JournalDamaged`]).
+    pub fn is_journal_damaged(&self) -> bool {
+        matches!(self, BulkError::JournalDamaged { .. })
+    }
+
     pub(crate) fn input(path: &Path, message: impl Into<String>) -> Self {
         BulkError::Input {
             path: path.to_path_buf(),
