@@ -1016,7 +1016,10 @@ mod tests {
         let damaged = dir.path().join("d.jsonl");
         std::fs::write(&damaged, "garbage\n{}\n").unwrap();
         let err = Journal::open(&damaged, &second).unwrap_err();
-        assert!(err.is_journal_damaged() && !err.is_journal_locked(), "{err:?}");
+        assert!(
+            err.is_journal_damaged() && !err.is_journal_locked(),
+            "{err:?}"
+        );
         let err = err.to_string();
         assert!(err.contains("line 1 is not a journal record"), "{err}");
         assert!(err.contains("Do not start a new journal"), "{err}");
@@ -1118,7 +1121,10 @@ mod tests {
         let path = dir.path().join("j.jsonl");
         let first = Journal::open(&path, &input).unwrap();
         let err = Journal::open(&path, &input).unwrap_err();
-        assert!(err.is_journal_locked() && !err.is_journal_damaged(), "{err:?}");
+        assert!(
+            err.is_journal_locked() && !err.is_journal_damaged(),
+            "{err:?}"
+        );
         let err = err.to_string();
         assert!(err.contains("in use by another run"), "{err}");
         first.append(&intent(2)).unwrap();

@@ -285,26 +285,27 @@ impl Runner {
     ) -> Result<Report, BulkError> {
         input.check_accounts(&self.registry);
         let total = input.rows.len() + input.invalid.len();
-        let mut results: BTreeMap<u64, RowResult> = BTreeMap::new();
+        let mut results: BTreeMap<ResultKey, RowResult> = BTreeMap::new();
         let mut counts: Counts = Counts::new();
         let registry = &self.registry;
-        let mut record =
-            |mut r: RowResult, results: &mut BTreeMap<u64, RowResult>, waiting: Option<Waiting>| {
-                if let Some(old) = results.get(&r.line)
-                    && let Some(c) = counts.get_mut(&old.outcome)
-                {
-                    *c = c.saturating_sub(1);
-                }
-                r.provider = registry.account(&r.account).ok().map(|c| c.provider());
-                *counts.entry(r.outcome).or_default() += 1;
-                on_progress(&Progress {
-                    total,
-                    counts: &counts,
-                    last: &r,
-                    waiting,
-                });
-                results.insert(r.line, r);
-            };
+        let mut record = |mut r: RowResult,
+                          results: &mut BTreeMap<ResultKey, RowResult>,
+                          waiting: Option<Waiting>| {
+            if let Some(old) = results.get(&result_key(&r))
+                && let Some(c) = counts.get_mut(&old.outcome)
+            {
+                *c = c.saturating_sub(1);
+            }
+            r.provider = registry.account(&r.account).ok().map(|c| c.provider());
+            *counts.entry(r.outcome).or_default() += 1;
+            on_progress(&Progress {
+                total,
+                counts: &counts,
+                last: &r,
+                waiting,
+            });
+            results.insert(result_key(&r), r);
+        };
         for bad in &input.invalid {
             let r = RowResult {
                 line: bad.line,
@@ -422,7 +423,12 @@ impl Runner {
                     .max()
                     .unwrap_or(ctx.clock.now());
                 if let Some(last) = later.last() {
-                    let r = results.get(&last.row.line).cloned();
+                    let key = (
+                        last.row.line,
+                        last.row.account.clone(),
+                        last.row.target.clone(),
+                    );
+                    let r = results.get(&key).cloned();
                     if let Some(r) = r {
                         let waiting = Waiting {
                             rows: later.len(),
@@ -545,6 +551,14 @@ impl Runner {
         }
         (set, rx)
     }
+}
+
+/// Where a row's result is kept: in input order, one per row (rows from code may share a line
+/// number; a row is unique by its line, account and target).
+type ResultKey = (u64, String, String);
+
+fn result_key(r: &RowResult) -> ResultKey {
+    (r.line, r.account.clone(), r.target.clone())
 }
 
 /// A row to run: how it starts, and the intents it had before.
