@@ -660,3 +660,56 @@ async fn a_torn_journal_record_or_header_is_recovered_by_the_next_run() {
     );
     sim.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_key_ends_the_accounts_rows_at_once_and_a_rerun_with_the_right_key_sends_them() {
+    let fleet = Fleet {
+        arta_sessions: 30,
+        arta_shipments: 0,
+        di_orders: 0,
+        skippay_whole: 0,
+        skippay_items: 0,
+    };
+    let sim = Simulator::new().seed(fleet.world()).start().await.unwrap();
+    let base = sim.base_url();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("rows.csv");
+    std::fs::write(&file, fleet.rows_csv()).unwrap();
+    let f = file.to_str().unwrap().to_string();
+
+    let (b, args) = (base.clone(), f.clone());
+    let run = blocking(move || {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_rescind"));
+        cmd.args(["bulk", &args, "--concurrency", "2"])
+            .env_clear()
+            .envs(demo_env(&b))
+            .env("ARTA_API_KEY", "wrong-key");
+        if let Ok(path) = std::env::var("PATH") {
+            cmd.env("PATH", path);
+        }
+        cmd.output().unwrap()
+    })
+    .await;
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert_eq!(run.status.code(), Some(3), "{stdout}");
+    assert!(stdout.contains("failed 30"), "{stdout}");
+    assert!(stdout.contains("fix its credentials"), "{stdout}");
+    assert!(
+        !stdout.contains("wrong-key"),
+        "no secret in the output: {stdout}"
+    );
+    // At most one refused call per row in flight, not one per row.
+    assert!(
+        hits(&sim) <= 2,
+        "{:?}",
+        sim.sim().counters().snapshot().hits
+    );
+
+    let run = run_cli(&["bulk", &f], &base).await;
+    assert_eq!(run.code, Some(0), "{}{}", run.stdout, run.stderr);
+    for i in 0..30 {
+        let key = format!("arta:hosted_session:{}:cancel", session_id(i));
+        assert_eq!(applied(&sim, &key), 1, "{key}");
+    }
+    sim.shutdown().await;
+}
