@@ -425,7 +425,12 @@ impl Input {
                     row.account
                 )),
                 Ok(c) => c.check(&row.request()).err().map(|e| {
-                    let field = e.field().map(|f| format!(" (`{f}`)")).unwrap_or_default();
+                    // The message names the field when there is one.
+                    let field = e
+                        .field()
+                        .filter(|f| !e.message().contains(*f))
+                        .map(|f| format!(" `{f}`"))
+                        .unwrap_or_default();
                     format!("{}{field}: {}", c.provider(), e.message())
                 }),
             };

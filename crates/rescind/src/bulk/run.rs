@@ -599,6 +599,28 @@ fn base(row: &Row, outcome: Outcome, detail: String) -> RowResult {
     }
 }
 
+/// A time for people: `2026-11-30 08:15:47 UTC`.
+fn when(t: Timestamp) -> String {
+    t.strftime("%Y-%m-%d %H:%M:%S UTC").to_string()
+}
+
+/// When a row whose answer was lost may be decided: `sent_at` plus the horizon, rounded up to
+/// the second (so that the time shown to people is never early); a zero horizon decides at once.
+fn decide_after(sent_at: Timestamp, horizon: SignedDuration) -> Timestamp {
+    if horizon <= SignedDuration::ZERO {
+        return sent_at;
+    }
+    let at = sent_at.saturating_add(horizon).unwrap_or(Timestamp::MAX);
+    let whole = Timestamp::from_second(at.as_second()).unwrap_or(at);
+    if whole < at {
+        whole
+            .saturating_add(SignedDuration::from_secs(1))
+            .unwrap_or(at)
+    } else {
+        whole
+    }
+}
+
 /// Whether the journal's change `intent` may have changed its target: not when its outcome
 /// says nothing was (refused or invalid by the provider, or never sent).
 fn may_have_changed(journal: &Journal, intent: &IntentRecord) -> bool {
@@ -618,13 +640,13 @@ fn conflict(row: &Row, other: &IntentRecord) -> RowResult {
         ..other.clone()
     }
     .describe();
+    let sent = other.sent_at().map_or_else(|| other.at.clone(), when);
     let detail = format!(
-        "not sent: this journal already holds a change to {} {} with other content (line {}: `{}`, sent {}); this row asks `{asks}`. Sending it could change the target twice. If it is a further change to make, name the target to send it: --resend-changed {}:{}",
+        "not sent: this journal holds another change to {} {}: `{}` (line {} then), sent {sent}; this row asks `{asks}`. Sending it could change the target twice. If it is a further change to make, name the target to send it: --resend-changed {}:{}",
         row.account,
         row.target,
-        other.line,
         other.describe(),
-        other.at,
+        other.line,
         row.account,
         row.target
     );
@@ -757,7 +779,8 @@ fn in_flight(row: &Row, decide_after: Timestamp, why: &str) -> RowResult {
             row,
             Outcome::Pending,
             format!(
-                "{why}; reading back shows no change yet, but the request may still be in flight: it is not sent again before {decide_after}, and then only if reading back still shows no change"
+                "{why}; reading back shows no change yet, but the request may still be in flight: it is not sent again before {}, and then only if reading back still shows no change",
+                when(decide_after)
             ),
         )
     }
@@ -865,14 +888,15 @@ async fn process(
                     if let Some(sent_at) = lost_at
                         && !idempotent(&row.action)
                     {
-                        let decide_after = sent_at
-                            .saturating_add(ctx.horizon)
-                            .unwrap_or(Timestamp::MAX);
+                        let decide_after = decide_after(sent_at, ctx.horizon);
                         if ctx.clock.now() < decide_after {
                             let r = in_flight(
                                 row,
                                 decide_after,
-                                &format!("the answer to the request sent at {sent_at} was lost"),
+                                &format!(
+                                    "the answer to the request sent {} was lost",
+                                    when(sent_at)
+                                ),
                             );
                             let retry = Retry {
                                 row: row.clone(),
@@ -928,9 +952,7 @@ async fn process(
                 attempts: attempts + 1,
                 not_before,
             };
-            let decide_after = sent_at
-                .saturating_add(ctx.horizon)
-                .unwrap_or(Timestamp::MAX);
+            let decide_after = decide_after(sent_at, ctx.horizon);
             let wait = !idempotent(&row.action) && ctx.clock.now() < decide_after;
             let (result, retry) = match canceller.observe(&request).await {
                 Ok(after) => match settle(&request, before.as_ref(), &after) {
@@ -991,6 +1013,21 @@ fn fail(ctx: &Ctx, error: BulkError) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn decide_after_is_the_horizon_after_the_send_rounded_up_to_the_second() {
+        let sent: Timestamp = "2026-11-30T08:10:47.680Z".parse().unwrap();
+        let five = SignedDuration::from_mins(5);
+        assert_eq!(decide_after(sent, five).to_string(), "2026-11-30T08:15:48Z");
+        let whole: Timestamp = "2026-11-30T08:10:47Z".parse().unwrap();
+        assert_eq!(
+            decide_after(whole, five).to_string(),
+            "2026-11-30T08:15:47Z"
+        );
+        assert_eq!(decide_after(sent, SignedDuration::ZERO), sent);
+        assert_eq!(decide_after(Timestamp::MAX, five), Timestamp::MAX);
+        assert_eq!(when(whole), "2026-11-30 08:10:47 UTC");
+    }
 
     #[test]
     fn concurrency_per_account_defaults_by_provider_and_is_at_least_one() {
