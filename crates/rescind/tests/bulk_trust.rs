@@ -658,3 +658,39 @@ async fn runs_cut_short_with_late_landings_and_lost_answers_change_every_target_
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stop_handed_in_leaves_rows_in_flight_pending_with_their_time() {
+    let s = setup(ITEM_ROW);
+    s.fake.hold_next.store(1, Ordering::SeqCst);
+    let clock = Arc::new(ManualClock::new(start()));
+    let stop = rescind::bulk::Stop::default();
+    let input = Input::read(&s.path).unwrap();
+    let journal = Journal::open(&default_journal_path(&s.path), &input).unwrap();
+    let runner = Runner::new(s.registry.clone())
+        .clock(clock.clone())
+        .with_stop(stop.clone());
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let run = tokio::spawn(async move {
+        runner
+            .run(input, journal, move |p| {
+                if p.waiting.is_some() {
+                    let _ = tx.send(());
+                }
+            })
+            .await
+            .unwrap()
+    });
+    // The run waits for the row in flight; the service shuts down.
+    rx.recv().await.unwrap();
+    stop.stop();
+    let report = run.await.unwrap();
+    assert!(report.stopped);
+    let row = &report.rows[0];
+    assert_eq!(row.outcome, Outcome::Pending, "{row:?}");
+    assert_eq!(
+        row.decide_after.map(|t| t.to_string()).as_deref(),
+        Some("2026-11-30T08:15:47Z")
+    );
+    assert_eq!(s.fake.sends.load(Ordering::SeqCst), 1);
+}

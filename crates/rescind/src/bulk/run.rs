@@ -268,6 +268,13 @@ impl Runner {
         self.stop.clone()
     }
 
+    /// Uses the caller's `stop` as this runner's shutdown signal (a service hands in the one
+    /// its shutdown sets off; clones of it stop the run).
+    pub fn with_stop(mut self, stop: Stop) -> Self {
+        self.stop = stop;
+        self
+    }
+
     /// Runs every row of `input`: rows the journal says are final are carried over, rows it
     /// shows as possibly sent are settled by reading back, the others are sent. Calls
     /// `on_progress` after each row. Every row is checked before the first request: rows
