@@ -173,7 +173,11 @@ fn summarize(
                 for r in needs.iter().take(10) {
                     outln!(
                         "  line {}: {} {}: {}: {}",
-                        r.line, r.account, r.target, r.outcome, r.detail
+                        r.line,
+                        r.account,
+                        r.target,
+                        r.outcome,
+                        r.detail
                     );
                 }
                 if needs.len() > 10 {

@@ -183,7 +183,12 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
 pub struct ArtaConfig {
     /// The API key [env: ARTA_API_KEY]. Prefer the variable or --api-key-file: a flag's value
     /// ends up in the shell's history and in the process list.
-    #[arg(long, global = true, hide_env_values = true, conflicts_with = "api_key_file")]
+    #[arg(
+        long,
+        global = true,
+        hide_env_values = true,
+        conflicts_with = "api_key_file"
+    )]
     pub api_key: Option<String>,
     /// Read the API key from this file, or from standard input with `-` (one line).
     #[arg(long, global = true, value_name = "PATH")]
@@ -229,7 +234,12 @@ pub struct DiConfig {
     pub username: Option<String>,
     /// The password [env: DI_PASSWORD]. Prefer the variable or --password-file: a flag's value
     /// ends up in the shell's history and in the process list.
-    #[arg(long, global = true, hide_env_values = true, conflicts_with = "password_file")]
+    #[arg(
+        long,
+        global = true,
+        hide_env_values = true,
+        conflicts_with = "password_file"
+    )]
     pub password: Option<String>,
     /// Read the password from this file, or from standard input with `-` (one line).
     #[arg(long, global = true, value_name = "PATH")]
@@ -265,7 +275,12 @@ pub struct SkipPayConfig {
     pub username: Option<String>,
     /// The password [env: SKIPPAY_PASSWORD]. Prefer the variable or --password-file: a flag's value
     /// ends up in the shell's history and in the process list.
-    #[arg(long, global = true, hide_env_values = true, conflicts_with = "password_file")]
+    #[arg(
+        long,
+        global = true,
+        hide_env_values = true,
+        conflicts_with = "password_file"
+    )]
     pub password: Option<String>,
     /// Read the password from this file, or from standard input with `-` (one line).
     #[arg(long, global = true, value_name = "PATH")]

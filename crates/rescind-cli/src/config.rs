@@ -179,7 +179,10 @@ mod tests {
             retries: None,
         });
         assert_eq!(default.retry, RetryPolicy::default());
-        assert_eq!(default.call_timeout, TransportConfig::default().call_timeout);
+        assert_eq!(
+            default.call_timeout,
+            TransportConfig::default().call_timeout
+        );
     }
 
     #[test]
@@ -187,7 +190,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("key");
         std::fs::write(&path, "s3cret-value\n").unwrap();
-        assert_eq!(read_secret("--api-key-file", &path).unwrap(), "s3cret-value");
+        assert_eq!(
+            read_secret("--api-key-file", &path).unwrap(),
+            "s3cret-value"
+        );
         std::fs::write(&path, "\n").unwrap();
         let err = read_secret("--api-key-file", &path).unwrap_err();
         assert!(err.to_string().contains("empty"), "{err}");

@@ -185,7 +185,9 @@ async fn resolve(addr: &str) -> Result<SocketAddr, String> {
         return Ok(a);
     }
     if !addr.contains(':') {
-        return Err(format!("--addr {addr}: write HOST:PORT, e.g. localhost:8480"));
+        return Err(format!(
+            "--addr {addr}: write HOST:PORT, e.g. localhost:8480"
+        ));
     }
     let mut found = tokio::net::lookup_host(addr)
         .await

@@ -49,7 +49,8 @@ pub fn init(verbose: u8) {
             .with_span_events(spans)
             .with_filter(filter)
     });
-    let retries = RetryLine.with_filter(Targets::new().with_target(RETRY_EVENT_TARGET, Level::INFO));
+    let retries =
+        RetryLine.with_filter(Targets::new().with_target(RETRY_EVENT_TARGET, Level::INFO));
     let _ = tracing_subscriber::registry()
         .with(detail)
         .with(retries)

@@ -85,7 +85,11 @@ pub fn table_width() -> Option<u16> {
 /// width: the table as it is when it fits; else with column `wrap` (the detail) wrapped when
 /// the other columns leave it at least 20 columns; else one block per row, `name  value` lines
 /// with the values wrapped, so that no line is wider than the width.
-pub fn render_table(header: Option<Vec<&str>>, rows: Vec<Vec<String>>, wrap: Option<usize>) -> String {
+pub fn render_table(
+    header: Option<Vec<&str>>,
+    rows: Vec<Vec<String>>,
+    wrap: Option<usize>,
+) -> String {
     let Some(width) = table_width() else {
         return plain_table(header, rows, None, &[]);
     };
@@ -99,7 +103,10 @@ pub fn render_table(header: Option<Vec<&str>>, rows: Vec<Vec<String>>, wrap: Opt
     let natural: Vec<usize> = (0..columns)
         .map(|i| {
             let cells = rows.iter().filter_map(|r| r.get(i)).map(|c| text_width(c));
-            let head = header.iter().filter_map(|h| h.get(i)).map(|c| text_width(c));
+            let head = header
+                .iter()
+                .filter_map(|h| h.get(i))
+                .map(|c| text_width(c));
             cells.chain(head).max().unwrap_or(0)
         })
         .collect();
@@ -484,9 +491,11 @@ pub fn message(err: &Error, provider: Option<Provider>, target: Option<&str>) ->
 fn without_operation(err: &Error) -> String {
     let text = err.to_string();
     match (err.provider(), err.operation()) {
-        (Some(p), Some(op)) => {
-            text.replacen(&format!("{} {op}: ", p.name()), &format!("{}: ", p.name()), 1)
-        }
+        (Some(p), Some(op)) => text.replacen(
+            &format!("{} {op}: ", p.name()),
+            &format!("{}: ", p.name()),
+            1,
+        ),
         _ => text,
     }
 }
@@ -659,12 +668,18 @@ mod tests {
             .with_status(503)
             .with_retry_after(Some(std::time::Duration::from_secs(30)));
         let text = message(&unavailable, Some(Provider::SkipPay), Some("11200a0ee1"));
-        assert!(text.starts_with("Skip Pay is unavailable (HTTP 503)"), "{text}");
+        assert!(
+            text.starts_with("Skip Pay is unavailable (HTTP 503)"),
+            "{text}"
+        );
         assert!(text.contains("wait 30 s before trying again"), "{text}");
         assert!(!text.contains("JSON"), "{text}");
         // Before sending, the SDK's own words.
         let invalid = Error::invalid_input("--until", "must be a date");
-        assert_eq!(message(&invalid, Some(Provider::Arta), None), invalid.to_string());
+        assert_eq!(
+            message(&invalid, Some(Provider::Arta), None),
+            invalid.to_string()
+        );
     }
 
     #[test]
@@ -676,7 +691,11 @@ mod tests {
         });
         redact(
             &mut v,
-            &[&["private_token"], &["url"], &["order", "documents", "*", "file", "url"]],
+            &[
+                &["private_token"],
+                &["url"],
+                &["order", "documents", "*", "file", "url"],
+            ],
         );
         assert_eq!(v["private_token"], REDACTED);
         assert_eq!(v["order"]["documents"][0]["file"]["url"], REDACTED);
