@@ -70,7 +70,10 @@ async fn tour(out: Output) -> Result<u8, Error> {
     let sim = start_simulator().await?;
     let base = sim.base_url();
     if out == Output::Table {
-        outln!("rescind demo: Arta, Di and Skip Pay simulated at {base}\n");
+        output::write_stdout(&output::paragraph(&format!(
+            "rescind demo: Arta, Di and Skip Pay simulated at {base}"
+        )));
+        output::write_stdout("\n");
     }
 
     let arta = rescind::arta::Client::builder()
@@ -166,7 +169,10 @@ async fn tour(out: Output) -> Result<u8, Error> {
     sim.shutdown().await;
     if surprises.is_empty() {
         if out == Output::Table {
-            outln!("\nEvery stop ended as expected. Refusals happen before anything is sent.");
+            output::write_stdout("\n");
+            output::write_stdout(&output::paragraph(
+                "Every stop ended as expected. Refusals happen before anything is sent.",
+            ));
         }
         Ok(output::EXIT_DONE)
     } else {

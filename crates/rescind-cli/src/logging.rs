@@ -37,12 +37,12 @@ fn detail_filter(verbose: u8, rust_log: Option<String>) -> Option<EnvFilter> {
 /// Installs the subscriber. Call once, before the runtime starts.
 pub fn init(verbose: u8) {
     let detail = detail_filter(verbose, std::env::var("RUST_LOG").ok()).map(|filter| {
-        // From -vv on, each call's span is shown when it opens and when it closes (with its
-        // duration), not only as the context of its events.
-        let spans = if verbose >= 2 {
-            FmtSpan::NEW | FmtSpan::CLOSE
-        } else {
-            FmtSpan::NONE
+        // -v: one line per call when it ends (its status, attempts and duration); from -vv
+        // on, also when it starts. With RUST_LOG alone, events only.
+        let spans = match verbose {
+            0 => FmtSpan::NONE,
+            1 => FmtSpan::CLOSE,
+            _ => FmtSpan::NEW | FmtSpan::CLOSE,
         };
         fmt::layer()
             .with_writer(std::io::stderr)

@@ -147,6 +147,32 @@ pub fn render_table(
     }
 }
 
+/// `text` as lines that fit the table width (words never split, a longer word alone on its
+/// line); unchanged without a width. Ends with a line break.
+pub fn paragraph(text: &str) -> String {
+    let Some(width) = table_width().map(usize::from) else {
+        return format!("{text}\n");
+    };
+    let mut out = String::new();
+    for source in text.lines() {
+        let mut line = String::new();
+        for word in source.split_whitespace() {
+            if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+                out.push_str(&line);
+                out.push('\n');
+                line.clear();
+            }
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            line.push_str(word);
+        }
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
+}
+
 /// The columns a cell's widest line takes.
 fn text_width(text: &str) -> usize {
     text.lines().map(|l| l.chars().count()).max().unwrap_or(0)
