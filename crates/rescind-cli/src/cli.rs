@@ -8,13 +8,13 @@ use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 /// The exit codes, as every `--help` lists them (and the README).
 pub const EXIT_CODES: &str = "\
 Exit codes:
-  0  done: cancelled, held or already cancelled
-  1  refused by the provider's rules (nothing was changed)
-  2  bad usage or input (nothing was sent)
-  3  authentication or permission
-  4  not found
-  5  transport or provider failure after retries
-  6  outcome unknown: the change may have been applied (check before trying again)
+    0  done: cancelled, held or already cancelled
+    1  refused by the provider's rules (nothing was changed)
+    2  bad usage or input (nothing was sent)
+    3  authentication or permission
+    4  not found
+    5  transport or provider failure after retries
+    6  outcome unknown: the change may have been applied (check before trying again)
   130  stopped by Ctrl-C (bulk)";
 
 /// Cancel and hold orders, shipments and checkout sessions at Arta, Di and Skip Pay.
@@ -22,24 +22,24 @@ Exit codes:
 #[command(name = "rescind", version, about, long_about = None, after_help = EXIT_CODES)]
 pub struct Cli {
     /// How to print results: a table for people, or JSON (one object per result) for scripts.
-    #[arg(long, global = true, value_enum, default_value_t = Output::Table)]
+    #[arg(long, global = true, value_enum, default_value_t = Output::Table, help_heading = "Global options")]
     pub output: Output,
 
     /// The width tables fit in, in columns [default: $COLUMNS, else the terminal's width;
     /// no limit when stdout is not a terminal].
-    #[arg(long, global = true, value_name = "COLUMNS", value_parser = clap::value_parser!(u16).range(20..))]
+    #[arg(long, global = true, value_name = "COLUMNS", value_parser = clap::value_parser!(u16).range(20..), help_heading = "Global options")]
     pub width: Option<u16>,
 
     /// Show capability tokens (Arta's private_token and private booking URL, Skip Pay's
     /// redirect and document URLs): anyone holding one can act for the customer, so they
     /// are redacted by default in tables and JSON.
-    #[arg(long, global = true)]
+    #[arg(long, global = true, help_heading = "Global options")]
     pub show_private: bool,
 
     /// More detail on stderr: -v the calls made, -vv their steps and timings (spans), -vvv
     /// everything. RUST_LOG (e.g. `RUST_LOG=rescind_core=debug`) takes precedence. Secrets
     /// are never logged.
-    #[arg(short, long, global = true, action = ArgAction::Count)]
+    #[arg(short, long, global = true, action = ArgAction::Count, help_heading = "Global options")]
     pub verbose: u8,
 
     /// What to do.
@@ -146,12 +146,12 @@ pub struct CallConfig {
     /// The most time one call to the provider may take, retries and waits included: `90s`,
     /// `500ms`, `2m`, or seconds (`30`) [default: 90s; each attempt at most 30 s]. A command
     /// may make more than one call (a cancel reads the target first).
-    #[arg(long, global = true, value_name = "DURATION", value_parser = parse_duration)]
+    #[arg(long, global = true, value_name = "DURATION", value_parser = parse_duration, help_heading = "Timeouts and retries")]
     pub timeout: Option<Duration>,
     /// Retries after a failed attempt, 0 to 10 [default: 2]. Only requests that are safe to
     /// repeat are retried (reads, and changes the provider documents as idempotent); a change
     /// that may have been applied is never sent again, whatever this says.
-    #[arg(long, global = true, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=10))]
+    #[arg(long, global = true, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=10), help_heading = "Timeouts and retries")]
     pub retries: Option<u32>,
 }
 
@@ -180,6 +180,7 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
 
 /// Arta settings; each flag falls back to its environment variable.
 #[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Arta account")]
 pub struct ArtaConfig {
     /// The API key [env: ARTA_API_KEY]. Prefer the variable or --api-key-file: a flag's value
     /// ends up in the shell's history and in the process list.
@@ -228,6 +229,7 @@ pub enum ArtaCommand {
 
 /// Di settings; each flag falls back to its environment variable.
 #[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Di account")]
 pub struct DiConfig {
     /// The web-service user [env: DI_USERNAME].
     #[arg(long, global = true)]
@@ -269,6 +271,7 @@ pub enum DiCommand {
 
 /// Skip Pay settings; each flag falls back to its environment variable.
 #[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Skip Pay account")]
 pub struct SkipPayConfig {
     /// The partner user [env: SKIPPAY_USERNAME].
     #[arg(long, global = true)]

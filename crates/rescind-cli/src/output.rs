@@ -504,11 +504,7 @@ pub fn message(err: &Error, provider: Option<Provider>, target: Option<&str>) ->
             seconds(wait)
         ));
     }
-    if err.sent() == Sent::MaybeSent {
-        text.push_str(&format!(
-            " (the request may have reached {name} and been applied)"
-        ));
-    }
+    // Whether it may have been applied is the hint's to say (and `sent` in JSON).
     text
 }
 

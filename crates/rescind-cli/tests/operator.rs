@@ -270,13 +270,14 @@ async fn help_lists_the_exit_codes_and_the_concurrency_limit() {
         run.assert_code(0);
         assert!(run.stdout.contains("Exit codes:"), "{run:?}");
         for code in [
-            "  0  done",
-            "  1  refused",
-            "  2  bad usage",
-            "  3  auth",
-            "  4  not found",
-            "  5  transport",
-            "  6  outcome unknown",
+            "    0  done",
+            "    1  refused",
+            "    2  bad usage",
+            "    3  auth",
+            "    4  not found",
+            "    5  transport",
+            "    6  outcome unknown",
+            "  130  stopped by Ctrl-C",
         ] {
             assert!(
                 run.stdout.contains(code),
