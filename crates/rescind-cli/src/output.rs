@@ -440,7 +440,7 @@ fn facts(err: &Error) -> String {
 
 /// `1.5 s`, `30 s`, `2 min`.
 fn seconds(d: std::time::Duration) -> String {
-    if d.as_secs() >= 120 && d.as_secs() % 60 == 0 {
+    if d.as_secs() >= 120 && d.as_secs().is_multiple_of(60) {
         format!("{} min", d.as_secs() / 60)
     } else if d.subsec_millis() == 0 {
         format!("{} s", d.as_secs())

@@ -467,11 +467,7 @@ async fn arta_show_session_and_shipment_in_both_outputs() {
     }
     assert!(
         run.stdout.lines().any(|l| l.starts_with("request id")
-            && l.trim_end()
-                .split_whitespace()
-                .last()
-                .unwrap()
-                .starts_with("Fsim")),
+            && l.split_whitespace().last().unwrap().starts_with("Fsim")),
         "{run:?}"
     );
 
