@@ -271,6 +271,41 @@ mod tests {
         move |k| map.get(k).cloned()
     }
 
+    #[cfg(all(feature = "arta", feature = "di", feature = "skippay"))]
+    #[test]
+    fn the_with_variants_apply_the_transport_config() {
+        use std::time::Duration;
+
+        let vars = lookup(&[
+            ("ARTA_API_KEY", "k-secret"),
+            ("DI_USERNAME", "u"),
+            ("DI_PASSWORD", "p-secret"),
+            ("DI_ENV", "test"),
+            ("SKIPPAY_USERNAME", "u"),
+            ("SKIPPAY_PASSWORD", "p"),
+        ]);
+        let config = || {
+            rescind_core::TransportConfig::default()
+                .with_call_timeout(Duration::from_secs(7))
+                .with_retry(rescind_core::retry::RetryPolicy::default().with_max_attempts(1))
+        };
+        let arta = super::arta_client_with(&vars, "ARTA_", config())
+            .unwrap()
+            .unwrap();
+        let di = super::di_client_with(&vars, "DI_", config())
+            .unwrap()
+            .unwrap();
+        let skippay = super::skippay_client_with(&vars, "SKIPPAY_", config())
+            .unwrap()
+            .unwrap();
+        for t in [arta.transport(), di.transport(), skippay.transport()] {
+            assert_eq!(t.config().call_timeout, Duration::from_secs(7));
+            assert_eq!(t.config().retry.max_attempts, 1);
+        }
+        // Arta's own settings still apply over the caller's config.
+        assert!(arta.transport().config().request_id_header.is_some());
+    }
+
     #[test]
     fn plain_variables_make_one_account_per_provider() {
         let vars = lookup(&[
