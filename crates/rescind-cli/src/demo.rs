@@ -184,8 +184,8 @@ async fn tour(out: Output) -> Result<u8, Error> {
     }
 }
 
-/// Resolves `HOST:PORT` (an IP address or a host name such as `localhost`) to the first
-/// address it names.
+/// Resolves `HOST:PORT` (an IP address or a host name such as `localhost`) to one address:
+/// its first IPv4 address, else its first.
 async fn resolve(addr: &str) -> Result<SocketAddr, String> {
     if let Ok(a) = addr.parse::<SocketAddr>() {
         return Ok(a);
@@ -195,11 +195,17 @@ async fn resolve(addr: &str) -> Result<SocketAddr, String> {
             "--addr {addr}: write HOST:PORT, e.g. localhost:8480"
         ));
     }
-    let mut found = tokio::net::lookup_host(addr)
+    let found: Vec<SocketAddr> = tokio::net::lookup_host(addr)
         .await
-        .map_err(|e| format!("--addr {addr}: cannot resolve the host: {e}"))?;
+        .map_err(|e| format!("--addr {addr}: cannot resolve the host: {e}"))?
+        .collect();
+    // IPv4 first: `localhost` then listens where `http://localhost:PORT` and the clients'
+    // default `127.0.0.1` both reach it.
     found
-        .next()
+        .iter()
+        .find(|a| a.is_ipv4())
+        .or(found.first())
+        .copied()
         .ok_or_else(|| format!("--addr {addr}: the host has no address"))
 }
 
