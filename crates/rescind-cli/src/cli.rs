@@ -19,7 +19,7 @@ Exit codes:
 
 /// Cancel and hold orders, shipments and checkout sessions at Arta, Di and Skip Pay.
 #[derive(Debug, Parser)]
-#[command(name = "rescind", version, about, long_about = None, after_help = EXIT_CODES)]
+#[command(name = "rescind", version, long_about = None, after_help = EXIT_CODES)]
 pub struct Cli {
     /// How to print results: a table for people, or JSON (one object per result) for scripts.
     #[arg(long, global = true, value_enum, default_value_t = Output::Table, help_heading = "Global options")]
@@ -310,4 +310,32 @@ pub enum SkipPayCommand {
         /// The application id.
         application_id: String,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_with_or_without_a_unit() {
+        for (text, expected) in [
+            ("30", Duration::from_secs(30)),
+            ("90s", Duration::from_secs(90)),
+            ("1.5s", Duration::from_millis(1500)),
+            ("500ms", Duration::from_millis(500)),
+            ("2m", Duration::from_secs(120)),
+            ("1h", Duration::from_secs(3600)),
+        ] {
+            assert_eq!(parse_duration(text), Ok(expected), "{text}");
+        }
+        for bad in ["", "soon", "0", "-1s", "10 parsecs", "25h"] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
 }

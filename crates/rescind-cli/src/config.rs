@@ -51,7 +51,7 @@ pub fn transport(call: &CallConfig) -> TransportConfig {
 /// A secret given on the command line: warns that it is in the shell's history.
 fn flag_secret(flag: &str, variable: &str, value: &Option<String>) -> Option<String> {
     if value.is_some() {
-        eprintln!(
+        errln!(
             "warning: {flag} puts the secret in your shell's history and the process list; \
              prefer {variable} or {flag}-file (`-` reads standard input)"
         );

@@ -176,7 +176,7 @@ async fn tour(out: Output) -> Result<u8, Error> {
         }
         Ok(output::EXIT_DONE)
     } else {
-        eprintln!(
+        errln!(
             "the tour did not go as expected:\n  {}",
             surprises.join("\n  ")
         );
@@ -215,7 +215,7 @@ pub async fn serve(addr: &str, seed: Option<PathBuf>) -> u8 {
     let socket = match resolve(addr).await {
         Ok(a) => a,
         Err(message) => {
-            eprintln!("error: {message}");
+            errln!("error: {message}");
             return output::EXIT_USAGE;
         }
     };
@@ -225,14 +225,14 @@ pub async fn serve(addr: &str, seed: Option<PathBuf>) -> u8 {
             let text = match std::fs::read_to_string(&path) {
                 Ok(t) => t,
                 Err(e) => {
-                    eprintln!("error: cannot read the seed file {}: {e}", path.display());
+                    errln!("error: cannot read the seed file {}: {e}", path.display());
                     return output::EXIT_USAGE;
                 }
             };
             match World::from_json(&text) {
                 Ok(w) => w,
                 Err(e) => {
-                    eprintln!("error: {}: {e}", path.display());
+                    errln!("error: {}: {e}", path.display());
                     return output::EXIT_USAGE;
                 }
             }
@@ -259,7 +259,7 @@ pub async fn serve(addr: &str, seed: Option<PathBuf>) -> u8 {
                 }
                 _ => e.to_string(),
             };
-            eprintln!("error: cannot listen on {shown}: {why}");
+            errln!("error: cannot listen on {shown}: {why}");
             return output::EXIT_USAGE;
         }
     };
@@ -277,7 +277,7 @@ pub async fn serve(addr: &str, seed: Option<PathBuf>) -> u8 {
         .write_all(banner.as_bytes())
         .and_then(|()| stdout.flush());
     if let Err(e) = tokio::signal::ctrl_c().await {
-        eprintln!("error: cannot wait for Ctrl-C: {e}");
+        errln!("error: cannot wait for Ctrl-C: {e}");
     }
     running.shutdown().await;
     output::EXIT_DONE

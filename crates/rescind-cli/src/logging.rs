@@ -64,7 +64,7 @@ impl<S: Subscriber> Layer<S> for RetryLine {
     fn on_event(&self, event: &Event<'_>, _ctx: Context<'_, S>) {
         let mut fields = RetryFields::default();
         event.record(&mut fields);
-        eprintln!("{}", fields.sentence());
+        errln!("{}", fields.sentence());
     }
 }
 

@@ -10,6 +10,15 @@ macro_rules! outln {
     };
 }
 
+/// `eprintln!` that never panics: a closed stderr (`rescind demo 2>&1 | head -1`) drops the
+/// message.
+macro_rules! errln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 mod bulk;
 mod cli;
 mod commands;
@@ -53,7 +62,7 @@ fn main() -> ExitCode {
         Command::Man => {
             let mut page = Vec::new();
             if let Err(err) = clap_mangen::Man::new(Cli::command()).render(&mut page) {
-                eprintln!("error: could not render the man page: {err}");
+                errln!("error: could not render the man page: {err}");
                 return ExitCode::from(output::EXIT_FAILED);
             }
             output::write_stdout(&String::from_utf8_lossy(&page));
@@ -68,7 +77,7 @@ fn main() -> ExitCode {
     {
         Ok(rt) => rt,
         Err(err) => {
-            eprintln!("error: could not start the async runtime: {err}");
+            errln!("error: could not start the async runtime: {err}");
             return ExitCode::from(output::EXIT_FAILED);
         }
     };

@@ -52,7 +52,7 @@ pub fn write_stdout(text: &str) {
     {
         STDOUT_CLOSED.store(true, Ordering::Relaxed);
         if e.kind() != std::io::ErrorKind::BrokenPipe {
-            eprintln!("error: cannot write to stdout: {e}");
+            errln!("error: cannot write to stdout: {e}");
         }
     }
 }
@@ -614,9 +614,9 @@ pub fn print_error(
             outln!("{}", serde_json::to_string(&row).unwrap_or_default());
         }
         Output::Table => {
-            eprintln!("error: {}", message(err, provider, target));
+            errln!("error: {}", message(err, provider, target));
             if let Some(h) = hint(err, provider, target) {
-                eprintln!("hint: {h}");
+                errln!("hint: {h}");
             }
         }
     }
