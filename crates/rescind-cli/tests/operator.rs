@@ -156,6 +156,22 @@ fn a_closed_stdout_is_not_a_panic() {
     }
 }
 
+#[test]
+fn a_closed_stderr_is_not_a_panic_either() {
+    // A usage error is written to stderr; with stderr closed it is dropped, and the exit code
+    // is still 2 (a panic would exit 101).
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rescind"))
+        .env_clear()
+        .args(["sim", "--addr", "localhost"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary starts");
+    drop(child.stderr.take());
+    assert_eq!(child.wait().unwrap().code(), Some(2));
+}
+
 // ---------------------------------------------------------------------------------------------
 // tables
 
