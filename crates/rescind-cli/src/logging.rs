@@ -34,8 +34,10 @@ fn detail_filter(verbose: u8, rust_log: Option<String>) -> Option<EnvFilter> {
     Some(EnvFilter::new(spec))
 }
 
-/// Installs the subscriber. Call once, before the runtime starts.
-pub fn init(verbose: u8) {
+/// Installs the subscriber. Call once, before the runtime starts. `retry_lines`: print the
+/// sentence before each retry (off for `bulk`, whose progress bar holds stderr and whose
+/// hundreds of calls would bury it; `-v` still logs the retries there).
+pub fn init(verbose: u8, retry_lines: bool) {
     let detail = detail_filter(verbose, std::env::var("RUST_LOG").ok()).map(|filter| {
         // -v: one line per call when it ends (its status, attempts and duration); from -vv
         // on, also when it starts. With RUST_LOG alone, events only.
@@ -49,8 +51,9 @@ pub fn init(verbose: u8) {
             .with_span_events(spans)
             .with_filter(filter)
     });
-    let retries =
-        RetryLine.with_filter(Targets::new().with_target(RETRY_EVENT_TARGET, Level::INFO));
+    let retries = retry_lines.then(|| {
+        RetryLine.with_filter(Targets::new().with_target(RETRY_EVENT_TARGET, Level::INFO))
+    });
     let _ = tracing_subscriber::registry()
         .with(detail)
         .with(retries)

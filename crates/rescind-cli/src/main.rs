@@ -70,7 +70,7 @@ fn main() -> ExitCode {
         }
         _ => {}
     }
-    logging::init(cli.verbose);
+    logging::init(cli.verbose, !matches!(cli.command, Command::Bulk { .. }));
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
