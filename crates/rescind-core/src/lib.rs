@@ -66,7 +66,8 @@ pub use provider::{Capabilities, Provider};
 pub use request::{CancelRequest, ItemSelector, Scope};
 pub use token::{Login, Token, TokenCache};
 pub use transport::{
-    Auth, Transport, TransportBuilder, TransportConfig, USER_AGENT, error_from_response,
+    Auth, RETRY_EVENT_TARGET, Transport, TransportBuilder, TransportConfig, USER_AGENT,
+    error_from_response,
 };
 
 /// Re-exported so that users and provider crates name one version.

@@ -415,7 +415,7 @@ impl Transport {
                             _ => policy.retry_cost,
                         };
                         if inner.budget.try_acquire(cost) {
-                            tracing::debug!(attempt = attempts, ?end, ?delay, "retrying");
+                            retry_event(inner.provider, end, delay, attempts, policy.max_attempts);
                             tokio::time::sleep(delay).await;
                             continue;
                         }
@@ -560,6 +560,46 @@ impl Transport {
             truncated,
             earlier_attempt_maybe_sent: false,
         })
+    }
+}
+
+/// The tracing target of the event emitted before each retry (see [`Transport::send`]).
+pub const RETRY_EVENT_TARGET: &str = "rescind::retry";
+
+/// One INFO event, target [`RETRY_EVENT_TARGET`], before the transport waits to retry: fields
+/// `provider` (its id), `status` (the HTTP status, when the attempt was answered) or `failure`
+/// (`timed out`, `connection lost`, `connection refused`), `delay_ms` (the wait), `attempt`
+/// (the attempt about to be made, 2 for the first retry) and `max_attempts`. A command-line
+/// tool prints it as "Skip Pay answered 503; retrying in 2 s, attempt 2 of 3".
+fn retry_event(provider: Provider, end: AttemptEnd, delay: Duration, attempts: u32, max: u32) {
+    let delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX);
+    let next = attempts + 1;
+    match end {
+        AttemptEnd::Status(status) => tracing::info!(
+            target: RETRY_EVENT_TARGET,
+            provider = provider.id(),
+            status,
+            delay_ms,
+            attempt = next,
+            max_attempts = max,
+            "retrying"
+        ),
+        other => {
+            let failure = match other {
+                AttemptEnd::TimedOut => "timed out",
+                AttemptEnd::ConnectionLost => "connection lost",
+                _ => "connection refused",
+            };
+            tracing::info!(
+                target: RETRY_EVENT_TARGET,
+                provider = provider.id(),
+                failure,
+                delay_ms,
+                attempt = next,
+                max_attempts = max,
+                "retrying"
+            )
+        }
     }
 }
 
