@@ -1,4 +1,5 @@
-//! Admin endpoints under `/__sim/`, a prefix no provider uses: faults, clock, counters, reset.
+//! Admin endpoints under `/__sim/`, a prefix no provider uses: faults and held requests, clock,
+//! counters, reset.
 //!
 //! | method and path | body | effect |
 //! |---|---|---|

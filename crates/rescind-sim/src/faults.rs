@@ -1,5 +1,54 @@
 //! Fault injection: make the next N requests of a route (or a fraction of them) fail the way
 //! networks and providers fail.
+//!
+//! # The fault space
+//!
+//! A [`FaultRule`] picks requests (method, path pattern, `times`, `fraction`), may wait
+//! (`delay_ms`), and then combines **what the client gets** ([`FaultAction`]) with **whether
+//! and when the change happens**:
+//!
+//! | `apply` / `late` | the change | models |
+//! |---|---|---|
+//! | neither | never applied | a refusal, or a failure before the provider processed it |
+//! | `apply: true` | applied, then the action answers | a status, a body or a lost connection after the change |
+//! | `late: true` | kept in the held list, applied (or discarded) when the test says so | a change the provider applies after the client gave up |
+//!
+//! What the client gets:
+//!
+//! | action | answer |
+//! |---|---|
+//! | `status` | that status with `{"message": "simulated fault: N"}`, optional `Retry-After` |
+//! | `drop` | the connection closed, nothing written |
+//! | `hold` | nothing, the connection open until the client gives up (its own timeout) |
+//! | `malformed_json` | 200, `application/json`, a body that does not parse |
+//! | `html` | 502 with a proxy's HTML page |
+//! | `empty` | 200 with no body |
+//! | `oversized` | 200 with a JSON body of the given size |
+//! | `unexpected_json` | 200 with JSON that is not the success type: `{"padding":"xxxx"}` |
+//! | `envelope` | that status with the provider's own error envelope ([`envelope`]): a documented refusal on a 4xx (401: a key or token refused before its expiry), an error envelope carried by a 2xx |
+//! | `gateway_text` | that status as a gateway's `text/plain` page, without the envelope |
+//! | `body` | exactly the status, content type and body given |
+//! | none | the real answer (with `delay_ms`, a pure delay); with `late`, nothing (as `hold`) |
+//!
+//! Login faults are faults on the login routes (a `status` 5xx on
+//! `POST /ws/json/auth/v-3/login/*` or `POST /authentication/v1/partner`), wrong credentials
+//! are the providers' own refusals, and a token refused before its expiry is an `envelope`
+//! 401 on any other route.
+//!
+//! ## Held requests: "applied after the client gave up"
+//!
+//! A `late` rule buffers the request (method, path, headers, body, route parameters) in the
+//! held list and answers with its action; with `hold` it answers nothing and the simulator sees
+//! the client go when the client closes the connection ([`HeldRequest::client_waiting`] turns
+//! `false`). Nothing is timed: the test decides when the provider acts, through
+//! [`Sim::apply_held`](crate::Sim::apply_held) (replays the request through the real handler,
+//! so the provider's rules decide; the answer is discarded) or
+//! [`Sim::discard_held`](crate::Sim::discard_held) ("never applied"), and can wait for events
+//! with [`Sim::wait_held`](crate::Sim::wait_held). The same over HTTP: `/__sim/faults/held`
+//! (see [`crate::admin`]). Applying or discarding a request whose client still waits closes
+//! that connection without an answer. A replay is not counted as a new request in the
+//! counters' hits; the change it applies is counted as usual. Held requests live until
+//! applied, discarded or [`Sim::reset`](crate::Sim::reset).
 
 use std::sync::{Arc, Mutex};
 
@@ -8,6 +57,7 @@ use serde::{Deserialize, Serialize};
 /// What to do instead of (or after) the real answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum FaultAction {
     /// Answer this status with a small JSON body; `retry_after` adds a `Retry-After` header
     /// (seconds).

@@ -5,6 +5,11 @@
 //! rules, state, auth and error bodies, plus fault injection, a settable clock and counters of
 //! applied changes, so that clients, the CLI and tests run against something that behaves like
 //! the providers. Admin endpoints live under `/__sim/` (see [`admin`]).
+//!
+//! The fault space ([`faults`]): any status or body answered before the change is applied,
+//! after it, or with the change applied later, when the test says so ([`Sim::apply_held`]):
+//! the simulator can hold a request without answering until the client gives up, then apply
+//! it, so "applied after the client gave up" is deterministic, with no timer deciding it.
 
 #![forbid(unsafe_code)]
 
