@@ -539,6 +539,17 @@ async fn cell(op: Op, fault: Fault, timing: Timing) -> Cell {
     let asked = op.applications(&after_first);
     let total: u64 = after_first.values().sum();
 
+    // The simulator's own side, in every cell, lying ones included: `before` and `late` apply
+    // the change (the provider's rules accept it: every target starts where the change is
+    // allowed).
+    if matches!(timing, Timing::Before | Timing::Late) {
+        assert!(
+            asked >= 1,
+            "{op:?} × {fault:?} × {}: the simulator did not apply the change: {after_first:?}",
+            timing.as_str()
+        );
+    }
+
     let mut broken = Vec::new();
     let mut fail = |what: &str, seen: &dyn std::fmt::Debug| {
         broken.push(format!(
