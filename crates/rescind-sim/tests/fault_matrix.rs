@@ -649,3 +649,164 @@ async fn every_change_under_every_fault_at_every_timing() {
     assert!(broken.is_empty(), "broken invariants:\n{broken}");
     insta::assert_snapshot!("matrix", table.join("\n"));
 }
+
+/// A read of each provider, faulted like the changes.
+#[derive(Clone, Copy, Debug)]
+enum Read {
+    ArtaSession,
+    ArtaShipment,
+    ArtaException,
+    ArtaExceptions,
+    DiOrder,
+    SkipPayApplication,
+}
+
+const READS: &[Read] = &[
+    Read::ArtaSession,
+    Read::ArtaShipment,
+    Read::ArtaException,
+    Read::ArtaExceptions,
+    Read::DiOrder,
+    Read::SkipPayApplication,
+];
+
+impl Read {
+    /// The operation whose provider (login, faults) this read shares.
+    fn like(self) -> Op {
+        match self {
+            Read::DiOrder => Op::DiCancel,
+            Read::SkipPayApplication => Op::SkipPayCancelWhole,
+            _ => Op::ArtaCancelSession,
+        }
+    }
+
+    /// Method, fault pattern, and the path its hits are counted on.
+    fn route(self) -> (&'static str, &'static str, String) {
+        match self {
+            Read::ArtaSession => ("GET", "/hosted_sessions/*", "/hosted_sessions/42".into()),
+            Read::ArtaShipment => (
+                "GET",
+                "/shipments/*",
+                format!("/shipments/{}", demo::PENDING),
+            ),
+            Read::ArtaException => (
+                "GET",
+                "/shipment_exceptions/*",
+                format!("/shipment_exceptions/{}", demo::HELD_EXCEPTION),
+            ),
+            Read::ArtaExceptions => ("GET", "/shipment_exceptions", "/shipment_exceptions".into()),
+            Read::DiOrder => (
+                "GET",
+                "/ws/json/parcel/booking/v-1/details/*",
+                format!("/ws/json/parcel/booking/v-1/details/{DI_ORDER}"),
+            ),
+            Read::SkipPayApplication => (
+                "GET",
+                "/financing/v1/applications/*",
+                format!("/financing/v1/applications/{SP_READY}"),
+            ),
+        }
+    }
+
+    async fn run(self, base_url: &str, config: &TransportConfig) -> Result<String, Error> {
+        let arta = || {
+            rescind_arta::Client::builder()
+                .api_key(DEMO_API_KEY)
+                .base_url(base_url)
+                .config(config.clone())
+                .build()
+                .unwrap()
+        };
+        Ok(match self {
+            Read::ArtaSession => arta().get_hosted_session(42).await?.status.to_string(),
+            Read::ArtaShipment => arta().get_shipment(demo::PENDING).await?.status.to_string(),
+            Read::ArtaException => arta()
+                .get_shipment_exception(demo::HELD_EXCEPTION)
+                .await?
+                .status
+                .to_string(),
+            Read::ArtaExceptions => {
+                let page = arta().list_shipment_exceptions(1, 10).await?;
+                format!("{} items", page.items.len())
+            }
+            Read::DiOrder => {
+                let (user, password) = rescind_sim::di::DEMO_USER;
+                let di = rescind_di::Client::builder()
+                    .base_url(base_url)
+                    .credentials(rescind_di::Credentials::new(user, password))
+                    .minutes_valid(60)
+                    .config(config.clone())
+                    .build()
+                    .unwrap();
+                format!("{:?}", di.order_details(DI_ORDER).await?.edi_status)
+            }
+            Read::SkipPayApplication => {
+                let (user, password) = rescind_sim::skippay::DEMO_PARTNER;
+                let skippay = rescind_skippay::Client::builder()
+                    .base_url(base_url)
+                    .credentials(rescind_skippay::Credentials::new(user, password))
+                    .configure(|_| config.clone())
+                    .build()
+                    .unwrap();
+                skippay.get_application(SP_READY).await?.state.to_string()
+            }
+        })
+    }
+}
+
+/// Reads under the same faults, the faulted read also handled (`before`) or not (`never`):
+/// a read never changes anything, and never takes more attempts than the retry policy allows.
+/// Their results are not the rule's business (no change to prove), so there is no table.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reads_change_nothing_under_any_fault() {
+    let mut set = tokio::task::JoinSet::new();
+    let slots = Arc::new(tokio::sync::Semaphore::new(PARALLEL));
+    for &read in READS {
+        let faults = FAULTS
+            .iter()
+            .filter(|f| !matches!(f, Fault::LoginUnavailable | Fault::WrongCredentials));
+        for &fault in faults {
+            for timing in [Timing::Before, Timing::Never] {
+                let slots = slots.clone();
+                set.spawn(async move {
+                    let _slot = slots.acquire_owned().await.unwrap();
+                    let running = Simulator::new()
+                        .clock(Clock::fixed(DEMO_NOW.parse().unwrap()))
+                        .start()
+                        .await
+                        .unwrap();
+                    let (method, pattern, path) = read.route();
+                    // The change operation's rule, moved to the read's route.
+                    let mut rule = fault.rule(read.like(), timing).unwrap();
+                    rule.method = Some(method.into());
+                    rule.path = pattern.into();
+                    running.sim().faults().add(rule);
+                    let result = read.run(&running.base_url(), &fault.config()).await;
+                    let counters = running.sim().counters().snapshot();
+                    running.shutdown().await;
+                    let hits = counters.hits.get(&format!("{method} {path}")).copied();
+                    let mut broken = Vec::new();
+                    if !counters.applied.is_empty() {
+                        broken.push(format!(
+                            "{read:?} × {fault:?} × {}: a read changed state: {:?}",
+                            timing.as_str(),
+                            counters.applied
+                        ));
+                    }
+                    if hits.unwrap_or(0) > 3 {
+                        broken.push(format!(
+                            "{read:?} × {fault:?} × {}: {hits:?} attempts, more than the policy's 3 ({result:?})",
+                            timing.as_str()
+                        ));
+                    }
+                    broken
+                });
+            }
+        }
+    }
+    let mut broken = Vec::new();
+    while let Some(joined) = set.join_next().await {
+        broken.extend(joined.unwrap());
+    }
+    assert!(broken.is_empty(), "{}", broken.join("\n"));
+}
