@@ -14,7 +14,8 @@ use crate::server::ConnectionKiller;
 /// The prefix of the admin routes, which faults and counters leave alone.
 const ADMIN_PREFIX: &str = "/__sim/";
 
-/// The largest request body a `late` fault keeps (bigger ones are kept cut).
+/// The largest request body a `late` fault keeps (a bigger one is kept empty, so that the
+/// provider's rules refuse its replay).
 const HELD_BODY_LIMIT: usize = 16 * 1024 * 1024;
 
 /// Counts the request, then applies the first matching fault, if any.
@@ -38,9 +39,13 @@ pub(crate) async fn faults(State(sim): State<Sim>, request: Request, next: Next)
     let mut _waiting = None;
     if rule.late {
         let (parts, body) = request.into_parts();
-        let body = axum::body::to_bytes(body, HELD_BODY_LIMIT)
-            .await
-            .unwrap_or_default();
+        let body = match axum::body::to_bytes(body, HELD_BODY_LIMIT).await {
+            Ok(body) => body,
+            Err(e) => {
+                tracing::warn!(%method, %path, error = %e, "held request body not kept");
+                bytes::Bytes::new()
+            }
+        };
         _waiting = Some(sim.held_store().keep(parts, body, next));
     } else {
         if rule.action.is_none() {
@@ -67,10 +72,12 @@ pub(crate) async fn faults(State(sim): State<Sim>, request: Request, next: Next)
 
 /// The answer of an action (none for `drop` and `hold`).
 fn answer(action: FaultAction, path: &str) -> Option<Response> {
-    let with_type = |status: u16, content_type: &str, body: String| {
+    let with_type = |status: u16, content_type: Option<&str>, body: String| {
         let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let mut resp = (status, body).into_response();
-        if let Ok(value) = HeaderValue::from_str(content_type) {
+        // `String` bodies come with `text/plain`; each fault says its own type, or none.
+        resp.headers_mut().remove(header::CONTENT_TYPE);
+        if let Some(value) = content_type.and_then(|c| HeaderValue::from_str(c).ok()) {
             resp.headers_mut().insert(header::CONTENT_TYPE, value);
         }
         resp
@@ -95,12 +102,12 @@ fn answer(action: FaultAction, path: &str) -> Option<Response> {
         }
         FaultAction::MalformedJson => with_type(
             200,
-            "application/json",
+            Some("application/json"),
             r#"{"id": 1, "status": "cance"#.to_owned(),
         ),
         FaultAction::Html => with_type(
             502,
-            "text/html",
+            Some("text/html"),
             "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>"
                 .to_owned(),
         ),
@@ -110,35 +117,27 @@ fn answer(action: FaultAction, path: &str) -> Option<Response> {
             body.push_str(r#"{"padding":""#);
             body.extend(std::iter::repeat_n('x', bytes.saturating_sub(16)));
             body.push_str(r#""}"#);
-            with_type(200, "application/json", body)
+            with_type(200, Some("application/json"), body)
         }
         FaultAction::UnexpectedJson => {
-            with_type(200, "application/json", r#"{"padding":"xxxx"}"#.to_owned())
+            with_type(200, Some("application/json"), r#"{"padding":"xxxx"}"#.to_owned())
         }
         FaultAction::Envelope { status } => {
             let (content_type, body) = envelope(path, status);
-            with_type(status, content_type, body)
+            with_type(status, Some(content_type), body)
         }
         FaultAction::GatewayText { status } => {
             let reason = StatusCode::from_u16(status)
                 .ok()
                 .and_then(|s| s.canonical_reason())
                 .unwrap_or("Error");
-            with_type(status, "text/plain", format!("{status} {reason}\n"))
+            with_type(status, Some("text/plain"), format!("{status} {reason}\n"))
         }
         FaultAction::Body {
             status,
             content_type,
             body,
-        } => {
-            let mut resp = with_type(status, "", body);
-            if let Some(value) = content_type.and_then(|c| HeaderValue::from_str(&c).ok()) {
-                resp.headers_mut().insert(header::CONTENT_TYPE, value);
-            } else {
-                resp.headers_mut().remove(header::CONTENT_TYPE);
-            }
-            resp
-        }
+        } => with_type(status, content_type.as_deref(), body),
         FaultAction::Drop | FaultAction::Hold => return None,
     })
 }
