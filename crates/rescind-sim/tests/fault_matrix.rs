@@ -549,6 +549,14 @@ async fn cell(op: Op, fault: Fault, timing: Timing) -> Cell {
             timing.as_str()
         );
     }
+    // `never` applies nothing, unless the fault fires once and the client's next attempt is
+    // answered for real (a 429 waited out, a token renewed).
+    if timing == Timing::Never && !matches!(fault, Fault::RateLimitedOnce | Fault::TokenRefused) {
+        assert_eq!(
+            total, 0,
+            "{op:?} × {fault:?} × never: the simulator applied something: {after_first:?}"
+        );
+    }
 
     let mut broken = Vec::new();
     let mut fail = |what: &str, seen: &dyn std::fmt::Debug| {
