@@ -53,8 +53,9 @@ use rescind_sim::{Clock, FaultAction, FaultRule, RunningSimulator, Simulator};
 /// The attempt timeout of clients in cells whose fault answers; no such cell waits for it.
 const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(20);
 /// The attempt timeout of clients in `hold` cells: the simulator answers nothing until the
-/// client gives up, so this only sets how long the cell takes.
-const HOLD_TIMEOUT: Duration = Duration::from_millis(400);
+/// client gives up, so this only sets how long the cell takes. Long enough for the other
+/// requests of the cell (login, reading back) on a loaded 2-core machine.
+const HOLD_TIMEOUT: Duration = Duration::from_secs(1);
 /// Bounds a wait on the simulator's held list; only a broken simulator reaches it.
 const BOUND: Duration = Duration::from_secs(60);
 /// Cells run at once (each on its own simulator).
