@@ -15,7 +15,7 @@
 //! | `DELETE /__sim/faults/held` | | forgets every held request: `{"discarded": n}` |
 //! | `GET /__sim/clock` | | `{"now": "...", "fixed": bool}` |
 //! | `POST /__sim/clock` | `{"now": "2026-03-29T00:30:00Z"}`, `{"advance_seconds": 3600}` or `{"real": true}` | sets the clock |
-//! | `POST /__sim/reset` | | state back to the seed, no faults, counters at zero |
+//! | `POST /__sim/reset` | | state back to the seed, no faults, no held requests (discarded), counters at zero |
 //! | `GET /__sim/state` | | the whole state, in the seed file's format |
 
 use axum::extract::{Path, State};
