@@ -219,6 +219,7 @@ pub async fn serve(addr: &str, seed: Option<PathBuf>) -> u8 {
             return output::EXIT_USAGE;
         }
     };
+    let demo_data = seed.is_none();
     let world = match seed {
         None => World::demo(),
         Some(path) => {
@@ -266,12 +267,25 @@ pub async fn serve(addr: &str, seed: Option<PathBuf>) -> u8 {
     let base = running.base_url();
     // Written without `println!`: a closed stdout (`rescind sim | head -1`) must not stop
     // the simulator with a panic.
-    let banner = format!(
-        "rescind simulator listening on {base} (Ctrl-C stops it)\n  \
-         point a client at it: ARTA_BASE_URL={base}, DI_BASE_URL={base}, SKIPPAY_BASE_URL={base}\n  \
-         with the demo data set's credentials (README, \"The simulator\")\n  \
-         admin: {base}/__sim/state, /__sim/faults, /__sim/clock, /__sim/counters, /__sim/reset\n"
+    // The variables that point the SDK (`Registry::from_env`, the examples) and the CLI at
+    // it, ready to paste; with the demo data, its published demo credentials too (they are
+    // the simulator's own, documented in the README: no secret of a real account).
+    let exports: Vec<(&str, String)> = if demo_data {
+        rescind_sim::demo_env(&base)
+    } else {
+        ["ARTA_BASE_URL", "DI_BASE_URL", "SKIPPAY_BASE_URL"]
+            .into_iter()
+            .map(|name| (name, base.clone()))
+            .collect()
+    };
+    let mut banner = format!(
+        "rescind simulator listening on {base} (Ctrl-C stops it)\n\
+         admin: {base}/__sim/state, /__sim/faults, /__sim/clock, /__sim/counters, /__sim/reset\n\
+         point a client at it (paste into another shell):\n"
     );
+    for (name, value) in exports {
+        banner.push_str(&format!("export {name}={value}\n"));
+    }
     let mut stdout = std::io::stdout();
     let _ = stdout
         .write_all(banner.as_bytes())

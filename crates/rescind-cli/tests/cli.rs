@@ -1425,9 +1425,12 @@ fn sim_serves_in_the_foreground() {
     let stdout = child.0.stdout.take().unwrap();
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
-        let mut line = String::new();
-        let _ = BufReader::new(stdout).read_line(&mut line);
-        let _ = tx.send(line);
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
     });
     let line = rx
         .recv_timeout(Duration::from_secs(20))
@@ -1436,6 +1439,21 @@ fn sim_serves_in_the_foreground() {
         line.contains(&format!("listening on http://{addr}")),
         "{line:?}"
     );
+    // The banner ends with the variables that point a client at it, ready to paste.
+    let mut exports = Vec::new();
+    while let Ok(line) = rx.recv_timeout(Duration::from_secs(5)) {
+        if let Some(export) = line.strip_prefix("export ") {
+            exports.push(export.to_string());
+        }
+        if line.starts_with("export SKIPPAY_PASSWORD=") {
+            break;
+        }
+    }
+    let expected: Vec<String> = rescind_sim::demo_env(&format!("http://{addr}"))
+        .into_iter()
+        .map(|(name, value)| format!("{name}={value}"))
+        .collect();
+    assert_eq!(exports, expected);
 
     let mut stream = TcpStream::connect(&addr).unwrap();
     stream
