@@ -10,7 +10,7 @@ use http::{HeaderMap, StatusCode, header};
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
-use rescind_di::EdiStatus;
+use super::EdiStatus;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
