@@ -8,11 +8,11 @@ use bytes::Bytes;
 use http::{HeaderMap, StatusCode};
 use jiff::ToSpan;
 use jiff::civil::Date;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::error::{ArtaError, FieldErrors};
-use super::wire::{ShipmentException, timestamp};
 use super::support::{self, Authorized, PageQuery, QueryParams};
+use super::wire::{ShipmentException, timestamp};
 use crate::Sim;
 
 /// The only type a client may create.
@@ -65,13 +65,7 @@ pub(crate) async fn list(
     let page = PageQuery::read(&query)?;
     let body = page.page(
         all_exceptions(&sim),
-        |e| {
-            (
-                e.created_at,
-                e.updated_at,
-                e.id.clone(),
-            )
-        },
+        |e| (e.created_at, e.updated_at, e.id.clone()),
         support::to_value,
     );
     Ok(Json(body).into_response())

@@ -8,10 +8,11 @@ use http::{HeaderMap, StatusCode};
 use serde_json::{Map, Value, json};
 
 use super::error::ArtaError;
-use super::wire::{
-    CUSTOMS_END_USES, CUSTOMS_PROCESSES, HostedSession, QUOTING_STRATEGIES, session_status, timestamp,
-};
 use super::support::{self, Authorized, PageQuery, QueryParams};
+use super::wire::{
+    CUSTOMS_END_USES, CUSTOMS_PROCESSES, HostedSession, QUOTING_STRATEGIES, session_status,
+    timestamp,
+};
 use crate::Sim;
 
 /// Statuses in which a cancel is refused (final states other than `cancelled`).
@@ -130,7 +131,11 @@ fn bad(path: &str, message: impl std::fmt::Display) -> ArtaError {
 }
 
 /// A string or `null`/absent.
-fn opt_string(map: &Map<String, Value>, key: &str, path: &str) -> Result<Option<String>, ArtaError> {
+fn opt_string(
+    map: &Map<String, Value>,
+    key: &str,
+    path: &str,
+) -> Result<Option<String>, ArtaError> {
     match map.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.clone())),
@@ -252,7 +257,12 @@ fn measure(map: &Map<String, Value>, key: &str, path: &str) -> Result<Option<Val
         None | Some(Value::Null) => return Ok(None),
         Some(Value::Number(n)) => n.to_string(),
         Some(Value::String(s)) => s.trim().to_string(),
-        Some(_) => return Err(bad(&join(path, key), "must be a number or a numeric string")),
+        Some(_) => {
+            return Err(bad(
+                &join(path, key),
+                "must be a number or a numeric string",
+            ));
+        }
     };
     match text.parse::<f64>() {
         Ok(v) if v.is_finite() && v >= 0.0 && !text.is_empty() => Ok(Some(Value::String(text))),
@@ -271,7 +281,8 @@ fn is_money(s: &str) -> bool {
     };
     let int_ok = int == "0"
         || (!int.is_empty() && !int.starts_with('0') && int.bytes().all(|b| b.is_ascii_digit()));
-    let frac_ok = frac.is_none_or(|f| (1..=2).contains(&f.len()) && f.bytes().all(|b| b.is_ascii_digit()));
+    let frac_ok =
+        frac.is_none_or(|f| (1..=2).contains(&f.len()) && f.bytes().all(|b| b.is_ascii_digit()));
     int_ok && frac_ok
 }
 
@@ -288,11 +299,19 @@ fn object(value: &Value, path: &str) -> Result<Value, ArtaError> {
             None => out.remove(key),
         };
     }
-    for (key, allowed) in [("unit_of_measurement", &["in", "cm"]), ("weight_unit", &["lb", "kg"])] {
+    for (key, allowed) in [
+        ("unit_of_measurement", &["in", "cm"]),
+        ("weight_unit", &["lb", "kg"]),
+    ] {
         match map.get(key) {
             None | Some(Value::Null) => {}
             Some(Value::String(v)) if allowed.contains(&v.as_str()) => {}
-            Some(_) => return Err(bad(&join(path, key), format!("must be one of {}", allowed.join(", ")))),
+            Some(_) => {
+                return Err(bad(
+                    &join(path, key),
+                    format!("must be one of {}", allowed.join(", ")),
+                ));
+            }
         }
     }
     opt_string(map, "type", path)?;
@@ -431,9 +450,14 @@ fn new_session(
             .collect::<Result<_, _>>()?,
         Some(_) => return Err(bad("tags", "must be a list of tag names")),
     };
-    let preferred_parcel_transport_services = match input.get("preferred_parcel_transport_services") {
+    let preferred_parcel_transport_services = match input.get("preferred_parcel_transport_services")
+    {
         None | Some(Value::Null) => None,
-        Some(_) => Some(string_list(input, "preferred_parcel_transport_services", "")?),
+        Some(_) => Some(string_list(
+            input,
+            "preferred_parcel_transport_services",
+            "",
+        )?),
     };
     let instruction = |key: &str| opt_string(input, key, "");
     Ok(HostedSession {
@@ -454,7 +478,12 @@ fn new_session(
         preferred_quote_types: string_list(input, "preferred_quote_types", "")?,
         preferred_parcel_transport_services,
         quoting_strategy: one_of(input, "quoting_strategy", &QUOTING_STRATEGIES, "best_rate")?,
-        customs_end_use: one_of(input, "customs_end_use", &CUSTOMS_END_USES, "not_for_resale")?,
+        customs_end_use: one_of(
+            input,
+            "customs_end_use",
+            &CUSTOMS_END_USES,
+            "not_for_resale",
+        )?,
         customs_process: one_of(input, "customs_process", &CUSTOMS_PROCESSES, "ddu")?,
         can_user_confirm_object_dimensions: opt_bool(
             input,
@@ -514,11 +543,20 @@ mod tests {
             (json!({"depth": "two"}), "objects[0].depth"),
             (json!({"depth": -1}), "objects[0].depth"),
             (json!({"depth": true}), "objects[0].depth"),
-            (json!({"unit_of_measurement": "mm"}), "objects[0].unit_of_measurement"),
+            (
+                json!({"unit_of_measurement": "mm"}),
+                "objects[0].unit_of_measurement",
+            ),
             (json!({"value": "10.001"}), "objects[0].value"),
-            (json!({"value_currency": "usd"}), "objects[0].value_currency"),
+            (
+                json!({"value_currency": "usd"}),
+                "objects[0].value_currency",
+            ),
             (json!({"subtype": "Painting"}), "objects[0].subtype"),
-            (json!({"details": {"is_fragile": "yes"}}), "objects[0].details.is_fragile"),
+            (
+                json!({"details": {"is_fragile": "yes"}}),
+                "objects[0].details.is_fragile",
+            ),
             (json!({"images": [1]}), "objects[0].images"),
         ] {
             let err = new_session(&input(json!([object])), now()).unwrap_err();

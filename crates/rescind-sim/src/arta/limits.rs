@@ -233,9 +233,9 @@ pub(crate) async fn limit(
 /// The 429 answer.
 pub(crate) fn too_many_requests(refusal: Refusal) -> Response {
     let detail = match refusal {
-        Refusal::Concurrent(n) => format!(
-            "Too Many Requests: this API key already has {n} concurrent calls in flight"
-        ),
+        Refusal::Concurrent(n) => {
+            format!("Too Many Requests: this API key already has {n} concurrent calls in flight")
+        }
         Refusal::PerMinute(n, _) => {
             format!("Too Many Requests: this API key made {n} calls in the last minute")
         }

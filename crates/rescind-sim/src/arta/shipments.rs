@@ -9,8 +9,8 @@ use http::{HeaderMap, StatusCode};
 use serde_json::{Value, json};
 
 use super::error::ArtaError;
-use super::wire::{SHIPMENT_STATUSES, Shipment, timestamp};
 use super::support::{self, Authorized, PageQuery, QueryParams};
+use super::wire::{SHIPMENT_STATUSES, Shipment, timestamp};
 use crate::Sim;
 
 /// A shipment as Arta serves it: every documented field, its exceptions without

@@ -170,7 +170,10 @@ pub struct HostedSession {
     #[serde(default)]
     pub insurance: Option<String>,
     /// `checkout` or `invoicing` (read-only; the simulator's accounts are invoiced).
-    #[serde(default = "default_payment_process", deserialize_with = "payment_process")]
+    #[serde(
+        default = "default_payment_process",
+        deserialize_with = "payment_process"
+    )]
     pub payment_process: String,
     /// `[string]`.
     #[serde(default, deserialize_with = "null_default")]
@@ -185,10 +188,16 @@ pub struct HostedSession {
     )]
     pub quoting_strategy: String,
     /// `for_resale` or `not_for_resale` (default).
-    #[serde(default = "default_customs_end_use", deserialize_with = "customs_end_use")]
+    #[serde(
+        default = "default_customs_end_use",
+        deserialize_with = "customs_end_use"
+    )]
     pub customs_end_use: String,
     /// `ddu` (default), `ddp` or `ddp_optional`.
-    #[serde(default = "default_customs_process", deserialize_with = "customs_process")]
+    #[serde(
+        default = "default_customs_process",
+        deserialize_with = "customs_process"
+    )]
     pub customs_process: String,
     /// `boolean` (default false).
     #[serde(default, deserialize_with = "null_default")]

@@ -3,7 +3,7 @@
 
 use std::str::FromStr;
 
-use rescind_core::rust_decimal::Decimal;
+use rust_decimal::Decimal;
 use serde_json::{Map, Value};
 
 use super::errors::ApiError;
@@ -52,6 +52,16 @@ pub(crate) fn body_object(bytes: &[u8]) -> Result<Map<String, Value>, ApiError> 
             format!("The request body is not valid JSON: {e}"),
         )),
     }
+}
+
+/// The body of a cancel: an empty body is `{}`, the documentation's "empty request" (the
+/// order cancel: "Use ... with an empty request to cancel all order items"; the application
+/// cancel's fields are all optional).
+pub(crate) fn body_object_or_empty(bytes: &[u8]) -> Result<Map<String, Value>, ApiError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Map::new());
+    }
+    body_object(bytes)
 }
 
 /// A field that must be an object (absent or `null` is `None`).
@@ -199,12 +209,13 @@ pub(crate) fn opt_quantity(
     Ok(Some(q.normalize()))
 }
 
-/// An amount in minor units: an integer JSON number.
+/// An amount in minor units: a JSON number with a whole value (`12590`, `12590.0`; the
+/// document types it `number`).
 fn minor_units(map: &Map<String, Value>, key: &str, path: &str) -> Result<i64, ApiError> {
     let attr = join(path, key);
     match map.get(key) {
         None | Some(Value::Null) => Err(ApiError::invalid(Some(&attr), "is required")),
-        Some(Value::Number(n)) => n.as_i64().ok_or_else(|| {
+        Some(Value::Number(n)) => super::wire::whole_minor_units(n).ok_or_else(|| {
             ApiError::invalid(
                 Some(&attr),
                 "must be a whole number of minor units (12590 is 125.90)",
@@ -259,7 +270,8 @@ pub(crate) fn vat_amount(value: &Value, path: &str) -> Result<(), ApiError> {
     }
 }
 
-/// An array of `VatAmount`s (absent or `null` is fine unless `required`).
+/// An array of `VatAmount`s (absent or `null` is fine unless `required`). A `null` entry is
+/// skipped: the documentation's examples show `"totalVat": [null, null]`.
 pub(crate) fn vat_list(
     map: &Map<String, Value>,
     key: &str,
@@ -271,7 +283,7 @@ pub(crate) fn vat_list(
         None if required => Err(ApiError::invalid(Some(&here), "is required")),
         None => Ok(()),
         Some(list) => {
-            for (i, v) in list.iter().enumerate() {
+            for (i, v) in list.iter().enumerate().filter(|(_, v)| !v.is_null()) {
                 vat_amount(v, &format!("{here}[{i}]"))?;
             }
             Ok(())
