@@ -577,22 +577,27 @@ async fn the_hold_window_is_created_at_date_plus_30_days_inclusive() {
     assert!(field_errors(&a, "hold_until")[0].contains("2026-10-31 at the latest"));
     assert_eq!(api.hold(demo::PENDING_OLD, None).await.status, 201);
 
-    // A date before today (the clock's 2026-11-24): refused; today itself: allowed.
-    let a = api.hold(demo::PENDING, Some("2026-11-23")).await;
-    assert_eq!(a.status, 422);
-    assert!(field_errors(&a, "hold_until")[0].contains("past"), "{a:?}");
+    // A date before today (the clock's 2026-11-24) inside the window: accepted, as Arta
+    // documents no rule against it (the window is the only rule on the date).
+    let a = api.hold(demo::PENDING, Some("2026-11-21")).await;
+    assert_eq!(a.status, 201, "{a:?}");
+    assert_eq!(a.body["hold_until"], "2026-11-21");
     assert_eq!(
         api.hold(demo::PENDING, Some("2026-11-24")).await.status,
         201
     );
 
-    // The clock moves: the same request that was fine becomes past.
+    // The clock moves: only the window decides, not today.
     running
         .sim()
         .clock()
         .set("2026-12-02T00:00:00Z".parse().unwrap());
     assert_eq!(
         api.hold(demo::PENDING, Some("2026-12-01")).await.status,
+        201
+    );
+    assert_eq!(
+        api.hold(demo::PENDING, Some("2026-12-21")).await.status,
         422
     );
 }
@@ -813,6 +818,51 @@ async fn reset_brings_the_seed_back() {
     assert_eq!(s["exceptions"].as_array().unwrap().len(), 1);
 }
 
+/// Seed 001's own request, byte for byte, on a confirmed shipment created within 30 days of
+/// its date (2023-08-15): accepted, although the date is long past.
+#[tokio::test]
+async fn seed_001_request_with_a_past_hold_until_is_accepted() {
+    let running = start().await;
+    let api = Api::new(&running);
+    let created = api
+        .admin(
+            "/__sim/arta/shipments",
+            json!({"id": "5baff45a-281d-416e-9310-a4a7c637952f", "status": "confirmed",
+                   "created_at": "2023-07-20T10:00:00.000000"}),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{created:?}");
+    let body = r#"{"shipment_exception":{"type":"requested_hold_to_collect","hold_until":"2023-08-15","shipment_id":"5baff45a-281d-416e-9310-a4a7c637952f"}}"#;
+    let resp = reqwest::Client::new()
+        .post(format!("{}/shipment_exceptions", running.base_url()))
+        .header("Authorization", format!("ARTA_APIKey {DEMO_API_KEY}"))
+        .header("Content-Type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 201);
+    let v: Value = resp.json().await.unwrap();
+    assert_eq!(v["hold_until"], "2023-08-15");
+    assert_eq!(v["status"], "new");
+    // Every documented field of `ShipmentException`, `shipment_id` included.
+    for key in [
+        "created_at",
+        "exception_type_label",
+        "hold_until",
+        "id",
+        "package_id",
+        "resolution",
+        "shipment_id",
+        "source",
+        "status",
+        "type",
+        "updated_at",
+    ] {
+        assert!(v.get(key).is_some(), "{key} missing: {v}");
+    }
+}
+
 #[test]
 fn the_demo_seed_covers_the_documented_cases() {
     let world = rescind_sim::World::demo();
@@ -845,7 +895,9 @@ fn the_demo_seed_covers_the_documented_cases() {
         shipment(demo::HELD)
             .exceptions
             .iter()
-            .any(|e| e.id == demo::HELD_EXCEPTION && e.is_active_hold())
+            .any(|e| e.id == demo::HELD_EXCEPTION
+                && e.exception_type == "requested_hold_to_collect"
+                && e.status != "resolved")
     );
     // The pending shipment's window is open on the demo day.
     let created = shipment(demo::PENDING).created_at.date();
