@@ -906,3 +906,260 @@ fn the_demo_seed_covers_the_documented_cases() {
         created.checked_add(jiff::Span::new().days(30)).unwrap() >= jiff::civil::date(2026, 12, 20)
     );
 }
+
+/// The fields of Arta's `HostedSession` (api-reference `schemas/response/hosted_session.ex`).
+const SESSION_FIELDS: [&str; 33] = [
+    "additional_services",
+    "cancel_url",
+    "can_user_confirm_object_dimensions",
+    "created_at",
+    "customs_end_use",
+    "customs_process",
+    "destination",
+    "id",
+    "insurance",
+    "internal_reference",
+    "objects",
+    "origin",
+    "payment_process",
+    "preferred_parcel_transport_services",
+    "preferred_quote_types",
+    "private_token",
+    "public_instructions_booking_review",
+    "public_instructions_confirmation",
+    "public_instructions_location_quotes",
+    "public_instructions_payment",
+    "public_instructions_object_details",
+    "public_reference",
+    "quoting_strategy",
+    "shipping_notes",
+    "shortcode",
+    "status",
+    "success_url",
+    "tags",
+    "type",
+    "updated_at",
+    "url",
+    "destination",
+    "origin",
+];
+
+/// The fields of `HostedSessionListItem`: the session without these.
+const NOT_IN_LIST: [&str; 7] = [
+    "customs_end_use",
+    "customs_process",
+    "public_instructions_booking_review",
+    "public_instructions_confirmation",
+    "public_instructions_location_quotes",
+    "public_instructions_payment",
+    "public_instructions_object_details",
+];
+
+#[tokio::test]
+async fn hosted_sessions_have_every_documented_field_and_the_documented_defaults() {
+    let running = start().await;
+    let api = Api::new(&running);
+    for id in [
+        demo::SESSION_NEW,
+        demo::SESSION_CANCELLED,
+        demo::SESSION_CLOSED,
+    ] {
+        let s = api.get(&format!("/hosted_sessions/{id}")).await.body;
+        for key in SESSION_FIELDS {
+            assert!(s.get(key).is_some(), "{id}: {key} missing: {s}");
+        }
+        assert_eq!(s["quoting_strategy"], "best_rate", "{s}");
+        assert_eq!(s["customs_end_use"], "not_for_resale");
+        assert_eq!(s["customs_process"], "ddu");
+        // Not nullable in the reference: never `null`.
+        for key in [
+            "additional_services",
+            "objects",
+            "payment_process",
+            "preferred_quote_types",
+            "private_token",
+            "shortcode",
+            "status",
+            "tags",
+            "type",
+            "created_at",
+            "updated_at",
+            "can_user_confirm_object_dimensions",
+        ] {
+            assert!(!s[key].is_null(), "{id}: {key} is null: {s}");
+        }
+    }
+    let page = api.get("/hosted_sessions?page_size=50").await.body;
+    for item in page["items"].as_array().unwrap() {
+        for key in SESSION_FIELDS {
+            assert_eq!(
+                item.get(key).is_some(),
+                !NOT_IN_LIST.contains(&key),
+                "list item: {key}: {item}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn shipments_have_every_documented_field() {
+    let running = start().await;
+    let api = Api::new(&running);
+    let s = api.get(&format!("/shipments/{}", demo::PENDING)).await.body;
+    for key in [
+        "created_at",
+        "customs_end_use",
+        "customs_process",
+        "destination",
+        "eei_form_status",
+        "eei_form_url",
+        "emissions",
+        "emissions_unit",
+        "exceptions",
+        "hosted_session_id",
+        "id",
+        "insurance_policy",
+        "internal_reference",
+        "log_request_id",
+        "object_count",
+        "origin",
+        "package_count",
+        "packages",
+        "payment_process",
+        "public_reference",
+        "quote_type",
+        "schedule",
+        "services",
+        "shipping_notes",
+        "shortcode",
+        "status",
+        "tags",
+        "total",
+        "total_currency",
+        "tracking",
+        "updated_at",
+        "url",
+        "confirmed_at",
+        "collected_at",
+        "in_transit_at",
+        "completed_at",
+        "cancelled_at",
+    ] {
+        assert!(s.get(key).is_some(), "{key} missing: {s}");
+    }
+    assert_eq!(s["packages"], json!([]));
+    for e in s["exceptions"].as_array().unwrap() {
+        assert!(e.get("shipment_id").is_none(), "{e}");
+        for key in [
+            "created_at",
+            "exception_type_label",
+            "hold_until",
+            "id",
+            "package_id",
+            "resolution",
+            "source",
+            "status",
+            "type",
+            "updated_at",
+        ] {
+            assert!(e.get(key).is_some(), "{key} missing: {e}");
+        }
+    }
+}
+
+fn session_body(objects: Value) -> Value {
+    json!({"hosted_session": {
+        "origin": {"city": "New York", "country": "US", "postal_code": "10019",
+                   "address_line_1": "11 W 53rd St",
+                   "contacts": [{"name": "Mary Quinn Sullivan"}]},
+        "objects": objects,
+        "success_url": "http://example.com/success",
+        "cancel_url": "http://example.com/cancel",
+    }})
+}
+
+#[tokio::test]
+async fn a_create_reads_dimensions_as_numbers_or_strings() {
+    let running = start().await;
+    let api = Api::new(&running);
+    let a = api
+        .post(
+            "/hosted_sessions",
+            session_body(json!([
+                {"subtype": "painting_unframed", "depth": 2, "height": 24, "width": 36.5,
+                 "unit_of_measurement": "in", "weight": 1, "weight_unit": "lb",
+                 "value": "100.00", "value_currency": "USD"},
+                {"subtype": "painting_unframed", "depth": "2", "height": "24", "width": "36",
+                 "unit_of_measurement": "in", "weight": "1", "weight_unit": "lb",
+                 "value": "100.00", "value_currency": "USD"}
+            ])),
+        )
+        .await;
+    assert_eq!(a.status, 201, "{a:?}");
+    let objects = a.body["objects"].as_array().unwrap();
+    assert_eq!(objects[0]["depth"], "2");
+    assert_eq!(objects[0]["width"], "36.5");
+    assert_eq!(objects[1]["depth"], "2");
+    assert!(objects[0]["id"].is_u64());
+    assert_eq!(a.body["quoting_strategy"], "best_rate");
+    assert_eq!(a.body["customs_end_use"], "not_for_resale");
+    assert_eq!(a.body["customs_process"], "ddu");
+    for key in SESSION_FIELDS {
+        assert!(a.body.get(key).is_some(), "{key} missing: {:?}", a.body);
+    }
+}
+
+#[tokio::test]
+async fn a_create_refuses_invalid_fields_naming_them() {
+    let running = start().await;
+    let api = Api::new(&running);
+    let object = json!({"subtype": "painting_unframed", "depth": 2});
+    for (body, field) in [
+        (session_body(json!([{"depth": "deep"}])), "objects[0].depth"),
+        (session_body(json!([{"weight": [1]}])), "objects[0].weight"),
+        (
+            session_body(json!([{"weight_unit": "stone"}])),
+            "objects[0].weight_unit",
+        ),
+        (session_body(json!([{"value": 100.5}])), "objects[0].value"),
+        (session_body(json!(["a painting"])), "objects[0]"),
+        (
+            {
+                let mut b = session_body(json!([object]));
+                b["hosted_session"]["quoting_strategy"] = json!("cheapest");
+                b
+            },
+            "quoting_strategy",
+        ),
+        (
+            {
+                let mut b = session_body(json!([object]));
+                b["hosted_session"]["origin"]["country"] = json!("USA");
+                b
+            },
+            "origin.country",
+        ),
+        (
+            {
+                let mut b = session_body(json!([object]));
+                b["hosted_session"]["tags"] = json!(["Not A Tag"]);
+                b
+            },
+            "tags[0]",
+        ),
+        (
+            {
+                let mut b = session_body(json!([object]));
+                b["hosted_session"]["additional_services"] = json!("signature_delivery");
+                b
+            },
+            "additional_services",
+        ),
+    ] {
+        let a = api.post("/hosted_sessions", body.clone()).await;
+        assert_eq!(a.status, 400, "{body}: {a:?}");
+        let detail = a.body["errors"]["detail"].as_str().unwrap();
+        assert!(detail.starts_with(field), "{field}: {detail}");
+    }
+    assert_eq!(running.sim().counters().snapshot().applied.len(), 0);
+}
