@@ -716,7 +716,7 @@ async fn application_cancel_rules() {
     let kept = api.running.sim().world();
     let kept = kept.skippay.application(PROCESSING).unwrap();
     assert_eq!(
-        kept.cancel_reason.as_ref().map(|r| r.as_str()),
+        kept.cancel_reason.as_deref(),
         Some("APPLICATION_CANCELLED_BY_CUSTOMER")
     );
     // Twice: refused, counted once.
@@ -756,7 +756,7 @@ async fn application_cancel_rules() {
     let world = api.running.sim().world();
     let kept = world.skippay.application(READY_TWO).unwrap();
     assert_eq!(
-        kept.cancel_reason.as_ref().map(|r| r.as_str()),
+        kept.cancel_reason.as_deref(),
         Some("APPLICATION_CANCELLED_OTHER")
     );
     assert_eq!(kept.custom_reason.as_deref(), Some("changed my mind"));
