@@ -1313,3 +1313,79 @@ async fn amounts_written_as_whole_number_floats_are_read() {
     let e = error(status, &resp, 400, "INVALID_REQUEST");
     assert_eq!(e["attribute"], "order.totalPrice.amount");
 }
+
+#[tokio::test]
+async fn create_refuses_invalid_addresses_carriers_and_item_fields() {
+    let api = Api::start().await;
+    let address = json!({"addressType": "BILLING", "city": "Prague", "country": "CZ",
+                         "streetAddress": "Letenská", "zip": "140 00"});
+    let cases: Vec<(Box<dyn Fn(&mut Value)>, &str)> = vec![
+        (
+            Box::new(|b: &mut Value| b["order"]["addresses"] = json!([{"city": "Prague"}])),
+            "order.addresses[0].addressType",
+        ),
+        (
+            Box::new(move |b: &mut Value| {
+                let mut a = address.clone();
+                a["addressType"] = json!("PERMANENT");
+                b["order"]["addresses"] = json!([a]);
+            }),
+            "order.addresses[0].addressType",
+        ),
+        (
+            Box::new(|b: &mut Value| b["order"]["deliveryType"] = json!("DRONE")),
+            "order.deliveryType",
+        ),
+        (
+            Box::new(|b: &mut Value| b["order"]["deliveryCarrier"] = json!({"carrierId": "ACME"})),
+            "order.deliveryCarrier.carrierId",
+        ),
+        (
+            Box::new(|b: &mut Value| b["order"]["channel"] = json!("SHOP")),
+            "order.channel",
+        ),
+        (
+            Box::new(|b: &mut Value| b["order"]["reservationDate"] = json!("soon")),
+            "order.reservationDate",
+        ),
+        (
+            Box::new(|b: &mut Value| b["order"]["items"][0]["categories"] = json!([1])),
+            "order.items[0].categories",
+        ),
+        (
+            Box::new(|b: &mut Value| b["order"]["documents"] = json!([{"file": "x"}])),
+            "order.documents[0].type",
+        ),
+        (
+            Box::new(|b: &mut Value| b["customer"]["addresses"] = json!([{"addressType": "HOME"}])),
+            "customer.addresses[0].addressType",
+        ),
+    ];
+    for (change, attribute) in cases {
+        let mut body = new_application("BAD-FIELDS");
+        change(&mut body);
+        let (status, resp) = api
+            .call(Method::POST, "/financing/v1/applications", Some(body))
+            .await;
+        let e = error(status, &resp, 400, "INVALID_REQUEST");
+        assert_eq!(e["attribute"], attribute, "{resp}");
+    }
+    // The valid forms are accepted.
+    let mut body = new_application("GOOD-FIELDS");
+    body["order"]["addresses"] = json!([{"addressType": "DELIVERY", "city": "Prague",
+        "country": "CZ", "streetAddress": "Letenská", "streetNumber": null, "zip": "140 00"}]);
+    body["order"]["deliveryType"] = json!("DELIVERY_CARRIER");
+    body["order"]["deliveryCarrier"] = json!({"carrierCustom": "My courier"});
+    body["order"]["channel"] = json!("BRANCH");
+    body["order"]["reservationDate"] = json!("2017-07-15T00:00:00+02:00");
+    let (status, app) = api
+        .call(Method::POST, "/financing/v1/applications", Some(body))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{app}");
+    assert_eq!(
+        app["order"]["deliveryCarrier"]["carrierCustom"],
+        "My courier"
+    );
+    assert_eq!(app["order"]["channel"], "BRANCH");
+    assert_eq!(api.applied_total(), 1);
+}

@@ -283,7 +283,7 @@ fn check_customer(c: &Map<String, Value>) -> Result<(), ApiError> {
     for key in ["tin", "vatin"] {
         check::opt_str(c, key, p, 20)?;
     }
-    check::opt_array(c, "addresses", p)?;
+    check::addresses(c, "addresses", p, check::ADDRESS_TYPES)?;
     match (first, last, full) {
         (Some(_), None, _) => Err(ApiError::invalid(
             Some("customer.lastName"),
@@ -320,6 +320,29 @@ fn check_order(o: &Map<String, Value>) -> Result<(), ApiError> {
         }
     }
     check::opt_str(o, "merchantId", p, 200)?;
+    check::addresses(o, "addresses", p, &["BILLING", "DELIVERY"])?;
+    check::opt_enum(o, "deliveryType", p, check::DELIVERY_TYPES)?;
+    check::delivery_carrier(o, p)?;
+    check::opt_enum(o, "channel", p, check::CHANNELS)?;
+    check::opt_datetime(o, "reservationDate", p)?;
+    if let Some(docs) = check::opt_array(o, "documents", p)? {
+        for (i, doc) in docs.iter().enumerate() {
+            let at = format!("order.documents[{i}]");
+            let Value::Object(d) = doc else {
+                return Err(ApiError::invalid(Some(&at), "must be an object"));
+            };
+            check::opt_enum(
+                d,
+                "type",
+                &at,
+                &["INVOICE", "PROFORMA_INVOICE", "CREDIT_NOTE", "OTHER"],
+            )?
+            .ok_or_else(|| ApiError::invalid(Some(&format!("{at}.type")), "is required"))?;
+            check::req_str(d, "file", &at, usize::MAX)?;
+            check::opt_str(d, "description", &at, usize::MAX)?;
+            check::opt_object(d, "extraData", &at)?;
+        }
+    }
     let items = check::opt_array(o, "items", p)?
         .ok_or_else(|| ApiError::invalid(Some("order.items"), "is required"))?;
     if items.is_empty() {
@@ -337,6 +360,11 @@ fn check_order(o: &Map<String, Value>) -> Result<(), ApiError> {
         check::req_str(m, "name", &path, 255)?;
         check::opt_str(m, "ean", &path, 64)?;
         check::opt_enum(m, "type", &path, ITEM_TYPES)?;
+        check::opt_str(m, "variant", &path, 250)?;
+        check::opt_str(m, "producer", &path, 250)?;
+        check::opt_str(m, "productUrl", &path, 200)?;
+        check::opt_str(m, "description", &path, usize::MAX)?;
+        check::opt_string_list(m, "categories", &path)?;
         check::req_amount(m, "totalPrice", &path)?;
         match m.get("totalVat") {
             None | Some(Value::Null) => {

@@ -52,6 +52,22 @@
 //! is a duplicate: 200 with the first application. Recurrences and prechecks are not
 //! simulated (`isRecurring` is accepted and ignored). Totals are not checked against items.
 //!
+//! Also checked: addresses (`addressType`, `city`, `country`, `streetAddress`, `zip`; an
+//! order's only `BILLING` or `DELIVERY`), `deliveryType`, `deliveryCarrier` (`carrierId` of
+//! the documented list or `carrierCustom`), `channel`, `reservationDate` (a date-time with an
+//! offset), documents (`type`, `file`) and the items' optional strings and `categories`.
+//!
+//! # Answers
+//!
+//! Built by [`wire`] from the OpenAPI document's shapes, not from any client's model: every
+//! required field present, `null` only where the field is nullable (an item's `sentDate`, an
+//! order's `merchantId`, ...), an optional non-nullable field left out when it has no value (an
+//! item's `image`, an error's `attribute`). An item's `image`, sent as a URL or as base64
+//! content, is a `FileResponse` (`filename` and `url`, both strings); `unitPrice` and `unitVat`
+//! (required) are the line's totals divided by its quantity when the create did not give them;
+//! the customer's `firstName`, `lastName` and `fullName` (all required) are derived from each
+//! other when the create gave only some.
+//!
 //! # Application cancel
 //!
 //! Allowed while PROCESSING and while READY before anything is marked sent or delivered; the
