@@ -201,3 +201,76 @@ fn the_demo_world_has_the_limits_on_and_its_key_is_live() {
         Some(rescind_sim::arta::limits::LIVE)
     );
 }
+
+/// 200 hosted sessions cancelled at once through the SDK with its default settings (15 calls
+/// in flight, the live key's limit; 10 for a test key, as `rescind_arta` advises) while every
+/// call stays in flight 20 ms: the client queues instead of earning 429s, so each call is
+/// sent exactly once. A client sending 64 at once is the control: it meets 429s.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_clients_defaults_keep_a_bulk_run_free_of_429s() {
+    use rescind_core::{CancelRequest, CancelStatus, Canceller};
+
+    const N: u64 = 200;
+    // The last run is the control: a client that sends 64 at once does meet 429s.
+    for (key, concurrency, hold_ms) in [
+        (DEMO_API_KEY, None, 20),
+        (TEST_KEY, Some(10), 20),
+        (DEMO_API_KEY, Some(64), 200),
+    ] {
+        let control = concurrency == Some(64);
+        let mut world = World::demo();
+        world.arta.test_api_keys.push(TEST_KEY.into());
+        world.arta.rate_limits = RateLimits::documented().with_hold_ms(hold_ms);
+        let session = world.arta.hosted_sessions[0].clone();
+        for i in 0..N {
+            let mut s = session.clone();
+            s.id = 20_000 + i;
+            world.arta.hosted_sessions.push(s);
+        }
+        let running = Simulator::new().seed(world).start().await.unwrap();
+        let mut builder = rescind_arta::Client::builder()
+            .api_key(key)
+            .base_url(running.base_url());
+        if let Some(n) = concurrency {
+            builder = builder.max_concurrency(n);
+        }
+        let client = std::sync::Arc::new(builder.build().unwrap());
+        let mut set = tokio::task::JoinSet::new();
+        for i in 0..N {
+            let client = client.clone();
+            set.spawn(async move {
+                client
+                    .cancel(CancelRequest::whole((20_000 + i).to_string()))
+                    .await
+            });
+        }
+        let mut rate_limited = 0;
+        while let Some(outcome) = set.join_next().await {
+            match outcome.unwrap() {
+                Ok(outcome) => assert_eq!(outcome.status, CancelStatus::Cancelled, "{outcome:?}"),
+                Err(e) if control && e.kind() == rescind_core::ErrorKind::RateLimited => {
+                    rate_limited += 1
+                }
+                Err(e) => panic!("{key}: {e}"),
+            }
+        }
+        let hits = running.sim().counters().snapshot().hits;
+        if control {
+            assert!(
+                rate_limited > 0 || hits.values().any(|n| *n > 1),
+                "64 calls at once on a live key: some must have met a 429"
+            );
+            continue;
+        }
+        for (route, n) in &hits {
+            assert!(
+                *n <= 1,
+                "{key}: {route} was sent {n} times: a 429 was met and retried"
+            );
+        }
+        for i in 0..N {
+            let route = format!("PATCH /hosted_sessions/{}/cancel", 20_000 + i);
+            assert_eq!(hits.get(&route), Some(&1), "{route}");
+        }
+    }
+}
