@@ -1319,7 +1319,8 @@ async fn create_refuses_invalid_addresses_carriers_and_item_fields() {
     let api = Api::start().await;
     let address = json!({"addressType": "BILLING", "city": "Prague", "country": "CZ",
                          "streetAddress": "Letenská", "zip": "140 00"});
-    let cases: Vec<(Box<dyn Fn(&mut Value)>, &str)> = vec![
+    type Change = Box<dyn Fn(&mut Value)>;
+    let cases: Vec<(Change, &str)> = vec![
         (
             Box::new(|b: &mut Value| b["order"]["addresses"] = json!([{"city": "Prague"}])),
             "order.addresses[0].addressType",
