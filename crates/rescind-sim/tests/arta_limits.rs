@@ -274,3 +274,34 @@ async fn the_clients_defaults_keep_a_bulk_run_free_of_429s() {
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_admin_endpoint_turns_the_limits_off_and_on() {
+    let running = start(RateLimits::documented().with_hold_ms(HOLD_MS)).await;
+    let http = reqwest::Client::new();
+    let url = format!("{}/__sim/arta/rate_limits", running.base_url());
+    let got: Value = http.get(&url).send().await.unwrap().json().await.unwrap();
+    assert_eq!(got["enabled"], true);
+    assert_eq!(got["minute_ms"], 60_000);
+    let set = http
+        .post(&url)
+        .json(&serde_json::json!({"enabled": false}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(set.status(), 200);
+    let set: Value = set.json().await.unwrap();
+    assert_eq!(set["enabled"], false);
+    assert_eq!(set["hold_ms"], HOLD_MS, "fields left out keep their value");
+    let answers = burst(&running, TEST_KEY, 12).await;
+    assert!(answers.iter().all(|a| a.0 == 200), "{answers:?}");
+    for bad in [
+        serde_json::json!({"enabled": "no"}),
+        serde_json::json!({"minute_ms": 0}),
+        serde_json::json!({"speed": 1}),
+    ] {
+        let resp = http.post(&url).json(&bad).send().await.unwrap();
+        assert_eq!(resp.status(), 400, "{bad}");
+    }
+    assert!(!running.sim().world().arta.rate_limits.enabled);
+}

@@ -255,6 +255,44 @@ pub(crate) fn too_many_requests(refusal: Refusal) -> Response {
     response
 }
 
+/// `GET /__sim/arta/rate_limits`.
+pub(crate) async fn admin_get(State(sim): State<Sim>) -> Response {
+    Json(sim.with_world(|w| w.arta.rate_limits)).into_response()
+}
+
+/// `POST /__sim/arta/rate_limits` with some of `enabled`, `minute_ms`, `hold_ms`.
+pub(crate) async fn admin_set(
+    State(sim): State<Sim>,
+    headers: http::HeaderMap,
+    body: bytes::Bytes,
+) -> Result<Response, super::error::ArtaError> {
+    let input = support::json_object(&headers, &body)?;
+    let bad = |k: &str, what: &str| super::error::ArtaError::bad_request(format!("{k}: {what}"));
+    let mut limits = sim.with_world(|w| w.arta.rate_limits);
+    for (key, value) in &input {
+        match (key.as_str(), value) {
+            ("enabled", serde_json::Value::Bool(b)) => limits.enabled = *b,
+            ("enabled", _) => return Err(bad(key, "must be true or false")),
+            ("minute_ms", v) => match v.as_u64().filter(|m| *m > 0) {
+                Some(m) => limits.minute_ms = m,
+                None => {
+                    return Err(bad(
+                        key,
+                        "must be a whole number of milliseconds, 1 or more",
+                    ));
+                }
+            },
+            ("hold_ms", v) => match v.as_u64() {
+                Some(m) => limits.hold_ms = m,
+                None => return Err(bad(key, "must be a whole number of milliseconds")),
+            },
+            _ => return Err(bad(key, "unknown setting (enabled, minute_ms, hold_ms)")),
+        }
+    }
+    sim.with_world(|w| w.arta.rate_limits = limits);
+    Ok(Json(limits).into_response())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -56,6 +56,8 @@
 //! | method and path | body | effect |
 //! |---|---|---|
 //! | `POST /__sim/arta/shipments` | a shipment in Arta's shape, every field optional | books it: `id` a new UUID, `status` `pending`, `created_at`/`updated_at` now, a new `shortcode`, unless given; 201, 409 if the id exists |
+//! | `GET /__sim/arta/rate_limits` | | 200 the [`RateLimits`] in force |
+//! | `POST /__sim/arta/rate_limits` | `{"enabled": false}`, `{"minute_ms": 600}`, `{"hold_ms": 50}` (fields left out keep their value) | changes them from the next call; 200 the new settings, 400 for a bad body |
 //! | `POST /__sim/arta/shipments/{id}/status` | `{"status": "in_transit"}` | moves the shipment to any of `pending`, `confirmed`, `collected`, `in_transit`, `completed`, `cancelled` (no transition refused), sets `updated_at` and that status's `*_at`; 200, 404, 400 |
 //!
 //! # The rules of a hold (`POST /shipment_exceptions`)
@@ -257,6 +259,10 @@ pub(crate) fn routes(sim: &Sim) -> Router<Sim> {
         ))
         .layer(axum::middleware::map_response(support::request_id));
     let admin = Router::new()
+        .route(
+            "/__sim/arta/rate_limits",
+            get(limits::admin_get).post(limits::admin_set),
+        )
         .route("/__sim/arta/shipments", post(shipments::admin_create))
         .route(
             "/__sim/arta/shipments/{id}/status",
