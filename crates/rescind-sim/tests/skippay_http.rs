@@ -1390,3 +1390,151 @@ async fn create_refuses_invalid_addresses_carriers_and_item_fields() {
     assert_eq!(app["order"]["channel"], "BRANCH");
     assert_eq!(api.applied_total(), 1);
 }
+
+/// A random `ApplicationRequest` from the document's field lists: every optional field present
+/// or absent, numbers in every JSON form the document's `number` allows (`1000`, `1000.0`,
+/// `1e3`), unknown extra fields.
+fn random_application(rng: &mut fastrand::Rng, n: usize) -> Value {
+    fn number(rng: &mut fastrand::Rng, v: i64) -> Value {
+        match rng.u8(0..3) {
+            0 => json!(v),
+            1 => serde_json::from_str(&format!("{v}.0")).unwrap(),
+            _ => serde_json::from_str(&format!("{}e{}", v as f64 / 100.0, 2)).unwrap(),
+        }
+    }
+    let maybe = |rng: &mut fastrand::Rng, v: Value| if rng.bool() { Some(v) } else { None };
+    let mut items = Vec::new();
+    for i in 0..rng.usize(1..4) {
+        let price = rng.i64(100..100_000);
+        let mut item = json!({
+            "code": format!("C-{i}"),
+            "name": format!("Item {i}"),
+            "totalPrice": {"amount": number(rng, price), "currency": "CZK"},
+            "totalVat": {"amount": number(rng, price / 5), "currency": "CZK", "vatRate": number(rng, 21)},
+        });
+        let optional = [
+            ("ean", json!("8594000000031")),
+            (
+                "type",
+                json!(["PHYSICAL", "DIGITAL", "SHIPPING_FEE"][rng.usize(0..3)]),
+            ),
+            ("variant", json!("black")),
+            ("description", json!("A thing")),
+            ("producer", json!("Acme")),
+            ("categories", json!(["phones"])),
+            ("productUrl", json!("https://www.example.com/p")),
+            (
+                "image",
+                json!(if rng.bool() {
+                    "https://www.example.com/i.png"
+                } else {
+                    "aGVsbG8="
+                }),
+            ),
+            ("unitPrice", json!({"amount": price, "currency": "CZK"})),
+            (
+                "unitVat",
+                json!({"amount": price / 5, "currency": "CZK", "vatRate": 21}),
+            ),
+            ("quantity", json!([1, 2, 3][rng.usize(0..3)])),
+            ("somethingNew", json!({"x": 1})),
+        ];
+        for (key, value) in optional {
+            if let Some(v) = maybe(rng, value) {
+                item[key] = v;
+            }
+        }
+        items.push(item);
+    }
+    let mut customer = json!({"email": "jane@example.cz", "phone": "+420777000111"});
+    match rng.u8(0..3) {
+        0 => customer["fullName"] = json!("Jane Doe"),
+        1 => {
+            customer["firstName"] = json!("Jane");
+            customer["lastName"] = json!("Doe");
+        }
+        _ => {
+            customer["firstName"] = json!("Jane");
+            customer["lastName"] = json!("Doe");
+            customer["fullName"] = json!("Ing. Jane Doe");
+            customer["tin"] = json!("12333321");
+        }
+    }
+    let mut order = json!({
+        "number": format!("GEN-{n}"),
+        "totalPrice": {"amount": number(rng, 10_000), "currency": "CZK"},
+        "totalVat": [{"amount": number(rng, 2_000), "currency": "CZK", "vatRate": 21}],
+        "items": items,
+    });
+    let optional = [
+        ("variableSymbols", json!(["1234567890"])),
+        (
+            "addresses",
+            json!([{"addressType": "BILLING", "city": "Prague", "country": "CZ",
+                              "streetAddress": "Letenská", "zip": "140 00"}]),
+        ),
+        ("deliveryType", json!("DELIVERY_CARRIER")),
+        ("deliveryCarrier", json!({"carrierId": "DPD"})),
+        ("reservationDate", json!("2017-07-15T00:00:00+02:00")),
+        ("merchantId", json!("ABCD1234")),
+    ];
+    for (key, value) in optional {
+        if let Some(v) = maybe(rng, value) {
+            order[key] = v;
+        }
+    }
+    let financing = ["DEFERRED_PAYMENT", "PAY_IN_THREE"][rng.usize(0..2)];
+    json!({
+        "type": financing,
+        "agreementTermsAndConditions": rng.bool(),
+        "merchantUrls": {
+            "approvedRedirect": "http://www.yourEshop.com/ok",
+            "rejectedRedirect": "http://www.yourEshop.com/ko",
+            "notificationEndpoint": "http://www.yourEshop.com/n"
+        },
+        "customer": customer,
+        "order": order,
+        "unknownTopLevel": true,
+    })
+}
+
+/// Generated applications are accepted, and every answer about them (create, read, a partial
+/// and a whole order cancel) has the document's shape.
+#[tokio::test]
+async fn generated_applications_are_answered_in_the_documented_shapes() {
+    let api = Api::start().await;
+    let mut rng = fastrand::Rng::with_seed(15);
+    for n in 0..60 {
+        let body = random_application(&mut rng, n);
+        let (status, app) = api
+            .call(
+                Method::POST,
+                "/financing/v1/applications",
+                Some(body.clone()),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}\n{app}");
+        check_application(&app);
+        let id = app["id"].as_str().unwrap().to_string();
+        check_application(&api.get_app(&id).await);
+        let (status, _) = api
+            .raw(
+                Method::POST,
+                &format!("/__sim/skippay/applications/{id}/state"),
+                None,
+                Some(json!({"state": "READY"})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        let (status, order) = api
+            .cancel_order(&id, json!({"items": [{"code": "C-0", "quantity": 1}]}))
+            .await;
+        // A quantity of 1 off an item of 1 cancels it; off 2 or 3, it splits the item.
+        assert_eq!(status, StatusCode::OK, "{body}\n{order}");
+        check_order(&order, true);
+        let (status, order) = api.cancel_order(&id, json!({})).await;
+        assert_eq!(status, StatusCode::OK, "{order}");
+        check_order(&order, true);
+        assert_eq!(order["state"], "CANCELLED");
+    }
+}
