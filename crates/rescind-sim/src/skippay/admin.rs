@@ -8,7 +8,6 @@ use http::StatusCode;
 
 use super::check;
 use super::errors::{ApiError, json_response};
-use super::order::normalize;
 use super::wire::{ApplicationState, StateReason};
 use super::{application_json, default_reason};
 use crate::Sim;
@@ -51,7 +50,6 @@ pub(crate) async fn set_state(
                 .iter_mut()
                 .find(|a| a.id == id)
                 .ok_or_else(|| ApiError::not_found("APPLICATION_NOT_FOUND", &id))?;
-            normalize(&mut app.order);
             app.state_reason = Some(reason.unwrap_or_else(|| default_reason(&state)));
             app.state = state;
             sim.counters()

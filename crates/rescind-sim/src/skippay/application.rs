@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 use super::auth::Partner;
 use super::check::{self, ITEM_TYPES};
 use super::errors::{ApiError, json_response};
-use super::order::{Change, apply, normalize};
+use super::order::{Change, apply};
 use super::wire::{ApplicationState, FileRef, FinancingType, Order, OrderState, StateReason};
 use super::{Application, application_json, gateway_url};
 use crate::Sim;
@@ -34,10 +34,9 @@ pub(crate) async fn get(
     Path(id): Path<String>,
 ) -> Response {
     let found = sim.with_world(|w| {
-        w.skippay.application_mut(&id, &partner).map(|app| {
-            normalize(&mut app.order);
-            application_json(app)
-        })
+        w.skippay
+            .application_mut(&id, &partner)
+            .map(|app| application_json(app))
     });
     match found {
         Some(body) => json_response(StatusCode::OK, &body),
@@ -59,7 +58,6 @@ pub(crate) async fn cancel(
                 .skippay
                 .application_mut(&id, &partner)
                 .ok_or_else(|| ApiError::not_found("OBJECT_NOT_FOUND", &id))?;
-            normalize(&mut app.order);
             if let Some(refused) = cancel_refusal(app) {
                 return Err(refused);
             }
@@ -176,7 +174,6 @@ pub(crate) async fn create(
             .iter_mut()
             .find(|a| a.visible_to(&partner) && a.order.number == parsed.order.number)
         {
-            normalize(&mut existing.order);
             return (StatusCode::OK, application_json(existing));
         }
         let mut id = format!("{:010x}", 0xa0_0000_0000_u64 + number);
@@ -248,7 +245,6 @@ fn parse_create(bytes: &[u8]) -> Result<NewApplication, ApiError> {
     for item in &mut order.items {
         item.state = OrderState::Processing;
     }
-    normalize(&mut order);
     Ok(NewApplication {
         financing_type,
         agreement,

@@ -137,10 +137,6 @@ fn same_item(a: &OrderItem, b: &OrderItem) -> bool {
     a.code == b.code && a.ean == b.ean && a.name == b.name && a.item_type == b.item_type
 }
 
-/// What a seed may leave out is filled when it is read (an item's and the order's state
-/// PROCESSING, an item's quantity 1; see [`wire`](super::wire)); nothing is left to fill here.
-pub(crate) fn normalize(_order: &mut Order) {}
-
 /// `amount * part / whole`, rounded half away from zero to minor units.
 fn share(amount: i64, part: Decimal, whole: Decimal) -> i64 {
     if whole.is_zero() {
@@ -191,7 +187,7 @@ fn move_to_cancelled(items: &mut Vec<OrderItem>, index: usize, q: Decimal) -> bo
     false
 }
 
-/// Applies an order cancel to `order` (already [normalized](normalize)), all or nothing: on an
+/// Applies an order cancel to `order`, all or nothing: on an
 /// error `order` is unchanged. Returns the changes applied (none for a repeat of a cancel
 /// without quantities).
 pub(crate) fn apply(order: &mut Order, selectors: &[Selector]) -> Result<Vec<Change>, ApiError> {
@@ -385,7 +381,6 @@ pub(crate) async fn cancel(
                 .skippay
                 .application_mut(&id, &partner)
                 .ok_or_else(|| ApiError::not_found("OBJECT_NOT_FOUND", &id))?;
-            normalize(&mut app.order);
             if let Some(refused) = refusal(app) {
                 return Err(refused);
             }
