@@ -16,6 +16,9 @@
 //!   time can be known: a slot frees when a call in flight ends).
 //! - **Which calls**: every call that carries a key the simulator knows, on Arta's paths;
 //!   an unknown key is answered 401 by the handler, unlimited. Admin routes are never limited.
+//! - **Time** is the real time (a scaled minute with [`RateLimits::minute_ms`]), not the
+//!   simulator's [`Clock`](crate::Clock), which tests stop. `POST /__sim/reset` puts the
+//!   settings back to the seed's but keeps the calls in flight and the minute's count.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
