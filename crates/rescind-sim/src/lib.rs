@@ -209,7 +209,7 @@ impl Simulator {
             }),
         };
         let router = Router::new()
-            .merge(arta::routes())
+            .merge(arta::routes(&sim))
             .merge(di::routes())
             .merge(skippay::routes())
             .merge(admin::routes())
