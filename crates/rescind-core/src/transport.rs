@@ -68,8 +68,14 @@ pub struct TransportConfig {
     pub body_limit: usize,
     /// The retry policy. Default [`RetryPolicy::default`].
     pub retry: RetryPolicy,
-    /// The most calls in flight at once; more wait in line. Default: no limit.
+    /// The most calls in flight at once; more wait in line, for at most the call timeout.
+    /// Default: no limit. A login does not take a place (see the `token` module docs).
     pub max_concurrency: Option<usize>,
+    /// How long a refused login is remembered: during this time every call that needs a token
+    /// fails at once with the refusal, and the credentials are not sent again (a wrong password
+    /// costs one login per cool-down, never one per call). Default 5 minutes. Rebuilding the
+    /// client forgets the refusal.
+    pub login_refusal_cooldown: Duration,
     /// A response header carrying the provider's request id (e.g. `x-arta-request-id`).
     pub request_id_header: Option<HeaderName>,
     /// Headers sent with every request (besides `User-Agent` and `Accept`).
@@ -86,6 +92,7 @@ impl Default for TransportConfig {
             body_limit: 16 * 1024 * 1024,
             retry: RetryPolicy::default(),
             max_concurrency: None,
+            login_refusal_cooldown: Duration::from_secs(5 * 60),
             request_id_header: None,
             default_headers: http::HeaderMap::new(),
         }
@@ -96,6 +103,13 @@ impl TransportConfig {
     /// Sets the most calls in flight at once.
     pub fn with_max_concurrency(mut self, max: usize) -> Self {
         self.max_concurrency = Some(max.max(1));
+        self
+    }
+
+    /// Sets how long a refused login is remembered (see
+    /// [`TransportConfig::login_refusal_cooldown`]).
+    pub fn with_login_refusal_cooldown(mut self, cooldown: Duration) -> Self {
+        self.login_refusal_cooldown = cooldown;
         self
     }
 
@@ -224,6 +238,7 @@ impl TransportBuilder {
                 client,
                 semaphore,
             }),
+            login: false,
         })
     }
 }
@@ -233,6 +248,9 @@ impl TransportBuilder {
 #[derive(Clone)]
 pub struct Transport {
     inner: Arc<Inner>,
+    /// The view a login flight sends through: it does not take a place under the concurrency
+    /// limit (see `send_inner`).
+    login: bool,
 }
 
 struct Inner {
@@ -271,6 +289,15 @@ impl Transport {
             auth: Auth::None,
             config: TransportConfig::default(),
             client: None,
+        }
+    }
+
+    /// The same transport, for a login flight: its requests do not wait for the concurrency
+    /// limit.
+    pub(crate) fn for_login(&self) -> Transport {
+        Transport {
+            inner: self.inner.clone(),
+            login: true,
         }
     }
 
@@ -338,14 +365,43 @@ impl Transport {
 
     async fn send_inner(&self, request: &HttpRequest) -> Result<HttpResponse, Error> {
         let inner = &*self.inner;
-        let _permit = match &inner.semaphore {
-            Some(sem) => Some(sem.clone().acquire_owned().await.map_err(|_| {
-                Error::config("the transport's concurrency limit was closed")
-                    .with_provider(inner.provider)
-            })?),
-            None => None,
-        };
+        // The call timeout bounds every wait of the call: for a place under the limit, for a
+        // login, and the attempts.
         let deadline = Instant::now() + inner.config.call_timeout;
+        // A login flight does not take a place under the limit. Its caller may hold a place
+        // already (with a limit of 1 it holds the only one), and a 401 in the middle of a call
+        // needs a new login while the call keeps its place: taking the token before the place
+        // would not cover that case, and giving the place back to log in would let the call
+        // lose its turn. Letting the login through costs at most one request beyond the limit,
+        // since a client has one login flight at a time.
+        let _permit = match &inner.semaphore {
+            Some(sem) if !self.login => {
+                match tokio::time::timeout_at(deadline, sem.clone().acquire_owned()).await {
+                    Ok(Ok(permit)) => Some(permit),
+                    Ok(Err(_)) => {
+                        return Err(
+                            Error::config("the transport's concurrency limit was closed")
+                                .with_provider(inner.provider)
+                                .with_operation(request.operation),
+                        );
+                    }
+                    Err(_) => {
+                        return Err(Error::new(
+                            ErrorKind::Timeout,
+                            Sent::NotSent,
+                            format!(
+                                "no free place under the limit of {} calls in flight within the call timeout ({:?})",
+                                inner.config.max_concurrency.unwrap_or_default(),
+                                inner.config.call_timeout
+                            ),
+                        )
+                        .with_provider(inner.provider)
+                        .with_operation(request.operation));
+                    }
+                }
+            }
+            _ => None,
+        };
         let url = inner.base_url.join(&request.path, &request.query);
         let policy = &inner.config.retry;
         let mut attempts: u32 = 0;
@@ -356,14 +412,15 @@ impl Transport {
 
         loop {
             attempts += 1;
-            let (auth_header, generation) = self.auth_header(request).await.map_err(|e| {
-                let e = e.with_attempts(attempts - 1);
-                if maybe_sent {
-                    e.with_sent(Sent::MaybeSent)
-                } else {
-                    e
-                }
-            })?;
+            let (auth_header, generation) =
+                self.auth_header(request, deadline).await.map_err(|e| {
+                    let e = e.with_attempts(attempts - 1);
+                    if maybe_sent {
+                        e.with_sent(Sent::MaybeSent)
+                    } else {
+                        e
+                    }
+                })?;
             let remaining = deadline.saturating_duration_since(Instant::now());
             let timeout = inner.config.attempt_timeout.min(remaining);
             tracing::trace!(attempt = attempts, "sending");
@@ -474,6 +531,7 @@ impl Transport {
     async fn auth_header(
         &self,
         request: &HttpRequest,
+        deadline: Instant,
     ) -> Result<(Option<(HeaderName, HeaderValue)>, Option<u64>), Error> {
         if !request.authenticated {
             return Ok((None, None));
@@ -487,7 +545,7 @@ impl Transport {
                 Ok((Some((name.clone(), v)), None))
             }
             Auth::Bearer(cache) => {
-                let current = cache.current(self).await?;
+                let current = cache.current_before(self, deadline).await?;
                 let mut v = HeaderValue::from_str(&format!(
                     "Bearer {}",
                     current.token.value().expose_secret()
