@@ -20,9 +20,10 @@
 //!   login per cool-down, never one per call: providers lock accounts for less.
 //! - **A failing login endpoint is retried across callers.** After a transient failure
 //!   ([`LoginFailure::Transient`]: 5xx, 429, timeout, lost connection) the next flight starts
-//!   after a backoff from the client's [`RetryPolicy`](crate::retry::RetryPolicy) (and never
-//!   before the provider's `Retry-After`), one flight at a time, and only while some caller
-//!   still waits. A caller waits for as long as its call timeout allows: it gets the last
+//!   after a backoff from the client's [`RetryPolicy`](crate::retry::RetryPolicy) (between
+//!   half and all of its backoff for that many failures in a row, and never before the
+//!   provider's `Retry-After`), one flight at a time, and only while some caller still waits.
+//!   A flight's own requests are bounded by the transport's timeouts like any other. A caller waits for as long as its call timeout allows: it gets the last
 //!   failure as soon as the next flight cannot start before its deadline, and a
 //!   [`ErrorKind::Timeout`] with [`Sent::NotSent`] if its deadline passes while a flight runs.
 //!   Other failures ([`LoginFailure::Failed`]: an unreadable answer, a 404) go to every waiter
@@ -430,11 +431,14 @@ impl Flight {
                     class => {
                         st.failures = st.failures.saturating_add(1);
                         let policy = &self.transport.config().retry;
+                        // Between half and all of the policy's backoff: flights are never
+                        // back to back, and clients that failed together spread out.
+                        let jitter = 0.5 + 0.5 * fastrand::f64();
                         let (class, wait) = match retry::wait_before_retry(
                             policy,
                             st.failures,
                             error.retry_after(),
-                            fastrand::f64(),
+                            jitter,
                         ) {
                             Wait::Retry(delay) => (class, delay),
                             // A Retry-After longer than the policy allows: nobody waits for it.
