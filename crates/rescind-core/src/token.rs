@@ -258,14 +258,21 @@ impl TokenCache {
         deadline: Instant,
     ) -> Result<CurrentToken, Error> {
         let mut waiting: Option<Waiter> = None;
+        // The generation when this caller started waiting: a token a flight produced since then
+        // is taken even inside the renewal margin (a provider may issue tokens that live less
+        // than the margin; logging in again for them would never end).
+        let mut since = None;
         loop {
             let mut changed = {
                 let mut st = self.shared.lock();
                 let now = Instant::now();
-                if let Some(cur) = &st.token
-                    && cur.token.valid_for(self.margin)
-                {
-                    return Ok(cur.clone());
+                if let Some(cur) = &st.token {
+                    let fresh = since.is_some_and(|g| cur.generation > g);
+                    if cur.token.valid_for(self.margin)
+                        || (fresh && cur.token.valid_for(Duration::ZERO))
+                    {
+                        return Ok(cur.clone());
+                    }
                 }
                 if let Some((error, until)) = &st.refusal {
                     if now < *until {
@@ -285,6 +292,7 @@ impl TokenCache {
                 if waiting.is_none() {
                     st.waiters += 1;
                     waiting = Some(Waiter(self.shared.clone()));
+                    since = Some(st.generation);
                 }
                 if !st.flight {
                     st.flight = true;

@@ -32,6 +32,8 @@ const PASSWORD: &str = "hunter2-wrong";
 enum Script {
     /// Returns a token with this value, valid for an hour.
     Token(&'static str),
+    /// Returns a token with this value, valid for 30 s: less than the renewal margin.
+    ShortLived(&'static str),
     /// Returns a token with this value after this delay.
     Slow(&'static str, Duration),
     /// Fails with this kind and status, as the provider's answer.
@@ -53,6 +55,7 @@ impl Login for ScriptedLogin {
         let n = self.calls.fetch_add(1, Ordering::SeqCst);
         match self.script[n.min(self.script.len() - 1)] {
             Script::Token(v) => Ok(Token::new(SecretString::from(v), Duration::from_secs(3600))),
+            Script::ShortLived(v) => Ok(Token::new(SecretString::from(v), Duration::from_secs(30))),
             Script::Slow(v, delay) => {
                 tokio::time::sleep(delay).await;
                 Ok(Token::new(SecretString::from(v), Duration::from_secs(3600)))
@@ -409,6 +412,18 @@ async fn a_caller_that_gives_up_does_not_cancel_the_login_others_wait_for() {
         assert_eq!(r.unwrap().token.value().expose_secret(), "shared");
     }
     assert_eq!(h.cache.login_count(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_token_shorter_than_the_margin_serves_the_callers_that_waited_for_it() {
+    let h = Harness::new(vec![Script::ShortLived("brief")], config());
+    for r in h.tokens(20).await {
+        assert_eq!(r.unwrap().token.value().expose_secret(), "brief");
+    }
+    assert_eq!(h.cache.login_count(), 1);
+    // A later caller does not take it (it is inside the margin): it logs in again.
+    assert!(h.tokens(1).await[0].is_ok());
+    assert_eq!(h.cache.login_count(), 2);
 }
 
 #[test]
