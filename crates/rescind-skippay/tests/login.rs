@@ -210,16 +210,18 @@ fn skip_pays_login_refusals_are_remembered_and_its_5xx_retried() {
     let login = rescind_skippay::PartnerLogin::new(Credentials::new(USERNAME, PASSWORD));
     let oauth = r#"{"error":"invalid_token","error_description":"The access token is invalid or has expired"}"#;
     let errors = errors_body("INVALID_REQUEST", "Unable to authenticate partner", "t").to_string();
-    for (status, body, expected) in [
+    let cases: [(u16, &str, LoginFailure); 6] = [
         (400, errors.as_str(), LoginFailure::Refused),
         (401, oauth, LoginFailure::Refused),
         (403, "", LoginFailure::Refused),
         (429, "", LoginFailure::Transient),
         (500, "", LoginFailure::Transient),
         (503, "<html>busy</html>", LoginFailure::Transient),
-    ] {
+    ];
+    for (status, body, expected) in cases {
         let err =
-            rescind_skippay::response::parse_login(&HttpResponse::new(status, body)).unwrap_err();
+            rescind_skippay::response::parse_login(&HttpResponse::new(status, body.to_owned()))
+                .unwrap_err();
         assert_eq!(login.classify(&err), expected, "{status}: {err}");
     }
 }
