@@ -23,7 +23,11 @@
 //!   after a backoff from the client's [`RetryPolicy`](crate::retry::RetryPolicy) (between
 //!   half and all of its backoff for that many failures in a row, and never before the
 //!   provider's `Retry-After`), one flight at a time, and only while some caller still waits.
-//!   A flight's own requests are bounded by the transport's timeouts like any other. A caller waits for as long as its call timeout allows: it gets the last
+//!   A flight logs in at most [`RetryPolicy::max_attempts`](crate::retry::RetryPolicy) times
+//!   (each login's request is also retried by the transport if the provider marks it
+//!   idempotent); after its last failure, every waiter gets that failure, and new callers get
+//!   it too until the backoff has passed. A flight's own requests are bounded by the
+//!   transport's timeouts like any other. A caller waits for as long as its call timeout allows: it gets the last
 //!   failure as soon as the next flight cannot start before its deadline, and a
 //!   [`ErrorKind::Timeout`] with [`Sent::NotSent`] if its deadline passes while a flight runs.
 //!   Other failures ([`LoginFailure::Failed`]: an unreadable answer, a 404) go to every waiter
@@ -102,7 +106,8 @@ pub enum LoginFailure {
     /// the cool-down has passed.
     Refused,
     /// The login endpoint failed in a way that may pass (5xx, 429, timeout, lost connection):
-    /// one flight tries again after a backoff while some caller still waits.
+    /// one flight tries again after a backoff while some caller still waits, up to the retry
+    /// policy's number of attempts.
     Transient,
     /// The login failed in a way that waiting will not fix soon (an unreadable answer, a
     /// status the login does not document): every waiting caller gets the error; the next
@@ -391,6 +396,8 @@ struct Flight {
 impl Flight {
     async fn run(self) {
         let _ended = FlightEnded(self.shared.clone());
+        let max_logins = self.transport.config().retry.max_attempts.max(1);
+        let mut logins = 0;
         loop {
             let not_before = self.shared.lock().failure.as_ref().map(|f| f.not_before);
             if let Some(t) = not_before {
@@ -407,8 +414,9 @@ impl Flight {
                     return;
                 }
             }
+            logins += 1;
             self.shared.logins.fetch_add(1, Ordering::SeqCst);
-            tracing::debug!("logging in");
+            tracing::debug!(login = logins, "logging in");
             let result = self.login.login(&self.transport).await;
             let now = Instant::now();
             let mut st = self.shared.lock();
@@ -437,6 +445,14 @@ impl Flight {
                         return;
                     }
                     class => {
+                        // The flight's last login: its failure goes to every waiter, like a
+                        // failure waiting will not fix, and new callers get it until the
+                        // backoff has passed. The next caller after that starts a new flight.
+                        let class = if logins >= max_logins {
+                            LoginFailure::Failed
+                        } else {
+                            class
+                        };
                         st.failures = st.failures.saturating_add(1);
                         let policy = &self.transport.config().retry;
                         // Between half and all of the policy's backoff: flights are never

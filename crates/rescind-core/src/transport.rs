@@ -415,8 +415,12 @@ impl Transport {
             let (auth_header, generation) =
                 self.auth_header(request, deadline).await.map_err(|e| {
                     let e = e.with_attempts(attempts - 1);
+                    // `Sent` speaks of this call's request, not of the login: a login that
+                    // timed out may have reached the provider, but this request did not.
                     if maybe_sent {
                         e.with_sent(Sent::MaybeSent)
+                    } else if e.sent() == Sent::MaybeSent {
+                        e.with_sent(Sent::NotSent)
                     } else {
                         e
                     }

@@ -275,6 +275,33 @@ async fn a_login_failing_twice_then_answering_serves_every_waiter() {
     assert_eq!(h.cache.login_count(), 3);
 }
 
+#[tokio::test(start_paused = true)]
+async fn a_login_endpoint_that_keeps_failing_ends_every_waiter_after_the_policys_attempts() {
+    let h = Harness::new(vec![Script::Fail(ErrorKind::Server, 503)], config());
+    let started = Instant::now();
+    for r in h.tokens(40).await {
+        let err = r.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Server, "{err}");
+    }
+    // Three logins (the policy's attempts) for 40 callers, well before the call timeout.
+    assert_eq!(h.cache.login_count(), 3);
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
+    // A caller right after gets the failure at once, without a login...
+    assert_eq!(
+        h.tokens(1).await[0].as_ref().unwrap_err().kind(),
+        ErrorKind::Server
+    );
+    assert_eq!(h.cache.login_count(), 3);
+    // ...and once the backoff has passed (at most 400 ms here), a new flight starts.
+    tokio::time::advance(Duration::from_millis(500)).await;
+    assert!(h.tokens(1).await[0].is_err());
+    assert_eq!(h.cache.login_count(), 6);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_login_endpoint_answering_503_twice_then_200_serves_every_waiter_over_http() {
     let server = serve(vec![

@@ -243,32 +243,6 @@ async fn concurrent_calls_with_a_wrong_password_make_one_login() {
     cancel.assert_calls_async(0).await;
 }
 
-#[tokio::test]
-async fn a_login_answering_503_then_200_serves_the_call() {
-    let server = MockServer::start_async().await;
-    let mut unavailable = server
-        .mock_async(|when, then| {
-            when.method(POST).path("/ws/json/auth/v-3/login/60");
-            then.status(503).body("<html>busy</html>");
-        })
-        .await;
-    let client = client(&server);
-    // The login is idempotent: the transport retries it (3 attempts), then the token cache
-    // backs off and tries another flight while the caller waits.
-    let waiting = {
-        let c = client.clone();
-        tokio::spawn(async move { c.login().await })
-    };
-    while unavailable.calls_async().await < 3 {
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-    unavailable.delete_async().await;
-    let login = mock_login(&server).await;
-    waiting.await.unwrap().unwrap();
-    login.assert_calls_async(1).await;
-    assert!(client.token_cache().login_count() >= 2);
-}
-
 #[test]
 fn dis_login_refusals_are_remembered_and_its_5xx_retried() {
     use rescind_core::{Login, LoginFailure};
