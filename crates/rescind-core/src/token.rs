@@ -24,10 +24,10 @@
 //!   half and all of its backoff for that many failures in a row, and never before the
 //!   provider's `Retry-After`), one flight at a time, and only while some caller still waits.
 //!   A flight logs in at most [`RetryPolicy::max_attempts`](crate::retry::RetryPolicy) times
-//!   (each login's request is also retried by the transport if the provider marks it
-//!   idempotent); after its last failure, every waiter gets that failure, and new callers get
-//!   it too until the backoff has passed. A flight's own requests are bounded by the
-//!   transport's timeouts like any other. A caller waits for as long as its call timeout allows: it gets the last
+//!   (the transport sends a login's request once: the flight is what retries it, whatever
+//!   the request's idempotency, since a login changes nothing); after its last failure, every
+//!   waiter gets that failure, and new callers get it too until the backoff has passed. A
+//!   flight's own requests are bounded by the transport's timeouts like any other. A caller waits for as long as its call timeout allows: it gets the last
 //!   failure as soon as the next flight cannot start before its deadline, and a
 //!   [`ErrorKind::Timeout`] with [`Sent::NotSent`] if its deadline passes while a flight runs.
 //!   Other failures ([`LoginFailure::Failed`]: an unreadable answer, a 404) go to every waiter
@@ -196,12 +196,17 @@ struct State {
     failure: Option<Failure>,
     /// Failures in a row since the last success or refusal (for the backoff).
     failures: u32,
+    /// Failures handed to every waiter so far ([`LoginFailure::Failed`], or a flight's last
+    /// login): a caller that waited while one happened gets it, however late it wakes.
+    handed_out: u64,
 }
 
 struct Failure {
     error: Arc<Error>,
     class: LoginFailure,
     not_before: Instant,
+    /// For a failure handed to every waiter: its number in [`State::handed_out`].
+    number: u64,
 }
 
 impl Shared {
@@ -267,6 +272,7 @@ impl TokenCache {
         // is taken even inside the renewal margin (a provider may issue tokens that live less
         // than the margin; logging in again for them would never end).
         let mut since = None;
+        let mut handed_out_since = None;
         loop {
             let mut changed = {
                 let mut st = self.shared.lock();
@@ -288,7 +294,7 @@ impl TokenCache {
                 if let Some(f) = &st.failure {
                     let give_up = match f.class {
                         LoginFailure::Transient => deadline <= f.not_before,
-                        _ => now < f.not_before,
+                        _ => now < f.not_before || handed_out_since.is_some_and(|n| f.number > n),
                     };
                     if give_up {
                         return Err(replay(&f.error));
@@ -298,6 +304,7 @@ impl TokenCache {
                     st.waiters += 1;
                     waiting = Some(Waiter(self.shared.clone()));
                     since = Some(st.generation);
+                    handed_out_since = Some(st.handed_out);
                 }
                 if !st.flight {
                     st.flight = true;
@@ -468,12 +475,22 @@ impl Flight {
                             // A Retry-After longer than the policy allows: nobody waits for it.
                             Wait::TooLong(delay) => (LoginFailure::Failed, delay),
                         };
+                        let last = class != LoginFailure::Transient;
+                        if last {
+                            st.handed_out += 1;
+                        }
                         tracing::debug!(?class, ?wait, error = %error, "the login failed");
                         st.failure = Some(Failure {
                             error: Arc::new(error),
                             class,
                             not_before: now + wait,
+                            number: st.handed_out,
                         });
+                        if last {
+                            // Handed to every waiter: this flight is over (its end wakes
+                            // them). The next caller past the backoff starts a new one.
+                            return;
+                        }
                         drop(st);
                         self.shared.notify();
                     }

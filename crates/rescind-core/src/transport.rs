@@ -249,7 +249,7 @@ impl TransportBuilder {
 pub struct Transport {
     inner: Arc<Inner>,
     /// The view a login flight sends through: it does not take a place under the concurrency
-    /// limit (see `send_inner`).
+    /// limit, and makes one attempt per request (see `send_inner`).
     login: bool,
 }
 
@@ -293,7 +293,7 @@ impl Transport {
     }
 
     /// The same transport, for a login flight: its requests do not wait for the concurrency
-    /// limit.
+    /// limit, and are not retried (the token cache retries the login).
     pub(crate) fn for_login(&self) -> Transport {
         Transport {
             inner: self.inner.clone(),
@@ -404,6 +404,10 @@ impl Transport {
         };
         let url = inner.base_url.join(&request.path, &request.query);
         let policy = &inner.config.retry;
+        // A login's request is sent once per login: the token cache retries logins itself, one
+        // flight for every waiting caller, with the same policy (see the `token` module), so
+        // that retries do not multiply.
+        let max_attempts = if self.login { 1 } else { policy.max_attempts };
         let mut attempts: u32 = 0;
         let mut retries: u32 = 0;
         let mut renewed_after_401 = false;
@@ -459,7 +463,7 @@ impl Transport {
                 Attempt::Failed { .. } => None,
             };
             let mut stop_reason = None;
-            if class != RetryClass::No && attempts < policy.max_attempts {
+            if class != RetryClass::No && attempts < max_attempts {
                 retries += 1;
                 match retry::wait_before_retry(policy, retries, retry_after, fastrand::f64()) {
                     Wait::TooLong(_) => {
