@@ -19,19 +19,21 @@
 //!   has passed (default 5 minutes) or the client is rebuilt. A wrong password costs one
 //!   login per cool-down, never one per call: providers lock accounts for less.
 //! - **A failing login endpoint is retried across callers.** After a transient failure
-//!   ([`LoginFailure::Transient`]: 5xx, 429, timeout, lost connection) the next flight starts
-//!   after a backoff from the client's [`RetryPolicy`](crate::retry::RetryPolicy) (between
-//!   half and all of its backoff for that many failures in a row, and never before the
-//!   provider's `Retry-After`), one flight at a time, and only while some caller still waits.
-//!   A flight logs in at most [`RetryPolicy::max_attempts`](crate::retry::RetryPolicy) times
-//!   (the transport sends a login's request once: the flight is what retries it, whatever
-//!   the request's idempotency, since a login changes nothing); after its last failure, every
-//!   waiter gets that failure, and new callers get it too until the backoff has passed. A
-//!   flight's own requests are bounded by the transport's timeouts like any other. A caller waits for as long as its call timeout allows: it gets the last
-//!   failure as soon as the next flight cannot start before its deadline, and a
-//!   [`ErrorKind::Timeout`] with [`Sent::NotSent`] if its deadline passes while a flight runs.
-//!   Other failures ([`LoginFailure::Failed`]: an unreadable answer, a 404) go to every waiter
-//!   at once and are repeated to new callers until the backoff has passed.
+//!   ([`LoginFailure::Transient`]: 5xx, 429, timeout, lost connection) the same flight logs in
+//!   again after a backoff from the client's [`RetryPolicy`](crate::retry::RetryPolicy)
+//!   (between half and all of its backoff for that many failures in a row, never before the
+//!   provider's `Retry-After`), while some caller still waits. The transport sends a login's
+//!   request once: the flight is what retries it, whatever the request's idempotency (a login
+//!   changes nothing), so retries do not multiply. A flight logs in at most
+//!   [`RetryPolicy::max_attempts`](crate::retry::RetryPolicy::max_attempts) times, each login
+//!   after the first taking its cost from the client's retry budget; after its last failure
+//!   every waiter gets that failure, and new callers get it at once until the backoff has
+//!   passed. Other failures ([`LoginFailure::Failed`]: an unreadable answer, a 404) end the
+//!   flight the same way.
+//! - **Every wait is bounded by the caller's call timeout.** A caller gets a transient failure
+//!   as soon as the next login cannot start before its deadline, and an [`ErrorKind::Timeout`]
+//!   with [`Sent::NotSent`] if its deadline passes while a login runs. A flight's own
+//!   requests are bounded by the transport's timeouts like any other.
 //! - **A login never waits for the concurrency limit.** The flight's requests bypass the
 //!   transport's limit (see `Transport::send_inner` for why), so a client limited to one call
 //!   in flight still logs in.
@@ -452,16 +454,25 @@ impl Flight {
                         return;
                     }
                     class => {
-                        // The flight's last login: its failure goes to every waiter, like a
-                        // failure waiting will not fix, and new callers get it until the
-                        // backoff has passed. The next caller after that starts a new flight.
-                        let class = if logins >= max_logins {
+                        // The flight's last login (no attempt or retry budget left): its
+                        // failure goes to every waiter, like a failure waiting will not fix,
+                        // and new callers get it until the backoff has passed. The next caller
+                        // after that starts a new flight.
+                        // Another login is a retry: it needs an attempt left and a place in
+                        // the client's retry budget, like any retry of the transport.
+                        let policy = &self.transport.config().retry;
+                        let cost = match error.kind() {
+                            ErrorKind::Timeout | ErrorKind::Transport => policy.timeout_retry_cost,
+                            _ => policy.retry_cost,
+                        };
+                        let class = if logins >= max_logins
+                            || !self.transport.try_spend_retry_budget(cost)
+                        {
                             LoginFailure::Failed
                         } else {
                             class
                         };
                         st.failures = st.failures.saturating_add(1);
-                        let policy = &self.transport.config().retry;
                         // Between half and all of the policy's backoff: flights are never
                         // back to back, and clients that failed together spread out.
                         let jitter = 0.5 + 0.5 * fastrand::f64();

@@ -301,6 +301,12 @@ impl Transport {
         }
     }
 
+    /// Takes `cost` tokens from the client's retry budget for a retry made outside
+    /// `send` (a login flight's next login); false when the budget is spent.
+    pub(crate) fn try_spend_retry_budget(&self, cost: u32) -> bool {
+        self.inner.budget.try_acquire(cost)
+    }
+
     /// The provider this transport talks to.
     pub fn provider(&self) -> Provider {
         self.inner.provider

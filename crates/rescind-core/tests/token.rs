@@ -302,6 +302,23 @@ async fn a_login_endpoint_that_keeps_failing_ends_every_waiter_after_the_policys
     assert_eq!(h.cache.login_count(), 6);
 }
 
+#[tokio::test(start_paused = true)]
+async fn a_spent_retry_budget_ends_the_flight_after_one_login() {
+    let mut policy = fast_retries();
+    policy.budget_capacity = 0;
+    let h = Harness::new(
+        vec![
+            Script::Fail(ErrorKind::Server, 503),
+            Script::Token("never-asked"),
+        ],
+        config().with_retry(policy),
+    );
+    for r in h.tokens(10).await {
+        assert_eq!(r.unwrap_err().kind(), ErrorKind::Server);
+    }
+    assert_eq!(h.cache.login_count(), 1);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_login_endpoint_answering_503_twice_then_200_serves_every_waiter_over_http() {
     let server = serve(vec![
