@@ -60,7 +60,8 @@ pub struct TransportConfig {
     pub connect_timeout: Duration,
     /// Time for one attempt, from sending to the last byte of the body. Default 30 s.
     pub attempt_timeout: Duration,
-    /// Time for the whole call, retries and waits included. Default 90 s.
+    /// Time for the whole call: the wait for a place under the concurrency limit, the wait for
+    /// a login, every attempt and every backoff. Default 90 s.
     pub call_timeout: Duration,
     /// The most bytes of an error body kept; the rest is dropped. Default 64 KiB.
     pub error_body_limit: usize,
@@ -337,7 +338,10 @@ impl Transport {
 
     /// Sends `request`, retrying per the policy, and returns the provider's final answer
     /// whatever its status: the provider crate reads error bodies itself. Fails only when no
-    /// answer came (timeout, connection failure), or on a login failure.
+    /// answer came (timeout, connection failure), on a login failure (shared by every call
+    /// waiting for the same login), or with [`ErrorKind::Timeout`] and [`Sent::NotSent`] when
+    /// no place under the concurrency limit, or no login token, came within the call timeout.
+    /// The call timeout counts from this call, waits included.
     pub async fn send(&self, request: &HttpRequest) -> Result<HttpResponse, Error> {
         let span = tracing::info_span!(
             "rescind.call",
