@@ -147,8 +147,9 @@ impl LoginFailure {
 /// How a provider logs in. Implemented by the provider crates; called by the [`TokenCache`].
 #[async_trait]
 pub trait Login: Send + Sync + fmt::Debug {
-    /// Logs in once and returns the token. `transport` sends the (anonymous) login request;
-    /// its requests are not held back by the client's concurrency limit.
+    /// Logs in once and returns the token. `transport` sends the (anonymous) login request:
+    /// its requests are not held back by the client's concurrency limit, and each is sent
+    /// once (the [`TokenCache`] retries the whole login after a transient failure).
     async fn login(&self, transport: &Transport) -> Result<Token, Error>;
 
     /// Says what a failure of [`Login::login`] means: a refusal of the credentials (remembered
