@@ -31,6 +31,7 @@
 use std::fmt;
 use std::time::Duration;
 
+use crate::observation::Observation;
 use crate::provider::Provider;
 
 /// What kind of failure an [`Error`] is. Stable names to branch on; new kinds may be added.
@@ -117,8 +118,11 @@ pub enum Sent {
     NotSent,
     /// The provider received the request and answered; its answer is in the error.
     Answered,
-    /// The request may have reached the provider and been applied, but no answer came
-    /// (timeout, connection reset). Read the target's state before acting again.
+    /// The request may have reached the provider and been applied, but no answer proves
+    /// whether it was: no answer came (timeout, connection reset), or for a change, an answer
+    /// that is neither its documented success nor a documented refusal (a 5xx, a gateway's
+    /// page, a 2xx that is not the success answer; see [`change`](crate::change)). Read the
+    /// target's state before acting again.
     MaybeSent,
 }
 
@@ -202,6 +206,7 @@ struct Inner {
     attempts: u32,
     details: Vec<ErrorDetail>,
     body: Option<String>,
+    observed_before: Option<Box<Observation>>,
     source: Option<BoxError>,
 }
 
@@ -227,6 +232,7 @@ impl Error {
                 attempts: 0,
                 details: Vec::new(),
                 body: None,
+                observed_before: None,
                 source: None,
             }),
         }
@@ -334,6 +340,14 @@ impl Error {
     /// Keeps the raw error body (already capped by the transport).
     pub fn with_body(mut self, body: impl Into<String>) -> Self {
         self.inner.body = Some(body.into());
+        self
+    }
+
+    /// Keeps what the provider showed for the target before the change was sent (a
+    /// [`Sent::MaybeSent`] error that reading back could not settle carries it, so the caller
+    /// can compare with a later reading, e.g. with [`settle`](crate::settle)).
+    pub fn with_observed_before(mut self, before: Observation) -> Self {
+        self.inner.observed_before = Some(Box::new(before));
         self
     }
 
@@ -447,6 +461,12 @@ impl Error {
     /// The raw error body as received, capped at the transport's error-body limit.
     pub fn body(&self) -> Option<&str> {
         self.inner.body.as_deref()
+    }
+
+    /// What the provider showed for the target before the change was sent, when the error is
+    /// a change of unknown outcome that reading back could not settle.
+    pub fn observed_before(&self) -> Option<&Observation> {
+        self.inner.observed_before.as_deref()
     }
 
     /// Whether calling again later, unchanged, may succeed (rate limits, server faults,
@@ -581,6 +601,9 @@ impl fmt::Debug for Error {
         }
         if !i.details.is_empty() {
             d.field("details", &i.details);
+        }
+        if let Some(v) = &i.observed_before {
+            d.field("observed_before", v);
         }
         if let Some(v) = &i.source {
             d.field("source", &v.to_string());
