@@ -92,8 +92,7 @@ pub fn read<T>(
 /// (unreadable, another shape, an error envelope, empty, the wrong id): [`Sent::MaybeSent`],
 /// with a message that says so. The kind is kept.
 pub fn not_success(err: Error, status: u16) -> Error {
-    if err.sent() == Sent::MaybeSent && err.message().contains("whether the change was applied")
-    {
+    if err.sent() == Sent::MaybeSent && err.message().contains("whether the change was applied") {
         return err;
     }
     let message = format!(
@@ -177,10 +176,19 @@ mod tests {
         let bad = |_: &HttpResponse| {
             Err::<u8, Error>(Error::new(ErrorKind::Decode, Sent::Answered, "not JSON"))
         };
-        assert_eq!(read(&HttpResponse::new(200, ""), false, error, ok).unwrap(), 1);
+        assert_eq!(
+            read(&HttpResponse::new(200, ""), false, error, ok).unwrap(),
+            1
+        );
         let err = read(&HttpResponse::new(200, "<html>"), false, error, bad).unwrap_err();
-        assert_eq!((err.kind(), err.sent()), (ErrorKind::Decode, Sent::MaybeSent));
-        assert!(err.message().contains("whether the change was applied is unknown"));
+        assert_eq!(
+            (err.kind(), err.sent()),
+            (ErrorKind::Decode, Sent::MaybeSent)
+        );
+        assert!(
+            err.message()
+                .contains("whether the change was applied is unknown")
+        );
         let err = read(&HttpResponse::new(400, "{}"), true, error, ok).unwrap_err();
         assert_eq!(err.sent(), Sent::Answered);
         let err = read(&HttpResponse::new(429, ""), false, error, ok).unwrap_err();

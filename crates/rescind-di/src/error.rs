@@ -338,7 +338,9 @@ mod tests {
 
     #[test]
     fn the_envelope_needs_a_status_code_or_a_key() {
-        assert!(is_envelope(br#"{"statusCode":400,"errorKey":"order.cancelled","errorMap":{}}"#));
+        assert!(is_envelope(
+            br#"{"statusCode":400,"errorKey":"order.cancelled","errorMap":{}}"#
+        ));
         assert!(is_envelope(br#"{"errorKey":""}"#));
         assert!(is_envelope(br#"{"statusCode":500}"#));
         assert!(!is_envelope(br#"{"shipmentId":"70724761617883184"}"#));

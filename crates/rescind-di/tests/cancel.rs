@@ -178,8 +178,16 @@ fn only_the_envelope_on_a_4xx_and_a_429_prove_a_refusal() {
     let envelope = r#"{"statusCode":400,"errorKey":"order.exported","errorMap":{}}"#;
     for (status, body, sent) in [
         (400, envelope, Sent::Answered),
-        (404, r#"{"statusCode":404,"errorKey":"cannot.find.order"}"#, Sent::Answered),
-        (403, r#"{"statusCode":403,"errorKey":"no.access.api"}"#, Sent::Answered),
+        (
+            404,
+            r#"{"statusCode":404,"errorKey":"cannot.find.order"}"#,
+            Sent::Answered,
+        ),
+        (
+            403,
+            r#"{"statusCode":403,"errorKey":"no.access.api"}"#,
+            Sent::Answered,
+        ),
         (429, "", Sent::Answered),
         (404, "<html>Not Found</html>", Sent::MaybeSent),
         (400, "", Sent::MaybeSent),

@@ -33,8 +33,8 @@
 
 use rescind_core::{
     CancelOutcome, CancelRequest, CancelStatus, Canceller, Capabilities, Error, ErrorKind,
-    Observation, ObservedItem, Provider, Scope, Sent, SettledBy, Settlement, async_trait,
-    change, settle,
+    Observation, ObservedItem, Provider, Scope, Sent, SettledBy, Settlement, async_trait, change,
+    settle,
 };
 
 use crate::client::Client;
@@ -150,7 +150,11 @@ fn observation_of_order(target: &str, order: &Order, selectors: &[CancelItem]) -
     with_items(seen, Some(order), selectors)
 }
 
-fn with_items(mut seen: Observation, order: Option<&Order>, selectors: &[CancelItem]) -> Observation {
+fn with_items(
+    mut seen: Observation,
+    order: Option<&Order>,
+    selectors: &[CancelItem],
+) -> Observation {
     let items = order.map(|o| o.items.as_slice()).unwrap_or_default();
     for (index, selector) in selectors.iter().enumerate() {
         for item in items
@@ -304,11 +308,13 @@ impl Client {
                     } else {
                         "the application was PROCESSING: cancelled as a whole"
                     };
-                    return Ok(
-                        CancelOutcome::new(Provider::SkipPay, target, CancelStatus::Cancelled)
-                            .with_note(note)
-                            .with_native(app),
-                    );
+                    return Ok(CancelOutcome::new(
+                        Provider::SkipPay,
+                        target,
+                        CancelStatus::Cancelled,
+                    )
+                    .with_note(note)
+                    .with_native(app));
                 }
                 Ok(app) => Error::new(
                     ErrorKind::UnexpectedResponse,
