@@ -9,7 +9,7 @@ use rescind_core::{
 };
 
 use crate::client::Client;
-use crate::model::{NewShipmentException, Shipment, ShipmentException, ShipmentExceptionType};
+use crate::model::{NewShipmentException, Shipment, ShipmentException};
 use crate::rules;
 
 /// How [`Client::hold_shipment`] established the hold.
