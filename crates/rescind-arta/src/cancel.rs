@@ -24,7 +24,8 @@
 //! An answer that proves nothing ([`Sent::MaybeSent`]: a timeout, a lost connection, a 5xx, a
 //! 409, a 2xx that is not the session) is settled by reading the session back: `cancelled` is
 //! [`CancelStatus::Cancelled`] marked [`SettledBy::ReadBack`]; unchanged, the cancel (idempotent)
-//! is sent once more and its answer read the same way, without a third send; still not
+//! is sent once more unless the transport already repeated it ([`change::may_send_again`]),
+//! and its answer read the same way, without a third send; still not
 //! cancelled, or unreadable, is an error that stays [`Sent::MaybeSent`], names the command to
 //! check (`rescind arta show-session <id>`) and carries the reading taken before
 //! ([`Error::observed_before`]). A hold's answer is settled the same way by reading the
@@ -236,9 +237,14 @@ impl Client {
                 .with_settled_by(SettledBy::ReadBack)
                 .with_note(note));
             }
-            if resent {
+            if resent || !change::may_send_again(&err, &self.transport().config().retry) {
+                let sent = if resent {
+                    "sent twice"
+                } else {
+                    "not sent again after the transport's retries"
+                };
                 let read_back = format!(
-                    "the cancel was sent twice and reading the session back still shows it `{}`",
+                    "reading the session back shows it `{}` (the cancel was {sent})",
                     after.status
                 );
                 return Err(change::unknown_after_read_back(

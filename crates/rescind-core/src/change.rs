@@ -113,6 +113,26 @@ pub fn unproven(err: Error) -> Error {
     err.with_sent(Sent::MaybeSent).with_message(message)
 }
 
+/// Whether an idempotent change whose answer proved nothing (`err`), and whose target reads
+/// back unchanged, is sent once more: only when the transport has not already repeated it,
+/// i.e. its attempts stayed below the policy's `max_attempts` (a 2xx that is not the success
+/// answer is never retried by the transport; a 5xx or a timeout on every attempt was). Every
+/// request counts: a provider failing every attempt is not asked again. A non-idempotent
+/// change is never sent again: a read-back soon after sending that shows no change proves
+/// nothing, the change may still land.
+///
+/// ```
+/// use rescind_core::{Error, ErrorKind, Sent, change, retry::RetryPolicy};
+/// let policy = RetryPolicy::default(); // 3 attempts
+/// let garbled = Error::new(ErrorKind::Decode, Sent::MaybeSent, "not JSON").with_attempts(1);
+/// assert!(change::may_send_again(&garbled, &policy));
+/// let down = Error::new(ErrorKind::Server, Sent::MaybeSent, "HTTP 503").with_attempts(3);
+/// assert!(!change::may_send_again(&down, &policy));
+/// ```
+pub fn may_send_again(err: &Error, policy: &crate::retry::RetryPolicy) -> bool {
+    err.attempts() < policy.max_attempts
+}
+
 /// The error for a change whose outcome stays unknown after reading the target back: still
 /// [`Sent::MaybeSent`], its message saying what the read-back showed (`read_back`) and what to
 /// check before trying again (`check`, e.g. the CLI's `rescind di show <id>`), and carrying the

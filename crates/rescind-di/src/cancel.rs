@@ -14,8 +14,9 @@
 //! 5. An answer that proves nothing ([`Sent::MaybeSent`]: a timeout, a lost connection, a 5xx,
 //!    a 2xx that is not a success) is settled by reading the order back: `CANCELLED` is
 //!    [`CancelStatus::Cancelled`] marked [`SettledBy::ReadBack`]. An order read back unchanged
-//!    gets the cancel once more (it is idempotent: cancelling a cancelled order changes nothing),
-//!    and that answer is read the same way, without a third send. An order still not
+//!    gets the cancel once more (it is idempotent: cancelling a cancelled order changes
+//!    nothing), unless the transport already repeated it ([`change::may_send_again`]), and
+//!    that answer is read the same way, without a third send. An order still not
 //!    cancelled after that, or that cannot be read, is an error that stays
 //!    [`Sent::MaybeSent`], names the command to check (`rescind di show <number>`) and carries
 //!    the reading taken before the cancel ([`Error::observed_before`]).
@@ -218,12 +219,17 @@ impl Client {
                         }),
                 );
             }
-            if resent {
+            if resent || !change::may_send_again(&err, &self.transport().config().retry) {
+                let sent = if resent {
+                    "sent twice"
+                } else {
+                    "not sent again after the transport's retries"
+                };
                 return Err(change::unknown_after_read_back(
                     err,
                     Some(observation(&target, &before)),
                     &format!(
-                        "the cancel was sent twice and reading the order back still shows ediStatus `{}`, not CANCELLED",
+                        "reading the order back shows ediStatus `{}`, not CANCELLED (the cancel was {sent})",
                         edi_status(&after)
                     ),
                     &check,

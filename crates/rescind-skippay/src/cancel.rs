@@ -18,7 +18,8 @@
 //!
 //! - changed as asked: the outcome, marked [`SettledBy::ReadBack`];
 //! - unchanged, for a cancel without quantities (idempotent: marking cancelled what is
-//!   cancelled changes nothing): the cancel is sent once more and its answer read the same
+//!   cancelled changes nothing) that the transport has not already repeated
+//!   ([`change::may_send_again`]): the cancel is sent once more and its answer read the same
 //!   way, without a third send;
 //! - unchanged for a cancel with quantities (sent twice it would cancel twice as many), changed
 //!   otherwise than asked, or unreadable: an error that stays [`Sent::MaybeSent`], names the
@@ -261,13 +262,19 @@ impl Client {
                         ))
                         .with_native(app));
                 }
-                Settlement::NotApplied if idempotent && !resent => {
+                Settlement::NotApplied
+                    if idempotent
+                        && !resent
+                        && change::may_send_again(&err, &self.transport().config().retry) =>
+                {
                     tracing::debug!(application = %target, "cancel unproven and not applied: sending once more");
                     resent = true;
                 }
                 Settlement::NotApplied => {
-                    let why = if idempotent {
+                    let why = if resent {
                         "the cancel was sent twice and reading the application back still shows it unchanged"
+                    } else if idempotent {
+                        "reading the application back shows it unchanged (the cancel was not sent again after the transport's retries)"
                     } else {
                         "reading the application back shows the items unchanged; the cancel has quantities, so it was not sent again (the change may still appear)"
                     };
@@ -363,12 +370,17 @@ impl Client {
                         .with_native(app),
                 );
             }
-            if resent {
+            if resent || !change::may_send_again(&err, &self.transport().config().retry) {
+                let sent = if resent {
+                    "sent twice"
+                } else {
+                    "not sent again after the transport's retries"
+                };
                 return Err(change::unknown_after_read_back(
                     err,
                     Some(before),
                     &format!(
-                        "the application cancel was sent twice and reading the application back still shows it {}",
+                        "reading the application back shows it {} (the application cancel was {sent})",
                         app.state
                     ),
                     &check,
