@@ -68,9 +68,12 @@ fn check(status: u16, body: Vec<u8>) -> Result<(), TestCaseError> {
     };
     let answered = |r: Result<(), Error>| answered_as(false, r);
     answered(response::login(&resp, MinutesValid::new(60).unwrap(), now()).map(|_| ()))?;
-    answered_as(true, response::cancel_order(&resp).map(|c| {
-        assert_eq!(c.status, status);
-    }))?;
+    answered_as(
+        true,
+        response::cancel_order(&resp).map(|c| {
+            assert_eq!(c.status, status);
+        }),
+    )?;
     answered(response::order_details(&resp).map(|d| {
         let written = serde_json::to_vec(&d).unwrap();
         let again: OrderDetails = serde_json::from_slice(&written).unwrap();
