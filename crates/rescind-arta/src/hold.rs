@@ -66,7 +66,7 @@ impl Client {
     ///    the exception...) proves nothing ([`Sent::MaybeSent`]).
     /// 5. If the post's outcome is unknown ([`Sent::MaybeSent`]), reads the shipment again and
     ///    compares its active holds with the reading from step 1
-    ///    ([`settle`](rescind_core::settle)): a new hold (to the date asked for) means the hold
+    ///    ([`settle`]): a new hold (to the date asked for) means the hold
     ///    exists ([`HoldSettled::FoundAfterUnknownOutcome`]); otherwise the error stays
     ///    `MaybeSent`, says what the read showed and what to check
     ///    (`rescind arta show-shipment <id>`), and carries the reading from step 1

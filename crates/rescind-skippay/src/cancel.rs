@@ -9,10 +9,10 @@
 //! # What proves the cancel
 //!
 //! The answer is read by the rule of [`rescind_core::change`]
-//! ([`response::parse_cancel_order_items`](crate::response::parse_cancel_order_items)): a 200
+//! ([`response::parse_cancel_order_items`]): a 200
 //! must be an order (an application, for the application cancel) about this application, and
 //! must show the change (compared with the reading taken before, by
-//! [`settle`](rescind_core::settle)): Skip Pay's own example answers the items still
+//! [`settle`]): Skip Pay's own example answers the items still
 //! `PROCESSING`. An answer that proves nothing ([`Sent::MaybeSent`]), or a 200 that does not
 //! show the change, is settled by reading the application back once:
 //!
