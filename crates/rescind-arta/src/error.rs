@@ -139,6 +139,9 @@ fn entry(field: Option<String>, value: &Value) -> ErrorEntry {
 /// [`rescind_core::change`]): its `{"errors": ...}` body on a 400, 404 or 422 (the statuses its
 /// spec gives that body), or a 401 or 403 (documented without a body schema: the key is refused
 /// before anything is processed). A 429 is a refusal at every provider; the core adds it.
+/// Source: Arta's spec, response schemas `bad_request`, `not_found` and `error` (400, 404, 422,
+/// all `{"errors": {"detail": ...}}`), and 403 documented without a schema on shipments
+/// (reference notes, Arta section 5 "Errors").
 /// Anything else, e.g. a 404 page from a proxy, a 409 or a 5xx, proves nothing.
 pub fn is_documented_refusal(response: &HttpResponse) -> bool {
     match response.status {

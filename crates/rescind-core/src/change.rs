@@ -7,8 +7,10 @@
 //!   documented success answer (the fields the decision reads are present and well typed, and
 //!   the id, where the body has one, is the target's). The provider crate checks the body;
 //! - a **refusal** proves no change was made: the provider's own error envelope on a 4xx it
-//!   documents anywhere in its API, and any 429 (a rate limit refuses a request before
-//!   processing it, at all three providers).
+//!   documents anywhere in its API, and any 429. A rate limit refuses a request before
+//!   processing it (RFC 6585, section 4: "too many requests"); Arta documents its 429 (its
+//!   "Rate Limits" topic), Di and Skip Pay document none, and a 429 is taken as a refusal at all
+//!   three.
 //!
 //! Everything else proves nothing: a 5xx (even Di's "please try again"), a 408, a gateway's
 //! HTML page, a 4xx without the provider's envelope, a 2xx whose body is not the success

@@ -118,6 +118,10 @@ fn null_as_empty_map<'de, D: serde::Deserializer<'de>>(
 
 /// Whether `body` is Di's error envelope: a JSON object with a `statusCode` or an `errorKey`.
 /// On a 4xx it is a documented refusal (nothing was changed); on a 2xx it is not a success.
+/// Source: Di's generic error envelope of every ws.di.no JSON API and its status table
+/// (400, 401, 403, 405, "4xx client error"; reference notes, Di sections 2a and 2b). A 5xx
+/// with the envelope proves nothing: "500 Unexpected Server Error" does not say the request
+/// was not processed.
 pub fn is_envelope(body: &[u8]) -> bool {
     match serde_json::from_slice::<Value>(body) {
         Ok(Value::Object(map)) => map.contains_key("statusCode") || map.contains_key("errorKey"),

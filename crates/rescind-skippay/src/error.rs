@@ -98,7 +98,10 @@ fn kind_of_status(status: u16) -> ErrorKind {
 /// Whether `resp` is a refusal Skip Pay documents, which proves that a change was not made
 /// (see [`rescind_core::change`]): a 400, 404 or 422 with its `{"errors": [...]}` body, or a
 /// 401 with the OAuth-style body. (A 429 is a refusal at every provider; the core adds it.)
-/// Anything else, e.g. a 404 page from a proxy, proves nothing.
+/// Anything else, e.g. a 404 page from a proxy, proves nothing. Source: the OpenAPI document's
+/// order-cancel errors (400 `INVALID_REQUEST`, 404 `OBJECT_NOT_FOUND`, 422 `NOT_SUPPORTED`,
+/// all `ErrorsResponse`), the cancel-application 422 codes, and the 401 body of a refused
+/// token (reference notes, Skip Pay sections 2 and 3).
 pub fn is_documented_refusal(resp: &HttpResponse) -> bool {
     match resp.status {
         400 | 404 | 422 => serde_json::from_slice::<ErrorsResponse>(&resp.body).is_ok(),
