@@ -101,13 +101,13 @@ impl Canceller for Client {
                 )
             }
             Plan::CancelOrder => {
-                let change = OrderChange {
+                let order = OrderChange {
                     request: &request,
                     order_request: &order_request,
                     selectors: &selectors,
                     before,
                 };
-                self.cancel_order_settled(change).await
+                self.cancel_order_settled(order).await
             }
             Plan::CancelApplication => self.cancel_application_settled(target, before).await,
         }
@@ -201,17 +201,17 @@ impl Client {
 
     /// Sends the order cancel; an answer that proves nothing or does not show the change is
     /// settled by reading the application back (see the module's docs).
-    async fn cancel_order_settled(&self, change: OrderChange<'_>) -> Result<CancelOutcome, Error> {
-        let target = change.request.target.as_str();
-        let idempotent = !change.order_request.has_quantities();
+    async fn cancel_order_settled(&self, asked: OrderChange<'_>) -> Result<CancelOutcome, Error> {
+        let target = asked.request.target.as_str();
+        let idempotent = !asked.order_request.has_quantities();
         let mut resent = false;
         let mut err = loop {
-            let answer = self.send_order_cancel(target, change.order_request).await;
+            let answer = self.send_order_cancel(target, asked.order_request).await;
             let err = match answer {
                 Ok(order) => {
-                    let after = observation_of_order(target, &order, change.selectors);
+                    let after = observation_of_order(target, &order, asked.selectors);
                     if let Settlement::Applied { .. } =
-                        settle(change.request, Some(&change.before), &after)
+                        settle(asked.request, Some(&asked.before), &after)
                     {
                         let mut outcome =
                             CancelOutcome::new(Provider::SkipPay, target, status_of_order(&order));
@@ -241,14 +241,14 @@ impl Client {
                 Err(read_err) => {
                     return Err(change::unknown_after_read_back(
                         err,
-                        Some(change.before),
+                        Some(asked.before),
                         &format!("reading the application back failed too ({read_err})"),
                         &check,
                     ));
                 }
             };
-            let after = observation(target, &app, change.selectors);
-            match settle(change.request, Some(&change.before), &after) {
+            let after = observation(target, &app, asked.selectors);
+            match settle(asked.request, Some(&asked.before), &after) {
                 Settlement::Applied { note } => {
                     let status = match &app.order {
                         Some(order) => status_of_order(order),
@@ -291,7 +291,7 @@ impl Client {
                 _ => break err,
             }
         };
-        err = err.with_observed_before(change.before);
+        err = err.with_observed_before(asked.before);
         Err(err)
     }
 
