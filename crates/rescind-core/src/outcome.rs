@@ -239,6 +239,18 @@ mod tests {
     }
 
     #[test]
+    fn settled_by_read_back_is_marked_and_compared() {
+        let answered = CancelOutcome::new(Provider::Di, "1", CancelStatus::Cancelled);
+        assert_eq!(answered.settled_by, SettledBy::Answer);
+        assert!(!answered.settled_by_read_back());
+        let read_back = answered.clone().with_settled_by(SettledBy::ReadBack);
+        assert!(read_back.settled_by_read_back());
+        assert_eq!(read_back.settled_by.as_str(), "read_back");
+        assert_ne!(answered, read_back);
+        assert!(format!("{read_back:?}").contains("ReadBack"));
+    }
+
+    #[test]
     fn debug_names_native_type_without_its_content() {
         let o = CancelOutcome::new(Provider::Di, "1", CancelStatus::Cancelled)
             .with_native(String::from("private body"));
