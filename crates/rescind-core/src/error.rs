@@ -7,8 +7,9 @@
 //!   problem, a provider rule that refuses the cancel, a rate limit, a server fault, a timeout…
 //! - **Did the request reach the provider?** [`Error::sent`] returns a [`Sent`]: not sent (safe
 //!   to fix and retry), sent and answered (the provider said no), or *may have been sent*
-//!   (timeout or broken connection: the cancel may have happened, read the state back before
-//!   doing anything else).
+//!   (a timeout, a broken connection, or for a change any answer that is neither its
+//!   documented success nor a documented refusal, see [`change`](crate::change): the cancel may
+//!   have happened, read the state back before doing anything else).
 //!
 //! ```
 //! use rescind_core::{Error, ErrorKind, Sent};
