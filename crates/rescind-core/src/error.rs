@@ -96,6 +96,9 @@ impl ErrorKind {
             401 => ErrorKind::Unauthorized,
             403 => ErrorKind::Forbidden,
             404 | 410 => ErrorKind::NotFound,
+            // "Request Timeout": the server gave up waiting; like a timeout of ours, the
+            // request may or may not have been processed.
+            408 => ErrorKind::Timeout,
             409 => ErrorKind::NotCancellable,
             429 => ErrorKind::RateLimited,
             500..=599 => ErrorKind::Server,
@@ -673,6 +676,7 @@ mod tests {
             (401, ErrorKind::Unauthorized),
             (403, ErrorKind::Forbidden),
             (404, ErrorKind::NotFound),
+            (408, ErrorKind::Timeout),
             (409, ErrorKind::NotCancellable),
             (422, ErrorKind::InvalidInput),
             (429, ErrorKind::RateLimited),

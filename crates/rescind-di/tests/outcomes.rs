@@ -82,9 +82,8 @@ impl Fault {
     fn kind(self) -> ErrorKind {
         match self {
             Fault::Status500 | Fault::Html502 => ErrorKind::Server,
-            Fault::Status408 => ErrorKind::UnexpectedResponse,
             Fault::NoEnvelope404 => ErrorKind::NotFound,
-            Fault::Timeout => ErrorKind::Timeout,
+            Fault::Status408 | Fault::Timeout => ErrorKind::Timeout,
             _ => ErrorKind::Decode,
         }
     }
