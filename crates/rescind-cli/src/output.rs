@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use comfy_table::{ColumnConstraint, ContentArrangement, Table, presets};
-use rescind::{CancelOutcome, CancelStatus, Error, ErrorKind, Provider, Sent};
+use rescind::{CancelOutcome, CancelStatus, Error, ErrorKind, Observation, Provider, Sent};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -291,35 +291,53 @@ pub fn exit_code(err: &Error) -> u8 {
     }
 }
 
-/// One line of advice for an error.
+/// One line of advice for an error. It says "nothing was changed" only when the error proves
+/// it: nothing was sent, or the provider refused with a documented refusal
+/// ([`Sent::Answered`]). A change that may have been applied ([`Sent::MaybeSent`]) is never
+/// "try again": the hint names the command that shows the target's state.
 pub fn hint(err: &Error, provider: Option<Provider>, target: Option<&str>) -> Option<String> {
     let p = provider.map(|p| p.id()).unwrap_or("<provider>");
     if err.sent() == Sent::MaybeSent {
         let show = match (provider, target) {
-            // Hosted session ids are integers; shipment ids are UUIDs.
-            (Some(Provider::Arta), Some(t)) if t.parse::<u64>().is_ok() => {
-                format!("rescind arta show-session {t}")
-            }
-            (Some(Provider::Arta), Some(t)) => format!("rescind arta show-shipment {t}"),
-            (Some(Provider::Di), Some(t)) => format!("rescind di show {t}"),
-            (Some(Provider::SkipPay), Some(t)) => format!("rescind skippay show {t}"),
+            (Some(provider), Some(t)) => show_command(provider, t),
             _ => "the target's state".to_string(),
         };
         return Some(format!(
             "the change may have been applied: check with `{show}` before trying again"
         ));
     }
+    let nothing_sent = err.sent() == Sent::NotSent;
     match err.kind() {
         ErrorKind::Unauthorized => Some(format!("check the {} credentials", p)),
         ErrorKind::Forbidden => Some("the account may not act on this target".into()),
         ErrorKind::NotCancellable => {
             Some("the provider's rules refuse this now; nothing was changed".into())
         }
-        ErrorKind::RateLimited => Some("the provider is throttling: try again later".into()),
+        ErrorKind::RateLimited => {
+            Some("the provider is throttling (nothing was changed): try again later".into())
+        }
+        ErrorKind::Server | ErrorKind::Transport | ErrorKind::Timeout if nothing_sent => {
+            Some("nothing was sent; try again later".into())
+        }
         ErrorKind::Server | ErrorKind::Transport | ErrorKind::Timeout => {
-            Some("nothing was changed; try again later".into())
+            Some("the provider failed to answer; try again later".into())
         }
         _ => None,
+    }
+}
+
+/// The CLI command that shows `target`'s state at `provider`: `rescind di show <id>`,
+/// `rescind skippay show <id>`, `rescind arta show-session <id>` for a hosted session (an
+/// integer id) or `rescind arta show-shipment <id>` for a shipment (a UUID).
+pub fn show_command(provider: Provider, target: &str) -> String {
+    match provider {
+        Provider::Arta if target.parse::<u64>().is_ok() => {
+            format!("rescind arta show-session {target}")
+        }
+        Provider::Arta => format!("rescind arta show-shipment {target}"),
+        Provider::Di => format!("rescind di show {target}"),
+        Provider::SkipPay => format!("rescind skippay show {target}"),
+        other => format!("rescind {} show {target}", other.id()),
     }
 }
 
@@ -347,6 +365,13 @@ pub struct Row {
     pub sent: Option<String>,
     /// For errors: what to do or check next (the `hint:` line of the table output).
     pub hint: Option<String>,
+    /// For outcomes: what proved it, `answer` (the provider's documented success or refusal)
+    /// or `read_back` (the answer proved nothing; reading the target back showed it changed);
+    /// `null` for errors.
+    pub settled_by: Option<String>,
+    /// For errors of unknown outcome: what the provider showed for the target before the
+    /// change was sent, to compare with `show` later; `null` otherwise.
+    pub observed_before: Option<Observation>,
     /// The exit code this result alone would give.
     pub exit_code: u8,
 }
@@ -372,6 +397,8 @@ impl Row {
                 detail: outcome.note.clone(),
                 sent: None,
                 hint: None,
+                settled_by: Some(outcome.settled_by.as_str().to_string()),
+                observed_before: None,
                 exit_code: EXIT_DONE,
             },
             Err(err) => Row {
@@ -384,6 +411,8 @@ impl Row {
                 detail: Some(message(err, Some(provider), Some(target))),
                 sent: Some(err.sent().as_str().into()),
                 hint: hint(err, Some(provider), Some(target)),
+                settled_by: None,
+                observed_before: err.observed_before().cloned(),
                 exit_code: exit_code(err),
             },
         }
@@ -609,6 +638,8 @@ pub fn print_error(
                 detail: Some(message(err, provider, target)),
                 sent: Some(err.sent().as_str().into()),
                 hint: hint(err, provider, target),
+                settled_by: None,
+                observed_before: err.observed_before().cloned(),
                 exit_code: code,
             };
             outln!("{}", serde_json::to_string(&row).unwrap_or_default());
@@ -704,6 +735,44 @@ mod tests {
         );
     }
 
+    /// "nothing was changed" only where the error proves it; a change that may have been
+    /// applied always points at the `show` command.
+    #[test]
+    fn hints_never_claim_an_unproven_no_change() {
+        let cases = [
+            (ErrorKind::Server, Sent::MaybeSent, false),
+            (ErrorKind::Decode, Sent::MaybeSent, false),
+            (ErrorKind::Timeout, Sent::MaybeSent, false),
+            (ErrorKind::Transport, Sent::MaybeSent, false),
+            (ErrorKind::Server, Sent::Answered, false),
+            (ErrorKind::Timeout, Sent::Answered, false),
+            (ErrorKind::NotCancellable, Sent::Answered, true),
+            (ErrorKind::NotCancellable, Sent::NotSent, true),
+            (ErrorKind::RateLimited, Sent::Answered, true),
+        ];
+        for (kind, sent, may_say_nothing_changed) in cases {
+            let err = Error::new(kind, sent, "x");
+            let text = hint(&err, Some(Provider::Di), Some("70724760000000101")).unwrap();
+            if !may_say_nothing_changed {
+                assert!(
+                    !text.contains("nothing was changed"),
+                    "{kind:?} {sent:?}: {text}"
+                );
+            }
+            if sent == Sent::MaybeSent {
+                assert_eq!(
+                    text,
+                    "the change may have been applied: check with `rescind di show 70724760000000101` before trying again"
+                );
+            }
+        }
+        let err = Error::new(ErrorKind::Transport, Sent::NotSent, "refused");
+        assert_eq!(
+            hint(&err, Some(Provider::Di), None).as_deref(),
+            Some("nothing was sent; try again later")
+        );
+    }
+
     #[test]
     fn redaction_follows_paths_through_arrays() {
         let mut v = serde_json::json!({
@@ -723,5 +792,22 @@ mod tests {
         assert_eq!(v["order"]["documents"][0]["file"]["url"], REDACTED);
         assert!(v["order"]["documents"][1]["file"].is_null());
         assert!(v["url"].is_null(), "absent stays absent");
+    }
+
+    #[test]
+    fn show_commands_name_the_real_subcommands() {
+        assert_eq!(
+            show_command(Provider::Arta, "42"),
+            "rescind arta show-session 42"
+        );
+        assert_eq!(
+            show_command(Provider::Arta, "6b12c76a-5217-4cd6-82d8-7aa5265ebaad"),
+            "rescind arta show-shipment 6b12c76a-5217-4cd6-82d8-7aa5265ebaad"
+        );
+        assert_eq!(show_command(Provider::Di, "1"), "rescind di show 1");
+        assert_eq!(
+            show_command(Provider::SkipPay, "a"),
+            "rescind skippay show a"
+        );
     }
 }

@@ -514,17 +514,18 @@ impl Transport {
                                 inner.provider,
                                 request.operation,
                                 format!(
-                                    "the provider accepted the request (HTTP {}), but its answer is larger than the {} byte limit and was not read",
+                                    "the provider answered HTTP {}, but its answer is larger than the {} byte limit and was not read",
                                     resp.status, inner.config.body_limit
                                 ),
                             )
                             .with_kind(ErrorKind::Decode);
-                            // A change accepted with an answer too large to read may have
-                            // been applied: never report it as answered (a refusal).
+                            // A change answered with a body too large to read proves
+                            // nothing: it may have been applied, never report it as answered
+                            // (a refusal). See `change`.
                             return Err(if request.method.is_safe() {
                                 err
                             } else {
-                                crate::decode::accepted_unreadable(err, resp.status)
+                                crate::change::not_success(err, resp.status)
                             });
                         }
                     }
@@ -739,6 +740,11 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 /// Builds the error for a non-2xx answer with what every provider shares: kind from the status,
 /// status, request id, attempts, the capped body, and [`Sent::MaybeSent`] when an earlier
 /// attempt of the call may have been applied. Provider crates then add their code and message.
+///
+/// The error says [`Sent::Answered`] otherwise, which is right for a read and for a documented
+/// refusal. For a change request, the provider crate reads the answer by the rule of
+/// [`change`](crate::change): whatever is not a documented refusal becomes
+/// [`Sent::MaybeSent`] ([`change::unproven`](crate::change::unproven)).
 pub fn error_from_response(
     response: &HttpResponse,
     provider: Provider,

@@ -397,7 +397,8 @@ async fn cancel_retries_5xx_and_reports_when_they_persist() {
         assert_eq!(cancels_of_42(&running), 1, "{status}");
     }
 
-    // Every attempt 503: the error after three attempts; nothing applied.
+    // Every attempt 503: a 5xx proves nothing about a change, so the session is read back
+    // (unchanged) and the error says the outcome is unknown; it is not sent a fourth time.
     let running = start().await;
     let rule = FaultRule::new(
         CANCEL_PATH,
@@ -408,7 +409,13 @@ async fn cancel_retries_5xx_and_reports_when_they_persist() {
     );
     let err = cancel_with(&running, rule, config()).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Server);
-    assert_eq!(err.sent(), Sent::Answered);
+    assert_eq!(err.sent(), Sent::MaybeSent);
+    assert!(err.observed_before().is_some(), "{err}");
+    assert!(
+        err.to_string()
+            .contains("check with `rescind arta show-session 42`"),
+        "{err}"
+    );
     assert_eq!(err.status(), Some(503));
     assert_eq!(err.attempts(), 3);
     assert_eq!(hits(&running, PATCH_42), 3);
@@ -481,9 +488,10 @@ async fn cancel_drops_every_time_without_applying_is_maybe_sent() {
 
 #[tokio::test]
 async fn cancel_answers_that_cannot_be_read() {
-    // Malformed JSON, an empty body, an oversized body: 200s the SDK cannot decode. Not
-    // retried (an answer came). A 200 to a change means Arta accepted it, so the outcome is
-    // unknown (MaybeSent), never "answered"; the read back finds nothing applied here.
+    // Malformed JSON, an empty body, an oversized body: 200s that are not the documented
+    // success answer prove nothing (rescind_core::change). Not retried by the transport (an
+    // answer came); the read back finds nothing applied, so the idempotent cancel is sent once
+    // more, and that one is answered.
     let limits = config().with_body_limits(64 * 1024, 16 * 1024);
     for action in [
         FaultAction::MalformedJson,
@@ -492,14 +500,19 @@ async fn cancel_answers_that_cannot_be_read() {
     ] {
         let running = start().await;
         let rule = FaultRule::new(CANCEL_PATH, action.clone()).times(1);
-        let err = cancel_with(&running, rule, limits.clone())
-            .await
-            .unwrap_err();
-        assert_eq!(err.kind(), ErrorKind::Decode, "{action:?}: {err}");
-        assert_eq!(err.sent(), Sent::MaybeSent, "{action:?}");
-        assert_eq!(hits(&running, PATCH_42), 1, "{action:?}");
+        let outcome = cancel_with(&running, rule, limits.clone()).await.unwrap();
+        assert_eq!(outcome.status, CancelStatus::Cancelled, "{action:?}");
+        assert!(
+            outcome
+                .note
+                .as_deref()
+                .unwrap_or("")
+                .contains("sent once more"),
+            "{action:?}: {outcome:?}"
+        );
+        assert_eq!(hits(&running, PATCH_42), 2, "{action:?}");
         assert_eq!(hits(&running, "GET /hosted_sessions/42"), 2, "read back");
-        assert_eq!(cancels_of_42(&running), 0, "{action:?}");
+        assert_eq!(cancels_of_42(&running), 1, "{action:?}");
     }
 
     // The same after the change was applied: reading the session back settles it.
@@ -509,6 +522,7 @@ async fn cancel_answers_that_cannot_be_read() {
         .times(1);
     let outcome = cancel_with(&running, rule, config()).await.unwrap();
     assert_eq!(outcome.status, CancelStatus::Cancelled);
+    assert!(outcome.settled_by_read_back());
     assert_eq!(hits(&running, PATCH_42), 1);
     assert_eq!(cancels_of_42(&running), 1);
     assert_eq!(status_of_42(&running).await, HostedSessionStatus::Cancelled);
@@ -577,7 +591,9 @@ async fn hold_does_not_resend_after_5xx() {
         .times(1);
         let err = hold_with(&running, rule, config()).await.unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Server, "{status}");
-        assert_eq!(err.sent(), Sent::Answered, "{status}");
+        // A 5xx proves nothing: the read-back shows no hold (yet), the outcome is unknown.
+        assert_eq!(err.sent(), Sent::MaybeSent, "{status}");
+        assert!(err.observed_before().is_some(), "{status}");
         assert_eq!(hits(&running, POST_HOLD), 1, "{status}: never resent");
         assert_eq!(holds_of(&running, demo::PENDING), 0, "{status}");
     }
