@@ -13,12 +13,23 @@
 //! Arta documents only 200 and 404 for the cancel, and not what a second cancel does. So the
 //! whole cancel **reads the session first**: a session whose status is `cancelled` is
 //! reported as [`CancelStatus::AlreadyCancelled`] and nothing is sent. Otherwise it sends the
-//! cancel; a 200 is [`CancelStatus::Cancelled`] (Arta's answer is "Successfully cancelled",
-//! whatever status the body shows). If the cancel is refused with 400, 409 or 422, or its
-//! outcome is unknown after the transport's retries, the session is read again: `cancelled`
-//! then means already cancelled (refused) or cancelled (unknown outcome); otherwise the
-//! cancel's error is returned, as [`ErrorKind::NotCancellable`] for a 409 or 422 (the
-//! session's state refuses the cancel: `closed`, `expired`...).
+//! cancel, whose answer is read by the rule of [`rescind_core::change`]
+//! ([`response::parse_change`]). A 200 that is a hosted session with the target's id is
+//! [`CancelStatus::Cancelled`] (Arta's answer is "Successfully cancelled", whatever status the
+//! body shows: its own example answers `"status": "new"`). If the cancel is refused (400 or 422
+//! with Arta's `{"errors": ...}`), the session is read again: `cancelled` then means already
+//! cancelled; otherwise the cancel's error is returned, as [`ErrorKind::NotCancellable`] for a
+//! 422 (the session's state refuses the cancel: `closed`, `expired`...).
+//!
+//! An answer that proves nothing ([`Sent::MaybeSent`]: a timeout, a lost connection, a 5xx, a
+//! 409, a 2xx that is not the session) is settled by reading the session back: `cancelled` is
+//! [`CancelStatus::Cancelled`] marked [`SettledBy::ReadBack`]; unchanged, the cancel (idempotent)
+//! is sent once more unless the transport already repeated it ([`change::may_send_again`]),
+//! and its answer read the same way, without a third send; still not
+//! cancelled, or unreadable, is an error that stays [`Sent::MaybeSent`], names the command to
+//! check (`rescind arta show-session <id>`) and carries the reading taken before
+//! ([`Error::observed_before`]). A hold's answer is settled the same way by reading the
+//! shipment's exceptions back, never by posting again (see [`Client::hold_shipment`]).
 //!
 //! # Reading back ([`Canceller::observe`])
 //!
@@ -29,7 +40,7 @@
 
 use rescind_core::{
     CancelOutcome, CancelRequest, CancelStatus, Canceller, Capabilities, Error, ErrorKind,
-    HttpResponse, Observation, ObservedHold, Provider, Scope, Sent, async_trait,
+    HttpResponse, Observation, Provider, Scope, Sent, SettledBy, async_trait, change,
 };
 
 use crate::client::Client;
@@ -70,6 +81,10 @@ impl Canceller for Client {
                         "the hold request's answer was lost; reading the shipment back showed the hold",
                     ),
                 };
+                let settled_by = match hold.settled {
+                    crate::HoldSettled::FoundAfterUnknownOutcome => SettledBy::ReadBack,
+                    _ => SettledBy::Answer,
+                };
                 let mut outcome = CancelOutcome::new(
                     Provider::Arta,
                     request.target,
@@ -77,6 +92,7 @@ impl Canceller for Client {
                         until: hold.until().or(until),
                     },
                 )
+                .with_settled_by(settled_by)
                 .with_request_id_opt(hold.request_id.clone());
                 if let Some(note) = note {
                     outcome = outcome.with_note(note);
@@ -112,14 +128,7 @@ impl Canceller for Client {
             }
             Scope::Hold { .. } => {
                 let shipment = self.get_shipment(&request.target).await?.into_inner();
-                let observation = Observation::new(&request.target, shipment.status.to_string());
-                Ok(shipment
-                    .exceptions
-                    .iter()
-                    .filter(|e| e.is_active_hold())
-                    .fold(observation, |o, e| {
-                        o.hold(ObservedHold::new(e.id.clone(), e.hold_until))
-                    }))
+                Ok(crate::hold::observation(&shipment))
             }
             _ => Err(Error::unsupported(
                 Provider::Arta,
@@ -150,7 +159,7 @@ impl Client {
             e.with_provider(Provider::Arta)
                 .with_operation("cancel_hosted_session")
         })?;
-        {
+        let before = {
             // The whole session is decoded only when it is the outcome (already cancelled).
             // In its own scope: nothing of the read is kept across the cancel's await.
             let (status, answer) = self.read_session_status(id).await?;
@@ -164,54 +173,124 @@ impl Client {
                 )
                 .with_note("the hosted session was already cancelled; nothing was sent"));
             }
-        }
-        match self.cancel_hosted_session(id).await {
-            Ok(done) => Ok(outcome(
-                target,
-                CancelStatus::Cancelled,
-                done.request_id.clone(),
-                done.into_inner(),
-            )),
-            Err(err) => {
-                let refused = matches!(err.status(), Some(400 | 409 | 422));
-                let unknown = err.sent() == Sent::MaybeSent;
-                if !(refused || unknown) {
-                    return Err(err);
+            Observation::new(&target, status.to_string())
+        };
+        let mut resent = false;
+        loop {
+            let err = match self.cancel_hosted_session(id).await {
+                Ok(done) if done.id == id => {
+                    let out = outcome(
+                        target,
+                        CancelStatus::Cancelled,
+                        done.request_id.clone(),
+                        done.into_inner(),
+                    );
+                    return Ok(if resent {
+                        out.with_note("the first cancel's answer proved nothing and the session read back unchanged; the cancel was sent once more")
+                    } else {
+                        out
+                    });
                 }
-                // Settle by reading the session again (never by cancelling again).
-                match self.get_hosted_session(id).await {
-                    Ok(after) if after.status == HostedSessionStatus::Cancelled => {
-                        let (status, note) = if unknown {
-                            (
-                                CancelStatus::Cancelled,
-                                "the cancel's answer was lost; reading the session back showed it cancelled",
-                            )
-                        } else {
-                            (
-                                CancelStatus::AlreadyCancelled,
-                                "Arta refused the cancel and the session reads cancelled",
-                            )
-                        };
-                        Ok(
-                            outcome(target, status, after.request_id.clone(), after.into_inner())
-                                .with_note(note),
-                        )
-                    }
-                    // Arta refused to cancel a session that is still not cancelled: its state
-                    // does not allow it (closed, expired...). That is a rule, not bad input.
-                    Ok(after) if matches!(err.status(), Some(409 | 422)) => {
-                        let message = format!(
-                            "the hosted session is `{}` and Arta refuses to cancel it: {}",
-                            after.status,
-                            err.message()
-                        );
-                        Err(err
-                            .with_kind(ErrorKind::NotCancellable)
-                            .with_message(message))
-                    }
-                    _ => Err(err),
+                // A 200 about another session proves nothing about this one.
+                Ok(other) => {
+                    let err = Error::new(
+                        ErrorKind::UnexpectedResponse,
+                        Sent::MaybeSent,
+                        format!("the answer is about hosted session {}, not {id}", other.id),
+                    )
+                    .with_provider(Provider::Arta)
+                    .with_operation("cancel_hosted_session")
+                    .with_status(other.http_status);
+                    let err = match &other.request_id {
+                        Some(rid) => err.with_request_id(rid.clone()),
+                        None => err,
+                    };
+                    change::not_success(err, other.http_status)
                 }
+                Err(err) if err.sent() == Sent::MaybeSent => err,
+                Err(err) if matches!(err.status(), Some(400 | 422)) => {
+                    return self.after_refusal(target, id, err).await;
+                }
+                Err(err) => return Err(err),
+            };
+            // The answer proved nothing: read the session back (never cancel blindly).
+            let check = format!("rescind arta show-session {id}");
+            let before = before.clone();
+            let after = match self.get_hosted_session(id).await {
+                Ok(after) => after,
+                Err(read_err) => {
+                    return Err(change::unknown_after_read_back(
+                        err,
+                        Some(before),
+                        &format!("reading the session back failed too ({read_err})"),
+                        &check,
+                    ));
+                }
+            };
+            if after.status == HostedSessionStatus::Cancelled {
+                let note = format!(
+                    "the cancel's answer proved nothing ({}); reading the session back shows it cancelled",
+                    err.message()
+                );
+                return Ok(outcome(
+                    target,
+                    CancelStatus::Cancelled,
+                    after.request_id.clone(),
+                    after.into_inner(),
+                )
+                .with_settled_by(SettledBy::ReadBack)
+                .with_note(note));
             }
+            if resent || !change::may_send_again(&err, &self.transport().config().retry) {
+                let sent = if resent {
+                    "sent twice"
+                } else {
+                    "not sent again after the transport's retries"
+                };
+                let read_back = format!(
+                    "reading the session back shows it `{}` (the cancel was {sent})",
+                    after.status
+                );
+                return Err(change::unknown_after_read_back(
+                    err,
+                    Some(before),
+                    &read_back,
+                    &check,
+                ));
+            }
+            // Not applied: the cancel is idempotent, send it once more.
+            resent = true;
+        }
+    }
+
+    /// After Arta refused the cancel (400 or 422 with its envelope): read the session again.
+    async fn after_refusal(
+        &self,
+        target: String,
+        id: u64,
+        err: Error,
+    ) -> Result<CancelOutcome, Error> {
+        match self.get_hosted_session(id).await {
+            Ok(after) if after.status == HostedSessionStatus::Cancelled => Ok(outcome(
+                target,
+                CancelStatus::AlreadyCancelled,
+                after.request_id.clone(),
+                after.into_inner(),
+            )
+            .with_note("Arta refused the cancel and the session reads cancelled")),
+            // Arta refused to cancel a session that is still not cancelled: its state does not
+            // allow it (closed, expired...). That is a rule, not bad input.
+            Ok(after) if err.status() == Some(422) => {
+                let message = format!(
+                    "the hosted session is `{}` and Arta refuses to cancel it: {}",
+                    after.status,
+                    err.message()
+                );
+                Err(err
+                    .with_kind(ErrorKind::NotCancellable)
+                    .with_message(message))
+            }
+            _ => Err(err),
         }
     }
 }

@@ -135,6 +135,22 @@ fn entry(field: Option<String>, value: &Value) -> ErrorEntry {
     ErrorEntry { field, message }
 }
 
+/// Whether `response` is a refusal Arta documents, which proves a change was not made (see
+/// [`rescind_core::change`]): its `{"errors": ...}` body on a 400, 404 or 422 (the statuses its
+/// spec gives that body), or a 401 or 403 (documented without a body schema: the key is refused
+/// before anything is processed). A 429 is a refusal at every provider; the core adds it.
+/// Source: Arta's spec, response schemas `bad_request`, `not_found` and `error` (400, 404, 422,
+/// all `{"errors": {"detail": ...}}`), and 403 documented without a schema on shipments
+/// (reference notes, Arta section 5 "Errors").
+/// Anything else, e.g. a 404 page from a proxy, a 409 or a 5xx, proves nothing.
+pub fn is_documented_refusal(response: &HttpResponse) -> bool {
+    match response.status {
+        400 | 404 | 422 => ErrorBody::parse(&response.body).is_some(),
+        401 | 403 => true,
+        _ => false,
+    }
+}
+
 /// The error for a non-2xx answer of `operation`: kind from the status, Arta's messages as
 /// the provider message and details, the first field named, the request id, the attempts and
 /// the capped raw body kept, and [`Sent::MaybeSent`](rescind_core::Sent::MaybeSent) when an
@@ -186,6 +202,31 @@ mod tests {
         assert_eq!(b.entries[0].message, "whole request");
         assert_eq!(b.entries[1].field.as_deref(), Some("location/close_time"));
         assert_eq!(b.entries[2].message, "too late");
+    }
+
+    #[test]
+    fn documented_refusals() {
+        let detail = r#"{"errors":{"detail":"Not Found"}}"#;
+        for (status, body, refusal) in [
+            (400, detail, true),
+            (404, detail, true),
+            (422, r##"{"errors":{"#":["closed"]}}"##, true),
+            (422, r#"{"errors":["x"]}"#, true),
+            (401, "", true),
+            (403, "<html>Forbidden</html>", true),
+            (404, "<html>Not Found</html>", false),
+            (400, "", false),
+            (408, "", false),
+            (409, detail, false),
+            (500, detail, false),
+            (502, "<html>Bad Gateway</html>", false),
+        ] {
+            assert_eq!(
+                is_documented_refusal(&HttpResponse::new(status, body)),
+                refusal,
+                "{status} {body}"
+            );
+        }
     }
 
     #[test]

@@ -4,10 +4,12 @@
 use std::collections::HashSet;
 
 use jiff::civil::Date;
-use rescind_core::{Error, Provider, Sent};
+use rescind_core::{
+    CancelRequest, Error, Observation, ObservedHold, Provider, Sent, Settlement, settle,
+};
 
 use crate::client::Client;
-use crate::model::{NewShipmentException, Shipment, ShipmentException, ShipmentExceptionType};
+use crate::model::{NewShipmentException, Shipment, ShipmentException};
 use crate::rules;
 
 /// How [`Client::hold_shipment`] established the hold.
@@ -57,11 +59,19 @@ impl Client {
     /// 3. If an unresolved hold to the same date already exists, reports it
     ///    ([`HoldSettled::AlreadyHeld`]) without posting a second one.
     /// 4. Posts the exception once. Arta has no idempotency key, so the post is never resent.
-    /// 5. If the post's outcome is unknown ([`Sent::MaybeSent`]), reads the shipment again: a
-    ///    `requested_hold_to_collect` exception that was not there before means the hold
+    ///    Its answer is read by the rule of [`rescind_core::change`]: a 201 must be a shipment
+    ///    exception (its documented success type; Arta's own example answers one of another
+    ///    type, so the type is not checked); a refusal is Arta's `{"errors": ...}` on a
+    ///    400/404/422, a 401, 403 or 429. Anything else (a 5xx, a timeout, a 2xx that is not
+    ///    the exception...) proves nothing ([`Sent::MaybeSent`]).
+    /// 5. If the post's outcome is unknown ([`Sent::MaybeSent`]), reads the shipment again and
+    ///    compares its active holds with the reading from step 1
+    ///    ([`settle`]): a new hold (to the date asked for) means the hold
     ///    exists ([`HoldSettled::FoundAfterUnknownOutcome`]); otherwise the error stays
-    ///    `MaybeSent` and its message says what the read showed. Check again later before
-    ///    trying anew: the hold may still appear.
+    ///    `MaybeSent`, says what the read showed and what to check
+    ///    (`rescind arta show-shipment <id>`), and carries the reading from step 1
+    ///    ([`Error::observed_before`]). Check again later before trying anew: the hold may
+    ///    still appear.
     pub async fn hold_shipment(
         &self,
         shipment_id: &str,
@@ -94,50 +104,93 @@ impl Client {
                 settled: HoldSettled::Created,
             }),
             Err(err) if err.sent() == Sent::MaybeSent => {
-                self.settle_unknown_hold(shipment, err).await
+                self.settle_unknown_hold(shipment, until, err).await
             }
             Err(err) => Err(err),
         }
     }
 
     /// Reads the shipment back after a hold's outcome became unknown. Never posts.
-    async fn settle_unknown_hold(&self, before: Shipment, err: Error) -> Result<Hold, Error> {
-        let known: HashSet<&str> = before.exceptions.iter().map(|e| e.id.as_str()).collect();
+    async fn settle_unknown_hold(
+        &self,
+        before: Shipment,
+        until: Option<Date>,
+        err: Error,
+    ) -> Result<Hold, Error> {
+        let request = CancelRequest::hold(before.id.clone(), until);
+        let observed_before = observation(&before);
+        let check = format!("rescind arta show-shipment {}", before.id);
         let after = match self.get_shipment(&before.id).await {
             Ok(after) => after,
             Err(read_err) => {
                 return Err(unknown(
                     err,
-                    format!(
+                    observed_before,
+                    &format!(
                         "reading the shipment back failed too ({read_err}), so whether the hold exists is unknown"
                     ),
+                    &check,
                 ));
             }
         };
-        let found = after.exceptions.iter().find(|e| {
-            e.exception_type == ShipmentExceptionType::RequestedHoldToCollect
-                && !known.contains(e.id.as_str())
-        });
-        match found {
-            Some(exception) => {
-                tracing::debug!(shipment = %before.id, exception = %exception.id, "hold found after an unknown outcome");
-                Ok(Hold {
-                    exception: with_shipment_id(exception.clone(), &before.id),
-                    request_id: after.request_id.clone(),
-                    shipment: before,
-                    settled: HoldSettled::FoundAfterUnknownOutcome,
-                })
+        let observed_after = observation(&after);
+        match settle(&request, Some(&observed_before), &observed_after) {
+            Settlement::Applied { .. } => {
+                let known: HashSet<&str> =
+                    before.exceptions.iter().map(|e| e.id.as_str()).collect();
+                let found = after.exceptions.iter().find(|e| {
+                    e.is_active_hold()
+                        && !known.contains(e.id.as_str())
+                        && (until.is_none() || e.hold_until == until)
+                });
+                match found {
+                    Some(exception) => {
+                        tracing::debug!(shipment = %before.id, exception = %exception.id, "hold found after an unknown outcome");
+                        Ok(Hold {
+                            exception: with_shipment_id(exception.clone(), &before.id),
+                            request_id: after.request_id.clone(),
+                            shipment: before,
+                            settled: HoldSettled::FoundAfterUnknownOutcome,
+                        })
+                    }
+                    None => Err(unknown(
+                        err,
+                        observed_before,
+                        "reading the shipment back shows a new hold that cannot be matched",
+                        &check,
+                    )),
+                }
             }
-            None => Err(unknown(
+            Settlement::Unclear { reason } => Err(unknown(
                 err,
-                format!(
+                observed_before,
+                &format!("read the shipment back: {reason}"),
+                &check,
+            )),
+            _ => Err(unknown(
+                err,
+                observed_before,
+                &format!(
                     "read the shipment back (status `{}`, {} exception(s)): no new requested_hold_to_collect exception yet; it may still appear, so read the shipment again before asking for the hold anew",
                     after.status,
                     after.exceptions.len()
                 ),
+                &check,
             )),
         }
     }
+}
+
+/// What a shipment shows for a hold: its status and its active holds.
+pub(crate) fn observation(shipment: &Shipment) -> Observation {
+    shipment
+        .exceptions
+        .iter()
+        .filter(|e| e.is_active_hold())
+        .fold(
+            Observation::new(&shipment.id, shipment.status.to_string()),
+            |o, e| o.hold(ObservedHold::new(e.id.clone(), e.hold_until)),
+        )
 }
 
 fn with_shipment_id(mut exception: ShipmentException, shipment_id: &str) -> ShipmentException {
@@ -147,21 +200,23 @@ fn with_shipment_id(mut exception: ShipmentException, shipment_id: &str) -> Ship
     exception
 }
 
-/// The post's error, still `MaybeSent`, with what the read-back showed in its message.
-fn unknown(err: Error, what_we_read: String) -> Error {
-    let mut out = Error::new(
-        err.kind(),
-        Sent::MaybeSent,
-        format!("{}; {what_we_read}", err.message()),
-    )
-    .with_provider(Provider::Arta)
-    .with_operation("create_shipment_exception")
-    .with_attempts(err.attempts());
+/// The post's error, still `MaybeSent`, with what the read-back showed in its message, what to
+/// check, and the reading from before.
+fn unknown(err: Error, before: Observation, what_we_read: &str, check: &str) -> Error {
+    let mut out = Error::new(err.kind(), Sent::MaybeSent, err.message().to_string())
+        .with_provider(Provider::Arta)
+        .with_operation("create_shipment_exception")
+        .with_attempts(err.attempts());
     if let Some(status) = err.status() {
         out = out.with_status(status);
     }
     if let Some(id) = err.request_id() {
         out = out.with_request_id(id.to_string());
     }
-    out.with_source(err)
+    rescind_core::change::unknown_after_read_back(
+        out.with_source(err),
+        Some(before),
+        what_we_read,
+        check,
+    )
 }

@@ -56,23 +56,30 @@ pub fn parse<T: DeserializeOwned>(
     })
 }
 
-/// Decodes a 2xx answer of `operation`, a change: an unreadable 2xx body is an accepted change
-/// whose answer was lost, [`Sent::MaybeSent`](rescind_core::Sent) (see
-/// [`rescind_core::decode::change_response`]).
+/// Reads the answer of `operation`, a change, by the rule of [`rescind_core::change`]: a 2xx
+/// must decode as the documented success type `T`; a refusal is Arta's `{"errors": ...}` on a
+/// 400, 404 or 422, a 401, a 403 or a 429 ([`crate::error::is_documented_refusal`]), which
+/// proves nothing was changed ([`Sent::Answered`](rescind_core::Sent)). Anything else (a 5xx,
+/// a 408, a 409, a 4xx without the envelope, a 2xx that is not `T`) proves nothing:
+/// [`Sent::MaybeSent`](rescind_core::Sent).
 pub fn parse_change<T: DeserializeOwned>(
     response: &HttpResponse,
     operation: &'static str,
 ) -> Result<Response<T>, Error> {
-    if !response.is_success() {
-        return Err(crate::error::from_response(response, operation));
-    }
-    let value = rescind_core::decode::change_response(response, Provider::Arta, operation)?;
-    Ok(Response {
-        value,
-        request_id: response.request_id.clone(),
-        http_status: response.status,
-        attempts: response.attempts,
-    })
+    rescind_core::change::read(
+        response,
+        crate::error::is_documented_refusal(response),
+        |r| crate::error::from_response(r, operation),
+        |r| {
+            let value = rescind_core::decode::change_response(r, Provider::Arta, operation)?;
+            Ok(Response {
+                value,
+                request_id: r.request_id.clone(),
+                http_status: r.status,
+                attempts: r.attempts,
+            })
+        },
+    )
 }
 
 /// The answer of `cancel_hosted_session`.

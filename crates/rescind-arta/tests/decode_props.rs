@@ -63,12 +63,14 @@ fn check(operation: &str, status: u16, body: Vec<u8>) -> Result<(), TestCaseErro
         Ok(()) => prop_assert!(resp.is_success(), "HTTP {status} read as a success"),
         Err(err) => {
             prop_assert_eq!(err.status(), Some(status));
-            // An accepted change whose answer is unreadable may have been applied.
+            // The rule of `rescind_core::change`: for a change, only a documented refusal (or
+            // a 429) proves nothing was applied; everything else may have been.
             let change = matches!(
                 operation,
                 "cancel_hosted_session" | "create_shipment_exception"
             );
-            let sent = if change && resp.is_success() {
+            let refusal = status == 429 || rescind_arta::error::is_documented_refusal(&resp);
+            let sent = if change && !refusal {
                 Sent::MaybeSent
             } else {
                 Sent::Answered

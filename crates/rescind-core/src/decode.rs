@@ -60,10 +60,10 @@ pub fn response<T: DeserializeOwned>(
 }
 
 /// Decodes the answer of a request that changes state (a cancel, a hold). A 2xx whose body
-/// cannot be read is the provider accepting the change with an answer that was garbled on the
-/// way: the error says [`Sent::MaybeSent`] (read the target's state before anything else),
-/// never [`Sent::Answered`], which reads as a refusal. Other statuses decode as
-/// [`response`] does.
+/// cannot be read is not the documented success answer, so it proves nothing: the error says
+/// [`Sent::MaybeSent`] (read the target's state before anything else), never
+/// [`Sent::Answered`], which reads as a refusal (see [`change`](crate::change)). Other
+/// statuses decode as [`response`] does.
 ///
 /// ```
 /// use rescind_core::{HttpResponse, Provider, Sent};
@@ -78,20 +78,11 @@ pub fn change_response<T: DeserializeOwned>(
 ) -> Result<T, Error> {
     self::response(response, provider, operation).map_err(|err| {
         if response.is_success() {
-            accepted_unreadable(err, response.status)
+            crate::change::not_success(err, response.status)
         } else {
             err
         }
     })
-}
-
-/// The error for a change the provider accepted (`status` 2xx) whose answer could not be read.
-pub(crate) fn accepted_unreadable(err: Error, status: u16) -> Error {
-    let message = format!(
-        "{}; the provider accepted the change (HTTP {status}), so it has probably been applied",
-        err.message()
-    );
-    err.with_sent(Sent::MaybeSent).with_message(message)
 }
 
 #[cfg(test)]
@@ -152,7 +143,8 @@ mod tests {
             assert_eq!(err.kind(), ErrorKind::Decode);
             assert_eq!(err.sent(), Sent::MaybeSent, "{body:?}");
             assert!(
-                err.to_string().contains("accepted the change (HTTP 200)"),
+                err.to_string()
+                    .contains("answered HTTP 200 but not with its documented success answer"),
                 "{err}"
             );
         }

@@ -7,8 +7,9 @@
 //!   problem, a provider rule that refuses the cancel, a rate limit, a server fault, a timeout…
 //! - **Did the request reach the provider?** [`Error::sent`] returns a [`Sent`]: not sent (safe
 //!   to fix and retry), sent and answered (the provider said no), or *may have been sent*
-//!   (timeout or broken connection: the cancel may have happened, read the state back before
-//!   doing anything else).
+//!   (a timeout, a broken connection, or for a change any answer that is neither its
+//!   documented success nor a documented refusal, see [`change`](crate::change): the cancel may
+//!   have happened, read the state back before doing anything else).
 //!
 //! ```
 //! use rescind_core::{Error, ErrorKind, Sent};
@@ -31,6 +32,7 @@
 use std::fmt;
 use std::time::Duration;
 
+use crate::observation::Observation;
 use crate::provider::Provider;
 
 /// What kind of failure an [`Error`] is. Stable names to branch on; new kinds may be added.
@@ -94,6 +96,9 @@ impl ErrorKind {
             401 => ErrorKind::Unauthorized,
             403 => ErrorKind::Forbidden,
             404 | 410 => ErrorKind::NotFound,
+            // "Request Timeout": the server gave up waiting; like a timeout of ours, the
+            // request may or may not have been processed.
+            408 => ErrorKind::Timeout,
             409 => ErrorKind::NotCancellable,
             429 => ErrorKind::RateLimited,
             500..=599 => ErrorKind::Server,
@@ -117,8 +122,11 @@ pub enum Sent {
     NotSent,
     /// The provider received the request and answered; its answer is in the error.
     Answered,
-    /// The request may have reached the provider and been applied, but no answer came
-    /// (timeout, connection reset). Read the target's state before acting again.
+    /// The request may have reached the provider and been applied, but no answer proves
+    /// whether it was: no answer came (timeout, connection reset), or for a change, an answer
+    /// that is neither its documented success nor a documented refusal (a 5xx, a gateway's
+    /// page, a 2xx that is not the success answer; see [`change`](crate::change)). Read the
+    /// target's state before acting again.
     MaybeSent,
 }
 
@@ -202,6 +210,7 @@ struct Inner {
     attempts: u32,
     details: Vec<ErrorDetail>,
     body: Option<String>,
+    observed_before: Option<Box<Observation>>,
     source: Option<BoxError>,
 }
 
@@ -227,6 +236,7 @@ impl Error {
                 attempts: 0,
                 details: Vec::new(),
                 body: None,
+                observed_before: None,
                 source: None,
             }),
         }
@@ -334,6 +344,14 @@ impl Error {
     /// Keeps the raw error body (already capped by the transport).
     pub fn with_body(mut self, body: impl Into<String>) -> Self {
         self.inner.body = Some(body.into());
+        self
+    }
+
+    /// Keeps what the provider showed for the target before the change was sent (a
+    /// [`Sent::MaybeSent`] error that reading back could not settle carries it, so the caller
+    /// can compare with a later reading, e.g. with [`settle`](crate::settle)).
+    pub fn with_observed_before(mut self, before: Observation) -> Self {
+        self.inner.observed_before = Some(Box::new(before));
         self
     }
 
@@ -447,6 +465,12 @@ impl Error {
     /// The raw error body as received, capped at the transport's error-body limit.
     pub fn body(&self) -> Option<&str> {
         self.inner.body.as_deref()
+    }
+
+    /// What the provider showed for the target before the change was sent, when the error is
+    /// a change of unknown outcome that reading back could not settle.
+    pub fn observed_before(&self) -> Option<&Observation> {
+        self.inner.observed_before.as_deref()
     }
 
     /// Whether calling again later, unchanged, may succeed (rate limits, server faults,
@@ -582,6 +606,9 @@ impl fmt::Debug for Error {
         if !i.details.is_empty() {
             d.field("details", &i.details);
         }
+        if let Some(v) = &i.observed_before {
+            d.field("observed_before", v);
+        }
         if let Some(v) = &i.source {
             d.field("source", &v.to_string());
         }
@@ -649,6 +676,7 @@ mod tests {
             (401, ErrorKind::Unauthorized),
             (403, ErrorKind::Forbidden),
             (404, ErrorKind::NotFound),
+            (408, ErrorKind::Timeout),
             (409, ErrorKind::NotCancellable),
             (422, ErrorKind::InvalidInput),
             (429, ErrorKind::RateLimited),

@@ -41,6 +41,7 @@
 #![forbid(unsafe_code)]
 
 mod canceller;
+pub mod change;
 mod credentials;
 pub mod decode;
 mod error;
@@ -61,12 +62,13 @@ pub use credentials::Credentials;
 pub use error::{Error, ErrorDetail, ErrorKind, Sent};
 pub use http::{HttpRequest, HttpResponse};
 pub use observation::{Observation, ObservedHold, ObservedItem, Settlement, settle};
-pub use outcome::{CancelOutcome, CancelStatus};
+pub use outcome::{CancelOutcome, CancelStatus, SettledBy};
 pub use provider::{Capabilities, Provider};
 pub use request::{CancelRequest, ItemSelector, Scope};
-pub use token::{Login, Token, TokenCache};
+pub use token::{Login, LoginFailure, Token, TokenCache};
 pub use transport::{
-    Auth, Transport, TransportBuilder, TransportConfig, USER_AGENT, error_from_response,
+    Auth, RETRY_EVENT_TARGET, Transport, TransportBuilder, TransportConfig, USER_AGENT,
+    error_from_response,
 };
 
 /// Re-exported so that users and provider crates name one version.

@@ -56,6 +56,30 @@ impl fmt::Display for CancelStatus {
     }
 }
 
+/// What established a [`CancelOutcome`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum SettledBy {
+    /// The provider's answer to the change (its documented success or refusal), or a reading
+    /// taken before anything was sent (already cancelled, already held).
+    #[default]
+    Answer,
+    /// The change's answer proved nothing (a timeout, a lost connection, a 5xx, a 2xx that is
+    /// not the documented success answer), and reading the target back showed it changed as
+    /// asked.
+    ReadBack,
+}
+
+impl SettledBy {
+    /// A short lowercase name, stable across versions: `answer`, `read_back`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SettledBy::Answer => "answer",
+            SettledBy::ReadBack => "read_back",
+        }
+    }
+}
+
 /// The result of a successful [`Canceller::cancel`](crate::Canceller::cancel).
 ///
 /// Carries the provider's request id and the provider's native typed response, which a caller
@@ -88,6 +112,9 @@ pub struct CancelOutcome {
     pub request_id: Option<String>,
     /// A short note for a person (e.g. why the outcome is "already cancelled").
     pub note: Option<String>,
+    /// What established the outcome: the provider's answer, or reading the target back after
+    /// an answer that proved nothing ([`CancelOutcome::settled_by_read_back`]).
+    pub settled_by: SettledBy,
     native: Option<Arc<dyn Any + Send + Sync>>,
     native_debug: Option<Arc<str>>,
 }
@@ -101,6 +128,7 @@ impl CancelOutcome {
             status,
             request_id: None,
             note: None,
+            settled_by: SettledBy::Answer,
             native: None,
             native_debug: None,
         }
@@ -122,6 +150,18 @@ impl CancelOutcome {
     pub fn with_note(mut self, note: impl Into<String>) -> Self {
         self.note = Some(note.into());
         self
+    }
+
+    /// Sets what established the outcome.
+    pub fn with_settled_by(mut self, settled_by: SettledBy) -> Self {
+        self.settled_by = settled_by;
+        self
+    }
+
+    /// Whether the change's answer proved nothing and the outcome comes from reading the
+    /// target back.
+    pub fn settled_by_read_back(&self) -> bool {
+        self.settled_by == SettledBy::ReadBack
     }
 
     /// Keeps the provider's typed response, reachable with [`CancelOutcome::native`].
@@ -153,6 +193,7 @@ impl fmt::Debug for CancelOutcome {
             .field("status", &self.status)
             .field("request_id", &self.request_id)
             .field("note", &self.note)
+            .field("settled_by", &self.settled_by)
             .field("native", &self.native_debug)
             .finish()
     }
@@ -166,6 +207,7 @@ impl PartialEq for CancelOutcome {
             && self.status == other.status
             && self.request_id == other.request_id
             && self.note == other.note
+            && self.settled_by == other.settled_by
     }
 }
 
@@ -194,6 +236,18 @@ mod tests {
             .to_string(),
             "partially cancelled (1 cancelled, 2 remaining)"
         );
+    }
+
+    #[test]
+    fn settled_by_read_back_is_marked_and_compared() {
+        let answered = CancelOutcome::new(Provider::Di, "1", CancelStatus::Cancelled);
+        assert_eq!(answered.settled_by, SettledBy::Answer);
+        assert!(!answered.settled_by_read_back());
+        let read_back = answered.clone().with_settled_by(SettledBy::ReadBack);
+        assert!(read_back.settled_by_read_back());
+        assert_eq!(read_back.settled_by.as_str(), "read_back");
+        assert_ne!(answered, read_back);
+        assert!(format!("{read_back:?}").contains("ReadBack"));
     }
 
     #[test]

@@ -289,7 +289,7 @@ async fn error_bodies_are_capped_and_oversized_successes_refused() {
     let err = t.send(&get("/things/1")).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Decode);
     assert_eq!(err.sent(), Sent::Answered);
-    assert!(err.to_string().contains("accepted the request"), "{err}");
+    assert!(err.to_string().contains("larger than the"), "{err}");
 }
 
 #[tokio::test]

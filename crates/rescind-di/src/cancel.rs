@@ -8,9 +8,18 @@
 //!    [`ErrorKind::NotCancellable`](rescind_core::ErrorKind) and [`Sent::NotSent`], with the
 //!    reason (unless [`ClientBuilder::check_transit_rules`](crate::ClientBuilder::check_transit_rules)
 //!    is off: then Di decides).
-//! 4. The cancel is sent. Di's `order.cancelled` answer is reported as already cancelled.
-//!    If no answer came after the retries ([`Sent::MaybeSent`]), the order is read back once:
-//!    `CANCELLED` settles it as cancelled; otherwise the "may have been sent" error is returned.
+//! 4. The cancel is sent, and its answer read by the rule of [`rescind_core::change`] (see
+//!    [`response::cancel_order`](crate::response::cancel_order)). Di's `order.cancelled` answer
+//!    is reported as already cancelled.
+//! 5. An answer that proves nothing ([`Sent::MaybeSent`]: a timeout, a lost connection, a 5xx,
+//!    a 2xx that is not a success) is settled by reading the order back: `CANCELLED` is
+//!    [`CancelStatus::Cancelled`] marked [`SettledBy::ReadBack`]. An order read back unchanged
+//!    gets the cancel once more (it is idempotent: cancelling a cancelled order changes
+//!    nothing), unless the transport already repeated it ([`change::may_send_again`]), and
+//!    that answer is read the same way, without a third send. An order still not
+//!    cancelled after that, or that cannot be read, is an error that stays
+//!    [`Sent::MaybeSent`], names the command to check (`rescind di show <number>`) and carries
+//!    the reading taken before the cancel ([`Error::observed_before`]).
 //!
 //! [`Canceller::observe`] reads the order (`order_details`) for a whole scope: cancelled when
 //! its `ediStatus` is `CANCELLED`; the state is the `ediStatus` (`UNKNOWN` when Di sends none).
@@ -18,7 +27,7 @@
 use jiff::Timestamp;
 use rescind_core::{
     CancelOutcome, CancelRequest, CancelStatus, Canceller, Capabilities, Error, Observation,
-    Provider, Scope, Sent, async_trait,
+    Provider, Scope, Sent, SettledBy, async_trait, change,
 };
 
 use crate::Client;
@@ -68,12 +77,20 @@ impl Canceller for Client {
                 .with_operation(operation::ORDER_DETAILS)
         })?;
         let details = self.order_details(number.as_str()).await?;
-        let state = details
-            .edi_status
-            .as_ref()
-            .map_or_else(|| "UNKNOWN".to_string(), ToString::to_string);
-        Ok(Observation::new(number.as_str(), state).cancelled(details.is_cancelled()))
+        Ok(observation(number.as_str(), &details))
     }
+}
+
+/// What an order's details show for a whole cancel.
+fn observation(target: &str, details: &OrderDetails) -> Observation {
+    Observation::new(target, edi_status(details)).cancelled(details.is_cancelled())
+}
+
+fn edi_status(details: &OrderDetails) -> String {
+    details
+        .edi_status
+        .as_ref()
+        .map_or_else(|| "UNKNOWN".to_string(), ToString::to_string)
 }
 
 impl Client {
@@ -164,25 +181,99 @@ impl Client {
                         }),
                 )
             }
-            Err(err) if err.sent() == Sent::MaybeSent => self.settle(target, err).await,
+            Err(err) if err.sent() == Sent::MaybeSent => self.settle(number, details, err).await,
             Err(err) => Err(err),
         }
     }
 
-    /// After a cancel that may have been applied but got no answer: read the order once.
-    async fn settle(&self, target: String, err: Error) -> Result<CancelOutcome, Error> {
-        match self.order_details(&target).await {
-            Ok(details) if details.is_cancelled() => Ok(CancelOutcome::new(
-                Provider::Di,
-                target,
-                CancelStatus::Cancelled,
-            )
-            .with_note("the cancel got no answer; reading the order back shows it CANCELLED")
-            .with_native(DiCancel {
-                details,
-                response: None,
-            })),
-            _ => Err(err),
+    /// After a cancel whose answer proved nothing: read the order back; cancelled settles it,
+    /// unchanged gets the (idempotent) cancel once more, anything else stays unknown.
+    async fn settle(
+        &self,
+        number: ShipmentNumber,
+        before: OrderDetails,
+        mut err: Error,
+    ) -> Result<CancelOutcome, Error> {
+        let target = number.as_str().to_owned();
+        let check = format!("rescind di show {target}");
+        let mut resent = false;
+        loop {
+            let after = match self.order_details(&target).await {
+                Ok(after) => after,
+                Err(read_err) => {
+                    return Err(change::unknown_after_read_back(
+                        err,
+                        Some(observation(&target, &before)),
+                        &format!("reading the order back failed too ({read_err})"),
+                        &check,
+                    ));
+                }
+            };
+            if after.is_cancelled() {
+                return Ok(
+                    CancelOutcome::new(Provider::Di, target, CancelStatus::Cancelled)
+                        .with_settled_by(SettledBy::ReadBack)
+                        .with_note(format!(
+                            "the cancel's answer proved nothing ({}); reading the order back shows it CANCELLED",
+                            err.message()
+                        ))
+                        .with_native(DiCancel {
+                            details: after,
+                            response: None,
+                        }),
+                );
+            }
+            if resent || !change::may_send_again(&err, &self.transport().config().retry) {
+                let sent = if resent {
+                    "sent twice"
+                } else {
+                    "not sent again after the transport's retries"
+                };
+                return Err(change::unknown_after_read_back(
+                    err,
+                    Some(observation(&target, &before)),
+                    &format!(
+                        "reading the order back shows ediStatus `{}`, not CANCELLED (the cancel was {sent})",
+                        edi_status(&after)
+                    ),
+                    &check,
+                ));
+            }
+            // Not applied (yet): the cancel is idempotent, so send it once more.
+            resent = true;
+            tracing::debug!(shipment = %target, "cancel unproven and not applied: sending once more");
+            match self.cancel_shipment(&number).await {
+                Ok(response) => {
+                    return Ok(
+                        CancelOutcome::new(Provider::Di, target, CancelStatus::Cancelled)
+                            .with_request_id_opt(response.request_id.clone())
+                            .with_note(format!(
+                                "the first cancel's answer proved nothing ({}) and the order read back unchanged; the cancel was sent once more",
+                                err.message()
+                            ))
+                            .with_native(DiCancel {
+                                details: before,
+                                response: Some(response),
+                            }),
+                    );
+                }
+                // The first cancel was applied after the read-back.
+                Err(again) if is_already_cancelled(&again) => {
+                    return Ok(
+                        CancelOutcome::new(Provider::Di, target, CancelStatus::Cancelled)
+                            .with_request_id_opt(again.request_id().map(str::to_owned))
+                            .with_note(
+                                "the first cancel's answer proved nothing; sent once more, Di answered order.cancelled: the first one was applied",
+                            )
+                            .with_native(DiCancel {
+                                details: before,
+                                response: None,
+                            }),
+                    );
+                }
+                Err(again) if again.sent() == Sent::MaybeSent => err = again,
+                Err(again) => return Err(again),
+            }
         }
     }
 }

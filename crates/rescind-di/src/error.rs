@@ -116,6 +116,19 @@ fn null_as_empty_map<'de, D: serde::Deserializer<'de>>(
     })
 }
 
+/// Whether `body` is Di's error envelope: a JSON object with a `statusCode` or an `errorKey`.
+/// On a 4xx it is a documented refusal (nothing was changed); on a 2xx it is not a success.
+/// Source: Di's generic error envelope of every ws.di.no JSON API and its status table
+/// (400, 401, 403, 405, "4xx client error"; reference notes, Di sections 2a and 2b). A 5xx
+/// with the envelope proves nothing: "500 Unexpected Server Error" does not say the request
+/// was not processed.
+pub fn is_envelope(body: &[u8]) -> bool {
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(map)) => map.contains_key("statusCode") || map.contains_key("errorKey"),
+        _ => false,
+    }
+}
+
 /// Whether `error` is Di saying the order is cancelled already (`order.cancelled`): the
 /// [`Canceller`](rescind_core::Canceller) reports that as
 /// [`CancelStatus::AlreadyCancelled`](rescind_core::CancelStatus).
@@ -325,5 +338,18 @@ mod tests {
         assert!(body.error_map.is_empty());
         assert!(ErrorBody::parse(b"[1]").is_none());
         assert!(ErrorBody::parse(b"<html></html>").is_none());
+    }
+
+    #[test]
+    fn the_envelope_needs_a_status_code_or_a_key() {
+        assert!(is_envelope(
+            br#"{"statusCode":400,"errorKey":"order.cancelled","errorMap":{}}"#
+        ));
+        assert!(is_envelope(br#"{"errorKey":""}"#));
+        assert!(is_envelope(br#"{"statusCode":500}"#));
+        assert!(!is_envelope(br#"{"shipmentId":"70724761617883184"}"#));
+        assert!(!is_envelope(b"<html>502</html>"));
+        assert!(!is_envelope(b""));
+        assert!(!is_envelope(b"[]"));
     }
 }

@@ -45,22 +45,48 @@ pub fn login(
     Ok(Token::new(SecretString::from(token.to_owned()), lifetime))
 }
 
-/// Reads the cancel's answer. Any 2xx is a success (Di documents 200; 204 and an empty body
-/// are accepted, and a body is kept as it came).
+/// Reads the cancel's answer by the rule of [`rescind_core::change`].
+///
+/// Di documents no success body for the cancel, so a 2xx is a success when its body is empty
+/// or JSON that is not Di's error envelope (kept as it came in [`CancelResponse::body`]). A 2xx
+/// carrying the envelope (`statusCode`/`errorKey`), an HTML page or any other body that is not
+/// JSON, or a body over the size limit is **not** a success: the error says
+/// [`Sent::MaybeSent`] and the [`Canceller`](rescind_core::Canceller) reads the order back.
+///
+/// A refusal is a 4xx with Di's envelope, or a 429 (nothing was changed:
+/// [`Sent::Answered`]); every other answer (5xx, a 4xx without the envelope, a proxy's page)
+/// proves nothing and is [`Sent::MaybeSent`].
 pub fn cancel_order(response: &HttpResponse) -> Result<CancelResponse, Error> {
-    if !response.is_success() {
-        return Err(error::from_response(response, operation::CANCEL_ORDER));
-    }
-    let text = response.body_text();
-    let parsed = if text.trim().is_empty() {
-        CancelResponse::new(response.status, None, None)
-    } else {
-        match serde_json::from_slice(&response.body) {
-            Ok(json) => CancelResponse::new(response.status, Some(json), None),
-            Err(_) => CancelResponse::new(response.status, None, Some(text)),
-        }
+    rescind_core::change::read(
+        response,
+        error::is_envelope(&response.body),
+        |r| error::from_response(r, operation::CANCEL_ORDER),
+        cancel_success,
+    )
+}
+
+/// A 2xx of the cancel: empty, or JSON that is not Di's error envelope.
+fn cancel_success(response: &HttpResponse) -> Result<CancelResponse, Error> {
+    let not_success = |message: &str| {
+        Err(Error::new(ErrorKind::Decode, Sent::MaybeSent, message)
+            .with_provider(Provider::Di)
+            .with_operation(operation::CANCEL_ORDER)
+            .with_status(response.status)
+            .with_attempts(response.attempts)
+            .with_body(response.body_text()))
     };
-    Ok(parsed.with_request_id(response.request_id.clone()))
+    if response.body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(CancelResponse::new(response.status, None, None)
+            .with_request_id(response.request_id.clone()));
+    }
+    if error::is_envelope(&response.body) {
+        return not_success("the 2xx answer carries Di's error envelope (statusCode/errorKey)");
+    }
+    match serde_json::from_slice(&response.body) {
+        Ok(json) => Ok(CancelResponse::new(response.status, Some(json), None)
+            .with_request_id(response.request_id.clone())),
+        Err(e) => not_success(&format!("the 2xx answer is not JSON ({e})")),
+    }
 }
 
 /// Reads the details answer.

@@ -143,13 +143,61 @@ fn success_answers_are_kept_as_they_came() {
             .with_request_id("req-7"),
         ),
         ("200 json string", HttpResponse::new(200, r#""OK""#)),
-        ("200 text", HttpResponse::new(200, "Order cancelled")),
     ];
     let decoded: Vec<_> = cases
         .into_iter()
         .map(|(name, resp)| serde_json::json!({"case": name, "decoded": response::cancel_order(&resp).unwrap()}))
         .collect();
     insta::assert_json_snapshot!("cancel_success_answers", decoded);
+}
+
+/// The rule of `rescind_core::change`: a 2xx that is not a success proves nothing.
+#[test]
+fn a_2xx_that_is_not_a_success_may_have_been_applied() {
+    for body in [
+        r#"{"statusCode":400,"errorKey":"order.exported","errorMap":{}}"#,
+        r#"{"errorKey":"something.new"}"#,
+        "<html><body>Bad Gateway</body></html>",
+        r#"{"status": "CANC"#,
+        "Order cancelled",
+    ] {
+        let err = response::cancel_order(&HttpResponse::new(200, body)).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Decode, "{body}");
+        assert_eq!(err.sent(), Sent::MaybeSent, "{body}");
+        assert!(
+            err.to_string()
+                .contains("whether the change was applied is unknown"),
+            "{err}"
+        );
+    }
+}
+
+/// A refusal is a 4xx with Di's envelope, or a 429; a 4xx without it proves nothing.
+#[test]
+fn only_the_envelope_on_a_4xx_and_a_429_prove_a_refusal() {
+    let envelope = r#"{"statusCode":400,"errorKey":"order.exported","errorMap":{}}"#;
+    for (status, body, sent) in [
+        (400, envelope, Sent::Answered),
+        (
+            404,
+            r#"{"statusCode":404,"errorKey":"cannot.find.order"}"#,
+            Sent::Answered,
+        ),
+        (
+            403,
+            r#"{"statusCode":403,"errorKey":"no.access.api"}"#,
+            Sent::Answered,
+        ),
+        (429, "", Sent::Answered),
+        (404, "<html>Not Found</html>", Sent::MaybeSent),
+        (400, "", Sent::MaybeSent),
+        (408, "", Sent::MaybeSent),
+        (500, envelope, Sent::MaybeSent),
+        (502, "<html>Bad Gateway</html>", Sent::MaybeSent),
+    ] {
+        let err = response::cancel_order(&HttpResponse::new(status, body)).unwrap_err();
+        assert_eq!(err.sent(), sent, "{status} {body}");
+    }
 }
 
 #[tokio::test]
@@ -166,7 +214,8 @@ async fn server_errors_are_retried_because_the_cancel_is_idempotent() {
             .await;
         let err = client(&server).cancel_order(SHIPMENT).await.unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Server, "{status}");
-        assert_eq!(err.sent(), Sent::Answered);
+        // A 5xx proves nothing about a change: it may have been applied.
+        assert_eq!(err.sent(), Sent::MaybeSent);
         assert_eq!(err.attempts(), 3);
         assert!(
             err.to_string().contains("not Di's JSON error body"),

@@ -298,8 +298,20 @@ async fn an_unanswered_cancel_on_an_active_order_stays_maybe_sent() {
         .unwrap_err();
     assert_eq!(err.sent(), Sent::MaybeSent);
     assert_eq!(err.kind(), ErrorKind::Timeout);
+    // Read back unchanged; the transport already sent it 3 times, so it is not sent again:
+    // the outcome stays unknown.
     cancel.assert_calls_async(3).await;
     details.assert_calls_async(2).await;
+    let before = err.observed_before().expect("the reading from before");
+    assert_eq!(
+        (before.state.as_str(), before.cancelled),
+        ("EXPORT_OK", false)
+    );
+    assert!(
+        err.to_string()
+            .contains(&format!("check with `rescind di show {SHIPMENT}`")),
+        "{err}"
+    );
 }
 
 #[tokio::test]

@@ -279,17 +279,20 @@ async fn hold_refusals() {
     }
     assert_eq!(hits(&running, POST_HOLD), 0);
 
-    // A past date: the client does not check it; the simulator refuses it (422 on
-    // hold_until), and the SDK reports Arta's answer.
-    let err = c
+    // A past date inside the window: neither the client nor the simulator refuses it (Arta
+    // documents no such rule); the hold is created and reported held until that date.
+    let outcome = c
         .cancel(CancelRequest::hold(demo::PENDING, Some(date(2026, 11, 23))))
         .await
-        .unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::InvalidInput);
-    assert_eq!(err.sent(), Sent::Answered);
-    assert_eq!(err.status(), Some(422));
-    assert_eq!(err.field(), Some("hold_until"));
-    assert!(err.request_id().is_some());
+        .unwrap();
+    assert_eq!(
+        outcome.status,
+        CancelStatus::Held {
+            until: Some(date(2026, 11, 23))
+        },
+        "{outcome:?}"
+    );
+    assert!(outcome.request_id.is_some());
     assert_eq!(hits(&running, POST_HOLD), 1);
 
     // The server's own refusals, met by the native create (which checks only formats).
@@ -316,7 +319,8 @@ async fn hold_refusals() {
     assert_eq!(err.provider_message(), Some("does not exist"));
     let err = native.list_shipment_exceptions(1, 51).await.unwrap_err();
     assert_eq!(err.sent(), Sent::NotSent);
-    assert_eq!(running.sim().counters().snapshot().applied.len(), 0);
+    // Only the hold with a past date above was applied.
+    assert_eq!(running.sim().counters().snapshot().applied.len(), 1);
 
     // A shipment moved on by the carrier after the client read it: the simulator refuses.
     running.sim().with_world(|_| ()); // (state is changed through the admin endpoint below)
@@ -393,7 +397,8 @@ async fn cancel_retries_5xx_and_reports_when_they_persist() {
         assert_eq!(cancels_of_42(&running), 1, "{status}");
     }
 
-    // Every attempt 503: the error after three attempts; nothing applied.
+    // Every attempt 503: a 5xx proves nothing about a change, so the session is read back
+    // (unchanged) and the error says the outcome is unknown; it is not sent a fourth time.
     let running = start().await;
     let rule = FaultRule::new(
         CANCEL_PATH,
@@ -404,7 +409,13 @@ async fn cancel_retries_5xx_and_reports_when_they_persist() {
     );
     let err = cancel_with(&running, rule, config()).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Server);
-    assert_eq!(err.sent(), Sent::Answered);
+    assert_eq!(err.sent(), Sent::MaybeSent);
+    assert!(err.observed_before().is_some(), "{err}");
+    assert!(
+        err.to_string()
+            .contains("check with `rescind arta show-session 42`"),
+        "{err}"
+    );
     assert_eq!(err.status(), Some(503));
     assert_eq!(err.attempts(), 3);
     assert_eq!(hits(&running, PATCH_42), 3);
@@ -477,9 +488,10 @@ async fn cancel_drops_every_time_without_applying_is_maybe_sent() {
 
 #[tokio::test]
 async fn cancel_answers_that_cannot_be_read() {
-    // Malformed JSON, an empty body, an oversized body: 200s the SDK cannot decode. Not
-    // retried (an answer came). A 200 to a change means Arta accepted it, so the outcome is
-    // unknown (MaybeSent), never "answered"; the read back finds nothing applied here.
+    // Malformed JSON, an empty body, an oversized body: 200s that are not the documented
+    // success answer prove nothing (rescind_core::change). Not retried by the transport (an
+    // answer came); the read back finds nothing applied, so the idempotent cancel is sent once
+    // more, and that one is answered.
     let limits = config().with_body_limits(64 * 1024, 16 * 1024);
     for action in [
         FaultAction::MalformedJson,
@@ -488,14 +500,19 @@ async fn cancel_answers_that_cannot_be_read() {
     ] {
         let running = start().await;
         let rule = FaultRule::new(CANCEL_PATH, action.clone()).times(1);
-        let err = cancel_with(&running, rule, limits.clone())
-            .await
-            .unwrap_err();
-        assert_eq!(err.kind(), ErrorKind::Decode, "{action:?}: {err}");
-        assert_eq!(err.sent(), Sent::MaybeSent, "{action:?}");
-        assert_eq!(hits(&running, PATCH_42), 1, "{action:?}");
+        let outcome = cancel_with(&running, rule, limits.clone()).await.unwrap();
+        assert_eq!(outcome.status, CancelStatus::Cancelled, "{action:?}");
+        assert!(
+            outcome
+                .note
+                .as_deref()
+                .unwrap_or("")
+                .contains("sent once more"),
+            "{action:?}: {outcome:?}"
+        );
+        assert_eq!(hits(&running, PATCH_42), 2, "{action:?}");
         assert_eq!(hits(&running, "GET /hosted_sessions/42"), 2, "read back");
-        assert_eq!(cancels_of_42(&running), 0, "{action:?}");
+        assert_eq!(cancels_of_42(&running), 1, "{action:?}");
     }
 
     // The same after the change was applied: reading the session back settles it.
@@ -505,6 +522,7 @@ async fn cancel_answers_that_cannot_be_read() {
         .times(1);
     let outcome = cancel_with(&running, rule, config()).await.unwrap();
     assert_eq!(outcome.status, CancelStatus::Cancelled);
+    assert!(outcome.settled_by_read_back());
     assert_eq!(hits(&running, PATCH_42), 1);
     assert_eq!(cancels_of_42(&running), 1);
     assert_eq!(status_of_42(&running).await, HostedSessionStatus::Cancelled);
@@ -573,7 +591,9 @@ async fn hold_does_not_resend_after_5xx() {
         .times(1);
         let err = hold_with(&running, rule, config()).await.unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Server, "{status}");
-        assert_eq!(err.sent(), Sent::Answered, "{status}");
+        // A 5xx proves nothing: the read-back shows no hold (yet), the outcome is unknown.
+        assert_eq!(err.sent(), Sent::MaybeSent, "{status}");
+        assert!(err.observed_before().is_some(), "{status}");
         assert_eq!(hits(&running, POST_HOLD), 1, "{status}: never resent");
         assert_eq!(holds_of(&running, demo::PENDING), 0, "{status}");
     }

@@ -514,7 +514,8 @@ async fn server_errors_are_retried() {
         assert_eq!(outcome.status, CancelStatus::Cancelled, "{status}");
         assert_cancelled_once(&running, 2);
     }
-    // One that lasts: a server error after three attempts, nothing applied.
+    // One that lasts: a server error after three attempts, nothing applied. A 5xx proves
+    // nothing about a change: the order is read back (unchanged) and the outcome is unknown.
     let running = fault_sim().await;
     running.sim().faults().add(on_cancel(FaultAction::Status {
         status: 503,
@@ -525,7 +526,8 @@ async fn server_errors_are_retried() {
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Server);
-    assert_eq!(err.sent(), Sent::Answered);
+    assert_eq!(err.sent(), Sent::MaybeSent);
+    assert!(err.observed_before().is_some(), "{err}");
     assert_eq!(err.status(), Some(503));
     assert_eq!(err.attempts(), 3);
     assert_not_cancelled(&running, 3);
@@ -686,8 +688,10 @@ async fn an_html_502_is_retried() {
 }
 
 #[tokio::test]
-async fn malformed_or_empty_200s_after_the_change_are_successes() {
-    // Di documents no success body, so the SDK takes any 2xx as done.
+async fn malformed_or_empty_200s_after_the_change() {
+    // Di documents no success body: an empty 2xx is its success. Malformed JSON is not a
+    // success (rescind_core::change): the order is read back, CANCELLED, and the outcome is
+    // marked as settled by reading back.
     for action in [FaultAction::MalformedJson, FaultAction::Empty] {
         let running = fault_sim().await;
         running
@@ -699,25 +703,26 @@ async fn malformed_or_empty_200s_after_the_change_are_successes() {
             .await
             .unwrap();
         assert_eq!(outcome.status, CancelStatus::Cancelled, "{action:?}");
-        let response = outcome
-            .native::<DiCancel>()
-            .unwrap()
-            .response
-            .clone()
-            .unwrap();
+        let response = outcome.native::<DiCancel>().unwrap().response.clone();
         match action {
-            FaultAction::MalformedJson => assert!(response.raw.is_some()),
-            _ => assert!(response.is_empty()),
+            FaultAction::MalformedJson => {
+                assert!(outcome.settled_by_read_back());
+                assert!(response.is_none());
+            }
+            _ => {
+                assert!(!outcome.settled_by_read_back());
+                assert!(response.unwrap().is_empty());
+            }
         }
         assert_cancelled_once(&running, 1);
     }
 }
 
 #[tokio::test]
-async fn a_malformed_200_without_the_change_is_still_taken_as_success() {
-    // Known limit of the SDK: a 200 whose body is garbage (a broken proxy that never reached
-    // Di) is a success, because Di's success body is undocumented. The simulator shows that
-    // nothing was cancelled.
+async fn a_malformed_200_without_the_change_is_read_back_and_sent_once_more() {
+    // A 200 whose body is garbage (a broken proxy that never reached Di) used to be taken as
+    // a success. It proves nothing: the order reads back EXPORT_OK, and the idempotent cancel
+    // is sent once more, which Di applies.
     let running = fault_sim().await;
     running
         .sim()
@@ -728,7 +733,7 @@ async fn a_malformed_200_without_the_change_is_still_taken_as_success() {
         .await
         .unwrap();
     assert_eq!(outcome.status, CancelStatus::Cancelled);
-    assert_not_cancelled(&running, 1);
+    assert_cancelled_once(&running, 2);
 }
 
 #[tokio::test]

@@ -6,6 +6,26 @@
 //! (order cancel is not available then); a REJECTED one is refused with its reason, before
 //! anything is sent; a READY one gets an order cancel (`{}` for the whole order).
 //!
+//! # What proves the cancel
+//!
+//! The answer is read by the rule of [`rescind_core::change`]
+//! ([`response::parse_cancel_order_items`]): a 200
+//! must be an order (an application, for the application cancel) about this application, and
+//! must show the change (compared with the reading taken before, by
+//! [`settle`]): Skip Pay's own example answers the items still
+//! `PROCESSING`. An answer that proves nothing ([`Sent::MaybeSent`]), or a 200 that does not
+//! show the change, is settled by reading the application back once:
+//!
+//! - changed as asked: the outcome, marked [`SettledBy::ReadBack`];
+//! - unchanged, for a cancel without quantities (idempotent: marking cancelled what is
+//!   cancelled changes nothing) that the transport has not already repeated
+//!   ([`change::may_send_again`]): the cancel is sent once more and its answer read the same
+//!   way, without a third send;
+//! - unchanged for a cancel with quantities (sent twice it would cancel twice as many), changed
+//!   otherwise than asked, or unreadable: an error that stays [`Sent::MaybeSent`], names the
+//!   command to check (`rescind skippay show <id>`) and carries the reading taken before
+//!   ([`Error::observed_before`]).
+//!
 //! [`Canceller::observe`] reads the application (`GET /financing/v1/applications/{id}`): its
 //! state, cancelled when the application is CANCELLED or its order is, and for an item scope
 //! every item each selector matches (as the cancel would match it), with its quantity and
@@ -14,12 +34,17 @@
 
 use rescind_core::{
     CancelOutcome, CancelRequest, CancelStatus, Canceller, Capabilities, Error, ErrorKind,
-    Observation, ObservedItem, Provider, Scope, Sent, async_trait,
+    Observation, ObservedItem, Provider, Scope, Sent, SettledBy, Settlement, async_trait, change,
+    settle,
 };
 
 use crate::client::Client;
-use crate::model::{ApplicationState, CancelItem, Order, OrderCancelRequest, OrderState};
+use crate::model::{
+    ApplicationResponse, ApplicationState, CancelItem, Order, OrderCancelRequest, OrderState,
+};
+use crate::request::{CANCEL_APPLICATION, CANCEL_ORDER_ITEMS};
 use crate::rules::{self, Plan};
+use crate::{request, response};
 
 /// The outcome an order cancel's answer describes: cancelled when the order or every item is
 /// CANCELLED, partially cancelled otherwise (with counts of items).
@@ -46,8 +71,8 @@ impl Canceller for Client {
     }
 
     async fn cancel(&self, request: CancelRequest) -> Result<CancelOutcome, Error> {
-        let order_request = match &request.scope {
-            Scope::Whole => OrderCancelRequest::whole(),
+        let (order_request, selectors) = match &request.scope {
+            Scope::Whole => (OrderCancelRequest::whole(), Vec::new()),
             Scope::Items(selectors) if selectors.is_empty() => {
                 return Err(Error::invalid_input(
                     "items",
@@ -55,7 +80,8 @@ impl Canceller for Client {
                 ));
             }
             Scope::Items(selectors) => {
-                OrderCancelRequest::items(selectors.iter().map(CancelItem::from).collect())
+                let items: Vec<CancelItem> = selectors.iter().map(CancelItem::from).collect();
+                (OrderCancelRequest::items(items.clone()), items)
             }
             other => {
                 return Err(Error::unsupported(Provider::SkipPay, other.as_str()));
@@ -63,8 +89,9 @@ impl Canceller for Client {
         };
         // Check the input before reading anything.
         rules::validate_order_cancel(&order_request)?;
-        let target = request.target;
+        let target = request.target.clone();
         let app = self.get_application(&target).await?;
+        let before = observation(&target, &app, &selectors);
         match rules::plan(&app, &order_request)? {
             Plan::AlreadyCancelled(note) => {
                 Ok(
@@ -73,54 +100,16 @@ impl Canceller for Client {
                         .with_native(app),
                 )
             }
-            Plan::CancelOrder => match self.cancel_order_items(&target, &order_request).await {
-                Ok(order) => {
-                    Ok(
-                        CancelOutcome::new(Provider::SkipPay, target, status_of_order(&order))
-                            .with_native(order),
-                    )
-                }
-                Err(err) if err.sent() == Sent::MaybeSent && !order_request.has_quantities() => {
-                    self.settle_by_reading(target, &order_request, err).await
-                }
-                Err(err) => Err(err),
-            },
-            Plan::CancelApplication => {
-                match self
-                    .cancel_application_with(&target, &self.canceller_reason)
-                    .await
-                {
-                    Ok(app) if app.state == ApplicationState::Cancelled => Ok(CancelOutcome::new(
-                        Provider::SkipPay,
-                        target,
-                        CancelStatus::Cancelled,
-                    )
-                    .with_note("the application was PROCESSING: cancelled as a whole")
-                    .with_native(app)),
-                    Ok(app) => Err(Error::new(
-                        ErrorKind::UnexpectedResponse,
-                        Sent::Answered,
-                        format!(
-                            "Skip Pay accepted the application cancel but reports the application {}",
-                            app.state
-                        ),
-                    )
-                    .with_provider(Provider::SkipPay)
-                    .with_operation(crate::request::CANCEL_APPLICATION)),
-                    // A retry after a lost answer finds our own cancel done.
-                    Err(err) if err.code() == Some("APPLICATION_ALREADY_CANCELLED") => {
-                        let status = if err.sent() == Sent::MaybeSent {
-                            CancelStatus::Cancelled
-                        } else {
-                            CancelStatus::AlreadyCancelled
-                        };
-                        Ok(CancelOutcome::new(Provider::SkipPay, target, status)
-                            .with_request_id_opt(err.request_id().map(str::to_owned))
-                            .with_note(err.to_string()))
-                    }
-                    Err(err) => Err(err),
-                }
+            Plan::CancelOrder => {
+                let order = OrderChange {
+                    request: &request,
+                    order_request: &order_request,
+                    selectors: &selectors,
+                    before,
+                };
+                self.cancel_order_settled(order).await
             }
+            Plan::CancelApplication => self.cancel_application_settled(target, before).await,
         }
     }
 
@@ -129,12 +118,6 @@ impl Canceller for Client {
     }
 
     async fn observe(&self, request: &CancelRequest) -> Result<Observation, Error> {
-        self.observe_application(request).await
-    }
-}
-
-impl Client {
-    async fn observe_application(&self, request: &CancelRequest) -> Result<Observation, Error> {
         let selectors: Vec<CancelItem> = match &request.scope {
             Scope::Whole => Vec::new(),
             Scope::Items(selectors) => selectors.iter().map(CancelItem::from).collect(),
@@ -146,74 +129,269 @@ impl Client {
             }
         };
         let app = self.get_application(&request.target).await?;
-        let order_cancelled = app.order.as_ref().is_some_and(Order::is_cancelled);
-        let mut seen = Observation::new(&request.target, app.state.to_string())
-            .cancelled(app.state == ApplicationState::Cancelled || order_cancelled);
-        let items = app
-            .order
-            .as_ref()
-            .map(|o| o.items.as_slice())
-            .unwrap_or_default();
-        for (index, selector) in selectors.iter().enumerate() {
-            for item in items
-                .iter()
-                .filter(|item| rules::item_matches(selector, item))
-            {
-                let label = item
-                    .code
-                    .clone()
-                    .or_else(|| item.ean.clone())
-                    .or_else(|| item.name.clone())
-                    .unwrap_or_default();
-                seen = seen.item(ObservedItem::new(
-                    index,
-                    label,
-                    item.quantity,
-                    item.state == Some(OrderState::Cancelled),
-                ));
-            }
+        Ok(observation(&request.target, &app, &selectors))
+    }
+}
+
+/// What the application shows for a cancel of `selectors` (none: the whole order).
+fn observation(target: &str, app: &ApplicationResponse, selectors: &[CancelItem]) -> Observation {
+    let order_cancelled = app.order.as_ref().is_some_and(Order::is_cancelled);
+    let seen = Observation::new(target, app.state.to_string())
+        .cancelled(app.state == ApplicationState::Cancelled || order_cancelled);
+    with_items(seen, app.order.as_ref(), selectors)
+}
+
+/// What an order cancel's answer (the order) shows for a cancel of `selectors`.
+fn observation_of_order(target: &str, order: &Order, selectors: &[CancelItem]) -> Observation {
+    let state = order
+        .state
+        .as_ref()
+        .map_or_else(|| "UNKNOWN".to_string(), |s| s.as_str().to_string());
+    let app_cancelled = order
+        .application_info
+        .as_ref()
+        .is_some_and(|i| i.state == ApplicationState::Cancelled);
+    let seen = Observation::new(target, state).cancelled(app_cancelled || order.is_cancelled());
+    with_items(seen, Some(order), selectors)
+}
+
+fn with_items(
+    mut seen: Observation,
+    order: Option<&Order>,
+    selectors: &[CancelItem],
+) -> Observation {
+    let items = order.map(|o| o.items.as_slice()).unwrap_or_default();
+    for (index, selector) in selectors.iter().enumerate() {
+        for item in items
+            .iter()
+            .filter(|item| rules::item_matches(selector, item))
+        {
+            let label = item
+                .code
+                .clone()
+                .or_else(|| item.ean.clone())
+                .or_else(|| item.name.clone())
+                .unwrap_or_default();
+            seen = seen.item(ObservedItem::new(
+                index,
+                label,
+                item.quantity,
+                item.state == Some(OrderState::Cancelled),
+            ));
         }
-        Ok(seen)
+    }
+    seen
+}
+
+/// One order cancel and what it is compared with.
+struct OrderChange<'a> {
+    request: &'a CancelRequest,
+    order_request: &'a OrderCancelRequest,
+    selectors: &'a [CancelItem],
+    before: Observation,
+}
+
+impl Client {
+    /// Sends the order cancel once and reads its answer by the rule (no read-back here).
+    async fn send_order_cancel(
+        &self,
+        target: &str,
+        order_request: &OrderCancelRequest,
+    ) -> Result<Order, Error> {
+        let req = request::cancel_order_items(target, order_request)?;
+        let resp = self.transport().send(&req).await?;
+        response::parse_cancel_order_items_of(&resp, target)
     }
 
-    /// A cancel without quantities may have been applied but no answer says so: read the
-    /// order back. If every item it named (every item, for the whole order) is now CANCELLED,
-    /// the cancel happened; otherwise the original error stands.
-    async fn settle_by_reading(
+    /// Sends the order cancel; an answer that proves nothing or does not show the change is
+    /// settled by reading the application back (see the module's docs).
+    async fn cancel_order_settled(&self, asked: OrderChange<'_>) -> Result<CancelOutcome, Error> {
+        let target = asked.request.target.as_str();
+        let idempotent = !asked.order_request.has_quantities();
+        let mut resent = false;
+        let mut err = loop {
+            let answer = self.send_order_cancel(target, asked.order_request).await;
+            let err = match answer {
+                Ok(order) => {
+                    let after = observation_of_order(target, &order, asked.selectors);
+                    if let Settlement::Applied { .. } =
+                        settle(asked.request, Some(&asked.before), &after)
+                    {
+                        let mut outcome =
+                            CancelOutcome::new(Provider::SkipPay, target, status_of_order(&order));
+                        if resent {
+                            outcome = outcome.with_note(
+                                "the first cancel's answer proved nothing and the order read back unchanged; the cancel was sent once more",
+                            );
+                        }
+                        return Ok(outcome.with_native(order));
+                    }
+                    Error::new(
+                        ErrorKind::UnexpectedResponse,
+                        Sent::MaybeSent,
+                        "Skip Pay answered the order cancel with success, but the order it returned does not show the cancel",
+                    )
+                    .with_provider(Provider::SkipPay)
+                    .with_operation(CANCEL_ORDER_ITEMS)
+                }
+                Err(err) if err.sent() == Sent::MaybeSent => err,
+                // A documented refusal, or nothing was sent.
+                Err(err) => return Err(err),
+            };
+            // Read back once.
+            let check = format!("rescind skippay show {target}");
+            let app = match self.get_application(target).await {
+                Ok(app) => app,
+                Err(read_err) => {
+                    return Err(change::unknown_after_read_back(
+                        err,
+                        Some(asked.before),
+                        &format!("reading the application back failed too ({read_err})"),
+                        &check,
+                    ));
+                }
+            };
+            let after = observation(target, &app, asked.selectors);
+            match settle(asked.request, Some(&asked.before), &after) {
+                Settlement::Applied { note } => {
+                    let status = match &app.order {
+                        Some(order) => status_of_order(order),
+                        None => CancelStatus::Cancelled,
+                    };
+                    return Ok(CancelOutcome::new(Provider::SkipPay, target, status)
+                        .with_settled_by(SettledBy::ReadBack)
+                        .with_note(format!(
+                            "the cancel's answer proved nothing ({}); {note}",
+                            err.message()
+                        ))
+                        .with_native(app));
+                }
+                Settlement::NotApplied
+                    if idempotent
+                        && !resent
+                        && change::may_send_again(&err, &self.transport().config().retry) =>
+                {
+                    tracing::debug!(application = %target, "cancel unproven and not applied: sending once more");
+                    resent = true;
+                }
+                Settlement::NotApplied => {
+                    let why = if resent {
+                        "the cancel was sent twice and reading the application back still shows it unchanged"
+                    } else if idempotent {
+                        "reading the application back shows it unchanged (the cancel was not sent again after the transport's retries)"
+                    } else {
+                        "reading the application back shows the items unchanged; the cancel has quantities, so it was not sent again (the change may still appear)"
+                    };
+                    break change::unknown_after_read_back(err, None, why, &check);
+                }
+                Settlement::Unclear { reason } => {
+                    break change::unknown_after_read_back(
+                        err,
+                        None,
+                        &format!("reading the application back is unclear: {reason}"),
+                        &check,
+                    );
+                }
+                _ => break err,
+            }
+        };
+        err = err.with_observed_before(asked.before);
+        Err(err)
+    }
+
+    /// Cancels an application still PROCESSING; an answer that proves nothing, or an
+    /// application not CANCELLED in the answer, is settled by reading it back.
+    async fn cancel_application_settled(
         &self,
         target: String,
-        request: &OrderCancelRequest,
-        err: Error,
+        before: Observation,
     ) -> Result<CancelOutcome, Error> {
-        let Ok(app) = self.get_application(&target).await else {
-            return Err(err);
-        };
-        let Some(order) = app.order else {
-            return Err(err);
-        };
-        let named_cancelled = if request.is_whole() {
-            order.is_cancelled()
-        } else {
-            request.items.iter().all(|selector| {
-                let mut matched = order
-                    .items
-                    .iter()
-                    .filter(|item| rules::item_matches(selector, item))
-                    .peekable();
-                matched.peek().is_some()
-                    && matched.all(|item| item.state == Some(OrderState::Cancelled))
-            })
-        };
-        if !named_cancelled {
-            return Err(err);
+        let check = format!("rescind skippay show {target}");
+        let mut resent = false;
+        loop {
+            let err = match self
+                .cancel_application_with(&target, &self.canceller_reason)
+                .await
+            {
+                Ok(app) if app.state == ApplicationState::Cancelled => {
+                    let note = if resent {
+                        "the application was PROCESSING: cancelled as a whole (sent once more after an answer that proved nothing)"
+                    } else {
+                        "the application was PROCESSING: cancelled as a whole"
+                    };
+                    return Ok(CancelOutcome::new(
+                        Provider::SkipPay,
+                        target,
+                        CancelStatus::Cancelled,
+                    )
+                    .with_note(note)
+                    .with_native(app));
+                }
+                Ok(app) => Error::new(
+                    ErrorKind::UnexpectedResponse,
+                    Sent::MaybeSent,
+                    format!(
+                        "Skip Pay accepted the application cancel but reports the application {}",
+                        app.state
+                    ),
+                )
+                .with_provider(Provider::SkipPay)
+                .with_operation(CANCEL_APPLICATION),
+                // A retry (or a second send) after an answer that proved nothing finds our
+                // own cancel done.
+                Err(err) if err.code() == Some("APPLICATION_ALREADY_CANCELLED") => {
+                    let status = if err.sent() == Sent::MaybeSent || resent {
+                        CancelStatus::Cancelled
+                    } else {
+                        CancelStatus::AlreadyCancelled
+                    };
+                    return Ok(CancelOutcome::new(Provider::SkipPay, target, status)
+                        .with_request_id_opt(err.request_id().map(str::to_owned))
+                        .with_note(err.to_string()));
+                }
+                Err(err) if err.sent() == Sent::MaybeSent => err,
+                Err(err) => return Err(err),
+            };
+            let app = match self.get_application(&target).await {
+                Ok(app) => app,
+                Err(read_err) => {
+                    return Err(change::unknown_after_read_back(
+                        err,
+                        Some(before),
+                        &format!("reading the application back failed too ({read_err})"),
+                        &check,
+                    ));
+                }
+            };
+            if app.state == ApplicationState::Cancelled {
+                return Ok(
+                    CancelOutcome::new(Provider::SkipPay, target, CancelStatus::Cancelled)
+                        .with_settled_by(SettledBy::ReadBack)
+                        .with_note(format!(
+                            "the application cancel's answer proved nothing ({}); reading the application back shows it CANCELLED",
+                            err.message()
+                        ))
+                        .with_native(app),
+                );
+            }
+            if resent || !change::may_send_again(&err, &self.transport().config().retry) {
+                let sent = if resent {
+                    "sent twice"
+                } else {
+                    "not sent again after the transport's retries"
+                };
+                return Err(change::unknown_after_read_back(
+                    err,
+                    Some(before),
+                    &format!(
+                        "reading the application back shows it {} (the application cancel was {sent})",
+                        app.state
+                    ),
+                    &check,
+                ));
+            }
+            // Not applied: an application cancel is idempotent, send it once more.
+            resent = true;
         }
-        Ok(
-            CancelOutcome::new(Provider::SkipPay, target, status_of_order(&order))
-                .with_note(format!(
-                    "no answer came ({}); the order read back shows the items cancelled",
-                    err.message()
-                ))
-                .with_native(order),
-        )
     }
 }

@@ -12,7 +12,7 @@ use crate::model::{
     ApplicationCancelRequest, ApplicationResponse, CancelReason, Order, OrderCancelRequest,
     OrderItem,
 };
-use crate::request::{self, CANCEL_APPLICATION, CANCEL_ORDER_ITEMS};
+use crate::request::{self, CANCEL_ORDER_ITEMS};
 use crate::response;
 use crate::rules;
 
@@ -152,7 +152,8 @@ impl Client {
     /// [`Canceller`](rescind_core::Canceller) checks that first, this method does not.
     ///
     /// A cancel with quantities is never re-sent after it may have reached Skip Pay. If that
-    /// happens (a timeout, a lost connection), this method reads the application back and
+    /// happens (a timeout, a lost connection, an answer that proves nothing: see
+    /// [`response::parse_cancel_order_items`]), this method reads the application back and
     /// returns an error with [`Sent::MaybeSent`] whose details list each named item's state
     /// now, or say that the state could not be read: decide from them, do not call again
     /// blindly.
@@ -162,12 +163,15 @@ impl Client {
         request: &OrderCancelRequest,
     ) -> Result<Order, Error> {
         let req = request::cancel_order_items(application_id, request)?;
-        match self.transport.send(&req).await {
-            Ok(resp) => response::parse_cancel_order_items(&resp),
+        let answer = match self.transport.send(&req).await {
+            Ok(resp) => response::parse_cancel_order_items_of(&resp, application_id),
+            Err(err) => Err(err),
+        };
+        match answer {
             Err(err) if err.sent() == Sent::MaybeSent && !req.idempotent => {
                 Err(self.settle_maybe_sent(application_id, request, err).await)
             }
-            Err(err) => Err(err),
+            other => other,
         }
     }
 
@@ -190,7 +194,7 @@ impl Client {
     ) -> Result<ApplicationResponse, Error> {
         let req = request::cancel_application(application_id, request)?;
         let resp = self.transport.send(&req).await?;
-        response::parse_application(&resp, CANCEL_APPLICATION)
+        response::parse_cancel_application(&resp, application_id)
     }
 
     /// After a partial cancel may have been applied: read the order back and report what it

@@ -95,6 +95,21 @@ fn kind_of_status(status: u16) -> ErrorKind {
     }
 }
 
+/// Whether `resp` is a refusal Skip Pay documents, which proves that a change was not made
+/// (see [`rescind_core::change`]): a 400, 404 or 422 with its `{"errors": [...]}` body, or a
+/// 401 with the OAuth-style body. (A 429 is a refusal at every provider; the core adds it.)
+/// Anything else, e.g. a 404 page from a proxy, proves nothing. Source: the OpenAPI document's
+/// order-cancel errors (400 `INVALID_REQUEST`, 404 `OBJECT_NOT_FOUND`, 422 `NOT_SUPPORTED`,
+/// all `ErrorsResponse`), the cancel-application 422 codes, and the 401 body of a refused
+/// token (reference notes, Skip Pay sections 2 and 3).
+pub fn is_documented_refusal(resp: &HttpResponse) -> bool {
+    match resp.status {
+        400 | 404 | 422 => serde_json::from_slice::<ErrorsResponse>(&resp.body).is_ok(),
+        401 => serde_json::from_slice::<OAuthError>(&resp.body).is_ok(),
+        _ => false,
+    }
+}
+
 /// Builds the error for a non-2xx answer of `operation`, from whichever body shape came.
 pub fn from_response(resp: &HttpResponse, operation: &'static str) -> Error {
     let base = |message: String| {
@@ -221,6 +236,30 @@ mod tests {
         ];
         for (code, status, kind) in table {
             assert_eq!(kind_of_code(code, status), kind, "{code} {status}");
+        }
+    }
+
+    #[test]
+    fn documented_refusals() {
+        let errors = r#"{"errors":[{"code":"NOT_SUPPORTED","message":"m","severity":"ERROR"}]}"#;
+        let oauth = r#"{"error":"invalid_token","error_description":"expired"}"#;
+        for (status, body, refusal) in [
+            (400, errors, true),
+            (404, errors, true),
+            (422, errors, true),
+            (401, oauth, true),
+            (401, "", false),
+            (404, "<html>Not Found</html>", false),
+            (422, "", false),
+            (409, errors, false),
+            (500, errors, false),
+            (502, "<html>Bad Gateway</html>", false),
+        ] {
+            assert_eq!(
+                is_documented_refusal(&HttpResponse::new(status, body)),
+                refusal,
+                "{status} {body}"
+            );
         }
     }
 

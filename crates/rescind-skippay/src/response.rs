@@ -4,12 +4,12 @@
 use std::time::Duration;
 
 use rescind_core::secrecy::SecretString;
-use rescind_core::{Error, ErrorKind, HttpResponse, Provider, Sent, Token, decode};
+use rescind_core::{Error, ErrorKind, HttpResponse, Provider, Sent, Token, change, decode};
 use serde::Deserialize;
 
 use crate::error;
 use crate::model::{ApplicationResponse, Order};
-use crate::request::{CANCEL_ORDER_ITEMS, GET_APPLICATION, LOGIN};
+use crate::request::{CANCEL_APPLICATION, CANCEL_ORDER_ITEMS, GET_APPLICATION, LOGIN};
 
 /// How long a token lives when the login does not say (Skip Pay documents 2 hours).
 pub const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(2 * 60 * 60);
@@ -60,28 +60,110 @@ pub fn parse_login(resp: &HttpResponse) -> Result<Token, Error> {
 }
 
 /// Reads an application (`ApplicationResponse`), from a read or an application cancel. An
-/// application cancel accepted (2xx) with an unreadable answer is
-/// [`Sent::MaybeSent`]: it may have been applied.
+/// application cancel is read by the rule of [`rescind_core::change`]: only a documented
+/// refusal ([`error::is_documented_refusal`], or a 429) proves it was not applied; a 5xx or a
+/// 2xx that is not an application is [`Sent::MaybeSent`].
 pub fn parse_application(
     resp: &HttpResponse,
     operation: &'static str,
 ) -> Result<ApplicationResponse, Error> {
-    ok_or_error(resp, operation)?;
     if operation == GET_APPLICATION {
+        ok_or_error(resp, operation)?;
         decode::response(resp, Provider::SkipPay, operation)
     } else {
-        // A cancel accepted with an unreadable answer may have been applied.
-        decode::change_response(resp, Provider::SkipPay, operation)
+        read_change(resp, operation, |r| {
+            decode::change_response(r, Provider::SkipPay, operation)
+        })
     }
 }
 
-/// Reads the answer of an application read.
+/// Reads the answer of an application cancel of `application_id`: [`parse_application`], and
+/// the application's `id` must be `application_id` (else [`Sent::MaybeSent`]: the answer is
+/// not about this application, so it proves nothing).
+pub fn parse_cancel_application(
+    resp: &HttpResponse,
+    application_id: &str,
+) -> Result<ApplicationResponse, Error> {
+    let app = parse_application(resp, CANCEL_APPLICATION)?;
+    if app.id != application_id {
+        return Err(change::not_success(
+            wrong_id(resp, CANCEL_APPLICATION, &app.id, application_id),
+            resp.status,
+        ));
+    }
+    Ok(app)
+}
+
+/// Reads the answer of a read of an application.
 pub fn parse_get_application(resp: &HttpResponse) -> Result<ApplicationResponse, Error> {
     parse_application(resp, GET_APPLICATION)
 }
 
-/// Reads the answer of an order cancel (`OrderExtendedResponse`).
+/// The fields of `OrderExtendedResponse` the cancel's decision reads, which the spec lists as
+/// required: the order's `state` and its `items`. A 2xx without them is not an order.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct OrderShape {
+    #[allow(dead_code)]
+    state: serde::de::IgnoredAny,
+    #[allow(dead_code)]
+    items: Vec<serde::de::IgnoredAny>,
+}
+
+/// Reads the answer of an order cancel (`OrderExtendedResponse`) by the rule of
+/// [`rescind_core::change`]: a 2xx must be an order, with the `state` and `items` the spec
+/// requires (e.g. `{"padding": "xxxx"}` is not); else, like a 5xx or a 4xx that is not Skip
+/// Pay's documented refusal, the error is [`Sent::MaybeSent`].
 pub fn parse_cancel_order_items(resp: &HttpResponse) -> Result<Order, Error> {
-    ok_or_error(resp, CANCEL_ORDER_ITEMS)?;
-    decode::change_response(resp, Provider::SkipPay, CANCEL_ORDER_ITEMS)
+    read_change(resp, CANCEL_ORDER_ITEMS, |r| {
+        decode::change_response::<OrderShape>(r, Provider::SkipPay, CANCEL_ORDER_ITEMS)?;
+        decode::change_response(r, Provider::SkipPay, CANCEL_ORDER_ITEMS)
+    })
+}
+
+/// [`parse_cancel_order_items`] for the order of `application_id`: when the answer names its
+/// application (`applicationInfo.id`), it must be this one.
+pub fn parse_cancel_order_items_of(
+    resp: &HttpResponse,
+    application_id: &str,
+) -> Result<Order, Error> {
+    let order = parse_cancel_order_items(resp)?;
+    if let Some(info) = &order.application_info
+        && info.id != application_id
+    {
+        return Err(change::not_success(
+            wrong_id(resp, CANCEL_ORDER_ITEMS, &info.id, application_id),
+            resp.status,
+        ));
+    }
+    Ok(order)
+}
+
+fn read_change<T>(
+    resp: &HttpResponse,
+    operation: &'static str,
+    success: impl FnOnce(&HttpResponse) -> Result<T, Error>,
+) -> Result<T, Error> {
+    change::read(
+        resp,
+        error::is_documented_refusal(resp),
+        |r| error::from_response(r, operation),
+        success,
+    )
+}
+
+fn wrong_id(resp: &HttpResponse, operation: &'static str, got: &str, want: &str) -> Error {
+    let err = Error::new(
+        ErrorKind::UnexpectedResponse,
+        Sent::MaybeSent,
+        format!("the answer is about application `{got}`, not `{want}`"),
+    )
+    .with_provider(Provider::SkipPay)
+    .with_operation(operation)
+    .with_status(resp.status)
+    .with_attempts(resp.attempts);
+    match &resp.request_id {
+        Some(id) => err.with_request_id(id.clone()),
+        None => err,
+    }
 }

@@ -452,7 +452,15 @@ async fn a_whole_cancel_without_answer_stays_unknown_when_the_order_is_not_cance
         b.configure(|c| c.with_attempt_timeout(std::time::Duration::from_millis(150)))
     });
     let err = client.cancel(CancelRequest::whole(APP)).await.unwrap_err();
+    // Read back unchanged; the transport already sent it 3 times, so it is not sent again:
+    // the outcome stays unknown.
     get.assert_calls_async(2).await;
     assert_eq!(err.sent(), Sent::MaybeSent);
     assert_eq!(err.kind(), ErrorKind::Timeout);
+    assert!(err.observed_before().is_some());
+    assert!(
+        err.to_string()
+            .contains("check with `rescind skippay show 11200a0ee1`"),
+        "{err}"
+    );
 }

@@ -40,8 +40,10 @@ fn check(status: u16, body: Vec<u8>, quantity: Decimal) -> Result<(), TestCaseEr
             Ok(()) => prop_assert!(resp.is_success(), "HTTP {status} read as a success"),
             Err(err) => {
                 prop_assert_eq!(err.status(), Some(status));
-                // An accepted change whose answer is unreadable may have been applied.
-                let sent = if change && resp.is_success() {
+                // The rule of `rescind_core::change`: for a change, only a documented refusal
+                // (or a 429) proves nothing was applied; everything else may have been.
+                let refusal = resp.status == 429 || error::is_documented_refusal(&resp);
+                let sent = if change && !refusal {
                     Sent::MaybeSent
                 } else {
                     Sent::Answered

@@ -139,7 +139,8 @@ mod registry;
 pub use registry::Registry;
 pub use rescind_core::{
     CancelOutcome, CancelRequest, CancelStatus, Canceller, Capabilities, Error, ErrorDetail,
-    ErrorKind, ItemSelector, Observation, Provider, Scope, Sent, Settlement, async_trait, settle,
+    ErrorKind, ItemSelector, Observation, Provider, Scope, Sent, SettledBy, Settlement,
+    async_trait, settle,
 };
 
 /// The core crate, for the transport, retry policy and other shared building blocks.

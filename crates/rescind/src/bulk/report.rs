@@ -5,7 +5,7 @@ use std::fmt;
 use std::path::Path;
 
 use rescind_core::jiff::Timestamp;
-use rescind_core::{CancelStatus, ErrorKind, Provider, Sent};
+use rescind_core::{CancelStatus, ErrorKind, Provider, Sent, SettledBy};
 use serde::{Deserialize, Serialize, Serializer};
 
 use super::BulkError;
@@ -80,34 +80,6 @@ impl Outcome {
 impl fmt::Display for Outcome {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
-    }
-}
-
-/// What settled a `done` row.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum SettledBy {
-    /// The provider's answer to the request said so.
-    Answer,
-    /// The answer was lost, and reading the target back showed the change.
-    ReadBack,
-}
-
-impl SettledBy {
-    /// `answer` or `read_back`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SettledBy::Answer => "answer",
-            SettledBy::ReadBack => "read_back",
-        }
-    }
-
-    /// The value whose [`as_str`](SettledBy::as_str) is `s`.
-    pub fn parse(s: &str) -> Option<SettledBy> {
-        [SettledBy::Answer, SettledBy::ReadBack]
-            .into_iter()
-            .find(|v| v.as_str() == s)
     }
 }
 

@@ -8,14 +8,14 @@ use std::time::Duration;
 use rescind_core::jiff::{SignedDuration, Timestamp};
 use rescind_core::{
     CancelOutcome, CancelStatus, Canceller, Error, ErrorKind, Observation, Provider, Sent,
-    Settlement, settle,
+    SettledBy, Settlement, settle,
 };
 use tokio::sync::{Notify, mpsc};
 use tokio::task::JoinSet;
 
 use super::clock::{Clock, SystemClock};
 use super::journal::{IntentRecord, Journal, OutcomeRecord, Record};
-use super::report::{Counts, Outcome, Report, RowResult, SettledBy};
+use super::report::{Counts, Outcome, Report, RowResult};
 use super::{Action, BulkError, Input, Row};
 use crate::Registry;
 
@@ -699,6 +699,12 @@ fn parse_kind(s: &str) -> Option<ErrorKind> {
     .find(|k| k.as_str() == s)
 }
 
+fn parse_settled_by(s: &str) -> Option<SettledBy> {
+    [SettledBy::Answer, SettledBy::ReadBack]
+        .into_iter()
+        .find(|k| k.as_str() == s)
+}
+
 fn parse_sent(s: &str) -> Option<Sent> {
     [Sent::NotSent, Sent::Answered, Sent::MaybeSent]
         .into_iter()
@@ -726,7 +732,7 @@ fn from_record(row: &Row, o: &OutcomeRecord) -> RowResult {
         kind: o.kind.as_deref().and_then(parse_kind),
         sent: o.sent.as_deref().and_then(parse_sent),
         request_id: o.request_id.clone(),
-        settled_by: o.settled_by.as_deref().and_then(SettledBy::parse),
+        settled_by: o.settled_by.as_deref().and_then(parse_settled_by),
         decide_after: o.decide_after.as_deref().and_then(|t| t.parse().ok()),
         earlier_run: true,
         ..base(row, o.outcome, o.detail.clone())
@@ -737,7 +743,8 @@ fn done(row: &Row, outcome: &CancelOutcome) -> RowResult {
     RowResult {
         status: Some(outcome.status.clone()),
         request_id: outcome.request_id.clone(),
-        settled_by: Some(SettledBy::Answer),
+        // The provider may have settled a lost answer itself, by reading back.
+        settled_by: Some(outcome.settled_by),
         ..base(
             row,
             Outcome::Done,
