@@ -231,7 +231,9 @@ fn summarize(
                     if let Some(t) = r.decide_after {
                         outln!(
                             "  line {}: {} {}: decide after {t}",
-                            r.line, r.account, r.target
+                            r.line,
+                            r.account,
+                            r.target
                         );
                     }
                 }

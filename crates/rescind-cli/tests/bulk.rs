@@ -81,8 +81,27 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> 
     tokio::task::spawn_blocking(f).await.unwrap()
 }
 
-fn inject_faults(sim: &RunningSimulator) {
+/// The faults of the killed runs; with `late`, also requests kept by the simulator and applied
+/// after the client gave up ("applied late": the test lands them between runs, or a run later).
+fn inject_faults(sim: &RunningSimulator, late: bool) {
     let faults = sim.sim().faults();
+    if late {
+        // First, so that their share is taken before the other rules of the same paths.
+        faults.add(
+            FaultRule::new(
+                "/financing/v1/applications/*/order/cancel",
+                FaultAction::Drop,
+            )
+            .apply_late()
+            .fraction(0.05),
+        );
+        faults.add(
+            FaultRule::new("/shipment_exceptions", FaultAction::Drop)
+                .method("POST")
+                .apply_late()
+                .fraction(0.05),
+        );
+    }
     let status = |s: u16| FaultAction::Status {
         status: s,
         retry_after: None,
@@ -154,19 +173,24 @@ async fn a_thousand_rows_killed_and_rerun_change_every_target_exactly_once() {
     let input: PathBuf = dir.path().join("rows.csv");
     std::fs::write(&input, rows_csv()).unwrap();
     let file = input.to_str().unwrap().to_string();
-    inject_faults(&sim);
+    inject_faults(&sim, true);
 
-    // Killed at random points, several times.
+    // Killed at random points, several times, with the default in-flight horizon (5 minutes):
+    // a Skip Pay item cancel or an Arta hold whose answer was lost is not sent again by the
+    // next runs while it may still land. Held requests land between runs, or stay held
+    // through the next run (which reads their targets back unchanged) and land after it.
     let mut killed = 0;
-    for _ in 0..5 {
+    let mut landed = 0;
+    for round in 0..5 {
         let delay = Duration::from_millis(fastrand::u64(30..500));
         let (b, f) = (base.clone(), file.clone());
         let started = std::time::Instant::now();
-        let run =
-            blocking(move || rescind(&["bulk", &f, "--in-flight-horizon", "1s"], &b, Some(delay)))
-                .await;
+        let run = blocking(move || rescind(&["bulk", &f], &b, Some(delay))).await;
         if run.code.is_none() {
             killed += 1;
+        }
+        if round % 2 == 1 || fastrand::bool() {
+            landed += sim.sim().apply_all_held().await.len();
         }
         eprintln!("run: {:?} after {:?}", run.code, started.elapsed());
     }
@@ -174,8 +198,13 @@ async fn a_thousand_rows_killed_and_rerun_change_every_target_exactly_once() {
         killed >= 3,
         "the process should have been killed mid-run: {killed}"
     );
+    landed += sim.sim().apply_all_held().await.len();
 
-    // One full run with the faults still on, then without, until every row is done.
+    // One full run with the faults still on (but none held: a run that waited 1 s for a
+    // request still held would send it again, which the horizon is there to prevent), then
+    // without, until every row is done.
+    sim.sim().faults().clear();
+    inject_faults(&sim, false);
     let mut last = None;
     for attempt in 0..6 {
         if attempt == 1 {
@@ -288,7 +317,7 @@ async fn a_thousand_rows_killed_and_rerun_change_every_target_exactly_once() {
         .filter(|r| r["settled_by"] == "read_back")
         .count();
     eprintln!(
-        "killed {killed} times; {} journal records; {read_back} rows settled by reading back",
+        "killed {killed} times; {landed} requests applied late; {} journal records; {read_back} rows settled by reading back",
         journal.len()
     );
     sim.shutdown().await;
@@ -711,5 +740,150 @@ async fn a_refused_key_ends_the_accounts_rows_at_once_and_a_rerun_with_the_right
         let key = format!("arta:hosted_session:{}:cancel", session_id(i));
         assert_eq!(applied(&sim, &key), 1, "{key}");
     }
+    sim.shutdown().await;
+}
+
+/// A Skip Pay item cancel (quantity 1 of CASE-3's 3) whose request the simulator keeps
+/// ("applied late"): the client's connection drops, and the change lands when the test says.
+async fn late_item_cancel() -> (RunningSimulator, tempfile::TempDir, String) {
+    let sim = Simulator::new().start().await.unwrap();
+    sim.sim().faults().add(
+        FaultRule::new(
+            "/financing/v1/applications/*/order/cancel",
+            FaultAction::Drop,
+        )
+        .apply_late()
+        .times(1),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("rows.csv");
+    std::fs::write(
+        &file,
+        "account,target,action,items\nskippay,11200a0ee1,cancel_items,\"code=CASE-3,quantity=1\"\n",
+    )
+    .unwrap();
+    let f = file.to_str().unwrap().to_string();
+    (sim, dir, f)
+}
+
+const LATE_ITEM: &str = "skippay:item:11200a0ee1/CASE-3:reduce";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn applied_late_with_a_horizon_of_zero_shows_the_double_it_prevents() {
+    let (sim, _dir, f) = late_item_cancel().await;
+    let run = run_cli(&["bulk", &f, "--in-flight-horizon", "0s"], &sim.base_url()).await;
+    assert_eq!(run.code, Some(0), "{}{}", run.stdout, run.stderr);
+    assert_eq!(applied(&sim, LATE_ITEM), 1, "sent again at once");
+    assert_eq!(sim.sim().apply_all_held().await.len(), 1);
+    assert_eq!(
+        applied(&sim, LATE_ITEM),
+        2,
+        "the double: both requests applied"
+    );
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn applied_late_while_the_run_waits_is_applied_once() {
+    let (sim, _dir, f) = late_item_cancel().await;
+    let base = sim.base_url();
+    // The run waits for the row in flight (a short horizon, for the test's sake; the default
+    // is 5 minutes). When its progress says so, the change lands.
+    let (waiting_tx, waiting_rx) = tokio::sync::oneshot::channel();
+    let run = tokio::task::spawn_blocking(move || {
+        use std::io::BufRead;
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_rescind"));
+        cmd.args(["--output", "json", "bulk", &f, "--in-flight-horizon", "10s"])
+            .env_clear()
+            .envs(demo_env(&base))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        if let Ok(path) = std::env::var("PATH") {
+            cmd.env("PATH", path);
+        }
+        let mut child = cmd.spawn().unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let mut waiting_tx = Some(waiting_tx);
+        let mut text = String::new();
+        for line in std::io::BufReader::new(stderr).lines() {
+            let line = line.unwrap();
+            if line.contains("waiting for 1 row")
+                && let Some(tx) = waiting_tx.take()
+            {
+                let _ = tx.send(());
+            }
+            text.push_str(&line);
+            text.push('\n');
+        }
+        let out = child.wait_with_output().unwrap();
+        Run {
+            code: out.status.code(),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: text,
+        }
+    });
+    tokio::time::timeout(Duration::from_secs(60), waiting_rx)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        applied(&sim, LATE_ITEM),
+        0,
+        "read back unchanged, not sent again"
+    );
+    assert_eq!(sim.sim().apply_all_held().await.len(), 1);
+    let run = run.await.unwrap();
+    assert_eq!(run.code, Some(0), "{}{}", run.stdout, run.stderr);
+    let row: Value = serde_json::from_str(run.stdout.lines().next().unwrap()).unwrap();
+    assert_eq!(row["settled_by"], "read_back", "{row}");
+    assert_eq!(applied(&sim, LATE_ITEM), 1);
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn applied_late_after_a_run_that_did_not_wait_is_decided_by_the_rerun() {
+    let (sim, dir, f) = late_item_cancel().await;
+    let base = sim.base_url();
+    let args = [
+        "--output",
+        "json",
+        "bulk",
+        &f,
+        "--in-flight-horizon",
+        "1s",
+        "--no-wait",
+    ];
+    let run = run_cli(&args, &base).await;
+    assert_eq!(run.code, Some(6), "{}{}", run.stdout, run.stderr);
+    let row: Value = serde_json::from_str(run.stdout.lines().next().unwrap()).unwrap();
+    assert_eq!(row["outcome"], "pending", "{row}");
+    let decide_after: rescind::core::jiff::Timestamp =
+        row["decide_after"].as_str().unwrap().parse().unwrap();
+    let report = std::fs::read_to_string(dir.path().join("rows.csv.report.csv")).unwrap();
+    assert!(report.contains(",pending,"), "{report}");
+    assert!(report.contains(&decide_after.to_string()), "{report}");
+    assert_eq!(applied(&sim, LATE_ITEM), 0);
+
+    // The change lands; after its time, the rerun reads it back and sends nothing.
+    assert_eq!(sim.sim().apply_all_held().await.len(), 1);
+    let wait = decide_after.duration_since(rescind::core::jiff::Timestamp::now());
+    if let Ok(wait) = Duration::try_from(wait) {
+        tokio::time::sleep(wait + Duration::from_millis(50)).await;
+    }
+    let hits_before = hits(&sim);
+    let run = run_cli(&args, &base).await;
+    assert_eq!(run.code, Some(0), "{}{}", run.stdout, run.stderr);
+    let row: Value = serde_json::from_str(run.stdout.lines().next().unwrap()).unwrap();
+    assert_eq!(row["settled_by"], "read_back", "{row}");
+    assert_eq!(applied(&sim, LATE_ITEM), 1);
+    let snapshot = sim.sim().counters().snapshot();
+    assert!(
+        snapshot
+            .hits
+            .get("PUT /financing/v1/applications/11200a0ee1/order/cancel")
+            .is_some_and(|n| *n == 1),
+        "sent once, never again: {:?} ({hits_before} before the rerun)",
+        snapshot.hits
+    );
     sim.shutdown().await;
 }
