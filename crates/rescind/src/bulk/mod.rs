@@ -109,7 +109,7 @@ pub use input::{Action, Input, InvalidRow, Row, RowId};
 pub use journal::{AlreadyDone, Journal, JournalStats};
 pub use report::{Counts, Outcome, Report, RowResult};
 /// What settled a `done` row: the provider's answer, or reading the target back (the core's
-/// [`SettledBy`](rescind_core::SettledBy)).
+/// `SettledBy`).
 pub use rescind_core::SettledBy;
 pub use run::{
     DEFAULT_ARTA_CONCURRENCY, DEFAULT_CONCURRENCY, DEFAULT_IN_FLIGHT_HORIZON, Options, Progress,
