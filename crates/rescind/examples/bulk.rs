@@ -1,3 +1,4 @@
+// README: begin
 //! A bulk job fed from code: orders keyed by the caller's own ids, and a journal that makes
 //! the job safe to run again after a crash, a deploy or an edit of the list (rows done are not
 //! sent again: the journal knows each row by its content, not its position). Run it against
@@ -47,6 +48,7 @@ async fn cancel_orders(registry: Registry, journal: &Path) -> Result<Report, Bul
         })
         .await
 }
+// README: end
 
 #[cfg(test)]
 mod tests {
