@@ -66,8 +66,8 @@ pub(crate) async fn list(
         all_exceptions(&sim),
         |e| {
             (
-                e.created_at,
-                e.updated_at.unwrap_or(e.created_at),
+                e.created_at.unwrap_or_default(),
+                e.updated_at.or(e.created_at).unwrap_or_default(),
                 e.id.clone(),
             )
         },

@@ -79,7 +79,7 @@ pub(crate) async fn cancel(
             ));
         }
         session.status = HostedSessionStatus::Cancelled;
-        session.updated_at = now;
+        session.updated_at = Some(now);
         Ok((session.clone(), true))
     })?;
     if changed {
@@ -100,7 +100,13 @@ pub(crate) async fn list(
     let sessions = sim.with_world(|w| w.arta.hosted_sessions.clone());
     let body = page.page(
         sessions,
-        |s| (s.created_at, s.updated_at, format!("{:020}", s.id)),
+        |s| {
+            (
+                s.created_at.unwrap_or_default(),
+                s.updated_at.unwrap_or_default(),
+                format!("{:020}", s.id),
+            )
+        },
         list_item,
     );
     Ok(Json(body).into_response())

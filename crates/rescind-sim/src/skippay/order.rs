@@ -5,7 +5,6 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use http::StatusCode;
-use rescind_core::rust_decimal::prelude::ToPrimitive;
 use rescind_core::rust_decimal::{Decimal, RoundingStrategy};
 use rescind_skippay::model::{ApplicationState, Order, OrderItem, OrderState, StateReason};
 use serde_json::{Map, Value};
@@ -146,15 +145,11 @@ pub(crate) fn normalize(order: &mut Order) {
 }
 
 /// `amount * part / whole`, rounded half away from zero to minor units.
-fn share(amount: i64, part: Decimal, whole: Decimal) -> i64 {
+fn share(amount: Decimal, part: Decimal, whole: Decimal) -> Decimal {
     if whole.is_zero() {
-        return 0;
+        return Decimal::ZERO;
     }
-    let value = Decimal::from(amount) * part / whole;
-    value
-        .round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero)
-        .to_i64()
-        .unwrap_or(amount)
+    (amount * part / whole).round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero)
 }
 
 /// Moves `q` pieces (all of them when `q` is the line's quantity) of open line `index` to the
