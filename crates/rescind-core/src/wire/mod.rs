@@ -20,6 +20,7 @@
 //! that does not read; the models report them through a `skipped()` accessor.
 
 pub mod number;
+pub mod shape;
 pub mod time;
 pub mod tolerant;
 
