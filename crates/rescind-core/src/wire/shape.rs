@@ -280,7 +280,7 @@ fn integer(n: i64, rng: &mut fastrand::Rng) -> String {
             }
         }
         // `125900e-1`
-        2 if n.unsigned_abs() < u64::MAX / 10 => format!("{}0e-1", n),
+        2 if n != 0 && n.unsigned_abs() < u64::MAX / 10 => format!("{n}0e-1"),
         _ => n.to_string(),
     }
 }
@@ -317,7 +317,9 @@ fn quote(s: &str) -> String {
 }
 
 fn text(rng: &mut fastrand::Rng) -> String {
-    const WORDS: &[&str] = &["Arta", "Skip Pay", "Oslo", "č", "\"q\"", "a\\b", "日本", "", " "];
+    const WORDS: &[&str] = &[
+        "Arta", "Skip Pay", "Oslo", "č", "\"q\"", "a\\b", "日本", "", " ",
+    ];
     let mut s = String::new();
     for _ in 0..rng.usize(1..4) {
         s.push_str(WORDS[rng.usize(..WORDS.len())]);
@@ -410,9 +412,11 @@ fn check_at(shape: &Shape, value: &Value, path: &str, problems: &mut Vec<String>
             }
         }
         Shape::Integer { min, max } => {
-            let ok = value
-                .as_f64()
-                .is_some_and(|f| f.fract() == 0.0 && f >= *min as f64 && f <= *max as f64);
+            // Past about 1e14 an f64 (what `Value` holds) may not tell a fraction: serde_json
+            // parses a spelling such as `43888738283412300e-1` inexactly.
+            let ok = value.as_f64().is_some_and(|f| {
+                (f.fract() == 0.0 || f.abs() >= 1e14) && f >= *min as f64 && f <= *max as f64
+            });
             if !ok {
                 wrong(&format!("an integer in {min}..={max}"));
             }
@@ -466,7 +470,13 @@ mod tests {
 
     fn all_kinds() -> Shape {
         Shape::Object(vec![
-            Field::required("i", Shape::Integer { min: -5, max: i64::MAX / 100 }),
+            Field::required(
+                "i",
+                Shape::Integer {
+                    min: -5,
+                    max: i64::MAX / 100,
+                },
+            ),
             Field::required("n", Shape::Number { places: 3 }),
             Field::required("d", Shape::Date),
             Field::required("t", Shape::NaiveDateTime),
@@ -483,16 +493,50 @@ mod tests {
         for seed in 0..500 {
             let body = generate(&shape, seed);
             let v: Value = serde_json::from_str(&body).unwrap_or_else(|e| panic!("{e}: {body}"));
-            assert!(check(&shape, &v).is_empty(), "{body}: {:?}", check(&shape, &v));
+            assert!(
+                check(&shape, &v).is_empty(),
+                "{body}: {:?}",
+                check(&shape, &v)
+            );
         }
     }
 
     #[test]
     fn numbers_come_in_every_spelling() {
-        let shape = Shape::Integer { min: 10, max: 99_999 };
+        let shape = Shape::Integer {
+            min: 10,
+            max: 99_999,
+        };
         let bodies: Vec<String> = (0..200).map(|s| generate(&shape, s)).collect();
         assert!(bodies.iter().any(|b| b.ends_with(".0")));
         assert!(bodies.iter().any(|b| b.contains(['e', 'E'])));
         assert!(bodies.iter().any(|b| b.bytes().all(|c| c.is_ascii_digit())));
+    }
+}
+
+#[cfg(test)]
+mod spelling_tests {
+    use super::*;
+
+    #[test]
+    fn every_spelling_is_json() {
+        for shape in [
+            Shape::Integer {
+                min: i64::MIN,
+                max: i64::MAX,
+            },
+            Shape::Integer { min: -2, max: 2 },
+            Shape::Number { places: 3 },
+            Shape::NumberOrText,
+            Shape::Any,
+        ] {
+            for seed in 0..20_000 {
+                let text = generate(&shape, seed);
+                assert!(
+                    serde_json::from_str::<Value>(&text).is_ok(),
+                    "{shape:?} {seed}: {text}"
+                );
+            }
+        }
     }
 }
