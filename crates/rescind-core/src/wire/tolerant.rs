@@ -14,7 +14,7 @@
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use serde_json::Value;
+use serde_json::value::RawValue;
 use serde_path_to_error::Segment;
 
 use crate::{Error, ErrorKind, HttpResponse, Provider, Sent};
@@ -88,19 +88,26 @@ pub fn decode_with<T: DeserializeOwned>(
         return Ok((value, Vec::new()));
     }
     // Not JSON at all: the usual error, with its message about the body.
-    let mut body: Value = match serde_json::from_slice(bytes) {
-        Ok(body) => body,
-        Err(_) => return crate::decode::json::<T>(bytes).map(|v| (v, Vec::new())),
+    let original = match std::str::from_utf8(bytes) {
+        Ok(text) if serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok() => text,
+        _ => return crate::decode::json::<T>(bytes).map(|v| (v, Vec::new())),
     };
-    let original = body.clone();
+    // The body is edited as text (each value kept as its raw text), so numbers are read from
+    // their own spelling on every attempt, never through an f64.
+    let mut body = original.to_string();
     let mut skipped: Vec<Skipped> = Vec::new();
     loop {
-        let err = match serde_path_to_error::deserialize::<_, T>(&body) {
+        let de = &mut serde_json::Deserializer::from_str(&body);
+        let err = match serde_path_to_error::deserialize::<_, T>(de) {
             Ok(value) => return Ok((value, skipped)),
             Err(err) => err,
         };
         let segments: Vec<Segment> = err.path().iter().cloned().collect();
-        let message = err.inner().to_string();
+        let mut message = err.inner().to_string();
+        if !skipped.is_empty() {
+            // The position is in the edited body: leave it out.
+            message = without_position(&message);
+        }
         let path = err.path().to_string();
         let target = removable(&segments, needed).filter(|_| skipped.len() < MAX_SKIPPED);
         let Some(target) = target else {
@@ -111,12 +118,13 @@ pub fn decode_with<T: DeserializeOwned>(
                 error.with_json_path(path)
             });
         };
-        if remove(&mut body, &segments[..target]).is_none() {
+        let Some(edited) = remove(&body, &segments[..target]) else {
             let error = Error::new(ErrorKind::Decode, Sent::Answered, message);
             return Err(error.with_json_path(path));
-        }
+        };
+        body = edited;
         // Lists are never shortened, so the path names the same value in the original body.
-        let raw = lookup(&original, &segments[..target]).map_or_else(String::new, Value::to_string);
+        let raw = lookup(original, &segments[..target]).unwrap_or_default();
         let at = display(&segments[..target]);
         // A field emptied by an earlier skip failed as a whole (a required part is now
         // missing): one entry for it, with the reason about the value that did not read.
@@ -217,30 +225,100 @@ fn display(segments: &[Segment]) -> String {
     out
 }
 
-/// Removes the field at `segments` (its last segment is a key) and returns its value.
-fn remove(body: &mut Value, segments: &[Segment]) -> Option<Value> {
-    let (last, parents) = segments.split_last()?;
-    let mut at = body;
-    for s in parents {
-        at = match s {
-            Segment::Seq { index } => at.get_mut(*index)?,
-            Segment::Map { key } => at.get_mut(key.as_str())?,
-            _ => return None,
-        };
-    }
-    match last {
-        Segment::Map { key } => at.as_object_mut()?.remove(key.as_str()),
+/// `body` without the field at `segments` (its last segment is a key). Every other value keeps
+/// its raw text.
+fn remove(body: &str, segments: &[Segment]) -> Option<String> {
+    match segments.split_first()? {
+        (Segment::Map { key }, rest) => {
+            let mut map: Vec<(String, Box<RawValue>)> = members(body)?;
+            let at = map.iter().position(|(k, _)| k == key)?;
+            if rest.is_empty() {
+                map.remove(at);
+            } else {
+                let edited = remove(map[at].1.get(), rest)?;
+                map[at].1 = RawValue::from_string(edited).ok()?;
+            }
+            let mut out = String::from("{");
+            for (i, (k, v)) in map.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&serde_json::to_string(k).ok()?);
+                out.push(':');
+                out.push_str(v.get());
+            }
+            out.push('}');
+            Some(out)
+        }
+        (Segment::Seq { index }, rest) if !rest.is_empty() => {
+            let mut items: Vec<Box<RawValue>> = serde_json::from_str(body).ok()?;
+            let edited = remove(items.get(*index)?.get(), rest)?;
+            items[*index] = RawValue::from_string(edited).ok()?;
+            serde_json::to_string(&items).ok()
+        }
         _ => None,
     }
 }
 
-/// The value at `segments`, if any.
-fn lookup<'a>(body: &'a Value, segments: &[Segment]) -> Option<&'a Value> {
-    segments.iter().try_fold(body, |at, s| match s {
-        Segment::Seq { index } => at.get(*index),
-        Segment::Map { key } => at.get(key.as_str()),
-        _ => None,
-    })
+/// The members of a JSON object in their order, values as raw text.
+fn members(body: &str) -> Option<Vec<(String, Box<RawValue>)>> {
+    struct Members(Vec<(String, Box<RawValue>)>);
+    impl<'de> serde::Deserialize<'de> for Members {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            struct V;
+            impl<'de> serde::de::Visitor<'de> for V {
+                type Value = Members;
+                fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                    f.write_str("an object")
+                }
+                fn visit_map<A: serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> Result<Members, A::Error> {
+                    let mut out = Vec::new();
+                    while let Some(entry) = map.next_entry::<String, Box<RawValue>>()? {
+                        out.push(entry);
+                    }
+                    Ok(Members(out))
+                }
+            }
+            d.deserialize_map(V)
+        }
+    }
+    serde_json::from_str::<Members>(body).ok().map(|m| m.0)
+}
+
+/// `message` without serde_json's ` at line L column C`.
+fn without_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(i)
+            if message[i + " at line ".len()..]
+                .split(" column ")
+                .all(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())) =>
+        {
+            message[..i].to_string()
+        }
+        _ => message.to_string(),
+    }
+}
+
+/// The raw text of the value at `segments`, if any.
+fn lookup(body: &str, segments: &[Segment]) -> Option<String> {
+    let Some((first, rest)) = segments.split_first() else {
+        return Some(body.to_string());
+    };
+    let child = match first {
+        Segment::Map { key } => members(body)?.into_iter().find(|(k, _)| k == key)?.1,
+        Segment::Seq { index } => {
+            let mut items: Vec<Box<RawValue>> = serde_json::from_str(body).ok()?;
+            if *index >= items.len() {
+                return None;
+            }
+            items.swap_remove(*index)
+        }
+        _ => return None,
+    };
+    lookup(child.get(), rest)
 }
 
 /// [`decode`] of a provider's answer, with the provider, operation, status and request id on a
@@ -366,6 +444,32 @@ mod tests {
         }
         let err = decode::<Order>(b"<html>").unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Decode);
+    }
+
+    #[test]
+    fn numbers_keep_their_spelling_when_a_field_is_skipped() {
+        #[derive(serde::Deserialize)]
+        struct Priced {
+            #[serde(with = "crate::wire::decimal")]
+            price: rust_decimal::Decimal,
+            #[serde(default)]
+            note: Option<String>,
+            #[serde(default)]
+            items: Vec<Priced>,
+        }
+        let body = br#"{"note": 5, "price": 1234567890.123456789012345678,
+            "items": [{"price": 0.1000000000000000055511151231, "note": []}]}"#;
+        let (p, skipped) = decode_with::<Priced>(body, &["price", "items[].price"]).unwrap();
+        assert_eq!(p.price.to_string(), "1234567890.123456789012345678");
+        assert_eq!(
+            p.items[0].price.to_string(),
+            "0.1000000000000000055511151231"
+        );
+        assert_eq!(p.note, None);
+        let paths: Vec<&str> = skipped.iter().map(|s| s.path.as_str()).collect();
+        assert_eq!(paths, ["note", "items[0].note"]);
+        assert_eq!(skipped[1].raw, "[]");
+        assert!(!skipped[1].message.contains("line"), "{:?}", skipped[1]);
     }
 
     #[test]
