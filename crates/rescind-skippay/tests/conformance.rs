@@ -226,3 +226,53 @@ async fn a_body_whose_unneeded_fields_are_all_broken_still_lets_the_cancel_go_ah
         assert!(!s.raw.is_empty() && !s.message.is_empty(), "{s:?}");
     }
 }
+
+/// Issue 15 end to end: amounts written as whole-number floats in the application read and in
+/// the order cancel's answer; the cancel is sent once and reported as cancelled (it used to
+/// fail before sending, or read as unknown after).
+#[tokio::test]
+async fn whole_number_float_amounts_let_the_cancel_go_ahead_and_read_its_outcome() {
+    let floats = |mut v: Value| {
+        let text = v.take().to_string();
+        serde_json::from_str::<Value>(&text.replace("12590", "12590.0").replace("25180", "2.518e4"))
+            .unwrap()
+    };
+    let app = floats(application(
+        "READY",
+        "READY_TO_SHIP",
+        "PROCESSING",
+        vec![item("A", "PROCESSING", json!(2.0))],
+    ));
+    let answer = floats(order_answer(
+        "CANCELLED",
+        vec![item("A", "CANCELLED", json!(2.0))],
+        "READY",
+    ));
+    let server = MockServer::start_async().await;
+    let _login = login_mock(&server).await;
+    let get = server
+        .mock_async(|when, then| {
+            when.method(GET).path(APP_PATH);
+            then.status(200).json_body(app);
+        })
+        .await;
+    let cancel = server
+        .mock_async(|when, then| {
+            when.method(PUT).path(ORDER_CANCEL).body("{}");
+            then.status(200).json_body(answer);
+        })
+        .await;
+    let outcome = client(&server)
+        .cancel(CancelRequest::whole(APP))
+        .await
+        .unwrap();
+    get.assert_calls_async(1).await;
+    cancel.assert_calls_async(1).await;
+    assert_eq!(outcome.status, CancelStatus::Cancelled);
+    let order = outcome.native::<Order>().unwrap();
+    assert!(order.skipped().is_empty(), "{:?}", order.skipped());
+    assert_eq!(
+        order.items[0].total_price.as_ref().unwrap().amount,
+        Decimal::from(12590)
+    );
+}
