@@ -22,6 +22,20 @@ mod fuzz;
 
 const USAGE: &str = "usage: cargo xtask <ci | snapshots [--accept] | deny | fuzz [--seconds N] [--replay] | bench [--smoke] [--skip-build-cost]>";
 
+/// `cargo xtask --help`: the usage and one line per task.
+const HELP: &str = "Maintainer tasks for the rescind workspace.
+
+usage: cargo xtask <TASK>
+
+tasks:
+  ci                                the whole quality gate (what .ci/run runs)
+  snapshots [--accept]              the insta snapshot tests; --accept accepts pending ones
+  deny                              cargo-deny: bans, licenses, sources, advisories
+  fuzz [--seconds N] [--replay]     every fuzz target for N seconds, or replay the corpus
+  bench [--smoke] [--skip-build-cost]
+                                    the benchmark report (see BENCHMARKS.md)
+  help, -h, --help                  this text";
+
 /// The crates whose build cost `bench` reports: each provider crate alone, then the facade.
 const BUILD_COST_CRATES: &[&str] = &["rescind-arta", "rescind-di", "rescind-skippay", "rescind"];
 
@@ -33,7 +47,18 @@ const PROVIDER_FEATURES: &[&str] = &["arta", "di", "skippay"];
 
 fn main() -> ExitCode {
     let args: Vec<String> = env::args().skip(1).collect();
-    let result = match args.first().map(String::as_str) {
+    match dispatch(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Runs the task `args` names; `--help` is a success, like any CLI's.
+fn dispatch(args: &[String]) -> Result<(), String> {
+    match args.first().map(String::as_str) {
         Some("ci") => ci(),
         Some("snapshots") => snapshots(args.iter().any(|a| a == "--accept")),
         Some("deny") => deny(),
@@ -42,14 +67,11 @@ fn main() -> ExitCode {
             args.iter().any(|a| a == "--smoke"),
             args.iter().any(|a| a == "--skip-build-cost"),
         ),
-        _ => Err(USAGE.to_string()),
-    };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("xtask: {message}");
-            ExitCode::FAILURE
+        Some("-h" | "--help" | "help") => {
+            println!("{HELP}");
+            Ok(())
         }
+        _ => Err(USAGE.to_string()),
     }
 }
 
@@ -374,4 +396,25 @@ fn list(paths: &[&PathBuf]) -> String {
         .map(|p| format!("  {}", p.strip_prefix(&root).unwrap_or(p).display()))
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn help_is_a_success_and_names_every_task() {
+        for flag in ["--help", "-h", "help"] {
+            assert_eq!(dispatch(&[flag.to_string()]), Ok(()), "{flag}");
+        }
+        for task in ["ci", "snapshots", "deny", "fuzz", "bench"] {
+            assert!(HELP.contains(&format!("\n  {task}")), "{task} in:\n{HELP}");
+        }
+    }
+
+    #[test]
+    fn no_task_or_an_unknown_one_is_an_error() {
+        assert_eq!(dispatch(&[]), Err(USAGE.to_string()));
+        assert_eq!(dispatch(&["nope".to_string()]), Err(USAGE.to_string()));
+    }
 }

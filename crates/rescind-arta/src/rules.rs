@@ -19,6 +19,15 @@
 //! Arta's timestamps are naive (no zone); the rule compares them as they are, without
 //! converting to any zone.
 //!
+//! # A `hold_until` in the past (the docs are silent; our choice)
+//!
+//! The window above is the only rule Arta documents for the date. A date before today is
+//! **not refused** here: Arta does not say it is invalid, its own request example
+//! (`"hold_until": "2023-08-15"`, seed 001) is such a date today, and this crate refuses
+//! before sending only what the documentation states. Whether Arta accepts it is Arta's to
+//! say; its refusal, if any, is reported as it comes. The simulator (`rescind-sim`, module
+//! `arta`) makes the same choice and accepts it, so the two agree.
+//!
 //! # Formats
 //!
 //! The format checks ([`check_money`], [`check_currency`], [`check_tag_name`],
@@ -63,7 +72,8 @@ pub fn latest_hold_until(created_at: DateTime) -> Date {
     created_at.date().saturating_add(HOLD_WINDOW_DAYS.days())
 }
 
-/// Checks a `hold_until` date against the window of a shipment created at `created_at`.
+/// Checks a `hold_until` date against the window of a shipment created at `created_at`. A
+/// date before today is allowed (see the [module docs](self)).
 pub fn check_hold_until(created_at: DateTime, hold_until: Date) -> Result<(), Error> {
     let latest = latest_hold_until(created_at);
     if hold_until > latest {

@@ -154,7 +154,7 @@ fn summarize(
     match out {
         Output::Json => {
             for row in &report.rows {
-                println!("{}", serde_json::to_string(row).unwrap_or_default());
+                outln!("{}", serde_json::to_string(row).unwrap_or_default());
             }
             let summary = Summary {
                 counts: counts.iter().map(|(o, n)| (o.as_str(), *n)).collect(),
@@ -163,26 +163,30 @@ fn summarize(
                 report: path.display().to_string(),
                 exit_code: code,
             };
-            println!("{}", serde_json::json!({ "summary": summary }));
+            outln!("{}", serde_json::json!({ "summary": summary }));
         }
         Output::Table => {
-            println!("{}", counts_line(&counts));
+            outln!("{}", counts_line(&counts));
             let needs: Vec<&RowResult> = report.needs_person().collect();
             if !needs.is_empty() {
-                println!("{} row(s) need a person: {}", needs.len(), path.display());
+                outln!("{} row(s) need a person: {}", needs.len(), path.display());
                 for r in needs.iter().take(10) {
-                    println!(
+                    outln!(
                         "  line {}: {} {}: {}: {}",
-                        r.line, r.account, r.target, r.outcome, r.detail
+                        r.line,
+                        r.account,
+                        r.target,
+                        r.outcome,
+                        r.detail
                     );
                 }
                 if needs.len() > 10 {
-                    println!("  ... and {} more in the report", needs.len() - 10);
+                    outln!("  ... and {} more in the report", needs.len() - 10);
                 }
             }
-            println!("journal: {}", journal.display());
+            outln!("journal: {}", journal.display());
             if report.stopped {
-                println!("stopped: run the same command again to continue");
+                outln!("stopped: run the same command again to continue");
             }
         }
     }

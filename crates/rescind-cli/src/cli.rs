@@ -1,21 +1,46 @@
 //! The command line, as clap parses it.
 
-use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
+
+/// The exit codes, as every `--help` lists them (and the README).
+pub const EXIT_CODES: &str = "\
+Exit codes:
+    0  done: cancelled, held or already cancelled
+    1  refused by the provider's rules (nothing was changed)
+    2  bad usage or input (nothing was sent)
+    3  authentication or permission
+    4  not found
+    5  transport or provider failure after retries
+    6  outcome unknown: the change may have been applied (check before trying again)
+  130  stopped by Ctrl-C (bulk)";
 
 /// Cancel and hold orders, shipments and checkout sessions at Arta, Di and Skip Pay.
-///
-/// Exit codes: 0 done (cancelled, held or already cancelled); 1 refused by the provider's
-/// rules; 2 bad usage or input; 3 authentication or permission; 4 not found; 5 transport or
-/// provider failure after retries; 6 outcome unknown (the change may have been applied).
 #[derive(Debug, Parser)]
-#[command(name = "rescind", version, about, long_about = None)]
+#[command(name = "rescind", version, long_about = None, after_help = EXIT_CODES)]
 pub struct Cli {
     /// How to print results: a table for people, or JSON (one object per result) for scripts.
-    #[arg(long, global = true, value_enum, default_value_t = Output::Table)]
+    #[arg(long, global = true, value_enum, default_value_t = Output::Table, help_heading = "Global options")]
     pub output: Output,
+
+    /// The width tables fit in, in columns [default: $COLUMNS, else the terminal's width;
+    /// no limit when stdout is not a terminal].
+    #[arg(long, global = true, value_name = "COLUMNS", value_parser = clap::value_parser!(u16).range(20..), help_heading = "Global options")]
+    pub width: Option<u16>,
+
+    /// Show capability tokens (Arta's private_token and private booking URL, Skip Pay's
+    /// redirect and document URLs): anyone holding one can act for the customer, so they
+    /// are redacted by default in tables and JSON.
+    #[arg(long, global = true, help_heading = "Global options")]
+    pub show_private: bool,
+
+    /// More detail on stderr: -v the calls made, -vv their steps and timings (spans), -vvv
+    /// everything. RUST_LOG (e.g. `RUST_LOG=rescind_core=debug`) takes precedence. Secrets
+    /// are never logged.
+    #[arg(short, long, global = true, action = ArgAction::Count, help_heading = "Global options")]
+    pub verbose: u8,
 
     /// What to do.
     #[command(subcommand)]
@@ -38,9 +63,9 @@ pub enum Command {
     Demo,
     /// Run the simulator of the three providers in the foreground.
     Sim {
-        /// Where to listen.
+        /// Where to listen: HOST:PORT, with an IP address or a host name (`localhost:8481`).
         #[arg(long, default_value = "127.0.0.1:8480")]
-        addr: SocketAddr,
+        addr: String,
         /// A seed file (the format of `GET /__sim/state`); the demo data set when absent.
         #[arg(long)]
         seed: Option<PathBuf>,
@@ -65,7 +90,8 @@ pub enum Command {
         /// Send nothing if any row is invalid.
         #[arg(long)]
         strict: bool,
-        /// Rows in flight at once per account [default: 15 for Arta accounts, 8 for others].
+        /// Rows in flight at once per account, 1 to 256 [default: 15 for Arta accounts, 8 for
+        /// others]. Above a provider's rate limit more rows only wait for its 429s.
         #[arg(long, value_parser = clap::value_parser!(u16).range(1..=256))]
         concurrency: Option<u16>,
     },
@@ -74,6 +100,9 @@ pub enum Command {
         /// Arta settings.
         #[command(flatten)]
         config: ArtaConfig,
+        /// Timeouts and retries.
+        #[command(flatten)]
+        call: CallConfig,
         /// The Arta command.
         #[command(subcommand)]
         command: ArtaCommand,
@@ -83,6 +112,9 @@ pub enum Command {
         /// Di settings.
         #[command(flatten)]
         config: DiConfig,
+        /// Timeouts and retries.
+        #[command(flatten)]
+        call: CallConfig,
         /// The Di command.
         #[command(subcommand)]
         command: DiCommand,
@@ -92,18 +124,76 @@ pub enum Command {
         /// Skip Pay settings.
         #[command(flatten)]
         config: SkipPayConfig,
+        /// Timeouts and retries.
+        #[command(flatten)]
+        call: CallConfig,
         /// The Skip Pay command.
         #[command(subcommand)]
         command: SkipPayCommand,
     },
+    /// Print a shell completion script: `rescind completions bash > ~/.local/share/bash-completion/completions/rescind`.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff): `rescind man > rescind.1; man ./rescind.1`.
+    Man,
+}
+
+/// How long a call may take and how often it is retried (Arta, Di and Skip Pay commands).
+#[derive(Debug, Clone, Args)]
+pub struct CallConfig {
+    /// The most time one call to the provider may take, retries and waits included: `90s`,
+    /// `500ms`, `2m`, or seconds (`30`) [default: 90s; each attempt at most 30 s]. A command
+    /// may make more than one call (a cancel reads the target first).
+    #[arg(long, global = true, value_name = "DURATION", value_parser = parse_duration, help_heading = "Timeouts and retries")]
+    pub timeout: Option<Duration>,
+    /// Retries after a failed attempt, 0 to 10 [default: 2]. Only requests that are safe to
+    /// repeat are retried (reads, and changes the provider documents as idempotent); a change
+    /// that may have been applied is never sent again, whatever this says.
+    #[arg(long, global = true, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=10), help_heading = "Timeouts and retries")]
+    pub retries: Option<u32>,
+}
+
+/// Reads `90s`, `500ms`, `2m`, `1h` or a plain number of seconds.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a duration: write 90s, 500ms, 2m or 30"))?;
+    let seconds = match unit.trim() {
+        "" | "s" | "sec" | "secs" => value,
+        "ms" => value / 1000.0,
+        "m" | "min" => value * 60.0,
+        "h" => value * 3600.0,
+        other => return Err(format!("`{other}` is not a unit: use ms, s, m or h")),
+    };
+    if !(seconds > 0.0 && seconds <= 86_400.0) {
+        return Err(format!("`{text}` must be more than 0 and at most 24 h"));
+    }
+    Ok(Duration::from_secs_f64(seconds))
 }
 
 /// Arta settings; each flag falls back to its environment variable.
 #[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Arta account")]
 pub struct ArtaConfig {
-    /// The API key [env: ARTA_API_KEY].
-    #[arg(long, global = true, hide_env_values = true)]
+    /// The API key [env: ARTA_API_KEY]. Prefer the variable or --api-key-file: a flag's value
+    /// ends up in the shell's history and in the process list.
+    #[arg(
+        long,
+        global = true,
+        hide_env_values = true,
+        conflicts_with = "api_key_file"
+    )]
     pub api_key: Option<String>,
+    /// Read the API key from this file, or from standard input with `-` (one line).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub api_key_file: Option<PathBuf>,
     /// The base URL [env: ARTA_BASE_URL] (default `https://api.arta.io`).
     #[arg(long, global = true)]
     pub base_url: Option<String>,
@@ -139,13 +229,23 @@ pub enum ArtaCommand {
 
 /// Di settings; each flag falls back to its environment variable.
 #[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Di account")]
 pub struct DiConfig {
     /// The web-service user [env: DI_USERNAME].
     #[arg(long, global = true)]
     pub username: Option<String>,
-    /// The password [env: DI_PASSWORD].
-    #[arg(long, global = true, hide_env_values = true)]
+    /// The password [env: DI_PASSWORD]. Prefer the variable or --password-file: a flag's value
+    /// ends up in the shell's history and in the process list.
+    #[arg(
+        long,
+        global = true,
+        hide_env_values = true,
+        conflicts_with = "password_file"
+    )]
     pub password: Option<String>,
+    /// Read the password from this file, or from standard input with `-` (one line).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub password_file: Option<PathBuf>,
     /// `test` or `production` [env: DI_ENV]; or --base-url.
     #[arg(long = "env", global = true)]
     pub environment: Option<String>,
@@ -171,13 +271,23 @@ pub enum DiCommand {
 
 /// Skip Pay settings; each flag falls back to its environment variable.
 #[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Skip Pay account")]
 pub struct SkipPayConfig {
     /// The partner user [env: SKIPPAY_USERNAME].
     #[arg(long, global = true)]
     pub username: Option<String>,
-    /// The password [env: SKIPPAY_PASSWORD].
-    #[arg(long, global = true, hide_env_values = true)]
+    /// The password [env: SKIPPAY_PASSWORD]. Prefer the variable or --password-file: a flag's value
+    /// ends up in the shell's history and in the process list.
+    #[arg(
+        long,
+        global = true,
+        hide_env_values = true,
+        conflicts_with = "password_file"
+    )]
     pub password: Option<String>,
+    /// Read the password from this file, or from standard input with `-` (one line).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub password_file: Option<PathBuf>,
     /// The base URL [env: SKIPPAY_BASE_URL] (default `https://api.partner.skippay.cz`).
     #[arg(long, global = true)]
     pub base_url: Option<String>,
@@ -200,4 +310,32 @@ pub enum SkipPayCommand {
         /// The application id.
         application_id: String,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_with_or_without_a_unit() {
+        for (text, expected) in [
+            ("30", Duration::from_secs(30)),
+            ("90s", Duration::from_secs(90)),
+            ("1.5s", Duration::from_millis(1500)),
+            ("500ms", Duration::from_millis(500)),
+            ("2m", Duration::from_secs(120)),
+            ("1h", Duration::from_secs(3600)),
+        ] {
+            assert_eq!(parse_duration(text), Ok(expected), "{text}");
+        }
+        for bad in ["", "soon", "0", "-1s", "10 parsecs", "25h"] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
 }

@@ -3,9 +3,22 @@
 
 use rescind::{CancelRequest, Canceller, Error, Provider};
 
-use crate::cli::{ArtaCommand, DiCommand, Output, SkipPayCommand};
+use crate::cli::{ArtaCommand, CallConfig, DiCommand, Output, SkipPayCommand};
 use crate::output::{self, Row};
 use crate::{config, items};
+
+/// The capability tokens of an Arta hosted session: `private_token`, and the booking `url`
+/// that embeds it (`https://book.arta.io/b/42/<private_token>`; Arta reference, HostedSession
+/// object fields). Anyone holding them can act on the customer's booking.
+const ARTA_SESSION_PRIVATE: &[&[&str]] = &[&["private_token"], &["url"]];
+
+/// The capability URLs of a Skip Pay application: the payment gateway's redirect, and the
+/// order's document files (links that work for an hour without credentials; Skip Pay OpenAPI,
+/// `FileRef`).
+const SKIPPAY_APPLICATION_PRIVATE: &[&[&str]] = &[
+    &["gatewayRedirectUrl"],
+    &["order", "documents", "*", "file", "url"],
+];
 
 /// Runs a cancel through `canceller`, prints its row, returns the exit code.
 async fn cancel(canceller: &dyn Canceller, request: CancelRequest, out: Output) -> u8 {
@@ -33,14 +46,19 @@ fn session_id(text: &str) -> Result<u64, Error> {
 }
 
 /// `rescind arta ...`
-pub async fn arta(config: &crate::cli::ArtaConfig, command: ArtaCommand, out: Output) -> u8 {
+pub async fn arta(
+    config: &crate::cli::ArtaConfig,
+    call: &CallConfig,
+    command: ArtaCommand,
+    out: Output,
+) -> u8 {
     let target = match &command {
         ArtaCommand::CancelSession { id } | ArtaCommand::ShowSession { id } => id.clone(),
         ArtaCommand::Hold { shipment_id, .. } => shipment_id.clone(),
         ArtaCommand::ShowShipment { id } => id.clone(),
     };
     let fail = |err: Error| output::print_error(&err, Some(Provider::Arta), Some(&target), out);
-    let client = match config::arta(config) {
+    let client = match config::arta(config, call) {
         Ok(c) => c,
         Err(err) => return fail(err),
     };
@@ -65,9 +83,10 @@ pub async fn arta(config: &crate::cli::ArtaConfig, command: ArtaCommand, out: Ou
                         ("id", s.id.to_string()),
                         ("status", s.status.to_string()),
                         ("shortcode", s.shortcode.clone().unwrap_or_default()),
+                        ("private url", output::private_cell(s.url.as_deref())),
                         ("request id", r.request_id.clone().unwrap_or_default()),
                     ];
-                    output::print_value(s, &summary, out);
+                    output::print_value(s, &summary, ARTA_SESSION_PRIVATE, out);
                     output::EXIT_DONE
                 }
                 Err(err) => fail(err),
@@ -83,7 +102,7 @@ pub async fn arta(config: &crate::cli::ArtaConfig, command: ArtaCommand, out: Ou
                     ("exceptions", s.exceptions.len().to_string()),
                     ("request id", r.request_id.clone().unwrap_or_default()),
                 ];
-                output::print_value(s, &summary, out);
+                output::print_value(s, &summary, &[], out);
                 output::EXIT_DONE
             }
             Err(err) => fail(err),
@@ -92,12 +111,17 @@ pub async fn arta(config: &crate::cli::ArtaConfig, command: ArtaCommand, out: Ou
 }
 
 /// `rescind di ...`
-pub async fn di(config: &crate::cli::DiConfig, command: DiCommand, out: Output) -> u8 {
+pub async fn di(
+    config: &crate::cli::DiConfig,
+    call: &CallConfig,
+    command: DiCommand,
+    out: Output,
+) -> u8 {
     let target = match &command {
         DiCommand::Cancel { identifier } | DiCommand::Show { identifier } => identifier.clone(),
     };
     let fail = |err: Error| output::print_error(&err, Some(Provider::Di), Some(&target), out);
-    let client = match config::di(config) {
+    let client = match config::di(config, call) {
         Ok(c) => c,
         Err(err) => return fail(err),
     };
@@ -125,7 +149,7 @@ pub async fn di(config: &crate::cli::DiConfig, command: DiCommand, out: Output) 
                     ("pick-up", d.is_pickup().to_string()),
                     ("shop", d.shop_name.clone().unwrap_or_default()),
                 ];
-                output::print_value(&d, &summary, out);
+                output::print_value(&d, &summary, &[], out);
                 output::EXIT_DONE
             }
             Err(err) => fail(err),
@@ -136,6 +160,7 @@ pub async fn di(config: &crate::cli::DiConfig, command: DiCommand, out: Output) 
 /// `rescind skippay ...`
 pub async fn skippay(
     config: &crate::cli::SkipPayConfig,
+    call: &CallConfig,
     command: SkipPayCommand,
     out: Output,
 ) -> u8 {
@@ -145,7 +170,7 @@ pub async fn skippay(
         }
     };
     let fail = |err: Error| output::print_error(&err, Some(Provider::SkipPay), Some(&target), out);
-    let client = match config::skippay(config) {
+    let client = match config::skippay(config, call) {
         Ok(c) => c,
         Err(err) => return fail(err),
     };
@@ -201,7 +226,7 @@ pub async fn skippay(
                         ),
                         ("items", items),
                     ];
-                    output::print_value(&a, &summary, out);
+                    output::print_value(&a, &summary, SKIPPAY_APPLICATION_PRIVATE, out);
                     output::EXIT_DONE
                 }
                 Err(err) => fail(err),

@@ -70,7 +70,10 @@ async fn tour(out: Output) -> Result<u8, Error> {
     let sim = start_simulator().await?;
     let base = sim.base_url();
     if out == Output::Table {
-        println!("rescind demo: the simulator of Arta, Di and Skip Pay listens on {base}\n");
+        output::write_stdout(&output::paragraph(&format!(
+            "rescind demo: Arta, Di and Skip Pay simulated at {base}"
+        )));
+        output::write_stdout("\n");
     }
 
     let arta = rescind::arta::Client::builder()
@@ -166,11 +169,14 @@ async fn tour(out: Output) -> Result<u8, Error> {
     sim.shutdown().await;
     if surprises.is_empty() {
         if out == Output::Table {
-            println!("\nEvery stop ended as expected. Refusals happen before anything is sent.");
+            output::write_stdout("\n");
+            output::write_stdout(&output::paragraph(
+                "Every stop ended as expected. Refusals happen before anything is sent.",
+            ));
         }
         Ok(output::EXIT_DONE)
     } else {
-        eprintln!(
+        errln!(
             "the tour did not go as expected:\n  {}",
             surprises.join("\n  ")
         );
@@ -178,49 +184,114 @@ async fn tour(out: Output) -> Result<u8, Error> {
     }
 }
 
-/// `rescind sim`: serves until Ctrl-C.
-pub async fn serve(addr: SocketAddr, seed: Option<PathBuf>) -> u8 {
+/// Resolves `HOST:PORT` (an IP address or a host name such as `localhost`) to one address:
+/// its first IPv4 address, else its first.
+async fn resolve(addr: &str) -> Result<SocketAddr, String> {
+    if let Ok(a) = addr.parse::<SocketAddr>() {
+        return Ok(a);
+    }
+    if !addr.contains(':') {
+        return Err(format!(
+            "--addr {addr}: write HOST:PORT, e.g. localhost:8480"
+        ));
+    }
+    let found: Vec<SocketAddr> = tokio::net::lookup_host(addr)
+        .await
+        .map_err(|e| format!("--addr {addr}: cannot resolve the host: {e}"))?
+        .collect();
+    // IPv4 first: `localhost` then listens where `http://localhost:PORT` and the clients'
+    // default `127.0.0.1` both reach it.
+    found
+        .iter()
+        .find(|a| a.is_ipv4())
+        .or(found.first())
+        .copied()
+        .ok_or_else(|| format!("--addr {addr}: the host has no address"))
+}
+
+/// `rescind sim`: serves until Ctrl-C. An address that cannot be used (in use, not local, no
+/// permission) is a usage error, exit 2, naming it.
+pub async fn serve(addr: &str, seed: Option<PathBuf>) -> u8 {
+    let socket = match resolve(addr).await {
+        Ok(a) => a,
+        Err(message) => {
+            errln!("error: {message}");
+            return output::EXIT_USAGE;
+        }
+    };
+    let demo_data = seed.is_none();
     let world = match seed {
         None => World::demo(),
         Some(path) => {
             let text = match std::fs::read_to_string(&path) {
                 Ok(t) => t,
                 Err(e) => {
-                    eprintln!("error: cannot read the seed file {}: {e}", path.display());
+                    errln!("error: cannot read the seed file {}: {e}", path.display());
                     return output::EXIT_USAGE;
                 }
             };
             match World::from_json(&text) {
                 Ok(w) => w,
                 Err(e) => {
-                    eprintln!("error: {}: {e}", path.display());
+                    errln!("error: {}: {e}", path.display());
                     return output::EXIT_USAGE;
                 }
             }
         }
     };
-    let running = match Simulator::new().seed(world).start_on(addr).await {
+    let running = match Simulator::new().seed(world).start_on(socket).await {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("error: cannot listen on {addr}: {e}");
-            return output::EXIT_FAILED;
+            let shown = if addr == socket.to_string() {
+                addr.to_string()
+            } else {
+                format!("{addr} ({socket})")
+            };
+            let why = match e.kind() {
+                std::io::ErrorKind::AddrInUse => {
+                    "the address is in use: stop what listens there, or choose another port"
+                        .to_string()
+                }
+                std::io::ErrorKind::AddrNotAvailable => {
+                    "the address is not one of this machine's".to_string()
+                }
+                std::io::ErrorKind::PermissionDenied => {
+                    "permission denied: ports below 1024 need privileges".to_string()
+                }
+                _ => e.to_string(),
+            };
+            errln!("error: cannot listen on {shown}: {why}");
+            return output::EXIT_USAGE;
         }
     };
     let base = running.base_url();
     // Written without `println!`: a closed stdout (`rescind sim | head -1`) must not stop
     // the simulator with a panic.
-    let banner = format!(
-        "rescind simulator listening on {base} (Ctrl-C stops it)\n  \
-         point a client at it: ARTA_BASE_URL={base}, DI_BASE_URL={base}, SKIPPAY_BASE_URL={base}\n  \
-         with the demo data set's credentials (README, \"The simulator\")\n  \
-         admin: {base}/__sim/state, /__sim/faults, /__sim/clock, /__sim/counters, /__sim/reset\n"
+    // The variables that point the SDK (`Registry::from_env`, the examples) and the CLI at
+    // it, ready to paste; with the demo data, its published demo credentials too (they are
+    // the simulator's own, documented in the README: no secret of a real account).
+    let exports: Vec<(&str, String)> = if demo_data {
+        rescind_sim::demo_env(&base)
+    } else {
+        ["ARTA_BASE_URL", "DI_BASE_URL", "SKIPPAY_BASE_URL"]
+            .into_iter()
+            .map(|name| (name, base.clone()))
+            .collect()
+    };
+    let mut banner = format!(
+        "rescind simulator listening on {base} (Ctrl-C stops it)\n\
+         admin: {base}/__sim/state, /__sim/faults, /__sim/clock, /__sim/counters, /__sim/reset\n\
+         point a client at it (paste into another shell):\n"
     );
+    for (name, value) in exports {
+        banner.push_str(&format!("export {name}={value}\n"));
+    }
     let mut stdout = std::io::stdout();
     let _ = stdout
         .write_all(banner.as_bytes())
         .and_then(|()| stdout.flush());
     if let Err(e) = tokio::signal::ctrl_c().await {
-        eprintln!("error: cannot wait for Ctrl-C: {e}");
+        errln!("error: cannot wait for Ctrl-C: {e}");
     }
     running.shutdown().await;
     output::EXIT_DONE

@@ -21,12 +21,17 @@ const SKIPPAY_PASSWORD: &str = rescind_sim::skippay::DEMO_PARTNER.1;
 const WRONG_KEY: &str = "sim_arta_wrong_key_5f4e3d2c1b0a";
 const WRONG_PASSWORD: &str = "wrong-password-9a8b7c6d";
 
+/// Runs the binary with tracing at trace level for every target (`RUST_LOG=trace`, so its
+/// stderr holds every event and span of the SDK), or with `-vvv` when `args` has it.
 async fn cli(args: &[&str], env: &[(&str, &str)]) -> String {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_rescind"));
     cmd.env_clear()
         .args(args)
         .envs(env.iter().copied())
         .stdin(Stdio::null());
+    if !args.contains(&"-vvv") {
+        cmd.env("RUST_LOG", "trace");
+    }
     let out = tokio::task::spawn_blocking(move || cmd.output())
         .await
         .unwrap()
@@ -131,6 +136,30 @@ async fn no_key_password_or_token_in_logs_errors_or_cli_output() {
         &[],
     )
     .await;
+    // -vvv: every span opening and closing, with its fields.
+    shown += &cli(
+        &[
+            "-vvv",
+            "arta",
+            "--api-key",
+            WRONG_KEY,
+            "--base-url",
+            b,
+            "cancel-session",
+            "42",
+        ],
+        &[],
+    )
+    .await;
+    shown += &cli(
+        &["-vvv", "skippay", "show", "11200a0ee1"],
+        &[
+            ("SKIPPAY_USERNAME", SKIPPAY_USER),
+            ("SKIPPAY_PASSWORD", SKIPPAY_PASSWORD),
+            ("SKIPPAY_BASE_URL", b),
+        ],
+    )
+    .await;
     for (password, output) in [(DI_PASSWORD, "table"), (WRONG_PASSWORD, "json")] {
         shown += &cli(
             &["--output", output, "di", "show", "70724760000000104"],
@@ -180,6 +209,12 @@ async fn no_key_password_or_token_in_logs_errors_or_cli_output() {
         shown.contains("exit Some(3)"),
         "the CLI's auth failures ran: {shown}"
     );
+    // The CLI's own logs were there to search: its calls' spans, at trace level.
+    assert!(
+        shown.contains("rescind.call{") && shown.contains("TRACE"),
+        "the CLI logged at trace level: {shown}"
+    );
+    assert!(shown.contains("time.busy"), "-vvv showed spans: {shown}");
     for secret in secrets.iter().filter(|s| s.len() >= 8) {
         assert!(
             !logs.contains(secret.as_str()),

@@ -65,9 +65,10 @@ pub use observation::{Observation, ObservedHold, ObservedItem, Settlement, settl
 pub use outcome::{CancelOutcome, CancelStatus};
 pub use provider::{Capabilities, Provider};
 pub use request::{CancelRequest, ItemSelector, Scope};
-pub use token::{Login, Token, TokenCache};
+pub use token::{Login, LoginFailure, Token, TokenCache};
 pub use transport::{
-    Auth, Transport, TransportBuilder, TransportConfig, USER_AGENT, error_from_response,
+    Auth, RETRY_EVENT_TARGET, Transport, TransportBuilder, TransportConfig, USER_AGENT,
+    error_from_response,
 };
 
 /// Re-exported so that users and provider crates name one version.

@@ -1,20 +1,56 @@
 //! A login token shared by all calls of one client: [`TokenCache`].
 //!
-//! Di and Skip Pay issue a bearer token from a username and password. The cache logs in once
-//! for all concurrent callers (single flight), renews the token a margin before it expires, and
-//! after a 401 lets the [`Transport`] renew once and replay once: never a loop.
+//! Di and Skip Pay issue a bearer token from a username and password. The cache logs in for
+//! every concurrent caller at once, renews the token a margin before it expires, and after a
+//! 401 lets the [`Transport`] renew once and replay once: never a loop.
+//!
+//! # Logins that never storm
+//!
+//! - **One flight serves every waiter, success or failure.** The first caller that needs a
+//!   token starts a login (a *flight*) as a task of its own; every caller that needs a token
+//!   while it runs waits for the same flight and gets its result: the token, or the same
+//!   error. A flight outlives the caller that started it (a caller that gives up does not
+//!   cancel the login the others wait for).
+//! - **A credential refusal is remembered.** When the provider refuses the credentials
+//!   ([`LoginFailure::Refused`], decided by [`Login::classify`]: Di's 401 on the login, Skip
+//!   Pay's 400 "Unable to authenticate partner"), every waiter gets the refusal at once, and
+//!   every later caller gets it too, without a login, until
+//!   [`TransportConfig::login_refusal_cooldown`](crate::TransportConfig::login_refusal_cooldown)
+//!   has passed (default 5 minutes) or the client is rebuilt. A wrong password costs one
+//!   login per cool-down, never one per call: providers lock accounts for less.
+//! - **A failing login endpoint is retried across callers.** After a transient failure
+//!   ([`LoginFailure::Transient`]: 5xx, 429, timeout, lost connection) the same flight logs in
+//!   again after a backoff from the client's [`RetryPolicy`](crate::retry::RetryPolicy)
+//!   (between half and all of its backoff for that many failures in a row, never before the
+//!   provider's `Retry-After`), while some caller still waits. The transport sends a login's
+//!   request once: the flight is what retries it, whatever the request's idempotency (a login
+//!   changes nothing), so retries do not multiply. A flight logs in at most
+//!   [`RetryPolicy::max_attempts`](crate::retry::RetryPolicy::max_attempts) times, each login
+//!   after the first taking its cost from the client's retry budget; after its last failure
+//!   every waiter gets that failure, and new callers get it at once until the backoff has
+//!   passed. Other failures ([`LoginFailure::Failed`]: an unreadable answer, a 404) end the
+//!   flight the same way.
+//! - **Every wait is bounded by the caller's call timeout.** A caller gets a transient failure
+//!   as soon as the next login cannot start before its deadline, and an [`ErrorKind::Timeout`]
+//!   with [`Sent::NotSent`] if its deadline passes while a login runs. A flight's own
+//!   requests are bounded by the transport's timeouts like any other.
+//! - **A login never waits for the concurrency limit.** The flight's requests bypass the
+//!   transport's limit (see `Transport::send_inner` for why), so a client limited to one call
+//!   in flight still logs in.
 
 use std::fmt;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use async_trait::async_trait;
 use secrecy::SecretString;
-use tokio::sync::RwLock;
+use tokio::sync::watch;
 use tokio::time::Instant;
+use tracing::Instrument;
 
-use crate::{Error, Transport};
+use crate::retry::{self, Wait};
+use crate::{Error, ErrorKind, Sent, Transport};
 
 /// A bearer token and when it stops being valid.
 #[derive(Clone)]
@@ -63,11 +99,66 @@ impl fmt::Debug for Token {
     }
 }
 
+/// What a failed login means for the logins after it. See the [module docs](self).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum LoginFailure {
+    /// The provider refused the credentials: the same ones will be refused again. Every
+    /// waiting caller gets the error, and no login is tried again with these credentials until
+    /// the cool-down has passed.
+    Refused,
+    /// The login endpoint failed in a way that may pass (5xx, 429, timeout, lost connection):
+    /// one flight tries again after a backoff while some caller still waits, up to the retry
+    /// policy's number of attempts.
+    Transient,
+    /// The login failed in a way that waiting will not fix soon (an unreadable answer, a
+    /// status the login does not document): every waiting caller gets the error; the next
+    /// login is tried after a backoff.
+    Failed,
+}
+
+impl LoginFailure {
+    /// The classification by error kind, the default of [`Login::classify`]:
+    ///
+    /// | kind | failure |
+    /// |---|---|
+    /// | [`Unauthorized`](ErrorKind::Unauthorized), [`Forbidden`](ErrorKind::Forbidden), [`InvalidInput`](ErrorKind::InvalidInput), [`Config`](ErrorKind::Config), [`Unsupported`](ErrorKind::Unsupported) | [`Refused`](LoginFailure::Refused) |
+    /// | [`Server`](ErrorKind::Server), [`RateLimited`](ErrorKind::RateLimited), [`Timeout`](ErrorKind::Timeout), [`Transport`](ErrorKind::Transport) | [`Transient`](LoginFailure::Transient) |
+    /// | anything else | [`Failed`](LoginFailure::Failed) |
+    ///
+    /// An invalid input on a login is the credentials' fault too (a body the provider cannot
+    /// read, an empty username): sending them again cannot succeed.
+    pub fn of(error: &Error) -> LoginFailure {
+        match error.kind() {
+            ErrorKind::Unauthorized
+            | ErrorKind::Forbidden
+            | ErrorKind::InvalidInput
+            | ErrorKind::Config
+            | ErrorKind::Unsupported => LoginFailure::Refused,
+            ErrorKind::Server
+            | ErrorKind::RateLimited
+            | ErrorKind::Timeout
+            | ErrorKind::Transport => LoginFailure::Transient,
+            _ => LoginFailure::Failed,
+        }
+    }
+}
+
 /// How a provider logs in. Implemented by the provider crates; called by the [`TokenCache`].
 #[async_trait]
 pub trait Login: Send + Sync + fmt::Debug {
-    /// Logs in once and returns the token. `transport` sends the (anonymous) login request.
+    /// Logs in once and returns the token. `transport` sends the (anonymous) login request:
+    /// its requests are not held back by the client's concurrency limit, and each is sent
+    /// once (the [`TokenCache`] retries the whole login after a transient failure).
     async fn login(&self, transport: &Transport) -> Result<Token, Error>;
+
+    /// Says what a failure of [`Login::login`] means: a refusal of the credentials (remembered
+    /// for the cool-down), a transient failure (tried again after a backoff) or another
+    /// failure. The default is [`LoginFailure::of`], by the error's kind; a provider overrides
+    /// it when its login answers need a finer reading, and documents the source.
+    fn classify(&self, error: &Error) -> LoginFailure {
+        LoginFailure::of(error)
+    }
 }
 
 /// A token, with the generation it belongs to, as handed to a caller.
@@ -83,9 +174,52 @@ pub struct CurrentToken {
 pub struct TokenCache {
     login: Arc<dyn Login>,
     margin: Duration,
-    state: RwLock<Option<CurrentToken>>,
-    generation: AtomicU64,
+    shared: Arc<Shared>,
+}
+
+/// What the cache and its flights share.
+struct Shared {
+    state: Mutex<State>,
+    /// Bumped after every change of `state` a waiter may be waiting for.
+    changed: watch::Sender<u64>,
     logins: AtomicU64,
+}
+
+#[derive(Default)]
+struct State {
+    token: Option<CurrentToken>,
+    generation: u64,
+    /// A flight is running (logging in, or waiting out the backoff before its next login).
+    flight: bool,
+    /// Callers waiting for a token.
+    waiters: usize,
+    /// The credentials were refused: the error, and until when it is repeated without a login.
+    refusal: Option<(Arc<Error>, Instant)>,
+    /// The last failure that was not a refusal, and when the next login may start.
+    failure: Option<Failure>,
+    /// Failures in a row since the last success or refusal (for the backoff).
+    failures: u32,
+    /// Failures handed to every waiter so far ([`LoginFailure::Failed`], or a flight's last
+    /// login): a caller that waited while one happened gets it, however late it wakes.
+    handed_out: u64,
+}
+
+struct Failure {
+    error: Arc<Error>,
+    class: LoginFailure,
+    not_before: Instant,
+    /// For a failure handed to every waiter: its number in [`State::handed_out`].
+    number: u64,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn notify(&self) {
+        self.changed.send_modify(|n| *n = n.wrapping_add(1));
+    }
 }
 
 impl TokenCache {
@@ -94,56 +228,339 @@ impl TokenCache {
         TokenCache {
             login,
             margin,
-            state: RwLock::new(None),
-            generation: AtomicU64::new(0),
-            logins: AtomicU64::new(0),
+            shared: Arc::new(Shared {
+                state: Mutex::new(State::default()),
+                changed: watch::channel(0).0,
+                logins: AtomicU64::new(0),
+            }),
         }
     }
 
     /// Puts a token in the cache as if a login had returned it (tests, or a token kept from
-    /// an earlier process).
+    /// an earlier process). A remembered refusal is forgotten.
     pub async fn prime(&self, token: Token) {
-        let generation = self.generation.fetch_add(1, Ordering::SeqCst) + 1;
-        *self.state.write().await = Some(CurrentToken { token, generation });
+        {
+            let mut st = self.shared.lock();
+            st.generation += 1;
+            st.token = Some(CurrentToken {
+                token,
+                generation: st.generation,
+            });
+            st.refusal = None;
+            st.failure = None;
+            st.failures = 0;
+        }
+        self.shared.notify();
     }
 
-    /// A valid token: the cached one, or a new login shared with every concurrent caller.
+    /// A valid token: the cached one, or the result of a login shared with every concurrent
+    /// caller. Waits at most the transport's call timeout; see [`TokenCache::current_before`].
     pub async fn current(&self, transport: &Transport) -> Result<CurrentToken, Error> {
-        if let Some(cur) = self.state.read().await.as_ref()
-            && cur.token.valid_for(self.margin)
-        {
-            return Ok(cur.clone());
+        let deadline = Instant::now() + transport.config().call_timeout;
+        self.current_before(transport, deadline).await
+    }
+
+    /// A valid token, waiting for a login until `deadline` at the latest.
+    ///
+    /// Errors: the login's own error (the same for every caller the flight served; a
+    /// credential refusal is repeated without a login during the cool-down); or
+    /// [`ErrorKind::Timeout`] with [`Sent::NotSent`] when `deadline` passes first.
+    pub async fn current_before(
+        &self,
+        transport: &Transport,
+        deadline: Instant,
+    ) -> Result<CurrentToken, Error> {
+        let mut waiting: Option<Waiter> = None;
+        // The generation when this caller started waiting: a token a flight produced since then
+        // is taken even inside the renewal margin (a provider may issue tokens that live less
+        // than the margin; logging in again for them would never end).
+        let mut since = None;
+        let mut handed_out_since = None;
+        loop {
+            let mut changed = {
+                let mut st = self.shared.lock();
+                let now = Instant::now();
+                if let Some(cur) = &st.token {
+                    let fresh = since.is_some_and(|g| cur.generation > g);
+                    if cur.token.valid_for(self.margin)
+                        || (fresh && cur.token.valid_for(Duration::ZERO))
+                    {
+                        return Ok(cur.clone());
+                    }
+                }
+                if let Some((error, until)) = &st.refusal {
+                    if now < *until {
+                        return Err(replay(error));
+                    }
+                    st.refusal = None;
+                }
+                if let Some(f) = &st.failure {
+                    let give_up = match f.class {
+                        LoginFailure::Transient => deadline <= f.not_before,
+                        _ => now < f.not_before || handed_out_since.is_some_and(|n| f.number > n),
+                    };
+                    if give_up {
+                        return Err(replay(&f.error));
+                    }
+                }
+                if waiting.is_none() {
+                    st.waiters += 1;
+                    waiting = Some(Waiter(self.shared.clone()));
+                    since = Some(st.generation);
+                    handed_out_since = Some(st.handed_out);
+                }
+                if !st.flight {
+                    st.flight = true;
+                    self.start_flight(transport);
+                }
+                self.shared.changed.subscribe()
+            };
+            if tokio::time::timeout_at(deadline, changed.changed())
+                .await
+                .is_err()
+            {
+                return Err(self.timed_out(transport));
+            }
         }
-        // Single flight: one caller logs in while holding the write lock; the others wait for
-        // it and then find the new token.
-        let mut state = self.state.write().await;
-        if let Some(cur) = state.as_ref()
-            && cur.token.valid_for(self.margin)
-        {
-            return Ok(cur.clone());
-        }
-        self.logins.fetch_add(1, Ordering::SeqCst);
-        tracing::debug!("logging in");
-        let token = self.login.login(transport).await?;
-        let generation = self.generation.fetch_add(1, Ordering::SeqCst) + 1;
-        let cur = CurrentToken { token, generation };
-        *state = Some(cur.clone());
-        Ok(cur)
+    }
+
+    fn timed_out(&self, transport: &Transport) -> Error {
+        let last = self
+            .shared
+            .lock()
+            .failure
+            .as_ref()
+            .map(|f| format!("; the last login failed: {}", f.error))
+            .unwrap_or_default();
+        Error::new(
+            ErrorKind::Timeout,
+            Sent::NotSent,
+            format!(
+                "no login token within the call timeout ({:?}){last}",
+                transport.config().call_timeout
+            ),
+        )
+        .with_provider(transport.provider())
+        .with_operation("login")
+    }
+
+    fn start_flight(&self, transport: &Transport) {
+        let flight = Flight {
+            shared: self.shared.clone(),
+            login: self.login.clone(),
+            transport: transport.for_login(),
+            margin: self.margin,
+        };
+        tokio::spawn(flight.run().in_current_span());
     }
 
     /// Forgets the token of `generation` after the provider refused it. A newer token (another
     /// caller already renewed) is kept, so concurrent 401s cause one login, not many.
     pub async fn invalidate(&self, generation: u64) {
-        let mut state = self.state.write().await;
-        if state.as_ref().is_some_and(|c| c.generation == generation) {
-            *state = None;
+        let mut st = self.shared.lock();
+        if st
+            .token
+            .as_ref()
+            .is_some_and(|c| c.generation == generation)
+        {
+            st.token = None;
         }
     }
 
-    /// How many logins this cache has made.
+    /// How many logins this cache has made (refused and failed ones included).
     pub fn login_count(&self) -> u64 {
-        self.logins.load(Ordering::SeqCst)
+        self.shared.logins.load(Ordering::SeqCst)
     }
+
+    /// Whether a credential refusal is being remembered: calls fail at once, without a login,
+    /// until the cool-down has passed.
+    pub fn is_refused(&self) -> bool {
+        self.shared
+            .lock()
+            .refusal
+            .as_ref()
+            .is_some_and(|(_, until)| Instant::now() < *until)
+    }
+}
+
+/// Counts a caller as waiting while it lives.
+struct Waiter(Arc<Shared>);
+
+impl Drop for Waiter {
+    fn drop(&mut self) {
+        let mut st = self.0.lock();
+        st.waiters = st.waiters.saturating_sub(1);
+    }
+}
+
+/// One login flight: logs in, and after a transient failure tries again after a backoff while
+/// some caller waits. Runs as a task of its own so that the caller that started it may give up
+/// without cancelling the login the others wait for.
+struct Flight {
+    shared: Arc<Shared>,
+    login: Arc<dyn Login>,
+    transport: Transport,
+    margin: Duration,
+}
+
+impl Flight {
+    async fn run(self) {
+        let _ended = FlightEnded(self.shared.clone());
+        let max_logins = self.transport.config().retry.max_attempts.max(1);
+        let mut logins = 0;
+        loop {
+            let not_before = self.shared.lock().failure.as_ref().map(|f| f.not_before);
+            if let Some(t) = not_before {
+                tokio::time::sleep_until(t).await;
+            }
+            {
+                let st = self.shared.lock();
+                let valid = st
+                    .token
+                    .as_ref()
+                    .is_some_and(|c| c.token.valid_for(self.margin));
+                // Nobody waits any more (they gave up, or a primed token served them).
+                if st.waiters == 0 || valid {
+                    return;
+                }
+            }
+            logins += 1;
+            self.shared.logins.fetch_add(1, Ordering::SeqCst);
+            tracing::debug!(login = logins, "logging in");
+            let result = self.login.login(&self.transport).await;
+            let now = Instant::now();
+            let mut st = self.shared.lock();
+            match result {
+                Ok(token) => {
+                    st.generation += 1;
+                    st.token = Some(CurrentToken {
+                        token,
+                        generation: st.generation,
+                    });
+                    st.failure = None;
+                    st.failures = 0;
+                    return;
+                }
+                Err(error) => match self.login.classify(&error) {
+                    LoginFailure::Refused => {
+                        let cooldown = self.transport.config().login_refusal_cooldown;
+                        tracing::debug!(
+                            ?cooldown,
+                            error = %error,
+                            "the login was refused: no login with these credentials during the cool-down"
+                        );
+                        st.refusal = Some((Arc::new(error), now + cooldown));
+                        st.failure = None;
+                        st.failures = 0;
+                        return;
+                    }
+                    class => {
+                        // The flight's last login (no attempt or retry budget left): its
+                        // failure goes to every waiter, like a failure waiting will not fix,
+                        // and new callers get it until the backoff has passed. The next caller
+                        // after that starts a new flight.
+                        // Another login is a retry: it needs an attempt left and a place in
+                        // the client's retry budget, like any retry of the transport.
+                        let policy = &self.transport.config().retry;
+                        let cost = match error.kind() {
+                            ErrorKind::Timeout | ErrorKind::Transport => policy.timeout_retry_cost,
+                            _ => policy.retry_cost,
+                        };
+                        let class = if logins >= max_logins
+                            || !self.transport.try_spend_retry_budget(cost)
+                        {
+                            LoginFailure::Failed
+                        } else {
+                            class
+                        };
+                        st.failures = st.failures.saturating_add(1);
+                        // Between half and all of the policy's backoff: flights are never
+                        // back to back, and clients that failed together spread out.
+                        let jitter = 0.5 + 0.5 * fastrand::f64();
+                        let (class, wait) = match retry::wait_before_retry(
+                            policy,
+                            st.failures,
+                            error.retry_after(),
+                            jitter,
+                        ) {
+                            Wait::Retry(delay) => (class, delay),
+                            // A Retry-After longer than the policy allows: nobody waits for it.
+                            Wait::TooLong(delay) => (LoginFailure::Failed, delay),
+                        };
+                        let last = class != LoginFailure::Transient;
+                        if last {
+                            st.handed_out += 1;
+                        }
+                        tracing::debug!(?class, ?wait, error = %error, "the login failed");
+                        st.failure = Some(Failure {
+                            error: Arc::new(error),
+                            class,
+                            not_before: now + wait,
+                            number: st.handed_out,
+                        });
+                        if last {
+                            // Handed to every waiter: this flight is over (its end wakes
+                            // them). The next caller past the backoff starts a new one.
+                            return;
+                        }
+                        drop(st);
+                        self.shared.notify();
+                    }
+                },
+            }
+        }
+    }
+}
+
+/// Ends a flight: marks it over and wakes the waiters, however the flight ended (a result, no
+/// waiters left, or its task dropped with the runtime).
+struct FlightEnded(Arc<Shared>);
+
+impl Drop for FlightEnded {
+    fn drop(&mut self) {
+        self.0.lock().flight = false;
+        self.0.notify();
+    }
+}
+
+/// A copy of a shared login error for one more caller (an [`Error`] is not `Clone`: its
+/// source is kept as text).
+fn replay(error: &Error) -> Error {
+    let mut e = Error::new(error.kind(), error.sent(), error.message())
+        .with_attempts(error.attempts())
+        .with_retry_after(error.retry_after())
+        .with_details(error.details().to_vec());
+    if let Some(v) = error.provider() {
+        e = e.with_provider(v);
+    }
+    if let Some(v) = error.operation() {
+        e = e.with_operation(v);
+    }
+    if let Some(v) = error.status() {
+        e = e.with_status(v);
+    }
+    if let Some(v) = error.code() {
+        e = e.with_code(v);
+    }
+    if let Some(v) = error.provider_message() {
+        e = e.with_provider_message(v);
+    }
+    if let Some(v) = error.request_id() {
+        e = e.with_request_id(v);
+    }
+    if let Some(v) = error.field() {
+        e = e.with_field(v);
+    }
+    if let Some(v) = error.json_path() {
+        e = e.with_json_path(v);
+    }
+    if let Some(v) = error.body() {
+        e = e.with_body(v);
+    }
+    if let Some(v) = std::error::Error::source(error) {
+        e = e.with_source(v.to_string());
+    }
+    e
 }
 
 impl fmt::Debug for TokenCache {

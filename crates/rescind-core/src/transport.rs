@@ -60,7 +60,8 @@ pub struct TransportConfig {
     pub connect_timeout: Duration,
     /// Time for one attempt, from sending to the last byte of the body. Default 30 s.
     pub attempt_timeout: Duration,
-    /// Time for the whole call, retries and waits included. Default 90 s.
+    /// Time for the whole call: the wait for a place under the concurrency limit, the wait for
+    /// a login, every attempt and every backoff. Default 90 s.
     pub call_timeout: Duration,
     /// The most bytes of an error body kept; the rest is dropped. Default 64 KiB.
     pub error_body_limit: usize,
@@ -68,8 +69,14 @@ pub struct TransportConfig {
     pub body_limit: usize,
     /// The retry policy. Default [`RetryPolicy::default`].
     pub retry: RetryPolicy,
-    /// The most calls in flight at once; more wait in line. Default: no limit.
+    /// The most calls in flight at once; more wait in line, for at most the call timeout.
+    /// Default: no limit. A login does not take a place (see the `token` module docs).
     pub max_concurrency: Option<usize>,
+    /// How long a refused login is remembered: during this time every call that needs a token
+    /// fails at once with the refusal, and the credentials are not sent again (a wrong password
+    /// costs one login per cool-down, never one per call). Default 5 minutes. Rebuilding the
+    /// client forgets the refusal.
+    pub login_refusal_cooldown: Duration,
     /// A response header carrying the provider's request id (e.g. `x-arta-request-id`).
     pub request_id_header: Option<HeaderName>,
     /// Headers sent with every request (besides `User-Agent` and `Accept`).
@@ -86,6 +93,7 @@ impl Default for TransportConfig {
             body_limit: 16 * 1024 * 1024,
             retry: RetryPolicy::default(),
             max_concurrency: None,
+            login_refusal_cooldown: Duration::from_secs(5 * 60),
             request_id_header: None,
             default_headers: http::HeaderMap::new(),
         }
@@ -96,6 +104,13 @@ impl TransportConfig {
     /// Sets the most calls in flight at once.
     pub fn with_max_concurrency(mut self, max: usize) -> Self {
         self.max_concurrency = Some(max.max(1));
+        self
+    }
+
+    /// Sets how long a refused login is remembered (see
+    /// [`TransportConfig::login_refusal_cooldown`]).
+    pub fn with_login_refusal_cooldown(mut self, cooldown: Duration) -> Self {
+        self.login_refusal_cooldown = cooldown;
         self
     }
 
@@ -224,6 +239,7 @@ impl TransportBuilder {
                 client,
                 semaphore,
             }),
+            login: false,
         })
     }
 }
@@ -233,6 +249,9 @@ impl TransportBuilder {
 #[derive(Clone)]
 pub struct Transport {
     inner: Arc<Inner>,
+    /// The view a login flight sends through: it does not take a place under the concurrency
+    /// limit, and makes one attempt per request (see `send_inner`).
+    login: bool,
 }
 
 struct Inner {
@@ -274,6 +293,21 @@ impl Transport {
         }
     }
 
+    /// The same transport, for a login flight: its requests do not wait for the concurrency
+    /// limit, and are not retried (the token cache retries the login).
+    pub(crate) fn for_login(&self) -> Transport {
+        Transport {
+            inner: self.inner.clone(),
+            login: true,
+        }
+    }
+
+    /// Takes `cost` tokens from the client's retry budget for a retry made outside
+    /// `send` (a login flight's next login); false when the budget is spent.
+    pub(crate) fn try_spend_retry_budget(&self, cost: u32) -> bool {
+        self.inner.budget.try_acquire(cost)
+    }
+
     /// The provider this transport talks to.
     pub fn provider(&self) -> Provider {
         self.inner.provider
@@ -304,7 +338,10 @@ impl Transport {
 
     /// Sends `request`, retrying per the policy, and returns the provider's final answer
     /// whatever its status: the provider crate reads error bodies itself. Fails only when no
-    /// answer came (timeout, connection failure), or on a login failure.
+    /// answer came (timeout, connection failure), on a login failure (shared by every call
+    /// waiting for the same login), or with [`ErrorKind::Timeout`] and [`Sent::NotSent`] when
+    /// no place under the concurrency limit, or no login token, came within the call timeout.
+    /// The call timeout counts from this call, waits included.
     pub async fn send(&self, request: &HttpRequest) -> Result<HttpResponse, Error> {
         let span = tracing::info_span!(
             "rescind.call",
@@ -338,16 +375,49 @@ impl Transport {
 
     async fn send_inner(&self, request: &HttpRequest) -> Result<HttpResponse, Error> {
         let inner = &*self.inner;
-        let _permit = match &inner.semaphore {
-            Some(sem) => Some(sem.clone().acquire_owned().await.map_err(|_| {
-                Error::config("the transport's concurrency limit was closed")
-                    .with_provider(inner.provider)
-            })?),
-            None => None,
-        };
+        // The call timeout bounds every wait of the call: for a place under the limit, for a
+        // login, and the attempts.
         let deadline = Instant::now() + inner.config.call_timeout;
+        // A login flight does not take a place under the limit. Its caller may hold a place
+        // already (with a limit of 1 it holds the only one), and a 401 in the middle of a call
+        // needs a new login while the call keeps its place: taking the token before the place
+        // would not cover that case, and giving the place back to log in would let the call
+        // lose its turn. Letting the login through costs at most one request beyond the limit,
+        // since a client has one login flight at a time.
+        let _permit = match &inner.semaphore {
+            Some(sem) if !self.login => {
+                match tokio::time::timeout_at(deadline, sem.clone().acquire_owned()).await {
+                    Ok(Ok(permit)) => Some(permit),
+                    Ok(Err(_)) => {
+                        return Err(
+                            Error::config("the transport's concurrency limit was closed")
+                                .with_provider(inner.provider)
+                                .with_operation(request.operation),
+                        );
+                    }
+                    Err(_) => {
+                        return Err(Error::new(
+                            ErrorKind::Timeout,
+                            Sent::NotSent,
+                            format!(
+                                "no free place under the limit of {} calls in flight within the call timeout ({:?})",
+                                inner.config.max_concurrency.unwrap_or_default(),
+                                inner.config.call_timeout
+                            ),
+                        )
+                        .with_provider(inner.provider)
+                        .with_operation(request.operation));
+                    }
+                }
+            }
+            _ => None,
+        };
         let url = inner.base_url.join(&request.path, &request.query);
         let policy = &inner.config.retry;
+        // A login's request is sent once per login: the token cache retries logins itself, one
+        // flight for every waiting caller, with the same policy (see the `token` module), so
+        // that retries do not multiply.
+        let max_attempts = if self.login { 1 } else { policy.max_attempts };
         let mut attempts: u32 = 0;
         let mut retries: u32 = 0;
         let mut renewed_after_401 = false;
@@ -356,14 +426,19 @@ impl Transport {
 
         loop {
             attempts += 1;
-            let (auth_header, generation) = self.auth_header(request).await.map_err(|e| {
-                let e = e.with_attempts(attempts - 1);
-                if maybe_sent {
-                    e.with_sent(Sent::MaybeSent)
-                } else {
-                    e
-                }
-            })?;
+            let (auth_header, generation) =
+                self.auth_header(request, deadline).await.map_err(|e| {
+                    let e = e.with_attempts(attempts - 1);
+                    // `Sent` speaks of this call's request, not of the login: a login that
+                    // timed out may have reached the provider, but this request did not.
+                    if maybe_sent {
+                        e.with_sent(Sent::MaybeSent)
+                    } else if e.sent() == Sent::MaybeSent {
+                        e.with_sent(Sent::NotSent)
+                    } else {
+                        e
+                    }
+                })?;
             let remaining = deadline.saturating_duration_since(Instant::now());
             let timeout = inner.config.attempt_timeout.min(remaining);
             tracing::trace!(attempt = attempts, "sending");
@@ -398,7 +473,7 @@ impl Transport {
                 Attempt::Failed { .. } => None,
             };
             let mut stop_reason = None;
-            if class != RetryClass::No && attempts < policy.max_attempts {
+            if class != RetryClass::No && attempts < max_attempts {
                 retries += 1;
                 match retry::wait_before_retry(policy, retries, retry_after, fastrand::f64()) {
                     Wait::TooLong(_) => {
@@ -415,7 +490,7 @@ impl Transport {
                             _ => policy.retry_cost,
                         };
                         if inner.budget.try_acquire(cost) {
-                            tracing::debug!(attempt = attempts, ?end, ?delay, "retrying");
+                            retry_event(inner.provider, end, delay, attempts, policy.max_attempts);
                             tokio::time::sleep(delay).await;
                             continue;
                         }
@@ -474,6 +549,7 @@ impl Transport {
     async fn auth_header(
         &self,
         request: &HttpRequest,
+        deadline: Instant,
     ) -> Result<(Option<(HeaderName, HeaderValue)>, Option<u64>), Error> {
         if !request.authenticated {
             return Ok((None, None));
@@ -487,7 +563,7 @@ impl Transport {
                 Ok((Some((name.clone(), v)), None))
             }
             Auth::Bearer(cache) => {
-                let current = cache.current(self).await?;
+                let current = cache.current_before(self, deadline).await?;
                 let mut v = HeaderValue::from_str(&format!(
                     "Bearer {}",
                     current.token.value().expose_secret()
@@ -560,6 +636,46 @@ impl Transport {
             truncated,
             earlier_attempt_maybe_sent: false,
         })
+    }
+}
+
+/// The tracing target of the event emitted before each retry (see [`Transport::send`]).
+pub const RETRY_EVENT_TARGET: &str = "rescind::retry";
+
+/// One INFO event, target [`RETRY_EVENT_TARGET`], before the transport waits to retry: fields
+/// `provider` (its id), `status` (the HTTP status, when the attempt was answered) or `failure`
+/// (`timed out`, `connection lost`, `connection refused`), `delay_ms` (the wait), `attempt`
+/// (the attempt about to be made, 2 for the first retry) and `max_attempts`. A command-line
+/// tool prints it as "Skip Pay answered 503; retrying in 2 s, attempt 2 of 3".
+fn retry_event(provider: Provider, end: AttemptEnd, delay: Duration, attempts: u32, max: u32) {
+    let delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX);
+    let next = attempts + 1;
+    match end {
+        AttemptEnd::Status(status) => tracing::info!(
+            target: RETRY_EVENT_TARGET,
+            provider = provider.id(),
+            status,
+            delay_ms,
+            attempt = next,
+            max_attempts = max,
+            "retrying"
+        ),
+        other => {
+            let failure = match other {
+                AttemptEnd::TimedOut => "timed out",
+                AttemptEnd::ConnectionLost => "connection lost",
+                _ => "connection refused",
+            };
+            tracing::info!(
+                target: RETRY_EVENT_TARGET,
+                provider = provider.id(),
+                failure,
+                delay_ms,
+                attempt = next,
+                max_attempts = max,
+                "retrying"
+            )
+        }
     }
 }
 

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use jiff::Timestamp;
-use rescind_core::{Error, Login, Token, Transport, async_trait};
+use rescind_core::{Error, Login, LoginFailure, Token, Transport, async_trait};
 
 use crate::{request, response};
 
@@ -146,6 +146,19 @@ impl Login for DiLogin {
         let req = request::login(&self.credentials, self.minutes_valid)?;
         let resp = transport.send(&req).await?;
         response::login(&resp, self.minutes_valid, Timestamp::now())
+    }
+
+    /// Di's refusals of the login: 401 ("Authentication Failure", the wrong username or
+    /// password), 403 ("Access denied") and 400 (a body or `minutesValid` Di cannot read: the
+    /// same request is refused again) are [`LoginFailure::Refused`]: the core remembers them
+    /// for the cool-down and does not send these credentials again meanwhile. Anything else is
+    /// read by kind ([`LoginFailure::of`]: 5xx and timeouts are transient). Source: Di's
+    /// status table, the same on its Cancel, Booking and Label pages (reference notes §2b).
+    fn classify(&self, error: &Error) -> LoginFailure {
+        match error.status() {
+            Some(400 | 401 | 403) => LoginFailure::Refused,
+            _ => LoginFailure::of(error),
+        }
     }
 }
 

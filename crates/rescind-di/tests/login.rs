@@ -208,3 +208,60 @@ async fn a_refused_login_says_so_without_the_secrets() {
     login.assert_calls_async(1).await;
     cancel.assert_calls_async(0).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_calls_with_a_wrong_password_make_one_login() {
+    let server = MockServer::start_async().await;
+    let login = server
+        .mock_async(|when, then| {
+            when.method(POST).path("/ws/json/auth/v-3/login/60");
+            then.status(401)
+                .body(r#"{"statusCode":401,"errorKey":"authentication.failed","errorMap":{}}"#);
+        })
+        .await;
+    let cancel = server
+        .mock_async(|when, then| {
+            when.method(DELETE);
+            then.status(200);
+        })
+        .await;
+    let client = client(&server);
+    let calls = (0..50).map(|_| {
+        let c = client.clone();
+        async move { c.cancel_order(SHIPMENT).await }
+    });
+    for r in futures_join_all(calls).await {
+        let err = r.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Unauthorized);
+        assert_eq!(err.code(), Some("authentication.failed"));
+        assert!(!err.to_string().contains(PASSWORD), "{err}");
+    }
+    // Later calls get the remembered refusal without a login, until the cool-down passes.
+    assert!(client.cancel_order(SHIPMENT).await.is_err());
+    assert!(client.token_cache().is_refused());
+    login.assert_calls_async(1).await;
+    cancel.assert_calls_async(0).await;
+}
+
+#[test]
+fn dis_login_refusals_are_remembered_and_its_5xx_retried() {
+    use rescind_core::{Login, LoginFailure};
+    use rescind_di::auth::DiLogin;
+    let login = DiLogin::new(Credentials::new(USERNAME, PASSWORD), MinutesValid::MAX);
+    for (status, expected) in [
+        (400, LoginFailure::Refused),
+        (401, LoginFailure::Refused),
+        (403, LoginFailure::Refused),
+        (429, LoginFailure::Transient),
+        (500, LoginFailure::Transient),
+        (503, LoginFailure::Transient),
+    ] {
+        let err = response::login(
+            &HttpResponse::new(status, r#"{"statusCode":0,"errorKey":"x","errorMap":{}}"#),
+            MinutesValid::MAX,
+            Timestamp::now(),
+        )
+        .unwrap_err();
+        assert_eq!(login.classify(&err), expected, "{status}: {err}");
+    }
+}

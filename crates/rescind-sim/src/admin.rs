@@ -1,4 +1,5 @@
-//! Admin endpoints under `/__sim/`, a prefix no provider uses: faults, clock, counters, reset.
+//! Admin endpoints under `/__sim/`, a prefix no provider uses: faults and held requests, clock,
+//! counters, reset.
 //!
 //! | method and path | body | effect |
 //! |---|---|---|
@@ -6,13 +7,18 @@
 //! | `DELETE /__sim/counters` | | counters back to zero |
 //! | `GET /__sim/faults` | | the fault rules in force |
 //! | `POST /__sim/faults` | a [`FaultRule`] | adds the rule |
-//! | `DELETE /__sim/faults` | | removes every rule |
+//! | `DELETE /__sim/faults` | | removes every rule (held requests stay held) |
+//! | `GET /__sim/faults/held` | | the requests a `late` fault keeps: `[{"id", "method", "path", "client_waiting"}]` |
+//! | `POST /__sim/faults/held/{id}/apply` | | replays it through the real handler: `{"id", "status"}` (the status no client saw); 404 when not held |
+//! | `POST /__sim/faults/held/apply` | | applies every held request, oldest first: `[{"id", "status"}]` |
+//! | `DELETE /__sim/faults/held/{id}` | | forgets it, never applied; 404 when not held |
+//! | `DELETE /__sim/faults/held` | | forgets every held request: `{"discarded": n}` |
 //! | `GET /__sim/clock` | | `{"now": "...", "fixed": bool}` |
 //! | `POST /__sim/clock` | `{"now": "2026-03-29T00:30:00Z"}`, `{"advance_seconds": 3600}` or `{"real": true}` | sets the clock |
-//! | `POST /__sim/reset` | | state back to the seed, no faults, counters at zero |
+//! | `POST /__sim/reset` | | state back to the seed, no faults, no held requests (discarded), counters at zero |
 //! | `GET /__sim/state` | | the whole state, in the seed file's format |
 
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -31,6 +37,22 @@ pub(crate) fn routes() -> Router<Sim> {
         .route(
             "/__sim/faults",
             get(list_faults).post(add_fault).delete(clear_faults),
+        )
+        .route(
+            "/__sim/faults/held",
+            get(list_held).delete(discard_all_held),
+        )
+        .route(
+            "/__sim/faults/held/apply",
+            axum::routing::post(apply_all_held),
+        )
+        .route(
+            "/__sim/faults/held/{id}",
+            axum::routing::delete(discard_held),
+        )
+        .route(
+            "/__sim/faults/held/{id}/apply",
+            axum::routing::post(apply_held),
         )
         .route("/__sim/clock", get(clock).post(set_clock))
         .route("/__sim/reset", axum::routing::post(reset))
@@ -58,6 +80,33 @@ async fn add_fault(State(sim): State<Sim>, Json(rule): Json<FaultRule>) -> Statu
 async fn clear_faults(State(sim): State<Sim>) -> StatusCode {
     sim.faults().clear();
     StatusCode::NO_CONTENT
+}
+
+async fn list_held(State(sim): State<Sim>) -> Response {
+    Json(sim.held()).into_response()
+}
+
+async fn apply_held(State(sim): State<Sim>, Path(id): Path<u64>) -> Response {
+    match sim.apply_held(id).await {
+        Some(applied) => Json(applied).into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+async fn apply_all_held(State(sim): State<Sim>) -> Response {
+    Json(sim.apply_all_held().await).into_response()
+}
+
+async fn discard_held(State(sim): State<Sim>, Path(id): Path<u64>) -> StatusCode {
+    if sim.discard_held(id) {
+        StatusCode::NO_CONTENT
+    } else {
+        StatusCode::NOT_FOUND
+    }
+}
+
+async fn discard_all_held(State(sim): State<Sim>) -> Response {
+    Json(json!({"discarded": sim.discard_all_held()})).into_response()
 }
 
 async fn clock(State(sim): State<Sim>) -> Response {

@@ -1,5 +1,54 @@
 //! Fault injection: make the next N requests of a route (or a fraction of them) fail the way
 //! networks and providers fail.
+//!
+//! # The fault space
+//!
+//! A [`FaultRule`] picks requests (method, path pattern, `times`, `fraction`), may wait
+//! (`delay_ms`), and then combines **what the client gets** ([`FaultAction`]) with **whether
+//! and when the change happens**:
+//!
+//! | `apply` / `late` | the change | models |
+//! |---|---|---|
+//! | neither | never applied | a refusal, or a failure before the provider processed it |
+//! | `apply: true` | applied, then the action answers | a status, a body or a lost connection after the change |
+//! | `late: true` | kept in the held list, applied (or discarded) when the test says so | a change the provider applies after the client gave up |
+//!
+//! What the client gets:
+//!
+//! | action | answer |
+//! |---|---|
+//! | `status` | that status with `{"message": "simulated fault: N"}`, optional `Retry-After` |
+//! | `drop` | the connection closed, nothing written |
+//! | `hold` | nothing, the connection open until the client gives up (its own timeout) |
+//! | `malformed_json` | 200, `application/json`, a body that does not parse |
+//! | `html` | 502 with a proxy's HTML page |
+//! | `empty` | 200 with no body |
+//! | `oversized` | 200 with a JSON body of the given size |
+//! | `unexpected_json` | 200 with JSON that is not the success type: `{"padding":"xxxx"}` |
+//! | `envelope` | that status with the provider's own error envelope ([`envelope`]): a documented refusal on a 4xx (401: a key or token refused before its expiry), an error envelope carried by a 2xx |
+//! | `gateway_text` | that status as a gateway's `text/plain` page, without the envelope |
+//! | `body` | exactly the status, content type and body given |
+//! | none | the real answer (with `delay_ms`, a pure delay); with `late`, nothing (as `hold`) |
+//!
+//! Login faults are faults on the login routes (a `status` 5xx on
+//! `POST /ws/json/auth/v-3/login/*` or `POST /authentication/v1/partner`), wrong credentials
+//! are the providers' own refusals, and a token refused before its expiry is an `envelope`
+//! 401 on any other route.
+//!
+//! ## Held requests: "applied after the client gave up"
+//!
+//! A `late` rule buffers the request (method, path, headers, body, route parameters) in the
+//! held list and answers with its action; with `hold` it answers nothing and the simulator sees
+//! the client go when the client closes the connection ([`HeldRequest::client_waiting`] turns
+//! `false`). Nothing is timed: the test decides when the provider acts, through
+//! [`Sim::apply_held`](crate::Sim::apply_held) (replays the request through the real handler,
+//! so the provider's rules decide; the answer is discarded) or
+//! [`Sim::discard_held`](crate::Sim::discard_held) ("never applied"), and can wait for events
+//! with [`Sim::wait_held`](crate::Sim::wait_held). The same over HTTP: `/__sim/faults/held`
+//! (see [`crate::admin`]). Applying or discarding a request whose client still waits closes
+//! that connection without an answer. A replay is not counted as a new request in the
+//! counters' hits; the change it applies is counted as usual. Held requests live until
+//! applied, discarded or [`Sim::reset`](crate::Sim::reset).
 
 use std::sync::{Arc, Mutex};
 
@@ -8,6 +57,7 @@ use serde::{Deserialize, Serialize};
 /// What to do instead of (or after) the real answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum FaultAction {
     /// Answer this status with a small JSON body; `retry_after` adds a `Retry-After` header
     /// (seconds).
@@ -31,6 +81,130 @@ pub enum FaultAction {
         /// The body size in bytes.
         bytes: usize,
     },
+    /// Answer nothing and keep the connection open until the client closes it (its timeout),
+    /// or until the request is applied or discarded from the held list (see
+    /// [`FaultRule::late`]), which closes it. Event-driven: no timer decides when the client
+    /// gives up, the client does.
+    Hold,
+    /// Answer 200 with JSON that is not the operation's success type: `{"padding":"xxxx"}`.
+    UnexpectedJson,
+    /// Answer this status with the provider's own error envelope, chosen by the path (Arta
+    /// `{"errors": {"detail": ...}}`; Di `{"statusCode", "errorKey", "errorMap"}`; Skip Pay
+    /// `{"errors": [{code, message, severity, attribute, ticketId}]}`, or its OAuth-style body
+    /// `{"error": "invalid_token", ...}` for 401). On a 4xx it is a documented refusal (401:
+    /// a token or key refused before its expiry); on a 2xx it is an error envelope carried by a
+    /// success status, whose inner code is then 400's. See [`envelope`].
+    Envelope {
+        /// The HTTP status.
+        status: u16,
+    },
+    /// Answer this status with a gateway's plain-text page (`text/plain`, `404 Not Found`),
+    /// not the provider's envelope.
+    GatewayText {
+        /// The HTTP status.
+        status: u16,
+    },
+    /// Answer exactly this.
+    Body {
+        /// The HTTP status.
+        status: u16,
+        /// The `Content-Type` header, if any.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        content_type: Option<String>,
+        /// The body, as text.
+        #[serde(default)]
+        body: String,
+    },
+}
+
+/// The provider a path belongs to (the providers' paths do not collide).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProviderOfPath {
+    /// Everything not below: `/hosted_sessions`, `/shipments`, `/shipment_exceptions`, ...
+    Arta,
+    /// `/ws/...`.
+    Di,
+    /// `/financing/...` and `/authentication/...`.
+    SkipPay,
+}
+
+impl ProviderOfPath {
+    /// The provider `path` belongs to.
+    pub fn of(path: &str) -> Self {
+        if path.starts_with("/ws/") {
+            ProviderOfPath::Di
+        } else if path.starts_with("/financing/") || path.starts_with("/authentication/") {
+            ProviderOfPath::SkipPay
+        } else {
+            ProviderOfPath::Arta
+        }
+    }
+}
+
+/// The error envelope [`FaultAction::Envelope`] answers: content type and body, for `status`
+/// at the provider of `path`. A 2xx status gets the envelope of a 400 (an error carried by a
+/// success status). Shapes, from the reference notes: Arta `{"errors": {"detail": ...}}`
+/// (arta.md, errors); Di `{"statusCode": 401, "errorKey": "authentication.missing",
+/// "errorMap": {}}` (di.md, 2a); Skip Pay `{"errors": [...]}` with `INVALID_REQUEST`,
+/// `OBJECT_NOT_FOUND`, `NOT_SUPPORTED`, and the OAuth-style 401 `invalid_token` (skippay.md,
+/// errors).
+pub fn envelope(path: &str, status: u16) -> (&'static str, String) {
+    let inner = if (400..600).contains(&status) {
+        status
+    } else {
+        400
+    };
+    match ProviderOfPath::of(path) {
+        ProviderOfPath::Arta => {
+            let detail = match inner {
+                401 => "Unauthorized".to_owned(),
+                404 => "Not Found".to_owned(),
+                s => format!("simulated refusal ({s})"),
+            };
+            (
+                "application/json",
+                serde_json::json!({"errors": {"detail": detail}}).to_string(),
+            )
+        }
+        ProviderOfPath::Di => {
+            let key = match inner {
+                400 => "failed.to.parse.request",
+                401 => "authentication.missing",
+                403 => "no.access.shop.id",
+                404 => "not.found",
+                _ => "simulated.fault",
+            };
+            (
+                "application/json",
+                serde_json::json!({"statusCode": inner, "errorKey": key, "errorMap": {}})
+                    .to_string(),
+            )
+        }
+        ProviderOfPath::SkipPay => {
+            let body = match inner {
+                401 => serde_json::json!({
+                    "error_description": "The access token is invalid or has expired",
+                    "error": "invalid_token",
+                }),
+                s => {
+                    let code = match s {
+                        400 => "INVALID_REQUEST",
+                        404 => "OBJECT_NOT_FOUND",
+                        422 => "NOT_SUPPORTED",
+                        _ => "UNPROCESSABLE",
+                    };
+                    serde_json::json!({"errors": [{
+                        "code": code,
+                        "message": format!("simulated refusal ({s})"),
+                        "severity": "ERROR",
+                        "attribute": null,
+                        "ticketId": format!("SIM1:FAULT:{:04x}", fastrand::u16(..)),
+                    }]})
+                }
+            };
+            ("application/json; charset=utf-8", body.to_string())
+        }
+    }
 }
 
 /// One fault: which requests, what happens, how often.
@@ -54,6 +228,15 @@ pub struct FaultRule {
     /// applied".
     #[serde(default)]
     pub apply: bool,
+    /// Apply the request's real effect LATER, when a test says so: the request (method, path,
+    /// headers, body) is kept in the held list ([`crate::Sim::held`],
+    /// `GET /__sim/faults/held`) and the action answers the client (or, with
+    /// [`FaultAction::Hold`] or no action, nothing is answered). Applying it
+    /// ([`crate::Sim::apply_held`]) replays it through the real handler, so the provider's rules
+    /// decide, and discards the answer; discarding it ([`crate::Sim::discard_held`]) models
+    /// "never applied". Takes precedence over `apply`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub late: bool,
     /// Only the next N matching requests (all of them when absent).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub times: Option<u32>,
@@ -71,6 +254,7 @@ impl FaultRule {
             delay_ms: None,
             action: Some(action),
             apply: false,
+            late: false,
             times: None,
             fraction: None,
         }
@@ -84,6 +268,7 @@ impl FaultRule {
             delay_ms: Some(u64::try_from(delay.as_millis()).unwrap_or(u64::MAX)),
             action: None,
             apply: false,
+            late: false,
             times: None,
             fraction: None,
         }
@@ -116,6 +301,12 @@ impl FaultRule {
     /// Applies the real effect first.
     pub fn after_apply(mut self) -> Self {
         self.apply = true;
+        self
+    }
+
+    /// Keeps the request to be applied later (see [`FaultRule::late`]).
+    pub fn apply_late(mut self) -> Self {
+        self.late = true;
         self
     }
 
@@ -183,6 +374,194 @@ impl Faults {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Vec<FaultRule>> {
         self.rules.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// A request kept by a [`FaultRule::late`] fault, waiting for a test to apply or discard it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HeldRequest {
+    /// Its id in the held list (unique in this simulator).
+    pub id: u64,
+    /// The HTTP method.
+    pub method: String,
+    /// The path and query, as received.
+    pub path: String,
+    /// Whether the client's connection is still open and waiting for an answer (only a
+    /// [`FaultAction::Hold`] leaves it waiting; it turns `false` when the client gives up).
+    pub client_waiting: bool,
+}
+
+/// What applying a held request did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AppliedHeld {
+    /// The held request's id.
+    pub id: u64,
+    /// The status the real handler answered (which no client sees): 2xx when the provider's
+    /// rules accepted the change, their refusal otherwise.
+    pub status: u16,
+}
+
+/// One held request with what it takes to replay it.
+struct Entry {
+    info: HeldRequest,
+    /// Method, URI, headers and extensions (the route's path parameters among them).
+    parts: http::request::Parts,
+    body: bytes::Bytes,
+    next: axum::middleware::Next,
+    connection: Option<crate::server::ConnectionKiller>,
+}
+
+impl std::fmt::Debug for Entry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.info.fmt(f)
+    }
+}
+
+/// The held list. Cheap to clone; clones share it.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct HeldStore {
+    entries: Arc<Mutex<Vec<Entry>>>,
+    changed: Arc<tokio::sync::Notify>,
+    sequence: Arc<std::sync::atomic::AtomicU64>,
+}
+
+/// Marks a held request's client as gone when the request's handling ends (answered, or the
+/// connection closed).
+pub(crate) struct WaitingGuard {
+    store: HeldStore,
+    id: u64,
+}
+
+impl Drop for WaitingGuard {
+    fn drop(&mut self) {
+        let mut entries = self.store.lock();
+        if let Some(entry) = entries.iter_mut().find(|e| e.info.id == self.id) {
+            entry.info.client_waiting = false;
+        }
+        drop(entries);
+        self.store.changed.notify_waiters();
+    }
+}
+
+impl HeldStore {
+    /// Keeps a request; the guard marks its client gone when dropped.
+    pub(crate) fn keep(
+        &self,
+        parts: http::request::Parts,
+        body: bytes::Bytes,
+        next: axum::middleware::Next,
+    ) -> WaitingGuard {
+        let id = self
+            .sequence
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+            + 1;
+        let connection = parts
+            .extensions
+            .get::<crate::server::ConnectionKiller>()
+            .cloned();
+        let path = parts
+            .uri
+            .path_and_query()
+            .map_or_else(|| parts.uri.path().to_owned(), |p| p.as_str().to_owned());
+        self.lock().push(Entry {
+            info: HeldRequest {
+                id,
+                method: parts.method.as_str().to_owned(),
+                path,
+                client_waiting: true,
+            },
+            parts,
+            body,
+            next,
+            connection,
+        });
+        self.changed.notify_waiters();
+        WaitingGuard {
+            store: self.clone(),
+            id,
+        }
+    }
+
+    /// The held requests, oldest first.
+    pub(crate) fn list(&self) -> Vec<HeldRequest> {
+        self.lock().iter().map(|e| e.info.clone()).collect()
+    }
+
+    /// Replays held request `id` through the real handler, if it is held.
+    pub(crate) async fn apply(&self, id: u64) -> Option<AppliedHeld> {
+        let entry = self.take(|e| e.info.id == id).pop()?;
+        Some(Self::replay(entry).await)
+    }
+
+    /// Replays every held request, oldest first.
+    pub(crate) async fn apply_all(&self) -> Vec<AppliedHeld> {
+        let mut done = Vec::new();
+        for entry in self.take(|_| true) {
+            done.push(Self::replay(entry).await);
+        }
+        done
+    }
+
+    /// Forgets held request `id` without applying it; whether it was held.
+    pub(crate) fn discard(&self, id: u64) -> bool {
+        !self.take(|e| e.info.id == id).is_empty()
+    }
+
+    /// Forgets every held request; how many there were.
+    pub(crate) fn discard_all(&self) -> usize {
+        self.take(|_| true).len()
+    }
+
+    /// Waits until `ready` holds for the held list (checked now and at every change).
+    pub(crate) async fn wait_until(&self, mut ready: impl FnMut(&[HeldRequest]) -> bool) {
+        loop {
+            let changed = self.changed.notified();
+            tokio::pin!(changed);
+            changed.as_mut().enable();
+            if ready(&self.list()) {
+                return;
+            }
+            changed.await;
+        }
+    }
+
+    /// Removes the matching entries (closing the connections still waiting on them).
+    fn take(&self, which: impl Fn(&Entry) -> bool) -> Vec<Entry> {
+        let mut entries = self.lock();
+        let mut taken = Vec::new();
+        let mut index = 0;
+        while index < entries.len() {
+            if which(&entries[index]) {
+                taken.push(entries.remove(index));
+            } else {
+                index += 1;
+            }
+        }
+        drop(entries);
+        for entry in &taken {
+            if entry.info.client_waiting
+                && let Some(connection) = &entry.connection
+            {
+                connection.kill();
+            }
+        }
+        if !taken.is_empty() {
+            self.changed.notify_waiters();
+        }
+        taken
+    }
+
+    async fn replay(entry: Entry) -> AppliedHeld {
+        let request = http::Request::from_parts(entry.parts, axum::body::Body::from(entry.body));
+        let response = entry.next.run(request).await;
+        AppliedHeld {
+            id: entry.info.id,
+            status: response.status().as_u16(),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Entry>> {
+        self.entries.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 

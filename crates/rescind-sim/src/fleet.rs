@@ -57,7 +57,11 @@ impl Fleet {
             + self.skippay_items
     }
 
-    /// The demo world with the fleet's targets added.
+    /// The demo world with the fleet's targets added, and **Arta's rate limits off**
+    /// ([`RateLimits::off`](crate::arta::RateLimits::off)): the fleet measures throughput (the
+    /// bench runs thousands of rows, past Arta's 1,000 calls a minute). To run a fleet at
+    /// Arta's limits, set them back:
+    /// `world.arta.rate_limits = rescind_sim::arta::RateLimits::documented()`.
     pub fn world(&self) -> World {
         let mut w = serde_json::to_value(World::demo()).expect("a World serializes");
         let session = w["arta"]["hosted_sessions"][0].clone();
@@ -99,7 +103,10 @@ impl Fleet {
                 a
             },
         );
-        serde_json::from_value(w).expect("copies of the demo's targets are a valid World")
+        let mut world: World =
+            serde_json::from_value(w).expect("copies of the demo's targets are a valid World");
+        world.arta.rate_limits = crate::arta::RateLimits::off();
+        world
     }
 
     /// The bulk input (CSV, `account,target,action,items,until`) that changes every target
@@ -190,5 +197,6 @@ mod tests {
         assert_eq!(targets.len(), 1_003, "one row per target");
         assert!(targets.contains(format!("(401){}", di_number(0)).as_str()));
         assert!(targets.contains(application_id(fleet.skippay_whole).as_str()));
+        assert!(!fleet.world().arta.rate_limits.enabled);
     }
 }

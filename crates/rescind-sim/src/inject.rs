@@ -8,11 +8,15 @@ use axum::response::{IntoResponse, Response};
 use http::{HeaderValue, StatusCode, header};
 
 use crate::Sim;
-use crate::faults::FaultAction;
+use crate::faults::{FaultAction, envelope};
 use crate::server::ConnectionKiller;
 
 /// The prefix of the admin routes, which faults and counters leave alone.
 const ADMIN_PREFIX: &str = "/__sim/";
+
+/// The largest request body a `late` fault keeps (a bigger one is kept empty, so that the
+/// provider's rules refuse its replay).
+const HELD_BODY_LIMIT: usize = 16 * 1024 * 1024;
 
 /// Counts the request, then applies the first matching fault, if any.
 pub(crate) async fn faults(State(sim): State<Sim>, request: Request, next: Next) -> Response {
@@ -26,25 +30,59 @@ pub(crate) async fn faults(State(sim): State<Sim>, request: Request, next: Next)
     let Some(rule) = sim.faults().take(&method, &path) else {
         return next.run(request).await;
     };
-    tracing::debug!(%method, %path, action = ?rule.action, apply = rule.apply, "injecting fault");
+    tracing::debug!(%method, %path, action = ?rule.action, apply = rule.apply, late = rule.late, "injecting fault");
     let killer = request.extensions().get::<ConnectionKiller>().cloned();
     if let Some(millis) = rule.delay_ms {
         tokio::time::sleep(Duration::from_millis(millis)).await;
     }
-    let Some(action) = rule.action else {
-        return next.run(request).await;
-    };
-    if rule.apply {
-        // The real effect happens; the client just never learns of it.
-        let _ = next.run(request).await;
-    }
-    match action {
-        FaultAction::Drop => {
-            if let Some(killer) = killer {
-                killer.kill();
+    // Marks the held request's client gone when this future ends (answered or dropped).
+    let mut _waiting = None;
+    if rule.late {
+        let (parts, body) = request.into_parts();
+        let body = match axum::body::to_bytes(body, HELD_BODY_LIMIT).await {
+            Ok(body) => body,
+            Err(e) => {
+                tracing::warn!(%method, %path, error = %e, "held request body not kept");
+                bytes::Bytes::new()
             }
-            std::future::pending::<Response>().await
+        };
+        _waiting = Some(sim.held_store().keep(parts, body, next));
+    } else {
+        if rule.action.is_none() {
+            return next.run(request).await;
         }
+        if rule.apply {
+            // The real effect happens; the client just never learns of it.
+            let _ = next.run(request).await;
+        }
+    }
+    let action = rule.action.unwrap_or(FaultAction::Hold);
+    if action == FaultAction::Drop
+        && let Some(killer) = killer
+    {
+        killer.kill();
+    }
+    match answer(action, &path) {
+        Some(response) => response,
+        // Nothing is answered: the future is dropped when the connection closes (the client
+        // gives up, a drop kills it, or a held request is applied or discarded).
+        None => std::future::pending::<Response>().await,
+    }
+}
+
+/// The answer of an action (none for `drop` and `hold`).
+fn answer(action: FaultAction, path: &str) -> Option<Response> {
+    let with_type = |status: u16, content_type: Option<&str>, body: String| {
+        let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let mut resp = (status, body).into_response();
+        // `String` bodies come with `text/plain`; each fault says its own type, or none.
+        resp.headers_mut().remove(header::CONTENT_TYPE);
+        if let Some(value) = content_type.and_then(|c| HeaderValue::from_str(c).ok()) {
+            resp.headers_mut().insert(header::CONTENT_TYPE, value);
+        }
+        resp
+    };
+    Some(match action {
         FaultAction::Status {
             status,
             retry_after,
@@ -62,30 +100,44 @@ pub(crate) async fn faults(State(sim): State<Sim>, request: Request, next: Next)
             }
             resp
         }
-        FaultAction::MalformedJson => (
-            StatusCode::OK,
-            [(header::CONTENT_TYPE, "application/json")],
-            r#"{"id": 1, "status": "cance"#,
-        )
-            .into_response(),
-        FaultAction::Html => (
-            StatusCode::BAD_GATEWAY,
-            [(header::CONTENT_TYPE, "text/html")],
-            "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>",
-        )
-            .into_response(),
+        FaultAction::MalformedJson => with_type(
+            200,
+            Some("application/json"),
+            r#"{"id": 1, "status": "cance"#.to_owned(),
+        ),
+        FaultAction::Html => with_type(
+            502,
+            Some("text/html"),
+            "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>"
+                .to_owned(),
+        ),
         FaultAction::Empty => StatusCode::OK.into_response(),
         FaultAction::Oversized { bytes } => {
             let mut body = String::with_capacity(bytes + 16);
             body.push_str(r#"{"padding":""#);
             body.extend(std::iter::repeat_n('x', bytes.saturating_sub(16)));
             body.push_str(r#""}"#);
-            (
-                StatusCode::OK,
-                [(header::CONTENT_TYPE, "application/json")],
-                body,
-            )
-                .into_response()
+            with_type(200, Some("application/json"), body)
         }
-    }
+        FaultAction::UnexpectedJson => {
+            with_type(200, Some("application/json"), r#"{"padding":"xxxx"}"#.to_owned())
+        }
+        FaultAction::Envelope { status } => {
+            let (content_type, body) = envelope(path, status);
+            with_type(status, Some(content_type), body)
+        }
+        FaultAction::GatewayText { status } => {
+            let reason = StatusCode::from_u16(status)
+                .ok()
+                .and_then(|s| s.canonical_reason())
+                .unwrap_or("Error");
+            with_type(status, Some("text/plain"), format!("{status} {reason}\n"))
+        }
+        FaultAction::Body {
+            status,
+            content_type,
+            body,
+        } => with_type(status, content_type.as_deref(), body),
+        FaultAction::Drop | FaultAction::Hold => return None,
+    })
 }

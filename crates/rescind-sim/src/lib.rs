@@ -5,6 +5,11 @@
 //! rules, state, auth and error bodies, plus fault injection, a settable clock and counters of
 //! applied changes, so that clients, the CLI and tests run against something that behaves like
 //! the providers. Admin endpoints live under `/__sim/` (see [`admin`]).
+//!
+//! The fault space ([`faults`]): any status or body answered before the change is applied,
+//! after it, or with the change applied later, when the test says so ([`Sim::apply_held`]):
+//! the simulator can hold a request without answering until the client gives up, then apply
+//! it, so "applied after the client gave up" is deterministic, with no timer deciding it.
 
 #![forbid(unsafe_code)]
 
@@ -29,7 +34,7 @@ use tokio::net::TcpListener;
 
 pub use clock::Clock;
 pub use counters::Counters;
-pub use faults::{FaultAction, FaultRule, Faults};
+pub use faults::{AppliedHeld, FaultAction, FaultRule, Faults, HeldRequest};
 pub use world::World;
 
 /// The environment variables (see `rescind::env`) that point the plain `arta`, `di` and
@@ -63,6 +68,7 @@ pub struct Sim {
 struct Inner {
     clock: Clock,
     faults: Faults,
+    held: faults::HeldStore,
     counters: Counters,
     seed: World,
     world: Mutex<World>,
@@ -101,11 +107,58 @@ impl Sim {
         self.inner.sequence.fetch_add(1, Ordering::SeqCst) + 1
     }
 
-    /// Back to the seed state, with no faults and counters at zero.
+    /// Back to the seed state, with no faults, no held requests (discarded) and counters at
+    /// zero.
     pub fn reset(&self) {
+        self.inner.held.discard_all();
         self.with_world(|w| *w = self.inner.seed.clone());
         self.inner.faults.clear();
         self.inner.counters.reset();
+    }
+
+    /// The requests a [`FaultRule::late`] fault keeps, oldest first: each waits for
+    /// [`Sim::apply_held`] ("applied after the client gave up") or [`Sim::discard_held`]
+    /// ("never applied"). Also `GET /__sim/faults/held`.
+    pub fn held(&self) -> Vec<HeldRequest> {
+        self.inner.held.list()
+    }
+
+    /// Applies held request `id` now: replays it through the real handler (the provider's
+    /// rules decide, the change becomes visible to reads and counters) and discards the
+    /// answer, closing the client's connection if it still waits. `None` when no such request
+    /// is held. Also `POST /__sim/faults/held/{id}/apply`.
+    pub async fn apply_held(&self, id: u64) -> Option<AppliedHeld> {
+        self.inner.held.apply(id).await
+    }
+
+    /// Applies every held request, oldest first (see [`Sim::apply_held`]). Also
+    /// `POST /__sim/faults/held/apply`.
+    pub async fn apply_all_held(&self) -> Vec<AppliedHeld> {
+        self.inner.held.apply_all().await
+    }
+
+    /// Forgets held request `id` without applying it ("never applied"), closing the client's
+    /// connection if it still waits; whether it was held. Also
+    /// `DELETE /__sim/faults/held/{id}`.
+    pub fn discard_held(&self, id: u64) -> bool {
+        self.inner.held.discard(id)
+    }
+
+    /// Forgets every held request; how many there were. Also `DELETE /__sim/faults/held`.
+    pub fn discard_all_held(&self) -> usize {
+        self.inner.held.discard_all()
+    }
+
+    /// Waits, without a timer, until `ready` holds for the held list: checked now and at every
+    /// change (a request kept, its client gone, applied, discarded). For example
+    /// `sim.wait_held(|h| h.len() == 1 && !h[0].client_waiting).await` waits until one request
+    /// is held and its client has given up. Bound it with a timeout in tests.
+    pub async fn wait_held(&self, ready: impl FnMut(&[HeldRequest]) -> bool) {
+        self.inner.held.wait_until(ready).await
+    }
+
+    pub(crate) fn held_store(&self) -> &faults::HeldStore {
+        &self.inner.held
     }
 }
 
@@ -148,6 +201,7 @@ impl Simulator {
             inner: Arc::new(Inner {
                 clock: self.clock,
                 faults: Faults::default(),
+                held: faults::HeldStore::default(),
                 counters: Counters::default(),
                 world: Mutex::new(self.seed.clone()),
                 seed: self.seed,
@@ -155,7 +209,7 @@ impl Simulator {
             }),
         };
         let router = Router::new()
-            .merge(arta::routes())
+            .merge(arta::routes(&sim))
             .merge(di::routes())
             .merge(skippay::routes())
             .merge(admin::routes())

@@ -577,22 +577,27 @@ async fn the_hold_window_is_created_at_date_plus_30_days_inclusive() {
     assert!(field_errors(&a, "hold_until")[0].contains("2026-10-31 at the latest"));
     assert_eq!(api.hold(demo::PENDING_OLD, None).await.status, 201);
 
-    // A date before today (the clock's 2026-11-24): refused; today itself: allowed.
-    let a = api.hold(demo::PENDING, Some("2026-11-23")).await;
-    assert_eq!(a.status, 422);
-    assert!(field_errors(&a, "hold_until")[0].contains("past"), "{a:?}");
+    // A date before today (the clock's 2026-11-24) inside the window: accepted, as Arta
+    // documents no rule against it (the window is the only rule on the date).
+    let a = api.hold(demo::PENDING, Some("2026-11-21")).await;
+    assert_eq!(a.status, 201, "{a:?}");
+    assert_eq!(a.body["hold_until"], "2026-11-21");
     assert_eq!(
         api.hold(demo::PENDING, Some("2026-11-24")).await.status,
         201
     );
 
-    // The clock moves: the same request that was fine becomes past.
+    // The clock moves: only the window decides, not today.
     running
         .sim()
         .clock()
         .set("2026-12-02T00:00:00Z".parse().unwrap());
     assert_eq!(
         api.hold(demo::PENDING, Some("2026-12-01")).await.status,
+        201
+    );
+    assert_eq!(
+        api.hold(demo::PENDING, Some("2026-12-21")).await.status,
         422
     );
 }
@@ -813,6 +818,51 @@ async fn reset_brings_the_seed_back() {
     assert_eq!(s["exceptions"].as_array().unwrap().len(), 1);
 }
 
+/// Seed 001's own request, byte for byte, on a confirmed shipment created within 30 days of
+/// its date (2023-08-15): accepted, although the date is long past.
+#[tokio::test]
+async fn seed_001_request_with_a_past_hold_until_is_accepted() {
+    let running = start().await;
+    let api = Api::new(&running);
+    let created = api
+        .admin(
+            "/__sim/arta/shipments",
+            json!({"id": "5baff45a-281d-416e-9310-a4a7c637952f", "status": "confirmed",
+                   "created_at": "2023-07-20T10:00:00.000000"}),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{created:?}");
+    let body = r#"{"shipment_exception":{"type":"requested_hold_to_collect","hold_until":"2023-08-15","shipment_id":"5baff45a-281d-416e-9310-a4a7c637952f"}}"#;
+    let resp = reqwest::Client::new()
+        .post(format!("{}/shipment_exceptions", running.base_url()))
+        .header("Authorization", format!("ARTA_APIKey {DEMO_API_KEY}"))
+        .header("Content-Type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 201);
+    let v: Value = resp.json().await.unwrap();
+    assert_eq!(v["hold_until"], "2023-08-15");
+    assert_eq!(v["status"], "new");
+    // Every documented field of `ShipmentException`, `shipment_id` included.
+    for key in [
+        "created_at",
+        "exception_type_label",
+        "hold_until",
+        "id",
+        "package_id",
+        "resolution",
+        "shipment_id",
+        "source",
+        "status",
+        "type",
+        "updated_at",
+    ] {
+        assert!(v.get(key).is_some(), "{key} missing: {v}");
+    }
+}
+
 #[test]
 fn the_demo_seed_covers_the_documented_cases() {
     let world = rescind_sim::World::demo();
@@ -845,7 +895,9 @@ fn the_demo_seed_covers_the_documented_cases() {
         shipment(demo::HELD)
             .exceptions
             .iter()
-            .any(|e| e.id == demo::HELD_EXCEPTION && e.is_active_hold())
+            .any(|e| e.id == demo::HELD_EXCEPTION
+                && e.exception_type == "requested_hold_to_collect"
+                && e.status != "resolved")
     );
     // The pending shipment's window is open on the demo day.
     let created = shipment(demo::PENDING).created_at.date();
@@ -853,4 +905,344 @@ fn the_demo_seed_covers_the_documented_cases() {
     assert!(
         created.checked_add(jiff::Span::new().days(30)).unwrap() >= jiff::civil::date(2026, 12, 20)
     );
+}
+
+/// The fields of Arta's `HostedSession` (api-reference `schemas/response/hosted_session.ex`).
+const SESSION_FIELDS: [&str; 33] = [
+    "additional_services",
+    "cancel_url",
+    "can_user_confirm_object_dimensions",
+    "created_at",
+    "customs_end_use",
+    "customs_process",
+    "destination",
+    "id",
+    "insurance",
+    "internal_reference",
+    "objects",
+    "origin",
+    "payment_process",
+    "preferred_parcel_transport_services",
+    "preferred_quote_types",
+    "private_token",
+    "public_instructions_booking_review",
+    "public_instructions_confirmation",
+    "public_instructions_location_quotes",
+    "public_instructions_payment",
+    "public_instructions_object_details",
+    "public_reference",
+    "quoting_strategy",
+    "shipping_notes",
+    "shortcode",
+    "status",
+    "success_url",
+    "tags",
+    "type",
+    "updated_at",
+    "url",
+    "destination",
+    "origin",
+];
+
+/// The fields of `HostedSessionListItem`: the session without these.
+const NOT_IN_LIST: [&str; 7] = [
+    "customs_end_use",
+    "customs_process",
+    "public_instructions_booking_review",
+    "public_instructions_confirmation",
+    "public_instructions_location_quotes",
+    "public_instructions_payment",
+    "public_instructions_object_details",
+];
+
+#[tokio::test]
+async fn hosted_sessions_have_every_documented_field_and_the_documented_defaults() {
+    let running = start().await;
+    let api = Api::new(&running);
+    for id in [
+        demo::SESSION_NEW,
+        demo::SESSION_CANCELLED,
+        demo::SESSION_CLOSED,
+    ] {
+        let s = api.get(&format!("/hosted_sessions/{id}")).await.body;
+        for key in SESSION_FIELDS {
+            assert!(s.get(key).is_some(), "{id}: {key} missing: {s}");
+        }
+        assert_eq!(s["quoting_strategy"], "best_rate", "{s}");
+        assert_eq!(s["customs_end_use"], "not_for_resale");
+        assert_eq!(s["customs_process"], "ddu");
+        // Not nullable in the reference: never `null`.
+        for key in [
+            "additional_services",
+            "objects",
+            "payment_process",
+            "preferred_quote_types",
+            "private_token",
+            "shortcode",
+            "status",
+            "tags",
+            "type",
+            "created_at",
+            "updated_at",
+            "can_user_confirm_object_dimensions",
+        ] {
+            assert!(!s[key].is_null(), "{id}: {key} is null: {s}");
+        }
+    }
+    let page = api.get("/hosted_sessions?page_size=50").await.body;
+    for item in page["items"].as_array().unwrap() {
+        for key in SESSION_FIELDS {
+            assert_eq!(
+                item.get(key).is_some(),
+                !NOT_IN_LIST.contains(&key),
+                "list item: {key}: {item}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn shipments_have_every_documented_field() {
+    let running = start().await;
+    let api = Api::new(&running);
+    let s = api.get(&format!("/shipments/{}", demo::PENDING)).await.body;
+    for key in [
+        "created_at",
+        "customs_end_use",
+        "customs_process",
+        "destination",
+        "eei_form_status",
+        "eei_form_url",
+        "emissions",
+        "emissions_unit",
+        "exceptions",
+        "hosted_session_id",
+        "id",
+        "insurance_policy",
+        "internal_reference",
+        "log_request_id",
+        "object_count",
+        "origin",
+        "package_count",
+        "packages",
+        "payment_process",
+        "public_reference",
+        "quote_type",
+        "schedule",
+        "services",
+        "shipping_notes",
+        "shortcode",
+        "status",
+        "tags",
+        "total",
+        "total_currency",
+        "tracking",
+        "updated_at",
+        "url",
+        "confirmed_at",
+        "collected_at",
+        "in_transit_at",
+        "completed_at",
+        "cancelled_at",
+    ] {
+        assert!(s.get(key).is_some(), "{key} missing: {s}");
+    }
+    assert_eq!(s["packages"], json!([]));
+    for e in s["exceptions"].as_array().unwrap() {
+        assert!(e.get("shipment_id").is_none(), "{e}");
+        for key in [
+            "created_at",
+            "exception_type_label",
+            "hold_until",
+            "id",
+            "package_id",
+            "resolution",
+            "source",
+            "status",
+            "type",
+            "updated_at",
+        ] {
+            assert!(e.get(key).is_some(), "{key} missing: {e}");
+        }
+    }
+}
+
+fn session_body(objects: Value) -> Value {
+    json!({"hosted_session": {
+        "origin": {"city": "New York", "country": "US", "postal_code": "10019",
+                   "address_line_1": "11 W 53rd St",
+                   "contacts": [{"name": "Mary Quinn Sullivan"}]},
+        "objects": objects,
+        "success_url": "http://example.com/success",
+        "cancel_url": "http://example.com/cancel",
+    }})
+}
+
+#[tokio::test]
+async fn a_create_reads_dimensions_as_numbers_or_strings() {
+    let running = start().await;
+    let api = Api::new(&running);
+    let a = api
+        .post(
+            "/hosted_sessions",
+            session_body(json!([
+                {"subtype": "painting_unframed", "depth": 2, "height": 24, "width": 36.5,
+                 "unit_of_measurement": "in", "weight": 1, "weight_unit": "lb",
+                 "value": "100.00", "value_currency": "USD"},
+                {"subtype": "painting_unframed", "depth": "2", "height": "24", "width": "36",
+                 "unit_of_measurement": "in", "weight": "1", "weight_unit": "lb",
+                 "value": "100.00", "value_currency": "USD"}
+            ])),
+        )
+        .await;
+    assert_eq!(a.status, 201, "{a:?}");
+    let objects = a.body["objects"].as_array().unwrap();
+    assert_eq!(objects[0]["depth"], "2");
+    assert_eq!(objects[0]["width"], "36.5");
+    assert_eq!(objects[1]["depth"], "2");
+    assert!(objects[0]["id"].is_u64());
+    assert_eq!(a.body["quoting_strategy"], "best_rate");
+    assert_eq!(a.body["customs_end_use"], "not_for_resale");
+    assert_eq!(a.body["customs_process"], "ddu");
+    for key in SESSION_FIELDS {
+        assert!(a.body.get(key).is_some(), "{key} missing: {:?}", a.body);
+    }
+}
+
+#[tokio::test]
+async fn a_create_refuses_invalid_fields_naming_them() {
+    let running = start().await;
+    let api = Api::new(&running);
+    let object = json!({"subtype": "painting_unframed", "depth": 2});
+    for (body, field) in [
+        (session_body(json!([{"depth": "deep"}])), "objects[0].depth"),
+        (session_body(json!([{"weight": [1]}])), "objects[0].weight"),
+        (
+            session_body(json!([{"weight_unit": "stone"}])),
+            "objects[0].weight_unit",
+        ),
+        (session_body(json!([{"value": 100.5}])), "objects[0].value"),
+        (session_body(json!(["a painting"])), "objects[0]"),
+        (
+            {
+                let mut b = session_body(json!([object]));
+                b["hosted_session"]["quoting_strategy"] = json!("cheapest");
+                b
+            },
+            "quoting_strategy",
+        ),
+        (
+            {
+                let mut b = session_body(json!([object]));
+                b["hosted_session"]["origin"]["country"] = json!("USA");
+                b
+            },
+            "origin.country",
+        ),
+        (
+            {
+                let mut b = session_body(json!([object]));
+                b["hosted_session"]["tags"] = json!(["Not A Tag"]);
+                b
+            },
+            "tags[0]",
+        ),
+        (
+            {
+                let mut b = session_body(json!([object]));
+                b["hosted_session"]["additional_services"] = json!("signature_delivery");
+                b
+            },
+            "additional_services",
+        ),
+    ] {
+        let a = api.post("/hosted_sessions", body.clone()).await;
+        assert_eq!(a.status, 400, "{body}: {a:?}");
+        let detail = a.body["errors"]["detail"].as_str().unwrap();
+        assert!(detail.starts_with(field), "{field}: {detail}");
+    }
+    assert_eq!(running.sim().counters().snapshot().applied.len(), 0);
+}
+
+/// Generated hosted session creates, from the reference's field lists (every optional field
+/// present or absent, dimensions as numbers or strings, unknown extra fields): each is
+/// accepted and answered with every documented field, in the documented types.
+#[tokio::test]
+async fn generated_creates_are_answered_in_the_documented_shape() {
+    let running = start().await;
+    let api = Api::new(&running);
+    let mut rng = fastrand::Rng::with_seed(15);
+    for n in 0..60 {
+        let measure = |rng: &mut fastrand::Rng| -> Value {
+            let v = rng.u32(1..200);
+            match rng.u8(0..3) {
+                0 => json!(v),
+                1 => json!(v.to_string()),
+                _ => json!(f64::from(v) + 0.5),
+            }
+        };
+        let mut object = json!({"subtype": "painting_unframed", "unknown_field": n});
+        for key in ["depth", "height", "width", "weight"] {
+            if rng.bool() {
+                object[key] = measure(&mut rng);
+            }
+        }
+        let optional_object = [
+            ("unit_of_measurement", json!("cm")),
+            ("weight_unit", json!("kg")),
+            ("value", json!("100.00")),
+            ("value_currency", json!("EUR")),
+            ("type", json!("art")),
+            ("details", json!({"title": "Untitled", "is_fragile": true})),
+            ("images", json!(["https://example.com/a.png"])),
+            ("internal_reference", json!("ref")),
+        ];
+        for (key, value) in optional_object {
+            if rng.bool() {
+                object[key] = value;
+            }
+        }
+        let mut body = session_body(json!([object]));
+        let optional = [
+            ("quoting_strategy", json!("compare_carriers")),
+            ("customs_end_use", json!("for_resale")),
+            ("customs_process", json!("ddp")),
+            ("additional_services", json!(["signature_delivery"])),
+            ("preferred_quote_types", json!(["parcel"])),
+            ("tags", json!(["spring-sale"])),
+            ("public_instructions_payment", json!("Pay by card")),
+            ("shipping_notes", json!("Fragile")),
+            ("insurance", json!("arta_transit_insurance")),
+            ("destination", json!({"city": "Paris", "country": "FR"})),
+            ("something_new", json!({"x": 1})),
+        ];
+        for (key, value) in optional {
+            if rng.bool() {
+                body["hosted_session"][key] = value;
+            }
+        }
+        let a = api.post("/hosted_sessions", body.clone()).await;
+        assert_eq!(a.status, 201, "{body}\n{a:?}");
+        let s = &a.body;
+        for key in SESSION_FIELDS {
+            assert!(s.get(key).is_some(), "{key} missing: {s}");
+        }
+        for key in ["quoting_strategy", "customs_end_use", "customs_process"] {
+            assert!(s[key].is_string(), "{key}: {s}");
+        }
+        let o = &s["objects"][0];
+        for key in ["depth", "height", "width", "weight"] {
+            assert!(o.get(key).is_none_or(Value::is_string), "{key}: {o}");
+        }
+        assert!(o["id"].is_u64() && o["current_packing"].is_array() && o["details"].is_object());
+        assert!(
+            s["tags"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|t| t["id"].is_string())
+        );
+        let id = s["id"].as_u64().unwrap();
+        assert_eq!(&api.get(&format!("/hosted_sessions/{id}")).await.body, s);
+    }
 }

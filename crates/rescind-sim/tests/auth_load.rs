@@ -230,3 +230,126 @@ async fn a_thousand_cancels_with_tokens_expiring_mid_run() {
     );
     running.shutdown().await;
 }
+
+/// `n` concurrent whole cancels of `targets` through `client`, in order.
+async fn cancel_all(
+    client: Arc<dyn Canceller>,
+    targets: Vec<String>,
+) -> Vec<Result<rescind_core::CancelOutcome, rescind_core::Error>> {
+    let tasks: Vec<_> = targets
+        .into_iter()
+        .map(|t| {
+            let c = client.clone();
+            tokio::spawn(async move { c.cancel(CancelRequest::whole(t)).await })
+        })
+        .collect();
+    let mut out = Vec::with_capacity(tasks.len());
+    for t in tasks {
+        out.push(t.await.unwrap());
+    }
+    out
+}
+
+/// A wrong password at Di and at Skip Pay: N concurrent cancels make one login at the
+/// simulator, every caller gets the refusal, nothing is cancelled; later cancels get the
+/// remembered refusal without a login.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_password_costs_one_login_for_every_concurrent_cancel() {
+    const N: usize = 50;
+    let running = Simulator::new()
+        .seed(world())
+        .clock(Clock::fixed("2026-11-24T12:00:00Z".parse().unwrap()))
+        .start()
+        .await
+        .unwrap();
+    let base = running.base_url();
+    let di: Arc<dyn Canceller> = Arc::new(
+        rescind_di::Client::builder()
+            .base_url(&base)
+            .credentials(rescind_di::Credentials::new("wsload1", "not-the-password"))
+            .minutes_valid(60)
+            .config(config())
+            .build()
+            .unwrap(),
+    );
+    let skippay: Arc<dyn Canceller> = Arc::new(
+        rescind_skippay::Client::builder()
+            .base_url(&base)
+            .credentials(rescind_skippay::Credentials::new(
+                "eShop",
+                "not-the-password",
+            ))
+            .configure(|_| config())
+            .build()
+            .unwrap(),
+    );
+    let sim = running.sim().clone();
+    for (client, targets, login_route) in [
+        (
+            di,
+            (0..N).map(|i| di_id(0, i)).collect::<Vec<_>>(),
+            "POST /ws/json/auth/v-3/login/60",
+        ),
+        (
+            skippay,
+            (0..N).map(skippay_id).collect(),
+            "POST /authentication/v1/partner",
+        ),
+    ] {
+        for _round in 0..2 {
+            for r in cancel_all(client.clone(), targets.clone()).await {
+                let err = r.unwrap_err();
+                assert_eq!(err.kind(), rescind_core::ErrorKind::Unauthorized, "{err}");
+                assert_eq!(err.operation(), Some("login"), "{err}");
+                assert!(!err.to_string().contains("not-the-password"), "{err}");
+            }
+        }
+        assert_eq!(sim.counters().hit_count(login_route), 1, "{login_route}");
+    }
+    let counters = sim.counters().snapshot();
+    assert!(counters.applied.is_empty(), "{:?}", counters.applied);
+    running.shutdown().await;
+}
+
+/// A Di client limited to one call in flight logs in and cancels (before, its first call held
+/// the only place and its login waited for it forever).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_di_client_limited_to_one_call_logs_in_and_cancels() {
+    const N: usize = 10;
+    let running = Simulator::new()
+        .seed(world())
+        .clock(Clock::fixed("2026-11-24T12:00:00Z".parse().unwrap()))
+        .start()
+        .await
+        .unwrap();
+    let base = running.base_url();
+    let di: Arc<dyn Canceller> = Arc::new(
+        rescind_di::Client::builder()
+            .base_url(&base)
+            .credentials(rescind_di::Credentials::new("wsload1", "load-password-1"))
+            .minutes_valid(60)
+            .config(config().with_max_concurrency(1))
+            .build()
+            .unwrap(),
+    );
+    let targets: Vec<String> = (0..N).map(|i| di_id(0, i)).collect();
+    let results = tokio::time::timeout(Duration::from_secs(120), cancel_all(di, targets.clone()))
+        .await
+        .expect("a limit of 1 does not deadlock the login");
+    for r in results {
+        assert_eq!(r.unwrap().status, CancelStatus::Cancelled);
+    }
+    let sim = running.sim();
+    assert_eq!(
+        sim.counters().hit_count("POST /ws/json/auth/v-3/login/60"),
+        1
+    );
+    for t in &targets {
+        assert_eq!(
+            sim.counters()
+                .applied_count(&format!("di:order:{t}:cancel")),
+            1
+        );
+    }
+    running.shutdown().await;
+}

@@ -137,7 +137,12 @@ fn error(status: StatusCode, body: &Value, want_status: u16, code: &str) -> Valu
     assert_eq!(e["severity"], "ERROR");
     assert!(e["message"].as_str().is_some_and(|m| !m.is_empty()));
     assert!(e["ticketId"].as_str().is_some_and(|t| t.len() > 10));
-    assert!(e.as_object().unwrap().contains_key("attribute"));
+    // `attribute` is optional and not nullable: absent, or a JSON path.
+    match e.get("attribute") {
+        None => {}
+        Some(Value::String(a)) => assert!(!a.is_empty(), "{body}"),
+        Some(other) => panic!("attribute must be a string when present, got {other}: {body}"),
+    }
     e.clone()
 }
 
@@ -622,8 +627,9 @@ async fn invalid_bodies_name_the_attribute_and_change_nothing() {
         let e = error(status, &resp, 400, "INVALID_REQUEST");
         assert_eq!(e["attribute"], attribute, "{body}");
     }
-    // Not an object, not JSON, no body at all.
-    for raw in ["[]", "{\"items\": [", "", "null"] {
+    // Not an object, not JSON, `null` (an empty body is the documented "empty request": see
+    // `an_empty_body_is_the_documented_empty_request`).
+    for raw in ["[]", "{\"items\": [", "null"] {
         let resp = api
             .http
             .put(api.url(&format!("/financing/v1/applications/{READY}/order/cancel")))
@@ -636,7 +642,7 @@ async fn invalid_bodies_name_the_attribute_and_change_nothing() {
         let status = resp.status();
         let body: Value = resp.json().await.unwrap();
         let e = error(status, &body, 400, "INVALID_REQUEST");
-        assert_eq!(e["attribute"], Value::Null);
+        assert!(e.get("attribute").is_none(), "{body}");
     }
     assert_eq!(api.applied_total(), 0);
     let app = api.get_app(READY).await;
@@ -710,7 +716,7 @@ async fn application_cancel_rules() {
     let kept = api.running.sim().world();
     let kept = kept.skippay.application(PROCESSING).unwrap();
     assert_eq!(
-        kept.cancel_reason.as_ref().map(|r| r.as_str()),
+        kept.cancel_reason.as_deref(),
         Some("APPLICATION_CANCELLED_BY_CUSTOMER")
     );
     // Twice: refused, counted once.
@@ -750,7 +756,7 @@ async fn application_cancel_rules() {
     let world = api.running.sim().world();
     let kept = world.skippay.application(READY_TWO).unwrap();
     assert_eq!(
-        kept.cancel_reason.as_ref().map(|r| r.as_str()),
+        kept.cancel_reason.as_deref(),
         Some("APPLICATION_CANCELLED_OTHER")
     );
     assert_eq!(kept.custom_reason.as_deref(), Some("changed my mind"));
@@ -1007,4 +1013,528 @@ async fn admin_state_endpoint_checks_its_input() {
     );
     let (status, body) = api.cancel_app(PROCESSING, json!({})).await;
     error(status, &body, 422, "APPLICATION_REJECTED");
+}
+
+/// Checks one object against a shape of Skip Pay's OpenAPI document: `required` fields are
+/// present (and not `null` unless listed in `nullable`), optional non-nullable fields are
+/// never `null`.
+fn check_shape(what: &str, v: &Value, required: &[&str], nullable: &[&str], optional: &[&str]) {
+    let map = v
+        .as_object()
+        .unwrap_or_else(|| panic!("{what}: not an object: {v}"));
+    for key in required {
+        let field = map
+            .get(*key)
+            .unwrap_or_else(|| panic!("{what}.{key} is required: {v}"));
+        assert!(
+            !field.is_null() || nullable.contains(key),
+            "{what}.{key} is not nullable: {v}"
+        );
+    }
+    for key in optional {
+        if let Some(field) = map.get(*key) {
+            assert!(
+                !field.is_null() || nullable.contains(key),
+                "{what}.{key} is optional but not nullable: leave it out instead of null: {v}"
+            );
+        }
+    }
+}
+
+fn check_amount(what: &str, v: &Value) {
+    check_shape(what, v, &["amount", "currency"], &[], &[]);
+    assert!(v["amount"].is_number(), "{what}: {v}");
+}
+
+fn check_vat(what: &str, v: &Value) {
+    check_shape(what, v, &["amount", "currency", "vatRate"], &[], &[]);
+}
+
+fn check_order(order: &Value, extended: bool) {
+    check_shape(
+        "order",
+        order,
+        &[
+            "number",
+            "totalPrice",
+            "totalVat",
+            "deliveryDate",
+            "deliveryTrackingNumber",
+            "items",
+            "merchantId",
+            "sentDate",
+            "state",
+        ],
+        &[
+            "deliveryDate",
+            "deliveryTrackingNumber",
+            "sentDate",
+            "merchantId",
+            "reservationDate",
+        ],
+        &[
+            "variableSymbols",
+            "addresses",
+            "deliveryType",
+            "deliveryCarrier",
+            "reservationDate",
+            "documents",
+        ],
+    );
+    check_amount("order.totalPrice", &order["totalPrice"]);
+    for vat in order["totalVat"].as_array().unwrap() {
+        check_vat("order.totalVat[]", vat);
+    }
+    for item in order["items"].as_array().unwrap() {
+        check_shape(
+            "item",
+            item,
+            &[
+                "code",
+                "name",
+                "totalPrice",
+                "totalVat",
+                "deliveryDate",
+                "deliveryTrackingNumber",
+                "quantity",
+                "sentDate",
+                "state",
+                "unitPrice",
+                "unitVat",
+            ],
+            &[
+                "ean",
+                "type",
+                "variant",
+                "description",
+                "producer",
+                "categories",
+                "productUrl",
+                "sentDate",
+                "deliveryDate",
+                "deliveryTrackingNumber",
+            ],
+            &[
+                "ean",
+                "type",
+                "variant",
+                "description",
+                "producer",
+                "categories",
+                "productUrl",
+                "image",
+            ],
+        );
+        check_amount("item.totalPrice", &item["totalPrice"]);
+        check_vat("item.totalVat", &item["totalVat"]);
+        check_amount("item.unitPrice", &item["unitPrice"]);
+        check_vat("item.unitVat", &item["unitVat"]);
+        if let Some(image) = item.get("image") {
+            check_shape("item.image", image, &["filename", "url"], &[], &[]);
+        }
+    }
+    if extended {
+        check_shape(
+            "applicationInfo",
+            &order["applicationInfo"],
+            &["id", "state", "stateReason"],
+            &[],
+            &[],
+        );
+    } else {
+        assert!(order.get("applicationInfo").is_none(), "{order}");
+    }
+}
+
+fn check_application(app: &Value) {
+    check_shape(
+        "application",
+        app,
+        &[
+            "id",
+            "state",
+            "stateReason",
+            "agreementTermsAndConditions",
+            "customer",
+            "gatewayRedirectUrl",
+            "order",
+            "type",
+        ],
+        &[],
+        &["recurrence"],
+    );
+    check_shape(
+        "customer",
+        &app["customer"],
+        &["email", "firstName", "lastName", "fullName", "phone"],
+        &["titleBefore", "titleAfter", "tin", "vatin"],
+        &[
+            "titleBefore",
+            "titleAfter",
+            "tin",
+            "vatin",
+            "addresses",
+            "extraData",
+        ],
+    );
+    check_order(&app["order"], false);
+}
+
+#[tokio::test]
+async fn every_answer_has_the_documented_shape() {
+    let api = Api::start().await;
+    for id in [
+        READY,
+        READY_TWO,
+        PROCESSING,
+        VALIDATING,
+        REJECTED,
+        CANCELLED,
+        SHIPPED,
+        ORDER_CANCELLED,
+    ] {
+        check_application(&api.get_app(id).await);
+    }
+    let (status, app) = api
+        .call(
+            Method::POST,
+            "/financing/v1/applications",
+            Some(new_application("SHAPE-1")),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{app}");
+    check_application(&app);
+    // The item created without an image has none (not `"image": null`); the one with a URL
+    // has a `FileResponse` with both of its required strings.
+    let items = app["order"]["items"].as_array().unwrap();
+    assert_eq!(items[0]["image"]["filename"], "iphone.png");
+    assert!(items[1].get("image").is_none(), "{app}");
+    // Unit prices the create left out are the line's share of one piece.
+    assert_eq!(
+        items[1]["unitPrice"],
+        json!({"amount": 480, "currency": "CZK"})
+    );
+
+    let (status, order) = api
+        .cancel_order(READY, json!({"items": [{"code": "CASE-3", "quantity": 1}]}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{order}");
+    check_order(&order, true);
+    let (status, app) = api.cancel_app(READY_TWO, json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{app}");
+    check_application(&app);
+    // An error that names no attribute leaves `attribute` out.
+    let (status, body) = api.cancel_app(REJECTED, json!({})).await;
+    let e = error(status, &body, 422, "APPLICATION_REJECTED");
+    assert!(e.get("attribute").is_none(), "{body}");
+}
+
+#[tokio::test]
+async fn an_empty_body_is_the_documented_empty_request() {
+    let api = Api::start().await;
+    let put = |path: String| api.http.put(api.url(&path)).bearer_auth(&api.token).send();
+    // The order cancel: "an empty request to cancel all order items".
+    let resp = put(format!("/financing/v1/applications/{READY}/order/cancel"))
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let order: Value = resp.json().await.unwrap();
+    assert_eq!(order["state"], "CANCELLED", "{order}");
+    assert!(
+        order["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|i| i["state"] == "CANCELLED")
+    );
+    // The application cancel: every field is optional; no body is `{}`.
+    let resp = put(format!("/financing/v1/applications/{READY_TWO}/cancel"))
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let app: Value = resp.json().await.unwrap();
+    assert_eq!(app["state"], "CANCELLED");
+    let world = api.running.sim().world();
+    assert_eq!(
+        world
+            .skippay
+            .application(READY_TWO)
+            .unwrap()
+            .cancel_reason
+            .as_deref(),
+        Some("APPLICATION_CANCELLED_OTHER")
+    );
+}
+
+#[tokio::test]
+async fn null_where_the_documentation_shows_null_reads_as_absent() {
+    let api = Api::start().await;
+    // The shape of the document's own example of the order cancel: `"totalPrice": null`,
+    // `"totalVat": [null, null]`.
+    let (status, order) = api
+        .cancel_order(
+            READY,
+            json!({
+                "totalVat": [null, null],
+                "totalPrice": null,
+                "items": [{"code": "CASE-3", "ean": "8594000000031", "quantity": 1,
+                           "name": "Phone case, black", "type": "PHYSICAL"}]
+            }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{order}");
+    assert_eq!(lines(&order, "CASE-3")[0].1, 2.0);
+    // `reason: null` and `customReason: null` of the application cancel are allowed too.
+    let (status, app) = api
+        .cancel_app(READY_TWO, json!({"reason": null, "customReason": null}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{app}");
+}
+
+#[tokio::test]
+async fn amounts_written_as_whole_number_floats_are_read() {
+    let api = Api::start().await;
+    let mut body = new_application("FLOATS-1");
+    body["order"]["totalPrice"]["amount"] = json!(13790.0);
+    body["order"]["items"][0]["totalPrice"]["amount"] = json!(1.259e4);
+    body["order"]["items"][1]["totalVat"]["vatRate"] = json!(21.0);
+    let (status, app) = api
+        .call(Method::POST, "/financing/v1/applications", Some(body))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{app}");
+    assert_eq!(app["order"]["totalPrice"]["amount"], 13790);
+    assert_eq!(app["order"]["items"][0]["totalPrice"]["amount"], 12590);
+    // A fraction of a minor unit is still refused.
+    let mut body = new_application("FLOATS-2");
+    body["order"]["totalPrice"]["amount"] = json!(13790.5);
+    let (status, resp) = api
+        .call(Method::POST, "/financing/v1/applications", Some(body))
+        .await;
+    let e = error(status, &resp, 400, "INVALID_REQUEST");
+    assert_eq!(e["attribute"], "order.totalPrice.amount");
+}
+
+#[tokio::test]
+async fn create_refuses_invalid_addresses_carriers_and_item_fields() {
+    let api = Api::start().await;
+    let address = json!({"addressType": "BILLING", "city": "Prague", "country": "CZ",
+                         "streetAddress": "Letenská", "zip": "140 00"});
+    type Change = Box<dyn Fn(&mut Value)>;
+    let cases: Vec<(Change, &str)> = vec![
+        (
+            Box::new(|b: &mut Value| b["order"]["addresses"] = json!([{"city": "Prague"}])),
+            "order.addresses[0].addressType",
+        ),
+        (
+            Box::new(move |b: &mut Value| {
+                let mut a = address.clone();
+                a["addressType"] = json!("PERMANENT");
+                b["order"]["addresses"] = json!([a]);
+            }),
+            "order.addresses[0].addressType",
+        ),
+        (
+            Box::new(|b: &mut Value| b["order"]["deliveryType"] = json!("DRONE")),
+            "order.deliveryType",
+        ),
+        (
+            Box::new(|b: &mut Value| b["order"]["deliveryCarrier"] = json!({"carrierId": "ACME"})),
+            "order.deliveryCarrier.carrierId",
+        ),
+        (
+            Box::new(|b: &mut Value| b["order"]["channel"] = json!("SHOP")),
+            "order.channel",
+        ),
+        (
+            Box::new(|b: &mut Value| b["order"]["reservationDate"] = json!("soon")),
+            "order.reservationDate",
+        ),
+        (
+            Box::new(|b: &mut Value| b["order"]["items"][0]["categories"] = json!([1])),
+            "order.items[0].categories",
+        ),
+        (
+            Box::new(|b: &mut Value| b["order"]["documents"] = json!([{"file": "x"}])),
+            "order.documents[0].type",
+        ),
+        (
+            Box::new(|b: &mut Value| b["customer"]["addresses"] = json!([{"addressType": "HOME"}])),
+            "customer.addresses[0].addressType",
+        ),
+    ];
+    for (change, attribute) in cases {
+        let mut body = new_application("BAD-FIELDS");
+        change(&mut body);
+        let (status, resp) = api
+            .call(Method::POST, "/financing/v1/applications", Some(body))
+            .await;
+        let e = error(status, &resp, 400, "INVALID_REQUEST");
+        assert_eq!(e["attribute"], attribute, "{resp}");
+    }
+    // The valid forms are accepted.
+    let mut body = new_application("GOOD-FIELDS");
+    body["order"]["addresses"] = json!([{"addressType": "DELIVERY", "city": "Prague",
+        "country": "CZ", "streetAddress": "Letenská", "streetNumber": null, "zip": "140 00"}]);
+    body["order"]["deliveryType"] = json!("DELIVERY_CARRIER");
+    body["order"]["deliveryCarrier"] = json!({"carrierCustom": "My courier"});
+    body["order"]["channel"] = json!("BRANCH");
+    body["order"]["reservationDate"] = json!("2017-07-15T00:00:00+02:00");
+    let (status, app) = api
+        .call(Method::POST, "/financing/v1/applications", Some(body))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{app}");
+    assert_eq!(
+        app["order"]["deliveryCarrier"]["carrierCustom"],
+        "My courier"
+    );
+    assert_eq!(app["order"]["channel"], "BRANCH");
+    assert_eq!(api.applied_total(), 1);
+}
+
+/// A random `ApplicationRequest` from the document's field lists: every optional field present
+/// or absent, numbers in every JSON form the document's `number` allows (`1000`, `1000.0`,
+/// `1e3`), unknown extra fields.
+fn random_application(rng: &mut fastrand::Rng, n: usize) -> Value {
+    fn number(rng: &mut fastrand::Rng, v: i64) -> Value {
+        match rng.u8(0..3) {
+            0 => json!(v),
+            1 => serde_json::from_str(&format!("{v}.0")).unwrap(),
+            _ => serde_json::from_str(&format!("{}e{}", v as f64 / 100.0, 2)).unwrap(),
+        }
+    }
+    let maybe = |rng: &mut fastrand::Rng, v: Value| if rng.bool() { Some(v) } else { None };
+    let mut items = Vec::new();
+    for i in 0..rng.usize(1..4) {
+        let price = rng.i64(100..100_000);
+        let mut item = json!({
+            "code": format!("C-{i}"),
+            "name": format!("Item {i}"),
+            "totalPrice": {"amount": number(rng, price), "currency": "CZK"},
+            "totalVat": {"amount": number(rng, price / 5), "currency": "CZK", "vatRate": number(rng, 21)},
+        });
+        let optional = [
+            ("ean", json!("8594000000031")),
+            (
+                "type",
+                json!(["PHYSICAL", "DIGITAL", "SHIPPING_FEE"][rng.usize(0..3)]),
+            ),
+            ("variant", json!("black")),
+            ("description", json!("A thing")),
+            ("producer", json!("Acme")),
+            ("categories", json!(["phones"])),
+            ("productUrl", json!("https://www.example.com/p")),
+            (
+                "image",
+                json!(if rng.bool() {
+                    "https://www.example.com/i.png"
+                } else {
+                    "aGVsbG8="
+                }),
+            ),
+            ("unitPrice", json!({"amount": price, "currency": "CZK"})),
+            (
+                "unitVat",
+                json!({"amount": price / 5, "currency": "CZK", "vatRate": 21}),
+            ),
+            ("quantity", json!([1, 2, 3][rng.usize(0..3)])),
+            ("somethingNew", json!({"x": 1})),
+        ];
+        for (key, value) in optional {
+            if let Some(v) = maybe(rng, value) {
+                item[key] = v;
+            }
+        }
+        items.push(item);
+    }
+    let mut customer = json!({"email": "jane@example.cz", "phone": "+420777000111"});
+    match rng.u8(0..3) {
+        0 => customer["fullName"] = json!("Jane Doe"),
+        1 => {
+            customer["firstName"] = json!("Jane");
+            customer["lastName"] = json!("Doe");
+        }
+        _ => {
+            customer["firstName"] = json!("Jane");
+            customer["lastName"] = json!("Doe");
+            customer["fullName"] = json!("Ing. Jane Doe");
+            customer["tin"] = json!("12333321");
+        }
+    }
+    let mut order = json!({
+        "number": format!("GEN-{n}"),
+        "totalPrice": {"amount": number(rng, 10_000), "currency": "CZK"},
+        "totalVat": [{"amount": number(rng, 2_000), "currency": "CZK", "vatRate": 21}],
+        "items": items,
+    });
+    let optional = [
+        ("variableSymbols", json!(["1234567890"])),
+        (
+            "addresses",
+            json!([{"addressType": "BILLING", "city": "Prague", "country": "CZ",
+                              "streetAddress": "Letenská", "zip": "140 00"}]),
+        ),
+        ("deliveryType", json!("DELIVERY_CARRIER")),
+        ("deliveryCarrier", json!({"carrierId": "DPD"})),
+        ("reservationDate", json!("2017-07-15T00:00:00+02:00")),
+        ("merchantId", json!("ABCD1234")),
+    ];
+    for (key, value) in optional {
+        if let Some(v) = maybe(rng, value) {
+            order[key] = v;
+        }
+    }
+    let financing = ["DEFERRED_PAYMENT", "PAY_IN_THREE"][rng.usize(0..2)];
+    json!({
+        "type": financing,
+        "agreementTermsAndConditions": rng.bool(),
+        "merchantUrls": {
+            "approvedRedirect": "http://www.yourEshop.com/ok",
+            "rejectedRedirect": "http://www.yourEshop.com/ko",
+            "notificationEndpoint": "http://www.yourEshop.com/n"
+        },
+        "customer": customer,
+        "order": order,
+        "unknownTopLevel": true,
+    })
+}
+
+/// Generated applications are accepted, and every answer about them (create, read, a partial
+/// and a whole order cancel) has the document's shape.
+#[tokio::test]
+async fn generated_applications_are_answered_in_the_documented_shapes() {
+    let api = Api::start().await;
+    let mut rng = fastrand::Rng::with_seed(15);
+    for n in 0..60 {
+        let body = random_application(&mut rng, n);
+        let (status, app) = api
+            .call(
+                Method::POST,
+                "/financing/v1/applications",
+                Some(body.clone()),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}\n{app}");
+        check_application(&app);
+        let id = app["id"].as_str().unwrap().to_string();
+        check_application(&api.get_app(&id).await);
+        let (status, _) = api
+            .raw(
+                Method::POST,
+                &format!("/__sim/skippay/applications/{id}/state"),
+                None,
+                Some(json!({"state": "READY"})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        let (status, order) = api
+            .cancel_order(&id, json!({"items": [{"code": "C-0", "quantity": 1}]}))
+            .await;
+        // A quantity of 1 off an item of 1 cancels it; off 2 or 3, it splits the item.
+        assert_eq!(status, StatusCode::OK, "{body}\n{order}");
+        check_order(&order, true);
+        let (status, order) = api.cancel_order(&id, json!({})).await;
+        assert_eq!(status, StatusCode::OK, "{order}");
+        check_order(&order, true);
+        assert_eq!(order["state"], "CANCELLED");
+    }
 }

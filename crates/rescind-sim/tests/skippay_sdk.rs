@@ -69,7 +69,8 @@ fn applied(running: &RunningSimulator, key: &str) -> u64 {
     running.sim().counters().applied_count(key)
 }
 
-fn order_of(running: &RunningSimulator, id: &str) -> Order {
+/// The order as the simulator stores it (its own types, not the client's).
+fn order_of(running: &RunningSimulator, id: &str) -> rescind_sim::skippay::Order {
     running
         .sim()
         .world()
@@ -90,6 +91,16 @@ fn lines(order: &Order, code: &str) -> Vec<(OrderState, Decimal)> {
         .collect()
 }
 
+/// (state, quantity) of the lines with `code`, in the simulator's stored order.
+fn sim_lines(order: &rescind_sim::skippay::Order, code: &str) -> Vec<(OrderState, Decimal)> {
+    order
+        .items
+        .iter()
+        .filter(|i| i.code.as_deref() == Some(code))
+        .map(|i| (OrderState::from(i.state.as_str()), i.quantity))
+        .collect()
+}
+
 fn dec(s: &str) -> Decimal {
     Decimal::from_str(s).unwrap()
 }
@@ -100,7 +111,7 @@ fn untouched(running: &RunningSimulator, id: &str) {
         order
             .items
             .iter()
-            .all(|i| i.state == Some(OrderState::Processing)),
+            .all(|i| i.state == rescind_sim::skippay::OrderState::Processing),
         "{order:?}"
     );
     assert_eq!(
@@ -210,14 +221,14 @@ async fn the_canceller_decides_from_the_state() {
     );
     let order = order_of(&running, READY);
     assert_eq!(
-        lines(&order, "CASE-3"),
+        sim_lines(&order, "CASE-3"),
         vec![
             (OrderState::Processing, dec("1")),
             (OrderState::Cancelled, dec("2"))
         ]
     );
     assert_eq!(
-        lines(&order, "SHIP-PPL"),
+        sim_lines(&order, "SHIP-PPL"),
         vec![(OrderState::Cancelled, dec("1"))]
     );
 
@@ -253,7 +264,7 @@ async fn the_canceller_decides_from_the_state() {
             .application(PROCESSING)
             .unwrap()
             .state,
-        ApplicationState::Cancelled
+        rescind_sim::skippay::ApplicationState::Cancelled
     );
 
     // CANCELLED: already cancelled.
@@ -506,7 +517,7 @@ async fn server_errors_are_retried_for_whole_cancels_only() {
         assert_eq!(err.status(), Some(status));
         assert_eq!(puts(&running, READY_TWO), 1);
         assert_eq!(
-            lines(&order_of(&running, READY_TWO), "MS-202"),
+            sim_lines(&order_of(&running, READY_TWO), "MS-202"),
             vec![(OrderState::Processing, dec("2"))]
         );
     }
@@ -594,7 +605,7 @@ async fn drop_before_the_answer_is_retried_when_safe() {
     assert_eq!(puts(&running, READY), 1);
     assert!(err.message().contains("PROCESSING (quantity 3)"), "{err}");
     assert_eq!(
-        lines(&order_of(&running, READY), "CASE-3"),
+        sim_lines(&order_of(&running, READY), "CASE-3"),
         vec![(OrderState::Processing, dec("3"))]
     );
 }

@@ -2,7 +2,7 @@
 //! 2 hours; the core [`TokenCache`](rescind_core::TokenCache) shares it between calls, renews
 //! it before it expires and once after a 401.
 
-use rescind_core::{Error, Login, Token, Transport, async_trait};
+use rescind_core::{Error, Login, LoginFailure, Token, Transport, async_trait};
 
 use crate::{request, response};
 
@@ -36,5 +36,17 @@ impl Login for PartnerLogin {
         let req = request::login(&self.credentials)?;
         let resp = transport.send(&req).await?;
         response::parse_login(&resp)
+    }
+
+    /// Skip Pay's refusals of the login: its documented 400 "Unable to authenticate partner"
+    /// (`ErrorsResponse`, OpenAPI `paths./authentication/v1/partner`), the OAuth-style 401 and a
+    /// 403 are [`LoginFailure::Refused`]: the core remembers them for the cool-down and does
+    /// not send these credentials again meanwhile. Anything else is read by kind
+    /// ([`LoginFailure::of`]: 5xx and timeouts are transient).
+    fn classify(&self, error: &Error) -> LoginFailure {
+        match error.status() {
+            Some(400 | 401 | 403) => LoginFailure::Refused,
+            _ => LoginFailure::of(error),
+        }
     }
 }

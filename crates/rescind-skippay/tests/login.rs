@@ -166,3 +166,62 @@ fn missing_credentials_is_a_config_error() {
     let err = Client::builder().build().unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Config);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_calls_with_a_wrong_password_make_one_login() {
+    let server = MockServer::start_async().await;
+    let login = server
+        .mock_async(|when, then| {
+            when.method(POST).path("/authentication/v1/partner");
+            then.status(400).json_body(errors_body(
+                "INVALID_REQUEST",
+                "Unable to authenticate partner",
+                "UAT1:AMS:20160516-091658.450:45e4",
+            ));
+        })
+        .await;
+    let app = app_mock(&server, TOKEN).await;
+    let client = std::sync::Arc::new(client(&server));
+    let tasks: Vec<_> = (0..50)
+        .map(|_| {
+            let c = client.clone();
+            tokio::spawn(async move { c.get_application(APP).await })
+        })
+        .collect();
+    for t in tasks {
+        let err = t.await.unwrap().unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Unauthorized);
+        assert_eq!(
+            err.provider_message(),
+            Some("Unable to authenticate partner")
+        );
+        assert!(!err.to_string().contains(PASSWORD), "{err}");
+    }
+    // Later calls get the remembered refusal without a login, until the cool-down passes.
+    assert!(client.get_application(APP).await.is_err());
+    assert!(client.token_cache().unwrap().is_refused());
+    login.assert_calls_async(1).await;
+    app.assert_calls_async(0).await;
+}
+
+#[test]
+fn skip_pays_login_refusals_are_remembered_and_its_5xx_retried() {
+    use rescind_core::{HttpResponse, Login, LoginFailure};
+    let login = rescind_skippay::PartnerLogin::new(Credentials::new(USERNAME, PASSWORD));
+    let oauth = r#"{"error":"invalid_token","error_description":"The access token is invalid or has expired"}"#;
+    let errors = errors_body("INVALID_REQUEST", "Unable to authenticate partner", "t").to_string();
+    let cases: [(u16, &str, LoginFailure); 6] = [
+        (400, errors.as_str(), LoginFailure::Refused),
+        (401, oauth, LoginFailure::Refused),
+        (403, "", LoginFailure::Refused),
+        (429, "", LoginFailure::Transient),
+        (500, "", LoginFailure::Transient),
+        (503, "<html>busy</html>", LoginFailure::Transient),
+    ];
+    for (status, body, expected) in cases {
+        let err =
+            rescind_skippay::response::parse_login(&HttpResponse::new(status, body.to_owned()))
+                .unwrap_err();
+        assert_eq!(login.classify(&err), expected, "{status}: {err}");
+    }
+}

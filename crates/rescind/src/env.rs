@@ -17,6 +17,8 @@
 //! `RESCIND_ARTA_LIVE_API_KEY`). A provider's plain variables make its account only when one of
 //! them is set; then a missing one is an error that names it. Values are never echoed in errors.
 
+#[cfg(any(feature = "arta", feature = "di", feature = "skippay"))]
+use rescind_core::TransportConfig;
 use rescind_core::{Error, Provider};
 
 /// Looks a variable up: [`std::env::var`] by default, anything in tests.
@@ -68,6 +70,16 @@ pub fn arta_client(
     lookup: Lookup<'_>,
     prefix: &str,
 ) -> Result<Option<rescind_arta::Client>, Error> {
+    arta_client_with(lookup, prefix, TransportConfig::default())
+}
+
+/// [`arta_client`] with the transport's timeouts and retries set by `config`.
+#[cfg(feature = "arta")]
+pub fn arta_client_with(
+    lookup: Lookup<'_>,
+    prefix: &str,
+    config: TransportConfig,
+) -> Result<Option<rescind_arta::Client>, Error> {
     let vars = Vars {
         lookup,
         prefix: prefix.into(),
@@ -75,7 +87,9 @@ pub fn arta_client(
     if !vars.any(&["API_KEY", "BASE_URL"]) {
         return Ok(None);
     }
-    let mut builder = rescind_arta::Client::builder().api_key(vars.require("API_KEY")?);
+    let mut builder = rescind_arta::Client::builder()
+        .api_key(vars.require("API_KEY")?)
+        .config(config);
     if let Some(url) = vars.get("BASE_URL") {
         builder = builder.base_url(url);
     }
@@ -86,6 +100,16 @@ pub fn arta_client(
 /// the plain variables). `None` when none is set.
 #[cfg(feature = "di")]
 pub fn di_client(lookup: Lookup<'_>, prefix: &str) -> Result<Option<rescind_di::Client>, Error> {
+    di_client_with(lookup, prefix, TransportConfig::default())
+}
+
+/// [`di_client`] with the transport's timeouts and retries set by `config`.
+#[cfg(feature = "di")]
+pub fn di_client_with(
+    lookup: Lookup<'_>,
+    prefix: &str,
+    config: TransportConfig,
+) -> Result<Option<rescind_di::Client>, Error> {
     let vars = Vars {
         lookup,
         prefix: prefix.into(),
@@ -95,7 +119,9 @@ pub fn di_client(lookup: Lookup<'_>, prefix: &str) -> Result<Option<rescind_di::
     }
     let credentials =
         rescind_di::Credentials::new(vars.require("USERNAME")?, vars.require("PASSWORD")?);
-    let builder = rescind_di::Client::builder().credentials(credentials);
+    let builder = rescind_di::Client::builder()
+        .credentials(credentials)
+        .config(config);
     let builder = match (vars.get("BASE_URL"), vars.get("ENV")) {
         (Some(url), _) => builder.base_url(url),
         (None, Some(env)) => match env.trim() {
@@ -126,6 +152,16 @@ pub fn skippay_client(
     lookup: Lookup<'_>,
     prefix: &str,
 ) -> Result<Option<rescind_skippay::Client>, Error> {
+    skippay_client_with(lookup, prefix, TransportConfig::default())
+}
+
+/// [`skippay_client`] with the transport's timeouts and retries set by `config`.
+#[cfg(feature = "skippay")]
+pub fn skippay_client_with(
+    lookup: Lookup<'_>,
+    prefix: &str,
+    config: TransportConfig,
+) -> Result<Option<rescind_skippay::Client>, Error> {
     let vars = Vars {
         lookup,
         prefix: prefix.into(),
@@ -135,7 +171,9 @@ pub fn skippay_client(
     }
     let credentials =
         rescind_skippay::Credentials::new(vars.require("USERNAME")?, vars.require("PASSWORD")?);
-    let mut builder = rescind_skippay::Client::builder().credentials(credentials);
+    let mut builder = rescind_skippay::Client::builder()
+        .credentials(credentials)
+        .config(config);
     if let Some(url) = vars.get("BASE_URL") {
         builder = builder.base_url(url);
     }
@@ -231,6 +269,41 @@ mod tests {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         move |k| map.get(k).cloned()
+    }
+
+    #[cfg(all(feature = "arta", feature = "di", feature = "skippay"))]
+    #[test]
+    fn the_with_variants_apply_the_transport_config() {
+        use std::time::Duration;
+
+        let vars = lookup(&[
+            ("ARTA_API_KEY", "k-secret"),
+            ("DI_USERNAME", "u"),
+            ("DI_PASSWORD", "p-secret"),
+            ("DI_ENV", "test"),
+            ("SKIPPAY_USERNAME", "u"),
+            ("SKIPPAY_PASSWORD", "p"),
+        ]);
+        let config = || {
+            rescind_core::TransportConfig::default()
+                .with_call_timeout(Duration::from_secs(7))
+                .with_retry(rescind_core::retry::RetryPolicy::default().with_max_attempts(1))
+        };
+        let arta = super::arta_client_with(&vars, "ARTA_", config())
+            .unwrap()
+            .unwrap();
+        let di = super::di_client_with(&vars, "DI_", config())
+            .unwrap()
+            .unwrap();
+        let skippay = super::skippay_client_with(&vars, "SKIPPAY_", config())
+            .unwrap()
+            .unwrap();
+        for t in [arta.transport(), di.transport(), skippay.transport()] {
+            assert_eq!(t.config().call_timeout, Duration::from_secs(7));
+            assert_eq!(t.config().retry.max_attempts, 1);
+        }
+        // Arta's own settings still apply over the caller's config.
+        assert!(arta.transport().config().request_id_header.is_some());
     }
 
     #[test]

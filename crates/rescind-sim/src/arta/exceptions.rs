@@ -8,11 +8,11 @@ use bytes::Bytes;
 use http::{HeaderMap, StatusCode};
 use jiff::ToSpan;
 use jiff::civil::Date;
-use rescind_arta::model::ShipmentException;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::error::{ArtaError, FieldErrors};
 use super::support::{self, Authorized, PageQuery, QueryParams};
+use super::wire::{ShipmentException, timestamp};
 use crate::Sim;
 
 /// The only type a client may create.
@@ -21,7 +21,8 @@ const HOLD_TO_COLLECT: &str = "requested_hold_to_collect";
 /// Days after a shipment's creation date that `hold_until` may reach, that day included.
 pub(crate) const HOLD_WINDOW_DAYS: i64 = 30;
 
-/// The statuses in which a shipment accepts a hold.
+/// The statuses in which a shipment accepts a hold (the reference: "A shipment must have a
+/// `pending` or `confirmed` status").
 const HOLDABLE: [&str; 2] = ["pending", "confirmed"];
 
 /// Every exception with its `shipment_id` filled in from the shipment that holds it.
@@ -64,13 +65,7 @@ pub(crate) async fn list(
     let page = PageQuery::read(&query)?;
     let body = page.page(
         all_exceptions(&sim),
-        |e| {
-            (
-                e.created_at.unwrap_or_default(),
-                e.updated_at.or(e.created_at).unwrap_or_default(),
-                e.id.clone(),
-            )
-        },
+        |e| (e.created_at, e.updated_at, e.id.clone()),
         support::to_value,
     );
     Ok(Json(body).into_response())
@@ -162,7 +157,6 @@ pub(crate) async fn create(
     let input = support::envelope(&headers, &body, "shipment_exception")?;
     let new = read_new_hold(&input)?;
     let now = support::now(&sim);
-    let today = now.date();
     let exception = sim.with_world(|w| {
         let shipment = w
             .arta
@@ -181,6 +175,10 @@ pub(crate) async fn create(
                 ),
             ));
         }
+        // `hold_until` before today is not refused: Arta documents one rule for the date
+        // (at most 30 days after the shipment's `created_at`) and none about the past, and its
+        // own request example (`"hold_until": "2023-08-15"`) is such a date today. The client
+        // (`rescind_arta::rules`) does not refuse it either; see the module docs.
         if let Some(until) = new.hold_until {
             let last = shipment
                 .created_at
@@ -193,32 +191,24 @@ pub(crate) async fn create(
                     format!(
                         "cannot be greater than {HOLD_WINDOW_DAYS} days from the shipment's \
                          created_at ({}): {last} at the latest, got {until}",
-                        rescind_arta::model::timestamp::format(shipment.created_at)
+                        timestamp::format(shipment.created_at)
                     ),
                 ));
             }
-            if until < today {
-                return Err(ArtaError::field(
-                    "hold_until",
-                    format!("cannot be in the past: today is {today}, got {until}"),
-                ));
-            }
         }
-        let stamp = rescind_arta::model::timestamp::format(now);
-        let exception: ShipmentException = serde_json::from_value(json!({
-            "id": support::uuid(),
-            "type": HOLD_TO_COLLECT,
-            "status": "new",
-            "source": "api",
-            "hold_until": new.hold_until,
-            "shipment_id": shipment.id,
-            "package_id": null,
-            "resolution": null,
-            "exception_type_label": null,
-            "created_at": stamp,
-            "updated_at": stamp,
-        }))
-        .map_err(|e| ArtaError::detail(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+        let exception = ShipmentException {
+            id: support::uuid(),
+            exception_type: HOLD_TO_COLLECT.into(),
+            status: "new".into(),
+            source: "api".into(),
+            hold_until: new.hold_until,
+            shipment_id: Some(shipment.id.clone()),
+            package_id: None,
+            resolution: None,
+            exception_type_label: None,
+            created_at: now,
+            updated_at: now,
+        };
         shipment.exceptions.push(exception.clone());
         shipment.updated_at = Some(now);
         Ok(exception)

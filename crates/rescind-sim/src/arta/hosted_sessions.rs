@@ -5,30 +5,19 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use http::{HeaderMap, StatusCode};
-use rescind_arta::model::{HostedSession, HostedSessionStatus};
 use serde_json::{Map, Value, json};
 
 use super::error::ArtaError;
 use super::support::{self, Authorized, PageQuery, QueryParams};
+use super::wire::{
+    CUSTOMS_END_USES, CUSTOMS_PROCESSES, HostedSession, QUOTING_STRATEGIES, session_status,
+    timestamp,
+};
 use crate::Sim;
 
-/// Fields a list item leaves out (Arta's `HostedSessionListItem`).
-const NOT_IN_LIST: [&str; 7] = [
-    "customs_end_use",
-    "customs_process",
-    "public_instructions_booking_review",
-    "public_instructions_confirmation",
-    "public_instructions_location_quotes",
-    "public_instructions_payment",
-    "public_instructions_object_details",
-];
-
 /// Statuses in which a cancel is refused (final states other than `cancelled`).
-fn cancel_refused_in(status: &HostedSessionStatus) -> bool {
-    matches!(
-        status,
-        HostedSessionStatus::Closed | HostedSessionStatus::Expired
-    )
+fn cancel_refused_in(status: &str) -> bool {
+    status == session_status::CLOSED || status == session_status::EXPIRED
 }
 
 fn parse_id(id: &str) -> Result<u64, ArtaError> {
@@ -48,7 +37,7 @@ pub(crate) async fn get(
     let session = sim
         .with_world(|w| w.arta.hosted_sessions.iter().find(|s| s.id == id).cloned())
         .ok_or_else(ArtaError::not_found)?;
-    Ok(Json(session).into_response())
+    Ok(Json(session.to_json()).into_response())
 }
 
 /// `PATCH /hosted_sessions/{id}/cancel`.
@@ -66,7 +55,7 @@ pub(crate) async fn cancel(
             .iter_mut()
             .find(|s| s.id == id)
             .ok_or_else(ArtaError::not_found)?;
-        if session.status == HostedSessionStatus::Cancelled {
+        if session.status == session_status::CANCELLED {
             return Ok((session.clone(), false));
         }
         if cancel_refused_in(&session.status) {
@@ -78,15 +67,15 @@ pub(crate) async fn cancel(
                 ),
             ));
         }
-        session.status = HostedSessionStatus::Cancelled;
-        session.updated_at = Some(now);
+        session.status = session_status::CANCELLED.into();
+        session.updated_at = now;
         Ok((session.clone(), true))
     })?;
     if changed {
         sim.counters()
             .applied(format!("arta:hosted_session:{id}:cancel"));
     }
-    Ok(Json(session).into_response())
+    Ok(Json(session.to_json()).into_response())
 }
 
 /// `GET /hosted_sessions`: one page of list items.
@@ -100,26 +89,10 @@ pub(crate) async fn list(
     let sessions = sim.with_world(|w| w.arta.hosted_sessions.clone());
     let body = page.page(
         sessions,
-        |s| {
-            (
-                s.created_at.unwrap_or_default(),
-                s.updated_at.unwrap_or_default(),
-                format!("{:020}", s.id),
-            )
-        },
-        list_item,
+        |s| (s.created_at, s.updated_at, format!("{:020}", s.id)),
+        HostedSession::to_list_item,
     );
     Ok(Json(body).into_response())
-}
-
-fn list_item(session: &HostedSession) -> Value {
-    let mut v = support::to_value(session);
-    if let Some(map) = v.as_object_mut() {
-        for key in NOT_IN_LIST {
-            map.remove(key);
-        }
-    }
-    v
 }
 
 /// `POST /hosted_sessions` with `{"hosted_session": {...}}`: 201 with the new session.
@@ -131,8 +104,8 @@ pub(crate) async fn create(
 ) -> Result<Response, ArtaError> {
     let input = support::envelope(&headers, &body, "hosted_session")?;
     let now = support::now(&sim);
-    let fields = session_fields(&input)?;
-    let id = sim.with_world(|w| {
+    let mut session = new_session(&input, now)?;
+    let session = sim.with_world(|w| {
         let id = w
             .arta
             .hosted_sessions
@@ -141,177 +114,464 @@ pub(crate) async fn create(
             .max()
             .unwrap_or(0)
             + 1;
-        let mut value = fields;
         let token = support::uuid();
-        value.insert("id".into(), json!(id));
-        value.insert(
-            "url".into(),
-            json!(format!("https://book.arta.io/b/{id}/{token}")),
-        );
-        value.insert("private_token".into(), json!(token));
-        value.insert("created_at".into(), json!(timestamp(now)));
-        value.insert("updated_at".into(), json!(timestamp(now)));
-        let session: HostedSession = decode(Value::Object(value))?;
+        session.id = id;
+        session.url = Some(format!("https://book.arta.io/b/{id}/{token}"));
+        session.private_token = token;
         w.arta.hosted_sessions.push(session.clone());
-        Ok::<_, ArtaError>((id, session))
-    })?;
-    let (id, session) = id;
+        session
+    });
     sim.counters()
-        .applied(format!("arta:hosted_session:{id}:create"));
-    Ok((StatusCode::CREATED, Json(session)).into_response())
+        .applied(format!("arta:hosted_session:{}:create", session.id));
+    Ok((StatusCode::CREATED, Json(session.to_json())).into_response())
 }
 
-fn timestamp(dt: jiff::civil::DateTime) -> String {
-    rescind_arta::model::timestamp::format(dt)
+fn bad(path: &str, message: impl std::fmt::Display) -> ArtaError {
+    ArtaError::bad_request(format!("{path}: {message}"))
 }
 
-fn decode<T: serde::de::DeserializeOwned>(value: Value) -> Result<T, ArtaError> {
-    serde_path_to_error::deserialize(value)
-        .map_err(|e| ArtaError::bad_request(format!("{}: {}", e.path(), e.inner())))
+/// A string or `null`/absent.
+fn opt_string(
+    map: &Map<String, Value>,
+    key: &str,
+    path: &str,
+) -> Result<Option<String>, ArtaError> {
+    match map.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(_) => Err(bad(&join(path, key), "must be a string")),
+    }
 }
 
-/// Checks a create body as Arta's reference describes it and returns the session's fields
-/// (without id, token, url and timestamps). Refusals are 400 with a detail, the only error
-/// the reference documents for this operation.
-fn session_fields(input: &Map<String, Value>) -> Result<Map<String, Value>, ArtaError> {
+/// A string of at most 255 characters (`internal_reference`, `public_reference`).
+fn opt_reference(
+    map: &Map<String, Value>,
+    key: &str,
+    path: &str,
+) -> Result<Option<String>, ArtaError> {
+    let value = opt_string(map, key, path)?;
+    if value.as_ref().is_some_and(|s| s.chars().count() > 255) {
+        return Err(bad(&join(path, key), "should be at most 255 character(s)"));
+    }
+    Ok(value)
+}
+
+/// A list of strings (absent or `null` is empty).
+fn string_list(map: &Map<String, Value>, key: &str, path: &str) -> Result<Vec<String>, ArtaError> {
+    match map.get(key) {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|v| match v {
+                Value::String(s) => Ok(s.clone()),
+                _ => Err(bad(&join(path, key), "must be a list of strings")),
+            })
+            .collect(),
+        Some(_) => Err(bad(&join(path, key), "must be a list of strings")),
+    }
+}
+
+fn opt_bool(map: &Map<String, Value>, key: &str, path: &str) -> Result<Option<bool>, ArtaError> {
+    match map.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Bool(b)) => Ok(Some(*b)),
+        Some(_) => Err(bad(&join(path, key), "must be true or false")),
+    }
+}
+
+/// One of `allowed`, or `default` when absent or `null`.
+fn one_of(
+    map: &Map<String, Value>,
+    key: &str,
+    allowed: &[&str],
+    default: &str,
+) -> Result<String, ArtaError> {
+    match map.get(key) {
+        None | Some(Value::Null) => Ok(default.into()),
+        Some(Value::String(v)) if allowed.contains(&v.as_str()) => Ok(v.clone()),
+        Some(_) => Err(bad(key, format!("must be one of {}", allowed.join(", ")))),
+    }
+}
+
+fn join(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_string()
+    } else {
+        format!("{path}.{key}")
+    }
+}
+
+/// A `Location`: an object whose documented fields have their documented types.
+fn location(value: &Value, path: &str) -> Result<Value, ArtaError> {
+    let Value::Object(map) = value else {
+        return Err(bad(path, "must be an object"));
+    };
+    for key in [
+        "title",
+        "address_line_1",
+        "address_line_2",
+        "address_line_3",
+        "city",
+        "region",
+        "postal_code",
+        "country",
+    ] {
+        opt_string(map, key, path)?;
+    }
+    if let Some(Value::String(country)) = map.get("country")
+        && !(country.len() == 2 && country.bytes().all(|b| b.is_ascii_uppercase()))
+    {
+        return Err(bad(
+            &join(path, "country"),
+            "must be an ISO 3166-1 alpha-2 code (`US`)",
+        ));
+    }
+    let mut out = map.clone();
+    let contacts = match map.get("contacts") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(contacts)) => contacts.clone(),
+        Some(_) => return Err(bad(&join(path, "contacts"), "must be a list")),
+    };
+    for (i, contact) in contacts.iter().enumerate() {
+        let at = format!("{}[{i}]", join(path, "contacts"));
+        let Value::Object(c) = contact else {
+            return Err(bad(&at, "must be an object"));
+        };
+        for key in ["name", "email_address", "phone_number"] {
+            opt_string(c, key, &at)?;
+        }
+    }
+    out.insert("contacts".into(), Value::Array(contacts));
+    out.insert(
+        "access_restrictions".into(),
+        json!(string_list(map, "access_restrictions", path)?),
+    );
+    Ok(Value::Object(out))
+}
+
+/// A dimension or weight: a JSON number or a string holding one, not negative; served as a
+/// string, as Arta's reference types it (`depth string`). Arta's own Node SDK sends numbers or
+/// strings.
+fn measure(map: &Map<String, Value>, key: &str, path: &str) -> Result<Option<Value>, ArtaError> {
+    let text = match map.get(key) {
+        None | Some(Value::Null) => return Ok(None),
+        Some(Value::Number(n)) => n.to_string(),
+        Some(Value::String(s)) => s.trim().to_string(),
+        Some(_) => {
+            return Err(bad(
+                &join(path, key),
+                "must be a number or a numeric string",
+            ));
+        }
+    };
+    match text.parse::<f64>() {
+        Ok(v) if v.is_finite() && v >= 0.0 && !text.is_empty() => Ok(Some(Value::String(text))),
+        _ => Err(bad(
+            &join(path, key),
+            format!("must be a number, 0 or more, got `{text}`"),
+        )),
+    }
+}
+
+/// Money as Arta's reference writes it: `^(0|([1-9]+[0-9]*))(\.[0-9]{1,2})?$`.
+fn is_money(s: &str) -> bool {
+    let (int, frac) = match s.split_once('.') {
+        Some((i, f)) => (i, Some(f)),
+        None => (s, None),
+    };
+    let int_ok = int == "0"
+        || (!int.is_empty() && !int.starts_with('0') && int.bytes().all(|b| b.is_ascii_digit()));
+    let frac_ok =
+        frac.is_none_or(|f| (1..=2).contains(&f.len()) && f.bytes().all(|b| b.is_ascii_digit()));
+    int_ok && frac_ok
+}
+
+/// An `Object` of the create request, checked field by field and completed with the
+/// documented defaults and a new id.
+fn object(value: &Value, path: &str) -> Result<Value, ArtaError> {
+    let Value::Object(map) = value else {
+        return Err(bad(path, "must be an object"));
+    };
+    let mut out = map.clone();
+    for key in ["depth", "height", "width", "weight"] {
+        match measure(map, key, path)? {
+            Some(v) => out.insert(key.into(), v),
+            None => out.remove(key),
+        };
+    }
+    for (key, allowed) in [
+        ("unit_of_measurement", &["in", "cm"]),
+        ("weight_unit", &["lb", "kg"]),
+    ] {
+        match map.get(key) {
+            None | Some(Value::Null) => {}
+            Some(Value::String(v)) if allowed.contains(&v.as_str()) => {}
+            Some(_) => {
+                return Err(bad(
+                    &join(path, key),
+                    format!("must be one of {}", allowed.join(", ")),
+                ));
+            }
+        }
+    }
+    opt_string(map, "type", path)?;
+    if let Some(subtype) = opt_string(map, "subtype", path)?
+        && (!(1..=56).contains(&subtype.len())
+            || !subtype
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'))
+    {
+        return Err(bad(&join(path, "subtype"), "must match ^[0-9a-z_]{1,56}$"));
+    }
+    match map.get("value") {
+        None | Some(Value::Null) => {}
+        Some(Value::String(v)) if is_money(v) => {}
+        Some(_) => {
+            return Err(bad(
+                &join(path, "value"),
+                "must be an amount as a string with at most two decimals (`100.00`)",
+            ));
+        }
+    }
+    let currency = opt_string(map, "value_currency", path)?.unwrap_or_else(|| "USD".into());
+    if !(currency.len() == 3 && currency.bytes().all(|b| b.is_ascii_uppercase())) {
+        return Err(bad(&join(path, "value_currency"), "must match ^[A-Z]{3}$"));
+    }
+    out.insert("value_currency".into(), json!(currency));
+    let details_path = join(path, "details");
+    let details = match map.get("details") {
+        None | Some(Value::Null) => Map::new(),
+        Some(Value::Object(d)) => d.clone(),
+        Some(_) => return Err(bad(&details_path, "must be an object")),
+    };
+    let mut details_out = details.clone();
+    for key in ["title", "creator", "creation_date", "notes"] {
+        details_out.insert(key.into(), json!(opt_string(&details, key, &details_path)?));
+    }
+    for key in ["is_cites", "is_fragile"] {
+        details_out.insert(
+            key.into(),
+            json!(opt_bool(&details, key, &details_path)?.unwrap_or(false)),
+        );
+    }
+    details_out.insert(
+        "materials".into(),
+        json!(string_list(&details, "materials", &details_path)?),
+    );
+    out.insert("details".into(), Value::Object(details_out));
+    for key in ["current_packing", "images"] {
+        out.insert(key.into(), json!(string_list(map, key, path)?));
+    }
+    for key in ["internal_reference", "public_reference"] {
+        out.insert(key.into(), json!(opt_reference(map, key, path)?));
+    }
+    out.insert("id".into(), json!(fastrand::u32(10_000..u32::MAX)));
+    Ok(Value::Object(out))
+}
+
+/// A tag name as Arta's reference allows it: `^[a-z0-9-]{1,50}$`; the simulator creates the
+/// tag (every documented field of `Tag`).
+fn tag(value: &Value, path: &str, now: &str) -> Result<Value, ArtaError> {
+    match value {
+        Value::String(name)
+            if (1..=50).contains(&name.len())
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') =>
+        {
+            Ok(json!({
+                "id": support::uuid(),
+                "name": name,
+                "color": "000000",
+                "description": null,
+                "is_active": true,
+                "created_by": null,
+                "updated_by": null,
+                "created_at": now,
+                "updated_at": now,
+            }))
+        }
+        _ => Err(bad(path, "must be a tag name matching ^[a-z0-9-]{1,50}$")),
+    }
+}
+
+/// Checks a create body as Arta's reference describes it (`BookingSession` or
+/// `InboundBookingSession`) and returns the new session, without id, token and url. Refusals
+/// are 400 with a detail naming the field, the only error the reference documents for this
+/// operation. Unknown fields are ignored.
+fn new_session(
+    input: &Map<String, Value>,
+    now: jiff::civil::DateTime,
+) -> Result<HostedSession, ArtaError> {
     if input.contains_key("request_id") {
         return Err(ArtaError::bad_request(
             "request_id: the simulator has no quote requests to share; create a booking \
              session (objects and origin) instead",
         ));
     }
-    let session_type = match input.get("type") {
-        None | Some(Value::Null) => "booking",
-        Some(Value::String(t)) if t == "booking" || t == "inbound_booking" => t.as_str(),
-        Some(_) => {
-            return Err(ArtaError::bad_request(
-                "type: must be booking or inbound_booking",
-            ));
-        }
-    };
+    let session_type = one_of(input, "type", &["booking", "inbound_booking"], "booking")?;
     let present = |k: &str| input.get(k).is_some_and(|v| !v.is_null());
     if session_type == "booking" {
         for required in ["objects", "origin"] {
             if !present(required) {
-                return Err(ArtaError::bad_request(format!(
-                    "{required}: can't be blank"
-                )));
+                return Err(bad(required, "can't be blank"));
             }
-        }
-        if input
-            .get("objects")
-            .and_then(Value::as_array)
-            .is_some_and(Vec::is_empty)
-        {
-            return Err(ArtaError::bad_request(
-                "objects: must list at least one object",
-            ));
         }
     } else if !present("destination") {
-        return Err(ArtaError::bad_request("destination: can't be blank"));
+        return Err(bad("destination", "can't be blank"));
     }
-    let one_of = |k: &str, allowed: &[&str], default: &str| -> Result<Value, ArtaError> {
-        match input.get(k) {
-            None | Some(Value::Null) => Ok(json!(default)),
-            Some(Value::String(v)) if allowed.contains(&v.as_str()) => Ok(json!(v)),
-            Some(_) => Err(ArtaError::bad_request(format!(
-                "{k}: must be one of {}",
-                allowed.join(", ")
-            ))),
-        }
-    };
-    for reference in ["internal_reference", "public_reference"] {
-        if let Some(Value::String(s)) = input.get(reference)
-            && s.chars().count() > 255
-        {
-            return Err(ArtaError::bad_request(format!(
-                "{reference}: should be at most 255 character(s)"
-            )));
-        }
-    }
-
-    let mut out = Map::new();
-    out.insert("status".into(), json!("new"));
-    out.insert("type".into(), json!(session_type));
-    out.insert("shortcode".into(), json!(support::shortcode()));
-    out.insert("payment_process".into(), json!("invoicing"));
-    out.insert(
-        "customs_end_use".into(),
-        one_of(
-            "customs_end_use",
-            &["for_resale", "not_for_resale"],
-            "not_for_resale",
-        )?,
-    );
-    out.insert(
-        "customs_process".into(),
-        one_of("customs_process", &["ddu", "ddp", "ddp_optional"], "ddu")?,
-    );
-    out.insert(
-        "quoting_strategy".into(),
-        one_of(
-            "quoting_strategy",
-            &["best_rate", "compare_carriers"],
-            "best_rate",
-        )?,
-    );
-    for key in [
-        "origin",
-        "destination",
-        "success_url",
-        "cancel_url",
-        "insurance",
-        "internal_reference",
-        "public_reference",
-        "shipping_notes",
-        "public_instructions_booking_review",
-        "public_instructions_confirmation",
-        "public_instructions_location_quotes",
-        "public_instructions_payment",
-        "public_instructions_object_details",
-        "preferred_parcel_transport_services",
-        "can_user_confirm_object_dimensions",
-    ] {
-        if let Some(v) = input.get(key) {
-            out.insert(key.into(), v.clone());
-        }
-    }
-    for list in ["additional_services", "preferred_quote_types"] {
-        out.insert(
-            list.into(),
-            input.get(list).cloned().unwrap_or_else(|| json!([])),
-        );
-    }
-    let mut objects = match input.get("objects") {
-        Some(Value::Array(objects)) => objects.clone(),
+    let objects = match input.get("objects") {
         None | Some(Value::Null) => Vec::new(),
-        Some(_) => return Err(ArtaError::bad_request("objects: must be a list")),
+        Some(Value::Array(objects)) => objects
+            .iter()
+            .enumerate()
+            .map(|(i, o)| object(o, &format!("objects[{i}]")))
+            .collect::<Result<Vec<_>, _>>()?,
+        Some(_) => return Err(bad("objects", "must be a list")),
     };
-    for object in &mut objects {
-        match object {
-            Value::Object(map) => {
-                map.insert("id".into(), json!(fastrand::u32(10_000..u32::MAX)));
-            }
-            _ => return Err(ArtaError::bad_request("objects: each must be an object")),
-        }
+    if session_type == "booking" && objects.is_empty() {
+        return Err(bad("objects", "must list at least one object"));
     }
-    out.insert("objects".into(), Value::Array(objects));
+    let origin = match input.get("origin") {
+        None | Some(Value::Null) => Value::Null,
+        Some(v) => location(v, "origin")?,
+    };
+    let destination = match input.get("destination") {
+        None | Some(Value::Null) => Value::Null,
+        Some(v) => location(v, "destination")?,
+    };
+    let stamp = timestamp::format(now);
     let tags = match input.get("tags") {
         None | Some(Value::Null) => Vec::new(),
         Some(Value::Array(names)) => names
             .iter()
-            .map(|n| match n {
-                Value::String(name) => Ok(json!({
-                    "id": support::uuid(),
-                    "name": name,
-                    "color": "000000",
-                    "is_active": true,
-                })),
-                _ => Err(ArtaError::bad_request("tags: must be a list of tag names")),
-            })
+            .enumerate()
+            .map(|(i, n)| tag(n, &format!("tags[{i}]"), &stamp))
             .collect::<Result<_, _>>()?,
-        Some(_) => return Err(ArtaError::bad_request("tags: must be a list of tag names")),
+        Some(_) => return Err(bad("tags", "must be a list of tag names")),
     };
-    out.insert("tags".into(), Value::Array(tags));
-    Ok(out)
+    let preferred_parcel_transport_services = match input.get("preferred_parcel_transport_services")
+    {
+        None | Some(Value::Null) => None,
+        Some(_) => Some(string_list(
+            input,
+            "preferred_parcel_transport_services",
+            "",
+        )?),
+    };
+    let instruction = |key: &str| opt_string(input, key, "");
+    Ok(HostedSession {
+        id: 0,
+        status: session_status::NEW.into(),
+        shortcode: support::shortcode(),
+        session_type,
+        url: None,
+        success_url: opt_string(input, "success_url", "")?.unwrap_or_default(),
+        cancel_url: opt_string(input, "cancel_url", "")?.unwrap_or_default(),
+        private_token: String::new(),
+        origin,
+        destination,
+        objects,
+        additional_services: string_list(input, "additional_services", "")?,
+        insurance: opt_string(input, "insurance", "")?,
+        payment_process: "invoicing".into(),
+        preferred_quote_types: string_list(input, "preferred_quote_types", "")?,
+        preferred_parcel_transport_services,
+        quoting_strategy: one_of(input, "quoting_strategy", &QUOTING_STRATEGIES, "best_rate")?,
+        customs_end_use: one_of(
+            input,
+            "customs_end_use",
+            &CUSTOMS_END_USES,
+            "not_for_resale",
+        )?,
+        customs_process: one_of(input, "customs_process", &CUSTOMS_PROCESSES, "ddu")?,
+        can_user_confirm_object_dimensions: opt_bool(
+            input,
+            "can_user_confirm_object_dimensions",
+            "",
+        )?
+        .unwrap_or(false),
+        internal_reference: opt_reference(input, "internal_reference", "")?,
+        public_reference: opt_reference(input, "public_reference", "")?,
+        shipping_notes: opt_string(input, "shipping_notes", "")?,
+        public_instructions_booking_review: instruction("public_instructions_booking_review")?,
+        public_instructions_confirmation: instruction("public_instructions_confirmation")?,
+        public_instructions_location_quotes: instruction("public_instructions_location_quotes")?,
+        public_instructions_payment: instruction("public_instructions_payment")?,
+        public_instructions_object_details: instruction("public_instructions_object_details")?,
+        tags,
+        created_at: now,
+        updated_at: now,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input(objects: Value) -> Map<String, Value> {
+        match json!({"origin": {"city": "New York", "country": "US"}, "objects": objects}) {
+            Value::Object(m) => m,
+            _ => unreachable!(),
+        }
+    }
+
+    fn now() -> jiff::civil::DateTime {
+        jiff::civil::datetime(2026, 11, 24, 12, 0, 0, 0)
+    }
+
+    #[test]
+    fn dimensions_are_read_as_numbers_or_strings_and_served_as_strings() {
+        let s = new_session(
+            &input(json!([{"depth": 2, "height": "24", "width": 36.5, "weight": "1"}])),
+            now(),
+        )
+        .unwrap();
+        let o = &s.objects[0];
+        assert_eq!(o["depth"], "2");
+        assert_eq!(o["height"], "24");
+        assert_eq!(o["width"], "36.5");
+        assert_eq!(o["value_currency"], "USD");
+        assert_eq!(s.quoting_strategy, "best_rate");
+        assert_eq!(s.customs_end_use, "not_for_resale");
+        assert_eq!(s.customs_process, "ddu");
+    }
+
+    #[test]
+    fn invalid_object_fields_are_refused_with_their_path() {
+        for (object, path) in [
+            (json!({"depth": "two"}), "objects[0].depth"),
+            (json!({"depth": -1}), "objects[0].depth"),
+            (json!({"depth": true}), "objects[0].depth"),
+            (
+                json!({"unit_of_measurement": "mm"}),
+                "objects[0].unit_of_measurement",
+            ),
+            (json!({"value": "10.001"}), "objects[0].value"),
+            (
+                json!({"value_currency": "usd"}),
+                "objects[0].value_currency",
+            ),
+            (json!({"subtype": "Painting"}), "objects[0].subtype"),
+            (
+                json!({"details": {"is_fragile": "yes"}}),
+                "objects[0].details.is_fragile",
+            ),
+            (json!({"images": [1]}), "objects[0].images"),
+        ] {
+            let err = new_session(&input(json!([object])), now()).unwrap_err();
+            let body = format!("{err:?}");
+            assert!(body.contains(path), "{path}: {body}");
+        }
+    }
+
+    #[test]
+    fn money_pattern() {
+        for ok in ["0", "100", "100.00", "1.5"] {
+            assert!(is_money(ok), "{ok}");
+        }
+        for no in ["", "01", "1.", "1.234", "-1", "1e3"] {
+            assert!(!is_money(no), "{no}");
+        }
+    }
 }

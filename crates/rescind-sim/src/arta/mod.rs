@@ -4,8 +4,32 @@
 //!
 //! Every answer, errors included, carries an `x-arta-request-id` header (20 characters
 //! starting with `Fsim`). Every endpoint needs `Authorization: ARTA_APIKey <key>` with a key of
-//! [`ArtaWorld::api_keys`]; without it, with another scheme or an unknown key the answer is
-//! 401 `{"errors": {"detail": "Unauthorized"}}`.
+//! [`ArtaWorld::api_keys`] (live keys) or [`ArtaWorld::test_api_keys`] (test keys); without
+//! it, with another scheme or an unknown key the answer is 401 `{"errors": {"detail":
+//! "Unauthorized"}}`.
+//!
+//! # Rate limits
+//!
+//! Per key, as Arta documents them: a live key 15 calls in flight and 1,000 calls a minute, a
+//! test key 10 and 500; past either, 429 `{"errors": {"detail": "Too Many Requests: ..."}}`
+//! (with `Retry-After` on the per-minute limit). Arta tells a key's kind by the API key
+//! resource's `is_testing` (default false), not by the token, so a seed lists live keys in
+//! `api_keys` and test keys in `test_api_keys`. [`ArtaWorld::rate_limits`] turns them off,
+//! shortens the minute for tests, or holds calls in flight; see [`limits`] for what the
+//! simulator chose where Arta is silent.
+//!
+//! # Wire types
+//!
+//! The bodies are the simulator's own types ([`wire`]), written from Arta's reference; no
+//! client crate is involved. Every documented field of each shape is served: a hosted session
+//! with `quoting_strategy`, `customs_end_use` and `customs_process` (their documented defaults
+//! `best_rate`, `not_for_resale`, `ddu` when a seed or a create leaves them out); the list
+//! item is the session without `customs_end_use`, `customs_process` and
+//! `public_instructions_*`; a shipment with every field of Arta's `Shipment` (those a seed
+//! leaves out are served with an empty or `null` value: `packages: []`, `tracking: []`,
+//! `insurance_policy: null`, ...). A create reads object dimensions and weights as numbers or
+//! strings (`"depth": 2` or `"2"`, as Arta's Node SDK sends them) and serves them as strings,
+//! as the reference types them; a field of the wrong type or form is 400 naming its path.
 //!
 //! | method and path | answer |
 //! |---|---|
@@ -32,6 +56,8 @@
 //! | method and path | body | effect |
 //! |---|---|---|
 //! | `POST /__sim/arta/shipments` | a shipment in Arta's shape, every field optional | books it: `id` a new UUID, `status` `pending`, `created_at`/`updated_at` now, a new `shortcode`, unless given; 201, 409 if the id exists |
+//! | `GET /__sim/arta/rate_limits` | | 200 the [`RateLimits`] in force |
+//! | `POST /__sim/arta/rate_limits` | `{"enabled": false}`, `{"minute_ms": 600}`, `{"hold_ms": 50}` (fields left out keep their value) | changes them from the next call; 200 the new settings, 400 for a bad body |
 //! | `POST /__sim/arta/shipments/{id}/status` | `{"status": "in_transit"}` | moves the shipment to any of `pending`, `confirmed`, `collected`, `in_transit`, `completed`, `cancelled` (no transition refused), sets `updated_at` and that status's `*_at`; 200, 404, 400 |
 //!
 //! # The rules of a hold (`POST /shipment_exceptions`)
@@ -51,9 +77,13 @@
 //!    day, `2021-02-21` is refused): else 422 on `hold_until`. This is the reading that
 //!    satisfies both of Arta's phrasings ("cannot be greater than 30 days from created_at",
 //!    "fewer than 30 days"); timestamps are compared as the naive values they are.
-//! 6. `hold_until`, when given, is not before today (the simulator's clock, in UTC):
-//!    else 422 on `hold_until`. Arta's docs are silent; a hold that ended before it began
-//!    holds nothing, so the simulator refuses it.
+//!
+//! **A `hold_until` before today is accepted** (when inside the window). Arta documents no
+//! such rule: the window is the only rule on the date, and the reference's own request example
+//! (`"hold_until": "2023-08-15"`) is a date in the past today. The simulator invents no
+//! refusal the documentation does not have, and the client (`rescind_arta::rules`) agrees: it
+//! does not refuse the date either. Such a hold is created like any other; whether Arta
+//! would keep a shipment on hold until a passed date is Arta's to say.
 //!
 //! A hold without `hold_until` is accepted whatever the shipment's age (the window applies
 //! to the date only). The hold does not change the shipment's status; it appears in the
@@ -77,8 +107,8 @@
 //! - **Ids**: a hosted session id that is not an integer is 404. New sessions take the next
 //!   integer after the largest id; exceptions and shipments get random version 4 UUIDs.
 //! - **Time**: Arta's naive timestamps are the simulator's clock in UTC, with microseconds.
-//! - **Fields**: the models of `rescind-arta` are the bodies; fields they do not carry
-//!   (a shipment's `packages`, `tracking`, …) are not served.
+//! - **Fields**: see "Wire types" above. `success_url` and `cancel_url` (typed `string`,
+//!   not nullable) are `""` when the create did not give them.
 //! - **Faults** answer without `x-arta-request-id` (as a proxy in front of Arta would).
 //!
 //! # Applied changes ([`Counters`](crate::Counters))
@@ -103,7 +133,7 @@
 //!
 //! | id | what | case |
 //! |---|---|---|
-//! | hosted session `42` | status `new` (seed 000's shape) | cancellable |
+//! | hosted session `42` | status `new` (seed 000's shape, with the documented defaults `best_rate`, `not_for_resale`, `ddu`) | cancellable |
 //! | hosted session `43` | status `cancelled` | already cancelled: a cancel answers 200, unchanged |
 //! | hosted session `44` | status `closed` | booked: cancel refused (422) |
 //! | shipment [`demo::PENDING`] | `pending`, created 2026-11-20 | hold allowed until 2026-12-20; has a resolved `prepayment_required` exception by Arta's team |
@@ -116,13 +146,17 @@
 mod error;
 mod exceptions;
 mod hosted_sessions;
+pub mod limits;
 mod shipments;
 mod support;
+pub mod wire;
 
 use axum::Router;
 use axum::routing::{get, patch, post};
-use rescind_arta::model::{HostedSession, Shipment};
 use serde::{Deserialize, Serialize};
+
+pub use limits::RateLimits;
+use wire::{HostedSession, Shipment};
 
 use crate::Sim;
 
@@ -164,9 +198,16 @@ pub mod demo {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct ArtaWorld {
-    /// The private API keys accepted in `Authorization: ARTA_APIKey <key>`.
+    /// The live private API keys accepted in `Authorization: ARTA_APIKey <key>` (Arta's
+    /// `is_testing: false`, the default): 15 concurrent calls, 1,000 a minute.
     #[serde(default)]
     pub api_keys: Vec<String>,
+    /// The test-mode keys (`is_testing: true`): 10 concurrent calls, 500 a minute.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub test_api_keys: Vec<String>,
+    /// The rate limits' settings (on, with a real minute, by default).
+    #[serde(default)]
+    pub rate_limits: RateLimits,
     /// Hosted sessions, in Arta's shape.
     #[serde(default)]
     pub hosted_sessions: Vec<HostedSession>,
@@ -175,8 +216,26 @@ pub struct ArtaWorld {
     pub shipments: Vec<Shipment>,
 }
 
+impl ArtaWorld {
+    /// The limits of `key`'s kind, or `None` for a key the simulator does not know.
+    pub fn key_limits(&self, key: &str) -> Option<limits::KeyLimits> {
+        if self.api_keys.iter().any(|k| k == key) {
+            Some(limits::LIVE)
+        } else if self.test_api_keys.iter().any(|k| k == key) {
+            Some(limits::TEST)
+        } else {
+            None
+        }
+    }
+}
+
 /// Arta's routes, on the provider's real paths, and its admin routes under `/__sim/arta/`.
-pub(crate) fn routes() -> Router<Sim> {
+/// The rate limits sit inside the request id layer, so a 429 carries one too.
+pub(crate) fn routes(sim: &Sim) -> Router<Sim> {
+    let limit_state = limits::LimitState {
+        sim: sim.clone(),
+        limiter: limits::Limiter::default(),
+    };
     let api = Router::new()
         .route(
             "/hosted_sessions",
@@ -194,8 +253,16 @@ pub(crate) fn routes() -> Router<Sim> {
             get(exceptions::list).post(exceptions::create),
         )
         .route("/shipment_exceptions/{id}", get(exceptions::get))
+        .layer(axum::middleware::from_fn_with_state(
+            limit_state,
+            limits::limit,
+        ))
         .layer(axum::middleware::map_response(support::request_id));
     let admin = Router::new()
+        .route(
+            "/__sim/arta/rate_limits",
+            get(limits::admin_get).post(limits::admin_set),
+        )
         .route("/__sim/arta/shipments", post(shipments::admin_create))
         .route(
             "/__sim/arta/shipments/{id}/status",

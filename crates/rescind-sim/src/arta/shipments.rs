@@ -6,16 +6,17 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use http::{HeaderMap, StatusCode};
-use rescind_arta::model::{Shipment, ShipmentStatus};
 use serde_json::{Value, json};
 
 use super::error::ArtaError;
 use super::support::{self, Authorized, PageQuery, QueryParams};
+use super::wire::{SHIPMENT_STATUSES, Shipment, timestamp};
 use crate::Sim;
 
-/// A shipment as Arta serves it: its exceptions without `shipment_id`.
+/// A shipment as Arta serves it: every documented field, its exceptions without
+/// `shipment_id`.
 pub(crate) fn render(shipment: &Shipment) -> Value {
-    let mut v = support::to_value(shipment);
+    let mut v = shipment.to_json();
     if let Some(exceptions) = v.get_mut("exceptions").and_then(Value::as_array_mut) {
         for e in exceptions {
             if let Some(map) = e.as_object_mut() {
@@ -98,7 +99,7 @@ fn matches_search(shipment: &Shipment, terms: &[(String, String)]) -> bool {
         }
         let actual = match *field {
             "id" => Some(shipment.id.clone()),
-            "status" => Some(shipment.status.to_string()),
+            "status" => Some(shipment.status.clone()),
             "shortcode" => shipment.shortcode.clone(),
             _ => shipment.hosted_session_id.map(|id| id.to_string()),
         };
@@ -120,7 +121,7 @@ pub(crate) async fn admin_create(
     } else {
         support::json_object(&headers, &body)?
     };
-    let now = rescind_arta::model::timestamp::format(support::now(&sim));
+    let now = timestamp::format(support::now(&sim));
     let defaults = [
         ("id", json!(support::uuid())),
         ("status", json!("pending")),
@@ -136,6 +137,12 @@ pub(crate) async fn admin_create(
     }
     let shipment: Shipment = serde_path_to_error::deserialize(Value::Object(input))
         .map_err(|e| ArtaError::bad_request(format!("{}: {}", e.path(), e.inner())))?;
+    if !SHIPMENT_STATUSES.contains(&shipment.status.as_str()) {
+        return Err(ArtaError::bad_request(format!(
+            "status: must be one of {}",
+            SHIPMENT_STATUSES.join(", ")
+        )));
+    }
     sim.with_world(|w| {
         if w.arta.shipments.iter().any(|s| s.id == shipment.id) {
             return Err(ArtaError::detail(
@@ -162,9 +169,9 @@ pub(crate) async fn admin_set_status(
     let status = match input
         .get("status")
         .and_then(Value::as_str)
-        .and_then(ShipmentStatus::try_parse)
+        .filter(|s| SHIPMENT_STATUSES.contains(s))
     {
-        Some(status) => status,
+        Some(status) => status.to_string(),
         None => {
             return Err(ArtaError::bad_request(
                 "status: must be one of pending, confirmed, collected, in_transit, completed, cancelled",
@@ -179,12 +186,12 @@ pub(crate) async fn admin_set_status(
             .iter_mut()
             .find(|s| s.id == id)
             .ok_or_else(ArtaError::not_found)?;
-        match status {
-            ShipmentStatus::Confirmed => s.confirmed_at = Some(now),
-            ShipmentStatus::Collected => s.collected_at = Some(now),
-            ShipmentStatus::InTransit => s.in_transit_at = Some(now),
-            ShipmentStatus::Completed => s.completed_at = Some(now),
-            ShipmentStatus::Cancelled => s.cancelled_at = Some(now),
+        match status.as_str() {
+            "confirmed" => s.confirmed_at = Some(now),
+            "collected" => s.collected_at = Some(now),
+            "in_transit" => s.in_transit_at = Some(now),
+            "completed" => s.completed_at = Some(now),
+            "cancelled" => s.cancelled_at = Some(now),
             _ => {}
         }
         s.status = status;

@@ -30,7 +30,7 @@ impl FromRequestParts<Sim> for Authorized {
 
     async fn from_request_parts(parts: &mut Parts, sim: &Sim) -> Result<Self, Self::Rejection> {
         let key = api_key(&parts.headers).ok_or_else(ArtaError::unauthorized)?;
-        let known = sim.with_world(|w| w.arta.api_keys.iter().any(|k| k == key));
+        let known = sim.with_world(|w| w.arta.key_limits(key).is_some());
         if known {
             Ok(Authorized)
         } else {
@@ -40,7 +40,7 @@ impl FromRequestParts<Sim> for Authorized {
 }
 
 /// The key of `Authorization: ARTA_APIKey <key>`, if the header has that form.
-fn api_key(headers: &HeaderMap) -> Option<&str> {
+pub(crate) fn api_key(headers: &HeaderMap) -> Option<&str> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, key) = value.split_once(' ')?;
     if !scheme.eq_ignore_ascii_case(SCHEME) {

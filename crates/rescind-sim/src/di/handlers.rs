@@ -1,6 +1,7 @@
 //! The Di handlers: login, book, details, cancel, and the Di admin endpoints. The rules are in
 //! [`rules`](super::rules); what each answers is in the [module docs](super).
 
+use super::EdiStatus;
 use axum::Json;
 use axum::extract::rejection::{BytesRejection, PathRejection};
 use axum::extract::{Path, State};
@@ -10,7 +11,6 @@ use http::{HeaderMap, StatusCode, header};
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
-use rescind_di::EdiStatus;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 

@@ -6,7 +6,7 @@
 //! |---|---|
 //! | `POST /ws/json/auth/v-3/login/{minutesValid}` | `{"username","password"}` → `{"token": "<JWT>"}` |
 //! | `POST /ws/json/parcel/booking/v-1/book` | books an order (body below) |
-//! | `GET /ws/json/parcel/booking/v-1/details/{identifier}` | the order, as `rescind_di::OrderDetails` reads it |
+//! | `GET /ws/json/parcel/booking/v-1/details/{identifier}` | the order, as Di's details page documents it |
 //! | `DELETE /ws/json/parcel/booking/v-1/order/cancel/{identifier}` | cancels the whole order |
 //!
 //! Every call but the login needs `Authorization: Bearer <token>`. Every error is Di's envelope
@@ -141,11 +141,45 @@ use axum::Router;
 use axum::routing::{delete, get, post};
 use jiff::Timestamp;
 use jiff::civil::Date;
-use rescind_di::EdiStatus;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::Sim;
+
+/// An order's export status (`ediStatus`), the values Di's details page lists: "ATTEMPTING_EXPORT,
+/// EXPORT_OK, EXPORT_FAILED_WILL_RETRY, EXPORT_FAILED_PERMANENTLY, CANCELLED (WIP),
+/// PASSIVE_RETURN (WIP)". The simulator's own type, written from that page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[non_exhaustive]
+pub enum EdiStatus {
+    /// Di is exporting the order to the carrier.
+    AttemptingExport,
+    /// Exported to the carrier (a booked order's status).
+    ExportOk,
+    /// The export failed; Di tries again.
+    ExportFailedWillRetry,
+    /// The export failed for good.
+    ExportFailedPermanently,
+    /// Cancelled.
+    Cancelled,
+    /// A passive return.
+    PassiveReturn,
+}
+
+impl EdiStatus {
+    /// The value as Di writes it (`EXPORT_OK`).
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            EdiStatus::AttemptingExport => "ATTEMPTING_EXPORT",
+            EdiStatus::ExportOk => "EXPORT_OK",
+            EdiStatus::ExportFailedWillRetry => "EXPORT_FAILED_WILL_RETRY",
+            EdiStatus::ExportFailedPermanently => "EXPORT_FAILED_PERMANENTLY",
+            EdiStatus::Cancelled => "CANCELLED",
+            EdiStatus::PassiveReturn => "PASSIVE_RETURN",
+        }
+    }
+}
 
 /// The demo seed's Di user that may cancel, `(username, password)`: Di's example credentials.
 pub const DEMO_USER: (&str, &str) = ("wsfoobar", "a-very-very-long-password");

@@ -50,7 +50,7 @@ pub(crate) fn pickup_cut_off(pickup: Date, tz: &TimeZone) -> Option<Timestamp> {
 /// Applies the rules to `order` at `now`. Order of checks: cancelled, delivered, a failed
 /// pick-up (cancellable), a carrier scan, the pick-up cut-off, the delivery date rule.
 pub(crate) fn verdict(order: &DiOrder, now: Timestamp, tz: &TimeZone) -> Verdict {
-    if order.edi_status == rescind_di::EdiStatus::Cancelled {
+    if order.edi_status == super::EdiStatus::Cancelled {
         return Verdict::AlreadyCancelled;
     }
     match order.carrier_status {

@@ -5,11 +5,10 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use http::StatusCode;
-use rescind_skippay::model::{ApplicationState, StateReason};
 
 use super::check;
 use super::errors::{ApiError, json_response};
-use super::order::normalize;
+use super::wire::{ApplicationState, StateReason};
 use super::{application_json, default_reason};
 use crate::Sim;
 
@@ -51,7 +50,6 @@ pub(crate) async fn set_state(
                 .iter_mut()
                 .find(|a| a.id == id)
                 .ok_or_else(|| ApiError::not_found("APPLICATION_NOT_FOUND", &id))?;
-            normalize(&mut app.order);
             app.state_reason = Some(reason.unwrap_or_else(|| default_reason(&state)));
             app.state = state;
             sim.counters()
@@ -78,5 +76,7 @@ fn parse(bytes: &[u8]) -> Result<(ApplicationState, Option<StateReason>), ApiErr
             format!("{r} is not a reason of state {state}"),
         ));
     }
-    Ok((ApplicationState::from(state), reason.map(StateReason::from)))
+    let state = ApplicationState::parse(state)
+        .ok_or_else(|| ApiError::invalid(Some("state"), "is not a state"))?;
+    Ok((state, reason.and_then(StateReason::parse)))
 }

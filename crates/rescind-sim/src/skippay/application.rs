@@ -5,16 +5,14 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use http::StatusCode;
-use rescind_skippay::model::{
-    ApplicationState, CancelReason, Customer, FinancingType, Order, OrderState, StateReason,
-};
 use serde_json::{Map, Value};
 
 use super::auth::Partner;
 use super::check::{self, ITEM_TYPES};
 use super::errors::{ApiError, json_response};
-use super::order::{Change, apply, normalize};
-use super::{Application, application_json};
+use super::order::{Change, apply};
+use super::wire::{ApplicationState, FileRef, FinancingType, Order, OrderState, StateReason};
+use super::{Application, application_json, gateway_url};
 use crate::Sim;
 
 /// The documented cancel reasons.
@@ -36,10 +34,9 @@ pub(crate) async fn get(
     Path(id): Path<String>,
 ) -> Response {
     let found = sim.with_world(|w| {
-        w.skippay.application_mut(&id, &partner).map(|app| {
-            normalize(&mut app.order);
-            application_json(app)
-        })
+        w.skippay
+            .application_mut(&id, &partner)
+            .map(|app| application_json(app))
     });
     match found {
         Some(body) => json_response(StatusCode::OK, &body),
@@ -48,7 +45,7 @@ pub(crate) async fn get(
 }
 
 /// `PUT /financing/v1/applications/{id}/cancel` with `{"reason", "customReason"}` (both
-/// optional; `{}` is `APPLICATION_CANCELLED_OTHER`).
+/// optional and nullable; `{}` or an empty body is `APPLICATION_CANCELLED_OTHER`).
 pub(crate) async fn cancel(
     State(sim): State<Sim>,
     Partner(partner): Partner,
@@ -61,7 +58,6 @@ pub(crate) async fn cancel(
                 .skippay
                 .application_mut(&id, &partner)
                 .ok_or_else(|| ApiError::not_found("OBJECT_NOT_FOUND", &id))?;
-            normalize(&mut app.order);
             if let Some(refused) = cancel_refusal(app) {
                 return Err(refused);
             }
@@ -85,10 +81,11 @@ pub(crate) async fn cancel(
     }
 }
 
-fn parse_cancel(bytes: &[u8]) -> Result<(CancelReason, Option<String>), ApiError> {
-    let map = check::body_object(bytes)?;
+fn parse_cancel(bytes: &[u8]) -> Result<(String, Option<String>), ApiError> {
+    let map = check::body_object_or_empty(bytes)?;
     let reason = check::opt_enum(&map, "reason", "", CANCEL_REASONS)?
-        .map_or(CancelReason::Other, CancelReason::from);
+        .unwrap_or("APPLICATION_CANCELLED_OTHER")
+        .to_string();
     let custom = match map.get("customReason") {
         None | Some(Value::Null) => None,
         Some(Value::String(s)) => Some(s.clone()),
@@ -139,11 +136,11 @@ fn cancel_refusal(app: &Application) -> Option<ApiError> {
                 StateReason::ReadyShipped | StateReason::ReadyDelivered
             ) || matches!(
                 app.order.state,
-                Some(OrderState::Sent | OrderState::Delivered | OrderState::Returned)
+                OrderState::Sent | OrderState::Delivered | OrderState::Returned
             ) || app.order.items.iter().any(|i| {
                 matches!(
                     i.state,
-                    Some(OrderState::Sent | OrderState::Delivered | OrderState::Returned)
+                    OrderState::Sent | OrderState::Delivered | OrderState::Returned
                 )
             });
             if sent {
@@ -155,7 +152,6 @@ fn cancel_refusal(app: &Application) -> Option<ApiError> {
                 None
             }
         }
-        _ => refuse("UNPROCESSABLE", format!("it is {}", app.state)),
     }
 }
 
@@ -178,7 +174,6 @@ pub(crate) async fn create(
             .iter_mut()
             .find(|a| a.visible_to(&partner) && a.order.number == parsed.order.number)
         {
-            normalize(&mut existing.order);
             return (StatusCode::OK, application_json(existing));
         }
         let mut id = format!("{:010x}", 0xa0_0000_0000_u64 + number);
@@ -198,9 +193,7 @@ pub(crate) async fn create(
             financing_type: parsed.financing_type,
             agreement_terms_and_conditions: agreed,
             customer: Some(parsed.customer),
-            gateway_redirect_url: Some(format!(
-                "https://gateway.skippay.sim.invalid/applications/{id}"
-            )),
+            gateway_redirect_url: Some(gateway_url(&id)),
             merchant_urls: Some(parsed.merchant_urls),
             order: parsed.order,
             cancel_reason: None,
@@ -218,7 +211,7 @@ pub(crate) async fn create(
 struct NewApplication {
     financing_type: FinancingType,
     agreement: bool,
-    customer: Customer,
+    customer: serde_json::Map<String, Value>,
     merchant_urls: Value,
     order: Order,
 }
@@ -226,7 +219,7 @@ struct NewApplication {
 fn parse_create(bytes: &[u8]) -> Result<NewApplication, ApiError> {
     let map = check::body_object(bytes)?;
     let financing_type = check::opt_enum(&map, "type", "", &["DEFERRED_PAYMENT", "PAY_IN_THREE"])?
-        .map(FinancingType::from)
+        .map(|t| FinancingType::from(t.to_string()))
         .ok_or_else(|| ApiError::invalid(Some("type"), "is required"))?;
     let agreement = check::opt_bool(&map, "agreementTermsAndConditions", "")?.unwrap_or(false);
     check::opt_bool(&map, "isRecurring", "")?;
@@ -246,11 +239,12 @@ fn parse_create(bytes: &[u8]) -> Result<NewApplication, ApiError> {
     let order = check::req_object(&map, "order", "")?;
     check_order(order)?;
 
-    let customer: Customer = from_value(Value::Object(customer.clone()), "customer")?;
+    let customer = customer.clone();
     let mut order: Order = from_value(order_for_storage(order), "order")?;
-    order.state = Some(OrderState::Processing);
-    order.application_info = None;
-    normalize(&mut order);
+    order.state = OrderState::Processing;
+    for item in &mut order.items {
+        item.state = OrderState::Processing;
+    }
     Ok(NewApplication {
         financing_type,
         agreement,
@@ -285,7 +279,7 @@ fn check_customer(c: &Map<String, Value>) -> Result<(), ApiError> {
     for key in ["tin", "vatin"] {
         check::opt_str(c, key, p, 20)?;
     }
-    check::opt_array(c, "addresses", p)?;
+    check::addresses(c, "addresses", p, check::ADDRESS_TYPES)?;
     match (first, last, full) {
         (Some(_), None, _) => Err(ApiError::invalid(
             Some("customer.lastName"),
@@ -322,6 +316,29 @@ fn check_order(o: &Map<String, Value>) -> Result<(), ApiError> {
         }
     }
     check::opt_str(o, "merchantId", p, 200)?;
+    check::addresses(o, "addresses", p, &["BILLING", "DELIVERY"])?;
+    check::opt_enum(o, "deliveryType", p, check::DELIVERY_TYPES)?;
+    check::delivery_carrier(o, p)?;
+    check::opt_enum(o, "channel", p, check::CHANNELS)?;
+    check::opt_datetime(o, "reservationDate", p)?;
+    if let Some(docs) = check::opt_array(o, "documents", p)? {
+        for (i, doc) in docs.iter().enumerate() {
+            let at = format!("order.documents[{i}]");
+            let Value::Object(d) = doc else {
+                return Err(ApiError::invalid(Some(&at), "must be an object"));
+            };
+            check::opt_enum(
+                d,
+                "type",
+                &at,
+                &["INVOICE", "PROFORMA_INVOICE", "CREDIT_NOTE", "OTHER"],
+            )?
+            .ok_or_else(|| ApiError::invalid(Some(&format!("{at}.type")), "is required"))?;
+            check::req_str(d, "file", &at, usize::MAX)?;
+            check::opt_str(d, "description", &at, usize::MAX)?;
+            check::opt_object(d, "extraData", &at)?;
+        }
+    }
     let items = check::opt_array(o, "items", p)?
         .ok_or_else(|| ApiError::invalid(Some("order.items"), "is required"))?;
     if items.is_empty() {
@@ -339,6 +356,11 @@ fn check_order(o: &Map<String, Value>) -> Result<(), ApiError> {
         check::req_str(m, "name", &path, 255)?;
         check::opt_str(m, "ean", &path, 64)?;
         check::opt_enum(m, "type", &path, ITEM_TYPES)?;
+        check::opt_str(m, "variant", &path, 250)?;
+        check::opt_str(m, "producer", &path, 250)?;
+        check::opt_str(m, "productUrl", &path, 200)?;
+        check::opt_str(m, "description", &path, usize::MAX)?;
+        check::opt_string_list(m, "categories", &path)?;
         check::req_amount(m, "totalPrice", &path)?;
         match m.get("totalVat") {
             None | Some(Value::Null) => {
@@ -358,30 +380,52 @@ fn check_order(o: &Map<String, Value>) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// The request's order in the response's shape: an item's `image` and a document's `file` are
-/// sent as a URL or base64 content and kept as `{filename, url}`.
+/// The request's order in the stored shape: an item's `image` and a document's `file` are
+/// sent as a URL or as base64 content (`FileRequest`) and kept as `FileResponse` `{filename,
+/// url}`, both required strings: a URL keeps its last path segment as the file name; content
+/// gets a name and a URL of the simulator's (never served).
 fn order_for_storage(order: &Map<String, Value>) -> Value {
-    fn file(value: &mut Value, name: &str) {
+    fn file(value: &mut Value, name: &str, n: usize) {
         if let Value::String(s) = value {
-            *value = if s.starts_with("http://") || s.starts_with("https://") {
-                serde_json::json!({"filename": null, "url": s})
+            let file = if s.starts_with("http://") || s.starts_with("https://") {
+                let last = s
+                    .split(['?', '#'])
+                    .next()
+                    .and_then(|p| p.rsplit('/').next())
+                    .filter(|f| !f.is_empty())
+                    .unwrap_or(name);
+                FileRef {
+                    filename: last.chars().take(100).collect(),
+                    url: s.clone(),
+                }
             } else {
-                serde_json::json!({"filename": name, "url": null})
+                FileRef {
+                    filename: format!("{name}-{n}"),
+                    url: format!("https://files.skippay.sim.invalid/{name}-{n}"),
+                }
             };
+            *value = serde_json::to_value(file).unwrap_or(Value::Null);
+        } else if value.is_null() {
+            *value = Value::Null;
         }
     }
     let mut order = Value::Object(order.clone());
     if let Some(Value::Array(items)) = order.get_mut("items") {
-        for item in items {
-            if let Some(image) = item.get_mut("image") {
-                file(image, "image");
+        for (n, item) in items.iter_mut().enumerate() {
+            if let Some(map) = item.as_object_mut() {
+                if map.get("image").is_some_and(Value::is_null) {
+                    map.remove("image");
+                }
+                if let Some(image) = map.get_mut("image") {
+                    file(image, "image", n);
+                }
             }
         }
     }
     if let Some(Value::Array(docs)) = order.get_mut("documents") {
-        for doc in docs {
+        for (n, doc) in docs.iter_mut().enumerate() {
             if let Some(f) = doc.get_mut("file") {
-                file(f, "document");
+                file(f, "document", n);
             }
         }
     }

@@ -3,7 +3,7 @@
 
 use std::str::FromStr;
 
-use rescind_core::rust_decimal::Decimal;
+use rust_decimal::Decimal;
 use serde_json::{Map, Value};
 
 use super::errors::ApiError;
@@ -52,6 +52,16 @@ pub(crate) fn body_object(bytes: &[u8]) -> Result<Map<String, Value>, ApiError> 
             format!("The request body is not valid JSON: {e}"),
         )),
     }
+}
+
+/// The body of a cancel: an empty body is `{}`, the documentation's "empty request" (the
+/// order cancel: "Use ... with an empty request to cancel all order items"; the application
+/// cancel's fields are all optional).
+pub(crate) fn body_object_or_empty(bytes: &[u8]) -> Result<Map<String, Value>, ApiError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Map::new());
+    }
+    body_object(bytes)
 }
 
 /// A field that must be an object (absent or `null` is `None`).
@@ -199,12 +209,13 @@ pub(crate) fn opt_quantity(
     Ok(Some(q.normalize()))
 }
 
-/// An amount in minor units: an integer JSON number.
+/// An amount in minor units: a JSON number with a whole value (`12590`, `12590.0`; the
+/// document types it `number`).
 fn minor_units(map: &Map<String, Value>, key: &str, path: &str) -> Result<i64, ApiError> {
     let attr = join(path, key);
     match map.get(key) {
         None | Some(Value::Null) => Err(ApiError::invalid(Some(&attr), "is required")),
-        Some(Value::Number(n)) => n.as_i64().ok_or_else(|| {
+        Some(Value::Number(n)) => super::wire::whole_minor_units(n).ok_or_else(|| {
             ApiError::invalid(
                 Some(&attr),
                 "must be a whole number of minor units (12590 is 125.90)",
@@ -259,7 +270,8 @@ pub(crate) fn vat_amount(value: &Value, path: &str) -> Result<(), ApiError> {
     }
 }
 
-/// An array of `VatAmount`s (absent or `null` is fine unless `required`).
+/// An array of `VatAmount`s (absent or `null` is fine unless `required`). A `null` entry is
+/// skipped: the documentation's examples show `"totalVat": [null, null]`.
 pub(crate) fn vat_list(
     map: &Map<String, Value>,
     key: &str,
@@ -271,10 +283,159 @@ pub(crate) fn vat_list(
         None if required => Err(ApiError::invalid(Some(&here), "is required")),
         None => Ok(()),
         Some(list) => {
-            for (i, v) in list.iter().enumerate() {
+            for (i, v) in list.iter().enumerate().filter(|(_, v)| !v.is_null()) {
                 vat_amount(v, &format!("{here}[{i}]"))?;
             }
             Ok(())
         }
     }
+}
+
+/// `AddressType` values.
+pub(crate) const ADDRESS_TYPES: &[&str] = &["PERMANENT", "CONTACT", "DELIVERY", "BILLING"];
+
+/// `DeliveryType` values.
+pub(crate) const DELIVERY_TYPES: &[&str] = &[
+    "DELIVERY_CARRIER",
+    "PERSONAL_BRANCH",
+    "PERSONAL_PARTNER",
+    "ONLINE",
+];
+
+/// Sales channels (the documentation's pages; default `ESHOP`).
+pub(crate) const CHANNELS: &[&str] = &["ESHOP", "BRANCH", "FRANCHISE", "TELEPHONE", "INTERNAL"];
+
+/// `carrierId` values, as the documentation's current pages list them (the OpenAPI document's
+/// older `DeliveryCarrierDefault` lists a subset).
+pub(crate) const CARRIER_IDS: &[&str] = &[
+    "AIRWAY",
+    "CZ_POST_HAND",
+    "CZ_POST_OFFICE",
+    "CZ_POST_OTHER",
+    "DACHSER",
+    "DB_SCHENKER",
+    "DEUTSCHE_POST_DHL",
+    "DHL",
+    "DHL_EXPRESS",
+    "DHL_FREIGHT",
+    "DPD",
+    "DSV",
+    "FEDEX",
+    "FOFR",
+    "GEBRUDER_WEISS",
+    "GEIS",
+    "GLS",
+    "HDS_COMFORT",
+    "HDS_STANDARD",
+    "IN_TIME",
+    "JAPO_TRANSPORT",
+    "LIFTAGO",
+    "LOCAL_COURIER",
+    "MAGYAR_POSTA",
+    "MALL_DELIVERY",
+    "MALL_DEPOSIT",
+    "MESSENGER",
+    "POSTA_BEZ_HRANIC",
+    "PPL",
+    "PPL_PARCEL_CONNECT",
+    "RABEN",
+    "SAMEDAY",
+    "SDS",
+    "SLOVAK_PARCEL_SERVICE",
+    "SLOVENSKA_POSTA",
+    "SPRING_GDS",
+    "TNT",
+    "TOP_TRANS",
+    "UPS",
+    "WEDO",
+    "WEDO_ULOZENKA",
+    "ZASILKOVNA",
+];
+
+/// A list of `Address`es at `path.key`, each of a type in `allowed`: `addressType`, `city`
+/// (at most 100), `country`, `streetAddress` (at most 100) and `zip` (at most 30) required;
+/// `name` and `streetNumber` (at most 100) nullable.
+pub(crate) fn addresses(
+    map: &Map<String, Value>,
+    key: &str,
+    path: &str,
+    allowed: &[&str],
+) -> Result<(), ApiError> {
+    let here = join(path, key);
+    let Some(list) = opt_array(map, key, path)? else {
+        return Ok(());
+    };
+    for (i, address) in list.iter().enumerate() {
+        let at = format!("{here}[{i}]");
+        let Value::Object(a) = address else {
+            return Err(ApiError::invalid(Some(&at), "must be an object"));
+        };
+        opt_enum(a, "addressType", &at, allowed)?
+            .ok_or_else(|| ApiError::invalid(Some(&join(&at, "addressType")), "is required"))?;
+        req_str(a, "city", &at, 100)?;
+        req_str(a, "country", &at, 2)?;
+        req_str(a, "streetAddress", &at, 100)?;
+        req_str(a, "zip", &at, 30)?;
+        opt_str(a, "name", &at, 100)?;
+        opt_str(a, "streetNumber", &at, 100)?;
+    }
+    Ok(())
+}
+
+/// `deliveryCarrier`: `{"carrierId": one of CARRIER_IDS}` or `{"carrierCustom": "..."}` (at
+/// most 250), or a bare string as an older version of the document shows.
+pub(crate) fn delivery_carrier(map: &Map<String, Value>, path: &str) -> Result<(), ApiError> {
+    let here = join(path, "deliveryCarrier");
+    match map.get("deliveryCarrier") {
+        None | Some(Value::Null) => Ok(()),
+        Some(Value::String(s)) if !s.trim().is_empty() && s.chars().count() <= 250 => Ok(()),
+        Some(Value::Object(c)) => {
+            let id = opt_enum(c, "carrierId", &here, CARRIER_IDS)?;
+            let custom = opt_str(c, "carrierCustom", &here, 250)?;
+            if id.is_none() && custom.is_none() {
+                return Err(ApiError::invalid(
+                    Some(&here),
+                    "needs carrierId or carrierCustom",
+                ));
+            }
+            Ok(())
+        }
+        Some(_) => Err(ApiError::invalid(
+            Some(&here),
+            "must be {\"carrierId\"} or {\"carrierCustom\"}",
+        )),
+    }
+}
+
+/// A date-time with an offset (`2017-07-15T00:00:00+02:00`), nullable.
+pub(crate) fn opt_datetime(
+    map: &Map<String, Value>,
+    key: &str,
+    path: &str,
+) -> Result<(), ApiError> {
+    match map.get(key) {
+        None | Some(Value::Null) => Ok(()),
+        Some(Value::String(s)) if s.parse::<jiff::Timestamp>().is_ok() => Ok(()),
+        Some(_) => Err(ApiError::invalid(
+            Some(&join(path, key)),
+            "must be a date and time with an offset (2017-07-15T00:00:00+02:00)",
+        )),
+    }
+}
+
+/// A list of strings, nullable.
+pub(crate) fn opt_string_list(
+    map: &Map<String, Value>,
+    key: &str,
+    path: &str,
+) -> Result<(), ApiError> {
+    if let Some(list) = opt_array(map, key, path)?
+        && !list.iter().all(Value::is_string)
+    {
+        return Err(ApiError::invalid(
+            Some(&join(path, key)),
+            "must be a list of strings",
+        ));
+    }
+    Ok(())
 }

@@ -15,7 +15,7 @@ pub(crate) fn json_response(status: StatusCode, body: &Value) -> Response {
     (status, [(header::CONTENT_TYPE, JSON_CT)], body.to_string()).into_response()
 }
 
-/// One error, answered as `{"errors": [{code, message, severity, attribute, ticketId}]}`.
+/// One error, answered as `{"errors": [{code, message, severity, attribute?, ticketId}]}`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct ApiError {
     pub(crate) status: StatusCode,
@@ -64,16 +64,17 @@ impl ApiError {
 
     /// The answer, with a ticket id never given before.
     pub(crate) fn response(&self, sim: &Sim) -> Response {
-        json_response(
-            self.status,
-            &json!({"errors": [{
-                "code": self.code,
-                "message": self.message,
-                "severity": "ERROR",
-                "attribute": self.attribute,
-                "ticketId": ticket_id(sim),
-            }]}),
-        )
+        let mut error = json!({
+            "code": self.code,
+            "message": self.message,
+            "severity": "ERROR",
+            "ticketId": ticket_id(sim),
+        });
+        // `attribute` is optional and not nullable: there only when an attribute is at fault.
+        if let (Some(attribute), Value::Object(map)) = (&self.attribute, &mut error) {
+            map.insert("attribute".into(), json!(attribute));
+        }
+        json_response(self.status, &json!({"errors": [error]}))
     }
 }
 

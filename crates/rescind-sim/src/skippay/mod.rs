@@ -19,11 +19,16 @@
 //! belongs to the partner that created it ([`Application::partner`]); another partner gets
 //! the 404 of an unknown one.
 //!
-//! Every other error is `{"errors": [{"code", "message", "severity": "ERROR", "attribute",
-//! "ticketId"}]}` with a new `ticketId` (`SIM1:LOC:20260329-003000.000:002a`) each time. A body
-//! that is not a JSON object (an empty body included: send `{}`), a wrong type, a missing
+//! Every other error is `{"errors": [{"code", "message", "severity": "ERROR", "attribute"?,
+//! "ticketId"}]}` with a new `ticketId` (`SIM1:LOC:20260329-003000.000:002a`) each time;
+//! `attribute` (optional, not nullable) is there only when one attribute is at fault. The two
+//! cancels accept an empty body as `{}` (the documentation's "empty request"); `null` where
+//! the documentation's example shows it (`"totalPrice": null`, `"totalVat": [null]` of the
+//! order cancel) reads as absent. Otherwise a body
+//! that is not a JSON object, a wrong type, a missing
 //! required field or a limit broken (lengths, quantities at least 1 with at most 3 decimal
-//! places, amounts in whole minor units, currency CZK or EUR, documented enum values) is 400
+//! places, amounts in whole minor units (`12590` or `12590.0`), currency CZK or EUR,
+//! documented enum values) is 400
 //! `INVALID_REQUEST` whose `attribute` is the JSON path at fault (`items[0].quantity`,
 //! `order.items[1].code`). Unknown fields are ignored.
 //!
@@ -46,6 +51,22 @@
 //! it with the admin endpoint. A second create with the same order number by the same partner
 //! is a duplicate: 200 with the first application. Recurrences and prechecks are not
 //! simulated (`isRecurring` is accepted and ignored). Totals are not checked against items.
+//!
+//! Also checked: addresses (`addressType`, `city`, `country`, `streetAddress`, `zip`; an
+//! order's only `BILLING` or `DELIVERY`), `deliveryType`, `deliveryCarrier` (`carrierId` of
+//! the documented list or `carrierCustom`), `channel`, `reservationDate` (a date-time with an
+//! offset), documents (`type`, `file`) and the items' optional strings and `categories`.
+//!
+//! # Answers
+//!
+//! Built by [`wire`] from the OpenAPI document's shapes, not from any client's model: every
+//! required field present, `null` only where the field is nullable (an item's `sentDate`, an
+//! order's `merchantId`, ...), an optional non-nullable field left out when it has no value (an
+//! item's `image`, an error's `attribute`). An item's `image`, sent as a URL or as base64
+//! content, is a `FileResponse` (`filename` and `url`, both strings); `unitPrice` and `unitVat`
+//! (required) are the line's totals divided by its quantity when the create did not give them;
+//! the customer's `firstName`, `lastName` and `fullName` (all required) are derived from each
+//! other when the create gave only some.
 //!
 //! # Application cancel
 //!
@@ -130,17 +151,17 @@ mod auth;
 mod check;
 mod errors;
 mod order;
+pub mod wire;
 
 use std::collections::BTreeMap;
 
 use axum::Router;
 use axum::routing::{get, post, put};
 use jiff::Timestamp;
-use rescind_skippay::model::{
-    ApplicationState, CancelReason, Customer, FinancingType, Order, StateReason,
-};
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
+
+pub use wire::{ApplicationState, FinancingType, Order, OrderItem, OrderState, StateReason};
 
 use crate::Sim;
 
@@ -241,9 +262,9 @@ pub struct Application {
     /// Whether the customer agreed to the terms.
     #[serde(default)]
     pub agreement_terms_and_conditions: bool,
-    /// The customer.
+    /// The customer, as the create sent it (`CustomerRequest`).
     #[serde(default)]
-    pub customer: Option<Customer>,
+    pub customer: Option<Map<String, Value>>,
     /// Where the customer would be sent while `PROCESSING_REDIRECT_NEEDED` (not served).
     #[serde(default)]
     pub gateway_redirect_url: Option<String>,
@@ -252,9 +273,9 @@ pub struct Application {
     pub merchant_urls: Option<Value>,
     /// The order; item states and quantities default to PROCESSING and 1.
     pub order: Order,
-    /// The reason of an application cancel.
+    /// The reason of an application cancel (`APPLICATION_CANCELLED_OTHER` when none was given).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cancel_reason: Option<CancelReason>,
+    pub cancel_reason: Option<String>,
     /// The custom reason of an application cancel.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_reason: Option<String>,
@@ -272,7 +293,6 @@ impl Application {
     /// The state reason, or the state's usual one.
     pub fn reason(&self) -> StateReason {
         self.state_reason
-            .clone()
             .unwrap_or_else(|| default_reason(&self.state))
     }
 }
@@ -287,16 +307,8 @@ pub(crate) fn default_reason(state: &ApplicationState) -> StateReason {
     }
 }
 
-/// The order as `OrderResponse` (no `applicationInfo`).
-fn order_json(order: &Order) -> Value {
-    let mut value = serde_json::to_value(order).unwrap_or(Value::Null);
-    if let Value::Object(map) = &mut value {
-        map.remove("applicationInfo");
-    }
-    value
-}
-
-/// `ApplicationResponse`.
+/// `ApplicationResponse`: every required field (`gatewayRedirectUrl` too, which is not
+/// nullable), the customer as `CustomerResponse`, the order as `OrderResponse`.
 pub(crate) fn application_json(app: &Application) -> Value {
     json!({
         "id": app.id,
@@ -304,15 +316,20 @@ pub(crate) fn application_json(app: &Application) -> Value {
         "stateReason": app.reason(),
         "type": app.financing_type,
         "agreementTermsAndConditions": app.agreement_terms_and_conditions,
-        "gatewayRedirectUrl": app.gateway_redirect_url,
-        "customer": app.customer,
-        "order": order_json(&app.order),
+        "gatewayRedirectUrl": app.gateway_redirect_url.clone().unwrap_or_else(|| gateway_url(&app.id)),
+        "customer": wire::customer_json(app.customer.as_ref().unwrap_or(&Map::new())),
+        "order": wire::order_json(&app.order),
     })
 }
 
-/// `OrderExtendedResponse`: the order plus `applicationInfo`.
+/// The gateway URL of an application (the simulator serves none).
+pub(crate) fn gateway_url(id: &str) -> String {
+    format!("https://gateway.skippay.sim.invalid/applications/{id}")
+}
+
+/// `OrderExtendedResponse`: the order plus `applicationInfo` (`ApplicationBaseResponse`).
 pub(crate) fn order_extended_json(app: &Application) -> Value {
-    let mut value = order_json(&app.order);
+    let mut value = wire::order_json(&app.order);
     if let Value::Object(map) = &mut value {
         map.insert(
             "applicationInfo".into(),
@@ -352,8 +369,7 @@ pub(crate) fn routes() -> Router<Sim> {
 
 #[cfg(test)]
 mod tests {
-    use rescind_core::rust_decimal::Decimal;
-    use rescind_skippay::model::OrderState;
+    use rust_decimal::Decimal;
 
     use super::*;
     use crate::World;
@@ -379,10 +395,10 @@ mod tests {
         assert_eq!(case("11200a0ee6").0, "CANCELLED");
         assert_eq!(case("11200a0ee7").1, "READY_SHIPPED");
         let ready = &world.application("11200a0ee1").unwrap().order;
-        let quantities: Vec<Decimal> = ready.items.iter().filter_map(|i| i.quantity).collect();
+        let quantities: Vec<Decimal> = ready.items.iter().map(|i| i.quantity).collect();
         assert!(quantities.contains(&Decimal::new(3, 0)));
         assert!(quantities.contains(&Decimal::new(25, 1)));
         let done = &world.application("11200a0ee8").unwrap().order;
-        assert_eq!(done.state, Some(OrderState::Cancelled));
+        assert_eq!(done.state, OrderState::Cancelled);
     }
 }

@@ -5,13 +5,14 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use http::StatusCode;
-use rescind_core::rust_decimal::{Decimal, RoundingStrategy};
-use rescind_skippay::model::{ApplicationState, Order, OrderItem, OrderState, StateReason};
+use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::{Decimal, RoundingStrategy};
 use serde_json::{Map, Value};
 
 use super::auth::Partner;
 use super::check::{self, ITEM_TYPES};
 use super::errors::{ApiError, json_response};
+use super::wire::{ApplicationState, Order, OrderItem, OrderState, StateReason};
 use super::{Application, order_extended_json};
 use crate::Sim;
 
@@ -48,14 +49,15 @@ impl Selector {
         same(&self.code, item.code.as_deref())
             && same(&self.ean, item.ean.as_deref())
             && same(&self.name, item.name.as_deref())
-            && same(&self.item_type, item.item_type.as_ref().map(|t| t.as_str()))
+            && same(&self.item_type, item.item_type.as_deref())
     }
 }
 
-/// Reads and checks the body (`OrderItemsChangeRequest`). `items` empty or absent is the whole
-/// order. `totalPrice` and `totalVat` are checked for shape and otherwise ignored.
+/// Reads and checks the body (`OrderItemsChangeRequest`). An empty body, `{}`, and `items`
+/// empty, absent or `null` are the whole order. `totalPrice` and `totalVat` are checked for
+/// shape (`null` is absent, as the documentation's example shows them) and otherwise ignored.
 pub(crate) fn parse_body(bytes: &[u8]) -> Result<Vec<Selector>, ApiError> {
-    let map = check::body_object(bytes)?;
+    let map = check::body_object_or_empty(bytes)?;
     check::opt_amount(&map, "totalPrice", "")?;
     check::vat_list(&map, "totalVat", "", false)?;
     let Some(items) = check::opt_array(&map, "items", "")? else {
@@ -114,11 +116,11 @@ impl Change {
 }
 
 fn state_of(item: &OrderItem) -> OrderState {
-    item.state.clone().unwrap_or(OrderState::Processing)
+    item.state
 }
 
 fn quantity_of(item: &OrderItem) -> Decimal {
-    item.quantity.unwrap_or(Decimal::ONE)
+    item.quantity
 }
 
 /// The name an item goes by in counters: its code, else its EAN, else its name.
@@ -135,21 +137,16 @@ fn same_item(a: &OrderItem, b: &OrderItem) -> bool {
     a.code == b.code && a.ean == b.ean && a.name == b.name && a.item_type == b.item_type
 }
 
-/// Fills what a seed may leave out: item and order states PROCESSING, item quantities 1.
-pub(crate) fn normalize(order: &mut Order) {
-    for item in &mut order.items {
-        item.state.get_or_insert(OrderState::Processing);
-        item.quantity.get_or_insert(Decimal::ONE);
-    }
-    order.state.get_or_insert(OrderState::Processing);
-}
-
 /// `amount * part / whole`, rounded half away from zero to minor units.
-fn share(amount: Decimal, part: Decimal, whole: Decimal) -> Decimal {
+fn share(amount: i64, part: Decimal, whole: Decimal) -> i64 {
     if whole.is_zero() {
-        return Decimal::ZERO;
+        return 0;
     }
-    (amount * part / whole).round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero)
+    let value = Decimal::from(amount) * part / whole;
+    value
+        .round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero)
+        .to_i64()
+        .unwrap_or(amount)
 }
 
 /// Moves `q` pieces (all of them when `q` is the line's quantity) of open line `index` to the
@@ -158,32 +155,24 @@ fn share(amount: Decimal, part: Decimal, whole: Decimal) -> Decimal {
 fn move_to_cancelled(items: &mut Vec<OrderItem>, index: usize, q: Decimal) -> bool {
     let whole = quantity_of(&items[index]);
     let open = items[index].clone();
-    let price = open.total_price.as_ref().map(|p| share(p.amount, q, whole));
-    let vat = open.total_vat.as_ref().map(|v| share(v.amount, q, whole));
+    let price = share(open.total_price.amount, q, whole);
+    let vat = share(open.total_vat.amount, q, whole);
     let sibling = items
         .iter()
         .position(|i| state_of(i) == OrderState::Cancelled && same_item(i, &open));
     match sibling {
         Some(s) => {
             let line = &mut items[s];
-            line.quantity = Some(quantity_of(line) + q);
-            if let (Some(p), Some(add)) = (line.total_price.as_mut(), price) {
-                p.amount += add;
-            }
-            if let (Some(v), Some(add)) = (line.total_vat.as_mut(), vat) {
-                v.amount += add;
-            }
+            line.quantity = quantity_of(line) + q;
+            line.total_price.amount += price;
+            line.total_vat.amount += vat;
         }
         None => {
             let mut line = open.clone();
-            line.state = Some(OrderState::Cancelled);
-            line.quantity = Some(q);
-            if let (Some(p), Some(a)) = (line.total_price.as_mut(), price) {
-                p.amount = a;
-            }
-            if let (Some(v), Some(a)) = (line.total_vat.as_mut(), vat) {
-                v.amount = a;
-            }
+            line.state = OrderState::Cancelled;
+            line.quantity = q;
+            line.total_price.amount = price;
+            line.total_vat.amount = vat;
             items.insert(index + 1, line);
         }
     }
@@ -192,17 +181,13 @@ fn move_to_cancelled(items: &mut Vec<OrderItem>, index: usize, q: Decimal) -> bo
         return true;
     }
     let line = &mut items[index];
-    line.quantity = Some(whole - q);
-    if let (Some(p), Some(sub)) = (line.total_price.as_mut(), price) {
-        p.amount -= sub;
-    }
-    if let (Some(v), Some(sub)) = (line.total_vat.as_mut(), vat) {
-        v.amount -= sub;
-    }
+    line.quantity = whole - q;
+    line.total_price.amount -= price;
+    line.total_vat.amount -= vat;
     false
 }
 
-/// Applies an order cancel to `order` (already [normalized](normalize)), all or nothing: on an
+/// Applies an order cancel to `order`, all or nothing: on an
 /// error `order` is unchanged. Returns the changes applied (none for a repeat of a cancel
 /// without quantities).
 pub(crate) fn apply(order: &mut Order, selectors: &[Selector]) -> Result<Vec<Change>, ApiError> {
@@ -240,8 +225,8 @@ pub(crate) fn apply(order: &mut Order, selectors: &[Selector]) -> Result<Vec<Cha
         .items
         .iter()
         .all(|i| state_of(i) == OrderState::Cancelled);
-    if all_cancelled && work.state != Some(OrderState::Cancelled) {
-        work.state = Some(OrderState::Cancelled);
+    if all_cancelled && work.state != OrderState::Cancelled {
+        work.state = OrderState::Cancelled;
         changes.push(Change::OrderCancelled);
     }
     *order = work;
@@ -396,7 +381,6 @@ pub(crate) async fn cancel(
                 .skippay
                 .application_mut(&id, &partner)
                 .ok_or_else(|| ApiError::not_found("OBJECT_NOT_FOUND", &id))?;
-            normalize(&mut app.order);
             if let Some(refused) = refusal(app) {
                 return Err(refused);
             }

@@ -1,0 +1,106 @@
+//! The INFO event the transport emits before each retry (target `rescind::retry`), which a
+//! command-line tool prints as "Arta answered 503; retrying in 2 s, attempt 2 of 3".
+//!
+//! Its own test binary: it installs a tracing subscriber for the thread.
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use httpmock::prelude::*;
+use rescind_core::http::Method;
+use rescind_core::retry::RetryPolicy;
+use rescind_core::secrecy::SecretString;
+use rescind_core::{Auth, HttpRequest, Provider, RETRY_EVENT_TARGET, Transport, TransportConfig};
+use tracing_subscriber::fmt::MakeWriter;
+
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> MakeWriter<'a> for Captured {
+    type Writer = Captured;
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
+}
+
+impl Captured {
+    /// The captured lines of the retry target.
+    fn retry_lines(&self) -> Vec<String> {
+        String::from_utf8(self.0.lock().unwrap().clone())
+            .unwrap()
+            .lines()
+            .filter(|l| l.contains(RETRY_EVENT_TARGET))
+            .map(str::to_owned)
+            .collect()
+    }
+}
+
+#[tokio::test]
+async fn each_retry_is_one_info_event_with_its_fields_and_a_change_has_none() {
+    let captured = Captured::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(captured.clone())
+        .with_max_level(tracing::Level::INFO)
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    tracing::callsite::rebuild_interest_cache();
+
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(GET).path("/things/1");
+            then.status(503).header("retry-after", "1").body("down");
+        })
+        .await;
+    server
+        .mock_async(|when, then| {
+            when.method(POST).path("/things");
+            then.status(503).body("down");
+        })
+        .await;
+    let transport = Transport::builder(Provider::SkipPay, server.base_url())
+        .auth(Auth::Header {
+            name: http::header::AUTHORIZATION,
+            value: SecretString::from("Bearer t"),
+        })
+        .config(TransportConfig::default().with_retry(
+            RetryPolicy::default().with_backoff(Duration::from_millis(1), Duration::from_millis(5)),
+        ))
+        .build()
+        .unwrap();
+
+    let get = HttpRequest::new("get_thing", Method::GET, "/things/{id}", "/things/1");
+    assert_eq!(transport.send(&get).await.unwrap().attempts, 3);
+    let lines = captured.retry_lines();
+    assert_eq!(lines.len(), 2, "{lines:#?}");
+    for (line, attempt) in lines.iter().zip([2, 3]) {
+        assert!(line.contains(" INFO "), "{line}");
+        for field in [
+            "provider=\"skippay\"".to_string(),
+            "status=503".into(),
+            "delay_ms=1000".into(),
+            format!("attempt={attempt}"),
+            "max_attempts=3".into(),
+        ] {
+            assert!(line.contains(&field), "`{field}` missing: {line}");
+        }
+    }
+
+    // A POST is not idempotent: no retry, so no event.
+    let post = HttpRequest::new("create_thing", Method::POST, "/things", "/things")
+        .with_json_body(r#"{"a":1}"#);
+    assert_eq!(transport.send(&post).await.unwrap().attempts, 1);
+    assert_eq!(captured.retry_lines().len(), 2);
+}
