@@ -183,7 +183,7 @@ fn hosted_session_fields(list_item: bool) -> Vec<Field> {
             Field::required_nullable("public_instructions_confirmation", Shape::Text),
             Field::required_nullable("public_instructions_location_quotes", Shape::Text),
             Field::required_nullable("public_instructions_payment", Shape::Text),
-            Field::optional("public_instructions_object_details", Shape::Text),
+            Field::nullable("public_instructions_object_details", Shape::Text),
         ]);
     }
     fields
@@ -305,9 +305,10 @@ pub fn shipment() -> Shape {
             Shape::Enum(&["approved", "cleared", "pending", "rejected", "submitted"]),
         ),
         Field::required_nullable("eei_form_url", Shape::Text),
-        Field::optional("emissions", Shape::NumberOrText),
-        Field::optional("emissions_unit", Shape::Text),
-        Field::required("log_request_id", Shape::Text),
+        // Listed without a type or nullability in the reference: taken as nullable.
+        Field::nullable("emissions", Shape::NumberOrText),
+        Field::nullable("emissions_unit", Shape::Text),
+        Field::required_nullable("log_request_id", Shape::Text),
         Field::required("tags", Shape::list(tag())),
         Field::optional("packages", Shape::list(Shape::Any)),
         Field::optional("services", Shape::list(Shape::Any)),
