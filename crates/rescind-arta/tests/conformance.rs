@@ -114,6 +114,29 @@ proptest! {
     }
 }
 
+/// Every path a cancel or a hold decides on is a documented field (a misspelt one would
+/// protect nothing).
+#[test]
+fn needed_paths_are_documented() {
+    use rescind_arta::model::Shipment;
+    use rescind_core::wire::Tolerant;
+    for path in HostedSession::NEEDED {
+        assert!(
+            shape::has_path(&conformance::hosted_session(), path),
+            "{path}"
+        );
+    }
+    for path in Shipment::NEEDED {
+        assert!(shape::has_path(&conformance::shipment(), path), "{path}");
+    }
+    for path in ShipmentException::NEEDED {
+        assert!(
+            shape::has_path(&conformance::shipment_exception(), path),
+            "{path}"
+        );
+    }
+}
+
 /// The failing body of issue 15: numeric dimensions, as Arta's official client allows.
 #[test]
 fn dimensions_read_as_numbers_or_strings() {

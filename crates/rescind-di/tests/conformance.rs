@@ -42,6 +42,18 @@ proptest! {
     }
 }
 
+/// Every path a cancel decides on is a documented field (a misspelt one would protect nothing).
+#[test]
+fn needed_paths_are_documented() {
+    use rescind_core::wire::Tolerant;
+    for path in rescind_di::model::OrderDetails::NEEDED {
+        assert!(
+            shape::has_path(&conformance::order_details(), path),
+            "{path}"
+        );
+    }
+}
+
 /// Noon in Oslo on 2026-03-20: an order due 2026-03-31 is still cancellable.
 fn now() -> Timestamp {
     "2026-03-20T11:00:00Z".parse().unwrap()

@@ -103,6 +103,21 @@ proptest! {
     }
 }
 
+/// Every path a cancel decides on is a documented field (a misspelt one would protect nothing).
+#[test]
+fn needed_paths_are_documented() {
+    use rescind_core::wire::Tolerant;
+    for path in ApplicationResponse::NEEDED {
+        assert!(shape::has_path(&conformance::application(), path), "{path}");
+    }
+    for path in Order::NEEDED {
+        assert!(
+            shape::has_path(&conformance::order_extended(), path),
+            "{path}"
+        );
+    }
+}
+
 /// The failing body of issue 15: a whole-number float amount in the application read.
 #[test]
 fn a_whole_number_float_amount_decodes_with_its_value() {

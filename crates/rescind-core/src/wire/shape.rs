@@ -123,6 +123,40 @@ impl Shape {
     }
 }
 
+/// Whether `shape` documents the JSON path `path`, written as in
+/// [`Tolerant::NEEDED`](super::Tolerant::NEEDED) (`order.items[].state`): a guard against a
+/// misspelt needed path, which would protect nothing.
+///
+/// ```
+/// use rescind_core::wire::shape::{Field, Shape, has_path};
+/// let shape = Shape::Object(vec![Field::required(
+///     "items",
+///     Shape::list(Shape::Object(vec![Field::required("state", Shape::Text)])),
+/// )]);
+/// assert!(has_path(&shape, "items[].state"));
+/// assert!(!has_path(&shape, "items[].status"));
+/// ```
+pub fn has_path(shape: &Shape, path: &str) -> bool {
+    if path.is_empty() {
+        return true;
+    }
+    match shape {
+        Shape::List(item) => path
+            .strip_prefix("[]")
+            .is_some_and(|rest| has_path(item, rest.strip_prefix('.').unwrap_or(rest))),
+        Shape::Object(fields) => {
+            let end = path.find(['.', '[']).unwrap_or(path.len());
+            let (name, rest) = path.split_at(end);
+            let rest = rest.strip_prefix('.').unwrap_or(rest);
+            fields
+                .iter()
+                .any(|f| f.name == name && has_path(&f.shape, rest))
+        }
+        Shape::OneOf(shapes) => shapes.iter().any(|s| has_path(s, path)),
+        _ => false,
+    }
+}
+
 /// Writes a body of `shape` chosen by `seed`, as JSON text (so numbers keep the spelling
 /// chosen: `12590.0` and `1.259e4` reach the decoder as written).
 ///
