@@ -106,10 +106,10 @@ impl<'de> Visitor<'de> for NumberVisitor {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Read, A::Error> {
         // serde_json answers `RAW_TOKEN` with a one-entry map: the marker, then the text.
-        match map.next_key::<String>()? {
-            Some(key) if key == RAW_TOKEN => {
-                let raw: String = map.next_value()?;
-                read_raw(&raw, self)
+        match map.next_key::<IsRawKey>()? {
+            Some(IsRawKey(true)) => {
+                let raw: RawText<'de> = map.next_value()?;
+                read_raw(raw.as_str(), self)
             }
             _ => Err(de::Error::invalid_type(Unexpected::Map, &self)),
         }
@@ -125,6 +125,63 @@ impl<'de> Visitor<'de> for NumberVisitor {
 
     fn visit_unit<E: de::Error>(self) -> Result<Read, E> {
         Err(E::invalid_type(Unexpected::Unit, &self))
+    }
+}
+
+/// Whether a map key is serde_json's raw-value marker (read without allocating).
+struct IsRawKey(bool);
+
+impl<'de> Deserialize<'de> for IsRawKey {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = IsRawKey;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a key")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<IsRawKey, E> {
+                Ok(IsRawKey(v == RAW_TOKEN))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+/// A raw value's text: borrowed from the body when serde_json reads it from a slice (no
+/// allocation per number), owned otherwise.
+enum RawText<'de> {
+    Borrowed(&'de str),
+    Owned(String),
+}
+
+impl RawText<'_> {
+    fn as_str(&self) -> &str {
+        match self {
+            RawText::Borrowed(s) => s,
+            RawText::Owned(s) => s,
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for RawText<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RawText<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a raw JSON value")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<RawText<'de>, E> {
+                Ok(RawText::Borrowed(v))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<RawText<'de>, E> {
+                Ok(RawText::Owned(v.to_owned()))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<RawText<'de>, E> {
+                Ok(RawText::Owned(v))
+            }
+        }
+        d.deserialize_str(V)
     }
 }
 
@@ -408,10 +465,10 @@ impl<'de> Deserialize<'de> for TextOrNumber {
                 }
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<String, A::Error> {
-                match map.next_key::<String>()? {
-                    Some(key) if key == RAW_TOKEN => {
-                        let raw: String = map.next_value()?;
-                        let raw = raw.trim();
+                match map.next_key::<IsRawKey>()? {
+                    Some(IsRawKey(true)) => {
+                        let raw: RawText<'de> = map.next_value()?;
+                        let raw = raw.as_str().trim();
                         match raw.as_bytes().first() {
                             Some(b'"') => serde_json::from_str(raw).map_err(de::Error::custom),
                             Some(b'-' | b'0'..=b'9') => Ok(raw.to_owned()),
