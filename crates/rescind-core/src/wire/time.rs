@@ -61,10 +61,19 @@ pub fn parse_date(text: &str) -> Option<Date> {
 /// ```
 pub fn parse_datetime(text: &str) -> Option<DateTime> {
     let text = text.trim();
-    if let Some(ts) = zoned_instant(text) {
-        return Some(TimeZone::UTC.to_datetime(ts));
+    if !has_offset(text) {
+        // The common case (Arta's own form): no failed zoned parse first.
+        return naive(text);
     }
-    naive(text)
+    zoned_instant(text).map(|ts| TimeZone::UTC.to_datetime(ts))
+}
+
+/// Whether a date-time text ends with `Z` or an offset (`+01:00`, `-0500`) after its time.
+fn has_offset(text: &str) -> bool {
+    text.ends_with(['Z', 'z'])
+        || text
+            .get(11..)
+            .is_some_and(|time| time.contains('+') || time.contains('-'))
 }
 
 /// Parses a date-time with an offset; without one, it is read in `zone`, and a date alone is the
@@ -81,8 +90,8 @@ pub fn parse_datetime(text: &str) -> Option<DateTime> {
 /// ```
 pub fn parse_timestamp(text: &str, zone: &TimeZone) -> Option<Timestamp> {
     let text = text.trim();
-    if let Some(ts) = zoned_instant(text) {
-        return Some(ts);
+    if has_offset(text) {
+        return zoned_instant(text);
     }
     let dt = naive(text)?;
     zone.to_ambiguous_timestamp(dt).compatible().ok()
@@ -137,9 +146,41 @@ fn naive(text: &str) -> Option<DateTime> {
     None
 }
 
-/// Reads a string (any JSON string; `null` is handled by the `option` helpers).
-fn text<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-    String::deserialize(d)
+/// A JSON string, borrowed from the body when it can be (no allocation per date).
+enum Text<'de> {
+    Borrowed(&'de str),
+    Owned(String),
+}
+
+impl Text<'_> {
+    fn as_str(&self) -> &str {
+        match self {
+            Text::Borrowed(s) => s,
+            Text::Owned(s) => s,
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Text<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> de::Visitor<'de> for V {
+            type Value = Text<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Text<'de>, E> {
+                Ok(Text::Borrowed(v))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Text<'de>, E> {
+                Ok(Text::Owned(v.to_owned()))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Text<'de>, E> {
+                Ok(Text::Owned(v))
+            }
+        }
+        d.deserialize_str(V)
+    }
 }
 
 /// A date field (`Date`): reads every form of [`parse_date`], writes `YYYY-MM-DD`.
@@ -154,8 +195,9 @@ pub mod date {
 
     /// Reads any form of [`parse_date`].
     pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Date, D::Error> {
-        let raw = text(deserializer)?;
-        parse_date(&raw).ok_or_else(|| {
+        let raw = Text::deserialize(deserializer)?;
+        let raw = raw.as_str();
+        parse_date(raw).ok_or_else(|| {
             de::Error::custom(format!(
                 "expected a date as YYYY-MM-DD or YYYYMMDD, got {raw:?}"
             ))
@@ -182,10 +224,11 @@ pub mod date {
         pub fn deserialize<'de, D: Deserializer<'de>>(
             deserializer: D,
         ) -> Result<Option<Date>, D::Error> {
-            match Option::<String>::deserialize(deserializer)? {
+            let raw = Option::<Text<'de>>::deserialize(deserializer)?;
+            match raw.as_ref().map(Text::as_str) {
                 None => Ok(None),
                 Some(raw) if raw.trim().is_empty() => Ok(None),
-                Some(raw) => parse_date(&raw).map(Some).ok_or_else(|| {
+                Some(raw) => parse_date(raw).map(Some).ok_or_else(|| {
                     de::Error::custom(format!(
                         "expected a date as YYYY-MM-DD or YYYYMMDD, got {raw:?}"
                     ))
@@ -208,8 +251,9 @@ pub mod datetime {
 
     /// Reads any form of [`parse_datetime`].
     pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<DateTime, D::Error> {
-        let raw = text(deserializer)?;
-        parse_datetime(&raw).ok_or_else(|| {
+        let raw = Text::deserialize(deserializer)?;
+        let raw = raw.as_str();
+        parse_datetime(raw).ok_or_else(|| {
             de::Error::custom(format!(
                 "expected a date-time such as 2021-01-21T17:22:08.818747, got {raw:?}"
             ))
@@ -235,10 +279,11 @@ pub mod datetime {
         pub fn deserialize<'de, D: Deserializer<'de>>(
             deserializer: D,
         ) -> Result<Option<DateTime>, D::Error> {
-            match Option::<String>::deserialize(deserializer)? {
+            let raw = Option::<Text<'de>>::deserialize(deserializer)?;
+            match raw.as_ref().map(Text::as_str) {
                 None => Ok(None),
                 Some(raw) if raw.trim().is_empty() => Ok(None),
-                Some(raw) => parse_datetime(&raw).map(Some).ok_or_else(|| {
+                Some(raw) => parse_datetime(raw).map(Some).ok_or_else(|| {
                     de::Error::custom(format!(
                         "expected a date-time such as 2021-01-21T17:22:08.818747, got {raw:?}"
                     ))
