@@ -71,6 +71,18 @@ pub fn check() -> Result<(), String> {
     let meta = json::parse(&String::from_utf8_lossy(&out.stdout))
         .map_err(|e| format!("cargo metadata output: {e}"))?;
     let mut problems = check_metadata(&meta, &|p: &Path| p.is_file());
+    // With the dependency graph: the rust-version each published crate declares must be at
+    // least that of every crate it builds (all platforms, normal and build dependencies).
+    let out = cargo()
+        .args(["metadata", "--format-version", "1", "--locked"])
+        .output()
+        .map_err(|e| format!("cargo metadata: {e}"))?;
+    if !out.status.success() {
+        return Err(format!("cargo metadata failed ({})", out.status));
+    }
+    let full = json::parse(&String::from_utf8_lossy(&out.stdout))
+        .map_err(|e| format!("cargo metadata output: {e}"))?;
+    problems.extend(check_rust_version(&full));
     for name in PUBLISHED {
         let files = package_list(name)?;
         problems.extend(check_package_files(name, &files, &|rel| {
@@ -305,6 +317,81 @@ pub fn check_metadata(meta: &Json, exists: &dyn Fn(&Path) -> bool) -> Vec<String
     problems
 }
 
+/// `1.89` or `1.89.0` as (major, minor, patch); a missing version reads as 0.0.0.
+fn version(text: Option<&str>) -> (u64, u64, u64) {
+    let mut parts = text
+        .unwrap_or("0")
+        .split('.')
+        .map(|p| p.parse::<u64>().unwrap_or(0));
+    (
+        parts.next().unwrap_or(0),
+        parts.next().unwrap_or(0),
+        parts.next().unwrap_or(0),
+    )
+}
+
+/// Published crates whose declared rust-version is lower than that of a crate they build
+/// (`meta` is `cargo metadata` with the resolved graph).
+pub fn check_rust_version(meta: &Json) -> Vec<String> {
+    use std::collections::BTreeMap;
+    let packages: BTreeMap<&str, &Json> = meta
+        .get("packages")
+        .items()
+        .iter()
+        .filter_map(|p| Some((p.get("id").as_str()?, p)))
+        .collect();
+    let nodes: BTreeMap<&str, &Json> = meta
+        .get("resolve")
+        .get("nodes")
+        .items()
+        .iter()
+        .filter_map(|n| Some((n.get("id").as_str()?, n)))
+        .collect();
+    let mut problems = Vec::new();
+    for (id, p) in &packages {
+        let name = p.get("name").as_str().unwrap_or("?");
+        if !PUBLISHED.contains(&name) || p.get("source") != &Json::Null {
+            continue;
+        }
+        let declared = version(p.get("rust_version").as_str());
+        // Every crate built with it: normal and build dependencies, transitively.
+        let mut seen = std::collections::BTreeSet::new();
+        let mut stack = vec![*id];
+        while let Some(at) = stack.pop() {
+            if !seen.insert(at) {
+                continue;
+            }
+            let Some(node) = nodes.get(at) else { continue };
+            for dep in node.get("deps").items() {
+                let built = dep
+                    .get("dep_kinds")
+                    .items()
+                    .iter()
+                    .any(|k| k.get("kind").as_str() != Some("dev"));
+                if let (true, Some(pkg)) = (built, dep.get("pkg").as_str()) {
+                    stack.push(pkg);
+                }
+            }
+        }
+        let mut highest: Option<((u64, u64, u64), &str)> = None;
+        for dep_id in seen {
+            if let Some(dep) = packages.get(dep_id) {
+                let v = version(dep.get("rust_version").as_str());
+                if highest.is_none_or(|(h, _)| v > h) {
+                    highest = Some((v, dep.get("name").as_str().unwrap_or("?")));
+                }
+            }
+        }
+        if let Some((needed, by)) = highest.filter(|(v, _)| *v > declared) {
+            problems.push(format!(
+                "{name}: rust-version is {}.{}, but {by} needs {}.{}.{}",
+                declared.0, declared.1, needed.0, needed.1, needed.2
+            ));
+        }
+    }
+    problems
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -463,6 +550,33 @@ mod tests {
             r#""name": "xtask", "publish": null"#,
         );
         assert!(problems(&doc).iter().any(|p| p.starts_with("xtask:")));
+    }
+
+    #[test]
+    fn a_dependency_needing_a_newer_rust_is_reported() {
+        let graph = |dep_rv: &str, kind: &str| {
+            format!(
+                r#"{{"packages": [
+                    {{"id": "a", "name": "rescind-core", "source": null, "rust_version": "1.89"}},
+                    {{"id": "b", "name": "tokio", "source": "registry", "rust_version": "1.70"}},
+                    {{"id": "c", "name": "jiff", "source": "registry", "rust_version": "{dep_rv}"}}
+                ], "resolve": {{"nodes": [
+                    {{"id": "a", "deps": [{{"pkg": "b", "dep_kinds": [{{"kind": null}}]}}]}},
+                    {{"id": "b", "deps": [{{"pkg": "c", "dep_kinds": [{{"kind": {kind}}}]}}]}},
+                    {{"id": "c", "deps": []}}
+                ]}}}}"#
+            )
+        };
+        let check = |doc: String| check_rust_version(&json::parse(&doc).unwrap());
+        assert!(check(graph("1.89.0", "null")).is_empty());
+        assert!(
+            check(graph("1.95", "\"dev\"")).is_empty(),
+            "a dev-dependency is not built"
+        );
+        assert_eq!(
+            check(graph("1.95", "\"build\"")),
+            vec!["rescind-core: rust-version is 1.89, but jiff needs 1.95.0".to_string()]
+        );
     }
 
     #[test]
