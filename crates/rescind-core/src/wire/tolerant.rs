@@ -341,7 +341,7 @@ pub fn change_response<T: Tolerant>(
 ) -> Result<T, Error> {
     self::response(response, provider, operation).map_err(|err| {
         if response.is_success() {
-            crate::decode::accepted_unreadable(err, response.status)
+            crate::change::not_success(err, response.status)
         } else {
             err
         }
