@@ -490,6 +490,16 @@ impl Transport {
                             _ => policy.retry_cost,
                         };
                         if inner.budget.try_acquire(cost) {
+                            // A change answered with a 5xx or a 408 may have been applied
+                            // before the answer (only a 429 refuses before processing, see
+                            // `change`): whatever a later attempt answers, a documented
+                            // refusal or Di's `order.cancelled` included, cannot prove that
+                            // nothing changed.
+                            if !request.method.is_safe()
+                                && matches!(end, AttemptEnd::Status(s) if s != 429)
+                            {
+                                maybe_sent = true;
+                            }
                             retry_event(inner.provider, end, delay, attempts, policy.max_attempts);
                             tokio::time::sleep(delay).await;
                             continue;
