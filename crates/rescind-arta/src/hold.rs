@@ -79,7 +79,10 @@ impl Client {
         shipment_id: &str,
         until: Option<Date>,
     ) -> Result<Hold, Error> {
-        let before = self.get_shipment(shipment_id).await?;
+        let before = self
+            .get_shipment(shipment_id)
+            .await
+            .map_err(change::read_before_change)?;
         let request_id = before.request_id.clone();
         let shipment = before.into_inner();
         rules::check_hold(&shipment, until)?;

@@ -1,7 +1,11 @@
-//! Changes the transport retried: an attempt answered with a 5xx may have been applied, so no
-//! later answer of the same call (a 429, a refusal, Di's `order.cancelled`) may make the call
-//! say "nothing was changed" or "already cancelled" (issue 14, found by replaying the issue's
-//! faults through the binary).
+//! Faults around a change that the issue 14 work missed, found by replaying faults through the
+//! binary as a user would:
+//!
+//! - changes the transport retried: an attempt answered with a 5xx may have been applied, so
+//!   no later answer of the same call (a 429, a refusal, Di's `order.cancelled`) may make the
+//!   call say "nothing was changed" or "already cancelled";
+//! - a read before the change that fails: the change was never sent, so the call must not say
+//!   it may have been applied (exit 6).
 //!
 //! Each case starts its own simulator in-process (clock pinned on the demo day) and runs the
 //! binary with a cleared environment plus only the variables the case needs, on a blocking
@@ -20,6 +24,8 @@ struct Op {
     args: &'static [&'static str],
     method: &'static str,
     route: &'static str,
+    /// The route of the read made before the change.
+    read: &'static str,
     counter: &'static str,
     env: fn(&RunningSimulator) -> Vec<(String, String)>,
 }
@@ -60,6 +66,7 @@ const IDEMPOTENT: &[Op] = &[
         args: &["arta", "cancel-session", "42"],
         method: "PATCH",
         route: "/hosted_sessions/*/cancel",
+        read: "/hosted_sessions/*",
         counter: "arta:hosted_session:42:cancel",
         env: arta_env,
     },
@@ -68,6 +75,7 @@ const IDEMPOTENT: &[Op] = &[
         args: &["di", "cancel", "70724760000000101"],
         method: "DELETE",
         route: "/ws/json/parcel/booking/v-1/order/cancel/*",
+        read: "/ws/json/parcel/booking/v-1/details/*",
         counter: "di:order:70724760000000101:cancel",
         env: di_env,
     },
@@ -76,6 +84,7 @@ const IDEMPOTENT: &[Op] = &[
         args: &["skippay", "cancel", "11200a0ee2"],
         method: "PUT",
         route: "/financing/v1/applications/*/order/cancel",
+        read: "/financing/v1/applications/*",
         counter: "skippay:order:11200a0ee2:cancel",
         env: skippay_env,
     },
@@ -84,6 +93,7 @@ const IDEMPOTENT: &[Op] = &[
         args: &["skippay", "cancel", "11200a0ee1", "--item", "code=CASE-3"],
         method: "PUT",
         route: "/financing/v1/applications/*/order/cancel",
+        read: "/financing/v1/applications/*",
         counter: "skippay:item:11200a0ee1/CASE-3:cancel",
         env: skippay_env,
     },
@@ -92,7 +102,36 @@ const IDEMPOTENT: &[Op] = &[
         args: &["skippay", "cancel", "11200a0ee3"],
         method: "PUT",
         route: "/financing/v1/applications/*/cancel",
+        read: "/financing/v1/applications/*",
         counter: "skippay:application:11200a0ee3:cancel",
+        env: skippay_env,
+    },
+];
+
+/// The change operations that are never sent twice (no retry, no resend).
+const NOT_IDEMPOTENT: &[Op] = &[
+    Op {
+        name: "arta hold",
+        args: &["arta", "hold", "6b12c76a-5217-4cd6-82d8-7aa5265ebaad"],
+        method: "POST",
+        route: "/shipment_exceptions",
+        read: "/shipments/*",
+        counter: "arta:shipment:6b12c76a-5217-4cd6-82d8-7aa5265ebaad:hold",
+        env: arta_env,
+    },
+    Op {
+        name: "skippay cancel (a quantity of an item)",
+        args: &[
+            "skippay",
+            "cancel",
+            "11200a0ee1",
+            "--item",
+            "code=CASE-3,quantity=1",
+        ],
+        method: "PUT",
+        route: "/financing/v1/applications/*/order/cancel",
+        read: "/financing/v1/applications/*",
+        counter: "skippay:item:11200a0ee1/CASE-3:reduce",
         env: skippay_env,
     },
 ];
@@ -152,13 +191,31 @@ async fn simulator() -> RunningSimulator {
 /// Runs `op` with `--output json` against a simulator whose faults `faults` installed, and
 /// returns the run and how many times the change was applied.
 async fn run_with(op: &Op, faults: impl Fn(&RunningSimulator)) -> (Run, u64) {
+    let (run, applied, _) = run_counting(op, faults).await;
+    (run, applied)
+}
+
+/// [`run_with`], plus how many change requests reached the simulator.
+async fn run_counting(op: &Op, faults: impl Fn(&RunningSimulator)) -> (Run, u64, u64) {
     let sim = simulator().await;
     faults(&sim);
     let mut args = vec!["--output".to_string(), "json".to_string()];
     args.extend(op.args.iter().map(|a| a.to_string()));
     let run = rescind(args, (op.env)(&sim)).await;
-    let applied = sim.sim().counters().applied_count(op.counter);
-    (run, applied)
+    let counters = sim.sim().counters();
+    let applied = counters.applied_count(op.counter);
+    let sent = counters
+        .snapshot()
+        .hits
+        .iter()
+        .filter(|(route, _)| {
+            route.split_once(' ').is_some_and(|(method, path)| {
+                method == op.method && rescind_sim::faults::path_matches(op.route, path)
+            })
+        })
+        .map(|(_, n)| n)
+        .sum();
+    (run, applied, sent)
 }
 
 /// The first attempt is applied and answered 503; every retry is answered 429 (a rate limit,
@@ -244,5 +301,29 @@ async fn a_retry_answered_already_cancelled_after_an_applied_5xx_reports_cancell
             row["outcome"] == "cancelled" || row["outcome"] == "partially_cancelled",
             "{case}"
         );
+    }
+}
+
+/// The read before the change (the target read to check the rules) loses its connection on
+/// every attempt: the change was never sent, so the call fails with `sent: not_sent` (exit
+/// 5), not "the change may have been applied" (exit 6, `maybe_sent`), which it used to say at
+/// every provider (also with a short `--timeout` that ends during that read).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_read_before_the_change_that_fails_is_not_a_maybe_sent_change() {
+    for op in IDEMPOTENT.iter().chain(NOT_IDEMPOTENT) {
+        let (run, applied, sent) = run_counting(op, |sim| {
+            sim.sim()
+                .faults()
+                .add(FaultRule::new(op.read, FaultAction::Drop).method("GET"));
+        })
+        .await;
+        let case = format!("{}: {run:?}", op.name);
+        assert_eq!(sent, 0, "{case}");
+        assert_eq!(applied, 0, "{case}");
+        assert_eq!(run.code, 5, "{case}");
+        let row = run.json();
+        assert_eq!(row["sent"], "not_sent", "{case}");
+        assert!(!run.stdout.contains("may have been applied"), "{case}");
+        assert!(!run.stderr.contains("may have been applied"), "{case}");
     }
 }
