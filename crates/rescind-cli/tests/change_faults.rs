@@ -327,3 +327,61 @@ async fn a_read_before_the_change_that_fails_is_not_a_maybe_sent_change() {
         assert!(!run.stderr.contains("may have been applied"), "{case}");
     }
 }
+
+/// A 401 that is not Skip Pay's OAuth-style refusal of the token (a gateway's plain-text page)
+/// answers a cancel with a quantity after it was applied. It proves nothing, so the
+/// transport must not renew the token and replay the (not idempotent) cancel, which applied
+/// it twice (exit 0, `reduce` counted 2); the answer is settled by reading back instead.
+/// Without the change applied, the outcome is unknown (exit 6) and the cancel was sent once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_401_that_is_not_a_token_refusal_never_replays_a_quantity_cancel() {
+    let op = &NOT_IDEMPOTENT[1];
+    for applied_first in [true, false] {
+        let (run, applied, sent) = run_counting(op, |sim| {
+            let rule = FaultRule::new(op.route, FaultAction::GatewayText { status: 401 })
+                .method(op.method)
+                .times(1);
+            sim.sim().faults().add(if applied_first {
+                rule.after_apply()
+            } else {
+                rule
+            });
+        })
+        .await;
+        let case = format!("applied first: {applied_first}: {run:?}");
+        assert_eq!(sent, 1, "{case}");
+        let row = run.json();
+        if applied_first {
+            assert_eq!(applied, 1, "{case}");
+            assert_eq!(run.code, 0, "{case}");
+            assert_eq!(row["outcome"], "partially_cancelled", "{case}");
+            assert_eq!(row["settled_by"], "read_back", "{case}");
+        } else {
+            assert_eq!(applied, 0, "{case}");
+            assert_eq!(run.code, 6, "{case}");
+            assert_eq!(row["sent"], "maybe_sent", "{case}");
+        }
+    }
+}
+
+/// The same 401 page after an idempotent change was applied: the change is replayed with a
+/// new token (harmless), and since the first attempt may have been applied, the replay's
+/// "already cancelled" means this call cancelled it: `cancelled`, not `already_cancelled`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_401_page_after_an_applied_idempotent_change_reports_cancelled() {
+    for op in IDEMPOTENT.iter().filter(|op| op.name.starts_with("di")) {
+        let (run, applied) = run_with(op, |sim| {
+            sim.sim().faults().add(
+                FaultRule::new(op.route, FaultAction::GatewayText { status: 401 })
+                    .method(op.method)
+                    .after_apply()
+                    .times(1),
+            );
+        })
+        .await;
+        let case = format!("{}: {run:?}", op.name);
+        assert_eq!(applied, 1, "{case}");
+        assert_eq!(run.code, 0, "{case}");
+        assert_eq!(run.json()["outcome"], "cancelled", "{case}");
+    }
+}
