@@ -1458,7 +1458,7 @@ async fn a_500_after_a_quantity_cancel_was_applied_is_never_applied_twice() {
     let row = run.json();
     assert_eq!(row["outcome"], "partially_cancelled", "{row}");
     assert_eq!(row["settled_by"], "read_back", "{row}");
-    assert!(row.get("hint").is_none(), "{row}");
+    assert!(row["hint"].is_null(), "{row}");
     assert_eq!(applied(&sim, "skippay:item:11200a0ee1/CASE-3:reduce"), 1);
     assert_eq!(
         hits(
