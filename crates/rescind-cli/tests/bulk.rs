@@ -887,3 +887,71 @@ async fn applied_late_after_a_run_that_did_not_wait_is_decided_by_the_rerun() {
     );
     sim.shutdown().await;
 }
+
+/// A row with 2 MB of text (a pasted blob in the target, another in the action): invalid
+/// before anything is sent, like any row that breaks a rule needing no network; `--strict`
+/// sends nothing, and the messages, the journal and the report stay small (the value is
+/// shortened where it is shown, never echoed whole).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_row_with_megabytes_of_text_is_invalid_before_sending_and_not_echoed() {
+    let sim = Simulator::new().start().await.unwrap();
+    let base = sim.base_url();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("blob.csv");
+    let blob = "a".repeat(2_000_000);
+    std::fs::write(
+        &file,
+        format!(
+            "account,target,action,items,until\nskippay,{blob},cancel,,\narta,42,cancel,,\narta,43,{blob},,\n"
+        ),
+    )
+    .unwrap();
+    let f = file.to_str().unwrap();
+    let run = run_cli(&["bulk", f, "--strict"], &base).await;
+    assert_eq!(
+        run.code,
+        Some(2),
+        "{}",
+        &run.stderr[..run.stderr.len().min(2000)]
+    );
+    assert!(
+        run.stderr.contains("line 2") && run.stderr.contains("line 4"),
+        "{}",
+        &run.stderr[..run.stderr.len().min(2000)]
+    );
+    assert!(run.stderr.len() + run.stdout.len() < 10_000, "echoed");
+    assert_eq!(hits(&sim), 0, "a request reached the simulator");
+
+    let run = run_cli(&["--output", "json", "bulk", f], &base).await;
+    assert_eq!(
+        run.code,
+        Some(2),
+        "{}",
+        &run.stderr[..run.stderr.len().min(2000)]
+    );
+    assert!(run.stderr.len() + run.stdout.len() < 10_000, "echoed");
+    let rows: Vec<Value> = run
+        .stdout
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|r| r.get("line").is_some())
+        .collect();
+    let outcome = |line: u64| {
+        rows.iter()
+            .find(|r| r["line"] == line)
+            .map(|r| r["outcome"].as_str().unwrap().to_string())
+    };
+    assert_eq!(outcome(2).as_deref(), Some("invalid"), "{}", run.stdout);
+    assert_eq!(outcome(3).as_deref(), Some("done"), "{}", run.stdout);
+    assert_eq!(outcome(4).as_deref(), Some("invalid"), "{}", run.stdout);
+    let counters = sim.sim().counters().snapshot();
+    assert!(
+        counters.hits.keys().all(|k| !k.contains("/financing/")),
+        "{counters:?}"
+    );
+    for name in ["blob.csv.report.csv", "blob.csv.journal.jsonl"] {
+        let len = std::fs::metadata(dir.path().join(name)).unwrap().len();
+        assert!(len < 10_000, "{name}: {len} bytes");
+    }
+    sim.shutdown().await;
+}

@@ -218,9 +218,9 @@ pub struct InvalidRow {
     pub line: u64,
     /// The caller's key, if the row has one.
     pub key: Option<String>,
-    /// The account, as far as it could be read.
+    /// The account, as far as it could be read (a value of more than 64 characters shortened).
     pub account: String,
-    /// The target, as far as it could be read.
+    /// The target, as far as it could be read (a value of more than 64 characters shortened).
     pub target: String,
     /// The action as the file says it (empty when the row has none or cannot be read).
     pub action: String,
@@ -341,9 +341,9 @@ impl Input {
                 Err(reason) => invalid.push(InvalidRow {
                     line,
                     key: None,
-                    account,
-                    target,
-                    action,
+                    account: shown(&account),
+                    target: shown(&target),
+                    action: shown(&action),
                     reason,
                 }),
             }
@@ -569,11 +569,47 @@ fn non_empty(value: Option<String>) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
+/// The most characters an account, a target, an action or a date may have. The runner's own
+/// bound, not a provider's: no provider's id comes near it (Arta: an integer; Di: a shipment
+/// number of digits; Skip Pay: an application id such as `11200a0ee1`, a string without a
+/// documented `maxLength` in its OpenAPI). A longer value is a paste gone wrong: it is invalid
+/// before anything is sent, instead of a URL no client can build.
+const FIELD_MAX_CHARS: usize = 256;
+
+/// The characters of a value shown in a message, a report or the journal.
+const SHOWN_MAX_CHARS: usize = 64;
+
+/// `value` as shown to people: whole when short, else its start and its length (a row with
+/// megabytes of text is never echoed whole).
+fn shown(value: &str) -> String {
+    match value.char_indices().nth(SHOWN_MAX_CHARS) {
+        None => value.to_string(),
+        Some((end, _)) => format!("{}… ({} characters)", &value[..end], value.chars().count()),
+    }
+}
+
+/// `value` unless longer than [`FIELD_MAX_CHARS`].
+fn bounded(field: &str, value: String) -> Result<String, String> {
+    let n = value.chars().count();
+    if n > FIELD_MAX_CHARS {
+        return Err(format!(
+            "`{field}` must be at most {FIELD_MAX_CHARS} characters (it has {n}): `{}`",
+            shown(&value)
+        ));
+    }
+    Ok(value)
+}
+
 fn to_row(raw: RawRow) -> Result<Row, String> {
     let account = non_empty(raw.account).ok_or("`account` is required")?;
+    let account = bounded("account", account)?;
     let target = non_empty(raw.target).ok_or("`target` is required")?;
+    let target = bounded("target", target)?;
     let action = non_empty(raw.action).ok_or("`action` is required")?;
-    let until = non_empty(raw.until);
+    let action = bounded("action", action)?;
+    let until = non_empty(raw.until)
+        .map(|u| bounded("until", u))
+        .transpose()?;
     let items = raw.items;
     let has_items = match &items {
         Some(RawItems::Text(t)) => !t.trim().is_empty(),
@@ -600,7 +636,8 @@ fn to_row(raw: RawRow) -> Result<Row, String> {
         },
         other => {
             return Err(format!(
-                "`action` `{other}` must be cancel, cancel_items or hold"
+                "`action` `{}` must be cancel, cancel_items or hold",
+                shown(other)
             ));
         }
     };
@@ -651,7 +688,7 @@ fn to_selector(raw: RawItem) -> Result<ItemSelector, String> {
 fn parse_quantity(q: &str) -> Result<Decimal, String> {
     q.parse::<Decimal>()
         .or_else(|_| Decimal::from_scientific(q))
-        .map_err(|_| format!("`items` quantity `{q}` is not a decimal number"))
+        .map_err(|_| format!("`items` quantity `{}` is not a decimal number", shown(q)))
 }
 
 fn hex(bytes: &[u8]) -> String {
