@@ -955,3 +955,38 @@ async fn a_row_with_megabytes_of_text_is_invalid_before_sending_and_not_echoed()
     }
     sim.shutdown().await;
 }
+
+/// An empty input (no bytes, a byte order mark alone, blank lines) says that it is empty, not
+/// that a column is missing; a header alone says it has no rows. Nothing is sent, exit 2.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_empty_input_says_it_is_empty() {
+    let sim = Simulator::new().start().await.unwrap();
+    let base = sim.base_url();
+    let dir = tempfile::tempdir().unwrap();
+    let cases: [(&str, &[u8], &str); 5] = [
+        ("empty.csv", b"", "is empty"),
+        ("bom.csv", b"\xef\xbb\xbf", "is empty"),
+        ("blank.csv", b"\r\n\r\n", "is empty"),
+        ("empty.jsonl", b"\n", "is empty"),
+        (
+            "header.csv",
+            b"account,target,action,items,until\r\n",
+            "has no rows",
+        ),
+    ];
+    for (name, bytes, says) in cases {
+        let file = dir.path().join(name);
+        std::fs::write(&file, bytes).unwrap();
+        let run = run_cli(&["bulk", file.to_str().unwrap()], &base).await;
+        assert_eq!(run.code, Some(2), "{name}: {}{}", run.stdout, run.stderr);
+        assert!(run.stderr.contains(says), "{name}: {}", run.stderr);
+        assert!(!run.stderr.contains("column"), "{name}: {}", run.stderr);
+        assert!(
+            run.stderr.contains("nothing was sent"),
+            "{name}: {}",
+            run.stderr
+        );
+    }
+    assert_eq!(hits(&sim), 0);
+    sim.shutdown().await;
+}

@@ -302,7 +302,7 @@ impl Input {
     /// or `.json`, otherwise JSON Lines if the first non-blank character is `{`, else CSV.
     ///
     /// A file that cannot be read as a whole (missing, not UTF-8, a CSV without the `account`,
-    /// `target` and `action` columns or with an unknown column, no rows at all) is an error; a
+    /// `target` and `action` columns or with an unknown column, empty, no rows at all) is an error; a
     /// row that breaks a rule is an [`InvalidRow`] and the others stay valid.
     pub fn read(path: &Path) -> Result<Input, BulkError> {
         let bytes = std::fs::read(path).map_err(|e| BulkError::input(path, e.to_string()))?;
@@ -317,6 +317,12 @@ impl Input {
             "jsonl" | "ndjson" | "json" => true,
             _ => text.trim_start().starts_with('{'),
         };
+        if text.trim().is_empty() {
+            return Err(BulkError::input(
+                path,
+                "is empty: give a CSV header (account,target,action,items,until) and rows, or JSON Lines",
+            ));
+        }
         let raw = if jsonl {
             read_jsonl(text)
         } else {
@@ -468,7 +474,8 @@ fn read_csv(text: &str) -> Result<RawLines, String> {
     for h in &headers {
         if !COLUMNS.contains(&h) {
             return Err(format!(
-                "has an unknown column `{h}` (columns: account or provider, target, action, items, until)"
+                "has an unknown column `{}` (columns: account or provider, target, action, items, until)",
+                shown(h)
             ));
         }
     }
@@ -828,7 +835,8 @@ mod tests {
                 "unknown column `colour`",
             ),
             ("a.csv", "account,target,action\n", "no rows"),
-            ("a.jsonl", "", "no rows"),
+            ("a.jsonl", "", "is empty"),
+            ("a.csv", "", "is empty"),
         ] {
             let err = read(name, content).unwrap_err();
             assert!(err.to_string().contains(needle), "{name}: {err}");
