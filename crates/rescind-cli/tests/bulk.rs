@@ -990,3 +990,76 @@ async fn an_empty_input_says_it_is_empty() {
     assert_eq!(hits(&sim), 0);
     sim.shutdown().await;
 }
+
+/// `--report` or `--journal` naming the input, or the report naming the journal (spelled
+/// differently: `./` and `dir/../`): refused before anything is sent or written, the input and
+/// the journal untouched. Before, the report overwrote the input (the operator's rows lost), or
+/// the journal (a rerun then found it "damaged"), and a journal named like the input was called
+/// "damaged" with the advice to repair its line 1 by hand.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_report_or_journal_on_the_input_or_on_each_other_is_refused() {
+    let sim = Simulator::new().start().await.unwrap();
+    let base = sim.base_url();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::create_dir(d.join("sub")).unwrap();
+    let rows = "account,target,action\narta,42,cancel\n";
+    std::fs::write(d.join("rows.csv"), rows).unwrap();
+    let input = d.join("rows.csv");
+    let input = input.to_str().unwrap();
+    let same_input = format!("{}/sub/../rows.csv", d.display());
+    let journal = d.join("j.jsonl");
+    let journal = journal.to_str().unwrap();
+    let same_journal = format!("{}/./j.jsonl", d.display());
+    let cases: [&[&str]; 4] = [
+        &["bulk", input, "--report", &same_input],
+        &["bulk", input, "--journal", &same_input],
+        &[
+            "bulk",
+            input,
+            "--journal",
+            journal,
+            "--report",
+            &same_journal,
+        ],
+        &[
+            "bulk",
+            input,
+            "--report",
+            &format!("{}.journal.jsonl", same_input),
+        ],
+    ];
+    for args in cases {
+        let run = run_cli(args, &base).await;
+        assert_eq!(run.code, Some(2), "{args:?}: {}{}", run.stdout, run.stderr);
+        assert!(run.stderr.contains("nothing was sent"), "{}", run.stderr);
+        assert!(!run.stderr.contains("damaged"), "{}", run.stderr);
+        assert_eq!(std::fs::read_to_string(d.join("rows.csv")).unwrap(), rows);
+        assert!(!d.join("j.jsonl").exists(), "{args:?}");
+        assert!(!d.join("rows.csv.journal.jsonl").exists(), "{args:?}");
+    }
+    assert_eq!(hits(&sim), 0);
+
+    // A journal with records: a rerun whose report names it leaves it whole.
+    let run = run_cli(&["bulk", input, "--journal", journal], &base).await;
+    assert_eq!(run.code, Some(0), "{}{}", run.stdout, run.stderr);
+    let before = std::fs::read(d.join("j.jsonl")).unwrap();
+    let run = run_cli(
+        &[
+            "bulk",
+            input,
+            "--journal",
+            journal,
+            "--report",
+            &same_journal,
+        ],
+        &base,
+    )
+    .await;
+    assert_eq!(run.code, Some(2), "{}{}", run.stdout, run.stderr);
+    assert_eq!(std::fs::read(d.join("j.jsonl")).unwrap(), before);
+    let run = run_cli(&["bulk", input, "--journal", journal], &base).await;
+    assert_eq!(run.code, Some(0), "{}{}", run.stdout, run.stderr);
+    assert_eq!(applied(&sim, "arta:hosted_session:42:cancel"), 1);
+    sim.shutdown().await;
+}
