@@ -1063,3 +1063,69 @@ async fn a_report_or_journal_on_the_input_or_on_each_other_is_refused() {
     assert_eq!(applied(&sim, "arta:hosted_session:42:cancel"), 1);
     sim.shutdown().await;
 }
+
+/// An item cancel whose answer is lost (the simulator keeps it, "applied late"), then the row
+/// edited (quantity 1 to 2): the conflict says the earlier change may still land, and even
+/// named with `--resend-changed` the edited row is not sent while it may (pending, with the
+/// time), so that the late landing and the further change never both apply unseen. After the
+/// horizon (here 0s on the last run) the named row is sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_changed_row_is_not_resent_while_the_earlier_change_may_still_land() {
+    let (sim, dir, f) = late_item_cancel().await;
+    let base = sim.base_url();
+    let run = run_cli(&["bulk", &f, "--no-wait"], &base).await;
+    assert_eq!(run.code, Some(6), "{}{}", run.stdout, run.stderr);
+    std::fs::write(
+        dir.path().join("rows.csv"),
+        "account,target,action,items\nskippay,11200a0ee1,cancel_items,\"code=CASE-3,quantity=2\"\n",
+    )
+    .unwrap();
+    let run = run_cli(&["bulk", &f, "--no-wait"], &base).await;
+    assert_eq!(run.code, Some(2), "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains("may still land until"),
+        "{}",
+        run.stdout
+    );
+
+    let named = [
+        "--output",
+        "json",
+        "bulk",
+        &f,
+        "--no-wait",
+        "--resend-changed",
+        "skippay:11200a0ee1",
+    ];
+    let run = run_cli(&named, &base).await;
+    assert_eq!(run.code, Some(6), "{}{}", run.stdout, run.stderr);
+    let row: Value = serde_json::from_str(run.stdout.lines().next().unwrap()).unwrap();
+    assert_eq!(row["outcome"], "pending", "{row}");
+    assert!(row["decide_after"].is_string(), "{row}");
+    let puts = || {
+        sim.sim()
+            .counters()
+            .snapshot()
+            .hits
+            .get("PUT /financing/v1/applications/11200a0ee1/order/cancel")
+            .copied()
+            .unwrap_or(0)
+    };
+    assert_eq!(
+        puts(),
+        1,
+        "the edited row was sent while the first may land"
+    );
+
+    // The first change lands; after the horizon, the named row is sent once.
+    assert_eq!(sim.sim().apply_all_held().await.len(), 1);
+    let mut after = named.to_vec();
+    after.extend(["--in-flight-horizon", "0s"]);
+    let run = run_cli(&after, &base).await;
+    assert_eq!(run.code, Some(0), "{}{}", run.stdout, run.stderr);
+    assert_eq!(puts(), 2);
+    // 1 of the 3, then the 2 left: the item is cancelled whole.
+    assert_eq!(applied(&sim, LATE_ITEM), 1);
+    assert_eq!(applied(&sim, "skippay:item:11200a0ee1/CASE-3:cancel"), 1);
+    sim.shutdown().await;
+}
