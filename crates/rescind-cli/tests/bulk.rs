@@ -1129,3 +1129,53 @@ async fn a_changed_row_is_not_resent_while_the_earlier_change_may_still_land() {
     assert_eq!(applied(&sim, "skippay:item:11200a0ee1/CASE-3:cancel"), 1);
     sim.shutdown().await;
 }
+
+/// JSON Lines with the target as an integer (`"target": 42`, as Arta's API writes session
+/// ids): sent, and one target with `"42"` (a rerun in the other spelling sends nothing). A
+/// target with a fraction is invalid with a message naming `target`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_json_lines_target_may_be_an_integer() {
+    let sim = Simulator::new().start().await.unwrap();
+    let base = sim.base_url();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("rows.jsonl");
+    let f = file.to_str().unwrap();
+    std::fs::write(
+        &file,
+        "{\"account\":\"arta\",\"target\":42,\"action\":\"cancel\"}\r\n{\"account\":\"di\",\"target\":70724760000000101,\"action\":\"cancel\"}\r\n{\"account\":\"arta\",\"target\":44.5,\"action\":\"cancel\"}\r\n",
+    )
+    .unwrap();
+    let run = run_cli(&["--output", "json", "bulk", f], &base).await;
+    assert_eq!(run.code, Some(2), "{}{}", run.stdout, run.stderr);
+    let rows: Vec<Value> = run
+        .stdout
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|r| r.get("line").is_some())
+        .collect();
+    let row = |line: u64| rows.iter().find(|r| r["line"] == line).unwrap().clone();
+    assert_eq!(row(1)["outcome"], "done", "{}", run.stdout);
+    assert_eq!(row(1)["target"], "42", "{}", run.stdout);
+    assert_eq!(row(2)["outcome"], "done", "{}", run.stdout);
+    assert_eq!(row(2)["target"], "70724760000000101", "{}", run.stdout);
+    assert_eq!(row(3)["outcome"], "invalid", "{}", run.stdout);
+    assert!(
+        row(3)["detail"].as_str().unwrap().contains("`target`"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(applied(&sim, "arta:hosted_session:42:cancel"), 1);
+    assert_eq!(applied(&sim, "di:order:70724760000000101:cancel"), 1);
+
+    std::fs::write(
+        &file,
+        "{\"account\":\"arta\",\"target\":\"42\",\"action\":\"cancel\"}\n{\"account\":\"di\",\"target\":\"70724760000000101\",\"action\":\"cancel\"}\n",
+    )
+    .unwrap();
+    let hits_before = hits(&sim);
+    let run = run_cli(&["bulk", f], &base).await;
+    assert_eq!(run.code, Some(0), "{}{}", run.stdout, run.stderr);
+    assert!(run.stderr.contains("2 rows already done"), "{}", run.stderr);
+    assert_eq!(hits(&sim), hits_before, "a request for rows already done");
+    sim.shutdown().await;
+}

@@ -265,7 +265,7 @@ const COLUMNS: [&str; 6] = ["account", "provider", "target", "action", "items", 
 struct RawRow {
     #[serde(default, alias = "provider")]
     account: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "string_or_integer")]
     target: Option<String>,
     #[serde(default)]
     action: Option<String>,
@@ -273,6 +273,26 @@ struct RawRow {
     items: Option<RawItems>,
     #[serde(default)]
     until: Option<String>,
+}
+
+/// A JSON Lines target, written as a string or as an integer (Arta's hosted session ids are
+/// integers in its API, and scripts write them so): `42` and `"42"` are one target.
+fn string_or_integer<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    use serde::de::Error as _;
+    match serde_json::Value::deserialize(d)? {
+        serde_json::Value::Null => Ok(None),
+        serde_json::Value::String(s) => Ok(Some(s)),
+        serde_json::Value::Number(n) if n.is_u64() || n.is_i64() => Ok(Some(n.to_string())),
+        other => Err(D::Error::custom(format!(
+            "`target` must be a string or an integer (it is {})",
+            match other {
+                serde_json::Value::Number(_) => "a number with a fraction",
+                serde_json::Value::Bool(_) => "a boolean",
+                serde_json::Value::Array(_) => "a list",
+                _ => "an object",
+            }
+        ))),
+    }
 }
 
 #[derive(Debug, Deserialize)]
