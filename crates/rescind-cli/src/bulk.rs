@@ -312,6 +312,8 @@ struct Display {
     bar: Option<ProgressBar>,
     last_line: Instant,
     started: Instant,
+    /// Rows an earlier run finished (reported at the start): not this run's throughput.
+    earlier: usize,
 }
 
 impl Display {
@@ -329,6 +331,7 @@ impl Display {
             bar,
             last_line: Instant::now(),
             started: Instant::now(),
+            earlier: 0,
         }
     }
 
@@ -344,11 +347,18 @@ impl Display {
             }
             return;
         }
+        if p.last.earlier_run {
+            self.earlier += 1;
+        }
         let finished: usize = p.counts.values().sum();
         match &self.bar {
             Some(bar) => {
                 bar.set_length(p.total as u64);
                 bar.set_position(finished as u64);
+                if p.last.earlier_run {
+                    // Rows an earlier run finished are not this run's rate.
+                    bar.reset_eta();
+                }
                 bar.set_message(counts_line(p.counts));
             }
             None if self.last_line.elapsed() >= Duration::from_secs(2) => {
@@ -357,7 +367,7 @@ impl Display {
                 eprintln!(
                     "{finished}/{} rows ({:.1}/s): {}",
                     p.total,
-                    finished as f64 / secs,
+                    finished.saturating_sub(self.earlier) as f64 / secs,
                     counts_line(p.counts)
                 );
             }
