@@ -67,6 +67,55 @@ pub fn row_exit_code(row: &RowResult) -> u8 {
     }
 }
 
+/// Whether `a` and `b` name one file, however spelled (`./`, `dir/../`, a symbolic link); a
+/// file not created yet is compared by its directory and name.
+fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
+    fn resolved(p: &std::path::Path) -> Option<PathBuf> {
+        if let Ok(p) = p.canonicalize() {
+            return Some(p);
+        }
+        let name = p.file_name()?;
+        let parent = match p.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => std::path::Path::new("."),
+        };
+        Some(parent.canonicalize().ok()?.join(name))
+    }
+    match (resolved(a), resolved(b)) {
+        (Some(a), Some(b)) => a == b,
+        _ => a == b,
+    }
+}
+
+/// Why the input, the journal and the report cannot be these paths: the report is rewritten
+/// at the end of a run, and would replace the input (the operator's rows) or the journal (what
+/// was sent); a journal on the input would append records to it.
+fn path_clash(
+    input: &std::path::Path,
+    journal: &std::path::Path,
+    report: &std::path::Path,
+) -> Option<String> {
+    if same_file(report, input) {
+        return Some(format!(
+            "the report {} is the input file: writing it would replace the rows",
+            report.display()
+        ));
+    }
+    if same_file(report, journal) {
+        return Some(format!(
+            "the report {} is the journal: writing it would replace the record of what was sent",
+            report.display()
+        ));
+    }
+    if same_file(journal, input) {
+        return Some(format!(
+            "the journal {} is the input file: the journal needs its own file",
+            journal.display()
+        ));
+    }
+    None
+}
+
 /// Runs the command; returns the exit code.
 pub async fn run(args: Args, out: Output) -> u8 {
     let registry = match Registry::from_env() {
@@ -91,6 +140,13 @@ pub async fn run(args: Args, out: Output) -> u8 {
         .journal
         .clone()
         .unwrap_or_else(|| bulk::default_journal_path(&args.file));
+    let report_path = args
+        .report
+        .clone()
+        .unwrap_or_else(|| bulk::default_report_path(&args.file));
+    if let Some(clash) = path_clash(&args.file, &journal_path, &report_path) {
+        return usage(&clash, "nothing was sent; give each file its own path");
+    }
     let journal = match Journal::open(&journal_path, &input) {
         Ok(j) => j,
         Err(err) => return usage(&err.to_string(), "nothing was sent"),
@@ -101,10 +157,6 @@ pub async fn run(args: Args, out: Output) -> u8 {
             journal_path.display()
         );
     }
-    let report_path = args
-        .report
-        .clone()
-        .unwrap_or_else(|| bulk::default_report_path(&args.file));
 
     let mut options = Options::default()
         .strict(args.strict)
@@ -260,6 +312,8 @@ struct Display {
     bar: Option<ProgressBar>,
     last_line: Instant,
     started: Instant,
+    /// Rows an earlier run finished (reported at the start): not this run's throughput.
+    earlier: usize,
 }
 
 impl Display {
@@ -277,6 +331,7 @@ impl Display {
             bar,
             last_line: Instant::now(),
             started: Instant::now(),
+            earlier: 0,
         }
     }
 
@@ -292,11 +347,18 @@ impl Display {
             }
             return;
         }
+        if p.last.earlier_run {
+            self.earlier += 1;
+        }
         let finished: usize = p.counts.values().sum();
         match &self.bar {
             Some(bar) => {
                 bar.set_length(p.total as u64);
                 bar.set_position(finished as u64);
+                if p.last.earlier_run {
+                    // Rows an earlier run finished are not this run's rate.
+                    bar.reset_eta();
+                }
                 bar.set_message(counts_line(p.counts));
             }
             None if self.last_line.elapsed() >= Duration::from_secs(2) => {
@@ -305,7 +367,7 @@ impl Display {
                 eprintln!(
                     "{finished}/{} rows ({:.1}/s): {}",
                     p.total,
-                    finished as f64 / secs,
+                    finished.saturating_sub(self.earlier) as f64 / secs,
                     counts_line(p.counts)
                 );
             }

@@ -370,15 +370,26 @@ impl Runner {
                 continue;
             }
             if state.intent.is_none()
-                && !self.options.resends(&row)
                 && let Some(other) = ctx
                     .journal
                     .changes_of(&row.account, &row.target)
                     .filter(|i| i.row != id && may_have_changed(&ctx.journal, i))
                     .last()
             {
-                record(conflict(&row, other), &mut results, None);
-                continue;
+                // An earlier change whose answer was lost may still land until its horizon
+                // has passed: no further change to the target is sent before, even when the
+                // operator names it, so that the earlier one's effect is known first.
+                let lands_until = undecided(&ctx.journal, other)
+                    .map(|sent_at| decide_after(sent_at, ctx.horizon))
+                    .filter(|until| ctx.clock.now() < *until);
+                if !self.options.resends(&row) {
+                    record(conflict(&row, other, lands_until), &mut results, None);
+                    continue;
+                }
+                if let Some(until) = lands_until {
+                    record(held_back(&row, other, until), &mut results, None);
+                    continue;
+                }
             }
             let start = match state.intent {
                 Some(intent) => {
@@ -638,8 +649,36 @@ fn may_have_changed(journal: &Journal, intent: &IntentRecord) -> bool {
     })
 }
 
-/// The row is not sent: another row's change to its target is in the journal.
-fn conflict(row: &Row, other: &IntentRecord) -> RowResult {
+/// When the journal's change `intent` was sent, if its answer was lost and no later outcome
+/// decided it (it may still land).
+fn undecided(journal: &Journal, intent: &IntentRecord) -> Option<Timestamp> {
+    let outcome = journal.row(&intent.row).and_then(|s| s.outcome.as_ref());
+    let lost =
+        outcome.is_none_or(|o| !o.is_final() && o.sent.as_deref() != Some(Sent::NotSent.as_str()));
+    lost.then(|| intent.sent_at()).flatten()
+}
+
+/// The row named by `--resend-changed` is not sent yet: the earlier change to its target lost
+/// its answer and may still land until `until`.
+fn held_back(row: &Row, other: &IntentRecord, until: Timestamp) -> RowResult {
+    let detail = format!(
+        "not sent yet: the earlier change to {} {}: `{}` (line {} then) lost its answer and may still land until {}; this row is sent only after that time, when reading the target shows what the earlier change did: run again then",
+        row.account,
+        row.target,
+        other.describe(),
+        other.line,
+        when(until)
+    );
+    RowResult {
+        sent: Some(Sent::NotSent),
+        decide_after: Some(until),
+        ..base(row, Outcome::Pending, detail)
+    }
+}
+
+/// The row is not sent: another row's change to its target is in the journal (`lands_until`:
+/// its answer was lost and it may still land until then).
+fn conflict(row: &Row, other: &IntentRecord, lands_until: Option<Timestamp>) -> RowResult {
     let asks = IntentRecord {
         items: row.action.items_text(),
         until: row.action.until(),
@@ -647,7 +686,13 @@ fn conflict(row: &Row, other: &IntentRecord) -> RowResult {
         ..other.clone()
     }
     .describe();
-    let sent = other.sent_at().map_or_else(|| other.at.clone(), when);
+    let mut sent = other.sent_at().map_or_else(|| other.at.clone(), when);
+    if let Some(until) = lands_until {
+        sent = format!(
+            "{sent}, its answer lost (it may still land until {})",
+            when(until)
+        );
+    }
     let detail = format!(
         "not sent: this journal holds another change to {} {}: `{}` (line {} then), sent {sent}; this row asks `{asks}`. Sending it could change the target twice. If it is a further change to make, name the target to send it: --resend-changed {}:{}",
         row.account,
