@@ -86,20 +86,36 @@ pub fn parse_change<T: DeserializeOwned>(
 /// Decodes a 2xx answer of `operation` into a model that names what its operations decide on
 /// ([`Tolerant`]): a malformed field no decision needs is skipped and listed by the model's
 /// `skipped()`, never an error (see [`rescind_core::wire::tolerant`]). `change` marks the
-/// answer of a change (an unreadable needed field is then [`Sent::MaybeSent`](rescind_core::Sent)).
+/// answer of a change, read by the rule of [`parse_change`] (an unreadable needed field, a 5xx
+/// or a 4xx without Arta's envelope is then [`Sent::MaybeSent`](rescind_core::Sent)).
 pub fn parse_tolerant<T: Tolerant>(
     response: &HttpResponse,
     operation: &'static str,
     change: bool,
 ) -> Result<Response<T>, Error> {
+    if change {
+        // A change's answer is read by the rule of what proves a change (see
+        // [`parse_change`]); only the success body is decoded tolerantly.
+        return rescind_core::change::read(
+            response,
+            crate::error::is_documented_refusal(response),
+            |r| crate::error::from_response(r, operation),
+            |r| {
+                let value =
+                    rescind_core::wire::tolerant::change_response(r, Provider::Arta, operation)?;
+                Ok(Response {
+                    value,
+                    request_id: r.request_id.clone(),
+                    http_status: r.status,
+                    attempts: r.attempts,
+                })
+            },
+        );
+    }
     if !response.is_success() {
         return Err(crate::error::from_response(response, operation));
     }
-    let value = if change {
-        rescind_core::wire::tolerant::change_response(response, Provider::Arta, operation)?
-    } else {
-        rescind_core::wire::tolerant::response(response, Provider::Arta, operation)?
-    };
+    let value = rescind_core::wire::tolerant::response(response, Provider::Arta, operation)?;
     Ok(Response {
         value,
         request_id: response.request_id.clone(),
