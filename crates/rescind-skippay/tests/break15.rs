@@ -1,0 +1,238 @@
+//! Outsider probes of issue 15 (branch break15): bodies Skip Pay's document allows.
+
+use rescind_core::http::HttpResponse;
+use rescind_core::rust_decimal::Decimal;
+use rescind_skippay::response::{parse_cancel_order_items, parse_get_application};
+use serde_json::{Value, json};
+use std::str::FromStr;
+
+const APP_READY: &str = include_str!("fixtures/application_ready.json");
+const ORDER_200: &str = include_str!("fixtures/order_cancel_200.json");
+
+fn app_with(f: impl FnOnce(&mut Value)) -> HttpResponse {
+    let mut v: Value = serde_json::from_str(APP_READY).unwrap();
+    f(&mut v);
+    HttpResponse::new(200, serde_json::to_vec(&v).unwrap())
+}
+
+fn raw_app(replace: &str, with: &str) -> HttpResponse {
+    assert!(APP_READY.contains(replace), "{replace}");
+    HttpResponse::new(200, APP_READY.replacen(replace, with, 1))
+}
+
+#[test]
+fn probe_numbers_in_amounts() {
+    for (text, want) in [
+        ("12590.0", Some("12590")),
+        ("1.259e4", Some("12590")),
+        ("1.259E+4", Some("12590")),
+        ("-0.0", Some("0")),
+        ("0.1", Some("0.1")),
+        ("12345678901234567.89", Some("12345678901234567.89")),
+        ("\"12590\"", Some("12590")),
+    ] {
+        let resp = raw_app("\"amount\": 12590,", &format!("\"amount\": {text},"));
+        let app = parse_get_application(&resp).unwrap_or_else(|e| panic!("{text}: {e}"));
+        let got = app.order.unwrap().items[0]
+            .total_price
+            .clone()
+            .map(|a| a.amount);
+        println!("{text} -> {got:?}");
+        if let Some(w) = want {
+            assert_eq!(got, Some(Decimal::from_str(w).unwrap()), "{text}");
+        }
+    }
+}
+
+#[test]
+fn probe_huge_amount_is_skipped_not_fatal() {
+    for text in [
+        "1e30",
+        "1e400",
+        "-1e400",
+        "123456789012345678901234567890123",
+    ] {
+        let resp = raw_app("\"amount\": 12590,", &format!("\"amount\": {text},"));
+        let r = parse_get_application(&resp);
+        println!(
+            "{text} -> {:?}",
+            r.as_ref()
+                .map(|a| a.skipped().to_vec())
+                .map_err(|e| e.to_string())
+        );
+        assert!(r.is_ok(), "{text}: {:?}", r.err().map(|e| e.to_string()));
+    }
+}
+
+#[test]
+fn probe_quantities() {
+    for text in ["2.0", "2e0", "\"2\"", "0.5", "-0.0", "1e30", "1e400"] {
+        let resp = raw_app("\"quantity\": 2,", &format!("\"quantity\": {text},"));
+        let r = parse_get_application(&resp);
+        println!(
+            "quantity {text} -> {:?}",
+            r.as_ref()
+                .map(|a| a.order.as_ref().unwrap().items[0].quantity)
+                .map_err(|e| e.to_string())
+        );
+    }
+}
+
+#[test]
+fn probe_broken_unneeded_fields() {
+    let resp = app_with(|v| {
+        v["customer"] = json!(42);
+        v["gatewayRedirectUrl"] = json!({"x":1});
+        v["agreementTermsAndConditions"] = json!("yes");
+        v["order"]["addresses"] = json!("nope");
+        v["order"]["documents"] = json!(7);
+        v["order"]["items"][0]["totalPrice"] = json!({"amount": "abc", "currency": 5});
+        v["order"]["items"][0]["image"] = json!(5);
+        v["order"]["items"][0]["deliveryDate"] = json!("not a date");
+        v["order"]["deliveryDate"] = json!("2017-13-45");
+        v["financingType"] = json!(12);
+        v["stateReason"] = json!([1]);
+        v["extraUnknown"] = json!({"a": [1, 2]});
+    });
+    let app = parse_get_application(&resp).unwrap_or_else(|e| panic!("{e}"));
+    for s in app.skipped() {
+        println!("skipped {} {}", s.path, s.message);
+    }
+}
+
+#[test]
+fn probe_broken_needed_fields() {
+    let cases: Vec<(&str, Box<dyn Fn(&mut Value)>)> = vec![
+        ("state number", Box::new(|v| v["state"] = json!(5))),
+        (
+            "state missing",
+            Box::new(|v| {
+                v.as_object_mut().unwrap().remove("state");
+            }),
+        ),
+        ("state null", Box::new(|v| v["state"] = json!(null))),
+        ("id number", Box::new(|v| v["id"] = json!(5))),
+        (
+            "id missing",
+            Box::new(|v| {
+                v.as_object_mut().unwrap().remove("id");
+            }),
+        ),
+        (
+            "items string",
+            Box::new(|v| v["order"]["items"] = json!("x")),
+        ),
+        (
+            "items null",
+            Box::new(|v| v["order"]["items"] = json!(null)),
+        ),
+        (
+            "items missing",
+            Box::new(|v| {
+                v["order"].as_object_mut().unwrap().remove("items");
+            }),
+        ),
+        ("order string", Box::new(|v| v["order"] = json!("x"))),
+        ("order null", Box::new(|v| v["order"] = json!(null))),
+        (
+            "item state num",
+            Box::new(|v| v["order"]["items"][0]["state"] = json!(3)),
+        ),
+        (
+            "item state null",
+            Box::new(|v| v["order"]["items"][0]["state"] = json!(null)),
+        ),
+        (
+            "item quantity str",
+            Box::new(|v| v["order"]["items"][0]["quantity"] = json!("abc")),
+        ),
+        (
+            "item quantity null",
+            Box::new(|v| v["order"]["items"][0]["quantity"] = json!(null)),
+        ),
+        (
+            "item code num",
+            Box::new(|v| v["order"]["items"][0]["code"] = json!(1)),
+        ),
+        (
+            "item is number",
+            Box::new(|v| v["order"]["items"][0] = json!(1)),
+        ),
+        (
+            "order state num",
+            Box::new(|v| v["order"]["state"] = json!(1)),
+        ),
+        (
+            "order state missing",
+            Box::new(|v| {
+                v["order"].as_object_mut().unwrap().remove("state");
+            }),
+        ),
+        (
+            "unknown state",
+            Box::new(|v| v["state"] = json!("FROBNICATED")),
+        ),
+        (
+            "unknown item state",
+            Box::new(|v| v["order"]["items"][0]["state"] = json!("WEIRD")),
+        ),
+    ];
+    for (name, f) in cases {
+        let r = parse_get_application(&app_with(f));
+        match r {
+            Ok(a) => println!(
+                "{name}: OK state={:?} order={:?} skipped={:?}",
+                a.state,
+                a.order.as_ref().map(|o| (
+                    o.state.clone(),
+                    o.items.len(),
+                    o.items.first().map(|i| (i.state.clone(), i.quantity))
+                )),
+                a.skipped().iter().map(|s| &s.path).collect::<Vec<_>>()
+            ),
+            Err(e) => println!("{name}: ERR {e}"),
+        }
+    }
+}
+
+#[test]
+fn probe_nulls_everywhere_in_order_cancel() {
+    let mut v: Value = serde_json::from_str(ORDER_200).unwrap();
+    fn nullify(v: &mut Value, keep: &[&str], path: &str) {
+        if let Value::Object(m) = v {
+            for (k, x) in m.iter_mut() {
+                let p = if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                };
+                if keep.contains(&p.as_str()) {
+                    nullify(x, keep, &p);
+                    continue;
+                }
+                if x.is_object() || x.is_array() {
+                    nullify(x, keep, &p);
+                } else {
+                    *x = Value::Null;
+                }
+            }
+        } else if let Value::Array(a) = v {
+            for x in a {
+                nullify(x, keep, &format!("{path}[]"));
+            }
+        }
+    }
+    nullify(
+        &mut v,
+        &["state", "items[].state", "items[].code", "items[].quantity"],
+        "",
+    );
+    let r = parse_cancel_order_items(&HttpResponse::new(200, serde_json::to_vec(&v).unwrap()));
+    println!(
+        "{:?}",
+        r.as_ref()
+            .map(|o| o.skipped().to_vec())
+            .map_err(|e| e.to_string())
+    );
+    assert!(r.is_ok());
+}
