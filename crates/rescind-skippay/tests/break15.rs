@@ -95,9 +95,26 @@ fn probe_broken_unneeded_fields() {
         v["extraUnknown"] = json!({"a": [1, 2]});
     });
     let app = parse_get_application(&resp).unwrap_or_else(|e| panic!("{e}"));
-    for s in app.skipped() {
-        println!("skipped {} {}", s.path, s.message);
-    }
+    let paths: Vec<&str> = app.skipped().iter().map(|s| s.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            "agreementTermsAndConditions",
+            "customer",
+            "gatewayRedirectUrl",
+            "order.addresses",
+            "order.deliveryDate",
+            "order.documents",
+            "order.items[0].deliveryDate",
+            "order.items[0].image",
+            "order.items[0].totalPrice",
+            "stateReason",
+        ]
+    );
+    // What the cancel decides on is intact.
+    let order = app.order.as_ref().unwrap();
+    assert_eq!(order.items.len(), 2);
+    assert_eq!(order.items[0].quantity, Some(Decimal::from(2)));
 }
 
 #[test]
@@ -235,4 +252,56 @@ fn probe_nulls_everywhere_in_order_cancel() {
             .map_err(|e| e.to_string())
     );
     assert!(r.is_ok());
+}
+
+/// Issue 15, case 1, second half: the order cancel's answer with every amount and rate as a
+/// whole-number float (and in exponent form) is the applied cancel, not an unknown outcome.
+#[test]
+fn order_cancel_answer_with_float_amounts_is_read() {
+    let text = ORDER_200
+        .replace("\"amount\": 12590", "\"amount\": 12590.0")
+        .replace("\"vatRate\": 15", "\"vatRate\": 1.5e1");
+    assert_ne!(text, ORDER_200);
+    let order = parse_cancel_order_items(&HttpResponse::new(200, text)).unwrap();
+    assert!(order.skipped().is_empty(), "{:?}", order.skipped());
+    assert_eq!(
+        order.total_price.as_ref().map(|a| a.amount),
+        Some(Decimal::from(12590))
+    );
+    assert_eq!(order.total_vat[0].vat_rate, Decimal::from(15));
+}
+
+/// A broken NEEDED field fails the read with its path (the cancel is not sent blindly).
+#[test]
+fn broken_needed_fields_fail_with_their_path() {
+    for (path, f) in [
+        (
+            "`state`",
+            Box::new(|v: &mut Value| v["state"] = json!(5)) as Box<dyn Fn(&mut Value)>,
+        ),
+        ("`id`", Box::new(|v: &mut Value| v["id"] = json!(5))),
+        (
+            "`order.items`",
+            Box::new(|v: &mut Value| v["order"]["items"] = json!("x")),
+        ),
+        (
+            "`order.state`",
+            Box::new(|v: &mut Value| v["order"]["state"] = json!(1)),
+        ),
+        (
+            "`order.items[0].state`",
+            Box::new(|v: &mut Value| v["order"]["items"][0]["state"] = json!(3)),
+        ),
+        (
+            "`order.items[0].quantity`",
+            Box::new(|v: &mut Value| v["order"]["items"][0]["quantity"] = json!("abc")),
+        ),
+        (
+            "`order.items[0].quantity`",
+            Box::new(|v: &mut Value| v["order"]["items"][0]["quantity"] = json!(1e30)),
+        ),
+    ] {
+        let err = parse_get_application(&app_with(f)).unwrap_err().to_string();
+        assert!(err.contains(path), "{path}: {err}");
+    }
 }
