@@ -9,6 +9,8 @@ use std::str::FromStr;
 const APP_READY: &str = include_str!("fixtures/application_ready.json");
 const ORDER_200: &str = include_str!("fixtures/order_cancel_200.json");
 
+type Edit = Box<dyn Fn(&mut Value)>;
+
 fn app_with(f: impl FnOnce(&mut Value)) -> HttpResponse {
     let mut v: Value = serde_json::from_str(APP_READY).unwrap();
     f(&mut v);
@@ -119,7 +121,7 @@ fn probe_broken_unneeded_fields() {
 
 #[test]
 fn probe_broken_needed_fields() {
-    let cases: Vec<(&str, Box<dyn Fn(&mut Value)>)> = vec![
+    let cases: Vec<(&str, Edit)> = vec![
         ("state number", Box::new(|v| v["state"] = json!(5))),
         (
             "state missing",
@@ -277,7 +279,7 @@ fn broken_needed_fields_fail_with_their_path() {
     for (path, f) in [
         (
             "`state`",
-            Box::new(|v: &mut Value| v["state"] = json!(5)) as Box<dyn Fn(&mut Value)>,
+            Box::new(|v: &mut Value| v["state"] = json!(5)) as Edit,
         ),
         ("`id`", Box::new(|v: &mut Value| v["id"] = json!(5))),
         (
