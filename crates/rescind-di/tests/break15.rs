@@ -11,46 +11,6 @@ fn with(replace: &str, by: &str) -> HttpResponse {
 }
 
 #[test]
-fn probe_dates() {
-    for d in [
-        "\"20260330\"",
-        "\"2026-03-30\"",
-        "\"2026-03-30T00:00:00\"",
-        "\"2026-03-30T10:00:00+02:00\"",
-        "\"2026-03-30T23:30:00Z\"",
-        "\"2026-03-30T23:30:00-05:00\"",
-        "null",
-        "\"\"",
-        "\"3026-13-40\"",
-        "20260330",
-    ] {
-        let r = order_details(&with(
-            "\"pickupDate\": \"20260330\"",
-            &format!("\"pickupDate\": {d}"),
-        ));
-        println!(
-            "pickupDate {d} -> {:?}",
-            r.as_ref()
-                .map(|o| (
-                    o.pickup_details.as_ref().map(|p| p.pickup_date),
-                    o.skipped().to_vec()
-                ))
-                .map_err(|e| e.to_string())
-        );
-        let r = order_details(&with(
-            "\"desiredDeliveryDate\": null",
-            &format!("\"desiredDeliveryDate\": {d}"),
-        ));
-        println!(
-            "desired {d} -> {:?}",
-            r.as_ref()
-                .map(|o| o.desired_delivery_date)
-                .map_err(|e| e.to_string())
-        );
-    }
-}
-
-#[test]
 fn probe_broken_unneeded() {
     let r = order_details(&with("\"shopid\": 16,", "\"shopid\": \"x\", \"zzz\": [1],"));
     println!(
