@@ -1,10 +1,9 @@
 //! Outsider probes of issue 15 (branch break15): bodies Arta's documents allow.
 
-use rescind_arta::response::{parse_get_hosted_session, parse_get_shipment};
+use rescind_arta::response::parse_get_hosted_session;
 use rescind_core::http::HttpResponse;
 
 const HS: &str = include_str!("fixtures/hosted_session_cancel_200.json");
-const SHIP: &str = include_str!("fixtures/shipment_pending.json");
 
 fn hs(replace: &str, with: &str) -> HttpResponse {
     assert!(HS.contains(replace), "{replace}");
