@@ -92,14 +92,30 @@ pub fn parse_tolerant<T: Tolerant>(
     operation: &'static str,
     change: bool,
 ) -> Result<Response<T>, Error> {
+    if change {
+        // A change is read by the outcome rule, as in `parse_change`: only a documented
+        // refusal proves nothing changed; a 5xx, a 408 or a page without the envelope is
+        // `Sent::MaybeSent`, settled by the caller's read-back.
+        return rescind_core::change::read(
+            response,
+            crate::error::is_documented_refusal(response),
+            |r| crate::error::from_response(r, operation),
+            |r| {
+                let value =
+                    rescind_core::wire::tolerant::change_response(r, Provider::Arta, operation)?;
+                Ok(Response {
+                    value,
+                    request_id: r.request_id.clone(),
+                    http_status: r.status,
+                    attempts: r.attempts,
+                })
+            },
+        );
+    }
     if !response.is_success() {
         return Err(crate::error::from_response(response, operation));
     }
-    let value = if change {
-        rescind_core::wire::tolerant::change_response(response, Provider::Arta, operation)?
-    } else {
-        rescind_core::wire::tolerant::response(response, Provider::Arta, operation)?
-    };
+    let value = rescind_core::wire::tolerant::response(response, Provider::Arta, operation)?;
     Ok(Response {
         value,
         request_id: response.request_id.clone(),
