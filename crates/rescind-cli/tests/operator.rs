@@ -957,3 +957,39 @@ async fn a_503_hint_says_the_provider_answered() {
         "{row}"
     );
 }
+
+/// An item selector that matches nothing is refused before anything is sent, and the error
+/// line names the provider as every other provider's input error does (`error: Arta: invalid
+/// input: ...`), not a bare "invalid input" the operator must attribute.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unmatched_skippay_item_names_the_provider() {
+    let sim = simulator().await;
+    let base = sim.base_url();
+    let env = [
+        ("SKIPPAY_USERNAME", SKIPPAY_USER),
+        ("SKIPPAY_PASSWORD", SKIPPAY_PASSWORD),
+        ("SKIPPAY_BASE_URL", base.as_str()),
+    ];
+    let run = rescind(
+        &[
+            "skippay",
+            "cancel",
+            "11200a0ee1",
+            "--item",
+            "code=NOPE,quantity=1",
+        ],
+        &env,
+    )
+    .await;
+    run.assert_code(2);
+    let error = run
+        .stderr
+        .lines()
+        .find(|l| l.starts_with("error: "))
+        .expect("an error line");
+    assert!(
+        error.starts_with("error: Skip Pay: invalid input: `items[0]` matches no item"),
+        "{error}"
+    );
+    assert!(error.ends_with("(nothing was sent)"), "{error}");
+}
