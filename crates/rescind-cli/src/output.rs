@@ -319,6 +319,12 @@ pub fn hint(err: &Error, provider: Option<Provider>, target: Option<&str>) -> Op
         ErrorKind::Server | ErrorKind::Transport | ErrorKind::Timeout if nothing_sent => {
             Some("nothing was sent; try again later".into())
         }
+        // A 5xx is an answer: "failed to answer" would misdescribe it. (Whether a change was
+        // applied is the `Sent::MaybeSent` branch above; this one claims nothing about it.)
+        ErrorKind::Server if err.sent() == Sent::Answered => {
+            let who = provider.map(|p| p.name()).unwrap_or("the provider");
+            Some(format!("{who} answered with an error; try again later"))
+        }
         ErrorKind::Server | ErrorKind::Transport | ErrorKind::Timeout => {
             Some("the provider failed to answer; try again later".into())
         }

@@ -1257,7 +1257,7 @@ async fn a_read_failing_every_attempt_exits_5() {
     run.assert_code(5);
     assert!(
         run.stderr
-            .contains("hint: the provider failed to answer; try again later"),
+            .contains("hint: Di answered with an error; try again later"),
         "{run:?}"
     );
 }

@@ -902,3 +902,94 @@ async fn secrets_come_from_a_file_or_stdin_and_flags_warn() {
     .await;
     run.assert_code(2);
 }
+
+/// A 503 is an answer: the hint must not say the provider "failed to answer" (the error line
+/// already gives the status and the Retry-After). A read, so that `sent` is `answered` whatever
+/// a change's read-back decides.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_503_hint_says_the_provider_answered() {
+    let sim = simulator().await;
+    let base = sim.base_url();
+    sim.sim().faults().add(
+        FaultRule::new(
+            "/hosted_sessions/*",
+            FaultAction::Status {
+                status: 503,
+                retry_after: Some(30),
+            },
+        )
+        .method("GET"),
+    );
+    let env = [
+        ("ARTA_API_KEY", DEMO_API_KEY),
+        ("ARTA_BASE_URL", base.as_str()),
+    ];
+    let run = rescind(&["arta", "show-session", "42", "--retries", "0"], &env).await;
+    run.assert_code(5);
+    let hint = run
+        .stderr
+        .lines()
+        .find(|l| l.starts_with("hint: "))
+        .expect("a hint line");
+    assert_eq!(
+        hint, "hint: Arta answered with an error; try again later",
+        "{run:?}"
+    );
+
+    let run = rescind(
+        &[
+            "arta",
+            "show-session",
+            "42",
+            "--retries",
+            "0",
+            "--output",
+            "json",
+        ],
+        &env,
+    )
+    .await;
+    run.assert_code(5);
+    let row: Value = serde_json::from_str(run.stdout.trim()).expect("one JSON row");
+    assert_eq!(row["sent"], "answered", "{row}");
+    assert_eq!(
+        row["hint"], "Arta answered with an error; try again later",
+        "{row}"
+    );
+}
+
+/// An item selector that matches nothing is refused before anything is sent, and the error
+/// line names the provider as every other provider's input error does (`error: Arta: invalid
+/// input: ...`), not a bare "invalid input" the operator must attribute.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unmatched_skippay_item_names_the_provider() {
+    let sim = simulator().await;
+    let base = sim.base_url();
+    let env = [
+        ("SKIPPAY_USERNAME", SKIPPAY_USER),
+        ("SKIPPAY_PASSWORD", SKIPPAY_PASSWORD),
+        ("SKIPPAY_BASE_URL", base.as_str()),
+    ];
+    let run = rescind(
+        &[
+            "skippay",
+            "cancel",
+            "11200a0ee1",
+            "--item",
+            "code=NOPE,quantity=1",
+        ],
+        &env,
+    )
+    .await;
+    run.assert_code(2);
+    let error = run
+        .stderr
+        .lines()
+        .find(|l| l.starts_with("error: "))
+        .expect("an error line");
+    assert!(
+        error.starts_with("error: Skip Pay: invalid input: `items[0]` matches no item"),
+        "{error}"
+    );
+    assert!(error.ends_with("(nothing was sent)"), "{error}");
+}

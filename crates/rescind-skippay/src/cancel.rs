@@ -88,14 +88,17 @@ impl Canceller for Client {
             }
         };
         // Check the input before reading anything.
-        rules::validate_order_cancel(&order_request)?;
+        rules::validate_order_cancel(&order_request)
+            .map_err(|err| err.with_provider(Provider::SkipPay))?;
         let target = request.target.clone();
         let app = self
             .get_application(&target)
             .await
             .map_err(change::read_before_change)?;
         let before = observation(&target, &app, &selectors);
-        match rules::plan(&app, &order_request)? {
+        let plan = rules::plan(&app, &order_request)
+            .map_err(|err| err.with_provider(Provider::SkipPay))?;
+        match plan {
             Plan::AlreadyCancelled(note) => {
                 Ok(
                     CancelOutcome::new(Provider::SkipPay, target, CancelStatus::AlreadyCancelled)
