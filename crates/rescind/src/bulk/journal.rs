@@ -313,7 +313,7 @@ impl Journal {
         let err = |m: String| BulkError::journal(path, m);
         let mut file = open_locked(path).map_err(|f| f.at(path))?;
         let mut stats = JournalStats::default();
-        let state = match read_records(&mut file).map_err(|f| f.at(path))? {
+        let state = match read_records(&mut file, true).map_err(|f| f.at(path))? {
             Read::V2(state) => state,
             Read::V1 { sha256, records } => {
                 let (migrated, state) =
@@ -352,6 +352,37 @@ impl Journal {
             jobs: Some(jobs),
             writer: Some(writer),
             stats,
+        })
+    }
+
+    /// Opens the journal at `path` to read only, for a plan: no lock is taken (so a live run
+    /// holding it is not disturbed and does not block this), nothing is written (a last
+    /// record without its newline, which a live run may be writing right now, is skipped, not
+    /// truncated) and a missing file is an empty journal (it is not created). Appending to
+    /// the journal returned fails. A version 1 journal is refused: a run migrates it first.
+    pub fn read_only(path: &Path) -> Result<Journal, BulkError> {
+        let err = |m: String| BulkError::journal(path, m);
+        let state = match File::open(path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => State::default(),
+            Err(e) => return Err(err(format!("cannot be read: {e}"))),
+            Ok(mut file) => match read_records(&mut file, false).map_err(|f| f.at(path))? {
+                Read::V2(state) => state,
+                Read::Empty => State::default(),
+                Read::V1 { .. } => {
+                    return Err(err(
+                        "is a version 1 journal: a run migrates it once (with the file it was made for); plan after that run"
+                            .into(),
+                    ));
+                }
+            },
+        };
+        Ok(Journal {
+            path: path.to_path_buf(),
+            rows: state.rows,
+            targets: state.targets,
+            jobs: None,
+            writer: None,
+            stats: Arc::default(),
         })
     }
 
@@ -597,7 +628,7 @@ fn header_for(input: &Input) -> Record {
 /// Reads an existing journal as a stream of records: checks its header, drops a torn last
 /// record (cut anywhere, even inside a multi-byte character), and returns the last state of
 /// each row (or a version 1 journal's records).
-fn read_records(file: &mut File) -> Result<Read, Fault> {
+fn read_records(file: &mut File, repair: bool) -> Result<Read, Fault> {
     file.seek(SeekFrom::Start(0))
         .map_err(|e| format!("cannot be read: {e}"))?;
     let mut reader = BufReader::new(&mut *file);
@@ -663,11 +694,13 @@ fn read_records(file: &mut File) -> Result<Read, Fault> {
         }
     }
     drop(reader);
-    if let Some(at) = torn_at {
+    if repair && let Some(at) = torn_at {
         truncate(file, at)?;
     }
-    file.seek(SeekFrom::End(0))
-        .map_err(|e| format!("cannot be read: {e}"))?;
+    if repair {
+        file.seek(SeekFrom::End(0))
+            .map_err(|e| format!("cannot be read: {e}"))?;
+    }
     Ok(match version {
         None => Read::Empty,
         Some(1) => Read::V1 {

@@ -99,6 +99,7 @@ pub mod journal;
 
 mod clock;
 mod input;
+mod plan;
 mod report;
 mod run;
 

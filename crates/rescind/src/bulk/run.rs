@@ -117,7 +117,7 @@ impl Options {
         self
     }
 
-    fn resends(&self, row: &Row) -> bool {
+    pub(super) fn resends(&self, row: &Row) -> bool {
         self.resend_changed
             .iter()
             .any(|t| *t == row.target || *t == format!("{}:{}", row.account, row.target))
@@ -190,9 +190,9 @@ pub struct Progress<'a> {
 /// concurrency limits; the retries of each client's transport.
 #[derive(Debug, Clone)]
 pub struct Runner {
-    registry: Registry,
-    options: Options,
-    stop: Stop,
+    pub(super) registry: Registry,
+    pub(super) options: Options,
+    pub(super) stop: Stop,
     clock: Arc<dyn Clock>,
 }
 
@@ -330,6 +330,7 @@ impl Runner {
                 decide_after: None,
                 detail: format!("line {}: {}", bad.line, bad.reason),
                 earlier_run: false,
+                prediction: None,
             };
             record(r, &mut results, None);
         }
@@ -582,11 +583,11 @@ fn idempotent(action: &Action) -> bool {
     }
 }
 
-fn pending(row: &Row, why: &str) -> RowResult {
+pub(super) fn pending(row: &Row, why: &str) -> RowResult {
     base(row, Outcome::Pending, why.to_string())
 }
 
-fn base(row: &Row, outcome: Outcome, detail: String) -> RowResult {
+pub(super) fn base(row: &Row, outcome: Outcome, detail: String) -> RowResult {
     RowResult {
         line: row.line,
         key: row.key.clone(),
@@ -603,6 +604,7 @@ fn base(row: &Row, outcome: Outcome, detail: String) -> RowResult {
         decide_after: None,
         detail,
         earlier_run: false,
+        prediction: None,
     }
 }
 
@@ -630,7 +632,7 @@ fn decide_after(sent_at: Timestamp, horizon: SignedDuration) -> Timestamp {
 
 /// Whether the journal's change `intent` may have changed its target: not when its outcome
 /// says nothing was (refused or invalid by the provider, or never sent).
-fn may_have_changed(journal: &Journal, intent: &IntentRecord) -> bool {
+pub(super) fn may_have_changed(journal: &Journal, intent: &IntentRecord) -> bool {
     let outcome = journal.row(&intent.row).and_then(|s| s.outcome.as_ref());
     !outcome.is_some_and(|o| {
         matches!(o.outcome, Outcome::Refused | Outcome::Invalid)
@@ -639,7 +641,7 @@ fn may_have_changed(journal: &Journal, intent: &IntentRecord) -> bool {
 }
 
 /// The row is not sent: another row's change to its target is in the journal.
-fn conflict(row: &Row, other: &IntentRecord) -> RowResult {
+pub(super) fn conflict(row: &Row, other: &IntentRecord) -> RowResult {
     let asks = IntentRecord {
         items: row.action.items_text(),
         until: row.action.until(),
@@ -726,7 +728,7 @@ fn parse_status(o: &OutcomeRecord) -> Option<CancelStatus> {
     })
 }
 
-fn from_record(row: &Row, o: &OutcomeRecord) -> RowResult {
+pub(super) fn from_record(row: &Row, o: &OutcomeRecord) -> RowResult {
     RowResult {
         status: parse_status(o),
         kind: o.kind.as_deref().and_then(parse_kind),
@@ -757,7 +759,7 @@ fn done(row: &Row, outcome: &CancelOutcome) -> RowResult {
 }
 
 /// The status a row asked for, as reading back shows it applied.
-fn asked_status(row: &Row) -> CancelStatus {
+pub(super) fn asked_status(row: &Row) -> CancelStatus {
     match &row.action {
         Action::Cancel => CancelStatus::Cancelled,
         Action::CancelItems(_) => CancelStatus::PartiallyCancelled {
