@@ -164,23 +164,22 @@ impl Canceller for Client {
                     Err(e) => return Plan::from_error(&e),
                 };
                 let reading = crate::hold::observation(&shipment);
-                let prediction = match rules::check_hold(&shipment, *until) {
-                    Err(e) if e.kind() == ErrorKind::InvalidInput => Prediction::Refused {
-                        reason: Refusal::HoldWindowPassed,
-                        detail: e.to_string(),
-                    },
-                    Err(e) => Prediction::from_error(&e),
-                    Ok(()) => match shipment
-                        .exceptions
-                        .iter()
-                        .find(|e| e.is_active_hold() && (until.is_none() || e.hold_until == *until))
-                    {
-                        Some(existing) => Prediction::AlreadyHeld {
-                            until: existing.hold_until,
+                let prediction =
+                    match rules::check_hold(&shipment, *until) {
+                        Err(e) if e.kind() == ErrorKind::InvalidInput => Prediction::Refused {
+                            reason: Refusal::HoldWindowPassed,
+                            detail: e.to_string(),
                         },
-                        None => Prediction::Hold { until: *until },
-                    },
-                };
+                        Err(e) => Prediction::from_error(&e),
+                        Ok(()) => match shipment.exceptions.iter().find(|e| {
+                            e.is_active_hold() && (until.is_none() || e.hold_until == *until)
+                        }) {
+                            Some(existing) => Prediction::AlreadyHeld {
+                                until: existing.hold_until,
+                            },
+                            None => Prediction::Hold { until: *until },
+                        },
+                    };
                 Plan::new(prediction)
                     .with_reading(reading)
                     .with_native(shipment)

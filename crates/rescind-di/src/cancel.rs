@@ -33,8 +33,8 @@
 
 use jiff::Timestamp;
 use rescind_core::{
-    CancelOutcome, CancelRequest, CancelStatus, Canceller, Capabilities, Error, Observation,
-    Plan, Prediction, Provider, Refusal, Scope, Sent, SettledBy, async_trait, change,
+    CancelOutcome, CancelRequest, CancelStatus, Canceller, Capabilities, Error, Observation, Plan,
+    Prediction, Provider, Refusal, Scope, Sent, SettledBy, async_trait, change,
 };
 
 use crate::Client;

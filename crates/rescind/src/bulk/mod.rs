@@ -214,6 +214,12 @@ pub fn default_report_path(input: &Path) -> PathBuf {
     with_suffix(input, ".report.csv")
 }
 
+/// The default path of a plan's report: `FILE.plan.csv` next to the input (never the run's
+/// report).
+pub fn default_plan_path(input: &Path) -> PathBuf {
+    with_suffix(input, ".plan.csv")
+}
+
 fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
     let mut name = path
         .file_name()

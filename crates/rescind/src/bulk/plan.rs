@@ -108,7 +108,10 @@ impl Runner {
                 record(conflict(&row, other));
                 continue;
             }
-            queues.entry(row.account.clone()).or_default().push_back(row);
+            queues
+                .entry(row.account.clone())
+                .or_default()
+                .push_back(row);
         }
 
         let (tx, mut rx) = mpsc::unbounded_channel();
@@ -123,8 +126,12 @@ impl Runner {
                 .min(queue.len());
             let queue = Arc::new(Mutex::new(queue));
             for _ in 0..workers {
-                let (queue, canceller, tx, stop) =
-                    (queue.clone(), canceller.clone(), tx.clone(), self.stop.clone());
+                let (queue, canceller, tx, stop) = (
+                    queue.clone(),
+                    canceller.clone(),
+                    tx.clone(),
+                    self.stop.clone(),
+                );
                 set.spawn(async move {
                     loop {
                         let next = queue.lock().unwrap_or_else(|e| e.into_inner()).pop_front();
@@ -164,11 +171,7 @@ async fn predict(canceller: &dyn Canceller, row: &Row) -> RowResult {
 pub(super) fn result_of(row: &Row, prediction: Prediction) -> RowResult {
     let detail = prediction.describe();
     let (outcome, status, kind) = match &prediction {
-        Prediction::AlreadyCancelled => (
-            Outcome::Done,
-            Some(CancelStatus::AlreadyCancelled),
-            None,
-        ),
+        Prediction::AlreadyCancelled => (Outcome::Done, Some(CancelStatus::AlreadyCancelled), None),
         Prediction::AlreadyHeld { until } => (
             Outcome::Done,
             Some(CancelStatus::Held { until: *until }),
