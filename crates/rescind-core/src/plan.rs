@@ -236,6 +236,10 @@ pub struct Plan {
     /// The provider-neutral reading, when the target was read (the same a bulk run journals
     /// before sending).
     pub reading: Option<Observation>,
+    /// When the prediction comes from an error (the read failed, or a rule refused): that
+    /// error's kind, so a caller can give the outcome the cancel would (a refused key, 403,
+    /// is an authentication failure, not only "unknown").
+    pub error_kind: Option<ErrorKind>,
     native: Option<Arc<dyn Any + Send + Sync>>,
 }
 
@@ -244,6 +248,7 @@ impl fmt::Debug for Plan {
         f.debug_struct("Plan")
             .field("prediction", &self.prediction)
             .field("reading", &self.reading)
+            .field("error_kind", &self.error_kind)
             .field("native", &self.native.is_some())
             .finish()
     }
@@ -255,6 +260,7 @@ impl Plan {
         Plan {
             prediction,
             reading: None,
+            error_kind: None,
             native: None,
         }
     }
@@ -268,7 +274,9 @@ impl Plan {
 
     /// The plan for an error (see [`Prediction::from_error`]).
     pub fn from_error(err: &Error) -> Self {
-        Plan::new(Prediction::from_error(err))
+        let mut plan = Plan::new(Prediction::from_error(err));
+        plan.error_kind = Some(err.kind());
+        plan
     }
 
     /// Sets the reading.

@@ -164,7 +164,14 @@ impl Runner {
 /// Reads one row's target and says what a run would do with it.
 async fn predict(canceller: &dyn Canceller, row: &Row) -> RowResult {
     let plan = canceller.plan(&row.request()).await;
-    result_of(row, plan.prediction)
+    let error_kind = plan.error_kind;
+    let mut r = result_of(row, plan.prediction);
+    // A read refused for the credentials fails the run's row the same way (exit 3).
+    if let Some(kind @ (ErrorKind::Unauthorized | ErrorKind::Forbidden)) = error_kind {
+        r.outcome = Outcome::Failed;
+        r.kind = Some(kind);
+    }
+    r
 }
 
 /// The result a run would give `row`, given `prediction`.
