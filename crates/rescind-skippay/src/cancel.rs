@@ -164,7 +164,10 @@ impl Canceller for Client {
                 Prediction::CancelItems { items: open }
             }
             Err(e) if e.kind() == ErrorKind::InvalidInput => {
-                if e.message().starts_with("matches no item") {
+                // `items[i]` (no item matches), as opposed to `items[i].quantity`.
+                if e.field().is_some_and(|f| !f.contains('.'))
+                    && e.rule().is_some_and(|r| r.starts_with("matches no item"))
+                {
                     Prediction::ItemNotFound {
                         detail: e.to_string(),
                     }
