@@ -199,14 +199,39 @@ async fn a_plan_of_every_demo_case_predicts_what_the_run_does_and_sends_nothing(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_plan_of_a_thousand_mixed_rows_predicts_every_row_and_sends_nothing() {
-    let fleet = Fleet::of(1000);
+    // The fleet's targets (every provider and action, all of them changes) with every demo
+    // case mixed in: 1,000 rows.
+    let demo_rows: Vec<String> = demo_csv().lines().skip(1).map(str::to_string).collect();
+    let fleet = Fleet::of(1000 - demo_rows.len());
     let sim = Simulator::new().seed(fleet.world()).start().await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("rows.csv");
-    std::fs::write(&file, fleet.rows_csv()).unwrap();
+    let mut csv = fleet.rows_csv();
+    for (i, row) in demo_rows.iter().enumerate() {
+        // Spread through the file rather than at its end.
+        let at = csv
+            .match_indices('\n')
+            .nth(1 + i * 30)
+            .map_or(csv.len(), |(at, _)| at + 1);
+        csv.insert_str(at, &format!("{row}\n"));
+    }
+    std::fs::write(&file, csv).unwrap();
     let planned = plan_then_run(&sim, file.to_str().unwrap()).await;
     assert_eq!(planned.len(), 1000);
-    assert!(planned.values().all(|p| p["prediction"] != "unknown"));
+    let refused = planned
+        .values()
+        .filter(|p| p["outcome"] == "refused")
+        .count();
+    let changes = planned
+        .values()
+        .filter(|p| {
+            ["cancel", "cancel_items", "hold"].contains(&p["prediction"].as_str().unwrap_or(""))
+        })
+        .count();
+    assert!(
+        refused >= 8 && changes >= 900,
+        "refused {refused}, changes {changes}"
+    );
     sim.shutdown().await;
 }
 

@@ -296,3 +296,72 @@ impl Plan {
         self.native.as_deref()?.downcast_ref()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Provider, Sent};
+
+    #[test]
+    fn predictions_serialize_with_their_stable_names() {
+        let cases = [
+            (Prediction::Cancel, "cancel"),
+            (Prediction::CancelItems { items: 2 }, "cancel_items"),
+            (Prediction::Hold { until: None }, "hold"),
+            (Prediction::AlreadyCancelled, "already_cancelled"),
+            (Prediction::AlreadyHeld { until: None }, "already_held"),
+            (
+                Prediction::Refused {
+                    reason: Refusal::HoldWindowPassed,
+                    detail: "d".into(),
+                },
+                "refused",
+            ),
+            (
+                Prediction::ItemNotFound { detail: "d".into() },
+                "item_not_found",
+            ),
+            (Prediction::NotFound { detail: "d".into() }, "not_found"),
+            (Prediction::Unknown { detail: "d".into() }, "unknown"),
+        ];
+        for (p, name) in cases {
+            assert_eq!(p.as_str(), name);
+            let json = serde_json::to_value(&p).unwrap();
+            assert_eq!(json["prediction"], name, "{json}");
+            let back: Prediction = serde_json::from_value(json).unwrap();
+            assert_eq!(back, p);
+        }
+    }
+
+    #[test]
+    fn an_error_becomes_the_prediction_of_the_cancel_that_would_return_it() {
+        let refused = Error::not_cancellable(Sent::NotSent, "in transit");
+        assert_eq!(
+            Prediction::from_error(&refused).error_kind(),
+            Some(ErrorKind::NotCancellable)
+        );
+        let bad = Error::invalid_input("items[0].quantity", "too many");
+        assert_eq!(
+            Prediction::from_error(&bad).error_kind(),
+            Some(ErrorKind::InvalidInput)
+        );
+        let window = Prediction::Refused {
+            reason: Refusal::HoldWindowPassed,
+            detail: String::new(),
+        };
+        assert_eq!(window.error_kind(), Some(ErrorKind::InvalidInput));
+        let down = Error::new(ErrorKind::Server, Sent::Answered, "503").with_provider(Provider::Di);
+        let plan = Plan::from_error(&down);
+        assert_eq!(plan.prediction.as_str(), "unknown");
+        assert_eq!(plan.error_kind, Some(ErrorKind::Server));
+        assert!(!plan.prediction.changes() && !plan.prediction.is_refusal());
+    }
+
+    #[test]
+    fn a_plan_keeps_the_providers_own_reading() {
+        let plan = Plan::new(Prediction::Cancel).with_native(42u32);
+        assert_eq!(plan.native::<u32>(), Some(&42));
+        assert_eq!(plan.native::<String>(), None);
+        assert!(format!("{plan:?}").contains("native: true"));
+    }
+}
