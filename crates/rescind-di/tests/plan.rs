@@ -37,7 +37,7 @@ async fn an_order_before_its_transit_window_would_be_cancelled() {
     let body = serde_json::json!({"shipmentId": SHIPMENT, "ediStatus": "EXPORT_OK", "desiredDeliveryDate": "2025-01-15", "items": []});
     let plan = plan_at(body, "2025-01-13T12:00:00Z").await;
     assert_eq!(plan.prediction, Prediction::Cancel);
-    let reading = plan.reading.unwrap();
+    let reading = plan.reading.as_ref().unwrap();
     assert!(!reading.cancelled);
     assert!(plan.native::<rescind_di::model::OrderDetails>().is_some());
 }
