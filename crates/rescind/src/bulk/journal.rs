@@ -1166,6 +1166,38 @@ mod tests {
         assert!(again.row(&rid(2)).is_some_and(|s| s.intent.is_some()));
     }
 
+    #[test]
+    fn a_read_only_journal_takes_no_lock_writes_nothing_and_skips_a_write_in_progress() {
+        let dir = tempfile::tempdir().unwrap();
+        let input = input(dir.path(), "account,target,action\narta,42,cancel\n");
+        let path = dir.path().join("j.jsonl");
+        // Missing: empty, and not created.
+        let j = Journal::read_only(&path).unwrap();
+        assert!(j.row(&rid(2)).is_none());
+        assert!(!path.exists());
+        // Beside a live run holding the lock, with a record half written.
+        let live = Journal::open(&path, &input).unwrap();
+        live.append(&intent(2)).unwrap();
+        let mut f = OpenOptions::new().append(true).open(&path).unwrap();
+        f.write_all(b"{\"record\":\"outcome\",\"line\":2,\"outc")
+            .unwrap();
+        drop(f);
+        let len = std::fs::metadata(&path).unwrap().len();
+        let j = Journal::read_only(&path).unwrap();
+        let state = j.row(&rid(2)).unwrap();
+        assert!(
+            state.intent.is_some() && state.outcome.is_none(),
+            "{state:?}"
+        );
+        assert_eq!(
+            std::fs::metadata(&path).unwrap().len(),
+            len,
+            "not truncated"
+        );
+        assert!(j.append(&intent(2)).is_err(), "read only");
+        drop(live);
+    }
+
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn records_appended_together_share_fsyncs_and_each_is_on_disk_when_its_append_returns() {
         let dir = tempfile::tempdir().unwrap();
