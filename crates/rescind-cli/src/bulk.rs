@@ -447,14 +447,12 @@ async fn run_plan(args: Args, out: Output) -> u8 {
             if !odd.is_empty() {
                 outln!("{} row(s) would not simply go through:", odd.len());
                 for r in odd.iter().take(20) {
-                    outln!(
-                        "  line {:>5}  {} {}  {}: {}",
-                        r.line,
-                        r.account,
-                        r.target,
-                        plan_label(r),
-                        r.detail
-                    );
+                    // A prediction's detail starts with its own words ("refused (in_transit):").
+                    let what = match &r.prediction {
+                        Some(_) => r.detail.clone(),
+                        None => format!("{}: {}", plan_label(r), r.detail),
+                    };
+                    outln!("  line {:>5}  {} {}  {what}", r.line, r.account, r.target);
                 }
                 if odd.len() > 20 {
                     outln!("  ... and {} more in the report", odd.len() - 20);
