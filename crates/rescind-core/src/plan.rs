@@ -227,7 +227,15 @@ impl fmt::Display for Prediction {
     }
 }
 
-/// A prediction and the reading it was made from (see the [module docs](self)).
+/// What [`Canceller::plan`](crate::Canceller::plan) predicts, and the reading it was made from.
+///
+/// A reading taken once: [`reading`](Plan::reading) keeps the provider-neutral reading (the
+/// one a bulk run journals before sending) and [`native`](Plan::native) the provider's own
+/// (Arta: the `Shipment` of a hold; Di: the `OrderDetails`; Skip Pay: the
+/// `ApplicationResponse`). A later "cancel with a reading already taken" is meant to be one
+/// defaulted trait method taking the plan (`cancel_planned(request, plan)`, default:
+/// `cancel(request)`, so third-party implementors are unaffected), which a provider implements
+/// by taking its native reading back instead of reading the target again.
 #[derive(Clone)]
 #[non_exhaustive]
 pub struct Plan {
