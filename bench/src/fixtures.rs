@@ -21,6 +21,23 @@ pub fn arta_session(status: &str) -> Vec<u8> {
     to_vec(&v)
 }
 
+/// Arta's hosted session with `status`, cut around its top-level `id` value: the answer for
+/// session `N` is `prefix`, `N`, `suffix` (an answer must be about the session asked for, or
+/// the client rightly refuses it as proof of the change).
+pub fn arta_session_around_id(status: &str) -> (Vec<u8>, Vec<u8>) {
+    const MARK: &str = "__rescind_bench_id__";
+    let mut v = parse(ARTA_HOSTED_SESSION);
+    v["status"] = Value::from(status);
+    v["id"] = Value::from(MARK);
+    let bytes = to_vec(&v);
+    let quoted = format!("\"{MARK}\"");
+    let at = bytes
+        .windows(quoted.len())
+        .position(|w| w == quoted.as_bytes())
+        .expect("the mark is in the body");
+    (bytes[..at].to_vec(), bytes[at + quoted.len()..].to_vec())
+}
+
 /// Arta's hosted session with `objects` objects (each the documented one, with its own id).
 pub fn arta_session_with_objects(objects: usize) -> Vec<u8> {
     let mut v = parse(ARTA_HOSTED_SESSION);

@@ -10,7 +10,8 @@
 //! run ([`crate::workload::Workload::Ceiling`]).
 //!
 //! Paths: `GET /hosted_sessions/{id}` answers the documented session with status `new`;
-//! `PATCH /hosted_sessions/{id}/cancel` answers it with status `cancelled`. A request without
+//! `PATCH /hosted_sessions/{id}/cancel` answers it with status `cancelled`, each with the `id`
+//! asked for (the client checks that a cancel's answer is about its target). A request without
 //! `Authorization: ARTA_APIKey <key>` gets a 401, anything else a 404.
 
 use std::convert::Infallible;
@@ -30,16 +31,16 @@ use crate::fixtures;
 /// The prepared answers.
 #[derive(Debug)]
 struct Bodies {
-    open: Bytes,
-    cancelled: Bytes,
+    open: (Bytes, Bytes),
+    cancelled: (Bytes, Bytes),
     authorization: Bytes,
 }
 
 /// Serves on `listener` until the runtime stops. Each connection gets its own task.
 pub async fn serve(listener: TcpListener) {
     let bodies = Arc::new(Bodies {
-        open: Bytes::from(fixtures::arta_session("new")),
-        cancelled: Bytes::from(fixtures::arta_session("cancelled")),
+        open: around_id(fixtures::arta_session_around_id("new")),
+        cancelled: around_id(fixtures::arta_session_around_id("cancelled")),
         authorization: Bytes::from(format!("ARTA_APIKey {}", fixtures::ARTA_KEY)),
     });
     loop {
@@ -82,15 +83,34 @@ fn answer(req: &Request<Incoming>, bodies: &Bodies) -> Response<Full<Bytes>> {
     }
     let segments: Vec<&str> = req.uri().path().trim_matches('/').split('/').collect();
     match (req.method(), segments.as_slice()) {
-        (&Method::GET, ["hosted_sessions", _]) => reply(StatusCode::OK, bodies.open.clone()),
-        (&Method::PATCH, ["hosted_sessions", _, "cancel"]) => {
-            reply(StatusCode::OK, bodies.cancelled.clone())
+        (&Method::GET, ["hosted_sessions", id]) if is_id(id) => {
+            reply(StatusCode::OK, session(&bodies.open, id))
+        }
+        (&Method::PATCH, ["hosted_sessions", id, "cancel"]) if is_id(id) => {
+            reply(StatusCode::OK, session(&bodies.cancelled, id))
         }
         _ => reply(
             StatusCode::NOT_FOUND,
             Bytes::from_static(br#"{"errors":{"detail":"Not found"}}"#),
         ),
     }
+}
+
+fn around_id((prefix, suffix): (Vec<u8>, Vec<u8>)) -> (Bytes, Bytes) {
+    (Bytes::from(prefix), Bytes::from(suffix))
+}
+
+fn is_id(segment: &str) -> bool {
+    !segment.is_empty() && segment.len() <= 19 && segment.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// The session answer about session `id` (one copy of the prepared body per answer).
+fn session((prefix, suffix): &(Bytes, Bytes), id: &str) -> Bytes {
+    let mut body = Vec::with_capacity(prefix.len() + id.len() + suffix.len());
+    body.extend_from_slice(prefix);
+    body.extend_from_slice(id.as_bytes());
+    body.extend_from_slice(suffix);
+    Bytes::from(body)
 }
 
 fn reply(status: StatusCode, body: Bytes) -> Response<Full<Bytes>> {

@@ -5,6 +5,8 @@
 //!   snapshots, `--accept` accepts the pending ones after you have read them.
 //! - `deny`: cargo-deny's bans, licenses, sources and advisories checks.
 //! - `fuzz [--seconds N] [--replay]`: every fuzz target for N seconds (see [`fuzz`]).
+//! - `publish [--metadata-only]`: the crates.io metadata and package contents of every
+//!   published crate, then `cargo publish --workspace --dry-run --locked` (see [`publish`]).
 //! - `bench [--smoke] [--skip-build-cost]`: the benchmark report (crate `rescind-bench`, see
 //!   BENCHMARKS.md): every figure with its ratio to the baseline measured in the same run,
 //!   then the build cost of each provider crate. `--smoke` runs a few calls of each in a debug
@@ -19,8 +21,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
 mod fuzz;
+mod json;
+mod publish;
 
-const USAGE: &str = "usage: cargo xtask <ci | snapshots [--accept] | deny | fuzz [--seconds N] [--replay] | bench [--smoke] [--skip-build-cost]>";
+const USAGE: &str = "usage: cargo xtask <ci | snapshots [--accept] | deny | fuzz [--seconds N] [--replay] | publish [--metadata-only] | bench [--smoke] [--skip-build-cost]>";
 
 /// `cargo xtask --help`: the usage and one line per task.
 const HELP: &str = "Maintainer tasks for the rescind workspace.
@@ -32,6 +36,8 @@ tasks:
   snapshots [--accept]              the insta snapshot tests; --accept accepts pending ones
   deny                              cargo-deny: bans, licenses, sources, advisories
   fuzz [--seconds N] [--replay]     every fuzz target for N seconds, or replay the corpus
+  publish [--metadata-only]         crates.io metadata of the published crates, then
+                                    cargo publish --workspace --dry-run --locked
   bench [--smoke] [--skip-build-cost]
                                     the benchmark report (see BENCHMARKS.md)
   help, -h, --help                  this text";
@@ -63,6 +69,7 @@ fn dispatch(args: &[String]) -> Result<(), String> {
         Some("snapshots") => snapshots(args.iter().any(|a| a == "--accept")),
         Some("deny") => deny(),
         Some("fuzz") => fuzz::fuzz(&args[1..]),
+        Some("publish") => publish::publish(args.iter().any(|a| a == "--metadata-only")),
         Some("bench") => bench(
             args.iter().any(|a| a == "--smoke"),
             args.iter().any(|a| a == "--skip-build-cost"),
@@ -150,6 +157,9 @@ fn ci() -> Result<(), String> {
         )?;
     }
     deny()?;
+    // Metadata first (seconds), then the dry run, which packages each published crate and
+    // builds it as crates.io would, in the workspace's target dir.
+    publish::publish(false)?;
     bench(true, true)?;
     eprintln!("\nxtask ci: all checks passed");
     Ok(())
@@ -407,7 +417,7 @@ mod tests {
         for flag in ["--help", "-h", "help"] {
             assert_eq!(dispatch(&[flag.to_string()]), Ok(()), "{flag}");
         }
-        for task in ["ci", "snapshots", "deny", "fuzz", "bench"] {
+        for task in ["ci", "snapshots", "deny", "fuzz", "publish", "bench"] {
             assert!(HELP.contains(&format!("\n  {task}")), "{task} in:\n{HELP}");
         }
     }

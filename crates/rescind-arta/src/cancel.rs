@@ -239,7 +239,10 @@ impl Client {
         let before = {
             // The whole session is decoded only when it is the outcome (already cancelled).
             // In its own scope: nothing of the read is kept across the cancel's await.
-            let (status, answer) = self.read_session_status(id).await?;
+            let (status, answer) = self
+                .read_session_status(id)
+                .await
+                .map_err(change::read_before_change)?;
             if status == HostedSessionStatus::Cancelled {
                 let session = response::parse_get_hosted_session(&answer)?;
                 return Ok(outcome(

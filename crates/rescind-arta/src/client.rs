@@ -1,6 +1,7 @@
 //! The Arta client: one account (one API key), one method per endpoint.
 
 use http::HeaderName;
+use rescind_core::wire::Tolerant;
 use rescind_core::{Error, HttpRequest, Provider, Transport, TransportConfig};
 use serde::de::DeserializeOwned;
 
@@ -136,21 +137,28 @@ impl Client {
         }
     }
 
+    /// [`Client::call`] for a model that names what its operations decide on: a malformed
+    /// field none needs is skipped, not an error ([`response::parse_tolerant`]).
+    async fn call_tolerant<T: Tolerant>(&self, req: HttpRequest) -> Result<Response<T>, Error> {
+        let resp = self.transport.send(&req).await?;
+        response::parse_tolerant(&resp, req.operation, !req.method.is_safe())
+    }
+
     /// Cancels a hosted session: `PATCH /hosted_sessions/{id}/cancel`. Returns the session as
     /// Arta answers it. Idempotent, so it is retried after timeouts and 5xx. A missing session
     /// is [`ErrorKind::NotFound`](rescind_core::ErrorKind).
     pub async fn cancel_hosted_session(&self, id: u64) -> Result<Response<HostedSession>, Error> {
-        self.call(request::cancel_hosted_session(id)).await
+        self.call_tolerant(request::cancel_hosted_session(id)).await
     }
 
     /// Reads a hosted session: `GET /hosted_sessions/{id}`.
     pub async fn get_hosted_session(&self, id: u64) -> Result<Response<HostedSession>, Error> {
-        self.call(request::get_hosted_session(id)).await
+        self.call_tolerant(request::get_hosted_session(id)).await
     }
 
     /// Reads a shipment: `GET /shipments/{id}` (its status, creation time and exceptions).
     pub async fn get_shipment(&self, id: &str) -> Result<Response<Shipment>, Error> {
-        self.call(request::get_shipment(id)?).await
+        self.call_tolerant(request::get_shipment(id)?).await
     }
 
     /// Creates a shipment exception: `POST /shipment_exceptions`, 201. **Sent at most once**:
@@ -161,7 +169,8 @@ impl Client {
         &self,
         new: &NewShipmentException,
     ) -> Result<Response<ShipmentException>, Error> {
-        self.call(request::create_shipment_exception(new)?).await
+        self.call_tolerant(request::create_shipment_exception(new)?)
+            .await
     }
 
     /// Reads a shipment exception: `GET /shipment_exceptions/{id}`.
@@ -169,7 +178,8 @@ impl Client {
         &self,
         id: &str,
     ) -> Result<Response<ShipmentException>, Error> {
-        self.call(request::get_shipment_exception(id)?).await
+        self.call_tolerant(request::get_shipment_exception(id)?)
+            .await
     }
 
     /// Lists shipment exceptions, one page: `GET /shipment_exceptions?page=&page_size=`.

@@ -5,7 +5,8 @@ use std::collections::HashSet;
 
 use jiff::civil::Date;
 use rescind_core::{
-    CancelRequest, Error, Observation, ObservedHold, Provider, Sent, Settlement, settle,
+    CancelRequest, Error, ErrorKind, Observation, ObservedHold, Provider, Sent, Settlement, change,
+    settle,
 };
 
 use crate::client::Client;
@@ -61,7 +62,8 @@ impl Client {
     /// 4. Posts the exception once. Arta has no idempotency key, so the post is never resent.
     ///    Its answer is read by the rule of [`rescind_core::change`]: a 201 must be a shipment
     ///    exception (its documented success type; Arta's own example answers one of another
-    ///    type, so the type is not checked); a refusal is Arta's `{"errors": ...}` on a
+    ///    type, so the type is not checked) whose `shipment_id`, when present, is this
+    ///    shipment's (one of another shipment proves nothing); a refusal is Arta's `{"errors": ...}` on a
     ///    400/404/422, a 401, 403 or 429. Anything else (a 5xx, a timeout, a 2xx that is not
     ///    the exception...) proves nothing ([`Sent::MaybeSent`]).
     /// 5. If the post's outcome is unknown ([`Sent::MaybeSent`]), reads the shipment again and
@@ -77,7 +79,10 @@ impl Client {
         shipment_id: &str,
         until: Option<Date>,
     ) -> Result<Hold, Error> {
-        let before = self.get_shipment(shipment_id).await?;
+        let before = self
+            .get_shipment(shipment_id)
+            .await
+            .map_err(change::read_before_change)?;
         let request_id = before.request_id.clone();
         let shipment = before.into_inner();
         rules::check_hold(&shipment, until)?;
@@ -97,6 +102,31 @@ impl Client {
 
         let new = NewShipmentException::hold(shipment_id).until_opt(until);
         match self.create_shipment_exception(&new).await {
+            // A 201 about another shipment proves nothing about this one.
+            Ok(created)
+                if created
+                    .shipment_id
+                    .as_deref()
+                    .is_some_and(|other| !other.eq_ignore_ascii_case(&shipment.id)) =>
+            {
+                let other = created.shipment_id.as_deref().unwrap_or_default();
+                let mut err = Error::new(
+                    ErrorKind::UnexpectedResponse,
+                    Sent::MaybeSent,
+                    format!(
+                        "the answer is an exception of shipment {other}, not {}",
+                        shipment.id
+                    ),
+                )
+                .with_provider(Provider::Arta)
+                .with_operation("create_shipment_exception")
+                .with_status(created.http_status);
+                if let Some(rid) = &created.request_id {
+                    err = err.with_request_id(rid.clone());
+                }
+                let err = change::not_success(err, created.http_status);
+                self.settle_unknown_hold(shipment, until, err).await
+            }
             Ok(created) => Ok(Hold {
                 request_id: created.request_id.clone(),
                 exception: created.into_inner(),

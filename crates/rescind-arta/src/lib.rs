@@ -96,6 +96,8 @@
 pub mod auth;
 mod cancel;
 pub mod client;
+#[doc(hidden)]
+pub mod conformance;
 pub mod error;
 mod hold;
 pub mod model;

@@ -3,6 +3,7 @@
 
 use std::ops::Deref;
 
+use rescind_core::wire::Tolerant;
 use rescind_core::{Error, HttpResponse, Provider};
 use serde::de::DeserializeOwned;
 
@@ -82,33 +83,58 @@ pub fn parse_change<T: DeserializeOwned>(
     )
 }
 
+/// Decodes a 2xx answer of `operation` into a model that names what its operations decide on
+/// ([`Tolerant`]): a malformed field no decision needs is skipped and listed by the model's
+/// `skipped()`, never an error (see [`rescind_core::wire::tolerant`]). `change` marks the
+/// answer of a change (an unreadable needed field is then [`Sent::MaybeSent`](rescind_core::Sent)).
+pub fn parse_tolerant<T: Tolerant>(
+    response: &HttpResponse,
+    operation: &'static str,
+    change: bool,
+) -> Result<Response<T>, Error> {
+    if !response.is_success() {
+        return Err(crate::error::from_response(response, operation));
+    }
+    let value = if change {
+        rescind_core::wire::tolerant::change_response(response, Provider::Arta, operation)?
+    } else {
+        rescind_core::wire::tolerant::response(response, Provider::Arta, operation)?
+    };
+    Ok(Response {
+        value,
+        request_id: response.request_id.clone(),
+        http_status: response.status,
+        attempts: response.attempts,
+    })
+}
+
 /// The answer of `cancel_hosted_session`.
 pub fn parse_cancel_hosted_session(r: &HttpResponse) -> Result<Response<HostedSession>, Error> {
-    parse_change(r, "cancel_hosted_session")
+    parse_tolerant(r, "cancel_hosted_session", true)
 }
 
 /// The answer of `get_hosted_session`.
 pub fn parse_get_hosted_session(r: &HttpResponse) -> Result<Response<HostedSession>, Error> {
-    parse(r, "get_hosted_session")
+    parse_tolerant(r, "get_hosted_session", false)
 }
 
 /// The answer of `get_shipment`.
 pub fn parse_get_shipment(r: &HttpResponse) -> Result<Response<Shipment>, Error> {
-    parse(r, "get_shipment")
+    parse_tolerant(r, "get_shipment", false)
 }
 
 /// The answer of `create_shipment_exception` (201).
 pub fn parse_create_shipment_exception(
     r: &HttpResponse,
 ) -> Result<Response<ShipmentException>, Error> {
-    parse_change(r, "create_shipment_exception")
+    parse_tolerant(r, "create_shipment_exception", true)
 }
 
 /// The answer of `get_shipment_exception`.
 pub fn parse_get_shipment_exception(
     r: &HttpResponse,
 ) -> Result<Response<ShipmentException>, Error> {
-    parse(r, "get_shipment_exception")
+    parse_tolerant(r, "get_shipment_exception", false)
 }
 
 /// The answer of `list_shipment_exceptions`.

@@ -47,6 +47,13 @@ fn created_hold(until: &str) -> String {
     v.to_string()
 }
 
+/// Arta's 201 example (no `hold_until`), as the answer about `shipment`.
+fn created_for(shipment: &str) -> String {
+    let mut v = fixture_json("shipment_exception_201.json");
+    v["shipment_id"] = shipment.into();
+    v.to_string()
+}
+
 #[test]
 fn provider_and_capabilities() {
     let server = MockServer::start();
@@ -338,8 +345,7 @@ async fn hold_without_a_date_omits_it() {
             when.method("POST").path("/shipment_exceptions").json_body(json!({
                 "shipment_exception": {"type": "requested_hold_to_collect", "shipment_id": SHIPMENT}
             }));
-            then.status(201)
-                .body(fixture("shipment_exception_201.json"));
+            then.status(201).body(created_for(SHIPMENT));
         })
         .await;
     let outcome = client(&server)
@@ -610,5 +616,65 @@ async fn a_refused_hold_is_the_providers_error() {
     assert_eq!(err.sent(), Sent::Answered);
     assert_eq!(err.field(), Some("shipment_exception/hold_until"));
     assert_eq!(err.request_id(), Some("r-422"));
+    post.assert_calls_async(1).await;
+}
+
+/// A 201 whose exception is about another shipment (Arta's own example answer, as is) is not
+/// the hold of this one: it proves nothing, the shipment is read back (no new hold), and the
+/// outcome stays unknown. It used to be reported `held` (exit 0) with nothing applied.
+#[tokio::test]
+async fn a_201_about_another_shipment_is_not_a_hold() {
+    let server = MockServer::start_async().await;
+    let get = server
+        .mock_async(|when, then| {
+            when.method("GET").path(SHIPMENT_PATH);
+            then.status(200).body(fixture("shipment_pending.json"));
+        })
+        .await;
+    let post = server
+        .mock_async(|when, then| {
+            when.method("POST").path("/shipment_exceptions");
+            then.status(201)
+                .body(created_for("a5cbb58c-43ab-4658-9999-98a33b0070d5"));
+        })
+        .await;
+    let err = client(&server)
+        .cancel(CancelRequest::hold(SHIPMENT, None))
+        .await
+        .unwrap_err();
+    assert_eq!(err.sent(), Sent::MaybeSent, "{err}");
+    assert!(err.outcome_unknown(), "{err}");
+    let text = err.to_string();
+    assert!(
+        text.contains("a5cbb58c-43ab-4658-9999-98a33b0070d5"),
+        "{text}"
+    );
+    assert!(text.contains("rescind arta show-shipment"), "{text}");
+    post.assert_calls_async(1).await;
+    get.assert_calls_async(2).await;
+}
+
+/// The same shipment id in another case is the same shipment (UUIDs are case-insensitive).
+#[tokio::test]
+async fn a_201_about_this_shipment_in_upper_case_is_the_hold() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method("GET").path(SHIPMENT_PATH);
+            then.status(200).body(fixture("shipment_pending.json"));
+        })
+        .await;
+    let post = server
+        .mock_async(|when, then| {
+            when.method("POST").path("/shipment_exceptions");
+            then.status(201)
+                .body(created_for(&SHIPMENT.to_ascii_uppercase()));
+        })
+        .await;
+    let outcome = client(&server)
+        .cancel(CancelRequest::hold(SHIPMENT, None))
+        .await
+        .unwrap();
+    assert_eq!(outcome.status, CancelStatus::Held { until: None });
     post.assert_calls_async(1).await;
 }

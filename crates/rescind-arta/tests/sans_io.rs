@@ -157,7 +157,10 @@ fn hosted_session_seed_decodes() {
     let s: &HostedSession = &r;
     assert_eq!(s.id, 42);
     assert_eq!(s.status, HostedSessionStatus::New);
-    assert_eq!(s.created_at, datetime(2021, 1, 21, 17, 22, 8, 818_747_000));
+    assert_eq!(
+        s.created_at,
+        Some(datetime(2021, 1, 21, 17, 22, 8, 818_747_000))
+    );
     assert_eq!(s.payment_process, Some(PaymentProcess::Invoicing));
     let object = &s.objects[0];
     assert_eq!(object.value, Some("100.00".parse().unwrap()));
@@ -210,7 +213,10 @@ fn shipment_exception_seed_decodes() {
     assert_eq!(r.exception_type, ShipmentExceptionType::HeldAtCustoms);
     assert_eq!(r.status, ExceptionStatus::New);
     assert_eq!(r.package_id, Some(4_366_794));
-    assert_eq!(r.created_at, datetime(2023, 5, 26, 19, 33, 19, 693_833_000));
+    assert_eq!(
+        r.created_at,
+        Some(datetime(2023, 5, 26, 19, 33, 19, 693_833_000))
+    );
     insta::assert_json_snapshot!("shipment_exception_seed_001", r.value);
     let g = response::parse_get_shipment_exception(&ok(fixture("shipment_exception_201.json")))
         .unwrap();
@@ -327,17 +333,24 @@ fn every_documented_shipment_status_is_known() {
 
 #[test]
 fn a_bad_success_body_is_a_decode_error_with_its_path() {
+    // Fields no decision needs are skipped and reported, not errors.
     let mut v = fixture_json("hosted_session_cancel_200.json");
     v["objects"][0]["details"]["is_fragile"] = "maybe".into();
+    v["created_at"] = "yesterday".into();
+    let session = response::parse_get_hosted_session(&ok(v.to_string())).unwrap();
+    assert_eq!(session.status, HostedSessionStatus::New);
+    assert_eq!(session.created_at, None);
+    let mut skipped: Vec<&str> = session.skipped().iter().map(|s| s.path.as_str()).collect();
+    skipped.sort_unstable();
+    assert_eq!(skipped, ["created_at", "objects[0].details.is_fragile"]);
+
+    // The status is what a cancel decides on: its failure names the path.
+    let mut v = fixture_json("hosted_session_cancel_200.json");
+    v["status"] = 7.into();
     let err = response::parse_get_hosted_session(&ok(v.to_string())).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Decode);
-    assert_eq!(err.json_path(), Some("objects[0].details.is_fragile"));
+    assert_eq!(err.json_path(), Some("status"));
     assert_eq!(err.request_id(), Some("FkBjuxbwLLTx4RoAARkx"));
-
-    let mut v = fixture_json("hosted_session_cancel_200.json");
-    v["created_at"] = "yesterday".into();
-    let err = response::parse_get_hosted_session(&ok(v.to_string())).unwrap_err();
-    assert_eq!(err.json_path(), Some("created_at"));
 
     for body in ["", "<html><body>OK</body></html>"] {
         // A cancel Arta accepted (200) whose answer is unreadable may have been applied.

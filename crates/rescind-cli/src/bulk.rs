@@ -93,6 +93,55 @@ fn plan_row_exit_code(row: &RowResult) -> u8 {
     }
 }
 
+/// Whether `a` and `b` name one file, however spelled (`./`, `dir/../`, a symbolic link); a
+/// file not created yet is compared by its directory and name.
+fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
+    fn resolved(p: &std::path::Path) -> Option<PathBuf> {
+        if let Ok(p) = p.canonicalize() {
+            return Some(p);
+        }
+        let name = p.file_name()?;
+        let parent = match p.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => std::path::Path::new("."),
+        };
+        Some(parent.canonicalize().ok()?.join(name))
+    }
+    match (resolved(a), resolved(b)) {
+        (Some(a), Some(b)) => a == b,
+        _ => a == b,
+    }
+}
+
+/// Why the input, the journal and the report cannot be these paths: the report is rewritten
+/// at the end of a run, and would replace the input (the operator's rows) or the journal (what
+/// was sent); a journal on the input would append records to it.
+fn path_clash(
+    input: &std::path::Path,
+    journal: &std::path::Path,
+    report: &std::path::Path,
+) -> Option<String> {
+    if same_file(report, input) {
+        return Some(format!(
+            "the report {} is the input file: writing it would replace the rows",
+            report.display()
+        ));
+    }
+    if same_file(report, journal) {
+        return Some(format!(
+            "the report {} is the journal: writing it would replace the record of what was sent",
+            report.display()
+        ));
+    }
+    if same_file(journal, input) {
+        return Some(format!(
+            "the journal {} is the input file: the journal needs its own file",
+            journal.display()
+        ));
+    }
+    None
+}
+
 /// Runs the command; returns the exit code.
 pub async fn run(args: Args, out: Output) -> u8 {
     if args.plan {
@@ -120,6 +169,13 @@ pub async fn run(args: Args, out: Output) -> u8 {
         .journal
         .clone()
         .unwrap_or_else(|| bulk::default_journal_path(&args.file));
+    let report_path = args
+        .report
+        .clone()
+        .unwrap_or_else(|| bulk::default_report_path(&args.file));
+    if let Some(clash) = path_clash(&args.file, &journal_path, &report_path) {
+        return usage(&clash, "nothing was sent; give each file its own path");
+    }
     let journal = match Journal::open(&journal_path, &input) {
         Ok(j) => j,
         Err(err) => return usage(&err.to_string(), "nothing was sent"),
@@ -130,10 +186,6 @@ pub async fn run(args: Args, out: Output) -> u8 {
             journal_path.display()
         );
     }
-    let report_path = args
-        .report
-        .clone()
-        .unwrap_or_else(|| bulk::default_report_path(&args.file));
 
     let mut options = Options::default()
         .strict(args.strict)
@@ -289,6 +341,8 @@ struct Display {
     bar: Option<ProgressBar>,
     last_line: Instant,
     started: Instant,
+    /// Rows an earlier run finished (reported at the start): not this run's throughput.
+    earlier: usize,
 }
 
 impl Display {
@@ -306,6 +360,7 @@ impl Display {
             bar,
             last_line: Instant::now(),
             started: Instant::now(),
+            earlier: 0,
         }
     }
 
@@ -321,11 +376,18 @@ impl Display {
             }
             return;
         }
+        if p.last.earlier_run {
+            self.earlier += 1;
+        }
         let finished: usize = p.counts.values().sum();
         match &self.bar {
             Some(bar) => {
                 bar.set_length(p.total as u64);
                 bar.set_position(finished as u64);
+                if p.last.earlier_run {
+                    // Rows an earlier run finished are not this run's rate.
+                    bar.reset_eta();
+                }
                 bar.set_message(counts_line(p.counts));
             }
             None if self.last_line.elapsed() >= Duration::from_secs(2) => {
@@ -334,7 +396,7 @@ impl Display {
                 eprintln!(
                     "{finished}/{} rows ({:.1}/s): {}",
                     p.total,
-                    finished as f64 / secs,
+                    finished.saturating_sub(self.earlier) as f64 / secs,
                     counts_line(p.counts)
                 );
             }
@@ -367,13 +429,19 @@ async fn run_plan(args: Args, out: Output) -> u8 {
         .report
         .clone()
         .unwrap_or_else(|| bulk::default_plan_path(&args.file));
-    if report_path == bulk::default_report_path(&args.file) || report_path == journal_path {
+    let run_report = bulk::default_report_path(&args.file);
+    let clash = if same_file(&report_path, &run_report) {
+        Some(format!(
+            "the plan's report {} is the run's report",
+            report_path.display()
+        ))
+    } else {
+        path_clash(&args.file, &journal_path, &report_path)
+    };
+    if let Some(clash) = clash {
         return usage(
-            &format!(
-                "--report {} is the run's own report or journal",
-                report_path.display()
-            ),
-            "a plan never writes over them: choose another path, or leave --report out (FILE.plan.csv)",
+            &clash,
+            "a plan never writes over the run's report, the journal or the input: choose another path, or leave --report out (FILE.plan.csv)",
         );
     }
     let journal = match Journal::read_only(&journal_path) {

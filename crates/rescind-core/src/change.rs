@@ -115,6 +115,23 @@ pub fn unproven(err: Error) -> Error {
     err.with_sent(Sent::MaybeSent).with_message(message)
 }
 
+/// The error of a read made BEFORE a change was sent (the target read to check the rules or
+/// to find it already done): the change itself was never sent, so the error must not say it
+/// may have been applied. A read that timed out or lost its connection is
+/// [`Sent::MaybeSent`] as a request, but a read changes nothing: that becomes
+/// [`Sent::NotSent`] (with the message saying the change was not sent); any other [`Sent`] is
+/// kept. Providers' cancellers map their first read's error through this.
+pub fn read_before_change(err: Error) -> Error {
+    if err.sent() != Sent::MaybeSent {
+        return err;
+    }
+    let message = format!(
+        "{}; this was the read before the change, so the change was not sent",
+        err.message()
+    );
+    err.with_sent(Sent::NotSent).with_message(message)
+}
+
 /// Whether an idempotent change whose answer proved nothing (`err`), and whose target reads
 /// back unchanged, is sent once more: only when the transport has not already repeated it,
 /// i.e. its attempts stayed below the policy's `max_attempts` (a 2xx that is not the success

@@ -154,8 +154,9 @@ pub struct HttpResponse {
     pub attempts: u32,
     /// Whether the body was cut at the transport's cap.
     pub truncated: bool,
-    /// Whether an earlier attempt of the same call may have been applied (it timed out or lost
-    /// its connection before this answer came). An error built from this answer then says
+    /// Whether an earlier attempt of the same call may have been applied (it timed out, lost
+    /// its connection, or, for a change, was answered with a 5xx or a 408 before this answer
+    /// came). An error built from this answer then says
     /// [`Sent::MaybeSent`](crate::Sent::MaybeSent).
     pub earlier_attempt_maybe_sent: bool,
 }

@@ -57,6 +57,7 @@ pub mod retry;
 pub mod testing;
 pub mod token;
 mod transport;
+pub mod wire;
 
 pub use canceller::Canceller;
 pub use credentials::Credentials;

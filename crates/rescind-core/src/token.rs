@@ -159,6 +159,18 @@ pub trait Login: Send + Sync + fmt::Debug {
     fn classify(&self, error: &Error) -> LoginFailure {
         LoginFailure::of(error)
     }
+
+    /// Whether `response`, a 401 to a call made with this login's token, is the provider's
+    /// documented refusal of the token, which proves the request was not processed. The
+    /// transport renews the token and replays a request that is not idempotent only after
+    /// such a refusal: a 401 that proves nothing (a gateway's page, another body) may come
+    /// after the change was applied, and replaying it could apply it twice; it is returned
+    /// to the provider crate, which reads it by the rule of [`change`](crate::change).
+    /// The default, `true`, suits a provider whose every 401 is a refusal.
+    fn refuses_token(&self, response: &crate::HttpResponse) -> bool {
+        let _ = response;
+        true
+    }
 }
 
 /// A token, with the generation it belongs to, as handed to a caller.
@@ -365,6 +377,12 @@ impl TokenCache {
         {
             st.token = None;
         }
+    }
+
+    /// Whether `response`, a 401 to a call made with this cache's token, is a documented
+    /// refusal of the token ([`Login::refuses_token`]).
+    pub fn refuses_token(&self, response: &crate::HttpResponse) -> bool {
+        self.login.refuses_token(response)
     }
 
     /// How many logins this cache has made (refused and failed ones included).

@@ -454,7 +454,26 @@ impl Transport {
                 maybe_sent = true;
             }
 
-            // A refused token: renew once and replay once, never in a loop.
+            // A refused token: renew once and replay once, never in a loop. A change that is
+            // not idempotent is replayed only after the provider's documented refusal of the
+            // token: another 401 proves nothing and may follow the change (see `change`).
+            if end == AttemptEnd::Status(401)
+                && let (Auth::Bearer(cache), Some(_)) = (&inner.auth, generation)
+                && !renewed_after_401
+            {
+                let refused =
+                    matches!(&attempt, Attempt::Answered(resp) if cache.refuses_token(resp));
+                if !request.method.is_safe() && !refused {
+                    if !request.idempotent {
+                        // Fall through: the 401 is the answer, read by the provider crate.
+                        renewed_after_401 = true;
+                    } else {
+                        // Replayed, but whatever the replay answers, this attempt may have
+                        // been applied.
+                        maybe_sent = true;
+                    }
+                }
+            }
             if end == AttemptEnd::Status(401)
                 && let (Auth::Bearer(cache), Some(generation)) = (&inner.auth, generation)
                 && !renewed_after_401
@@ -490,6 +509,16 @@ impl Transport {
                             _ => policy.retry_cost,
                         };
                         if inner.budget.try_acquire(cost) {
+                            // A change answered with a 5xx or a 408 may have been applied
+                            // before the answer (only a 429 refuses before processing, see
+                            // `change`): whatever a later attempt answers, a documented
+                            // refusal or Di's `order.cancelled` included, cannot prove that
+                            // nothing changed.
+                            if !request.method.is_safe()
+                                && matches!(end, AttemptEnd::Status(s) if s != 429)
+                            {
+                                maybe_sent = true;
+                            }
                             retry_event(inner.provider, end, delay, attempts, policy.max_attempts);
                             tokio::time::sleep(delay).await;
                             continue;

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use jiff::Timestamp;
-use rescind_core::{Error, Login, LoginFailure, Token, Transport, async_trait};
+use rescind_core::{Error, HttpResponse, Login, LoginFailure, Token, Transport, async_trait};
 
 use crate::{request, response};
 
@@ -159,6 +159,13 @@ impl Login for DiLogin {
             Some(400 | 401 | 403) => LoginFailure::Refused,
             _ => LoginFailure::of(error),
         }
+    }
+
+    /// Only a 401 with Di's error envelope (`statusCode`/`errorKey`, e.g.
+    /// `authentication.missing`, reference notes §2a) refuses a token; another 401 (a
+    /// gateway's page) proves nothing, so the call that got it may have been applied.
+    fn refuses_token(&self, response: &HttpResponse) -> bool {
+        crate::error::is_envelope(&response.body)
     }
 }
 

@@ -163,7 +163,10 @@ impl Client {
         })?;
         let target = number.as_str().to_owned();
 
-        let details = self.order_details(number.as_str()).await?;
+        let details = self
+            .order_details(number.as_str())
+            .await
+            .map_err(change::read_before_change)?;
         match rules::cancellability(&details, now)? {
             Cancellability::AlreadyCancelled => {
                 return Ok(CancelOutcome::new(

@@ -49,6 +49,8 @@
 pub mod auth;
 pub mod cancel;
 mod client;
+#[doc(hidden)]
+pub mod conformance;
 pub mod error;
 pub mod model;
 pub mod request;

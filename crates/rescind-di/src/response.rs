@@ -94,5 +94,5 @@ pub fn order_details(response: &HttpResponse) -> Result<OrderDetails, Error> {
     if !response.is_success() {
         return Err(error::from_response(response, operation::ORDER_DETAILS));
     }
-    decode::response(response, Provider::Di, operation::ORDER_DETAILS)
+    rescind_core::wire::tolerant::response(response, Provider::Di, operation::ORDER_DETAILS)
 }

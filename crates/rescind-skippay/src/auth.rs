@@ -2,7 +2,7 @@
 //! 2 hours; the core [`TokenCache`](rescind_core::TokenCache) shares it between calls, renews
 //! it before it expires and once after a 401.
 
-use rescind_core::{Error, Login, LoginFailure, Token, Transport, async_trait};
+use rescind_core::{Error, HttpResponse, Login, LoginFailure, Token, Transport, async_trait};
 
 use crate::{request, response};
 
@@ -48,5 +48,12 @@ impl Login for PartnerLogin {
             Some(400 | 401 | 403) => LoginFailure::Refused,
             _ => LoginFailure::of(error),
         }
+    }
+
+    /// Only the OAuth-style 401 (`{"error": "invalid_token", ...}`, reference notes, Skip Pay
+    /// section 3) refuses a token; another 401 (a gateway's page) proves nothing, so a change
+    /// that is not idempotent (a cancel with quantities) is not replayed after it.
+    fn refuses_token(&self, response: &HttpResponse) -> bool {
+        crate::error::is_documented_refusal(response)
     }
 }

@@ -97,7 +97,10 @@ impl Canceller for Client {
         // Check the input before reading anything.
         rules::validate_order_cancel(&order_request)?;
         let target = request.target.clone();
-        let app = self.get_application(&target).await?;
+        let app = self
+            .get_application(&target)
+            .await
+            .map_err(change::read_before_change)?;
         let before = observation(&target, &app, &selectors);
         match rules::plan(&app, &order_request)? {
             Plan_::AlreadyCancelled(note) => {

@@ -59,6 +59,8 @@
 mod auth;
 pub mod cancel;
 mod client;
+#[doc(hidden)]
+pub mod conformance;
 pub mod error;
 pub mod model;
 pub mod request;

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use rescind_core::secrecy::SecretString;
-use rescind_core::{Error, ErrorKind, HttpResponse, Provider, Sent, Token, change, decode};
+use rescind_core::{Error, ErrorKind, HttpResponse, Provider, Sent, Token, change, decode, wire};
 use serde::Deserialize;
 
 use crate::error;
@@ -32,7 +32,11 @@ pub fn parse_login(resp: &HttpResponse) -> Result<Token, Error> {
     #[serde(rename_all = "camelCase")]
     struct PartnerLoginResult {
         access_token: Option<String>,
-        expires_in: Option<serde_json::Number>,
+        /// `number` in Skip Pay's document: any JSON number (`7200`, `7200.0`, `1e300`), or a
+        /// string holding one. Seconds, capped below: read as `f64`, not a decimal, since
+        /// a lifetime past a decimal's range is still a (capped) lifetime.
+        #[serde(default)]
+        expires_in: Option<serde_json::Value>,
     }
     let body: PartnerLoginResult = decode::response(resp, Provider::SkipPay, LOGIN)?;
     let token = body
@@ -49,7 +53,11 @@ pub fn parse_login(resp: &HttpResponse) -> Result<Token, Error> {
             .with_operation(LOGIN)
             .with_status(resp.status)
         })?;
-    let lifetime = match body.expires_in.and_then(|n| n.as_f64()) {
+    let lifetime = match body.expires_in.and_then(|v| match v {
+        serde_json::Value::Number(n) => n.as_f64(),
+        serde_json::Value::String(s) => s.trim().parse::<f64>().ok(),
+        _ => None,
+    }) {
         // Capped before converting: `Duration::from_secs_f64` panics past ~1.8e19 seconds.
         Some(secs) if secs.is_finite() && secs >= 0.0 => {
             Duration::from_secs_f64(secs.min(MAX_TOKEN_LIFETIME.as_secs_f64()))
@@ -69,10 +77,10 @@ pub fn parse_application(
 ) -> Result<ApplicationResponse, Error> {
     if operation == GET_APPLICATION {
         ok_or_error(resp, operation)?;
-        decode::response(resp, Provider::SkipPay, operation)
+        wire::tolerant::response(resp, Provider::SkipPay, operation)
     } else {
         read_change(resp, operation, |r| {
-            decode::change_response(r, Provider::SkipPay, operation)
+            wire::tolerant::change_response(r, Provider::SkipPay, operation)
         })
     }
 }
@@ -117,7 +125,7 @@ struct OrderShape {
 pub fn parse_cancel_order_items(resp: &HttpResponse) -> Result<Order, Error> {
     read_change(resp, CANCEL_ORDER_ITEMS, |r| {
         decode::change_response::<OrderShape>(r, Provider::SkipPay, CANCEL_ORDER_ITEMS)?;
-        decode::change_response(r, Provider::SkipPay, CANCEL_ORDER_ITEMS)
+        wire::tolerant::change_response(r, Provider::SkipPay, CANCEL_ORDER_ITEMS)
     })
 }
 

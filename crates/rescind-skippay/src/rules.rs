@@ -133,7 +133,7 @@ fn validate_currency(field: String, currency: &Currency) -> Result<(), Error> {
 
 /// An amount is in minor units, not negative, in CZK or EUR.
 pub fn validate_amount(field: &str, amount: &Amount) -> Result<(), Error> {
-    if amount.amount < 0 {
+    if amount.amount.is_sign_negative() && !amount.amount.is_zero() {
         return Err(Error::invalid_input(
             format!("{field}.amount"),
             "must not be negative (minor units, 12590 is 125.90)",
@@ -144,7 +144,7 @@ pub fn validate_amount(field: &str, amount: &Amount) -> Result<(), Error> {
 
 /// A VAT amount is an [amount](validate_amount) with a VAT rate of 0 or more.
 pub fn validate_vat(field: &str, vat: &VatAmount) -> Result<(), Error> {
-    if vat.amount < 0 {
+    if vat.amount.is_sign_negative() && !vat.amount.is_zero() {
         return Err(Error::invalid_input(
             format!("{field}.amount"),
             "must not be negative (minor units, 12590 is 125.90)",

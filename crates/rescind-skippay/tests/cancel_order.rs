@@ -352,13 +352,28 @@ fn unknown_fields_and_enum_values_decode() {
 }
 
 #[test]
-fn a_bad_answer_names_the_json_path() {
+fn a_bad_unneeded_field_is_skipped_and_a_bad_needed_one_names_the_json_path() {
+    // A price nobody decides on does not read: skipped, reported, the answer still reads.
     let mut v: Value = serde_json::from_str(ORDER_200).unwrap();
     v["items"][0]["totalPrice"]["amount"] = json!("lots");
     let resp = rescind_core::HttpResponse::new(200, serde_json::to_vec(&v).unwrap());
+    let order = rescind_skippay::response::parse_cancel_order_items(&resp).unwrap();
+    assert_eq!(order.items[0].total_price, None);
+    assert_eq!(order.items[0].state, Some(OrderState::Processing));
+    assert_eq!(order.skipped().len(), 1);
+    assert_eq!(order.skipped()[0].path, "items[0].totalPrice");
+    assert_eq!(
+        order.skipped()[0].raw,
+        r#"{"amount":"lots","currency":"CZK"}"#
+    );
+    // An item's state is what the cancel decides on: its failure names the path, and the
+    // accepted cancel's outcome is unknown.
+    v["items"][0]["state"] = json!(7);
+    let resp = rescind_core::HttpResponse::new(200, serde_json::to_vec(&v).unwrap());
     let err = rescind_skippay::response::parse_cancel_order_items(&resp).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Decode);
-    assert_eq!(err.json_path(), Some("items[0].totalPrice.amount"));
+    assert_eq!(err.sent(), Sent::MaybeSent);
+    assert_eq!(err.json_path(), Some("items[0].state"));
 }
 
 async fn error_for(status: u16, body: &'static [u8]) -> rescind_core::Error {

@@ -98,10 +98,16 @@ fn round_trip<T>(value: &T)
 where
     T: serde::Serialize + serde::de::DeserializeOwned + PartialEq + std::fmt::Debug,
 {
+    // Compared as written: what a tolerant read skipped (`skipped()`) is not written.
     let written = serde_json::to_vec(value).unwrap();
     let again: T = serde_json::from_slice(&written)
         .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&written)));
-    assert_eq!(&again, value, "{}", String::from_utf8_lossy(&written));
+    assert_eq!(
+        serde_json::to_value(&again).unwrap(),
+        serde_json::to_value(value).unwrap(),
+        "{}",
+        String::from_utf8_lossy(&written)
+    );
 }
 
 fn status() -> impl Strategy<Value = u16> {
@@ -212,9 +218,10 @@ fn decode_errors_name_the_json_path() {
             serde_json::json!("lots"),
         ),
         ("application_ready.json", "/state", serde_json::json!(3)),
+        // A fraction of a minor unit reads now (`number`); an item's state is needed.
         (
             "order_cancel_200.json",
-            "/totalPrice/amount",
+            "/items/0/state",
             serde_json::json!(1.5),
         ),
     ] {

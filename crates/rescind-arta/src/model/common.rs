@@ -66,10 +66,10 @@ pub struct Location {
     #[serde(default)]
     pub country: Option<String>,
     /// People to contact at the location.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "rescind_core::wire::null_as_default")]
     pub contacts: Vec<Contact>,
     /// Ids of access restriction types (deprecated by Arta, still sent).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "rescind_core::wire::null_as_default")]
     pub access_restrictions: Vec<String>,
 }
 
@@ -106,10 +106,10 @@ pub struct Tag {
     #[serde(default)]
     pub is_active: Option<bool>,
     /// The user who created the tag, when known.
-    #[serde(default)]
+    #[serde(default, with = "rescind_core::wire::int::option")]
     pub created_by: Option<i64>,
     /// The user who last edited the tag, when known.
-    #[serde(default)]
+    #[serde(default, with = "rescind_core::wire::int::option")]
     pub updated_by: Option<i64>,
     /// When the tag was created (naive, microseconds).
     #[serde(default, with = "super::timestamp::option")]
@@ -123,7 +123,12 @@ pub struct Tag {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Page<T> {
-    /// The items of this page.
+    /// The items of this page (`null` reads as none).
+    #[serde(
+        default = "Vec::new",
+        deserialize_with = "rescind_core::wire::null_as_default",
+        bound(deserialize = "T: Deserialize<'de>")
+    )]
     pub items: Vec<T>,
     /// Where this page is in the whole list.
     pub metadata: PageMetadata,
@@ -142,9 +147,12 @@ impl<T> Page<T> {
 #[non_exhaustive]
 pub struct PageMetadata {
     /// The page number, from 1.
+    #[serde(with = "rescind_core::wire::int")]
     pub page: u32,
     /// Items per page (Arta allows at most 50).
+    #[serde(with = "rescind_core::wire::int")]
     pub page_size: u32,
     /// Items in the whole list.
+    #[serde(with = "rescind_core::wire::int")]
     pub total_count: u64,
 }

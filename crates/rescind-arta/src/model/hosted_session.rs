@@ -1,6 +1,7 @@
 //! Hosted sessions: Arta Booking pages a client creates for its customer, and cancels.
 
 use jiff::civil::DateTime;
+use rescind_core::wire::{Skipped, Tolerant};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -85,7 +86,8 @@ rescind_core::open_enum! {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct HostedSession {
-    /// The session's id.
+    /// The session's id (`int64`: read from any integral JSON number).
+    #[serde(with = "rescind_core::wire::int")]
     pub id: u64,
     /// The session's status (open: Arta documents no list).
     pub status: HostedSessionStatus,
@@ -114,10 +116,10 @@ pub struct HostedSession {
     #[serde(default)]
     pub destination: Option<Location>,
     /// The objects to ship.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "rescind_core::wire::null_as_default")]
     pub objects: Vec<ArtaObject>,
     /// Ids of additional services (`signature_delivery`).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "rescind_core::wire::null_as_default")]
     pub additional_services: Vec<String>,
     /// The insurance type id, if any.
     #[serde(default)]
@@ -126,7 +128,7 @@ pub struct HostedSession {
     #[serde(default)]
     pub payment_process: Option<PaymentProcess>,
     /// The quote types the caller asked Arta to return (`premium`, `select`, `parcel`, …).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "rescind_core::wire::null_as_default")]
     pub preferred_quote_types: Vec<String>,
     /// Parcel transport services the caller prefers, if any.
     #[serde(default)]
@@ -168,14 +170,36 @@ pub struct HostedSession {
     #[serde(default)]
     pub public_instructions_object_details: Option<String>,
     /// Tags of the session.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "rescind_core::wire::null_as_default")]
     pub tags: Vec<Tag>,
-    /// When the session was created (naive, microseconds).
-    #[serde(with = "super::timestamp")]
-    pub created_at: DateTime,
-    /// When the session was last updated (naive, microseconds).
-    #[serde(with = "super::timestamp")]
-    pub updated_at: DateTime,
+    /// When the session was created (naive, microseconds). Always sent by Arta; optional
+    /// here because no decision needs it, so an unreadable one never blocks a cancel.
+    #[serde(default, with = "super::timestamp::option")]
+    pub created_at: Option<DateTime>,
+    /// When the session was last updated (naive, microseconds); optional as `created_at`.
+    #[serde(default, with = "super::timestamp::option")]
+    pub updated_at: Option<DateTime>,
+    /// Fields of the answer that did not read and were skipped (see
+    /// [`HostedSession::skipped`]).
+    #[serde(skip)]
+    skipped: Vec<Skipped>,
+}
+
+impl HostedSession {
+    /// Fields of the answer that did not read and were skipped, with their raw JSON: a cancel
+    /// decides on the id and the status alone ([`Tolerant::NEEDED`]). Empty for a clean
+    /// answer.
+    pub fn skipped(&self) -> &[Skipped] {
+        &self.skipped
+    }
+}
+
+impl Tolerant for HostedSession {
+    const NEEDED: &'static [&'static str] = &["id", "status"];
+
+    fn set_skipped(&mut self, skipped: Vec<Skipped>) {
+        self.skipped = skipped;
+    }
 }
 
 /// An object to ship (a painting, a sculpture…), as Arta returns it.
@@ -183,7 +207,7 @@ pub struct HostedSession {
 #[non_exhaustive]
 pub struct ArtaObject {
     /// The object's id.
-    #[serde(default)]
+    #[serde(default, with = "rescind_core::wire::int::option")]
     pub id: Option<u64>,
     /// The object type id (`art`).
     #[serde(default, rename = "type")]
@@ -191,27 +215,28 @@ pub struct ArtaObject {
     /// The object subtype id (`painting_unframed`), `^[0-9a-z_]{1,56}$`.
     #[serde(default)]
     pub subtype: Option<String>,
-    /// Depth, in [`unit_of_measurement`](Self::unit_of_measurement). Arta sends dimensions as
-    /// strings without a documented pattern, so they are kept as sent.
-    #[serde(default)]
+    /// Depth, in [`unit_of_measurement`](Self::unit_of_measurement). Arta documents
+    /// dimensions as strings without a pattern, and its official client allows a number or a
+    /// string: both are read, and kept as text (`2` reads as `"2"`).
+    #[serde(default, with = "rescind_core::wire::text_or_number")]
     pub depth: Option<String>,
-    /// Height.
-    #[serde(default)]
+    /// Height (a number or a string, kept as text).
+    #[serde(default, with = "rescind_core::wire::text_or_number")]
     pub height: Option<String>,
-    /// Width.
-    #[serde(default)]
+    /// Width (a number or a string, kept as text).
+    #[serde(default, with = "rescind_core::wire::text_or_number")]
     pub width: Option<String>,
     /// The unit of the dimensions.
     #[serde(default)]
     pub unit_of_measurement: Option<UnitOfMeasurement>,
-    /// Weight, in [`weight_unit`](Self::weight_unit), as sent.
-    #[serde(default)]
+    /// Weight, in [`weight_unit`](Self::weight_unit) (a number or a string, kept as text).
+    #[serde(default, with = "rescind_core::wire::text_or_number")]
     pub weight: Option<String>,
     /// The unit of the weight.
     #[serde(default)]
     pub weight_unit: Option<WeightUnit>,
     /// The declared value (`100.00`).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "rescind_core::wire::decimal::read_option")]
     pub value: Option<Decimal>,
     /// The value's ISO 4217 currency (`USD`).
     #[serde(default)]
@@ -220,13 +245,13 @@ pub struct ArtaObject {
     #[serde(default)]
     pub details: Option<ObjectDetails>,
     /// Packing subtype ids describing how the object is packed now.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "rescind_core::wire::null_as_default")]
     pub current_packing: Vec<String>,
     /// Image URLs.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "rescind_core::wire::null_as_default")]
     pub images: Vec<String>,
     /// Components of a `prepacked_box` object.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "rescind_core::wire::null_as_default")]
     pub components: Vec<ObjectComponent>,
     /// Customs details.
     #[serde(default)]
@@ -256,13 +281,13 @@ pub struct ObjectDetails {
     #[serde(default)]
     pub notes: Option<String>,
     /// Whether CITES governs the object (default false).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "rescind_core::wire::null_as_default")]
     pub is_cites: bool,
     /// Whether the object is fragile (default false).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "rescind_core::wire::null_as_default")]
     pub is_fragile: bool,
     /// Material ids (deprecated by Arta, still sent).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "rescind_core::wire::null_as_default")]
     pub materials: Vec<String>,
 }
 
@@ -277,7 +302,7 @@ pub struct ObjectComponent {
     #[serde(default, rename = "type")]
     pub component_type: Option<String>,
     /// The declared value.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "rescind_core::wire::decimal::read_option")]
     pub value: Option<Decimal>,
     /// The value's currency.
     #[serde(default)]

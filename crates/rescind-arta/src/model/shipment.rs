@@ -2,6 +2,7 @@
 //! outcome.
 
 use jiff::civil::DateTime;
+use rescind_core::wire::{Skipped, Tolerant};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -79,13 +80,13 @@ pub struct Shipment {
     #[serde(default, with = "super::timestamp::option")]
     pub updated_at: Option<DateTime>,
     /// Holds, delays and other exceptions of the shipment (without `shipment_id`).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "rescind_core::wire::null_as_default")]
     pub exceptions: Vec<ShipmentException>,
     /// A brief identifier (`DEMO-B8FIRV`).
     #[serde(default)]
     pub shortcode: Option<String>,
     /// The hosted session the shipment was booked through, if any.
-    #[serde(default)]
+    #[serde(default, with = "rescind_core::wire::int::option")]
     pub hosted_session_id: Option<u64>,
     /// The quote type booked.
     #[serde(default)]
@@ -93,8 +94,8 @@ pub struct Shipment {
     /// How payment to Arta is handled.
     #[serde(default)]
     pub payment_process: Option<PaymentProcess>,
-    /// The total price.
-    #[serde(default)]
+    /// The total price (Arta writes money as a string; a number reads too).
+    #[serde(default, deserialize_with = "rescind_core::wire::decimal::read_option")]
     pub total: Option<Decimal>,
     /// The total's ISO 4217 currency.
     #[serde(default)]
@@ -109,10 +110,10 @@ pub struct Shipment {
     #[serde(default)]
     pub schedule: Option<ShipmentSchedule>,
     /// How many objects it carries.
-    #[serde(default)]
+    #[serde(default, with = "rescind_core::wire::int::option")]
     pub object_count: Option<u64>,
     /// How many packages it carries.
-    #[serde(default)]
+    #[serde(default, with = "rescind_core::wire::int::option")]
     pub package_count: Option<u64>,
     /// The client's own data.
     #[serde(default)]
@@ -133,7 +134,7 @@ pub struct Shipment {
     #[serde(default)]
     pub log_request_id: Option<String>,
     /// Tags of the shipment.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "rescind_core::wire::null_as_default")]
     pub tags: Vec<Tag>,
     /// When the shipment was confirmed (newer API versions).
     #[serde(default, with = "super::timestamp::option")]
@@ -150,6 +151,34 @@ pub struct Shipment {
     /// When it was cancelled (newer API versions).
     #[serde(default, with = "super::timestamp::option")]
     pub cancelled_at: Option<DateTime>,
+    /// Fields of the answer that did not read and were skipped (see [`Shipment::skipped`]).
+    #[serde(skip)]
+    skipped: Vec<Skipped>,
+}
+
+impl Shipment {
+    /// Fields of the answer that did not read and were skipped, with their raw JSON: a hold
+    /// decides on the id, status, `created_at` and the exceptions' id, type, status and
+    /// `hold_until` ([`Tolerant::NEEDED`]). Empty for a clean answer.
+    pub fn skipped(&self) -> &[Skipped] {
+        &self.skipped
+    }
+}
+
+impl Tolerant for Shipment {
+    const NEEDED: &'static [&'static str] = &[
+        "id",
+        "status",
+        "created_at",
+        "exceptions[].id",
+        "exceptions[].type",
+        "exceptions[].status",
+        "exceptions[].hold_until",
+    ];
+
+    fn set_skipped(&mut self, skipped: Vec<Skipped>) {
+        self.skipped = skipped;
+    }
 }
 
 /// A shipment's pickup and delivery windows, as Arta writes them.

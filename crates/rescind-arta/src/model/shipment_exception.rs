@@ -2,6 +2,7 @@
 //! one kind, `requested_hold_to_collect`, to put a shipment on hold.
 
 use jiff::civil::{Date, DateTime};
+use rescind_core::wire::{Skipped, Tolerant};
 use serde::{Deserialize, Serialize};
 
 rescind_core::open_enum! {
@@ -81,17 +82,18 @@ pub struct ShipmentException {
     /// Who raised it (`api`, `arta_team`).
     #[serde(default)]
     pub source: Option<ExceptionSource>,
-    /// The last day of a hold, if set (`YYYY-MM-DD`).
-    #[serde(default)]
+    /// The last day of a hold, if set (`YYYY-MM-DD`; the date part of a date-time reads
+    /// too).
+    #[serde(default, with = "rescind_core::wire::date::option")]
     pub hold_until: Option<Date>,
     /// The shipment (a UUID); absent when listed inside a shipment.
     #[serde(default)]
     pub shipment_id: Option<String>,
     /// The package concerned, if any.
-    #[serde(default)]
+    #[serde(default, with = "rescind_core::wire::int::option")]
     pub package_id: Option<u64>,
     /// The object concerned, if any (seen in Arta's Node SDK).
-    #[serde(default)]
+    #[serde(default, with = "rescind_core::wire::int::option")]
     pub object_id: Option<u64>,
     /// How it was resolved.
     #[serde(default)]
@@ -102,15 +104,35 @@ pub struct ShipmentException {
     /// Notes from the user (seen in Arta's Node SDK).
     #[serde(default)]
     pub user_notes: Option<Vec<String>>,
-    /// When it was raised (naive, microseconds).
-    #[serde(with = "super::timestamp")]
-    pub created_at: DateTime,
+    /// When it was raised (naive, microseconds). Always sent by Arta; optional here because
+    /// no decision needs it, so an unreadable one never blocks a hold.
+    #[serde(default, with = "super::timestamp::option")]
+    pub created_at: Option<DateTime>,
     /// When it was last updated (naive, microseconds).
     #[serde(default, with = "super::timestamp::option")]
     pub updated_at: Option<DateTime>,
+    /// Fields of the answer that did not read and were skipped (see
+    /// [`ShipmentException::skipped`]).
+    #[serde(skip)]
+    skipped: Vec<Skipped>,
+}
+
+impl Tolerant for ShipmentException {
+    const NEEDED: &'static [&'static str] = &["id", "type", "status", "hold_until"];
+
+    fn set_skipped(&mut self, skipped: Vec<Skipped>) {
+        self.skipped = skipped;
+    }
 }
 
 impl ShipmentException {
+    /// Fields of the answer that did not read and were skipped, with their raw JSON: a hold
+    /// decides on the id, type, status and `hold_until` ([`Tolerant::NEEDED`]). Empty for a
+    /// clean answer.
+    pub fn skipped(&self) -> &[Skipped] {
+        &self.skipped
+    }
+
     /// Whether this is a client's hold that still holds the shipment: type
     /// `requested_hold_to_collect` and not `resolved`.
     pub fn is_active_hold(&self) -> bool {

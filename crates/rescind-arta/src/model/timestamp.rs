@@ -3,7 +3,7 @@
 //! same form (jiff's own format would drop trailing zeros: `…:58.40315`).
 
 use jiff::civil::DateTime;
-use serde::{Deserialize, Deserializer, Serializer};
+use serde::{Deserializer, Serializer};
 
 /// Formats `dt` as Arta does: `YYYY-MM-DDTHH:MM:SS.ffffff`. A value finer than a
 /// microsecond (Arta never sends one, but a body may) keeps its nine digits rather than be
@@ -22,9 +22,10 @@ pub fn serialize<S: Serializer>(dt: &DateTime, serializer: S) -> Result<S::Ok, S
     serializer.serialize_str(&format(*dt))
 }
 
-/// Serde for `DateTime` fields.
+/// Serde for `DateTime` fields: every form [`rescind_core::wire::parse_datetime`] reads
+/// (with or without fraction, an offset converted to UTC, a date alone as midnight).
 pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<DateTime, D::Error> {
-    DateTime::deserialize(deserializer)
+    rescind_core::wire::datetime::deserialize(deserializer)
 }
 
 /// Serde for `Option<DateTime>` fields (`null` or absent is `None`).
@@ -42,11 +43,11 @@ pub mod option {
         }
     }
 
-    /// Serde for `Option<DateTime>` fields.
+    /// Serde for `Option<DateTime>` fields (`null`, `""` or absent is `None`).
     pub fn deserialize<'de, D: Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Option<DateTime>, D::Error> {
-        Option::<DateTime>::deserialize(deserializer)
+        rescind_core::wire::datetime::option::deserialize(deserializer)
     }
 }
 

@@ -4,36 +4,11 @@
 //! that names the field: a date we misread would decide whether a cancel is allowed.
 
 use jiff::civil::Date;
-use serde::{Deserialize, Deserializer, Serializer, de};
+use serde::{Deserialize, Deserializer, de};
 
-/// Parses one of Di's date spellings.
+/// Parses one of Di's date spellings ([`rescind_core::wire::parse_date`]).
 pub(crate) fn parse(raw: &str) -> Option<Date> {
-    let raw = raw.trim();
-    if raw.len() == 8 && raw.bytes().all(|b| b.is_ascii_digit()) {
-        let (y, rest) = raw.split_at(4);
-        let (m, d) = rest.split_at(2);
-        return Date::new(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?).ok();
-    }
-    // `2024-03-31`, or the date part of `2024-03-31T00:00:00` / `2024-03-31 00:00:00`.
-    let head = raw.get(..10)?;
-    let rest = &raw[10..];
-    if !(rest.is_empty() || rest.starts_with('T') || rest.starts_with(' ')) {
-        return None;
-    }
-    head.parse::<Date>().ok()
-}
-
-/// `Option<Date>` from a string, `null`, an empty string or a missing field.
-pub(crate) fn de_opt<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Date>, D::Error> {
-    let raw: Option<String> = Option::deserialize(d)?;
-    match raw.as_deref().map(str::trim) {
-        None | Some("") => Ok(None),
-        Some(s) => parse(s).map(Some).ok_or_else(|| {
-            de::Error::custom(format!(
-                "expected a date as YYYY-MM-DD or YYYYMMDD, got {s:?}"
-            ))
-        }),
-    }
+    rescind_core::wire::parse_date(raw)
 }
 
 /// A list of dates (`null` reads as empty).
@@ -49,14 +24,6 @@ pub(crate) fn de_list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Date>, D::E
             })
         })
         .collect()
-}
-
-/// Writes an optional date as ISO `YYYY-MM-DD` (or `null`).
-pub(crate) fn ser_opt<S: Serializer>(date: &Option<Date>, s: S) -> Result<S::Ok, S::Error> {
-    match date {
-        Some(d) => s.collect_str(d),
-        None => s.serialize_none(),
-    }
 }
 
 #[cfg(test)]

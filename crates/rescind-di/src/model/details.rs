@@ -4,6 +4,8 @@ use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use rescind_core::wire::{Skipped, Tolerant};
+
 use super::date;
 
 rescind_core::open_enum! {
@@ -40,34 +42,55 @@ pub struct OrderDetails {
     #[serde(default)]
     pub edi_status: Option<EdiStatus>,
     /// The shop the order belongs to. Di's page spells it both `shopid` and `shopId`.
-    #[serde(default, alias = "shopid")]
+    #[serde(default, alias = "shopid", with = "rescind_core::wire::int::option")]
     pub shop_id: Option<i64>,
     /// The shop's name.
     #[serde(default)]
     pub shop_name: Option<String>,
     /// The day the consignee wants the parcel. The order is in transit, and no longer
     /// cancellable, from the day before (see [`rules`](crate::rules)).
-    #[serde(
-        default,
-        deserialize_with = "date::de_opt",
-        serialize_with = "date::ser_opt"
-    )]
+    #[serde(default, with = "rescind_core::wire::date::option")]
     pub desired_delivery_date: Option<Date>,
     /// Set for pick-up shipments (C2C / C2B).
     #[serde(default)]
     pub pickup_details: Option<PickupDetails>,
     /// The parcels of the order, one per label.
-    #[serde(default, deserialize_with = "null_as_empty")]
+    #[serde(default, deserialize_with = "rescind_core::wire::null_as_default")]
     pub items: Vec<OrderItem>,
     /// Fields this version does not know, as they came.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+    /// Known fields that did not read and were skipped (see [`OrderDetails::skipped`]).
+    #[serde(skip)]
+    skipped: Vec<Skipped>,
+}
+
+/// A cancel decides on the shipment number, `ediStatus`, the desired delivery date and the
+/// pick-up date (see [`rules::cancellability`](crate::rules::cancellability)); anything else
+/// that does not read is skipped.
+impl Tolerant for OrderDetails {
+    const NEEDED: &'static [&'static str] = &[
+        "shipmentId",
+        "ediStatus",
+        "desiredDeliveryDate",
+        "pickupDetails.pickupDate",
+    ];
+
+    fn set_skipped(&mut self, skipped: Vec<Skipped>) {
+        self.skipped = skipped;
+    }
 }
 
 impl OrderDetails {
     /// Whether Di reports the order as cancelled.
     pub fn is_cancelled(&self) -> bool {
         self.edi_status == Some(EdiStatus::Cancelled)
+    }
+
+    /// Known fields that did not read and were skipped, with their raw JSON: none that a
+    /// cancel decides on ([`Tolerant::NEEDED`]). Empty for a clean answer.
+    pub fn skipped(&self) -> &[Skipped] {
+        &self.skipped
     }
 
     /// Whether the order is a pick-up shipment (it has a pick-up date).
@@ -90,11 +113,7 @@ pub struct PickupDetails {
     #[serde(default)]
     pub placement: Option<String>,
     /// The day of the pick-up. Cancellable until 23:00 Oslo time the day before.
-    #[serde(
-        default,
-        deserialize_with = "date::de_opt",
-        serialize_with = "date::ser_opt"
-    )]
+    #[serde(default, with = "rescind_core::wire::date::option")]
     pub pickup_date: Option<Date>,
     /// Days the pick-up could move to.
     #[serde(default, deserialize_with = "date::de_list")]
@@ -118,12 +137,4 @@ pub struct OrderItem {
     /// Fields this version does not know, as they came.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
-}
-
-fn null_as_empty<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    Ok(Option::<Vec<T>>::deserialize(d)?.unwrap_or_default())
 }

@@ -2,7 +2,9 @@
 //!
 //! Every response type ignores fields it does not know (Di: "clients using this API should
 //! not fail if new fields are added") and keeps them in an `extra` map, so nothing that came
-//! is lost.
+//! is lost. Numbers and dates are read with [`rescind_core::wire`]'s liberal readers; a known
+//! field that does not read and that no cancel needs is skipped and listed by
+//! [`OrderDetails::skipped`].
 
 mod cancel;
 mod date;

@@ -1,6 +1,7 @@
 //! Financing applications: their state, and the request to cancel one.
 
 use rescind_core::open_enum;
+use rescind_core::wire::{Skipped, Tolerant};
 use serde::{Deserialize, Serialize};
 
 use super::common::Address;
@@ -89,7 +90,7 @@ pub struct Customer {
     /// Title after the name.
     pub title_after: Option<String>,
     /// Addresses.
-    #[serde(default, deserialize_with = "crate::model::number::null_as_default")]
+    #[serde(default, deserialize_with = "rescind_core::wire::null_as_default")]
     pub addresses: Vec<Address>,
     /// Tax identification number (IČO).
     pub tin: Option<String>,
@@ -147,6 +148,38 @@ pub struct ApplicationResponse {
     pub gateway_redirect_url: Option<String>,
     /// The recurring payment agreement, if any.
     pub recurrence: Option<Recurrence>,
+    /// Fields of the answer that did not read and were skipped (see
+    /// [`ApplicationResponse::skipped`]).
+    #[serde(skip)]
+    skipped: Vec<Skipped>,
+}
+
+impl ApplicationResponse {
+    /// Fields of the answer that did not read and were skipped, with their raw JSON: none
+    /// that a cancel decides on (see [`Tolerant::NEEDED`]). Empty for a clean answer.
+    pub fn skipped(&self) -> &[Skipped] {
+        &self.skipped
+    }
+}
+
+/// The cancels decide on the application's id and state, the order's state, and its items'
+/// identifiers, quantities and states; anything else that does not read is skipped.
+impl Tolerant for ApplicationResponse {
+    const NEEDED: &'static [&'static str] = &[
+        "id",
+        "state",
+        "order.state",
+        "order.items[].code",
+        "order.items[].ean",
+        "order.items[].name",
+        "order.items[].type",
+        "order.items[].state",
+        "order.items[].quantity",
+    ];
+
+    fn set_skipped(&mut self, skipped: Vec<Skipped>) {
+        self.skipped = skipped;
+    }
 }
 
 open_enum! {

@@ -49,7 +49,7 @@ pub struct CancelItem {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        with = "crate::model::number::option"
+        with = "rescind_core::wire::decimal::option"
     )]
     pub quantity: Option<Decimal>,
 }

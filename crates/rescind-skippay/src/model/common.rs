@@ -1,9 +1,8 @@
 //! Types shared by several resources: money, VAT, addresses, files, item types.
 
-use rescind_core::jiff::civil::Date;
 use rescind_core::open_enum;
 use rescind_core::rust_decimal::Decimal;
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 
 open_enum! {
     /// An ISO 4217 currency. Skip Pay accepts CZK and EUR.
@@ -16,28 +15,43 @@ open_enum! {
 }
 
 /// An amount of money in **minor units** (`12590` is 125.90 CZK), never a float.
+///
+/// Skip Pay's document types `amount` as `number` (OpenAPI `Amount`), so it is a decimal: it
+/// reads `12590`, `12590.0`, `1.259e4` or `"12590"` exactly, and a fraction of a minor unit is
+/// kept as sent. It is written as a JSON number with its exact text (`12590`).
+///
+/// ```
+/// use rescind_skippay::model::Amount;
+/// let a: Amount = serde_json::from_str(r#"{"amount": 12590.0, "currency": "CZK"}"#).unwrap();
+/// assert_eq!(a, Amount::czk(12590));
+/// assert_eq!(serde_json::to_string(&a).unwrap(), r#"{"amount":12590,"currency":"CZK"}"#);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Amount {
     /// The amount in minor units (hellers, cents).
-    pub amount: i64,
+    #[serde(with = "rescind_core::wire::decimal")]
+    pub amount: Decimal,
     /// The currency.
     pub currency: Currency,
 }
 
 impl Amount {
-    /// An amount in minor units.
-    pub fn new(amount: i64, currency: Currency) -> Self {
-        Amount { amount, currency }
+    /// An amount in minor units (an integer or a [`Decimal`]).
+    pub fn new(amount: impl Into<Decimal>, currency: Currency) -> Self {
+        Amount {
+            amount: amount.into(),
+            currency,
+        }
     }
 
     /// CZK in hellers (`Amount::czk(12590)` is 125.90 CZK).
-    pub fn czk(amount: i64) -> Self {
+    pub fn czk(amount: impl Into<Decimal>) -> Self {
         Amount::new(amount, Currency::Czk)
     }
 
     /// EUR in cents.
-    pub fn eur(amount: i64) -> Self {
+    pub fn eur(amount: impl Into<Decimal>) -> Self {
         Amount::new(amount, Currency::Eur)
     }
 }
@@ -47,21 +61,22 @@ impl Amount {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct VatAmount {
-    /// The VAT in minor units.
-    pub amount: i64,
+    /// The VAT in minor units (`number` in Skip Pay's document: a decimal, as [`Amount`]).
+    #[serde(with = "rescind_core::wire::decimal")]
+    pub amount: Decimal,
     /// The currency.
     pub currency: Currency,
     /// The VAT rate in percent (`15` is 15 %; `0` is allowed). A decimal, written as a JSON
     /// number.
-    #[serde(with = "crate::model::number")]
+    #[serde(with = "rescind_core::wire::decimal")]
     pub vat_rate: Decimal,
 }
 
 impl VatAmount {
     /// A VAT amount in minor units at `vat_rate` percent.
-    pub fn new(amount: i64, currency: Currency, vat_rate: Decimal) -> Self {
+    pub fn new(amount: impl Into<Decimal>, currency: Currency, vat_rate: Decimal) -> Self {
         VatAmount {
-            amount,
+            amount: amount.into(),
             currency,
             vat_rate,
         }
@@ -135,45 +150,4 @@ pub struct FileRef {
     pub filename: Option<String>,
     /// The file's URL.
     pub url: Option<String>,
-}
-
-/// Reads an optional date written `2017-01-17`; a date-time (`2017-01-17T10:00:00+01:00`) is
-/// accepted too and gives its date, since the docs call these fields "date and time".
-pub(crate) fn option_date<'de, D: Deserializer<'de>>(
-    deserializer: D,
-) -> Result<Option<Date>, D::Error> {
-    let Some(raw) = Option::<String>::deserialize(deserializer)? else {
-        return Ok(None);
-    };
-    let date_part = raw
-        .get(..10)
-        .filter(|_| raw.len() == 10 || raw.as_bytes().get(10) == Some(&b'T'));
-    date_part
-        .and_then(|d| d.parse::<Date>().ok())
-        .map(Some)
-        .ok_or_else(|| serde::de::Error::custom(format!("`{raw}` is not a date (YYYY-MM-DD)")))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[derive(Deserialize)]
-    struct D {
-        #[serde(default, deserialize_with = "option_date")]
-        d: Option<Date>,
-    }
-
-    #[test]
-    fn dates_read_with_or_without_time() {
-        let d: D = serde_json::from_str(r#"{"d":"2017-01-17"}"#).unwrap();
-        assert_eq!(d.d, Some(rescind_core::jiff::civil::date(2017, 1, 17)));
-        let d: D = serde_json::from_str(r#"{"d":"2017-01-17T10:00:00+01:00"}"#).unwrap();
-        assert_eq!(d.d, Some(rescind_core::jiff::civil::date(2017, 1, 17)));
-        let d: D = serde_json::from_str(r#"{"d":null}"#).unwrap();
-        assert_eq!(d.d, None);
-        let d: D = serde_json::from_str(r#"{}"#).unwrap();
-        assert_eq!(d.d, None);
-        assert!(serde_json::from_str::<D>(r#"{"d":"17.1.2017"}"#).is_err());
-    }
 }

@@ -2,12 +2,14 @@
 //!
 //! Responses never fail on fields this version does not know, and every enum Skip Pay may
 //! extend keeps an unknown value as `Unknown` with its raw text. Money is in minor units
-//! (`i64`), quantities and VAT rates are decimals, never floats.
+//! as a decimal (Skip Pay types it `number`); quantities and VAT rates are decimals too, never
+//! floats. Every number, date and date-time is read with [`rescind_core::wire`]'s liberal
+//! readers and written as the document shows. An answer's fields that no cancel needs never
+//! block one: they are skipped and listed by `skipped()` (see [`rescind_core::wire::tolerant`]).
 
 mod application;
 mod cancel;
 mod common;
-pub(crate) mod number;
 mod order;
 
 pub use application::{

@@ -8,8 +8,8 @@ use rescind_core::rust_decimal::Decimal;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::application::ApplicationInfo;
-use super::common::{Address, Amount, FileRef, ItemType, VatAmount, option_date};
-use super::number::null_as_default;
+use super::common::{Address, Amount, FileRef, ItemType, VatAmount};
+use rescind_core::wire::{Skipped, Tolerant, null_as_default};
 
 open_enum! {
     /// The delivery state of an order or of one item (`OrderDeliveryState`).
@@ -283,10 +283,10 @@ pub struct OrderItem {
     /// The item's state. Absent only from answers that break the documented schema.
     pub state: Option<OrderState>,
     /// When the item was sent (only when the order was not sent at once).
-    #[serde(default, deserialize_with = "option_date")]
+    #[serde(default, with = "rescind_core::wire::date::option")]
     pub sent_date: Option<Date>,
     /// When the item was delivered (only when the order was not sent at once).
-    #[serde(default, deserialize_with = "option_date")]
+    #[serde(default, with = "rescind_core::wire::date::option")]
     pub delivery_date: Option<Date>,
     /// The item's tracking number (only when the order was not sent at once).
     pub delivery_tracking_number: Option<String>,
@@ -297,7 +297,7 @@ pub struct OrderItem {
     /// The VAT of one piece.
     pub unit_vat: Option<VatAmount>,
     /// How many pieces (a decimal with up to 3 places).
-    #[serde(default, with = "crate::model::number::option")]
+    #[serde(default, with = "rescind_core::wire::decimal::option")]
     pub quantity: Option<Decimal>,
 }
 
@@ -327,17 +327,20 @@ pub struct Order {
     pub delivery_carrier: Option<DeliveryCarrier>,
     /// The sales channel.
     pub channel: Option<Channel>,
-    /// Until when the e-shop reserves the goods.
+    /// Until when the e-shop reserves the goods. Documented as a date-time with an offset
+    /// (`2017-07-15T00:00:00+02:00`); one without an offset is read as Prague time
+    /// (Skip Pay's zone), a date alone as the start of that day there.
+    #[serde(default, with = "reservation_date")]
     pub reservation_date: Option<Timestamp>,
     /// The order's state.
     pub state: Option<OrderState>,
     /// When the order was delivered.
-    #[serde(default, deserialize_with = "option_date")]
+    #[serde(default, with = "rescind_core::wire::date::option")]
     pub delivery_date: Option<Date>,
     /// The order's tracking number.
     pub delivery_tracking_number: Option<String>,
     /// When the order was sent.
-    #[serde(default, deserialize_with = "option_date")]
+    #[serde(default, with = "rescind_core::wire::date::option")]
     pub sent_date: Option<Date>,
     /// Attached documents.
     #[serde(default, deserialize_with = "null_as_default")]
@@ -349,6 +352,60 @@ pub struct Order {
     pub merchant_id: Option<String>,
     /// The application the order belongs to (in an [`OrderExtendedResponse`]).
     pub application_info: Option<ApplicationInfo>,
+    /// Fields of the answer that did not read and were skipped (see [`Order::skipped`]).
+    #[serde(skip)]
+    skipped: Vec<Skipped>,
+}
+
+/// The order cancel decides on the order's state and its items' identifiers, quantities and
+/// states; anything else that does not read is skipped.
+impl Tolerant for Order {
+    const NEEDED: &'static [&'static str] = &[
+        "state",
+        "items[].code",
+        "items[].ean",
+        "items[].name",
+        "items[].type",
+        "items[].state",
+        "items[].quantity",
+    ];
+
+    fn set_skipped(&mut self, skipped: Vec<Skipped>) {
+        self.skipped = skipped;
+    }
+}
+
+/// `reservationDate`: with an offset as documented, or without one in Prague time.
+mod reservation_date {
+    use rescind_core::jiff::Timestamp;
+    use rescind_core::jiff::tz::TimeZone;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub(super) fn serialize<S: Serializer>(
+        value: &Option<Timestamp>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        value.serialize(serializer)
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<Timestamp>, D::Error> {
+        let Some(raw) = Option::<String>::deserialize(deserializer)? else {
+            return Ok(None);
+        };
+        if raw.trim().is_empty() {
+            return Ok(None);
+        }
+        let prague = TimeZone::get("Europe/Prague").map_err(serde::de::Error::custom)?;
+        rescind_core::wire::parse_timestamp(&raw, &prague)
+            .map(Some)
+            .ok_or_else(|| {
+                serde::de::Error::custom(format!(
+                    "expected a date-time such as 2017-07-15T00:00:00+02:00, got {raw:?}"
+                ))
+            })
+    }
 }
 
 /// The answer of the order operations (order cancel): the order plus
@@ -364,6 +421,12 @@ impl Order {
                     .items
                     .iter()
                     .all(|i| i.state == Some(OrderState::Cancelled)))
+    }
+
+    /// Fields of the answer that did not read and were skipped, with their raw JSON: none
+    /// needed by a cancel (see [`Tolerant::NEEDED`]). Empty for a clean answer.
+    pub fn skipped(&self) -> &[Skipped] {
+        &self.skipped
     }
 
     /// How many items are cancelled and how many are not.

@@ -218,9 +218,9 @@ pub struct InvalidRow {
     pub line: u64,
     /// The caller's key, if the row has one.
     pub key: Option<String>,
-    /// The account, as far as it could be read.
+    /// The account, as far as it could be read (a value of more than 64 characters shortened).
     pub account: String,
-    /// The target, as far as it could be read.
+    /// The target, as far as it could be read (a value of more than 64 characters shortened).
     pub target: String,
     /// The action as the file says it (empty when the row has none or cannot be read).
     pub action: String,
@@ -265,7 +265,7 @@ const COLUMNS: [&str; 6] = ["account", "provider", "target", "action", "items", 
 struct RawRow {
     #[serde(default, alias = "provider")]
     account: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "string_or_integer")]
     target: Option<String>,
     #[serde(default)]
     action: Option<String>,
@@ -273,6 +273,26 @@ struct RawRow {
     items: Option<RawItems>,
     #[serde(default)]
     until: Option<String>,
+}
+
+/// A JSON Lines target, written as a string or as an integer (Arta's hosted session ids are
+/// integers in its API, and scripts write them so): `42` and `"42"` are one target.
+fn string_or_integer<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    use serde::de::Error as _;
+    match serde_json::Value::deserialize(d)? {
+        serde_json::Value::Null => Ok(None),
+        serde_json::Value::String(s) => Ok(Some(s)),
+        serde_json::Value::Number(n) if n.is_u64() || n.is_i64() => Ok(Some(n.to_string())),
+        other => Err(D::Error::custom(format!(
+            "`target` must be a string or an integer (it is {})",
+            match other {
+                serde_json::Value::Number(_) => "a number with a fraction",
+                serde_json::Value::Bool(_) => "a boolean",
+                serde_json::Value::Array(_) => "a list",
+                _ => "an object",
+            }
+        ))),
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -302,7 +322,7 @@ impl Input {
     /// or `.json`, otherwise JSON Lines if the first non-blank character is `{`, else CSV.
     ///
     /// A file that cannot be read as a whole (missing, not UTF-8, a CSV without the `account`,
-    /// `target` and `action` columns or with an unknown column, no rows at all) is an error; a
+    /// `target` and `action` columns or with an unknown column, empty, no rows at all) is an error; a
     /// row that breaks a rule is an [`InvalidRow`] and the others stay valid.
     pub fn read(path: &Path) -> Result<Input, BulkError> {
         let bytes = std::fs::read(path).map_err(|e| BulkError::input(path, e.to_string()))?;
@@ -317,6 +337,12 @@ impl Input {
             "jsonl" | "ndjson" | "json" => true,
             _ => text.trim_start().starts_with('{'),
         };
+        if text.trim().is_empty() {
+            return Err(BulkError::input(
+                path,
+                "is empty: give a CSV header (account,target,action,items,until) and rows, or JSON Lines",
+            ));
+        }
         let raw = if jsonl {
             read_jsonl(text)
         } else {
@@ -341,9 +367,9 @@ impl Input {
                 Err(reason) => invalid.push(InvalidRow {
                     line,
                     key: None,
-                    account,
-                    target,
-                    action,
+                    account: shown(&account),
+                    target: shown(&target),
+                    action: shown(&action),
                     reason,
                 }),
             }
@@ -468,7 +494,8 @@ fn read_csv(text: &str) -> Result<RawLines, String> {
     for h in &headers {
         if !COLUMNS.contains(&h) {
             return Err(format!(
-                "has an unknown column `{h}` (columns: account or provider, target, action, items, until)"
+                "has an unknown column `{}` (columns: account or provider, target, action, items, until)",
+                shown(h)
             ));
         }
     }
@@ -569,11 +596,47 @@ fn non_empty(value: Option<String>) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
+/// The most characters an account, a target, an action or a date may have. The runner's own
+/// bound, not a provider's: no provider's id comes near it (Arta: an integer; Di: a shipment
+/// number of digits; Skip Pay: an application id such as `11200a0ee1`, a string without a
+/// documented `maxLength` in its OpenAPI). A longer value is a paste gone wrong: it is invalid
+/// before anything is sent, instead of a URL no client can build.
+const FIELD_MAX_CHARS: usize = 256;
+
+/// The characters of a value shown in a message, a report or the journal.
+const SHOWN_MAX_CHARS: usize = 64;
+
+/// `value` as shown to people: whole when short, else its start and its length (a row with
+/// megabytes of text is never echoed whole).
+fn shown(value: &str) -> String {
+    match value.char_indices().nth(SHOWN_MAX_CHARS) {
+        None => value.to_string(),
+        Some((end, _)) => format!("{}… ({} characters)", &value[..end], value.chars().count()),
+    }
+}
+
+/// `value` unless longer than [`FIELD_MAX_CHARS`].
+fn bounded(field: &str, value: String) -> Result<String, String> {
+    let n = value.chars().count();
+    if n > FIELD_MAX_CHARS {
+        return Err(format!(
+            "`{field}` must be at most {FIELD_MAX_CHARS} characters (it has {n}): `{}`",
+            shown(&value)
+        ));
+    }
+    Ok(value)
+}
+
 fn to_row(raw: RawRow) -> Result<Row, String> {
     let account = non_empty(raw.account).ok_or("`account` is required")?;
+    let account = bounded("account", account)?;
     let target = non_empty(raw.target).ok_or("`target` is required")?;
+    let target = bounded("target", target)?;
     let action = non_empty(raw.action).ok_or("`action` is required")?;
-    let until = non_empty(raw.until);
+    let action = bounded("action", action)?;
+    let until = non_empty(raw.until)
+        .map(|u| bounded("until", u))
+        .transpose()?;
     let items = raw.items;
     let has_items = match &items {
         Some(RawItems::Text(t)) => !t.trim().is_empty(),
@@ -600,7 +663,8 @@ fn to_row(raw: RawRow) -> Result<Row, String> {
         },
         other => {
             return Err(format!(
-                "`action` `{other}` must be cancel, cancel_items or hold"
+                "`action` `{}` must be cancel, cancel_items or hold",
+                shown(other)
             ));
         }
     };
@@ -651,7 +715,7 @@ fn to_selector(raw: RawItem) -> Result<ItemSelector, String> {
 fn parse_quantity(q: &str) -> Result<Decimal, String> {
     q.parse::<Decimal>()
         .or_else(|_| Decimal::from_scientific(q))
-        .map_err(|_| format!("`items` quantity `{q}` is not a decimal number"))
+        .map_err(|_| format!("`items` quantity `{}` is not a decimal number", shown(q)))
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -791,7 +855,8 @@ mod tests {
                 "unknown column `colour`",
             ),
             ("a.csv", "account,target,action\n", "no rows"),
-            ("a.jsonl", "", "no rows"),
+            ("a.jsonl", "", "is empty"),
+            ("a.csv", "", "is empty"),
         ] {
             let err = read(name, content).unwrap_err();
             assert!(err.to_string().contains(needle), "{name}: {err}");

@@ -4,12 +4,16 @@
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 
+use rescind_core::jiff::SignedDuration;
 use rescind_core::{CancelStatus, Canceller, ErrorKind, Prediction, Sent};
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
 use super::report::{Counts, Outcome, Report, RowResult};
-use super::run::{asked_status, base, conflict, from_record, may_have_changed, pending};
+use super::run::{
+    asked_status, base, conflict, decide_after, from_record, held_back, may_have_changed, pending,
+    undecided,
+};
 use super::{BulkError, Input, Journal, Progress, Row, Runner};
 
 impl Runner {
@@ -81,6 +85,8 @@ impl Runner {
             });
         }
 
+        let horizon =
+            SignedDuration::try_from(self.options.in_flight_horizon).unwrap_or(SignedDuration::MAX);
         let mut queues: HashMap<String, VecDeque<Row>> = HashMap::new();
         for row in input.rows {
             let id = row.identity();
@@ -99,14 +105,24 @@ impl Runner {
                 ));
                 continue;
             }
-            if !self.options.resends(&row)
-                && let Some(other) = journal
-                    .changes_of(&row.account, &row.target)
-                    .filter(|i| i.row != id && may_have_changed(journal, i))
-                    .last()
+            if let Some(other) = journal
+                .changes_of(&row.account, &row.target)
+                .filter(|i| i.row != id && may_have_changed(journal, i))
+                .last()
             {
-                record(conflict(&row, other));
-                continue;
+                // As a run: an earlier change whose answer was lost may still land until its
+                // horizon; no further change to the target is sent before.
+                let lands_until = undecided(journal, other)
+                    .map(|sent_at| decide_after(sent_at, horizon))
+                    .filter(|until| self.clock.now() < *until);
+                if !self.options.resends(&row) {
+                    record(conflict(&row, other, lands_until));
+                    continue;
+                }
+                if let Some(until) = lands_until {
+                    record(held_back(&row, other, until));
+                    continue;
+                }
             }
             queues
                 .entry(row.account.clone())

@@ -193,7 +193,7 @@ pub struct Runner {
     pub(super) registry: Registry,
     pub(super) options: Options,
     pub(super) stop: Stop,
-    clock: Arc<dyn Clock>,
+    pub(super) clock: Arc<dyn Clock>,
 }
 
 /// How a row starts in this run.
@@ -371,15 +371,26 @@ impl Runner {
                 continue;
             }
             if state.intent.is_none()
-                && !self.options.resends(&row)
                 && let Some(other) = ctx
                     .journal
                     .changes_of(&row.account, &row.target)
                     .filter(|i| i.row != id && may_have_changed(&ctx.journal, i))
                     .last()
             {
-                record(conflict(&row, other), &mut results, None);
-                continue;
+                // An earlier change whose answer was lost may still land until its horizon
+                // has passed: no further change to the target is sent before, even when the
+                // operator names it, so that the earlier one's effect is known first.
+                let lands_until = undecided(&ctx.journal, other)
+                    .map(|sent_at| decide_after(sent_at, ctx.horizon))
+                    .filter(|until| ctx.clock.now() < *until);
+                if !self.options.resends(&row) {
+                    record(conflict(&row, other, lands_until), &mut results, None);
+                    continue;
+                }
+                if let Some(until) = lands_until {
+                    record(held_back(&row, other, until), &mut results, None);
+                    continue;
+                }
             }
             let start = match state.intent {
                 Some(intent) => {
@@ -615,7 +626,7 @@ fn when(t: Timestamp) -> String {
 
 /// When a row whose answer was lost may be decided: `sent_at` plus the horizon, rounded up to
 /// the second (so that the time shown to people is never early); a zero horizon decides at once.
-fn decide_after(sent_at: Timestamp, horizon: SignedDuration) -> Timestamp {
+pub(super) fn decide_after(sent_at: Timestamp, horizon: SignedDuration) -> Timestamp {
     if horizon <= SignedDuration::ZERO {
         return sent_at;
     }
@@ -640,8 +651,40 @@ pub(super) fn may_have_changed(journal: &Journal, intent: &IntentRecord) -> bool
     })
 }
 
-/// The row is not sent: another row's change to its target is in the journal.
-pub(super) fn conflict(row: &Row, other: &IntentRecord) -> RowResult {
+/// When the journal's change `intent` was sent, if its answer was lost and no later outcome
+/// decided it (it may still land).
+pub(super) fn undecided(journal: &Journal, intent: &IntentRecord) -> Option<Timestamp> {
+    let outcome = journal.row(&intent.row).and_then(|s| s.outcome.as_ref());
+    let lost =
+        outcome.is_none_or(|o| !o.is_final() && o.sent.as_deref() != Some(Sent::NotSent.as_str()));
+    lost.then(|| intent.sent_at()).flatten()
+}
+
+/// The row named by `--resend-changed` is not sent yet: the earlier change to its target lost
+/// its answer and may still land until `until`.
+pub(super) fn held_back(row: &Row, other: &IntentRecord, until: Timestamp) -> RowResult {
+    let detail = format!(
+        "not sent yet: the earlier change to {} {}: `{}` (line {} then) lost its answer and may still land until {}; this row is sent only after that time, when reading the target shows what the earlier change did: run again then",
+        row.account,
+        row.target,
+        other.describe(),
+        other.line,
+        when(until)
+    );
+    RowResult {
+        sent: Some(Sent::NotSent),
+        decide_after: Some(until),
+        ..base(row, Outcome::Pending, detail)
+    }
+}
+
+/// The row is not sent: another row's change to its target is in the journal (`lands_until`:
+/// its answer was lost and it may still land until then).
+pub(super) fn conflict(
+    row: &Row,
+    other: &IntentRecord,
+    lands_until: Option<Timestamp>,
+) -> RowResult {
     let asks = IntentRecord {
         items: row.action.items_text(),
         until: row.action.until(),
@@ -649,7 +692,13 @@ pub(super) fn conflict(row: &Row, other: &IntentRecord) -> RowResult {
         ..other.clone()
     }
     .describe();
-    let sent = other.sent_at().map_or_else(|| other.at.clone(), when);
+    let mut sent = other.sent_at().map_or_else(|| other.at.clone(), when);
+    if let Some(until) = lands_until {
+        sent = format!(
+            "{sent}, its answer lost (it may still land until {})",
+            when(until)
+        );
+    }
     let detail = format!(
         "not sent: this journal holds another change to {} {}: `{}` (line {} then), sent {sent}; this row asks `{asks}`. Sending it could change the target twice. If it is a further change to make, name the target to send it: --resend-changed {}:{}",
         row.account,
