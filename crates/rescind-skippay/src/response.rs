@@ -4,7 +4,9 @@
 use std::time::Duration;
 
 use rescind_core::secrecy::SecretString;
-use rescind_core::{Error, ErrorKind, HttpResponse, Provider, Sent, Token, change, decode, wire};
+use rescind_core::{
+    Error, ErrorKind, HttpResponse, Provider, Sent, Token, change, decode, wire,
+};
 use serde::Deserialize;
 
 use crate::error;
