@@ -37,10 +37,24 @@
 //! status is `cancelled`); a hold observes the shipment (`GET /shipments/{id}`: its status, and
 //! each unresolved `requested_hold_to_collect` exception as a hold, by id, with its
 //! `hold_until`). An item scope is unsupported, as for the cancel.
+//!
+//! # Predicting ([`Canceller::plan`])
+//!
+//! One read, the same the cancel takes first, and no change:
+//!
+//! - whole cancel: the session `cancelled` → already cancelled; `closed` or `expired` →
+//!   refused (`not_cancellable`: Arta answers 422 to their cancel, see the simulator's
+//!   decisions in `rescind-sim`'s `arta` module, which follows the same choice); any other
+//!   status → cancel;
+//! - hold: the shipment not `pending`/`confirmed` → refused (`not_cancellable`); a date past
+//!   the 30-day window ([`rules::check_hold`]) → refused (`hold_window_passed`); an active
+//!   hold matching the request → already held; otherwise → hold until the date;
+//! - a 404 → not found; a read that fails otherwise → unknown.
 
 use rescind_core::{
     CancelOutcome, CancelRequest, CancelStatus, Canceller, Capabilities, Error, ErrorKind,
-    HttpResponse, Observation, Provider, Scope, Sent, SettledBy, async_trait, change,
+    HttpResponse, Observation, Plan, Prediction, Provider, Refusal, Scope, Sent, SettledBy,
+    async_trait, change,
 };
 
 use crate::client::Client;
@@ -112,6 +126,69 @@ impl Canceller for Client {
 
     fn check(&self, request: &CancelRequest) -> Result<(), Error> {
         rules::check_request(request)
+    }
+
+    async fn plan(&self, request: &CancelRequest) -> Plan {
+        if let Err(e) = rules::check_request(request) {
+            return Plan::from_error(&e);
+        }
+        match &request.scope {
+            Scope::Whole => {
+                let Ok(id) = rules::parse_hosted_session_id("target", &request.target) else {
+                    return Plan::unknown("not a hosted session id");
+                };
+                match self.read_session_status(id).await {
+                    Err(e) => Plan::from_error(&e),
+                    Ok((status, _)) => {
+                        let reading = Observation::new(&request.target, status.to_string())
+                            .cancelled(status == HostedSessionStatus::Cancelled);
+                        let prediction = match status {
+                            HostedSessionStatus::Cancelled => Prediction::AlreadyCancelled,
+                            HostedSessionStatus::Closed | HostedSessionStatus::Expired => {
+                                Prediction::Refused {
+                                    reason: Refusal::NotCancellable,
+                                    detail: format!(
+                                        "the hosted session is `{status}` and Arta refuses to cancel it"
+                                    ),
+                                }
+                            }
+                            _ => Prediction::Cancel,
+                        };
+                        Plan::new(prediction).with_reading(reading)
+                    }
+                }
+            }
+            Scope::Hold { until } => {
+                let shipment = match self.get_shipment(&request.target).await {
+                    Ok(s) => s.into_inner(),
+                    Err(e) => return Plan::from_error(&e),
+                };
+                let reading = crate::hold::observation(&shipment);
+                let prediction =
+                    match rules::check_hold(&shipment, *until) {
+                        Err(e) if e.kind() == ErrorKind::InvalidInput => Prediction::Refused {
+                            reason: Refusal::HoldWindowPassed,
+                            detail: e.to_string(),
+                        },
+                        Err(e) => Prediction::from_error(&e),
+                        Ok(()) => match shipment.exceptions.iter().find(|e| {
+                            e.is_active_hold() && (until.is_none() || e.hold_until == *until)
+                        }) {
+                            Some(existing) => Prediction::AlreadyHeld {
+                                until: existing.hold_until,
+                            },
+                            None => Prediction::Hold { until: *until },
+                        },
+                    };
+                Plan::new(prediction)
+                    .with_reading(reading)
+                    .with_native(shipment)
+            }
+            _ => Plan::from_error(&Error::unsupported(
+                Provider::Arta,
+                format!("the `{}` scope", request.scope.as_str()),
+            )),
+        }
     }
 
     async fn observe(&self, request: &CancelRequest) -> Result<Observation, Error> {

@@ -10,6 +10,7 @@ use rescind::Registry;
 use rescind::bulk::{
     self, Counts, Input, Journal, Options, Outcome, Progress, Report, RowResult, Runner,
 };
+use rescind::core::Prediction;
 use serde::Serialize;
 
 use crate::cli::Output;
@@ -39,6 +40,8 @@ pub struct Args {
     pub in_flight_horizon: Option<Duration>,
     /// Leave rows in flight pending instead of waiting for them.
     pub no_wait: bool,
+    /// Send nothing: predict every row (`--plan`).
+    pub plan: bool,
 }
 
 /// Reads a duration such as `5m`, `90s`, `1h 30m` or `0s` (jiff's friendly format, or ISO 8601
@@ -64,6 +67,29 @@ pub fn row_exit_code(row: &RowResult) -> u8 {
             Some(ErrorKind::NotFound) => EXIT_NOT_FOUND,
             _ => EXIT_FAILED,
         },
+    }
+}
+
+/// The exit code the cancel would give, for a prediction (`--dry-run`, `--plan`): 0 for a
+/// change or nothing left to do, 1 refused by the rules, 2 invalid (hold window passed, item
+/// not found, a quantity above what is left), 4 not found, 6 unknown.
+pub fn prediction_exit_code(p: &Prediction) -> u8 {
+    match p.error_kind() {
+        Some(ErrorKind::NotCancellable) => EXIT_REFUSED,
+        Some(ErrorKind::InvalidInput) => EXIT_USAGE,
+        Some(ErrorKind::NotFound) => EXIT_NOT_FOUND,
+        Some(_) => EXIT_FAILED,
+        None if matches!(p, Prediction::Unknown { .. }) => EXIT_UNKNOWN,
+        None => EXIT_DONE,
+    }
+}
+
+/// The exit code of one row of a plan: the code a run would give; a row pending in the
+/// journal counts as unknown (a run decides it by reading back).
+fn plan_row_exit_code(row: &RowResult) -> u8 {
+    match row.outcome {
+        Outcome::Pending => EXIT_UNKNOWN,
+        _ => row_exit_code(row),
     }
 }
 
@@ -118,6 +144,9 @@ fn path_clash(
 
 /// Runs the command; returns the exit code.
 pub async fn run(args: Args, out: Output) -> u8 {
+    if args.plan {
+        return run_plan(args, out).await;
+    }
     let registry = match Registry::from_env() {
         Ok(r) => r,
         Err(err) => return output::print_error(&err, None, None, out),
@@ -379,5 +408,186 @@ impl Display {
         if let Some(bar) = &self.bar {
             bar.finish();
         }
+    }
+}
+
+/// `rescind bulk FILE --plan`: reads every target, predicts, sends nothing, writes no intent.
+async fn run_plan(args: Args, out: Output) -> u8 {
+    let registry = match Registry::from_env() {
+        Ok(r) => r,
+        Err(err) => return output::print_error(&err, None, None, out),
+    };
+    let input = match Input::read(&args.file) {
+        Ok(i) => i,
+        Err(err) => return usage(&err.to_string(), "nothing was read"),
+    };
+    let journal_path = args
+        .journal
+        .clone()
+        .unwrap_or_else(|| bulk::default_journal_path(&args.file));
+    let report_path = args
+        .report
+        .clone()
+        .unwrap_or_else(|| bulk::default_plan_path(&args.file));
+    let run_report = bulk::default_report_path(&args.file);
+    let clash = if same_file(&report_path, &run_report) {
+        Some(format!(
+            "the plan's report {} is the run's report",
+            report_path.display()
+        ))
+    } else {
+        path_clash(&args.file, &journal_path, &report_path)
+    };
+    if let Some(clash) = clash {
+        return usage(
+            &clash,
+            "a plan never writes over the run's report, the journal or the input: choose another path, or leave --report out (FILE.plan.csv)",
+        );
+    }
+    let journal = match Journal::read_only(&journal_path) {
+        Ok(j) => j,
+        Err(err) => return usage(&err.to_string(), "nothing was read"),
+    };
+    if let Some(done) = journal.already_done(&input) {
+        eprintln!(
+            "note: {done} ({}); a run does not send them again",
+            journal_path.display()
+        );
+    }
+    let mut options = Options::default()
+        .strict(args.strict)
+        .resend_changed(args.resend_changed.clone());
+    if let Some(n) = args.concurrency {
+        options = options.concurrency(n);
+    }
+    let runner = Runner::new(registry).options(options);
+    let stop = runner.stop_handle();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            stop.stop();
+        }
+    });
+    let mut display = Display::new();
+    let result = runner.plan(input, &journal, |p| display.update(p)).await;
+    display.finish();
+    let report = match result {
+        Ok(r) => r,
+        Err(err) => {
+            eprintln!("error: {err}");
+            return EXIT_FAILED;
+        }
+    };
+    if let Err(err) = write_plan(&report, &report_path) {
+        eprintln!("error: the plan's report {}: {err}", report_path.display());
+    }
+    let code = if report.stopped {
+        EXIT_INTERRUPTED
+    } else {
+        report
+            .rows
+            .iter()
+            .map(plan_row_exit_code)
+            .max()
+            .unwrap_or(EXIT_DONE)
+    };
+    let per_prediction = plan_counts(&report);
+    match out {
+        Output::Json => {
+            for row in &report.rows {
+                outln!("{}", serde_json::to_string(row).unwrap_or_default());
+            }
+            let summary = serde_json::json!({
+                "plan": true,
+                "predictions": per_prediction,
+                "counts": report.counts().iter().map(|(o, n)| (o.as_str(), *n)).collect::<std::collections::BTreeMap<_, _>>(),
+                "report": report_path.display().to_string(),
+                "exit_code": code,
+            });
+            outln!("{summary}");
+        }
+        Output::Table => {
+            outln!("plan: nothing was sent; {} row(s)", report.rows.len());
+            let width = per_prediction.keys().map(|k| k.len()).max().unwrap_or(0);
+            for (name, n) in &per_prediction {
+                outln!("  {name:<width$}  {n:>6}");
+            }
+            let odd: Vec<&RowResult> = report.rows.iter().filter(|r| !plain(r)).collect();
+            if !odd.is_empty() {
+                outln!("{} row(s) would not simply go through:", odd.len());
+                for r in odd.iter().take(20) {
+                    // A prediction's detail starts with its own words ("refused (in_transit):").
+                    let what = match &r.prediction {
+                        Some(_) => r.detail.clone(),
+                        None => format!("{}: {}", plan_label(r), r.detail),
+                    };
+                    outln!("  line {:>5}  {} {}  {what}", r.line, r.account, r.target);
+                }
+                if odd.len() > 20 {
+                    outln!("  ... and {} more in the report", odd.len() - 20);
+                }
+            }
+            outln!("report: {}", report_path.display());
+        }
+    }
+    code
+}
+
+/// A row that would simply go through: a change the rules allow, sent now.
+fn plain(r: &RowResult) -> bool {
+    r.prediction.as_ref().is_some_and(Prediction::changes)
+}
+
+/// The plan's name for a row: its prediction, or what the journal or the checks say.
+fn plan_label(r: &RowResult) -> String {
+    match &r.prediction {
+        Some(p) => p.as_str().to_string(),
+        None if r.earlier_run => format!("{} (journal)", r.outcome),
+        None => r.outcome.as_str().to_string(),
+    }
+}
+
+/// Rows per plan label, in a stable order.
+fn plan_counts(report: &Report) -> std::collections::BTreeMap<String, usize> {
+    let mut counts = std::collections::BTreeMap::new();
+    for r in &report.rows {
+        *counts.entry(plan_label(r)).or_insert(0) += 1;
+    }
+    counts
+}
+
+/// Every row of the plan to `path`: CSV
+/// (`line,key,account,target,action,prediction,outcome,kind,reason`), or a JSON array for a
+/// `.json` name.
+fn write_plan(report: &Report, path: &std::path::Path) -> Result<(), String> {
+    if path.extension().and_then(|e| e.to_str()) == Some("json") {
+        let text = serde_json::to_string_pretty(&report.rows).map_err(|e| e.to_string())?;
+        return std::fs::write(path, text + "\n").map_err(|e| e.to_string());
+    }
+    let mut text = String::from("line,key,account,target,action,prediction,outcome,kind,reason\n");
+    for r in &report.rows {
+        let fields = [
+            r.line.to_string(),
+            r.key.clone().unwrap_or_default(),
+            r.account.clone(),
+            r.target.clone(),
+            r.action.clone(),
+            plan_label(r),
+            r.outcome.as_str().to_string(),
+            r.kind.map_or("", ErrorKind::as_str).to_string(),
+            r.detail.clone(),
+        ];
+        let cells: Vec<String> = fields.iter().map(|f| csv_cell(f)).collect();
+        text.push_str(&cells.join(","));
+        text.push('\n');
+    }
+    std::fs::write(path, text).map_err(|e| e.to_string())
+}
+
+/// One CSV cell (RFC 4180): quoted when it holds a comma, a quote or a line break.
+fn csv_cell(text: &str) -> String {
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_string()
     }
 }

@@ -107,6 +107,13 @@ pub enum Command {
         /// rerun decides them.
         #[arg(long)]
         no_wait: bool,
+        /// Send nothing: read every target once and show what sending would do (cancel,
+        /// cancel N items, hold, already cancelled, refused and why, not found, unknown), with
+        /// the exit code a run would give. Reads the journal without locking it (works beside a
+        /// live run) and writes no intent; every row goes to FILE.plan.csv (or --report, which
+        /// must not be the run's report).
+        #[arg(long)]
+        plan: bool,
     },
     /// Arta: hosted sessions and shipment holds.
     Arta {
@@ -219,6 +226,9 @@ pub enum ArtaCommand {
     CancelSession {
         /// The hosted session's id.
         id: String,
+        /// Send nothing: read the session, and say what the cancel would do.
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Put a shipment on hold (`requested_hold_to_collect`).
     Hold {
@@ -227,6 +237,9 @@ pub enum ArtaCommand {
         /// The last day of the hold (YYYY-MM-DD), at most 30 days after the shipment was created.
         #[arg(long)]
         until: Option<String>,
+        /// Send nothing: read the shipment, and say what the hold would do.
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Show a hosted session.
     ShowSession {
@@ -274,6 +287,9 @@ pub enum DiCommand {
     Cancel {
         /// The shipment number.
         identifier: String,
+        /// Send nothing: read the order, and say what the cancel would do.
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Show an order's details.
     Show {
@@ -317,6 +333,9 @@ pub enum SkipPayCommand {
         /// identifier; every identifier given must match). Repeat for several items.
         #[arg(long = "item")]
         items: Vec<String>,
+        /// Send nothing: read the application, and say what the cancel would do.
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Show an application and its order.
     Show {

@@ -34,6 +34,35 @@ async fn cancel(canceller: &dyn Canceller, request: CancelRequest, out: Output) 
     }
 }
 
+/// `--dry-run`: reads the target through `canceller` ([`Canceller::plan`]), prints what the
+/// cancel would do, sends no change; the exit code is the one the cancel would give.
+async fn dry_run(canceller: &dyn Canceller, request: CancelRequest, out: Output) -> u8 {
+    let plan = canceller.plan(&request).await;
+    let code = crate::bulk::prediction_exit_code(&plan.prediction);
+    match out {
+        Output::Json => {
+            let value = serde_json::json!({
+                "provider": canceller.provider().id(),
+                "target": request.target,
+                "dry_run": true,
+                "prediction": plan.prediction,
+                "reading": plan.reading,
+                "exit_code": code,
+            });
+            outln!("{value}");
+        }
+        _ => {
+            outln!(
+                "dry run, nothing sent: {} {}: {}",
+                canceller.provider().id(),
+                request.target,
+                plan.prediction
+            );
+        }
+    }
+    code
+}
+
 fn date(field: &str, text: &str) -> Result<rescind::core::jiff::civil::Date, Error> {
     text.parse()
         .map_err(|_| Error::invalid_input(field, format!("`{text}` must be a date as YYYY-MM-DD")))
@@ -53,7 +82,7 @@ pub async fn arta(
     out: Output,
 ) -> u8 {
     let target = match &command {
-        ArtaCommand::CancelSession { id } | ArtaCommand::ShowSession { id } => id.clone(),
+        ArtaCommand::CancelSession { id, .. } | ArtaCommand::ShowSession { id } => id.clone(),
         ArtaCommand::Hold { shipment_id, .. } => shipment_id.clone(),
         ArtaCommand::ShowShipment { id } => id.clone(),
     };
@@ -63,13 +92,27 @@ pub async fn arta(
         Err(err) => return fail(err),
     };
     match command {
-        ArtaCommand::CancelSession { id } => cancel(&client, CancelRequest::whole(id), out).await,
-        ArtaCommand::Hold { shipment_id, until } => {
+        ArtaCommand::CancelSession { id, dry_run: true } => {
+            dry_run(&client, CancelRequest::whole(id), out).await
+        }
+        ArtaCommand::CancelSession { id, .. } => {
+            cancel(&client, CancelRequest::whole(id), out).await
+        }
+        ArtaCommand::Hold {
+            shipment_id,
+            until,
+            dry_run: dry,
+        } => {
             let until = match until.as_deref().map(|u| date("--until", u)).transpose() {
                 Ok(u) => u,
                 Err(err) => return fail(err),
             };
-            cancel(&client, CancelRequest::hold(shipment_id, until), out).await
+            let request = CancelRequest::hold(shipment_id, until);
+            if dry {
+                dry_run(&client, request, out).await
+            } else {
+                cancel(&client, request, out).await
+            }
         }
         ArtaCommand::ShowSession { id } => {
             let result = match session_id(&id) {
@@ -118,7 +161,7 @@ pub async fn di(
     out: Output,
 ) -> u8 {
     let target = match &command {
-        DiCommand::Cancel { identifier } | DiCommand::Show { identifier } => identifier.clone(),
+        DiCommand::Cancel { identifier, .. } | DiCommand::Show { identifier } => identifier.clone(),
     };
     let fail = |err: Error| output::print_error(&err, Some(Provider::Di), Some(&target), out);
     let client = match config::di(config, call) {
@@ -126,7 +169,11 @@ pub async fn di(
         Err(err) => return fail(err),
     };
     match command {
-        DiCommand::Cancel { identifier } => {
+        DiCommand::Cancel {
+            identifier,
+            dry_run: true,
+        } => dry_run(&client, CancelRequest::whole(identifier), out).await,
+        DiCommand::Cancel { identifier, .. } => {
             cancel(&client, CancelRequest::whole(identifier), out).await
         }
         DiCommand::Show { identifier } => match client.order_details(&identifier).await {
@@ -178,6 +225,7 @@ pub async fn skippay(
         SkipPayCommand::Cancel {
             application_id,
             items: texts,
+            dry_run: dry,
         } => {
             let request = if texts.is_empty() {
                 CancelRequest::whole(application_id)
@@ -192,7 +240,11 @@ pub async fn skippay(
                     Err(err) => return fail(err),
                 }
             };
-            cancel(&client, request, out).await
+            if dry {
+                dry_run(&client, request, out).await
+            } else {
+                cancel(&client, request, out).await
+            }
         }
         SkipPayCommand::Show { application_id } => {
             match client.get_application(&application_id).await {

@@ -94,6 +94,7 @@ fn main() -> ExitCode {
                 resend_changed,
                 in_flight_horizon,
                 no_wait,
+                plan,
             } => {
                 let args = bulk::Args {
                     file,
@@ -104,6 +105,7 @@ fn main() -> ExitCode {
                     resend_changed,
                     in_flight_horizon,
                     no_wait,
+                    plan,
                 };
                 bulk::run(args, out).await
             }

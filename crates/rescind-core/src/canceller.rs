@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 
-use crate::{CancelOutcome, CancelRequest, Capabilities, Error, Observation, Provider};
+use crate::{CancelOutcome, CancelRequest, Capabilities, Error, Observation, Plan, Provider};
 
 /// Cancels or holds targets at one provider account.
 ///
@@ -84,6 +84,26 @@ pub trait Canceller: Send + Sync + std::fmt::Debug {
         Err(Error::unsupported(
             self.provider(),
             format!("reading back the `{}` scope", request.scope.as_str()),
+        ))
+    }
+
+    /// Predicts what [`cancel`](Canceller::cancel) would do with `request`, changing nothing:
+    /// checks the request ([`check`](Canceller::check)), reads the target (the read the
+    /// cancel takes first) and applies the provider's documented rules to that reading.
+    /// Never an error: a target that cannot be read is [`Prediction::Unknown`](crate::Prediction),
+    /// one that does not exist [`Prediction::NotFound`](crate::Prediction). See
+    /// [`Plan`] for how a later cancel can reuse the reading.
+    ///
+    /// The default, for providers that do not implement it, runs `check` and then answers
+    /// [`Prediction::Unknown`](crate::Prediction) ("this provider does not predict"), sending
+    /// nothing.
+    async fn plan(&self, request: &CancelRequest) -> Plan {
+        if let Err(e) = self.check(request) {
+            return Plan::from_error(&e);
+        }
+        Plan::unknown(format!(
+            "{} does not predict cancels (no plan offered)",
+            self.provider()
         ))
     }
 }

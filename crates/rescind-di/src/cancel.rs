@@ -23,11 +23,18 @@
 //!
 //! [`Canceller::observe`] reads the order (`order_details`) for a whole scope: cancelled when
 //! its `ediStatus` is `CANCELLED`; the state is the `ediStatus` (`UNKNOWN` when Di sends none).
+//!
+//! [`Canceller::plan`] (and [`Client::plan_at`] with a `now` of the caller's) reads the order
+//! once and applies [`rules::cancellability`] at that time, as step 3 does: already cancelled,
+//! refused (`in_transit`, with the cancel's reason; also when
+//! [`check_transit_rules`](crate::ClientBuilder::check_transit_rules) is off, since Di
+//! refuses an order in transit itself), or cancel; a 404 is not found, any other failed read
+//! unknown. The order's details are kept as the plan's native reading.
 
 use jiff::Timestamp;
 use rescind_core::{
-    CancelOutcome, CancelRequest, CancelStatus, Canceller, Capabilities, Error, Observation,
-    Provider, Scope, Sent, SettledBy, async_trait, change,
+    CancelOutcome, CancelRequest, CancelStatus, Canceller, Capabilities, Error, Observation, Plan,
+    Prediction, Provider, Refusal, Scope, Sent, SettledBy, async_trait, change,
 };
 
 use crate::Client;
@@ -65,6 +72,10 @@ impl Canceller for Client {
         rules::check_request(request)
     }
 
+    async fn plan(&self, request: &CancelRequest) -> Plan {
+        self.plan_at(request, Timestamp::now()).await
+    }
+
     async fn observe(&self, request: &CancelRequest) -> Result<Observation, Error> {
         if request.scope != Scope::Whole {
             return Err(Error::unsupported(
@@ -94,6 +105,33 @@ fn edi_status(details: &OrderDetails) -> String {
 }
 
 impl Client {
+    /// The [`Canceller::plan`] of this client with the rules applied at `now` instead of the
+    /// current time.
+    pub async fn plan_at(&self, request: &CancelRequest, now: Timestamp) -> Plan {
+        if let Err(e) = rules::check_request(request) {
+            return Plan::from_error(&e);
+        }
+        let Ok(number) = ShipmentNumber::parse_field("target", &request.target) else {
+            return Plan::unknown("not a shipment number");
+        };
+        let details = match self.order_details(number.as_str()).await {
+            Ok(d) => d,
+            Err(e) => return Plan::from_error(&e),
+        };
+        let prediction = match rules::cancellability(&details, now) {
+            Ok(Cancellability::AlreadyCancelled) => Prediction::AlreadyCancelled,
+            Ok(Cancellability::NotCancellable { reason }) => Prediction::Refused {
+                reason: Refusal::InTransit,
+                detail: reason,
+            },
+            Ok(_) => Prediction::Cancel,
+            Err(e) => Prediction::from_error(&e),
+        };
+        Plan::new(prediction)
+            .with_reading(observation(number.as_str(), &details))
+            .with_native(details)
+    }
+
     /// The [`Canceller::cancel`] of this client with the rules applied at `now` instead of the
     /// current time (for tests and dry runs).
     pub async fn cancel_at(

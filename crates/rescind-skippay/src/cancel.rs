@@ -31,11 +31,18 @@
 //! every item each selector matches (as the cancel would match it), with its quantity and
 //! whether it is CANCELLED. A quantity cancel lowers the item's quantity, so the quantities are
 //! the fingerprint that tells a cancel applied from one not applied.
+//!
+//! [`Canceller::plan`] reads the application once and applies [`rules::plan`], as the cancel
+//! does: already cancelled; cancel (the order, or a PROCESSING application); cancel N items
+//! (N: the selectors naming an item not yet cancelled); refused (`rejected` for a REJECTED
+//! application, `not_cancellable` for the other states the rules refuse, `invalid_request` for
+//! a quantity above what is left); item not found (a selector that matches no item); a 404 is
+//! not found, any other failed read unknown.
 
 use rescind_core::{
     CancelOutcome, CancelRequest, CancelStatus, Canceller, Capabilities, Error, ErrorKind,
-    Observation, ObservedItem, Provider, Scope, Sent, SettledBy, Settlement, async_trait, change,
-    settle,
+    Observation, ObservedItem, Plan, Prediction, Provider, Refusal, Scope, Sent, SettledBy,
+    Settlement, async_trait, change, settle,
 };
 
 use crate::client::Client;
@@ -43,7 +50,7 @@ use crate::model::{
     ApplicationResponse, ApplicationState, CancelItem, Order, OrderCancelRequest, OrderState,
 };
 use crate::request::{CANCEL_APPLICATION, CANCEL_ORDER_ITEMS};
-use crate::rules::{self, Plan};
+use crate::rules::{self, Plan as Plan_};
 use crate::{request, response};
 
 /// The outcome an order cancel's answer describes: cancelled when the order or every item is
@@ -99,14 +106,14 @@ impl Canceller for Client {
         let plan = rules::plan(&app, &order_request)
             .map_err(|err| err.with_provider(Provider::SkipPay))?;
         match plan {
-            Plan::AlreadyCancelled(note) => {
+            Plan_::AlreadyCancelled(note) => {
                 Ok(
                     CancelOutcome::new(Provider::SkipPay, target, CancelStatus::AlreadyCancelled)
                         .with_note(note)
                         .with_native(app),
                 )
             }
-            Plan::CancelOrder => {
+            Plan_::CancelOrder => {
                 let order = OrderChange {
                     request: &request,
                     order_request: &order_request,
@@ -115,12 +122,79 @@ impl Canceller for Client {
                 };
                 self.cancel_order_settled(order).await
             }
-            Plan::CancelApplication => self.cancel_application_settled(target, before).await,
+            Plan_::CancelApplication => self.cancel_application_settled(target, before).await,
         }
     }
 
     fn check(&self, request: &CancelRequest) -> Result<(), Error> {
         rules::check_request(request)
+    }
+
+    async fn plan(&self, request: &CancelRequest) -> Plan {
+        if let Err(e) = rules::check_request(request) {
+            return Plan::from_error(&e);
+        }
+        let (order_request, selectors) = match &request.scope {
+            Scope::Items(selectors) => {
+                let items: Vec<CancelItem> = selectors.iter().map(CancelItem::from).collect();
+                (OrderCancelRequest::items(items.clone()), items)
+            }
+            _ => (OrderCancelRequest::whole(), Vec::new()),
+        };
+        if let Err(e) = rules::validate_order_cancel(&order_request) {
+            return Plan::from_error(&e);
+        }
+        let app = match self.get_application(&request.target).await {
+            Ok(app) => app,
+            Err(e) => return Plan::from_error(&e),
+        };
+        let reading = observation(&request.target, &app, &selectors);
+        let prediction = match rules::plan(&app, &order_request) {
+            Ok(Plan_::AlreadyCancelled(_)) => Prediction::AlreadyCancelled,
+            Ok(_) if selectors.is_empty() => Prediction::Cancel,
+            Ok(_) => {
+                let open = app.order.as_ref().map_or(selectors.len(), |order| {
+                    if order.items.is_empty() {
+                        return selectors.len();
+                    }
+                    selectors
+                        .iter()
+                        .filter(|s| {
+                            order
+                                .items
+                                .iter()
+                                .any(|i| rules::item_matches(s, i) && rules::item_is_open(i))
+                        })
+                        .count()
+                });
+                Prediction::CancelItems { items: open }
+            }
+            Err(e) if e.kind() == ErrorKind::InvalidInput => {
+                // `items[i]` (no item matches), as opposed to `items[i].quantity`.
+                if e.field().is_some_and(|f| !f.contains('.'))
+                    && e.rule().is_some_and(|r| r.starts_with("matches no item"))
+                {
+                    Prediction::ItemNotFound {
+                        detail: e.to_string(),
+                    }
+                } else {
+                    Prediction::Refused {
+                        reason: Refusal::InvalidRequest,
+                        detail: e.to_string(),
+                    }
+                }
+            }
+            Err(e) if e.kind() == ErrorKind::NotCancellable => Prediction::Refused {
+                reason: if app.state == ApplicationState::Rejected {
+                    Refusal::Rejected
+                } else {
+                    Refusal::NotCancellable
+                },
+                detail: e.to_string(),
+            },
+            Err(e) => Prediction::from_error(&e),
+        };
+        Plan::new(prediction).with_reading(reading).with_native(app)
     }
 
     async fn observe(&self, request: &CancelRequest) -> Result<Observation, Error> {

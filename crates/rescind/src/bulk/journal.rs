@@ -313,7 +313,7 @@ impl Journal {
         let err = |m: String| BulkError::journal(path, m);
         let mut file = open_locked(path).map_err(|f| f.at(path))?;
         let mut stats = JournalStats::default();
-        let state = match read_records(&mut file).map_err(|f| f.at(path))? {
+        let state = match read_records(&mut file, true).map_err(|f| f.at(path))? {
             Read::V2(state) => state,
             Read::V1 { sha256, records } => {
                 let (migrated, state) =
@@ -352,6 +352,37 @@ impl Journal {
             jobs: Some(jobs),
             writer: Some(writer),
             stats,
+        })
+    }
+
+    /// Opens the journal at `path` to read only, for a plan: no lock is taken (so a live run
+    /// holding it is not disturbed and does not block this), nothing is written (a last
+    /// record without its newline, which a live run may be writing right now, is skipped, not
+    /// truncated) and a missing file is an empty journal (it is not created). Appending to
+    /// the journal returned fails. A version 1 journal is refused: a run migrates it first.
+    pub fn read_only(path: &Path) -> Result<Journal, BulkError> {
+        let err = |m: String| BulkError::journal(path, m);
+        let state = match File::open(path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => State::default(),
+            Err(e) => return Err(err(format!("cannot be read: {e}"))),
+            Ok(mut file) => match read_records(&mut file, false).map_err(|f| f.at(path))? {
+                Read::V2(state) => state,
+                Read::Empty => State::default(),
+                Read::V1 { .. } => {
+                    return Err(err(
+                        "is a version 1 journal: a run migrates it once (with the file it was made for); plan after that run"
+                            .into(),
+                    ));
+                }
+            },
+        };
+        Ok(Journal {
+            path: path.to_path_buf(),
+            rows: state.rows,
+            targets: state.targets,
+            jobs: None,
+            writer: None,
+            stats: Arc::default(),
         })
     }
 
@@ -597,7 +628,7 @@ fn header_for(input: &Input) -> Record {
 /// Reads an existing journal as a stream of records: checks its header, drops a torn last
 /// record (cut anywhere, even inside a multi-byte character), and returns the last state of
 /// each row (or a version 1 journal's records).
-fn read_records(file: &mut File) -> Result<Read, Fault> {
+fn read_records(file: &mut File, repair: bool) -> Result<Read, Fault> {
     file.seek(SeekFrom::Start(0))
         .map_err(|e| format!("cannot be read: {e}"))?;
     let mut reader = BufReader::new(&mut *file);
@@ -663,11 +694,13 @@ fn read_records(file: &mut File) -> Result<Read, Fault> {
         }
     }
     drop(reader);
-    if let Some(at) = torn_at {
+    if repair && let Some(at) = torn_at {
         truncate(file, at)?;
     }
-    file.seek(SeekFrom::End(0))
-        .map_err(|e| format!("cannot be read: {e}"))?;
+    if repair {
+        file.seek(SeekFrom::End(0))
+            .map_err(|e| format!("cannot be read: {e}"))?;
+    }
     Ok(match version {
         None => Read::Empty,
         Some(1) => Read::V1 {
@@ -1131,6 +1164,38 @@ mod tests {
         drop(first);
         let again = Journal::open(&path, &input).unwrap();
         assert!(again.row(&rid(2)).is_some_and(|s| s.intent.is_some()));
+    }
+
+    #[test]
+    fn a_read_only_journal_takes_no_lock_writes_nothing_and_skips_a_write_in_progress() {
+        let dir = tempfile::tempdir().unwrap();
+        let input = input(dir.path(), "account,target,action\narta,42,cancel\n");
+        let path = dir.path().join("j.jsonl");
+        // Missing: empty, and not created.
+        let j = Journal::read_only(&path).unwrap();
+        assert!(j.row(&rid(2)).is_none());
+        assert!(!path.exists());
+        // Beside a live run holding the lock, with a record half written.
+        let live = Journal::open(&path, &input).unwrap();
+        live.append(&intent(2)).unwrap();
+        let mut f = OpenOptions::new().append(true).open(&path).unwrap();
+        f.write_all(b"{\"record\":\"outcome\",\"line\":2,\"outc")
+            .unwrap();
+        drop(f);
+        let len = std::fs::metadata(&path).unwrap().len();
+        let j = Journal::read_only(&path).unwrap();
+        let state = j.row(&rid(2)).unwrap();
+        assert!(
+            state.intent.is_some() && state.outcome.is_none(),
+            "{state:?}"
+        );
+        assert_eq!(
+            std::fs::metadata(&path).unwrap().len(),
+            len,
+            "not truncated"
+        );
+        assert!(j.append(&intent(2)).is_err(), "read only");
+        drop(live);
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

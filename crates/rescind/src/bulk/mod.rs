@@ -99,6 +99,7 @@ pub mod journal;
 
 mod clock;
 mod input;
+mod plan;
 mod report;
 mod run;
 
@@ -211,6 +212,12 @@ pub fn default_journal_path(input: &Path) -> PathBuf {
 /// The default path of the rows that need a person: next to the input, `<input>.report.csv`.
 pub fn default_report_path(input: &Path) -> PathBuf {
     with_suffix(input, ".report.csv")
+}
+
+/// The default path of a plan's report: `FILE.plan.csv` next to the input (never the run's
+/// report).
+pub fn default_plan_path(input: &Path) -> PathBuf {
+    with_suffix(input, ".plan.csv")
 }
 
 fn with_suffix(path: &Path, suffix: &str) -> PathBuf {

@@ -5,7 +5,7 @@ use std::fmt;
 use std::path::Path;
 
 use rescind_core::jiff::Timestamp;
-use rescind_core::{CancelStatus, ErrorKind, Provider, Sent, SettledBy};
+use rescind_core::{CancelStatus, ErrorKind, Prediction, Provider, Sent, SettledBy};
 use serde::{Deserialize, Serialize, Serializer};
 
 use super::BulkError;
@@ -123,6 +123,11 @@ pub struct RowResult {
     pub detail: String,
     /// Whether this run only carried the result over from the journal.
     pub earlier_run: bool,
+    /// For a plan ([`Runner::plan`](super::Runner::plan)): what the provider's rules predict
+    /// sending would do, from one reading (`None` in a run, and for rows a plan does not read:
+    /// invalid, already final in the journal, pending or conflicting). `outcome` is then the
+    /// outcome a run would give the row.
+    pub prediction: Option<Prediction>,
 }
 
 impl Serialize for RowResult {
@@ -148,6 +153,12 @@ impl Serialize for RowResult {
             decide_after: Option<String>,
             detail: &'a str,
             earlier_run: bool,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            prediction: Option<&'static str>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            prediction_items: Option<usize>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            refusal: Option<&'static str>,
         }
         Flat {
             line: self.line,
@@ -169,6 +180,15 @@ impl Serialize for RowResult {
             decide_after: self.decide_after.map(|t| t.to_string()),
             detail: &self.detail,
             earlier_run: self.earlier_run,
+            prediction: self.prediction.as_ref().map(Prediction::as_str),
+            prediction_items: match &self.prediction {
+                Some(Prediction::CancelItems { items }) => Some(*items),
+                _ => None,
+            },
+            refusal: match &self.prediction {
+                Some(Prediction::Refused { reason, .. }) => Some(reason.as_str()),
+                _ => None,
+            },
         }
         .serialize(serializer)
     }

@@ -117,7 +117,7 @@ impl Options {
         self
     }
 
-    fn resends(&self, row: &Row) -> bool {
+    pub(super) fn resends(&self, row: &Row) -> bool {
         self.resend_changed
             .iter()
             .any(|t| *t == row.target || *t == format!("{}:{}", row.account, row.target))
@@ -190,10 +190,10 @@ pub struct Progress<'a> {
 /// concurrency limits; the retries of each client's transport.
 #[derive(Debug, Clone)]
 pub struct Runner {
-    registry: Registry,
-    options: Options,
-    stop: Stop,
-    clock: Arc<dyn Clock>,
+    pub(super) registry: Registry,
+    pub(super) options: Options,
+    pub(super) stop: Stop,
+    pub(super) clock: Arc<dyn Clock>,
 }
 
 /// How a row starts in this run.
@@ -330,6 +330,7 @@ impl Runner {
                 decide_after: None,
                 detail: format!("line {}: {}", bad.line, bad.reason),
                 earlier_run: false,
+                prediction: None,
             };
             record(r, &mut results, None);
         }
@@ -593,11 +594,11 @@ fn idempotent(action: &Action) -> bool {
     }
 }
 
-fn pending(row: &Row, why: &str) -> RowResult {
+pub(super) fn pending(row: &Row, why: &str) -> RowResult {
     base(row, Outcome::Pending, why.to_string())
 }
 
-fn base(row: &Row, outcome: Outcome, detail: String) -> RowResult {
+pub(super) fn base(row: &Row, outcome: Outcome, detail: String) -> RowResult {
     RowResult {
         line: row.line,
         key: row.key.clone(),
@@ -614,6 +615,7 @@ fn base(row: &Row, outcome: Outcome, detail: String) -> RowResult {
         decide_after: None,
         detail,
         earlier_run: false,
+        prediction: None,
     }
 }
 
@@ -624,7 +626,7 @@ fn when(t: Timestamp) -> String {
 
 /// When a row whose answer was lost may be decided: `sent_at` plus the horizon, rounded up to
 /// the second (so that the time shown to people is never early); a zero horizon decides at once.
-fn decide_after(sent_at: Timestamp, horizon: SignedDuration) -> Timestamp {
+pub(super) fn decide_after(sent_at: Timestamp, horizon: SignedDuration) -> Timestamp {
     if horizon <= SignedDuration::ZERO {
         return sent_at;
     }
@@ -641,7 +643,7 @@ fn decide_after(sent_at: Timestamp, horizon: SignedDuration) -> Timestamp {
 
 /// Whether the journal's change `intent` may have changed its target: not when its outcome
 /// says nothing was (refused or invalid by the provider, or never sent).
-fn may_have_changed(journal: &Journal, intent: &IntentRecord) -> bool {
+pub(super) fn may_have_changed(journal: &Journal, intent: &IntentRecord) -> bool {
     let outcome = journal.row(&intent.row).and_then(|s| s.outcome.as_ref());
     !outcome.is_some_and(|o| {
         matches!(o.outcome, Outcome::Refused | Outcome::Invalid)
@@ -651,7 +653,7 @@ fn may_have_changed(journal: &Journal, intent: &IntentRecord) -> bool {
 
 /// When the journal's change `intent` was sent, if its answer was lost and no later outcome
 /// decided it (it may still land).
-fn undecided(journal: &Journal, intent: &IntentRecord) -> Option<Timestamp> {
+pub(super) fn undecided(journal: &Journal, intent: &IntentRecord) -> Option<Timestamp> {
     let outcome = journal.row(&intent.row).and_then(|s| s.outcome.as_ref());
     let lost =
         outcome.is_none_or(|o| !o.is_final() && o.sent.as_deref() != Some(Sent::NotSent.as_str()));
@@ -660,7 +662,7 @@ fn undecided(journal: &Journal, intent: &IntentRecord) -> Option<Timestamp> {
 
 /// The row named by `--resend-changed` is not sent yet: the earlier change to its target lost
 /// its answer and may still land until `until`.
-fn held_back(row: &Row, other: &IntentRecord, until: Timestamp) -> RowResult {
+pub(super) fn held_back(row: &Row, other: &IntentRecord, until: Timestamp) -> RowResult {
     let detail = format!(
         "not sent yet: the earlier change to {} {}: `{}` (line {} then) lost its answer and may still land until {}; this row is sent only after that time, when reading the target shows what the earlier change did: run again then",
         row.account,
@@ -678,7 +680,11 @@ fn held_back(row: &Row, other: &IntentRecord, until: Timestamp) -> RowResult {
 
 /// The row is not sent: another row's change to its target is in the journal (`lands_until`:
 /// its answer was lost and it may still land until then).
-fn conflict(row: &Row, other: &IntentRecord, lands_until: Option<Timestamp>) -> RowResult {
+pub(super) fn conflict(
+    row: &Row,
+    other: &IntentRecord,
+    lands_until: Option<Timestamp>,
+) -> RowResult {
     let asks = IntentRecord {
         items: row.action.items_text(),
         until: row.action.until(),
@@ -771,7 +777,7 @@ fn parse_status(o: &OutcomeRecord) -> Option<CancelStatus> {
     })
 }
 
-fn from_record(row: &Row, o: &OutcomeRecord) -> RowResult {
+pub(super) fn from_record(row: &Row, o: &OutcomeRecord) -> RowResult {
     RowResult {
         status: parse_status(o),
         kind: o.kind.as_deref().and_then(parse_kind),
@@ -802,7 +808,7 @@ fn done(row: &Row, outcome: &CancelOutcome) -> RowResult {
 }
 
 /// The status a row asked for, as reading back shows it applied.
-fn asked_status(row: &Row) -> CancelStatus {
+pub(super) fn asked_status(row: &Row) -> CancelStatus {
     match &row.action {
         Action::Cancel => CancelStatus::Cancelled,
         Action::CancelItems(_) => CancelStatus::PartiallyCancelled {

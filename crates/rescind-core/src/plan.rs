@@ -1,0 +1,375 @@
+//! What sending a request would do, predicted from a reading: [`Plan`] and [`Prediction`],
+//! made by [`Canceller::plan`](crate::Canceller::plan).
+//!
+//! A plan reads the target once (the same read a cancel takes first) and applies the
+//! provider's documented rules to that reading, without sending any change. It is what
+//! `rescind bulk FILE --plan` and the single commands' `--dry-run` show.
+//!
+//! ```
+//! use rescind_core::{Prediction, Refusal};
+//!
+//! let p = Prediction::Refused { reason: Refusal::InTransit, detail: "in transit since 2026-11-29".into() };
+//! assert_eq!(p.as_str(), "refused");
+//! assert_eq!(serde_json::to_value(&p).unwrap()["reason"], "in_transit");
+//! assert!(!Prediction::Cancel.is_refusal());
+//! ```
+//!
+//! # A reading taken once (issue "every call counts")
+//!
+//! [`Plan::reading`] keeps the provider-neutral reading the prediction was made from, and
+//! [`Plan::native`] the provider's own (a Di order's details, an Arta shipment, a Skip Pay
+//! application). A later "cancel with a reading already taken" is meant to be one defaulted
+//! trait method taking the `Plan` (`cancel_planned(request, plan)`, default: `cancel(request)`,
+//! so third-party implementors are unaffected), which a provider implements by taking its
+//! native reading back with [`Plan::native`] instead of reading the target again.
+
+use std::any::Any;
+use std::fmt;
+use std::sync::Arc;
+
+use jiff::civil::Date;
+use serde::{Deserialize, Serialize};
+
+use crate::{Error, ErrorKind, Observation};
+
+/// Why the provider's documented rules refuse a request (see [`Prediction::Refused`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Refusal {
+    /// The order is in transit (Di: from the day before its desired delivery date).
+    InTransit,
+    /// The requested hold date is past the provider's window (Arta: 30 days after the
+    /// shipment's creation).
+    HoldWindowPassed,
+    /// The provider rejected the order or application (Skip Pay `REJECTED`).
+    Rejected,
+    /// The target's state does not allow it (an Arta session `closed`, a shipment already
+    /// delivered, items already sent...).
+    NotCancellable,
+    /// The request's content breaks a rule the reading shows (a quantity above what is left).
+    InvalidRequest,
+}
+
+impl Refusal {
+    /// The stable name: `in_transit`, `hold_window_passed`, `rejected`, `not_cancellable`,
+    /// `invalid_request`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Refusal::InTransit => "in_transit",
+            Refusal::HoldWindowPassed => "hold_window_passed",
+            Refusal::Rejected => "rejected",
+            Refusal::NotCancellable => "not_cancellable",
+            Refusal::InvalidRequest => "invalid_request",
+        }
+    }
+}
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What sending a request would do, as the reading and the documented rules predict it.
+///
+/// Serialized with a `prediction` tag holding the stable name ([`as_str`](Self::as_str)).
+/// New variants may come (the enum is non-exhaustive): treat an unknown one as
+/// [`Unknown`](Self::Unknown).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "prediction", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Prediction {
+    /// The whole target would be cancelled.
+    Cancel,
+    /// The named items would be cancelled (`items`: how many selectors would change
+    /// something).
+    CancelItems {
+        /// Selectors that would change something.
+        items: usize,
+    },
+    /// A hold would be created, until `until` if set.
+    Hold {
+        /// The hold's last day, as asked.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        until: Option<Date>,
+    },
+    /// Nothing would be sent: it is already cancelled.
+    AlreadyCancelled,
+    /// Nothing would be sent: a matching hold exists already.
+    AlreadyHeld {
+        /// The existing hold's last day.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        until: Option<Date>,
+    },
+    /// The provider's documented rules refuse it; nothing would be sent.
+    Refused {
+        /// Why.
+        reason: Refusal,
+        /// The same words the cancel's error would use.
+        detail: String,
+    },
+    /// An item selector matches no item of the order.
+    ItemNotFound {
+        /// Which selector, in the cancel's words.
+        detail: String,
+    },
+    /// The target does not exist.
+    NotFound {
+        /// The provider's answer.
+        detail: String,
+    },
+    /// The target could not be read (network, credentials, a provider without plans): no
+    /// prediction.
+    Unknown {
+        /// Why.
+        detail: String,
+    },
+}
+
+impl Prediction {
+    /// The stable name: `cancel`, `cancel_items`, `hold`, `already_cancelled`,
+    /// `already_held`, `refused`, `item_not_found`, `not_found`, `unknown`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Prediction::Cancel => "cancel",
+            Prediction::CancelItems { .. } => "cancel_items",
+            Prediction::Hold { .. } => "hold",
+            Prediction::AlreadyCancelled => "already_cancelled",
+            Prediction::AlreadyHeld { .. } => "already_held",
+            Prediction::Refused { .. } => "refused",
+            Prediction::ItemNotFound { .. } => "item_not_found",
+            Prediction::NotFound { .. } => "not_found",
+            Prediction::Unknown { .. } => "unknown",
+        }
+    }
+
+    /// Whether sending would change the target (cancel, cancel items, hold).
+    pub fn changes(&self) -> bool {
+        matches!(
+            self,
+            Prediction::Cancel | Prediction::CancelItems { .. } | Prediction::Hold { .. }
+        )
+    }
+
+    /// Whether the rules refuse it ([`Refused`](Self::Refused) or
+    /// [`ItemNotFound`](Self::ItemNotFound)).
+    pub fn is_refusal(&self) -> bool {
+        matches!(
+            self,
+            Prediction::Refused { .. } | Prediction::ItemNotFound { .. }
+        )
+    }
+
+    /// The kind of the error the cancel would return, for a prediction that is one
+    /// (`None` for a change, nothing to do, or unknown): refused → `not_cancellable`, except a
+    /// hold window passed, an invalid request and an item not found → `invalid_input`; not
+    /// found → `not_found`.
+    pub fn error_kind(&self) -> Option<ErrorKind> {
+        match self {
+            Prediction::Refused {
+                reason: Refusal::HoldWindowPassed | Refusal::InvalidRequest,
+                ..
+            }
+            | Prediction::ItemNotFound { .. } => Some(ErrorKind::InvalidInput),
+            Prediction::Refused { .. } => Some(ErrorKind::NotCancellable),
+            Prediction::NotFound { .. } => Some(ErrorKind::NotFound),
+            _ => None,
+        }
+    }
+
+    /// For a people: what sending would do, in a few words, with the detail.
+    pub fn describe(&self) -> String {
+        match self {
+            Prediction::Cancel => "would cancel".into(),
+            Prediction::CancelItems { items } => format!("would cancel {items} item(s)"),
+            Prediction::Hold { until: Some(d) } => format!("would hold until {d}"),
+            Prediction::Hold { until: None } => "would hold".into(),
+            Prediction::AlreadyCancelled => "already cancelled: nothing to send".into(),
+            Prediction::AlreadyHeld { until: Some(d) } => {
+                format!("already held until {d}: nothing to send")
+            }
+            Prediction::AlreadyHeld { until: None } => "already held: nothing to send".into(),
+            Prediction::Refused { reason, detail } => format!("refused ({reason}): {detail}"),
+            Prediction::ItemNotFound { detail } => format!("item not found: {detail}"),
+            Prediction::NotFound { detail } => format!("not found: {detail}"),
+            Prediction::Unknown { detail } => format!("unknown: {detail}"),
+        }
+    }
+
+    /// The prediction for an error a read or a rule returned: not found → [`NotFound`];
+    /// `not_cancellable` → refused ([`Refusal::NotCancellable`]); `invalid_input` → refused
+    /// ([`Refusal::InvalidRequest`]); anything else (the target could not be read) →
+    /// [`Unknown`]. Providers refine the reason where their rules know it.
+    ///
+    /// [`NotFound`]: Self::NotFound
+    /// [`Unknown`]: Self::Unknown
+    pub fn from_error(err: &Error) -> Prediction {
+        let detail = err.to_string();
+        match err.kind() {
+            ErrorKind::NotFound => Prediction::NotFound { detail },
+            ErrorKind::NotCancellable => Prediction::Refused {
+                reason: Refusal::NotCancellable,
+                detail,
+            },
+            ErrorKind::InvalidInput | ErrorKind::Unsupported => Prediction::Refused {
+                reason: Refusal::InvalidRequest,
+                detail,
+            },
+            _ => Prediction::Unknown { detail },
+        }
+    }
+}
+
+impl fmt::Display for Prediction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.describe())
+    }
+}
+
+/// What [`Canceller::plan`](crate::Canceller::plan) predicts, and the reading it was made from.
+///
+/// A reading taken once: [`reading`](Plan::reading) keeps the provider-neutral reading (the
+/// one a bulk run journals before sending) and [`native`](Plan::native) the provider's own
+/// (Arta: the `Shipment` of a hold; Di: the `OrderDetails`; Skip Pay: the
+/// `ApplicationResponse`). A later "cancel with a reading already taken" is meant to be one
+/// defaulted trait method taking the plan (`cancel_planned(request, plan)`, default:
+/// `cancel(request)`, so third-party implementors are unaffected), which a provider implements
+/// by taking its native reading back instead of reading the target again.
+#[derive(Clone)]
+#[non_exhaustive]
+pub struct Plan {
+    /// What sending would do.
+    pub prediction: Prediction,
+    /// The provider-neutral reading, when the target was read (the same a bulk run journals
+    /// before sending).
+    pub reading: Option<Observation>,
+    /// When the prediction comes from an error (the read failed, or a rule refused): that
+    /// error's kind, so a caller can give the outcome the cancel would (a refused key, 403,
+    /// is an authentication failure, not only "unknown").
+    pub error_kind: Option<ErrorKind>,
+    native: Option<Arc<dyn Any + Send + Sync>>,
+}
+
+impl fmt::Debug for Plan {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Plan")
+            .field("prediction", &self.prediction)
+            .field("reading", &self.reading)
+            .field("error_kind", &self.error_kind)
+            .field("native", &self.native.is_some())
+            .finish()
+    }
+}
+
+impl Plan {
+    /// A plan with `prediction`, no reading.
+    pub fn new(prediction: Prediction) -> Self {
+        Plan {
+            prediction,
+            reading: None,
+            error_kind: None,
+            native: None,
+        }
+    }
+
+    /// A plan that could not be made: [`Prediction::Unknown`] with `detail`.
+    pub fn unknown(detail: impl Into<String>) -> Self {
+        Plan::new(Prediction::Unknown {
+            detail: detail.into(),
+        })
+    }
+
+    /// The plan for an error (see [`Prediction::from_error`]).
+    pub fn from_error(err: &Error) -> Self {
+        let mut plan = Plan::new(Prediction::from_error(err));
+        plan.error_kind = Some(err.kind());
+        plan
+    }
+
+    /// Sets the reading.
+    pub fn with_reading(mut self, reading: Observation) -> Self {
+        self.reading = Some(reading);
+        self
+    }
+
+    /// Keeps the provider's own reading, for a later cancel that reuses it.
+    pub fn with_native<T: Any + Send + Sync>(mut self, native: T) -> Self {
+        self.native = Some(Arc::new(native));
+        self
+    }
+
+    /// The provider's own reading, if it is a `T`.
+    pub fn native<T: Any>(&self) -> Option<&T> {
+        self.native.as_deref()?.downcast_ref()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Provider, Sent};
+
+    #[test]
+    fn predictions_serialize_with_their_stable_names() {
+        let cases = [
+            (Prediction::Cancel, "cancel"),
+            (Prediction::CancelItems { items: 2 }, "cancel_items"),
+            (Prediction::Hold { until: None }, "hold"),
+            (Prediction::AlreadyCancelled, "already_cancelled"),
+            (Prediction::AlreadyHeld { until: None }, "already_held"),
+            (
+                Prediction::Refused {
+                    reason: Refusal::HoldWindowPassed,
+                    detail: "d".into(),
+                },
+                "refused",
+            ),
+            (
+                Prediction::ItemNotFound { detail: "d".into() },
+                "item_not_found",
+            ),
+            (Prediction::NotFound { detail: "d".into() }, "not_found"),
+            (Prediction::Unknown { detail: "d".into() }, "unknown"),
+        ];
+        for (p, name) in cases {
+            assert_eq!(p.as_str(), name);
+            let json = serde_json::to_value(&p).unwrap();
+            assert_eq!(json["prediction"], name, "{json}");
+            let back: Prediction = serde_json::from_value(json).unwrap();
+            assert_eq!(back, p);
+        }
+    }
+
+    #[test]
+    fn an_error_becomes_the_prediction_of_the_cancel_that_would_return_it() {
+        let refused = Error::not_cancellable(Sent::NotSent, "in transit");
+        assert_eq!(
+            Prediction::from_error(&refused).error_kind(),
+            Some(ErrorKind::NotCancellable)
+        );
+        let bad = Error::invalid_input("items[0].quantity", "too many");
+        assert_eq!(
+            Prediction::from_error(&bad).error_kind(),
+            Some(ErrorKind::InvalidInput)
+        );
+        let window = Prediction::Refused {
+            reason: Refusal::HoldWindowPassed,
+            detail: String::new(),
+        };
+        assert_eq!(window.error_kind(), Some(ErrorKind::InvalidInput));
+        let down = Error::new(ErrorKind::Server, Sent::Answered, "503").with_provider(Provider::Di);
+        let plan = Plan::from_error(&down);
+        assert_eq!(plan.prediction.as_str(), "unknown");
+        assert_eq!(plan.error_kind, Some(ErrorKind::Server));
+        assert!(!plan.prediction.changes() && !plan.prediction.is_refusal());
+    }
+
+    #[test]
+    fn a_plan_keeps_the_providers_own_reading() {
+        let plan = Plan::new(Prediction::Cancel).with_native(42u32);
+        assert_eq!(plan.native::<u32>(), Some(&42));
+        assert_eq!(plan.native::<String>(), None);
+        assert!(format!("{plan:?}").contains("native: true"));
+    }
+}
