@@ -257,3 +257,65 @@ impl Client {
             .await
     }
 }
+
+#[cfg(test)]
+mod limit_tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    fn limits(builder: ClientBuilder) -> (Option<usize>, Option<RateLimit>) {
+        let client = builder.api_key("k").build().unwrap();
+        let config = client.transport().config();
+        (config.max_concurrency, config.rate_limit)
+    }
+
+    #[test]
+    fn explicit_settings_beat_the_key_kinds_defaults() {
+        // Defaults from the key kind.
+        assert_eq!(
+            limits(Client::builder()),
+            (Some(15), Some(RateLimit::per_minute(950)))
+        );
+        assert_eq!(
+            limits(Client::builder().key_kind(KeyKind::Test)),
+            (Some(10), Some(RateLimit::per_minute(475)))
+        );
+        // The config's explicit values beat the key kind, whichever is set first.
+        let config = TransportConfig::default()
+            .with_max_concurrency(3)
+            .with_rate_limit(RateLimit::per_minute(100));
+        let from_config = (Some(3), Some(RateLimit::per_minute(100)));
+        assert_eq!(
+            limits(
+                Client::builder()
+                    .config(config.clone())
+                    .key_kind(KeyKind::Test)
+            ),
+            from_config
+        );
+        assert_eq!(
+            limits(
+                Client::builder()
+                    .key_kind(KeyKind::Test)
+                    .config(config.clone())
+            ),
+            from_config
+        );
+        // The builder's own setters beat the config.
+        let window = RateLimit::per_minute(7).with_window(Duration::from_millis(600));
+        assert_eq!(
+            limits(
+                Client::builder()
+                    .max_concurrency(2)
+                    .rate_limit(window)
+                    .config(config.clone())
+            ),
+            (Some(2), Some(window))
+        );
+        assert_eq!(
+            limits(Client::builder().without_rate_limit().config(config)),
+            (Some(3), None)
+        );
+    }
+}
