@@ -142,15 +142,30 @@ pub fn write_input(path: &Path, rows: usize) -> std::io::Result<()> {
 }
 
 /// The accounts `arta`, `di` and `skippay` on the simulator at `base`, as the CLI builds them
-/// from its environment variables.
+/// from its environment variables, except that the Arta client is not paced to Arta's
+/// per-minute limit: the fleet's simulator has its rate limits off, and this figure measures
+/// the runner and its journal, not Arta's documented rate.
 pub fn registry(base: &str) -> Result<Registry, String> {
-    let vars = rescind_sim::demo_env(base);
+    let vars: Vec<_> = rescind_sim::demo_env(base)
+        .into_iter()
+        .filter(|(k, _)| !k.starts_with("ARTA_"))
+        .collect();
     let lookup = |name: &str| {
         vars.iter()
             .find(|(k, _)| *k == name)
             .map(|(_, v)| v.clone())
     };
-    Registry::from_vars(&lookup).map_err(|e| e.to_string())
+    let mut registry = Registry::from_vars(&lookup).map_err(|e| e.to_string())?;
+    let arta = rescind::arta::Client::builder()
+        .api_key(rescind_sim::arta::DEMO_API_KEY)
+        .base_url(base)
+        .without_rate_limit()
+        .build()
+        .map_err(|e| e.to_string())?;
+    registry
+        .insert("arta", std::sync::Arc::new(arta))
+        .map_err(|e| e.to_string())?;
+    Ok(registry)
 }
 
 /// One run in this process: resets the simulator at `base`, sends every row of `input` in

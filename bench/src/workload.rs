@@ -91,6 +91,8 @@ impl Caller {
                 .api_key(fixtures::ARTA_KEY)
                 .base_url(base)
                 .max_concurrency(concurrency)
+                // The minimal server has no rate limit: the figures measure the client.
+                .without_rate_limit()
                 .build()
                 .map_err(|e| e.to_string())
         };

@@ -1,14 +1,63 @@
 //! Arta's credentials: one API key per client, sent as `Authorization: ARTA_APIKey <key>`.
 //!
 //! Arta keys are either live or test keys; nothing in the key tells which (only
-//! `GET /api_keys` does). A test key allows 10 concurrent calls instead of 15: lower the
-//! client's limit with [`ClientBuilder::max_concurrency`](crate::ClientBuilder::max_concurrency).
+//! `GET /api_keys` does), so the caller says it with [`KeyKind`] (default live): a test key
+//! allows 10 concurrent calls and 500 a minute instead of 15 and 1,000, and
+//! [`ClientBuilder::key_kind`](crate::ClientBuilder::key_kind) sets the client's defaults from
+//! it.
 
 use std::fmt;
 
 use http::HeaderName;
 use rescind_core::secrecy::{ExposeSecret, SecretString};
-use rescind_core::{Auth, Error};
+use rescind_core::{Auth, Error, RateLimit};
+
+/// Which kind of Arta key a client uses, for its documented rate limits (Arta's reference,
+/// x-topic "Rate Limits": "live keys: 15 concurrent calls, 1,000 calls per minute; test keys:
+/// 10 concurrent calls, 500 calls per minute"). Nothing in a key shows its kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum KeyKind {
+    /// A live key (the default): 15 calls in flight, 1,000 a minute.
+    #[default]
+    Live,
+    /// A test key: 10 calls in flight, 500 a minute.
+    Test,
+}
+
+impl KeyKind {
+    /// Reads `live` or `test` (any case, surrounding spaces ignored); `None` otherwise.
+    pub fn parse(s: &str) -> Option<KeyKind> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "live" => Some(KeyKind::Live),
+            "test" => Some(KeyKind::Test),
+            _ => None,
+        }
+    }
+
+    /// Arta's documented number of calls in flight at once for this kind: 15 or 10.
+    pub fn documented_concurrency(self) -> usize {
+        match self {
+            KeyKind::Live => 15,
+            KeyKind::Test => 10,
+        }
+    }
+
+    /// Arta's documented number of calls a minute for this kind: 1,000 or 500.
+    pub fn documented_per_minute(self) -> u32 {
+        match self {
+            KeyKind::Live => 1_000,
+            KeyKind::Test => 500,
+        }
+    }
+
+    /// The client's default pace for this kind: 95 % of the documented calls a minute
+    /// ([`RateLimit::under`]: 950 or 475), since Arta does not document how its minute is
+    /// measured.
+    pub fn default_rate_limit(self) -> RateLimit {
+        RateLimit::under(self.documented_per_minute())
+    }
+}
 
 /// The authorization scheme, to the letter (the docs' examples; case is not documented as
 /// insignificant).

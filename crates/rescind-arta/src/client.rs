@@ -2,10 +2,10 @@
 
 use http::HeaderName;
 use rescind_core::wire::Tolerant;
-use rescind_core::{Error, HttpRequest, Provider, Transport, TransportConfig};
+use rescind_core::{Error, HttpRequest, Provider, RateLimit, Transport, TransportConfig};
 use serde::de::DeserializeOwned;
 
-use crate::auth::ApiKey;
+use crate::auth::{ApiKey, KeyKind};
 use crate::model::{HostedSession, NewShipmentException, Page, Shipment, ShipmentException};
 use crate::request;
 use crate::response::{self, Response};
@@ -16,12 +16,12 @@ pub const DEFAULT_BASE_URL: &str = "https://api.arta.io";
 /// The header carrying Arta's request id on every answer.
 pub const REQUEST_ID_HEADER: &str = "x-arta-request-id";
 
-/// Arta allows 15 concurrent calls per live key (10 per test key); the client queues beyond
-/// this instead of earning 429s.
+/// Arta allows 15 concurrent calls per live key (10 per test key, see [`KeyKind`]); the client
+/// queues beyond this instead of earning 429s.
 pub const DEFAULT_MAX_CONCURRENCY: usize = 15;
 
 /// An Arta client for one account. Cheap to clone: clones share connections, the concurrency
-/// limit and the retry budget.
+/// limit, the rate limit and the retry budget.
 ///
 /// Every method returns the decoded value with Arta's request id ([`Response`]), or an
 /// [`Error`] that says whether the request may have reached Arta.
@@ -31,12 +31,39 @@ pub struct Client {
 }
 
 /// Builds a [`Client`]. Only the API key is required.
+///
+/// # Limits: which setting wins
+///
+/// The client stays under Arta's documented limits for its [`KeyKind`] (default live): at
+/// most 15 calls in flight (10 for a test key) and 950 calls in any minute (475), 95 % of the
+/// documented 1,000 (500) since Arta does not say how its minute is measured. Each limit is
+/// taken from the first of these that sets it, explicit before default, never silently
+/// replaced:
+///
+/// 1. this builder's [`max_concurrency`](ClientBuilder::max_concurrency) /
+///    [`rate_limit`](ClientBuilder::rate_limit) / [`without_rate_limit`](ClientBuilder::without_rate_limit);
+/// 2. the [`TransportConfig`] given to [`config`](ClientBuilder::config), when its
+///    `max_concurrency` / `rate_limit` is `Some`;
+/// 3. the key kind's default ([`KeyKind::documented_concurrency`],
+///    [`KeyKind::default_rate_limit`]).
+///
+/// ```
+/// use rescind_arta::{Client, KeyKind};
+///
+/// let client = Client::builder().api_key("k").key_kind(KeyKind::Test).build().unwrap();
+/// let config = client.transport().config();
+/// assert_eq!(config.max_concurrency, Some(10));
+/// assert_eq!(config.rate_limit.map(|r| r.calls()), Some(475));
+/// ```
 #[derive(Debug)]
 #[must_use]
 pub struct ClientBuilder {
     api_key: Option<ApiKey>,
     base_url: String,
-    max_concurrency: usize,
+    key_kind: KeyKind,
+    max_concurrency: Option<usize>,
+    /// `Some(None)`: explicitly unpaced.
+    rate_limit: Option<Option<RateLimit>>,
     config: TransportConfig,
     http_client: Option<reqwest::Client>,
 }
@@ -46,7 +73,9 @@ impl Default for ClientBuilder {
         ClientBuilder {
             api_key: None,
             base_url: DEFAULT_BASE_URL.to_string(),
-            max_concurrency: DEFAULT_MAX_CONCURRENCY,
+            key_kind: KeyKind::Live,
+            max_concurrency: None,
+            rate_limit: None,
             config: TransportConfig::default(),
             http_client: None,
         }
@@ -67,15 +96,37 @@ impl ClientBuilder {
         self
     }
 
-    /// Sets the most calls in flight at once (default [`DEFAULT_MAX_CONCURRENCY`]; use 10 for
-    /// a test key). More calls wait in line.
-    pub fn max_concurrency(mut self, max: usize) -> Self {
-        self.max_concurrency = max.max(1);
+    /// Says which kind of key this is (default [`KeyKind::Live`]): sets the defaults of the
+    /// concurrency and rate limits (see [the rule](ClientBuilder#limits-which-setting-wins)).
+    pub fn key_kind(mut self, kind: KeyKind) -> Self {
+        self.key_kind = kind;
         self
     }
 
-    /// Sets the transport's timeouts, limits and retry policy. The request-id header and the
-    /// concurrency limit are always set from this builder, over whatever `config` says.
+    /// Sets the most calls in flight at once (default from the [`KeyKind`]: 15, or 10 for a
+    /// test key), over the key kind and `config`. More calls wait in line.
+    pub fn max_concurrency(mut self, max: usize) -> Self {
+        self.max_concurrency = Some(max.max(1));
+        self
+    }
+
+    /// Sets the most calls started in any window (default from the [`KeyKind`]: 950, or 475
+    /// for a test key, a minute), over the key kind and `config`. More calls wait their turn.
+    pub fn rate_limit(mut self, limit: RateLimit) -> Self {
+        self.rate_limit = Some(Some(limit));
+        self
+    }
+
+    /// Sends without pacing, over the key kind and `config`: for a caller that paces its
+    /// calls itself. Past Arta's per-minute limit, Arta answers 429.
+    pub fn without_rate_limit(mut self) -> Self {
+        self.rate_limit = Some(None);
+        self
+    }
+
+    /// Sets the transport's timeouts, limits and retry policy. The request-id header is always
+    /// set by this builder; the limits follow [the
+    /// rule](ClientBuilder#limits-which-setting-wins).
     pub fn config(mut self, config: TransportConfig) -> Self {
         self.config = config;
         self
@@ -94,10 +145,23 @@ impl ClientBuilder {
             Error::config("an Arta API key is required").with_provider(Provider::Arta)
         })?;
         let auth = key.to_auth().map_err(|e| e.with_provider(Provider::Arta))?;
-        let config = self
+        let mut config = self
             .config
-            .with_request_id_header(HeaderName::from_static(REQUEST_ID_HEADER))
-            .with_max_concurrency(self.max_concurrency);
+            .with_request_id_header(HeaderName::from_static(REQUEST_ID_HEADER));
+        config.max_concurrency = Some(
+            self.max_concurrency
+                .or(config.max_concurrency)
+                .unwrap_or_else(|| self.key_kind.documented_concurrency())
+                .max(1),
+        );
+        config.rate_limit = match self.rate_limit {
+            Some(explicit) => explicit,
+            None => Some(
+                config
+                    .rate_limit
+                    .unwrap_or_else(|| self.key_kind.default_rate_limit()),
+            ),
+        };
         let mut builder = Transport::builder(Provider::Arta, self.base_url)
             .auth(auth)
             .config(config);
@@ -191,5 +255,67 @@ impl Client {
     ) -> Result<Response<Page<ShipmentException>>, Error> {
         self.call(request::list_shipment_exceptions(page, page_size)?)
             .await
+    }
+}
+
+#[cfg(test)]
+mod limit_tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    fn limits(builder: ClientBuilder) -> (Option<usize>, Option<RateLimit>) {
+        let client = builder.api_key("k").build().unwrap();
+        let config = client.transport().config();
+        (config.max_concurrency, config.rate_limit)
+    }
+
+    #[test]
+    fn explicit_settings_beat_the_key_kinds_defaults() {
+        // Defaults from the key kind.
+        assert_eq!(
+            limits(Client::builder()),
+            (Some(15), Some(RateLimit::per_minute(950)))
+        );
+        assert_eq!(
+            limits(Client::builder().key_kind(KeyKind::Test)),
+            (Some(10), Some(RateLimit::per_minute(475)))
+        );
+        // The config's explicit values beat the key kind, whichever is set first.
+        let config = TransportConfig::default()
+            .with_max_concurrency(3)
+            .with_rate_limit(RateLimit::per_minute(100));
+        let from_config = (Some(3), Some(RateLimit::per_minute(100)));
+        assert_eq!(
+            limits(
+                Client::builder()
+                    .config(config.clone())
+                    .key_kind(KeyKind::Test)
+            ),
+            from_config
+        );
+        assert_eq!(
+            limits(
+                Client::builder()
+                    .key_kind(KeyKind::Test)
+                    .config(config.clone())
+            ),
+            from_config
+        );
+        // The builder's own setters beat the config.
+        let window = RateLimit::per_minute(7).with_window(Duration::from_millis(600));
+        assert_eq!(
+            limits(
+                Client::builder()
+                    .max_concurrency(2)
+                    .rate_limit(window)
+                    .config(config.clone())
+            ),
+            (Some(2), Some(window))
+        );
+        assert_eq!(
+            limits(Client::builder().without_rate_limit().config(config)),
+            (Some(3), None)
+        );
     }
 }

@@ -105,7 +105,7 @@ pub mod request;
 pub mod response;
 pub mod rules;
 
-pub use auth::ApiKey;
+pub use auth::{ApiKey, KeyKind};
 pub use client::{
     Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_MAX_CONCURRENCY, REQUEST_ID_HEADER,
 };

@@ -95,7 +95,8 @@ fn secret(
     }
 }
 
-/// The Arta client: `--api-key`/`--api-key-file`/`ARTA_API_KEY`, `--base-url`/`ARTA_BASE_URL`.
+/// The Arta client: `--api-key`/`--api-key-file`/`ARTA_API_KEY`, `--base-url`/`ARTA_BASE_URL`,
+/// `--arta-key-kind`/`ARTA_KEY_KIND`.
 pub fn arta(config: &ArtaConfig, call: &CallConfig) -> Result<rescind::arta::Client, Error> {
     let key = secret(
         "--api-key",
@@ -106,6 +107,7 @@ pub fn arta(config: &ArtaConfig, call: &CallConfig) -> Result<rescind::arta::Cli
     let vars = lookup(HashMap::from([
         ("ARTA_API_KEY", key),
         ("ARTA_BASE_URL", config.base_url.clone()),
+        ("ARTA_KEY_KIND", config.arta_key_kind.clone()),
     ]));
     rescind::env::arta_client_with(&vars, "ARTA_", transport(call))?
         .ok_or_else(|| missing("Arta account", "ARTA_API_KEY (or --api-key-file)"))

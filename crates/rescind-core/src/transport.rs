@@ -1,5 +1,5 @@
 //! The one transport: sends [`HttpRequest`]s over `reqwest`, with retries, timeouts,
-//! authentication, a concurrency limit and tracing.
+//! authentication, a concurrency limit, a rate limit ([`RateLimit`]) and tracing.
 
 use std::fmt;
 use std::sync::Arc;
@@ -13,6 +13,7 @@ use tokio::time::Instant;
 use tracing::Instrument;
 
 use crate::http::BaseUrl;
+use crate::pacer::{Pacer, RateLimit};
 use crate::retry::{self, AttemptEnd, RetryBudget, RetryClass, RetryPolicy, Wait};
 use crate::token::TokenCache;
 use crate::{Error, ErrorKind, HttpRequest, HttpResponse, Provider, Sent};
@@ -61,7 +62,7 @@ pub struct TransportConfig {
     /// Time for one attempt, from sending to the last byte of the body. Default 30 s.
     pub attempt_timeout: Duration,
     /// Time for the whole call: the wait for a place under the concurrency limit, the wait for
-    /// a login, every attempt and every backoff. Default 90 s.
+    /// a login, the waits for the rate limit, every attempt and every backoff. Default 90 s.
     pub call_timeout: Duration,
     /// The most bytes of an error body kept; the rest is dropped. Default 64 KiB.
     pub error_body_limit: usize,
@@ -72,6 +73,11 @@ pub struct TransportConfig {
     /// The most calls in flight at once; more wait in line, for at most the call timeout.
     /// Default: no limit. A login does not take a place (see the `token` module docs).
     pub max_concurrency: Option<usize>,
+    /// The most requests started in any window (a sliding window, e.g. a minute), shared by
+    /// every clone of the client: a request past it waits for its turn, for at most what is
+    /// left of the call timeout, instead of being sent over the limit. Every attempt counts,
+    /// retries and logins included (see the `pacer` module docs). Default: no limit.
+    pub rate_limit: Option<RateLimit>,
     /// How long a refused login is remembered: during this time every call that needs a token
     /// fails at once with the refusal, and the credentials are not sent again (a wrong password
     /// costs one login per cool-down, never one per call). Default 5 minutes. Rebuilding the
@@ -93,6 +99,7 @@ impl Default for TransportConfig {
             body_limit: 16 * 1024 * 1024,
             retry: RetryPolicy::default(),
             max_concurrency: None,
+            rate_limit: None,
             login_refusal_cooldown: Duration::from_secs(5 * 60),
             request_id_header: None,
             default_headers: http::HeaderMap::new(),
@@ -104,6 +111,12 @@ impl TransportConfig {
     /// Sets the most calls in flight at once.
     pub fn with_max_concurrency(mut self, max: usize) -> Self {
         self.max_concurrency = Some(max.max(1));
+        self
+    }
+
+    /// Sets the rate limit (see [`TransportConfig::rate_limit`]).
+    pub fn with_rate_limit(mut self, limit: RateLimit) -> Self {
+        self.rate_limit = Some(limit);
         self
     }
 
@@ -229,6 +242,7 @@ impl TransportBuilder {
             .config
             .max_concurrency
             .map(|n| Arc::new(Semaphore::new(n.max(1))));
+        let pacer = self.config.rate_limit.map(Pacer::new);
         Ok(Transport {
             inner: Arc::new(Inner {
                 provider: self.provider,
@@ -238,6 +252,7 @@ impl TransportBuilder {
                 config: self.config,
                 client,
                 semaphore,
+                pacer,
             }),
             login: false,
         })
@@ -245,7 +260,7 @@ impl TransportBuilder {
 }
 
 /// Sends requests for one provider account. Cheap to clone; clones share the connection pool,
-/// the retry budget, the concurrency limit and the login.
+/// the retry budget, the concurrency limit, the rate limit and the login.
 #[derive(Clone)]
 pub struct Transport {
     inner: Arc<Inner>,
@@ -262,6 +277,7 @@ struct Inner {
     client: reqwest::Client,
     budget: RetryBudget,
     semaphore: Option<Arc<Semaphore>>,
+    pacer: Option<Pacer>,
 }
 
 impl fmt::Debug for Transport {
@@ -340,7 +356,9 @@ impl Transport {
     /// whatever its status: the provider crate reads error bodies itself. Fails only when no
     /// answer came (timeout, connection failure), on a login failure (shared by every call
     /// waiting for the same login), or with [`ErrorKind::Timeout`] and [`Sent::NotSent`] when
-    /// no place under the concurrency limit, or no login token, came within the call timeout.
+    /// no place under the concurrency limit, no turn under the rate limit, or no login token,
+    /// came within the call timeout (a retry that finds no turn in time fails the same way,
+    /// [`Sent::MaybeSent`] if an earlier attempt may have been applied).
     /// The call timeout counts from this call, waits included.
     pub async fn send(&self, request: &HttpRequest) -> Result<HttpResponse, Error> {
         let span = tracing::info_span!(
@@ -439,6 +457,28 @@ impl Transport {
                         e
                     }
                 })?;
+            if let Some(pacer) = &inner.pacer
+                && !pacer.wait(deadline).await
+            {
+                let limit = pacer.limit();
+                return Err(Error::new(
+                    ErrorKind::Timeout,
+                    if maybe_sent {
+                        Sent::MaybeSent
+                    } else {
+                        Sent::NotSent
+                    },
+                    format!(
+                        "no turn under the rate limit of {} calls per {:?} within the call timeout ({:?})",
+                        limit.calls(),
+                        limit.window(),
+                        inner.config.call_timeout
+                    ),
+                )
+                .with_provider(inner.provider)
+                .with_operation(request.operation)
+                .with_attempts(attempts - 1));
+            }
             let remaining = deadline.saturating_duration_since(Instant::now());
             let timeout = inner.config.attempt_timeout.min(remaining);
             tracing::trace!(attempt = attempts, "sending");

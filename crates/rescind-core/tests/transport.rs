@@ -11,8 +11,8 @@ use rescind_core::http::Method;
 use rescind_core::retry::RetryPolicy;
 use rescind_core::secrecy::SecretString;
 use rescind_core::{
-    Auth, ErrorKind, HttpRequest, Provider, Sent, Token, TokenCache, Transport, TransportConfig,
-    error_from_response,
+    Auth, ErrorKind, HttpRequest, Provider, RateLimit, Sent, Token, TokenCache, Transport,
+    TransportConfig, error_from_response,
 };
 use support::{PasswordLogin, Step, serve};
 
@@ -318,6 +318,51 @@ async fn concurrency_limit_queues_calls() {
             .load(std::sync::atomic::Ordering::SeqCst),
         2
     );
+}
+
+#[tokio::test]
+async fn a_call_with_no_turn_under_the_rate_limit_before_its_timeout_fails_unsent_at_once() {
+    let server = serve(vec![Step::status(200)]).await;
+    // Two calls an hour; a call may wait 30 s: the third has no turn in time.
+    let t = transport(
+        &server.base_url,
+        TransportConfig::default()
+            .with_rate_limit(RateLimit::per_minute(2).with_window(Duration::from_secs(3600)))
+            .with_call_timeout(Duration::from_secs(30)),
+    );
+    assert_eq!(t.send(&get("/things/1")).await.unwrap().status, 200);
+    assert_eq!(t.clone().send(&get("/things/1")).await.unwrap().status, 200);
+    let started = Instant::now();
+    let err = t.send(&get("/things/1")).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Timeout);
+    assert_eq!(err.sent(), Sent::NotSent);
+    assert_eq!(err.attempts(), 0);
+    assert!(err.to_string().contains("rate limit of 2 calls"), "{err}");
+    // Refused before waiting, not after the call timeout.
+    assert!(started.elapsed() < Duration::from_secs(20));
+    assert_eq!(server.hits(), 2);
+}
+
+#[tokio::test]
+async fn every_retry_takes_a_turn_under_the_rate_limit() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(GET);
+            then.status(503);
+        })
+        .await;
+    let t = transport(
+        &server.base_url(),
+        TransportConfig::default()
+            .with_retry(fast_retries().with_max_attempts(5))
+            .with_rate_limit(RateLimit::per_minute(2).with_window(Duration::from_secs(3600))),
+    );
+    // Two attempts have turns; the third would wait an hour, past the call timeout.
+    let err = t.send(&get("/things/1")).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Timeout);
+    assert_eq!(err.attempts(), 2);
+    assert_eq!(mock.calls_async().await, 2);
 }
 
 #[tokio::test]

@@ -4,6 +4,7 @@
 //! |---|---|
 //! | `ARTA_API_KEY` | Arta API key: makes an account named `arta` |
 //! | `ARTA_BASE_URL` | optional, default `https://api.arta.io` |
+//! | `ARTA_KEY_KIND` | optional, `live` (default) or `test`: the key's documented limits, which the client stays under (live: 15 calls in flight, 950 a minute; test: 10 and 475; see `rescind_arta::KeyKind`) |
 //! | `DI_USERNAME`, `DI_PASSWORD` | Di web-service user: make an account named `di` |
 //! | `DI_ENV` | `test` (`https://staging-ws.di.no`) or `production` (`https://ws.di.no`); or |
 //! | `DI_BASE_URL` | another base URL. One of the two is required: production is never a silent default |
@@ -11,7 +12,7 @@
 //! | `SKIPPAY_BASE_URL` | optional, default `https://api.partner.skippay.cz` |
 //! | `RESCIND_ACCOUNTS` | more accounts, by name, comma separated (`arta-live,di-oslo`) |
 //! | `RESCIND_<NAME>_PROVIDER` | the named account's provider: `arta`, `di` or `skippay` |
-//! | `RESCIND_<NAME>_API_KEY`, `_USERNAME`, `_PASSWORD`, `_ENV`, `_BASE_URL` | its settings, as above |
+//! | `RESCIND_<NAME>_API_KEY`, `_KEY_KIND`, `_USERNAME`, `_PASSWORD`, `_ENV`, `_BASE_URL` | its settings, as above |
 //!
 //! `<NAME>` is the account name in upper case with `-` written `_` (`arta-live` →
 //! `RESCIND_ARTA_LIVE_API_KEY`). A provider's plain variables make its account only when one of
@@ -63,8 +64,8 @@ pub fn process_env(name: &str) -> Option<String> {
     std::env::var(name).ok()
 }
 
-/// An Arta client from `<prefix>API_KEY` and `<prefix>BASE_URL` (prefix `ARTA_` for the plain
-/// variables). `None` when neither is set.
+/// An Arta client from `<prefix>API_KEY`, `<prefix>BASE_URL` and `<prefix>KEY_KIND` (prefix
+/// `ARTA_` for the plain variables). `None` when neither the key nor the URL is set.
 #[cfg(feature = "arta")]
 pub fn arta_client(
     lookup: Lookup<'_>,
@@ -90,6 +91,15 @@ pub fn arta_client_with(
     let mut builder = rescind_arta::Client::builder()
         .api_key(vars.require("API_KEY")?)
         .config(config);
+    if let Some(kind) = vars.get("KEY_KIND") {
+        let kind = rescind_arta::KeyKind::parse(&kind).ok_or_else(|| {
+            Error::config(format!(
+                "{} must be `live` or `test`",
+                vars.name("KEY_KIND")
+            ))
+        })?;
+        builder = builder.key_kind(kind);
+    }
     if let Some(url) = vars.get("BASE_URL") {
         builder = builder.base_url(url);
     }
@@ -304,6 +314,43 @@ mod tests {
         }
         // Arta's own settings still apply over the caller's config.
         assert!(arta.transport().config().request_id_header.is_some());
+    }
+
+    #[test]
+    #[cfg(feature = "arta")]
+    fn arta_key_kind_sets_the_limits_and_a_bad_one_is_named() {
+        let limits = |kind: Option<&str>| {
+            let mut pairs = vec![("ARTA_API_KEY", "k-secret")];
+            if let Some(kind) = kind {
+                pairs.push(("ARTA_KEY_KIND", kind));
+            }
+            let vars = lookup(&pairs);
+            super::arta_client_with(&vars, "ARTA_", rescind_core::TransportConfig::default()).map(
+                |c| {
+                    let config = c.unwrap().transport().config().clone();
+                    (config.max_concurrency, config.rate_limit.map(|r| r.calls()))
+                },
+            )
+        };
+        assert_eq!(limits(None).unwrap(), (Some(15), Some(950)));
+        assert_eq!(limits(Some("live")).unwrap(), (Some(15), Some(950)));
+        assert_eq!(limits(Some(" Test ")).unwrap(), (Some(10), Some(475)));
+        let err = limits(Some("sandbox")).unwrap_err();
+        assert!(err.to_string().contains("ARTA_KEY_KIND"), "{err}");
+        assert!(!err.to_string().contains("k-secret"), "{err}");
+        // A named account reads its own variable.
+        let vars = lookup(&[
+            ("RESCIND_ACCOUNTS", "arta-test"),
+            ("RESCIND_ARTA_TEST_PROVIDER", "arta"),
+            ("RESCIND_ARTA_TEST_API_KEY", "k"),
+            ("RESCIND_ARTA_TEST_KEY_KIND", "test"),
+        ]);
+        let client =
+            super::arta_client_with(&vars, "RESCIND_ARTA_TEST_", Default::default()).unwrap();
+        assert_eq!(
+            client.unwrap().transport().config().max_concurrency,
+            Some(10)
+        );
     }
 
     #[test]
