@@ -87,8 +87,13 @@ async fn a_live_key_has_fifteen_calls_in_flight() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_per_minute_limit_of_a_test_key_is_500_and_resets_with_the_minute() {
     // A minute of 20 s: the 500 calls take far less on any machine, and the reset is seen by
-    // waiting for the `Retry-After` the simulator gives.
-    let running = start(RateLimits::documented().with_minute_ms(20_000)).await;
+    // waiting for the `Retry-After` the simulator gives when asked to (Arta documents none).
+    let running = start(
+        RateLimits::documented()
+            .with_minute_ms(20_000)
+            .with_retry_after(true),
+    )
+    .await;
     let client = reqwest::Client::new();
     let url = format!("{}/hosted_sessions/42", running.base_url());
     let auth = format!("ARTA_APIKey {TEST_KEY}");
@@ -135,7 +140,12 @@ async fn the_per_minute_limit_of_a_test_key_is_500_and_resets_with_the_minute() 
 async fn a_short_minute_resets_the_count() {
     // A minute of 3 s: 10 callers (the test key's concurrency) reach 500 calls well inside it,
     // then a caller that waits for `Retry-After` is served again.
-    let running = start(RateLimits::documented().with_minute_ms(3_000)).await;
+    let running = start(
+        RateLimits::documented()
+            .with_minute_ms(3_000)
+            .with_retry_after(true),
+    )
+    .await;
     let url = format!("{}/hosted_sessions/42", running.base_url());
     let auth = format!("ARTA_APIKey {TEST_KEY}");
     let mut set = tokio::task::JoinSet::new();
@@ -304,4 +314,28 @@ async fn the_admin_endpoint_turns_the_limits_off_and_on() {
         assert_eq!(resp.status(), 400, "{bad}");
     }
     assert!(!running.sim().world().arta.rate_limits.enabled);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn by_default_a_per_minute_429_has_no_retry_after_as_arta_documents_none() {
+    let running = start(RateLimits::documented().with_minute_ms(20_000)).await;
+    let client = reqwest::Client::new();
+    let url = format!("{}/hosted_sessions/42", running.base_url());
+    let auth = format!("ARTA_APIKey {TEST_KEY}");
+    let mut refused = None;
+    for _ in 0..501 {
+        let resp = client
+            .get(&url)
+            .header("authorization", &auth)
+            .send()
+            .await
+            .unwrap();
+        if resp.status() == 429 {
+            refused = Some(resp);
+            break;
+        }
+        assert_eq!(resp.status(), 200);
+    }
+    let resp = refused.expect("the 501st call of a minute on a test key is refused");
+    assert!(resp.headers().get("retry-after").is_none(), "{resp:?}");
 }

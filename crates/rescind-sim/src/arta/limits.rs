@@ -10,10 +10,12 @@
 //!   backs off is not punished twice.
 //! - **The body** is Arta's error envelope, `{"errors": {"detail": "..."}}`, with the
 //!   `x-arta-request-id` header like every Arta answer.
-//! - **`Retry-After`**: Arta documents no header. On the per-minute limit the simulator sends
-//!   `Retry-After` with the whole seconds (at least 1) until the oldest call of the window
-//!   leaves it, which a client may use or ignore; on the concurrent limit it sends none (no
-//!   time can be known: a slot frees when a call in flight ends).
+//! - **`Retry-After`**: Arta documents no header, so by default the simulator sends none: a
+//!   client must cope with a bare 429, as it would at Arta. A test that wants to see a client
+//!   honour one turns it on ([`RateLimits::with_retry_after`], or `retry_after` in
+//!   `POST /__sim/arta/rate_limits`): then the per-minute limit's 429 says the whole seconds
+//!   (at least 1) until the oldest call of the window leaves it; the concurrent limit's never
+//!   does (no time can be known: a slot frees when a call in flight ends).
 //! - **Which calls**: every call that carries a key the simulator knows, on Arta's paths;
 //!   an unknown key is answered 401 by the handler, unlimited. Admin routes are never limited.
 //! - **Time** is the real time (a scaled minute with [`RateLimits::minute_ms`]), not the
@@ -84,6 +86,9 @@ pub struct RateLimits {
     /// (default 0): models Arta's processing time, so that a test can hold calls open and
     /// reach the concurrent limit.
     pub hold_ms: u64,
+    /// Whether the per-minute limit's 429 carries a `Retry-After` (default false: Arta
+    /// documents none).
+    pub retry_after: bool,
 }
 
 impl Default for RateLimits {
@@ -99,6 +104,7 @@ impl RateLimits {
             enabled: true,
             minute_ms: minute(),
             hold_ms: 0,
+            retry_after: false,
         }
     }
 
@@ -119,6 +125,13 @@ impl RateLimits {
     /// Each accepted call stays in flight `hold_ms` milliseconds before it is handled.
     pub fn with_hold_ms(mut self, hold_ms: u64) -> Self {
         self.hold_ms = hold_ms;
+        self
+    }
+
+    /// Whether the per-minute limit's 429 says when to come back (`Retry-After`, whole
+    /// seconds). Off by default: Arta documents no such header.
+    pub fn with_retry_after(mut self, on: bool) -> Self {
+        self.retry_after = on;
         self
     }
 }
@@ -229,12 +242,12 @@ pub(crate) async fn limit(
             drop(slot);
             response
         }
-        Err(refusal) => too_many_requests(refusal),
+        Err(refusal) => too_many_requests(refusal, settings.retry_after),
     }
 }
 
 /// The 429 answer.
-pub(crate) fn too_many_requests(refusal: Refusal) -> Response {
+pub(crate) fn too_many_requests(refusal: Refusal, retry_after: bool) -> Response {
     let detail = match refusal {
         Refusal::Concurrent(n) => {
             format!("Too Many Requests: this API key already has {n} concurrent calls in flight")
@@ -248,7 +261,7 @@ pub(crate) fn too_many_requests(refusal: Refusal) -> Response {
         Json(json!({"errors": {"detail": detail}})),
     )
         .into_response();
-    if let Refusal::PerMinute(_, wait) = refusal {
+    if let (Refusal::PerMinute(_, wait), true) = (refusal, retry_after) {
         let secs = wait.as_millis().div_ceil(1_000).max(1);
         let secs = u64::try_from(secs).unwrap_or(u64::MAX);
         response
@@ -263,7 +276,8 @@ pub(crate) async fn admin_get(State(sim): State<Sim>) -> Response {
     Json(sim.with_world(|w| w.arta.rate_limits)).into_response()
 }
 
-/// `POST /__sim/arta/rate_limits` with some of `enabled`, `minute_ms`, `hold_ms`.
+/// `POST /__sim/arta/rate_limits` with some of `enabled`, `minute_ms`, `hold_ms`,
+/// `retry_after`.
 pub(crate) async fn admin_set(
     State(sim): State<Sim>,
     headers: http::HeaderMap,
@@ -289,7 +303,14 @@ pub(crate) async fn admin_set(
                 Some(m) => limits.hold_ms = m,
                 None => return Err(bad(key, "must be a whole number of milliseconds")),
             },
-            _ => return Err(bad(key, "unknown setting (enabled, minute_ms, hold_ms)")),
+            ("retry_after", serde_json::Value::Bool(b)) => limits.retry_after = *b,
+            ("retry_after", _) => return Err(bad(key, "must be true or false")),
+            _ => {
+                return Err(bad(
+                    key,
+                    "unknown setting (enabled, minute_ms, hold_ms, retry_after)",
+                ));
+            }
         }
     }
     sim.with_world(|w| w.arta.rate_limits = limits);
@@ -358,13 +379,17 @@ mod tests {
     }
 
     #[test]
-    fn the_answer_is_arta_s_envelope_with_retry_after_on_the_minute_limit_only() {
-        let r = too_many_requests(Refusal::PerMinute(500, Duration::from_millis(1_200)));
+    fn the_answer_is_arta_s_envelope_with_retry_after_on_the_minute_limit_only_when_asked() {
+        let r = too_many_requests(Refusal::PerMinute(500, Duration::from_millis(1_200)), true);
         assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
         assert_eq!(r.headers()[header::RETRY_AFTER], "2");
-        let r = too_many_requests(Refusal::PerMinute(500, Duration::from_millis(10)));
+        let r = too_many_requests(Refusal::PerMinute(500, Duration::from_millis(10)), true);
         assert_eq!(r.headers()[header::RETRY_AFTER], "1");
-        let r = too_many_requests(Refusal::Concurrent(10));
+        let r = too_many_requests(Refusal::Concurrent(10), true);
+        assert!(r.headers().get(header::RETRY_AFTER).is_none());
+        // Arta documents no Retry-After: by default there is none.
+        let r = too_many_requests(Refusal::PerMinute(500, Duration::from_millis(1_200)), false);
+        assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
         assert!(r.headers().get(header::RETRY_AFTER).is_none());
     }
 }
