@@ -76,13 +76,18 @@ pub fn change_response<T: DeserializeOwned>(
     provider: Provider,
     operation: &'static str,
 ) -> Result<T, Error> {
-    self::response(response, provider, operation).map_err(|err| {
-        if response.is_success() {
-            crate::change::not_success(err, response.status)
-        } else {
-            err
-        }
-    })
+    self::response(response, provider, operation).map_err(|err| unreadable_change(err, response))
+}
+
+/// The error of a change's answer that could not be decoded: for a 2xx it is not the documented
+/// success answer, so it proves nothing ([`crate::change::not_success`]); another status keeps
+/// its error. Shared by [`change_response`] and the tolerant reader's.
+pub(crate) fn unreadable_change(err: Error, response: &HttpResponse) -> Error {
+    if response.is_success() {
+        crate::change::not_success(err, response.status)
+    } else {
+        err
+    }
 }
 
 #[cfg(test)]

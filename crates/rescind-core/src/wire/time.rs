@@ -183,6 +183,48 @@ impl<'de> Deserialize<'de> for Text<'de> {
     }
 }
 
+/// Reads a text field with `parse`; a text it cannot read is a decode error that says what
+/// was `expected`.
+fn read<'de, D: Deserializer<'de>, T>(
+    deserializer: D,
+    parse: fn(&str) -> Option<T>,
+    expected: &str,
+) -> Result<T, D::Error> {
+    let raw = Text::deserialize(deserializer)?;
+    let raw = raw.as_str();
+    parse(raw).ok_or_else(|| de::Error::custom(format!("expected {expected}, got {raw:?}")))
+}
+
+/// [`read`] for an optional field: `null`, an empty string or absence is `None`.
+fn read_option<'de, D: Deserializer<'de>, T>(
+    deserializer: D,
+    parse: fn(&str) -> Option<T>,
+    expected: &str,
+) -> Result<Option<T>, D::Error> {
+    let raw = Option::<Text<'de>>::deserialize(deserializer)?;
+    match raw.as_ref().map(Text::as_str) {
+        None => Ok(None),
+        Some(raw) if raw.trim().is_empty() => Ok(None),
+        Some(raw) => parse(raw)
+            .map(Some)
+            .ok_or_else(|| de::Error::custom(format!("expected {expected}, got {raw:?}"))),
+    }
+}
+
+/// Writes an optional value with its `Display`, or `null`.
+fn write_option<S: Serializer, T: std::fmt::Display>(
+    value: &Option<T>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match value {
+        Some(v) => serializer.collect_str(v),
+        None => serializer.serialize_none(),
+    }
+}
+
+const DATE_FORMS: &str = "a date as YYYY-MM-DD or YYYYMMDD";
+const DATETIME_FORMS: &str = "a date-time such as 2021-01-21T17:22:08.818747";
+
 /// A date field (`Date`): reads every form of [`parse_date`], writes `YYYY-MM-DD`.
 /// `#[serde(with = "rescind_core::wire::date")]`.
 pub mod date {
@@ -195,13 +237,7 @@ pub mod date {
 
     /// Reads any form of [`parse_date`].
     pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Date, D::Error> {
-        let raw = Text::deserialize(deserializer)?;
-        let raw = raw.as_str();
-        parse_date(raw).ok_or_else(|| {
-            de::Error::custom(format!(
-                "expected a date as YYYY-MM-DD or YYYYMMDD, got {raw:?}"
-            ))
-        })
+        read(deserializer, parse_date, DATE_FORMS)
     }
 
     /// `Option<Date>`: `null`, an empty string or absence (with `#[serde(default)]`) is
@@ -214,26 +250,14 @@ pub mod date {
             value: &Option<Date>,
             serializer: S,
         ) -> Result<S::Ok, S::Error> {
-            match value {
-                Some(d) => serializer.collect_str(d),
-                None => serializer.serialize_none(),
-            }
+            write_option(value, serializer)
         }
 
         /// Reads a date, `null` or `""`.
         pub fn deserialize<'de, D: Deserializer<'de>>(
             deserializer: D,
         ) -> Result<Option<Date>, D::Error> {
-            let raw = Option::<Text<'de>>::deserialize(deserializer)?;
-            match raw.as_ref().map(Text::as_str) {
-                None => Ok(None),
-                Some(raw) if raw.trim().is_empty() => Ok(None),
-                Some(raw) => parse_date(raw).map(Some).ok_or_else(|| {
-                    de::Error::custom(format!(
-                        "expected a date as YYYY-MM-DD or YYYYMMDD, got {raw:?}"
-                    ))
-                }),
-            }
+            read_option(deserializer, parse_date, DATE_FORMS)
         }
     }
 }
@@ -251,13 +275,7 @@ pub mod datetime {
 
     /// Reads any form of [`parse_datetime`].
     pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<DateTime, D::Error> {
-        let raw = Text::deserialize(deserializer)?;
-        let raw = raw.as_str();
-        parse_datetime(raw).ok_or_else(|| {
-            de::Error::custom(format!(
-                "expected a date-time such as 2021-01-21T17:22:08.818747, got {raw:?}"
-            ))
-        })
+        read(deserializer, parse_datetime, DATETIME_FORMS)
     }
 
     /// `Option<DateTime>`: `null`, `""` or absence (with `#[serde(default)]`) is `None`.
@@ -269,26 +287,14 @@ pub mod datetime {
             value: &Option<DateTime>,
             serializer: S,
         ) -> Result<S::Ok, S::Error> {
-            match value {
-                Some(d) => serializer.collect_str(d),
-                None => serializer.serialize_none(),
-            }
+            write_option(value, serializer)
         }
 
         /// Reads a date-time, `null` or `""`.
         pub fn deserialize<'de, D: Deserializer<'de>>(
             deserializer: D,
         ) -> Result<Option<DateTime>, D::Error> {
-            let raw = Option::<Text<'de>>::deserialize(deserializer)?;
-            match raw.as_ref().map(Text::as_str) {
-                None => Ok(None),
-                Some(raw) if raw.trim().is_empty() => Ok(None),
-                Some(raw) => parse_datetime(raw).map(Some).ok_or_else(|| {
-                    de::Error::custom(format!(
-                        "expected a date-time such as 2021-01-21T17:22:08.818747, got {raw:?}"
-                    ))
-                }),
-            }
+            read_option(deserializer, parse_datetime, DATETIME_FORMS)
         }
     }
 }

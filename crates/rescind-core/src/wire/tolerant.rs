@@ -339,13 +339,8 @@ pub fn change_response<T: Tolerant>(
     provider: Provider,
     operation: &'static str,
 ) -> Result<T, Error> {
-    self::response(response, provider, operation).map_err(|err| {
-        if response.is_success() {
-            crate::change::not_success(err, response.status)
-        } else {
-            err
-        }
-    })
+    self::response(response, provider, operation)
+        .map_err(|err| crate::decode::unreadable_change(err, response))
 }
 
 fn context(
