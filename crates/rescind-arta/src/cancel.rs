@@ -321,12 +321,9 @@ impl Client {
                 .with_settled_by(SettledBy::ReadBack)
                 .with_note(note));
             }
-            if resent || !change::may_send_again(&err, &self.transport().config().retry) {
-                let sent = if resent {
-                    "sent twice"
-                } else {
-                    "not sent again after the transport's retries"
-                };
+            if let Some(sent) =
+                change::stop_resending(resent, &err, &self.transport().config().retry)
+            {
                 let read_back = format!(
                     "reading the session back shows it `{}` (the cancel was {sent})",
                     after.status

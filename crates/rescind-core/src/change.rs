@@ -152,6 +152,23 @@ pub fn may_send_again(err: &Error, policy: &crate::retry::RetryPolicy) -> bool {
     err.attempts() < policy.max_attempts
 }
 
+/// After a read-back shows an idempotent change unchanged: `None` when it is sent once more
+/// (not `resent` yet, and [`may_send_again`]); otherwise how the unknown outcome's message names
+/// its sends ("sent twice", or "not sent again after the transport's retries").
+pub fn stop_resending(
+    resent: bool,
+    err: &Error,
+    policy: &crate::retry::RetryPolicy,
+) -> Option<&'static str> {
+    if resent {
+        Some("sent twice")
+    } else if !may_send_again(err, policy) {
+        Some("not sent again after the transport's retries")
+    } else {
+        None
+    }
+}
+
 /// The error for a change whose outcome stays unknown after reading the target back: still
 /// [`Sent::MaybeSent`], its message saying what the read-back showed (`read_back`) and what to
 /// check before trying again (`check`, e.g. the CLI's `rescind di show <id>`), and carrying the

@@ -46,17 +46,27 @@ pub fn response<T: DeserializeOwned>(
     provider: Provider,
     operation: &'static str,
 ) -> Result<T, Error> {
-    json(&response.body).map_err(|err| {
-        let err = err
-            .with_provider(provider)
-            .with_operation(operation)
-            .with_status(response.status)
-            .with_attempts(response.attempts);
-        match &response.request_id {
-            Some(id) => err.with_request_id(id.clone()),
-            None => err,
-        }
-    })
+    json(&response.body).map_err(|err| in_context(err, response, provider, operation))
+}
+
+/// `err` with the provider, operation, status, attempts and request id of `response`: a decode
+/// error of an answer reads like every other error of the operation. Shared with the tolerant
+/// reader ([`crate::wire::tolerant`]).
+pub(crate) fn in_context(
+    err: Error,
+    response: &HttpResponse,
+    provider: Provider,
+    operation: &'static str,
+) -> Error {
+    let err = err
+        .with_provider(provider)
+        .with_operation(operation)
+        .with_status(response.status)
+        .with_attempts(response.attempts);
+    match &response.request_id {
+        Some(id) => err.with_request_id(id.clone()),
+        None => err,
+    }
 }
 
 /// Decodes the answer of a request that changes state (a cancel, a hold). A 2xx whose body

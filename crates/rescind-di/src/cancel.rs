@@ -264,12 +264,9 @@ impl Client {
                         }),
                 );
             }
-            if resent || !change::may_send_again(&err, &self.transport().config().retry) {
-                let sent = if resent {
-                    "sent twice"
-                } else {
-                    "not sent again after the transport's retries"
-                };
+            if let Some(sent) =
+                change::stop_resending(resent, &err, &self.transport().config().retry)
+            {
                 return Err(change::unknown_after_read_back(
                     err,
                     Some(observation(&target, &before)),

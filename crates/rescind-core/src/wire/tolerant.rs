@@ -179,45 +179,26 @@ fn removable(segments: &[Segment], needed: &[&str]) -> Option<usize> {
 
 /// `order.items[].state` for `order.items[3].state`.
 fn pattern(segments: &[Segment]) -> String {
-    let mut out = String::new();
-    for s in segments {
-        match s {
-            Segment::Seq { .. } => out.push_str("[]"),
-            Segment::Map { key } => {
-                if !out.is_empty() {
-                    out.push('.');
-                }
-                out.push_str(key);
-            }
-            Segment::Enum { variant } => {
-                if !out.is_empty() {
-                    out.push('.');
-                }
-                out.push_str(variant);
-            }
-            Segment::Unknown => out.push('?'),
-        }
-    }
-    out
+    join(segments, false)
 }
 
 /// `order.items[3].state`.
 fn display(segments: &[Segment]) -> String {
+    join(segments, true)
+}
+
+/// The path of `segments`, with each list index (`[3]`) or without (`[]`).
+fn join(segments: &[Segment], indexes: bool) -> String {
     let mut out = String::new();
     for s in segments {
         match s {
-            Segment::Seq { index } => out.push_str(&format!("[{index}]")),
-            Segment::Map { key } => {
+            Segment::Seq { index } if indexes => out.push_str(&format!("[{index}]")),
+            Segment::Seq { .. } => out.push_str("[]"),
+            Segment::Map { key: name } | Segment::Enum { variant: name } => {
                 if !out.is_empty() {
                     out.push('.');
                 }
-                out.push_str(key);
-            }
-            Segment::Enum { variant } => {
-                if !out.is_empty() {
-                    out.push('.');
-                }
-                out.push_str(variant);
+                out.push_str(name);
             }
             Segment::Unknown => out.push('?'),
         }
@@ -328,7 +309,8 @@ pub fn response<T: Tolerant>(
     provider: Provider,
     operation: &'static str,
 ) -> Result<T, Error> {
-    decode(&response.body).map_err(|err| context(err, response, provider, operation))
+    decode(&response.body)
+        .map_err(|err| crate::decode::in_context(err, response, provider, operation))
 }
 
 /// [`response`] for the answer of a change: a 2xx whose needed fields cannot be read is an
@@ -341,23 +323,6 @@ pub fn change_response<T: Tolerant>(
 ) -> Result<T, Error> {
     self::response(response, provider, operation)
         .map_err(|err| crate::decode::unreadable_change(err, response))
-}
-
-fn context(
-    err: Error,
-    response: &HttpResponse,
-    provider: Provider,
-    operation: &'static str,
-) -> Error {
-    let err = err
-        .with_provider(provider)
-        .with_operation(operation)
-        .with_status(response.status)
-        .with_attempts(response.attempts);
-    match &response.request_id {
-        Some(id) => err.with_request_id(id.clone()),
-        None => err,
-    }
 }
 
 #[cfg(test)]
