@@ -187,17 +187,7 @@ pub async fn run(args: Args, out: Output) -> u8 {
         );
     }
 
-    let mut options = Options::default()
-        .strict(args.strict)
-        .resend_changed(args.resend_changed.clone())
-        .wait_in_flight(!args.no_wait);
-    if let Some(n) = args.concurrency {
-        options = options.concurrency(n);
-    }
-    if let Some(h) = args.in_flight_horizon {
-        options = options.in_flight_horizon(h);
-    }
-    let runner = Runner::new(registry).options(options);
+    let runner = Runner::new(registry).options(options(&args).wait_in_flight(!args.no_wait));
     let stop = runner.stop_handle();
     tokio::spawn(async move {
         if tokio::signal::ctrl_c().await.is_ok() {
@@ -228,6 +218,21 @@ pub async fn run(args: Args, out: Output) -> u8 {
         eprintln!("error: {err}");
     }
     summarize(&report, &journal_path, &report_path, out)
+}
+
+/// The runner's options from the command line, one rule for a run and its plan (a plan
+/// predicts `decide_after` with the same in-flight horizon the run would use).
+fn options(args: &Args) -> Options {
+    let mut options = Options::default()
+        .strict(args.strict)
+        .resend_changed(args.resend_changed.clone());
+    if let Some(n) = args.concurrency {
+        options = options.concurrency(n);
+    }
+    if let Some(h) = args.in_flight_horizon {
+        options = options.in_flight_horizon(h);
+    }
+    options
 }
 
 fn usage(error: &str, hint: &str) -> u8 {
@@ -454,13 +459,7 @@ async fn run_plan(args: Args, out: Output) -> u8 {
             journal_path.display()
         );
     }
-    let mut options = Options::default()
-        .strict(args.strict)
-        .resend_changed(args.resend_changed.clone());
-    if let Some(n) = args.concurrency {
-        options = options.concurrency(n);
-    }
-    let runner = Runner::new(registry).options(options);
+    let runner = Runner::new(registry).options(options(&args));
     let stop = runner.stop_handle();
     tokio::spawn(async move {
         if tokio::signal::ctrl_c().await.is_ok() {
