@@ -101,12 +101,55 @@ pub fn check() -> Result<(), String> {
     }
 }
 
+/// Removes what earlier dry runs left of our crates. Cargo unpacks each package of the dry
+/// run's local registry under `$CARGO_HOME/registry/src/-<hash>/NAME-VERSION` and does not
+/// unpack it again while that folder exists, and it takes a registry crate's build as fresh
+/// while its version is unchanged; so a later dry run verified a crate against the *earlier*
+/// build of its sibling (seen: a new core function "not found"). Both are removed: the unpacked
+/// sources (only local registries, folders starting with `-`, and our crates' names) and, with
+/// `cargo clean -p`, our crates' builds in the workspace's `target/` (rebuilt in seconds).
+fn forget_earlier_packages() -> Result<(), String> {
+    let home = std::env::var_os("CARGO_HOME")
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| std::path::Path::new(&h).join(".cargo")));
+    let src = home.map(|h| h.join("registry").join("src"));
+    let registries = src.and_then(|src| std::fs::read_dir(src).ok());
+    for registry in registries.into_iter().flatten().flatten() {
+        if !registry.file_name().to_string_lossy().starts_with('-') {
+            continue;
+        }
+        let Ok(packages) = std::fs::read_dir(registry.path()) else {
+            continue;
+        };
+        for package in packages.flatten() {
+            let name = package.file_name().to_string_lossy().into_owned();
+            let ours = PUBLISHED.iter().any(|crate_name| {
+                name.strip_prefix(&format!("{crate_name}-"))
+                    .is_some_and(|v| v.starts_with(|c: char| c.is_ascii_digit()))
+            });
+            if ours {
+                std::fs::remove_dir_all(package.path())
+                    .map_err(|e| format!("cannot remove {}: {e}", package.path().display()))?;
+            }
+        }
+    }
+    let mut clean = cargo();
+    clean
+        .arg("clean")
+        .env("CARGO_TARGET_DIR", root().join("target"));
+    for name in PUBLISHED {
+        clean.args(["-p", name]);
+    }
+    run("cargo clean of the published crates' builds", &mut clean)
+}
+
 /// `cargo publish --workspace --dry-run --locked`: packages every published crate and builds
 /// each package as crates.io would, against the others packaged alongside. The verify builds
 /// use the workspace's `target/` (set explicitly, whatever `CARGO_TARGET_DIR` says), so the
 /// dependencies already built there are reused.
 fn dry_run() -> Result<(), String> {
     let start = std::time::Instant::now();
+    forget_earlier_packages()?;
     // `--allow-dirty`: the gate checks the working tree as it is, committed or not.
     run(
         "cargo publish --workspace --dry-run --locked",
