@@ -2,7 +2,9 @@
 
 use async_trait::async_trait;
 
-use crate::{CancelOutcome, CancelRequest, Capabilities, Error, Observation, Plan, Provider};
+use crate::{
+    CancelOptions, CancelOutcome, CancelRequest, Capabilities, Error, Observation, Plan, Provider,
+};
 
 /// Cancels or holds targets at one provider account.
 ///
@@ -59,6 +61,21 @@ pub trait Canceller: Send + Sync + std::fmt::Debug {
 
     /// Cancels or holds one target.
     async fn cancel(&self, request: CancelRequest) -> Result<CancelOutcome, Error>;
+
+    /// Cancels or holds one target with per-call [`CancelOptions`]: a reading already taken
+    /// by [`plan`](Canceller::plan) (used instead of reading the target again), a
+    /// [`Policy`](crate::Policy) for this call, a deadline.
+    ///
+    /// The default, for providers that do not implement it, ignores the plan and the policy
+    /// and calls [`cancel`](Canceller::cancel).
+    async fn cancel_with(
+        &self,
+        request: CancelRequest,
+        options: CancelOptions,
+    ) -> Result<CancelOutcome, Error> {
+        let _ = options;
+        self.cancel(request).await
+    }
 
     /// Checks `request` against the provider's documented rules that need no network (the
     /// target's form, item selectors, quantities, the scope), without sending anything. A bulk
