@@ -528,8 +528,8 @@ impl Input {
     }
 
     fn reopen(&self, f: &FileSource) -> Result<Parser, BulkError> {
-        let meta =
-            std::fs::metadata(&self.path).map_err(|e| BulkError::input(&self.path, e.to_string()))?;
+        let meta = std::fs::metadata(&self.path)
+            .map_err(|e| BulkError::input(&self.path, e.to_string()))?;
         if meta.len() != f.len || meta.modified().ok() != f.modified {
             return Err(changed(&self.path));
         }
@@ -878,8 +878,8 @@ impl Parser {
                 if l.trim().is_empty() {
                     continue;
                 }
-                let parsed =
-                    serde_json::from_str::<RawRow>(l).map_err(|e| format!("is not a JSON row: {e}"));
+                let parsed = serde_json::from_str::<RawRow>(l)
+                    .map_err(|e| format!("is not a JSON row: {e}"));
                 return Some(Ok((*line, parsed)));
             },
             Parser::Csv {
@@ -932,7 +932,10 @@ impl Parser {
             Parser::Jsonl { reader, .. } => reader.into_inner(),
             Parser::Csv { reader, .. } => reader.into_inner().inner.into_inner(),
         };
-        hashing.hasher.map(|h| hex(&h.finalize())).unwrap_or_default()
+        hashing
+            .hasher
+            .map(|h| hex(&h.finalize()))
+            .unwrap_or_default()
     }
 }
 
@@ -1245,5 +1248,135 @@ mod tests {
         }
         let err = Input::read(Path::new("/nonexistent/rows.csv")).unwrap_err();
         assert!(err.to_string().contains("/nonexistent/rows.csv"), "{err}");
+    }
+
+    /// A generated file of `n` rows: every 97th a duplicate of an earlier target, every 89th
+    /// with a bad action; CSV with CRLF line ends and a quoted field over two lines now and
+    /// then, or JSON Lines.
+    fn generated(n: u64, jsonl: bool) -> String {
+        let mut text = String::from(if jsonl {
+            ""
+        } else {
+            "\u{feff}account,target,action,items,until\r\n"
+        });
+        for i in 0..n {
+            let target = if i % 97 == 96 { i / 2 } else { i };
+            let action = if i % 89 == 88 { "explode" } else { "cancel" };
+            if jsonl {
+                text.push_str(&format!(
+                    "{{\"account\":\"arta\",\"target\":{target},\"action\":\"{action}\"}}\n"
+                ));
+                if i % 50 == 0 {
+                    text.push('\n');
+                }
+            } else if i % 101 == 0 {
+                text.push_str(&format!(
+                    "skippay,A{target},cancel_items,\"code=X,\r\nquantity=2\",\r\n"
+                ));
+            } else {
+                text.push_str(&format!("arta,{target},{action},,\r\n"));
+            }
+        }
+        text
+    }
+
+    #[test]
+    fn a_large_file_streams_to_the_same_rows_lines_and_hash_as_read_whole() {
+        for jsonl in [false, true] {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join(if jsonl { "big.jsonl" } else { "big.csv" });
+            let text = generated(20_000, jsonl);
+            std::fs::write(&path, &text).unwrap();
+
+            let streamed = Input::stream(&path).unwrap();
+            assert!(streamed.is_streamed() && streamed.rows.is_empty());
+            let whole = Input::read(&path).unwrap();
+            assert!(!whole.is_streamed());
+            assert_eq!(streamed.sha256, hex(&Sha256::digest(text.as_bytes())));
+            assert_eq!(streamed.sha256, whole.sha256);
+            assert_eq!(streamed.invalid, whole.invalid);
+            let rows: Vec<Row> = streamed.rows_iter().map(Result::unwrap).collect();
+            assert_eq!(rows, whole.rows);
+            assert_eq!(streamed.valid_rows(), rows.len());
+
+            // What the generator made: each duplicate names the line of the first row, each
+            // bad action its line; every other row is valid.
+            let dups = streamed
+                .invalid
+                .iter()
+                .filter(|r| r.reason.contains("same account and target"))
+                .count();
+            let bad = streamed
+                .invalid
+                .iter()
+                .filter(|r| r.reason.contains("`explode`"))
+                .count();
+            assert!(dups > 50 && bad > 150, "{dups} {bad}");
+            assert_eq!(rows.len() + dups + bad, 20_000);
+            let first_dup = streamed
+                .invalid
+                .iter()
+                .find(|r| r.reason.contains("same account"))
+                .unwrap();
+            let original = rows
+                .iter()
+                .find(|r| r.target == first_dup.target && r.account == first_dup.account)
+                .unwrap();
+            assert!(
+                first_dup
+                    .reason
+                    .contains(&format!("as line {}", original.line)),
+                "{first_dup:?}"
+            );
+            if !jsonl {
+                // Row i is on line i + 2, plus one per quoted field over two lines before it.
+                let last = rows.last().unwrap();
+                assert_eq!(last.target, "19999");
+                assert_eq!(last.line, 19_999 + 2 + 19_999 / 101 + 1);
+            }
+        }
+    }
+
+    #[test]
+    fn a_streamed_file_changed_before_its_rows_are_read_again_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("rows.csv");
+        std::fs::write(
+            &path,
+            "account,target,action\narta,1,cancel\narta,2,cancel\n",
+        )
+        .unwrap();
+        let input = Input::stream(&path).unwrap();
+        assert_eq!(input.rows_iter().filter(Result::is_ok).count(), 2);
+        std::fs::write(
+            &path,
+            "account,target,action\narta,1,cancel\narta,2,cancel\narta,3,cancel\n",
+        )
+        .unwrap();
+        let read: Vec<_> = input.rows_iter().collect();
+        assert_eq!(read.len(), 1, "{read:?}");
+        let err = read.into_iter().next().unwrap().unwrap_err();
+        assert!(
+            err.to_string().contains("changed since it was validated"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_file_that_is_not_utf8_is_one_error_streamed_too() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in ["rows.csv", "rows.jsonl"] {
+            let path = dir.path().join(name);
+            let mut bytes = if name.ends_with("csv") {
+                b"account,target,action\narta,1,cancel\narta,".to_vec()
+            } else {
+                b"{\"account\":\"arta\",\"target\":\"1\",\"action\":\"cancel\"}\n{\"account\":\""
+                    .to_vec()
+            };
+            bytes.extend_from_slice(b"\xff\xfe,cancel\n");
+            std::fs::write(&path, bytes).unwrap();
+            let err = Input::stream(&path).unwrap_err();
+            assert!(err.to_string().contains("is not UTF-8"), "{name}: {err}");
+        }
     }
 }

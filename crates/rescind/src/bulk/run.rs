@@ -544,7 +544,13 @@ impl Runner {
                         }
                     }
                     Feed::Done(result) => {
-                        if tx.send(Finished { result, retry: None }).is_err() {
+                        if tx
+                            .send(Finished {
+                                result,
+                                retry: None,
+                            })
+                            .is_err()
+                        {
                             return;
                         }
                     }
@@ -648,48 +654,48 @@ type Work = (Row, Start, u32);
 /// How a row of the input starts in this run, from what the journal says of it: carried over
 /// (final in the journal), not sent (another change to its target), or work to do.
 fn start_of(ctx: &Ctx, options: &Options, row: Row) -> Feed {
-        let id = row.identity();
-        let state = ctx.journal.row(&id).cloned().unwrap_or_default();
-        if let Some(outcome) = state.outcome.as_ref().filter(|o| o.is_final()) {
-            let r = from_record(&row, outcome);
-            return Feed::Done(r);
+    let id = row.identity();
+    let state = ctx.journal.row(&id).cloned().unwrap_or_default();
+    if let Some(outcome) = state.outcome.as_ref().filter(|o| o.is_final()) {
+        let r = from_record(&row, outcome);
+        return Feed::Done(r);
+    }
+    if state.intent.is_none()
+        && let Some(other) = ctx
+            .journal
+            .changes_of(&row.account, &row.target)
+            .filter(|i| i.row != id && may_have_changed(&ctx.journal, i))
+            .last()
+    {
+        // An earlier change whose answer was lost may still land until its horizon
+        // has passed: no further change to the target is sent before, even when the
+        // operator names it, so that the earlier one's effect is known first.
+        let lands_until = undecided(&ctx.journal, other)
+            .map(|sent_at| decide_after(sent_at, ctx.horizon))
+            .filter(|until| ctx.clock.now() < *until);
+        if !options.resends(&row) {
+            return Feed::Done(conflict(&row, other, lands_until));
         }
-        if state.intent.is_none()
-            && let Some(other) = ctx
-                .journal
-                .changes_of(&row.account, &row.target)
-                .filter(|i| i.row != id && may_have_changed(&ctx.journal, i))
-                .last()
-        {
-            // An earlier change whose answer was lost may still land until its horizon
-            // has passed: no further change to the target is sent before, even when the
-            // operator names it, so that the earlier one's effect is known first.
-            let lands_until = undecided(&ctx.journal, other)
-                .map(|sent_at| decide_after(sent_at, ctx.horizon))
-                .filter(|until| ctx.clock.now() < *until);
-            if !options.resends(&row) {
-                return Feed::Done(conflict(&row, other, lands_until));
-            }
-            if let Some(until) = lands_until {
-                return Feed::Done(held_back(&row, other, until));
+        if let Some(until) = lands_until {
+            return Feed::Done(held_back(&row, other, until));
+        }
+    }
+    let start = match state.intent {
+        Some(intent) => {
+            // The answer was lost when the last outcome says so, or when there is none
+            // (the process died with the request in flight).
+            let lost = state
+                .outcome
+                .as_ref()
+                .is_none_or(|o| o.sent.as_deref() == Some(Sent::MaybeSent.as_str()));
+            Start::Settle {
+                lost_at: lost.then(|| intent.sent_at().unwrap_or(ctx.clock.now())),
+                before: intent.before,
             }
         }
-        let start = match state.intent {
-            Some(intent) => {
-                // The answer was lost when the last outcome says so, or when there is none
-                // (the process died with the request in flight).
-                let lost = state
-                    .outcome
-                    .as_ref()
-                    .is_none_or(|o| o.sent.as_deref() == Some(Sent::MaybeSent.as_str()));
-                Start::Settle {
-                    lost_at: lost.then(|| intent.sent_at().unwrap_or(ctx.clock.now())),
-                    before: intent.before,
-                }
-            }
-            None => Start::Fresh,
-        };
-        Feed::Work((row, start, state.attempts))
+        None => Start::Fresh,
+    };
+    Feed::Work((row, start, state.attempts))
 }
 
 /// Whether sending the row's change twice changes nothing more than sending it once: a whole
