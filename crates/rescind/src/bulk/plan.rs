@@ -79,6 +79,7 @@ impl Runner {
             }
             return Ok(Report {
                 rows: results.into_values().collect(),
+                done_omitted: 0,
                 stopped: false,
                 journal: journal.stats(),
                 already_done,
@@ -171,6 +172,7 @@ impl Runner {
         }
         Ok(Report {
             rows: results.into_values().collect(),
+            done_omitted: 0,
             stopped: self.stop.is_stopped(),
             journal: journal.stats(),
             already_done,

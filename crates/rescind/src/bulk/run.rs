@@ -53,6 +53,10 @@ pub struct Options {
     /// Targets (`TARGET` or `ACCOUNT:TARGET`) whose row is sent even though the journal holds
     /// a change with other content for them (see [`Outcome::Conflict`]).
     pub resend_changed: Vec<String>,
+    /// Whether the report keeps the result of every done row (default), or only counts them
+    /// ([`Report::done_omitted`]): off, a run's memory follows the rows in flight and the rows
+    /// that need something, not the input.
+    pub keep_done: bool,
 }
 
 impl Default for Options {
@@ -64,6 +68,7 @@ impl Default for Options {
             in_flight_horizon: DEFAULT_IN_FLIGHT_HORIZON,
             wait_in_flight: true,
             resend_changed: Vec::new(),
+            keep_done: true,
         }
     }
 }
@@ -108,6 +113,12 @@ impl Options {
     /// Sets [`Options::wait_in_flight`].
     pub fn wait_in_flight(mut self, wait: bool) -> Self {
         self.wait_in_flight = wait;
+        self
+    }
+
+    /// Sets [`Options::keep_done`].
+    pub fn keep_done(mut self, keep: bool) -> Self {
+        self.keep_done = keep;
         self
     }
 
@@ -295,6 +306,9 @@ impl Runner {
         let mut results: BTreeMap<ResultKey, RowResult> = BTreeMap::new();
         let mut counts: Counts = Counts::new();
         let registry = &self.registry;
+        let keep_done = self.options.keep_done;
+        let mut done_omitted = 0usize;
+        let omitted = &mut done_omitted;
         let mut record = |mut r: RowResult,
                           results: &mut BTreeMap<ResultKey, RowResult>,
                           waiting: Option<Waiting>| {
@@ -311,7 +325,12 @@ impl Runner {
                 last: &r,
                 waiting,
             });
-            results.insert(result_key(&r), r);
+            if keep_done || r.outcome != Outcome::Done {
+                results.insert(result_key(&r), r);
+            } else {
+                results.remove(&result_key(&r));
+                *omitted += 1;
+            }
         };
         for bad in &input.invalid {
             let r = RowResult {
@@ -342,6 +361,7 @@ impl Runner {
             }
             return Ok(Report {
                 rows: results.into_values().collect(),
+                done_omitted,
                 stopped: true,
                 journal: journal.stats(),
                 already_done,
@@ -454,6 +474,7 @@ impl Runner {
         }
         Ok(Report {
             rows: results.into_values().collect(),
+            done_omitted,
             stopped: self.stop.is_stopped(),
             journal: ctx.journal.stats(),
             already_done,
