@@ -503,7 +503,13 @@ impl Runner {
                 continue; // checked before: every remaining row has its account
             };
             let limit = self.options.concurrency_for(canceller.provider());
-            let canceller: Arc<dyn Canceller> = Arc::new(Limited::new(canceller, limit));
+            let canceller: Arc<dyn Canceller> = Arc::new(Limited {
+                inner: canceller,
+                places: tokio::sync::Semaphore::new(limit),
+                ctx: ctx.clone(),
+                account: account.clone(),
+                refused: AtomicBool::new(false),
+            });
             let workers = limit * JOURNAL_OVERLAP;
             let (queue_tx, queue_rx) = mpsc::channel::<Work>(workers);
             queues.insert(account.clone(), queue_tx);
@@ -601,24 +607,62 @@ enum Feed {
 }
 
 /// A canceller with at most `limit` calls in flight at once (the run's per-account
-/// concurrency): every call that may reach the provider takes a place first.
-#[derive(Debug)]
+/// concurrency): every call that may reach the provider takes a place first. A call that gets
+/// its place after the account was refused authentication is not made (the rows waiting for a
+/// place would otherwise each call once more with the refused credentials).
 struct Limited {
     inner: Arc<dyn Canceller>,
     places: tokio::sync::Semaphore,
+    ctx: Arc<Ctx>,
+    account: String,
+    /// Set when a call was refused authentication, before its place is given back.
+    refused: AtomicBool,
+}
+
+impl std::fmt::Debug for Limited {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Limited")
+            .field("inner", &self.inner)
+            .field("account", &self.account)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Limited {
-    fn new(inner: Arc<dyn Canceller>, limit: usize) -> Self {
-        Limited {
-            inner,
-            places: tokio::sync::Semaphore::new(limit.max(1)),
+    async fn place(&self) -> Result<Option<tokio::sync::SemaphorePermit<'_>>, Error> {
+        // Never closed: a closed semaphore would only mean no limit.
+        let place = self.places.acquire().await.ok();
+        if self.refused.load(Ordering::SeqCst) {
+            let on = self
+                .ctx
+                .auth_refused
+                .get(&self.account)
+                .map_or(0, |a| a.load(Ordering::SeqCst));
+            let on = if on == 0 {
+                String::new()
+            } else {
+                format!(" on line {on}")
+            };
+            return Err(Error::new(
+                ErrorKind::Unauthorized,
+                Sent::NotSent,
+                format!(
+                    "not sent: account `{}` was refused authentication{on}; fix its credentials and run again (this row is sent then)",
+                    self.account
+                ),
+            ));
         }
+        Ok(place)
     }
 
-    async fn place(&self) -> Option<tokio::sync::SemaphorePermit<'_>> {
-        // Never closed: a closed semaphore would only mean no limit.
-        self.places.acquire().await.ok()
+    /// Notes an authentication refusal (while the call still holds its place).
+    fn note<T>(&self, result: Result<T, Error>) -> Result<T, Error> {
+        if let Err(e) = &result
+            && e.kind() == ErrorKind::Unauthorized
+        {
+            self.refused.store(true, Ordering::SeqCst);
+        }
+        result
     }
 }
 
@@ -633,8 +677,8 @@ impl Canceller for Limited {
     }
 
     async fn cancel(&self, request: rescind_core::CancelRequest) -> Result<CancelOutcome, Error> {
-        let _place = self.place().await;
-        self.inner.cancel(request).await
+        let _place = self.place().await?;
+        self.note(self.inner.cancel(request).await)
     }
 
     async fn cancel_with(
@@ -642,8 +686,8 @@ impl Canceller for Limited {
         request: rescind_core::CancelRequest,
         options: rescind_core::CancelOptions,
     ) -> Result<CancelOutcome, Error> {
-        let _place = self.place().await;
-        self.inner.cancel_with(request, options).await
+        let _place = self.place().await?;
+        self.note(self.inner.cancel_with(request, options).await)
     }
 
     fn check(&self, request: &rescind_core::CancelRequest) -> Result<(), Error> {
@@ -651,13 +695,15 @@ impl Canceller for Limited {
     }
 
     async fn observe(&self, request: &rescind_core::CancelRequest) -> Result<Observation, Error> {
-        let _place = self.place().await;
-        self.inner.observe(request).await
+        let _place = self.place().await?;
+        self.note(self.inner.observe(request).await)
     }
 
     async fn plan(&self, request: &rescind_core::CancelRequest) -> rescind_core::Plan {
-        let _place = self.place().await;
-        self.inner.plan(request).await
+        match self.place().await {
+            Ok(_place) => self.inner.plan(request).await,
+            Err(e) => rescind_core::Plan::from_error(&e),
+        }
     }
 }
 
