@@ -652,6 +652,48 @@ mod tests {
     }
 
     #[test]
+    fn requests_are_counted_for_the_action_their_route_or_application_serves() {
+        let items: HashSet<String> = ["bulk000007".to_string()].into();
+        for (path, action) in [
+            ("/hosted_sessions/10001", Some(0)),
+            ("/hosted_sessions/10001/cancel", Some(0)),
+            ("/shipments/00000000-0000-4000-8000-000000000001", Some(1)),
+            ("/shipment_exceptions", Some(1)),
+            (
+                "/ws/json/parcel/booking/v-1/details/70724769000000001",
+                Some(2),
+            ),
+            (
+                "/ws/json/parcel/booking/v-1/order/cancel/70724769000000001",
+                Some(2),
+            ),
+            ("/financing/v1/applications/bulk000001", Some(3)),
+            (
+                "/financing/v1/applications/bulk000007/order/cancel",
+                Some(4),
+            ),
+            ("/ws/json/auth/v-3/login/60", None),
+            ("/authentication/v1/partner", None),
+        ] {
+            assert_eq!(action_of(path, &items), action, "{path}");
+        }
+    }
+
+    #[test]
+    fn the_large_input_has_the_size_asked_and_ends_with_an_invalid_row() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("large.csv");
+        let rows = write_large_input(&path, 100_000).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.len() >= 100_000);
+        assert_eq!(text.lines().count(), rows + 1);
+        let s = validate(&path, true).unwrap();
+        assert_eq!((s.valid + s.invalid) as usize, rows);
+        assert_eq!(s.invalid, 1);
+        assert_eq!(MemorySample::parse(&s.to_line()), Some(s));
+    }
+
+    #[test]
     fn both_modes_change_every_row_once_and_the_runner_journals_each() {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
