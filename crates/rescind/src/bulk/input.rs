@@ -255,7 +255,8 @@ pub struct Input {
     /// identities in order). For people and for journals of version 1; a journal binds
     /// its records to each row's [identity](Row::identity), not to this.
     pub sha256: String,
-    /// The rows that can be sent, in input order.
+    /// The rows that can be sent, in input order; empty for a streamed input
+    /// ([`Input::stream`]), whose rows stay in the file ([`Input::rows_iter`] reads them).
     pub rows: Vec<Row>,
     /// The rows that cannot, in input order.
     pub invalid: Vec<InvalidRow>,
