@@ -748,12 +748,9 @@ fn detect(path: &Path) -> Result<bool, BulkError> {
             skip = BOM.len();
         }
         at_start = false;
-        for (i, b) in buf.iter().enumerate().skip(skip) {
-            if !b.is_ascii_whitespace() {
-                first = Some(*b);
-                let _ = i;
-                break 'scan;
-            }
+        if let Some(b) = buf[skip..].iter().find(|b| !b.is_ascii_whitespace()) {
+            first = Some(*b);
+            break 'scan;
         }
         let n = buf.len();
         reader.consume(n);
