@@ -76,9 +76,9 @@
 //! - a 404 → not found; a read that fails otherwise → unknown.
 
 use rescind_core::{
-    CancelOptions, CancelOutcome, CancelRequest, Policy, CancelStatus, Canceller, Capabilities, Error, ErrorKind,
-    HttpResponse, Observation, Plan, Prediction, Provider, Refusal, Scope, Sent, SettledBy,
-    async_trait, change,
+    CancelOptions, CancelOutcome, CancelRequest, CancelStatus, Canceller, Capabilities, Error,
+    ErrorKind, HttpResponse, Observation, Plan, Policy, Prediction, Provider, Refusal, Scope, Sent,
+    SettledBy, async_trait, change,
 };
 
 use crate::client::Client;
@@ -126,8 +126,7 @@ impl Canceller for Client {
             }
             Scope::Hold { until } => {
                 let read = plan.as_ref().and_then(|p| p.native::<Shipment>()).cloned();
-                let hold =
-                    Box::pin(self.hold_shipment_read(&request.target, until, read)).await?;
+                let hold = Box::pin(self.hold_shipment_read(&request.target, until, read)).await?;
                 let note = match hold.settled {
                     crate::HoldSettled::Created => None,
                     crate::HoldSettled::AlreadyHeld => {
@@ -289,12 +288,14 @@ impl Client {
         })?;
         let before = match (known, policy) {
             (Some(HostedSessionStatus::Cancelled), _) => {
-                return Ok(
-                    CancelOutcome::new(Provider::Arta, target, CancelStatus::AlreadyCancelled)
-                        .with_note(
-                            "the plan's reading shows the hosted session cancelled; nothing was sent",
-                        ),
-                );
+                return Ok(CancelOutcome::new(
+                    Provider::Arta,
+                    target,
+                    CancelStatus::AlreadyCancelled,
+                )
+                .with_note(
+                    "the plan's reading shows the hosted session cancelled; nothing was sent",
+                ));
             }
             (Some(status), _) => Some(Observation::new(&target, status.to_string())),
             (None, Policy::ChangeFirst) => None,
@@ -331,7 +332,8 @@ impl Client {
                     return Ok(if resent {
                         out.with_note("the first cancel's answer proved nothing and the session read back unchanged; the cancel was sent once more")
                     } else if before.is_none() {
-                        out.already_cancelled_before_unknown().with_note(UNKNOWN_BEFORE)
+                        out.already_cancelled_before_unknown()
+                            .with_note(UNKNOWN_BEFORE)
                     } else {
                         out
                     });
@@ -402,10 +404,7 @@ impl Client {
                     after.status
                 );
                 return Err(change::unknown_after_read_back(
-                    err,
-                    before,
-                    &read_back,
-                    &check,
+                    err, before, &read_back, &check,
                 ));
             }
             // Not applied: the cancel is idempotent, send it once more.

@@ -2,9 +2,7 @@
 
 use http::HeaderName;
 use rescind_core::wire::Tolerant;
-use rescind_core::{
-    Error, HttpRequest, Policy, Provider, RateLimit, Transport, TransportConfig,
-};
+use rescind_core::{Error, HttpRequest, Policy, Provider, RateLimit, Transport, TransportConfig};
 use serde::de::DeserializeOwned;
 
 use crate::auth::{ApiKey, KeyKind};

@@ -103,7 +103,10 @@ async fn a_cancel_goes_ahead_through_details_whose_unneeded_fields_are_all_broke
     skipped.sort_unstable();
     assert_eq!(skipped, ["items", "shopId", "shopName"]);
     // Unknown fields are kept as they came.
-    assert_eq!(native.details.as_ref().unwrap().extra["newField"], json!({"anything": true}));
+    assert_eq!(
+        native.details.as_ref().unwrap().extra["newField"],
+        json!({"anything": true})
+    );
 }
 
 #[test]

@@ -67,9 +67,9 @@
 //! not found, any other failed read unknown.
 
 use rescind_core::{
-    CancelOptions, CancelOutcome, CancelRequest, Policy, CancelStatus, Canceller, Capabilities, Error, ErrorKind,
-    Observation, ObservedItem, Plan, Prediction, Provider, Refusal, Scope, Sent, SettledBy,
-    Settlement, async_trait, change, settle,
+    CancelOptions, CancelOutcome, CancelRequest, CancelStatus, Canceller, Capabilities, Error,
+    ErrorKind, Observation, ObservedItem, Plan, Policy, Prediction, Provider, Refusal, Scope, Sent,
+    SettledBy, Settlement, async_trait, change, settle,
 };
 
 use crate::client::Client;
@@ -140,8 +140,7 @@ impl Canceller for Client {
             .filter(|app| app.id == target);
         // A quantity cancel is read first under every policy: the before-read is the only
         // fingerprint that settles its lost answer (it cannot be sent twice).
-        if planned.is_none() && policy == Policy::ChangeFirst && !order_request.has_quantities()
-        {
+        if planned.is_none() && policy == Policy::ChangeFirst && !order_request.has_quantities() {
             let order = OrderChange {
                 request: &request,
                 order_request: &order_request,
@@ -302,35 +301,6 @@ fn with_items(
 /// cancelled now and one cancelled before.
 const UNKNOWN_BEFORE: &str = "the order cancel was sent without reading the application first (change-first policy): Skip Pay answers it with the order whether or not it was cancelled before, so that is not known";
 
-/// [`settle`] for a change, also without a reading from before (a cancel sent first, which
-/// under change-first is a whole cancel or an item cancel without quantities): for an item
-/// cancel, every selector's items all CANCELLED is the cancel applied (a cancel without
-/// quantities cancels every open unit of the items it names, Skip Pay's "Cancel order
-/// items"); otherwise not applied (the cancel is idempotent, so it may be sent again).
-fn settle_sent(
-    request: &CancelRequest,
-    before: Option<&Observation>,
-    after: &Observation,
-) -> Settlement {
-    match (&request.scope, before) {
-        (Scope::Items(selectors), None) if !after.cancelled => {
-            let done = (0..selectors.len()).all(|selector| {
-                let mut items = after.items.iter().filter(|i| i.selector == selector);
-                let first = items.next();
-                first.is_some_and(|i| i.cancelled) && items.all(|i| i.cancelled)
-            });
-            if done {
-                Settlement::Applied {
-                    note: "read back: the selected items are CANCELLED".into(),
-                }
-            } else {
-                Settlement::NotApplied
-            }
-        }
-        _ => settle(request, before, after),
-    }
-}
-
 /// One order cancel and what it is compared with.
 struct OrderChange<'a> {
     request: &'a CancelRequest,
@@ -352,8 +322,8 @@ impl Client {
     ) -> Result<CancelOutcome, Error> {
         let target = request.target.clone();
         let before = observation(&target, &app, selectors);
-        let plan = rules::plan(&app, order_request)
-            .map_err(|err| err.with_provider(Provider::SkipPay))?;
+        let plan =
+            rules::plan(&app, order_request).map_err(|err| err.with_provider(Provider::SkipPay))?;
         match plan {
             Plan_::AlreadyCancelled(note) => {
                 Ok(
@@ -390,13 +360,13 @@ impl Client {
             return Err(refused);
         };
         match rules::plan(&app, asked.order_request) {
-            Ok(Plan_::AlreadyCancelled(note)) => Ok(CancelOutcome::new(
-                Provider::SkipPay,
-                target,
-                CancelStatus::AlreadyCancelled,
-            )
-            .with_note(format!("Skip Pay refused the order cancel and {note}"))
-            .with_native(app)),
+            Ok(Plan_::AlreadyCancelled(note)) => {
+                Ok(
+                    CancelOutcome::new(Provider::SkipPay, target, CancelStatus::AlreadyCancelled)
+                        .with_note(format!("Skip Pay refused the order cancel and {note}"))
+                        .with_native(app),
+                )
+            }
             Ok(Plan_::CancelApplication) => {
                 let before = observation(&target, &app, asked.selectors);
                 self.cancel_application_settled(target, before).await
@@ -436,7 +406,7 @@ impl Client {
                 Ok(order) => {
                     let after = observation_of_order(target, &order, asked.selectors);
                     if let Settlement::Applied { .. } =
-                        settle_sent(asked.request, asked.before.as_ref(), &after)
+                        settle(asked.request, asked.before.as_ref(), &after)
                     {
                         let mut outcome =
                             CancelOutcome::new(Provider::SkipPay, target, status_of_order(&order));
@@ -486,7 +456,7 @@ impl Client {
                 }
             };
             let after = observation(target, &app, asked.selectors);
-            match settle_sent(asked.request, asked.before.as_ref(), &after) {
+            match settle(asked.request, asked.before.as_ref(), &after) {
                 Settlement::Applied { note } => {
                     let status = match &app.order {
                         Some(order) => status_of_order(order),

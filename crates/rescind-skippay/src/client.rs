@@ -4,8 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rescind_core::{
-    Policy,
-    Auth, Error, ErrorDetail, Provider, Sent, TokenCache, Transport, TransportConfig,
+    Auth, Error, ErrorDetail, Policy, Provider, Sent, TokenCache, Transport, TransportConfig,
 };
 
 use crate::auth::{Credentials, PartnerLogin};
