@@ -4,8 +4,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use rescind::bulk::{Input, Journal, Options, Outcome, Runner};
 use rescind::Registry;
+use rescind::bulk::{Input, Journal, Options, Outcome, Runner};
 use rescind::core::Policy;
 use rescind_core::TransportConfig;
 use rescind_core::retry::RetryPolicy;
@@ -111,11 +111,7 @@ async fn requests_per_row_follow_the_table_under_change_first() {
     let rows = [
         ("arta cancel", requests_for(&hits, "/hosted_sessions/42"), 1),
         ("arta hold", hold, 2),
-        (
-            "di cancel",
-            requests_for(&hits, "70724760000000101"),
-            1,
-        ),
+        ("di cancel", requests_for(&hits, "70724760000000101"), 1),
         ("skippay whole", requests_for(&hits, "11200a0ee2"), 1),
         (
             "skippay items with quantities",
