@@ -264,17 +264,25 @@ impl Client {
             ),
             // `order.cancelled` after an attempt of this same call that may have been applied
             // (it timed out or lost its connection): that attempt is what cancelled the order.
-            Err(err) if is_already_cancelled(&err) && err.sent() == Sent::MaybeSent => Ok(
-                CancelOutcome::new(Provider::Di, target, CancelStatus::Cancelled)
-                    .with_request_id_opt(err.request_id().map(str::to_owned))
-                    .with_note(
+            Err(err) if is_already_cancelled(&err) && err.sent() == Sent::MaybeSent => {
+                let outcome = CancelOutcome::new(Provider::Di, target, CancelStatus::Cancelled)
+                    .with_request_id_opt(err.request_id().map(str::to_owned));
+                // Without a reading from before, the order may have been cancelled before
+                // the first attempt too.
+                let outcome = if details.is_some() {
+                    outcome.with_note(
                         "an earlier attempt of this call cancelled the order; Di answered the retry with order.cancelled",
                     )
-                    .with_native(DiCancel {
-                        details,
-                        response: None,
-                    }),
-            ),
+                } else {
+                    outcome.already_cancelled_before_unknown().with_note(
+                        "Di answered a retry of this call with order.cancelled: an earlier attempt cancelled the order, unless it was cancelled before (the cancel was sent without reading the order first, change-first policy)",
+                    )
+                };
+                Ok(outcome.with_native(DiCancel {
+                    details,
+                    response: None,
+                }))
+            }
             Err(err) if is_already_cancelled(&err) => {
                 Ok(
                     CancelOutcome::new(Provider::Di, target, CancelStatus::AlreadyCancelled)

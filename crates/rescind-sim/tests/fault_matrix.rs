@@ -454,11 +454,16 @@ fn lying(op: Op, fault: Fault, timing: Timing) -> bool {
     }
 }
 
-/// A result as the table shows it: `done: <outcome>`; `nothing changed: <kind>` for an error
+/// A result as the table shows it: `done: <outcome>` (`(before unknown)` when the outcome
+/// cannot tell whether the target was cancelled before); `nothing changed: <kind>` for an error
 /// answered or not sent (what such an error asserts); `unknown` for a `MaybeSent` error (its
 /// kind is the transport's business, not the rule's).
 fn label(result: &Result<CancelOutcome, Error>) -> String {
     match result {
+        // Change first: the provider's answer did not tell whether it was cancelled before.
+        Ok(outcome) if outcome.already_cancelled_before.is_none() => {
+            format!("done: {} (before unknown)", outcome.status.as_str())
+        }
         Ok(outcome) => format!("done: {}", outcome.status.as_str()),
         Err(e) if e.sent() == Sent::MaybeSent => "unknown".into(),
         Err(e) => format!("nothing changed: {}", e.kind()),

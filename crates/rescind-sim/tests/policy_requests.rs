@@ -186,7 +186,10 @@ async fn change_first_says_when_it_cannot_tell_already_cancelled() {
     let now = now.unwrap();
     assert_eq!(now.status, CancelStatus::Cancelled);
     assert_eq!(now.already_cancelled_before, None);
-    assert!(now.note.as_deref().unwrap().contains("not known"), "{now:?}");
+    assert!(
+        now.note.as_deref().unwrap().contains("not known"),
+        "{now:?}"
+    );
     let (before, spent) = run(Who::Arta, Policy::ChangeFirst, CancelRequest::whole("43")).await;
     let before = before.unwrap();
     assert_eq!(before.status, CancelStatus::Cancelled);
