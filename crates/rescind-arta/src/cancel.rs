@@ -112,7 +112,12 @@ impl Canceller for Client {
         mut options: CancelOptions,
     ) -> Result<CancelOutcome, Error> {
         let policy = options.policy_or(self.policy());
-        let plan = options.take_plan();
+        // A plan is used only when its reading is of this target.
+        let plan = options.take_plan().filter(|p| {
+            p.reading
+                .as_ref()
+                .is_some_and(|r| r.target.eq_ignore_ascii_case(&request.target))
+        });
         // Each branch's future is boxed on its own, so that the future of `cancel` (which
         // `async_trait` boxes, copying it whole) is small rather than the sum of every
         // branch's state: this copy was a measurable part of a cancel's cost.
