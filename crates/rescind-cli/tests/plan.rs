@@ -422,3 +422,54 @@ async fn a_plan_beside_a_journal_shows_done_and_pending_rows_and_needs_no_lock()
     assert_eq!(plan.code, Some(2), "{}", plan.stderr);
     sim.shutdown().await;
 }
+
+/// The single commands keep check first (exact "already cancelled"); `--policy change-first`
+/// sends the change with no read first.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn single_commands_take_a_policy() {
+    let sim = Simulator::new().start().await.unwrap();
+    let base = sim.base_url();
+    let requests = |sim: &RunningSimulator| -> u64 {
+        sim.sim()
+            .counters()
+            .snapshot()
+            .hits
+            .iter()
+            .filter(|(route, _)| route.contains("/hosted_sessions/"))
+            .map(|(_, n)| n)
+            .sum()
+    };
+    // Check first (the default): read, then cancel.
+    let run = run_cli(&["--output", "json", "arta", "cancel-session", "42"], &base).await;
+    assert_eq!(run.code, Some(0), "{}{}", run.stdout, run.stderr);
+    assert_eq!(requests(&sim), 2);
+    // The same again: already cancelled, one read, nothing sent.
+    let run = run_cli(&["--output", "json", "arta", "cancel-session", "42"], &base).await;
+    assert!(run.stdout.contains("already_cancelled"), "{}", run.stdout);
+    assert_eq!(requests(&sim), 3);
+    // Change first: the cancel alone; Arta's 200 cannot tell it was cancelled before.
+    let run = run_cli(
+        &[
+            "--output",
+            "json",
+            "arta",
+            "cancel-session",
+            "42",
+            "--policy",
+            "change-first",
+        ],
+        &base,
+    )
+    .await;
+    assert_eq!(run.code, Some(0), "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("\"cancelled\""), "{}", run.stdout);
+    assert!(run.stdout.contains("not known"), "{}", run.stdout);
+    assert_eq!(requests(&sim), 4);
+    assert_eq!(
+        sim.sim()
+            .counters()
+            .applied_count("arta:hosted_session:42:cancel"),
+        1
+    );
+    sim.shutdown().await;
+}
