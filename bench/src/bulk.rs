@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 
 use rescind::Registry;
 use rescind::bulk::{Input, Journal, Options, Outcome, Runner};
+use rescind_core::{CancelOptions, Policy};
 use rescind_sim::arta::DEMO_API_KEY;
 use rescind_sim::fleet::Fleet;
 use tokio::sync::Semaphore;
@@ -28,7 +29,8 @@ pub enum Mode {
     /// fsyncs' cost out).
     Runner,
     /// The baseline: each row through the registry's canceller with the runner's per-account
-    /// concurrency and **the runner's requests** (a read of the target, then the change), and
+    /// concurrency and **the runner's requests** (under its default policy, change first: an
+    /// idempotent change with no read, the others after one read handed to the change), and
     /// no journal: a plain loop over the facade, which would not survive a crash.
     Direct,
     /// The simulator's ceiling: bare reqwest reading a hosted session as fast as it can, at
@@ -338,6 +340,17 @@ fn action_of(path: &str, items: &HashSet<String>) -> Option<usize> {
     }
 }
 
+/// Whether sending the row's change twice changes nothing more than sending it once (the
+/// runner's rule): a whole cancel, an item cancel without quantities.
+fn idempotent(action: &rescind::bulk::Action) -> bool {
+    use rescind::bulk::Action;
+    match action {
+        Action::Cancel => true,
+        Action::CancelItems(items) => items.iter().all(|i| i.quantity.is_none()),
+        _ => false,
+    }
+}
+
 /// The [`ACTIONS`] index of a fleet row.
 fn row_action(row: &rescind::bulk::Row) -> usize {
     use rescind::bulk::Action;
@@ -442,8 +455,8 @@ pub async fn run(
     })
 }
 
-/// The baseline: every row through its account's canceller with the runner's requests (a read
-/// of the target, then the change: what [`Runner::run`] sends for a row without faults), at
+/// The baseline: every row through its account's canceller with the runner's requests (what
+/// [`Runner::run`] sends for a fresh row without faults under the default policy), at
 /// most the runner's default number of rows in flight per account
 /// ([`Options::concurrency_for`]), and no journal. Returns the rows done; the first failure
 /// is an error.
@@ -469,18 +482,33 @@ async fn direct(registry: Registry, input: &Path) -> Result<u64, String> {
             .account(&row.account)
             .map_err(|e| e.to_string())?
             .clone();
+        let policy = options.policy;
         set.spawn(async move {
             let _permit = limit.acquire_owned().await;
+            let line = row.line;
             let request = row.request();
-            match canceller.observe(&request).await {
-                Ok(_) => {}
-                Err(e) if e.kind() == rescind::ErrorKind::Unsupported => {}
-                Err(e) => return Err(format!("line {}: {e}", row.line)),
+            // What `Runner::run` sends for a fresh row under `policy`: change first, an
+            // idempotent change goes with no read; otherwise one read (`plan`) handed to
+            // the change (a provider that does not plan is read with `observe`).
+            let mut call = CancelOptions::new().policy(policy);
+            if !(policy == Policy::ChangeFirst && idempotent(&row.action)) {
+                let plan = canceller.plan(&request).await;
+                if plan.reading.is_some() {
+                    call = call.with_plan(plan);
+                } else if let Some(kind) = plan.error_kind {
+                    return Err(format!("line {line}: the read failed ({kind:?})"));
+                } else {
+                    match canceller.observe(&request).await {
+                        Ok(_) => {}
+                        Err(e) if e.kind() == rescind::ErrorKind::Unsupported => {}
+                        Err(e) => return Err(format!("line {line}: {e}")),
+                    }
+                }
             }
             canceller
-                .cancel(request)
+                .cancel_with(request, call)
                 .await
-                .map_err(|e| format!("line {}: {e}", row.line))
+                .map_err(|e| format!("line {line}: {e}"))
         });
     }
     let mut done = 0;
