@@ -637,6 +637,122 @@ async fn ceiling(base: &str, reads: u64) -> Result<(), String> {
     Ok(())
 }
 
+/// The routes of the per-route ceiling: the simulator's routes a bulk run sends to (Arta's
+/// exception post apart), as `METHOD /path` with `{id}` for a fleet target.
+pub const ROUTES: [&str; 7] = [
+    "GET /hosted_sessions/{id}",
+    "PATCH /hosted_sessions/{id}/cancel",
+    "GET /shipments/{id}",
+    "GET /ws/json/parcel/booking/v-1/details/{id}",
+    "DELETE /ws/json/parcel/booking/v-1/order/cancel/{id}",
+    "GET /financing/v1/applications/{id}",
+    "PUT /financing/v1/applications/{id}/cancel",
+];
+
+/// The simulator's ceiling on each of [`ROUTES`]: after a reset, `requests` requests with bare
+/// reqwest at [`CEILING_CONCURRENCY`], each on the next target of the route's kind in the
+/// fleet of `rows` (cycling), body read, not decoded. Returns requests/s per route. An answer
+/// 401 or 5xx is an error (a change route answering 4xx for a target already changed still
+/// counts: the simulator did the work of deciding it).
+pub async fn route_ceilings(base: &str, rows: usize, requests: u64) -> Result<Vec<f64>, String> {
+    let fleet = Fleet::of(rows);
+    let http = reqwest::Client::new();
+    let mut out = Vec::new();
+    for (i, route) in ROUTES.iter().enumerate() {
+        admin(http.post(format!("{base}/__sim/reset"))).await?;
+        let (method, template) = route.split_once(' ').unwrap_or(("GET", route));
+        let method: http::Method = method.parse().map_err(|e| format!("{route}: {e}"))?;
+        let (auth, count, id): (String, usize, fn(usize) -> String) = match i {
+            0 | 1 => (
+                format!("ARTA_APIKey {DEMO_API_KEY}"),
+                fleet.arta_sessions,
+                |n| rescind_sim::fleet::session_id(n).to_string(),
+            ),
+            2 => (
+                format!("ARTA_APIKey {DEMO_API_KEY}"),
+                fleet.arta_shipments,
+                rescind_sim::fleet::shipment_id,
+            ),
+            3 | 4 => {
+                let (user, password) = rescind_sim::di::DEMO_USER;
+                let token = admin(
+                    http.post(format!("{base}/ws/json/auth/v-3/login/60"))
+                        .header(http::header::CONTENT_TYPE, "application/json")
+                        .body(
+                            serde_json::json!({"username": user, "password": password}).to_string(),
+                        ),
+                )
+                .await?;
+                let token = token["token"].as_str().ok_or("Di login: no token")?;
+                (
+                    format!("Bearer {token}"),
+                    fleet.di_orders,
+                    rescind_sim::fleet::di_number,
+                )
+            }
+            _ => {
+                let (user, password) = rescind_sim::skippay::DEMO_PARTNER;
+                let token = admin(
+                    http.post(format!("{base}/authentication/v1/partner"))
+                        .header(http::header::CONTENT_TYPE, "application/json")
+                        .body(
+                            serde_json::json!({"username": user, "password": password}).to_string(),
+                        ),
+                )
+                .await?;
+                let token = token["accessToken"]
+                    .as_str()
+                    .ok_or("Skip Pay login: no accessToken")?;
+                (
+                    format!("Bearer {token}"),
+                    fleet.skippay_whole + fleet.skippay_items,
+                    rescind_sim::fleet::application_id,
+                )
+            }
+        };
+        let count = count.max(1);
+        let auth = http::HeaderValue::from_str(&auth).map_err(|e| e.to_string())?;
+        let template: Arc<str> = format!("{base}{template}").into();
+        let next = Arc::new(AtomicU64::new(0));
+        let started = Instant::now();
+        let mut set = JoinSet::new();
+        for _ in 0..CEILING_CONCURRENCY {
+            let (client, template, next, auth, method) = (
+                http.clone(),
+                template.clone(),
+                next.clone(),
+                auth.clone(),
+                method.clone(),
+            );
+            set.spawn(async move {
+                loop {
+                    let n = next.fetch_add(1, Ordering::Relaxed);
+                    if n >= requests {
+                        return Ok::<(), String>(());
+                    }
+                    let url = template.replace("{id}", &id(n as usize % count));
+                    let resp = client
+                        .request(method.clone(), &url)
+                        .header(http::header::AUTHORIZATION, auth.clone())
+                        .send()
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    let status = resp.status();
+                    if status.is_server_error() || status == http::StatusCode::UNAUTHORIZED {
+                        return Err(format!("{url}: HTTP {status}"));
+                    }
+                    resp.bytes().await.map_err(|e| e.to_string())?;
+                }
+            });
+        }
+        while let Some(joined) = set.join_next().await {
+            joined.map_err(|e| e.to_string())??;
+        }
+        out.push(requests as f64 / started.elapsed().as_secs_f64());
+    }
+    Ok(out)
+}
+
 /// Sends an admin request to the simulator and reads its JSON answer (`null` when empty).
 async fn admin(request: reqwest::RequestBuilder) -> Result<serde_json::Value, String> {
     let resp = request
@@ -738,6 +854,9 @@ mod tests {
                 .await
                 .unwrap();
             assert!(s.requests >= 40 * CEILING_READS_PER_ROW, "{s:?}");
+            let routes = route_ceilings(&base, 40, 20).await.unwrap();
+            assert_eq!(routes.len(), ROUTES.len());
+            assert!(routes.iter().all(|r| *r > 0.0), "{routes:?}");
             for mode in [Mode::Runner, Mode::Direct, Mode::Runner] {
                 let s = run(&base, &input, mode, dir.path(), 0).await.unwrap();
                 assert_eq!(s.rows, 40, "{mode:?}");

@@ -15,6 +15,8 @@
 //!   at a test key's documented limits, with a minute of MINUTE_MS;
 //! - `rescind-bench bulk BASE_URL INPUT MODE JOURNAL_DIR [MINUTE_MS]`: one bulk run in its own
 //!   process (modes `runner`, `direct`, `ceiling`, `limits`); prints a `BulkSample` line;
+//! - `rescind-bench routes BASE_URL ROWS REQUESTS`: the simulator's ceiling on each route a
+//!   bulk run uses, in its own process; prints one `rps=..` line per route;
 //! - `rescind-bench memory INPUT stream|read`: a strict run's validation of INPUT in its own
 //!   process; prints a `MemorySample` line.
 
@@ -29,7 +31,7 @@ use rescind_bench::measure::{self, Sample};
 use rescind_bench::workload::{self, Caller, Workload};
 use rescind_bench::{decode, server};
 
-const USAGE: &str = "usage: rescind-bench [--smoke] [--only per-call|throughput|bulk|decode] | serve | measure WORKLOAD BASE_URL WARMUP CALLS CONCURRENCY [current-thread] | alternate BASE_URL BLOCKS CALLS_PER_BLOCK FLAVOR | sim ROWS | sim-limits ROWS MINUTE_MS | bulk BASE_URL INPUT MODE JOURNAL_DIR [MINUTE_MS] | memory INPUT stream|read";
+const USAGE: &str = "usage: rescind-bench [--smoke] [--only per-call|throughput|bulk|decode] | serve | measure WORKLOAD BASE_URL WARMUP CALLS CONCURRENCY [current-thread] | alternate BASE_URL BLOCKS CALLS_PER_BLOCK FLAVOR | sim ROWS | sim-limits ROWS MINUTE_MS | bulk BASE_URL INPUT MODE JOURNAL_DIR [MINUTE_MS] | routes BASE_URL ROWS REQUESTS | memory INPUT stream|read";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -43,6 +45,7 @@ fn main() -> ExitCode {
         Some("bulk") => bulk_child(&args[1..]),
         Some("sim-limits") => sim_limits(&args[1..]),
         Some("memory") => memory_child(&args[1..]),
+        Some("routes") => routes_child(&args[1..]),
         Some(_) => Err(USAGE.to_string()),
     };
     match result {
@@ -207,6 +210,20 @@ fn sim_limits(args: &[String]) -> Result<(), String> {
     println!("addr={}", sim.addr());
     let _ = std::io::stdin().read_to_end(&mut Vec::new());
     rt.block_on(sim.shutdown());
+    Ok(())
+}
+
+fn routes_child(args: &[String]) -> Result<(), String> {
+    let [base, rows, requests] = args else {
+        return Err(USAGE.to_string());
+    };
+    let rows: usize = rows.parse().map_err(|_| format!("ROWS: `{rows}`"))?;
+    let requests: u64 = requests
+        .parse()
+        .map_err(|_| format!("REQUESTS: `{requests}`"))?;
+    for rps in runtime()?.block_on(bulk::route_ceilings(base, rows, requests))? {
+        println!("rps={rps}");
+    }
     Ok(())
 }
 
@@ -827,6 +844,16 @@ fn bulk_rows(plan: &Plan) -> Result<(), String> {
         direct.push(bulk_in_child(&sim, &input, Mode::Direct, &disk, 0)?.0);
     }
     let (ceiling, _) = bulk_in_child(&sim, &input, Mode::Ceiling, &disk, 0)?;
+    let route_requests = if plan.smoke { 200 } else { 20_000 };
+    let routes = run_child(
+        &[
+            "routes",
+            &sim.base,
+            &rows.to_string(),
+            &route_requests.to_string(),
+        ],
+        "per-route ceiling",
+    );
     drop(sim);
     let _ = std::fs::remove_dir_all(&disk);
 
@@ -904,6 +931,18 @@ fn bulk_rows(plan: &Plan) -> Result<(), String> {
         ceiling.requests_per_second(),
         ceiling.requests_per_second() / needed
     );
+    let route_rps: Vec<f64> = routes?
+        .lines()
+        .filter_map(|l| l.strip_prefix("rps=")?.parse().ok())
+        .collect();
+    for (route, rps) in bulk::ROUTES.iter().zip(&route_rps) {
+        let ratio = rps / needed;
+        println!(
+            "| **bulk, simulator ceiling** on `{route}`: requests/s at concurrency {} (bare reqwest, {route_requests} requests on fleet targets) vs requests/s the on-disk runner made on all routes together (15 + 8 + 8 rows in flight) | {rps:.0} | {needed:.0} | **{ratio:.2}** | ≥ 3: **{}** |",
+            bulk::CEILING_CONCURRENCY,
+            verdict(ratio >= 3.0)
+        );
+    }
     println!(
         "| bulk: simulator CPU per row vs the runner's, µs | {:.0} | {:.0} | {:.2} | reported |",
         measure::median(&sim_cpu_per_row).unwrap_or(0.0),
