@@ -23,11 +23,12 @@ pub mod fleet;
 mod inject;
 pub mod server;
 pub mod skippay;
+mod store;
 pub mod world;
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use axum::Router;
 use tokio::net::TcpListener;
@@ -71,7 +72,7 @@ struct Inner {
     held: faults::HeldStore,
     counters: Counters,
     seed: World,
-    world: Mutex<World>,
+    store: store::Store,
     sequence: AtomicU64,
 }
 
@@ -91,15 +92,21 @@ impl Sim {
         &self.inner.counters
     }
 
-    /// Runs `f` on the state. Handlers keep the lock for one step, never across an `.await`.
+    /// Runs `f` on the whole state. It waits for the requests in flight and holds every
+    /// request until it returns (the targets are moved out of their per-target slots into one
+    /// [`World`] and back), so it is for tests, setup and admin changes, not for a hot loop;
+    /// the handlers work on one target at a time.
     pub fn with_world<T>(&self, f: impl FnOnce(&mut World) -> T) -> T {
-        let mut world = self.inner.world.lock().unwrap_or_else(|e| e.into_inner());
-        f(&mut world)
+        self.inner.store.with_world(f)
     }
 
     /// A copy of the whole state, as a seed file would hold it.
     pub fn world(&self) -> World {
-        self.with_world(|w| w.clone())
+        self.inner.store.world()
+    }
+
+    pub(crate) fn store(&self) -> &store::Store {
+        &self.inner.store
     }
 
     /// A new number, unique in this simulator (ids, request ids).
@@ -111,7 +118,8 @@ impl Sim {
     /// zero.
     pub fn reset(&self) {
         self.inner.held.discard_all();
-        self.with_world(|w| *w = self.inner.seed.clone());
+        let seed = self.inner.seed.clone();
+        self.with_world(|w| *w = seed);
         self.inner.faults.clear();
         self.inner.counters.reset();
     }
@@ -203,7 +211,7 @@ impl Simulator {
                 faults: Faults::default(),
                 held: faults::HeldStore::default(),
                 counters: Counters::default(),
-                world: Mutex::new(self.seed.clone()),
+                store: store::Store::new(self.seed.clone()),
                 seed: self.seed,
                 sequence: AtomicU64::new(0),
             }),

@@ -27,19 +27,18 @@ const HOLDABLE: [&str; 2] = ["pending", "confirmed"];
 
 /// Every exception with its `shipment_id` filled in from the shipment that holds it.
 fn all_exceptions(sim: &Sim) -> Vec<ShipmentException> {
-    sim.with_world(|w| {
-        w.arta
-            .shipments
-            .iter()
-            .flat_map(|s| {
-                s.exceptions.iter().map(|e| {
-                    let mut e = e.clone();
-                    e.shipment_id = Some(s.id.clone());
-                    e
-                })
+    sim.store()
+        .shipments
+        .all()
+        .iter()
+        .flat_map(|s| {
+            s.exceptions.iter().map(|e| {
+                let mut e = e.clone();
+                e.shipment_id = Some(s.id.clone());
+                e
             })
-            .collect()
-    })
+        })
+        .collect()
 }
 
 /// `GET /shipment_exceptions/{id}`.
@@ -157,13 +156,11 @@ pub(crate) async fn create(
     let input = support::envelope(&headers, &body, "shipment_exception")?;
     let new = read_new_hold(&input)?;
     let now = support::now(&sim);
-    let exception = sim.with_world(|w| {
-        let shipment = w
-            .arta
-            .shipments
-            .iter_mut()
-            .find(|s| s.id == new.shipment_id)
-            .ok_or_else(|| ArtaError::field("shipment_id", "does not exist"))?;
+    let exception = sim
+        .store()
+        .shipments
+        .with(new.shipment_id.as_str(), |slot| {
+        let shipment = slot.get();
         let status = shipment.status.as_str();
         if !HOLDABLE.contains(&status) {
             return Err(ArtaError::field(
@@ -209,10 +206,12 @@ pub(crate) async fn create(
             created_at: now,
             updated_at: now,
         };
+        let shipment = slot.get_mut();
         shipment.exceptions.push(exception.clone());
         shipment.updated_at = Some(now);
         Ok(exception)
-    })?;
+    })
+        .ok_or_else(|| ArtaError::field("shipment_id", "does not exist"))??;
     if let Some(shipment_id) = &exception.shipment_id {
         sim.counters()
             .applied(format!("arta:shipment:{shipment_id}:hold"));

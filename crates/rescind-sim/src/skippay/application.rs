@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 
 use super::auth::Partner;
 use super::check::{self, ITEM_TYPES};
-use super::errors::{ApiError, json_response};
+use super::errors::{ApiError, json_bytes, json_bytes_response, json_response};
 use super::order::{Change, apply};
 use super::wire::{ApplicationState, FileRef, FinancingType, Order, OrderState, StateReason};
 use super::{Application, application_json, gateway_url};
@@ -33,13 +33,13 @@ pub(crate) async fn get(
     Partner(partner): Partner,
     Path(id): Path<String>,
 ) -> Response {
-    let found = sim.with_world(|w| {
-        w.skippay
-            .application_mut(&id, &partner)
-            .map(|app| application_json(app))
-    });
+    let found = sim.store().applications.find(
+        id.as_str(),
+        |a| a.visible_to(&partner),
+        |slot| slot.rendered(|app| json_bytes(&application_json(app))),
+    );
     match found {
-        Some(body) => json_response(StatusCode::OK, &body),
+        Some(body) => json_bytes_response(StatusCode::OK, body),
         None => ApiError::not_found("APPLICATION_NOT_FOUND", &id).response(&sim),
     }
 }
@@ -53,14 +53,13 @@ pub(crate) async fn cancel(
     body: Bytes,
 ) -> Response {
     let result = parse_cancel(&body).and_then(|(reason, custom)| {
-        sim.with_world(|w| {
-            let app = w
-                .skippay
-                .application_mut(&id, &partner)
-                .ok_or_else(|| ApiError::not_found("OBJECT_NOT_FOUND", &id))?;
-            if let Some(refused) = cancel_refusal(app) {
+        sim.store()
+            .applications
+            .find(id.as_str(), |a| a.visible_to(&partner), |slot| {
+            if let Some(refused) = cancel_refusal(slot.get()) {
                 return Err(refused);
             }
+            let app = slot.get_mut();
             // Every item not yet marked becomes CANCELLED with the order.
             let changes = apply(&mut app.order, &[])?;
             app.state = ApplicationState::Cancelled;
@@ -72,11 +71,12 @@ pub(crate) async fn cancel(
             if changes.contains(&Change::OrderCancelled) {
                 sim.counters().applied(Change::OrderCancelled.key(&id));
             }
-            Ok(application_json(app))
+            Ok(slot.rendered(|app| json_bytes(&application_json(app))))
         })
+            .unwrap_or_else(|| Err(ApiError::not_found("OBJECT_NOT_FOUND", &id)))
     });
     match result {
-        Ok(body) => json_response(StatusCode::OK, &body),
+        Ok(body) => json_bytes_response(StatusCode::OK, body),
         Err(e) => e.response(&sim),
     }
 }

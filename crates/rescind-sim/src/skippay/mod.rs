@@ -199,17 +199,6 @@ impl Default for SkipPayWorld {
 }
 
 impl SkipPayWorld {
-    /// The application `id` if `partner` may see it.
-    pub(crate) fn application_mut(&mut self, id: &str, partner: &str) -> Option<&mut Application> {
-        self.applications
-            .iter_mut()
-            .find(|a| a.id == id && a.visible_to(partner))
-    }
-
-    /// An application, by id (whoever owns it).
-    pub fn application(&self, id: &str) -> Option<&Application> {
-        self.applications.iter().find(|a| a.id == id)
-    }
 }
 
 /// A partner account (`POST /authentication/v1/partner`).
@@ -286,7 +275,7 @@ fn deferred_payment() -> FinancingType {
 }
 
 impl Application {
-    fn visible_to(&self, partner: &str) -> bool {
+    pub(crate) fn visible_to(&self, partner: &str) -> bool {
         self.partner.as_deref().is_none_or(|p| p == partner)
     }
 
