@@ -27,8 +27,8 @@ mod store;
 pub mod world;
 
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::Router;
 use tokio::net::TcpListener;

@@ -215,12 +215,10 @@ impl<T: Keyed> Table<T> {
         index.order.iter().map(|c| lock(c).value.clone()).collect()
     }
 
-    /// Adds a target, unless `refuse` (run under the table's write lock, on the targets already
-    /// there) says why not.
-    pub(crate) fn insert<E>(
-        &self,
-        make: impl FnOnce(&[&T]) -> Result<T, E>,
-    ) -> Result<(), E> {
+    /// Adds the target `make` returns, or its error: `make` runs under the table's write lock
+    /// and sees the targets already there (a scan: for creates, not for requests on one
+    /// target).
+    pub(crate) fn insert<E>(&self, make: impl FnOnce(&[&T]) -> Result<T, E>) -> Result<(), E> {
         let mut index = self.write();
         let guards: Vec<MutexGuard<'_, Slot<T>>> = index.order.iter().map(|c| lock(c)).collect();
         let existing: Vec<&T> = guards.iter().map(|g| &g.value).collect();
@@ -230,7 +228,6 @@ impl<T: Keyed> Table<T> {
         index.push(value);
         Ok(())
     }
-}
 }
 
 /// Everything but the targets, with an index of Di's tokens.
@@ -406,7 +403,9 @@ mod tests {
         let render = |s: &HostedSession| Bytes::from(s.status.clone());
         let first = store.sessions.with(&42, |s| s.rendered(render)).unwrap();
         assert_eq!(first, "new");
-        store.sessions.with(&42, |s| s.get_mut().status = "cancelled".into());
+        store
+            .sessions
+            .with(&42, |s| s.get_mut().status = "cancelled".into());
         let second = store.sessions.with(&42, |s| s.rendered(render)).unwrap();
         assert_eq!(second, "cancelled");
     }

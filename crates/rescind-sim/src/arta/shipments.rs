@@ -185,19 +185,19 @@ pub(crate) async fn admin_set_status(
         .store()
         .shipments
         .with(id.as_str(), |slot| {
-        let s = slot.get_mut();
-        match status.as_str() {
-            "confirmed" => s.confirmed_at = Some(now),
-            "collected" => s.collected_at = Some(now),
-            "in_transit" => s.in_transit_at = Some(now),
-            "completed" => s.completed_at = Some(now),
-            "cancelled" => s.cancelled_at = Some(now),
-            _ => {}
-        }
-        s.status = status;
-        s.updated_at = Some(now);
-        s.clone()
-    })
+            let s = slot.get_mut();
+            match status.as_str() {
+                "confirmed" => s.confirmed_at = Some(now),
+                "collected" => s.collected_at = Some(now),
+                "in_transit" => s.in_transit_at = Some(now),
+                "completed" => s.completed_at = Some(now),
+                "cancelled" => s.cancelled_at = Some(now),
+                _ => {}
+            }
+            s.status = status;
+            s.updated_at = Some(now);
+            s.clone()
+        })
         .ok_or_else(ArtaError::not_found)?;
     Ok(Json(render(&shipment)).into_response())
 }

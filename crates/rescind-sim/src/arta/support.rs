@@ -30,9 +30,7 @@ impl FromRequestParts<Sim> for Authorized {
 
     async fn from_request_parts(parts: &mut Parts, sim: &Sim) -> Result<Self, Self::Rejection> {
         let key = api_key(&parts.headers).ok_or_else(ArtaError::unauthorized)?;
-        let known = sim
-            .store()
-            .rest(|r| r.world.arta.key_limits(key).is_some());
+        let known = sim.store().rest(|r| r.world.arta.key_limits(key).is_some());
         if known {
             Ok(Authorized)
         } else {
@@ -262,7 +260,10 @@ pub(crate) fn json_bytes(value: &Value) -> Bytes {
 pub(crate) fn json_answer(status: http::StatusCode, body: Bytes) -> Response {
     (
         status,
-        [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
         body,
     )
         .into_response()

@@ -547,34 +547,34 @@ pub(super) async fn cancel(
             identifier.as_str(),
             |o| o.shipment_id == identifier,
             |slot| {
-        let order = slot.get();
-        if !user.has_shop(order.shop_id) {
-            return Err(no_shop_access(order.shop_id));
-        }
-        match rules::verdict(order, now, &tz) {
-            Verdict::Cancellable => {
-                let order = slot.get_mut();
-                order.edi_status = EdiStatus::Cancelled;
-                order.cancelled_at = Some(now);
-                Ok(())
-            }
-            Verdict::AlreadyCancelled => Err(di_error(
-                StatusCode::BAD_REQUEST,
-                "order.cancelled",
-                Map::new(),
-            )),
-            Verdict::FinalStatus => Err(di_error(
-                StatusCode::BAD_REQUEST,
-                "error.parcel.final.status",
-                Map::new(),
-            )),
-            Verdict::InTransit(reason) => Err(di_error_at(
-                StatusCode::BAD_REQUEST,
-                "order.exported",
-                "reason",
-                reason,
-            )),
-        }
+                let order = slot.get();
+                if !user.has_shop(order.shop_id) {
+                    return Err(no_shop_access(order.shop_id));
+                }
+                match rules::verdict(order, now, &tz) {
+                    Verdict::Cancellable => {
+                        let order = slot.get_mut();
+                        order.edi_status = EdiStatus::Cancelled;
+                        order.cancelled_at = Some(now);
+                        Ok(())
+                    }
+                    Verdict::AlreadyCancelled => Err(di_error(
+                        StatusCode::BAD_REQUEST,
+                        "order.cancelled",
+                        Map::new(),
+                    )),
+                    Verdict::FinalStatus => Err(di_error(
+                        StatusCode::BAD_REQUEST,
+                        "error.parcel.final.status",
+                        Map::new(),
+                    )),
+                    Verdict::InTransit(reason) => Err(di_error_at(
+                        StatusCode::BAD_REQUEST,
+                        "order.exported",
+                        "reason",
+                        reason,
+                    )),
+                }
             },
         )
         .ok_or_else(not_found)?;
@@ -602,12 +602,11 @@ pub(super) async fn admin_order(
     State(sim): State<Sim>,
     Path(identifier): Path<String>,
 ) -> Response {
-    match sim
-        .store()
-        .orders
-        .find(identifier.as_str(), |o| o.shipment_id == identifier, |s| {
-            s.get().clone()
-        }) {
+    match sim.store().orders.find(
+        identifier.as_str(),
+        |o| o.shipment_id == identifier,
+        |s| s.get().clone(),
+    ) {
         Some(order) => Json(order).into_response(),
         None => admin_not_found(&identifier),
     }
@@ -619,13 +618,14 @@ fn admin_change(
     identifier: &str,
     f: impl FnOnce(&mut DiOrder) -> Result<(), String>,
 ) -> Response {
-    let result = sim
-        .store()
-        .orders
-        .find(identifier, |o| o.shipment_id == identifier, |slot| {
+    let result = sim.store().orders.find(
+        identifier,
+        |o| o.shipment_id == identifier,
+        |slot| {
             let order = slot.get_mut();
             f(order).map(|()| order.clone())
-        });
+        },
+    );
     match result {
         None => admin_not_found(identifier),
         Some(Ok(order)) => Json(order).into_response(),

@@ -418,7 +418,11 @@ impl DiOrder {
     /// and its return code.
     pub(crate) fn identifiers(&self) -> Vec<String> {
         let mut ids = vec![self.shipment_id.clone()];
-        ids.extend(self.items.iter().filter_map(|i| i.tracking_reference.clone()));
+        ids.extend(
+            self.items
+                .iter()
+                .filter_map(|i| i.tracking_reference.clone()),
+        );
         ids.extend(
             self.pickup_details
                 .as_ref()

@@ -46,13 +46,13 @@ pub(crate) async fn set_state(
         sim.store()
             .applications
             .with(id.as_str(), |slot| {
-            let app = slot.get_mut();
-            app.state_reason = Some(reason.unwrap_or_else(|| default_reason(&state)));
-            app.state = state;
-            sim.counters()
-                .applied(format!("skippay:application:{id}:state"));
-            Ok(application_json(app))
-        })
+                let app = slot.get_mut();
+                app.state_reason = Some(reason.unwrap_or_else(|| default_reason(&state)));
+                app.state = state;
+                sim.counters()
+                    .applied(format!("skippay:application:{id}:state"));
+                Ok(application_json(app))
+            })
             .unwrap_or_else(|| Err(ApiError::not_found("APPLICATION_NOT_FOUND", &id)))
     });
     match result {

@@ -55,24 +55,28 @@ pub(crate) async fn cancel(
     let result = parse_cancel(&body).and_then(|(reason, custom)| {
         sim.store()
             .applications
-            .find(id.as_str(), |a| a.visible_to(&partner), |slot| {
-            if let Some(refused) = cancel_refusal(slot.get()) {
-                return Err(refused);
-            }
-            let app = slot.get_mut();
-            // Every item not yet marked becomes CANCELLED with the order.
-            let changes = apply(&mut app.order, &[])?;
-            app.state = ApplicationState::Cancelled;
-            app.state_reason = Some(StateReason::CancelledNotPaid);
-            app.cancel_reason = Some(reason);
-            app.custom_reason = custom;
-            sim.counters()
-                .applied(format!("skippay:application:{id}:cancel"));
-            if changes.contains(&Change::OrderCancelled) {
-                sim.counters().applied(Change::OrderCancelled.key(&id));
-            }
-            Ok(slot.rendered(|app| json_bytes(&application_json(app))))
-        })
+            .find(
+                id.as_str(),
+                |a| a.visible_to(&partner),
+                |slot| {
+                    if let Some(refused) = cancel_refusal(slot.get()) {
+                        return Err(refused);
+                    }
+                    let app = slot.get_mut();
+                    // Every item not yet marked becomes CANCELLED with the order.
+                    let changes = apply(&mut app.order, &[])?;
+                    app.state = ApplicationState::Cancelled;
+                    app.state_reason = Some(StateReason::CancelledNotPaid);
+                    app.cancel_reason = Some(reason);
+                    app.custom_reason = custom;
+                    sim.counters()
+                        .applied(format!("skippay:application:{id}:cancel"));
+                    if changes.contains(&Change::OrderCancelled) {
+                        sim.counters().applied(Change::OrderCancelled.key(&id));
+                    }
+                    Ok(slot.rendered(|app| json_bytes(&application_json(app))))
+                },
+            )
             .unwrap_or_else(|| Err(ApiError::not_found("OBJECT_NOT_FOUND", &id)))
     });
     match result {

@@ -199,6 +199,10 @@ impl Default for SkipPayWorld {
 }
 
 impl SkipPayWorld {
+    /// An application, by id (whoever owns it).
+    pub fn application(&self, id: &str) -> Option<&Application> {
+        self.applications.iter().find(|a| a.id == id)
+    }
 }
 
 /// A partner account (`POST /authentication/v1/partner`).

@@ -378,21 +378,25 @@ pub(crate) async fn cancel(
     let result = parse_body(&body).and_then(|selectors| {
         sim.store()
             .applications
-            .find(id.as_str(), |a| a.visible_to(&partner), |slot| {
-                if let Some(refused) = refusal(slot.get()) {
-                    return Err(refused);
-                }
-                // The order as it is, so that a refused change leaves the cached answer.
-                let mut order = slot.get().order.clone();
-                let changes = apply(&mut order, &selectors)?;
-                if order != slot.get().order {
-                    slot.get_mut().order = order;
-                }
-                for change in &changes {
-                    sim.counters().applied(change.key(&id));
-                }
-                Ok(order_extended_json(slot.get()))
-            })
+            .find(
+                id.as_str(),
+                |a| a.visible_to(&partner),
+                |slot| {
+                    if let Some(refused) = refusal(slot.get()) {
+                        return Err(refused);
+                    }
+                    // The order as it is, so that a refused change leaves the cached answer.
+                    let mut order = slot.get().order.clone();
+                    let changes = apply(&mut order, &selectors)?;
+                    if order != slot.get().order {
+                        slot.get_mut().order = order;
+                    }
+                    for change in &changes {
+                        sim.counters().applied(change.key(&id));
+                    }
+                    Ok(order_extended_json(slot.get()))
+                },
+            )
             .unwrap_or_else(|| Err(ApiError::not_found("OBJECT_NOT_FOUND", &id)))
     });
     match result {
