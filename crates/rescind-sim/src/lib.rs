@@ -21,6 +21,7 @@ pub mod di;
 pub mod faults;
 pub mod fleet;
 mod inject;
+pub mod operation;
 pub mod server;
 pub mod skippay;
 mod store;
@@ -34,8 +35,9 @@ use axum::Router;
 use tokio::net::TcpListener;
 
 pub use clock::Clock;
-pub use counters::Counters;
+pub use counters::{Counters, OperationCounts, Snapshot};
 pub use faults::{AppliedHeld, FaultAction, FaultRule, Faults, HeldRequest};
+pub use operation::{Operation, Provider};
 pub use world::World;
 
 /// The environment variables (see `rescind::env`) that point the plain `arta`, `di` and
