@@ -17,6 +17,7 @@ pub mod admin;
 pub mod arta;
 pub mod clock;
 pub mod counters;
+pub mod demo;
 pub mod di;
 pub mod faults;
 pub mod fleet;
