@@ -14,7 +14,7 @@
 //! raw ones are sharded by key.
 
 use std::collections::{BTreeMap, HashMap};
-use std::hash::{BuildHasher, Hash, Hasher};
+use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -60,9 +60,7 @@ struct Sharded {
 
 impl Sharded {
     fn shard(&self, key: &str) -> std::sync::MutexGuard<'_, HashMap<String, u64>> {
-        let mut h = self.hasher.build_hasher();
-        key.hash(&mut h);
-        let index = (h.finish() as usize) % SHARDS;
+        let index = (self.hasher.hash_one(key) as usize) % SHARDS;
         self.shards[index].lock().unwrap_or_else(|e| e.into_inner())
     }
 
