@@ -380,9 +380,11 @@ pub(super) async fn book(
     };
 
     let now = sim.clock().now();
-    let booked = sim.with_world(|w| {
+    let mut booked = None;
+    let exists = |existing: &[&DiOrder], id: &str| existing.iter().any(|o| o.shipment_id == id);
+    sim.store().orders.insert(|existing| {
         let shipment_id = match given_id {
-            Some(id) if w.di.order(&id).is_some() => {
+            Some(id) if exists(existing, &id) => {
                 return Err(di_error_at(
                     StatusCode::BAD_REQUEST,
                     "shipmentId.already.exists",
@@ -393,7 +395,7 @@ pub(super) async fn book(
             Some(id) => id,
             None => loop {
                 let id = format!("7072476{:010}", 5_000_000_000 + sim.next_number());
-                if w.di.order(&id).is_none() {
+                if !exists(existing, &id) {
                     break id;
                 }
             },
@@ -438,10 +440,10 @@ pub(super) async fn book(
             pickup_failed: false,
             cancelled_at: None,
         };
-        w.di.orders.push(order.clone());
+        booked = Some(order.clone());
         Ok(order)
-    });
-    let order = booked?;
+    })?;
+    let order = booked.expect("the order was booked");
     Ok(Json(booking_answer(&order)).into_response())
 }
 

@@ -171,18 +171,18 @@ pub(crate) async fn create(
         Err(e) => return e.response(&sim),
     };
     let number = sim.next_number();
-    let (status, body) = sim.with_world(|w| {
-        if let Some(existing) = w
-            .skippay
-            .applications
-            .iter_mut()
+    let mut answer = None;
+    let _ = sim.store().applications.insert(|existing| {
+        if let Some(first) = existing
+            .iter()
             .find(|a| a.visible_to(&partner) && a.order.number == parsed.order.number)
         {
-            return (StatusCode::OK, application_json(existing));
+            answer = Some((StatusCode::OK, application_json(first)));
+            return Err(());
         }
         let mut id = format!("{:010x}", 0xa0_0000_0000_u64 + number);
-        if w.skippay.applications.iter().any(|a| a.id == id) {
-            id = format!("{id}x{}", w.skippay.applications.len());
+        if existing.iter().any(|a| a.id == id) {
+            id = format!("{id}x{}", existing.len());
         }
         let agreed = parsed.agreement;
         let app = Application {
@@ -203,12 +203,12 @@ pub(crate) async fn create(
             cancel_reason: None,
             custom_reason: None,
         };
-        let body = application_json(&app);
-        w.skippay.applications.push(app);
+        answer = Some((StatusCode::CREATED, application_json(&app)));
         sim.counters()
             .applied(format!("skippay:application:{id}:create"));
-        (StatusCode::CREATED, body)
+        Ok(app)
     });
+    let (status, body) = answer.expect("an application, new or the first");
     json_response(status, &body)
 }
 
