@@ -122,6 +122,7 @@ pub enum FaultAction {
 
 /// The provider a path belongs to (the providers' paths do not collide).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ProviderOfPath {
     /// Everything not below: `/hosted_sessions`, `/shipments`, `/shipment_exceptions`, ...
     Arta,

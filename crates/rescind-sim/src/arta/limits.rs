@@ -38,13 +38,24 @@ use tokio::time::Instant;
 use super::support;
 use crate::Sim;
 
-/// The limits of one kind of key.
+/// The limits of one kind of key ([`LIVE`], [`TEST`], or [`KeyLimits::new`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct KeyLimits {
     /// Calls in flight at once.
     pub concurrent: usize,
     /// Calls accepted in one minute.
     pub per_minute: usize,
+}
+
+impl KeyLimits {
+    /// `concurrent` calls in flight at once and `per_minute` calls accepted in one minute.
+    pub const fn new(concurrent: usize, per_minute: usize) -> Self {
+        KeyLimits {
+            concurrent,
+            per_minute,
+        }
+    }
 }
 
 /// A live key: 15 concurrent calls, 1,000 a minute.
