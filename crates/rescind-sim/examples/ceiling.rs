@@ -13,7 +13,9 @@
 //! on fresh targets until the fleet is used up (then they meet the provider's refusal of a
 //! repeat, which is still an answer served). Printed per route and concurrency: requests a
 //! second, the share of 2xx answers, and the microseconds of CPU per request of the simulator
-//! and of the client.
+//! (in user space and in the kernel) and of the client. Two routes read one target over and
+//! over ("same one"): the simulator's answer then comes from its cache of rendered answers;
+//! the others read a new target each time, so each answer is rendered once.
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
@@ -83,6 +85,12 @@ fn serve() {
 
 /// CPU seconds (user + system) of process `pid` (`self` for this one).
 fn cpu_seconds(pid: &str) -> f64 {
+    let (user, system) = cpu_split(pid);
+    user + system
+}
+
+/// CPU seconds in user space and in the kernel of process `pid`.
+fn cpu_split(pid: &str) -> (f64, f64) {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
     // Fields after the command name (which may hold spaces), which ends with ')'.
     let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
@@ -94,7 +102,7 @@ fn cpu_seconds(pid: &str) -> f64 {
             .unwrap_or(0.0)
     };
     // utime and stime are fields 14 and 15 of the whole line: 11 and 12 after the name.
-    (ticks(11) + ticks(12)) / 100.0
+    (ticks(11) / 100.0, ticks(12) / 100.0)
 }
 
 /// One kind of request: method, path and body of the request to target `i`.
@@ -127,6 +135,14 @@ fn routes() -> Vec<Route> {
                     format!("/hosted_sessions/{}", session_id(i % TARGETS)),
                     None,
                 )
+            }),
+        ),
+        route(
+            "arta GET session, same one",
+            Auth::Arta,
+            Box::new(|_| {
+                let path = format!("/hosted_sessions/{}", session_id(TARGETS - 1));
+                (Method::GET, path, None)
             }),
         ),
         route(
@@ -187,6 +203,14 @@ fn routes() -> Vec<Route> {
             Auth::SkipPay,
             Box::new(|i| {
                 let path = format!("/financing/v1/applications/{}", application_id(i % TARGETS));
+                (Method::GET, path, None)
+            }),
+        ),
+        route(
+            "skippay GET application, same one",
+            Auth::SkipPay,
+            Box::new(|_| {
+                let path = format!("/financing/v1/applications/{}", application_id(TARGETS - 1));
                 (Method::GET, path, None)
             }),
         ),
@@ -281,7 +305,7 @@ fn drive(duration: Duration, levels: &[usize]) {
         )
         .await;
         println!(
-            "| route | concurrency | requests/s | 2xx | sim CPU µs/request | client CPU µs/request | sim/client CPU |"
+            "| route | concurrency | requests/s | 2xx | sim CPU µs/request (user + kernel) | client CPU µs/request | sim/client CPU |"
         );
         println!("|---|---|---|---|---|---|---|");
         let next = Arc::new(AtomicUsize::new(0));
@@ -297,7 +321,7 @@ fn drive(duration: Duration, levels: &[usize]) {
                 };
                 let done = Arc::new(AtomicU64::new(0));
                 let ok = Arc::new(AtomicU64::new(0));
-                let (sim0, client0, t0) = (cpu_seconds(&pid), cpu_seconds("self"), Instant::now());
+                let (sim0, client0, t0) = (cpu_split(&pid), cpu_seconds("self"), Instant::now());
                 let until = t0 + duration;
                 let workers: Vec<_> = (0..concurrency)
                     .map(|_| {
@@ -336,15 +360,19 @@ fn drive(duration: Duration, levels: &[usize]) {
                     let _ = w.await;
                 }
                 let elapsed = t0.elapsed().as_secs_f64();
-                let (sim_cpu, client_cpu) =
-                    (cpu_seconds(&pid) - sim0, cpu_seconds("self") - client0);
+                let sim1 = cpu_split(&pid);
+                let (sim_user, sim_kernel) = (sim1.0 - sim0.0, sim1.1 - sim0.1);
+                let sim_cpu = sim_user + sim_kernel;
+                let client_cpu = cpu_seconds("self") - client0;
                 let n = done.load(Ordering::Relaxed).max(1) as f64;
                 println!(
-                    "| {} | {concurrency} | {:.0} | {:.0} % | {:.1} | {:.1} | {:.2} |",
+                    "| {} | {concurrency} | {:.0} | {:.0} % | {:.1} ({:.1} + {:.1}) | {:.1} | {:.2} |",
                     route.name,
                     n / elapsed,
                     100.0 * ok.load(Ordering::Relaxed) as f64 / n,
                     sim_cpu * 1e6 / n,
+                    sim_user * 1e6 / n,
+                    sim_kernel * 1e6 / n,
                     client_cpu * 1e6 / n,
                     sim_cpu / client_cpu.max(1e-9),
                 );

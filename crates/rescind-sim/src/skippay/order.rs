@@ -385,12 +385,9 @@ pub(crate) async fn cancel(
                     if let Some(refused) = refusal(slot.get()) {
                         return Err(refused);
                     }
-                    // The order as it is, so that a refused change leaves the cached answer.
-                    let mut order = slot.get().order.clone();
-                    let changes = apply(&mut order, &selectors)?;
-                    if order != slot.get().order {
-                        slot.get_mut().order = order;
-                    }
+                    // `apply` works on a copy and writes it back only when every selector
+                    // holds.
+                    let changes = apply(&mut slot.get_mut().order, &selectors)?;
                     for change in &changes {
                         sim.counters().applied(change.key(&id));
                     }
