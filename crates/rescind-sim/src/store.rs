@@ -410,3 +410,4 @@ mod tests {
         assert_eq!(second, "cancelled");
     }
 }
+
