@@ -3,7 +3,8 @@
 //!
 //! # The fault space
 //!
-//! A [`FaultRule`] picks requests (method, path pattern, `times`, `fraction`), may wait
+//! A [`FaultRule`] picks requests (provider [`Operation`], or method and path pattern; `times`,
+//! `fraction`), may wait
 //! (`delay_ms`), and then combines **what the client gets** ([`FaultAction`]) with **whether
 //! and when the change happens**:
 //!

@@ -10,6 +10,12 @@
 //! after it, or with the change applied later, when the test says so ([`Sim::apply_held`]):
 //! the simulator can hold a request without answering until the client gives up, then apply
 //! it, so "applied after the client gave up" is deterministic, with no timer deciding it.
+//!
+//! Faults and counters are addressed by provider [`Operation`] ([`FaultRule::on`],
+//! [`Counters::get`]) as well as by raw path; the demo data's identifiers are constants in
+//! [`demo`]. Each target has its own lock and is found by id, and a read answer is serialized
+//! once per change of its target, so the simulator's cost per request does not grow with the
+//! data set or the concurrency (`examples/ceiling.rs` measures it).
 
 #![forbid(unsafe_code)]
 
