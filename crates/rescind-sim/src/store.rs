@@ -304,6 +304,29 @@ impl Rest {
     }
 }
 
+/// Every lock of the state taken for writing, and the whole world moved out of it; dropping it
+/// puts the world back.
+struct Whole<'a> {
+    rest: RwLockWriteGuard<'a, Rest>,
+    sessions: RwLockWriteGuard<'a, Index<HostedSession>>,
+    shipments: RwLockWriteGuard<'a, Index<Shipment>>,
+    orders: RwLockWriteGuard<'a, Index<DiOrder>>,
+    applications: RwLockWriteGuard<'a, Index<Application>>,
+    world: World,
+}
+
+impl Drop for Whole<'_> {
+    fn drop(&mut self) {
+        let mut world = std::mem::take(&mut self.world);
+        *self.sessions = Index::from_vec(std::mem::take(&mut world.arta.hosted_sessions));
+        *self.shipments = Index::from_vec(std::mem::take(&mut world.arta.shipments));
+        *self.orders = Index::from_vec(std::mem::take(&mut world.di.orders));
+        *self.applications = Index::from_vec(std::mem::take(&mut world.skippay.applications));
+        self.rest.world = world;
+        self.rest.reindex();
+    }
+}
+
 /// The live state.
 #[derive(Debug)]
 pub(crate) struct Store {
@@ -343,24 +366,22 @@ impl Store {
     /// Runs `f` on the whole world: every lock taken for writing (in one order: the rest, then
     /// the tables), the targets moved out and back.
     pub(crate) fn with_world<R>(&self, f: impl FnOnce(&mut World) -> R) -> R {
-        let mut rest = self.rest.write().unwrap_or_else(|e| e.into_inner());
-        let mut sessions = self.sessions.write();
-        let mut shipments = self.shipments.write();
-        let mut orders = self.orders.write();
-        let mut applications = self.applications.write();
-        let mut world = std::mem::take(&mut rest.world);
-        world.arta.hosted_sessions = sessions.take();
-        world.arta.shipments = shipments.take();
-        world.di.orders = orders.take();
-        world.skippay.applications = applications.take();
-        let out = f(&mut world);
-        *sessions = Index::from_vec(std::mem::take(&mut world.arta.hosted_sessions));
-        *shipments = Index::from_vec(std::mem::take(&mut world.arta.shipments));
-        *orders = Index::from_vec(std::mem::take(&mut world.di.orders));
-        *applications = Index::from_vec(std::mem::take(&mut world.skippay.applications));
-        rest.world = world;
-        rest.reindex();
-        out
+        let mut whole = Whole {
+            rest: self.rest.write().unwrap_or_else(|e| e.into_inner()),
+            sessions: self.sessions.write(),
+            shipments: self.shipments.write(),
+            orders: self.orders.write(),
+            applications: self.applications.write(),
+            world: World::default(),
+        };
+        whole.world = std::mem::take(&mut whole.rest.world);
+        whole.world.arta.hosted_sessions = whole.sessions.take();
+        whole.world.arta.shipments = whole.shipments.take();
+        whole.world.di.orders = whole.orders.take();
+        whole.world.skippay.applications = whole.applications.take();
+        // Put back when `whole` drops: after `f`, or while a panic in `f` unwinds, so that the
+        // state is never left without its targets.
+        f(&mut whole.world)
     }
 
     /// A copy of the whole world.
@@ -395,6 +416,22 @@ mod tests {
             w.arta.hosted_sessions.push(session);
         });
         assert!(store.sessions.with(&4242, |_| ()).is_some());
+    }
+
+    #[test]
+    fn a_panic_inside_with_world_leaves_the_state_in_place() {
+        let store = Store::new(World::demo());
+        let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            store.with_world(|w| {
+                w.arta.hosted_sessions.retain(|s| s.id != 42);
+                panic!("a test's assertion");
+            })
+        }));
+        assert!(panicked.is_err());
+        // The change made before the panic stays, and everything else is still there.
+        assert!(store.sessions.with(&42, |_| ()).is_none());
+        assert!(store.sessions.with(&43, |_| ()).is_some());
+        assert_eq!(store.world().di, World::demo().di);
     }
 
     #[test]
