@@ -238,7 +238,7 @@ async fn a_streamed_input_runs_every_row_once_within_the_concurrency_and_a_lean_
     cancelled.sort();
     cancelled.dedup();
     assert_eq!(cancelled.len(), 2_000);
-    // Twice as many workers as the concurrency, but never more calls at once than it.
+    // More workers than the concurrency, but never more calls at once than it.
     let most = fake.most_in_flight.load(Ordering::SeqCst);
     assert!((1..=4).contains(&most), "{most} calls at once");
 }

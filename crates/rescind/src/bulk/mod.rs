@@ -55,11 +55,11 @@
 //! before, an [`Observation`](rescind_core::Observation), and the time) is fsync'ed **before**
 //! each request is sent, an `outcome` record after (fsync'ed with the next batch of records,
 //! and before the run returns). Records written at the same time share one fsync (group
-//! commit). Each account runs twice its concurrency of workers, with at most its concurrency
-//! of calls to the provider at once: a row waiting for its intent's fsync holds no place
-//! under the limit, so the fsync overlaps the other rows' requests. The journal is locked
-//! while a run has it open: a second run on the same journal is refused. A run with the same
-//! journal:
+//! commit). Each account runs four times its concurrency of workers, with at most its
+//! concurrency of calls to the provider at once: a row waiting for its intent's fsync holds
+//! no place under the limit, so the fsync overlaps the other rows' requests. The journal is
+//! locked while a run has it open: a second run on the same journal is refused. A run with
+//! the same journal:
 //!
 //! - carries over rows whose outcome is final (done, refused, invalid, failed for good), and
 //!   says how many were done and when ([`Report::already_done`]: "412 rows already done in

@@ -508,7 +508,7 @@ impl Runner {
     /// Starts, per account, workers that take the next row of that account (in input order)
     /// from a bounded queue, which a feeder task fills from `feed`: memory for tasks and rows
     /// grows with the concurrency, not with the number of rows. Each account has
-    /// [`JOURNAL_OVERLAP`] times its concurrency limit of workers, and a limit of that many
+    /// [`JOURNAL_OVERLAP`] times its concurrency limit of workers, and at most its limit of
     /// calls to its provider at once ([`Limited`]): a row waiting for its intent's fsync holds
     /// no place under the limit, so the fsync overlaps other rows' requests. Each row's result
     /// comes out of the returned channel, which closes when every worker is done; dropping the
@@ -620,7 +620,9 @@ impl Runner {
 
 /// Workers per account, as a multiple of its concurrency limit. Calls to the provider stay
 /// under the limit ([`Limited`]); the other workers wait for their intent's fsync meanwhile.
-const JOURNAL_OVERLAP: usize = 2;
+/// 4: on a busy disk an fsync took 3–4 ms, half of a row's request time at the bench's rates;
+/// with 2 the journal cost 0.71 of the plain loop's rows/s there, with 4 0.91 (BENCHMARKS).
+const JOURNAL_OVERLAP: usize = 4;
 
 /// What the feeder hands on: a row to run, a row's result without sending (carried over from
 /// the journal, a conflict), or the input failing to be read again.
