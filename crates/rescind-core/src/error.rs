@@ -778,7 +778,11 @@ mod tests {
             (ErrorKind::UnknownAccount, None),
         ];
         for (kind, reason) in table {
-            assert_eq!(Error::new(kind, Sent::Answered, "x").reason(), reason, "{kind}");
+            assert_eq!(
+                Error::new(kind, Sent::Answered, "x").reason(),
+                reason,
+                "{kind}"
+            );
         }
         let unknown = Error::new(ErrorKind::Server, Sent::MaybeSent, "502")
             .with_reason(Refusal::NotCancellable);
@@ -814,7 +818,12 @@ mod tests {
             assert_eq!(serde_json::from_value::<Sent>(json).unwrap(), sent);
         }
         assert_eq!(
-            Error::new(ErrorKind::UnknownAccount, Sent::NotSent, "no account named `x`").to_string(),
+            Error::new(
+                ErrorKind::UnknownAccount,
+                Sent::NotSent,
+                "no account named `x`"
+            )
+            .to_string(),
             "unknown account: no account named `x` (nothing was sent)"
         );
     }

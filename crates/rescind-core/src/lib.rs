@@ -58,6 +58,7 @@ pub mod retry;
 #[cfg(feature = "test-util")]
 pub mod testing;
 pub mod token;
+pub mod trace;
 mod transport;
 pub mod wire;
 

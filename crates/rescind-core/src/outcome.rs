@@ -292,7 +292,10 @@ mod tests {
     #[test]
     fn statuses_and_settled_by_serialize_with_their_stable_names() {
         let cases = [
-            (CancelStatus::Cancelled, serde_json::json!({"status": "cancelled"})),
+            (
+                CancelStatus::Cancelled,
+                serde_json::json!({"status": "cancelled"}),
+            ),
             (
                 CancelStatus::AlreadyCancelled,
                 serde_json::json!({"status": "already_cancelled"}),
@@ -310,12 +313,18 @@ mod tests {
                 },
                 serde_json::json!({"status": "held", "until": "2026-12-24"}),
             ),
-            (CancelStatus::Held { until: None }, serde_json::json!({"status": "held"})),
+            (
+                CancelStatus::Held { until: None },
+                serde_json::json!({"status": "held"}),
+            ),
         ];
         for (status, json) in cases {
             assert_eq!(serde_json::to_value(&status).unwrap(), json);
             assert_eq!(json["status"], status.as_str());
-            assert_eq!(serde_json::from_value::<CancelStatus>(json).unwrap(), status);
+            assert_eq!(
+                serde_json::from_value::<CancelStatus>(json).unwrap(),
+                status
+            );
         }
         for by in [SettledBy::Answer, SettledBy::ReadBack] {
             let json = serde_json::to_value(by).unwrap();

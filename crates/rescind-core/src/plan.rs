@@ -431,13 +431,37 @@ mod tests {
     fn refusal_codes_are_stable_and_serialize_as_them() {
         let all = [
             (Refusal::InTransit, "in_transit", ErrorKind::NotCancellable),
-            (Refusal::HoldWindowPassed, "hold_window_passed", ErrorKind::InvalidInput),
+            (
+                Refusal::HoldWindowPassed,
+                "hold_window_passed",
+                ErrorKind::InvalidInput,
+            ),
             (Refusal::Rejected, "rejected", ErrorKind::NotCancellable),
-            (Refusal::NotCancellable, "not_cancellable", ErrorKind::NotCancellable),
-            (Refusal::InvalidRequest, "invalid_request", ErrorKind::InvalidInput),
-            (Refusal::AlreadyCancelled, "already_cancelled", ErrorKind::NotCancellable),
-            (Refusal::ItemNotFound, "item_not_found", ErrorKind::InvalidInput),
-            (Refusal::QuantityTooLarge, "quantity_too_large", ErrorKind::InvalidInput),
+            (
+                Refusal::NotCancellable,
+                "not_cancellable",
+                ErrorKind::NotCancellable,
+            ),
+            (
+                Refusal::InvalidRequest,
+                "invalid_request",
+                ErrorKind::InvalidInput,
+            ),
+            (
+                Refusal::AlreadyCancelled,
+                "already_cancelled",
+                ErrorKind::NotCancellable,
+            ),
+            (
+                Refusal::ItemNotFound,
+                "item_not_found",
+                ErrorKind::InvalidInput,
+            ),
+            (
+                Refusal::QuantityTooLarge,
+                "quantity_too_large",
+                ErrorKind::InvalidInput,
+            ),
             (Refusal::NotFound, "not_found", ErrorKind::NotFound),
         ];
         for (reason, code, kind) in all {
@@ -452,7 +476,8 @@ mod tests {
 
     #[test]
     fn an_errors_reason_refines_its_prediction() {
-        let transit = Error::not_cancellable(Sent::NotSent, "in transit").with_reason(Refusal::InTransit);
+        let transit =
+            Error::not_cancellable(Sent::NotSent, "in transit").with_reason(Refusal::InTransit);
         assert_eq!(
             Prediction::from_error(&transit),
             Prediction::Refused {
@@ -460,7 +485,8 @@ mod tests {
                 detail: transit.to_string()
             }
         );
-        let missing = Error::invalid_input("items[0]", "matches no item").with_reason(Refusal::ItemNotFound);
+        let missing =
+            Error::invalid_input("items[0]", "matches no item").with_reason(Refusal::ItemNotFound);
         assert_eq!(Prediction::from_error(&missing).as_str(), "item_not_found");
         let too_many = Error::invalid_input("items[0].quantity", "at most 1")
             .with_reason(Refusal::QuantityTooLarge);
@@ -471,7 +497,10 @@ mod tests {
                 detail: too_many.to_string()
             }
         );
-        assert_eq!(Prediction::from_error(&too_many).error_kind(), Some(ErrorKind::InvalidInput));
+        assert_eq!(
+            Prediction::from_error(&too_many).error_kind(),
+            Some(ErrorKind::InvalidInput)
+        );
         // A reason of another kind than the error's is not taken.
         let odd = Error::not_cancellable(Sent::Answered, "x").with_reason(Refusal::ItemNotFound);
         assert_eq!(
