@@ -13,7 +13,7 @@
 //! | `provider` | always | [`Provider::id`]: `arta`, `di`, `skippay` |
 //! | `operation` | always | [`operation`]: `cancel`, `cancel_items`, `hold` |
 //! | `target` | always | the target as given (an order, session, shipment or application id; never a secret) |
-//! | `attempts` | always | HTTP attempts made by the whole cancel (reads, the change, retries, read-backs) |
+//! | `attempts` | always | HTTP attempts made by the whole cancel (reads, the change, retries, read-backs); a login runs in its own task, shared by every call waiting for it, and is not counted |
 //! | `status` | success | [`CancelStatus::as_str`](crate::CancelStatus::as_str): `cancelled`, `partially_cancelled`, `already_cancelled`, `held` |
 //! | `settled_by` | success | [`SettledBy::as_str`](crate::SettledBy::as_str): `answer`, `read_back` |
 //! | `error_kind` | failure | [`ErrorKind::as_str`](crate::ErrorKind::as_str) |

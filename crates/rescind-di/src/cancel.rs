@@ -43,8 +43,15 @@ use crate::model::{CancelResponse, OrderDetails, ShipmentNumber};
 use crate::request::operation;
 use crate::rules::{self, Cancellability};
 
-/// The native response of a Di [`CancelOutcome`]: take it back with
-/// `outcome.native::<DiCancel>()`.
+/// The native response of every Di [`CancelOutcome`], whatever path the cancel took: take it
+/// with [`DiCancel::of`].
+///
+/// | path | `details` | `response` |
+/// |---|---|---|
+/// | already cancelled (`ediStatus` `CANCELLED`) | the order as read | `None` |
+/// | cancelled by the answer | the order as read before | `Some`: Di's answer |
+/// | Di answered `order.cancelled` | the order as read before | `None` |
+/// | settled by reading back | the order read back | `None` |
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DiCancel {
@@ -52,6 +59,21 @@ pub struct DiCancel {
     pub details: OrderDetails,
     /// The cancel's answer, when a cancel was sent and answered with success.
     pub response: Option<CancelResponse>,
+}
+
+impl DiCancel {
+    /// The Di payload of `outcome`; `None` when the outcome is not Di's.
+    ///
+    /// ```
+    /// use rescind_core::{CancelOutcome, CancelStatus, Provider};
+    /// use rescind_di::DiCancel;
+    ///
+    /// let other = CancelOutcome::new(Provider::Arta, "1", CancelStatus::Cancelled);
+    /// assert!(DiCancel::of(&other).is_none());
+    /// ```
+    pub fn of(outcome: &CancelOutcome) -> Option<&DiCancel> {
+        outcome.native::<DiCancel>()
+    }
 }
 
 #[async_trait]
@@ -65,7 +87,8 @@ impl Canceller for Client {
     }
 
     async fn cancel(&self, request: CancelRequest) -> Result<CancelOutcome, Error> {
-        self.cancel_at(request, Timestamp::now()).await
+        let span = rescind_core::trace::CancelSpan::new(Provider::Di, &request);
+        span.run(self.cancel_at(request, self.now())).await
     }
 
     fn check(&self, request: &CancelRequest) -> Result<(), Error> {
@@ -73,7 +96,7 @@ impl Canceller for Client {
     }
 
     async fn plan(&self, request: &CancelRequest) -> Plan {
-        self.plan_at(request, Timestamp::now()).await
+        self.plan_at(request, self.now()).await
     }
 
     async fn observe(&self, request: &CancelRequest) -> Result<Observation, Error> {
@@ -183,6 +206,7 @@ impl Client {
             Cancellability::NotCancellable { .. } if !self.checks_transit_rules() => {}
             Cancellability::NotCancellable { reason } => {
                 return Err(Error::not_cancellable(Sent::NotSent, reason)
+                    .with_reason(Refusal::InTransit)
                     .with_provider(Provider::Di)
                     .with_operation(operation::CANCEL_ORDER));
             }
