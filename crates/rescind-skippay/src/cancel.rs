@@ -48,8 +48,9 @@ use rescind_core::{
 use crate::client::Client;
 use crate::model::{
     ApplicationResponse, ApplicationState, CancelItem, Order, OrderCancelRequest, OrderState,
+    SkipPayCancel,
 };
-use crate::request::{CANCEL_APPLICATION, CANCEL_ORDER_ITEMS};
+use crate::request::CANCEL_APPLICATION;
 use crate::rules::{self, Plan as Plan_};
 use crate::{request, response};
 
@@ -78,52 +79,8 @@ impl Canceller for Client {
     }
 
     async fn cancel(&self, request: CancelRequest) -> Result<CancelOutcome, Error> {
-        let (order_request, selectors) = match &request.scope {
-            Scope::Whole => (OrderCancelRequest::whole(), Vec::new()),
-            Scope::Items(selectors) if selectors.is_empty() => {
-                return Err(Error::invalid_input(
-                    "items",
-                    "must name at least one item (cancel the whole order with Scope::Whole)",
-                ));
-            }
-            Scope::Items(selectors) => {
-                let items: Vec<CancelItem> = selectors.iter().map(CancelItem::from).collect();
-                (OrderCancelRequest::items(items.clone()), items)
-            }
-            other => {
-                return Err(Error::unsupported(Provider::SkipPay, other.as_str()));
-            }
-        };
-        // Check the input before reading anything.
-        rules::validate_order_cancel(&order_request)
-            .map_err(|err| err.with_provider(Provider::SkipPay))?;
-        let target = request.target.clone();
-        let app = self
-            .get_application(&target)
-            .await
-            .map_err(change::read_before_change)?;
-        let before = observation(&target, &app, &selectors);
-        let plan = rules::plan(&app, &order_request)
-            .map_err(|err| err.with_provider(Provider::SkipPay))?;
-        match plan {
-            Plan_::AlreadyCancelled(note) => {
-                Ok(
-                    CancelOutcome::new(Provider::SkipPay, target, CancelStatus::AlreadyCancelled)
-                        .with_note(note)
-                        .with_native(app),
-                )
-            }
-            Plan_::CancelOrder => {
-                let order = OrderChange {
-                    request: &request,
-                    order_request: &order_request,
-                    selectors: &selectors,
-                    before,
-                };
-                self.cancel_order_settled(order).await
-            }
-            Plan_::CancelApplication => self.cancel_application_settled(target, before).await,
-        }
+        let span = rescind_core::trace::CancelSpan::new(Provider::SkipPay, &request);
+        span.run(self.cancel_untraced(request)).await
     }
 
     fn check(&self, request: &CancelRequest) -> Result<(), Error> {
@@ -272,6 +229,58 @@ struct OrderChange<'a> {
 }
 
 impl Client {
+    /// The cancel itself, without its `rescind.cancel` span (see [`Canceller::cancel`]).
+    async fn cancel_untraced(&self, request: CancelRequest) -> Result<CancelOutcome, Error> {
+        let (order_request, selectors) = match &request.scope {
+            Scope::Whole => (OrderCancelRequest::whole(), Vec::new()),
+            Scope::Items(selectors) if selectors.is_empty() => {
+                return Err(Error::invalid_input(
+                    "items",
+                    "must name at least one item (cancel the whole order with Scope::Whole)",
+                )
+                .with_provider(Provider::SkipPay)
+                .with_operation(request::CANCEL_ORDER_ITEMS));
+            }
+            Scope::Items(selectors) => {
+                let items: Vec<CancelItem> = selectors.iter().map(CancelItem::from).collect();
+                (OrderCancelRequest::items(items.clone()), items)
+            }
+            other => {
+                return Err(Error::unsupported(Provider::SkipPay, other.as_str()));
+            }
+        };
+        // Check the input before reading anything.
+        rules::validate_order_cancel(&order_request)
+            .map_err(|err| err.with_provider(Provider::SkipPay))?;
+        let target = request.target.clone();
+        let app = self
+            .get_application(&target)
+            .await
+            .map_err(change::read_before_change)?;
+        let before = observation(&target, &app, &selectors);
+        let plan = rules::plan(&app, &order_request)
+            .map_err(|err| err.with_provider(Provider::SkipPay))?;
+        match plan {
+            Plan_::AlreadyCancelled(note) => {
+                Ok(
+                    CancelOutcome::new(Provider::SkipPay, target, CancelStatus::AlreadyCancelled)
+                        .with_note(note)
+                        .with_native(SkipPayCancel::from_application(app)),
+                )
+            }
+            Plan_::CancelOrder => {
+                let order = OrderChange {
+                    request: &request,
+                    order_request: &order_request,
+                    selectors: &selectors,
+                    before,
+                };
+                self.cancel_order_settled(order).await
+            }
+            Plan_::CancelApplication => self.cancel_application_settled(target, before).await,
+        }
+    }
+
     /// Sends the order cancel once and reads its answer by the rule (no read-back here).
     async fn send_order_cancel(
         &self,
@@ -280,7 +289,7 @@ impl Client {
     ) -> Result<Order, Error> {
         let req = request::cancel_order_items(target, order_request)?;
         let resp = self.transport().send(&req).await?;
-        response::parse_cancel_order_items_of(&resp, target)
+        response::parse_order_cancel_of(&resp, target, req.operation)
     }
 
     /// Sends the order cancel; an answer that proves nothing or does not show the change is
@@ -304,7 +313,7 @@ impl Client {
                                 "the first cancel's answer proved nothing and the order read back unchanged; the cancel was sent once more",
                             );
                         }
-                        return Ok(outcome.with_native(order));
+                        return Ok(outcome.with_native(SkipPayCancel::from_order(order)));
                     }
                     Error::new(
                         ErrorKind::UnexpectedResponse,
@@ -312,7 +321,7 @@ impl Client {
                         "Skip Pay answered the order cancel with success, but the order it returned does not show the cancel",
                     )
                     .with_provider(Provider::SkipPay)
-                    .with_operation(CANCEL_ORDER_ITEMS)
+                    .with_operation(request::order_cancel_operation(asked.order_request))
                 }
                 Err(err) if err.sent() == Sent::MaybeSent => err,
                 // A documented refusal, or nothing was sent.
@@ -344,7 +353,7 @@ impl Client {
                             "the cancel's answer proved nothing ({}); {note}",
                             err.message()
                         ))
-                        .with_native(app));
+                        .with_native(SkipPayCancel::from_application(app)));
                 }
                 Settlement::NotApplied
                     if idempotent
@@ -405,7 +414,7 @@ impl Client {
                         CancelStatus::Cancelled,
                     )
                     .with_note(note)
-                    .with_native(app));
+                    .with_native(SkipPayCancel::from_application(app)));
                 }
                 Ok(app) => Error::new(
                     ErrorKind::UnexpectedResponse,
@@ -427,7 +436,8 @@ impl Client {
                     };
                     return Ok(CancelOutcome::new(Provider::SkipPay, target, status)
                         .with_request_id_opt(err.request_id().map(str::to_owned))
-                        .with_note(err.to_string()));
+                        .with_note(err.to_string())
+                        .with_native(SkipPayCancel::default()));
                 }
                 Err(err) if err.sent() == Sent::MaybeSent => err,
                 Err(err) => return Err(err),
@@ -451,7 +461,7 @@ impl Client {
                             "the application cancel's answer proved nothing ({}); reading the application back shows it CANCELLED",
                             err.message()
                         ))
-                        .with_native(app),
+                        .with_native(SkipPayCancel::from_application(app)),
                 );
             }
             if let Some(sent) =
