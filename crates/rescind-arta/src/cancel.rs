@@ -209,7 +209,7 @@ impl Client {
                 if let Some(note) = note {
                     outcome = outcome.with_note(note);
                 }
-                Ok(outcome.with_native(ArtaCancel::Hold(hold.exception)))
+                Ok(outcome.with_native(ArtaCancel::Hold(Box::new(hold.exception))))
             }
             Scope::Items(_) => Err(Error::unsupported(
                 Provider::Arta,
@@ -386,5 +386,5 @@ fn outcome(
 ) -> CancelOutcome {
     CancelOutcome::new(Provider::Arta, target, status)
         .with_request_id_opt(request_id)
-        .with_native(ArtaCancel::Session(session))
+        .with_native(ArtaCancel::Session(Box::new(session)))
 }

@@ -14,14 +14,20 @@ use super::{HostedSession, ShipmentException};
 /// | `Whole` | already cancelled (read first, or read after a refusal) | [`Session`](ArtaCancel::Session): the session as read (`GET /hosted_sessions/{id}`) |
 /// | `Whole` | settled by reading back | [`Session`](ArtaCancel::Session): the session read back |
 /// | `Hold` | created, already held, or found after an unknown outcome | [`Hold`](ArtaCancel::Hold): the `requested_hold_to_collect` exception |
+///
+/// Both are boxed (the session is over 1 KiB), so the outcome stays small; [`session`] and
+/// [`hold`] borrow them.
+///
+/// [`session`]: ArtaCancel::session
+/// [`hold`]: ArtaCancel::hold
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ArtaCancel {
     /// A whole cancel: the hosted session (Arta reference, "Cancel a Hosted Session").
-    Session(HostedSession),
+    Session(Box<HostedSession>),
     /// A hold: the shipment exception that holds the shipment (Arta reference, "Create a
     /// Shipment Exception").
-    Hold(ShipmentException),
+    Hold(Box<ShipmentException>),
 }
 
 impl ArtaCancel {
