@@ -111,6 +111,7 @@ async fn cancelled_in_the_details_is_already_cancelled_without_sending() {
         .await
         .unwrap();
     assert_eq!(outcome.status, CancelStatus::AlreadyCancelled);
+    assert!(DiCancel::of(&outcome).unwrap().details.is_cancelled());
     assert!(outcome.note.as_deref().unwrap().contains("CANCELLED"));
     cancel.assert_calls_async(0).await;
 }
@@ -284,6 +285,10 @@ async fn an_unanswered_cancel_is_settled_by_reading_the_order_back() {
             .unwrap()
             .contains("reading the order back")
     );
+    // The one Di payload on this path too: the order read back, no answer.
+    let native = DiCancel::of(&outcome).unwrap();
+    assert!(native.details.is_cancelled());
+    assert!(native.response.is_none());
     cancel.assert_calls_async(3).await;
     after.assert_calls_async(1).await;
 }
