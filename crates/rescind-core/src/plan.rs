@@ -41,17 +41,20 @@ use crate::{Error, ErrorKind, Observation};
 /// [`NotCancellable`](Refusal::NotCancellable) or [`InvalidRequest`](Refusal::InvalidRequest)
 /// by the error's [`kind`](Error::kind).
 ///
-/// | code | meaning | source |
+/// | code | meaning | who sets it, and the source of the rule |
 /// |---|---|---|
-/// | `in_transit` | the order is in transit | Di: our rule from the order's dates (reference notes, Di "Cancel order": cancellable until the day before the desired delivery date); Di's `order.exported` and `order.cannot.cancel.*` refusals |
-/// | `hold_window_passed` | the hold date is past the window | Arta: "`hold_until` date cannot be greater than 30 days from the associated shipment's `created_at`" (reference notes, Arta section 3 "Shipment exceptions") |
-/// | `rejected` | the application was rejected | Skip Pay: state `REJECTED`, code `APPLICATION_REJECTED` (reference notes, Skip Pay "Cancel"; OpenAPI `ApplicationState`) |
-/// | `not_cancellable` | the target's state does not allow it | Arta: a shipment not `pending`/`confirmed` (section 3), a session's cancel refused with 422; Skip Pay: `ORDER_NOT_CANCELLABLE`, `APPLICATION_NOT_CANCELLABLE` and the states its rules refuse; Di: a refusal without a more precise key |
-/// | `already_cancelled` | the target was cancelled before, reported as an error | Skip Pay's `APPLICATION_ALREADY_CANCELLED` and Di's `order.cancelled` when a caller reads them as errors (a [`Canceller`](crate::Canceller) reports them as [`AlreadyCancelled`](crate::CancelStatus::AlreadyCancelled) outcomes, not errors) |
-/// | `item_not_found` | an item selector matches no item of the order | Skip Pay: our rule before sending (reference notes, Skip Pay "Cancel order items": items are named by code/EAN/name) |
-/// | `quantity_too_large` | a quantity above what is left of the item | Skip Pay: our rule before sending (same section) |
-/// | `invalid_request` | the request's content breaks another documented rule | any: a provider's 400/422 about the request, our validation |
-/// | `not_found` | the target does not exist (for this account) | any: the provider's documented 404 |
+/// | `in_transit` | the order is in transit | Di: our transit rule before sending (reference notes, Di §3b "Cancel order": "in transit" from the day before `desiredDeliveryDate`, from booking without one; pick-up shipments until 23:00 the day before), and Di's own `order.exported` / `unable.to.edit.exporter.order` (Di §2d "Edit Order API error keys") |
+/// | `hold_window_passed` | the hold date is past the window | Arta: our rule before sending, "`hold_until` date cannot be greater than 30 days from the associated shipment's `created_at`" (reference notes, Arta §3 "Shipment exceptions") |
+/// | `rejected` | the application was rejected | Skip Pay: our rule (a REJECTED application, Skip Pay §2 "Operations: paths, bodies, allowed states": REJECTED allows no cancel) and Skip Pay's `APPLICATION_REJECTED` (§2 "ApplicationCancelRequest") |
+/// | `not_cancellable` | the target's state does not allow it | Arta: a shipment not `pending`/`confirmed` (§3), a session cancel answered 422 (§5 "Errors"); Di: `error.parcel.final.status` (§2d); Skip Pay: the states §2 refuses, its other 422 codes (`NOT_SUPPORTED`, `APPLICATION_PAID`...) |
+/// | `already_cancelled` | the target was cancelled before, where it is an error | Skip Pay's `APPLICATION_ALREADY_CANCELLED` (§2 "ApplicationCancelRequest"), Di's `order.cancelled` (§2d), when a caller calls the client's native methods; a [`Canceller`](crate::Canceller) reports both as an [`AlreadyCancelled`](crate::CancelStatus::AlreadyCancelled) outcome, not an error |
+/// | `item_not_found` | an item selector matches no item of the order | Skip Pay: our rule before sending ("it all must exact match the item data": Skip Pay §3 "order/cancel exact schema") |
+/// | `quantity_too_large` | a quantity above what is left of the item | Skip Pay: our rule before sending (same section: `quantity`, "If empty, considered as whole item quantity") |
+/// | `invalid_request` | the request breaks another documented rule | any: our validation before sending, a provider's 400 (Arta §5, Di `failed.to.parse.request` §2d, Skip Pay `INVALID_REQUEST` §3 "Error body") |
+/// | `not_found` | the target does not exist (for this account) | any: the provider's 404 (Arta §2, Di `cannot.find.order` §2d, Skip Pay `OBJECT_NOT_FOUND` / `APPLICATION_NOT_FOUND` §2) |
+///
+/// The sections are those of the reference notes in `shared/reference/{arta,di,skippay}.md`,
+/// which cite the providers' own pages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
