@@ -515,3 +515,59 @@ async fn a_whole_cancel_without_answer_stays_unknown_when_the_order_is_not_cance
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn an_application_cancel_without_answer_is_settled_by_reading_back_with_its_payload() {
+    let server = MockServer::start_async().await;
+    let _login = login_mock(&server).await;
+    let before = server
+        .mock_async(|when, then| {
+            when.method(GET).path(APP_PATH);
+            then.status(200).json_body(application(
+                "PROCESSING",
+                "PROCESSING_REDIRECT_NEEDED",
+                "PROCESSING",
+                open_items(),
+            ));
+        })
+        .await;
+    let cancel = server
+        .mock_async(|when, then| {
+            when.method(PUT).path(APP_CANCEL);
+            then.status(200)
+                .delay(std::time::Duration::from_millis(1000))
+                .json_body(json!({}));
+        })
+        .await;
+    let client = client_with(&server, |b| {
+        b.configure(|c| c.with_attempt_timeout(std::time::Duration::from_millis(150)))
+    });
+    let task = tokio::spawn({
+        let client = client.clone();
+        async move { client.cancel(CancelRequest::whole(APP)).await }
+    });
+    while before.calls_async().await == 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    before.delete_async().await;
+    let after = server
+        .mock_async(|when, then| {
+            when.method(GET).path(APP_PATH);
+            then.status(200).json_body(application(
+                "CANCELLED",
+                "CANCELLED_NOT_PAID",
+                "CANCELLED",
+                open_items(),
+            ));
+        })
+        .await;
+    let outcome = task.await.unwrap().unwrap();
+    assert_eq!(outcome.status, CancelStatus::Cancelled);
+    assert!(outcome.settled_by_read_back());
+    // The one Skip Pay payload: the application read back.
+    let payload = SkipPayCancel::of(&outcome).unwrap();
+    assert_eq!(payload.application.as_ref().unwrap().id, APP);
+    assert!(payload.order.is_none());
+    cancel.assert_calls_async(3).await;
+    after.assert_calls_async(1).await;
+}
