@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use jiff::Timestamp;
-use rescind_core::{Auth, Clock, Error, Provider, TokenCache, Transport, TransportConfig};
+use rescind_core::{Auth, Clock, Error, Policy, Provider, TokenCache, Transport, TransportConfig};
 
 use crate::auth::{Credentials, DiLogin, MinutesValid};
 use crate::model::{CancelResponse, OrderDetails, ShipmentNumber};
@@ -62,6 +62,7 @@ pub struct Client {
     environment: Environment,
     check_transit_rules: bool,
     clock: Clock,
+    policy: Policy,
 }
 
 impl Client {
@@ -134,6 +135,11 @@ impl Client {
     pub fn checks_transit_rules(&self) -> bool {
         self.check_transit_rules
     }
+
+    /// The client's request [`Policy`] (set with [`ClientBuilder::policy`]).
+    pub fn policy(&self) -> Policy {
+        self.policy
+    }
 }
 
 /// Builds a [`Client`]. See [`Client::builder`].
@@ -146,6 +152,7 @@ pub struct ClientBuilder {
     http_client: Option<reqwest::Client>,
     skip_transit_rules: bool,
     clock: Option<Clock>,
+    policy: Policy,
 }
 
 impl ClientBuilder {
@@ -216,6 +223,16 @@ impl ClientBuilder {
         self
     }
 
+    /// Sets how many requests a cancel spends (default [`Policy::CheckFirst`]: exact outcomes,
+    /// what a single CLI call keeps); [`Policy::ChangeFirst`] sends the cancel without reading
+    /// the order first, since Di refuses an order in transit itself. See
+    /// [the policies](crate::cancel#policies); a call's
+    /// [`CancelOptions`](rescind_core::CancelOptions) overrides it.
+    pub fn policy(mut self, policy: Policy) -> Self {
+        self.policy = policy;
+        self
+    }
+
     /// Uses the caller's `reqwest::Client` (proxy, TLS settings).
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http_client = Some(client);
@@ -261,6 +278,7 @@ impl ClientBuilder {
             environment,
             check_transit_rules: !self.skip_transit_rules,
             clock,
+            policy: self.policy,
         })
     }
 }

@@ -90,7 +90,7 @@ async fn a_cancellable_order_is_cancelled_once() {
     assert_eq!(outcome.status, CancelStatus::Cancelled);
     assert_eq!(outcome.target, SHIPMENT);
     let native = DiCancel::of(&outcome).unwrap();
-    assert_eq!(native.details.shipment_id, SHIPMENT);
+    assert_eq!(native.details.as_ref().unwrap().shipment_id, SHIPMENT);
     assert_eq!(native.response.as_ref().unwrap().status, 200);
     details.assert_calls_async(1).await;
     cancel.assert_calls_async(1).await;
@@ -111,7 +111,14 @@ async fn cancelled_in_the_details_is_already_cancelled_without_sending() {
         .await
         .unwrap();
     assert_eq!(outcome.status, CancelStatus::AlreadyCancelled);
-    assert!(DiCancel::of(&outcome).unwrap().details.is_cancelled());
+    assert!(
+        DiCancel::of(&outcome)
+            .unwrap()
+            .details
+            .as_ref()
+            .unwrap()
+            .is_cancelled()
+    );
     assert!(outcome.note.as_deref().unwrap().contains("CANCELLED"));
     cancel.assert_calls_async(0).await;
 }
@@ -193,7 +200,7 @@ async fn di_saying_order_cancelled_is_already_cancelled() {
         .unwrap();
     assert_eq!(outcome.status, CancelStatus::AlreadyCancelled);
     let native = DiCancel::of(&outcome).unwrap();
-    assert_eq!(native.details.shipment_id, SHIPMENT);
+    assert_eq!(native.details.as_ref().unwrap().shipment_id, SHIPMENT);
     assert!(native.response.is_none());
     cancel.assert_calls_async(1).await;
 }
@@ -287,7 +294,7 @@ async fn an_unanswered_cancel_is_settled_by_reading_the_order_back() {
     );
     // The one Di payload on this path too: the order read back, no answer.
     let native = DiCancel::of(&outcome).unwrap();
-    assert!(native.details.is_cancelled());
+    assert!(native.details.as_ref().unwrap().is_cancelled());
     assert!(native.response.is_none());
     cancel.assert_calls_async(3).await;
     after.assert_calls_async(1).await;
