@@ -33,6 +33,7 @@
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use bytes::Bytes;
 use http::{Method, Request, Response, StatusCode, header};
@@ -57,8 +58,39 @@ struct Bodies {
     skippay_cancelled: (Bytes, Bytes),
 }
 
+/// The requests the server answered, per route (for the tests that check that each side of a
+/// comparison sends the same requests).
+#[derive(Debug, Default)]
+pub struct Counts {
+    /// Logins (Di's and Skip Pay's).
+    pub logins: AtomicU64,
+    /// Reads (Arta's session read).
+    pub reads: AtomicU64,
+    /// Changes (Arta's, Di's and Skip Pay's cancels).
+    pub changes: AtomicU64,
+    /// Anything else (a 401, a 404).
+    pub other: AtomicU64,
+}
+
+impl Counts {
+    /// `(logins, reads, changes, other)` now.
+    pub fn get(&self) -> (u64, u64, u64, u64) {
+        (
+            self.logins.load(Ordering::Relaxed),
+            self.reads.load(Ordering::Relaxed),
+            self.changes.load(Ordering::Relaxed),
+            self.other.load(Ordering::Relaxed),
+        )
+    }
+}
+
 /// Serves on `listener` until the runtime stops. Each connection gets its own task.
 pub async fn serve(listener: TcpListener) {
+    serve_counting(listener, None).await;
+}
+
+/// [`serve`], counting the requests in `counts` when given.
+pub async fn serve_counting(listener: TcpListener, counts: Option<Arc<Counts>>) {
     let bodies = Arc::new(Bodies {
         open: around_id(fixtures::arta_session_around_id("new")),
         cancelled: around_id(fixtures::arta_session_around_id("cancelled")),
@@ -75,10 +107,12 @@ pub async fn serve(listener: TcpListener) {
         };
         let _ = stream.set_nodelay(true);
         let bodies = bodies.clone();
+        let counts = counts.clone();
         tokio::spawn(async move {
             let service = service_fn(move |req| {
                 let bodies = bodies.clone();
-                async move { Ok::<_, Infallible>(answer(&req, &bodies)) }
+                let counts = counts.clone();
+                async move { Ok::<_, Infallible>(answer(&req, &bodies, counts.as_deref())) }
             });
             // A client closing its connection is the normal end here.
             let _ = hyper::server::conn::http1::Builder::new()
@@ -96,6 +130,15 @@ pub async fn start() -> std::io::Result<SocketAddr> {
     Ok(addr)
 }
 
+/// [`start`], counting the requests.
+pub async fn start_counting() -> std::io::Result<(SocketAddr, Arc<Counts>)> {
+    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let counts = Arc::new(Counts::default());
+    tokio::spawn(serve_counting(listener, Some(counts.clone())));
+    Ok((addr, counts))
+}
+
 /// Which credentials a route asks for.
 #[derive(Debug, Clone, Copy)]
 enum Gate {
@@ -105,7 +148,16 @@ enum Gate {
     SkipPay,
 }
 
-fn answer(req: &Request<Incoming>, bodies: &Bodies) -> Response<Full<Bytes>> {
+fn answer(
+    req: &Request<Incoming>,
+    bodies: &Bodies,
+    counts: Option<&Counts>,
+) -> Response<Full<Bytes>> {
+    let count = |c: fn(&Counts) -> &AtomicU64| {
+        if let Some(counts) = counts {
+            c(counts).fetch_add(1, Ordering::Relaxed);
+        }
+    };
     let segments: Vec<&str> = req.uri().path().trim_matches('/').split('/').collect();
     let (gate, status, body) = match (req.method(), segments.as_slice()) {
         (&Method::GET, ["hosted_sessions", id]) if is_id(id) => {
@@ -143,6 +195,7 @@ fn answer(req: &Request<Incoming>, bodies: &Bodies) -> Response<Full<Bytes>> {
             )
         }
         _ => {
+            count(|c| &c.other);
             return reply(
                 StatusCode::NOT_FOUND,
                 Bytes::from_static(br#"{"errors":{"detail":"Not found"}}"#),
@@ -161,12 +214,18 @@ fn answer(req: &Request<Incoming>, bodies: &Bodies) -> Response<Full<Bytes>> {
             .get(header::AUTHORIZATION)
             .is_some_and(|v| v.as_bytes() == expected.as_ref());
         if !authorized {
+            count(|c| &c.other);
             return reply(
                 StatusCode::UNAUTHORIZED,
                 Bytes::from_static(br#"{"errors":{"detail":"Unauthorized"}}"#),
             );
         }
     }
+    count(match (gate, req.method()) {
+        (Gate::Anonymous, _) => |c| &c.logins,
+        (_, &Method::GET) => |c| &c.reads,
+        _ => |c| &c.changes,
+    });
     reply(status, body)
 }
 

@@ -526,6 +526,44 @@ mod tests {
         });
     }
 
+    /// Each comparison's two sides send the same requests: per cancel, after one login,
+    /// Arta two (read, change), Di and Skip Pay one change.
+    #[test]
+    fn each_baseline_sends_the_requests_of_the_client_it_is_compared_with() {
+        runtime().block_on(async {
+            let (addr, counts) = crate::server::start_counting().await.unwrap();
+            let base = format!("http://{addr}");
+            let cases = [
+                (Workload::Client, 0, 1),
+                (Workload::Facade, 0, 1),
+                (Workload::Reqwest, 0, 1),
+                (Workload::DiClient, 1, 0),
+                (Workload::DiReqwest, 1, 0),
+                (Workload::DiReqwestTimeout, 1, 0),
+                (Workload::SkipPayClient, 1, 0),
+                (Workload::SkipPayReqwest, 1, 0),
+                (Workload::SkipPayReqwestTimeout, 1, 0),
+            ];
+            for (w, logins, reads_per_cancel) in cases {
+                let caller = Caller::new(w, &base, 8).unwrap();
+                let before = counts.get();
+                run(&caller, 3, 40, 8).await.unwrap();
+                run(&caller, 0, 7, 1).await.unwrap();
+                let after = counts.get();
+                let cancels = 3 + 40 + 7;
+                assert_eq!(after.0 - before.0, logins, "{} logins", w.name());
+                assert_eq!(
+                    after.1 - before.1,
+                    reads_per_cancel * cancels,
+                    "{} reads",
+                    w.name()
+                );
+                assert_eq!(after.2 - before.2, cancels, "{} changes", w.name());
+                assert_eq!(after.3, 0, "{}: no 401 or 404", w.name());
+            }
+        });
+    }
+
     #[test]
     fn a_wrong_key_fails_the_run() {
         runtime().block_on(async {
