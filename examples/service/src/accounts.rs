@@ -85,7 +85,13 @@ impl Accounts {
     }
 
     /// Adds the Skip Pay account `name`.
-    pub fn skippay(self, name: &str, base_url: Option<&str>, username: &str, password: &str) -> Self {
+    pub fn skippay(
+        self,
+        name: &str,
+        base_url: Option<&str>,
+        username: &str,
+        password: &str,
+    ) -> Self {
         self.add(
             name,
             Account::SkipPay {
@@ -118,7 +124,12 @@ impl Accounts {
             accounts = accounts.di("di", &url, &user, &password);
         }
         if let (Some(user), Some(password)) = (var("SKIPPAY_USERNAME"), var("SKIPPAY_PASSWORD")) {
-            accounts = accounts.skippay("skippay", base("SKIPPAY_BASE_URL").as_deref(), &user, &password);
+            accounts = accounts.skippay(
+                "skippay",
+                base("SKIPPAY_BASE_URL").as_deref(),
+                &user,
+                &password,
+            );
         }
         Ok(accounts)
     }
@@ -131,7 +142,9 @@ impl Accounts {
             let config = self.transport.clone();
             let canceller: Arc<dyn rescind::Canceller> = match account {
                 Account::Arta { base_url, api_key } => {
-                    let mut b = arta::Client::builder().api_key(api_key.clone()).config(config);
+                    let mut b = arta::Client::builder()
+                        .api_key(api_key.clone())
+                        .config(config);
                     if let Some(url) = base_url {
                         b = b.base_url(url);
                     }

@@ -17,8 +17,9 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use rescind::bulk::{
-    BulkError, Counts, Input, Journal, Outcome, Report, Row, RowResult, Runner,
+    AlreadyDone, BulkError, Counts, Input, Journal, Outcome, Report, Row, RowResult, Runner,
 };
+use rescind::core::jiff::Timestamp;
 use rescind::core::jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
@@ -119,7 +120,7 @@ pub struct JobView {
     pub needs_person: usize,
     /// Rows carried over from earlier runs of this job, and when they were done.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub already_done: Option<String>,
+    pub already_done: Option<AlreadyDoneView>,
     /// Whether a shutdown stopped the run before every row was sent (the rest is pending; post
     /// the job again).
     pub stopped: bool,
@@ -128,6 +129,30 @@ pub struct JobView {
     pub error: Option<String>,
     /// The results so far (all of them once finished), by line.
     pub rows: Vec<RowResult>,
+}
+
+/// [`JobView::already_done`].
+#[derive(Debug, Clone, Serialize)]
+pub struct AlreadyDoneView {
+    /// How many rows earlier runs had done.
+    pub rows: usize,
+    /// The earliest of their outcomes.
+    pub first: Timestamp,
+    /// The latest of their outcomes.
+    pub last: Timestamp,
+    /// For people: `3 rows already done in this journal on 2026-11-30`.
+    pub text: String,
+}
+
+impl From<AlreadyDone> for AlreadyDoneView {
+    fn from(done: AlreadyDone) -> Self {
+        AlreadyDoneView {
+            rows: done.rows,
+            first: done.first,
+            last: done.last,
+            text: done.to_string(),
+        }
+    }
 }
 
 /// A job the service runs or ran.
@@ -198,7 +223,7 @@ impl Job {
                     view.counts = report.counts();
                     view.all_done = report.all_done();
                     view.needs_person = report.needs_person().count();
-                    view.already_done = report.already_done.map(|d| d.to_string());
+                    view.already_done = report.already_done.map(AlreadyDoneView::from);
                     view.stopped = report.stopped;
                     view.rows = report.rows;
                 }
@@ -296,11 +321,10 @@ pub async fn start_job(State(app): State<App>, Json(body): Json<JobBody>) -> Res
         let input = input.clone();
         tokio::task::spawn_blocking(move || {
             if let Some(dir) = path.parent() {
-                std::fs::create_dir_all(dir)
-                    .map_err(|e| BulkError::Journal {
-                        path: dir.to_path_buf(),
-                        message: e.to_string(),
-                    })?;
+                std::fs::create_dir_all(dir).map_err(|e| BulkError::Journal {
+                    path: dir.to_path_buf(),
+                    message: e.to_string(),
+                })?;
             }
             Journal::open(&path, &input)
         })
