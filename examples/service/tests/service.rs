@@ -24,14 +24,17 @@ struct Harness {
     sim: RunningSimulator,
     base: String,
     http: reqwest::Client,
-    _journals: tempfile::TempDir,
+    journals: tempfile::TempDir,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
+    /// The service's shutdown signal to its bulk jobs.
+    stop: rescind::bulk::Stop,
 }
 
-async fn start() -> Harness {
-    let sim = Simulator::new().start().await.expect("simulator starts");
+/// The service's accounts at the simulator, built in code with its own transport settings.
+fn registry(sim: &RunningSimulator) -> rescind::Registry {
     let url = sim.base_url();
-    // The clients are built in code, with the service's own transport settings.
-    let registry = Accounts::new()
+    Accounts::new()
         .transport(
             TransportConfig::default()
                 .with_attempt_timeout(Duration::from_secs(20))
@@ -51,19 +54,69 @@ async fn start() -> Harness {
             rescind_sim::skippay::DEMO_PARTNER.1,
         )
         .registry()
-        .expect("registry");
-    let journals = tempfile::tempdir().expect("temp dir");
-    let app = App::new(registry, Settings::new(journals.path()));
+        .expect("registry")
+}
+
+/// Serves `app` on an ephemeral port until the sender is used or dropped.
+async fn serve(
+    app: App,
+) -> (
+    String,
+    tokio::sync::oneshot::Sender<()>,
+    tokio::task::JoinHandle<std::io::Result<()>>,
+) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("addr"));
-    tokio::spawn(app.serve(listener, std::future::pending()));
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(app.serve(listener, async move {
+        let _ = rx.await;
+    }));
+    (base, tx, server)
+}
+
+async fn start() -> Harness {
+    start_with(Settings::new).await
+}
+
+async fn start_with(settings: impl Fn(std::path::PathBuf) -> Settings) -> Harness {
+    let sim = Simulator::new().start().await.expect("simulator starts");
+    let journals = tempfile::tempdir().expect("temp dir");
+    let app = App::new(registry(&sim), settings(journals.path().to_path_buf()));
+    let stop = app.stop_handle();
+    let (base, shutdown, server) = serve(app).await;
     Harness {
         sim,
         base,
         http: reqwest::Client::new(),
-        _journals: journals,
+        journals,
+        shutdown: Some(shutdown),
+        server,
+        stop,
+    }
+}
+
+impl Harness {
+    /// Shuts the service down (its bulk jobs are stopped; it returns once they end) and
+    /// starts a new one on the same journals, as a deploy would.
+    async fn restart(&mut self, settings: Settings, before_end: impl AsyncFnOnce(&Self)) {
+        let _ = self.shutdown.take().expect("running").send(());
+        before_end(self).await;
+        let old = std::mem::replace(&mut self.server, tokio::spawn(async { Ok(()) }));
+        tokio::time::timeout(Duration::from_secs(60), old)
+            .await
+            .expect("the service ends once its jobs end")
+            .expect("no panic")
+            .expect("served");
+        let app = App::new(registry(&self.sim), settings);
+        self.stop = app.stop_handle();
+        let (base, shutdown, server) = serve(app).await;
+        self.base = base;
+        self.shutdown = Some(shutdown);
+        self.server = server;
+        // A new client: the old one's pooled connections went with the old service.
+        self.http = reqwest::Client::new();
     }
 }
 
@@ -349,4 +402,60 @@ async fn a_bulk_job_fed_from_code_and_its_rerun_send_nothing_twice() {
     let mut expected = after_first.applied.clone();
     expected.insert(format!("di:order:{DI_PICKUP}:cancel"), 1);
     assert_eq!(applied, expected, "only the new row was applied");
+}
+
+#[tokio::test]
+async fn a_shutdown_stops_a_job_and_the_restarted_service_finishes_it() {
+    // One Di row at a time, so the second row waits behind the first.
+    let settings = |dir| Settings::new(dir).bulk(rescind::bulk::Options::default().concurrency(1));
+    let mut h = start_with(settings).await;
+    // The first cancel is kept by the provider, unanswered, until the test applies it.
+    h.sim.sim().faults().add(
+        FaultRule::new(DI_CANCEL, FaultAction::Hold)
+            .method("DELETE")
+            .apply_late()
+            .times(1),
+    );
+    let rows = json!([
+        {"key": "order-2001", "account": "di", "target": DI_BOOKED},
+        {"key": "order-2002", "account": "di", "target": DI_PICKUP},
+    ]);
+    assert_eq!(h.post_job("deploy", &rows).await, 202);
+    tokio::time::timeout(
+        Duration::from_secs(30),
+        h.sim
+            .sim()
+            .wait_held(|held| held.len() == 1 && held[0].client_waiting),
+    )
+    .await
+    .expect("the first row's cancel is in flight");
+
+    // Shut down while that row is in flight: it finishes, the other one is not sent.
+    let dir = h.journals.path().to_path_buf();
+    h.restart(settings(dir), async |h: &Harness| {
+        // The jobs are told to stop before the provider answers.
+        h.stop.stopped().await;
+        let id = h.sim.sim().held()[0].id;
+        h.sim.sim().apply_held(id).await.expect("applied");
+    })
+    .await;
+    assert_eq!(h.applied(&format!("di:order:{DI_BOOKED}:cancel")), 1);
+    assert_eq!(h.applied(&format!("di:order:{DI_PICKUP}:cancel")), 0);
+
+    // The restarted service knows no job; posting it again resumes from its journal.
+    let res = h
+        .http
+        .get(format!("{}/bulk/deploy", h.base))
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(res.status().as_u16(), 404);
+    assert_eq!(h.post_job("deploy", &rows).await, 202);
+    let view = h.finished_job("deploy").await;
+    assert!(view.all_done, "{view:?}");
+    let rows_by_key = by_key(&view);
+    assert!(rows_by_key["order-2001"].earlier_run, "{view:?}");
+    assert!(!rows_by_key["order-2002"].earlier_run, "{view:?}");
+    assert_eq!(h.applied(&format!("di:order:{DI_BOOKED}:cancel")), 1);
+    assert_eq!(h.applied(&format!("di:order:{DI_PICKUP}:cancel")), 1);
 }
