@@ -13,6 +13,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::Json;
+use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -279,12 +280,29 @@ pub fn journal_path(app: &App, job: &str) -> PathBuf {
 }
 
 /// The handler of `POST /bulk`.
-pub async fn start_job(State(app): State<App>, Json(body): Json<JobBody>) -> Response {
+pub async fn start_job(State(app): State<App>, body: Bytes) -> Response {
+    let body: JobBody = match serde_json::from_slice(&body) {
+        Ok(body) => body,
+        Err(e) => {
+            return refuse(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "",
+                format!("the body is not a job: {e}"),
+            );
+        }
+    };
     if !valid_name(&body.job) {
         return refuse(
             StatusCode::UNPROCESSABLE_ENTITY,
             &body.job,
             "`job` must be 1 to 64 characters of a-z, 0-9, `-` and `_`".into(),
+        );
+    }
+    if body.rows.is_empty() {
+        return refuse(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &body.job,
+            "`rows` is empty".into(),
         );
     }
     let mut rows = Vec::with_capacity(body.rows.len());

@@ -221,6 +221,19 @@ async fn unknown_targets_accounts_and_bad_bodies() {
     let (status, a) = h.cancel("arta", "42", Some(body)).await;
     assert_eq!((status, a.verdict), (422, Verdict::Invalid), "{a:?}");
     assert_eq!(a.error.expect("error").sent, "not_sent");
+
+    // Jobs: a bad name, no rows, an unknown job.
+    let row = json!([{"key": "k", "account": "di", "target": DI_BOOKED}]);
+    assert_eq!(h.post_job("../etc", &row).await, 422);
+    assert_eq!(h.post_job("empty", &json!([])).await, 422);
+    let res = h
+        .http
+        .get(format!("{}/bulk/nothing", h.base))
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(res.status().as_u16(), 404);
+    assert_eq!(h.applied(&format!("di:order:{DI_BOOKED}:cancel")), 0);
 }
 
 #[tokio::test]
@@ -429,6 +442,9 @@ async fn a_shutdown_stops_a_job_and_the_restarted_service_finishes_it() {
     )
     .await
     .expect("the first row's cancel is in flight");
+
+    // While it runs, the same job cannot start twice (two runs could send a row twice).
+    assert_eq!(h.post_job("deploy", &rows).await, 409);
 
     // Shut down while that row is in flight: it finishes, the other one is not sent.
     let dir = h.journals.path().to_path_buf();
