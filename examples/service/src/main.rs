@@ -14,6 +14,12 @@ use rescind_example_service::{App, Settings};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    // The SDK's spans (`rescind.call` per HTTP request) nest under the service's
+    // `service.cancel`; no header or secret is ever a field.
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_max_level(tracing::Level::INFO)
+        .init();
     let addr = std::env::args()
         .nth(1)
         .unwrap_or_else(|| "127.0.0.1:8080".to_owned());
