@@ -334,7 +334,7 @@ pub async fn cancel_order(
     let span = tracing::info_span!("service.cancel", account = %account, target = %target);
     let task = tokio::spawn(tracing::Instrument::instrument(
         async move {
-            match tokio::time::timeout(
+            let result = match tokio::time::timeout(
                 timeout + DEADLINE_GRACE,
                 canceller.cancel_with(request, options),
             )
@@ -351,26 +351,35 @@ pub async fn cancel_order(
                         timeout.as_millis()
                     ),
                 )),
+            };
+            match &result {
+                Ok(outcome) => tracing::info!(
+                    status = %outcome.status,
+                    settled_by = settled_by_name(outcome.settled_by),
+                    "cancel done"
+                ),
+                Err(err) => tracing::warn!(
+                    kind = %err.kind(),
+                    sent = %err.sent(),
+                    error = %err,
+                    "cancel failed"
+                ),
             }
+            result
         },
         span,
     ));
     let result = match task.await {
         Ok(result) => result,
+        // The task panicked: whether the change was sent is not known.
         Err(join) => Err(Error::new(
-            ErrorKind::Timeout,
+            ErrorKind::Transport,
             Sent::MaybeSent,
-            format!("the cancel task ended without an outcome ({join}); cancel again to settle it"),
+            format!("the cancel ended without an outcome ({join}); cancel again to settle it"),
         )),
     };
     match result {
-        Ok(outcome) => {
-            tracing::info!(status = %outcome.status, settled_by = settled_by_name(outcome.settled_by), "cancel done");
-            CancelAnswer::outcome(&account, &outcome)
-        }
-        Err(err) => {
-            tracing::warn!(kind = %err.kind(), sent = %err.sent(), error = %err, "cancel failed");
-            CancelAnswer::error(&account, Some(provider), &target, &err)
-        }
+        Ok(outcome) => CancelAnswer::outcome(&account, &outcome),
+        Err(err) => CancelAnswer::error(&account, Some(provider), &target, &err),
     }
 }
