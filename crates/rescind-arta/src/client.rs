@@ -2,7 +2,7 @@
 
 use http::HeaderName;
 use rescind_core::wire::Tolerant;
-use rescind_core::{Error, HttpRequest, Provider, RateLimit, Transport, TransportConfig};
+use rescind_core::{Error, HttpRequest, Policy, Provider, RateLimit, Transport, TransportConfig};
 use serde::de::DeserializeOwned;
 
 use crate::auth::{ApiKey, KeyKind};
@@ -28,6 +28,7 @@ pub const DEFAULT_MAX_CONCURRENCY: usize = 15;
 #[derive(Debug, Clone)]
 pub struct Client {
     transport: Transport,
+    policy: Policy,
 }
 
 /// Builds a [`Client`]. Only the API key is required.
@@ -66,6 +67,7 @@ pub struct ClientBuilder {
     rate_limit: Option<Option<RateLimit>>,
     config: TransportConfig,
     http_client: Option<reqwest::Client>,
+    policy: Policy,
 }
 
 impl Default for ClientBuilder {
@@ -78,6 +80,7 @@ impl Default for ClientBuilder {
             rate_limit: None,
             config: TransportConfig::default(),
             http_client: None,
+            policy: Policy::CheckFirst,
         }
     }
 }
@@ -138,6 +141,15 @@ impl ClientBuilder {
         self
     }
 
+    /// Sets how many requests a cancel spends (default [`Policy::CheckFirst`]: exact outcomes,
+    /// what a single CLI call keeps); [`Policy::ChangeFirst`] sends the hosted session's
+    /// cancel without reading it first. See [the policies](crate::cancel#policies); a call's
+    /// [`CancelOptions`](rescind_core::CancelOptions) overrides it.
+    pub fn policy(mut self, policy: Policy) -> Self {
+        self.policy = policy;
+        self
+    }
+
     /// Builds the client. Fails with [`ErrorKind::Config`](rescind_core::ErrorKind) without a
     /// key, with an unusable key, or with a bad base URL; the error never shows the key.
     pub fn build(self) -> Result<Client, Error> {
@@ -170,6 +182,7 @@ impl ClientBuilder {
         }
         Ok(Client {
             transport: builder.build()?,
+            policy: self.policy,
         })
     }
 }
@@ -183,6 +196,11 @@ impl Client {
     /// A client for Arta's production API with default settings.
     pub fn new(api_key: impl Into<ApiKey>) -> Result<Client, Error> {
         Client::builder().api_key(api_key).build()
+    }
+
+    /// The client's request [`Policy`] (set with [`ClientBuilder::policy`]).
+    pub fn policy(&self) -> Policy {
+        self.policy
     }
 
     /// The transport, for its configuration and retry budget.

@@ -4,7 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use rescind_core::{Auth, Error, Provider, TokenCache, Transport, TransportConfig};
+use rescind_core::{Auth, Error, Policy, Provider, TokenCache, Transport, TransportConfig};
 
 use crate::auth::{Credentials, DiLogin, MinutesValid};
 use crate::model::{CancelResponse, OrderDetails, ShipmentNumber};
@@ -60,6 +60,7 @@ pub struct Client {
     tokens: Arc<TokenCache>,
     environment: Environment,
     check_transit_rules: bool,
+    policy: Policy,
 }
 
 impl Client {
@@ -122,6 +123,11 @@ impl Client {
     pub fn checks_transit_rules(&self) -> bool {
         self.check_transit_rules
     }
+
+    /// The client's request [`Policy`] (set with [`ClientBuilder::policy`]).
+    pub fn policy(&self) -> Policy {
+        self.policy
+    }
 }
 
 /// Builds a [`Client`]. See [`Client::builder`].
@@ -133,6 +139,7 @@ pub struct ClientBuilder {
     config: Option<TransportConfig>,
     http_client: Option<reqwest::Client>,
     skip_transit_rules: bool,
+    policy: Policy,
 }
 
 impl ClientBuilder {
@@ -191,6 +198,16 @@ impl ClientBuilder {
         self
     }
 
+    /// Sets how many requests a cancel spends (default [`Policy::CheckFirst`]: exact outcomes,
+    /// what a single CLI call keeps); [`Policy::ChangeFirst`] sends the cancel without reading
+    /// the order first, since Di refuses an order in transit itself. See
+    /// [the policies](crate::cancel#policies); a call's
+    /// [`CancelOptions`](rescind_core::CancelOptions) overrides it.
+    pub fn policy(mut self, policy: Policy) -> Self {
+        self.policy = policy;
+        self
+    }
+
     /// Uses the caller's `reqwest::Client` (proxy, TLS settings).
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http_client = Some(client);
@@ -234,6 +251,7 @@ impl ClientBuilder {
             tokens,
             environment,
             check_transit_rules: !self.skip_transit_rules,
+            policy: self.policy,
         })
     }
 }

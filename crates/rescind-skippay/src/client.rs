@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rescind_core::{
-    Auth, Error, ErrorDetail, Provider, Sent, TokenCache, Transport, TransportConfig,
+    Auth, Error, ErrorDetail, Policy, Provider, Sent, TokenCache, Transport, TransportConfig,
 };
 
 use crate::auth::{Credentials, PartnerLogin};
@@ -31,6 +31,7 @@ pub struct ClientBuilder {
     http: Option<reqwest::Client>,
     token_margin: Duration,
     canceller_reason: ApplicationCancelRequest,
+    policy: Policy,
 }
 
 impl ClientBuilder {
@@ -79,6 +80,16 @@ impl ClientBuilder {
         self
     }
 
+    /// Sets how many requests a cancel spends (default [`Policy::CheckFirst`]: exact outcomes,
+    /// what a single CLI call keeps); [`Policy::ChangeFirst`] sends a whole cancel or an item
+    /// cancel without quantities without reading the application first. See
+    /// [the policies](crate::cancel#policies); a call's
+    /// [`CancelOptions`](rescind_core::CancelOptions) overrides it.
+    pub fn policy(mut self, policy: Policy) -> Self {
+        self.policy = policy;
+        self
+    }
+
     /// Builds the client. Fails with a configuration error without credentials or with a bad
     /// base URL.
     pub fn build(self) -> Result<Client, Error> {
@@ -100,6 +111,7 @@ impl ClientBuilder {
         Ok(Client {
             transport: builder.build()?,
             canceller_reason: self.canceller_reason,
+            policy: self.policy,
         })
     }
 }
@@ -112,6 +124,7 @@ impl ClientBuilder {
 pub struct Client {
     transport: Transport,
     pub(crate) canceller_reason: ApplicationCancelRequest,
+    policy: Policy,
 }
 
 impl Client {
@@ -124,7 +137,13 @@ impl Client {
             http: None,
             token_margin: DEFAULT_TOKEN_MARGIN,
             canceller_reason: ApplicationCancelRequest::default(),
+            policy: Policy::CheckFirst,
         }
+    }
+
+    /// The client's request [`Policy`] (set with [`ClientBuilder::policy`]).
+    pub fn policy(&self) -> Policy {
+        self.policy
     }
 
     /// The transport (for its configuration and retry budget).
