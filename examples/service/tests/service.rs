@@ -9,16 +9,17 @@ use rescind::core::TransportConfig;
 use rescind_example_service::accounts::Accounts;
 use rescind_example_service::cancel::Verdict;
 use rescind_example_service::{App, Settings};
-use rescind_sim::{FaultAction, FaultRule, RunningSimulator, Simulator};
+use rescind_sim::{FaultAction, FaultRule, Operation, RunningSimulator, Simulator, demo};
 use serde::Deserialize;
 use serde_json::json;
 
-const DI_CANCEL: &str = "/ws/json/parcel/booking/v-1/order/cancel/*";
-/// Di demo orders (rescind_sim::di docs): booked (cancellable), in transit (refused), a
-/// pick-up before its cut-off (cancellable).
-const DI_BOOKED: &str = "70724760000000101";
-const DI_IN_TRANSIT: &str = "70724760000000102";
-const DI_PICKUP: &str = "70724760000000105";
+/// Di demo orders: booked (cancellable), in transit (refused), a pick-up before its cut-off
+/// (cancellable).
+const DI_BOOKED: &str = demo::di::ORDER_CANCELLABLE;
+const DI_IN_TRANSIT: &str = demo::di::ORDER_IN_TRANSIT;
+const DI_PICKUP: &str = demo::di::ORDER_PICKUP;
+/// Skip Pay's demo application with several items.
+const SKIPPAY_READY: &str = demo::skippay::READY;
 
 struct Harness {
     sim: RunningSimulator,
@@ -40,18 +41,13 @@ fn registry(sim: &RunningSimulator) -> rescind::Registry {
                 .with_attempt_timeout(Duration::from_secs(20))
                 .with_call_timeout(Duration::from_secs(40)),
         )
-        .arta("arta", Some(&url), rescind_sim::arta::DEMO_API_KEY)
-        .di(
-            "di",
-            &url,
-            rescind_sim::di::DEMO_USER.0,
-            rescind_sim::di::DEMO_USER.1,
-        )
+        .arta("arta", Some(&url), demo::arta::API_KEY)
+        .di("di", &url, demo::di::USER, demo::di::PASSWORD)
         .skippay(
             "skippay",
             Some(&url),
-            rescind_sim::skippay::DEMO_PARTNER.0,
-            rescind_sim::skippay::DEMO_PARTNER.1,
+            demo::skippay::PARTNER,
+            demo::skippay::PASSWORD,
         )
         .registry()
         .expect("registry")
@@ -176,7 +172,7 @@ async fn a_cancel_answers_its_outcome() {
 
     // Some items at Skip Pay, with a body.
     let body = json!({"items": [{"code": "CASE-3", "quantity": 2}]});
-    let (status, a) = h.cancel("skippay", "11200a0ee1", Some(body)).await;
+    let (status, a) = h.cancel("skippay", SKIPPAY_READY, Some(body)).await;
     assert_eq!(status, 200, "{a:?}");
     assert_eq!(a.status.as_deref(), Some("partially_cancelled"));
 
@@ -214,11 +210,12 @@ async fn unknown_targets_accounts_and_bad_bodies() {
     assert_eq!(a.provider, None);
 
     let body = json!({"items": [{"code": "CASE-3"}], "hold": {}});
-    let (status, a) = h.cancel("skippay", "11200a0ee1", Some(body)).await;
+    let (status, a) = h.cancel("skippay", SKIPPAY_READY, Some(body)).await;
     assert_eq!((status, a.verdict), (422, Verdict::Invalid), "{a:?}");
     // Arta offers no item cancel: refused before anything is sent.
     let body = json!({"items": [{"code": "X"}]});
-    let (status, a) = h.cancel("arta", "42", Some(body)).await;
+    let session = demo::arta::SESSION_NEW.to_string();
+    let (status, a) = h.cancel("arta", &session, Some(body)).await;
     assert_eq!((status, a.verdict), (422, Verdict::Invalid), "{a:?}");
     assert_eq!(a.error.expect("error").sent, "not_sent");
 
@@ -241,11 +238,10 @@ async fn a_dropped_connection_is_settled_by_reading_back() {
     let h = start().await;
     // The provider applies the cancel, then the connection drops before any answer; so do
     // the transport's retries (a whole cancel may be repeated): only reading back can tell.
-    h.sim.sim().faults().add(
-        FaultRule::new(DI_CANCEL, FaultAction::Drop)
-            .method("DELETE")
-            .after_apply(),
-    );
+    h.sim
+        .sim()
+        .faults()
+        .add(FaultRule::on(Operation::DiCancelOrder, FaultAction::Drop).after_apply());
     let (status, a) = h.cancel("di", DI_BOOKED, None).await;
     assert_eq!(status, 200, "{a:?}");
     assert_eq!(a.verdict, Verdict::Done);
@@ -259,12 +255,19 @@ async fn a_deadline_reports_unknown_then_a_new_call_settles_it() {
     let h = start().await;
     // Logged in already (a cancel of an order cancelled before), so the deadline below is
     // spent on the order's reading and the cancel itself.
-    let (status, _) = h.cancel("di", "70724760000000104", None).await;
+    let (status, _) = h.cancel("di", demo::di::ORDER_CANCELLED, None).await;
     assert_eq!(status, 200);
+    let cancels = || {
+        h.sim
+            .sim()
+            .counters()
+            .get(Operation::DiCancelOrder)
+            .requests()
+    };
+    let cancels_before = cancels();
     // The provider keeps the cancel without answering; it applies it after the client gave up.
     h.sim.sim().faults().add(
-        FaultRule::new(DI_CANCEL, FaultAction::Hold)
-            .method("DELETE")
+        FaultRule::on(Operation::DiCancelOrder, FaultAction::Hold)
             .apply_late()
             .times(1),
     );
@@ -297,10 +300,7 @@ async fn a_deadline_reports_unknown_then_a_new_call_settles_it() {
     assert_eq!(status, 200, "{a:?}");
     assert_eq!(a.status.as_deref(), Some("already_cancelled"));
     assert_eq!(h.applied(&format!("di:order:{DI_BOOKED}:cancel")), 1);
-    let deletes = h.sim.sim().counters().hit_count(&format!(
-        "DELETE /ws/json/parcel/booking/v-1/order/cancel/{DI_BOOKED}"
-    ));
-    assert_eq!(deletes, 1, "the cancel was sent once");
+    assert_eq!(cancels() - cancels_before, 1, "the cancel was sent once");
 }
 
 /// `GET /bulk/{job}`, read back with the SDK's typed outcome.
@@ -365,9 +365,9 @@ fn by_key(view: &JobView) -> BTreeMap<&str, &JobRow> {
 async fn a_bulk_job_fed_from_code_and_its_rerun_send_nothing_twice() {
     let h = start().await;
     let rows = json!([
-        {"key": "order-1001", "account": "arta", "target": "42"},
+        {"key": "order-1001", "account": "arta", "target": demo::arta::SESSION_NEW.to_string()},
         {"key": "order-1002", "account": "di", "target": DI_BOOKED},
-        {"key": "order-1003", "account": "skippay", "target": "11200a0ee1",
+        {"key": "order-1003", "account": "skippay", "target": SKIPPAY_READY,
          "action": "cancel_items", "items": [{"code": "CASE-3", "quantity": 1}]},
         {"key": "order-1004", "account": "di", "target": DI_IN_TRANSIT},
     ]);
@@ -424,8 +424,7 @@ async fn a_shutdown_stops_a_job_and_the_restarted_service_finishes_it() {
     let mut h = start_with(settings).await;
     // The first cancel is kept by the provider, unanswered, until the test applies it.
     h.sim.sim().faults().add(
-        FaultRule::new(DI_CANCEL, FaultAction::Hold)
-            .method("DELETE")
+        FaultRule::on(Operation::DiCancelOrder, FaultAction::Hold)
             .apply_late()
             .times(1),
     );
