@@ -3,18 +3,20 @@
 //!
 //! The body is optional JSON ([`CancelBody`]): nothing (or `{}`) cancels the whole target;
 //! `items` cancels some items; `hold` puts the target on hold; `timeout_ms` shortens the
-//! cancel's deadline. The answer ([`CancelAnswer`]):
+//! cancel's deadline. The answer ([`CancelAnswer`]) carries the SDK's enums, serialized as
+//! their stable snake_case names:
 //!
 //! | verdict | HTTP | when |
 //! |---|---|---|
 //! | `done` | 200 | cancelled, partially cancelled, already cancelled or held (`status`, `settled_by`) |
 //! | `unknown` | 202 | the request may have been applied and nothing proves whether ([`Sent::MaybeSent`]): check later, a new call settles it |
-//! | `refused` | 409 | the provider's rules refuse it ([`ErrorKind::NotCancellable`]), with the reason code |
-//! | `not_found` | 404 | the target does not exist at the provider, or the account is not configured |
+//! | `refused` | 409 | the provider's rules refuse it ([`ErrorKind::NotCancellable`]), with the reason code ([`Error::reason`]: `in_transit`, `rejected`, `hold_window_passed`, ...) |
+//! | `not_found` | 404 | the target does not exist at the provider ([`ErrorKind::NotFound`]), or the account is not configured ([`ErrorKind::UnknownAccount`]) |
 //! | `invalid` | 422 | the input breaks a documented rule, or the provider does not offer the action |
 //! | `retry_later` | 503 | nothing was applied (not sent, or a refusal before processing: rate limit, 5xx answered to a read); `Retry-After` when the provider gave one |
 //! | `failed` | 502 | our side of the integration is wrong (credentials, configuration, an answer we cannot read) |
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Json;
@@ -22,11 +24,12 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use rescind::core::CancelOptions;
 use rescind::core::jiff::civil::Date;
 use rescind::core::rust_decimal::Decimal;
+use rescind::core::{CancelOptions, Refusal};
 use rescind::{
-    CancelOutcome, CancelRequest, CancelStatus, Error, ErrorKind, ItemSelector, Sent, SettledBy,
+    CancelOutcome, CancelRequest, CancelStatus, Error, ErrorKind, ItemSelector, Provider, Sent,
+    SettledBy,
 };
 use serde::{Deserialize, Serialize};
 
@@ -132,7 +135,7 @@ impl Verdict {
         }
         match err.kind() {
             ErrorKind::NotCancellable => Verdict::Refused,
-            ErrorKind::NotFound => Verdict::NotFound,
+            ErrorKind::NotFound | ErrorKind::UnknownAccount => Verdict::NotFound,
             ErrorKind::InvalidInput | ErrorKind::Unsupported => Verdict::Invalid,
             ErrorKind::RateLimited
             | ErrorKind::Server
@@ -157,25 +160,24 @@ impl Verdict {
     }
 }
 
-/// The JSON answer of a cancel.
+/// The JSON answer of a cancel. The SDK's enums serialize as their stable snake_case names.
 #[derive(Debug, Clone, Serialize)]
 pub struct CancelAnswer {
     /// The account asked for.
     pub account: String,
     /// The account's provider (`arta`, `di`, `skippay`), when the account exists.
-    pub provider: Option<&'static str>,
+    pub provider: Option<Provider>,
     /// The target.
     pub target: String,
     /// What it came to.
     pub verdict: Verdict,
-    /// For `done`: `cancelled`, `partially_cancelled`, `already_cancelled` or `held`.
-    pub status: Option<&'static str>,
-    /// For `held` with a date: the last day of the hold.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub held_until: Option<Date>,
+    /// For `done`: `"status"` (`cancelled`, `partially_cancelled`, `already_cancelled`,
+    /// `held`) and its fields (`until` of a hold, `cancelled_items`, `remaining_items`).
+    #[serde(flatten)]
+    pub status: Option<CancelStatus>,
     /// For `done`: `answer` (the provider's answer, or a reading before sending) or
     /// `read_back` (the answer proved nothing; reading the target back showed the change).
-    pub settled_by: Option<&'static str>,
+    pub settled_by: Option<SettledBy>,
     /// The provider's request id, to quote to its support.
     pub request_id: Option<String>,
     /// For anything but `done`: the error.
@@ -185,12 +187,13 @@ pub struct CancelAnswer {
 /// The error part of a [`CancelAnswer`].
 #[derive(Debug, Clone, Serialize)]
 pub struct ErrorAnswer {
-    /// The error's kind ([`ErrorKind::as_str`]).
-    pub kind: &'static str,
+    /// The error's kind (`not_cancellable`, `timeout`, ...).
+    pub kind: ErrorKind,
     /// Whether the request reached the provider: `not_sent`, `answered`, `maybe_sent`.
-    pub sent: &'static str,
-    /// For a refusal: the stable reason code (`in_transit`, `rejected`, ...), when known.
-    pub reason: Option<&'static str>,
+    pub sent: Sent,
+    /// For a refusal, whoever refused: the stable reason code (`in_transit`, `rejected`,
+    /// `hold_window_passed`, `not_cancellable`, ...) a frontend translates.
+    pub reason: Option<Refusal>,
     /// The provider's own error code, when it sent one.
     pub provider_code: Option<String>,
     /// One line for a person (never a secret).
@@ -204,34 +207,29 @@ impl CancelAnswer {
     fn outcome(account: &str, outcome: &CancelOutcome) -> Self {
         CancelAnswer {
             account: account.to_owned(),
-            provider: Some(outcome.provider.id()),
+            provider: Some(outcome.provider),
             target: outcome.target.clone(),
             verdict: Verdict::Done,
-            status: Some(outcome.status.as_str()),
-            held_until: match outcome.status {
-                CancelStatus::Held { until } => until,
-                _ => None,
-            },
-            settled_by: Some(settled_by_name(outcome.settled_by)),
+            status: Some(outcome.status.clone()),
+            settled_by: Some(outcome.settled_by),
             request_id: outcome.request_id.clone(),
             error: None,
         }
     }
 
-    fn error(account: &str, provider: Option<&'static str>, target: &str, err: &Error) -> Self {
+    fn error(account: &str, provider: Option<Provider>, target: &str, err: &Error) -> Self {
         CancelAnswer {
             account: account.to_owned(),
             provider,
             target: target.to_owned(),
             verdict: Verdict::of_error(err),
             status: None,
-            held_until: None,
             settled_by: None,
             request_id: err.request_id().map(str::to_owned),
             error: Some(ErrorAnswer {
-                kind: err.kind().as_str(),
-                sent: err.sent().as_str(),
-                reason: refusal_reason(err),
+                kind: err.kind(),
+                sent: err.sent(),
+                reason: err.reason(),
                 provider_code: err.code().map(str::to_owned),
                 message: err.to_string(),
                 retry_after_secs: err.retry_after().map(|d| d.as_secs()),
@@ -239,25 +237,9 @@ impl CancelAnswer {
         }
     }
 
-    fn service_error(account: &str, target: &str, verdict: Verdict, message: String) -> Self {
-        CancelAnswer {
-            account: account.to_owned(),
-            provider: None,
-            target: target.to_owned(),
-            verdict,
-            status: None,
-            held_until: None,
-            settled_by: None,
-            request_id: None,
-            error: Some(ErrorAnswer {
-                kind: ErrorKind::InvalidInput.as_str(),
-                sent: Sent::NotSent.as_str(),
-                reason: None,
-                provider_code: None,
-                message,
-                retry_after_secs: None,
-            }),
-        }
+    fn invalid(account: &str, target: &str, message: String) -> Self {
+        let err = Error::invalid_input("body", message);
+        CancelAnswer::error(account, None, target, &err)
     }
 }
 
@@ -274,19 +256,6 @@ impl IntoResponse for CancelAnswer {
     }
 }
 
-fn settled_by_name(settled_by: SettledBy) -> &'static str {
-    settled_by.as_str()
-}
-
-/// The stable reason code of a refusal.
-///
-/// WAITING FOR API (`api` helper, `Error::reason()`): until it lands the service reads no
-/// reason (it never parses messages); see /work/wt/notes/service.md.
-fn refusal_reason(err: &Error) -> Option<&'static str> {
-    let _ = err;
-    None
-}
-
 /// The handler of `POST /orders/{account}/{id}/cancel`.
 pub async fn cancel_order(
     State(app): State<App>,
@@ -299,10 +268,9 @@ pub async fn cancel_order(
         match serde_json::from_slice(&body) {
             Ok(b) => b,
             Err(e) => {
-                return CancelAnswer::service_error(
+                return CancelAnswer::invalid(
                     &account,
                     &target,
-                    Verdict::Invalid,
                     format!("the body is not a cancel: {e}"),
                 );
             }
@@ -310,17 +278,14 @@ pub async fn cancel_order(
     };
     let request = match body.request(&target) {
         Ok(r) => r,
-        Err(m) => return CancelAnswer::service_error(&account, &target, Verdict::Invalid, m),
+        Err(m) => return CancelAnswer::invalid(&account, &target, m),
     };
-    let Some(canceller) = app.inner.registry.get(&account).cloned() else {
-        return CancelAnswer::service_error(
-            &account,
-            &target,
-            Verdict::NotFound,
-            format!("no account named `{account}` (nothing was sent)"),
-        );
+    let canceller = match app.inner.registry.account(&account) {
+        Ok(c) => Arc::clone(c),
+        // ErrorKind::UnknownAccount: 404, nothing sent.
+        Err(err) => return CancelAnswer::error(&account, None, &target, &err),
     };
-    let provider = canceller.provider().id();
+    let provider = canceller.provider();
     let timeout = body
         .timeout_ms
         .map(Duration::from_millis)
@@ -355,7 +320,7 @@ pub async fn cancel_order(
             match &result {
                 Ok(outcome) => tracing::info!(
                     status = %outcome.status,
-                    settled_by = settled_by_name(outcome.settled_by),
+                    settled_by = outcome.settled_by.as_str(),
                     "cancel done"
                 ),
                 Err(err) => tracing::warn!(

@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use rescind::bulk::Outcome;
-use rescind::core::TransportConfig;
+use rescind::core::{Refusal, TransportConfig};
+use rescind::{CancelStatus, ErrorKind, Provider, Sent, SettledBy};
 use rescind_example_service::accounts::Accounts;
 use rescind_example_service::cancel::Verdict;
 use rescind_example_service::{App, Settings};
@@ -120,17 +121,18 @@ impl Harness {
 #[derive(Debug, Deserialize)]
 struct Answer {
     verdict: Verdict,
-    provider: Option<String>,
-    status: Option<String>,
-    settled_by: Option<String>,
+    provider: Option<Provider>,
+    #[serde(flatten)]
+    status: Option<CancelStatus>,
+    settled_by: Option<SettledBy>,
     error: Option<ErrorAnswer>,
 }
 
 #[derive(Debug, Deserialize)]
 struct ErrorAnswer {
-    kind: String,
-    sent: String,
-    reason: Option<String>,
+    kind: ErrorKind,
+    sent: Sent,
+    reason: Option<Refusal>,
 }
 
 impl Harness {
@@ -164,9 +166,9 @@ async fn a_cancel_answers_its_outcome() {
     let (status, a) = h.cancel("di", DI_BOOKED, None).await;
     assert_eq!(status, 200, "{a:?}");
     assert_eq!(a.verdict, Verdict::Done);
-    assert_eq!(a.provider.as_deref(), Some("di"));
-    assert_eq!(a.status.as_deref(), Some("cancelled"));
-    assert_eq!(a.settled_by.as_deref(), Some("answer"));
+    assert_eq!(a.provider, Some(Provider::Di));
+    assert_eq!(a.status, Some(CancelStatus::Cancelled));
+    assert_eq!(a.settled_by, Some(SettledBy::Answer));
     assert!(a.error.is_none());
     assert_eq!(h.applied(&format!("di:order:{DI_BOOKED}:cancel")), 1);
 
@@ -174,13 +176,16 @@ async fn a_cancel_answers_its_outcome() {
     let body = json!({"items": [{"code": "CASE-3", "quantity": 2}]});
     let (status, a) = h.cancel("skippay", SKIPPAY_READY, Some(body)).await;
     assert_eq!(status, 200, "{a:?}");
-    assert_eq!(a.status.as_deref(), Some("partially_cancelled"));
+    assert!(
+        matches!(a.status, Some(CancelStatus::PartiallyCancelled { .. })),
+        "{a:?}"
+    );
 
     // Again: nothing is sent, the answer says it was already done.
     let (status, a) = h.cancel("di", DI_BOOKED, None).await;
     assert_eq!(
-        (status, a.status.as_deref()),
-        (200, Some("already_cancelled"))
+        (status, a.status),
+        (200, Some(CancelStatus::AlreadyCancelled))
     );
     assert_eq!(h.applied(&format!("di:order:{DI_BOOKED}:cancel")), 1);
 }
@@ -192,9 +197,9 @@ async fn a_refusal_is_409_with_its_reason() {
     assert_eq!(status, 409, "{a:?}");
     assert_eq!(a.verdict, Verdict::Refused);
     let err = a.error.expect("an error");
-    assert_eq!(err.kind, "not_cancellable");
-    assert_eq!(err.sent, "not_sent");
-    let _ = err.reason; // WAITING FOR API: Error::reason() (asserted `in_transit` once it lands)
+    assert_eq!(err.kind, ErrorKind::NotCancellable);
+    assert_eq!(err.sent, Sent::NotSent);
+    assert_eq!(err.reason, Some(Refusal::InTransit));
     assert_eq!(h.applied(&format!("di:order:{DI_IN_TRANSIT}:cancel")), 0);
 }
 
@@ -203,11 +208,12 @@ async fn unknown_targets_accounts_and_bad_bodies() {
     let h = start().await;
     let (status, a) = h.cancel("di", "70724769999999999", None).await;
     assert_eq!((status, a.verdict), (404, Verdict::NotFound), "{a:?}");
-    assert_eq!(a.error.expect("error").kind, "not_found");
+    assert_eq!(a.error.expect("error").kind, ErrorKind::NotFound);
 
     let (status, a) = h.cancel("di-bergen", DI_BOOKED, None).await;
     assert_eq!((status, a.verdict), (404, Verdict::NotFound), "{a:?}");
     assert_eq!(a.provider, None);
+    assert_eq!(a.error.expect("error").kind, ErrorKind::UnknownAccount);
 
     let body = json!({"items": [{"code": "CASE-3"}], "hold": {}});
     let (status, a) = h.cancel("skippay", SKIPPAY_READY, Some(body)).await;
@@ -217,7 +223,7 @@ async fn unknown_targets_accounts_and_bad_bodies() {
     let session = demo::arta::SESSION_NEW.to_string();
     let (status, a) = h.cancel("arta", &session, Some(body)).await;
     assert_eq!((status, a.verdict), (422, Verdict::Invalid), "{a:?}");
-    assert_eq!(a.error.expect("error").sent, "not_sent");
+    assert_eq!(a.error.expect("error").sent, Sent::NotSent);
 
     // Jobs: a bad name, no rows, an unknown job.
     let row = json!([{"key": "k", "account": "di", "target": DI_BOOKED}]);
@@ -245,8 +251,8 @@ async fn a_dropped_connection_is_settled_by_reading_back() {
     let (status, a) = h.cancel("di", DI_BOOKED, None).await;
     assert_eq!(status, 200, "{a:?}");
     assert_eq!(a.verdict, Verdict::Done);
-    assert_eq!(a.status.as_deref(), Some("cancelled"));
-    assert_eq!(a.settled_by.as_deref(), Some("read_back"));
+    assert_eq!(a.status, Some(CancelStatus::Cancelled));
+    assert_eq!(a.settled_by, Some(SettledBy::ReadBack));
     assert_eq!(h.applied(&format!("di:order:{DI_BOOKED}:cancel")), 1);
 }
 
@@ -277,10 +283,8 @@ async fn a_deadline_reports_unknown_then_a_new_call_settles_it() {
     assert_eq!(status, 202, "{a:?}");
     assert_eq!(a.verdict, Verdict::Unknown);
     let err = a.error.expect("an error");
-    assert_eq!(
-        (err.kind.as_str(), err.sent.as_str()),
-        ("timeout", "maybe_sent")
-    );
+    assert_eq!((err.kind, err.sent), (ErrorKind::Timeout, Sent::MaybeSent));
+    assert_eq!(err.reason, None);
 
     // The client gave up (its connection closed); the provider applies the cancel now.
     tokio::time::timeout(
@@ -298,7 +302,7 @@ async fn a_deadline_reports_unknown_then_a_new_call_settles_it() {
     // A new call settles it: the order is cancelled, and nothing is sent twice.
     let (status, a) = h.cancel("di", DI_BOOKED, None).await;
     assert_eq!(status, 200, "{a:?}");
-    assert_eq!(a.status.as_deref(), Some("already_cancelled"));
+    assert_eq!(a.status, Some(CancelStatus::AlreadyCancelled));
     assert_eq!(h.applied(&format!("di:order:{DI_BOOKED}:cancel")), 1);
     assert_eq!(cancels() - cancels_before, 1, "the cancel was sent once");
 }
@@ -324,7 +328,7 @@ struct JobRow {
     key: Option<String>,
     outcome: Outcome,
     status: Option<String>,
-    kind: Option<String>,
+    kind: Option<ErrorKind>,
     earlier_run: bool,
 }
 
@@ -385,8 +389,8 @@ async fn a_bulk_job_fed_from_code_and_its_rerun_send_nothing_twice() {
     );
     assert_eq!(rows_by_key["order-1004"].outcome, Outcome::Refused);
     assert_eq!(
-        rows_by_key["order-1004"].kind.as_deref(),
-        Some("not_cancellable")
+        rows_by_key["order-1004"].kind,
+        Some(ErrorKind::NotCancellable)
     );
     let after_first = h.sim.sim().counters().snapshot();
     assert_eq!(after_first.applied.values().sum::<u64>(), 3);
