@@ -225,6 +225,13 @@ async fn unknown_targets_accounts_and_bad_bodies() {
     assert_eq!((status, a.verdict), (422, Verdict::Invalid), "{a:?}");
     assert_eq!(a.error.expect("error").sent, Sent::NotSent);
 
+    // An item the order does not have: refused before sending, with its reason code.
+    let body = json!({"items": [{"code": "NO-SUCH-ITEM"}]});
+    let (status, a) = h.cancel("skippay", SKIPPAY_READY, Some(body)).await;
+    let err = a.error.expect("error");
+    assert_eq!(err.reason, Some(Refusal::ItemNotFound), "{err:?}");
+    assert_eq!((status, err.sent), (422, Sent::NotSent), "{err:?}");
+
     // Jobs: a bad name, no rows, an unknown job.
     let row = json!([{"key": "k", "account": "di", "target": DI_BOOKED}]);
     assert_eq!(h.post_job("../etc", &row).await, 422);
