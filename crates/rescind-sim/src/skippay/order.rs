@@ -11,9 +11,9 @@ use serde_json::{Map, Value};
 
 use super::auth::Partner;
 use super::check::{self, ITEM_TYPES};
-use super::errors::{ApiError, json_response};
+use super::errors::{ApiError, json_bytes_response};
 use super::wire::{ApplicationState, Order, OrderItem, OrderState, StateReason};
-use super::{Application, order_extended_json};
+use super::{Application, order_extended_bytes};
 use crate::Sim;
 
 /// One item selector of the body (`ChangeOrderItemRequestSerializer`), checked.
@@ -391,13 +391,13 @@ pub(crate) async fn cancel(
                     for change in &changes {
                         sim.counters().applied(change.key(&id));
                     }
-                    Ok(order_extended_json(slot.get()))
+                    Ok(order_extended_bytes(slot.get()))
                 },
             )
             .unwrap_or_else(|| Err(ApiError::not_found("OBJECT_NOT_FOUND", &id)))
     });
     match result {
-        Ok(body) => json_response(StatusCode::OK, &body),
+        Ok(body) => json_bytes_response(StatusCode::OK, body),
         Err(e) => e.response(&sim),
     }
 }
