@@ -269,9 +269,7 @@ fn cancel_selected(
     path: &str,
     changes: &mut Vec<Change>,
 ) -> Result<(), ApiError> {
-    let matched: Vec<usize> = (0..work.len())
-        .filter(|&i| sel.matches(&work[i]))
-        .collect();
+    let matched: Vec<usize> = (0..work.len()).filter(|&i| sel.matches(&work[i])).collect();
     if matched.is_empty() {
         return Err(ApiError::invalid(
             Some(path),

@@ -411,7 +411,10 @@ mod tests {
         for app in &world.applications {
             let v = same_bytes_as_a_tree(&ApplicationView::of(app));
             assert_eq!(v["id"], app.id.as_str());
-            assert_eq!(v["order"]["items"].as_array().unwrap().len(), app.order.items.len());
+            assert_eq!(
+                v["order"]["items"].as_array().unwrap().len(),
+                app.order.items.len()
+            );
             let v = same_bytes_as_a_tree(&OrderView::extended(app));
             assert_eq!(v["applicationInfo"]["id"], app.id.as_str());
             assert_eq!(v["number"], app.order.number.as_str());
@@ -472,7 +475,10 @@ mod tests {
                     ticket_id: "T",
                 }],
             });
-            assert_eq!(v["errors"][0].get("attribute").is_some(), attribute.is_some());
+            assert_eq!(
+                v["errors"][0].get("attribute").is_some(),
+                attribute.is_some()
+            );
         }
     }
 }

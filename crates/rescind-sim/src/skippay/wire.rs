@@ -4,17 +4,19 @@
 //! from a client crate's models, so that a client's mistake cannot hide in both.
 //!
 //! The stored form (camelCase, the seed-file form) reads leniently: what a seed leaves out
-//! takes its documented default (an item's state PROCESSING, its quantity 1). The answers are
-//! built by [`order_json`], [`item_json`] and [`customer_json`], which write every field the
-//! document lists as required (`null` only where it is `nullable`), and leave out an optional,
-//! non-nullable field that has no value (an item's `image`, an error's `attribute`).
+//! takes its documented default (an item's state PROCESSING, its quantity 1). The answers
+//! write every field the document lists as required (`null` only where it is `nullable`), and
+//! leave out an optional, non-nullable field that has no value (an item's `image`, an error's
+//! `attribute`). The simulator serializes them straight to bytes through typed views that
+//! borrow the stored state (no `serde_json::Value` tree); [`order_json`], [`item_json`] and
+//! [`customer_json`] give the same answers as values.
 
 use std::fmt;
 use std::str::FromStr;
 
 use jiff::civil::Date;
-use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value, json};
 
