@@ -43,6 +43,7 @@
 mod canceller;
 pub mod change;
 mod credentials;
+pub mod deadline;
 pub mod decode;
 mod error;
 pub mod http;
@@ -74,7 +75,7 @@ pub use provider::{Capabilities, Provider};
 pub use request::{CancelRequest, ItemSelector, Scope};
 pub use token::{Login, LoginFailure, Token, TokenCache};
 pub use transport::{
-    Auth, RETRY_EVENT_TARGET, Transport, TransportBuilder, TransportConfig, USER_AGENT,
+    Auth, HttpClient, RETRY_EVENT_TARGET, Transport, TransportBuilder, TransportConfig, USER_AGENT,
     error_from_response,
 };
 

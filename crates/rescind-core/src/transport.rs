@@ -171,6 +171,104 @@ impl TransportConfig {
     }
 }
 
+/// A shared HTTP connection pool (TLS by rustls), for clients that should share connections:
+/// give the same `HttpClient` to several builders (`http_client(..)` on every provider's
+/// builder, [`TransportBuilder::http_client`]). Cheap to clone: clones share the pool.
+///
+/// It wraps the `reqwest` client this crate uses, without exposing it: a new major version of
+/// `reqwest` is not a breaking change of rescind. A caller who needs reqwest's own settings
+/// (proxy, TLS roots) enables the feature `reqwest-0-12` and converts a `reqwest::Client`
+/// with `HttpClient::from_reqwest` (outside the semver contract of rescind: that feature
+/// follows reqwest 0.12).
+///
+/// Timeouts per attempt and per call are set per request by the [`Transport`]
+/// ([`TransportConfig`]), whoever built the pool; the connect timeout is the pool's own.
+///
+/// ```
+/// use std::time::Duration;
+/// use rescind_core::{HttpClient, Provider, Transport};
+///
+/// let pool = HttpClient::with_connect_timeout(Duration::from_secs(3)).unwrap();
+/// let a = Transport::builder(Provider::Arta, "https://api.arta.io")
+///     .http_client(pool.clone())
+///     .build()
+///     .unwrap();
+/// let b = Transport::builder(Provider::Di, "https://ws.di.no")
+///     .http_client(pool)
+///     .build()
+///     .unwrap();
+/// assert!(a.shares_connections_with(&b));
+/// ```
+#[derive(Clone)]
+pub struct HttpClient {
+    inner: reqwest::Client,
+    connect_timeout: Option<Duration>,
+    /// Shared by the clones of one pool: tells pools apart.
+    identity: Arc<()>,
+}
+
+impl fmt::Debug for HttpClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpClient")
+            .field("connect_timeout", &self.connect_timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl HttpClient {
+    /// A pool with the default connect timeout
+    /// ([`TransportConfig::connect_timeout`]'s default, 10 s). Fails with
+    /// [`ErrorKind::Config`] when the TLS backend cannot start.
+    pub fn new() -> Result<HttpClient, Error> {
+        HttpClient::with_connect_timeout(TransportConfig::default().connect_timeout)
+    }
+
+    /// A pool whose connections must open within `connect_timeout`. Fails with
+    /// [`ErrorKind::Config`] when the TLS backend cannot start.
+    pub fn with_connect_timeout(connect_timeout: Duration) -> Result<HttpClient, Error> {
+        let inner = reqwest::Client::builder()
+            .connect_timeout(connect_timeout)
+            .build()
+            .map_err(|e| Error::config(format!("could not build the HTTP client: {e}")))?;
+        Ok(HttpClient {
+            inner,
+            connect_timeout: Some(connect_timeout),
+            identity: Arc::new(()),
+        })
+    }
+
+    /// Wraps the caller's `reqwest::Client` (its proxy, TLS and connect settings apply).
+    /// Feature `reqwest-0-12`: outside rescind's semver contract, it follows reqwest 0.12.
+    #[cfg(feature = "reqwest-0-12")]
+    pub fn from_reqwest(client: reqwest::Client) -> HttpClient {
+        HttpClient {
+            inner: client,
+            connect_timeout: None,
+            identity: Arc::new(()),
+        }
+    }
+
+    /// The wrapped `reqwest::Client`. Feature `reqwest-0-12` (see
+    /// [`from_reqwest`](HttpClient::from_reqwest)).
+    #[cfg(feature = "reqwest-0-12")]
+    pub fn as_reqwest(&self) -> &reqwest::Client {
+        &self.inner
+    }
+
+    /// The connect timeout this pool was built with; `None` for a wrapped `reqwest::Client`,
+    /// whose settings rescind does not read.
+    pub fn connect_timeout(&self) -> Option<Duration> {
+        self.connect_timeout
+    }
+}
+
+#[cfg(feature = "reqwest-0-12")]
+impl From<reqwest::Client> for HttpClient {
+    fn from(client: reqwest::Client) -> Self {
+        HttpClient::from_reqwest(client)
+    }
+}
+
 /// Builds a [`Transport`].
 ///
 /// ```
@@ -194,7 +292,7 @@ pub struct TransportBuilder {
     base_url: String,
     auth: Auth,
     config: TransportConfig,
-    client: Option<reqwest::Client>,
+    client: Option<HttpClient>,
 }
 
 impl TransportBuilder {
@@ -210,9 +308,10 @@ impl TransportBuilder {
         self
     }
 
-    /// Uses the caller's `reqwest::Client` (its own connect timeout, proxy and TLS settings
-    /// apply; per-attempt timeouts are still set per request).
-    pub fn client(mut self, client: reqwest::Client) -> Self {
+    /// Sends through the caller's connection pool, shared with other clients (its connect
+    /// timeout applies, not [`TransportConfig::connect_timeout`]; per-attempt timeouts are
+    /// still set per request). Default: a pool of the transport's own.
+    pub fn http_client(mut self, client: HttpClient) -> Self {
         self.client = Some(client);
         self
     }
@@ -230,13 +329,8 @@ impl TransportBuilder {
         }
         let client = match self.client {
             Some(client) => client,
-            None => reqwest::Client::builder()
-                .connect_timeout(self.config.connect_timeout)
-                .build()
-                .map_err(|e| {
-                    Error::config(format!("could not build the HTTP client: {e}"))
-                        .with_provider(self.provider)
-                })?,
+            None => HttpClient::with_connect_timeout(self.config.connect_timeout)
+                .map_err(|e| e.with_provider(self.provider))?,
         };
         let semaphore = self
             .config
@@ -274,7 +368,7 @@ struct Inner {
     base_url: BaseUrl,
     auth: Auth,
     config: TransportConfig,
-    client: reqwest::Client,
+    client: HttpClient,
     budget: RetryBudget,
     semaphore: Option<Arc<Semaphore>>,
     pacer: Option<Pacer>,
@@ -288,6 +382,22 @@ impl fmt::Debug for Transport {
             .field("auth", &self.inner.auth)
             .field("config", &self.inner.config)
             .finish_non_exhaustive()
+    }
+}
+
+/// What bounds a call's waits: its own call timeout, or the caller's earlier deadline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Limit {
+    CallTimeout(Duration),
+    Caller,
+}
+
+impl fmt::Display for Limit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Limit::CallTimeout(t) => write!(f, "the call timeout ({t:?})"),
+            Limit::Caller => f.write_str("the caller's deadline"),
+        }
     }
 }
 
@@ -347,6 +457,12 @@ impl Transport {
         }
     }
 
+    /// Whether this transport and `other` send through the same connection pool (one
+    /// [`HttpClient`] given to both builders).
+    pub fn shares_connections_with(&self, other: &Transport) -> bool {
+        Arc::ptr_eq(&self.inner.client.identity, &other.inner.client.identity)
+    }
+
     /// Retry tokens left in this client's budget.
     pub fn retry_budget_available(&self) -> u32 {
         self.inner.budget.available()
@@ -394,8 +510,23 @@ impl Transport {
     async fn send_inner(&self, request: &HttpRequest) -> Result<HttpResponse, Error> {
         let inner = &*self.inner;
         // The call timeout bounds every wait of the call: for a place under the limit, for a
-        // login, and the attempts.
-        let deadline = Instant::now() + inner.config.call_timeout;
+        // login, and the attempts. A caller's deadline (`deadline::scope`) shortens it.
+        let started = Instant::now();
+        let call_deadline = started + inner.config.call_timeout;
+        let (deadline, limit) = match crate::deadline::current() {
+            Some(caller) if caller < call_deadline => (caller, Limit::Caller),
+            _ => (call_deadline, Limit::CallTimeout(inner.config.call_timeout)),
+        };
+        if limit == Limit::Caller && started >= deadline {
+            return Err(Error::new(
+                ErrorKind::Timeout,
+                Sent::NotSent,
+                "the caller's deadline passed before this request was sent",
+            )
+            .with_provider(inner.provider)
+            .with_operation(request.operation)
+            .with_attempts(0));
+        }
         // A login flight does not take a place under the limit. Its caller may hold a place
         // already (with a limit of 1 it holds the only one), and a 401 in the middle of a call
         // needs a new login while the call keeps its place: taking the token before the place
@@ -418,9 +549,8 @@ impl Transport {
                             ErrorKind::Timeout,
                             Sent::NotSent,
                             format!(
-                                "no free place under the limit of {} calls in flight within the call timeout ({:?})",
+                                "no free place under the limit of {} calls in flight within {limit}",
                                 inner.config.max_concurrency.unwrap_or_default(),
-                                inner.config.call_timeout
                             ),
                         )
                         .with_provider(inner.provider)
@@ -460,7 +590,7 @@ impl Transport {
             if let Some(pacer) = &inner.pacer
                 && !pacer.wait(deadline).await
             {
-                let limit = pacer.limit();
+                let rate = pacer.limit();
                 return Err(Error::new(
                     ErrorKind::Timeout,
                     if maybe_sent {
@@ -469,17 +599,32 @@ impl Transport {
                         Sent::NotSent
                     },
                     format!(
-                        "no turn under the rate limit of {} calls per {:?} within the call timeout ({:?})",
-                        limit.calls(),
-                        limit.window(),
-                        inner.config.call_timeout
+                        "no turn under the rate limit of {} calls per {:?} within {limit}",
+                        rate.calls(),
+                        rate.window(),
                     ),
                 )
                 .with_provider(inner.provider)
                 .with_operation(request.operation)
                 .with_attempts(attempts - 1));
             }
-            let remaining = deadline.saturating_duration_since(Instant::now());
+            let now = Instant::now();
+            if limit == Limit::Caller && now >= deadline {
+                // No request starts after the caller's deadline.
+                return Err(Error::new(
+                    ErrorKind::Timeout,
+                    if maybe_sent {
+                        Sent::MaybeSent
+                    } else {
+                        Sent::NotSent
+                    },
+                    "the caller's deadline passed before this request was sent",
+                )
+                .with_provider(inner.provider)
+                .with_operation(request.operation)
+                .with_attempts(attempts - 1));
+            }
+            let remaining = deadline.saturating_duration_since(now);
             let timeout = inner.config.attempt_timeout.min(remaining);
             tracing::trace!(attempt = attempts, "sending");
             let attempt = self
@@ -539,7 +684,10 @@ impl Transport {
                         stop_reason = Some("Retry-After is longer than the policy allows")
                     }
                     Wait::Retry(delay) if Instant::now() + delay >= deadline => {
-                        stop_reason = Some("no time left before the call timeout")
+                        stop_reason = Some(match limit {
+                            Limit::Caller => "no time left before the caller's deadline",
+                            Limit::CallTimeout(_) => "no time left before the call timeout",
+                        })
                     }
                     Wait::Retry(delay) => {
                         let cost = match end {
@@ -665,6 +813,7 @@ impl Transport {
         let inner = &*self.inner;
         let mut builder = inner
             .client
+            .inner
             .request(request.method.clone(), url)
             .timeout(timeout)
             .header(http::header::USER_AGENT, USER_AGENT)
