@@ -75,7 +75,8 @@ pub use provider::{Capabilities, Provider};
 pub use request::{CancelRequest, ItemSelector, Scope};
 pub use token::{Login, LoginFailure, Token, TokenCache};
 pub use transport::{
-    Auth, HttpClient, RETRY_EVENT_TARGET, Transport, TransportBuilder, TransportConfig, USER_AGENT,
+    Auth, HttpClient, RETRY_EVENT_TARGET, Transport, TransportBuilder, TransportConfig,
+    TransportSettings, USER_AGENT,
     error_from_response,
 };
 

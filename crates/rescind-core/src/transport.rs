@@ -171,6 +171,223 @@ impl TransportConfig {
     }
 }
 
+/// What every provider's client builder takes for its transport, and the one rule that says
+/// which setting wins. Each provider's `ClientBuilder` has the same setters for it
+/// (`config`, `configure`, `http_client`, `max_concurrency`, `rate_limit`,
+/// `without_rate_limit`, `attempt_timeout`, `call_timeout`, `retry`), with the same
+/// signatures and return types.
+///
+/// # Which setting wins
+///
+/// For each setting, the first of these that sets it:
+///
+/// 1. the builder's own setter (`max_concurrency(2)`, `call_timeout(..)`, ...), whenever it was
+///    called, before or after `config`;
+/// 2. the [`TransportConfig`] given to `config` (or changed by `configure`): its
+///    `max_concurrency` and `rate_limit` when they are `Some`, and every other field;
+/// 3. the provider's documented limits as defaults (Arta: 15 calls in flight and 950 a minute
+///    for a live key; Di and Skip Pay document none), then [`TransportConfig::default`].
+///
+/// Nothing is overridden silently: a limit set at level 1 or 2 is used as given, even above a
+/// provider's documented limit (the provider then answers 429, which is retried).
+///
+/// ```
+/// use std::time::Duration;
+/// use rescind_core::{RateLimit, TransportConfig, TransportSettings};
+///
+/// let given = TransportConfig::default()
+///     .with_max_concurrency(2)
+///     .with_call_timeout(Duration::from_secs(20));
+/// let settings = TransportSettings::new()
+///     .call_timeout(Duration::from_secs(5)) // explicit: wins over the config
+///     .config(given);
+/// let config = settings.resolve(Some(15), Some(RateLimit::per_minute(950)));
+/// assert_eq!(config.max_concurrency, Some(2)); // the config's, not the provider's 15
+/// assert_eq!(config.rate_limit, Some(RateLimit::per_minute(950))); // provider default
+/// assert_eq!(config.call_timeout, Duration::from_secs(5));
+/// ```
+#[derive(Debug, Clone, Default)]
+#[must_use]
+pub struct TransportSettings {
+    config: Option<TransportConfig>,
+    max_concurrency: Option<usize>,
+    /// `Some(None)`: explicitly unpaced.
+    rate_limit: Option<Option<RateLimit>>,
+    attempt_timeout: Option<Duration>,
+    call_timeout: Option<Duration>,
+    retry: Option<RetryPolicy>,
+    http_client: Option<HttpClient>,
+}
+
+impl TransportSettings {
+    /// Nothing set: every setting from the provider's defaults.
+    pub fn new() -> Self {
+        TransportSettings::default()
+    }
+
+    /// Sets the whole [`TransportConfig`] (level 2 of [the rule](TransportSettings#which-setting-wins)).
+    pub fn config(mut self, config: TransportConfig) -> Self {
+        self.config = Some(config);
+        self
+    }
+
+    /// Changes the level-2 [`TransportConfig`] in place (starting from the one given to
+    /// [`config`](Self::config), or from [`TransportConfig::default`]).
+    pub fn configure(mut self, f: impl FnOnce(TransportConfig) -> TransportConfig) -> Self {
+        self.config = Some(f(self.config.take().unwrap_or_default()));
+        self
+    }
+
+    /// Sends through this shared connection pool.
+    pub fn http_client(mut self, client: HttpClient) -> Self {
+        self.http_client = Some(client);
+        self
+    }
+
+    /// The most calls in flight at once (at least 1).
+    pub fn max_concurrency(mut self, max: usize) -> Self {
+        self.max_concurrency = Some(max.max(1));
+        self
+    }
+
+    /// The most calls started in any window.
+    pub fn rate_limit(mut self, limit: RateLimit) -> Self {
+        self.rate_limit = Some(Some(limit));
+        self
+    }
+
+    /// No pacing, whatever the config or the provider's default says.
+    pub fn without_rate_limit(mut self) -> Self {
+        self.rate_limit = Some(None);
+        self
+    }
+
+    /// The time for one attempt ([`TransportConfig::attempt_timeout`]).
+    pub fn attempt_timeout(mut self, timeout: Duration) -> Self {
+        self.attempt_timeout = Some(timeout);
+        self
+    }
+
+    /// The time for a whole call, waits and retries included
+    /// ([`TransportConfig::call_timeout`]).
+    pub fn call_timeout(mut self, timeout: Duration) -> Self {
+        self.call_timeout = Some(timeout);
+        self
+    }
+
+    /// The retry policy ([`TransportConfig::retry`]).
+    pub fn retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = Some(retry);
+        self
+    }
+
+    /// The shared connection pool, if one was given.
+    pub fn shared_http_client(&self) -> Option<&HttpClient> {
+        self.http_client.as_ref()
+    }
+
+    /// The configuration by [the rule](TransportSettings#which-setting-wins), with the
+    /// provider's documented limits as defaults.
+    pub fn resolve(
+        &self,
+        default_max_concurrency: Option<usize>,
+        default_rate_limit: Option<RateLimit>,
+    ) -> TransportConfig {
+        let mut config = self.config.clone().unwrap_or_default();
+        config.max_concurrency = self
+            .max_concurrency
+            .or(config.max_concurrency)
+            .or(default_max_concurrency)
+            .map(|n| n.max(1));
+        config.rate_limit = match self.rate_limit {
+            Some(explicit) => explicit,
+            None => config.rate_limit.or(default_rate_limit),
+        };
+        if let Some(t) = self.attempt_timeout {
+            config.attempt_timeout = t;
+        }
+        if let Some(t) = self.call_timeout {
+            config.call_timeout = t;
+        }
+        if let Some(r) = &self.retry {
+            config.retry = r.clone();
+        }
+        config
+    }
+}
+
+/// The transport setters every provider's `ClientBuilder` has, the same everywhere: each
+/// forwards to the builder's `transport: TransportSettings` field.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __transport_setters {
+    () => {
+        /// Sets timeouts, limits and retries at once. Level 2 of the rule of
+        /// [`TransportSettings`](rescind_core::TransportSettings#which-setting-wins): this
+        /// builder's own setters win over it, it wins over the provider's defaults.
+        pub fn config(mut self, config: $crate::TransportConfig) -> Self {
+            self.transport = self.transport.config(config);
+            self
+        }
+
+        /// Changes the [`TransportConfig`](rescind_core::TransportConfig) given to
+        /// [`config`](Self::config) (or the default one) in place.
+        pub fn configure(
+            mut self,
+            f: impl FnOnce($crate::TransportConfig) -> $crate::TransportConfig,
+        ) -> Self {
+            self.transport = self.transport.configure(f);
+            self
+        }
+
+        /// Sends through a connection pool shared with other clients
+        /// ([`HttpClient`](rescind_core::HttpClient)). Default: a pool of this client's own.
+        pub fn http_client(mut self, client: $crate::HttpClient) -> Self {
+            self.transport = self.transport.http_client(client);
+            self
+        }
+
+        /// Sets the most calls in flight at once (at least 1), over the config and the
+        /// provider's default. More calls wait in line, for at most the call timeout.
+        pub fn max_concurrency(mut self, max: usize) -> Self {
+            self.transport = self.transport.max_concurrency(max);
+            self
+        }
+
+        /// Sets the most calls started in any window, over the config and the provider's
+        /// default. More calls wait their turn.
+        pub fn rate_limit(mut self, limit: $crate::RateLimit) -> Self {
+            self.transport = self.transport.rate_limit(limit);
+            self
+        }
+
+        /// Sends without pacing, over the config and the provider's default: for a caller
+        /// that paces its calls itself.
+        pub fn without_rate_limit(mut self) -> Self {
+            self.transport = self.transport.without_rate_limit();
+            self
+        }
+
+        /// Sets the time for one attempt, over the config.
+        pub fn attempt_timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.transport = self.transport.attempt_timeout(timeout);
+            self
+        }
+
+        /// Sets the time for a whole call (waits, attempts and backoffs), over the config.
+        pub fn call_timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.transport = self.transport.call_timeout(timeout);
+            self
+        }
+
+        /// Sets the retry policy, over the config.
+        pub fn retry(mut self, retry: $crate::retry::RetryPolicy) -> Self {
+            self.transport = self.transport.retry(retry);
+            self
+        }
+    };
+}
+
 /// A shared HTTP connection pool (TLS by rustls), for clients that should share connections:
 /// give the same `HttpClient` to several builders (`http_client(..)` on every provider's
 /// builder, [`TransportBuilder::http_client`]). Cheap to clone: clones share the pool.

@@ -4,7 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use rescind_core::{Auth, Error, Provider, TokenCache, Transport, TransportConfig};
+use rescind_core::{Auth, Error, Provider, TokenCache, Transport, TransportSettings};
 
 use crate::auth::{Credentials, DiLogin, MinutesValid};
 use crate::model::{CancelResponse, OrderDetails, ShipmentNumber};
@@ -69,6 +69,15 @@ impl Client {
         ClientBuilder::default()
     }
 
+    /// A client for `environment` with default settings: `Client::builder()` with the
+    /// environment and the credentials. Fails as [`ClientBuilder::build`] does; nothing is sent.
+    pub fn new(environment: Environment, credentials: Credentials) -> Result<Client, Error> {
+        Client::builder()
+            .environment(environment)
+            .credentials(credentials)
+            .build()
+    }
+
     /// Cancels a whole order (all its parcels), without checking the rules first:
     /// `DELETE /ws/json/parcel/booking/v-1/order/cancel/{identifier}`.
     ///
@@ -98,6 +107,9 @@ impl Client {
 
     /// Logs in now if there is no valid token (otherwise the first call does): checks the
     /// credentials early.
+    ///
+    /// Cancel-safe: dropping it midway leaves the login flight running for the other callers
+    /// waiting on it, or stops it when none is; no token is lost or kept half-made.
     pub async fn login(&self) -> Result<(), Error> {
         self.tokens.current(&self.transport).await.map(|_| ())
     }
@@ -125,13 +137,21 @@ impl Client {
 }
 
 /// Builds a [`Client`]. See [`Client::builder`].
+///
+/// The same shape as the other providers' builders: `base_url`, and the transport setters
+/// (`config`, `configure`, `http_client`, `max_concurrency`, `rate_limit`, `without_rate_limit`,
+/// `attempt_timeout`, `call_timeout`, `retry`), then [`build`](ClientBuilder::build). Which
+/// setting wins: the rule of
+/// [`TransportSettings`](rescind_core::TransportSettings#which-setting-wins) (this builder's
+/// setters, then the `TransportConfig` given, then the defaults: Di documents no concurrency
+/// or rate limit, so there is none by default).
 #[derive(Debug, Default)]
+#[must_use]
 pub struct ClientBuilder {
     environment: Option<Environment>,
     credentials: Option<Credentials>,
     minutes_valid: Option<u32>,
-    config: Option<TransportConfig>,
-    http_client: Option<reqwest::Client>,
+    transport: TransportSettings,
     skip_transit_rules: bool,
 }
 
@@ -170,12 +190,6 @@ impl ClientBuilder {
         self
     }
 
-    /// Sets timeouts, retries, the concurrency limit and the request-id header.
-    pub fn config(mut self, config: TransportConfig) -> Self {
-        self.config = Some(config);
-        self
-    }
-
     /// Whether the [`Canceller`](rescind_core::Canceller) applies Di's transit rules
     /// ([`rules`](crate::rules)) to the order it read and refuses an order in transit without
     /// sending the cancel. Default `true`.
@@ -191,11 +205,7 @@ impl ClientBuilder {
         self
     }
 
-    /// Uses the caller's `reqwest::Client` (proxy, TLS settings).
-    pub fn http_client(mut self, client: reqwest::Client) -> Self {
-        self.http_client = Some(client);
-        self
-    }
+    rescind_core::__transport_setters!();
 
     /// Builds the client. Fails with [`ErrorKind::Config`](rescind_core::ErrorKind) when no
     /// environment was chosen, the credentials are missing or empty, or the base URL is bad,
@@ -225,9 +235,9 @@ impl ClientBuilder {
         ));
         let mut builder = Transport::builder(Provider::Di, environment.base_url())
             .auth(Auth::Bearer(tokens.clone()))
-            .config(self.config.unwrap_or_default());
-        if let Some(client) = self.http_client {
-            builder = builder.client(client);
+            .config(self.transport.resolve(None, None));
+        if let Some(client) = self.transport.shared_http_client() {
+            builder = builder.http_client(client.clone());
         }
         Ok(Client {
             transport: builder.build()?,
@@ -247,6 +257,87 @@ fn renewal_margin(minutes_valid: MinutesValid) -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The rule of `TransportSettings`, the same at every provider: the builder's setter,
+    /// then the config given, then the provider's default; never a silent override.
+    #[test]
+    fn the_same_transport_config_gives_the_same_limits() {
+        use std::time::Duration;
+
+        use rescind_core::retry::RetryPolicy;
+        use rescind_core::{RateLimit, TransportConfig};
+
+        let given = TransportConfig::default()
+            .with_max_concurrency(2)
+            .with_rate_limit(RateLimit::per_minute(30))
+            .with_call_timeout(Duration::from_secs(7));
+        let config = |b: ClientBuilder| b.build().unwrap().transport().config().clone();
+
+        let c = config(
+            Client::builder()
+                .test()
+                .credentials(Credentials::new("u", "p"))
+                .config(given.clone()),
+        );
+        assert_eq!(c.max_concurrency, Some(2));
+        assert_eq!(c.rate_limit, Some(RateLimit::per_minute(30)));
+        assert_eq!(c.call_timeout, Duration::from_secs(7));
+
+        // Explicit setters win, called before or after `config`.
+        for b in [
+            Client::builder()
+                .test()
+                .credentials(Credentials::new("u", "p"))
+                .max_concurrency(3)
+                .call_timeout(Duration::from_secs(4))
+                .config(given.clone()),
+            Client::builder()
+                .test()
+                .credentials(Credentials::new("u", "p"))
+                .config(given.clone())
+                .max_concurrency(3)
+                .call_timeout(Duration::from_secs(4)),
+        ] {
+            let c = config(b);
+            assert_eq!(c.max_concurrency, Some(3));
+            assert_eq!(c.call_timeout, Duration::from_secs(4));
+            assert_eq!(c.rate_limit, Some(RateLimit::per_minute(30)));
+        }
+        let c = config(
+            Client::builder()
+                .test()
+                .credentials(Credentials::new("u", "p"))
+                .configure(|c| c.with_attempt_timeout(Duration::from_secs(2)))
+                .retry(RetryPolicy::default().with_max_attempts(1))
+                .without_rate_limit(),
+        );
+        assert_eq!(c.attempt_timeout, Duration::from_secs(2));
+        assert_eq!(c.retry.max_attempts, 1);
+        assert_eq!(c.rate_limit, None);
+        assert_eq!(c.max_concurrency, None);
+
+        // One pool, shared.
+        let pool = rescind_core::HttpClient::new().unwrap();
+        let a = Client::builder()
+            .test()
+            .credentials(Credentials::new("u", "p"))
+            .http_client(pool.clone())
+            .build()
+            .unwrap();
+        let b = Client::builder()
+            .test()
+            .credentials(Credentials::new("u", "p"))
+            .http_client(pool)
+            .build()
+            .unwrap();
+        let own = Client::builder()
+            .test()
+            .credentials(Credentials::new("u", "p"))
+            .build()
+            .unwrap();
+        assert!(a.transport().shares_connections_with(b.transport()));
+        assert!(!a.transport().shares_connections_with(own.transport()));
+    }
     use rescind_core::ErrorKind;
 
     #[test]
