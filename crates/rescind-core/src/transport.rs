@@ -173,9 +173,9 @@ impl TransportConfig {
 
 /// What every provider's client builder takes for its transport, and the one rule that says
 /// which setting wins. Each provider's `ClientBuilder` has the same setters for it
-/// (`config`, `configure`, `http_client`, `max_concurrency`, `rate_limit`,
-/// `without_rate_limit`, `attempt_timeout`, `call_timeout`, `retry`), with the same
-/// signatures and return types.
+/// (`transport_settings`, `config`, `configure`, `http_client`, `max_concurrency`,
+/// `rate_limit`, `without_rate_limit`, `attempt_timeout`, `call_timeout`, `retry`), with the
+/// same signatures and return types.
 ///
 /// # Which setting wins
 ///
@@ -316,12 +316,27 @@ impl TransportSettings {
     }
 }
 
+impl From<TransportConfig> for TransportSettings {
+    /// Settings at level 2 of the rule: the config, nothing explicit.
+    fn from(config: TransportConfig) -> Self {
+        TransportSettings::new().config(config)
+    }
+}
+
 /// The transport setters every provider's `ClientBuilder` has, the same everywhere: each
 /// forwards to the builder's `transport: TransportSettings` field.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __transport_setters {
     () => {
+        /// Replaces every transport setting made so far with `settings` (what a registry
+        /// applies to each account it builds; see
+        /// [`TransportSettings`](rescind_core::TransportSettings)).
+        pub fn transport_settings(mut self, settings: $crate::TransportSettings) -> Self {
+            self.transport = settings;
+            self
+        }
+
         /// Sets timeouts, limits and retries at once. Level 2 of the rule of
         /// [`TransportSettings`](rescind_core::TransportSettings#which-setting-wins): this
         /// builder's own setters win over it, it wins over the provider's defaults.

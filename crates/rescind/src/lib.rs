@@ -136,11 +136,12 @@ pub mod bulk;
 pub mod env;
 mod registry;
 
+pub use env::RegistryBuilder;
 pub use registry::Registry;
 pub use rescind_core::{
-    CancelOutcome, CancelRequest, CancelStatus, Canceller, Capabilities, Error, ErrorDetail,
-    ErrorKind, ItemSelector, Observation, Provider, Scope, Sent, SettledBy, Settlement,
-    async_trait, settle,
+    CancelOptions, CancelOutcome, CancelRequest, CancelStatus, Canceller, Capabilities, Error,
+    ErrorDetail, ErrorKind, HttpClient, ItemSelector, Observation, Policy, Provider, Scope, Sent,
+    SettledBy, Settlement, TransportConfig, TransportSettings, async_trait, settle,
 };
 
 /// The core crate, for the transport, retry policy and other shared building blocks.

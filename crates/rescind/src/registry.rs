@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
 
-use rescind_core::{CancelOutcome, CancelRequest, Canceller, Error, Provider};
+use rescind_core::{CancelOptions, CancelOutcome, CancelRequest, Canceller, Error, Provider};
 
 /// Accounts by name (`"arta-live"`, `"skippay-cz"`), each a [`Canceller`] for one provider
 /// account. Build it in code with [`Registry::insert`], or from environment variables with
@@ -53,6 +53,13 @@ impl Registry {
         Registry::default()
     }
 
+    /// Starts a registry built from environment variables with transport settings from code
+    /// (timeouts, retries, limits, a shared [`HttpClient`](crate::HttpClient)); see
+    /// [`RegistryBuilder`](crate::env::RegistryBuilder).
+    pub fn builder() -> crate::env::RegistryBuilder {
+        crate::env::RegistryBuilder::default()
+    }
+
     /// Adds an account. Names are 1 to 64 characters of `a-z`, `0-9`, `-` and `_`, and unique:
     /// a second account with the same name is refused rather than silently replacing the first.
     pub fn insert(
@@ -93,12 +100,27 @@ impl Registry {
 
     /// Cancels through the account named `account`. An unknown account is an
     /// [`ErrorKind::Config`](crate::ErrorKind::Config) error and nothing is sent.
+    ///
+    /// Cancel-safe as [`Canceller::cancel`] is: dropping it after the change was sent leaves
+    /// the outcome unknown, like a lost answer; read the target back
+    /// ([`Canceller::observe`]) or rerun the cancel, which settles it.
     pub async fn cancel(
         &self,
         account: &str,
         request: CancelRequest,
     ) -> Result<CancelOutcome, Error> {
         self.account(account)?.cancel(request).await
+    }
+
+    /// [`cancel`](Registry::cancel) with per-call options (a deadline, a policy, a plan): see
+    /// [`Canceller::cancel_with`]. Cancel-safe as `cancel` is.
+    pub async fn cancel_with(
+        &self,
+        account: &str,
+        request: CancelRequest,
+        options: CancelOptions,
+    ) -> Result<CancelOutcome, Error> {
+        self.account(account)?.cancel_with(request, options).await
     }
 
     /// The accounts' names and providers, sorted by name.
