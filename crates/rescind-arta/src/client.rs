@@ -167,16 +167,24 @@ impl Client {
     /// Cancels a hosted session: `PATCH /hosted_sessions/{id}/cancel`. Returns the session as
     /// Arta answers it. Idempotent, so it is retried after timeouts and 5xx. A missing session
     /// is [`ErrorKind::NotFound`](rescind_core::ErrorKind).
+    ///
+    /// Cancel-safe: dropping the future after the request was sent leaves the outcome
+    /// unknown, like a lost answer. The cancel is idempotent: call it again, or read the
+    /// session back with [`Client::get_hosted_session`], to settle it.
     pub async fn cancel_hosted_session(&self, id: u64) -> Result<Response<HostedSession>, Error> {
         self.call_tolerant(request::cancel_hosted_session(id)).await
     }
 
     /// Reads a hosted session: `GET /hosted_sessions/{id}`.
+    ///
+    /// Cancel-safe: it only reads; dropping the future midway changes nothing.
     pub async fn get_hosted_session(&self, id: u64) -> Result<Response<HostedSession>, Error> {
         self.call_tolerant(request::get_hosted_session(id)).await
     }
 
     /// Reads a shipment: `GET /shipments/{id}` (its status, creation time and exceptions).
+    ///
+    /// Cancel-safe: it only reads; dropping the future midway changes nothing.
     pub async fn get_shipment(&self, id: &str) -> Result<Response<Shipment>, Error> {
         self.call_tolerant(request::get_shipment(id)?).await
     }
@@ -185,6 +193,12 @@ impl Client {
     /// after a timeout the error says [`Sent::MaybeSent`](rescind_core::Sent) and nothing is
     /// resent. This method checks only the request's own format; use
     /// [`Client::hold_shipment`] to check Arta's hold rules first and settle an unknown outcome.
+    ///
+    /// Cancel-safe in the same sense: dropping the future after the request was sent leaves
+    /// unknown whether the exception was created, like a lost answer. Do not call it again
+    /// blindly: read the shipment's exceptions back ([`Client::get_shipment`], or
+    /// [`Canceller::observe`](rescind_core::Canceller::observe)), or use
+    /// [`Client::hold_shipment`], which reads them before sending and so never holds twice.
     pub async fn create_shipment_exception(
         &self,
         new: &NewShipmentException,
@@ -194,6 +208,8 @@ impl Client {
     }
 
     /// Reads a shipment exception: `GET /shipment_exceptions/{id}`.
+    ///
+    /// Cancel-safe: it only reads; dropping the future midway changes nothing.
     pub async fn get_shipment_exception(
         &self,
         id: &str,
@@ -204,6 +220,8 @@ impl Client {
 
     /// Lists shipment exceptions, one page: `GET /shipment_exceptions?page=&page_size=`.
     /// `page` starts at 1; `page_size` is 1 to 50.
+    ///
+    /// Cancel-safe: it only reads; dropping the future midway changes nothing.
     pub async fn list_shipment_exceptions(
         &self,
         page: u32,

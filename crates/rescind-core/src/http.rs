@@ -284,7 +284,7 @@ impl BaseUrl {
     }
 
     /// The full URL of `path` (already encoded, with or without a leading `/`) and `query`.
-    pub fn join(&self, path: &str, query: &[(String, String)]) -> Url {
+    pub(crate) fn join(&self, path: &str, query: &[(String, String)]) -> Url {
         let mut url = self.0.clone();
         let joined = format!("{}{}", self.0.path(), path.trim_start_matches('/'));
         url.set_path(&joined);

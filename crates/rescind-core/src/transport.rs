@@ -707,7 +707,14 @@ impl Transport {
     /// no place under the concurrency limit, no turn under the rate limit, or no login token,
     /// came within the call timeout (a retry that finds no turn in time fails the same way,
     /// [`Sent::MaybeSent`] if an earlier attempt may have been applied).
-    /// The call timeout counts from this call, waits included.
+    /// The call timeout counts from this call, waits included; under a caller's deadline
+    /// ([`deadline`](crate::deadline)) the earlier of the two ends the call, and no request
+    /// starts after the deadline.
+    ///
+    /// Cancel-safe: dropping the future before a request went out sends nothing; after, the
+    /// provider may or may not have applied it (a lost answer), and nothing is resent. The
+    /// place under the concurrency limit is given back at once; a login in progress goes on
+    /// as a task of its own for the other callers.
     pub async fn send(&self, request: &HttpRequest) -> Result<HttpResponse, Error> {
         let span = tracing::info_span!(
             "rescind.call",

@@ -85,12 +85,20 @@ impl Client {
     /// else is refused before sending. Di answers a refused cancel with an error whose
     /// [`code`](Error::code) is its `errorKey` (`order.cancelled`, `order.exported`, ...); see
     /// [`error`](crate::error).
+    ///
+    /// Cancel-safe: dropping the future after the request was sent leaves the outcome
+    /// unknown, like a lost answer. Read the order back with [`Client::order_details`] (its
+    /// status), or cancel again: a cancel Di already applied is refused with
+    /// `order.cancelled`, which the [`Canceller`](rescind_core::Canceller) reports as already
+    /// cancelled. Nothing is applied twice.
     pub async fn cancel_order(&self, identifier: &str) -> Result<CancelResponse, Error> {
         let number = ShipmentNumber::parse(identifier)?;
         self.cancel_shipment(&number).await
     }
 
     /// [`Client::cancel_order`] with an already checked shipment number.
+    ///
+    /// Cancel-safe as [`Client::cancel_order`] is.
     pub async fn cancel_shipment(&self, number: &ShipmentNumber) -> Result<CancelResponse, Error> {
         let req = request::cancel_order(number)?;
         let resp = self.transport.send(&req).await?;
@@ -99,6 +107,8 @@ impl Client {
 
     /// Reads an order: `GET /ws/json/parcel/booking/v-1/details/{identifier}`. `identifier`
     /// is a shipment number (with or without `(401)`), a tracking reference or a return code.
+    ///
+    /// Cancel-safe: it only reads; dropping the future midway changes nothing.
     pub async fn order_details(&self, identifier: &str) -> Result<OrderDetails, Error> {
         let req = request::order_details(identifier)?;
         let resp = self.transport.send(&req).await?;
@@ -108,8 +118,9 @@ impl Client {
     /// Logs in now if there is no valid token (otherwise the first call does): checks the
     /// credentials early.
     ///
-    /// Cancel-safe: dropping it midway leaves the login flight running for the other callers
-    /// waiting on it, or stops it when none is; no token is lost or kept half-made.
+    /// Cancel-safe: the login runs as a task of its own (one flight shared by every caller
+    /// that needs a token, see [`TokenCache`]); dropping this future stops only the wait, and
+    /// the next call uses the flight's token.
     pub async fn login(&self) -> Result<(), Error> {
         self.tokens.current(&self.transport).await.map(|_| ())
     }

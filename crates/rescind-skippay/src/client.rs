@@ -139,13 +139,16 @@ impl Client {
     /// Logs in now if there is no valid token (otherwise the first call does): checks the
     /// credentials early.
     ///
-    /// Cancel-safe: dropping it midway leaves the login flight running for the other callers
-    /// waiting on it, or stops it when none is; no token is lost or kept half-made.
+    /// Cancel-safe: the login runs as a task of its own (one flight shared by every caller
+    /// that needs a token, see [`TokenCache`]); dropping this future stops only the wait, and
+    /// the next call uses the flight's token.
     pub async fn login(&self) -> Result<(), Error> {
         self.tokens.current(&self.transport).await.map(|_| ())
     }
 
     /// Reads an application: its state, state reason, financing type and order.
+    ///
+    /// Cancel-safe: it only reads; dropping the future midway changes nothing.
     pub async fn get_application(
         &self,
         application_id: &str,
@@ -165,6 +168,13 @@ impl Client {
     /// returns an error with [`Sent::MaybeSent`] whose details list each named item's state
     /// now, or say that the state could not be read: decide from them, do not call again
     /// blindly.
+    ///
+    /// Cancel-safe in the same sense: dropping the future after the request was sent leaves
+    /// the outcome unknown, and the read-back above does not happen. Read the application
+    /// with [`Client::get_application`] (or
+    /// [`Canceller::observe`](rescind_core::Canceller::observe)) before deciding; a whole-order
+    /// cancel can be rerun through the [`Canceller`](rescind_core::Canceller), which reads
+    /// first and reports an order already cancelled as such.
     pub async fn cancel_order_items(
         &self,
         application_id: &str,
@@ -185,6 +195,10 @@ impl Client {
 
     /// Cancels an application (for one still PROCESSING, where an order cancel is not
     /// available; or READY before anything is sent) with one of the documented reasons.
+    ///
+    /// Cancel-safe: dropping the future after the request was sent leaves the outcome
+    /// unknown, like a lost answer; read the application's state back with
+    /// [`Client::get_application`] to settle it.
     pub async fn cancel_application(
         &self,
         application_id: &str,
@@ -195,6 +209,8 @@ impl Client {
     }
 
     /// Cancels an application with a full request (a reason and a custom reason, or neither).
+    ///
+    /// Cancel-safe as [`Client::cancel_application`] is.
     pub async fn cancel_application_with(
         &self,
         application_id: &str,
