@@ -113,14 +113,18 @@ impl Registry {
     }
 
     /// [`cancel`](Registry::cancel) with per-call options (a deadline, a policy, a plan): see
-    /// [`Canceller::cancel_with`]. Cancel-safe as `cancel` is.
+    /// [`Canceller::cancel_with`]. The deadline applies to every request of the cancel
+    /// whichever account it goes to (the registry runs the call under it too). Cancel-safe
+    /// as `cancel` is.
     pub async fn cancel_with(
         &self,
         account: &str,
         request: CancelRequest,
         options: CancelOptions,
     ) -> Result<CancelOutcome, Error> {
-        self.account(account)?.cancel_with(request, options).await
+        let canceller = self.account(account)?;
+        let deadline = options.deadline_at();
+        rescind_core::deadline::scope_opt(deadline, canceller.cancel_with(request, options)).await
     }
 
     /// The accounts' names and providers, sorted by name.
