@@ -8,11 +8,35 @@
 //! - [`Scope::Hold`]: the target is a shipment id (a UUID); see [`Client::hold_shipment`].
 //! - [`Scope::Items`]: [`ErrorKind::Unsupported`](rescind_core::ErrorKind), before sending.
 //!
+//! # Policies
+//!
+//! [`ClientBuilder::policy`](crate::ClientBuilder::policy) (default [`Policy::CheckFirst`]) and
+//! a call's [`CancelOptions::policy`] choose how many requests a cancel spends, logins apart
+//! (Arta has none) and in the common case (no fault):
+//!
+//! | action | [`Policy::CheckFirst`] | [`Policy::ChangeFirst`] | why |
+//! |---|---|---|---|
+//! | hosted-session cancel | 2 (read, cancel) | 1 (cancel) | Arta refuses (422) what its state forbids itself; a read is taken only to explain a refusal or settle an answer that proves nothing |
+//! | hold | 2 (read, post) | 2 (read, post) | the shipment read is the input of the 30-day rule Arta does not enforce (Arta API, "Shipment Exceptions": `hold_until` at most 30 days after creation) and the fingerprint that settles a lost answer, since the post cannot be repeated (no idempotency key) |
+//!
+//! Under change-first a 200 to the cancel cannot tell "cancelled now" from "was already
+//! cancelled" (Arta, "Hosted Sessions › Cancel": only 200 and 404 documented), so the outcome
+//! is [`CancelStatus::Cancelled`] with
+//! [`already_cancelled_before`](CancelOutcome::already_cancelled_before) `None` and a note
+//! saying so; check-first tells them apart (`Some(false)`, or
+//! [`CancelStatus::AlreadyCancelled`]). A refusal is explained by the same read as
+//! check-first's (below), so a refused cancel of a cancelled session is still
+//! [`CancelStatus::AlreadyCancelled`].
+//!
+//! A [`Plan`] handed in ([`CancelOptions::with_plan`]) is used instead of reading again: the
+//! session's status for a whole cancel (its own status `cancelled` → already cancelled,
+//! nothing sent), the shipment for a hold ([`Client::hold_shipment_read`]).
+//!
 //! # "Already cancelled" (a decision)
 //!
 //! Arta documents only 200 and 404 for the cancel, and not what a second cancel does. So the
-//! whole cancel **reads the session first**: a session whose status is `cancelled` is
-//! reported as [`CancelStatus::AlreadyCancelled`] and nothing is sent. Otherwise it sends the
+//! whole cancel under check-first **reads the session first**: a session whose status is
+//! `cancelled` is reported as [`CancelStatus::AlreadyCancelled`] and nothing is sent. Otherwise it sends the
 //! cancel, whose answer is read by the rule of [`rescind_core::change`]
 //! ([`response::parse_change`]). A 200 that is a hosted session with the target's id is
 //! [`CancelStatus::Cancelled`] (Arta's answer is "Successfully cancelled", whatever status the
@@ -52,13 +76,13 @@
 //! - a 404 → not found; a read that fails otherwise → unknown.
 
 use rescind_core::{
-    CancelOutcome, CancelRequest, CancelStatus, Canceller, Capabilities, Error, ErrorKind,
-    HttpResponse, Observation, Plan, Prediction, Provider, Refusal, Scope, Sent, SettledBy,
-    async_trait, change,
+    CancelOptions, CancelOutcome, CancelRequest, CancelStatus, Canceller, Capabilities, Error,
+    ErrorKind, HttpResponse, Observation, Plan, Policy, Prediction, Provider, Refusal, Scope, Sent,
+    SettledBy, async_trait, change,
 };
 
 use crate::client::Client;
-use crate::model::{HostedSession, HostedSessionStatus};
+use crate::model::{HostedSession, HostedSessionStatus, Shipment};
 use crate::response::{self, Response};
 use crate::rules;
 
@@ -79,49 +103,18 @@ impl Canceller for Client {
     }
 
     async fn cancel(&self, request: CancelRequest) -> Result<CancelOutcome, Error> {
-        // Each branch's future is boxed on its own, so that the future of `cancel` (which
-        // `async_trait` boxes, copying it whole) is small rather than the sum of every
-        // branch's state: this copy was a measurable part of a cancel's cost.
-        match request.scope {
-            Scope::Whole => Box::pin(self.cancel_whole(request.target)).await,
-            Scope::Hold { until } => {
-                let hold = Box::pin(self.hold_shipment(&request.target, until)).await?;
-                let note = match hold.settled {
-                    crate::HoldSettled::Created => None,
-                    crate::HoldSettled::AlreadyHeld => {
-                        Some("the shipment was already on hold; nothing was sent")
-                    }
-                    crate::HoldSettled::FoundAfterUnknownOutcome => Some(
-                        "the hold request's answer was lost; reading the shipment back showed the hold",
-                    ),
-                };
-                let settled_by = match hold.settled {
-                    crate::HoldSettled::FoundAfterUnknownOutcome => SettledBy::ReadBack,
-                    _ => SettledBy::Answer,
-                };
-                let mut outcome = CancelOutcome::new(
-                    Provider::Arta,
-                    request.target,
-                    CancelStatus::Held {
-                        until: hold.until().or(until),
-                    },
-                )
-                .with_settled_by(settled_by)
-                .with_request_id_opt(hold.request_id.clone());
-                if let Some(note) = note {
-                    outcome = outcome.with_note(note);
-                }
-                Ok(outcome.with_native(hold.exception))
-            }
-            Scope::Items(_) => Err(Error::unsupported(
-                Provider::Arta,
-                "item cancels: a hosted session is cancelled whole",
-            )),
-            _ => Err(Error::unsupported(
-                Provider::Arta,
-                format!("the `{}` scope", request.scope.as_str()),
-            )),
-        }
+        self.cancel_with(request, CancelOptions::new()).await
+    }
+
+    async fn cancel_with(
+        &self,
+        request: CancelRequest,
+        options: CancelOptions,
+    ) -> Result<CancelOutcome, Error> {
+        // Every request of the cancel honours the call's deadline (rescind_core::deadline).
+        let deadline = options.deadline_at();
+        rescind_core::deadline::scope_opt(deadline, self.cancel_with_unscoped(request, options))
+            .await
     }
 
     fn check(&self, request: &CancelRequest) -> Result<(), Error> {
@@ -154,7 +147,9 @@ impl Canceller for Client {
                             }
                             _ => Prediction::Cancel,
                         };
-                        Plan::new(prediction).with_reading(reading)
+                        Plan::new(prediction)
+                            .with_reading(reading)
+                            .with_native(status)
                     }
                 }
             }
@@ -231,29 +226,50 @@ impl Client {
         Ok((session.value.status, answer))
     }
 
-    async fn cancel_whole(&self, target: String) -> Result<CancelOutcome, Error> {
+    /// A whole cancel. `known`: the session's status from a plan already taken (no read then);
+    /// under [`Policy::ChangeFirst`] without one, the cancel is sent first.
+    async fn cancel_whole(
+        &self,
+        target: String,
+        policy: Policy,
+        known: Option<HostedSessionStatus>,
+    ) -> Result<CancelOutcome, Error> {
         let id = rules::parse_hosted_session_id("target", &target).map_err(|e| {
             e.with_provider(Provider::Arta)
                 .with_operation("cancel_hosted_session")
         })?;
-        let before = {
-            // The whole session is decoded only when it is the outcome (already cancelled).
-            // In its own scope: nothing of the read is kept across the cancel's await.
-            let (status, answer) = self
-                .read_session_status(id)
-                .await
-                .map_err(change::read_before_change)?;
-            if status == HostedSessionStatus::Cancelled {
-                let session = response::parse_get_hosted_session(&answer)?;
-                return Ok(outcome(
+        let before = match (known, policy) {
+            (Some(HostedSessionStatus::Cancelled), _) => {
+                return Ok(CancelOutcome::new(
+                    Provider::Arta,
                     target,
                     CancelStatus::AlreadyCancelled,
-                    session.request_id.clone(),
-                    session.into_inner(),
                 )
-                .with_note("the hosted session was already cancelled; nothing was sent"));
+                .with_note(
+                    "the plan's reading shows the hosted session cancelled; nothing was sent",
+                ));
             }
-            Observation::new(&target, status.to_string())
+            (Some(status), _) => Some(Observation::new(&target, status.to_string())),
+            (None, Policy::ChangeFirst) => None,
+            (None, _) => {
+                // The whole session is decoded only when it is the outcome (already cancelled).
+                // In its own scope: nothing of the read is kept across the cancel's await.
+                let (status, answer) = self
+                    .read_session_status(id)
+                    .await
+                    .map_err(change::read_before_change)?;
+                if status == HostedSessionStatus::Cancelled {
+                    let session = response::parse_get_hosted_session(&answer)?;
+                    return Ok(outcome(
+                        target,
+                        CancelStatus::AlreadyCancelled,
+                        session.request_id.clone(),
+                        session.into_inner(),
+                    )
+                    .with_note("the hosted session was already cancelled; nothing was sent"));
+                }
+                Some(Observation::new(&target, status.to_string()))
+            }
         };
         let mut resent = false;
         loop {
@@ -267,6 +283,9 @@ impl Client {
                     );
                     return Ok(if resent {
                         out.with_note("the first cancel's answer proved nothing and the session read back unchanged; the cancel was sent once more")
+                    } else if before.is_none() {
+                        out.already_cancelled_before_unknown()
+                            .with_note(UNKNOWN_BEFORE)
                     } else {
                         out
                     });
@@ -296,12 +315,13 @@ impl Client {
             // The answer proved nothing: read the session back (never cancel blindly).
             let check = format!("rescind arta show-session {id}");
             let before = before.clone();
+            let read_first = before.is_some();
             let after = match self.get_hosted_session(id).await {
                 Ok(after) => after,
                 Err(read_err) => {
                     return Err(change::unknown_after_read_back(
                         err,
-                        Some(before),
+                        before,
                         &format!("reading the session back failed too ({read_err})"),
                         &check,
                     ));
@@ -312,14 +332,21 @@ impl Client {
                     "the cancel's answer proved nothing ({}); reading the session back shows it cancelled",
                     err.message()
                 );
-                return Ok(outcome(
+                let out = outcome(
                     target,
                     CancelStatus::Cancelled,
                     after.request_id.clone(),
                     after.into_inner(),
                 )
-                .with_settled_by(SettledBy::ReadBack)
-                .with_note(note));
+                .with_settled_by(SettledBy::ReadBack);
+                // Sent first, a session read back cancelled may have been cancelled before.
+                return Ok(if read_first || resent {
+                    out.with_note(note)
+                } else {
+                    out.already_cancelled_before_unknown().with_note(format!(
+                        "{note}; the cancel was sent without reading the session first (change-first policy), so whether it was cancelled before is not known"
+                    ))
+                });
             }
             if let Some(sent) =
                 change::stop_resending(resent, &err, &self.transport().config().retry)
@@ -329,10 +356,7 @@ impl Client {
                     after.status
                 );
                 return Err(change::unknown_after_read_back(
-                    err,
-                    Some(before),
-                    &read_back,
-                    &check,
+                    err, before, &read_back, &check,
                 ));
             }
             // Not applied: the cancel is idempotent, send it once more.
@@ -372,6 +396,9 @@ impl Client {
     }
 }
 
+/// The note of a cancel sent first whose 200 cannot tell "cancelled now" from "cancelled before".
+const UNKNOWN_BEFORE: &str = "the cancel was sent without reading the session first (change-first policy): Arta documents only 200 and 404 for its cancel, so whether the session was already cancelled before is not known";
+
 fn outcome(
     target: String,
     status: CancelStatus,
@@ -381,4 +408,71 @@ fn outcome(
     CancelOutcome::new(Provider::Arta, target, status)
         .with_request_id_opt(request_id)
         .with_native(session)
+}
+
+impl Client {
+    /// [`Canceller::cancel_with`] without the deadline's scope (its caller sets it).
+    async fn cancel_with_unscoped(
+        &self,
+        request: CancelRequest,
+        mut options: CancelOptions,
+    ) -> Result<CancelOutcome, Error> {
+        let policy = options.policy_or(self.policy());
+        // A plan is used only when its reading is of this target.
+        let plan = options.take_plan().filter(|p| {
+            p.reading
+                .as_ref()
+                .is_some_and(|r| r.target.eq_ignore_ascii_case(&request.target))
+        });
+        // Each branch's future is boxed on its own, so that the future of `cancel` (which
+        // `async_trait` boxes, copying it whole) is small rather than the sum of every
+        // branch's state: this copy was a measurable part of a cancel's cost.
+        match request.scope {
+            Scope::Whole => {
+                let known = plan
+                    .as_ref()
+                    .and_then(|p| p.native::<HostedSessionStatus>())
+                    .cloned();
+                Box::pin(self.cancel_whole(request.target, policy, known)).await
+            }
+            Scope::Hold { until } => {
+                let read = plan.as_ref().and_then(|p| p.native::<Shipment>()).cloned();
+                let hold = Box::pin(self.hold_shipment_read(&request.target, until, read)).await?;
+                let note = match hold.settled {
+                    crate::HoldSettled::Created => None,
+                    crate::HoldSettled::AlreadyHeld => {
+                        Some("the shipment was already on hold; nothing was sent")
+                    }
+                    crate::HoldSettled::FoundAfterUnknownOutcome => Some(
+                        "the hold request's answer was lost; reading the shipment back showed the hold",
+                    ),
+                };
+                let settled_by = match hold.settled {
+                    crate::HoldSettled::FoundAfterUnknownOutcome => SettledBy::ReadBack,
+                    _ => SettledBy::Answer,
+                };
+                let mut outcome = CancelOutcome::new(
+                    Provider::Arta,
+                    request.target,
+                    CancelStatus::Held {
+                        until: hold.until().or(until),
+                    },
+                )
+                .with_settled_by(settled_by)
+                .with_request_id_opt(hold.request_id.clone());
+                if let Some(note) = note {
+                    outcome = outcome.with_note(note);
+                }
+                Ok(outcome.with_native(hold.exception))
+            }
+            Scope::Items(_) => Err(Error::unsupported(
+                Provider::Arta,
+                "item cancels: a hosted session is cancelled whole",
+            )),
+            _ => Err(Error::unsupported(
+                Provider::Arta,
+                format!("the `{}` scope", request.scope.as_str()),
+            )),
+        }
+    }
 }

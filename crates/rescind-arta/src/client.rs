@@ -2,7 +2,7 @@
 
 use http::HeaderName;
 use rescind_core::wire::Tolerant;
-use rescind_core::{Error, HttpRequest, Provider, Transport, TransportSettings};
+use rescind_core::{Error, HttpRequest, Policy, Provider, Transport, TransportSettings};
 use serde::de::DeserializeOwned;
 
 use crate::auth::{ApiKey, KeyKind};
@@ -28,6 +28,7 @@ pub const DEFAULT_MAX_CONCURRENCY: usize = 15;
 #[derive(Debug, Clone)]
 pub struct Client {
     transport: Transport,
+    policy: Policy,
 }
 
 /// Builds a [`Client`]. Only the API key is required.
@@ -67,6 +68,7 @@ pub struct ClientBuilder {
     base_url: String,
     key_kind: KeyKind,
     transport: TransportSettings,
+    policy: Policy,
 }
 
 impl Default for ClientBuilder {
@@ -76,6 +78,7 @@ impl Default for ClientBuilder {
             base_url: DEFAULT_BASE_URL.to_string(),
             key_kind: KeyKind::Live,
             transport: TransportSettings::new(),
+            policy: Policy::CheckFirst,
         }
     }
 }
@@ -103,6 +106,15 @@ impl ClientBuilder {
 
     rescind_core::__transport_setters!();
 
+    /// Sets how many requests a cancel spends (default [`Policy::CheckFirst`]: exact outcomes,
+    /// what a single CLI call keeps); [`Policy::ChangeFirst`] sends the hosted session's
+    /// cancel without reading it first. See [the policies](crate::cancel#policies); a call's
+    /// [`CancelOptions`](rescind_core::CancelOptions) overrides it.
+    pub fn policy(mut self, policy: Policy) -> Self {
+        self.policy = policy;
+        self
+    }
+
     /// Builds the client. Fails with [`ErrorKind::Config`](rescind_core::ErrorKind) without a
     /// key, with an unusable key, or with a bad base URL; the error never shows the key.
     /// Nothing is sent.
@@ -126,6 +138,7 @@ impl ClientBuilder {
         }
         Ok(Client {
             transport: builder.build()?,
+            policy: self.policy,
         })
     }
 }
@@ -139,6 +152,11 @@ impl Client {
     /// A client for Arta's production API with default settings.
     pub fn new(api_key: impl Into<ApiKey>) -> Result<Client, Error> {
         Client::builder().api_key(api_key).build()
+    }
+
+    /// The client's request [`Policy`] (set with [`ClientBuilder::policy`]).
+    pub fn policy(&self) -> Policy {
+        self.policy
     }
 
     /// The transport, for its configuration and retry budget.

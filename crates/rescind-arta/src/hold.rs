@@ -84,12 +84,31 @@ impl Client {
         shipment_id: &str,
         until: Option<Date>,
     ) -> Result<Hold, Error> {
-        let before = self
-            .get_shipment(shipment_id)
-            .await
-            .map_err(change::read_before_change)?;
-        let request_id = before.request_id.clone();
-        let shipment = before.into_inner();
+        self.hold_shipment_read(shipment_id, until, None).await
+    }
+
+    /// [`hold_shipment`](Client::hold_shipment) with the shipment already read (`read`: a
+    /// [`Plan`](rescind_core::Plan)'s native reading, taken by
+    /// [`Canceller::plan`](rescind_core::Canceller::plan)): step 1 is skipped, the rules are
+    /// checked on that reading and it is the fingerprint an unknown outcome is settled
+    /// against. `None` reads the shipment as `hold_shipment` does.
+    pub async fn hold_shipment_read(
+        &self,
+        shipment_id: &str,
+        until: Option<Date>,
+        read: Option<Shipment>,
+    ) -> Result<Hold, Error> {
+        let (shipment, request_id) = match read {
+            Some(shipment) if shipment.id.eq_ignore_ascii_case(shipment_id) => (shipment, None),
+            _ => {
+                let before = self
+                    .get_shipment(shipment_id)
+                    .await
+                    .map_err(change::read_before_change)?;
+                let request_id = before.request_id.clone();
+                (before.into_inner(), request_id)
+            }
+        };
         rules::check_hold(&shipment, until)?;
 
         if let Some(existing) = shipment

@@ -34,9 +34,11 @@
 //! [`Client`] implements [`rescind_core::Canceller`]:
 //!
 //! - `Scope::Whole`: the target is a hosted session id, digits only (`"42"`); anything else is
-//!   invalid input, before sending. The session is **read first**: one already `cancelled`
-//!   is reported as `AlreadyCancelled` and no cancel is sent (Arta documents only 200 and 404
-//!   for the cancel, not what a second cancel does). A 200 to the cancel is `Cancelled`. A
+//!   invalid input, before sending. Under `Policy::CheckFirst` (the default) the session is
+//!   **read first**: one already `cancelled` is reported as `AlreadyCancelled` and no cancel
+//!   is sent (Arta documents only 200 and 404 for the cancel, not what a second cancel does);
+//!   under `Policy::ChangeFirst` the cancel is sent first, one request, and the outcome says
+//!   it cannot tell "cancelled before" (see [`cancel`]'s policies). A 200 to the cancel is `Cancelled`. A
 //!   refused cancel (400, 409, 422) or one whose outcome stays unknown after retries is
 //!   settled by reading the session again.
 //! - `Scope::Hold`: the target is a shipment id; see [`Client::hold_shipment`]. The outcome is
@@ -94,7 +96,7 @@
 #![forbid(unsafe_code)]
 
 pub mod auth;
-mod cancel;
+pub mod cancel;
 pub mod client;
 #[doc(hidden)]
 pub mod conformance;

@@ -42,6 +42,8 @@ pub struct Args {
     pub no_wait: bool,
     /// Send nothing: predict every row (`--plan`).
     pub plan: bool,
+    /// How many requests a row spends (`--policy`, default change first).
+    pub policy: rescind::core::Policy,
 }
 
 /// Reads a duration such as `5m`, `90s`, `1h 30m` or `0s` (jiff's friendly format, or ISO 8601
@@ -224,6 +226,7 @@ pub async fn run(args: Args, out: Output) -> u8 {
 /// predicts `decide_after` with the same in-flight horizon the run would use).
 fn options(args: &Args) -> Options {
     let mut options = Options::default()
+        .policy(args.policy)
         .strict(args.strict)
         .resend_changed(args.resend_changed.clone());
     if let Some(n) = args.concurrency {

@@ -114,6 +114,12 @@ pub enum Command {
         /// must not be the run's report).
         #[arg(long)]
         plan: bool,
+        /// How many requests a row spends [default: change-first]: change-first sends a whole
+        /// cancel or an item cancel without quantities with no read first (1 request), and
+        /// reads a hold's or a quantity cancel's target once (2); check-first reads every
+        /// target once before its change (2 requests per row, exact "already cancelled").
+        #[arg(long, value_enum, value_name = "POLICY")]
+        policy: Option<PolicyArg>,
     },
     /// Arta: hosted sessions and shipment holds.
     Arta {
@@ -173,6 +179,46 @@ pub struct CallConfig {
     /// that may have been applied is never sent again, whatever this says.
     #[arg(long, global = true, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=10), help_heading = "Timeouts and retries")]
     pub retries: Option<u32>,
+    /// How many requests a cancel spends [default: check-first]: check-first reads the
+    /// target before changing it (exact outcomes such as "already cancelled"); change-first
+    /// sends the change first where the provider's promises allow it and reads only to
+    /// explain a refusal or settle a lost answer (fewest requests; "cancelled" may then not
+    /// tell whether it was cancelled before).
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        value_name = "POLICY",
+        help_heading = "Timeouts and retries"
+    )]
+    pub policy: Option<PolicyArg>,
+}
+
+impl CallConfig {
+    /// The policy asked for, or check first.
+    pub fn policy(&self) -> rescind::core::Policy {
+        self.policy
+            .map_or(rescind::core::Policy::CheckFirst, PolicyArg::policy)
+    }
+}
+
+/// `--policy`: how many requests a cancel spends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PolicyArg {
+    /// Read first, then change: exact outcomes.
+    CheckFirst,
+    /// Change first where the promises allow it: fewest requests.
+    ChangeFirst,
+}
+
+impl PolicyArg {
+    /// The library's policy.
+    pub fn policy(self) -> rescind::core::Policy {
+        match self {
+            PolicyArg::CheckFirst => rescind::core::Policy::CheckFirst,
+            PolicyArg::ChangeFirst => rescind::core::Policy::ChangeFirst,
+        }
+    }
 }
 
 /// Reads `90s`, `500ms`, `2m`, `1h` or a plain number of seconds.

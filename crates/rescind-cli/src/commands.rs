@@ -1,6 +1,7 @@
 //! The provider commands: each cancel goes through the `Canceller` trait (so its outcome reads
 //! the same at every provider); each `show` prints the provider's own model.
 
+use rescind::core::{CancelOptions, Policy};
 use rescind::{CancelRequest, Canceller, Error, Provider};
 
 use crate::cli::{ArtaCommand, CallConfig, DiCommand, Output, SkipPayCommand};
@@ -21,9 +22,16 @@ const SKIPPAY_APPLICATION_PRIVATE: &[&[&str]] = &[
 ];
 
 /// Runs a cancel through `canceller`, prints its row, returns the exit code.
-async fn cancel(canceller: &dyn Canceller, request: CancelRequest, out: Output) -> u8 {
+async fn cancel(
+    canceller: &dyn Canceller,
+    request: CancelRequest,
+    policy: Policy,
+    out: Output,
+) -> u8 {
     let target = request.target.clone();
-    let result = canceller.cancel(request).await;
+    let result = canceller
+        .cancel_with(request, CancelOptions::new().policy(policy))
+        .await;
     match &result {
         Ok(_) => {
             let row = Row::from_result(canceller.provider(), &target, &result);
@@ -96,7 +104,7 @@ pub async fn arta(
             dry_run(&client, CancelRequest::whole(id), out).await
         }
         ArtaCommand::CancelSession { id, .. } => {
-            cancel(&client, CancelRequest::whole(id), out).await
+            cancel(&client, CancelRequest::whole(id), call.policy(), out).await
         }
         ArtaCommand::Hold {
             shipment_id,
@@ -111,7 +119,7 @@ pub async fn arta(
             if dry {
                 dry_run(&client, request, out).await
             } else {
-                cancel(&client, request, out).await
+                cancel(&client, request, call.policy(), out).await
             }
         }
         ArtaCommand::ShowSession { id } => {
@@ -174,7 +182,13 @@ pub async fn di(
             dry_run: true,
         } => dry_run(&client, CancelRequest::whole(identifier), out).await,
         DiCommand::Cancel { identifier, .. } => {
-            cancel(&client, CancelRequest::whole(identifier), out).await
+            cancel(
+                &client,
+                CancelRequest::whole(identifier),
+                call.policy(),
+                out,
+            )
+            .await
         }
         DiCommand::Show { identifier } => match client.order_details(&identifier).await {
             Ok(d) => {
@@ -243,7 +257,7 @@ pub async fn skippay(
             if dry {
                 dry_run(&client, request, out).await
             } else {
-                cancel(&client, request, out).await
+                cancel(&client, request, call.policy(), out).await
             }
         }
         SkipPayCommand::Show { application_id } => {

@@ -166,6 +166,7 @@ mod tests {
         let config = transport(&CallConfig {
             timeout: Some(Duration::from_secs(5)),
             retries: Some(0),
+            policy: None,
         });
         assert_eq!(config.call_timeout, Duration::from_secs(5));
         assert_eq!(config.attempt_timeout, Duration::from_secs(5));
@@ -173,12 +174,14 @@ mod tests {
         let config = transport(&CallConfig {
             timeout: Some(Duration::from_secs(120)),
             retries: Some(4),
+            policy: None,
         });
         assert_eq!(config.attempt_timeout, ATTEMPT_TIMEOUT);
         assert_eq!(config.retry.max_attempts, 5);
         let default = transport(&CallConfig {
             timeout: None,
             retries: None,
+            policy: None,
         });
         assert_eq!(default.retry, RetryPolicy::default());
         assert_eq!(

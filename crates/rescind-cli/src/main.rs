@@ -95,6 +95,7 @@ fn main() -> ExitCode {
                 in_flight_horizon,
                 no_wait,
                 plan,
+                policy,
             } => {
                 let args = bulk::Args {
                     file,
@@ -106,6 +107,7 @@ fn main() -> ExitCode {
                     in_flight_horizon,
                     no_wait,
                     plan,
+                    policy: policy.map_or(rescind::core::Policy::ChangeFirst, |p| p.policy()),
                 };
                 bulk::run(args, out).await
             }

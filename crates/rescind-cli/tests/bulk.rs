@@ -1209,12 +1209,13 @@ async fn the_progress_rate_of_a_rerun_counts_only_its_own_rows() {
     assert_eq!(run.code, Some(0), "{}{}", run.stdout, run.stderr);
 
     std::fs::write(&file, rows(301)).unwrap();
+    // Bulk goes change first: the row's one request is its cancel.
     sim.sim().faults().add(
         FaultRule::delay(
-            format!("/hosted_sessions/{}", session_id(300)),
+            format!("/hosted_sessions/{}/cancel", session_id(300)),
             Duration::from_millis(2500),
         )
-        .method("GET")
+        .method("PATCH")
         .times(1),
     );
     let run = run_cli(&["bulk", f], &base).await;

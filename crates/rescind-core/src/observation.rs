@@ -160,8 +160,10 @@ pub enum Settlement {
 /// - An item cancel is applied when the whole target is now cancelled, or, for each selector,
 ///   the active (not cancelled) quantity of the items it matches went down or stayed and went
 ///   down for one at least (a provider may split a line when part of it is cancelled);
-///   unchanged items mean not applied; anything else, or no `before` to compare with, is
-///   unclear.
+///   unchanged items mean not applied; anything else is unclear. Without a `before` (a change
+///   sent first, [`Policy::ChangeFirst`](crate::Policy)): a cancel without quantities is
+///   applied when every selector's items read cancelled, not applied otherwise (repeating it
+///   is safe); one with quantities is unclear.
 pub fn settle(
     request: &CancelRequest,
     before: Option<&Observation>,
@@ -194,14 +196,34 @@ pub fn settle(
                 None => Settlement::NotApplied,
             }
         }
-        Scope::Items(_) => settle_items(before, after),
+        Scope::Items(selectors) => settle_items(selectors, before, after),
     }
 }
 
-fn settle_items(before: Option<&Observation>, after: &Observation) -> Settlement {
+fn settle_items(
+    selectors: &[crate::ItemSelector],
+    before: Option<&Observation>,
+    after: &Observation,
+) -> Settlement {
     if after.cancelled {
         return Settlement::Applied {
             note: "read back: the whole order is cancelled".into(),
+        };
+    }
+    // Without a reading from before (a cancel sent first, issue "every call counts"), an item
+    // cancel without quantities is applied when every selector's items read cancelled: it
+    // cancels every open unit of what it names, and repeating it changes nothing.
+    if before.is_none() && selectors.iter().all(|s| s.quantity.is_none()) {
+        let done = (0..selectors.len()).all(|selector| {
+            let mut items = after.items.iter().filter(|i| i.selector == selector);
+            items.next().is_some_and(|i| i.cancelled) && items.all(|i| i.cancelled)
+        });
+        return if done {
+            Settlement::Applied {
+                note: "read back: every selected item is cancelled".into(),
+            }
+        } else {
+            Settlement::NotApplied
         };
     }
     let Some(before) = before else {
@@ -323,10 +345,32 @@ mod tests {
             settle(&r, Some(&with_item(3, false)), &with_item(5, false)),
             Settlement::Unclear { .. }
         ));
+        let quantity =
+            CancelRequest::items("A", vec![ItemSelector::by_code("S").quantity(1.into())]);
         assert!(matches!(
-            settle(&r, None, &with_item(3, false)),
+            settle(&quantity, None, &with_item(3, false)),
             Settlement::Unclear { .. }
         ));
+    }
+
+    #[test]
+    fn items_without_quantities_sent_first_are_settled_by_their_state() {
+        let r = items();
+        assert_eq!(
+            settle(&r, None, &with_item(3, false)),
+            Settlement::NotApplied
+        );
+        assert!(matches!(
+            settle(&r, None, &with_item(3, true)),
+            Settlement::Applied { .. }
+        ));
+        // A selector that matches nothing read back proves nothing applied.
+        assert_eq!(
+            settle(&r, None, &Observation::new("A", "READY")),
+            Settlement::NotApplied
+        );
+        let split = with_item(2, false).item(ObservedItem::new(0, "S", Some(1.into()), true));
+        assert_eq!(settle(&r, None, &split), Settlement::NotApplied);
     }
 
     #[test]

@@ -115,6 +115,15 @@ pub struct CancelOutcome {
     /// What established the outcome: the provider's answer, or reading the target back after
     /// an answer that proved nothing ([`CancelOutcome::settled_by_read_back`]).
     pub settled_by: SettledBy,
+    /// Whether the target was already cancelled before this call: `Some(true)` (the outcome
+    /// is [`CancelStatus::AlreadyCancelled`]), `Some(false)` (this call changed it), or `None`
+    /// when the provider's answer cannot tell: under [`Policy::ChangeFirst`](crate::Policy)
+    /// no read is taken before the change, and a provider whose cancel answers the same for a
+    /// target cancelled now and one cancelled before (Arta documents only 200 and 404 for its
+    /// cancel; Skip Pay's order cancel answers the order either way) leaves it unknown.
+    /// [`CancelOutcome::new`] sets it from the status; see
+    /// [`already_cancelled_before_unknown`](CancelOutcome::already_cancelled_before_unknown).
+    pub already_cancelled_before: Option<bool>,
     native: Option<Arc<dyn Any + Send + Sync>>,
     native_debug: Option<Arc<str>>,
 }
@@ -125,13 +134,22 @@ impl CancelOutcome {
         CancelOutcome {
             provider,
             target: target.into(),
-            status,
             request_id: None,
             note: None,
             settled_by: SettledBy::Answer,
+            already_cancelled_before: Some(status == CancelStatus::AlreadyCancelled),
+            status,
             native: None,
             native_debug: None,
         }
+    }
+
+    /// Marks that the provider's answer cannot tell whether the target was already cancelled
+    /// before this call ([`already_cancelled_before`](CancelOutcome::already_cancelled_before)
+    /// `None`): a change sent first whose success answer is the same either way.
+    pub fn already_cancelled_before_unknown(mut self) -> Self {
+        self.already_cancelled_before = None;
+        self
     }
 
     /// Sets the provider's request id.
@@ -194,6 +212,7 @@ impl fmt::Debug for CancelOutcome {
             .field("request_id", &self.request_id)
             .field("note", &self.note)
             .field("settled_by", &self.settled_by)
+            .field("already_cancelled_before", &self.already_cancelled_before)
             .field("native", &self.native_debug)
             .finish()
     }
@@ -208,6 +227,7 @@ impl PartialEq for CancelOutcome {
             && self.request_id == other.request_id
             && self.note == other.note
             && self.settled_by == other.settled_by
+            && self.already_cancelled_before == other.already_cancelled_before
     }
 }
 
@@ -248,6 +268,17 @@ mod tests {
         assert_eq!(read_back.settled_by.as_str(), "read_back");
         assert_ne!(answered, read_back);
         assert!(format!("{read_back:?}").contains("ReadBack"));
+    }
+
+    #[test]
+    fn already_cancelled_before_follows_the_status_unless_unknown() {
+        let now = CancelOutcome::new(Provider::Arta, "42", CancelStatus::Cancelled);
+        assert_eq!(now.already_cancelled_before, Some(false));
+        let before = CancelOutcome::new(Provider::Arta, "42", CancelStatus::AlreadyCancelled);
+        assert_eq!(before.already_cancelled_before, Some(true));
+        let unknown = now.clone().already_cancelled_before_unknown();
+        assert_eq!(unknown.already_cancelled_before, None);
+        assert_ne!(now, unknown);
     }
 
     #[test]

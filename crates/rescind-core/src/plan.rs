@@ -18,10 +18,11 @@
 //!
 //! [`Plan::reading`] keeps the provider-neutral reading the prediction was made from, and
 //! [`Plan::native`] the provider's own (a Di order's details, an Arta shipment, a Skip Pay
-//! application). A later "cancel with a reading already taken" is meant to be one defaulted
-//! trait method taking the `Plan` (`cancel_planned(request, plan)`, default: `cancel(request)`,
-//! so third-party implementors are unaffected), which a provider implements by taking its
-//! native reading back with [`Plan::native`] instead of reading the target again.
+//! application). A cancel given the plan
+//! ([`Canceller::cancel_with`](crate::Canceller::cancel_with) with
+//! [`CancelOptions::with_plan`](crate::CancelOptions::with_plan); default: `cancel(request)`,
+//! so third-party implementors are unaffected) takes its native reading back with
+//! [`Plan::native`] instead of reading the target again.
 
 use std::any::Any;
 use std::fmt;
@@ -232,10 +233,10 @@ impl fmt::Display for Prediction {
 /// A reading taken once: [`reading`](Plan::reading) keeps the provider-neutral reading (the
 /// one a bulk run journals before sending) and [`native`](Plan::native) the provider's own
 /// (Arta: the `Shipment` of a hold; Di: the `OrderDetails`; Skip Pay: the
-/// `ApplicationResponse`). A later "cancel with a reading already taken" is meant to be one
-/// defaulted trait method taking the plan (`cancel_planned(request, plan)`, default:
-/// `cancel(request)`, so third-party implementors are unaffected), which a provider implements
-/// by taking its native reading back instead of reading the target again.
+/// `ApplicationResponse`). A cancel given the plan
+/// ([`Canceller::cancel_with`](crate::Canceller::cancel_with) with
+/// [`CancelOptions::with_plan`](crate::CancelOptions::with_plan)) takes its native reading
+/// back instead of reading the target again.
 #[derive(Clone)]
 #[non_exhaustive]
 pub struct Plan {

@@ -21,6 +21,30 @@
 //!    [`Sent::MaybeSent`], names the command to check (`rescind di show <number>`) and carries
 //!    the reading taken before the cancel ([`Error::observed_before`]).
 //!
+//! # Policies
+//!
+//! [`ClientBuilder::policy`](crate::ClientBuilder::policy) (default [`Policy::CheckFirst`]) and
+//! a call's [`CancelOptions::policy`] choose how many requests a cancel spends, logins apart
+//! and in the common case (no fault):
+//!
+//! | action | [`Policy::CheckFirst`] | [`Policy::ChangeFirst`] | why |
+//! |---|---|---|---|
+//! | whole cancel | 2 (`order_details`, cancel) | 1 (cancel) | Di refuses an order in transit itself (`order.exported`) and a cancelled one (`order.cancelled`), Di booking API, "Cancel order" |
+//!
+//! Under change-first step 3 is skipped: the cancel is sent, a success is
+//! [`CancelStatus::Cancelled`] (exact: Di answers `order.cancelled` to a cancelled order, so
+//! [`already_cancelled_before`](CancelOutcome::already_cancelled_before) stays known), and
+//! `order.cancelled` is [`CancelStatus::AlreadyCancelled`]. Another refusal
+//! ([`ErrorKind::NotCancellable`]: `order.exported`, a final status) is explained by one read
+//! of the order, whose rule reason ("in transit since...") goes in the message; the error stays
+//! Di's ([`Sent::Answered`]). An answer that proves nothing is settled as in step 5; an order
+//! read back `CANCELLED` after a first send leaves `already_cancelled_before` `None` (it may
+//! have been cancelled before). The client-side transit rules
+//! ([`check_transit_rules`](crate::ClientBuilder::check_transit_rules)) apply only to a reading.
+//!
+//! A [`Plan`] handed in ([`CancelOptions::with_plan`]) is used as step 3's reading, under
+//! either policy, instead of reading the order again (its native `OrderDetails`).
+//!
 //! [`Canceller::observe`] reads the order (`order_details`) for a whole scope: cancelled when
 //! its `ediStatus` is `CANCELLED`; the state is the `ediStatus` (`UNKNOWN` when Di sends none).
 //!
@@ -33,8 +57,9 @@
 
 use jiff::Timestamp;
 use rescind_core::{
-    CancelOutcome, CancelRequest, CancelStatus, Canceller, Capabilities, Error, Observation, Plan,
-    Prediction, Provider, Refusal, Scope, Sent, SettledBy, async_trait, change,
+    CancelOptions, CancelOutcome, CancelRequest, CancelStatus, Canceller, Capabilities, Error,
+    ErrorKind, Observation, Plan, Policy, Prediction, Provider, Refusal, Scope, Sent, SettledBy,
+    async_trait, change,
 };
 
 use crate::Client;
@@ -48,8 +73,10 @@ use crate::rules::{self, Cancellability};
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DiCancel {
-    /// The order as read before the cancel (or after, when settling an unanswered cancel).
-    pub details: OrderDetails,
+    /// The order as read before the cancel (or after, when settling an unanswered cancel, or
+    /// when explaining a refusal); `None` when no read was taken (a cancel sent first under
+    /// [`Policy::ChangeFirst`] and answered with success).
+    pub details: Option<OrderDetails>,
     /// The cancel's answer, when a cancel was sent and answered with success.
     pub response: Option<CancelResponse>,
 }
@@ -66,6 +93,17 @@ impl Canceller for Client {
 
     async fn cancel(&self, request: CancelRequest) -> Result<CancelOutcome, Error> {
         self.cancel_at(request, Timestamp::now()).await
+    }
+
+    async fn cancel_with(
+        &self,
+        request: CancelRequest,
+        options: CancelOptions,
+    ) -> Result<CancelOutcome, Error> {
+        // Every request of the cancel honours the call's deadline (rescind_core::deadline).
+        let deadline = options.deadline_at();
+        let cancel = self.cancel_with_at(request, options, Timestamp::now());
+        rescind_core::deadline::scope_opt(deadline, cancel).await
     }
 
     fn check(&self, request: &CancelRequest) -> Result<(), Error> {
@@ -139,6 +177,18 @@ impl Client {
         request: CancelRequest,
         now: Timestamp,
     ) -> Result<CancelOutcome, Error> {
+        self.cancel_with_at(request, CancelOptions::new(), now)
+            .await
+    }
+
+    /// The [`Canceller::cancel_with`] of this client with the rules applied at `now` instead
+    /// of the current time (for tests and dry runs).
+    pub async fn cancel_with_at(
+        &self,
+        request: CancelRequest,
+        mut options: CancelOptions,
+        now: Timestamp,
+    ) -> Result<CancelOutcome, Error> {
         match &request.scope {
             Scope::Whole => {}
             Scope::Items(_) => {
@@ -162,33 +212,49 @@ impl Client {
                 .with_operation(operation::CANCEL_ORDER)
         })?;
         let target = number.as_str().to_owned();
+        let policy = options.policy_or(self.policy());
+        let planned = options
+            .take_plan()
+            .and_then(|plan| plan.native::<OrderDetails>().cloned())
+            .filter(|details| {
+                ShipmentNumber::parse(&details.shipment_id).is_ok_and(|n| n == number)
+            });
 
-        let details = self
-            .order_details(number.as_str())
-            .await
-            .map_err(change::read_before_change)?;
-        match rules::cancellability(&details, now)? {
-            Cancellability::AlreadyCancelled => {
-                return Ok(CancelOutcome::new(
-                    Provider::Di,
-                    target,
-                    CancelStatus::AlreadyCancelled,
-                )
-                .with_note("Di reports the order's ediStatus as CANCELLED; nothing was sent")
-                .with_native(DiCancel {
-                    details,
-                    response: None,
-                }));
+        let details = match planned {
+            Some(details) => Some(details),
+            None if policy == Policy::ChangeFirst => None,
+            None => Some(
+                self.order_details(number.as_str())
+                    .await
+                    .map_err(change::read_before_change)?,
+            ),
+        };
+        if let Some(read) = &details {
+            match rules::cancellability(read, now)? {
+                Cancellability::AlreadyCancelled => {
+                    return Ok(CancelOutcome::new(
+                        Provider::Di,
+                        target,
+                        CancelStatus::AlreadyCancelled,
+                    )
+                    .with_note("Di reports the order's ediStatus as CANCELLED; nothing was sent")
+                    .with_native(DiCancel {
+                        details,
+                        response: None,
+                    }));
+                }
+                Cancellability::NotCancellable { .. } if !self.checks_transit_rules() => {}
+                Cancellability::NotCancellable { reason } => {
+                    return Err(Error::not_cancellable(Sent::NotSent, reason)
+                        .with_provider(Provider::Di)
+                        .with_operation(operation::CANCEL_ORDER));
+                }
+                Cancellability::Cancellable { .. } => {}
             }
-            Cancellability::NotCancellable { .. } if !self.checks_transit_rules() => {}
-            Cancellability::NotCancellable { reason } => {
-                return Err(Error::not_cancellable(Sent::NotSent, reason)
-                    .with_provider(Provider::Di)
-                    .with_operation(operation::CANCEL_ORDER));
-            }
-            Cancellability::Cancellable { .. } => {}
         }
 
+        // Di refuses a cancelled order (`order.cancelled`), so a success proves the order was
+        // cancelled by this call, read first or not.
         match self.cancel_shipment(&number).await {
             Ok(response) => Ok(
                 CancelOutcome::new(Provider::Di, target, CancelStatus::Cancelled)
@@ -200,17 +266,25 @@ impl Client {
             ),
             // `order.cancelled` after an attempt of this same call that may have been applied
             // (it timed out or lost its connection): that attempt is what cancelled the order.
-            Err(err) if is_already_cancelled(&err) && err.sent() == Sent::MaybeSent => Ok(
-                CancelOutcome::new(Provider::Di, target, CancelStatus::Cancelled)
-                    .with_request_id_opt(err.request_id().map(str::to_owned))
-                    .with_note(
+            Err(err) if is_already_cancelled(&err) && err.sent() == Sent::MaybeSent => {
+                let outcome = CancelOutcome::new(Provider::Di, target, CancelStatus::Cancelled)
+                    .with_request_id_opt(err.request_id().map(str::to_owned));
+                // Without a reading from before, the order may have been cancelled before
+                // the first attempt too.
+                let outcome = if details.is_some() {
+                    outcome.with_note(
                         "an earlier attempt of this call cancelled the order; Di answered the retry with order.cancelled",
                     )
-                    .with_native(DiCancel {
-                        details,
-                        response: None,
-                    }),
-            ),
+                } else {
+                    outcome.already_cancelled_before_unknown().with_note(
+                        "Di answered a retry of this call with order.cancelled: an earlier attempt cancelled the order, unless it was cancelled before (the cancel was sent without reading the order first, change-first policy)",
+                    )
+                };
+                Ok(outcome.with_native(DiCancel {
+                    details,
+                    response: None,
+                }))
+            }
             Err(err) if is_already_cancelled(&err) => {
                 Ok(
                     CancelOutcome::new(Provider::Di, target, CancelStatus::AlreadyCancelled)
@@ -223,8 +297,27 @@ impl Client {
                 )
             }
             Err(err) if err.sent() == Sent::MaybeSent => self.settle(number, details, err).await,
+            // Sent first and refused: read the order to say why, by the same rules.
+            Err(err) if details.is_none() && err.kind() == ErrorKind::NotCancellable => {
+                Err(self.explain_refusal(&target, err, now).await)
+            }
             Err(err) => Err(err),
         }
+    }
+
+    /// After Di refused a cancel sent without reading the order first: read the order and
+    /// put the rules' reason (in transit since...) in the refusal's message. The refusal stays
+    /// Di's ([`Sent::Answered`], its code); a read that fails leaves it as it is.
+    async fn explain_refusal(&self, target: &str, err: Error, now: Timestamp) -> Error {
+        let Ok(after) = self.order_details(target).await else {
+            return err;
+        };
+        let why = match rules::cancellability(&after, now) {
+            Ok(Cancellability::NotCancellable { reason }) => reason,
+            _ => format!("the order reads ediStatus `{}`", edi_status(&after)),
+        };
+        let message = format!("{why}; Di refused the cancel: {}", err.message());
+        err.with_message(message)
     }
 
     /// After a cancel whose answer proved nothing: read the order back; cancelled settles it,
@@ -232,7 +325,7 @@ impl Client {
     async fn settle(
         &self,
         number: ShipmentNumber,
-        before: OrderDetails,
+        before: Option<OrderDetails>,
         mut err: Error,
     ) -> Result<CancelOutcome, Error> {
         let target = number.as_str().to_owned();
@@ -244,32 +337,40 @@ impl Client {
                 Err(read_err) => {
                     return Err(change::unknown_after_read_back(
                         err,
-                        Some(observation(&target, &before)),
+                        before.as_ref().map(|b| observation(&target, b)),
                         &format!("reading the order back failed too ({read_err})"),
                         &check,
                     ));
                 }
             };
             if after.is_cancelled() {
-                return Ok(
-                    CancelOutcome::new(Provider::Di, target, CancelStatus::Cancelled)
-                        .with_settled_by(SettledBy::ReadBack)
-                        .with_note(format!(
-                            "the cancel's answer proved nothing ({}); reading the order back shows it CANCELLED",
-                            err.message()
-                        ))
-                        .with_native(DiCancel {
-                            details: after,
-                            response: None,
-                        }),
-                );
+                let outcome = CancelOutcome::new(Provider::Di, target, CancelStatus::Cancelled)
+                    .with_settled_by(SettledBy::ReadBack);
+                // Sent first, an order read back CANCELLED may have been cancelled before.
+                let (outcome, unknown_before) = if before.is_none() && !resent {
+                    (
+                        outcome.already_cancelled_before_unknown(),
+                        "; the cancel was sent without reading the order first (change-first policy), so whether it was cancelled before is not known",
+                    )
+                } else {
+                    (outcome, "")
+                };
+                return Ok(outcome
+                    .with_note(format!(
+                        "the cancel's answer proved nothing ({}); reading the order back shows it CANCELLED{unknown_before}",
+                        err.message()
+                    ))
+                    .with_native(DiCancel {
+                        details: Some(after),
+                        response: None,
+                    }));
             }
             if let Some(sent) =
                 change::stop_resending(resent, &err, &self.transport().config().retry)
             {
                 return Err(change::unknown_after_read_back(
                     err,
-                    Some(observation(&target, &before)),
+                    before.as_ref().map(|b| observation(&target, b)),
                     &format!(
                         "reading the order back shows ediStatus `{}`, not CANCELLED (the cancel was {sent})",
                         edi_status(&after)

@@ -4,7 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use rescind_core::{Auth, Error, Provider, TokenCache, Transport, TransportSettings};
+use rescind_core::{Auth, Error, Policy, Provider, TokenCache, Transport, TransportSettings};
 
 use crate::auth::{Credentials, DiLogin, MinutesValid};
 use crate::model::{CancelResponse, OrderDetails, ShipmentNumber};
@@ -60,6 +60,7 @@ pub struct Client {
     tokens: Arc<TokenCache>,
     environment: Environment,
     check_transit_rules: bool,
+    policy: Policy,
 }
 
 impl Client {
@@ -145,6 +146,11 @@ impl Client {
     pub fn checks_transit_rules(&self) -> bool {
         self.check_transit_rules
     }
+
+    /// The client's request [`Policy`] (set with [`ClientBuilder::policy`]).
+    pub fn policy(&self) -> Policy {
+        self.policy
+    }
 }
 
 /// Builds a [`Client`]. See [`Client::builder`].
@@ -164,6 +170,7 @@ pub struct ClientBuilder {
     minutes_valid: Option<u32>,
     transport: TransportSettings,
     skip_transit_rules: bool,
+    policy: Policy,
 }
 
 impl ClientBuilder {
@@ -218,6 +225,16 @@ impl ClientBuilder {
 
     rescind_core::__transport_setters!();
 
+    /// Sets how many requests a cancel spends (default [`Policy::CheckFirst`]: exact outcomes,
+    /// what a single CLI call keeps); [`Policy::ChangeFirst`] sends the cancel without reading
+    /// the order first, since Di refuses an order in transit itself. See
+    /// [the policies](crate::cancel#policies); a call's
+    /// [`CancelOptions`](rescind_core::CancelOptions) overrides it.
+    pub fn policy(mut self, policy: Policy) -> Self {
+        self.policy = policy;
+        self
+    }
+
     /// Builds the client. Fails with [`ErrorKind::Config`](rescind_core::ErrorKind) when no
     /// environment was chosen, the credentials are missing or empty, or the base URL is bad,
     /// and with [`ErrorKind::InvalidInput`](rescind_core::ErrorKind) when `minutes_valid` is
@@ -255,6 +272,7 @@ impl ClientBuilder {
             tokens,
             environment,
             check_transit_rules: !self.skip_transit_rules,
+            policy: self.policy,
         })
     }
 }

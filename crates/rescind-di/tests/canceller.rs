@@ -90,7 +90,7 @@ async fn a_cancellable_order_is_cancelled_once() {
     assert_eq!(outcome.status, CancelStatus::Cancelled);
     assert_eq!(outcome.target, SHIPMENT);
     let native = outcome.native::<DiCancel>().unwrap();
-    assert_eq!(native.details.shipment_id, SHIPMENT);
+    assert_eq!(native.details.as_ref().unwrap().shipment_id, SHIPMENT);
     assert_eq!(native.response.as_ref().unwrap().status, 200);
     details.assert_calls_async(1).await;
     cancel.assert_calls_async(1).await;

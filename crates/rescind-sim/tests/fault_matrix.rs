@@ -34,6 +34,11 @@
 //! documented success without applying) are in the table as reported, marked `lying`, and
 //! not asserted.
 //!
+//! Every cell runs under both request policies (issue 17): [`Policy::CheckFirst`] (the
+//! table `snapshots/fault_matrix__matrix.snap`) and [`Policy::ChangeFirst`] (the change sent
+//! with no read first where the promises allow it:
+//! `snapshots/fault_matrix__matrix_change_first.snap`); the invariants are the same.
+//!
 //! The table (`snapshots/fault_matrix__matrix.snap`) holds what the rule requires. Run time is
 //! bounded: cells run 12 at a time; only `hold` cells wait for a client timeout (short, and
 //! the simulator answers nothing until the client gives up, so no timing decides a result).
@@ -44,7 +49,7 @@ use std::time::Duration;
 
 use rescind_core::retry::RetryPolicy;
 use rescind_core::{
-    CancelOutcome, CancelRequest, CancelStatus, Canceller, Error, ItemSelector, Sent,
+    CancelOutcome, CancelRequest, CancelStatus, Canceller, Error, ItemSelector, Policy, Sent,
     TransportConfig,
 };
 use rescind_sim::arta::{DEMO_API_KEY, DEMO_NOW, demo};
@@ -198,6 +203,7 @@ impl Op {
         base_url: &str,
         config: &TransportConfig,
         right_password: bool,
+        policy: Policy,
     ) -> Result<CancelOutcome, Error> {
         let canceller: Box<dyn Canceller> = match self.provider() {
             Provider::Arta => Box::new(
@@ -205,6 +211,7 @@ impl Op {
                     .api_key(DEMO_API_KEY)
                     .base_url(base_url)
                     .config(config.clone())
+                    .policy(policy)
                     .build()
                     .unwrap(),
             ),
@@ -221,6 +228,7 @@ impl Op {
                         .credentials(rescind_di::Credentials::new(user, password))
                         .minutes_valid(60)
                         .config(config.clone())
+                        .policy(policy)
                         .build()
                         .unwrap(),
                 )
@@ -237,6 +245,7 @@ impl Op {
                         .base_url(base_url)
                         .credentials(rescind_skippay::Credentials::new(user, password))
                         .configure(|_| config.clone())
+                        .policy(policy)
                         .build()
                         .unwrap(),
                 )
@@ -445,11 +454,16 @@ fn lying(op: Op, fault: Fault, timing: Timing) -> bool {
     }
 }
 
-/// A result as the table shows it: `done: <outcome>`; `nothing changed: <kind>` for an error
+/// A result as the table shows it: `done: <outcome>` (`(before unknown)` when the outcome
+/// cannot tell whether the target was cancelled before); `nothing changed: <kind>` for an error
 /// answered or not sent (what such an error asserts); `unknown` for a `MaybeSent` error (its
 /// kind is the transport's business, not the rule's).
 fn label(result: &Result<CancelOutcome, Error>) -> String {
     match result {
+        // Change first: the provider's answer did not tell whether it was cancelled before.
+        Ok(outcome) if outcome.already_cancelled_before.is_none() => {
+            format!("done: {} (before unknown)", outcome.status.as_str())
+        }
         Ok(outcome) => format!("done: {}", outcome.status.as_str()),
         Err(e) if e.sent() == Sent::MaybeSent => "unknown".into(),
         Err(e) => format!("nothing changed: {}", e.kind()),
@@ -505,7 +519,7 @@ fn applied_of(running: &RunningSimulator, op: Op) -> BTreeMap<String, u64> {
         .collect()
 }
 
-async fn cell(op: Op, fault: Fault, timing: Timing) -> Cell {
+async fn cell(op: Op, fault: Fault, timing: Timing, policy: Policy) -> Cell {
     let running = Simulator::new()
         .clock(Clock::fixed(DEMO_NOW.parse().unwrap()))
         .start()
@@ -521,7 +535,7 @@ async fn cell(op: Op, fault: Fault, timing: Timing) -> Cell {
     let (method, _, path) = op.route();
     let route = format!("{method} {path}");
 
-    let first = op.run(&base, &config, right_password).await;
+    let first = op.run(&base, &config, right_password, policy).await;
     let sent_changes = sim.counters().hit_count(&route);
     // The client has returned; once the simulator has seen every held connection close, the
     // provider applies the kept requests (late) or forgets them (never).
@@ -562,7 +576,7 @@ async fn cell(op: Op, fault: Fault, timing: Timing) -> Cell {
     let mut broken = Vec::new();
     let mut fail = |what: &str, seen: &dyn std::fmt::Debug| {
         broken.push(format!(
-            "{op:?} × {fault:?} × {}: {what}: {seen:?}",
+            "{op:?} × {fault:?} × {} × {policy}: {what}: {seen:?}",
             timing.as_str()
         ))
     };
@@ -595,7 +609,7 @@ async fn cell(op: Op, fault: Fault, timing: Timing) -> Cell {
     let repeat = match &first {
         Err(e) if e.sent() != Sent::MaybeSent => {
             sim.faults().clear();
-            let again = op.run(&base, &config, right_password).await;
+            let again = op.run(&base, &config, right_password, policy).await;
             let after = applied_of(&running, op);
             if op.applications(&after) > 1 || after.values().any(|&n| n > 1) {
                 fail(
@@ -621,8 +635,8 @@ async fn cell(op: Op, fault: Fault, timing: Timing) -> Cell {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_change_under_every_fault_at_every_timing() {
+/// Runs every cell under `policy`: the table's lines and the broken invariants.
+async fn matrix(policy: Policy) -> (Vec<String>, Vec<String>) {
     let mut set = tokio::task::JoinSet::new();
     let slots = Arc::new(tokio::sync::Semaphore::new(PARALLEL));
     let mut index = 0;
@@ -632,7 +646,7 @@ async fn every_change_under_every_fault_at_every_timing() {
                 let slots = slots.clone();
                 set.spawn(async move {
                     let _slot = slots.acquire_owned().await.unwrap();
-                    (index, cell(op, fault, timing).await)
+                    (index, cell(op, fault, timing, policy).await)
                 });
                 index += 1;
             }
@@ -645,18 +659,29 @@ async fn every_change_under_every_fault_at_every_timing() {
     cells.sort_by_key(|(i, _)| *i);
     assert_eq!(cells.len(), index);
     let table: Vec<String> = cells.iter().map(|(_, c)| c.line()).collect();
-    let broken: Vec<&String> = cells.iter().flat_map(|(_, c)| &c.broken).collect();
-    eprintln!("{}", table.join("\n"));
-    let broken = broken
+    let broken: Vec<String> = cells
         .iter()
-        .map(|s| s.as_str())
-        .collect::<Vec<_>>()
-        .join("\n");
-    eprintln!("broken invariants:\n{broken}");
-    // The invariants first: a broken cell says which invariant; the table then shows every
-    // cell whose result differs from what the rule requires.
-    assert!(broken.is_empty(), "broken invariants:\n{broken}");
-    insta::assert_snapshot!("matrix", table.join("\n"));
+        .flat_map(|(_, c)| c.broken.iter().cloned())
+        .collect();
+    (table, broken)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_change_under_every_fault_at_every_timing() {
+    // One policy after the other: the cells of both at once would double the load.
+    for (policy, snapshot) in [
+        (Policy::CheckFirst, "matrix"),
+        (Policy::ChangeFirst, "matrix_change_first"),
+    ] {
+        let (table, broken) = matrix(policy).await;
+        eprintln!("{policy}:\n{}", table.join("\n"));
+        let broken = broken.join("\n");
+        eprintln!("broken invariants ({policy}):\n{broken}");
+        // The invariants first: a broken cell says which invariant; the table then shows every
+        // cell whose result differs from what the rule requires.
+        assert!(broken.is_empty(), "broken invariants ({policy}):\n{broken}");
+        insta::assert_snapshot!(snapshot, table.join("\n"));
+    }
 }
 
 /// A read of each provider, faulted like the changes.

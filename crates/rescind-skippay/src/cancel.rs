@@ -1,10 +1,37 @@
 //! The core [`Canceller`] for Skip Pay: whole orders and some items; holds are unsupported.
 //!
-//! The target is the application id. The application is read first and the documented rules
+//! The target is the application id. Under [`Policy::CheckFirst`] (the default; see
+//! [Policies](#policies)) the application is read first and the documented rules
 //! ([`rules::plan`]) decide: an application already CANCELLED is reported as
 //! [`CancelStatus::AlreadyCancelled`]; one still PROCESSING is cancelled as an application
 //! (order cancel is not available then); a REJECTED one is refused with its reason, before
 //! anything is sent; a READY one gets an order cancel (`{}` for the whole order).
+//!
+//! # Policies
+//!
+//! [`ClientBuilder::policy`](crate::ClientBuilder::policy) (default [`Policy::CheckFirst`]) and
+//! a call's [`CancelOptions::policy`] choose how many requests a cancel spends, logins apart
+//! and in the common case (no fault):
+//!
+//! | action | [`Policy::CheckFirst`] | [`Policy::ChangeFirst`] | why |
+//! |---|---|---|---|
+//! | whole cancel, READY | 2 (read, order cancel) | 1 (order cancel `{}`) | Skip Pay refuses (422) an order cancel unless the application is READY ("Cancel order items"), so the read is needed only after a refusal |
+//! | whole cancel, PROCESSING | 2 (read, application cancel) | 3 (order cancel refused, read, application cancel) | the refusal is explained by the read, which shows PROCESSING: then cancelled as an application ("Cancel application") |
+//! | item cancel without quantities | 2 (read, order cancel) | 1 (order cancel) | idempotent: marking CANCELLED what is CANCELLED changes nothing, so a lost answer is settled by reading back and sending again |
+//! | item cancel with quantities | 2 (read, order cancel) | 2 (read, order cancel) | the before-read is the only fingerprint that settles a lost answer (sent twice it would cancel twice as many) |
+//!
+//! Under change-first the order cancel's 200 is the order, the same for an order cancelled now
+//! and one cancelled before, so the outcome has
+//! [`already_cancelled_before`](CancelOutcome::already_cancelled_before) `None` and a note
+//! saying so; check-first tells them apart. A refusal (400 or 422 with Skip Pay's envelope) is
+//! explained by reading the application and applying [`rules::plan`], as check-first does
+//! before sending: CANCELLED → [`CancelStatus::AlreadyCancelled`]; PROCESSING → the
+//! application cancel; a refusal of the rules (REJECTED, items not open...) keeps Skip Pay's
+//! answer ([`Sent::Answered`]) with the rules' kind and reason. Without a reading, an item
+//! cancel's success is proved by every selected item reading CANCELLED.
+//!
+//! A [`Plan`] handed in ([`CancelOptions::with_plan`]) is used instead of reading the
+//! application again (its native `ApplicationResponse`), under either policy.
 //!
 //! # What proves the cancel
 //!
@@ -40,9 +67,9 @@
 //! not found, any other failed read unknown.
 
 use rescind_core::{
-    CancelOutcome, CancelRequest, CancelStatus, Canceller, Capabilities, Error, ErrorKind,
-    Observation, ObservedItem, Plan, Prediction, Provider, Refusal, Scope, Sent, SettledBy,
-    Settlement, async_trait, change, settle,
+    CancelOptions, CancelOutcome, CancelRequest, CancelStatus, Canceller, Capabilities, Error,
+    ErrorKind, Observation, ObservedItem, Plan, Policy, Prediction, Provider, Refusal, Scope, Sent,
+    SettledBy, Settlement, async_trait, change, settle,
 };
 
 use crate::client::Client;
@@ -78,52 +105,18 @@ impl Canceller for Client {
     }
 
     async fn cancel(&self, request: CancelRequest) -> Result<CancelOutcome, Error> {
-        let (order_request, selectors) = match &request.scope {
-            Scope::Whole => (OrderCancelRequest::whole(), Vec::new()),
-            Scope::Items(selectors) if selectors.is_empty() => {
-                return Err(Error::invalid_input(
-                    "items",
-                    "must name at least one item (cancel the whole order with Scope::Whole)",
-                ));
-            }
-            Scope::Items(selectors) => {
-                let items: Vec<CancelItem> = selectors.iter().map(CancelItem::from).collect();
-                (OrderCancelRequest::items(items.clone()), items)
-            }
-            other => {
-                return Err(Error::unsupported(Provider::SkipPay, other.as_str()));
-            }
-        };
-        // Check the input before reading anything.
-        rules::validate_order_cancel(&order_request)
-            .map_err(|err| err.with_provider(Provider::SkipPay))?;
-        let target = request.target.clone();
-        let app = self
-            .get_application(&target)
+        self.cancel_with(request, CancelOptions::new()).await
+    }
+
+    async fn cancel_with(
+        &self,
+        request: CancelRequest,
+        options: CancelOptions,
+    ) -> Result<CancelOutcome, Error> {
+        // Every request of the cancel honours the call's deadline (rescind_core::deadline).
+        let deadline = options.deadline_at();
+        rescind_core::deadline::scope_opt(deadline, self.cancel_with_unscoped(request, options))
             .await
-            .map_err(change::read_before_change)?;
-        let before = observation(&target, &app, &selectors);
-        let plan = rules::plan(&app, &order_request)
-            .map_err(|err| err.with_provider(Provider::SkipPay))?;
-        match plan {
-            Plan_::AlreadyCancelled(note) => {
-                Ok(
-                    CancelOutcome::new(Provider::SkipPay, target, CancelStatus::AlreadyCancelled)
-                        .with_note(note)
-                        .with_native(app),
-                )
-            }
-            Plan_::CancelOrder => {
-                let order = OrderChange {
-                    request: &request,
-                    order_request: &order_request,
-                    selectors: &selectors,
-                    before,
-                };
-                self.cancel_order_settled(order).await
-            }
-            Plan_::CancelApplication => self.cancel_application_settled(target, before).await,
-        }
     }
 
     fn check(&self, request: &CancelRequest) -> Result<(), Error> {
@@ -263,15 +256,92 @@ fn with_items(
     seen
 }
 
+/// The note of an order cancel sent first: its answer (the order) is the same for an order
+/// cancelled now and one cancelled before.
+const UNKNOWN_BEFORE: &str = "the order cancel was sent without reading the application first (change-first policy): Skip Pay answers it with the order whether or not it was cancelled before, so that is not known";
+
 /// One order cancel and what it is compared with.
 struct OrderChange<'a> {
     request: &'a CancelRequest,
     order_request: &'a OrderCancelRequest,
     selectors: &'a [CancelItem],
-    before: Observation,
+    /// The reading taken before; `None` for a cancel sent first (change-first, no quantities).
+    before: Option<Observation>,
 }
 
 impl Client {
+    /// The cancel decided from a reading of the application (`app`): the documented rules
+    /// ([`rules::plan`]), then the order cancel or the application cancel.
+    async fn cancel_read(
+        &self,
+        request: &CancelRequest,
+        order_request: &OrderCancelRequest,
+        selectors: &[CancelItem],
+        app: ApplicationResponse,
+    ) -> Result<CancelOutcome, Error> {
+        let target = request.target.clone();
+        let before = observation(&target, &app, selectors);
+        let plan =
+            rules::plan(&app, order_request).map_err(|err| err.with_provider(Provider::SkipPay))?;
+        match plan {
+            Plan_::AlreadyCancelled(note) => {
+                Ok(
+                    CancelOutcome::new(Provider::SkipPay, target, CancelStatus::AlreadyCancelled)
+                        .with_note(note)
+                        .with_native(app),
+                )
+            }
+            Plan_::CancelOrder => {
+                let order = OrderChange {
+                    request,
+                    order_request,
+                    selectors,
+                    before: Some(before),
+                };
+                self.cancel_order_settled(order).await
+            }
+            Plan_::CancelApplication => self.cancel_application_settled(target, before).await,
+        }
+    }
+
+    /// After Skip Pay refused an order cancel sent without reading first (400 or 422 with its
+    /// envelope): read the application and decide by the same rules as a check-first cancel.
+    /// A PROCESSING application is then cancelled as an application; a CANCELLED one is
+    /// already cancelled; a refusal the rules explain gets their reason and kind (the error
+    /// stays Skip Pay's answer, [`Sent::Answered`]); anything else keeps Skip Pay's refusal.
+    async fn after_order_refusal(
+        &self,
+        asked: &OrderChange<'_>,
+        refused: Error,
+    ) -> Result<CancelOutcome, Error> {
+        let target = asked.request.target.clone();
+        let Ok(app) = self.get_application(&target).await else {
+            return Err(refused);
+        };
+        match rules::plan(&app, asked.order_request) {
+            Ok(Plan_::AlreadyCancelled(note)) => {
+                Ok(
+                    CancelOutcome::new(Provider::SkipPay, target, CancelStatus::AlreadyCancelled)
+                        .with_note(format!("Skip Pay refused the order cancel and {note}"))
+                        .with_native(app),
+                )
+            }
+            Ok(Plan_::CancelApplication) => {
+                let before = observation(&target, &app, asked.selectors);
+                self.cancel_application_settled(target, before).await
+            }
+            Ok(Plan_::CancelOrder) => Err(refused),
+            Err(rule) => {
+                let message = format!(
+                    "{}; Skip Pay refused the order cancel: {}",
+                    rule.message(),
+                    refused.message()
+                );
+                Err(refused.with_kind(rule.kind()).with_message(message))
+            }
+        }
+    }
+
     /// Sends the order cancel once and reads its answer by the rule (no read-back here).
     async fn send_order_cancel(
         &self,
@@ -295,7 +365,7 @@ impl Client {
                 Ok(order) => {
                     let after = observation_of_order(target, &order, asked.selectors);
                     if let Settlement::Applied { .. } =
-                        settle(asked.request, Some(&asked.before), &after)
+                        settle(asked.request, asked.before.as_ref(), &after)
                     {
                         let mut outcome =
                             CancelOutcome::new(Provider::SkipPay, target, status_of_order(&order));
@@ -303,6 +373,10 @@ impl Client {
                             outcome = outcome.with_note(
                                 "the first cancel's answer proved nothing and the order read back unchanged; the cancel was sent once more",
                             );
+                        } else if asked.before.is_none() {
+                            outcome = outcome
+                                .already_cancelled_before_unknown()
+                                .with_note(UNKNOWN_BEFORE);
                         }
                         return Ok(outcome.with_native(order));
                     }
@@ -315,6 +389,15 @@ impl Client {
                     .with_operation(CANCEL_ORDER_ITEMS)
                 }
                 Err(err) if err.sent() == Sent::MaybeSent => err,
+                // Sent first and refused: read what decides (PROCESSING, CANCELLED, ...).
+                Err(err)
+                    if asked.before.is_none()
+                        && !resent
+                        && err.sent() == Sent::Answered
+                        && matches!(err.status(), Some(400 | 422)) =>
+                {
+                    return self.after_order_refusal(&asked, err).await;
+                }
                 // A documented refusal, or nothing was sent.
                 Err(err) => return Err(err),
             };
@@ -325,23 +408,32 @@ impl Client {
                 Err(read_err) => {
                     return Err(change::unknown_after_read_back(
                         err,
-                        Some(asked.before),
+                        asked.before,
                         &format!("reading the application back failed too ({read_err})"),
                         &check,
                     ));
                 }
             };
             let after = observation(target, &app, asked.selectors);
-            match settle(asked.request, Some(&asked.before), &after) {
+            match settle(asked.request, asked.before.as_ref(), &after) {
                 Settlement::Applied { note } => {
                     let status = match &app.order {
                         Some(order) => status_of_order(order),
                         None => CancelStatus::Cancelled,
                     };
-                    return Ok(CancelOutcome::new(Provider::SkipPay, target, status)
-                        .with_settled_by(SettledBy::ReadBack)
+                    let outcome = CancelOutcome::new(Provider::SkipPay, target, status)
+                        .with_settled_by(SettledBy::ReadBack);
+                    let (outcome, unknown_before) = if asked.before.is_none() && !resent {
+                        (
+                            outcome.already_cancelled_before_unknown(),
+                            "; the cancel was sent without reading the application first (change-first policy), so whether it was cancelled before is not known",
+                        )
+                    } else {
+                        (outcome, "")
+                    };
+                    return Ok(outcome
                         .with_note(format!(
-                            "the cancel's answer proved nothing ({}); {note}",
+                            "the cancel's answer proved nothing ({}); {note}{unknown_before}",
                             err.message()
                         ))
                         .with_native(app));
@@ -375,7 +467,9 @@ impl Client {
                 _ => break err,
             }
         };
-        err = err.with_observed_before(asked.before);
+        if let Some(before) = asked.before {
+            err = err.with_observed_before(before);
+        }
         Err(err)
     }
 
@@ -470,5 +564,60 @@ impl Client {
             // Not applied: an application cancel is idempotent, send it once more.
             resent = true;
         }
+    }
+}
+
+impl Client {
+    /// [`Canceller::cancel_with`] without the deadline's scope (its caller sets it).
+    async fn cancel_with_unscoped(
+        &self,
+        request: CancelRequest,
+        mut options: CancelOptions,
+    ) -> Result<CancelOutcome, Error> {
+        let (order_request, selectors) = match &request.scope {
+            Scope::Whole => (OrderCancelRequest::whole(), Vec::new()),
+            Scope::Items(selectors) if selectors.is_empty() => {
+                return Err(Error::invalid_input(
+                    "items",
+                    "must name at least one item (cancel the whole order with Scope::Whole)",
+                ));
+            }
+            Scope::Items(selectors) => {
+                let items: Vec<CancelItem> = selectors.iter().map(CancelItem::from).collect();
+                (OrderCancelRequest::items(items.clone()), items)
+            }
+            other => {
+                return Err(Error::unsupported(Provider::SkipPay, other.as_str()));
+            }
+        };
+        // Check the input before reading anything.
+        rules::validate_order_cancel(&order_request)
+            .map_err(|err| err.with_provider(Provider::SkipPay))?;
+        let target = request.target.clone();
+        let policy = options.policy_or(self.policy());
+        let planned = options
+            .take_plan()
+            .and_then(|plan| plan.native::<ApplicationResponse>().cloned())
+            .filter(|app| app.id == target);
+        // A quantity cancel is read first under every policy: the before-read is the only
+        // fingerprint that settles its lost answer (it cannot be sent twice).
+        if planned.is_none() && policy == Policy::ChangeFirst && !order_request.has_quantities() {
+            let order = OrderChange {
+                request: &request,
+                order_request: &order_request,
+                selectors: &selectors,
+                before: None,
+            };
+            return self.cancel_order_settled(order).await;
+        }
+        let app = match planned {
+            Some(app) => app,
+            None => self
+                .get_application(&target)
+                .await
+                .map_err(change::read_before_change)?,
+        };
+        self.cancel_read(&request, &order_request, &selectors, app)
+            .await
     }
 }

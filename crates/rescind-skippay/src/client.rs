@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rescind_core::{
-    Auth, Error, ErrorDetail, Provider, Sent, TokenCache, Transport, TransportSettings,
+    Auth, Error, ErrorDetail, Policy, Provider, Sent, TokenCache, Transport, TransportSettings,
 };
 
 use crate::auth::{Credentials, PartnerLogin};
@@ -39,6 +39,7 @@ pub struct ClientBuilder {
     transport: TransportSettings,
     token_margin: Duration,
     canceller_reason: ApplicationCancelRequest,
+    policy: Policy,
 }
 
 impl ClientBuilder {
@@ -71,6 +72,16 @@ impl ClientBuilder {
         self
     }
 
+    /// Sets how many requests a cancel spends (default [`Policy::CheckFirst`]: exact outcomes,
+    /// what a single CLI call keeps); [`Policy::ChangeFirst`] sends a whole cancel or an item
+    /// cancel without quantities without reading the application first. See
+    /// [the policies](crate::cancel#policies); a call's
+    /// [`CancelOptions`](rescind_core::CancelOptions) overrides it.
+    pub fn policy(mut self, policy: Policy) -> Self {
+        self.policy = policy;
+        self
+    }
+
     /// Builds the client. Fails with a configuration error without credentials or with a bad
     /// base URL.
     pub fn build(self) -> Result<Client, Error> {
@@ -93,6 +104,7 @@ impl ClientBuilder {
             transport: builder.build()?,
             tokens: cache,
             canceller_reason: self.canceller_reason,
+            policy: self.policy,
         })
     }
 }
@@ -106,6 +118,7 @@ pub struct Client {
     transport: Transport,
     tokens: Arc<TokenCache>,
     pub(crate) canceller_reason: ApplicationCancelRequest,
+    policy: Policy,
 }
 
 impl Client {
@@ -117,7 +130,13 @@ impl Client {
             transport: TransportSettings::new(),
             token_margin: DEFAULT_TOKEN_MARGIN,
             canceller_reason: ApplicationCancelRequest::default(),
+            policy: Policy::CheckFirst,
         }
+    }
+
+    /// The client's request [`Policy`] (set with [`ClientBuilder::policy`]).
+    pub fn policy(&self) -> Policy {
+        self.policy
     }
 
     /// The transport (for its configuration and retry budget).

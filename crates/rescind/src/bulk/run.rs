@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use rescind_core::jiff::{SignedDuration, Timestamp};
 use rescind_core::{
-    CancelOutcome, CancelStatus, Canceller, Error, ErrorKind, Observation, Provider, Sent,
-    SettledBy, Settlement, settle,
+    CancelOptions, CancelOutcome, CancelStatus, Canceller, Error, ErrorKind, Observation, Plan,
+    Policy, Provider, Sent, SettledBy, Settlement, settle,
 };
 use tokio::sync::{Notify, mpsc};
 use tokio::task::JoinSet;
@@ -53,6 +53,21 @@ pub struct Options {
     /// Targets (`TARGET` or `ACCOUNT:TARGET`) whose row is sent even though the journal holds
     /// a change with other content for them (see [`Outcome::Conflict`]).
     pub resend_changed: Vec<String>,
+    /// How many requests a row spends ([`Policy`]); default [`Policy::ChangeFirst`], the
+    /// fewest the promises allow (issue "every call counts"):
+    ///
+    /// - change first: a whole cancel and an item cancel without quantities (idempotent) are
+    ///   sent with no read first, 1 request per row in the common case (the intent is still
+    ///   journaled before sending, with no reading); a hold and an item cancel with quantities
+    ///   read the target once ([`Canceller::plan`]) and hand that reading to the cancel
+    ///   ([`CancelOptions::with_plan`]), 2 requests: the reading is the fingerprint that
+    ///   settles their lost answer, and journaled as the intent's `before`;
+    /// - check first: every row reads once through [`Canceller::plan`] and hands the reading
+    ///   to the cancel, 2 requests per row, exact outcomes ("already cancelled").
+    ///
+    /// A provider that does not plan (the trait's default) is read with
+    /// [`Canceller::observe`] and cancelled as before.
+    pub policy: Policy,
 }
 
 impl Default for Options {
@@ -64,6 +79,7 @@ impl Default for Options {
             in_flight_horizon: DEFAULT_IN_FLIGHT_HORIZON,
             wait_in_flight: true,
             resend_changed: Vec::new(),
+            policy: Policy::ChangeFirst,
         }
     }
 }
@@ -114,6 +130,12 @@ impl Options {
     /// Sets [`Options::resend_changed`].
     pub fn resend_changed(mut self, targets: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.resend_changed = targets.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Sets [`Options::policy`].
+    pub fn policy(mut self, policy: Policy) -> Self {
+        self.policy = policy;
         self
     }
 
@@ -237,6 +259,7 @@ struct Ctx {
     journal_error: Mutex<Option<BulkError>>,
     /// Per account: the line of the first authentication refusal (0: none).
     auth_refused: HashMap<String, AtomicU64>,
+    policy: Policy,
 }
 
 impl Runner {
@@ -360,6 +383,7 @@ impl Runner {
                 .into_iter()
                 .map(|a| (a, AtomicU64::new(0)))
                 .collect(),
+            policy: self.options.policy,
         });
         let mut work = Vec::new();
         for row in input.rows {
@@ -934,6 +958,7 @@ async fn process(
         Finished { result, retry }
     };
 
+    let mut plan: Option<Plan> = None;
     let before = match start {
         Start::Settle { before, lost_at } => match canceller.observe(&request).await {
             Err(e) => {
@@ -979,11 +1004,30 @@ async fn process(
                 _ => return finish(unknown(row, "unreadable settlement".into()), None),
             },
         },
-        Start::Fresh => match canceller.observe(&request).await {
-            Ok(o) => Some(o),
-            Err(e) if e.kind() == ErrorKind::Unsupported => None,
-            Err(e) => return finish(from_error(row, &e), None),
-        },
+        Start::Fresh if ctx.policy == Policy::ChangeFirst && idempotent(&row.action) => None,
+        Start::Fresh => {
+            // One read, handed to the cancel so that the target is read once.
+            let taken = canceller.plan(&request).await;
+            match (taken.reading.clone(), taken.error_kind) {
+                (Some(reading), _) => {
+                    plan = Some(taken);
+                    Some(reading)
+                }
+                // The read failed (or a rule refused before reading): the cancel would
+                // return this error before sending.
+                (None, Some(kind)) => {
+                    let err = Error::new(kind, Sent::NotSent, taken.prediction.describe())
+                        .with_provider(canceller.provider());
+                    return finish(from_error(row, &err), None);
+                }
+                // A provider that does not plan: read as before, and let it read again.
+                (None, None) => match canceller.observe(&request).await {
+                    Ok(o) => Some(o),
+                    Err(e) if e.kind() == ErrorKind::Unsupported => None,
+                    Err(e) => return finish(from_error(row, &e), None),
+                },
+            }
+        }
     };
 
     let sent_at = ctx.clock.now();
@@ -1007,8 +1051,15 @@ async fn process(
         };
     }
 
-    match canceller.cancel(request.clone()).await {
+    let mut options = CancelOptions::new().policy(ctx.policy);
+    if let Some(plan) = plan {
+        options = options.with_plan(plan);
+    }
+    match canceller.cancel_with(request, options).await {
         Ok(outcome) => finish(done(row, &outcome), None),
+        // The provider's cancel has already read the target back and settled what it could:
+        // its answer stays unknown. Not read again here; the settle pass (or a later run)
+        // reads back before sending again.
         Err(err) if err.outcome_unknown() => {
             let retry = |not_before| Retry {
                 row: row.clone(),
@@ -1018,42 +1069,23 @@ async fn process(
                 not_before,
             };
             let decide_after = decide_after(sent_at, ctx.horizon);
-            let wait = !idempotent(&row.action) && ctx.clock.now() < decide_after;
-            let (result, retry) = match canceller.observe(&request).await {
-                Ok(after) => match settle(&request, before.as_ref(), &after) {
-                    Settlement::Applied { note } => (read_back(row, note), None),
-                    Settlement::NotApplied if wait => (
-                        in_flight(row, decide_after, &err.to_string()),
-                        Some(retry(Some(decide_after))),
-                    ),
-                    Settlement::NotApplied => (
-                        unknown(
-                            row,
-                            format!(
-                                "{err}; reading back shows no change yet: a later read decides, and the request is sent again only if still unchanged"
-                            ),
-                        ),
-                        Some(retry(None)),
-                    ),
-                    Settlement::Unclear { reason } => {
-                        (unknown(row, format!("{err}; {reason}")), None)
-                    }
-                    _ => (unknown(row, err.to_string()), None),
-                },
-                Err(read_err) if wait => (
-                    in_flight(
-                        row,
-                        decide_after,
-                        &format!("{err}; reading back failed too: {read_err}"),
-                    ),
+            let result = if !idempotent(&row.action) && ctx.clock.now() < decide_after {
+                (
+                    in_flight(row, decide_after, &err.to_string()),
                     Some(retry(Some(decide_after))),
-                ),
-                Err(read_err) => (
-                    unknown(row, format!("{err}; reading back failed too: {read_err}")),
+                )
+            } else {
+                (
+                    unknown(
+                        row,
+                        format!(
+                            "{err}; a later read decides, and the request is sent again only if still unchanged"
+                        ),
+                    ),
                     Some(retry(None)),
-                ),
+                )
             };
-            finish(result, retry)
+            finish(result.0, result.1)
         }
         Err(err) => finish(from_error(row, &err), None),
     }
