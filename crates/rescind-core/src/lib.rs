@@ -42,6 +42,7 @@
 
 mod canceller;
 pub mod change;
+mod clock;
 mod credentials;
 pub mod deadline;
 pub mod decode;
@@ -59,10 +60,12 @@ pub mod retry;
 #[cfg(feature = "test-util")]
 pub mod testing;
 pub mod token;
+pub mod trace;
 mod transport;
 pub mod wire;
 
 pub use canceller::Canceller;
+pub use clock::Clock;
 pub use credentials::Credentials;
 pub use error::{Error, ErrorDetail, ErrorKind, Sent};
 pub use http::{HttpRequest, HttpResponse};

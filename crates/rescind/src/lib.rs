@@ -133,15 +133,20 @@
 
 #[cfg(feature = "bulk")]
 pub mod bulk;
+#[cfg(any(feature = "arta", feature = "di", feature = "skippay"))]
+mod details;
 pub mod env;
 mod registry;
 
+#[cfg(any(feature = "arta", feature = "di", feature = "skippay"))]
+pub use details::Details;
 pub use env::RegistryBuilder;
 pub use registry::Registry;
 pub use rescind_core::{
-    CancelOptions, CancelOutcome, CancelRequest, CancelStatus, Canceller, Capabilities, Error,
-    ErrorDetail, ErrorKind, HttpClient, ItemSelector, Observation, Policy, Provider, Scope, Sent,
-    SettledBy, Settlement, TransportConfig, TransportSettings, async_trait, settle,
+    CancelOptions, CancelOutcome, CancelRequest, CancelStatus, Canceller, Capabilities, Clock,
+    Error, ErrorDetail, ErrorKind, HttpClient, ItemSelector, Observation, Policy, Provider,
+    Refusal, Scope, Sent, SettledBy, Settlement, TransportConfig, TransportSettings, async_trait,
+    settle,
 };
 
 /// The core crate, for the transport, retry policy and other shared building blocks.
