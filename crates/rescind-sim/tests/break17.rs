@@ -1,0 +1,256 @@
+//! Issue 17 seen by a new user (break17): a plan handed to `cancel_with` that does not fit
+//! the request (another target, another request on the same target) must never stand in for
+//! the cancel's own reading: the outcome is the one a cancel without the plan gives, and the
+//! simulator (the independent judge) shows the change applied to the request's target only.
+
+use std::time::Duration;
+
+use rescind_core::retry::RetryPolicy;
+use rescind_core::{
+    CancelOptions, CancelOutcome, CancelRequest, CancelStatus, Canceller, Error, ErrorKind,
+    ItemSelector, Policy, Sent, TransportConfig,
+};
+use rescind_sim::arta::{DEMO_API_KEY, DEMO_NOW, demo};
+use rescind_sim::{Clock, RunningSimulator, Simulator};
+
+const DI_CANCELLABLE: &str = "70724760000000101";
+const DI_IN_TRANSIT: &str = "70724760000000102";
+const DI_CANCELLED: &str = "70724760000000104";
+const SP_READY: &str = "11200a0ee1";
+const SP_READY_TWO: &str = "11200a0ee2";
+const SP_PROCESSING: &str = "11200a0ee3";
+const SP_CANCELLED: &str = "11200a0ee6";
+const SP_ORDER_CANCELLED: &str = "11200a0ee8";
+
+fn config() -> TransportConfig {
+    TransportConfig::default()
+        .with_retry(
+            RetryPolicy::default().with_backoff(Duration::from_millis(1), Duration::from_millis(5)),
+        )
+        .with_attempt_timeout(Duration::from_secs(10))
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Who {
+    Arta,
+    Di,
+    SkipPay,
+}
+
+fn canceller(who: Who, running: &RunningSimulator, policy: Policy) -> Box<dyn Canceller> {
+    match who {
+        Who::Arta => Box::new(
+            rescind_arta::Client::builder()
+                .api_key(DEMO_API_KEY)
+                .base_url(running.base_url())
+                .config(config())
+                .policy(policy)
+                .build()
+                .unwrap(),
+        ),
+        Who::Di => {
+            let (user, password) = rescind_sim::di::DEMO_USER;
+            Box::new(
+                rescind_di::Client::builder()
+                    .base_url(running.base_url())
+                    .credentials(rescind_di::Credentials::new(user, password))
+                    .config(config())
+                    .policy(policy)
+                    .build()
+                    .unwrap(),
+            )
+        }
+        Who::SkipPay => {
+            let (user, password) = rescind_sim::skippay::DEMO_PARTNER;
+            Box::new(
+                rescind_skippay::Client::builder()
+                    .base_url(running.base_url())
+                    .credentials(rescind_skippay::Credentials::new(user, password))
+                    .configure(|_| config())
+                    .policy(policy)
+                    .build()
+                    .unwrap(),
+            )
+        }
+    }
+}
+
+/// Requests the simulator received, logins and its admin routes apart.
+fn requests(running: &RunningSimulator) -> u64 {
+    running
+        .sim()
+        .counters()
+        .snapshot()
+        .hits
+        .iter()
+        .filter(|(route, _)| {
+            !route.contains("/__sim")
+                && !route.starts_with("POST /ws/json/auth/")
+                && !route.starts_with("POST /authentication/")
+        })
+        .map(|(_, n)| n)
+        .sum()
+}
+
+async fn start() -> RunningSimulator {
+    Simulator::new()
+        .clock(Clock::fixed(DEMO_NOW.parse().unwrap()))
+        .start()
+        .await
+        .unwrap()
+}
+
+/// Runs one cancel on a fresh simulator with the client's policy set to `policy`; returns
+/// the result and the requests it spent.
+async fn run(
+    who: Who,
+    policy: Policy,
+    request: CancelRequest,
+) -> (Result<CancelOutcome, Error>, u64) {
+    let running = start().await;
+    let result = canceller(who, &running, policy).cancel(request).await;
+    let spent = requests(&running);
+    running.shutdown().await;
+    (result, spent)
+}
+
+fn hold() -> CancelRequest {
+    CancelRequest::hold(demo::PENDING, Some(jiff::civil::date(2026, 12, 1)))
+}
+
+fn by_code(code: &str) -> ItemSelector {
+    ItemSelector::by_code(code)
+}
+
+fn applied(running: &RunningSimulator) -> std::collections::BTreeMap<String, u64> {
+    running.sim().counters().snapshot().applied
+}
+
+/// What a cancel of `request` gives on a fresh simulator without a plan: (outcome status or
+/// error kind, changes applied).
+async fn reference(
+    who: Who,
+    policy: Policy,
+    request: &CancelRequest,
+) -> (Result<CancelStatus, ErrorKind>, std::collections::BTreeMap<String, u64>) {
+    let running = start().await;
+    let result = canceller(who, &running, policy)
+        .cancel(request.clone())
+        .await
+        .map(|o| o.status)
+        .map_err(|e| e.kind());
+    let changed = applied(&running);
+    running.shutdown().await;
+    (result, changed)
+}
+
+/// A plan taken for `planned` handed to the cancel of `request`: the result must be the one
+/// a cancel of `request` without a plan gives, and so must the changes the simulator applied.
+async fn plan_of_another_request(who: Who, planned: CancelRequest, request: CancelRequest) {
+    for policy in [Policy::CheckFirst, Policy::ChangeFirst] {
+        let (want, want_applied) = reference(who, policy, &request).await;
+        let running = start().await;
+        let client = canceller(who, &running, policy);
+        let plan = client.plan(&planned).await;
+        let got = client
+            .cancel_with(request.clone(), CancelOptions::new().with_plan(plan))
+            .await
+            .map(|o| o.status)
+            .map_err(|e| e.kind());
+        assert_eq!(
+            got, want,
+            "{who:?} {policy}: plan of {planned:?} handed to {request:?}"
+        );
+        assert_eq!(
+            applied(&running),
+            want_applied,
+            "{who:?} {policy}: plan of {planned:?} handed to {request:?}: changes applied"
+        );
+        running.shutdown().await;
+    }
+}
+
+/// Di: the plan of an order already cancelled, handed to the cancel of another order.
+#[tokio::test]
+async fn di_plan_of_another_order_is_not_used() {
+    plan_of_another_request(
+        Who::Di,
+        CancelRequest::whole(DI_CANCELLED),
+        CancelRequest::whole(DI_CANCELLABLE),
+    )
+    .await;
+    plan_of_another_request(
+        Who::Di,
+        CancelRequest::whole(DI_CANCELLABLE),
+        CancelRequest::whole(DI_IN_TRANSIT),
+    )
+    .await;
+}
+
+/// Skip Pay: the plan of a cancelled application, of a PROCESSING one, or of another READY
+/// one, handed to the cancel of another application.
+#[tokio::test]
+async fn skippay_plan_of_another_application_is_not_used() {
+    plan_of_another_request(
+        Who::SkipPay,
+        CancelRequest::whole(SP_CANCELLED),
+        CancelRequest::whole(SP_READY),
+    )
+    .await;
+    plan_of_another_request(
+        Who::SkipPay,
+        CancelRequest::whole(SP_PROCESSING),
+        CancelRequest::whole(SP_READY_TWO),
+    )
+    .await;
+    plan_of_another_request(
+        Who::SkipPay,
+        CancelRequest::items(SP_READY, vec![by_code("CASE-3").quantity(1.into())]),
+        CancelRequest::items(SP_READY_TWO, vec![by_code("MS-202").quantity(1.into())]),
+    )
+    .await;
+}
+
+/// Skip Pay: a plan of the same application for another request (a whole cancel; another
+/// quantity) does not stand in for the rules the request itself must pass.
+#[tokio::test]
+async fn skippay_plan_of_another_request_on_the_same_application() {
+    plan_of_another_request(
+        Who::SkipPay,
+        CancelRequest::whole(SP_READY),
+        CancelRequest::items(SP_READY, vec![by_code("NOPE")]),
+    )
+    .await;
+    plan_of_another_request(
+        Who::SkipPay,
+        CancelRequest::items(SP_READY, vec![by_code("CASE-3").quantity(1.into())]),
+        CancelRequest::items(SP_READY, vec![by_code("CASE-3").quantity(4.into())]),
+    )
+    .await;
+    plan_of_another_request(
+        Who::SkipPay,
+        CancelRequest::items(SP_READY, vec![by_code("CASE-3")]),
+        CancelRequest::whole(SP_READY),
+    )
+    .await;
+}
+
+/// Arta: the plan of a hold (or of a session cancel) handed to a hold past the 30-day window,
+/// or to another shipment's hold.
+#[tokio::test]
+async fn arta_plan_of_another_hold() {
+    let late = CancelRequest::hold(demo::PENDING, Some(jiff::civil::date(2027, 6, 1)));
+    plan_of_another_request(Who::Arta, hold(), late).await;
+    plan_of_another_request(
+        Who::Arta,
+        hold(),
+        CancelRequest::hold(demo::IN_TRANSIT, Some(jiff::civil::date(2026, 12, 1))),
+    )
+    .await;
+    plan_of_another_request(
+        Who::Arta,
+        CancelRequest::whole("43"),
+        CancelRequest::whole("42"),
+    )
+    .await;
+}
