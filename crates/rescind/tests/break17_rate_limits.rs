@@ -60,6 +60,14 @@ async fn run(
         .await
         .unwrap();
     let elapsed = started.elapsed();
+    let mut details: Vec<&str> = report
+        .rows
+        .iter()
+        .filter(|r| r.outcome != Outcome::Done)
+        .map(|r| r.detail.as_str())
+        .collect();
+    details.dedup();
+    eprintln!("rows not done: {:?}", &details[..details.len().min(5)]);
     let requests = running
         .sim()
         .counters()
@@ -113,5 +121,40 @@ async fn a_429_with_retry_after_in_a_bulk_run_is_honoured() {
         "{failed} of {ROWS} rows not done though every 429 said when to come back; {requests} requests"
     );
     eprintln!("{requests} requests for {ROWS} rows");
+    running.shutdown().await;
+}
+
+/// The key is shared with another program (the shop's own integration) that spent part of the
+/// minute: the run, paced to the whole documented budget, meets 429s that, as Arta documents
+/// them, carry no `Retry-After`. Honouring them means waiting for the window to free (the
+/// client knows its window), within the call timeout, not failing the rows after a few
+/// retries 100 ms apart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "fails today (break17 report): bare 429s fail ~255 of 1,200 rows as rate_limited in seconds"]
+async fn a_bare_429_from_a_shared_key_does_not_fail_the_rows() {
+    let running = start(RateLimits::documented().with_minute_ms(MINUTE.as_millis() as u64)).await;
+    // The other program: 300 reads of the window's 500.
+    let other = rescind_arta::Client::builder()
+        .api_key(TEST_KEY)
+        .base_url(running.base_url())
+        .key_kind(KeyKind::Test)
+        .rate_limit(KeyKind::Test.default_rate_limit().with_window(MINUTE))
+        .build()
+        .unwrap();
+    for _ in 0..300 {
+        other.get_hosted_session(42).await.unwrap();
+    }
+    let builder = rescind_arta::Client::builder()
+        .key_kind(KeyKind::Test)
+        .rate_limit(KeyKind::Test.default_rate_limit().with_window(MINUTE))
+        .config(TransportConfig::default().with_call_timeout(Duration::from_secs(60)));
+    let (outcomes, _elapsed, requests) = run(&running, builder).await;
+    let failed = outcomes.iter().filter(|o| **o != Outcome::Done).count();
+    assert_eq!(
+        failed,
+        0,
+        "{failed} of {ROWS} rows not done after bare 429s; {} requests for the run",
+        requests - 300
+    );
     running.shutdown().await;
 }
