@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use rescind_core::retry::RetryPolicy;
 use rescind_core::{
-    CancelOptions, CancelOutcome, CancelRequest, CancelStatus, Canceller, Error, ErrorKind,
-    ItemSelector, Policy, Sent, TransportConfig,
+    CancelOptions, CancelRequest, CancelStatus, Canceller, ErrorKind, ItemSelector, Policy,
+    TransportConfig,
 };
 use rescind_sim::arta::{DEMO_API_KEY, DEMO_NOW, demo};
 use rescind_sim::{Clock, RunningSimulator, Simulator};
@@ -20,7 +20,6 @@ const SP_READY: &str = "11200a0ee1";
 const SP_READY_TWO: &str = "11200a0ee2";
 const SP_PROCESSING: &str = "11200a0ee3";
 const SP_CANCELLED: &str = "11200a0ee6";
-const SP_ORDER_CANCELLED: &str = "11200a0ee8";
 
 fn config() -> TransportConfig {
     TransportConfig::default()
@@ -75,43 +74,12 @@ fn canceller(who: Who, running: &RunningSimulator, policy: Policy) -> Box<dyn Ca
     }
 }
 
-/// Requests the simulator received, logins and its admin routes apart.
-fn requests(running: &RunningSimulator) -> u64 {
-    running
-        .sim()
-        .counters()
-        .snapshot()
-        .hits
-        .iter()
-        .filter(|(route, _)| {
-            !route.contains("/__sim")
-                && !route.starts_with("POST /ws/json/auth/")
-                && !route.starts_with("POST /authentication/")
-        })
-        .map(|(_, n)| n)
-        .sum()
-}
-
 async fn start() -> RunningSimulator {
     Simulator::new()
         .clock(Clock::fixed(DEMO_NOW.parse().unwrap()))
         .start()
         .await
         .unwrap()
-}
-
-/// Runs one cancel on a fresh simulator with the client's policy set to `policy`; returns
-/// the result and the requests it spent.
-async fn run(
-    who: Who,
-    policy: Policy,
-    request: CancelRequest,
-) -> (Result<CancelOutcome, Error>, u64) {
-    let running = start().await;
-    let result = canceller(who, &running, policy).cancel(request).await;
-    let spent = requests(&running);
-    running.shutdown().await;
-    (result, spent)
 }
 
 fn hold() -> CancelRequest {
@@ -132,7 +100,10 @@ async fn reference(
     who: Who,
     policy: Policy,
     request: &CancelRequest,
-) -> (Result<CancelStatus, ErrorKind>, std::collections::BTreeMap<String, u64>) {
+) -> (
+    Result<CancelStatus, ErrorKind>,
+    std::collections::BTreeMap<String, u64>,
+) {
     let running = start().await;
     let result = canceller(who, &running, policy)
         .cancel(request.clone())
@@ -253,4 +224,50 @@ async fn arta_plan_of_another_hold() {
         CancelRequest::whole("42"),
     )
     .await;
+}
+
+/// A PROCESSING application whose application cancel is applied and answered 500; the retry
+/// is answered `APPLICATION_ALREADY_CANCELLED`. The outcome is `cancelled` (this call did it)
+/// and its note says so in the user's words, not as the refusal's error text ("not
+/// cancellable ... the request may have reached the provider: check the target's state"),
+/// which contradicts the outcome it explains. Di's twin says "an earlier attempt of this
+/// call cancelled the order".
+#[tokio::test]
+async fn skippay_retry_answered_already_cancelled_has_a_note_that_fits_the_outcome() {
+    use rescind_sim::{FaultAction, FaultRule};
+    for policy in [Policy::CheckFirst, Policy::ChangeFirst] {
+        let running = start().await;
+        running.sim().faults().add(
+            FaultRule::new(
+                "/financing/v1/applications/*/cancel",
+                FaultAction::Status {
+                    status: 500,
+                    retry_after: None,
+                },
+            )
+            .method("PUT")
+            .after_apply()
+            .times(1),
+        );
+        let outcome = canceller(Who::SkipPay, &running, policy)
+            .cancel(CancelRequest::whole(SP_PROCESSING))
+            .await
+            .unwrap();
+        assert_eq!(outcome.status, CancelStatus::Cancelled, "{policy}");
+        assert_eq!(outcome.already_cancelled_before, Some(false), "{policy}");
+        let note = outcome.note.clone().unwrap_or_default();
+        assert!(
+            note.contains("earlier attempt of this call cancelled the application"),
+            "{policy}: {note}"
+        );
+        assert!(
+            !note.contains("not cancellable") && !note.contains("may have reached"),
+            "{policy}: {note}"
+        );
+        assert_eq!(
+            applied(&running).get(&format!("skippay:application:{SP_PROCESSING}:cancel")),
+            Some(&1)
+        );
+        running.shutdown().await;
+    }
 }

@@ -94,7 +94,10 @@ async fn a_bulk_run_at_a_test_keys_limits_gets_no_429() {
         .rate_limit(KeyKind::Test.default_rate_limit().with_window(MINUTE));
     let (outcomes, elapsed, requests) = run(&running, builder).await;
     assert!(outcomes.iter().all(|o| *o == Outcome::Done), "{outcomes:?}");
-    assert_eq!(requests, ROWS as u64, "one request per row, no 429 to retry");
+    assert_eq!(
+        requests, ROWS as u64,
+        "one request per row, no 429 to retry"
+    );
     assert!(elapsed >= MINUTE * 2, "not paced: {elapsed:?}");
     running.shutdown().await;
 }
