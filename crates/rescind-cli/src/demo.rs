@@ -8,15 +8,11 @@ use std::pin::Pin;
 
 use rescind::core::jiff::civil::date;
 use rescind::{CancelOutcome, CancelRequest, Canceller, Error, ItemSelector, Provider};
-use rescind_sim::di::DEMO_USER as DI_DEMO_USER;
-use rescind_sim::skippay::DEMO_PARTNER as SKIPPAY_DEMO_USER;
+use rescind_sim::demo;
 use rescind_sim::{Clock, RunningSimulator, Simulator, World};
 
 use crate::cli::Output;
 use crate::output::{self, Row};
-
-/// A READY application of the demo data set with several items.
-const SKIPPAY_DEMO_APPLICATION: &str = "11200a0ee1";
 
 type Step<'a> = Pin<Box<dyn Future<Output = Result<CancelOutcome, Error>> + 'a>>;
 
@@ -47,7 +43,7 @@ fn stop<'a>(
 /// Starts the simulator on a free loopback port, with its clock on the demo day so that the
 /// demo data's dates always mean the same thing.
 async fn start_simulator() -> Result<RunningSimulator, Error> {
-    let now = rescind_sim::arta::DEMO_NOW
+    let now = demo::arta::NOW
         .parse()
         .map_err(|e| Error::config(format!("the demo day does not parse: {e}")))?;
     Simulator::new()
@@ -77,27 +73,27 @@ async fn tour(out: Output) -> Result<u8, Error> {
     }
 
     let arta = rescind::arta::Client::builder()
-        .api_key(rescind_sim::arta::DEMO_API_KEY)
+        .api_key(demo::arta::API_KEY)
         .base_url(&base)
         .build()?;
 
     let di = rescind::di::Client::builder()
         .base_url(&base)
         .credentials(rescind::di::Credentials::new(
-            DI_DEMO_USER.0,
-            DI_DEMO_USER.1,
+            demo::di::USER,
+            demo::di::PASSWORD,
         ))
         .build()?;
 
     let skippay = rescind::skippay::Client::builder()
         .base_url(&base)
         .credentials(rescind::skippay::Credentials::new(
-            SKIPPAY_DEMO_USER.0,
-            SKIPPAY_DEMO_USER.1,
+            demo::skippay::PARTNER,
+            demo::skippay::PASSWORD,
         ))
         .build()?;
 
-    use rescind_sim::arta::demo as a;
+    use demo::arta as a;
     let stops = vec![
         stop(
             "cancel a hosted session",
@@ -120,28 +116,28 @@ async fn tour(out: Output) -> Result<u8, Error> {
         stop(
             "cancel a booked parcel order",
             &di,
-            CancelRequest::whole("70724760000000101"),
+            CancelRequest::whole(demo::di::ORDER_CANCELLABLE),
             "cancelled",
         ),
         stop(
             "an order already in transit is refused",
             &di,
-            CancelRequest::whole("(401)70724760000000102"),
+            CancelRequest::whole(format!("(401){}", demo::di::ORDER_IN_TRANSIT)),
             "refused",
         ),
         stop(
             "cancel one item of an order",
             &skippay,
             CancelRequest::items(
-                SKIPPAY_DEMO_APPLICATION,
-                vec![ItemSelector::by_code("CASE-3")],
+                demo::skippay::READY,
+                vec![ItemSelector::by_code(demo::skippay::ITEM_CASE)],
             ),
             "partially_cancelled",
         ),
         stop(
             "then cancel the rest of that order",
             &skippay,
-            CancelRequest::whole(SKIPPAY_DEMO_APPLICATION),
+            CancelRequest::whole(demo::skippay::READY),
             "cancelled",
         ),
         stop(

@@ -3,10 +3,10 @@
 //!
 //! | method and path | body | effect |
 //! |---|---|---|
-//! | `GET /__sim/counters` | | applied changes per target and requests per route |
+//! | `GET /__sim/counters` | | `{"applied": {key: n}, "hits": {"METHOD /path": n}, "operations": {"di_cancel_order": {"requests", "rate_limited", "applied"}}}` ([`Snapshot`](crate::Snapshot)) |
 //! | `DELETE /__sim/counters` | | counters back to zero |
 //! | `GET /__sim/faults` | | the fault rules in force |
-//! | `POST /__sim/faults` | a [`FaultRule`] | adds the rule |
+//! | `POST /__sim/faults` | a [`FaultRule`], e.g. `{"operation": "di_cancel_order", "action": {"kind": "drop"}, "times": 1}` or `{"method": "PATCH", "path": "/hosted_sessions/*/cancel", ...}` | adds the rule |
 //! | `DELETE /__sim/faults` | | removes every rule (held requests stay held) |
 //! | `GET /__sim/faults/held` | | the requests a `late` fault keeps: `[{"id", "method", "path", "client_waiting"}]` |
 //! | `POST /__sim/faults/held/{id}/apply` | | replays it through the real handler: `{"id", "status"}` (the status no client saw); 404 when not held |

@@ -3,7 +3,8 @@
 //!
 //! # The fault space
 //!
-//! A [`FaultRule`] picks requests (method, path pattern, `times`, `fraction`), may wait
+//! A [`FaultRule`] picks requests (provider [`Operation`], or method and path pattern; `times`,
+//! `fraction`), may wait
 //! (`delay_ms`), and then combines **what the client gets** ([`FaultAction`]) with **whether
 //! and when the change happens**:
 //!
@@ -50,9 +51,12 @@
 //! counters' hits; the change it applies is counted as usual. Held requests live until
 //! applied, discarded or [`Sim::reset`](crate::Sim::reset).
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use serde::{Deserialize, Serialize};
+
+use crate::operation::Operation;
 
 /// What to do instead of (or after) the real answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -119,6 +123,7 @@ pub enum FaultAction {
 
 /// The provider a path belongs to (the providers' paths do not collide).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ProviderOfPath {
     /// Everything not below: `/hosted_sessions`, `/shipments`, `/shipment_exceptions`, ...
     Arta,
@@ -208,13 +213,24 @@ pub fn envelope(path: &str, status: u16) -> (&'static str, String) {
 }
 
 /// One fault: which requests, what happens, how often.
+///
+/// Requests are picked by provider operation ([`FaultRule::on`], JSON `"operation":
+/// "di_cancel_order"`), by raw method and path pattern ([`FaultRule::new`]), or both (every
+/// condition given must hold).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct FaultRule {
+    /// The provider operation to match (any when absent). Skip Pay's order cancel is two
+    /// operations told apart by the body ([`Operation::of_request`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operation: Option<Operation>,
     /// The HTTP method to match (any when absent).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub method: Option<String>,
     /// The path pattern: segments separated by `/`, where `*` matches one segment and a final
-    /// `**` matches the rest (`/hosted_sessions/*/cancel`, `/ws/json/**`).
+    /// `**` matches the rest (`/hosted_sessions/*/cancel`, `/ws/json/**`); empty (or absent in
+    /// JSON) matches any path, for a rule picked by [`FaultRule::operation`].
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub path: String,
     /// Wait this long before anything else (the request is then handled, or the action
     /// applied). A delay past the client's timeout makes the outcome unknown to the client.
@@ -249,6 +265,7 @@ impl FaultRule {
     /// A rule for every request to `path` (any method).
     pub fn new(path: impl Into<String>, action: FaultAction) -> Self {
         FaultRule {
+            operation: None,
             method: None,
             path: path.into(),
             delay_ms: None,
@@ -263,6 +280,7 @@ impl FaultRule {
     /// A rule that only delays requests to `path`, which are then handled normally.
     pub fn delay(path: impl Into<String>, delay: std::time::Duration) -> Self {
         FaultRule {
+            operation: None,
             method: None,
             path: path.into(),
             delay_ms: Some(u64::try_from(delay.as_millis()).unwrap_or(u64::MAX)),
@@ -272,6 +290,34 @@ impl FaultRule {
             times: None,
             fraction: None,
         }
+    }
+
+    /// A rule for every request of `operation`, whatever its path.
+    ///
+    /// ```
+    /// use rescind_sim::{FaultAction, FaultRule, Operation};
+    /// let rule = FaultRule::on(Operation::DiCancelOrder, FaultAction::Drop).times(1);
+    /// assert_eq!(rule.operation, Some(Operation::DiCancelOrder));
+    /// ```
+    pub fn on(operation: Operation, action: FaultAction) -> Self {
+        FaultRule {
+            operation: Some(operation),
+            ..FaultRule::new("", action)
+        }
+    }
+
+    /// A rule that only delays the requests of `operation`, which are then handled normally.
+    pub fn delay_on(operation: Operation, delay: std::time::Duration) -> Self {
+        FaultRule {
+            operation: Some(operation),
+            ..FaultRule::delay("", delay)
+        }
+    }
+
+    /// Only for requests of this operation.
+    pub fn operation(mut self, operation: Operation) -> Self {
+        self.operation = Some(operation);
+        self
     }
 
     /// Waits this long before the action.
@@ -310,13 +356,16 @@ impl FaultRule {
         self
     }
 
-    fn matches(&self, method: &str, path: &str) -> bool {
+    fn matches(&self, operation: Option<Operation>, method: &str, path: &str) -> bool {
+        if self.operation.is_some() && self.operation != operation {
+            return false;
+        }
         if let Some(m) = &self.method
             && !m.eq_ignore_ascii_case(method)
         {
             return false;
         }
-        path_matches(&self.path, path)
+        self.path.is_empty() || path_matches(&self.path, path)
     }
 }
 
@@ -338,17 +387,23 @@ pub fn path_matches(pattern: &str, path: &str) -> bool {
 #[derive(Debug, Clone, Default)]
 pub struct Faults {
     rules: Arc<Mutex<Vec<FaultRule>>>,
+    /// How many rules there are: with none, a request takes no lock.
+    count: Arc<AtomicUsize>,
 }
 
 impl Faults {
     /// Adds a rule; rules are tried in the order they were added.
     pub fn add(&self, rule: FaultRule) {
-        self.lock().push(rule);
+        let mut rules = self.lock();
+        rules.push(rule);
+        self.count.store(rules.len(), Ordering::Release);
     }
 
     /// Removes every rule.
     pub fn clear(&self) {
-        self.lock().clear();
+        let mut rules = self.lock();
+        rules.clear();
+        self.count.store(0, Ordering::Release);
     }
 
     /// The rules in force.
@@ -356,17 +411,33 @@ impl Faults {
         self.lock().clone()
     }
 
-    /// The fault for this request, if any, counting it against the rule's `times`.
+    /// The fault for this request (by method and path), if any, counting it against the
+    /// rule's `times`. A rule addressed by operation matches when the request's operation,
+    /// read from `method` and `path` ([`Operation::of`]), is its own.
     pub fn take(&self, method: &str, path: &str) -> Option<FaultRule> {
+        self.take_for(Operation::of(method, path), method, path)
+    }
+
+    /// The fault for a request of `operation`, if any, counting it against the rule's `times`.
+    pub(crate) fn take_for(
+        &self,
+        operation: Option<Operation>,
+        method: &str,
+        path: &str,
+    ) -> Option<FaultRule> {
+        if self.count.load(Ordering::Acquire) == 0 {
+            return None;
+        }
         let mut rules = self.lock();
         let index = rules.iter().position(|r| {
-            r.matches(method, path) && r.fraction.is_none_or(|f| fastrand::f64() < f)
+            r.matches(operation, method, path) && r.fraction.is_none_or(|f| fastrand::f64() < f)
         })?;
         let rule = rules[index].clone();
         if let Some(times) = &mut rules[index].times {
             *times -= 1;
             if *times == 0 {
                 rules.remove(index);
+                self.count.store(rules.len(), Ordering::Release);
             }
         }
         Some(rule)
@@ -379,6 +450,7 @@ impl Faults {
 
 /// A request kept by a [`FaultRule::late`] fault, waiting for a test to apply or discard it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct HeldRequest {
     /// Its id in the held list (unique in this simulator).
     pub id: u64,
@@ -386,6 +458,9 @@ pub struct HeldRequest {
     pub method: String,
     /// The path and query, as received.
     pub path: String,
+    /// The provider operation, if the path is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub operation: Option<Operation>,
     /// Whether the client's connection is still open and waiting for an answer (only a
     /// [`FaultAction::Hold`] leaves it waiting; it turns `false` when the client gives up).
     pub client_waiting: bool,
@@ -393,6 +468,7 @@ pub struct HeldRequest {
 
 /// What applying a held request did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct AppliedHeld {
     /// The held request's id.
     pub id: u64,
@@ -450,6 +526,7 @@ impl HeldStore {
         parts: http::request::Parts,
         body: bytes::Bytes,
         next: axum::middleware::Next,
+        operation: Option<Operation>,
     ) -> WaitingGuard {
         let id = self
             .sequence
@@ -468,6 +545,7 @@ impl HeldStore {
                 id,
                 method: parts.method.as_str().to_owned(),
                 path,
+                operation,
                 client_waiting: true,
             },
             parts,
@@ -553,7 +631,14 @@ impl HeldStore {
 
     async fn replay(entry: Entry) -> AppliedHeld {
         let request = http::Request::from_parts(entry.parts, axum::body::Body::from(entry.body));
-        let response = entry.next.run(request).await;
+        let response = match entry.info.operation {
+            Some(op) => {
+                crate::counters::CURRENT
+                    .scope(op, entry.next.run(request))
+                    .await
+            }
+            None => entry.next.run(request).await,
+        };
         AppliedHeld {
             id: entry.info.id,
             status: response.status().as_u16(),
@@ -603,6 +688,37 @@ mod tests {
         assert!(faults.take("POST", "/a/2").is_some());
         assert!(faults.take("POST", "/a/3").is_none());
         assert!(faults.list().is_empty());
+    }
+
+    #[test]
+    fn a_rule_by_operation_matches_its_operation_only_and_any_of_its_paths() {
+        let faults = Faults::default();
+        faults.add(FaultRule::on(Operation::ArtaHold, FaultAction::Drop).times(2));
+        assert!(faults.take("GET", "/shipment_exceptions").is_none());
+        assert!(faults.take("POST", "/shipment_exceptions").is_some());
+        assert!(faults.take("POST", "/shipment_exceptions/").is_some());
+        assert!(faults.list().is_empty());
+        // Both an operation and a path: both must hold.
+        faults.add(
+            FaultRule::new("/hosted_sessions/42/cancel", FaultAction::Empty)
+                .operation(Operation::ArtaCancelSession),
+        );
+        assert!(faults.take("PATCH", "/hosted_sessions/43/cancel").is_none());
+        assert!(faults.take("GET", "/hosted_sessions/42").is_none());
+        assert!(faults.take("PATCH", "/hosted_sessions/42/cancel").is_some());
+        // The JSON of the admin endpoint names the operation; the path may be left out.
+        let rule: FaultRule = serde_json::from_str(
+            r#"{"operation":"skippay_cancel_items","action":{"kind":"drop"},"times":1}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            rule,
+            FaultRule::on(Operation::SkipPayCancelItems, FaultAction::Drop).times(1)
+        );
+        assert_eq!(
+            serde_json::to_value(&rule).unwrap(),
+            serde_json::json!({"operation":"skippay_cancel_items","action":{"kind":"drop"},"apply":false,"times":1})
+        );
     }
 
     #[test]

@@ -48,6 +48,36 @@ impl Fleet {
         }
     }
 
+    /// With `n` Arta hosted sessions.
+    pub fn with_arta_sessions(mut self, n: usize) -> Fleet {
+        self.arta_sessions = n;
+        self
+    }
+
+    /// With `n` Arta shipments.
+    pub fn with_arta_shipments(mut self, n: usize) -> Fleet {
+        self.arta_shipments = n;
+        self
+    }
+
+    /// With `n` Di orders.
+    pub fn with_di_orders(mut self, n: usize) -> Fleet {
+        self.di_orders = n;
+        self
+    }
+
+    /// With `n` Skip Pay applications cancelled whole.
+    pub fn with_skippay_whole(mut self, n: usize) -> Fleet {
+        self.skippay_whole = n;
+        self
+    }
+
+    /// With `n` Skip Pay applications with some items cancelled.
+    pub fn with_skippay_items(mut self, n: usize) -> Fleet {
+        self.skippay_items = n;
+        self
+    }
+
     /// The number of targets, and so of rows.
     pub fn rows(&self) -> usize {
         self.arta_sessions

@@ -9,6 +9,7 @@ use http::{HeaderValue, StatusCode, header};
 
 use crate::Sim;
 use crate::faults::{FaultAction, envelope};
+use crate::operation::Operation;
 use crate::server::ConnectionKiller;
 
 /// The prefix of the admin routes, which faults and counters leave alone.
@@ -18,19 +19,59 @@ const ADMIN_PREFIX: &str = "/__sim/";
 /// provider's rules refuse its replay).
 const HELD_BODY_LIMIT: usize = 16 * 1024 * 1024;
 
-/// Counts the request, then applies the first matching fault, if any.
+/// Counts the request (per operation and per path), then applies the first matching fault, if
+/// any, and counts a 429 answer. The handler runs in the scope of the request's operation, so
+/// that the changes it applies are counted for it.
 pub(crate) async fn faults(State(sim): State<Sim>, request: Request, next: Next) -> Response {
-    let method = request.method().as_str().to_owned();
-    let path = request.uri().path().to_owned();
-    if path.starts_with(ADMIN_PREFIX) {
+    if request.uri().path().starts_with(ADMIN_PREFIX) {
         return next.run(request).await;
     }
-    sim.counters().hit(format!("{method} {path}"));
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let mut operation = Operation::of(method.as_str(), &path);
+    let mut request = request;
+    if operation.is_some_and(Operation::needs_body) {
+        // Skip Pay's order cancel is two operations, told apart by the body.
+        let (parts, body) = request.into_parts();
+        let body = axum::body::to_bytes(body, HELD_BODY_LIMIT)
+            .await
+            .unwrap_or_default();
+        operation = Operation::of_request(method.as_str(), &path, &body);
+        request = Request::from_parts(parts, axum::body::Body::from(body));
+    }
+    sim.counters().request(operation, method.as_str(), &path);
+    let response = match operation {
+        Some(op) => {
+            crate::counters::CURRENT
+                .scope(
+                    op,
+                    handle(sim.clone(), request, next, operation, method, path),
+                )
+                .await
+        }
+        None => handle(sim.clone(), request, next, operation, method, path).await,
+    };
+    if let Some(op) = operation
+        && response.status() == StatusCode::TOO_MANY_REQUESTS
+    {
+        sim.counters().rate_limited(op);
+    }
+    response
+}
 
-    let Some(rule) = sim.faults().take(&method, &path) else {
+/// Applies the first matching fault, if any, or lets the request through.
+async fn handle(
+    sim: Sim,
+    request: Request,
+    next: Next,
+    operation: Option<Operation>,
+    method: http::Method,
+    path: String,
+) -> Response {
+    let Some(rule) = sim.faults().take_for(operation, method.as_str(), &path) else {
         return next.run(request).await;
     };
-    tracing::debug!(%method, %path, action = ?rule.action, apply = rule.apply, late = rule.late, "injecting fault");
+    tracing::debug!(%method, %path, ?operation, action = ?rule.action, apply = rule.apply, late = rule.late, "injecting fault");
     let killer = request.extensions().get::<ConnectionKiller>().cloned();
     if let Some(millis) = rule.delay_ms {
         tokio::time::sleep(Duration::from_millis(millis)).await;
@@ -46,7 +87,7 @@ pub(crate) async fn faults(State(sim): State<Sim>, request: Request, next: Next)
                 bytes::Bytes::new()
             }
         };
-        _waiting = Some(sim.held_store().keep(parts, body, next));
+        _waiting = Some(sim.held_store().keep(parts, body, next, operation));
     } else {
         if rule.action.is_none() {
             return next.run(request).await;

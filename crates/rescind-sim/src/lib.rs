@@ -10,6 +10,12 @@
 //! after it, or with the change applied later, when the test says so ([`Sim::apply_held`]):
 //! the simulator can hold a request without answering until the client gives up, then apply
 //! it, so "applied after the client gave up" is deterministic, with no timer deciding it.
+//!
+//! Faults and counters are addressed by provider [`Operation`] ([`FaultRule::on`],
+//! [`Counters::get`]) as well as by raw path; the demo data's identifiers are constants in
+//! [`demo`]. Each target has its own lock and is found by id, and a read answer is serialized
+//! once per change of its target, so the simulator's cost per request does not grow with the
+//! data set or the concurrency (`examples/ceiling.rs` measures it).
 
 #![forbid(unsafe_code)]
 
@@ -17,24 +23,28 @@ pub mod admin;
 pub mod arta;
 pub mod clock;
 pub mod counters;
+pub mod demo;
 pub mod di;
 pub mod faults;
 pub mod fleet;
 mod inject;
+pub mod operation;
 pub mod server;
 pub mod skippay;
+mod store;
 pub mod world;
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
 
 use axum::Router;
 use tokio::net::TcpListener;
 
 pub use clock::Clock;
-pub use counters::Counters;
+pub use counters::{Counters, OperationCounts, Snapshot};
 pub use faults::{AppliedHeld, FaultAction, FaultRule, Faults, HeldRequest};
+pub use operation::{Operation, Provider};
 pub use world::World;
 
 /// The environment variables (see `rescind::env`) that point the plain `arta`, `di` and
@@ -71,7 +81,7 @@ struct Inner {
     held: faults::HeldStore,
     counters: Counters,
     seed: World,
-    world: Mutex<World>,
+    store: store::Store,
     sequence: AtomicU64,
 }
 
@@ -91,15 +101,21 @@ impl Sim {
         &self.inner.counters
     }
 
-    /// Runs `f` on the state. Handlers keep the lock for one step, never across an `.await`.
+    /// Runs `f` on the whole state. It waits for the requests in flight and holds every
+    /// request until it returns (the targets are moved out of their per-target slots into one
+    /// [`World`] and back), so it is for tests, setup and admin changes, not for a hot loop;
+    /// the handlers work on one target at a time.
     pub fn with_world<T>(&self, f: impl FnOnce(&mut World) -> T) -> T {
-        let mut world = self.inner.world.lock().unwrap_or_else(|e| e.into_inner());
-        f(&mut world)
+        self.inner.store.with_world(f)
     }
 
     /// A copy of the whole state, as a seed file would hold it.
     pub fn world(&self) -> World {
-        self.with_world(|w| w.clone())
+        self.inner.store.world()
+    }
+
+    pub(crate) fn store(&self) -> &store::Store {
+        &self.inner.store
     }
 
     /// A new number, unique in this simulator (ids, request ids).
@@ -111,7 +127,8 @@ impl Sim {
     /// zero.
     pub fn reset(&self) {
         self.inner.held.discard_all();
-        self.with_world(|w| *w = self.inner.seed.clone());
+        let seed = self.inner.seed.clone();
+        self.with_world(|w| *w = seed);
         self.inner.faults.clear();
         self.inner.counters.reset();
     }
@@ -203,7 +220,7 @@ impl Simulator {
                 faults: Faults::default(),
                 held: faults::HeldStore::default(),
                 counters: Counters::default(),
-                world: Mutex::new(self.seed.clone()),
+                store: store::Store::new(self.seed.clone()),
                 seed: self.seed,
                 sequence: AtomicU64::new(0),
             }),

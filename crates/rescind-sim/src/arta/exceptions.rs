@@ -27,19 +27,18 @@ const HOLDABLE: [&str; 2] = ["pending", "confirmed"];
 
 /// Every exception with its `shipment_id` filled in from the shipment that holds it.
 fn all_exceptions(sim: &Sim) -> Vec<ShipmentException> {
-    sim.with_world(|w| {
-        w.arta
-            .shipments
-            .iter()
-            .flat_map(|s| {
-                s.exceptions.iter().map(|e| {
-                    let mut e = e.clone();
-                    e.shipment_id = Some(s.id.clone());
-                    e
-                })
+    sim.store()
+        .shipments
+        .all()
+        .iter()
+        .flat_map(|s| {
+            s.exceptions.iter().map(|e| {
+                let mut e = e.clone();
+                e.shipment_id = Some(s.id.clone());
+                e
             })
-            .collect()
-    })
+        })
+        .collect()
 }
 
 /// `GET /shipment_exceptions/{id}`.
@@ -157,62 +156,62 @@ pub(crate) async fn create(
     let input = support::envelope(&headers, &body, "shipment_exception")?;
     let new = read_new_hold(&input)?;
     let now = support::now(&sim);
-    let exception = sim.with_world(|w| {
-        let shipment = w
-            .arta
-            .shipments
-            .iter_mut()
-            .find(|s| s.id == new.shipment_id)
-            .ok_or_else(|| ArtaError::field("shipment_id", "does not exist"))?;
-        let status = shipment.status.as_str();
-        if !HOLDABLE.contains(&status) {
-            return Err(ArtaError::field(
-                "shipment_id",
-                format!(
-                    "a shipment must have a pending or confirmed status to create a \
-                     {HOLD_TO_COLLECT} shipment exception; shipment {} is {status}",
-                    shipment.id
-                ),
-            ));
-        }
-        // `hold_until` before today is not refused: Arta documents one rule for the date
-        // (at most 30 days after the shipment's `created_at`) and none about the past, and its
-        // own request example (`"hold_until": "2023-08-15"`) is such a date today. The client
-        // (`rescind_arta::rules`) does not refuse it either; see the module docs.
-        if let Some(until) = new.hold_until {
-            let last = shipment
-                .created_at
-                .date()
-                .checked_add(HOLD_WINDOW_DAYS.days())
-                .map_err(|_| ArtaError::field("hold_until", "is out of range"))?;
-            if until > last {
+    let exception = sim
+        .store()
+        .shipments
+        .with(new.shipment_id.as_str(), |slot| {
+            let shipment = slot.get();
+            let status = shipment.status.as_str();
+            if !HOLDABLE.contains(&status) {
                 return Err(ArtaError::field(
-                    "hold_until",
+                    "shipment_id",
                     format!(
-                        "cannot be greater than {HOLD_WINDOW_DAYS} days from the shipment's \
-                         created_at ({}): {last} at the latest, got {until}",
-                        timestamp::format(shipment.created_at)
+                        "a shipment must have a pending or confirmed status to create a \
+                     {HOLD_TO_COLLECT} shipment exception; shipment {} is {status}",
+                        shipment.id
                     ),
                 ));
             }
-        }
-        let exception = ShipmentException {
-            id: support::uuid(),
-            exception_type: HOLD_TO_COLLECT.into(),
-            status: "new".into(),
-            source: "api".into(),
-            hold_until: new.hold_until,
-            shipment_id: Some(shipment.id.clone()),
-            package_id: None,
-            resolution: None,
-            exception_type_label: None,
-            created_at: now,
-            updated_at: now,
-        };
-        shipment.exceptions.push(exception.clone());
-        shipment.updated_at = Some(now);
-        Ok(exception)
-    })?;
+            // `hold_until` before today is not refused: Arta documents one rule for the date
+            // (at most 30 days after the shipment's `created_at`) and none about the past, and its
+            // own request example (`"hold_until": "2023-08-15"`) is such a date today. The client
+            // (`rescind_arta::rules`) does not refuse it either; see the module docs.
+            if let Some(until) = new.hold_until {
+                let last = shipment
+                    .created_at
+                    .date()
+                    .checked_add(HOLD_WINDOW_DAYS.days())
+                    .map_err(|_| ArtaError::field("hold_until", "is out of range"))?;
+                if until > last {
+                    return Err(ArtaError::field(
+                        "hold_until",
+                        format!(
+                            "cannot be greater than {HOLD_WINDOW_DAYS} days from the shipment's \
+                         created_at ({}): {last} at the latest, got {until}",
+                            timestamp::format(shipment.created_at)
+                        ),
+                    ));
+                }
+            }
+            let exception = ShipmentException {
+                id: support::uuid(),
+                exception_type: HOLD_TO_COLLECT.into(),
+                status: "new".into(),
+                source: "api".into(),
+                hold_until: new.hold_until,
+                shipment_id: Some(shipment.id.clone()),
+                package_id: None,
+                resolution: None,
+                exception_type_label: None,
+                created_at: now,
+                updated_at: now,
+            };
+            let shipment = slot.get_mut();
+            shipment.exceptions.push(exception.clone());
+            shipment.updated_at = Some(now);
+            Ok(exception)
+        })
+        .ok_or_else(|| ArtaError::field("shipment_id", "does not exist"))??;
     if let Some(shipment_id) = &exception.shipment_id {
         sim.counters()
             .applied(format!("arta:shipment:{shipment_id}:hold"));

@@ -34,10 +34,12 @@ pub(crate) async fn get(
     Path(id): Path<String>,
 ) -> Result<Response, ArtaError> {
     let id = parse_id(&id)?;
-    let session = sim
-        .with_world(|w| w.arta.hosted_sessions.iter().find(|s| s.id == id).cloned())
+    let body = sim
+        .store()
+        .sessions
+        .with(&id, |s| s.rendered(|s| support::json_bytes(&s.to_json())))
         .ok_or_else(ArtaError::not_found)?;
-    Ok(Json(session.to_json()).into_response())
+    Ok(support::json_answer(StatusCode::OK, body))
 }
 
 /// `PATCH /hosted_sessions/{id}/cancel`.
@@ -48,34 +50,34 @@ pub(crate) async fn cancel(
 ) -> Result<Response, ArtaError> {
     let id = parse_id(&id)?;
     let now = support::now(&sim);
-    let (session, changed) = sim.with_world(|w| {
-        let session = w
-            .arta
-            .hosted_sessions
-            .iter_mut()
-            .find(|s| s.id == id)
-            .ok_or_else(ArtaError::not_found)?;
-        if session.status == session_status::CANCELLED {
-            return Ok((session.clone(), false));
-        }
-        if cancel_refused_in(&session.status) {
-            return Err(ArtaError::detail(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                format!(
-                    "hosted session {id} is {} and can no longer be cancelled",
-                    session.status
-                ),
-            ));
-        }
-        session.status = session_status::CANCELLED.into();
-        session.updated_at = now;
-        Ok((session.clone(), true))
-    })?;
+    let (body, changed) = sim
+        .store()
+        .sessions
+        .with(&id, |slot| {
+            if slot.get().status == session_status::CANCELLED {
+                return Ok((slot.rendered(|s| support::json_bytes(&s.to_json())), false));
+            }
+            let session = slot.get();
+            if cancel_refused_in(&session.status) {
+                return Err(ArtaError::detail(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    format!(
+                        "hosted session {id} is {} and can no longer be cancelled",
+                        session.status
+                    ),
+                ));
+            }
+            let session = slot.get_mut();
+            session.status = session_status::CANCELLED.into();
+            session.updated_at = now;
+            Ok((slot.rendered(|s| support::json_bytes(&s.to_json())), true))
+        })
+        .ok_or_else(ArtaError::not_found)??;
     if changed {
         sim.counters()
             .applied(format!("arta:hosted_session:{id}:cancel"));
     }
-    Ok(Json(session.to_json()).into_response())
+    Ok(support::json_answer(StatusCode::OK, body))
 }
 
 /// `GET /hosted_sessions`: one page of list items.
@@ -86,7 +88,7 @@ pub(crate) async fn list(
 ) -> Result<Response, ArtaError> {
     let query = query.map_err(|e| ArtaError::bad_request(e.body_text()))?;
     let page = PageQuery::read(&query)?;
-    let sessions = sim.with_world(|w| w.arta.hosted_sessions.clone());
+    let sessions = sim.store().sessions.all();
     let body = page.page(
         sessions,
         |s| (s.created_at, s.updated_at, format!("{:020}", s.id)),
@@ -105,22 +107,20 @@ pub(crate) async fn create(
     let input = support::envelope(&headers, &body, "hosted_session")?;
     let now = support::now(&sim);
     let mut session = new_session(&input, now)?;
-    let session = sim.with_world(|w| {
-        let id = w
-            .arta
-            .hosted_sessions
-            .iter()
-            .map(|s| s.id)
-            .max()
-            .unwrap_or(0)
-            + 1;
-        let token = support::uuid();
-        session.id = id;
-        session.url = Some(format!("https://book.arta.io/b/{id}/{token}"));
-        session.private_token = token;
-        w.arta.hosted_sessions.push(session.clone());
-        session
-    });
+    let mut created = None;
+    sim.store()
+        .sessions
+        .insert(|existing| {
+            let id = existing.iter().map(|s| s.id).max().unwrap_or(0) + 1;
+            let token = support::uuid();
+            session.id = id;
+            session.url = Some(format!("https://book.arta.io/b/{id}/{token}"));
+            session.private_token = token;
+            created = Some(session.clone());
+            Ok::<_, std::convert::Infallible>(session)
+        })
+        .unwrap_or_else(|never| match never {});
+    let session = created.expect("the session was created");
     sim.counters()
         .applied(format!("arta:hosted_session:{}:create", session.id));
     Ok((StatusCode::CREATED, Json(session.to_json())).into_response())

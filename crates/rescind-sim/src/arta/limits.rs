@@ -38,13 +38,24 @@ use tokio::time::Instant;
 use super::support;
 use crate::Sim;
 
-/// The limits of one kind of key.
+/// The limits of one kind of key ([`LIVE`], [`TEST`], or [`KeyLimits::new`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct KeyLimits {
     /// Calls in flight at once.
     pub concurrent: usize,
     /// Calls accepted in one minute.
     pub per_minute: usize,
+}
+
+impl KeyLimits {
+    /// `concurrent` calls in flight at once and `per_minute` calls accepted in one minute.
+    pub const fn new(concurrent: usize, per_minute: usize) -> Self {
+        KeyLimits {
+            concurrent,
+            per_minute,
+        }
+    }
 }
 
 /// A live key: 15 concurrent calls, 1,000 a minute.
@@ -223,10 +234,12 @@ pub(crate) async fn limit(
 ) -> Response {
     let key = support::api_key(request.headers()).map(str::to_owned);
     let setting = key.as_deref().and_then(|key| {
-        state.sim.with_world(|w| {
-            let limits = w.arta.rate_limits;
-            let kind = w.arta.key_limits(key)?;
-            limits.enabled.then_some((kind, limits))
+        state.sim.store().rest(|r| {
+            let limits = r.world.arta.rate_limits;
+            if !limits.enabled {
+                return None;
+            }
+            Some((r.world.arta.key_limits(key)?, limits))
         })
     });
     let (Some(key), Some((kind, settings))) = (key, setting) else {
@@ -273,7 +286,7 @@ pub(crate) fn too_many_requests(refusal: Refusal, retry_after: bool) -> Response
 
 /// `GET /__sim/arta/rate_limits`.
 pub(crate) async fn admin_get(State(sim): State<Sim>) -> Response {
-    Json(sim.with_world(|w| w.arta.rate_limits)).into_response()
+    Json(sim.store().rest(|r| r.world.arta.rate_limits)).into_response()
 }
 
 /// `POST /__sim/arta/rate_limits` with some of `enabled`, `minute_ms`, `hold_ms`,
@@ -285,7 +298,7 @@ pub(crate) async fn admin_set(
 ) -> Result<Response, super::error::ArtaError> {
     let input = support::json_object(&headers, &body)?;
     let bad = |k: &str, what: &str| super::error::ArtaError::bad_request(format!("{k}: {what}"));
-    let mut limits = sim.with_world(|w| w.arta.rate_limits);
+    let mut limits = sim.store().rest(|r| r.world.arta.rate_limits);
     for (key, value) in &input {
         match (key.as_str(), value) {
             ("enabled", serde_json::Value::Bool(b)) => limits.enabled = *b,
@@ -313,7 +326,7 @@ pub(crate) async fn admin_set(
             }
         }
     }
-    sim.with_world(|w| w.arta.rate_limits = limits);
+    sim.store().rest_mut(|r| r.world.arta.rate_limits = limits);
     Ok(Json(limits).into_response())
 }
 

@@ -33,10 +33,14 @@ pub(crate) async fn get(
     State(sim): State<Sim>,
     Path(id): Path<String>,
 ) -> Result<Response, ArtaError> {
-    let shipment = sim
-        .with_world(|w| w.arta.shipments.iter().find(|s| s.id == id).cloned())
+    let body = sim
+        .store()
+        .shipments
+        .with(id.as_str(), |s| {
+            s.rendered(|s| support::json_bytes(&render(s)))
+        })
         .ok_or_else(ArtaError::not_found)?;
-    Ok(Json(render(&shipment)).into_response())
+    Ok(support::json_answer(StatusCode::OK, body))
 }
 
 /// `GET /shipments`: one page; `search` supports `field:value` terms on `id`, `status`,
@@ -52,14 +56,13 @@ pub(crate) async fn list(
         Some(s) => parse_search(s)?,
         None => Vec::new(),
     };
-    let shipments: Vec<Shipment> = sim.with_world(|w| {
-        w.arta
-            .shipments
-            .iter()
-            .filter(|s| matches_search(s, &search))
-            .cloned()
-            .collect()
-    });
+    let shipments: Vec<Shipment> = sim
+        .store()
+        .shipments
+        .all()
+        .into_iter()
+        .filter(|s| matches_search(s, &search))
+        .collect();
     let body = page.page(
         shipments,
         |s| {
@@ -143,15 +146,14 @@ pub(crate) async fn admin_create(
             SHIPMENT_STATUSES.join(", ")
         )));
     }
-    sim.with_world(|w| {
-        if w.arta.shipments.iter().any(|s| s.id == shipment.id) {
+    sim.store().shipments.insert(|existing| {
+        if existing.iter().any(|s| s.id == shipment.id) {
             return Err(ArtaError::detail(
                 StatusCode::CONFLICT,
                 format!("shipment {} exists", shipment.id),
             ));
         }
-        w.arta.shipments.push(shipment.clone());
-        Ok(())
+        Ok(shipment.clone())
     })?;
     Ok((StatusCode::CREATED, Json(render(&shipment))).into_response())
 }
@@ -179,24 +181,23 @@ pub(crate) async fn admin_set_status(
         }
     };
     let now = support::now(&sim);
-    let shipment = sim.with_world(|w| {
-        let s = w
-            .arta
-            .shipments
-            .iter_mut()
-            .find(|s| s.id == id)
-            .ok_or_else(ArtaError::not_found)?;
-        match status.as_str() {
-            "confirmed" => s.confirmed_at = Some(now),
-            "collected" => s.collected_at = Some(now),
-            "in_transit" => s.in_transit_at = Some(now),
-            "completed" => s.completed_at = Some(now),
-            "cancelled" => s.cancelled_at = Some(now),
-            _ => {}
-        }
-        s.status = status;
-        s.updated_at = Some(now);
-        Ok::<_, ArtaError>(s.clone())
-    })?;
+    let shipment = sim
+        .store()
+        .shipments
+        .with(id.as_str(), |slot| {
+            let s = slot.get_mut();
+            match status.as_str() {
+                "confirmed" => s.confirmed_at = Some(now),
+                "collected" => s.collected_at = Some(now),
+                "in_transit" => s.in_transit_at = Some(now),
+                "completed" => s.completed_at = Some(now),
+                "cancelled" => s.cancelled_at = Some(now),
+                _ => {}
+            }
+            s.status = status;
+            s.updated_at = Some(now);
+            s.clone()
+        })
+        .ok_or_else(ArtaError::not_found)?;
     Ok(Json(render(&shipment)).into_response())
 }

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use axum::extract::{FromRequestParts, Query};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use http::request::Parts;
 use http::{HeaderMap, HeaderValue, header};
@@ -30,7 +30,7 @@ impl FromRequestParts<Sim> for Authorized {
 
     async fn from_request_parts(parts: &mut Parts, sim: &Sim) -> Result<Self, Self::Rejection> {
         let key = api_key(&parts.headers).ok_or_else(ArtaError::unauthorized)?;
-        let known = sim.with_world(|w| w.arta.key_limits(key).is_some());
+        let known = sim.store().rest(|r| r.world.arta.key_limits(key).is_some());
         if known {
             Ok(Authorized)
         } else {
@@ -53,10 +53,13 @@ pub(crate) fn api_key(headers: &HeaderMap) -> Option<&str> {
 /// Adds an `x-arta-request-id` to every Arta answer, errors included: 20 characters like
 /// Arta's (`FkBjuxbwLLTx4RoAARkx`), starting with `Fsim`.
 pub(crate) async fn request_id(mut response: Response) -> Response {
-    let id: String = std::iter::once("Fsim".to_string())
-        .chain(std::iter::repeat_with(|| fastrand::alphanumeric().to_string()).take(16))
-        .collect();
-    if let Ok(value) = HeaderValue::from_str(&id) {
+    let mut id = [0u8; 20];
+    id[..4].copy_from_slice(b"Fsim");
+    for b in &mut id[4..] {
+        // ASCII alphanumerics: always a valid header value.
+        *b = fastrand::alphanumeric() as u8;
+    }
+    if let Ok(value) = HeaderValue::from_bytes(&id) {
         response.headers_mut().insert(REQUEST_ID_HEADER, value);
     }
     response
@@ -246,6 +249,24 @@ impl PageQuery {
             "metadata": {"page": self.page, "page_size": self.page_size, "total_count": total},
         })
     }
+}
+
+/// A JSON value's bytes.
+pub(crate) fn json_bytes(value: &Value) -> Bytes {
+    Bytes::from(serde_json::to_vec(value).unwrap_or_default())
+}
+
+/// An answer of `status` with JSON `body` (already serialized).
+pub(crate) fn json_answer(status: http::StatusCode, body: Bytes) -> Response {
+    (
+        status,
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        body,
+    )
+        .into_response()
 }
 
 /// Serializes a model value, which cannot fail for the simulator's own types.

@@ -124,12 +124,9 @@ fn authenticate(sim: &Sim, headers: &HeaderMap) -> Result<DiUser, DiError> {
         return Err(missing());
     }
     let now = sim.clock().now();
-    sim.with_world(|w| {
-        let issued =
-            w.di.tokens
-                .iter()
-                .find(|t| t.token == token)
-                .ok_or_else(missing)?;
+    sim.store().rest(|r| {
+        let w = &r.world;
+        let issued = r.di_token(token).ok_or_else(missing)?;
         if now >= issued.expires_at {
             return Err(di_error(
                 StatusCode::UNAUTHORIZED,
@@ -185,7 +182,8 @@ pub(super) async fn login(
     };
     let now = sim.clock().now();
     let jti = sim.next_number();
-    let issued = sim.with_world(|w| {
+    let issued = sim.store().rest_mut(|r| {
+        let w = &r.world;
         let user =
             w.di.users
                 .iter()
@@ -195,17 +193,19 @@ pub(super) async fn login(
         let lifetime = SignedDuration::from_secs(i64::try_from(lifetime).unwrap_or(i64::MAX));
         let exp = now.checked_add(lifetime).unwrap_or(Timestamp::MAX);
         let token = token::issue(&user, now, exp, jti);
-        w.di.tokens.retain(|t| {
-            t.expires_at
-                .checked_add(FORGET_EXPIRED_AFTER)
-                .map_or(true, |forget| forget > now)
-        });
-        w.di.tokens.push(DiToken {
-            token: token.clone(),
-            username: user.username,
-            issued_at: now,
-            expires_at: exp,
-        });
+        r.add_di_token(
+            DiToken {
+                token: token.clone(),
+                username: user.username,
+                issued_at: now,
+                expires_at: exp,
+            },
+            |t| {
+                t.expires_at
+                    .checked_add(FORGET_EXPIRED_AFTER)
+                    .is_ok_and(|forget| forget <= now)
+            },
+        );
         Some(token)
     });
     match issued {
@@ -380,9 +380,11 @@ pub(super) async fn book(
     };
 
     let now = sim.clock().now();
-    let booked = sim.with_world(|w| {
+    let mut booked = None;
+    let exists = |existing: &[&DiOrder], id: &str| existing.iter().any(|o| o.shipment_id == id);
+    sim.store().orders.insert(|existing| {
         let shipment_id = match given_id {
-            Some(id) if w.di.order(&id).is_some() => {
+            Some(id) if exists(existing, &id) => {
                 return Err(di_error_at(
                     StatusCode::BAD_REQUEST,
                     "shipmentId.already.exists",
@@ -393,7 +395,7 @@ pub(super) async fn book(
             Some(id) => id,
             None => loop {
                 let id = format!("7072476{:010}", 5_000_000_000 + sim.next_number());
-                if w.di.order(&id).is_none() {
+                if !exists(existing, &id) {
                     break id;
                 }
             },
@@ -438,10 +440,10 @@ pub(super) async fn book(
             pickup_failed: false,
             cancelled_at: None,
         };
-        w.di.orders.push(order.clone());
+        booked = Some(order.clone());
         Ok(order)
-    });
-    let order = booked?;
+    })?;
+    let order = booked.expect("the order was booked");
     Ok(Json(booking_answer(&order)).into_response())
 }
 
@@ -505,18 +507,26 @@ pub(super) async fn details(
 ) -> Result<Response, DiError> {
     let user = authenticate(&sim, &headers)?;
     let identifier = path_value(path)?;
-    let Some(order) = sim.with_world(|w| {
-        w.di.orders
-            .iter()
-            .find(|o| o.is_named_by(&identifier))
-            .cloned()
-    }) else {
-        return Err(not_found());
-    };
-    if !user.has_shop(order.shop_id) {
-        return Err(no_shop_access(order.shop_id));
-    }
-    Ok(Json(details_json(&order)).into_response())
+    let found = sim.store().orders.find(
+        identifier.as_str(),
+        |o| o.is_named_by(&identifier),
+        |slot| {
+            let shop_id = slot.get().shop_id;
+            if !user.has_shop(shop_id) {
+                return Err(no_shop_access(shop_id));
+            }
+            Ok(slot.rendered(|o| {
+                bytes::Bytes::from(serde_json::to_vec(&details_json(o)).unwrap_or_default())
+            }))
+        },
+    );
+    let body = found.ok_or_else(not_found)??;
+    Ok((
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "application/json")],
+        body,
+    )
+        .into_response())
 }
 
 /// `DELETE /ws/json/parcel/booking/v-1/order/cancel/{identifier}`.
@@ -532,39 +542,44 @@ pub(super) async fn cancel(
     let identifier = path_value(path)?;
     let tz = oslo()?;
     let now = sim.clock().now();
-    let result = sim.with_world(|w| {
-        let order =
-            w.di.orders
-                .iter_mut()
-                .find(|o| o.shipment_id == identifier)
-                .ok_or_else(not_found)?;
-        if !user.has_shop(order.shop_id) {
-            return Err(no_shop_access(order.shop_id));
-        }
-        match rules::verdict(order, now, &tz) {
-            Verdict::Cancellable => {
-                order.edi_status = EdiStatus::Cancelled;
-                order.cancelled_at = Some(now);
-                Ok(())
-            }
-            Verdict::AlreadyCancelled => Err(di_error(
-                StatusCode::BAD_REQUEST,
-                "order.cancelled",
-                Map::new(),
-            )),
-            Verdict::FinalStatus => Err(di_error(
-                StatusCode::BAD_REQUEST,
-                "error.parcel.final.status",
-                Map::new(),
-            )),
-            Verdict::InTransit(reason) => Err(di_error_at(
-                StatusCode::BAD_REQUEST,
-                "order.exported",
-                "reason",
-                reason,
-            )),
-        }
-    });
+    let result = sim
+        .store()
+        .orders
+        .find(
+            identifier.as_str(),
+            |o| o.shipment_id == identifier,
+            |slot| {
+                let order = slot.get();
+                if !user.has_shop(order.shop_id) {
+                    return Err(no_shop_access(order.shop_id));
+                }
+                match rules::verdict(order, now, &tz) {
+                    Verdict::Cancellable => {
+                        let order = slot.get_mut();
+                        order.edi_status = EdiStatus::Cancelled;
+                        order.cancelled_at = Some(now);
+                        Ok(())
+                    }
+                    Verdict::AlreadyCancelled => Err(di_error(
+                        StatusCode::BAD_REQUEST,
+                        "order.cancelled",
+                        Map::new(),
+                    )),
+                    Verdict::FinalStatus => Err(di_error(
+                        StatusCode::BAD_REQUEST,
+                        "error.parcel.final.status",
+                        Map::new(),
+                    )),
+                    Verdict::InTransit(reason) => Err(di_error_at(
+                        StatusCode::BAD_REQUEST,
+                        "order.exported",
+                        "reason",
+                        reason,
+                    )),
+                }
+            },
+        )
+        .ok_or_else(not_found)?;
     result?;
     sim.counters()
         .applied(format!("di:order:{identifier}:cancel"));
@@ -581,7 +596,7 @@ fn admin_not_found(identifier: &str) -> Response {
 
 /// `GET /__sim/di/orders`.
 pub(super) async fn admin_orders(State(sim): State<Sim>) -> Response {
-    Json(sim.with_world(|w| w.di.orders.clone())).into_response()
+    Json(sim.store().orders.all()).into_response()
 }
 
 /// `GET /__sim/di/orders/{identifier}`.
@@ -589,7 +604,11 @@ pub(super) async fn admin_order(
     State(sim): State<Sim>,
     Path(identifier): Path<String>,
 ) -> Response {
-    match sim.with_world(|w| w.di.order(&identifier).cloned()) {
+    match sim.store().orders.find(
+        identifier.as_str(),
+        |o| o.shipment_id == identifier,
+        |s| s.get().clone(),
+    ) {
         Some(order) => Json(order).into_response(),
         None => admin_not_found(&identifier),
     }
@@ -601,13 +620,14 @@ fn admin_change(
     identifier: &str,
     f: impl FnOnce(&mut DiOrder) -> Result<(), String>,
 ) -> Response {
-    let result = sim.with_world(|w| {
-        let order =
-            w.di.orders
-                .iter_mut()
-                .find(|o| o.shipment_id == identifier)?;
-        Some(f(order).map(|()| order.clone()))
-    });
+    let result = sim.store().orders.find(
+        identifier,
+        |o| o.shipment_id == identifier,
+        |slot| {
+            let order = slot.get_mut();
+            f(order).map(|()| order.clone())
+        },
+    );
     match result {
         None => admin_not_found(identifier),
         Some(Ok(order)) => Json(order).into_response(),
@@ -665,12 +685,16 @@ pub(super) async fn admin_token_lifetime(
     State(sim): State<Sim>,
     Json(body): Json<TokenLifetime>,
 ) -> Response {
-    sim.with_world(|w| w.di.token_lifetime_seconds = body.seconds);
+    sim.store()
+        .rest_mut(|r| r.world.di.token_lifetime_seconds = body.seconds);
     Json(json!({"token_lifetime_seconds": body.seconds})).into_response()
 }
 
 /// `DELETE /__sim/di/tokens`.
 pub(super) async fn admin_forget_tokens(State(sim): State<Sim>) -> StatusCode {
-    sim.with_world(|w| w.di.tokens.clear());
+    sim.store().rest_mut(|r| {
+        r.world.di.tokens.clear();
+        r.reindex();
+    });
     StatusCode::NO_CONTENT
 }

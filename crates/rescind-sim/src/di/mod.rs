@@ -414,9 +414,28 @@ impl DiOrder {
         self
     }
 
+    /// Every identifier that names this order: its shipment number, its tracking references
+    /// and its return code.
+    pub(crate) fn identifiers(&self) -> Vec<String> {
+        let mut ids = vec![self.shipment_id.clone()];
+        ids.extend(
+            self.items
+                .iter()
+                .filter_map(|i| i.tracking_reference.clone()),
+        );
+        ids.extend(
+            self.pickup_details
+                .as_ref()
+                .and_then(|p| p.return_code.clone()),
+        );
+        ids.sort();
+        ids.dedup();
+        ids
+    }
+
     /// Whether `identifier` names this order: its shipment number, a tracking reference or
     /// its return code.
-    fn is_named_by(&self, identifier: &str) -> bool {
+    pub(crate) fn is_named_by(&self, identifier: &str) -> bool {
         self.shipment_id == identifier
             || self
                 .items

@@ -43,19 +43,17 @@ pub(crate) async fn set_state(
     body: Bytes,
 ) -> Response {
     let result = parse(&body).and_then(|(state, reason)| {
-        sim.with_world(|w| {
-            let app = w
-                .skippay
-                .applications
-                .iter_mut()
-                .find(|a| a.id == id)
-                .ok_or_else(|| ApiError::not_found("APPLICATION_NOT_FOUND", &id))?;
-            app.state_reason = Some(reason.unwrap_or_else(|| default_reason(&state)));
-            app.state = state;
-            sim.counters()
-                .applied(format!("skippay:application:{id}:state"));
-            Ok(application_json(app))
-        })
+        sim.store()
+            .applications
+            .with(id.as_str(), |slot| {
+                let app = slot.get_mut();
+                app.state_reason = Some(reason.unwrap_or_else(|| default_reason(&state)));
+                app.state = state;
+                sim.counters()
+                    .applied(format!("skippay:application:{id}:state"));
+                Ok(application_json(app))
+            })
+            .unwrap_or_else(|| Err(ApiError::not_found("APPLICATION_NOT_FOUND", &id)))
     });
     match result {
         Ok(body) => json_response(StatusCode::OK, &body),

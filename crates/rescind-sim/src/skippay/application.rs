@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 
 use super::auth::Partner;
 use super::check::{self, ITEM_TYPES};
-use super::errors::{ApiError, json_response};
+use super::errors::{ApiError, json_bytes, json_bytes_response, json_response};
 use super::order::{Change, apply};
 use super::wire::{ApplicationState, FileRef, FinancingType, Order, OrderState, StateReason};
 use super::{Application, application_json, gateway_url};
@@ -33,13 +33,13 @@ pub(crate) async fn get(
     Partner(partner): Partner,
     Path(id): Path<String>,
 ) -> Response {
-    let found = sim.with_world(|w| {
-        w.skippay
-            .application_mut(&id, &partner)
-            .map(|app| application_json(app))
-    });
+    let found = sim.store().applications.find(
+        id.as_str(),
+        |a| a.visible_to(&partner),
+        |slot| slot.rendered(|app| json_bytes(&application_json(app))),
+    );
     match found {
-        Some(body) => json_response(StatusCode::OK, &body),
+        Some(body) => json_bytes_response(StatusCode::OK, body),
         None => ApiError::not_found("APPLICATION_NOT_FOUND", &id).response(&sim),
     }
 }
@@ -53,30 +53,34 @@ pub(crate) async fn cancel(
     body: Bytes,
 ) -> Response {
     let result = parse_cancel(&body).and_then(|(reason, custom)| {
-        sim.with_world(|w| {
-            let app = w
-                .skippay
-                .application_mut(&id, &partner)
-                .ok_or_else(|| ApiError::not_found("OBJECT_NOT_FOUND", &id))?;
-            if let Some(refused) = cancel_refusal(app) {
-                return Err(refused);
-            }
-            // Every item not yet marked becomes CANCELLED with the order.
-            let changes = apply(&mut app.order, &[])?;
-            app.state = ApplicationState::Cancelled;
-            app.state_reason = Some(StateReason::CancelledNotPaid);
-            app.cancel_reason = Some(reason);
-            app.custom_reason = custom;
-            sim.counters()
-                .applied(format!("skippay:application:{id}:cancel"));
-            if changes.contains(&Change::OrderCancelled) {
-                sim.counters().applied(Change::OrderCancelled.key(&id));
-            }
-            Ok(application_json(app))
-        })
+        sim.store()
+            .applications
+            .find(
+                id.as_str(),
+                |a| a.visible_to(&partner),
+                |slot| {
+                    if let Some(refused) = cancel_refusal(slot.get()) {
+                        return Err(refused);
+                    }
+                    let app = slot.get_mut();
+                    // Every item not yet marked becomes CANCELLED with the order.
+                    let changes = apply(&mut app.order, &[])?;
+                    app.state = ApplicationState::Cancelled;
+                    app.state_reason = Some(StateReason::CancelledNotPaid);
+                    app.cancel_reason = Some(reason);
+                    app.custom_reason = custom;
+                    sim.counters()
+                        .applied(format!("skippay:application:{id}:cancel"));
+                    if changes.contains(&Change::OrderCancelled) {
+                        sim.counters().applied(Change::OrderCancelled.key(&id));
+                    }
+                    Ok(slot.rendered(|app| json_bytes(&application_json(app))))
+                },
+            )
+            .unwrap_or_else(|| Err(ApiError::not_found("OBJECT_NOT_FOUND", &id)))
     });
     match result {
-        Ok(body) => json_response(StatusCode::OK, &body),
+        Ok(body) => json_bytes_response(StatusCode::OK, body),
         Err(e) => e.response(&sim),
     }
 }
@@ -167,18 +171,18 @@ pub(crate) async fn create(
         Err(e) => return e.response(&sim),
     };
     let number = sim.next_number();
-    let (status, body) = sim.with_world(|w| {
-        if let Some(existing) = w
-            .skippay
-            .applications
-            .iter_mut()
+    let mut answer = None;
+    let _ = sim.store().applications.insert(|existing| {
+        if let Some(first) = existing
+            .iter()
             .find(|a| a.visible_to(&partner) && a.order.number == parsed.order.number)
         {
-            return (StatusCode::OK, application_json(existing));
+            answer = Some((StatusCode::OK, application_json(first)));
+            return Err(());
         }
         let mut id = format!("{:010x}", 0xa0_0000_0000_u64 + number);
-        if w.skippay.applications.iter().any(|a| a.id == id) {
-            id = format!("{id}x{}", w.skippay.applications.len());
+        if existing.iter().any(|a| a.id == id) {
+            id = format!("{id}x{}", existing.len());
         }
         let agreed = parsed.agreement;
         let app = Application {
@@ -199,12 +203,12 @@ pub(crate) async fn create(
             cancel_reason: None,
             custom_reason: None,
         };
-        let body = application_json(&app);
-        w.skippay.applications.push(app);
+        answer = Some((StatusCode::CREATED, application_json(&app)));
         sim.counters()
             .applied(format!("skippay:application:{id}:create"));
-        (StatusCode::CREATED, body)
+        Ok(app)
     });
+    let (status, body) = answer.expect("an application, new or the first");
     json_response(status, &body)
 }
 

@@ -27,8 +27,9 @@ fn issue(sim: &Sim, body: &[u8]) -> Result<Response, ApiError> {
     let password = plain_str(&map, "password")?;
     let now = sim.clock().now();
     let token = new_token(sim);
-    let lifetime = sim.with_world(|w| {
-        let world = &mut w.skippay;
+    let lifetime = sim.store().rest_mut(|r| {
+        let prune = r.skippay_tokens_to_prune();
+        let world = &mut r.world.skippay;
         let known = world
             .partners
             .iter()
@@ -41,7 +42,9 @@ fn issue(sim: &Sim, body: &[u8]) -> Result<Response, ApiError> {
         let expires_at = now
             .saturating_add(SignedDuration::from_secs(secs))
             .unwrap_or(now);
-        world.tokens.retain(|_, t| t.expires_at > now);
+        if prune {
+            world.tokens.retain(|_, t| t.expires_at > now);
+        }
         world.tokens.insert(
             token.clone(),
             IssuedToken {
@@ -100,7 +103,8 @@ impl FromRequestParts<Sim> for Partner {
             return Err(unauthorized(false));
         };
         let now = sim.clock().now();
-        sim.with_world(|w| partner_of(&w.skippay, &token, now))
+        sim.store()
+            .rest(|r| partner_of(&r.world.skippay, &token, now))
             .map(Partner)
             .ok_or_else(|| unauthorized(false))
     }

@@ -15,6 +15,16 @@ pub(crate) fn json_response(status: StatusCode, body: &Value) -> Response {
     (status, [(header::CONTENT_TYPE, JSON_CT)], body.to_string()).into_response()
 }
 
+/// An answer of `status` with a JSON body already serialized.
+pub(crate) fn json_bytes_response(status: StatusCode, body: bytes::Bytes) -> Response {
+    (status, [(header::CONTENT_TYPE, JSON_CT)], body).into_response()
+}
+
+/// A JSON value's bytes.
+pub(crate) fn json_bytes(value: &Value) -> bytes::Bytes {
+    bytes::Bytes::from(serde_json::to_vec(value).unwrap_or_default())
+}
+
 /// One error, answered as `{"errors": [{code, message, severity, attribute?, ticketId}]}`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct ApiError {

@@ -199,13 +199,6 @@ impl Default for SkipPayWorld {
 }
 
 impl SkipPayWorld {
-    /// The application `id` if `partner` may see it.
-    pub(crate) fn application_mut(&mut self, id: &str, partner: &str) -> Option<&mut Application> {
-        self.applications
-            .iter_mut()
-            .find(|a| a.id == id && a.visible_to(partner))
-    }
-
     /// An application, by id (whoever owns it).
     pub fn application(&self, id: &str) -> Option<&Application> {
         self.applications.iter().find(|a| a.id == id)
@@ -214,6 +207,7 @@ impl SkipPayWorld {
 
 /// A partner account (`POST /authentication/v1/partner`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct PartnerAccount {
     /// The username.
     pub username: String,
@@ -234,6 +228,7 @@ impl PartnerAccount {
 /// A token the login issued.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct IssuedToken {
     /// The partner it belongs to.
     pub username: String,
@@ -241,10 +236,21 @@ pub struct IssuedToken {
     pub expires_at: Timestamp,
 }
 
+impl IssuedToken {
+    /// A token of partner `username` that works until `expires_at`.
+    pub fn new(username: impl Into<String>, expires_at: Timestamp) -> Self {
+        IssuedToken {
+            username: username.into(),
+            expires_at,
+        }
+    }
+}
+
 /// An application as the simulator keeps it: what `ApplicationResponse` shows, plus its owner,
 /// its merchant URLs and the cancel reason given.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct Application {
     /// Its id.
     pub id: String,
@@ -286,7 +292,7 @@ fn deferred_payment() -> FinancingType {
 }
 
 impl Application {
-    fn visible_to(&self, partner: &str) -> bool {
+    pub(crate) fn visible_to(&self, partner: &str) -> bool {
         self.partner.as_deref().is_none_or(|p| p == partner)
     }
 

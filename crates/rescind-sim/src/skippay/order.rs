@@ -376,20 +376,25 @@ pub(crate) async fn cancel(
     body: Bytes,
 ) -> Response {
     let result = parse_body(&body).and_then(|selectors| {
-        sim.with_world(|w| {
-            let app = w
-                .skippay
-                .application_mut(&id, &partner)
-                .ok_or_else(|| ApiError::not_found("OBJECT_NOT_FOUND", &id))?;
-            if let Some(refused) = refusal(app) {
-                return Err(refused);
-            }
-            let changes = apply(&mut app.order, &selectors)?;
-            for change in &changes {
-                sim.counters().applied(change.key(&id));
-            }
-            Ok(order_extended_json(app))
-        })
+        sim.store()
+            .applications
+            .find(
+                id.as_str(),
+                |a| a.visible_to(&partner),
+                |slot| {
+                    if let Some(refused) = refusal(slot.get()) {
+                        return Err(refused);
+                    }
+                    // `apply` works on a copy and writes it back only when every selector
+                    // holds.
+                    let changes = apply(&mut slot.get_mut().order, &selectors)?;
+                    for change in &changes {
+                        sim.counters().applied(change.key(&id));
+                    }
+                    Ok(order_extended_json(slot.get()))
+                },
+            )
+            .unwrap_or_else(|| Err(ApiError::not_found("OBJECT_NOT_FOUND", &id)))
     });
     match result {
         Ok(body) => json_response(StatusCode::OK, &body),
