@@ -18,6 +18,8 @@
 //! `RESCIND_ARTA_LIVE_API_KEY`). A provider's plain variables make its account only when one of
 //! them is set; then a missing one is an error that names it. Values are never echoed in errors.
 
+use std::sync::Arc;
+
 #[cfg(any(feature = "arta", feature = "di", feature = "skippay"))]
 use rescind_core::TransportConfig;
 use rescind_core::{Error, Provider};
@@ -226,6 +228,7 @@ impl crate::Registry {
     /// The accounts that `lookup` configures, with the variables of the [module docs](self).
     pub fn from_vars(lookup: Lookup<'_>) -> Result<crate::Registry, Error> {
         let mut registry = crate::Registry::new();
+        let mut shared = SharedKeys::default();
         for provider in Provider::ALL {
             let prefix = format!("{}_", provider.id().to_ascii_uppercase());
             let enabled = provider_enabled(provider);
@@ -233,6 +236,7 @@ impl crate::Registry {
                 continue;
             }
             if let Some(c) = canceller(provider, lookup, &prefix)? {
+                let c = shared.share(provider, lookup, &prefix, provider.id(), c)?;
                 registry.insert(provider.id(), c)?;
             }
         }
@@ -249,9 +253,74 @@ impl crate::Registry {
                     "account `{name}` has no settings: set {prefix}API_KEY or {prefix}USERNAME and {prefix}PASSWORD"
                 ))
             })?;
+            let c = shared.share(provider, lookup, &prefix, name, c)?;
             registry.insert(name, c)?;
         }
         Ok(registry)
+    }
+}
+
+/// Arta's limits are per API key (Arta reference, "Rate Limits"): accounts of one registry
+/// that hold the same key at the same base URL share one client, so that their calls are
+/// queued and paced together (each client paces only its own calls). The same key given two
+/// different key kinds is a contradiction, refused with both variables named.
+#[derive(Default)]
+struct SharedKeys {
+    arta: Vec<SharedArtaKey>,
+}
+
+/// The first Arta account built with one key at one base URL.
+struct SharedArtaKey {
+    key: String,
+    base_url: String,
+    /// Its `KEY_KIND` variable's name, and the kind (`live` when unset).
+    kind_var: String,
+    kind: String,
+    client: Arc<dyn rescind_core::Canceller>,
+}
+
+impl SharedKeys {
+    fn share(
+        &mut self,
+        provider: Provider,
+        lookup: Lookup<'_>,
+        prefix: &str,
+        account: &str,
+        client: Arc<dyn rescind_core::Canceller>,
+    ) -> Result<Arc<dyn rescind_core::Canceller>, Error> {
+        if provider != Provider::Arta {
+            return Ok(client);
+        }
+        let Some(key) = lookup(&format!("{prefix}API_KEY")) else {
+            return Ok(client);
+        };
+        let base = lookup(&format!("{prefix}BASE_URL"))
+            .map(|u| u.trim().trim_end_matches('/').to_string())
+            .unwrap_or_else(|| "https://api.arta.io".into());
+        let kind_var = format!("{prefix}KEY_KIND");
+        // Unset is the documented default, `live`.
+        let kind = lookup(&kind_var)
+            .map(|k| k.trim().to_ascii_lowercase())
+            .unwrap_or_else(|| "live".into());
+        for first in &self.arta {
+            if first.key == key && first.base_url == base {
+                if first.kind != kind {
+                    return Err(Error::config(format!(
+                        "account `{account}` has the same Arta API key as an earlier account but another key kind ({kind_var} and {} differ): one key has one kind",
+                        first.kind_var
+                    )));
+                }
+                return Ok(first.client.clone());
+            }
+        }
+        self.arta.push(SharedArtaKey {
+            key,
+            base_url: base,
+            kind_var,
+            kind,
+            client: client.clone(),
+        });
+        Ok(client)
     }
 }
 

@@ -161,3 +161,83 @@ async fn a_bare_429_from_a_shared_key_does_not_fail_the_rows() {
     );
     running.shutdown().await;
 }
+
+/// Arta's limits are per API key. Two named accounts of one bulk run that hold the same key
+/// (an alias per shop, say) each get a client and so a pacer of their own: together they run
+/// 20 calls in flight against a key that allows 10 (74 of 400 rows failed, 152 429s). The
+/// registry now gives accounts with one key (and base URL) one client: the run stays under the
+/// key's limits as one account does (no 429, every row done).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_accounts_with_one_key_share_its_limits() {
+    // A real minute (the env-built clients pace to it), calls held 30 ms in flight so that
+    // more than 10 at once is seen.
+    let running = start(RateLimits::documented().with_hold_ms(30)).await;
+    let base = running.base_url();
+    let vars = move |name: &str| -> Option<String> {
+        let value = match name {
+            "RESCIND_ACCOUNTS" => "a1,a2",
+            "RESCIND_A1_PROVIDER" | "RESCIND_A2_PROVIDER" => "arta",
+            "RESCIND_A1_API_KEY" | "RESCIND_A2_API_KEY" => TEST_KEY,
+            "RESCIND_A1_KEY_KIND" | "RESCIND_A2_KEY_KIND" => "test",
+            "RESCIND_A1_BASE_URL" | "RESCIND_A2_BASE_URL" => &base,
+            _ => return None,
+        };
+        Some(value.to_string())
+    };
+    let registry = Registry::from_vars(&vars).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("rows.csv");
+    let mut csv = String::from("account,target,action,items,until\n");
+    for i in 0..400 {
+        let account = if i % 2 == 0 { "a1" } else { "a2" };
+        csv.push_str(&format!(
+            "{account},{},cancel,,\n",
+            rescind_sim::fleet::session_id(i)
+        ));
+    }
+    std::fs::write(&path, csv).unwrap();
+    let input = Input::read(&path).unwrap();
+    let journal = Journal::open(&rescind::bulk::default_journal_path(&path), &input).unwrap();
+    let report = Runner::new(registry)
+        .options(Options::default())
+        .run(input, journal, |_| {})
+        .await
+        .unwrap();
+    let not_done = report
+        .rows
+        .iter()
+        .filter(|r| r.outcome != Outcome::Done)
+        .count();
+    let refused = running.sim().counters().snapshot().rate_limited();
+    assert_eq!(
+        (not_done, refused),
+        (0, 0),
+        "rows not done, and 429s, with two accounts on one key"
+    );
+    running.shutdown().await;
+}
+
+/// One key with two kinds is a contradiction: refused, naming both variables, with no value.
+#[test]
+fn one_key_with_two_kinds_is_refused() {
+    let vars = |name: &str| -> Option<String> {
+        let value = match name {
+            "ARTA_API_KEY" | "RESCIND_A2_API_KEY" => TEST_KEY,
+            "ARTA_KEY_KIND" => "test",
+            "RESCIND_ACCOUNTS" => "a2",
+            "RESCIND_A2_PROVIDER" => "arta",
+            _ => return None,
+        };
+        Some(value.to_string())
+    };
+    let Err(err) = Registry::from_vars(&vars) else {
+        panic!("one key with two kinds was accepted");
+    };
+    assert_eq!(err.kind(), rescind_core::ErrorKind::Config, "{err}");
+    let text = err.to_string();
+    assert!(
+        text.contains("RESCIND_A2_KEY_KIND") && text.contains("ARTA_KEY_KIND"),
+        "{text}"
+    );
+    assert!(!text.contains(TEST_KEY), "{text}");
+}
