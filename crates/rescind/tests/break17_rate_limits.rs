@@ -241,3 +241,78 @@ fn one_key_with_two_kinds_is_refused() {
     );
     assert!(!text.contains(TEST_KEY), "{text}");
 }
+
+/// Rows that failed with a 429 (an answer that proves nothing was applied) are sent again by
+/// the next run. Reading each back first decides nothing: under change first a whole cancel
+/// row then costs 2 requests instead of 1. The rerun sends each row's cancel alone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rerun_after_429s_does_not_read_back_what_the_429_settled() {
+    use rescind_sim::{FaultAction, FaultRule, Operation};
+    const N: usize = 20;
+    let running = start(RateLimits::off()).await;
+    let client = || {
+        rescind_arta::Client::builder()
+            .api_key(TEST_KEY)
+            .base_url(running.base_url())
+            .config(TransportConfig::default().with_retry(rescind_core::retry::RetryPolicy::none()))
+            .build()
+            .unwrap()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("rows.csv");
+    let mut csv = String::from("account,target,action,items,until\n");
+    for i in 0..N {
+        csv.push_str(&format!(
+            "arta,{},cancel,,\n",
+            rescind_sim::fleet::session_id(i)
+        ));
+    }
+    std::fs::write(&path, csv).unwrap();
+    let journal_path = rescind::bulk::default_journal_path(&path);
+    let run = |client: rescind_arta::Client| {
+        let path = path.clone();
+        let journal_path = journal_path.clone();
+        async move {
+            let mut registry = Registry::new();
+            registry.insert("arta", Arc::new(client)).unwrap();
+            let input = Input::read(&path).unwrap();
+            let journal = Journal::open(&journal_path, &input).unwrap();
+            Runner::new(registry)
+                .options(Options::default())
+                .run(input, journal, |_| {})
+                .await
+                .unwrap()
+        }
+    };
+    running.sim().faults().add(
+        FaultRule::new(
+            "/hosted_sessions/*/cancel",
+            FaultAction::Status {
+                status: 429,
+                retry_after: None,
+            },
+        )
+        .method("PATCH"),
+    );
+    let first = run(client()).await;
+    assert!(
+        first.rows.iter().all(|r| r.outcome == Outcome::Failed),
+        "{:?}",
+        first.rows.iter().map(|r| r.outcome).collect::<Vec<_>>()
+    );
+    running.sim().faults().clear();
+    let before = running.sim().counters().snapshot();
+    let second = run(client()).await;
+    assert!(second.rows.iter().all(|r| r.outcome == Outcome::Done));
+    let after = running.sim().counters().snapshot();
+    let spent = |op| after.get(op).requests() - before.get(op).requests();
+    assert_eq!(
+        (
+            spent(Operation::ArtaGetSession),
+            spent(Operation::ArtaCancelSession)
+        ),
+        (0, N as u64),
+        "(reads, cancels) of the rerun"
+    );
+    running.shutdown().await;
+}
