@@ -82,7 +82,7 @@ use rescind_core::{
 };
 
 use crate::client::Client;
-use crate::model::{HostedSession, HostedSessionStatus, Shipment};
+use crate::model::{ArtaCancel, HostedSession, HostedSessionStatus, Shipment};
 use crate::response::{self, Response};
 use crate::rules;
 
@@ -109,65 +109,10 @@ impl Canceller for Client {
     async fn cancel_with(
         &self,
         request: CancelRequest,
-        mut options: CancelOptions,
+        options: CancelOptions,
     ) -> Result<CancelOutcome, Error> {
-        let policy = options.policy_or(self.policy());
-        // A plan is used only when its reading is of this target.
-        let plan = options.take_plan().filter(|p| {
-            p.reading
-                .as_ref()
-                .is_some_and(|r| r.target.eq_ignore_ascii_case(&request.target))
-        });
-        // Each branch's future is boxed on its own, so that the future of `cancel` (which
-        // `async_trait` boxes, copying it whole) is small rather than the sum of every
-        // branch's state: this copy was a measurable part of a cancel's cost.
-        match request.scope {
-            Scope::Whole => {
-                let known = plan
-                    .as_ref()
-                    .and_then(|p| p.native::<HostedSessionStatus>())
-                    .cloned();
-                Box::pin(self.cancel_whole(request.target, policy, known)).await
-            }
-            Scope::Hold { until } => {
-                let read = plan.as_ref().and_then(|p| p.native::<Shipment>()).cloned();
-                let hold = Box::pin(self.hold_shipment_read(&request.target, until, read)).await?;
-                let note = match hold.settled {
-                    crate::HoldSettled::Created => None,
-                    crate::HoldSettled::AlreadyHeld => {
-                        Some("the shipment was already on hold; nothing was sent")
-                    }
-                    crate::HoldSettled::FoundAfterUnknownOutcome => Some(
-                        "the hold request's answer was lost; reading the shipment back showed the hold",
-                    ),
-                };
-                let settled_by = match hold.settled {
-                    crate::HoldSettled::FoundAfterUnknownOutcome => SettledBy::ReadBack,
-                    _ => SettledBy::Answer,
-                };
-                let mut outcome = CancelOutcome::new(
-                    Provider::Arta,
-                    request.target,
-                    CancelStatus::Held {
-                        until: hold.until().or(until),
-                    },
-                )
-                .with_settled_by(settled_by)
-                .with_request_id_opt(hold.request_id.clone());
-                if let Some(note) = note {
-                    outcome = outcome.with_note(note);
-                }
-                Ok(outcome.with_native(hold.exception))
-            }
-            Scope::Items(_) => Err(Error::unsupported(
-                Provider::Arta,
-                "item cancels: a hosted session is cancelled whole",
-            )),
-            _ => Err(Error::unsupported(
-                Provider::Arta,
-                format!("the `{}` scope", request.scope.as_str()),
-            )),
-        }
+        let span = rescind_core::trace::CancelSpan::new(Provider::Arta, &request);
+        span.run(self.cancel_untraced(request, options)).await
     }
 
     fn check(&self, request: &CancelRequest) -> Result<(), Error> {
@@ -264,6 +209,71 @@ impl Canceller for Client {
 }
 
 impl Client {
+    /// The cancel itself, without its `rescind.cancel` span (see [`Canceller::cancel_with`]).
+    async fn cancel_untraced(
+        &self,
+        request: CancelRequest,
+        mut options: CancelOptions,
+    ) -> Result<CancelOutcome, Error> {
+        let policy = options.policy_or(self.policy());
+        // A plan is used only when its reading is of this target.
+        let plan = options.take_plan().filter(|p| {
+            p.reading
+                .as_ref()
+                .is_some_and(|r| r.target.eq_ignore_ascii_case(&request.target))
+        });
+        // Each branch's future is boxed on its own, so that the future of `cancel` (which
+        // `async_trait` boxes, copying it whole) is small rather than the sum of every
+        // branch's state: this copy was a measurable part of a cancel's cost.
+        match request.scope {
+            Scope::Whole => {
+                let known = plan
+                    .as_ref()
+                    .and_then(|p| p.native::<HostedSessionStatus>())
+                    .cloned();
+                Box::pin(self.cancel_whole(request.target, policy, known)).await
+            }
+            Scope::Hold { until } => {
+                let read = plan.as_ref().and_then(|p| p.native::<Shipment>()).cloned();
+                let hold = Box::pin(self.hold_shipment_read(&request.target, until, read)).await?;
+                let note = match hold.settled {
+                    crate::HoldSettled::Created => None,
+                    crate::HoldSettled::AlreadyHeld => {
+                        Some("the shipment was already on hold; nothing was sent")
+                    }
+                    crate::HoldSettled::FoundAfterUnknownOutcome => Some(
+                        "the hold request's answer was lost; reading the shipment back showed the hold",
+                    ),
+                };
+                let settled_by = match hold.settled {
+                    crate::HoldSettled::FoundAfterUnknownOutcome => SettledBy::ReadBack,
+                    _ => SettledBy::Answer,
+                };
+                let mut outcome = CancelOutcome::new(
+                    Provider::Arta,
+                    request.target,
+                    CancelStatus::Held {
+                        until: hold.until().or(until),
+                    },
+                )
+                .with_settled_by(settled_by)
+                .with_request_id_opt(hold.request_id.clone());
+                if let Some(note) = note {
+                    outcome = outcome.with_note(note);
+                }
+                Ok(outcome.with_native(ArtaCancel::Hold(Box::new(hold.exception))))
+            }
+            Scope::Items(_) => Err(Error::unsupported(
+                Provider::Arta,
+                "item cancels: a hosted session is cancelled whole",
+            )),
+            _ => Err(Error::unsupported(
+                Provider::Arta,
+                format!("the `{}` scope", request.scope.as_str()),
+            )),
+        }
+    }
+
     /// Reads a hosted session (`GET /hosted_sessions/{id}`) and decodes its status alone, which
     /// is all a cancel's decision and an observation need; the answer is returned for a full
     /// decode when the session itself is wanted. Decoding the whole session on every read
@@ -300,7 +310,8 @@ impl Client {
                 )
                 .with_note(
                     "the plan's reading shows the hosted session cancelled; nothing was sent",
-                ));
+                )
+                .with_native(ArtaCancel::Status(HostedSessionStatus::Cancelled)));
             }
             (Some(status), _) => Some(Observation::new(&target, status.to_string())),
             (None, Policy::ChangeFirst) => None,
@@ -460,5 +471,5 @@ fn outcome(
 ) -> CancelOutcome {
     CancelOutcome::new(Provider::Arta, target, status)
         .with_request_id_opt(request_id)
-        .with_native(session)
+        .with_native(ArtaCancel::Session(Box::new(session)))
 }

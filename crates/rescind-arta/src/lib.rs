@@ -112,4 +112,5 @@ pub use client::{
     Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_MAX_CONCURRENCY, REQUEST_ID_HEADER,
 };
 pub use hold::{Hold, HoldSettled};
+pub use model::ArtaCancel;
 pub use response::Response;

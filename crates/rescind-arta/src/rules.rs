@@ -39,7 +39,7 @@
 
 use jiff::ToSpan;
 use jiff::civil::{Date, DateTime};
-use rescind_core::{CancelRequest, Error, Provider, Scope, Sent};
+use rescind_core::{CancelRequest, Error, Provider, Refusal, Scope, Sent};
 
 use crate::model::{Shipment, ShipmentStatus};
 
@@ -84,6 +84,7 @@ pub fn check_hold_until(created_at: DateTime, hold_until: Date) -> Result<(), Er
                  ({created_at}): {latest} at the latest, got {hold_until}"
             ),
         )
+        .with_reason(Refusal::HoldWindowPassed)
         .with_provider(Provider::Arta)
         .with_operation("create_shipment_exception"));
     }
@@ -103,6 +104,7 @@ pub fn check_hold(shipment: &Shipment, hold_until: Option<Date>) -> Result<(), E
                 shipment.id, shipment.status
             ),
         )
+        .with_reason(Refusal::NotCancellable)
         .with_provider(Provider::Arta)
         .with_operation("create_shipment_exception"));
     }

@@ -11,11 +11,12 @@ use common::{
     shipment_with,
 };
 use httpmock::MockServer;
-use rescind_arta::model::{HostedSession, ShipmentException};
+use rescind_arta::ArtaCancel;
+use rescind_arta::model::HostedSession;
 use rescind_core::jiff::civil::date;
 use rescind_core::{
-    CancelRequest, CancelStatus, Canceller, ErrorKind, ItemSelector, Provider, Sent,
-    TransportConfig,
+    CancelRequest, CancelStatus, Canceller, ErrorKind, ItemSelector, Provider, Refusal, Sent,
+    SettledBy, TransportConfig,
 };
 use serde_json::json;
 
@@ -90,7 +91,7 @@ async fn whole_cancel_reads_then_cancels() {
     assert_eq!(outcome.provider, Provider::Arta);
     assert_eq!(outcome.target, "42");
     assert_eq!(outcome.request_id.as_deref(), Some("r-patch"));
-    assert_eq!(outcome.native::<HostedSession>().unwrap().id, 42);
+    assert_eq!(ArtaCancel::of(&outcome).unwrap().session().unwrap().id, 42);
     get.assert_calls_async(1).await;
     patch.assert_calls_async(1).await;
 }
@@ -124,7 +125,10 @@ async fn an_already_cancelled_session_is_reported_without_sending_the_cancel() {
     // The read decodes only the status to decide; the outcome still carries the whole session.
     let expected: HostedSession =
         serde_json::from_str(&common::session_with_status("cancelled")).unwrap();
-    assert_eq!(outcome.native::<HostedSession>(), Some(&expected));
+    assert_eq!(
+        ArtaCancel::of(&outcome).and_then(ArtaCancel::session),
+        Some(&expected)
+    );
     patch.assert_calls_async(0).await;
 }
 
@@ -154,6 +158,11 @@ async fn a_refused_cancel_of_a_session_that_reads_cancelled_is_already_cancelled
         .unwrap();
     assert_eq!(outcome.status, CancelStatus::AlreadyCancelled);
     assert_eq!(outcome.request_id.as_deref(), Some("r-2"));
+    // The one Arta payload, on this path too: the session read after the refusal.
+    let session = ArtaCancel::of(&outcome)
+        .and_then(ArtaCancel::session)
+        .unwrap();
+    assert_eq!(session.id, 42);
     get.assert_calls_async(2).await;
     patch.assert_calls_async(1).await;
 }
@@ -180,6 +189,7 @@ async fn a_refused_cancel_of_a_live_session_is_the_error() {
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::NotCancellable);
+    assert_eq!(err.reason(), Some(Refusal::NotCancellable));
     assert_eq!(err.request_id(), Some("r-422"));
     assert_eq!(
         err.provider_message(),
@@ -217,6 +227,11 @@ async fn an_unknown_cancel_outcome_is_settled_by_reading_back() {
     let outcome = c.cancel(CancelRequest::whole("42")).await.unwrap();
     assert_eq!(outcome.status, CancelStatus::Cancelled);
     assert_eq!(outcome.request_id.as_deref(), Some("r-2"));
+    assert_eq!(outcome.settled_by, SettledBy::ReadBack);
+    let session = ArtaCancel::of(&outcome)
+        .and_then(ArtaCancel::session)
+        .unwrap();
+    assert_eq!(session.id, 42);
     // The idempotent cancel was retried by the transport, then settled by a read.
     patch.assert_calls_async(2).await;
 }
@@ -243,6 +258,7 @@ async fn a_missing_session_is_not_found_and_nothing_is_cancelled() {
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::NotFound);
+    assert_eq!(err.reason(), Some(Refusal::NotFound));
     assert_eq!(err.request_id(), Some("r-404"));
     patch.assert_calls_async(0).await;
 }
@@ -321,8 +337,9 @@ async fn hold_reads_checks_and_posts_once() {
     assert_eq!(outcome.request_id.as_deref(), Some("r-201"));
     assert_eq!(outcome.note, None);
     assert!(
-        outcome
-            .native::<ShipmentException>()
+        ArtaCancel::of(&outcome)
+            .unwrap()
+            .hold()
             .unwrap()
             .is_active_hold()
     );
@@ -353,6 +370,11 @@ async fn hold_without_a_date_omits_it() {
         .await
         .unwrap();
     assert_eq!(outcome.status, CancelStatus::Held { until: None });
+    assert!(
+        ArtaCancel::of(&outcome)
+            .and_then(ArtaCancel::hold)
+            .is_some()
+    );
     post.assert_calls_async(1).await;
 }
 
@@ -380,6 +402,8 @@ async fn hold_is_refused_before_posting_when_a_rule_fails() {
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::NotCancellable);
+    assert_eq!(err.reason(), Some(Refusal::NotCancellable));
+    assert_eq!(err.provider(), Some(Provider::Arta));
     assert_eq!(err.sent(), Sent::NotSent);
     assert!(err.to_string().contains("in_transit"), "{err}");
     in_transit.delete_async().await;
@@ -396,6 +420,7 @@ async fn hold_is_refused_before_posting_when_a_rule_fails() {
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidInput);
+    assert_eq!(err.reason(), Some(Refusal::HoldWindowPassed));
     assert_eq!(err.field(), Some("hold_until"));
     assert_eq!(err.sent(), Sent::NotSent);
     post.assert_calls_async(0).await;
@@ -436,7 +461,7 @@ async fn an_existing_hold_to_the_same_date_is_not_posted_again() {
     );
     assert_eq!(outcome.request_id.as_deref(), Some("r-get"));
     assert!(outcome.note.as_deref().unwrap().contains("already"));
-    let native = outcome.native::<ShipmentException>().unwrap();
+    let native = ArtaCancel::of(&outcome).unwrap().hold().unwrap();
     assert_eq!(native.id, "h-1");
     assert_eq!(native.shipment_id.as_deref(), Some(SHIPMENT));
     post.assert_calls_async(0).await;
@@ -518,7 +543,10 @@ async fn an_unknown_hold_is_settled_by_reading_the_shipment_back() {
             .unwrap()
             .contains("reading the shipment back")
     );
-    assert_eq!(outcome.native::<ShipmentException>().unwrap().id, "h-new");
+    assert_eq!(
+        ArtaCancel::of(&outcome).unwrap().hold().unwrap().id,
+        "h-new"
+    );
     post.assert_calls_async(1).await;
     get.assert_calls_async(2).await;
 }

@@ -11,6 +11,7 @@ mod common;
 use common::{client, fixture, fixture_json};
 use httpmock::MockServer;
 use proptest::prelude::*;
+use rescind_arta::ArtaCancel;
 use rescind_arta::conformance;
 use rescind_arta::model::{HostedSession, HostedSessionStatus, ShipmentException};
 use rescind_arta::response;
@@ -214,7 +215,7 @@ async fn a_cancel_goes_ahead_through_a_session_whose_unneeded_fields_are_all_bro
     get.assert_calls_async(1).await;
     cancel.assert_calls_async(1).await;
     assert_eq!(outcome.status, CancelStatus::Cancelled);
-    let session = outcome.native::<HostedSession>().unwrap();
+    let session = ArtaCancel::of(&outcome).unwrap().session().unwrap();
     assert_eq!(session.status, HostedSessionStatus::Cancelled);
     let mut skipped: Vec<&str> = session.skipped().iter().map(|s| s.path.as_str()).collect();
     skipped.sort_unstable();
@@ -282,7 +283,7 @@ async fn a_hold_goes_ahead_through_answers_whose_unneeded_fields_are_all_broken(
             until: Some(date(2021, 2, 20))
         }
     );
-    let exception = outcome.native::<ShipmentException>().unwrap();
+    let exception = ArtaCancel::of(&outcome).unwrap().hold().unwrap();
     assert!(exception.is_active_hold());
     assert_eq!(exception.skipped().len(), 4, "{:?}", exception.skipped());
 }

@@ -10,7 +10,9 @@ use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use comfy_table::{ColumnConstraint, ContentArrangement, Table, presets};
-use rescind::{CancelOutcome, CancelStatus, Error, ErrorKind, Observation, Provider, Sent};
+use rescind::{
+    CancelOutcome, CancelStatus, Error, ErrorKind, Observation, Provider, Refusal, Sent,
+};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -284,7 +286,10 @@ pub fn exit_code(err: &Error) -> u8 {
     }
     match err.kind() {
         ErrorKind::NotCancellable => EXIT_REFUSED,
-        ErrorKind::InvalidInput | ErrorKind::Config | ErrorKind::Unsupported => EXIT_USAGE,
+        ErrorKind::InvalidInput
+        | ErrorKind::Config
+        | ErrorKind::UnknownAccount
+        | ErrorKind::Unsupported => EXIT_USAGE,
         ErrorKind::Unauthorized | ErrorKind::Forbidden => EXIT_AUTH,
         ErrorKind::NotFound => EXIT_NOT_FOUND,
         _ => EXIT_FAILED,
@@ -369,6 +374,13 @@ pub struct Row {
     /// For errors: whether the request reached the provider (`not_sent`, `answered`,
     /// `maybe_sent`); `null` on success.
     pub sent: Option<String>,
+    /// For errors: the SDK's error kind (`not_cancellable`, `unknown_account`, ...: the
+    /// stable names of `ErrorKind`); `null` on success.
+    pub error_kind: Option<ErrorKind>,
+    /// For refusals: the stable reason code (`in_transit`, `rejected`, `hold_window_passed`,
+    /// `item_not_found`, ...: `Error::reason`), whoever refused (the provider or the SDK's
+    /// check before sending); `null` otherwise.
+    pub reason: Option<Refusal>,
     /// For errors: what to do or check next (the `hint:` line of the table output).
     pub hint: Option<String>,
     /// For outcomes: what proved it, `answer` (the provider's documented success or refusal)
@@ -407,6 +419,8 @@ impl Row {
                 request_id: outcome.request_id.clone(),
                 detail: outcome.note.clone(),
                 sent: None,
+                error_kind: None,
+                reason: None,
                 hint: None,
                 settled_by: Some(outcome.settled_by.as_str().to_string()),
                 observed_before: None,
@@ -425,6 +439,8 @@ impl Row {
                 request_id: err.request_id().map(str::to_owned),
                 detail: Some(message(err, Some(provider), Some(target))),
                 sent: Some(err.sent().as_str().into()),
+                error_kind: Some(err.kind()),
+                reason: err.reason(),
                 hint: hint(err, Some(provider), Some(target)),
                 settled_by: None,
                 observed_before: err.observed_before().cloned(),
@@ -653,6 +669,8 @@ pub fn print_error(
                 request_id: err.request_id().map(str::to_owned),
                 detail: Some(message(err, provider, target)),
                 sent: Some(err.sent().as_str().into()),
+                error_kind: Some(err.kind()),
+                reason: err.reason(),
                 hint: hint(err, provider, target),
                 settled_by: None,
                 observed_before: err.observed_before().cloned(),
@@ -787,6 +805,36 @@ mod tests {
         assert_eq!(
             hint(&err, Some(Provider::Di), None).as_deref(),
             Some("nothing was sent; try again later")
+        );
+    }
+
+    #[test]
+    fn json_rows_carry_the_error_kind_and_the_refusal_reason() {
+        let refused: Result<CancelOutcome, Error> =
+            Err(Error::not_cancellable(Sent::NotSent, "in transit")
+                .with_reason(Refusal::InTransit)
+                .with_provider(Provider::Di));
+        let row = serde_json::to_value(Row::from_result(Provider::Di, "1", &refused)).unwrap();
+        assert_eq!(row["error_kind"], "not_cancellable", "{row}");
+        assert_eq!(row["reason"], "in_transit", "{row}");
+        let account: Result<CancelOutcome, Error> = Err(Error::new(
+            ErrorKind::UnknownAccount,
+            Sent::NotSent,
+            "no account named `x`",
+        ));
+        let row = serde_json::to_value(Row::from_result(Provider::Di, "1", &account)).unwrap();
+        assert_eq!(row["error_kind"], "unknown_account", "{row}");
+        assert!(row["reason"].is_null(), "{row}");
+        assert_eq!(row["exit_code"], EXIT_USAGE);
+        let done: Result<CancelOutcome, Error> = Ok(CancelOutcome::new(
+            Provider::Di,
+            "1",
+            CancelStatus::Cancelled,
+        ));
+        let row = serde_json::to_value(Row::from_result(Provider::Di, "1", &done)).unwrap();
+        assert!(
+            row["error_kind"].is_null() && row["reason"].is_null(),
+            "{row}"
         );
     }
 

@@ -32,11 +32,18 @@
 use std::fmt;
 use std::time::Duration;
 
+use serde::{Deserialize, Serialize};
+
 use crate::observation::Observation;
+use crate::plan::Refusal;
 use crate::provider::Provider;
 
 /// What kind of failure an [`Error`] is. Stable names to branch on; new kinds may be added.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+///
+/// Serialized (serde) as its stable snake_case name, the same as [`ErrorKind::as_str`]
+/// (`"not_cancellable"`, `"unknown_account"`...).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum ErrorKind {
     /// The credentials were missing, wrong or expired (HTTP 401), even after one renewal.
@@ -65,6 +72,10 @@ pub enum ErrorKind {
     Unsupported,
     /// The client is misconfigured (bad base URL, missing credential). Nothing was sent.
     Config,
+    /// The caller named an account that is not configured (the facade's `Registry`: "no
+    /// account named x"). Distinct from [`Config`](ErrorKind::Config): the clients are fine,
+    /// the name is not one of them. Nothing was sent.
+    UnknownAccount,
     /// The provider answered with a status this SDK does not expect for the operation.
     UnexpectedResponse,
 }
@@ -85,6 +96,7 @@ impl ErrorKind {
             ErrorKind::Decode => "decode",
             ErrorKind::Unsupported => "unsupported",
             ErrorKind::Config => "config",
+            ErrorKind::UnknownAccount => "unknown_account",
             ErrorKind::UnexpectedResponse => "unexpected_response",
         }
     }
@@ -114,7 +126,10 @@ impl fmt::Display for ErrorKind {
 }
 
 /// Whether the request reached the provider. This decides what is safe to do next.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+///
+/// Serialized (serde) as its stable snake_case name, the same as [`Sent::as_str`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Sent {
     /// Nothing left this process: validation, configuration, or a refused connection.
@@ -208,6 +223,7 @@ struct Inner {
     json_path: Option<String>,
     retry_after: Option<Duration>,
     attempts: u32,
+    reason: Option<Refusal>,
     details: Vec<ErrorDetail>,
     body: Option<String>,
     observed_before: Option<Box<Observation>>,
@@ -234,6 +250,7 @@ impl Error {
                 json_path: None,
                 retry_after: None,
                 attempts: 0,
+                reason: None,
                 details: Vec::new(),
                 body: None,
                 observed_before: None,
@@ -332,6 +349,14 @@ impl Error {
     /// Sets how many attempts were made.
     pub fn with_attempts(mut self, attempts: u32) -> Self {
         self.inner.attempts = attempts;
+        self
+    }
+
+    /// Sets why the target's state or the provider's rules refused the request: a stable
+    /// code a program can branch on, whoever refused (the provider's answer or our own check
+    /// before sending). See [`Error::reason`].
+    pub fn with_reason(mut self, reason: Refusal) -> Self {
+        self.inner.reason = Some(reason);
         self
     }
 
@@ -457,6 +482,44 @@ impl Error {
         self.inner.attempts
     }
 
+    /// Why the request was refused, as a stable code ([`Refusal`], serialized snake_case:
+    /// `in_transit`, `hold_window_passed`, `rejected`, `not_cancellable`, `already_cancelled`,
+    /// `item_not_found`, `quantity_too_large`, `invalid_request`, `not_found`), whoever
+    /// refused: the provider's documented refusal or our own check of its documented rules
+    /// before sending. A program branches (or a frontend translates) on this, never on the
+    /// message.
+    ///
+    /// `None` when the error is not a refusal (a timeout, a rate limit, a login problem, a
+    /// configuration error...). When the refusal carries no more precise reason, the kind
+    /// gives one: [`NotCancellable`](ErrorKind::NotCancellable) →
+    /// [`Refusal::NotCancellable`], [`InvalidInput`](ErrorKind::InvalidInput) →
+    /// [`Refusal::InvalidRequest`], [`NotFound`](ErrorKind::NotFound) →
+    /// [`Refusal::NotFound`]. A [`Sent::MaybeSent`] error is never a refusal: nothing proves the
+    /// provider refused.
+    ///
+    /// ```
+    /// use rescind_core::{Error, ErrorKind, Refusal, Sent};
+    ///
+    /// let err = Error::not_cancellable(Sent::NotSent, "the order is in transit")
+    ///     .with_reason(Refusal::InTransit);
+    /// assert_eq!(err.reason(), Some(Refusal::InTransit));
+    /// let err = Error::invalid_input("items[0].quantity", "must be at most 2");
+    /// assert_eq!(err.reason(), Some(Refusal::InvalidRequest));
+    /// let err = Error::new(ErrorKind::Timeout, Sent::MaybeSent, "no answer");
+    /// assert_eq!(err.reason(), None);
+    /// ```
+    pub fn reason(&self) -> Option<Refusal> {
+        if self.inner.sent == Sent::MaybeSent {
+            return None;
+        }
+        self.inner.reason.or(match self.inner.kind {
+            ErrorKind::NotCancellable => Some(Refusal::NotCancellable),
+            ErrorKind::InvalidInput => Some(Refusal::InvalidRequest),
+            ErrorKind::NotFound => Some(Refusal::NotFound),
+            _ => None,
+        })
+    }
+
     /// Every entry of the provider's error body, in order.
     pub fn details(&self) -> &[ErrorDetail] {
         &self.inner.details
@@ -560,6 +623,7 @@ fn kind_phrase(kind: ErrorKind) -> &'static str {
         ErrorKind::Decode => "could not read the provider's answer",
         ErrorKind::Unsupported => "unsupported",
         ErrorKind::Config => "configuration error",
+        ErrorKind::UnknownAccount => "unknown account",
         ErrorKind::UnexpectedResponse => "unexpected response",
     }
 }
@@ -596,6 +660,9 @@ impl fmt::Debug for Error {
         }
         if let Some(v) = &i.json_path {
             d.field("json_path", v);
+        }
+        if let Some(v) = &i.reason {
+            d.field("reason", v);
         }
         if let Some(v) = &i.retry_after {
             d.field("retry_after", v);
@@ -692,5 +759,72 @@ mod tests {
     #[test]
     fn error_is_one_pointer_wide() {
         assert_eq!(std::mem::size_of::<Error>(), std::mem::size_of::<usize>());
+    }
+
+    #[test]
+    fn reason_is_the_one_set_or_the_kinds_and_never_for_an_unknown_outcome() {
+        let set = Error::new(ErrorKind::NotCancellable, Sent::Answered, "rejected")
+            .with_reason(Refusal::Rejected);
+        assert_eq!(set.reason(), Some(Refusal::Rejected));
+        assert!(format!("{set:?}").contains("Rejected"));
+        let table = [
+            (ErrorKind::NotCancellable, Some(Refusal::NotCancellable)),
+            (ErrorKind::InvalidInput, Some(Refusal::InvalidRequest)),
+            (ErrorKind::NotFound, Some(Refusal::NotFound)),
+            (ErrorKind::Unauthorized, None),
+            (ErrorKind::RateLimited, None),
+            (ErrorKind::Server, None),
+            (ErrorKind::Config, None),
+            (ErrorKind::UnknownAccount, None),
+        ];
+        for (kind, reason) in table {
+            assert_eq!(
+                Error::new(kind, Sent::Answered, "x").reason(),
+                reason,
+                "{kind}"
+            );
+        }
+        let unknown = Error::new(ErrorKind::Server, Sent::MaybeSent, "502")
+            .with_reason(Refusal::NotCancellable);
+        assert_eq!(unknown.reason(), None);
+    }
+
+    #[test]
+    fn kinds_and_sent_serialize_as_their_stable_names() {
+        let kinds = [
+            ErrorKind::Unauthorized,
+            ErrorKind::Forbidden,
+            ErrorKind::NotFound,
+            ErrorKind::InvalidInput,
+            ErrorKind::NotCancellable,
+            ErrorKind::RateLimited,
+            ErrorKind::Server,
+            ErrorKind::Timeout,
+            ErrorKind::Transport,
+            ErrorKind::Decode,
+            ErrorKind::Unsupported,
+            ErrorKind::Config,
+            ErrorKind::UnknownAccount,
+            ErrorKind::UnexpectedResponse,
+        ];
+        for kind in kinds {
+            let json = serde_json::to_value(kind).unwrap();
+            assert_eq!(json, kind.as_str());
+            assert_eq!(serde_json::from_value::<ErrorKind>(json).unwrap(), kind);
+        }
+        for sent in [Sent::NotSent, Sent::Answered, Sent::MaybeSent] {
+            let json = serde_json::to_value(sent).unwrap();
+            assert_eq!(json, sent.as_str());
+            assert_eq!(serde_json::from_value::<Sent>(json).unwrap(), sent);
+        }
+        assert_eq!(
+            Error::new(
+                ErrorKind::UnknownAccount,
+                Sent::NotSent,
+                "no account named `x`"
+            )
+            .to_string(),
+            "unknown account: no account named `x` (nothing was sent)"
+        );
     }
 }

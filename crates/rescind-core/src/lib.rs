@@ -42,6 +42,7 @@
 
 mod canceller;
 pub mod change;
+mod clock;
 mod credentials;
 pub mod decode;
 mod error;
@@ -58,10 +59,12 @@ pub mod retry;
 #[cfg(feature = "test-util")]
 pub mod testing;
 pub mod token;
+pub mod trace;
 mod transport;
 pub mod wire;
 
 pub use canceller::Canceller;
+pub use clock::Clock;
 pub use credentials::Credentials;
 pub use error::{Error, ErrorDetail, ErrorKind, Sent};
 pub use http::{HttpRequest, HttpResponse};

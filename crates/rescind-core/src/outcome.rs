@@ -5,11 +5,19 @@ use std::fmt;
 use std::sync::Arc;
 
 use jiff::civil::Date;
+use serde::{Deserialize, Serialize};
 
 use crate::provider::Provider;
 
 /// What happened to the target. A plain success flag would lose the difference between these.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// Serialized (serde) as an object whose `status` is the stable name
+/// ([`CancelStatus::as_str`]) with the variant's fields beside it:
+/// `{"status": "cancelled"}`, `{"status": "held", "until": "2026-12-24"}`,
+/// `{"status": "partially_cancelled", "cancelled_items": 1, "remaining_items": 2}` (a field
+/// that is not known is left out).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum CancelStatus {
     /// The whole target is now cancelled, by this call.
@@ -17,8 +25,10 @@ pub enum CancelStatus {
     /// Some items are cancelled; others remain active.
     PartiallyCancelled {
         /// How many items (order lines) the provider reports as cancelled now, when known.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         cancelled_items: Option<usize>,
         /// How many items remain active, when known.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         remaining_items: Option<usize>,
     },
     /// The target was already cancelled before this call; nothing changed.
@@ -26,6 +36,7 @@ pub enum CancelStatus {
     /// The target is on hold, until the date when one is set.
     Held {
         /// The last day of the hold, if any.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         until: Option<Date>,
     },
 }
@@ -43,6 +54,12 @@ impl CancelStatus {
     }
 }
 
+impl fmt::Display for SettledBy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 impl fmt::Display for CancelStatus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -57,7 +74,10 @@ impl fmt::Display for CancelStatus {
 }
 
 /// What established a [`CancelOutcome`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+///
+/// Serialized (serde) as its stable name ([`SettledBy::as_str`]): `answer`, `read_back`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum SettledBy {
     /// The provider's answer to the change (its documented success or refusal), or a reading
@@ -82,8 +102,15 @@ impl SettledBy {
 
 /// The result of a successful [`Canceller::cancel`](crate::Canceller::cancel).
 ///
-/// Carries the provider's request id and the provider's native typed response, which a caller
-/// who knows the provider can take back with [`CancelOutcome::native`]:
+/// Carries the provider's request id and the provider's native typed response. Each provider
+/// attaches exactly **one** documented type, whatever path the cancel took, and gives a typed
+/// accessor for it: `rescind_arta::ArtaCancel::of(&outcome)`,
+/// `rescind_di::DiCancel::of(&outcome)`, `rescind_skippay::SkipPayCancel::of(&outcome)`, or
+/// the facade's `rescind::Details::of(&outcome)` over the three. Use those.
+///
+/// [`CancelOutcome::native`] is the low-level mechanism under them (a downcast: a wrong type
+/// is a silent `None`), for a third-party [`Canceller`](crate::Canceller) that attaches its
+/// own type:
 ///
 /// ```
 /// use rescind_core::{CancelOutcome, CancelStatus, Provider};
@@ -189,7 +216,10 @@ impl CancelOutcome {
         self
     }
 
-    /// The provider's typed response, if it is a `T`.
+    /// The provider's typed response, if it is a `T`: the low-level mechanism under the
+    /// providers' typed accessors (`ArtaCancel::of`, `DiCancel::of`, `SkipPayCancel::of`),
+    /// which name the one type each provider attaches. Prefer those: a wrong `T` here is a
+    /// silent `None`.
     pub fn native<T: Any>(&self) -> Option<&T> {
         self.native.as_deref()?.downcast_ref::<T>()
     }
@@ -288,5 +318,50 @@ mod tests {
         let text = format!("{o:?}");
         assert!(text.contains("alloc::string::String"), "{text}");
         assert!(!text.contains("private body"), "{text}");
+    }
+
+    #[test]
+    fn statuses_and_settled_by_serialize_with_their_stable_names() {
+        let cases = [
+            (
+                CancelStatus::Cancelled,
+                serde_json::json!({"status": "cancelled"}),
+            ),
+            (
+                CancelStatus::AlreadyCancelled,
+                serde_json::json!({"status": "already_cancelled"}),
+            ),
+            (
+                CancelStatus::PartiallyCancelled {
+                    cancelled_items: Some(1),
+                    remaining_items: None,
+                },
+                serde_json::json!({"status": "partially_cancelled", "cancelled_items": 1}),
+            ),
+            (
+                CancelStatus::Held {
+                    until: Some(jiff::civil::date(2026, 12, 24)),
+                },
+                serde_json::json!({"status": "held", "until": "2026-12-24"}),
+            ),
+            (
+                CancelStatus::Held { until: None },
+                serde_json::json!({"status": "held"}),
+            ),
+        ];
+        for (status, json) in cases {
+            assert_eq!(serde_json::to_value(&status).unwrap(), json);
+            assert_eq!(json["status"], status.as_str());
+            assert_eq!(
+                serde_json::from_value::<CancelStatus>(json).unwrap(),
+                status
+            );
+        }
+        for by in [SettledBy::Answer, SettledBy::ReadBack] {
+            let json = serde_json::to_value(by).unwrap();
+            assert_eq!(json, by.as_str());
+            assert_eq!(by.to_string(), by.as_str());
+            assert_eq!(serde_json::from_value::<SettledBy>(json).unwrap(), by);
+        }
     }
 }

@@ -33,7 +33,29 @@ use serde::{Deserialize, Serialize};
 
 use crate::{Error, ErrorKind, Observation};
 
-/// Why the provider's documented rules refuse a request (see [`Prediction::Refused`]).
+/// Why a request was refused, as a stable code a program can branch on: the reason of a
+/// [`Prediction::Refused`] and of an [`Error`] ([`Error::reason`]), whoever refused (the
+/// provider's documented refusal, or our own check of its documented rules before sending).
+///
+/// Serialized (serde) as its snake_case code, the same as [`Refusal::as_str`]. New codes may
+/// come (the enum is non-exhaustive): treat an unknown one as
+/// [`NotCancellable`](Refusal::NotCancellable) or [`InvalidRequest`](Refusal::InvalidRequest)
+/// by the error's [`kind`](Error::kind).
+///
+/// | code | meaning | who sets it, and the source of the rule |
+/// |---|---|---|
+/// | `in_transit` | the order is in transit | Di: our transit rule before sending (reference notes, Di §3b "Cancel order": "in transit" from the day before `desiredDeliveryDate`, from booking without one; pick-up shipments until 23:00 the day before), and Di's own `order.exported` / `unable.to.edit.exporter.order` (Di §2d "Edit Order API error keys") |
+/// | `hold_window_passed` | the hold date is past the window | Arta: our rule before sending, "`hold_until` date cannot be greater than 30 days from the associated shipment's `created_at`" (reference notes, Arta §3 "Shipment exceptions") |
+/// | `rejected` | the application was rejected | Skip Pay: our rule (a REJECTED application, Skip Pay §2 "Operations: paths, bodies, allowed states": REJECTED allows no cancel) and Skip Pay's `APPLICATION_REJECTED` (§2 "ApplicationCancelRequest") |
+/// | `not_cancellable` | the target's state does not allow it | Arta: a shipment not `pending`/`confirmed` (§3), a session cancel answered 422 (§5 "Errors"); Di: `error.parcel.final.status` (§2d); Skip Pay: the states §2 refuses, its other 422 codes (`NOT_SUPPORTED`, `APPLICATION_PAID`...) |
+/// | `already_cancelled` | the target was cancelled before, where it is an error | Skip Pay's `APPLICATION_ALREADY_CANCELLED` (§2 "ApplicationCancelRequest"), Di's `order.cancelled` (§2d), when a caller calls the client's native methods; a [`Canceller`](crate::Canceller) reports both as an [`AlreadyCancelled`](crate::CancelStatus::AlreadyCancelled) outcome, not an error |
+/// | `item_not_found` | an item selector matches no item of the order | Skip Pay: our rule before sending ("it all must exact match the item data": Skip Pay §3 "order/cancel exact schema") |
+/// | `quantity_too_large` | a quantity above what is left of the item | Skip Pay: our rule before sending (same section: `quantity`, "If empty, considered as whole item quantity") |
+/// | `invalid_request` | the request breaks another documented rule | any: our validation before sending, a provider's 400 (Arta §5, Di `failed.to.parse.request` §2d, Skip Pay `INVALID_REQUEST` §3 "Error body") |
+/// | `not_found` | the target does not exist (for this account) | any: the provider's 404 (Arta §2, Di `cannot.find.order` §2d, Skip Pay `OBJECT_NOT_FOUND` / `APPLICATION_NOT_FOUND` §2) |
+///
+/// The sections are those of the reference notes in `shared/reference/{arta,di,skippay}.md`,
+/// which cite the providers' own pages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
@@ -50,11 +72,21 @@ pub enum Refusal {
     NotCancellable,
     /// The request's content breaks a rule the reading shows (a quantity above what is left).
     InvalidRequest,
+    /// The target was already cancelled, where a provider reports that as an error (Skip
+    /// Pay's `APPLICATION_ALREADY_CANCELLED`, Di's `order.cancelled`).
+    AlreadyCancelled,
+    /// An item selector matches no item of the order (Skip Pay).
+    ItemNotFound,
+    /// A quantity is above what is left of the item (Skip Pay).
+    QuantityTooLarge,
+    /// The target does not exist, or not for this account (a provider's 404).
+    NotFound,
 }
 
 impl Refusal {
     /// The stable name: `in_transit`, `hold_window_passed`, `rejected`, `not_cancellable`,
-    /// `invalid_request`.
+    /// `invalid_request`, `already_cancelled`, `item_not_found`, `quantity_too_large`,
+    /// `not_found`.
     pub fn as_str(self) -> &'static str {
         match self {
             Refusal::InTransit => "in_transit",
@@ -62,6 +94,29 @@ impl Refusal {
             Refusal::Rejected => "rejected",
             Refusal::NotCancellable => "not_cancellable",
             Refusal::InvalidRequest => "invalid_request",
+            Refusal::AlreadyCancelled => "already_cancelled",
+            Refusal::ItemNotFound => "item_not_found",
+            Refusal::QuantityTooLarge => "quantity_too_large",
+            Refusal::NotFound => "not_found",
+        }
+    }
+
+    /// The [`ErrorKind`] an error refused for this reason has: `in_transit`, `rejected`,
+    /// `not_cancellable`, `already_cancelled` → [`NotCancellable`](ErrorKind::NotCancellable);
+    /// `hold_window_passed`, `invalid_request`, `item_not_found`, `quantity_too_large` →
+    /// [`InvalidInput`](ErrorKind::InvalidInput); `not_found` →
+    /// [`NotFound`](ErrorKind::NotFound).
+    pub fn error_kind(self) -> ErrorKind {
+        match self {
+            Refusal::InTransit
+            | Refusal::Rejected
+            | Refusal::NotCancellable
+            | Refusal::AlreadyCancelled => ErrorKind::NotCancellable,
+            Refusal::HoldWindowPassed
+            | Refusal::InvalidRequest
+            | Refusal::ItemNotFound
+            | Refusal::QuantityTooLarge => ErrorKind::InvalidInput,
+            Refusal::NotFound => ErrorKind::NotFound,
         }
     }
 }
@@ -168,12 +223,8 @@ impl Prediction {
     /// found → `not_found`.
     pub fn error_kind(&self) -> Option<ErrorKind> {
         match self {
-            Prediction::Refused {
-                reason: Refusal::HoldWindowPassed | Refusal::InvalidRequest,
-                ..
-            }
-            | Prediction::ItemNotFound { .. } => Some(ErrorKind::InvalidInput),
-            Prediction::Refused { .. } => Some(ErrorKind::NotCancellable),
+            Prediction::ItemNotFound { .. } => Some(ErrorKind::InvalidInput),
+            Prediction::Refused { reason, .. } => Some(reason.error_kind()),
             Prediction::NotFound { .. } => Some(ErrorKind::NotFound),
             _ => None,
         }
@@ -201,20 +252,26 @@ impl Prediction {
     /// The prediction for an error a read or a rule returned: not found → [`NotFound`];
     /// `not_cancellable` → refused ([`Refusal::NotCancellable`]); `invalid_input` → refused
     /// ([`Refusal::InvalidRequest`]); anything else (the target could not be read) →
-    /// [`Unknown`]. Providers refine the reason where their rules know it.
+    /// [`Unknown`]. The error's own [`reason`](Error::reason) refines the refusal when it
+    /// has one of the same kind (`in_transit`, `rejected`, `quantity_too_large`...; an
+    /// `item_not_found` is [`ItemNotFound`](Self::ItemNotFound)).
     ///
     /// [`NotFound`]: Self::NotFound
     /// [`Unknown`]: Self::Unknown
     pub fn from_error(err: &Error) -> Prediction {
         let detail = err.to_string();
+        let refined = err.reason().filter(|r| r.error_kind() == err.kind());
         match err.kind() {
             ErrorKind::NotFound => Prediction::NotFound { detail },
+            ErrorKind::InvalidInput if refined == Some(Refusal::ItemNotFound) => {
+                Prediction::ItemNotFound { detail }
+            }
             ErrorKind::NotCancellable => Prediction::Refused {
-                reason: Refusal::NotCancellable,
+                reason: refined.unwrap_or(Refusal::NotCancellable),
                 detail,
             },
             ErrorKind::InvalidInput | ErrorKind::Unsupported => Prediction::Refused {
-                reason: Refusal::InvalidRequest,
+                reason: refined.unwrap_or(Refusal::InvalidRequest),
                 detail,
             },
             _ => Prediction::Unknown { detail },
@@ -372,5 +429,90 @@ mod tests {
         assert_eq!(plan.native::<u32>(), Some(&42));
         assert_eq!(plan.native::<String>(), None);
         assert!(format!("{plan:?}").contains("native: true"));
+    }
+
+    #[test]
+    fn refusal_codes_are_stable_and_serialize_as_them() {
+        let all = [
+            (Refusal::InTransit, "in_transit", ErrorKind::NotCancellable),
+            (
+                Refusal::HoldWindowPassed,
+                "hold_window_passed",
+                ErrorKind::InvalidInput,
+            ),
+            (Refusal::Rejected, "rejected", ErrorKind::NotCancellable),
+            (
+                Refusal::NotCancellable,
+                "not_cancellable",
+                ErrorKind::NotCancellable,
+            ),
+            (
+                Refusal::InvalidRequest,
+                "invalid_request",
+                ErrorKind::InvalidInput,
+            ),
+            (
+                Refusal::AlreadyCancelled,
+                "already_cancelled",
+                ErrorKind::NotCancellable,
+            ),
+            (
+                Refusal::ItemNotFound,
+                "item_not_found",
+                ErrorKind::InvalidInput,
+            ),
+            (
+                Refusal::QuantityTooLarge,
+                "quantity_too_large",
+                ErrorKind::InvalidInput,
+            ),
+            (Refusal::NotFound, "not_found", ErrorKind::NotFound),
+        ];
+        for (reason, code, kind) in all {
+            assert_eq!(reason.as_str(), code);
+            assert_eq!(reason.to_string(), code);
+            assert_eq!(reason.error_kind(), kind, "{code}");
+            assert_eq!(serde_json::to_value(reason).unwrap(), code);
+            let back: Refusal = serde_json::from_value(serde_json::json!(code)).unwrap();
+            assert_eq!(back, reason);
+        }
+    }
+
+    #[test]
+    fn an_errors_reason_refines_its_prediction() {
+        let transit =
+            Error::not_cancellable(Sent::NotSent, "in transit").with_reason(Refusal::InTransit);
+        assert_eq!(
+            Prediction::from_error(&transit),
+            Prediction::Refused {
+                reason: Refusal::InTransit,
+                detail: transit.to_string()
+            }
+        );
+        let missing =
+            Error::invalid_input("items[0]", "matches no item").with_reason(Refusal::ItemNotFound);
+        assert_eq!(Prediction::from_error(&missing).as_str(), "item_not_found");
+        let too_many = Error::invalid_input("items[0].quantity", "at most 1")
+            .with_reason(Refusal::QuantityTooLarge);
+        assert_eq!(
+            Prediction::from_error(&too_many),
+            Prediction::Refused {
+                reason: Refusal::QuantityTooLarge,
+                detail: too_many.to_string()
+            }
+        );
+        assert_eq!(
+            Prediction::from_error(&too_many).error_kind(),
+            Some(ErrorKind::InvalidInput)
+        );
+        // A reason of another kind than the error's is not taken.
+        let odd = Error::not_cancellable(Sent::Answered, "x").with_reason(Refusal::ItemNotFound);
+        assert_eq!(
+            Prediction::from_error(&odd),
+            Prediction::Refused {
+                reason: Refusal::NotCancellable,
+                detail: odd.to_string()
+            }
+        );
     }
 }

@@ -2,8 +2,13 @@
 
 use std::fmt;
 
+use serde::{Deserialize, Serialize};
+
 /// A provider rescind can cancel or hold at.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+///
+/// Serialized (serde) as its [`id`](Provider::id): `arta`, `di`, `skippay`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 #[non_exhaustive]
 pub enum Provider {
     /// Arta, art logistics: hosted sessions and shipment holds.
@@ -107,6 +112,12 @@ mod tests {
             assert_eq!(Provider::from_id(p.id()), Some(p));
         }
         assert_eq!(Provider::from_id("ups"), None);
+        for p in Provider::ALL {
+            let json = serde_json::to_value(p).unwrap();
+            assert_eq!(json, p.id());
+            assert_eq!(serde_json::from_value::<Provider>(json).unwrap(), p);
+        }
+        assert!(serde_json::from_value::<Provider>(serde_json::json!("ups")).is_err());
     }
 
     #[test]

@@ -78,6 +78,136 @@ impl<'a> MakeWriter<'a> for Buffer {
     }
 }
 
+/// One span seen by [`CapturedSpans`]: its name, its parent's name, and its fields as text
+/// (strings without quotes), the ones recorded later included.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SpanRecord {
+    /// The span's name (`rescind.cancel`, `rescind.call`...).
+    pub name: String,
+    /// The name of its parent span, if any.
+    pub parent: Option<String>,
+    /// Its fields, by name.
+    pub fields: std::collections::BTreeMap<String, String>,
+}
+
+impl SpanRecord {
+    /// The field `name`, if set.
+    pub fn field(&self, name: &str) -> Option<&str> {
+        self.fields.get(name).map(String::as_str)
+    }
+}
+
+/// Captures every span (with its fields and its parent) on the current thread until dropped,
+/// to assert a span's fields and nesting. The same caveat as [`CapturedLogs`]: give the test
+/// its own test binary.
+///
+/// ```
+/// let spans = rescind_core::testing::CapturedSpans::start();
+/// let outer = tracing::info_span!("outer", kind = tracing::field::Empty);
+/// outer.in_scope(|| tracing::info_span!("inner", n = 1).in_scope(|| {}));
+/// outer.record("kind", "x");
+/// let seen = spans.named("inner");
+/// assert_eq!(seen[0].parent.as_deref(), Some("outer"));
+/// assert_eq!(spans.named("outer")[0].field("kind"), Some("x"));
+/// ```
+pub struct CapturedSpans {
+    spans: Arc<Mutex<Vec<SpanRecord>>>,
+    _guard: tracing::subscriber::DefaultGuard,
+}
+
+impl CapturedSpans {
+    /// Starts capturing on this thread (use a current-thread runtime).
+    pub fn start() -> CapturedSpans {
+        use tracing_subscriber::layer::SubscriberExt;
+        let spans = Arc::new(Mutex::new(Vec::new()));
+        let subscriber = tracing_subscriber::registry().with(SpanLayer {
+            spans: spans.clone(),
+        });
+        let guard = tracing::subscriber::set_default(subscriber);
+        tracing::callsite::rebuild_interest_cache();
+        CapturedSpans {
+            spans,
+            _guard: guard,
+        }
+    }
+
+    /// Every span seen so far, in the order they were created.
+    pub fn all(&self) -> Vec<SpanRecord> {
+        self.spans.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// The spans named `name`, in the order they were created.
+    pub fn named(&self, name: &str) -> Vec<SpanRecord> {
+        self.all().into_iter().filter(|s| s.name == name).collect()
+    }
+}
+
+impl std::fmt::Debug for CapturedSpans {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CapturedSpans").finish_non_exhaustive()
+    }
+}
+
+struct SpanLayer {
+    spans: Arc<Mutex<Vec<SpanRecord>>>,
+}
+
+/// Where a span's record is in the list.
+struct Index(usize);
+
+struct Fields<'a>(&'a mut std::collections::BTreeMap<String, String>);
+
+impl tracing::field::Visit for Fields<'_> {
+    fn record_str(&mut self, field: &tracing::field::Field, value: &str) {
+        self.0.insert(field.name().to_string(), value.to_string());
+    }
+    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+        self.0
+            .insert(field.name().to_string(), format!("{value:?}"));
+    }
+}
+
+impl<S> tracing_subscriber::Layer<S> for SpanLayer
+where
+    S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+{
+    fn on_new_span(
+        &self,
+        attrs: &tracing::span::Attributes<'_>,
+        id: &tracing::span::Id,
+        ctx: tracing_subscriber::layer::Context<'_, S>,
+    ) {
+        let Some(span) = ctx.span(id) else { return };
+        let mut fields = std::collections::BTreeMap::new();
+        attrs.record(&mut Fields(&mut fields));
+        let record = SpanRecord {
+            name: span.name().to_string(),
+            parent: span.parent().map(|p| p.name().to_string()),
+            fields,
+        };
+        let mut spans = self.spans.lock().unwrap_or_else(|e| e.into_inner());
+        spans.push(record);
+        span.extensions_mut().insert(Index(spans.len() - 1));
+    }
+
+    fn on_record(
+        &self,
+        id: &tracing::span::Id,
+        values: &tracing::span::Record<'_>,
+        ctx: tracing_subscriber::layer::Context<'_, S>,
+    ) {
+        let Some(span) = ctx.span(id) else { return };
+        let Some(index) = span.extensions().get::<Index>().map(|i| i.0) else {
+            return;
+        };
+        let mut spans = self.spans.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(record) = spans.get_mut(index) {
+            values.record(&mut Fields(&mut record.fields));
+        }
+    }
+}
+
 /// Edits of a valid body, for property tests and fuzzing of decoders: the property test
 /// generates the edits, this applies them, so every provider crate mutates its fixtures the
 /// same way.

@@ -372,6 +372,10 @@ impl Transport {
             request_id = tracing::field::Empty,
         );
         let result = self.send_inner(request).instrument(span.clone()).await;
+        crate::trace::count_attempts(match &result {
+            Ok(resp) => resp.attempts,
+            Err(err) => err.attempts(),
+        });
         match &result {
             Ok(resp) => {
                 span.record("status", resp.status);

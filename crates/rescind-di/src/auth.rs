@@ -10,7 +10,9 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use jiff::Timestamp;
-use rescind_core::{Error, HttpResponse, Login, LoginFailure, Token, Transport, async_trait};
+use rescind_core::{
+    Clock, Error, HttpResponse, Login, LoginFailure, Token, Transport, async_trait,
+};
 
 use crate::{request, response};
 
@@ -123,6 +125,7 @@ fn jwt_claims(token: &str) -> Option<serde_json::Map<String, serde_json::Value>>
 pub struct DiLogin {
     credentials: Credentials,
     minutes_valid: MinutesValid,
+    clock: Clock,
 }
 
 impl DiLogin {
@@ -131,7 +134,15 @@ impl DiLogin {
         DiLogin {
             credentials,
             minutes_valid,
+            clock: Clock::system(),
         }
+    }
+
+    /// Reads the time from `clock` (to turn a token's `exp` into a lifetime). Default: the
+    /// system clock.
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
     }
 
     /// The validity asked for.
@@ -145,7 +156,7 @@ impl Login for DiLogin {
     async fn login(&self, transport: &Transport) -> Result<Token, Error> {
         let req = request::login(&self.credentials, self.minutes_valid)?;
         let resp = transport.send(&req).await?;
-        response::login(&resp, self.minutes_valid, Timestamp::now())
+        response::login(&resp, self.minutes_valid, self.clock.now())
     }
 
     /// Di's refusals of the login: 401 ("Authentication Failure", the wrong username or

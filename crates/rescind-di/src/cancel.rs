@@ -68,8 +68,16 @@ use crate::model::{CancelResponse, OrderDetails, ShipmentNumber};
 use crate::request::operation;
 use crate::rules::{self, Cancellability};
 
-/// The native response of a Di [`CancelOutcome`]: take it back with
-/// `outcome.native::<DiCancel>()`.
+/// The native response of every Di [`CancelOutcome`], whatever path the cancel took: take it
+/// with [`DiCancel::of`].
+///
+/// | path | `details` | `response` |
+/// |---|---|---|
+/// | already cancelled (`ediStatus` `CANCELLED`) | the order as read | `None` |
+/// | cancelled by the answer, after a read | the order as read before | `Some`: Di's answer |
+/// | cancelled by the answer, sent first ([`Policy::ChangeFirst`]) | `None` | `Some`: Di's answer |
+/// | Di answered `order.cancelled` | the order as read (before, or to explain the refusal) | `None` |
+/// | settled by reading back | the order read back | `None` |
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DiCancel {
@@ -79,6 +87,21 @@ pub struct DiCancel {
     pub details: Option<OrderDetails>,
     /// The cancel's answer, when a cancel was sent and answered with success.
     pub response: Option<CancelResponse>,
+}
+
+impl DiCancel {
+    /// The Di payload of `outcome`; `None` when the outcome is not Di's.
+    ///
+    /// ```
+    /// use rescind_core::{CancelOutcome, CancelStatus, Provider};
+    /// use rescind_di::DiCancel;
+    ///
+    /// let other = CancelOutcome::new(Provider::Arta, "1", CancelStatus::Cancelled);
+    /// assert!(DiCancel::of(&other).is_none());
+    /// ```
+    pub fn of(outcome: &CancelOutcome) -> Option<&DiCancel> {
+        outcome.native::<DiCancel>()
+    }
 }
 
 #[async_trait]
@@ -92,7 +115,7 @@ impl Canceller for Client {
     }
 
     async fn cancel(&self, request: CancelRequest) -> Result<CancelOutcome, Error> {
-        self.cancel_at(request, Timestamp::now()).await
+        self.cancel_with(request, CancelOptions::new()).await
     }
 
     async fn cancel_with(
@@ -100,7 +123,8 @@ impl Canceller for Client {
         request: CancelRequest,
         options: CancelOptions,
     ) -> Result<CancelOutcome, Error> {
-        self.cancel_with_at(request, options, Timestamp::now())
+        let span = rescind_core::trace::CancelSpan::new(Provider::Di, &request);
+        span.run(self.cancel_with_at(request, options, self.now()))
             .await
     }
 
@@ -109,7 +133,7 @@ impl Canceller for Client {
     }
 
     async fn plan(&self, request: &CancelRequest) -> Plan {
-        self.plan_at(request, Timestamp::now()).await
+        self.plan_at(request, self.now()).await
     }
 
     async fn observe(&self, request: &CancelRequest) -> Result<Observation, Error> {
@@ -169,7 +193,8 @@ impl Client {
     }
 
     /// The [`Canceller::cancel`] of this client with the rules applied at `now` instead of the
-    /// current time (for tests and dry runs).
+    /// client's clock ([`Client::clock`]), and without the `rescind.cancel` span (for tests
+    /// and dry runs).
     pub async fn cancel_at(
         &self,
         request: CancelRequest,
@@ -180,7 +205,8 @@ impl Client {
     }
 
     /// The [`Canceller::cancel_with`] of this client with the rules applied at `now` instead
-    /// of the current time (for tests and dry runs).
+    /// of the client's clock ([`Client::clock`]), and without the `rescind.cancel` span (for
+    /// tests and dry runs).
     pub async fn cancel_with_at(
         &self,
         request: CancelRequest,
@@ -244,6 +270,7 @@ impl Client {
                 Cancellability::NotCancellable { .. } if !self.checks_transit_rules() => {}
                 Cancellability::NotCancellable { reason } => {
                     return Err(Error::not_cancellable(Sent::NotSent, reason)
+                        .with_reason(Refusal::InTransit)
                         .with_provider(Provider::Di)
                         .with_operation(operation::CANCEL_ORDER));
                 }

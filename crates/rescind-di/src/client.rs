@@ -4,7 +4,8 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use rescind_core::{Auth, Error, Policy, Provider, TokenCache, Transport, TransportConfig};
+use jiff::Timestamp;
+use rescind_core::{Auth, Clock, Error, Policy, Provider, TokenCache, Transport, TransportConfig};
 
 use crate::auth::{Credentials, DiLogin, MinutesValid};
 use crate::model::{CancelResponse, OrderDetails, ShipmentNumber};
@@ -60,6 +61,7 @@ pub struct Client {
     tokens: Arc<TokenCache>,
     environment: Environment,
     check_transit_rules: bool,
+    clock: Clock,
     policy: Policy,
 }
 
@@ -118,6 +120,16 @@ impl Client {
         &self.transport
     }
 
+    /// The clock the rules read (see [`ClientBuilder::clock`]).
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    /// Now, by [`Client::clock`].
+    pub fn now(&self) -> Timestamp {
+        self.clock.now()
+    }
+
     /// Whether the [`Canceller`](rescind_core::Canceller) refuses in-transit orders itself
     /// (see [`ClientBuilder::check_transit_rules`]).
     pub fn checks_transit_rules(&self) -> bool {
@@ -139,6 +151,7 @@ pub struct ClientBuilder {
     config: Option<TransportConfig>,
     http_client: Option<reqwest::Client>,
     skip_transit_rules: bool,
+    clock: Option<Clock>,
     policy: Policy,
 }
 
@@ -198,6 +211,18 @@ impl ClientBuilder {
         self
     }
 
+    /// The clock every rule that depends on the time reads: the transit rules of the
+    /// [`Canceller`](rescind_core::Canceller) and of its plans ([`rules::cancellability`]),
+    /// and the lifetime of a login token read from its `exp`. Default: the system clock
+    /// ([`Clock::system`]). Set it to a simulator's clock (or [`Clock::fixed`]) so the client
+    /// and the simulator agree on "now".
+    ///
+    /// [`rules::cancellability`]: crate::rules::cancellability
+    pub fn clock(mut self, clock: Clock) -> Self {
+        self.clock = Some(clock);
+        self
+    }
+
     /// Sets how many requests a cancel spends (default [`Policy::CheckFirst`]: exact outcomes,
     /// what a single CLI call keeps); [`Policy::ChangeFirst`] sends the cancel without reading
     /// the order first, since Di refuses an order in transit itself. See
@@ -236,8 +261,9 @@ impl ClientBuilder {
             Some(m) => MinutesValid::new(m).map_err(|e| e.with_provider(Provider::Di))?,
             None => MinutesValid::default(),
         };
+        let clock = self.clock.unwrap_or_default();
         let tokens = Arc::new(TokenCache::new(
-            Arc::new(DiLogin::new(credentials, minutes_valid)),
+            Arc::new(DiLogin::new(credentials, minutes_valid).with_clock(clock.clone())),
             renewal_margin(minutes_valid),
         ));
         let mut builder = Transport::builder(Provider::Di, environment.base_url())
@@ -251,6 +277,7 @@ impl ClientBuilder {
             tokens,
             environment,
             check_transit_rules: !self.skip_transit_rules,
+            clock,
             policy: self.policy,
         })
     }

@@ -12,7 +12,7 @@
 //! [`details`](Error::details), and the whole body stays in [`Error::body`]; read it back typed
 //! with [`ErrorBody::from_error`].
 
-use rescind_core::{Error, ErrorDetail, ErrorKind, HttpResponse, Provider};
+use rescind_core::{Error, ErrorDetail, ErrorKind, HttpResponse, Provider, Refusal};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -148,6 +148,9 @@ pub fn from_response(response: &HttpResponse, operation: &'static str) -> Error 
         .with_kind(kind);
     if let Some(key) = &key {
         err = err.with_code(key.as_str());
+        if let Some(reason) = reason_of(key) {
+            err = err.with_reason(reason);
+        }
     }
     if let Some(body) = &body {
         let details: Vec<ErrorDetail> = body
@@ -181,6 +184,26 @@ pub fn from_response(response: &HttpResponse, operation: &'static str) -> Error 
         }
     }
     err
+}
+
+/// The refusal reason ([`Error::reason`]) of a Di error key, where the key says more than the
+/// kind: `order.cancelled` → `already_cancelled`; `order.exported` and
+/// `unable.to.edit.exporter.order` → `in_transit` (the order went to the carrier: reference
+/// notes, Di section 3b "Cancel order": "in transit from the day before...");
+/// `error.parcel.final.status` → `not_cancellable`; `cannot.find.order` → `not_found`;
+/// `failed.to.parse.request` → `invalid_request`. Source of the keys: Di's Edit Order API
+/// error table (reference notes, Di section 2d) and the generic envelope (2a). Other keys: the
+/// kind's reason.
+pub fn reason_of(key: &ErrorKey) -> Option<Refusal> {
+    use ErrorKey as K;
+    Some(match key {
+        K::OrderCancelled => Refusal::AlreadyCancelled,
+        K::OrderExported | K::UnableToEditExporterOrder => Refusal::InTransit,
+        K::ErrorParcelFinalStatus => Refusal::NotCancellable,
+        K::CannotFindOrder => Refusal::NotFound,
+        K::FailedToParseRequest => Refusal::InvalidRequest,
+        _ => return None,
+    })
 }
 
 /// The kind and our message for a status and key. Pure: tested by table.
@@ -309,6 +332,41 @@ mod tests {
                 kind,
                 "{status} {key:?}"
             );
+        }
+    }
+
+    #[test]
+    fn a_refusals_reason_comes_from_its_key_or_its_kind() {
+        let table = [
+            (400, "order.cancelled", Some(Refusal::AlreadyCancelled)),
+            (400, "order.exported", Some(Refusal::InTransit)),
+            (
+                400,
+                "unable.to.edit.exporter.order",
+                Some(Refusal::InTransit),
+            ),
+            (
+                400,
+                "error.parcel.final.status",
+                Some(Refusal::NotCancellable),
+            ),
+            (404, "cannot.find.order", Some(Refusal::NotFound)),
+            (
+                400,
+                "failed.to.parse.request",
+                Some(Refusal::InvalidRequest),
+            ),
+            // A key Di adds later: the kind's reason.
+            (400, "something.new", Some(Refusal::InvalidRequest)),
+            (403, "no.access.shop.id", None),
+            (401, "authentication.expired", None),
+        ];
+        for (status, key, reason) in table {
+            let body = format!(r#"{{"statusCode":{status},"errorKey":"{key}","errorMap":{{}}}}"#);
+            let err = from_response(&HttpResponse::new(status, body), "cancel_order");
+            assert_eq!(err.reason(), reason, "{status} {key}");
+            assert_eq!(err.provider(), Some(Provider::Di));
+            assert_eq!(err.operation(), Some("cancel_order"));
         }
     }
 

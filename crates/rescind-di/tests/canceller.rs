@@ -10,7 +10,7 @@ use httpmock::Mock;
 use httpmock::prelude::*;
 use jiff::Timestamp;
 use rescind_core::{
-    CancelRequest, CancelStatus, Canceller, ErrorKind, ItemSelector, Provider, Sent,
+    CancelRequest, CancelStatus, Canceller, Clock, ErrorKind, ItemSelector, Provider, Refusal, Sent,
 };
 use rescind_di::DiCancel;
 
@@ -89,7 +89,7 @@ async fn a_cancellable_order_is_cancelled_once() {
         .unwrap();
     assert_eq!(outcome.status, CancelStatus::Cancelled);
     assert_eq!(outcome.target, SHIPMENT);
-    let native = outcome.native::<DiCancel>().unwrap();
+    let native = DiCancel::of(&outcome).unwrap();
     assert_eq!(native.details.as_ref().unwrap().shipment_id, SHIPMENT);
     assert_eq!(native.response.as_ref().unwrap().status, 200);
     details.assert_calls_async(1).await;
@@ -111,6 +111,14 @@ async fn cancelled_in_the_details_is_already_cancelled_without_sending() {
         .await
         .unwrap();
     assert_eq!(outcome.status, CancelStatus::AlreadyCancelled);
+    assert!(
+        DiCancel::of(&outcome)
+            .unwrap()
+            .details
+            .as_ref()
+            .unwrap()
+            .is_cancelled()
+    );
     assert!(outcome.note.as_deref().unwrap().contains("CANCELLED"));
     cancel.assert_calls_async(0).await;
 }
@@ -149,6 +157,8 @@ async fn in_transit_is_refused_without_sending() {
             .await
             .unwrap_err();
         assert_eq!(err.kind(), ErrorKind::NotCancellable, "{err}");
+        assert_eq!(err.reason(), Some(Refusal::InTransit));
+        assert_eq!(err.provider(), Some(Provider::Di));
         assert_eq!(err.sent(), Sent::NotSent);
         assert!(err.to_string().contains(reason), "{err}");
         cancel.assert_calls_async(0).await;
@@ -189,6 +199,9 @@ async fn di_saying_order_cancelled_is_already_cancelled() {
         .await
         .unwrap();
     assert_eq!(outcome.status, CancelStatus::AlreadyCancelled);
+    let native = DiCancel::of(&outcome).unwrap();
+    assert_eq!(native.details.as_ref().unwrap().shipment_id, SHIPMENT);
+    assert!(native.response.is_none());
     cancel.assert_calls_async(1).await;
 }
 
@@ -207,6 +220,12 @@ async fn di_saying_exported_or_final_is_not_cancellable() {
         assert_eq!(err.kind(), ErrorKind::NotCancellable);
         assert_eq!(err.sent(), Sent::Answered);
         assert_eq!(err.code(), Some(key));
+        let reason = if key == "order.exported" {
+            Refusal::InTransit
+        } else {
+            Refusal::NotCancellable
+        };
+        assert_eq!(err.reason(), Some(reason), "{key}");
         cancel.assert_calls_async(1).await;
     }
 }
@@ -273,6 +292,10 @@ async fn an_unanswered_cancel_is_settled_by_reading_the_order_back() {
             .unwrap()
             .contains("reading the order back")
     );
+    // The one Di payload on this path too: the order read back, no answer.
+    let native = DiCancel::of(&outcome).unwrap();
+    assert!(native.details.as_ref().unwrap().is_cancelled());
+    assert!(native.response.is_none());
     cancel.assert_calls_async(3).await;
     after.assert_calls_async(1).await;
 }
@@ -340,4 +363,51 @@ async fn without_local_rules_di_decides() {
         .unwrap();
     assert_eq!(outcome.status, CancelStatus::Cancelled);
     cancel.assert_calls_async(1).await;
+}
+
+/// The rules read the client's clock: set to a fixed time (as a simulator's), the trait's
+/// `cancel` (no `now` of the caller's) decides at that time, not at the system's.
+#[tokio::test]
+async fn the_rules_read_the_clients_clock() {
+    let build = |server: &MockServer, at: &str| {
+        rescind_di::Client::builder()
+            .base_url(server.base_url())
+            .credentials(rescind_di::Credentials::new(USERNAME, PASSWORD))
+            .minutes_valid(60)
+            .config(fast_config())
+            .clock(Clock::fixed(at.parse().unwrap()))
+            .build()
+            .unwrap()
+    };
+    // Due 2026-03-31: cancellable on 2026-03-20 (long past by the system clock).
+    let server = MockServer::start_async().await;
+    mock_login(&server).await;
+    mock_details(&server, order(serde_json::json!({}))).await;
+    let cancel = mock_cancel(&server, 200, "").await;
+    let client = build(&server, "2026-03-20T11:00:00Z");
+    assert_eq!(client.now(), now());
+    let outcome = client.cancel(CancelRequest::whole(SHIPMENT)).await.unwrap();
+    assert_eq!(outcome.status, CancelStatus::Cancelled);
+    cancel.assert_calls_async(1).await;
+    let plan = client.plan(&CancelRequest::whole(SHIPMENT)).await;
+    assert_eq!(plan.prediction.as_str(), "cancel");
+
+    // The same order on 2026-03-30 at noon: in transit by the client's clock.
+    let server = MockServer::start_async().await;
+    mock_login(&server).await;
+    mock_details(&server, order(serde_json::json!({}))).await;
+    let cancel = mock_cancel(&server, 200, "").await;
+    let client = build(&server, "2026-03-30T10:00:00Z");
+    let err = client
+        .cancel(CancelRequest::whole(SHIPMENT))
+        .await
+        .unwrap_err();
+    assert_eq!(err.reason(), Some(Refusal::InTransit));
+    assert_eq!(err.sent(), Sent::NotSent);
+    cancel.assert_calls_async(0).await;
+    let plan = client.plan(&CancelRequest::whole(SHIPMENT)).await;
+    assert_eq!(
+        serde_json::to_value(&plan.prediction).unwrap()["reason"],
+        "in_transit"
+    );
 }

@@ -75,8 +75,9 @@ use rescind_core::{
 use crate::client::Client;
 use crate::model::{
     ApplicationResponse, ApplicationState, CancelItem, Order, OrderCancelRequest, OrderState,
+    SkipPayCancel,
 };
-use crate::request::{CANCEL_APPLICATION, CANCEL_ORDER_ITEMS};
+use crate::request::CANCEL_APPLICATION;
 use crate::rules::{self, Plan as Plan_};
 use crate::{request, response};
 
@@ -111,53 +112,10 @@ impl Canceller for Client {
     async fn cancel_with(
         &self,
         request: CancelRequest,
-        mut options: CancelOptions,
+        options: CancelOptions,
     ) -> Result<CancelOutcome, Error> {
-        let (order_request, selectors) = match &request.scope {
-            Scope::Whole => (OrderCancelRequest::whole(), Vec::new()),
-            Scope::Items(selectors) if selectors.is_empty() => {
-                return Err(Error::invalid_input(
-                    "items",
-                    "must name at least one item (cancel the whole order with Scope::Whole)",
-                ));
-            }
-            Scope::Items(selectors) => {
-                let items: Vec<CancelItem> = selectors.iter().map(CancelItem::from).collect();
-                (OrderCancelRequest::items(items.clone()), items)
-            }
-            other => {
-                return Err(Error::unsupported(Provider::SkipPay, other.as_str()));
-            }
-        };
-        // Check the input before reading anything.
-        rules::validate_order_cancel(&order_request)
-            .map_err(|err| err.with_provider(Provider::SkipPay))?;
-        let target = request.target.clone();
-        let policy = options.policy_or(self.policy());
-        let planned = options
-            .take_plan()
-            .and_then(|plan| plan.native::<ApplicationResponse>().cloned())
-            .filter(|app| app.id == target);
-        // A quantity cancel is read first under every policy: the before-read is the only
-        // fingerprint that settles its lost answer (it cannot be sent twice).
-        if planned.is_none() && policy == Policy::ChangeFirst && !order_request.has_quantities() {
-            let order = OrderChange {
-                request: &request,
-                order_request: &order_request,
-                selectors: &selectors,
-                before: None,
-            };
-            return self.cancel_order_settled(order).await;
-        }
-        let app = match planned {
-            Some(app) => app,
-            None => self
-                .get_application(&target)
-                .await
-                .map_err(change::read_before_change)?,
-        };
-        self.cancel_read(&request, &order_request, &selectors, app)
-            .await
+        let span = rescind_core::trace::CancelSpan::new(Provider::SkipPay, &request);
+        span.run(self.cancel_untraced(request, options)).await
     }
 
     fn check(&self, request: &CancelRequest) -> Result<(), Error> {
@@ -311,6 +269,61 @@ struct OrderChange<'a> {
 }
 
 impl Client {
+    /// The cancel itself, without its `rescind.cancel` span (see [`Canceller::cancel_with`]).
+    async fn cancel_untraced(
+        &self,
+        request: CancelRequest,
+        mut options: CancelOptions,
+    ) -> Result<CancelOutcome, Error> {
+        let (order_request, selectors) = match &request.scope {
+            Scope::Whole => (OrderCancelRequest::whole(), Vec::new()),
+            Scope::Items(selectors) if selectors.is_empty() => {
+                return Err(Error::invalid_input(
+                    "items",
+                    "must name at least one item (cancel the whole order with Scope::Whole)",
+                )
+                .with_provider(Provider::SkipPay)
+                .with_operation(request::CANCEL_ORDER_ITEMS));
+            }
+            Scope::Items(selectors) => {
+                let items: Vec<CancelItem> = selectors.iter().map(CancelItem::from).collect();
+                (OrderCancelRequest::items(items.clone()), items)
+            }
+            other => {
+                return Err(Error::unsupported(Provider::SkipPay, other.as_str()));
+            }
+        };
+        // Check the input before reading anything.
+        rules::validate_order_cancel(&order_request)
+            .map_err(|err| err.with_provider(Provider::SkipPay))?;
+        let target = request.target.clone();
+        let policy = options.policy_or(self.policy());
+        let planned = options
+            .take_plan()
+            .and_then(|plan| plan.native::<ApplicationResponse>().cloned())
+            .filter(|app| app.id == target);
+        // A quantity cancel is read first under every policy: the before-read is the only
+        // fingerprint that settles its lost answer (it cannot be sent twice).
+        if planned.is_none() && policy == Policy::ChangeFirst && !order_request.has_quantities() {
+            let order = OrderChange {
+                request: &request,
+                order_request: &order_request,
+                selectors: &selectors,
+                before: None,
+            };
+            return self.cancel_order_settled(order).await;
+        }
+        let app = match planned {
+            Some(app) => app,
+            None => self
+                .get_application(&target)
+                .await
+                .map_err(change::read_before_change)?,
+        };
+        self.cancel_read(&request, &order_request, &selectors, app)
+            .await
+    }
+
     /// The cancel decided from a reading of the application (`app`): the documented rules
     /// ([`rules::plan`]), then the order cancel or the application cancel.
     async fn cancel_read(
@@ -329,7 +342,7 @@ impl Client {
                 Ok(
                     CancelOutcome::new(Provider::SkipPay, target, CancelStatus::AlreadyCancelled)
                         .with_note(note)
-                        .with_native(app),
+                        .with_native(SkipPayCancel::from_application(app)),
                 )
             }
             Plan_::CancelOrder => {
@@ -364,7 +377,7 @@ impl Client {
                 Ok(
                     CancelOutcome::new(Provider::SkipPay, target, CancelStatus::AlreadyCancelled)
                         .with_note(format!("Skip Pay refused the order cancel and {note}"))
-                        .with_native(app),
+                        .with_native(SkipPayCancel::from_application(app)),
                 )
             }
             Ok(Plan_::CancelApplication) => {
@@ -378,6 +391,10 @@ impl Client {
                     rule.message(),
                     refused.message()
                 );
+                let refused = match rule.reason() {
+                    Some(reason) => refused.with_reason(reason),
+                    None => refused,
+                };
                 Err(refused.with_kind(rule.kind()).with_message(message))
             }
         }
@@ -391,7 +408,7 @@ impl Client {
     ) -> Result<Order, Error> {
         let req = request::cancel_order_items(target, order_request)?;
         let resp = self.transport().send(&req).await?;
-        response::parse_cancel_order_items_of(&resp, target)
+        response::parse_order_cancel_of(&resp, target, req.operation)
     }
 
     /// Sends the order cancel; an answer that proves nothing or does not show the change is
@@ -419,7 +436,7 @@ impl Client {
                                 .already_cancelled_before_unknown()
                                 .with_note(UNKNOWN_BEFORE);
                         }
-                        return Ok(outcome.with_native(order));
+                        return Ok(outcome.with_native(SkipPayCancel::from_order(order)));
                     }
                     Error::new(
                         ErrorKind::UnexpectedResponse,
@@ -427,7 +444,7 @@ impl Client {
                         "Skip Pay answered the order cancel with success, but the order it returned does not show the cancel",
                     )
                     .with_provider(Provider::SkipPay)
-                    .with_operation(CANCEL_ORDER_ITEMS)
+                    .with_operation(request::order_cancel_operation(asked.order_request))
                 }
                 Err(err) if err.sent() == Sent::MaybeSent => err,
                 // Sent first and refused: read what decides (PROCESSING, CANCELLED, ...).
@@ -477,7 +494,7 @@ impl Client {
                             "the cancel's answer proved nothing ({}); {note}{unknown_before}",
                             err.message()
                         ))
-                        .with_native(app));
+                        .with_native(SkipPayCancel::from_application(app)));
                 }
                 Settlement::NotApplied
                     if idempotent
@@ -540,7 +557,7 @@ impl Client {
                         CancelStatus::Cancelled,
                     )
                     .with_note(note)
-                    .with_native(app));
+                    .with_native(SkipPayCancel::from_application(app)));
                 }
                 Ok(app) => Error::new(
                     ErrorKind::UnexpectedResponse,
@@ -571,7 +588,8 @@ impl Client {
                     };
                     return Ok(CancelOutcome::new(Provider::SkipPay, target, status)
                         .with_request_id_opt(err.request_id().map(str::to_owned))
-                        .with_note(note));
+                        .with_note(note)
+                        .with_native(SkipPayCancel::default()));
                 }
                 Err(err) if err.sent() == Sent::MaybeSent => err,
                 Err(err) => return Err(err),
@@ -595,7 +613,7 @@ impl Client {
                             "the application cancel's answer proved nothing ({}); reading the application back shows it CANCELLED",
                             err.message()
                         ))
-                        .with_native(app),
+                        .with_native(SkipPayCancel::from_application(app)),
                 );
             }
             if let Some(sent) =

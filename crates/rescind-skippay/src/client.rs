@@ -183,7 +183,7 @@ impl Client {
     ) -> Result<Order, Error> {
         let req = request::cancel_order_items(application_id, request)?;
         let answer = match self.transport.send(&req).await {
-            Ok(resp) => response::parse_cancel_order_items_of(&resp, application_id),
+            Ok(resp) => response::parse_order_cancel_of(&resp, application_id, req.operation),
             Err(err) => Err(err),
         };
         match answer {

@@ -12,7 +12,7 @@
 //! cancellable". Every entry is kept as an [`ErrorDetail`]; the first entry's `ticketId`
 //! becomes the error's request id, the id to quote to Skip Pay.
 
-use rescind_core::{Error, ErrorDetail, ErrorKind, HttpResponse, Provider, open_enum};
+use rescind_core::{Error, ErrorDetail, ErrorKind, HttpResponse, Provider, Refusal, open_enum};
 use serde::{Deserialize, Serialize};
 
 use crate::request::{GET_APPLICATION, LOGIN};
@@ -84,6 +84,19 @@ pub fn kind_of_code(code: &str, status: u16) -> ErrorKind {
         | "APPLICATION_PAID"
         | "TOTAL_PRICE_LIMIT_EXCEEDED" => ErrorKind::NotCancellable,
         _ => kind_of_status(status),
+    }
+}
+
+/// The refusal reason ([`Error::reason`]) of a Skip Pay code, where the code says more than
+/// the kind: `APPLICATION_REJECTED` → `rejected`, `APPLICATION_ALREADY_CANCELLED` →
+/// `already_cancelled` (the cancel-application 422 codes: reference notes, Skip Pay section 2
+/// "ApplicationCancelRequest"). Every other code gets its kind's reason (`not_cancellable`
+/// for the 422 codes, `not_found`, `invalid_request`).
+pub fn reason_of_code(code: &str) -> Option<Refusal> {
+    match code {
+        "APPLICATION_REJECTED" => Some(Refusal::Rejected),
+        "APPLICATION_ALREADY_CANCELLED" => Some(Refusal::AlreadyCancelled),
+        _ => None,
     }
 }
 
@@ -161,6 +174,11 @@ pub fn from_response(resp: &HttpResponse, operation: &'static str) -> Error {
     } else if operation == GET_APPLICATION && err.kind() == ErrorKind::NotCancellable {
         err = err.with_kind(ErrorKind::InvalidInput);
     }
+    if let Some(reason) = err.code().and_then(reason_of_code)
+        && reason.error_kind() == err.kind()
+    {
+        err = err.with_reason(reason);
+    }
     err
 }
 
@@ -206,6 +224,39 @@ mod tests {
             assert_eq!(err.provider_message(), Some(message));
             assert_eq!(err.status(), Some(401));
         }
+    }
+
+    #[test]
+    fn a_refusals_reason_comes_from_its_code_or_its_kind() {
+        let table = [
+            ("APPLICATION_REJECTED", 422, Some(Refusal::Rejected)),
+            (
+                "APPLICATION_ALREADY_CANCELLED",
+                422,
+                Some(Refusal::AlreadyCancelled),
+            ),
+            ("NOT_SUPPORTED", 422, Some(Refusal::NotCancellable)),
+            ("APPLICATION_PAID", 422, Some(Refusal::NotCancellable)),
+            ("OBJECT_NOT_FOUND", 404, Some(Refusal::NotFound)),
+            ("INVALID_REQUEST", 400, Some(Refusal::InvalidRequest)),
+            ("SOMETHING_NEW", 422, Some(Refusal::NotCancellable)),
+        ];
+        for (code, status, reason) in table {
+            let body = format!(r#"{{"errors":[{{"code":"{code}","message":"m"}}]}}"#);
+            let err = from_response(&HttpResponse::new(status, body), CANCEL_ORDER_ITEMS);
+            assert_eq!(err.reason(), reason, "{code}");
+            assert_eq!(err.provider(), Some(Provider::SkipPay));
+        }
+        // A read is not a cancel: its refusal is no cancel reason of the code's.
+        let body = r#"{"errors":[{"code":"APPLICATION_REJECTED","message":"m"}]}"#;
+        let err = from_response(&HttpResponse::new(422, body), GET_APPLICATION);
+        assert_eq!(err.reason(), Some(Refusal::InvalidRequest));
+        // A 401 is no refusal of the cancel.
+        let body = r#"{"error":"invalid_token"}"#;
+        assert_eq!(
+            from_response(&HttpResponse::new(401, body), CANCEL_ORDER_ITEMS).reason(),
+            None
+        );
     }
 
     #[test]

@@ -70,6 +70,7 @@ pub mod rules;
 pub use auth::{Credentials, PartnerLogin};
 pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_TOKEN_MARGIN};
 pub use error::{ErrorEntry, ErrorsResponse, OAuthError, Severity};
+pub use model::SkipPayCancel;
 
 /// The core crate, re-exported so that users name one version.
 pub use rescind_core;

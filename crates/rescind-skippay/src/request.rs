@@ -14,8 +14,22 @@ use crate::rules;
 pub const LOGIN: &str = "login";
 /// The application read's operation name.
 pub const GET_APPLICATION: &str = "get_application";
-/// The order cancel's operation name.
+/// The operation name of an order cancel that names items (`PUT .../order/cancel` with
+/// `items`).
 pub const CANCEL_ORDER_ITEMS: &str = "cancel_order_items";
+/// The operation name of a whole-order cancel (`PUT .../order/cancel` with `{}`): the same
+/// endpoint as [`CANCEL_ORDER_ITEMS`], named apart so logs, spans and errors say which.
+pub const CANCEL_ORDER: &str = "cancel_order";
+
+/// The operation name of an order cancel: [`CANCEL_ORDER`] for the whole order,
+/// [`CANCEL_ORDER_ITEMS`] when it names items.
+pub fn order_cancel_operation(request: &OrderCancelRequest) -> &'static str {
+    if request.is_whole() {
+        CANCEL_ORDER
+    } else {
+        CANCEL_ORDER_ITEMS
+    }
+}
 /// The application cancel's operation name.
 pub const CANCEL_APPLICATION: &str = "cancel_application";
 
@@ -95,7 +109,7 @@ pub fn cancel_order_items(
 ) -> Result<HttpRequest, Error> {
     rules::validate_order_cancel(request)?;
     let http = HttpRequest::new(
-        CANCEL_ORDER_ITEMS,
+        order_cancel_operation(request),
         Method::PUT,
         "/financing/v1/applications/{applicationId}/order/cancel",
         application_path(application_id, "/order/cancel")?,

@@ -121,11 +121,16 @@ struct OrderShape {
 /// Reads the answer of an order cancel (`OrderExtendedResponse`) by the rule of
 /// [`rescind_core::change`]: a 2xx must be an order, with the `state` and `items` the spec
 /// requires (e.g. `{"padding": "xxxx"}` is not); else, like a 5xx or a 4xx that is not Skip
-/// Pay's documented refusal, the error is [`Sent::MaybeSent`].
+/// Pay's documented refusal, the error is [`Sent::MaybeSent`]. Errors are named
+/// [`CANCEL_ORDER_ITEMS`]; [`parse_order_cancel_of`] names them by the request's operation.
 pub fn parse_cancel_order_items(resp: &HttpResponse) -> Result<Order, Error> {
-    read_change(resp, CANCEL_ORDER_ITEMS, |r| {
-        decode::change_response::<OrderShape>(r, Provider::SkipPay, CANCEL_ORDER_ITEMS)?;
-        wire::tolerant::change_response(r, Provider::SkipPay, CANCEL_ORDER_ITEMS)
+    parse_order_cancel(resp, CANCEL_ORDER_ITEMS)
+}
+
+fn parse_order_cancel(resp: &HttpResponse, operation: &'static str) -> Result<Order, Error> {
+    read_change(resp, operation, |r| {
+        decode::change_response::<OrderShape>(r, Provider::SkipPay, operation)?;
+        wire::tolerant::change_response(r, Provider::SkipPay, operation)
     })
 }
 
@@ -135,12 +140,23 @@ pub fn parse_cancel_order_items_of(
     resp: &HttpResponse,
     application_id: &str,
 ) -> Result<Order, Error> {
-    let order = parse_cancel_order_items(resp)?;
+    parse_order_cancel_of(resp, application_id, CANCEL_ORDER_ITEMS)
+}
+
+/// [`parse_cancel_order_items_of`] with its errors named `operation`: the request's own
+/// ([`request::order_cancel_operation`](crate::request::order_cancel_operation):
+/// `cancel_order` for the whole order, `cancel_order_items` for items).
+pub fn parse_order_cancel_of(
+    resp: &HttpResponse,
+    application_id: &str,
+    operation: &'static str,
+) -> Result<Order, Error> {
+    let order = parse_order_cancel(resp, operation)?;
     if let Some(info) = &order.application_info
         && info.id != application_id
     {
         return Err(change::not_success(
-            wrong_id(resp, CANCEL_ORDER_ITEMS, &info.id, application_id),
+            wrong_id(resp, operation, &info.id, application_id),
             resp.status,
         ));
     }

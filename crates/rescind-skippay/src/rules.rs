@@ -5,7 +5,7 @@
 //! field or the reason, with [`Sent::NotSent`].
 
 use rescind_core::rust_decimal::Decimal;
-use rescind_core::{CancelRequest, Error, Provider, Scope, Sent};
+use rescind_core::{CancelRequest, Error, Provider, Refusal, Scope, Sent};
 
 use crate::model::{
     Amount, ApplicationCancelRequest, ApplicationResponse, ApplicationState, CancelItem,
@@ -38,6 +38,13 @@ pub const QUANTITY_MAX_DECIMALS: u32 = 3;
 /// assert_eq!(err.field(), Some("items[1].quantity"));
 /// ```
 pub fn validate_order_cancel(request: &OrderCancelRequest) -> Result<(), Error> {
+    validate_order_cancel_fields(request).map_err(|e| {
+        e.with_provider(Provider::SkipPay)
+            .with_operation(crate::request::order_cancel_operation(request))
+    })
+}
+
+fn validate_order_cancel_fields(request: &OrderCancelRequest) -> Result<(), Error> {
     for (i, item) in request.items.iter().enumerate() {
         validate_item(i, item)?;
     }
@@ -250,7 +257,35 @@ fn with_reason(app: &ApplicationResponse) -> String {
 /// | READY | order cancel | order cancel, if every selector names an item of the order |
 ///
 /// A financing type other than DEFERRED_PAYMENT and PAY_IN_THREE is refused.
+///
+/// A refusal names the provider, the operation the cancel would have sent
+/// (`cancel_application` for a PROCESSING application's whole cancel, else `cancel_order` or
+/// `cancel_order_items`) and its reason ([`Error::reason`]): `rejected` (REJECTED),
+/// `item_not_found` (a selector that matches no item), `quantity_too_large` (a quantity above
+/// what is left), `not_cancellable` (any other state the table refuses). Source: reference
+/// notes, Skip Pay section 2 ("Operations: paths, bodies, allowed states", "Which operation
+/// to use when") and section 3 (`OrderItemsChangeRequest`).
 pub fn plan(app: &ApplicationResponse, request: &OrderCancelRequest) -> Result<Plan, Error> {
+    let operation = if request.is_whole() && app.state == ApplicationState::Processing {
+        crate::request::CANCEL_APPLICATION
+    } else {
+        crate::request::order_cancel_operation(request)
+    };
+    plan_refusing(app, request).map_err(|e| {
+        let reason = match e.reason() {
+            Some(Refusal::NotCancellable) if app.state == ApplicationState::Rejected => {
+                Refusal::Rejected
+            }
+            Some(r) => r,
+            None => Refusal::NotCancellable,
+        };
+        e.with_reason(reason)
+            .with_provider(Provider::SkipPay)
+            .with_operation(operation)
+    })
+}
+
+fn plan_refusing(app: &ApplicationResponse, request: &OrderCancelRequest) -> Result<Plan, Error> {
     if let Some(t) = &app.financing_type
         && !financing_type_supported(t)
     {
@@ -328,7 +363,8 @@ fn plan_ready_order(order: &Order, request: &OrderCancelRequest) -> Result<Plan,
             return Err(Error::invalid_input(
                 format!("items[{i}]"),
                 "matches no item of the order (every identifier given must match exactly)",
-            ));
+            )
+            .with_reason(Refusal::ItemNotFound));
         }
         let open: Vec<&&OrderItem> = matched.iter().filter(|m| item_is_open(m)).collect();
         if open.is_empty() {
@@ -361,7 +397,8 @@ fn plan_ready_order(order: &Order, request: &OrderCancelRequest) -> Result<Plan,
                 return Err(Error::invalid_input(
                     format!("items[{i}].quantity"),
                     format!("must not exceed the quantity not yet cancelled ({available})"),
-                ));
+                )
+                .with_reason(Refusal::QuantityTooLarge));
             }
         }
     }

@@ -416,7 +416,8 @@ async fn documented_error_codes_map_to_kinds() {
         assert_eq!(err.sent(), Sent::Answered);
         assert_eq!(err.provider_message(), Some("Described by Skip Pay"));
         assert_eq!(err.request_id(), Some("UAT1:AMS:20160516-091658.450:45e4"));
-        assert_eq!(err.operation(), Some("cancel_order_items"));
+        // A whole-order cancel is named apart from an item cancel (same endpoint).
+        assert_eq!(err.operation(), Some("cancel_order"));
     }
 }
 
@@ -438,7 +439,7 @@ async fn the_documented_422_example_keeps_its_unknown_code_and_every_field() {
     );
     assert_eq!(
         err.to_string(),
-        "Skip Pay cancel_order_items: not cancellable: Some error/validation message description \
+        "Skip Pay cancel_order: not cancellable: Some error/validation message description \
          (HTTP 422, code ERR_1000_SOME_ERROR_CODE) [request id UAT1:AMS:20160516-091658.450:45e4]"
     );
 }

@@ -10,9 +10,9 @@ use httpmock::Mock;
 use httpmock::prelude::*;
 use rescind_core::rust_decimal::Decimal;
 use rescind_core::{
-    CancelRequest, CancelStatus, Canceller, ErrorKind, ItemSelector, Provider, Sent,
+    CancelRequest, CancelStatus, Canceller, ErrorKind, ItemSelector, Provider, Refusal, Sent,
 };
-use rescind_skippay::model::{ApplicationResponse, Order};
+use rescind_skippay::SkipPayCancel;
 use serde_json::{Value, json};
 
 const APP_PATH: &str = "/financing/v1/applications/11200a0ee1";
@@ -112,6 +112,9 @@ async fn bad_selectors_are_refused_before_anything_is_read() {
         .await
         .unwrap_err();
     assert_eq!(err.field(), Some("items"));
+    assert_eq!(err.provider(), Some(Provider::SkipPay));
+    assert_eq!(err.operation(), Some("cancel_order_items"));
+    assert_eq!(err.reason(), Some(Refusal::InvalidRequest));
     let err = c
         .cancel(CancelRequest::items(
             APP,
@@ -120,6 +123,9 @@ async fn bad_selectors_are_refused_before_anything_is_read() {
         .await
         .unwrap_err();
     assert_eq!(err.field(), Some("items[0].quantity"));
+    // Our own check before sending names the provider and the operation too.
+    assert_eq!(err.provider(), Some(Provider::SkipPay));
+    assert_eq!(err.operation(), Some("cancel_order_items"));
     login.assert_calls_async(0).await;
 }
 
@@ -142,7 +148,16 @@ async fn ready_whole_cancel_sends_an_empty_object_and_reports_cancelled() {
     m.assert(1, 1, 0).await;
     assert_eq!(outcome.status, CancelStatus::Cancelled);
     assert_eq!(outcome.target, APP);
-    assert_eq!(outcome.native::<Order>().unwrap().items.len(), 2);
+    assert_eq!(
+        SkipPayCancel::of(&outcome)
+            .unwrap()
+            .order
+            .as_ref()
+            .unwrap()
+            .items
+            .len(),
+        2
+    );
 }
 
 #[tokio::test]
@@ -203,7 +218,15 @@ async fn a_cancelled_application_is_already_cancelled_and_nothing_is_sent() {
             .unwrap()
             .contains("CANCELLED_NOT_PAID")
     );
-    assert_eq!(outcome.native::<ApplicationResponse>().unwrap().id, APP);
+    assert_eq!(
+        SkipPayCancel::of(&outcome)
+            .unwrap()
+            .application
+            .as_ref()
+            .unwrap()
+            .id,
+        APP
+    );
 }
 
 #[tokio::test]
@@ -217,6 +240,9 @@ async fn a_rejected_application_is_not_cancellable_with_its_reason() {
         .unwrap_err();
     m.assert(1, 0, 0).await;
     assert_eq!(err.kind(), ErrorKind::NotCancellable);
+    assert_eq!(err.reason(), Some(Refusal::Rejected));
+    assert_eq!(err.provider(), Some(Provider::SkipPay));
+    assert_eq!(err.operation(), Some("cancel_order"));
     assert_eq!(err.sent(), Sent::NotSent);
     assert!(err.to_string().contains("REJECTED"), "{err}");
 }
@@ -238,7 +264,7 @@ async fn a_processing_application_is_cancelled_as_an_application() {
         .unwrap();
     m.assert(1, 0, 1).await;
     assert_eq!(outcome.status, CancelStatus::Cancelled);
-    assert!(outcome.native::<ApplicationResponse>().is_some());
+    assert!(SkipPayCancel::of(&outcome).unwrap().application.is_some());
 }
 
 #[tokio::test]
@@ -257,6 +283,8 @@ async fn a_processing_application_already_cancelled_meanwhile_is_already_cancell
     m.assert(1, 0, 1).await;
     assert_eq!(outcome.status, CancelStatus::AlreadyCancelled);
     assert_eq!(outcome.request_id.as_deref(), Some("T-5"));
+    // The one Skip Pay payload on this path too (Skip Pay's refusal carries no application).
+    assert_eq!(SkipPayCancel::of(&outcome), Some(&SkipPayCancel::default()));
 }
 
 #[tokio::test]
@@ -277,6 +305,8 @@ async fn processing_refuses_items_and_validation_in_progress() {
         let err = client(&server).cancel(request).await.unwrap_err();
         m.assert(1, 0, 0).await;
         assert_eq!(err.kind(), ErrorKind::NotCancellable, "{reason}");
+        assert_eq!(err.reason(), Some(Refusal::NotCancellable), "{reason}");
+        assert_eq!(err.provider(), Some(Provider::SkipPay));
         assert_eq!(err.sent(), Sent::NotSent);
     }
 }
@@ -291,21 +321,34 @@ async fn ready_order_rules_are_checked_against_the_items() {
         item("A", "CANCELLED", json!(2)),
         item("B", "PROCESSING", json!(1)),
     ];
-    let cases: Vec<(Vec<Value>, CancelRequest, Result<CancelStatus, ErrorKind>)> = vec![
+    type Expected = Result<CancelStatus, (ErrorKind, Refusal, &'static str)>;
+    let cases: Vec<(Vec<Value>, CancelRequest, Expected)> = vec![
         (
             sent.clone(),
             CancelRequest::whole(APP),
-            Err(ErrorKind::NotCancellable),
+            Err((
+                ErrorKind::NotCancellable,
+                Refusal::NotCancellable,
+                "cancel_order",
+            )),
         ),
         (
             sent,
             CancelRequest::items(APP, vec![ItemSelector::by_code("A")]),
-            Err(ErrorKind::NotCancellable),
+            Err((
+                ErrorKind::NotCancellable,
+                Refusal::NotCancellable,
+                "cancel_order_items",
+            )),
         ),
         (
             open_items(),
             CancelRequest::items(APP, vec![ItemSelector::by_code("A").ean("0000000000000")]),
-            Err(ErrorKind::InvalidInput),
+            Err((
+                ErrorKind::InvalidInput,
+                Refusal::ItemNotFound,
+                "cancel_order_items",
+            )),
         ),
         (
             open_items(),
@@ -313,7 +356,11 @@ async fn ready_order_rules_are_checked_against_the_items() {
                 APP,
                 vec![ItemSelector::by_code("B").quantity(Decimal::from(2))],
             ),
-            Err(ErrorKind::InvalidInput),
+            Err((
+                ErrorKind::InvalidInput,
+                Refusal::QuantityTooLarge,
+                "cancel_order_items",
+            )),
         ),
         (
             cancelled,
@@ -328,7 +375,7 @@ async fn ready_order_rules_are_checked_against_the_items() {
             .cancel(request.clone())
             .await
             .map(|o| o.status)
-            .map_err(|e| e.kind());
+            .map_err(|e| (e.kind(), e.reason().unwrap(), e.operation().unwrap()));
         m.assert(1, 0, 0).await;
         assert_eq!(got, expected, "{request:?}");
     }
@@ -428,6 +475,10 @@ async fn a_whole_cancel_without_answer_is_settled_by_reading_back() {
         outcome.note.as_deref().unwrap().contains("read back"),
         "{outcome:?}"
     );
+    // Settled by the read: the payload is the application read back.
+    let payload = SkipPayCancel::of(&outcome).unwrap();
+    assert!(payload.order.is_none());
+    assert!(payload.order_view().unwrap().is_cancelled());
 }
 
 #[tokio::test]
@@ -463,4 +514,60 @@ async fn a_whole_cancel_without_answer_stays_unknown_when_the_order_is_not_cance
             .contains("check with `rescind skippay show 11200a0ee1`"),
         "{err}"
     );
+}
+
+#[tokio::test]
+async fn an_application_cancel_without_answer_is_settled_by_reading_back_with_its_payload() {
+    let server = MockServer::start_async().await;
+    let _login = login_mock(&server).await;
+    let before = server
+        .mock_async(|when, then| {
+            when.method(GET).path(APP_PATH);
+            then.status(200).json_body(application(
+                "PROCESSING",
+                "PROCESSING_REDIRECT_NEEDED",
+                "PROCESSING",
+                open_items(),
+            ));
+        })
+        .await;
+    let cancel = server
+        .mock_async(|when, then| {
+            when.method(PUT).path(APP_CANCEL);
+            then.status(200)
+                .delay(std::time::Duration::from_millis(1000))
+                .json_body(json!({}));
+        })
+        .await;
+    let client = client_with(&server, |b| {
+        b.configure(|c| c.with_attempt_timeout(std::time::Duration::from_millis(150)))
+    });
+    let task = tokio::spawn({
+        let client = client.clone();
+        async move { client.cancel(CancelRequest::whole(APP)).await }
+    });
+    while before.calls_async().await == 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    before.delete_async().await;
+    let after = server
+        .mock_async(|when, then| {
+            when.method(GET).path(APP_PATH);
+            then.status(200).json_body(application(
+                "CANCELLED",
+                "CANCELLED_NOT_PAID",
+                "CANCELLED",
+                open_items(),
+            ));
+        })
+        .await;
+    let outcome = task.await.unwrap().unwrap();
+    assert_eq!(outcome.status, CancelStatus::Cancelled);
+    assert!(outcome.settled_by_read_back());
+    // The one Skip Pay payload: the application read back.
+    let payload = SkipPayCancel::of(&outcome).unwrap();
+    assert_eq!(payload.application.as_ref().unwrap().id, APP);
+    assert!(payload.order.is_none());
+    cancel.assert_calls_async(3).await;
+    after.assert_calls_async(1).await;
 }

@@ -133,13 +133,17 @@
 
 #[cfg(feature = "bulk")]
 pub mod bulk;
+#[cfg(any(feature = "arta", feature = "di", feature = "skippay"))]
+mod details;
 pub mod env;
 mod registry;
 
+#[cfg(any(feature = "arta", feature = "di", feature = "skippay"))]
+pub use details::Details;
 pub use registry::Registry;
 pub use rescind_core::{
-    CancelOutcome, CancelRequest, CancelStatus, Canceller, Capabilities, Error, ErrorDetail,
-    ErrorKind, ItemSelector, Observation, Provider, Scope, Sent, SettledBy, Settlement,
+    CancelOutcome, CancelRequest, CancelStatus, Canceller, Capabilities, Clock, Error, ErrorDetail,
+    ErrorKind, ItemSelector, Observation, Provider, Refusal, Scope, Sent, SettledBy, Settlement,
     async_trait, settle,
 };
 

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
 
-use rescind_core::{CancelOutcome, CancelRequest, Canceller, Error, Provider};
+use rescind_core::{CancelOutcome, CancelRequest, Canceller, Error, ErrorKind, Provider, Sent};
 
 /// Accounts by name (`"arta-live"`, `"skippay-cz"`), each a [`Canceller`] for one provider
 /// account. Build it in code with [`Registry::insert`], or from environment variables with
@@ -37,7 +37,7 @@ use rescind_core::{CancelOutcome, CancelRequest, Canceller, Error, Provider};
 /// assert_eq!(outcome.provider, rescind::Provider::Di);
 ///
 /// let err = registry.cancel("di-bergen", CancelRequest::whole("1")).await.unwrap_err();
-/// assert_eq!(err.kind(), ErrorKind::Config);
+/// assert_eq!(err.kind(), ErrorKind::UnknownAccount);
 /// # Ok::<(), rescind::Error>(())
 /// # })?;
 /// # Ok::<(), rescind::Error>(())
@@ -76,23 +76,31 @@ impl Registry {
         self.accounts.get(name)
     }
 
-    /// The account named `name`, or a configuration error that lists the known names.
+    /// The account named `name`, or an [`ErrorKind::UnknownAccount`](crate::ErrorKind)
+    /// error (nothing sent) whose message lists the known names. A program tells "no such
+    /// account" from a misconfigured client ([`ErrorKind::Config`](crate::ErrorKind)) by the
+    /// kind, not the message.
     pub fn account(&self, name: &str) -> Result<&Arc<dyn Canceller>, Error> {
         self.get(name).ok_or_else(|| {
             let known: Vec<&str> = self.accounts.keys().map(String::as_str).collect();
-            Error::config(format!(
-                "no account named `{name}` (configured: {})",
-                if known.is_empty() {
-                    "none".to_string()
-                } else {
-                    known.join(", ")
-                }
-            ))
+            Error::new(
+                ErrorKind::UnknownAccount,
+                Sent::NotSent,
+                format!(
+                    "no account named `{name}` (configured: {})",
+                    if known.is_empty() {
+                        "none".to_string()
+                    } else {
+                        known.join(", ")
+                    }
+                ),
+            )
         })
     }
 
     /// Cancels through the account named `account`. An unknown account is an
-    /// [`ErrorKind::Config`](crate::ErrorKind::Config) error and nothing is sent.
+    /// [`ErrorKind::UnknownAccount`](crate::ErrorKind::UnknownAccount) error and nothing is
+    /// sent.
     pub async fn cancel(
         &self,
         account: &str,
@@ -183,7 +191,9 @@ mod tests {
             .cancel("skippay-sk", CancelRequest::whole("A1"))
             .await
             .unwrap_err();
-        assert_eq!(err.kind(), ErrorKind::Config);
+        assert_eq!(err.kind(), ErrorKind::UnknownAccount);
+        assert_eq!(err.sent(), Sent::NotSent);
+        assert_eq!(err.reason(), None);
         assert!(err.to_string().contains("arta-live, skippay-cz"), "{err}");
     }
 

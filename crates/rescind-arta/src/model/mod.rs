@@ -15,6 +15,7 @@
 
 mod common;
 mod hosted_session;
+mod outcome;
 mod shipment;
 mod shipment_exception;
 pub mod timestamp;
@@ -26,6 +27,7 @@ pub use hosted_session::{
     ArtaObject, CustomsEndUse, CustomsProcess, HostedSession, HostedSessionStatus,
     HostedSessionType, ObjectComponent, ObjectCustoms, ObjectDetails, QuotingStrategy,
 };
+pub use outcome::ArtaCancel;
 pub use shipment::{EeiFormStatus, QuoteType, Shipment, ShipmentSchedule, ShipmentStatus};
 pub use shipment_exception::{
     ExceptionSource, ExceptionStatus, NewShipmentException, ShipmentException,

@@ -11,6 +11,7 @@ mod application;
 mod cancel;
 mod common;
 mod order;
+mod outcome;
 
 pub use application::{
     ApplicationCancelRequest, ApplicationInfo, ApplicationResponse, ApplicationState, CancelReason,
@@ -22,3 +23,4 @@ pub use order::{
     CarrierId, Channel, DeliveryCarrier, DeliveryType, Document, DocumentExtraData, DocumentType,
     Order, OrderExtendedResponse, OrderItem, OrderState,
 };
+pub use outcome::SkipPayCancel;

@@ -520,8 +520,8 @@ fn truncate(file: &mut File, len: u64) -> Result<(), String> {
 
 /// Why a journal cannot be opened, before it becomes a [`BulkError`].
 enum Fault {
-    /// Another run holds its lock.
-    Locked,
+    /// Another run holds its lock (the lock's error, kept as the source).
+    Locked(std::io::Error),
     /// A record that is not one, a missing or second header, an unknown version.
     Damaged(String),
     /// Anything else (reading, writing, migrating).
@@ -537,8 +537,9 @@ impl From<String> for Fault {
 impl Fault {
     fn at(self, path: &Path) -> BulkError {
         match self {
-            Fault::Locked => BulkError::JournalLocked {
+            Fault::Locked(source) => BulkError::JournalLocked {
                 path: path.to_path_buf(),
+                source,
             },
             Fault::Damaged(message) => BulkError::JournalDamaged {
                 path: path.to_path_buf(),
@@ -607,7 +608,7 @@ fn open_locked(path: &Path) -> Result<File, Fault> {
         .map_err(|e| e.to_string())?;
     match file.try_lock() {
         Ok(()) => Ok(file),
-        Err(TryLockError::WouldBlock) => Err(Fault::Locked),
+        Err(e @ TryLockError::WouldBlock) => Err(Fault::Locked(e.into())),
         Err(TryLockError::Error(e)) => Err(Fault::Other(format!("cannot be locked: {e}"))),
     }
 }
@@ -1157,6 +1158,14 @@ mod tests {
         assert!(
             err.is_journal_locked() && !err.is_journal_damaged(),
             "{err:?}"
+        );
+        // The lock's own error is kept as the source.
+        let source = std::error::Error::source(&err).expect("a source");
+        assert_eq!(
+            source
+                .downcast_ref::<std::io::Error>()
+                .map(std::io::Error::kind),
+            Some(std::io::ErrorKind::WouldBlock)
         );
         let err = err.to_string();
         assert!(err.contains("in use by another run"), "{err}");

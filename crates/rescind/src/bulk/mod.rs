@@ -141,6 +141,9 @@ pub enum BulkError {
     JournalLocked {
         /// The journal's path.
         path: PathBuf,
+        /// The lock's error ([`std::io::ErrorKind::WouldBlock`]), as [`source`](std::error::Error::source).
+        #[source]
+        source: std::io::Error,
     },
     /// The journal holds something that is not a journal record before its last line, has no
     /// header, or is of a version this rescind does not read. Nothing was sent; starting a new

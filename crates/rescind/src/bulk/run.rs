@@ -778,6 +778,7 @@ fn parse_kind(s: &str) -> Option<ErrorKind> {
         ErrorKind::Decode,
         ErrorKind::Unsupported,
         ErrorKind::Config,
+        ErrorKind::UnknownAccount,
         ErrorKind::UnexpectedResponse,
     ]
     .into_iter()
@@ -888,7 +889,10 @@ fn in_flight(row: &Row, decide_after: Timestamp, why: &str) -> RowResult {
 fn from_error(row: &Row, err: &Error) -> RowResult {
     let outcome = match err.kind() {
         ErrorKind::NotCancellable => Outcome::Refused,
-        ErrorKind::InvalidInput | ErrorKind::Unsupported | ErrorKind::Config => Outcome::Invalid,
+        ErrorKind::InvalidInput
+        | ErrorKind::Unsupported
+        | ErrorKind::Config
+        | ErrorKind::UnknownAccount => Outcome::Invalid,
         _ => Outcome::Failed,
     };
     RowResult {

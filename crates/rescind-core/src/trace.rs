@@ -1,0 +1,172 @@
+//! One `tracing` span per cancel: [`CancelSpan`] wraps a provider's cancel future in a
+//! `rescind.cancel` span and records its result, so the HTTP calls' `rescind.call` spans (2 to
+//! 4 for a cancel: the read, the change, a read-back) nest under it, and the span itself
+//! nests under the caller's.
+//!
+//! Each provider's [`Canceller::cancel`](crate::Canceller::cancel) goes through it; a
+//! third-party [`Canceller`](crate::Canceller) can too.
+//!
+//! # Fields (stable names)
+//!
+//! | field | when | value |
+//! |---|---|---|
+//! | `provider` | always | [`Provider::id`]: `arta`, `di`, `skippay` |
+//! | `operation` | always | [`operation`]: `cancel`, `cancel_items`, `hold` |
+//! | `target` | always | the target as given (an order, session, shipment or application id; never a secret) |
+//! | `attempts` | always | HTTP attempts made by the whole cancel (reads, the change, retries, read-backs); a login runs in its own task, shared by every call waiting for it, and is not counted |
+//! | `status` | success | [`CancelStatus::as_str`](crate::CancelStatus::as_str): `cancelled`, `partially_cancelled`, `already_cancelled`, `held` |
+//! | `settled_by` | success | [`SettledBy::as_str`](crate::SettledBy::as_str): `answer`, `read_back` |
+//! | `error_kind` | failure | [`ErrorKind::as_str`](crate::ErrorKind::as_str) |
+//! | `sent` | failure | [`Sent::as_str`](crate::Sent::as_str): `not_sent`, `answered`, `maybe_sent` |
+//! | `reason` | a refusal | [`Refusal::as_str`](crate::Refusal::as_str) ([`Error::reason`]) |
+//!
+//! The span is at `INFO` level, target `rescind_core::trace`. A failure also emits one
+//! `DEBUG` event with the error's one-line display (which never holds a secret).
+
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use tracing::Instrument;
+
+use crate::{CancelOutcome, CancelRequest, Error, Provider, Scope};
+
+/// The name of the span around a whole cancel.
+pub const CANCEL_SPAN: &str = "rescind.cancel";
+
+tokio::task_local! {
+    static ATTEMPTS: Arc<AtomicU32>;
+}
+
+/// The `operation` field of a cancel's span for `request`: `cancel` (a whole target),
+/// `cancel_items`, `hold`.
+pub fn operation(request: &CancelRequest) -> &'static str {
+    match request.scope {
+        Scope::Whole => "cancel",
+        Scope::Items(_) => "cancel_items",
+        Scope::Hold { .. } => "hold",
+    }
+}
+
+/// The `rescind.cancel` span of one cancel, opened before the cancel starts (see the module's
+/// docs for its fields):
+///
+/// ```
+/// use rescind_core::trace::CancelSpan;
+/// use rescind_core::{CancelOutcome, CancelRequest, CancelStatus, Provider};
+///
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let request = CancelRequest::whole("42");
+/// let outcome = CancelSpan::new(Provider::Arta, &request)
+///     .run(async { Ok(CancelOutcome::new(Provider::Arta, "42", CancelStatus::Cancelled)) })
+///     .await
+///     .unwrap();
+/// assert!(outcome.is_cancelled());
+/// # });
+/// ```
+#[derive(Debug, Clone)]
+pub struct CancelSpan {
+    span: tracing::Span,
+}
+
+impl CancelSpan {
+    /// Opens the span of a cancel of `request` at `provider` (not entered yet).
+    pub fn new(provider: Provider, request: &CancelRequest) -> CancelSpan {
+        let span = tracing::info_span!(
+            "rescind.cancel",
+            provider = provider.id(),
+            operation = operation(request),
+            target = request.target.as_str(),
+            attempts = tracing::field::Empty,
+            status = tracing::field::Empty,
+            settled_by = tracing::field::Empty,
+            error_kind = tracing::field::Empty,
+            sent = tracing::field::Empty,
+            reason = tracing::field::Empty,
+        );
+        CancelSpan { span }
+    }
+
+    /// The `tracing` span itself.
+    pub fn span(&self) -> &tracing::Span {
+        &self.span
+    }
+
+    /// Runs `cancel` (the provider's cancel) inside the span, counting its HTTP attempts, and
+    /// records its outcome or error on the span.
+    ///
+    /// Dropping the returned future drops `cancel` (the same cancel-safety as `cancel`
+    /// itself); the span then closes without an outcome.
+    pub async fn run<F>(self, cancel: F) -> Result<CancelOutcome, Error>
+    where
+        F: Future<Output = Result<CancelOutcome, Error>>,
+    {
+        let span = self.span;
+        let attempts = Arc::new(AtomicU32::new(0));
+        let result = ATTEMPTS
+            .scope(attempts.clone(), cancel.instrument(span.clone()))
+            .await;
+        span.record("attempts", attempts.load(Ordering::Relaxed));
+        match &result {
+            Ok(outcome) => {
+                span.record("status", outcome.status.as_str());
+                span.record("settled_by", outcome.settled_by.as_str());
+            }
+            Err(err) => {
+                span.record("error_kind", err.kind().as_str());
+                span.record("sent", err.sent().as_str());
+                if let Some(reason) = err.reason() {
+                    span.record("reason", reason.as_str());
+                }
+                span.in_scope(|| tracing::debug!(error = %err, "cancel failed"));
+            }
+        }
+        result
+    }
+}
+
+/// Counts `n` HTTP attempts for the cancel running on this task, if any (the transport
+/// calls it once per call).
+pub(crate) fn count_attempts(n: u32) {
+    let _ = ATTEMPTS.try_with(|a| a.fetch_add(n, Ordering::Relaxed));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{CancelStatus, ErrorKind, Refusal, Sent};
+
+    #[tokio::test]
+    async fn the_result_passes_through_and_attempts_count_on_the_task() {
+        let request = CancelRequest::whole("42");
+        let out = CancelSpan::new(Provider::Di, &request)
+            .run(async {
+                count_attempts(2);
+                count_attempts(1);
+                Ok(CancelOutcome::new(
+                    Provider::Di,
+                    "42",
+                    CancelStatus::Cancelled,
+                ))
+            })
+            .await
+            .unwrap();
+        assert_eq!(out.status, CancelStatus::Cancelled);
+        let err = CancelSpan::new(Provider::Di, &request)
+            .run(async {
+                Err(Error::not_cancellable(Sent::NotSent, "in transit")
+                    .with_reason(Refusal::InTransit))
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::NotCancellable);
+        // Outside a cancel, counting is a no-op.
+        count_attempts(1);
+    }
+
+    #[test]
+    fn operations_are_named_by_scope() {
+        assert_eq!(operation(&CancelRequest::whole("1")), "cancel");
+        assert_eq!(operation(&CancelRequest::hold("1", None)), "hold");
+    }
+}
