@@ -40,7 +40,7 @@ pub struct Client {
 /// # Limits: which setting wins
 ///
 /// The client stays under Arta's documented limits for its [`KeyKind`] (default live): at
-/// most 15 calls in flight (10 for a test key) and 950 calls in any minute (475), 95 % of the
+/// most 15 calls in flight (10 for a test key) and 970 calls in any minute (485), 97 % of the
 /// documented 1,000 (500) since Arta does not say how its minute is measured. Each setting is
 /// taken by the rule of [`TransportSettings`](rescind_core::TransportSettings#which-setting-wins),
 /// explicit before default, never silently replaced:
@@ -59,7 +59,7 @@ pub struct Client {
 /// let client = Client::builder().api_key("k").key_kind(KeyKind::Test).build().unwrap();
 /// let config = client.transport().config();
 /// assert_eq!(config.max_concurrency, Some(10));
-/// assert_eq!(config.rate_limit.map(|r| r.calls()), Some(475));
+/// assert_eq!(config.rate_limit.map(|r| r.calls()), Some(485));
 /// ```
 #[derive(Debug)]
 #[must_use]
@@ -336,11 +336,11 @@ mod limit_tests {
         // Defaults from the key kind.
         assert_eq!(
             limits(Client::builder()),
-            (Some(15), Some(RateLimit::per_minute(950)))
+            (Some(15), Some(RateLimit::per_minute(970)))
         );
         assert_eq!(
             limits(Client::builder().key_kind(KeyKind::Test)),
-            (Some(10), Some(RateLimit::per_minute(475)))
+            (Some(10), Some(RateLimit::per_minute(485)))
         );
         // The config's explicit values beat the key kind, whichever is set first.
         let config = TransportConfig::default()

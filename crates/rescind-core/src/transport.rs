@@ -185,7 +185,7 @@ impl TransportConfig {
 ///    called, before or after `config`;
 /// 2. the [`TransportConfig`] given to `config` (or changed by `configure`): its
 ///    `max_concurrency` and `rate_limit` when they are `Some`, and every other field;
-/// 3. the provider's documented limits as defaults (Arta: 15 calls in flight and 950 a minute
+/// 3. the provider's documented limits as defaults (Arta: 15 calls in flight and 970 a minute
 ///    for a live key; Di and Skip Pay document none), then [`TransportConfig::default`].
 ///
 /// Nothing is overridden silently: a limit set at level 1 or 2 is used as given, even above a
@@ -201,9 +201,9 @@ impl TransportConfig {
 /// let settings = TransportSettings::new()
 ///     .call_timeout(Duration::from_secs(5)) // explicit: wins over the config
 ///     .config(given);
-/// let config = settings.resolve(Some(15), Some(RateLimit::per_minute(950)));
+/// let config = settings.resolve(Some(15), Some(RateLimit::per_minute(970)));
 /// assert_eq!(config.max_concurrency, Some(2)); // the config's, not the provider's 15
-/// assert_eq!(config.rate_limit, Some(RateLimit::per_minute(950))); // provider default
+/// assert_eq!(config.rate_limit, Some(RateLimit::per_minute(970))); // provider default
 /// assert_eq!(config.call_timeout, Duration::from_secs(5));
 /// ```
 #[derive(Debug, Clone, Default)]

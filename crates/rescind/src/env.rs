@@ -4,7 +4,7 @@
 //! |---|---|
 //! | `ARTA_API_KEY` | Arta API key: makes an account named `arta` |
 //! | `ARTA_BASE_URL` | optional, default `https://api.arta.io` |
-//! | `ARTA_KEY_KIND` | optional, `live` (default) or `test`: the key's documented limits, which the client stays under (live: 15 calls in flight, 950 a minute; test: 10 and 475; see `rescind_arta::KeyKind`) |
+//! | `ARTA_KEY_KIND` | optional, `live` (default) or `test`: the key's documented limits, which the client stays under (live: 15 calls in flight, 970 a minute; test: 10 and 485; see `rescind_arta::KeyKind`) |
 //! | `DI_USERNAME`, `DI_PASSWORD` | Di web-service user: make an account named `di` |
 //! | `DI_ENV` | `test` (`https://staging-ws.di.no`) or `production` (`https://ws.di.no`); or |
 //! | `DI_BASE_URL` | another base URL. One of the two is required: production is never a silent default |
@@ -466,9 +466,9 @@ mod tests {
                 (config.max_concurrency, config.rate_limit.map(|r| r.calls()))
             })
         };
-        assert_eq!(limits(None).unwrap(), (Some(15), Some(950)));
-        assert_eq!(limits(Some("live")).unwrap(), (Some(15), Some(950)));
-        assert_eq!(limits(Some(" Test ")).unwrap(), (Some(10), Some(475)));
+        assert_eq!(limits(None).unwrap(), (Some(15), Some(970)));
+        assert_eq!(limits(Some("live")).unwrap(), (Some(15), Some(970)));
+        assert_eq!(limits(Some(" Test ")).unwrap(), (Some(10), Some(485)));
         let err = limits(Some("sandbox")).unwrap_err();
         assert!(err.to_string().contains("ARTA_KEY_KIND"), "{err}");
         assert!(!err.to_string().contains("k-secret"), "{err}");
@@ -540,7 +540,7 @@ mod tests {
         assert_eq!(arta.transport().config().max_concurrency, Some(15));
         assert_eq!(
             arta.transport().config().rate_limit,
-            Some(RateLimit::per_minute(950))
+            Some(RateLimit::per_minute(970))
         );
         assert_eq!(di.transport().config().max_concurrency, Some(4));
         assert_eq!(skippay.transport().config().max_concurrency, None);
