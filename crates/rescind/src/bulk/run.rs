@@ -620,9 +620,11 @@ impl Runner {
 
 /// Workers per account, as a multiple of its concurrency limit. Calls to the provider stay
 /// under the limit ([`Limited`]); the other workers wait for their intent's fsync meanwhile.
-/// 4: on a busy disk an fsync took 3–4 ms, half of a row's request time at the bench's rates;
-/// with 2 the journal cost 0.71 of the plain loop's rows/s there, with 4 0.91 (BENCHMARKS).
-const JOURNAL_OVERLAP: usize = 4;
+/// 8: on a busy disk an fsync took 3–4 ms, more than a row's request time at the bench's
+/// rates once the simulator got faster; the journal run made 0.70 of the plain loop's rows/s
+/// with 4 and 0.86 with 8 in the same minutes (BENCHMARKS). Rows in memory stay a multiple of
+/// the concurrency.
+const JOURNAL_OVERLAP: usize = 8;
 
 /// What the feeder hands on: a row to run, a row's result without sending (carried over from
 /// the journal, a conflict), or the input failing to be read again.
