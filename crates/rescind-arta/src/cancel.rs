@@ -114,7 +114,10 @@ impl Canceller for Client {
         // Every request of the cancel honours the call's deadline (rescind_core::deadline).
         let deadline = options.deadline_at();
         let span = rescind_core::trace::CancelSpan::new(Provider::Arta, &request);
-        let cancel = self.cancel_untraced(request, options);
+        // Boxed once here, so that the span and deadline wrappers (and `async_trait`'s own box)
+        // move a pointer, not the cancel's whole state: those copies were a measured part of
+        // a cancel's CPU (perf: memmove in `cancel_with`, bench `calls`).
+        let cancel = Box::pin(self.cancel_untraced(request, options));
         span.run(rescind_core::deadline::scope_opt(deadline, cancel))
             .await
     }
