@@ -1,0 +1,228 @@
+//! A new user's checks of issue 18 through the facade, against the in-process simulator:
+//! refusal reasons whoever refused, one payload type per provider on every path, errors a
+//! program can branch on, serde names of the core enums, the simulator's API without struct
+//! literals.
+
+use std::sync::Arc;
+
+use rescind::core::{CancelOptions, Policy};
+use rescind::{
+    CancelRequest, CancelStatus, Canceller, Details, ErrorKind, ItemSelector, Refusal, Registry,
+    Sent, arta, di, skippay,
+};
+use rescind_sim::{Clock, RunningSimulator, Simulator, demo};
+
+async fn sim() -> RunningSimulator {
+    Simulator::new()
+        .clock(Clock::fixed(demo::arta::NOW.parse().unwrap()))
+        .start()
+        .await
+        .unwrap()
+}
+
+fn registry(base_url: &str) -> Registry {
+    let mut r = Registry::new();
+    r.insert(
+        "arta",
+        Arc::new(
+            arta::Client::builder()
+                .api_key(demo::arta::API_KEY)
+                .base_url(base_url)
+                .build()
+                .unwrap(),
+        ),
+    )
+    .unwrap();
+    r.insert(
+        "di",
+        Arc::new(
+            di::Client::builder()
+                .base_url(base_url)
+                .credentials(di::Credentials::new(demo::di::USER, demo::di::PASSWORD))
+                .build()
+                .unwrap(),
+        ),
+    )
+    .unwrap();
+    r.insert(
+        "skippay",
+        Arc::new(
+            skippay::Client::builder()
+                .base_url(base_url)
+                .credentials(skippay::Credentials::new(
+                    demo::skippay::PARTNER,
+                    demo::skippay::PASSWORD,
+                ))
+                .build()
+                .unwrap(),
+        ),
+    )
+    .unwrap();
+    r
+}
+
+fn cases() -> Vec<(&'static str, CancelRequest, Refusal)> {
+    let nope = ItemSelector::by_code("NO-SUCH-ITEM");
+    vec![
+        (
+            "di",
+            CancelRequest::whole(demo::di::ORDER_IN_TRANSIT),
+            Refusal::InTransit,
+        ),
+        (
+            "arta",
+            CancelRequest::hold(
+                demo::arta::PENDING_OLD,
+                Some(rescind::core::jiff::civil::date(2026, 11, 30)),
+            ),
+            Refusal::HoldWindowPassed,
+        ),
+        (
+            "arta",
+            CancelRequest::whole(demo::arta::SESSION_CLOSED.to_string()),
+            Refusal::NotCancellable,
+        ),
+        (
+            "skippay",
+            CancelRequest::items(demo::skippay::READY_TWO_ITEMS, vec![nope]),
+            Refusal::ItemNotFound,
+        ),
+        (
+            "skippay",
+            CancelRequest::whole(demo::skippay::REJECTED),
+            Refusal::Rejected,
+        ),
+    ]
+}
+
+/// Every refusal of the brief has its reason through `reason()`, with provider and operation
+/// set, whoever refused, under both policies.
+#[tokio::test]
+async fn refusals_have_a_reason_at_every_provider_under_both_policies() {
+    for policy in [Policy::CheckFirst, Policy::ChangeFirst] {
+        let sim = sim().await;
+        let registry = registry(&sim.base_url());
+        for (account, request, want) in cases() {
+            let target = request.target.clone();
+            let err = registry
+                .account(account)
+                .unwrap()
+                .cancel_with(request, CancelOptions::new().policy(policy))
+                .await
+                .expect_err(&format!("{policy:?} {account} {target}"));
+            assert_eq!(
+                err.reason(),
+                Some(want),
+                "{policy:?} {account} {target}: {err} (kind {:?}, sent {:?})",
+                err.kind(),
+                err.sent()
+            );
+            assert_ne!(err.sent(), Sent::MaybeSent, "{policy:?} {account} {target}");
+            assert!(
+                err.provider().is_some() && err.operation().is_some(),
+                "{policy:?} {account} {target}: provider {:?} operation {:?}",
+                err.provider(),
+                err.operation()
+            );
+            assert_eq!(
+                err.kind(),
+                want.error_kind(),
+                "{policy:?} {account} {target}"
+            );
+        }
+    }
+}
+
+/// Already cancelled is an outcome, not an error, at every provider and under both policies,
+/// and it carries the provider's one payload type.
+#[tokio::test]
+async fn already_cancelled_is_an_outcome_with_its_payload_everywhere() {
+    for policy in [Policy::CheckFirst, Policy::ChangeFirst] {
+        let sim = sim().await;
+        let registry = registry(&sim.base_url());
+        for (account, target) in [
+            ("arta", demo::arta::SESSION_CANCELLED.to_string()),
+            ("di", demo::di::ORDER_CANCELLED.to_string()),
+            ("skippay", demo::skippay::CANCELLED.to_string()),
+            ("skippay", demo::skippay::ORDER_CANCELLED.to_string()),
+        ] {
+            let outcome = registry
+                .account(account)
+                .unwrap()
+                .cancel_with(
+                    CancelRequest::whole(target.clone()),
+                    CancelOptions::new().policy(policy),
+                )
+                .await
+                .unwrap_or_else(|e| panic!("{policy:?} {account} {target}: {e}"));
+            // Change first, a provider whose answer is the same either way (Arta's 200, Skip
+            // Pay's order) says it cannot tell, rather than guess (`Policy` docs).
+            let told = outcome.status == CancelStatus::AlreadyCancelled;
+            let cannot_tell = policy == Policy::ChangeFirst
+                && outcome.status == CancelStatus::Cancelled
+                && outcome.already_cancelled_before.is_none();
+            assert!(
+                told || cannot_tell,
+                "{policy:?} {account} {target}: {:?} before {:?}",
+                outcome.status,
+                outcome.already_cancelled_before
+            );
+            let details = Details::of(&outcome)
+                .unwrap_or_else(|| panic!("{policy:?} {account} {target}: no payload"));
+            assert_eq!(details.provider(), outcome.provider);
+        }
+    }
+}
+
+/// Every success path carries its provider's payload, reachable through `Details`.
+#[tokio::test]
+async fn every_success_path_has_its_payload() {
+    for policy in [Policy::CheckFirst, Policy::ChangeFirst] {
+        let sim = sim().await;
+        let registry = registry(&sim.base_url());
+        let case3 = ItemSelector::by_code(demo::skippay::ITEM_CASE).quantity(1.into());
+        for (account, request) in [
+            (
+                "arta",
+                CancelRequest::whole(demo::arta::SESSION_NEW.to_string()),
+            ),
+            ("arta", CancelRequest::hold(demo::arta::PENDING, None)),
+            ("di", CancelRequest::whole(demo::di::ORDER_CANCELLABLE)),
+            (
+                "skippay",
+                CancelRequest::items(demo::skippay::READY, vec![case3]),
+            ),
+            ("skippay", CancelRequest::whole(demo::skippay::READY)),
+            ("skippay", CancelRequest::whole(demo::skippay::PROCESSING)),
+        ] {
+            let target = request.target.clone();
+            let outcome = registry
+                .account(account)
+                .unwrap()
+                .cancel_with(request, CancelOptions::new().policy(policy))
+                .await
+                .unwrap_or_else(|e| panic!("{policy:?} {account} {target}: {e}"));
+            let details = Details::of(&outcome).unwrap_or_else(|| {
+                panic!(
+                    "{policy:?} {account} {target}: {:?} no payload",
+                    outcome.status
+                )
+            });
+            assert_eq!(details.provider(), outcome.provider);
+        }
+    }
+}
+
+#[tokio::test]
+async fn unknown_account_is_its_own_kind_and_sends_nothing() {
+    let sim = sim().await;
+    let registry = registry(&sim.base_url());
+    let err = registry
+        .cancel("arta-live", CancelRequest::whole("42"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::UnknownAccount);
+    assert_eq!(err.sent(), Sent::NotSent);
+    assert_eq!(err.reason(), None);
+    assert_eq!(sim.sim().counters().snapshot().requests(), 0);
+}
