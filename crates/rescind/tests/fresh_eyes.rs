@@ -226,3 +226,70 @@ async fn unknown_account_is_its_own_kind_and_sends_nothing() {
     assert_eq!(err.reason(), None);
     assert_eq!(sim.sim().counters().snapshot().requests(), 0);
 }
+
+mod bulk_errors {
+    use std::error::Error as _;
+
+    use rescind::bulk::{BulkError, Input, Journal, Row};
+
+    fn input() -> Input {
+        Input::from_rows([Row::cancel("arta", "42").with_key("order-1")])
+    }
+
+    /// Two runs on one journal: the second is told apart by kind, the lock's error kept.
+    #[test]
+    fn journal_locked_is_its_own_kind_with_the_io_error_as_source() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("job.journal.jsonl");
+        let _first = Journal::open(&path, &input()).unwrap();
+        let err = Journal::open(&path, &input()).unwrap_err();
+        assert!(err.is_journal_locked(), "{err}");
+        assert!(!err.is_journal_damaged());
+        let io = err
+            .source()
+            .and_then(|s| s.downcast_ref::<std::io::Error>())
+            .expect("the lock's io::Error as source");
+        assert_eq!(io.kind(), std::io::ErrorKind::WouldBlock);
+    }
+
+    /// A damaged record before the last line: its own kind, nothing else.
+    #[test]
+    fn journal_damaged_is_its_own_kind() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("job.journal.jsonl");
+        drop(Journal::open(&path, &input()).unwrap());
+        let mut text = std::fs::read_to_string(&path).unwrap();
+        text.push_str("this is not a record\n{\"also\": \"not one\"}\n");
+        std::fs::write(&path, text).unwrap();
+        let err = Journal::open(&path, &input()).unwrap_err();
+        assert!(err.is_journal_damaged(), "{err}");
+        assert!(!err.is_journal_locked());
+        assert!(matches!(err, BulkError::JournalDamaged { .. }));
+    }
+
+    /// A journal that cannot be opened at all (its path is a directory): the io::Error the
+    /// system gave is kept as the source (issue 18, point 5: "the underlying io::Error is
+    /// dropped").
+    #[test]
+    fn journal_unusable_keeps_its_io_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = Journal::open(dir.path(), &input()).unwrap_err();
+        assert!(!err.is_journal_locked() && !err.is_journal_damaged(), "{err}");
+        let io = err
+            .source()
+            .and_then(|s| s.downcast_ref::<std::io::Error>());
+        assert!(io.is_some(), "no io::Error source: {err} / {:?}", err.source());
+    }
+
+    /// An input file that cannot be read: the io::Error (here NotFound) is kept as the source.
+    #[test]
+    fn input_unreadable_keeps_its_io_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = Input::read(&dir.path().join("missing.csv")).unwrap_err();
+        let io = err
+            .source()
+            .and_then(|s| s.downcast_ref::<std::io::Error>())
+            .unwrap_or_else(|| panic!("no io::Error source: {err}"));
+        assert_eq!(io.kind(), std::io::ErrorKind::NotFound);
+    }
+}
