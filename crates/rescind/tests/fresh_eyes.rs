@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use rescind::core::{CancelOptions, Policy};
 use rescind::{
-    CancelRequest, CancelStatus, Canceller, Details, ErrorKind, ItemSelector, Refusal, Registry,
-    Sent, arta, di, skippay,
+    CancelRequest, CancelStatus, Details, ErrorKind, ItemSelector, Refusal, Registry, Sent, arta,
+    di, skippay,
 };
 use rescind_sim::{Clock, RunningSimulator, Simulator, demo};
 
@@ -274,11 +274,18 @@ mod bulk_errors {
     fn journal_unusable_keeps_its_io_error() {
         let dir = tempfile::tempdir().unwrap();
         let err = Journal::open(dir.path(), &input()).unwrap_err();
-        assert!(!err.is_journal_locked() && !err.is_journal_damaged(), "{err}");
+        assert!(
+            !err.is_journal_locked() && !err.is_journal_damaged(),
+            "{err}"
+        );
         let io = err
             .source()
             .and_then(|s| s.downcast_ref::<std::io::Error>());
-        assert!(io.is_some(), "no io::Error source: {err} / {:?}", err.source());
+        assert!(
+            io.is_some(),
+            "no io::Error source: {err} / {:?}",
+            err.source()
+        );
     }
 
     /// An input file that cannot be read: the io::Error (here NotFound) is kept as the source.

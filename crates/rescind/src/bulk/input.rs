@@ -325,7 +325,7 @@ impl Input {
     /// `target` and `action` columns or with an unknown column, empty, no rows at all) is an error; a
     /// row that breaks a rule is an [`InvalidRow`] and the others stay valid.
     pub fn read(path: &Path) -> Result<Input, BulkError> {
-        let bytes = std::fs::read(path).map_err(|e| BulkError::input(path, e.to_string()))?;
+        let bytes = std::fs::read(path).map_err(|e| BulkError::input_io(path, e))?;
         let text = std::str::from_utf8(&bytes)
             .map_err(|e| BulkError::input(path, format!("is not UTF-8 text ({e})")))?;
         // A byte order mark is not part of the first line (and not part of its first field).

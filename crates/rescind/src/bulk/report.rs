@@ -248,7 +248,7 @@ impl Report {
             .collect();
         if path.extension().and_then(|e| e.to_str()) == Some("json") {
             let text = serde_json::to_string_pretty(&rows).map_err(|e| err(e.to_string()))?;
-            return std::fs::write(path, text + "\n").map_err(|e| err(e.to_string()));
+            return std::fs::write(path, text + "\n").map_err(|e| BulkError::report_io(path, e));
         }
         let mut w = csv::Writer::from_path(path).map_err(|e| err(e.to_string()))?;
         w.write_record([
