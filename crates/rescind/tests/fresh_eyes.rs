@@ -300,3 +300,158 @@ mod bulk_errors {
         assert_eq!(io.kind(), std::io::ErrorKind::NotFound);
     }
 }
+
+mod cancel_safety {
+    use std::time::Duration;
+
+    use rescind::core::CancelOptions;
+    use rescind::{CancelRequest, CancelStatus, ErrorKind, Sent, SettledBy};
+    use rescind_sim::{FaultAction, FaultRule, Operation, demo};
+
+    use super::{registry, sim};
+
+    /// Bounds an event-driven wait so that a bug fails the test instead of hanging it.
+    async fn bounded<T>(what: &str, f: impl std::future::Future<Output = T>) -> T {
+        tokio::time::timeout(Duration::from_secs(30), f)
+            .await
+            .unwrap_or_else(|_| panic!("{what}: not within 30 s"))
+    }
+
+    /// For each whole cancel: the change request is held by the simulator; the caller drops
+    /// the cancel future while it waits; the simulator then applies it (the provider finished
+    /// after the client gave up). Cancelling again must not apply anything twice and must
+    /// settle the outcome as already cancelled (or cancelled, when the provider cannot tell).
+    #[tokio::test]
+    async fn a_dropped_cancel_then_a_new_one_applies_once() {
+        let until = Some(rescind::core::jiff::civil::date(2026, 12, 1));
+        for (account, operation, request) in [
+            (
+                "di",
+                Operation::DiCancelOrder,
+                CancelRequest::whole(demo::di::ORDER_CANCELLABLE),
+            ),
+            (
+                "arta",
+                Operation::ArtaCancelSession,
+                CancelRequest::whole(demo::arta::SESSION_NEW.to_string()),
+            ),
+            (
+                "arta",
+                Operation::ArtaHold,
+                CancelRequest::hold(demo::arta::PENDING, until),
+            ),
+            (
+                "skippay",
+                Operation::SkipPayCancelApplication,
+                CancelRequest::whole(demo::skippay::PROCESSING),
+            ),
+            (
+                "skippay",
+                Operation::SkipPayCancelOrder,
+                CancelRequest::whole(demo::skippay::READY),
+            ),
+        ] {
+            let sim = sim().await;
+            let registry = std::sync::Arc::new(registry(&sim.base_url()));
+            sim.sim().faults().add(
+                FaultRule::on(operation, FaultAction::Hold)
+                    .apply_late()
+                    .times(1),
+            );
+            let task = {
+                let registry = registry.clone();
+                let request = request.clone();
+                tokio::spawn(async move { registry.cancel(account, request).await })
+            };
+            bounded("held", sim.sim().wait_held(|h| h.len() == 1)).await;
+            task.abort();
+            let _ = task.await;
+            bounded(
+                "client gone",
+                sim.sim()
+                    .wait_held(|h| h.len() == 1 && !h[0].client_waiting),
+            )
+            .await;
+            let applied = sim.sim().apply_all_held().await;
+            assert_eq!(applied.len(), 1, "{account} {operation:?}");
+            let before = sim.sim().counters().snapshot().get(operation).applied();
+            // One request may apply several changes (Skip Pay's application cancel also
+            // cancels its order): what matters is that the second cancel adds none.
+            assert!(
+                before >= 1,
+                "{account}: the held cancel applied: {applied:?}"
+            );
+
+            let outcome = registry
+                .cancel(account, request.clone())
+                .await
+                .unwrap_or_else(|e| panic!("{account} {operation:?}: {e}"));
+            assert!(
+                matches!(
+                    outcome.status,
+                    CancelStatus::AlreadyCancelled
+                        | CancelStatus::Cancelled
+                        | CancelStatus::Held { .. }
+                ),
+                "{account} {operation:?}: {:?}",
+                outcome.status
+            );
+            assert_eq!(
+                sim.sim().counters().snapshot().get(operation).applied(),
+                before,
+                "{account} {operation:?}: nothing applied twice"
+            );
+        }
+    }
+
+    /// A per-call deadline shorter than a held request: the cancel ends by the deadline with
+    /// a timeout that may have been sent; applying the held request afterwards and asking
+    /// again settles it, and nothing is applied twice.
+    #[tokio::test]
+    async fn a_deadline_shorter_than_a_held_request() {
+        let sim = sim().await;
+        let registry = registry(&sim.base_url());
+        let target = demo::di::ORDER_CANCELLABLE;
+        sim.sim().faults().add(
+            FaultRule::on(Operation::DiCancelOrder, FaultAction::Hold)
+                .apply_late()
+                .times(1),
+        );
+        let started = std::time::Instant::now();
+        let err = bounded(
+            "the deadline",
+            registry.account("di").unwrap().cancel_with(
+                CancelRequest::whole(target),
+                CancelOptions::new().timeout(Duration::from_millis(500)),
+            ),
+        )
+        .await
+        .expect_err("held past the deadline");
+        // Generous bound: the default call timeout is 90 s, so anything near it means the
+        // deadline was ignored.
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "took {:?}",
+            started.elapsed()
+        );
+        assert_eq!(err.kind(), ErrorKind::Timeout, "{err}");
+        assert_eq!(err.sent(), Sent::MaybeSent, "{err}");
+        assert_eq!(err.reason(), None);
+
+        sim.sim().apply_all_held().await;
+        let outcome = registry
+            .cancel("di", CancelRequest::whole(target))
+            .await
+            .unwrap();
+        assert_eq!(outcome.status, CancelStatus::AlreadyCancelled);
+        assert_eq!(outcome.settled_by, SettledBy::Answer);
+        assert_eq!(
+            sim.sim()
+                .counters()
+                .snapshot()
+                .get(Operation::DiCancelOrder)
+                .applied(),
+            1
+        );
+    }
+}
