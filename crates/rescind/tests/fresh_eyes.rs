@@ -455,3 +455,101 @@ mod cancel_safety {
         );
     }
 }
+
+mod serde_names {
+    use rescind::core::{Policy, SettledBy};
+    use rescind::{CancelStatus, ErrorKind, Provider, Refusal, Sent};
+    use serde::Serialize;
+    use serde::de::DeserializeOwned;
+
+    fn round_trip<T>(value: T, name: &str)
+    where
+        T: Serialize + DeserializeOwned + PartialEq + std::fmt::Debug,
+    {
+        let json = serde_json::to_value(&value).unwrap();
+        assert_eq!(json, serde_json::Value::String(name.into()), "{value:?}");
+        let back: T = serde_json::from_value(json).unwrap();
+        assert_eq!(back, value);
+    }
+
+    #[test]
+    fn the_core_enums_serialize_as_their_stable_names_and_back() {
+        for kind in [
+            ErrorKind::Unauthorized,
+            ErrorKind::Forbidden,
+            ErrorKind::NotFound,
+            ErrorKind::InvalidInput,
+            ErrorKind::NotCancellable,
+            ErrorKind::RateLimited,
+            ErrorKind::Server,
+            ErrorKind::Timeout,
+            ErrorKind::Transport,
+            ErrorKind::Decode,
+            ErrorKind::Unsupported,
+            ErrorKind::Config,
+            ErrorKind::UnknownAccount,
+            ErrorKind::UnexpectedResponse,
+        ] {
+            round_trip(kind, kind.as_str());
+        }
+        for sent in [Sent::NotSent, Sent::Answered, Sent::MaybeSent] {
+            round_trip(sent, sent.as_str());
+        }
+        round_trip(Sent::MaybeSent, "maybe_sent");
+        for provider in Provider::ALL {
+            round_trip(provider, provider.id());
+        }
+        round_trip(Provider::SkipPay, "skippay");
+        for settled in [SettledBy::Answer, SettledBy::ReadBack] {
+            round_trip(settled, settled.as_str());
+        }
+        round_trip(SettledBy::ReadBack, "read_back");
+        for policy in [Policy::CheckFirst, Policy::ChangeFirst] {
+            round_trip(policy, policy.as_str());
+        }
+        for refusal in [
+            Refusal::InTransit,
+            Refusal::HoldWindowPassed,
+            Refusal::Rejected,
+            Refusal::NotCancellable,
+            Refusal::InvalidRequest,
+            Refusal::AlreadyCancelled,
+            Refusal::ItemNotFound,
+            Refusal::QuantityTooLarge,
+            Refusal::NotFound,
+        ] {
+            round_trip(refusal, refusal.as_str());
+        }
+    }
+
+    #[test]
+    fn cancel_status_is_tagged_by_its_stable_name_and_round_trips() {
+        let until = rescind::core::jiff::civil::date(2026, 12, 24);
+        for (status, json) in [
+            (CancelStatus::Cancelled, r#"{"status":"cancelled"}"#),
+            (
+                CancelStatus::AlreadyCancelled,
+                r#"{"status":"already_cancelled"}"#,
+            ),
+            (
+                CancelStatus::Held { until: Some(until) },
+                r#"{"status":"held","until":"2026-12-24"}"#,
+            ),
+            (CancelStatus::Held { until: None }, r#"{"status":"held"}"#),
+            (
+                CancelStatus::PartiallyCancelled {
+                    cancelled_items: Some(1),
+                    remaining_items: Some(2),
+                },
+                r#"{"status":"partially_cancelled","cancelled_items":1,"remaining_items":2}"#,
+            ),
+        ] {
+            assert_eq!(serde_json::to_string(&status).unwrap(), json);
+            assert_eq!(serde_json::from_str::<CancelStatus>(json).unwrap(), status);
+            assert_eq!(
+                serde_json::from_str::<serde_json::Value>(json).unwrap()["status"],
+                status.as_str()
+            );
+        }
+    }
+}
