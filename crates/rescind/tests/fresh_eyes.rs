@@ -553,3 +553,45 @@ mod serde_names {
         }
     }
 }
+
+mod sim_api {
+    use std::time::Duration;
+
+    use rescind::{CancelRequest, ErrorKind, Sent};
+    use rescind_sim::{FaultAction, FaultRule, Operation, demo};
+
+    use super::{registry, sim};
+
+    /// Faults by operation, built without struct literals, and the typed counters: a 503
+    /// with `Retry-After` on Skip Pay's whole-order cancel is seen by that operation only.
+    #[tokio::test]
+    async fn faults_by_operation_with_constructors_and_typed_counters() {
+        let sim = sim().await;
+        let registry = registry(&sim.base_url());
+        let rule = FaultRule::on(
+            Operation::SkipPayCancelOrder,
+            FaultAction::status_with_retry_after(503, Duration::from_secs(0)),
+        );
+        sim.sim().faults().add(rule);
+        // A Skip Pay cancel with quantities is never resent; a whole-order cancel without
+        // them is, so the retries all meet the 503.
+        let err = registry
+            .cancel("skippay", CancelRequest::whole(demo::skippay::READY))
+            .await
+            .unwrap_err();
+        // A 503 proves nothing; the read-back shows no change yet, which proves nothing
+        // either (it may still land): unknown, with the reading before (README, "What proves
+        // a change").
+        assert_eq!(err.kind(), ErrorKind::Server, "{err}");
+        assert_eq!(err.sent(), Sent::MaybeSent, "{err}");
+        assert!(err.observed_before().is_some());
+        assert_eq!(err.reason(), None);
+        let counters = sim.sim().counters().snapshot();
+        let order = counters.get(Operation::SkipPayCancelOrder);
+        assert!(order.requests() >= 1);
+        assert_eq!(order.applied(), 0);
+        assert_eq!(counters.get(Operation::SkipPayCancelItems).requests(), 0);
+        // The read before (check first) and the read-back after the 503.
+        assert_eq!(counters.get(Operation::SkipPayGetApplication).requests(), 2);
+    }
+}
