@@ -595,3 +595,85 @@ mod sim_api {
         assert_eq!(counters.get(Operation::SkipPayGetApplication).requests(), 2);
     }
 }
+
+mod bulk_from_code {
+    use rescind::bulk::{Input, Journal, Outcome, Row, Runner};
+    use rescind::{CancelStatus, ErrorKind, Provider, Refusal, SettledBy};
+    use rescind_sim::demo;
+
+    use super::{registry, sim};
+
+    /// Rows from code, keyed by the caller's ids; each result typed, a refused row's reason a
+    /// stable code (not English in `detail`), and the same on a rerun from the journal.
+    #[tokio::test]
+    async fn typed_results_with_refusal_reasons_kept_across_a_rerun() {
+        let sim = sim().await;
+        let dir = tempfile::tempdir().unwrap();
+        let journal_path = dir.path().join("job.journal.jsonl");
+        let rows = || {
+            vec![
+                Row::cancel("di", demo::di::ORDER_CANCELLABLE).with_key("order-1"),
+                Row::cancel("di", demo::di::ORDER_IN_TRANSIT).with_key("order-2"),
+                Row::cancel("skippay", demo::skippay::REJECTED).with_key("order-3"),
+                Row::hold("di", demo::di::ORDER_NO_DATE, None).with_key("order-4"),
+            ]
+        };
+        let mut runs = Vec::new();
+        for _ in 0..2 {
+            let input = Input::from_rows(rows());
+            let journal = Journal::open(&journal_path, &input).unwrap();
+            let report = Runner::new(registry(&sim.base_url()))
+                .run(input, journal, |_| {})
+                .await
+                .unwrap();
+            runs.push(report);
+        }
+        for (run, report) in runs.iter().enumerate() {
+            let by_key = |key: &str| {
+                report
+                    .rows
+                    .iter()
+                    .find(|r| r.key.as_deref() == Some(key))
+                    .unwrap_or_else(|| panic!("run {run}: no row {key}: {report:?}"))
+            };
+            let done = by_key("order-1");
+            assert_eq!(done.outcome, Outcome::Done, "run {run}");
+            assert_eq!(done.status, Some(CancelStatus::Cancelled), "run {run}");
+            assert_eq!(done.settled_by, Some(SettledBy::Answer), "run {run}");
+            assert_eq!(done.provider, Some(Provider::Di), "run {run}");
+            assert_eq!(done.reason, None, "run {run}");
+
+            let transit = by_key("order-2");
+            assert_eq!(transit.outcome, Outcome::Refused, "run {run}");
+            assert_eq!(transit.kind, Some(ErrorKind::NotCancellable), "run {run}");
+            assert_eq!(transit.reason, Some(Refusal::InTransit), "run {run}");
+
+            let rejected = by_key("order-3");
+            assert_eq!(rejected.outcome, Outcome::Refused, "run {run}");
+            assert_eq!(rejected.reason, Some(Refusal::Rejected), "run {run}");
+
+            let hold_at_di = by_key("order-4");
+            assert_eq!(hold_at_di.outcome, Outcome::Invalid, "run {run}");
+            assert_eq!(hold_at_di.action, "hold", "run {run}");
+        }
+        assert!(
+            runs[1]
+                .rows
+                .iter()
+                .all(|r| r.earlier_run || r.outcome == Outcome::Invalid)
+        );
+        // The JSON rows give the reason as `refusal`.
+        let json = serde_json::to_value(&runs[1].rows).unwrap();
+        let refusals: Vec<_> = json
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["refusal"].clone())
+            .collect();
+        assert!(
+            refusals.contains(&serde_json::json!("in_transit")),
+            "{json}"
+        );
+        assert!(refusals.contains(&serde_json::json!("rejected")), "{json}");
+    }
+}

@@ -150,6 +150,11 @@ pub struct OutcomeRecord {
     /// For errors: whether the request reached the provider ([`Sent::as_str`](rescind_core::Sent::as_str)).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sent: Option<String>,
+    /// For a refusal: why, as its stable code ([`Refusal::as_str`](rescind_core::Refusal::as_str),
+    /// [`Error::reason`](rescind_core::Error::reason)). Absent in records written before it
+    /// was kept (a reader does not need it to decide anything).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
     /// For `failed`: whether trying again later may succeed (a later run does, after reading
     /// the target back).
     #[serde(default)]
@@ -953,6 +958,7 @@ mod tests {
             status: Some("cancelled".into()),
             kind: None,
             sent: None,
+            reason: None,
             transient: false,
             request_id: None,
             settled_by: Some("answer".into()),
