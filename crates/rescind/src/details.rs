@@ -17,7 +17,10 @@ use rescind_core::CancelOutcome;
 ///
 /// fn describe(outcome: &CancelOutcome) -> String {
 ///     match Details::of(outcome) {
-///         Some(Details::Di(di)) => format!("Di order {}", di.details.shipment_id),
+///         Some(Details::Di(di)) => match &di.details {
+///             Some(order) => format!("Di order {}", order.shipment_id),
+///             None => "Di order (not read: cancelled change-first)".to_string(),
+///         },
 ///         Some(Details::Arta(arta)) => match arta.session() {
 ///             Some(session) => format!("Arta session {}", session.id),
 ///             None => "Arta hold".to_string(),
