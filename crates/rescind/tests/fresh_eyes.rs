@@ -404,6 +404,45 @@ mod cancel_safety {
         }
     }
 
+    /// A cancel dropped while its login is held: the login is shared (its own task), so a
+    /// second cancel neither hangs on a login nobody drives nor sends anything twice; when the
+    /// held login's connection closes, the login is tried again once and the cancel goes
+    /// through.
+    #[tokio::test]
+    async fn a_cancel_dropped_during_its_login_leaves_the_next_one_working() {
+        let sim = sim().await;
+        let registry = std::sync::Arc::new(registry(&sim.base_url()));
+        sim.sim().faults().add(
+            FaultRule::on(Operation::DiLogin, FaultAction::Hold)
+                .apply_late()
+                .times(1),
+        );
+        let target = demo::di::ORDER_CANCELLABLE;
+        let first = {
+            let registry = registry.clone();
+            tokio::spawn(async move { registry.cancel("di", CancelRequest::whole(target)).await })
+        };
+        bounded("login held", sim.sim().wait_held(|h| h.len() == 1)).await;
+        first.abort();
+        let _ = first.await;
+        let second = {
+            let registry = registry.clone();
+            tokio::spawn(async move { registry.cancel("di", CancelRequest::whole(target)).await })
+        };
+        // Close the held login without applying it (a login changes nothing anyway).
+        let held = sim.sim().held();
+        assert!(sim.sim().discard_held(held[0].id));
+        let outcome = bounded("the second cancel", second)
+            .await
+            .unwrap()
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(outcome.status, CancelStatus::Cancelled);
+        let counters = sim.sim().counters().snapshot();
+        assert_eq!(counters.get(Operation::DiCancelOrder).requests(), 1);
+        assert_eq!(counters.get(Operation::DiCancelOrder).applied(), 1);
+        assert!(counters.get(Operation::DiLogin).requests() <= 2);
+    }
+
     /// A per-call deadline shorter than a held request: the cancel ends by the deadline with
     /// a timeout that may have been sent; applying the held request afterwards and asking
     /// again settles it, and nothing is applied twice.
