@@ -6,12 +6,15 @@
 //! and by item, interleaved), so every provider and action is in the figure. Each run starts
 //! from a fresh simulator state (`POST /__sim/reset`): a cancelled target stays cancelled.
 
+use std::collections::HashSet;
 use std::path::Path;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use rescind::Registry;
 use rescind::bulk::{Input, Journal, Options, Outcome, Runner};
+use rescind_core::{CancelOptions, Policy};
 use rescind_sim::arta::DEMO_API_KEY;
 use rescind_sim::fleet::Fleet;
 use tokio::sync::Semaphore;
@@ -25,13 +28,19 @@ pub enum Mode {
     /// The bulk runner with its journal in a directory (on disk, or on tmpfs to take the
     /// fsyncs' cost out).
     Runner,
-    /// The baseline: each row's change through `Registry::cancel`, with the runner's
-    /// per-account concurrency, no read before and no journal: a plain loop over the facade.
+    /// The baseline: each row through the registry's canceller with the runner's per-account
+    /// concurrency and **the runner's requests** (under its default policy, change first: an
+    /// idempotent change with no read, the others after one read handed to the change), and
+    /// no journal: a plain loop over the facade, which would not survive a crash.
     Direct,
     /// The simulator's ceiling: bare reqwest reading a hosted session as fast as it can, at
     /// [`CEILING_CONCURRENCY`], as many reads as the input has rows times
     /// [`CEILING_READS_PER_ROW`].
     Ceiling,
+    /// The runner (journal on disk) on Arta hosted sessions only, against the simulator at a
+    /// test key's documented limits (10 calls at once, 500 a minute) with a scaled minute,
+    /// the client paced to 95 % of the same scaled limit ([`limits_registry`]).
+    Limits,
 }
 
 /// Reads in flight at once when measuring the simulator's ceiling: twice the runner's default
@@ -48,12 +57,13 @@ impl Mode {
             Mode::Runner => "runner",
             Mode::Direct => "direct",
             Mode::Ceiling => "ceiling",
+            Mode::Limits => "limits",
         }
     }
 
     /// The mode named `name`.
     pub fn from_name(name: &str) -> Option<Mode> {
-        [Mode::Runner, Mode::Direct, Mode::Ceiling]
+        [Mode::Runner, Mode::Direct, Mode::Ceiling, Mode::Limits]
             .into_iter()
             .find(|m| m.name() == name)
     }
@@ -76,7 +86,23 @@ pub struct BulkSample {
     pub syncs: u64,
     /// Wall time spent in them.
     pub sync_time: Duration,
+    /// Requests per action ([`ACTIONS`]), logins and other routes apart: each request is
+    /// counted for the action of the row whose target its path names.
+    pub action_requests: [u64; 5],
+    /// Rows per action ([`ACTIONS`]).
+    pub action_rows: [u64; 5],
+    /// Answers 429 the clients received (each one retried: a row that failed is an error).
+    pub throttled: u64,
 }
+
+/// The actions of a fleet's rows, in the order of [`BulkSample::action_requests`].
+pub const ACTIONS: [&str; 5] = [
+    "Arta hosted-session cancel",
+    "Arta shipment hold",
+    "Di cancel",
+    "Skip Pay whole cancel",
+    "Skip Pay item cancel with quantities",
+];
 
 impl BulkSample {
     /// Rows per second.
@@ -94,27 +120,44 @@ impl BulkSample {
         self.sync_time.as_secs_f64() / self.elapsed.as_secs_f64()
     }
 
+    /// Requests per row of action `i` ([`ACTIONS`]); `None` without rows of it.
+    pub fn requests_per_row(&self, i: usize) -> Option<f64> {
+        (self.action_rows[i] > 0)
+            .then(|| self.action_requests[i] as f64 / self.action_rows[i] as f64)
+    }
+
     /// The line a measuring child prints.
     pub fn to_line(&self) -> String {
+        let list = |v: &[u64; 5]| v.map(|n| n.to_string()).join(",");
         format!(
-            "rows={} elapsed_ns={} cpu_ns={} peak_kib={} requests={} syncs={} sync_ns={}",
+            "rows={} elapsed_ns={} cpu_ns={} peak_kib={} requests={} syncs={} sync_ns={} action_requests={} action_rows={} throttled={}",
             self.rows,
             self.elapsed.as_nanos(),
             self.cpu.as_nanos(),
             self.peak_kib,
             self.requests,
             self.syncs,
-            self.sync_time.as_nanos()
+            self.sync_time.as_nanos(),
+            list(&self.action_requests),
+            list(&self.action_rows),
+            self.throttled
         )
     }
 
     /// Reads a line written by [`BulkSample::to_line`].
     pub fn parse(line: &str) -> Option<BulkSample> {
-        let field = |name: &str| -> Option<u64> {
+        let text = |name: &str| -> Option<&str> {
             line.split_whitespace()
-                .find_map(|kv| kv.strip_prefix(name)?.strip_prefix('='))?
-                .parse()
-                .ok()
+                .find_map(|kv| kv.strip_prefix(name)?.strip_prefix('='))
+        };
+        let field = |name: &str| -> Option<u64> { text(name)?.parse().ok() };
+        let list = |name: &str| -> Option<[u64; 5]> {
+            let v: Vec<u64> = text(name)?
+                .split(',')
+                .map(str::parse)
+                .collect::<Result<_, _>>()
+                .ok()?;
+            v.try_into().ok()
         };
         Some(BulkSample {
             rows: field("rows")?,
@@ -124,6 +167,9 @@ impl BulkSample {
             requests: field("requests")?,
             syncs: field("syncs")?,
             sync_time: Duration::from_nanos(field("sync_ns")?),
+            action_requests: list("action_requests")?,
+            action_rows: list("action_rows")?,
+            throttled: field("throttled")?,
         })
     }
 }
@@ -168,26 +214,192 @@ pub fn registry(base: &str) -> Result<Registry, String> {
     Ok(registry)
 }
 
+/// The Arta-only fleet of `rows` hosted sessions for [`Mode::Limits`].
+fn limits_fleet(rows: usize) -> Fleet {
+    Fleet {
+        arta_sessions: rows,
+        arta_shipments: 0,
+        di_orders: 0,
+        skippay_whole: 0,
+        skippay_items: 0,
+    }
+}
+
+/// The simulator for [`Mode::Limits`]: `rows` Arta hosted sessions, the demo key a **test**
+/// key (10 calls at once, 500 a minute), the limits on with a minute of `minute_ms`.
+pub async fn start_limits_simulator(
+    rows: usize,
+    minute_ms: u64,
+) -> std::io::Result<rescind_sim::RunningSimulator> {
+    let mut world = limits_fleet(rows).world();
+    world.arta.api_keys.retain(|k| k != DEMO_API_KEY);
+    world.arta.test_api_keys.push(DEMO_API_KEY.to_string());
+    world.arta.rate_limits = rescind_sim::arta::RateLimits::documented().with_minute_ms(minute_ms);
+    rescind_sim::Simulator::new().seed(world).start().await
+}
+
+/// Writes the input of [`Mode::Limits`]: `rows` Arta hosted-session cancels.
+pub fn write_limits_input(path: &Path, rows: usize) -> std::io::Result<()> {
+    std::fs::write(path, limits_fleet(rows).rows_csv())
+}
+
+/// Arta's documented calls a minute for a test key.
+pub const TEST_KEY_PER_MINUTE: u32 = 500;
+
+/// The account `arta` for [`Mode::Limits`]: a test key's client (10 calls at once), paced to
+/// 95 % of 500 calls in a window of `minute_ms`, the simulator's scaled minute.
+pub fn limits_registry(base: &str, minute_ms: u64) -> Result<Registry, String> {
+    let arta = rescind::arta::Client::builder()
+        .api_key(DEMO_API_KEY)
+        .base_url(base)
+        .key_kind(rescind::arta::KeyKind::Test)
+        .rate_limit(
+            rescind_core::RateLimit::under(TEST_KEY_PER_MINUTE)
+                .with_window(Duration::from_millis(minute_ms)),
+        )
+        .build()
+        .map_err(|e| e.to_string())?;
+    let mut registry = Registry::new();
+    registry
+        .insert("arta", Arc::new(arta))
+        .map_err(|e| e.to_string())?;
+    Ok(registry)
+}
+
+/// Counts the transport's retry events that follow a 429 ([`rescind_core::RETRY_EVENT_TARGET`]).
+#[derive(Debug, Clone, Default)]
+pub struct Throttled(Arc<AtomicU64>);
+
+impl Throttled {
+    /// Installs the counter as this process's tracing subscriber (once; later calls count
+    /// nothing more).
+    pub fn install() -> Throttled {
+        use tracing_subscriber::layer::SubscriberExt;
+        let counter = Throttled::default();
+        let subscriber = tracing_subscriber::registry().with(counter.clone());
+        let _ = tracing::subscriber::set_global_default(subscriber);
+        counter
+    }
+
+    /// 429s seen so far.
+    pub fn count(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Throttled {
+    fn on_event(
+        &self,
+        event: &tracing::Event<'_>,
+        _ctx: tracing_subscriber::layer::Context<'_, S>,
+    ) {
+        if event.metadata().target() != rescind_core::RETRY_EVENT_TARGET {
+            return;
+        }
+        struct Status(bool);
+        impl tracing::field::Visit for Status {
+            fn record_u64(&mut self, field: &tracing::field::Field, value: u64) {
+                if field.name() == "status" && value == 429 {
+                    self.0 = true;
+                }
+            }
+            fn record_i64(&mut self, field: &tracing::field::Field, value: i64) {
+                if field.name() == "status" && value == 429 {
+                    self.0 = true;
+                }
+            }
+            fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+                if field.name() == "status" && format!("{value:?}") == "429" {
+                    self.0 = true;
+                }
+            }
+        }
+        let mut status = Status(false);
+        event.record(&mut status);
+        if status.0 {
+            self.0.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+}
+
+/// The action ([`ACTIONS`] index) a request to `path` serves, logins and health checks apart
+/// (`None`): by route for Arta and Di, by the application id for Skip Pay (whole cancels and
+/// item cancels share routes). `items` holds the Skip Pay applications of item-cancel rows.
+fn action_of(path: &str, items: &HashSet<String>) -> Option<usize> {
+    if path.starts_with("/hosted_sessions") {
+        Some(0)
+    } else if path.starts_with("/shipments") || path.starts_with("/shipment_exceptions") {
+        Some(1)
+    } else if path.starts_with("/ws/json/parcel/") {
+        Some(2)
+    } else if let Some(rest) = path.strip_prefix("/financing/v1/applications/") {
+        let id = rest.split('/').next().unwrap_or("");
+        Some(if items.contains(id) { 4 } else { 3 })
+    } else {
+        None
+    }
+}
+
+/// Whether sending the row's change twice changes nothing more than sending it once (the
+/// runner's rule): a whole cancel, an item cancel without quantities.
+fn idempotent(action: &rescind::bulk::Action) -> bool {
+    use rescind::bulk::Action;
+    match action {
+        Action::Cancel => true,
+        Action::CancelItems(items) => items.iter().all(|i| i.quantity.is_none()),
+        _ => false,
+    }
+}
+
+/// The [`ACTIONS`] index of a fleet row.
+fn row_action(row: &rescind::bulk::Row) -> usize {
+    use rescind::bulk::Action;
+    match (row.account.as_str(), &row.action) {
+        ("arta", Action::Cancel) => 0,
+        ("arta", _) => 1,
+        ("di", _) => 2,
+        ("skippay", Action::Cancel) => 3,
+        _ => 4,
+    }
+}
+
 /// One run in this process: resets the simulator at `base`, sends every row of `input` in
-/// `mode` (the journal, for [`Mode::Runner`], in `journal_dir`), checks that every row is
-/// done, and reads the simulator's request count.
+/// `mode` (the journal, for [`Mode::Runner`] and [`Mode::Limits`], in `journal_dir`; for
+/// [`Mode::Limits`], the client paced to a minute of `minute_ms`), checks that every row is
+/// done, and reads the simulator's request counts.
 pub async fn run(
     base: &str,
     input: &Path,
     mode: Mode,
     journal_dir: &Path,
+    minute_ms: u64,
 ) -> Result<BulkSample, String> {
+    let throttled = Throttled::install();
     let http = reqwest::Client::new();
     admin(http.post(format!("{base}/__sim/reset"))).await?;
-    let registry = registry(base)?;
+    let registry = match mode {
+        Mode::Limits => limits_registry(base, minute_ms)?,
+        _ => registry(base)?,
+    };
     let journal_path = journal_dir.join(format!("bench-{}.journal.jsonl", std::process::id()));
     let _ = std::fs::remove_file(&journal_path);
+    let rows_of = Input::read(input).map_err(|e| e.to_string())?;
+    let mut action_rows = [0u64; 5];
+    let mut items = HashSet::new();
+    for row in &rows_of.rows {
+        let a = row_action(row);
+        action_rows[a] += 1;
+        if a == 4 {
+            items.insert(row.target.clone());
+        }
+    }
+    drop(rows_of);
 
     let cpu = measure::process_cpu();
     let started = Instant::now();
     let (rows, journal) = match mode {
-        Mode::Runner => {
-            let input = Input::read(input).map_err(|e| e.to_string())?;
+        Mode::Runner | Mode::Limits => {
+            let input = Input::stream(input).map_err(|e| e.to_string())?;
             let journal = Journal::open(&journal_path, &input).map_err(|e| e.to_string())?;
             let report = Runner::new(registry)
                 .run(input, journal, |_| {})
@@ -216,10 +428,19 @@ pub async fn run(
     let _ = std::fs::remove_file(&journal_path);
 
     let counters = admin(http.get(format!("{base}/__sim/counters"))).await?;
-    let requests = counters["hits"]
-        .as_object()
-        .map(|hits| hits.values().filter_map(serde_json::Value::as_u64).sum())
-        .unwrap_or(0);
+    let mut requests = 0;
+    let mut action_requests = [0u64; 5];
+    for (route, n) in counters["hits"].as_object().into_iter().flatten() {
+        let n = n.as_u64().unwrap_or(0);
+        requests += n;
+        let path = route.split_once(' ').map_or(route.as_str(), |(_, p)| p);
+        if let Some(a) = action_of(path, &items) {
+            action_requests[a] += n;
+        }
+    }
+    if mode == Mode::Ceiling {
+        action_requests = [0; 5];
+    }
     Ok(BulkSample {
         rows,
         elapsed,
@@ -228,11 +449,17 @@ pub async fn run(
         requests,
         syncs: journal.syncs,
         sync_time: journal.sync_time,
+        action_requests,
+        action_rows,
+        throttled: throttled.count(),
     })
 }
 
-/// The baseline: every row's change through the registry, at most the runner's default number
-/// of rows in flight per account ([`Options::concurrency_for`]). Returns the rows done; the first failure is an error.
+/// The baseline: every row through its account's canceller with the runner's requests (what
+/// [`Runner::run`] sends for a fresh row without faults under the default policy), at
+/// most the runner's default number of rows in flight per account
+/// ([`Options::concurrency_for`]), and no journal. Returns the rows done; the first failure
+/// is an error.
 async fn direct(registry: Registry, input: &Path) -> Result<u64, String> {
     let input = Input::read(input).map_err(|e| e.to_string())?;
     let registry = Arc::new(registry);
@@ -251,13 +478,37 @@ async fn direct(registry: Registry, input: &Path) -> Result<u64, String> {
             .find(|(name, _)| *name == row.account)
             .map(|(_, l)| l.clone())
             .ok_or_else(|| format!("no account `{}`", row.account))?;
-        let registry = registry.clone();
+        let canceller = registry
+            .account(&row.account)
+            .map_err(|e| e.to_string())?
+            .clone();
+        let policy = options.policy;
         set.spawn(async move {
             let _permit = limit.acquire_owned().await;
-            registry
-                .cancel(&row.account, row.request())
+            let line = row.line;
+            let request = row.request();
+            // What `Runner::run` sends for a fresh row under `policy`: change first, an
+            // idempotent change goes with no read; otherwise one read (`plan`) handed to
+            // the change (a provider that does not plan is read with `observe`).
+            let mut call = CancelOptions::new().policy(policy);
+            if !(policy == Policy::ChangeFirst && idempotent(&row.action)) {
+                let plan = canceller.plan(&request).await;
+                if plan.reading.is_some() {
+                    call = call.with_plan(plan);
+                } else if let Some(kind) = plan.error_kind {
+                    return Err(format!("line {line}: the read failed ({kind:?})"));
+                } else {
+                    match canceller.observe(&request).await {
+                        Ok(_) => {}
+                        Err(e) if e.kind() == rescind::ErrorKind::Unsupported => {}
+                        Err(e) => return Err(format!("line {line}: {e}")),
+                    }
+                }
+            }
+            canceller
+                .cancel_with(request, call)
                 .await
-                .map_err(|e| format!("line {}: {e}", row.line))
+                .map_err(|e| format!("line {line}: {e}"))
         });
     }
     let mut done = 0;
@@ -266,6 +517,90 @@ async fn direct(registry: Registry, input: &Path) -> Result<u64, String> {
         done += 1;
     }
     Ok(done)
+}
+
+/// Writes a large input for the memory figure: fleet rows until the file has at least
+/// `min_bytes`, then one invalid row (an unknown action), so that a strict run refuses only
+/// after reading the whole file. Returns the rows written, the invalid one included.
+pub fn write_large_input(path: &Path, min_bytes: usize) -> std::io::Result<usize> {
+    let per_row = Fleet::of(10_000).rows_csv().len() / 10_000;
+    let rows = min_bytes / per_row.max(1) + 1;
+    let mut text = Fleet::of(rows).rows_csv();
+    while text.len() < min_bytes {
+        text.push_str("arta,1,cancel,,\n");
+    }
+    text.push_str("arta,2,explode,,\n");
+    std::fs::write(path, &text)?;
+    Ok(text.lines().count() - 1)
+}
+
+/// What the memory figure measured: a strict run's validation of a large input, in this
+/// process.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MemorySample {
+    /// Valid rows.
+    pub valid: u64,
+    /// Invalid rows.
+    pub invalid: u64,
+    /// Wall time from opening the file to the refusal.
+    pub elapsed: Duration,
+    /// The process's peak resident memory, KiB.
+    pub peak_kib: u64,
+}
+
+impl MemorySample {
+    /// The line a measuring child prints.
+    pub fn to_line(&self) -> String {
+        format!(
+            "valid={} invalid={} elapsed_ns={} peak_kib={}",
+            self.valid,
+            self.invalid,
+            self.elapsed.as_nanos(),
+            self.peak_kib
+        )
+    }
+
+    /// Reads a line written by [`MemorySample::to_line`].
+    pub fn parse(line: &str) -> Option<MemorySample> {
+        let field = |name: &str| -> Option<u64> {
+            line.split_whitespace()
+                .find_map(|kv| kv.strip_prefix(name)?.strip_prefix('='))?
+                .parse()
+                .ok()
+        };
+        Some(MemorySample {
+            valid: field("valid")?,
+            invalid: field("invalid")?,
+            elapsed: Duration::from_nanos(field("elapsed_ns")?),
+            peak_kib: field("peak_kib")?,
+        })
+    }
+}
+
+/// What `rescind bulk --strict` does with `input` before refusing it for its invalid rows:
+/// reads and validates it (streamed with [`Input::stream`], or whole with [`Input::read`] when
+/// `streamed` is false), then checks every row against the accounts (no request is sent: the
+/// clients point at a closed port). Fails if the input has no invalid row.
+pub fn validate(input: &Path, streamed: bool) -> Result<MemorySample, String> {
+    let registry = registry("http://127.0.0.1:9")?;
+    let started = Instant::now();
+    let mut input = if streamed {
+        Input::stream(input)
+    } else {
+        Input::read(input)
+    }
+    .map_err(|e| e.to_string())?;
+    input.check_accounts(&registry);
+    let elapsed = started.elapsed();
+    if input.invalid.is_empty() {
+        return Err("the large input has no invalid row: a strict run would send it".into());
+    }
+    Ok(MemorySample {
+        valid: input.valid_rows() as u64,
+        invalid: input.invalid.len() as u64,
+        elapsed,
+        peak_kib: measure::peak_rss_kib().unwrap_or(0),
+    })
 }
 
 /// Reads the demo's hosted session 42 `reads` times with bare reqwest, body read but not
@@ -302,6 +637,122 @@ async fn ceiling(base: &str, reads: u64) -> Result<(), String> {
     Ok(())
 }
 
+/// The routes of the per-route ceiling: the simulator's routes a bulk run sends to (Arta's
+/// exception post apart), as `METHOD /path` with `{id}` for a fleet target.
+pub const ROUTES: [&str; 7] = [
+    "GET /hosted_sessions/{id}",
+    "PATCH /hosted_sessions/{id}/cancel",
+    "GET /shipments/{id}",
+    "GET /ws/json/parcel/booking/v-1/details/{id}",
+    "DELETE /ws/json/parcel/booking/v-1/order/cancel/{id}",
+    "GET /financing/v1/applications/{id}",
+    "PUT /financing/v1/applications/{id}/cancel",
+];
+
+/// The simulator's ceiling on each of [`ROUTES`]: after a reset, `requests` requests with bare
+/// reqwest at [`CEILING_CONCURRENCY`], each on the next target of the route's kind in the
+/// fleet of `rows` (cycling), body read, not decoded. Returns requests/s per route. An answer
+/// 401 or 5xx is an error (a change route answering 4xx for a target already changed still
+/// counts: the simulator did the work of deciding it).
+pub async fn route_ceilings(base: &str, rows: usize, requests: u64) -> Result<Vec<f64>, String> {
+    let fleet = Fleet::of(rows);
+    let http = reqwest::Client::new();
+    let mut out = Vec::new();
+    for (i, route) in ROUTES.iter().enumerate() {
+        admin(http.post(format!("{base}/__sim/reset"))).await?;
+        let (method, template) = route.split_once(' ').unwrap_or(("GET", route));
+        let method: http::Method = method.parse().map_err(|e| format!("{route}: {e}"))?;
+        let (auth, count, id): (String, usize, fn(usize) -> String) = match i {
+            0 | 1 => (
+                format!("ARTA_APIKey {DEMO_API_KEY}"),
+                fleet.arta_sessions,
+                |n| rescind_sim::fleet::session_id(n).to_string(),
+            ),
+            2 => (
+                format!("ARTA_APIKey {DEMO_API_KEY}"),
+                fleet.arta_shipments,
+                rescind_sim::fleet::shipment_id,
+            ),
+            3 | 4 => {
+                let (user, password) = rescind_sim::di::DEMO_USER;
+                let token = admin(
+                    http.post(format!("{base}/ws/json/auth/v-3/login/60"))
+                        .header(http::header::CONTENT_TYPE, "application/json")
+                        .body(
+                            serde_json::json!({"username": user, "password": password}).to_string(),
+                        ),
+                )
+                .await?;
+                let token = token["token"].as_str().ok_or("Di login: no token")?;
+                (
+                    format!("Bearer {token}"),
+                    fleet.di_orders,
+                    rescind_sim::fleet::di_number,
+                )
+            }
+            _ => {
+                let (user, password) = rescind_sim::skippay::DEMO_PARTNER;
+                let token = admin(
+                    http.post(format!("{base}/authentication/v1/partner"))
+                        .header(http::header::CONTENT_TYPE, "application/json")
+                        .body(
+                            serde_json::json!({"username": user, "password": password}).to_string(),
+                        ),
+                )
+                .await?;
+                let token = token["accessToken"]
+                    .as_str()
+                    .ok_or("Skip Pay login: no accessToken")?;
+                (
+                    format!("Bearer {token}"),
+                    fleet.skippay_whole + fleet.skippay_items,
+                    rescind_sim::fleet::application_id,
+                )
+            }
+        };
+        let count = count.max(1);
+        let auth = http::HeaderValue::from_str(&auth).map_err(|e| e.to_string())?;
+        let template: Arc<str> = format!("{base}{template}").into();
+        let next = Arc::new(AtomicU64::new(0));
+        let started = Instant::now();
+        let mut set = JoinSet::new();
+        for _ in 0..CEILING_CONCURRENCY {
+            let (client, template, next, auth, method) = (
+                http.clone(),
+                template.clone(),
+                next.clone(),
+                auth.clone(),
+                method.clone(),
+            );
+            set.spawn(async move {
+                loop {
+                    let n = next.fetch_add(1, Ordering::Relaxed);
+                    if n >= requests {
+                        return Ok::<(), String>(());
+                    }
+                    let url = template.replace("{id}", &id(n as usize % count));
+                    let resp = client
+                        .request(method.clone(), &url)
+                        .header(http::header::AUTHORIZATION, auth.clone())
+                        .send()
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    let status = resp.status();
+                    if status.is_server_error() || status == http::StatusCode::UNAUTHORIZED {
+                        return Err(format!("{url}: HTTP {status}"));
+                    }
+                    resp.bytes().await.map_err(|e| e.to_string())?;
+                }
+            });
+        }
+        while let Some(joined) = set.join_next().await {
+            joined.map_err(|e| e.to_string())??;
+        }
+        out.push(requests as f64 / started.elapsed().as_secs_f64());
+    }
+    Ok(out)
+}
+
 /// Sends an admin request to the simulator and reads its JSON answer (`null` when empty).
 async fn admin(request: reqwest::RequestBuilder) -> Result<serde_json::Value, String> {
     let resp = request
@@ -332,11 +783,58 @@ mod tests {
             requests: 31,
             syncs: 21,
             sync_time: Duration::from_micros(4_200),
+            action_requests: [8, 6, 6, 6, 5],
+            action_rows: [4, 2, 3, 1, 0],
+            throttled: 0,
         };
+        assert_eq!(s.requests_per_row(0), Some(2.0));
+        assert_eq!(s.requests_per_row(4), None);
         assert_eq!(BulkSample::parse(&s.to_line()), Some(s));
         assert_eq!(s.rows_per_second(), 500.0);
         assert!((s.sync_share() - 0.21).abs() < 1e-9);
         assert_eq!(BulkSample::parse("rows=1"), None);
+    }
+
+    #[test]
+    fn requests_are_counted_for_the_action_their_route_or_application_serves() {
+        let items: HashSet<String> = ["bulk000007".to_string()].into();
+        for (path, action) in [
+            ("/hosted_sessions/10001", Some(0)),
+            ("/hosted_sessions/10001/cancel", Some(0)),
+            ("/shipments/00000000-0000-4000-8000-000000000001", Some(1)),
+            ("/shipment_exceptions", Some(1)),
+            (
+                "/ws/json/parcel/booking/v-1/details/70724769000000001",
+                Some(2),
+            ),
+            (
+                "/ws/json/parcel/booking/v-1/order/cancel/70724769000000001",
+                Some(2),
+            ),
+            ("/financing/v1/applications/bulk000001", Some(3)),
+            (
+                "/financing/v1/applications/bulk000007/order/cancel",
+                Some(4),
+            ),
+            ("/ws/json/auth/v-3/login/60", None),
+            ("/authentication/v1/partner", None),
+        ] {
+            assert_eq!(action_of(path, &items), action, "{path}");
+        }
+    }
+
+    #[test]
+    fn the_large_input_has_the_size_asked_and_ends_with_an_invalid_row() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("large.csv");
+        let rows = write_large_input(&path, 100_000).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.len() >= 100_000);
+        assert_eq!(text.lines().count(), rows + 1);
+        let s = validate(&path, true).unwrap();
+        assert_eq!((s.valid + s.invalid) as usize, rows);
+        assert_eq!(s.invalid, 1);
+        assert_eq!(MemorySample::parse(&s.to_line()), Some(s));
     }
 
     #[test]
@@ -352,10 +850,15 @@ mod tests {
             let input = dir.path().join("rows.csv");
             write_input(&input, 40).unwrap();
             let base = sim.base_url();
-            let s = run(&base, &input, Mode::Ceiling, dir.path()).await.unwrap();
+            let s = run(&base, &input, Mode::Ceiling, dir.path(), 0)
+                .await
+                .unwrap();
             assert!(s.requests >= 40 * CEILING_READS_PER_ROW, "{s:?}");
+            let routes = route_ceilings(&base, 40, 20).await.unwrap();
+            assert_eq!(routes.len(), ROUTES.len());
+            assert!(routes.iter().all(|r| *r > 0.0), "{routes:?}");
             for mode in [Mode::Runner, Mode::Direct, Mode::Runner] {
-                let s = run(&base, &input, mode, dir.path()).await.unwrap();
+                let s = run(&base, &input, mode, dir.path(), 0).await.unwrap();
                 assert_eq!(s.rows, 40, "{mode:?}");
                 let applied = sim.sim().counters().snapshot().applied;
                 // One change per row (a whole Skip Pay cancel also counts each item it cancels).

@@ -11,8 +11,14 @@
 //!   blocks of sequential calls; prints each one's time per block;
 //! - `rescind-bench sim ROWS`: the simulator seeded for ROWS bulk rows (prints `addr=..`;
 //!   stops when stdin closes);
-//! - `rescind-bench bulk BASE_URL INPUT MODE JOURNAL_DIR`: one bulk run in its own process
-//!   (modes `runner`, `direct`, `ceiling`); prints a `BulkSample` line.
+//! - `rescind-bench sim-limits ROWS MINUTE_MS`: the simulator with ROWS Arta hosted sessions
+//!   at a test key's documented limits, with a minute of MINUTE_MS;
+//! - `rescind-bench bulk BASE_URL INPUT MODE JOURNAL_DIR [MINUTE_MS]`: one bulk run in its own
+//!   process (modes `runner`, `direct`, `ceiling`, `limits`); prints a `BulkSample` line;
+//! - `rescind-bench routes BASE_URL ROWS REQUESTS`: the simulator's ceiling on each route a
+//!   bulk run uses, in its own process; prints one `rps=..` line per route;
+//! - `rescind-bench memory INPUT stream|read`: a strict run's validation of INPUT in its own
+//!   process; prints a `MemorySample` line.
 
 #![forbid(unsafe_code)]
 
@@ -20,12 +26,12 @@ use std::io::{BufRead, BufReader, Read};
 use std::process::{Child, Command, ExitCode, Stdio};
 use std::time::Duration;
 
-use rescind_bench::bulk::{self, BulkSample, Mode};
+use rescind_bench::bulk::{self, BulkSample, MemorySample, Mode};
 use rescind_bench::measure::{self, Sample};
 use rescind_bench::workload::{self, Caller, Workload};
 use rescind_bench::{decode, server};
 
-const USAGE: &str = "usage: rescind-bench [--smoke] [--only per-call|throughput|bulk|decode] | serve | measure WORKLOAD BASE_URL WARMUP CALLS CONCURRENCY [current-thread] | alternate BASE_URL BLOCKS CALLS_PER_BLOCK FLAVOR | sim ROWS | bulk BASE_URL INPUT MODE JOURNAL_DIR";
+const USAGE: &str = "usage: rescind-bench [--smoke] [--only per-call|throughput|bulk|decode] | serve | measure WORKLOAD BASE_URL WARMUP CALLS CONCURRENCY [current-thread] | alternate BASE_URL BLOCKS CALLS_PER_BLOCK FLAVOR | sim ROWS | sim-limits ROWS MINUTE_MS | bulk BASE_URL INPUT MODE JOURNAL_DIR [MINUTE_MS] | routes BASE_URL ROWS REQUESTS | memory INPUT stream|read";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -37,6 +43,9 @@ fn main() -> ExitCode {
         Some("alternate") => alternate_child(&args[1..]),
         Some("sim") => sim(&args[1..]),
         Some("bulk") => bulk_child(&args[1..]),
+        Some("sim-limits") => sim_limits(&args[1..]),
+        Some("memory") => memory_child(&args[1..]),
+        Some("routes") => routes_child(&args[1..]),
         Some(_) => Err(USAGE.to_string()),
     };
     match result {
@@ -164,16 +173,70 @@ fn alternate_child(args: &[String]) -> Result<(), String> {
 }
 
 fn bulk_child(args: &[String]) -> Result<(), String> {
-    let [base, input, mode, dir] = args else {
-        return Err(USAGE.to_string());
+    let (base, input, mode, dir, minute) = match args {
+        [base, input, mode, dir] => (base, input, mode, dir, "60000"),
+        [base, input, mode, dir, minute] => (base, input, mode, dir, minute.as_str()),
+        _ => return Err(USAGE.to_string()),
     };
     let mode = Mode::from_name(mode).ok_or_else(|| format!("no bulk mode `{mode}`"))?;
+    let minute_ms: u64 = minute
+        .parse()
+        .map_err(|_| format!("MINUTE_MS must be a number, not `{minute}`"))?;
     let sample = runtime()?.block_on(bulk::run(
         base,
         std::path::Path::new(input),
         mode,
         std::path::Path::new(dir),
+        minute_ms,
     ))?;
+    println!("{}", sample.to_line());
+    Ok(())
+}
+
+fn sim_limits(args: &[String]) -> Result<(), String> {
+    let [rows, minute] = args else {
+        return Err(USAGE.to_string());
+    };
+    let rows: usize = rows
+        .parse()
+        .map_err(|_| format!("ROWS must be a number, not `{rows}`"))?;
+    let minute_ms: u64 = minute
+        .parse()
+        .map_err(|_| format!("MINUTE_MS must be a number, not `{minute}`"))?;
+    let rt = runtime()?;
+    let sim = rt
+        .block_on(bulk::start_limits_simulator(rows, minute_ms))
+        .map_err(|e| format!("could not start the simulator: {e}"))?;
+    println!("addr={}", sim.addr());
+    let _ = std::io::stdin().read_to_end(&mut Vec::new());
+    rt.block_on(sim.shutdown());
+    Ok(())
+}
+
+fn routes_child(args: &[String]) -> Result<(), String> {
+    let [base, rows, requests] = args else {
+        return Err(USAGE.to_string());
+    };
+    let rows: usize = rows.parse().map_err(|_| format!("ROWS: `{rows}`"))?;
+    let requests: u64 = requests
+        .parse()
+        .map_err(|_| format!("REQUESTS: `{requests}`"))?;
+    for rps in runtime()?.block_on(bulk::route_ceilings(base, rows, requests))? {
+        println!("rps={rps}");
+    }
+    Ok(())
+}
+
+fn memory_child(args: &[String]) -> Result<(), String> {
+    let [input, how] = args else {
+        return Err(USAGE.to_string());
+    };
+    let streamed = match how.as_str() {
+        "stream" => true,
+        "read" => false,
+        other => return Err(format!("`{other}`: stream or read")),
+    };
+    let sample = bulk::validate(std::path::Path::new(input), streamed)?;
     println!("{}", sample.to_line());
     Ok(())
 }
@@ -227,6 +290,11 @@ struct Plan {
     decode_time: Duration,
     bulk_rows: usize,
     bulk_repeats: usize,
+    /// Rows of the Arta run at a test key's limits, and the simulator's minute for it.
+    limits_rows: usize,
+    limits_minute_ms: u64,
+    /// The size of the memory figure's input.
+    memory_bytes: usize,
 }
 
 impl Plan {
@@ -246,6 +314,9 @@ impl Plan {
                 decode_time: Duration::from_millis(1),
                 bulk_rows: 60,
                 bulk_repeats: 1,
+                limits_rows: 100,
+                limits_minute_ms: 1_000,
+                memory_bytes: 200_000,
             }
         } else {
             Plan {
@@ -262,6 +333,9 @@ impl Plan {
                 decode_time: Duration::from_millis(100),
                 bulk_rows: 10_000,
                 bulk_repeats: 5,
+                limits_rows: 10_000,
+                limits_minute_ms: 1_000,
+                memory_bytes: 50_000_000,
             }
         }
     }
@@ -716,6 +790,7 @@ fn bulk_in_child(
     input: &std::path::Path,
     mode: Mode,
     dir: &std::path::Path,
+    minute_ms: u64,
 ) -> Result<(BulkSample, Duration), String> {
     let pid = sim.child.id();
     let before = measure::process_cpu_of(pid);
@@ -727,6 +802,7 @@ fn bulk_in_child(
             &input.to_string_lossy(),
             mode.name(),
             &dir.to_string_lossy(),
+            &minute_ms.to_string(),
         ],
         &what,
     )?;
@@ -759,15 +835,25 @@ fn bulk_rows(plan: &Plan) -> Result<(), String> {
     let (mut on_disk, mut on_tmpfs, mut direct) = (Vec::new(), Vec::new(), Vec::new());
     let mut sim_cpu_per_row = Vec::new();
     for _ in 0..plan.bulk_repeats {
-        let (s, cpu) = bulk_in_child(&sim, &input, Mode::Runner, &disk)?;
+        let (s, cpu) = bulk_in_child(&sim, &input, Mode::Runner, &disk, 0)?;
         sim_cpu_per_row.push(cpu.as_secs_f64() * 1e6 / s.rows as f64);
         on_disk.push(s);
         if let Some(dir) = &tmpfs {
-            on_tmpfs.push(bulk_in_child(&sim, &input, Mode::Runner, dir)?.0);
+            on_tmpfs.push(bulk_in_child(&sim, &input, Mode::Runner, dir, 0)?.0);
         }
-        direct.push(bulk_in_child(&sim, &input, Mode::Direct, &disk)?.0);
+        direct.push(bulk_in_child(&sim, &input, Mode::Direct, &disk, 0)?.0);
     }
-    let (ceiling, _) = bulk_in_child(&sim, &input, Mode::Ceiling, &disk)?;
+    let (ceiling, _) = bulk_in_child(&sim, &input, Mode::Ceiling, &disk, 0)?;
+    let route_requests = if plan.smoke { 200 } else { 20_000 };
+    let routes = run_child(
+        &[
+            "routes",
+            &sim.base,
+            &rows.to_string(),
+            &route_requests.to_string(),
+        ],
+        "per-route ceiling",
+    );
     drop(sim);
     let _ = std::fs::remove_dir_all(&disk);
 
@@ -778,12 +864,36 @@ fn bulk_rows(plan: &Plan) -> Result<(), String> {
         spread(&on_tmpfs, rps),
         spread(&direct, rps)
     );
+    let per_row = |s: &BulkSample| s.requests as f64 / s.rows as f64;
+    let ratio = paired_ratio(&on_disk, &direct, rps);
+    let (runner_per_row, loop_per_row) = (med(&on_disk, per_row), med(&direct, per_row));
+    // Like for like only when both send the same requests (bulk::direct mirrors the runner's
+    // requests per row; a change to the runner's reads must be made there too).
+    let same_requests = (runner_per_row - loop_per_row).abs() <= 0.02 * loop_per_row;
     println!(
-        "| bulk: {rows} rows, 3 providers, through `bulk::Runner` (read, journal, send, journal) with its journal on disk, rows/s, vs the same changes through `Registry::cancel` (no read before, no journal), same per-account concurrency | {:.0} | {:.0} | {:.3} | reported |",
+        "| **bulk, crash safety**: {rows} rows, 3 providers, `bulk::Runner` with its journal on disk, rows/s, vs a plain loop without a journal sending the same requests per row (runner {runner_per_row:.2}, loop {loop_per_row:.2}), same per-account concurrency, no rate limit | {:.0} | {:.0} | **{ratio:.3}** | ≥ 0.85: **{}** |",
         med(&on_disk, rps),
         med(&direct, rps),
-        paired_ratio(&on_disk, &direct, rps)
+        if same_requests {
+            verdict(ratio >= 0.85)
+        } else {
+            "not like for like (the loop's requests differ from the runner's)"
+        }
     );
+    for (i, action) in bulk::ACTIONS.iter().enumerate() {
+        let values: Vec<f64> = on_disk
+            .iter()
+            .filter_map(|s| s.requests_per_row(i))
+            .collect();
+        let Some(value) = measure::median(&values) else {
+            continue;
+        };
+        let target = if matches!(i, 1 | 4) { 2.05 } else { 1.05 };
+        println!(
+            "| **bulk, requests per row**: {action}, {rows}-row mixed file, no faults, logins apart (simulator's counters) | {value:.3} | | | ≤ {target}: **{}** |",
+            verdict(value <= target)
+        );
+    }
     let syncs = med(&on_disk, |s| s.syncs as f64);
     let sync_s = med(&on_disk, |s| s.sync_time.as_secs_f64());
     println!(
@@ -821,12 +931,88 @@ fn bulk_rows(plan: &Plan) -> Result<(), String> {
         ceiling.requests_per_second(),
         ceiling.requests_per_second() / needed
     );
+    let route_rps: Vec<f64> = routes?
+        .lines()
+        .filter_map(|l| l.strip_prefix("rps=")?.parse().ok())
+        .collect();
+    for (route, rps) in bulk::ROUTES.iter().zip(&route_rps) {
+        let ratio = rps / needed;
+        println!(
+            "| **bulk, simulator ceiling** on `{route}`: requests/s at concurrency {} (bare reqwest, {route_requests} requests on fleet targets) vs requests/s the on-disk runner made on all routes together (15 + 8 + 8 rows in flight) | {rps:.0} | {needed:.0} | **{ratio:.2}** | ≥ 3: **{}** |",
+            bulk::CEILING_CONCURRENCY,
+            verdict(ratio >= 3.0)
+        );
+    }
     println!(
         "| bulk: simulator CPU per row vs the runner's, µs | {:.0} | {:.0} | {:.2} | reported |",
         measure::median(&sim_cpu_per_row).unwrap_or(0.0),
         med(&on_disk, |s| s.cpu.as_secs_f64() * 1e6 / s.rows as f64),
         measure::median(&sim_cpu_per_row).unwrap_or(0.0)
             / med(&on_disk, |s| s.cpu.as_secs_f64() * 1e6 / s.rows as f64)
+    );
+    limits_row(plan)?;
+    memory_row(plan)
+}
+
+/// The Arta run at a test key's documented limits (10 calls at once, 500 a minute), the
+/// minute scaled to `limits_minute_ms` in the simulator and in the client's pacing: time vs
+/// N rows / limit, and the 429s.
+fn limits_row(plan: &Plan) -> Result<(), String> {
+    let (rows, minute_ms) = (plan.limits_rows, plan.limits_minute_ms);
+    let dir = std::env::temp_dir().join(format!("rescind-bench-limits-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let input = dir.join("arta.csv");
+    bulk::write_limits_input(&input, rows).map_err(|e| format!("{}: {e}", input.display()))?;
+    let sim = ServerProcess::start(&["sim-limits", &rows.to_string(), &minute_ms.to_string()])?;
+    let run = bulk_in_child(&sim, &input, Mode::Limits, &dir, minute_ms);
+    drop(sim);
+    let _ = std::fs::remove_dir_all(&dir);
+    let (s, _) = run?;
+    let ideal = rows as f64 / f64::from(bulk::TEST_KEY_PER_MINUTE) * minute_ms as f64 / 1000.0;
+    let ratio = s.elapsed.as_secs_f64() / ideal;
+    println!(
+        "| **bulk at Arta's limits**: {rows} Arta cancels, test key (10 at once, 500 a minute; a minute scaled to {minute_ms} ms in the simulator and the client's pacing), s, vs N / limit ({:.2} requests per row, {} answers 429) | {:.2} | {ideal:.2} | **{ratio:.3}** | ≤ 1.05 with 0 429s: **{}** |",
+        s.requests as f64 / s.rows as f64,
+        s.throttled,
+        s.elapsed.as_secs_f64(),
+        verdict(ratio <= 1.05 && s.throttled == 0)
+    );
+    Ok(())
+}
+
+/// The memory figure: a strict run's validation of a large input (an invalid last row), each
+/// way in its own process.
+fn memory_row(plan: &Plan) -> Result<(), String> {
+    let dir = std::env::temp_dir().join(format!("rescind-bench-memory-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let input = dir.join("large.csv");
+    let written = bulk::write_large_input(&input, plan.memory_bytes);
+    let size = std::fs::metadata(&input).map(|m| m.len()).unwrap_or(0);
+    let child = |how: &str| -> Result<MemorySample, String> {
+        let text = run_child(
+            &["memory", &input.to_string_lossy(), how],
+            &format!("`{how}` validation"),
+        )?;
+        text.lines()
+            .last()
+            .and_then(MemorySample::parse)
+            .ok_or_else(|| format!("the `{how}` validation printed `{text}`"))
+    };
+    let result = written
+        .map_err(|e| format!("{}: {e}", input.display()))
+        .and_then(|rows| Ok((rows, child("stream")?, child("read")?)));
+    let _ = std::fs::remove_dir_all(&dir);
+    let (rows, streamed, whole) = result?;
+    let mib = |s: &MemorySample| s.peak_kib as f64 / 1024.0;
+    println!(
+        "| **bulk, memory**: `--strict` on a {:.1} MB input ({rows} rows, the last invalid): peak resident memory (VmHWM), MiB, streamed (`Input::stream`) vs rows kept (`Input::read`); {:.2} s vs {:.2} s | {:.1} | {:.1} | {:.3} | < 100 MiB: **{}** |",
+        size as f64 / 1e6,
+        streamed.elapsed.as_secs_f64(),
+        whole.elapsed.as_secs_f64(),
+        mib(&streamed),
+        mib(&whole),
+        mib(&streamed) / mib(&whole),
+        verdict(mib(&streamed) < 100.0)
     );
     Ok(())
 }

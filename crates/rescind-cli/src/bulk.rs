@@ -153,7 +153,7 @@ pub async fn run(args: Args, out: Output) -> u8 {
         Ok(r) => r,
         Err(err) => return output::print_error(&err, None, None, out),
     };
-    let mut input = match Input::read(&args.file) {
+    let mut input = match Input::stream(&args.file) {
         Ok(i) => i,
         Err(err) => return usage(&err.to_string(), "nothing was sent"),
     };
@@ -425,7 +425,7 @@ async fn run_plan(args: Args, out: Output) -> u8 {
         Ok(r) => r,
         Err(err) => return output::print_error(&err, None, None, out),
     };
-    let input = match Input::read(&args.file) {
+    let input = match Input::stream(&args.file) {
         Ok(i) => i,
         Err(err) => return usage(&err.to_string(), "nothing was read"),
     };

@@ -19,7 +19,7 @@ use rescind_core::CancelOutcome;
 ///     match Details::of(outcome) {
 ///         Some(Details::Di(di)) => match &di.details {
 ///             Some(order) => format!("Di order {}", order.shipment_id),
-///             None => "Di order (not read: cancelled change-first)".to_string(),
+///             None => "Di order (sent first, not read)".to_string(),
 ///         },
 ///         Some(Details::Arta(arta)) => match arta.session() {
 ///             Some(session) => format!("Arta session {}", session.id),

@@ -3,7 +3,7 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use rescind::bulk::{Input, Journal, Outcome, Row, Runner, SettledBy};
+use rescind::bulk::{Input, Journal, Options, Outcome, Row, Runner, SettledBy};
 use rescind::{
     CancelOutcome, CancelRequest, CancelStatus, Canceller, Capabilities, Error, ErrorKind,
     Observation, Provider, Registry, Sent, async_trait,
@@ -19,6 +19,23 @@ struct Fake {
     lose_answers: AtomicUsize,
     drop_before: AtomicUsize,
     delay: std::time::Duration,
+    /// Calls in flight now, and the most seen at once.
+    in_flight: AtomicUsize,
+    most_in_flight: AtomicUsize,
+}
+
+impl Fake {
+    fn enter(&self) -> impl Drop + '_ {
+        let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        self.most_in_flight.fetch_max(now, Ordering::SeqCst);
+        struct Leave<'a>(&'a AtomicUsize);
+        impl Drop for Leave<'_> {
+            fn drop(&mut self) {
+                self.0.fetch_sub(1, Ordering::SeqCst);
+            }
+        }
+        Leave(&self.in_flight)
+    }
 }
 
 #[async_trait]
@@ -30,6 +47,7 @@ impl Canceller for Fake {
         Capabilities::NONE.with_whole()
     }
     async fn cancel(&self, r: CancelRequest) -> Result<CancelOutcome, Error> {
+        let _call = self.enter();
         self.sends.fetch_add(1, Ordering::SeqCst);
         if !self.delay.is_zero() {
             tokio::time::sleep(self.delay).await;
@@ -51,6 +69,8 @@ impl Canceller for Fake {
         ))
     }
     async fn observe(&self, r: &CancelRequest) -> Result<Observation, Error> {
+        let _call = self.enter();
+        tokio::task::yield_now().await;
         let done = self.cancelled.lock().unwrap().contains(&r.target);
         Ok(Observation::new(&r.target, if done { "CANCELLED" } else { "OPEN" }).cancelled(done))
     }
@@ -178,4 +198,47 @@ async fn a_dropped_run_stops_sending_and_a_rerun_finishes_the_rest_once() {
     cancelled.dedup();
     assert_eq!(cancelled.len(), 100);
     assert_eq!(slow.cancelled.lock().unwrap().len(), 100, "none twice");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_streamed_input_runs_every_row_once_within_the_concurrency_and_a_lean_report_counts_them()
+{
+    let mut rows = String::from("account,target,action\n");
+    for i in 0..2_000 {
+        rows.push_str(&format!("di,{i},cancel\n"));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("rows.csv");
+    std::fs::write(&path, rows).unwrap();
+    let fake = Arc::new(Fake {
+        delay: std::time::Duration::from_micros(200),
+        ..Fake::default()
+    });
+    let mut registry = Registry::new();
+    registry.insert("di", fake.clone()).unwrap();
+
+    let input = Input::stream(&path).unwrap();
+    assert!(input.rows.is_empty() && input.valid_rows() == 2_000);
+    let journal = Journal::open(&rescind::bulk::default_journal_path(&path), &input).unwrap();
+    let report = Runner::new(registry)
+        .options(Options::default().concurrency(4).keep_done(false))
+        .run(input, journal, |_| {})
+        .await
+        .unwrap();
+    assert!(report.all_done(), "{report:?}");
+    assert!(report.rows.is_empty(), "done rows are only counted");
+    assert_eq!(report.done_omitted, 2_000);
+    assert_eq!(report.counts()[&Outcome::Done], 2_000);
+    assert_eq!(
+        fake.sends.load(Ordering::SeqCst),
+        2_000,
+        "each row sent once"
+    );
+    let mut cancelled = fake.cancelled.lock().unwrap().clone();
+    cancelled.sort();
+    cancelled.dedup();
+    assert_eq!(cancelled.len(), 2_000);
+    // More workers than the concurrency, but never more calls at once than it.
+    let most = fake.most_in_flight.load(Ordering::SeqCst);
+    assert!((1..=4).contains(&most), "{most} calls at once");
 }

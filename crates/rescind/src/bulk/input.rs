@@ -1,7 +1,11 @@
 //! The input file: rows of CSV or JSON Lines, each validated alone, with its line number.
 
-use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
 use rescind_core::jiff::civil::Date;
 use rescind_core::rust_decimal::Decimal;
@@ -251,10 +255,13 @@ pub struct Input {
     /// identities in order). For people and for journals of version 1; a journal binds
     /// its records to each row's [identity](Row::identity), not to this.
     pub sha256: String,
-    /// The rows that can be sent, in input order.
+    /// The rows that can be sent, in input order; empty for a streamed input
+    /// ([`Input::stream`]), whose rows stay in the file ([`Input::rows_iter`] reads them).
     pub rows: Vec<Row>,
     /// The rows that cannot, in input order.
     pub invalid: Vec<InvalidRow>,
+    /// Where the valid rows are.
+    source: Source,
 }
 
 /// The columns of a CSV input (and keys of a JSON Lines row).
@@ -317,6 +324,35 @@ struct RawItem {
     quantity: Option<serde_json::Value>,
 }
 
+/// Where the valid rows of an [`Input`] are: in [`Input::rows`], or still in the file (read
+/// again, row by row, when they are needed: [`Input::stream`]).
+#[derive(Debug, Clone, Default)]
+enum Source {
+    /// Every valid row is in [`Input::rows`].
+    #[default]
+    Memory,
+    /// The valid rows are read again from the file.
+    File(FileSource),
+}
+
+/// A file read once to validate it; its valid rows are read again when needed.
+#[derive(Debug, Clone)]
+struct FileSource {
+    /// JSON Lines (else CSV).
+    jsonl: bool,
+    /// The lines of the rows that are not valid (invalid, duplicates, refused by
+    /// [`Input::check_accounts`]): skipped when the rows are read again.
+    skip: HashSet<u64>,
+    /// The valid rows left.
+    valid: usize,
+    /// The accounts the valid rows name.
+    accounts: BTreeSet<String>,
+    /// The file's length and modification time when it was validated: a file changed since
+    /// is refused when its rows are read again.
+    len: u64,
+    modified: Option<SystemTime>,
+}
+
 impl Input {
     /// Reads `path`: CSV when its name ends in `.csv`, JSON Lines when in `.jsonl`, `.ndjson`
     /// or `.json`, otherwise JSON Lines if the first non-blank character is `{`, else CSV.
@@ -324,36 +360,42 @@ impl Input {
     /// A file that cannot be read as a whole (missing, not UTF-8, a CSV without the `account`,
     /// `target` and `action` columns or with an unknown column, empty, no rows at all) is an error; a
     /// row that breaks a rule is an [`InvalidRow`] and the others stay valid.
+    ///
+    /// Every valid row is kept in [`Input::rows`]: memory grows with the file. For large files,
+    /// [`Input::stream`] keeps the rows in the file.
     pub fn read(path: &Path) -> Result<Input, BulkError> {
-        let bytes = std::fs::read(path).map_err(|e| BulkError::input_io(path, e))?;
-        let text = std::str::from_utf8(&bytes)
-            .map_err(|e| BulkError::input(path, format!("is not UTF-8 text ({e})")))?;
-        // A byte order mark is not part of the first line (and not part of its first field).
-        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-        let sha256 = hex(&Sha256::digest(&bytes));
-        let name = path.extension().and_then(|e| e.to_str()).unwrap_or("");
-        let jsonl = match name {
-            "csv" => false,
-            "jsonl" | "ndjson" | "json" => true,
-            _ => text.trim_start().starts_with('{'),
-        };
-        if text.trim().is_empty() {
-            return Err(BulkError::input(
-                path,
-                "is empty: give a CSV header (account,target,action,items,until) and rows, or JSON Lines",
-            ));
-        }
-        let raw = if jsonl {
-            read_jsonl(text)
-        } else {
-            read_csv(text).map_err(|m| BulkError::input(path, m))?
-        };
-        if raw.is_empty() {
-            return Err(BulkError::input(path, "has no rows"));
-        }
-        let mut rows = Vec::new();
+        let mut input = Input::stream(path)?;
+        let rows = input.rows_iter().collect::<Result<Vec<_>, _>>()?;
+        input.rows = rows;
+        input.source = Source::Memory;
+        Ok(input)
+    }
+
+    /// Validates `path` as [`Input::read`] does, reading it once as a stream, and keeps its
+    /// valid rows in the file: [`Input::rows`] stays empty, [`Input::valid_rows`] counts them
+    /// and [`Input::rows_iter`] reads them again (as a [`Runner`](super::Runner) does).
+    ///
+    /// Memory does not grow with the valid rows: the SHA-256 of the file's bytes is computed
+    /// as they are read, and duplicates (one row per account and target) are found with a set
+    /// of 96-bit hashes of each row's account and target (16 bytes per row in a hash table:
+    /// about 35 MB at the peak of its growth for 870,000 rows), not with the rows. Invalid rows are kept ([`Input::invalid`]).
+    ///
+    /// The file must not change until its rows are read again: a file whose length or
+    /// modification time changed is refused then ([`BulkError::Input`]).
+    pub fn stream(path: &Path) -> Result<Input, BulkError> {
+        let jsonl = detect(path)?;
+        let meta = std::fs::metadata(path).map_err(|e| BulkError::input_io(path, e))?;
+        let mut parser = Parser::open(path, jsonl, true)?;
+        // First line of each (account, target), by 96 bits of their SHA-256: 16 bytes a row.
+        let mut seen: HashMap<[u32; 3], u32, Prehashed> = HashMap::default();
+        let mut accounts = BTreeSet::new();
         let mut invalid = Vec::new();
-        for (line, parsed) in raw {
+        let mut skip = HashSet::new();
+        let mut raw_rows = 0usize;
+        let mut valid = 0usize;
+        while let Some(next) = parser.next() {
+            let (line, parsed) = next.map_err(|m| BulkError::input(path, m))?;
+            raw_rows += 1;
             let (account, target, action) = match &parsed {
                 Ok(r) => (
                     r.account.clone().unwrap_or_default(),
@@ -363,30 +405,59 @@ impl Input {
                 Err(_) => Default::default(),
             };
             match parsed.and_then(to_row) {
-                Ok(row) => rows.push(row.with_line(line)),
-                Err(reason) => invalid.push(InvalidRow {
-                    line,
-                    key: None,
-                    account: shown(&account),
-                    target: shown(&target),
-                    action: shown(&action),
-                    reason,
-                }),
+                Ok(row) => {
+                    let row = row.with_line(line);
+                    match seen.entry(pair_hash(&row.account, &row.target)) {
+                        Entry::Occupied(first) => {
+                            let reason = duplicate_reason(u64::from(*first.get()));
+                            skip.insert(line);
+                            invalid.push(InvalidRow::of(row, reason));
+                        }
+                        Entry::Vacant(slot) => {
+                            slot.insert(u32::try_from(line).unwrap_or(u32::MAX));
+                            if !accounts.contains(&row.account) {
+                                accounts.insert(row.account.clone());
+                            }
+                            valid += 1;
+                        }
+                    }
+                }
+                Err(reason) => {
+                    skip.insert(line);
+                    invalid.push(InvalidRow {
+                        line,
+                        key: None,
+                        account: shown(&account),
+                        target: shown(&target),
+                        action: shown(&action),
+                        reason,
+                    });
+                }
             }
         }
-        let mut input = Input {
+        if raw_rows == 0 {
+            return Err(BulkError::input(path, "has no rows"));
+        }
+        let sha256 = parser.finish();
+        Ok(Input {
             path: path.to_path_buf(),
             sha256,
             rows: Vec::new(),
             invalid,
-        };
-        input.add_unique(rows);
-        Ok(input)
+            source: Source::File(FileSource {
+                jsonl,
+                skip,
+                valid,
+                accounts,
+                len: meta.len(),
+                modified: meta.modified().ok(),
+            }),
+        })
     }
 
     /// Rows built by a program: each keeps its [key](Row::key); a row without a line gets its
     /// position (1-based). A second row for the same account and target is invalid, as in a
-    /// file. [`Input::sha256`] hashes the rows' identities.
+    /// file. [`Input::sha256`] hashes the rows' identities. The rows are kept in memory.
     pub fn from_rows(rows: impl IntoIterator<Item = Row>) -> Input {
         let rows: Vec<Row> = rows
             .into_iter()
@@ -409,9 +480,60 @@ impl Input {
             sha256: hex(&hasher.finalize()),
             rows: Vec::new(),
             invalid: Vec::new(),
+            source: Source::Memory,
         };
         input.add_unique(rows);
         input
+    }
+
+    /// How many rows can be sent: [`Input::rows`]' length, or for a streamed input
+    /// ([`Input::stream`]) the valid rows left in the file.
+    pub fn valid_rows(&self) -> usize {
+        match &self.source {
+            Source::Memory => self.rows.len(),
+            Source::File(f) => f.valid,
+        }
+    }
+
+    /// Whether the valid rows are left in the file ([`Input::stream`]) rather than kept in
+    /// [`Input::rows`].
+    pub fn is_streamed(&self) -> bool {
+        matches!(self.source, Source::File(_))
+    }
+
+    /// The accounts the valid rows name.
+    pub fn accounts(&self) -> BTreeSet<String> {
+        match &self.source {
+            Source::Memory => self.rows.iter().map(|r| r.account.clone()).collect(),
+            Source::File(f) => f.accounts.clone(),
+        }
+    }
+
+    /// The valid rows in input order: from [`Input::rows`], or read again from the file for a
+    /// streamed input (one row in memory at a time). Reading again fails
+    /// ([`BulkError::Input`]) when the file cannot be read or has changed since it was
+    /// validated.
+    pub fn rows_iter(&self) -> RowsIter {
+        let inner = match &self.source {
+            Source::Memory => Rows::Memory(self.rows.clone().into_iter()),
+            Source::File(f) => match self.reopen(f) {
+                Ok(parser) => Rows::File {
+                    parser: Box::new(parser),
+                    skip: f.skip.clone(),
+                    path: self.path.clone(),
+                },
+                Err(e) => Rows::Failed(Some(e)),
+            },
+        };
+        RowsIter(inner)
+    }
+
+    fn reopen(&self, f: &FileSource) -> Result<Parser, BulkError> {
+        let meta = std::fs::metadata(&self.path).map_err(|e| BulkError::input_io(&self.path, e))?;
+        if meta.len() != f.len || meta.modified().ok() != f.modified {
+            return Err(changed(&self.path));
+        }
+        Parser::open(&self.path, f.jsonl, false)
     }
 
     /// Keeps the first row per account and target; later ones are invalid.
@@ -420,9 +542,7 @@ impl Input {
         for row in rows {
             let key = (row.account.clone(), row.target.clone());
             if let Some(first) = seen.get(&key) {
-                let reason = format!(
-                    "same account and target as line {first}: one row per target (put every item of an order in one row)"
-                );
+                let reason = duplicate_reason(*first);
                 self.invalid.push(InvalidRow::of(row, reason));
             } else {
                 seen.insert(key, row.line);
@@ -436,31 +556,35 @@ impl Input {
     /// the account's provider does not offer, or that breaks a rule of the provider that needs
     /// no network ([`Canceller::check`]: the target's form, item selectors, quantities such as
     /// `0`, `-1`, `0.001` or `1.2345` at Skip Pay). Nothing is sent: a run checks every row
-    /// this way before its first request.
+    /// this way before its first request. A streamed input ([`Input::stream`]) is read again
+    /// for this, one row at a time; a file that cannot be read again is left as it is (the
+    /// run reading its rows fails then, before sending anything).
     ///
     /// [`Canceller::check`]: rescind_core::Canceller::check
     pub fn check_accounts(&mut self, registry: &Registry) {
+        if let Source::File(_) = &self.source {
+            let mut refused = Vec::new();
+            for row in self.rows_iter() {
+                let Ok(row) = row else {
+                    return;
+                };
+                if let Some(reason) = problem(registry, &row) {
+                    refused.push(InvalidRow::of(row, reason));
+                }
+            }
+            if let Source::File(f) = &mut self.source {
+                for bad in &refused {
+                    f.skip.insert(bad.line);
+                }
+                f.valid = f.valid.saturating_sub(refused.len());
+            }
+            self.invalid.extend(refused);
+            self.invalid.sort_by_key(|r| r.line);
+            return;
+        }
         let rows = std::mem::take(&mut self.rows);
         for row in rows {
-            let problem = match registry.account(&row.account) {
-                Err(err) => Some(format!("`account` {}", err.message())),
-                Ok(c) if !c.capabilities().supports(&row.request().scope) => Some(format!(
-                    "`action` {} is not offered by {} (account `{}`)",
-                    row.action.as_str(),
-                    c.provider(),
-                    row.account
-                )),
-                Ok(c) => c.check(&row.request()).err().map(|e| {
-                    // The message names the field when there is one.
-                    let field = e
-                        .field()
-                        .filter(|f| !e.message().contains(*f))
-                        .map(|f| format!(" `{f}`"))
-                        .unwrap_or_default();
-                    format!("{}{field}: {}", c.provider(), e.message())
-                }),
-            };
-            match problem {
+            match problem(registry, &row) {
                 Some(reason) => self.invalid.push(InvalidRow::of(row, reason)),
                 None => self.rows.push(row),
             }
@@ -469,29 +593,380 @@ impl Input {
     }
 }
 
-type RawLines = Vec<(u64, Result<RawRow, String>)>;
-
-fn read_jsonl(text: &str) -> RawLines {
-    text.lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty())
-        .map(|(i, l)| {
-            let parsed =
-                serde_json::from_str::<RawRow>(l).map_err(|e| format!("is not a JSON row: {e}"));
-            (i as u64 + 1, parsed)
-        })
-        .collect()
+/// Why `row` cannot be sent through `registry`, if it cannot.
+fn problem(registry: &Registry, row: &Row) -> Option<String> {
+    match registry.account(&row.account) {
+        Err(err) => Some(format!("`account` {}", err.message())),
+        Ok(c) if !c.capabilities().supports(&row.request().scope) => Some(format!(
+            "`action` {} is not offered by {} (account `{}`)",
+            row.action.as_str(),
+            c.provider(),
+            row.account
+        )),
+        Ok(c) => c.check(&row.request()).err().map(|e| {
+            // The message names the field when there is one.
+            let field = e
+                .field()
+                .filter(|f| !e.message().contains(*f))
+                .map(|f| format!(" `{f}`"))
+                .unwrap_or_default();
+            format!("{}{field}: {}", c.provider(), e.message())
+        }),
+    }
 }
 
-fn read_csv(text: &str) -> Result<RawLines, String> {
-    let mut reader = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_reader(text.as_bytes());
-    let headers = reader
-        .headers()
-        .map_err(|e| format!("has no CSV header: {e}"))?
-        .clone();
-    for h in &headers {
+fn duplicate_reason(first: u64) -> String {
+    format!(
+        "same account and target as line {first}: one row per target (put every item of an order in one row)"
+    )
+}
+
+fn changed(path: &Path) -> BulkError {
+    BulkError::input(
+        path,
+        "changed since it was validated (its length or modification time differs): nothing more is read from it; run again with the file as it is now",
+    )
+}
+
+/// 96 bits of the SHA-256 of an account and a target: the key of the duplicate check. Two
+/// different pairs share one with a probability of about n²/2⁹⁷ (10⁻¹⁷ for a million rows).
+fn pair_hash(account: &str, target: &str) -> [u32; 3] {
+    let mut h = Sha256::new();
+    h.update((account.len() as u64).to_le_bytes());
+    h.update(account.as_bytes());
+    h.update(target.as_bytes());
+    let d = h.finalize();
+    let word = |i: usize| u32::from_le_bytes([d[i], d[i + 1], d[i + 2], d[i + 3]]);
+    [word(0), word(4), word(8)]
+}
+
+/// The hasher of keys that are already hashes ([`pair_hash`]): it keeps their bits.
+#[derive(Debug, Clone, Copy, Default)]
+struct Prehashed;
+
+impl std::hash::BuildHasher for Prehashed {
+    type Hasher = PrehashedHasher;
+
+    fn build_hasher(&self) -> PrehashedHasher {
+        PrehashedHasher(0)
+    }
+}
+
+#[derive(Debug, Default)]
+struct PrehashedHasher(u64);
+
+impl std::hash::Hasher for PrehashedHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(*b);
+        }
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.0 = self.0.rotate_left(32) ^ u64::from(n);
+    }
+
+    fn write_usize(&mut self, _len: usize) {
+        // The array's length: the same for every key.
+    }
+}
+
+/// The valid rows of an [`Input`], in input order ([`Input::rows_iter`]).
+pub struct RowsIter(Rows);
+
+impl std::fmt::Debug for RowsIter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RowsIter").finish_non_exhaustive()
+    }
+}
+
+enum Rows {
+    Memory(std::vec::IntoIter<Row>),
+    File {
+        parser: Box<Parser>,
+        skip: HashSet<u64>,
+        path: PathBuf,
+    },
+    Failed(Option<BulkError>),
+}
+
+impl Iterator for RowsIter {
+    type Item = Result<Row, BulkError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match &mut self.0 {
+            Rows::Memory(rows) => rows.next().map(Ok),
+            Rows::Failed(e) => e.take().map(Err),
+            Rows::File { parser, skip, path } => loop {
+                let next = match parser.next()? {
+                    Ok(next) => next,
+                    Err(m) => {
+                        let e = BulkError::input(path, m);
+                        self.0 = Rows::Failed(None);
+                        return Some(Err(e));
+                    }
+                };
+                let (line, parsed) = next;
+                if skip.contains(&line) {
+                    continue;
+                }
+                // Valid when validated: a row that is not now means the file changed.
+                match parsed.and_then(to_row) {
+                    Ok(row) => return Some(Ok(row.with_line(line))),
+                    Err(_) => {
+                        let e = changed(path);
+                        self.0 = Rows::Failed(None);
+                        return Some(Err(e));
+                    }
+                }
+            },
+        }
+    }
+}
+
+/// JSON Lines or CSV, from the file's name or its first non-blank character (after a byte order
+/// mark); an empty file (or one of blanks only) is an error.
+fn detect(path: &Path) -> Result<bool, BulkError> {
+    let file = File::open(path).map_err(|e| BulkError::input_io(path, e))?;
+    let mut reader = BufReader::new(file);
+    let mut first = None;
+    let mut at_start = true;
+    'scan: loop {
+        let buf = reader
+            .fill_buf()
+            .map_err(|e| BulkError::input_io(path, e))?;
+        if buf.is_empty() {
+            break;
+        }
+        let mut skip = 0;
+        if at_start && buf.starts_with(BOM) {
+            skip = BOM.len();
+        }
+        at_start = false;
+        if let Some(b) = buf[skip..].iter().find(|b| !b.is_ascii_whitespace()) {
+            first = Some(*b);
+            break 'scan;
+        }
+        let n = buf.len();
+        reader.consume(n);
+    }
+    let Some(first) = first else {
+        return Err(BulkError::input(
+            path,
+            "is empty: give a CSV header (account,target,action,items,until) and rows, or JSON Lines",
+        ));
+    };
+    let name = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+    Ok(match name {
+        "csv" => false,
+        "jsonl" | "ndjson" | "json" => true,
+        _ => first == b'{',
+    })
+}
+
+const BOM: &[u8] = b"\xef\xbb\xbf";
+
+/// Reads a file and hashes every byte read (when asked).
+struct Hashing {
+    file: File,
+    hasher: Option<Sha256>,
+}
+
+impl Read for Hashing {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.file.read(buf)?;
+        if let Some(h) = &mut self.hasher {
+            h.update(&buf[..n]);
+        }
+        Ok(n)
+    }
+}
+
+/// Keeps the bytes read and not yet counted by [`Window::line_at`]: the CSV reader's lookahead
+/// and the current record, not the file.
+struct Window {
+    inner: BufReader<Hashing>,
+    /// Bytes from `base` on.
+    bytes: Vec<u8>,
+    base: u64,
+    /// The file's own line (1-based) at `base`.
+    line: u64,
+}
+
+impl Read for Window {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.bytes.extend_from_slice(&buf[..n]);
+        Ok(n)
+    }
+}
+
+impl Window {
+    /// The file's own line (1-based) of a byte offset (offsets met in increasing order): the
+    /// `\n`s before it, plus one; the same with LF and CRLF line ends (a CSV reader's own line
+    /// count differs between them). Each byte is counted once.
+    fn line_at(&mut self, offset: u64) -> u64 {
+        let mut end = offset.saturating_sub(self.base) as usize;
+        end = end.min(self.bytes.len());
+        // A CSV reader skips blank lines and gives the offset where they start.
+        while end < self.bytes.len() && matches!(self.bytes[end], b'\r' | b'\n') {
+            end += 1;
+        }
+        self.line += self.bytes[..end].iter().filter(|b| **b == b'\n').count() as u64;
+        self.bytes.drain(..end);
+        self.base += end as u64;
+        self.line
+    }
+}
+
+/// The rows of a file as they are read: `(line, row or why it cannot be read)`, or an error
+/// about the whole file.
+enum Parser {
+    Csv {
+        reader: Box<csv::Reader<Window>>,
+        headers: csv::StringRecord,
+        record: csv::ByteRecord,
+    },
+    Jsonl {
+        reader: BufReader<Hashing>,
+        line: u64,
+        buf: Vec<u8>,
+    },
+}
+
+type RawLine = (u64, Result<RawRow, String>);
+
+impl Parser {
+    fn open(path: &Path, jsonl: bool, hash: bool) -> Result<Parser, BulkError> {
+        let file = File::open(path).map_err(|e| BulkError::input_io(path, e))?;
+        let mut inner = BufReader::with_capacity(
+            64 * 1024,
+            Hashing {
+                file,
+                hasher: hash.then(Sha256::new),
+            },
+        );
+        // A byte order mark is not part of the first line (and not part of its first field).
+        let head = inner.fill_buf().map_err(|e| BulkError::input_io(path, e))?;
+        if head.starts_with(BOM) {
+            inner.consume(BOM.len());
+        }
+        if jsonl {
+            return Ok(Parser::Jsonl {
+                reader: inner,
+                line: 0,
+                buf: Vec::new(),
+            });
+        }
+        let window = Window {
+            inner,
+            bytes: Vec::new(),
+            base: 0,
+            line: 1,
+        };
+        let mut reader = csv::ReaderBuilder::new()
+            .trim(csv::Trim::All)
+            .from_reader(window);
+        let headers = reader
+            .headers()
+            .map_err(|e| BulkError::input(path, format!("has no CSV header: {e}")))?
+            .clone();
+        check_headers(&headers).map_err(|m| BulkError::input(path, m))?;
+        Ok(Parser::Csv {
+            reader: Box::new(reader),
+            headers,
+            record: csv::ByteRecord::new(),
+        })
+    }
+
+    /// The next row; `None` at the end of the file.
+    fn next(&mut self) -> Option<Result<RawLine, String>> {
+        match self {
+            Parser::Jsonl { reader, line, buf } => loop {
+                buf.clear();
+                match reader.read_until(b'\n', buf) {
+                    Err(e) => return Some(Err(e.to_string())),
+                    Ok(0) => return None,
+                    Ok(_) => {}
+                }
+                *line += 1;
+                let text = match std::str::from_utf8(buf) {
+                    Ok(t) => t,
+                    Err(e) => {
+                        return Some(Err(format!("is not UTF-8 text (line {line}: {e})")));
+                    }
+                };
+                let l = text.trim_end_matches(['\n', '\r']);
+                if l.trim().is_empty() {
+                    continue;
+                }
+                let parsed = serde_json::from_str::<RawRow>(l)
+                    .map_err(|e| format!("is not a JSON row: {e}"));
+                return Some(Ok((*line, parsed)));
+            },
+            Parser::Csv {
+                reader,
+                headers,
+                record,
+            } => {
+                let read = reader.read_byte_record(record);
+                let at = |reader: &mut csv::Reader<Window>, pos: Option<&csv::Position>| {
+                    let offset = pos.map_or(0, |p| p.byte());
+                    reader.get_mut().line_at(offset)
+                };
+                match read {
+                    Ok(false) => None,
+                    Ok(true) => {
+                        let line = at(reader, record.position());
+                        let record = match csv::StringRecord::from_byte_record(record.clone()) {
+                            Ok(r) => r,
+                            Err(e) => {
+                                return Some(Err(format!("is not UTF-8 text (line {line}: {e})")));
+                            }
+                        };
+                        let raw = record
+                            .deserialize::<CsvRow>(Some(headers))
+                            .map_err(|e| format!("cannot be read: {e}"))
+                            .map(|r| RawRow {
+                                account: r.account.or(r.provider),
+                                target: r.target,
+                                action: r.action,
+                                items: r.items.map(RawItems::Text),
+                                until: r.until,
+                            });
+                        Some(Ok((line, raw)))
+                    }
+                    Err(e) => {
+                        if let csv::ErrorKind::Io(io) = e.kind() {
+                            return Some(Err(io.to_string()));
+                        }
+                        let line = at(reader, e.position());
+                        Some(Ok((line, Err(format!("is not a CSV row: {e}")))))
+                    }
+                }
+            }
+        }
+    }
+
+    /// The SHA-256 of the bytes read (every byte, once the end was reached), in lowercase hex.
+    fn finish(self) -> String {
+        let hashing = match self {
+            Parser::Jsonl { reader, .. } => reader.into_inner(),
+            Parser::Csv { reader, .. } => reader.into_inner().inner.into_inner(),
+        };
+        hashing
+            .hasher
+            .map(|h| hex(&h.finalize()))
+            .unwrap_or_default()
+    }
+}
+
+fn check_headers(headers: &csv::StringRecord) -> Result<(), String> {
+    for h in headers {
         if !COLUMNS.contains(&h) {
             return Err(format!(
                 "has an unknown column `{}` (columns: account or provider, target, action, items, until)",
@@ -507,71 +982,7 @@ fn read_csv(text: &str) -> Result<RawLines, String> {
     if !headers.iter().any(|h| h == "account" || h == "provider") {
         return Err("has no `account` (or `provider`) column".into());
     }
-    let mut out = Vec::new();
-    let mut lines = Lines::new(text);
-    for record in reader.records() {
-        match record {
-            Ok(record) => {
-                let line = record.position().map_or(0, |p| lines.at(p.byte()));
-                let raw = record
-                    .deserialize::<CsvRow>(Some(&headers))
-                    .map_err(|e| format!("cannot be read: {e}"))
-                    .map(|r| RawRow {
-                        account: r.account.or(r.provider),
-                        target: r.target,
-                        action: r.action,
-                        items: r.items.map(RawItems::Text),
-                        until: r.until,
-                    });
-                out.push((line, raw));
-            }
-            Err(e) => {
-                let line = e.position().map_or(0, |p| lines.at(p.byte()));
-                out.push((line, Err(format!("is not a CSV row: {e}"))));
-            }
-        }
-    }
-    Ok(out)
-}
-
-/// The file's own line numbers (1-based) of byte offsets met in increasing order: the `\n`s
-/// before the offset, plus one. The same with LF and CRLF line ends (a CSV reader's own line
-/// count differs between them). Counts each byte once over a whole file.
-struct Lines<'a> {
-    text: &'a [u8],
-    offset: usize,
-    line: u64,
-}
-
-impl<'a> Lines<'a> {
-    fn new(text: &'a str) -> Self {
-        Lines {
-            text: text.as_bytes(),
-            offset: 0,
-            line: 1,
-        }
-    }
-
-    fn at(&mut self, offset: u64) -> u64 {
-        let mut end = usize::try_from(offset)
-            .unwrap_or(usize::MAX)
-            .min(self.text.len());
-        // A CSV reader skips blank lines and gives the offset where they start.
-        while end < self.text.len() && matches!(self.text[end], b'\r' | b'\n') {
-            end += 1;
-        }
-        if end < self.offset {
-            // Not expected (offsets only grow); count again from the start.
-            self.offset = 0;
-            self.line = 1;
-        }
-        self.line += self.text[self.offset..end]
-            .iter()
-            .filter(|b| **b == b'\n')
-            .count() as u64;
-        self.offset = end;
-        self.line
-    }
+    Ok(())
 }
 
 #[derive(Debug, Deserialize)]
@@ -863,5 +1274,135 @@ mod tests {
         }
         let err = Input::read(Path::new("/nonexistent/rows.csv")).unwrap_err();
         assert!(err.to_string().contains("/nonexistent/rows.csv"), "{err}");
+    }
+
+    /// A generated file of `n` rows: every 97th a duplicate of an earlier target, every 89th
+    /// with a bad action; CSV with CRLF line ends and a quoted field over two lines now and
+    /// then, or JSON Lines.
+    fn generated(n: u64, jsonl: bool) -> String {
+        let mut text = String::from(if jsonl {
+            ""
+        } else {
+            "\u{feff}account,target,action,items,until\r\n"
+        });
+        for i in 0..n {
+            let target = if i % 97 == 96 { i / 2 } else { i };
+            let action = if i % 89 == 88 { "explode" } else { "cancel" };
+            if jsonl {
+                text.push_str(&format!(
+                    "{{\"account\":\"arta\",\"target\":{target},\"action\":\"{action}\"}}\n"
+                ));
+                if i % 50 == 0 {
+                    text.push('\n');
+                }
+            } else if i % 101 == 0 {
+                text.push_str(&format!(
+                    "skippay,A{target},cancel_items,\"code=X,\r\nquantity=2\",\r\n"
+                ));
+            } else {
+                text.push_str(&format!("arta,{target},{action},,\r\n"));
+            }
+        }
+        text
+    }
+
+    #[test]
+    fn a_large_file_streams_to_the_same_rows_lines_and_hash_as_read_whole() {
+        for jsonl in [false, true] {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join(if jsonl { "big.jsonl" } else { "big.csv" });
+            let text = generated(20_000, jsonl);
+            std::fs::write(&path, &text).unwrap();
+
+            let streamed = Input::stream(&path).unwrap();
+            assert!(streamed.is_streamed() && streamed.rows.is_empty());
+            let whole = Input::read(&path).unwrap();
+            assert!(!whole.is_streamed());
+            assert_eq!(streamed.sha256, hex(&Sha256::digest(text.as_bytes())));
+            assert_eq!(streamed.sha256, whole.sha256);
+            assert_eq!(streamed.invalid, whole.invalid);
+            let rows: Vec<Row> = streamed.rows_iter().map(Result::unwrap).collect();
+            assert_eq!(rows, whole.rows);
+            assert_eq!(streamed.valid_rows(), rows.len());
+
+            // What the generator made: each duplicate names the line of the first row, each
+            // bad action its line; every other row is valid.
+            let dups = streamed
+                .invalid
+                .iter()
+                .filter(|r| r.reason.contains("same account and target"))
+                .count();
+            let bad = streamed
+                .invalid
+                .iter()
+                .filter(|r| r.reason.contains("`explode`"))
+                .count();
+            assert!(dups > 50 && bad > 150, "{dups} {bad}");
+            assert_eq!(rows.len() + dups + bad, 20_000);
+            let first_dup = streamed
+                .invalid
+                .iter()
+                .find(|r| r.reason.contains("same account"))
+                .unwrap();
+            let original = rows
+                .iter()
+                .find(|r| r.target == first_dup.target && r.account == first_dup.account)
+                .unwrap();
+            assert!(
+                first_dup
+                    .reason
+                    .contains(&format!("as line {}", original.line)),
+                "{first_dup:?}"
+            );
+            if !jsonl {
+                // Row i is on line i + 2, plus one per quoted field over two lines before it.
+                let last = rows.last().unwrap();
+                assert_eq!(last.target, "19999");
+                assert_eq!(last.line, 19_999 + 2 + 19_999 / 101 + 1);
+            }
+        }
+    }
+
+    #[test]
+    fn a_streamed_file_changed_before_its_rows_are_read_again_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("rows.csv");
+        std::fs::write(
+            &path,
+            "account,target,action\narta,1,cancel\narta,2,cancel\n",
+        )
+        .unwrap();
+        let input = Input::stream(&path).unwrap();
+        assert_eq!(input.rows_iter().filter(Result::is_ok).count(), 2);
+        std::fs::write(
+            &path,
+            "account,target,action\narta,1,cancel\narta,2,cancel\narta,3,cancel\n",
+        )
+        .unwrap();
+        let read: Vec<_> = input.rows_iter().collect();
+        assert_eq!(read.len(), 1, "{read:?}");
+        let err = read.into_iter().next().unwrap().unwrap_err();
+        assert!(
+            err.to_string().contains("changed since it was validated"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_file_that_is_not_utf8_is_one_error_streamed_too() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in ["rows.csv", "rows.jsonl"] {
+            let path = dir.path().join(name);
+            let mut bytes = if name.ends_with("csv") {
+                b"account,target,action\narta,1,cancel\narta,".to_vec()
+            } else {
+                b"{\"account\":\"arta\",\"target\":\"1\",\"action\":\"cancel\"}\n{\"account\":\""
+                    .to_vec()
+            };
+            bytes.extend_from_slice(b"\xff\xfe,cancel\n");
+            std::fs::write(&path, bytes).unwrap();
+            let err = Input::stream(&path).unwrap_err();
+            assert!(err.to_string().contains("is not UTF-8"), "{name}: {err}");
+        }
     }
 }

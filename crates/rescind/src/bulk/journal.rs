@@ -423,9 +423,14 @@ impl Journal {
     }
 
     /// How many rows of `input` earlier runs finished as done, and when; `None` when none.
+    /// A streamed input ([`Input::stream`]) is read again for this (a row that cannot be read
+    /// is not counted); an empty journal reads nothing.
     pub fn already_done(&self, input: &Input) -> Option<AlreadyDone> {
+        if self.rows.is_empty() {
+            return None;
+        }
         let mut done: Option<AlreadyDone> = None;
-        for row in &input.rows {
+        for row in input.rows_iter().map_while(Result::ok) {
             let Some(outcome) = self
                 .rows
                 .get(&row.identity())
@@ -758,7 +763,11 @@ fn migrate(
             input.sha256
         )));
     }
-    let by_line: HashMap<u64, &super::Row> = input.rows.iter().map(|r| (r.line, r)).collect();
+    let rows = input
+        .rows_iter()
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| Fault::Other(e.to_string()))?;
+    let by_line: HashMap<u64, &super::Row> = rows.iter().map(|r| (r.line, r)).collect();
     let mut out = line_of(&header_for(input)).map_err(Fault::Other)?;
     let mut state = State::default();
     for mut record in records {

@@ -27,6 +27,17 @@
 //! echoed in its result, its journal records and the report, and runs them with
 //! [`Input::from_rows`].
 //!
+//! # Memory
+//!
+//! [`Input::stream`] validates a file in one pass as it is read (the SHA-256 of its bytes,
+//! each row's fields, duplicates found with a set of 96-bit hashes of account and target, not
+//! the rows) and leaves its valid rows in the file; [`Input::check_accounts`] and a run read
+//! them again, one at a time. A run hands rows to its workers through bounded per-account
+//! queues, so the rows in memory follow the concurrency, not the file: a strict run's
+//! validation of a 50 MB file stays well under 100 MB. What still grows with the rows: the
+//! invalid rows, the [`Report`] (a result per row) and the journal's state of earlier runs.
+//! [`Input::read`] and [`Input::from_rows`] keep every row in [`Input::rows`].
+//!
 //! # Checked before anything is sent
 //!
 //! Every row is checked before the first request: its fields, dates and duplicates, its
@@ -44,8 +55,11 @@
 //! before, an [`Observation`](rescind_core::Observation), and the time) is fsync'ed **before**
 //! each request is sent, an `outcome` record after (fsync'ed with the next batch of records,
 //! and before the run returns). Records written at the same time share one fsync (group
-//! commit). The journal is locked while a run has it open: a second run on the same journal
-//! is refused. A run with the same journal:
+//! commit). Each account runs four times its concurrency of workers, with at most its
+//! concurrency of calls to the provider at once: a row waiting for its intent's fsync holds
+//! no place under the limit, so the fsync overlaps the other rows' requests. The journal is
+//! locked while a run has it open: a second run on the same journal is refused. A run with
+//! the same journal:
 //!
 //! - carries over rows whose outcome is final (done, refused, invalid, failed for good), and
 //!   says how many were done and when ([`Report::already_done`]: "412 rows already done in
@@ -84,7 +98,7 @@
 //! use rescind::Registry;
 //! use rescind::bulk::{Input, Journal, Options, Runner, default_journal_path};
 //!
-//! let input = Input::read("rows.csv".as_ref())?;
+//! let input = Input::stream("rows.csv".as_ref())?; // rows stay in the file
 //! let journal = Journal::open(&default_journal_path(&input.path), &input)?;
 //! let runner = Runner::new(Registry::from_env()?).options(Options::default().concurrency(10));
 //! let stop = runner.stop_handle(); // stop.stop() on shutdown: in-flight rows finish
@@ -106,7 +120,7 @@ mod run;
 use std::path::{Path, PathBuf};
 
 pub use clock::{Clock, ManualClock, Sleep, SystemClock};
-pub use input::{Action, Input, InvalidRow, Row, RowId};
+pub use input::{Action, Input, InvalidRow, Row, RowId, RowsIter};
 pub use journal::{AlreadyDone, Journal, JournalStats};
 pub use report::{Counts, Outcome, Report, RowResult};
 /// What settled a `done` row: the provider's answer, or reading the target back (the core's

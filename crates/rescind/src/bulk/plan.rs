@@ -39,7 +39,7 @@ impl Runner {
         mut on_progress: impl FnMut(&Progress<'_>),
     ) -> Result<Report, BulkError> {
         input.check_accounts(&self.registry);
-        let total = input.rows.len() + input.invalid.len();
+        let total = input.valid_rows() + input.invalid.len();
         let mut results: BTreeMap<(u64, String, String), RowResult> = BTreeMap::new();
         let mut counts = Counts::new();
         let registry = &self.registry;
@@ -72,14 +72,15 @@ impl Runner {
         }
         let already_done = journal.already_done(&input);
         if self.options.strict && !input.invalid.is_empty() {
-            for row in &input.rows {
+            for row in input.rows_iter() {
                 record(pending(
-                    row,
+                    &row?,
                     "would not be sent: --strict and the input has invalid rows",
                 ));
             }
             return Ok(Report {
                 rows: results.into_values().collect(),
+                done_omitted: 0,
                 stopped: false,
                 journal: journal.stats(),
                 already_done,
@@ -89,7 +90,8 @@ impl Runner {
         let horizon =
             SignedDuration::try_from(self.options.in_flight_horizon).unwrap_or(SignedDuration::MAX);
         let mut queues: HashMap<String, VecDeque<Row>> = HashMap::new();
-        for row in input.rows {
+        for row in input.rows_iter() {
+            let row = row?;
             let id = row.identity();
             let state = journal.row(&id);
             if let Some(outcome) = state
@@ -171,6 +173,7 @@ impl Runner {
         }
         Ok(Report {
             rows: results.into_values().collect(),
+            done_omitted: 0,
             stopped: self.stop.is_stopped(),
             journal: journal.stats(),
             already_done,

@@ -205,8 +205,13 @@ pub type Counts = BTreeMap<Outcome, usize>;
 #[derive(Debug, Clone, Default)]
 #[non_exhaustive]
 pub struct Report {
-    /// One result per row, by line.
+    /// One result per row, by line (without the done rows of a run with
+    /// [`Options::keep_done`](super::Options::keep_done) off: see [`Report::done_omitted`]).
     pub rows: Vec<RowResult>,
+    /// Done rows left out of [`Report::rows`] ([`Options::keep_done`](super::Options::keep_done)
+    /// off, so that a report's memory follows the rows that need something, not the input);
+    /// counted in [`Report::counts`].
+    pub done_omitted: usize,
     /// Whether the run was stopped before every row was sent.
     pub stopped: bool,
     /// What the journal's writes cost during the run (fsyncs and their time).
@@ -222,6 +227,7 @@ impl Report {
         for row in &self.rows {
             *counts.entry(row.outcome).or_default() += 1;
         }
+        *counts.entry(Outcome::Done).or_default() += self.done_omitted;
         counts
     }
 
