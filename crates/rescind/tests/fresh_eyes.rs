@@ -716,3 +716,42 @@ mod bulk_from_code {
         assert!(refusals.contains(&serde_json::json!("rejected")), "{json}");
     }
 }
+
+mod di_clock {
+    use rescind::{CancelRequest, Canceller, ErrorKind, Refusal, Sent, di};
+    use rescind_sim::{Operation, demo};
+
+    use super::sim;
+
+    /// Di's in-transit rule reads the client's clock, not the wall clock: a client whose clock
+    /// says the day before the order's desired delivery date (2099-06-15 in the demo data)
+    /// refuses before sending, and one on the demo day cancels.
+    #[tokio::test]
+    async fn di_in_transit_rule_reads_the_client_clock() {
+        let sim = sim().await;
+        let client = |now: &str| {
+            di::Client::builder()
+                .base_url(&sim.base_url())
+                .credentials(di::Credentials::new(demo::di::USER, demo::di::PASSWORD))
+                .clock(rescind::Clock::fixed(now.parse().unwrap()))
+                .build()
+                .unwrap()
+        };
+        let late = client("2099-06-14T12:00:00Z");
+        let err = late
+            .cancel(CancelRequest::whole(demo::di::ORDER_CANCELLABLE))
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::NotCancellable, "{err}");
+        assert_eq!(err.sent(), Sent::NotSent);
+        assert_eq!(err.reason(), Some(Refusal::InTransit));
+        let counters = sim.sim().counters().snapshot();
+        assert_eq!(counters.get(Operation::DiCancelOrder).requests(), 0);
+
+        let today = client(demo::arta::NOW);
+        today
+            .cancel(CancelRequest::whole(demo::di::ORDER_CANCELLABLE))
+            .await
+            .unwrap();
+    }
+}
