@@ -92,6 +92,30 @@ fn cases() -> Vec<(&'static str, CancelRequest, Refusal)> {
             CancelRequest::whole(demo::skippay::REJECTED),
             Refusal::Rejected,
         ),
+        (
+            "skippay",
+            CancelRequest::items(
+                demo::skippay::READY,
+                vec![ItemSelector::by_code(demo::skippay::ITEM_CASE).quantity(99.into())],
+            ),
+            Refusal::QuantityTooLarge,
+        ),
+        (
+            "arta",
+            CancelRequest::hold(demo::arta::IN_TRANSIT, None),
+            Refusal::NotCancellable,
+        ),
+        ("arta", CancelRequest::whole("999"), Refusal::NotFound),
+        (
+            "di",
+            CancelRequest::whole("70724769999999999"),
+            Refusal::NotFound,
+        ),
+        (
+            "skippay",
+            CancelRequest::whole("99999a0ee9"),
+            Refusal::NotFound,
+        ),
     ]
 }
 
