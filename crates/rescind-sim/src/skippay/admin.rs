@@ -7,9 +7,9 @@ use axum::response::Response;
 use http::StatusCode;
 
 use super::check;
-use super::errors::{ApiError, json_response};
+use super::errors::{ApiError, json_bytes_response};
 use super::wire::{ApplicationState, StateReason};
-use super::{application_json, default_reason};
+use super::{application_bytes, default_reason};
 use crate::Sim;
 
 const STATES: &[&str] = &["PROCESSING", "READY", "REJECTED", "CANCELLED"];
@@ -51,12 +51,12 @@ pub(crate) async fn set_state(
                 app.state = state;
                 sim.counters()
                     .applied(format!("skippay:application:{id}:state"));
-                Ok(application_json(app))
+                Ok(application_bytes(app))
             })
             .unwrap_or_else(|| Err(ApiError::not_found("APPLICATION_NOT_FOUND", &id)))
     });
     match result {
-        Ok(body) => json_response(StatusCode::OK, &body),
+        Ok(body) => json_bytes_response(StatusCode::OK, body),
         Err(e) => e.response(&sim),
     }
 }

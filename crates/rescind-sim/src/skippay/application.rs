@@ -9,10 +9,10 @@ use serde_json::{Map, Value};
 
 use super::auth::Partner;
 use super::check::{self, ITEM_TYPES};
-use super::errors::{ApiError, json_bytes, json_bytes_response, json_response};
+use super::errors::{ApiError, json_bytes_response};
 use super::order::{Change, apply};
 use super::wire::{ApplicationState, FileRef, FinancingType, Order, OrderState, StateReason};
-use super::{Application, application_json, gateway_url};
+use super::{Application, application_bytes, gateway_url};
 use crate::Sim;
 
 /// The documented cancel reasons.
@@ -36,7 +36,7 @@ pub(crate) async fn get(
     let found = sim.store().applications.find(
         id.as_str(),
         |a| a.visible_to(&partner),
-        |slot| slot.rendered(|app| json_bytes(&application_json(app))),
+        |slot| slot.rendered(application_bytes),
     );
     match found {
         Some(body) => json_bytes_response(StatusCode::OK, body),
@@ -74,7 +74,7 @@ pub(crate) async fn cancel(
                     if changes.contains(&Change::OrderCancelled) {
                         sim.counters().applied(Change::OrderCancelled.key(&id));
                     }
-                    Ok(slot.rendered(|app| json_bytes(&application_json(app))))
+                    Ok(slot.rendered(application_bytes))
                 },
             )
             .unwrap_or_else(|| Err(ApiError::not_found("OBJECT_NOT_FOUND", &id)))
@@ -177,7 +177,7 @@ pub(crate) async fn create(
             .iter()
             .find(|a| a.visible_to(&partner) && a.order.number == parsed.order.number)
         {
-            answer = Some((StatusCode::OK, application_json(first)));
+            answer = Some((StatusCode::OK, application_bytes(first)));
             return Err(());
         }
         let mut id = format!("{:010x}", 0xa0_0000_0000_u64 + number);
@@ -203,13 +203,13 @@ pub(crate) async fn create(
             cancel_reason: None,
             custom_reason: None,
         };
-        answer = Some((StatusCode::CREATED, application_json(&app)));
+        answer = Some((StatusCode::CREATED, application_bytes(&app)));
         sim.counters()
             .applied(format!("skippay:application:{id}:create"));
         Ok(app)
     });
     let (status, body) = answer.expect("an application, new or the first");
-    json_response(status, &body)
+    json_bytes_response(status, body)
 }
 
 struct NewApplication {

@@ -5,6 +5,7 @@ use axum::response::{IntoResponse, Response};
 use http::{StatusCode, header};
 use serde_json::{Value, json};
 
+use super::render::{ErrorView, ErrorsView, to_bytes};
 use crate::Sim;
 
 /// The content type Skip Pay documents for every body.
@@ -18,11 +19,6 @@ pub(crate) fn json_response(status: StatusCode, body: &Value) -> Response {
 /// An answer of `status` with a JSON body already serialized.
 pub(crate) fn json_bytes_response(status: StatusCode, body: bytes::Bytes) -> Response {
     (status, [(header::CONTENT_TYPE, JSON_CT)], body).into_response()
-}
-
-/// A JSON value's bytes.
-pub(crate) fn json_bytes(value: &Value) -> bytes::Bytes {
-    bytes::Bytes::from(serde_json::to_vec(value).unwrap_or_default())
 }
 
 /// One error, answered as `{"errors": [{code, message, severity, attribute?, ticketId}]}`.
@@ -74,17 +70,17 @@ impl ApiError {
 
     /// The answer, with a ticket id never given before.
     pub(crate) fn response(&self, sim: &Sim) -> Response {
-        let mut error = json!({
-            "code": self.code,
-            "message": self.message,
-            "severity": "ERROR",
-            "ticketId": ticket_id(sim),
-        });
-        // `attribute` is optional and not nullable: there only when an attribute is at fault.
-        if let (Some(attribute), Value::Object(map)) = (&self.attribute, &mut error) {
-            map.insert("attribute".into(), json!(attribute));
-        }
-        json_response(self.status, &json!({"errors": [error]}))
+        let ticket_id = ticket_id(sim);
+        let body = ErrorsView {
+            errors: [ErrorView {
+                attribute: self.attribute.as_deref(),
+                code: self.code,
+                message: &self.message,
+                severity: "ERROR",
+                ticket_id: &ticket_id,
+            }],
+        };
+        json_bytes_response(self.status, to_bytes(&body))
     }
 }
 

@@ -151,6 +151,7 @@ mod auth;
 mod check;
 mod errors;
 mod order;
+mod render;
 pub mod wire;
 
 use std::collections::BTreeMap;
@@ -313,19 +314,10 @@ pub(crate) fn default_reason(state: &ApplicationState) -> StateReason {
     }
 }
 
-/// `ApplicationResponse`: every required field (`gatewayRedirectUrl` too, which is not
-/// nullable), the customer as `CustomerResponse`, the order as `OrderResponse`.
-pub(crate) fn application_json(app: &Application) -> Value {
-    json!({
-        "id": app.id,
-        "state": app.state,
-        "stateReason": app.reason(),
-        "type": app.financing_type,
-        "agreementTermsAndConditions": app.agreement_terms_and_conditions,
-        "gatewayRedirectUrl": app.gateway_redirect_url.clone().unwrap_or_else(|| gateway_url(&app.id)),
-        "customer": wire::customer_json(app.customer.as_ref().unwrap_or(&Map::new())),
-        "order": wire::order_json(&app.order),
-    })
+/// `ApplicationResponse`'s bytes: every required field (`gatewayRedirectUrl` too, which is
+/// not nullable), the customer as `CustomerResponse`, the order as `OrderResponse`.
+pub(crate) fn application_bytes(app: &Application) -> bytes::Bytes {
+    render::to_bytes(&render::ApplicationView::of(app))
 }
 
 /// The gateway URL of an application (the simulator serves none).
@@ -333,16 +325,10 @@ pub(crate) fn gateway_url(id: &str) -> String {
     format!("https://gateway.skippay.sim.invalid/applications/{id}")
 }
 
-/// `OrderExtendedResponse`: the order plus `applicationInfo` (`ApplicationBaseResponse`).
-pub(crate) fn order_extended_json(app: &Application) -> Value {
-    let mut value = wire::order_json(&app.order);
-    if let Value::Object(map) = &mut value {
-        map.insert(
-            "applicationInfo".into(),
-            json!({"id": app.id, "state": app.state, "stateReason": app.reason()}),
-        );
-    }
-    value
+/// `OrderExtendedResponse`'s bytes: the order plus `applicationInfo`
+/// (`ApplicationBaseResponse`).
+pub(crate) fn order_extended_bytes(app: &Application) -> bytes::Bytes {
+    render::to_bytes(&render::OrderView::extended(app))
 }
 
 async fn health() -> axum::response::Response {

@@ -11,9 +11,9 @@ use serde_json::{Map, Value};
 
 use super::auth::Partner;
 use super::check::{self, ITEM_TYPES};
-use super::errors::{ApiError, json_response};
+use super::errors::{ApiError, json_bytes_response};
 use super::wire::{ApplicationState, Order, OrderItem, OrderState, StateReason};
-use super::{Application, order_extended_json};
+use super::{Application, order_extended_bytes};
 use crate::Sim;
 
 /// One item selector of the body (`ChangeOrderItemRequestSerializer`), checked.
@@ -154,12 +154,11 @@ fn share(amount: i64, part: Decimal, whole: Decimal) -> i64 {
 /// with nothing is removed. Returns whether the item is now wholly cancelled.
 fn move_to_cancelled(items: &mut Vec<OrderItem>, index: usize, q: Decimal) -> bool {
     let whole = quantity_of(&items[index]);
-    let open = items[index].clone();
-    let price = share(open.total_price.amount, q, whole);
-    let vat = share(open.total_vat.amount, q, whole);
+    let price = share(items[index].total_price.amount, q, whole);
+    let vat = share(items[index].total_vat.amount, q, whole);
     let sibling = items
         .iter()
-        .position(|i| state_of(i) == OrderState::Cancelled && same_item(i, &open));
+        .position(|i| state_of(i) == OrderState::Cancelled && same_item(i, &items[index]));
     match sibling {
         Some(s) => {
             let line = &mut items[s];
@@ -167,8 +166,17 @@ fn move_to_cancelled(items: &mut Vec<OrderItem>, index: usize, q: Decimal) -> bo
             line.total_price.amount += price;
             line.total_vat.amount += vat;
         }
+        // All of it, and no cancelled line yet: the open line becomes the cancelled one, in
+        // its place (what inserting a copy after it and removing it would give).
+        None if q == whole => {
+            let line = &mut items[index];
+            line.state = OrderState::Cancelled;
+            line.total_price.amount = price;
+            line.total_vat.amount = vat;
+            return true;
+        }
         None => {
-            let mut line = open.clone();
+            let mut line = items[index].clone();
             line.state = OrderState::Cancelled;
             line.quantity = q;
             line.total_price.amount = price;
@@ -187,22 +195,44 @@ fn move_to_cancelled(items: &mut Vec<OrderItem>, index: usize, q: Decimal) -> bo
     false
 }
 
-/// Applies an order cancel to `order`, all or nothing: on an
-/// error `order` is unchanged. Returns the changes applied (none for a repeat of a cancel
-/// without quantities).
+/// What an order cancel would do, worked out on a copy of the order's lines: the new lines,
+/// whether the order becomes CANCELLED, and the changes (none: the order stays as it is, as
+/// for a repeat of a cancel without quantities).
+#[derive(Debug)]
+pub(crate) struct Outcome {
+    items: Vec<OrderItem>,
+    cancels_order: bool,
+    pub(crate) changes: Vec<Change>,
+}
+
+impl Outcome {
+    /// Writes the outcome into `order` (nothing when there is no change); returns the changes.
+    pub(crate) fn commit(self, order: &mut Order) -> Vec<Change> {
+        if !self.changes.is_empty() {
+            order.items = self.items;
+            if self.cancels_order {
+                order.state = OrderState::Cancelled;
+            }
+        }
+        self.changes
+    }
+}
+
+/// Applies an order cancel to `order`, all or nothing: on an error `order` is unchanged.
+/// Returns the changes applied (none for a repeat of a cancel without quantities).
 pub(crate) fn apply(order: &mut Order, selectors: &[Selector]) -> Result<Vec<Change>, ApiError> {
-    let mut work = order.clone();
+    Ok(plan(order, selectors)?.commit(order))
+}
+
+/// Works out an order cancel on `order` without changing it (see [`Outcome`]).
+pub(crate) fn plan(order: &Order, selectors: &[Selector]) -> Result<Outcome, ApiError> {
+    let mut work = order.items.clone();
     let mut changes = Vec::new();
     if selectors.is_empty() {
-        let open: Vec<usize> = (0..work.items.len())
-            .filter(|&i| state_of(&work.items[i]) == OrderState::Processing)
+        let open: Vec<usize> = (0..work.len())
+            .filter(|&i| state_of(&work[i]) == OrderState::Processing)
             .collect();
-        if open.is_empty()
-            && work
-                .items
-                .iter()
-                .any(|i| state_of(i) != OrderState::Cancelled)
-        {
+        if open.is_empty() && work.iter().any(|i| state_of(i) != OrderState::Cancelled) {
             return Err(ApiError::unprocessable(
                 "UNPROCESSABLE",
                 "No order item is left to cancel: items marked as sent or delivered are returned with Mark order items as returned",
@@ -210,9 +240,9 @@ pub(crate) fn apply(order: &mut Order, selectors: &[Selector]) -> Result<Vec<Cha
         }
         // From the last, so that earlier indexes stay valid as lines move or merge.
         for &i in open.iter().rev() {
-            let name = label(&work.items[i], i);
-            let q = quantity_of(&work.items[i]);
-            move_to_cancelled(&mut work.items, i, q);
+            let name = label(&work[i], i);
+            let q = quantity_of(&work[i]);
+            move_to_cancelled(&mut work, i, q);
             changes.push(Change::ItemCancelled(name));
         }
         changes.reverse();
@@ -221,27 +251,25 @@ pub(crate) fn apply(order: &mut Order, selectors: &[Selector]) -> Result<Vec<Cha
             cancel_selected(&mut work, sel, &format!("items[{n}]"), &mut changes)?;
         }
     }
-    let all_cancelled = work
-        .items
-        .iter()
-        .all(|i| state_of(i) == OrderState::Cancelled);
-    if all_cancelled && work.state != OrderState::Cancelled {
-        work.state = OrderState::Cancelled;
+    let all_cancelled = work.iter().all(|i| state_of(i) == OrderState::Cancelled);
+    let cancels_order = all_cancelled && order.state != OrderState::Cancelled;
+    if cancels_order {
         changes.push(Change::OrderCancelled);
     }
-    *order = work;
-    Ok(changes)
+    Ok(Outcome {
+        items: work,
+        cancels_order,
+        changes,
+    })
 }
 
 fn cancel_selected(
-    work: &mut Order,
+    work: &mut Vec<OrderItem>,
     sel: &Selector,
     path: &str,
     changes: &mut Vec<Change>,
 ) -> Result<(), ApiError> {
-    let matched: Vec<usize> = (0..work.items.len())
-        .filter(|&i| sel.matches(&work.items[i]))
-        .collect();
+    let matched: Vec<usize> = (0..work.len()).filter(|&i| sel.matches(&work[i])).collect();
     if matched.is_empty() {
         return Err(ApiError::invalid(
             Some(path),
@@ -251,12 +279,12 @@ fn cancel_selected(
     let open: Vec<usize> = matched
         .iter()
         .copied()
-        .filter(|&i| state_of(&work.items[i]) == OrderState::Processing)
+        .filter(|&i| state_of(&work[i]) == OrderState::Processing)
         .collect();
     if open.is_empty() {
         let all_cancelled = matched
             .iter()
-            .all(|&i| state_of(&work.items[i]) == OrderState::Cancelled);
+            .all(|&i| state_of(&work[i]) == OrderState::Cancelled);
         return match (all_cancelled, sel.quantity) {
             // Marking cancelled what is cancelled changes nothing.
             (true, None) => Ok(()),
@@ -275,7 +303,7 @@ fn cancel_selected(
                     sel.describe(),
                     matched
                         .iter()
-                        .map(|&i| state_of(&work.items[i]))
+                        .map(|&i| state_of(&work[i]))
                         .find(|s| *s != OrderState::Cancelled)
                         .unwrap_or(OrderState::Sent)
                 ),
@@ -285,9 +313,9 @@ fn cancel_selected(
     }
     let Some(q) = sel.quantity else {
         for &i in open.iter().rev() {
-            let name = label(&work.items[i], i);
-            let q = quantity_of(&work.items[i]);
-            move_to_cancelled(&mut work.items, i, q);
+            let name = label(&work[i], i);
+            let q = quantity_of(&work[i]);
+            move_to_cancelled(work, i, q);
             changes.push(Change::ItemCancelled(name));
         }
         return Ok(());
@@ -302,7 +330,7 @@ fn cancel_selected(
             ),
         ));
     };
-    let left = quantity_of(&work.items[index]);
+    let left = quantity_of(&work[index]);
     let attr = format!("{path}.quantity");
     if q > left {
         return Err(ApiError::unprocessable(
@@ -327,8 +355,8 @@ fn cancel_selected(
         )
         .at(attr));
     }
-    let name = label(&work.items[index], index);
-    if move_to_cancelled(&mut work.items, index, q) {
+    let name = label(&work[index], index);
+    if move_to_cancelled(work, index, q) {
         changes.push(Change::ItemCancelled(name));
     } else {
         changes.push(Change::ItemReduced(name));
@@ -385,19 +413,25 @@ pub(crate) async fn cancel(
                     if let Some(refused) = refusal(slot.get()) {
                         return Err(refused);
                     }
-                    // `apply` works on a copy and writes it back only when every selector
-                    // holds.
-                    let changes = apply(&mut slot.get_mut().order, &selectors)?;
+                    // `plan` works on a copy, written back only when every selector holds
+                    // and something changes: a cancel that changes nothing leaves the target (and its cached read
+                    // answer) as it is.
+                    let outcome = plan(&slot.get().order, &selectors)?;
+                    let changes = if outcome.changes.is_empty() {
+                        Vec::new()
+                    } else {
+                        outcome.commit(&mut slot.get_mut().order)
+                    };
                     for change in &changes {
                         sim.counters().applied(change.key(&id));
                     }
-                    Ok(order_extended_json(slot.get()))
+                    Ok(order_extended_bytes(slot.get()))
                 },
             )
             .unwrap_or_else(|| Err(ApiError::not_found("OBJECT_NOT_FOUND", &id)))
     });
     match result {
-        Ok(body) => json_response(StatusCode::OK, &body),
+        Ok(body) => json_bytes_response(StatusCode::OK, body),
         Err(e) => e.response(&sim),
     }
 }

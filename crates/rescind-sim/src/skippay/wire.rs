@@ -4,19 +4,23 @@
 //! from a client crate's models, so that a client's mistake cannot hide in both.
 //!
 //! The stored form (camelCase, the seed-file form) reads leniently: what a seed leaves out
-//! takes its documented default (an item's state PROCESSING, its quantity 1). The answers are
-//! built by [`order_json`], [`item_json`] and [`customer_json`], which write every field the
-//! document lists as required (`null` only where it is `nullable`), and leave out an optional,
-//! non-nullable field that has no value (an item's `image`, an error's `attribute`).
+//! takes its documented default (an item's state PROCESSING, its quantity 1). The answers
+//! write every field the document lists as required (`null` only where it is `nullable`), and
+//! leave out an optional, non-nullable field that has no value (an item's `image`, an error's
+//! `attribute`). The simulator serializes them straight to bytes through typed views that
+//! borrow the stored state (no `serde_json::Value` tree); [`order_json`], [`item_json`] and
+//! [`customer_json`] give the same answers as values.
 
 use std::fmt;
 use std::str::FromStr;
 
 use jiff::civil::Date;
+use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
-use rust_decimal::{Decimal, RoundingStrategy};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value, json};
+
+use super::render::{CustomerView, ItemView, OrderView};
 
 macro_rules! wire_enum {
     ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $variant:ident = $text:literal,)* }) => {
@@ -392,95 +396,18 @@ pub struct Order {
     pub merchant_id: Option<String>,
 }
 
-fn scaled(amount: i64, quantity: Decimal) -> i64 {
-    if quantity.is_zero() {
-        return amount;
-    }
-    (Decimal::from(amount) / quantity)
-        .round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero)
-        .to_i64()
-        .unwrap_or(amount)
-}
-
-fn amount_json(a: &Amount) -> Value {
-    json!({"amount": a.amount, "currency": a.currency})
-}
-
-fn vat_json(v: &VatAmount) -> Value {
-    json!({"amount": v.amount, "currency": v.currency, "vatRate": decimal_to_json(v.vat_rate)})
-}
-
 /// An item as `OrderItemResponse`: every required field (`unitPrice` and `unitVat` derived
 /// from the line's totals when the create did not give them), `null` only where nullable,
-/// `image` only when there is one.
+/// `image` only when there is one. The simulator serves the same fields as bytes, through
+/// the typed views of `render.rs`; this is their value.
 pub fn item_json(item: &OrderItem) -> Value {
-    let unit_price = item.unit_price.clone().unwrap_or_else(|| Amount {
-        amount: scaled(item.total_price.amount, item.quantity),
-        currency: item.total_price.currency.clone(),
-    });
-    let unit_vat = item.unit_vat.clone().unwrap_or_else(|| VatAmount {
-        amount: scaled(item.total_vat.amount, item.quantity),
-        currency: item.total_vat.currency.clone(),
-        vat_rate: item.total_vat.vat_rate,
-    });
-    let mut v = json!({
-        "code": item.code.clone().unwrap_or_default(),
-        "ean": item.ean,
-        "name": item.name.clone().unwrap_or_default(),
-        "type": item.item_type,
-        "variant": item.variant,
-        "description": item.description,
-        "producer": item.producer,
-        "categories": item.categories,
-        "totalPrice": amount_json(&item.total_price),
-        "totalVat": vat_json(&item.total_vat),
-        "productUrl": item.product_url,
-        "state": item.state,
-        "sentDate": item.sent_date,
-        "deliveryDate": item.delivery_date,
-        "deliveryTrackingNumber": item.delivery_tracking_number,
-        "unitPrice": amount_json(&unit_price),
-        "unitVat": vat_json(&unit_vat),
-        "quantity": decimal_to_json(item.quantity),
-    });
-    if let (Some(image), Value::Object(map)) = (&item.image, &mut v) {
-        map.insert(
-            "image".into(),
-            json!({"filename": image.filename, "url": image.url}),
-        );
-    }
-    v
+    to_value(&ItemView::of(item))
 }
 
-/// An order as `OrderResponse`.
+/// An order as `OrderResponse` (optional fields `deliveryType`, `deliveryCarrier` and
+/// `channel` only when they have a value).
 pub fn order_json(order: &Order) -> Value {
-    let mut v = json!({
-        "number": order.number,
-        "variableSymbols": order.variable_symbols,
-        "totalPrice": amount_json(&order.total_price),
-        "totalVat": order.total_vat.iter().map(vat_json).collect::<Vec<_>>(),
-        "addresses": order.addresses,
-        "reservationDate": order.reservation_date,
-        "state": order.state,
-        "deliveryDate": order.delivery_date,
-        "deliveryTrackingNumber": order.delivery_tracking_number,
-        "sentDate": order.sent_date,
-        "documents": order.documents,
-        "items": order.items.iter().map(item_json).collect::<Vec<_>>(),
-        "merchantId": order.merchant_id,
-    });
-    if let Value::Object(map) = &mut v {
-        if let Some(t) = &order.delivery_type {
-            map.insert("deliveryType".into(), json!(t));
-        }
-        if let Some(c) = &order.delivery_carrier {
-            map.insert("deliveryCarrier".into(), c.clone());
-        }
-        if let Some(c) = &order.channel {
-            map.insert("channel".into(), json!(c));
-        }
-    }
-    v
+    to_value(&OrderView::of(order))
 }
 
 /// A customer as `CustomerResponse`: `email`, `phone`, `firstName`, `lastName` and `fullName`
@@ -489,39 +416,12 @@ pub fn order_json(order: &Order) -> Value {
 /// word and `firstName` the rest, or the one word itself); titles, `tin` and `vatin` are
 /// nullable; `addresses` is a list.
 pub fn customer_json(customer: &Map<String, Value>) -> Value {
-    let text = |k: &str| customer.get(k).and_then(Value::as_str).map(str::to_owned);
-    let (first, last, full) = (text("firstName"), text("lastName"), text("fullName"));
-    let (first, last) = match (first, last, &full) {
-        (Some(f), Some(l), _) => (f, l),
-        (f, l, Some(full)) => {
-            let full = full.trim();
-            let (rest, tail) = full.rsplit_once(' ').unwrap_or((full, full));
-            (
-                f.unwrap_or_else(|| rest.trim().to_string()),
-                l.unwrap_or_else(|| tail.to_string()),
-            )
-        }
-        (f, l, None) => (f.unwrap_or_default(), l.unwrap_or_default()),
-    };
-    let full = full.unwrap_or_else(|| format!("{first} {last}").trim().to_string());
-    let mut v = json!({
-        "email": text("email").unwrap_or_default(),
-        "phone": text("phone").unwrap_or_default(),
-        "firstName": first,
-        "lastName": last,
-        "fullName": full,
-        "titleBefore": text("titleBefore"),
-        "titleAfter": text("titleAfter"),
-        "tin": text("tin"),
-        "vatin": text("vatin"),
-        "addresses": customer.get("addresses").filter(|a| a.is_array()).cloned().unwrap_or_else(|| json!([])),
-    });
-    if let (Some(extra @ Value::Object(_)), Value::Object(map)) =
-        (customer.get("extraData"), &mut v)
-    {
-        map.insert("extraData".into(), extra.clone());
-    }
-    v
+    to_value(&CustomerView::of(customer))
+}
+
+/// A view's value (views of stored state always serialize).
+fn to_value<T: Serialize>(view: &T) -> Value {
+    serde_json::to_value(view).unwrap_or(Value::Null)
 }
 
 #[cfg(test)]

@@ -554,7 +554,7 @@ impl Runner {
                             .map_or(0, |a| a.load(Ordering::SeqCst));
                         let finished = if ctx.stop.is_stopped() {
                             Finished {
-                                result: pending(&row, "not sent: the run was stopped"),
+                                result: pending(&row, STOPPED),
                                 retry: None,
                             }
                         } else if refused_on != 0 {
@@ -659,6 +659,11 @@ impl Limited {
     async fn place(&self) -> Result<Option<tokio::sync::SemaphorePermit<'_>>, Error> {
         // Never closed: a closed semaphore would only mean no limit.
         let place = self.places.acquire().await.ok();
+        // A stop asked for while this row waited for its place: nothing more is sent (`Stop`'s
+        // promise); `process` reports the row pending.
+        if self.ctx.stop.is_stopped() {
+            return Err(stopped_error());
+        }
         if self.refused.load(Ordering::SeqCst) {
             let on = self
                 .ctx
@@ -1291,8 +1296,19 @@ async fn process(
             };
             finish(result.0, result.1)
         }
+        Err(err) if err.sent() == Sent::NotSent && ctx.stop.is_stopped() => {
+            finish(pending(row, STOPPED), None)
+        }
         Err(err) => finish(from_error(row, &err), None),
     }
+}
+
+/// Why a row stopped before its request was sent.
+const STOPPED: &str = "not sent: the run was stopped";
+
+/// The error a row gets when the run is stopped while it waits for a call place.
+fn stopped_error() -> Error {
+    Error::new(ErrorKind::Transport, Sent::NotSent, STOPPED)
 }
 
 /// Appends a record (sharing an fsync with the records appended at the same time); a failure
