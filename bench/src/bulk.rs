@@ -39,7 +39,7 @@ pub enum Mode {
     Ceiling,
     /// The runner (journal on disk) on Arta hosted sessions only, against the simulator at a
     /// test key's documented limits (10 calls at once, 500 a minute) with a scaled minute,
-    /// the client paced to 95 % of the same scaled limit ([`limits_registry`]).
+    /// the client paced to 97 % of the same scaled limit ([`limits_registry`]).
     Limits,
 }
 
@@ -247,7 +247,7 @@ pub fn write_limits_input(path: &Path, rows: usize) -> std::io::Result<()> {
 pub const TEST_KEY_PER_MINUTE: u32 = 500;
 
 /// The account `arta` for [`Mode::Limits`]: a test key's client (10 calls at once), paced to
-/// 95 % of 500 calls in a window of `minute_ms`, the simulator's scaled minute.
+/// 97 % of 500 calls in a window of `minute_ms`, the simulator's scaled minute.
 pub fn limits_registry(base: &str, minute_ms: u64) -> Result<Registry, String> {
     let arta = rescind::arta::Client::builder()
         .api_key(DEMO_API_KEY)

@@ -3,6 +3,9 @@
 //! - `ci`: the whole quality gate (what `.ci/run` runs after the README's test command).
 //! - `snapshots [--accept]`: the insta snapshot tests; fails on pending or unreferenced
 //!   snapshots, `--accept` accepts the pending ones after you have read them.
+//! - `public-api [--accept]`: the public API of every published library crate (rustdoc JSON on
+//!   the stable toolchain) against the snapshots in `xtask/public-api/`, and the public
+//!   dependency policy (see [`public_api`]); `--accept` writes the snapshots after review.
 //! - `deny`: cargo-deny's bans, licenses, sources and advisories checks.
 //! - `fuzz [--seconds N] [--replay]`: every fuzz target for N seconds (see [`fuzz`]).
 //! - `publish [--metadata-only]`: the crates.io metadata and package contents of every
@@ -22,9 +25,10 @@ use std::process::{Command, ExitCode};
 
 mod fuzz;
 mod json;
+mod public_api;
 mod publish;
 
-const USAGE: &str = "usage: cargo xtask <ci | snapshots [--accept] | deny | fuzz [--seconds N] [--replay] | publish [--metadata-only] | bench [--smoke] [--skip-build-cost]>";
+const USAGE: &str = "usage: cargo xtask <ci | snapshots [--accept] | public-api [--accept] | deny | fuzz [--seconds N] [--replay] | publish [--metadata-only] | bench [--smoke] [--skip-build-cost]>";
 
 /// `cargo xtask --help`: the usage and one line per task.
 const HELP: &str = "Maintainer tasks for the rescind workspace.
@@ -34,6 +38,8 @@ usage: cargo xtask <TASK>
 tasks:
   ci                                the whole quality gate (what .ci/run runs)
   snapshots [--accept]              the insta snapshot tests; --accept accepts pending ones
+  public-api [--accept]             the public API of each published library crate against
+                                    xtask/public-api/, and the public dependency policy
   deny                              cargo-deny: bans, licenses, sources, advisories
   fuzz [--seconds N] [--replay]     every fuzz target for N seconds, or replay the corpus
   publish [--metadata-only]         crates.io metadata of the published crates, then
@@ -69,6 +75,7 @@ fn dispatch(args: &[String]) -> Result<(), String> {
         Some("snapshots") => snapshots(args.iter().any(|a| a == "--accept")),
         Some("deny") => deny(),
         Some("fuzz") => fuzz::fuzz(&args[1..]),
+        Some("public-api") => public_api::public_api(args.iter().any(|a| a == "--accept")),
         Some("publish") => publish::publish(args.iter().any(|a| a == "--metadata-only")),
         Some("bench") => bench(
             args.iter().any(|a| a == "--smoke"),
@@ -132,6 +139,7 @@ fn ci() -> Result<(), String> {
             .args(["doc", "--workspace", "--no-deps", "--locked"])
             .env("RUSTDOCFLAGS", "-D warnings"),
     )?;
+    public_api::public_api(false)?;
     run(
         "facade without providers",
         cargo().args([

@@ -51,8 +51,8 @@ impl KeyKind {
         }
     }
 
-    /// The client's default pace for this kind: 95 % of the documented calls a minute
-    /// ([`RateLimit::under`]: 950 or 475), since Arta does not document how its minute is
+    /// The client's default pace for this kind: 97 % of the documented calls a minute
+    /// ([`RateLimit::under`]: 970 or 485), since Arta does not document how its minute is
     /// measured.
     pub fn default_rate_limit(self) -> RateLimit {
         RateLimit::under(self.documented_per_minute())

@@ -2,7 +2,7 @@
 
 use http::HeaderName;
 use rescind_core::wire::Tolerant;
-use rescind_core::{Error, HttpRequest, Policy, Provider, RateLimit, Transport, TransportConfig};
+use rescind_core::{Error, HttpRequest, Policy, Provider, Transport, TransportSettings};
 use serde::de::DeserializeOwned;
 
 use crate::auth::{ApiKey, KeyKind};
@@ -33,18 +33,23 @@ pub struct Client {
 
 /// Builds a [`Client`]. Only the API key is required.
 ///
+/// The same shape as the other providers' builders: `base_url`, and the transport setters
+/// (`config`, `configure`, `http_client`, `max_concurrency`, `rate_limit`, `without_rate_limit`,
+/// `attempt_timeout`, `call_timeout`, `retry`), then [`build`](ClientBuilder::build).
+///
 /// # Limits: which setting wins
 ///
 /// The client stays under Arta's documented limits for its [`KeyKind`] (default live): at
-/// most 15 calls in flight (10 for a test key) and 950 calls in any minute (475), 95 % of the
-/// documented 1,000 (500) since Arta does not say how its minute is measured. Each limit is
-/// taken from the first of these that sets it, explicit before default, never silently
-/// replaced:
+/// most 15 calls in flight (10 for a test key) and 970 calls in any minute (485), 97 % of the
+/// documented 1,000 (500) since Arta does not say how its minute is measured. Each setting is
+/// taken by the rule of [`TransportSettings`](rescind_core::TransportSettings#which-setting-wins),
+/// explicit before default, never silently replaced:
 ///
 /// 1. this builder's [`max_concurrency`](ClientBuilder::max_concurrency) /
-///    [`rate_limit`](ClientBuilder::rate_limit) / [`without_rate_limit`](ClientBuilder::without_rate_limit);
-/// 2. the [`TransportConfig`] given to [`config`](ClientBuilder::config), when its
-///    `max_concurrency` / `rate_limit` is `Some`;
+///    [`rate_limit`](ClientBuilder::rate_limit) / [`without_rate_limit`](ClientBuilder::without_rate_limit)
+///    (and the timeouts and retry setters);
+/// 2. the [`TransportConfig`](rescind_core::TransportConfig) given to
+///    [`config`](ClientBuilder::config), when its `max_concurrency` / `rate_limit` is `Some`;
 /// 3. the key kind's default ([`KeyKind::documented_concurrency`],
 ///    [`KeyKind::default_rate_limit`]).
 ///
@@ -54,7 +59,7 @@ pub struct Client {
 /// let client = Client::builder().api_key("k").key_kind(KeyKind::Test).build().unwrap();
 /// let config = client.transport().config();
 /// assert_eq!(config.max_concurrency, Some(10));
-/// assert_eq!(config.rate_limit.map(|r| r.calls()), Some(475));
+/// assert_eq!(config.rate_limit.map(|r| r.calls()), Some(485));
 /// ```
 #[derive(Debug)]
 #[must_use]
@@ -62,11 +67,7 @@ pub struct ClientBuilder {
     api_key: Option<ApiKey>,
     base_url: String,
     key_kind: KeyKind,
-    max_concurrency: Option<usize>,
-    /// `Some(None)`: explicitly unpaced.
-    rate_limit: Option<Option<RateLimit>>,
-    config: TransportConfig,
-    http_client: Option<reqwest::Client>,
+    transport: TransportSettings,
     policy: Policy,
 }
 
@@ -76,10 +77,7 @@ impl Default for ClientBuilder {
             api_key: None,
             base_url: DEFAULT_BASE_URL.to_string(),
             key_kind: KeyKind::Live,
-            max_concurrency: None,
-            rate_limit: None,
-            config: TransportConfig::default(),
-            http_client: None,
+            transport: TransportSettings::new(),
             policy: Policy::CheckFirst,
         }
     }
@@ -106,40 +104,7 @@ impl ClientBuilder {
         self
     }
 
-    /// Sets the most calls in flight at once (default from the [`KeyKind`]: 15, or 10 for a
-    /// test key), over the key kind and `config`. More calls wait in line.
-    pub fn max_concurrency(mut self, max: usize) -> Self {
-        self.max_concurrency = Some(max.max(1));
-        self
-    }
-
-    /// Sets the most calls started in any window (default from the [`KeyKind`]: 950, or 475
-    /// for a test key, a minute), over the key kind and `config`. More calls wait their turn.
-    pub fn rate_limit(mut self, limit: RateLimit) -> Self {
-        self.rate_limit = Some(Some(limit));
-        self
-    }
-
-    /// Sends without pacing, over the key kind and `config`: for a caller that paces its
-    /// calls itself. Past Arta's per-minute limit, Arta answers 429.
-    pub fn without_rate_limit(mut self) -> Self {
-        self.rate_limit = Some(None);
-        self
-    }
-
-    /// Sets the transport's timeouts, limits and retry policy. The request-id header is always
-    /// set by this builder; the limits follow [the
-    /// rule](ClientBuilder#limits-which-setting-wins).
-    pub fn config(mut self, config: TransportConfig) -> Self {
-        self.config = config;
-        self
-    }
-
-    /// Uses the caller's `reqwest::Client` (proxy, TLS roots, connection pool).
-    pub fn http_client(mut self, client: reqwest::Client) -> Self {
-        self.http_client = Some(client);
-        self
-    }
+    rescind_core::__transport_setters!();
 
     /// Sets how many requests a cancel spends (default [`Policy::CheckFirst`]: exact outcomes,
     /// what a single CLI call keeps); [`Policy::ChangeFirst`] sends the hosted session's
@@ -152,33 +117,24 @@ impl ClientBuilder {
 
     /// Builds the client. Fails with [`ErrorKind::Config`](rescind_core::ErrorKind) without a
     /// key, with an unusable key, or with a bad base URL; the error never shows the key.
+    /// Nothing is sent.
     pub fn build(self) -> Result<Client, Error> {
         let key = self.api_key.ok_or_else(|| {
             Error::config("an Arta API key is required").with_provider(Provider::Arta)
         })?;
         let auth = key.to_auth().map_err(|e| e.with_provider(Provider::Arta))?;
-        let mut config = self
-            .config
+        let config = self
+            .transport
+            .resolve(
+                Some(self.key_kind.documented_concurrency()),
+                Some(self.key_kind.default_rate_limit()),
+            )
             .with_request_id_header(HeaderName::from_static(REQUEST_ID_HEADER));
-        config.max_concurrency = Some(
-            self.max_concurrency
-                .or(config.max_concurrency)
-                .unwrap_or_else(|| self.key_kind.documented_concurrency())
-                .max(1),
-        );
-        config.rate_limit = match self.rate_limit {
-            Some(explicit) => explicit,
-            None => Some(
-                config
-                    .rate_limit
-                    .unwrap_or_else(|| self.key_kind.default_rate_limit()),
-            ),
-        };
         let mut builder = Transport::builder(Provider::Arta, self.base_url)
             .auth(auth)
             .config(config);
-        if let Some(client) = self.http_client {
-            builder = builder.client(client);
+        if let Some(client) = self.transport.shared_http_client() {
+            builder = builder.http_client(client.clone());
         }
         Ok(Client {
             transport: builder.build()?,
@@ -229,16 +185,24 @@ impl Client {
     /// Cancels a hosted session: `PATCH /hosted_sessions/{id}/cancel`. Returns the session as
     /// Arta answers it. Idempotent, so it is retried after timeouts and 5xx. A missing session
     /// is [`ErrorKind::NotFound`](rescind_core::ErrorKind).
+    ///
+    /// Cancel-safe: dropping the future after the request was sent leaves the outcome
+    /// unknown, like a lost answer. The cancel is idempotent: call it again, or read the
+    /// session back with [`Client::get_hosted_session`], to settle it.
     pub async fn cancel_hosted_session(&self, id: u64) -> Result<Response<HostedSession>, Error> {
         self.call_tolerant(request::cancel_hosted_session(id)).await
     }
 
     /// Reads a hosted session: `GET /hosted_sessions/{id}`.
+    ///
+    /// Cancel-safe: it only reads; dropping the future midway changes nothing.
     pub async fn get_hosted_session(&self, id: u64) -> Result<Response<HostedSession>, Error> {
         self.call_tolerant(request::get_hosted_session(id)).await
     }
 
     /// Reads a shipment: `GET /shipments/{id}` (its status, creation time and exceptions).
+    ///
+    /// Cancel-safe: it only reads; dropping the future midway changes nothing.
     pub async fn get_shipment(&self, id: &str) -> Result<Response<Shipment>, Error> {
         self.call_tolerant(request::get_shipment(id)?).await
     }
@@ -247,6 +211,12 @@ impl Client {
     /// after a timeout the error says [`Sent::MaybeSent`](rescind_core::Sent) and nothing is
     /// resent. This method checks only the request's own format; use
     /// [`Client::hold_shipment`] to check Arta's hold rules first and settle an unknown outcome.
+    ///
+    /// Cancel-safe in the same sense: dropping the future after the request was sent leaves
+    /// unknown whether the exception was created, like a lost answer. Do not call it again
+    /// blindly: read the shipment's exceptions back ([`Client::get_shipment`], or
+    /// [`Canceller::observe`](rescind_core::Canceller::observe)), or use
+    /// [`Client::hold_shipment`], which reads them before sending and so never holds twice.
     pub async fn create_shipment_exception(
         &self,
         new: &NewShipmentException,
@@ -256,6 +226,8 @@ impl Client {
     }
 
     /// Reads a shipment exception: `GET /shipment_exceptions/{id}`.
+    ///
+    /// Cancel-safe: it only reads; dropping the future midway changes nothing.
     pub async fn get_shipment_exception(
         &self,
         id: &str,
@@ -266,6 +238,8 @@ impl Client {
 
     /// Lists shipment exceptions, one page: `GET /shipment_exceptions?page=&page_size=`.
     /// `page` starts at 1; `page_size` is 1 to 50.
+    ///
+    /// Cancel-safe: it only reads; dropping the future midway changes nothing.
     pub async fn list_shipment_exceptions(
         &self,
         page: u32,
@@ -280,7 +254,76 @@ impl Client {
 mod limit_tests {
     use std::time::Duration;
 
+    use rescind_core::{RateLimit, TransportConfig};
+
     use super::*;
+
+    /// The rule of `TransportSettings`, the same at every provider: the builder's setter,
+    /// then the config given, then the provider's default; never a silent override.
+    #[test]
+    fn the_same_transport_config_gives_the_same_limits() {
+        use std::time::Duration;
+
+        use rescind_core::retry::RetryPolicy;
+        use rescind_core::{RateLimit, TransportConfig};
+
+        let given = TransportConfig::default()
+            .with_max_concurrency(2)
+            .with_rate_limit(RateLimit::per_minute(30))
+            .with_call_timeout(Duration::from_secs(7));
+        let config = |b: ClientBuilder| b.build().unwrap().transport().config().clone();
+
+        let c = config(Client::builder().api_key("k").config(given.clone()));
+        assert_eq!(c.max_concurrency, Some(2));
+        assert_eq!(c.rate_limit, Some(RateLimit::per_minute(30)));
+        assert_eq!(c.call_timeout, Duration::from_secs(7));
+
+        // Explicit setters win, called before or after `config`.
+        for b in [
+            Client::builder()
+                .api_key("k")
+                .max_concurrency(3)
+                .call_timeout(Duration::from_secs(4))
+                .config(given.clone()),
+            Client::builder()
+                .api_key("k")
+                .config(given.clone())
+                .max_concurrency(3)
+                .call_timeout(Duration::from_secs(4)),
+        ] {
+            let c = config(b);
+            assert_eq!(c.max_concurrency, Some(3));
+            assert_eq!(c.call_timeout, Duration::from_secs(4));
+            assert_eq!(c.rate_limit, Some(RateLimit::per_minute(30)));
+        }
+        let c = config(
+            Client::builder()
+                .api_key("k")
+                .configure(|c| c.with_attempt_timeout(Duration::from_secs(2)))
+                .retry(RetryPolicy::default().with_max_attempts(1))
+                .without_rate_limit(),
+        );
+        assert_eq!(c.attempt_timeout, Duration::from_secs(2));
+        assert_eq!(c.retry.max_attempts, 1);
+        assert_eq!(c.rate_limit, None);
+        assert_eq!(c.max_concurrency, Some(15));
+
+        // One pool, shared.
+        let pool = rescind_core::HttpClient::new().unwrap();
+        let a = Client::builder()
+            .api_key("k")
+            .http_client(pool.clone())
+            .build()
+            .unwrap();
+        let b = Client::builder()
+            .api_key("k")
+            .http_client(pool)
+            .build()
+            .unwrap();
+        let own = Client::builder().api_key("k").build().unwrap();
+        assert!(a.transport().shares_connections_with(b.transport()));
+        assert!(!a.transport().shares_connections_with(own.transport()));
+    }
 
     fn limits(builder: ClientBuilder) -> (Option<usize>, Option<RateLimit>) {
         let client = builder.api_key("k").build().unwrap();
@@ -293,11 +336,11 @@ mod limit_tests {
         // Defaults from the key kind.
         assert_eq!(
             limits(Client::builder()),
-            (Some(15), Some(RateLimit::per_minute(950)))
+            (Some(15), Some(RateLimit::per_minute(970)))
         );
         assert_eq!(
             limits(Client::builder().key_kind(KeyKind::Test)),
-            (Some(10), Some(RateLimit::per_minute(475)))
+            (Some(10), Some(RateLimit::per_minute(485)))
         );
         // The config's explicit values beat the key kind, whichever is set first.
         let config = TransportConfig::default()

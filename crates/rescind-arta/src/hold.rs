@@ -74,6 +74,11 @@ impl Client {
     ///    (`rescind arta show-shipment <id>`), and carries the reading from step 1
     ///    ([`Error::observed_before`]). Check again later before trying anew: the hold may
     ///    still appear.
+    ///
+    /// Cancel-safe: dropping the future before step 4 sends nothing; after, the hold's
+    /// outcome is unknown like a lost answer (and step 5 does not run). Calling it again
+    /// settles it: step 3 finds a hold the dropped call made and reports it instead of
+    /// posting a second one.
     pub async fn hold_shipment(
         &self,
         shipment_id: &str,

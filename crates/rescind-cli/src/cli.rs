@@ -264,7 +264,7 @@ pub struct ArtaConfig {
     #[arg(long, global = true)]
     pub base_url: Option<String>,
     /// The kind of key, `live` (default) or `test` [env: ARTA_KEY_KIND]: the client stays
-    /// under its documented limits (live: 15 calls in flight, 950 a minute; test: 10, 475).
+    /// under its documented limits (live: 15 calls in flight, 970 a minute; test: 10, 485).
     #[arg(long, global = true, value_name = "live|test")]
     pub arta_key_kind: Option<String>,
 }

@@ -60,21 +60,39 @@ pub trait Canceller: Send + Sync + std::fmt::Debug {
     fn capabilities(&self) -> Capabilities;
 
     /// Cancels or holds one target.
+    ///
+    /// # Cancel-safety
+    ///
+    /// Dropping the future midway (a `select!`, a timeout, a client that hung up) stops the
+    /// cancel where it is. Before the change was sent, nothing happened. After it was sent,
+    /// its outcome is unknown, exactly like a lost answer: read the target back with
+    /// [`observe`](Canceller::observe), or run the same cancel again, which reads first and
+    /// reports [`CancelStatus::AlreadyCancelled`](crate::CancelStatus) (or sends the change,
+    /// whose documented rules make a repeat harmless) rather than applying it twice. To bound
+    /// a cancel's time without losing its outcome, prefer a deadline
+    /// ([`CancelOptions::deadline`], [`cancel_with`](Canceller::cancel_with)): it ends with an
+    /// error that says whether the change may have been sent.
     async fn cancel(&self, request: CancelRequest) -> Result<CancelOutcome, Error>;
 
     /// Cancels or holds one target with per-call [`CancelOptions`]: a reading already taken
     /// by [`plan`](Canceller::plan) (used instead of reading the target again), a
     /// [`Policy`](crate::Policy) for this call, a deadline.
     ///
+    /// The deadline bounds every request of the cancel ([`deadline`](crate::deadline)): none
+    /// starts after it, and a change whose answer has not come by then is an
+    /// [`ErrorKind::Timeout`](crate::ErrorKind) with [`Sent::MaybeSent`](crate::Sent), never a
+    /// success. Implementations run their work inside [`CancelOptions::scope`].
+    ///
     /// The default, for providers that do not implement it, ignores the plan and the policy
-    /// and calls [`cancel`](Canceller::cancel).
+    /// and calls [`cancel`](Canceller::cancel) under the deadline.
+    ///
+    /// Cancel-safe as [`cancel`](Canceller::cancel) is.
     async fn cancel_with(
         &self,
         request: CancelRequest,
         options: CancelOptions,
     ) -> Result<CancelOutcome, Error> {
-        let _ = options;
-        self.cancel(request).await
+        options.scope(self.cancel(request)).await
     }
 
     /// Checks `request` against the provider's documented rules that need no network (the
@@ -97,6 +115,8 @@ pub trait Canceller: Send + Sync + std::fmt::Debug {
     ///
     /// The default is [`ErrorKind::Unsupported`](crate::ErrorKind), before anything is sent:
     /// callers then cannot settle a lost answer and must report it as unknown.
+    ///
+    /// Cancel-safe: it only reads; dropping it midway changes nothing.
     async fn observe(&self, request: &CancelRequest) -> Result<Observation, Error> {
         Err(Error::unsupported(
             self.provider(),
@@ -114,6 +134,8 @@ pub trait Canceller: Send + Sync + std::fmt::Debug {
     /// The default, for providers that do not implement it, runs `check` and then answers
     /// [`Prediction::Unknown`](crate::Prediction) ("this provider does not predict"), sending
     /// nothing.
+    ///
+    /// Cancel-safe: it only reads; dropping it midway changes nothing.
     async fn plan(&self, request: &CancelRequest) -> Plan {
         if let Err(e) = self.check(request) {
             return Plan::from_error(&e);
@@ -122,5 +144,55 @@ pub trait Canceller: Send + Sync + std::fmt::Debug {
             "{} does not predict cancels (no plan offered)",
             self.provider()
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+    use std::time::Duration;
+
+    use tokio::time::Instant;
+
+    use super::*;
+    use crate::CancelStatus;
+
+    /// Records the deadline its `cancel` runs under.
+    #[derive(Debug, Default)]
+    struct Recorder(Mutex<Vec<Option<Instant>>>);
+
+    #[async_trait]
+    impl Canceller for Recorder {
+        fn provider(&self) -> Provider {
+            Provider::Di
+        }
+        fn capabilities(&self) -> Capabilities {
+            Capabilities::NONE.with_whole()
+        }
+        async fn cancel(&self, request: CancelRequest) -> Result<CancelOutcome, Error> {
+            self.0.lock().unwrap().push(crate::deadline::current());
+            Ok(CancelOutcome::new(
+                Provider::Di,
+                request.target,
+                CancelStatus::Cancelled,
+            ))
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_default_cancel_with_runs_cancel_under_the_deadline() {
+        let c = Recorder::default();
+        let until = Instant::now() + Duration::from_secs(3);
+        c.cancel_with(
+            CancelRequest::whole("1"),
+            CancelOptions::new().deadline(until),
+        )
+        .await
+        .unwrap();
+        c.cancel_with(CancelRequest::whole("2"), CancelOptions::new())
+            .await
+            .unwrap();
+        c.cancel(CancelRequest::whole("3")).await.unwrap();
+        assert_eq!(*c.0.lock().unwrap(), vec![Some(until), None, None]);
     }
 }

@@ -237,7 +237,7 @@ pub fn path_segment(field: &str, value: &str) -> Result<String, Error> {
 /// ```
 /// use rescind_core::http::BaseUrl;
 /// let base = BaseUrl::parse("http://127.0.0.1:8080/arta/").unwrap();
-/// assert_eq!(base.join("/hosted_sessions/1/cancel", &[]).as_str(), "http://127.0.0.1:8080/arta/hosted_sessions/1/cancel");
+/// assert_eq!(base.url("/hosted_sessions/1/cancel", &[]), "http://127.0.0.1:8080/arta/hosted_sessions/1/cancel");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BaseUrl(Url);
@@ -283,8 +283,15 @@ impl BaseUrl {
         self.0.as_str()
     }
 
-    /// The full URL of `path` (already encoded, with or without a leading `/`) and `query`.
-    pub fn join(&self, path: &str, query: &[(String, String)]) -> Url {
+    /// The full URL of `path` (already encoded, with or without a leading `/`) and `query`,
+    /// as text: what the transport sends to.
+    pub fn url(&self, path: &str, query: &[(String, String)]) -> String {
+        self.join(path, query).into()
+    }
+
+    /// [`BaseUrl::url`] as a parsed URL (crate-private: `url::Url` stays out of the public
+    /// API, see the public dependency policy).
+    pub(crate) fn join(&self, path: &str, query: &[(String, String)]) -> Url {
         let mut url = self.0.clone();
         let joined = format!("{}{}", self.0.path(), path.trim_start_matches('/'));
         url.set_path(&joined);

@@ -44,6 +44,7 @@ mod canceller;
 pub mod change;
 mod clock;
 mod credentials;
+pub mod deadline;
 pub mod decode;
 mod error;
 pub mod http;
@@ -77,15 +78,20 @@ pub use provider::{Capabilities, Provider};
 pub use request::{CancelRequest, ItemSelector, Scope};
 pub use token::{Login, LoginFailure, Token, TokenCache};
 pub use transport::{
-    Auth, RETRY_EVENT_TARGET, Transport, TransportBuilder, TransportConfig, USER_AGENT,
-    error_from_response,
+    Auth, HttpClient, RETRY_EVENT_TARGET, Transport, TransportBuilder, TransportConfig,
+    TransportSettings, USER_AGENT, error_from_response,
 };
 
-/// Re-exported so that users and provider crates name one version.
+/// Re-exported so that users and provider crates name one version: the third-party crates
+/// whose types appear in the public API (the public dependency policy, checked by
+/// `cargo xtask public-api`).
 pub use async_trait::async_trait;
+pub use bytes;
 pub use jiff;
 pub use rust_decimal;
 pub use secrecy;
+pub use serde_json;
+pub use tokio;
 
 #[doc(hidden)]
 pub mod __private {

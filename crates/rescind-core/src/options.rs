@@ -129,4 +129,12 @@ impl CancelOptions {
     pub fn deadline_at(&self) -> Option<Instant> {
         self.deadline
     }
+
+    /// Runs `future` under this call's deadline ([`deadline::scope`](crate::deadline::scope)),
+    /// or as it is without one: every request the transport sends from it honours the
+    /// deadline. A [`Canceller::cancel_with`](crate::Canceller::cancel_with) runs its work in
+    /// here.
+    pub async fn scope<F: std::future::Future>(&self, future: F) -> F::Output {
+        crate::deadline::scope_opt(self.deadline, future).await
+    }
 }

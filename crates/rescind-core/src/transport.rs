@@ -171,6 +171,336 @@ impl TransportConfig {
     }
 }
 
+/// What every provider's client builder takes for its transport, and the one rule that says
+/// which setting wins. Each provider's `ClientBuilder` has the same setters for it
+/// (`transport_settings`, `config`, `configure`, `http_client`, `max_concurrency`,
+/// `rate_limit`, `without_rate_limit`, `attempt_timeout`, `call_timeout`, `retry`), with the
+/// same signatures and return types.
+///
+/// # Which setting wins
+///
+/// For each setting, the first of these that sets it:
+///
+/// 1. the builder's own setter (`max_concurrency(2)`, `call_timeout(..)`, ...), whenever it was
+///    called, before or after `config`;
+/// 2. the [`TransportConfig`] given to `config` (or changed by `configure`): its
+///    `max_concurrency` and `rate_limit` when they are `Some`, and every other field;
+/// 3. the provider's documented limits as defaults (Arta: 15 calls in flight and 970 a minute
+///    for a live key; Di and Skip Pay document none), then [`TransportConfig::default`].
+///
+/// Nothing is overridden silently: a limit set at level 1 or 2 is used as given, even above a
+/// provider's documented limit (the provider then answers 429, which is retried).
+///
+/// ```
+/// use std::time::Duration;
+/// use rescind_core::{RateLimit, TransportConfig, TransportSettings};
+///
+/// let given = TransportConfig::default()
+///     .with_max_concurrency(2)
+///     .with_call_timeout(Duration::from_secs(20));
+/// let settings = TransportSettings::new()
+///     .call_timeout(Duration::from_secs(5)) // explicit: wins over the config
+///     .config(given);
+/// let config = settings.resolve(Some(15), Some(RateLimit::per_minute(970)));
+/// assert_eq!(config.max_concurrency, Some(2)); // the config's, not the provider's 15
+/// assert_eq!(config.rate_limit, Some(RateLimit::per_minute(970))); // provider default
+/// assert_eq!(config.call_timeout, Duration::from_secs(5));
+/// ```
+#[derive(Debug, Clone, Default)]
+#[must_use]
+pub struct TransportSettings {
+    config: Option<TransportConfig>,
+    max_concurrency: Option<usize>,
+    /// `Some(None)`: explicitly unpaced.
+    rate_limit: Option<Option<RateLimit>>,
+    attempt_timeout: Option<Duration>,
+    call_timeout: Option<Duration>,
+    retry: Option<RetryPolicy>,
+    http_client: Option<HttpClient>,
+}
+
+impl TransportSettings {
+    /// Nothing set: every setting from the provider's defaults.
+    pub fn new() -> Self {
+        TransportSettings::default()
+    }
+
+    /// Sets the whole [`TransportConfig`] (level 2 of [the rule](TransportSettings#which-setting-wins)).
+    pub fn config(mut self, config: TransportConfig) -> Self {
+        self.config = Some(config);
+        self
+    }
+
+    /// Changes the level-2 [`TransportConfig`] in place (starting from the one given to
+    /// [`config`](Self::config), or from [`TransportConfig::default`]).
+    pub fn configure(mut self, f: impl FnOnce(TransportConfig) -> TransportConfig) -> Self {
+        self.config = Some(f(self.config.take().unwrap_or_default()));
+        self
+    }
+
+    /// Sends through this shared connection pool.
+    pub fn http_client(mut self, client: HttpClient) -> Self {
+        self.http_client = Some(client);
+        self
+    }
+
+    /// The most calls in flight at once (at least 1).
+    pub fn max_concurrency(mut self, max: usize) -> Self {
+        self.max_concurrency = Some(max.max(1));
+        self
+    }
+
+    /// The most calls started in any window.
+    pub fn rate_limit(mut self, limit: RateLimit) -> Self {
+        self.rate_limit = Some(Some(limit));
+        self
+    }
+
+    /// No pacing, whatever the config or the provider's default says.
+    pub fn without_rate_limit(mut self) -> Self {
+        self.rate_limit = Some(None);
+        self
+    }
+
+    /// The time for one attempt ([`TransportConfig::attempt_timeout`]).
+    pub fn attempt_timeout(mut self, timeout: Duration) -> Self {
+        self.attempt_timeout = Some(timeout);
+        self
+    }
+
+    /// The time for a whole call, waits and retries included
+    /// ([`TransportConfig::call_timeout`]).
+    pub fn call_timeout(mut self, timeout: Duration) -> Self {
+        self.call_timeout = Some(timeout);
+        self
+    }
+
+    /// The retry policy ([`TransportConfig::retry`]).
+    pub fn retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = Some(retry);
+        self
+    }
+
+    /// The shared connection pool, if one was given.
+    pub fn shared_http_client(&self) -> Option<&HttpClient> {
+        self.http_client.as_ref()
+    }
+
+    /// The configuration by [the rule](TransportSettings#which-setting-wins), with the
+    /// provider's documented limits as defaults.
+    pub fn resolve(
+        &self,
+        default_max_concurrency: Option<usize>,
+        default_rate_limit: Option<RateLimit>,
+    ) -> TransportConfig {
+        let mut config = self.config.clone().unwrap_or_default();
+        config.max_concurrency = self
+            .max_concurrency
+            .or(config.max_concurrency)
+            .or(default_max_concurrency)
+            .map(|n| n.max(1));
+        config.rate_limit = match self.rate_limit {
+            Some(explicit) => explicit,
+            None => config.rate_limit.or(default_rate_limit),
+        };
+        if let Some(t) = self.attempt_timeout {
+            config.attempt_timeout = t;
+        }
+        if let Some(t) = self.call_timeout {
+            config.call_timeout = t;
+        }
+        if let Some(r) = &self.retry {
+            config.retry = r.clone();
+        }
+        config
+    }
+}
+
+impl From<TransportConfig> for TransportSettings {
+    /// Settings at level 2 of the rule: the config, nothing explicit.
+    fn from(config: TransportConfig) -> Self {
+        TransportSettings::new().config(config)
+    }
+}
+
+/// The transport setters every provider's `ClientBuilder` has, the same everywhere: each
+/// forwards to the builder's `transport: TransportSettings` field.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __transport_setters {
+    () => {
+        /// Replaces every transport setting made so far with `settings` (what a registry
+        /// applies to each account it builds; see
+        /// [`TransportSettings`](rescind_core::TransportSettings)).
+        pub fn transport_settings(mut self, settings: $crate::TransportSettings) -> Self {
+            self.transport = settings;
+            self
+        }
+
+        /// Sets timeouts, limits and retries at once. Level 2 of the rule of
+        /// [`TransportSettings`](rescind_core::TransportSettings#which-setting-wins): this
+        /// builder's own setters win over it, it wins over the provider's defaults.
+        pub fn config(mut self, config: $crate::TransportConfig) -> Self {
+            self.transport = self.transport.config(config);
+            self
+        }
+
+        /// Changes the [`TransportConfig`](rescind_core::TransportConfig) given to
+        /// [`config`](Self::config) (or the default one) in place.
+        pub fn configure(
+            mut self,
+            f: impl FnOnce($crate::TransportConfig) -> $crate::TransportConfig,
+        ) -> Self {
+            self.transport = self.transport.configure(f);
+            self
+        }
+
+        /// Sends through a connection pool shared with other clients
+        /// ([`HttpClient`](rescind_core::HttpClient)). Default: a pool of this client's own.
+        pub fn http_client(mut self, client: $crate::HttpClient) -> Self {
+            self.transport = self.transport.http_client(client);
+            self
+        }
+
+        /// Sets the most calls in flight at once (at least 1), over the config and the
+        /// provider's default. More calls wait in line, for at most the call timeout.
+        pub fn max_concurrency(mut self, max: usize) -> Self {
+            self.transport = self.transport.max_concurrency(max);
+            self
+        }
+
+        /// Sets the most calls started in any window, over the config and the provider's
+        /// default. More calls wait their turn.
+        pub fn rate_limit(mut self, limit: $crate::RateLimit) -> Self {
+            self.transport = self.transport.rate_limit(limit);
+            self
+        }
+
+        /// Sends without pacing, over the config and the provider's default: for a caller
+        /// that paces its calls itself.
+        pub fn without_rate_limit(mut self) -> Self {
+            self.transport = self.transport.without_rate_limit();
+            self
+        }
+
+        /// Sets the time for one attempt, over the config.
+        pub fn attempt_timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.transport = self.transport.attempt_timeout(timeout);
+            self
+        }
+
+        /// Sets the time for a whole call (waits, attempts and backoffs), over the config.
+        pub fn call_timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.transport = self.transport.call_timeout(timeout);
+            self
+        }
+
+        /// Sets the retry policy, over the config.
+        pub fn retry(mut self, retry: $crate::retry::RetryPolicy) -> Self {
+            self.transport = self.transport.retry(retry);
+            self
+        }
+    };
+}
+
+/// A shared HTTP connection pool (TLS by rustls), for clients that should share connections:
+/// give the same `HttpClient` to several builders (`http_client(..)` on every provider's
+/// builder, [`TransportBuilder::http_client`]). Cheap to clone: clones share the pool.
+///
+/// It wraps the `reqwest` client this crate uses, without exposing it: a new major version of
+/// `reqwest` is not a breaking change of rescind. A caller who needs reqwest's own settings
+/// (proxy, TLS roots) enables the feature `reqwest-0-12` and converts a `reqwest::Client`
+/// with `HttpClient::from_reqwest` (outside the semver contract of rescind: that feature
+/// follows reqwest 0.12).
+///
+/// Timeouts per attempt and per call are set per request by the [`Transport`]
+/// ([`TransportConfig`]), whoever built the pool; the connect timeout is the pool's own.
+///
+/// ```
+/// use std::time::Duration;
+/// use rescind_core::{HttpClient, Provider, Transport};
+///
+/// let pool = HttpClient::with_connect_timeout(Duration::from_secs(3)).unwrap();
+/// let a = Transport::builder(Provider::Arta, "https://api.arta.io")
+///     .http_client(pool.clone())
+///     .build()
+///     .unwrap();
+/// let b = Transport::builder(Provider::Di, "https://ws.di.no")
+///     .http_client(pool)
+///     .build()
+///     .unwrap();
+/// assert!(a.shares_connections_with(&b));
+/// ```
+#[derive(Clone)]
+pub struct HttpClient {
+    inner: reqwest::Client,
+    connect_timeout: Option<Duration>,
+    /// Shared by the clones of one pool: tells pools apart.
+    identity: Arc<()>,
+}
+
+impl fmt::Debug for HttpClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpClient")
+            .field("connect_timeout", &self.connect_timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl HttpClient {
+    /// A pool with the default connect timeout
+    /// ([`TransportConfig::connect_timeout`]'s default, 10 s). Fails with
+    /// [`ErrorKind::Config`] when the TLS backend cannot start.
+    pub fn new() -> Result<HttpClient, Error> {
+        HttpClient::with_connect_timeout(TransportConfig::default().connect_timeout)
+    }
+
+    /// A pool whose connections must open within `connect_timeout`. Fails with
+    /// [`ErrorKind::Config`] when the TLS backend cannot start.
+    pub fn with_connect_timeout(connect_timeout: Duration) -> Result<HttpClient, Error> {
+        let inner = reqwest::Client::builder()
+            .connect_timeout(connect_timeout)
+            .build()
+            .map_err(|e| Error::config(format!("could not build the HTTP client: {e}")))?;
+        Ok(HttpClient {
+            inner,
+            connect_timeout: Some(connect_timeout),
+            identity: Arc::new(()),
+        })
+    }
+
+    /// Wraps the caller's `reqwest::Client` (its proxy, TLS and connect settings apply).
+    /// Feature `reqwest-0-12`: outside rescind's semver contract, it follows reqwest 0.12.
+    #[cfg(feature = "reqwest-0-12")]
+    pub fn from_reqwest(client: reqwest::Client) -> HttpClient {
+        HttpClient {
+            inner: client,
+            connect_timeout: None,
+            identity: Arc::new(()),
+        }
+    }
+
+    /// The wrapped `reqwest::Client`. Feature `reqwest-0-12` (see
+    /// [`from_reqwest`](HttpClient::from_reqwest)).
+    #[cfg(feature = "reqwest-0-12")]
+    pub fn as_reqwest(&self) -> &reqwest::Client {
+        &self.inner
+    }
+
+    /// The connect timeout this pool was built with; `None` for a wrapped `reqwest::Client`,
+    /// whose settings rescind does not read.
+    pub fn connect_timeout(&self) -> Option<Duration> {
+        self.connect_timeout
+    }
+}
+
+#[cfg(feature = "reqwest-0-12")]
+impl From<reqwest::Client> for HttpClient {
+    fn from(client: reqwest::Client) -> Self {
+        HttpClient::from_reqwest(client)
+    }
+}
+
 /// Builds a [`Transport`].
 ///
 /// ```
@@ -194,7 +524,7 @@ pub struct TransportBuilder {
     base_url: String,
     auth: Auth,
     config: TransportConfig,
-    client: Option<reqwest::Client>,
+    client: Option<HttpClient>,
 }
 
 impl TransportBuilder {
@@ -210,9 +540,10 @@ impl TransportBuilder {
         self
     }
 
-    /// Uses the caller's `reqwest::Client` (its own connect timeout, proxy and TLS settings
-    /// apply; per-attempt timeouts are still set per request).
-    pub fn client(mut self, client: reqwest::Client) -> Self {
+    /// Sends through the caller's connection pool, shared with other clients (its connect
+    /// timeout applies, not [`TransportConfig::connect_timeout`]; per-attempt timeouts are
+    /// still set per request). Default: a pool of the transport's own.
+    pub fn http_client(mut self, client: HttpClient) -> Self {
         self.client = Some(client);
         self
     }
@@ -230,13 +561,8 @@ impl TransportBuilder {
         }
         let client = match self.client {
             Some(client) => client,
-            None => reqwest::Client::builder()
-                .connect_timeout(self.config.connect_timeout)
-                .build()
-                .map_err(|e| {
-                    Error::config(format!("could not build the HTTP client: {e}"))
-                        .with_provider(self.provider)
-                })?,
+            None => HttpClient::with_connect_timeout(self.config.connect_timeout)
+                .map_err(|e| e.with_provider(self.provider))?,
         };
         let semaphore = self
             .config
@@ -274,7 +600,7 @@ struct Inner {
     base_url: BaseUrl,
     auth: Auth,
     config: TransportConfig,
-    client: reqwest::Client,
+    client: HttpClient,
     budget: RetryBudget,
     semaphore: Option<Arc<Semaphore>>,
     pacer: Option<Pacer>,
@@ -288,6 +614,22 @@ impl fmt::Debug for Transport {
             .field("auth", &self.inner.auth)
             .field("config", &self.inner.config)
             .finish_non_exhaustive()
+    }
+}
+
+/// What bounds a call's waits: its own call timeout, or the caller's earlier deadline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Limit {
+    CallTimeout(Duration),
+    Caller,
+}
+
+impl fmt::Display for Limit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Limit::CallTimeout(t) => write!(f, "the call timeout ({t:?})"),
+            Limit::Caller => f.write_str("the caller's deadline"),
+        }
     }
 }
 
@@ -347,6 +689,12 @@ impl Transport {
         }
     }
 
+    /// Whether this transport and `other` send through the same connection pool (one
+    /// [`HttpClient`] given to both builders).
+    pub fn shares_connections_with(&self, other: &Transport) -> bool {
+        Arc::ptr_eq(&self.inner.client.identity, &other.inner.client.identity)
+    }
+
     /// Retry tokens left in this client's budget.
     pub fn retry_budget_available(&self) -> u32 {
         self.inner.budget.available()
@@ -359,7 +707,14 @@ impl Transport {
     /// no place under the concurrency limit, no turn under the rate limit, or no login token,
     /// came within the call timeout (a retry that finds no turn in time fails the same way,
     /// [`Sent::MaybeSent`] if an earlier attempt may have been applied).
-    /// The call timeout counts from this call, waits included.
+    /// The call timeout counts from this call, waits included; under a caller's deadline
+    /// ([`deadline`](crate::deadline)) the earlier of the two ends the call, and no request
+    /// starts after the deadline.
+    ///
+    /// Cancel-safe: dropping the future before a request went out sends nothing; after, the
+    /// provider may or may not have applied it (a lost answer), and nothing is resent. The
+    /// place under the concurrency limit is given back at once; a login in progress goes on
+    /// as a task of its own for the other callers.
     pub async fn send(&self, request: &HttpRequest) -> Result<HttpResponse, Error> {
         let span = tracing::info_span!(
             "rescind.call",
@@ -398,8 +753,23 @@ impl Transport {
     async fn send_inner(&self, request: &HttpRequest) -> Result<HttpResponse, Error> {
         let inner = &*self.inner;
         // The call timeout bounds every wait of the call: for a place under the limit, for a
-        // login, and the attempts.
-        let deadline = Instant::now() + inner.config.call_timeout;
+        // login, and the attempts. A caller's deadline (`deadline::scope`) shortens it.
+        let started = Instant::now();
+        let call_deadline = started + inner.config.call_timeout;
+        let (deadline, limit) = match crate::deadline::current() {
+            Some(caller) if caller < call_deadline => (caller, Limit::Caller),
+            _ => (call_deadline, Limit::CallTimeout(inner.config.call_timeout)),
+        };
+        if limit == Limit::Caller && started >= deadline {
+            return Err(Error::new(
+                ErrorKind::Timeout,
+                Sent::NotSent,
+                "the caller's deadline passed before this request was sent",
+            )
+            .with_provider(inner.provider)
+            .with_operation(request.operation)
+            .with_attempts(0));
+        }
         // A login flight does not take a place under the limit. Its caller may hold a place
         // already (with a limit of 1 it holds the only one), and a 401 in the middle of a call
         // needs a new login while the call keeps its place: taking the token before the place
@@ -422,9 +792,8 @@ impl Transport {
                             ErrorKind::Timeout,
                             Sent::NotSent,
                             format!(
-                                "no free place under the limit of {} calls in flight within the call timeout ({:?})",
+                                "no free place under the limit of {} calls in flight within {limit}",
                                 inner.config.max_concurrency.unwrap_or_default(),
-                                inner.config.call_timeout
                             ),
                         )
                         .with_provider(inner.provider)
@@ -464,7 +833,7 @@ impl Transport {
             if let Some(pacer) = &inner.pacer
                 && !pacer.wait(deadline).await
             {
-                let limit = pacer.limit();
+                let rate = pacer.limit();
                 return Err(Error::new(
                     ErrorKind::Timeout,
                     if maybe_sent {
@@ -473,17 +842,32 @@ impl Transport {
                         Sent::NotSent
                     },
                     format!(
-                        "no turn under the rate limit of {} calls per {:?} within the call timeout ({:?})",
-                        limit.calls(),
-                        limit.window(),
-                        inner.config.call_timeout
+                        "no turn under the rate limit of {} calls per {:?} within {limit}",
+                        rate.calls(),
+                        rate.window(),
                     ),
                 )
                 .with_provider(inner.provider)
                 .with_operation(request.operation)
                 .with_attempts(attempts - 1));
             }
-            let remaining = deadline.saturating_duration_since(Instant::now());
+            let now = Instant::now();
+            if limit == Limit::Caller && now >= deadline {
+                // No request starts after the caller's deadline.
+                return Err(Error::new(
+                    ErrorKind::Timeout,
+                    if maybe_sent {
+                        Sent::MaybeSent
+                    } else {
+                        Sent::NotSent
+                    },
+                    "the caller's deadline passed before this request was sent",
+                )
+                .with_provider(inner.provider)
+                .with_operation(request.operation)
+                .with_attempts(attempts - 1));
+            }
+            let remaining = deadline.saturating_duration_since(now);
             let timeout = inner.config.attempt_timeout.min(remaining);
             tracing::trace!(attempt = attempts, "sending");
             let attempt = self
@@ -543,7 +927,10 @@ impl Transport {
                         stop_reason = Some("Retry-After is longer than the policy allows")
                     }
                     Wait::Retry(delay) if Instant::now() + delay >= deadline => {
-                        stop_reason = Some("no time left before the call timeout")
+                        stop_reason = Some(match limit {
+                            Limit::Caller => "no time left before the caller's deadline",
+                            Limit::CallTimeout(_) => "no time left before the call timeout",
+                        })
                     }
                     Wait::Retry(delay) => {
                         let cost = match end {
@@ -669,6 +1056,7 @@ impl Transport {
         let inner = &*self.inner;
         let mut builder = inner
             .client
+            .inner
             .request(request.method.clone(), url)
             .timeout(timeout)
             .header(http::header::USER_AGENT, USER_AGENT)

@@ -57,7 +57,7 @@ proptest! {
                 prop_assert_eq!(decoded.as_str(), value.as_str());
                 // Joined under a base with a prefix, it stays one segment of that prefix.
                 let base = BaseUrl::parse("http://127.0.0.1:1/prefix").unwrap();
-                let url = base.join(&format!("/things/{segment}/cancel"), &[]);
+                let url = ::url::Url::parse(&base.url(&format!("/things/{segment}/cancel"), &[])).unwrap();
                 let segments: Vec<&str> = url.path_segments().unwrap().collect();
                 prop_assert_eq!(segments, vec!["prefix", "things", segment.as_str(), "cancel"]);
             }
@@ -81,7 +81,7 @@ proptest! {
         if let Ok(segment) = path_segment("id", &value) {
             prop_assert!(!segment.contains('/') && !segment.contains('?') && !segment.contains('#'));
             let base = BaseUrl::parse("http://127.0.0.1:1/prefix/").unwrap();
-            let url = base.join(&format!("/things/{segment}"), &[]);
+            let url = ::url::Url::parse(&base.url(&format!("/things/{segment}"), &[])).unwrap();
             prop_assert_eq!(url.path_segments().unwrap().count(), 3, "{}", url);
             prop_assert!(url.query().is_none() && url.fragment().is_none());
         }

@@ -519,3 +519,91 @@ async fn a_failed_login_is_an_error_and_sends_nothing_else() {
     assert!(!err.to_string().contains("hunter2"));
     api.assert_calls_async(0).await;
 }
+
+/// A caller's deadline (`deadline::scope`, `CancelOptions::deadline`) shortens the call
+/// timeout: a change still unanswered when it passes is a Timeout that may have been sent, and
+/// no request starts after it.
+#[tokio::test]
+async fn a_caller_deadline_bounds_the_call_and_no_request_starts_after_it() {
+    use rescind_core::deadline;
+
+    let server = serve(vec![Step::status(200).with_delay(Duration::from_secs(5))]).await;
+    let config = TransportConfig::default()
+        .with_retry(fast_retries().with_max_attempts(10))
+        .with_attempt_timeout(Duration::from_secs(30))
+        .with_call_timeout(Duration::from_secs(60));
+    let t = transport(&server.base_url, config);
+
+    // In flight when the deadline passes: Timeout, MaybeSent, sent once.
+    let started = Instant::now();
+    let until = tokio::time::Instant::now() + Duration::from_millis(300);
+    let err = deadline::scope(until, t.send(&post("/things")))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Timeout);
+    assert_eq!(err.sent(), Sent::MaybeSent);
+    assert_eq!(server.hits(), 1);
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "the caller's deadline was not applied"
+    );
+
+    // A read is retried while time is left, never past the deadline.
+    let until = tokio::time::Instant::now() + Duration::from_millis(300);
+    let err = deadline::scope(until, t.send(&get("/things/1")))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Timeout);
+    assert!(started.elapsed() < Duration::from_secs(8));
+
+    // Already passed: nothing is sent.
+    let hits = server.hits();
+    let past = tokio::time::Instant::now();
+    let err = deadline::scope(past, t.send(&post("/things")))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Timeout);
+    assert_eq!(err.sent(), Sent::NotSent);
+    assert_eq!(err.attempts(), 0);
+    assert!(err.to_string().contains("deadline"), "{err}");
+    assert_eq!(server.hits(), hits, "a request started after the deadline");
+}
+
+/// A deadline later than the call timeout does not extend it.
+#[tokio::test]
+async fn a_later_caller_deadline_keeps_the_call_timeout() {
+    let server = serve(vec![Step::status(200).with_delay(Duration::from_secs(5))]).await;
+    let config = TransportConfig::default()
+        .with_retry(fast_retries().with_max_attempts(1))
+        .with_call_timeout(Duration::from_millis(300));
+    let t = transport(&server.base_url, config);
+    let started = Instant::now();
+    let far = tokio::time::Instant::now() + Duration::from_secs(3600);
+    let err = rescind_core::deadline::scope(far, t.send(&get("/things/1")))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Timeout);
+    // Had the far deadline replaced the call timeout, the 5 s answer would have come.
+    assert!(started.elapsed() < Duration::from_secs(4));
+}
+
+/// One pool given to two transports is shared; two pools are not.
+#[test]
+fn an_http_client_is_shared_by_the_transports_it_is_given_to() {
+    let pool = rescind_core::HttpClient::with_connect_timeout(Duration::from_secs(2)).unwrap();
+    assert_eq!(pool.connect_timeout(), Some(Duration::from_secs(2)));
+    let build = |pool: Option<rescind_core::HttpClient>| {
+        let mut b = Transport::builder(Provider::Di, "http://127.0.0.1:9");
+        if let Some(pool) = pool {
+            b = b.http_client(pool);
+        }
+        b.build().unwrap()
+    };
+    let a = build(Some(pool.clone()));
+    let b = build(Some(pool));
+    let c = build(None);
+    assert!(a.shares_connections_with(&b));
+    assert!(a.shares_connections_with(&a.clone()));
+    assert!(!a.shares_connections_with(&c));
+    assert!(!format!("{:?}", a).contains("reqwest"));
+}

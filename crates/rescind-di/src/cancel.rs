@@ -123,8 +123,11 @@ impl Canceller for Client {
         request: CancelRequest,
         options: CancelOptions,
     ) -> Result<CancelOutcome, Error> {
+        // Every request of the cancel honours the call's deadline (rescind_core::deadline).
+        let deadline = options.deadline_at();
         let span = rescind_core::trace::CancelSpan::new(Provider::Di, &request);
-        span.run(self.cancel_with_at(request, options, self.now()))
+        let cancel = self.cancel_with_at(request, options, self.now());
+        span.run(rescind_core::deadline::scope_opt(deadline, cancel))
             .await
     }
 

@@ -5,7 +5,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use jiff::Timestamp;
-use rescind_core::{Auth, Clock, Error, Policy, Provider, TokenCache, Transport, TransportConfig};
+use rescind_core::{
+    Auth, Clock, Error, Policy, Provider, TokenCache, Transport, TransportSettings,
+};
 
 use crate::auth::{Credentials, DiLogin, MinutesValid};
 use crate::model::{CancelResponse, OrderDetails, ShipmentNumber};
@@ -72,6 +74,15 @@ impl Client {
         ClientBuilder::default()
     }
 
+    /// A client for `environment` with default settings: `Client::builder()` with the
+    /// environment and the credentials. Fails as [`ClientBuilder::build`] does; nothing is sent.
+    pub fn new(environment: Environment, credentials: Credentials) -> Result<Client, Error> {
+        Client::builder()
+            .environment(environment)
+            .credentials(credentials)
+            .build()
+    }
+
     /// Cancels a whole order (all its parcels), without checking the rules first:
     /// `DELETE /ws/json/parcel/booking/v-1/order/cancel/{identifier}`.
     ///
@@ -79,12 +90,20 @@ impl Client {
     /// else is refused before sending. Di answers a refused cancel with an error whose
     /// [`code`](Error::code) is its `errorKey` (`order.cancelled`, `order.exported`, ...); see
     /// [`error`](crate::error).
+    ///
+    /// Cancel-safe: dropping the future after the request was sent leaves the outcome
+    /// unknown, like a lost answer. Read the order back with [`Client::order_details`] (its
+    /// status), or cancel again: a cancel Di already applied is refused with
+    /// `order.cancelled`, which the [`Canceller`](rescind_core::Canceller) reports as already
+    /// cancelled. Nothing is applied twice.
     pub async fn cancel_order(&self, identifier: &str) -> Result<CancelResponse, Error> {
         let number = ShipmentNumber::parse(identifier)?;
         self.cancel_shipment(&number).await
     }
 
     /// [`Client::cancel_order`] with an already checked shipment number.
+    ///
+    /// Cancel-safe as [`Client::cancel_order`] is.
     pub async fn cancel_shipment(&self, number: &ShipmentNumber) -> Result<CancelResponse, Error> {
         let req = request::cancel_order(number)?;
         let resp = self.transport.send(&req).await?;
@@ -93,6 +112,8 @@ impl Client {
 
     /// Reads an order: `GET /ws/json/parcel/booking/v-1/details/{identifier}`. `identifier`
     /// is a shipment number (with or without `(401)`), a tracking reference or a return code.
+    ///
+    /// Cancel-safe: it only reads; dropping the future midway changes nothing.
     pub async fn order_details(&self, identifier: &str) -> Result<OrderDetails, Error> {
         let req = request::order_details(identifier)?;
         let resp = self.transport.send(&req).await?;
@@ -101,6 +122,10 @@ impl Client {
 
     /// Logs in now if there is no valid token (otherwise the first call does): checks the
     /// credentials early.
+    ///
+    /// Cancel-safe: the login runs as a task of its own (one flight shared by every caller
+    /// that needs a token, see [`TokenCache`]); dropping this future stops only the wait, and
+    /// the next call uses the flight's token.
     pub async fn login(&self) -> Result<(), Error> {
         self.tokens.current(&self.transport).await.map(|_| ())
     }
@@ -143,13 +168,21 @@ impl Client {
 }
 
 /// Builds a [`Client`]. See [`Client::builder`].
+///
+/// The same shape as the other providers' builders: `base_url`, and the transport setters
+/// (`config`, `configure`, `http_client`, `max_concurrency`, `rate_limit`, `without_rate_limit`,
+/// `attempt_timeout`, `call_timeout`, `retry`), then [`build`](ClientBuilder::build). Which
+/// setting wins: the rule of
+/// [`TransportSettings`](rescind_core::TransportSettings#which-setting-wins) (this builder's
+/// setters, then the `TransportConfig` given, then the defaults: Di documents no concurrency
+/// or rate limit, so there is none by default).
 #[derive(Debug, Default)]
+#[must_use]
 pub struct ClientBuilder {
     environment: Option<Environment>,
     credentials: Option<Credentials>,
     minutes_valid: Option<u32>,
-    config: Option<TransportConfig>,
-    http_client: Option<reqwest::Client>,
+    transport: TransportSettings,
     skip_transit_rules: bool,
     clock: Option<Clock>,
     policy: Policy,
@@ -190,12 +223,6 @@ impl ClientBuilder {
         self
     }
 
-    /// Sets timeouts, retries, the concurrency limit and the request-id header.
-    pub fn config(mut self, config: TransportConfig) -> Self {
-        self.config = Some(config);
-        self
-    }
-
     /// Whether the [`Canceller`](rescind_core::Canceller) applies Di's transit rules
     /// ([`rules`](crate::rules)) to the order it read and refuses an order in transit without
     /// sending the cancel. Default `true`.
@@ -210,6 +237,8 @@ impl ClientBuilder {
         self.skip_transit_rules = !check;
         self
     }
+
+    rescind_core::__transport_setters!();
 
     /// The clock every rule that depends on the time reads: the transit rules of the
     /// [`Canceller`](rescind_core::Canceller) and of its plans ([`rules::cancellability`]),
@@ -230,12 +259,6 @@ impl ClientBuilder {
     /// [`CancelOptions`](rescind_core::CancelOptions) overrides it.
     pub fn policy(mut self, policy: Policy) -> Self {
         self.policy = policy;
-        self
-    }
-
-    /// Uses the caller's `reqwest::Client` (proxy, TLS settings).
-    pub fn http_client(mut self, client: reqwest::Client) -> Self {
-        self.http_client = Some(client);
         self
     }
 
@@ -268,9 +291,9 @@ impl ClientBuilder {
         ));
         let mut builder = Transport::builder(Provider::Di, environment.base_url())
             .auth(Auth::Bearer(tokens.clone()))
-            .config(self.config.unwrap_or_default());
-        if let Some(client) = self.http_client {
-            builder = builder.client(client);
+            .config(self.transport.resolve(None, None));
+        if let Some(client) = self.transport.shared_http_client() {
+            builder = builder.http_client(client.clone());
         }
         Ok(Client {
             transport: builder.build()?,
@@ -292,6 +315,87 @@ fn renewal_margin(minutes_valid: MinutesValid) -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The rule of `TransportSettings`, the same at every provider: the builder's setter,
+    /// then the config given, then the provider's default; never a silent override.
+    #[test]
+    fn the_same_transport_config_gives_the_same_limits() {
+        use std::time::Duration;
+
+        use rescind_core::retry::RetryPolicy;
+        use rescind_core::{RateLimit, TransportConfig};
+
+        let given = TransportConfig::default()
+            .with_max_concurrency(2)
+            .with_rate_limit(RateLimit::per_minute(30))
+            .with_call_timeout(Duration::from_secs(7));
+        let config = |b: ClientBuilder| b.build().unwrap().transport().config().clone();
+
+        let c = config(
+            Client::builder()
+                .test()
+                .credentials(Credentials::new("u", "p"))
+                .config(given.clone()),
+        );
+        assert_eq!(c.max_concurrency, Some(2));
+        assert_eq!(c.rate_limit, Some(RateLimit::per_minute(30)));
+        assert_eq!(c.call_timeout, Duration::from_secs(7));
+
+        // Explicit setters win, called before or after `config`.
+        for b in [
+            Client::builder()
+                .test()
+                .credentials(Credentials::new("u", "p"))
+                .max_concurrency(3)
+                .call_timeout(Duration::from_secs(4))
+                .config(given.clone()),
+            Client::builder()
+                .test()
+                .credentials(Credentials::new("u", "p"))
+                .config(given.clone())
+                .max_concurrency(3)
+                .call_timeout(Duration::from_secs(4)),
+        ] {
+            let c = config(b);
+            assert_eq!(c.max_concurrency, Some(3));
+            assert_eq!(c.call_timeout, Duration::from_secs(4));
+            assert_eq!(c.rate_limit, Some(RateLimit::per_minute(30)));
+        }
+        let c = config(
+            Client::builder()
+                .test()
+                .credentials(Credentials::new("u", "p"))
+                .configure(|c| c.with_attempt_timeout(Duration::from_secs(2)))
+                .retry(RetryPolicy::default().with_max_attempts(1))
+                .without_rate_limit(),
+        );
+        assert_eq!(c.attempt_timeout, Duration::from_secs(2));
+        assert_eq!(c.retry.max_attempts, 1);
+        assert_eq!(c.rate_limit, None);
+        assert_eq!(c.max_concurrency, None);
+
+        // One pool, shared.
+        let pool = rescind_core::HttpClient::new().unwrap();
+        let a = Client::builder()
+            .test()
+            .credentials(Credentials::new("u", "p"))
+            .http_client(pool.clone())
+            .build()
+            .unwrap();
+        let b = Client::builder()
+            .test()
+            .credentials(Credentials::new("u", "p"))
+            .http_client(pool)
+            .build()
+            .unwrap();
+        let own = Client::builder()
+            .test()
+            .credentials(Credentials::new("u", "p"))
+            .build()
+            .unwrap();
+        assert!(a.transport().shares_connections_with(b.transport()));
+        assert!(!a.transport().shares_connections_with(own.transport()));
+    }
     use rescind_core::ErrorKind;
 
     #[test]

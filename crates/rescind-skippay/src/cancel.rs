@@ -114,8 +114,12 @@ impl Canceller for Client {
         request: CancelRequest,
         options: CancelOptions,
     ) -> Result<CancelOutcome, Error> {
+        // Every request of the cancel honours the call's deadline (rescind_core::deadline).
+        let deadline = options.deadline_at();
         let span = rescind_core::trace::CancelSpan::new(Provider::SkipPay, &request);
-        span.run(self.cancel_untraced(request, options)).await
+        let cancel = self.cancel_untraced(request, options);
+        span.run(rescind_core::deadline::scope_opt(deadline, cancel))
+            .await
     }
 
     fn check(&self, request: &CancelRequest) -> Result<(), Error> {

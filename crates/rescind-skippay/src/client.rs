@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rescind_core::{
-    Auth, Error, ErrorDetail, Policy, Provider, Sent, TokenCache, Transport, TransportConfig,
+    Auth, Error, ErrorDetail, Policy, Provider, Sent, TokenCache, Transport, TransportSettings,
 };
 
 use crate::auth::{Credentials, PartnerLogin};
@@ -23,12 +23,20 @@ pub const DEFAULT_BASE_URL: &str = "https://api.partner.skippay.cz";
 pub const DEFAULT_TOKEN_MARGIN: Duration = Duration::from_secs(60);
 
 /// Builds a [`Client`]. Credentials are required; everything else has a default.
+///
+/// The same shape as the other providers' builders: `base_url`, and the transport setters
+/// (`config`, `configure`, `http_client`, `max_concurrency`, `rate_limit`, `without_rate_limit`,
+/// `attempt_timeout`, `call_timeout`, `retry`), then [`build`](ClientBuilder::build). Which
+/// setting wins: the rule of
+/// [`TransportSettings`](rescind_core::TransportSettings#which-setting-wins) (this builder's
+/// setters, then the `TransportConfig` given, then the defaults: Skip Pay documents no
+/// concurrency or rate limit, so there is none by default).
 #[derive(Debug)]
+#[must_use]
 pub struct ClientBuilder {
     base_url: String,
     credentials: Option<Credentials>,
-    config: TransportConfig,
-    http: Option<reqwest::Client>,
+    transport: TransportSettings,
     token_margin: Duration,
     canceller_reason: ApplicationCancelRequest,
     policy: Policy,
@@ -48,23 +56,7 @@ impl ClientBuilder {
         self
     }
 
-    /// Sets timeouts, retries and limits (default [`TransportConfig::default`]).
-    pub fn config(mut self, config: TransportConfig) -> Self {
-        self.config = config;
-        self
-    }
-
-    /// Changes the transport configuration in place.
-    pub fn configure(mut self, f: impl FnOnce(TransportConfig) -> TransportConfig) -> Self {
-        self.config = f(self.config);
-        self
-    }
-
-    /// Uses the caller's `reqwest::Client`.
-    pub fn http_client(mut self, client: reqwest::Client) -> Self {
-        self.http = Some(client);
-        self
-    }
+    rescind_core::__transport_setters!();
 
     /// Sets how long before expiry the token is renewed (default [`DEFAULT_TOKEN_MARGIN`]).
     pub fn token_margin(mut self, margin: Duration) -> Self {
@@ -103,13 +95,14 @@ impl ClientBuilder {
             self.token_margin,
         ));
         let mut builder = Transport::builder(Provider::SkipPay, self.base_url)
-            .auth(Auth::Bearer(cache))
-            .config(self.config);
-        if let Some(http) = self.http {
-            builder = builder.client(http);
+            .auth(Auth::Bearer(cache.clone()))
+            .config(self.transport.resolve(None, None));
+        if let Some(http) = self.transport.shared_http_client() {
+            builder = builder.http_client(http.clone());
         }
         Ok(Client {
             transport: builder.build()?,
+            tokens: cache,
             canceller_reason: self.canceller_reason,
             policy: self.policy,
         })
@@ -123,6 +116,7 @@ impl ClientBuilder {
 #[derive(Debug, Clone)]
 pub struct Client {
     transport: Transport,
+    tokens: Arc<TokenCache>,
     pub(crate) canceller_reason: ApplicationCancelRequest,
     policy: Policy,
 }
@@ -133,8 +127,7 @@ impl Client {
         ClientBuilder {
             base_url: DEFAULT_BASE_URL.to_string(),
             credentials: None,
-            config: TransportConfig::default(),
-            http: None,
+            transport: TransportSettings::new(),
             token_margin: DEFAULT_TOKEN_MARGIN,
             canceller_reason: ApplicationCancelRequest::default(),
             policy: Policy::CheckFirst,
@@ -151,12 +144,30 @@ impl Client {
         &self.transport
     }
 
-    /// The token cache (for its login count, or to prime it with a kept token).
-    pub fn token_cache(&self) -> Option<&Arc<TokenCache>> {
-        self.transport.token_cache()
+    /// A client for Skip Pay's production API with default settings: `Client::builder()`
+    /// with the credentials. Fails as [`ClientBuilder::build`] does; nothing is sent.
+    pub fn new(credentials: Credentials) -> Result<Client, Error> {
+        Client::builder().credentials(credentials).build()
+    }
+
+    /// The shared login token cache (for its login count, or to prime it with a kept token).
+    pub fn token_cache(&self) -> &Arc<TokenCache> {
+        &self.tokens
+    }
+
+    /// Logs in now if there is no valid token (otherwise the first call does): checks the
+    /// credentials early.
+    ///
+    /// Cancel-safe: the login runs as a task of its own (one flight shared by every caller
+    /// that needs a token, see [`TokenCache`]); dropping this future stops only the wait, and
+    /// the next call uses the flight's token.
+    pub async fn login(&self) -> Result<(), Error> {
+        self.tokens.current(&self.transport).await.map(|_| ())
     }
 
     /// Reads an application: its state, state reason, financing type and order.
+    ///
+    /// Cancel-safe: it only reads; dropping the future midway changes nothing.
     pub async fn get_application(
         &self,
         application_id: &str,
@@ -176,6 +187,13 @@ impl Client {
     /// returns an error with [`Sent::MaybeSent`] whose details list each named item's state
     /// now, or say that the state could not be read: decide from them, do not call again
     /// blindly.
+    ///
+    /// Cancel-safe in the same sense: dropping the future after the request was sent leaves
+    /// the outcome unknown, and the read-back above does not happen. Read the application
+    /// with [`Client::get_application`] (or
+    /// [`Canceller::observe`](rescind_core::Canceller::observe)) before deciding; a whole-order
+    /// cancel can be rerun through the [`Canceller`](rescind_core::Canceller), which reads
+    /// first and reports an order already cancelled as such.
     pub async fn cancel_order_items(
         &self,
         application_id: &str,
@@ -196,6 +214,10 @@ impl Client {
 
     /// Cancels an application (for one still PROCESSING, where an order cancel is not
     /// available; or READY before anything is sent) with one of the documented reasons.
+    ///
+    /// Cancel-safe: dropping the future after the request was sent leaves the outcome
+    /// unknown, like a lost answer; read the application's state back with
+    /// [`Client::get_application`] to settle it.
     pub async fn cancel_application(
         &self,
         application_id: &str,
@@ -206,6 +228,8 @@ impl Client {
     }
 
     /// Cancels an application with a full request (a reason and a custom reason, or neither).
+    ///
+    /// Cancel-safe as [`Client::cancel_application`] is.
     pub async fn cancel_application_with(
         &self,
         application_id: &str,
@@ -293,4 +317,83 @@ fn item_states(order: &Order, request: &OrderCancelRequest) -> (String, Vec<Erro
         format!("read back, the items are: {}", parts.join("; ")),
         details,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The rule of `TransportSettings`, the same at every provider: the builder's setter,
+    /// then the config given, then the provider's default; never a silent override.
+    #[test]
+    fn the_same_transport_config_gives_the_same_limits() {
+        use std::time::Duration;
+
+        use rescind_core::retry::RetryPolicy;
+        use rescind_core::{RateLimit, TransportConfig};
+
+        let given = TransportConfig::default()
+            .with_max_concurrency(2)
+            .with_rate_limit(RateLimit::per_minute(30))
+            .with_call_timeout(Duration::from_secs(7));
+        let config = |b: ClientBuilder| b.build().unwrap().transport().config().clone();
+
+        let c = config(
+            Client::builder()
+                .credentials(Credentials::new("u", "p"))
+                .config(given.clone()),
+        );
+        assert_eq!(c.max_concurrency, Some(2));
+        assert_eq!(c.rate_limit, Some(RateLimit::per_minute(30)));
+        assert_eq!(c.call_timeout, Duration::from_secs(7));
+
+        // Explicit setters win, called before or after `config`.
+        for b in [
+            Client::builder()
+                .credentials(Credentials::new("u", "p"))
+                .max_concurrency(3)
+                .call_timeout(Duration::from_secs(4))
+                .config(given.clone()),
+            Client::builder()
+                .credentials(Credentials::new("u", "p"))
+                .config(given.clone())
+                .max_concurrency(3)
+                .call_timeout(Duration::from_secs(4)),
+        ] {
+            let c = config(b);
+            assert_eq!(c.max_concurrency, Some(3));
+            assert_eq!(c.call_timeout, Duration::from_secs(4));
+            assert_eq!(c.rate_limit, Some(RateLimit::per_minute(30)));
+        }
+        let c = config(
+            Client::builder()
+                .credentials(Credentials::new("u", "p"))
+                .configure(|c| c.with_attempt_timeout(Duration::from_secs(2)))
+                .retry(RetryPolicy::default().with_max_attempts(1))
+                .without_rate_limit(),
+        );
+        assert_eq!(c.attempt_timeout, Duration::from_secs(2));
+        assert_eq!(c.retry.max_attempts, 1);
+        assert_eq!(c.rate_limit, None);
+        assert_eq!(c.max_concurrency, None);
+
+        // One pool, shared.
+        let pool = rescind_core::HttpClient::new().unwrap();
+        let a = Client::builder()
+            .credentials(Credentials::new("u", "p"))
+            .http_client(pool.clone())
+            .build()
+            .unwrap();
+        let b = Client::builder()
+            .credentials(Credentials::new("u", "p"))
+            .http_client(pool)
+            .build()
+            .unwrap();
+        let own = Client::builder()
+            .credentials(Credentials::new("u", "p"))
+            .build()
+            .unwrap();
+        assert!(a.transport().shares_connections_with(b.transport()));
+        assert!(!a.transport().shares_connections_with(own.transport()));
+    }
 }

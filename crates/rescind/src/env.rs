@@ -4,7 +4,7 @@
 //! |---|---|
 //! | `ARTA_API_KEY` | Arta API key: makes an account named `arta` |
 //! | `ARTA_BASE_URL` | optional, default `https://api.arta.io` |
-//! | `ARTA_KEY_KIND` | optional, `live` (default) or `test`: the key's documented limits, which the client stays under (live: 15 calls in flight, 950 a minute; test: 10 and 475; see `rescind_arta::KeyKind`) |
+//! | `ARTA_KEY_KIND` | optional, `live` (default) or `test`: the key's documented limits, which the client stays under (live: 15 calls in flight, 970 a minute; test: 10 and 485; see `rescind_arta::KeyKind`) |
 //! | `DI_USERNAME`, `DI_PASSWORD` | Di web-service user: make an account named `di` |
 //! | `DI_ENV` | `test` (`https://staging-ws.di.no`) or `production` (`https://ws.di.no`); or |
 //! | `DI_BASE_URL` | another base URL. One of the two is required: production is never a silent default |
@@ -18,9 +18,7 @@
 //! `RESCIND_ARTA_LIVE_API_KEY`). A provider's plain variables make its account only when one of
 //! them is set; then a missing one is an error that names it. Values are never echoed in errors.
 
-#[cfg(any(feature = "arta", feature = "di", feature = "skippay"))]
-use rescind_core::TransportConfig;
-use rescind_core::{Error, Provider};
+use rescind_core::{Error, Provider, TransportSettings};
 
 /// Looks a variable up: [`std::env::var`] by default, anything in tests.
 pub type Lookup<'a> = &'a dyn Fn(&str) -> Option<String>;
@@ -71,15 +69,17 @@ pub fn arta_client(
     lookup: Lookup<'_>,
     prefix: &str,
 ) -> Result<Option<rescind_arta::Client>, Error> {
-    arta_client_with(lookup, prefix, TransportConfig::default())
+    arta_client_with(lookup, prefix, TransportSettings::new())
 }
 
-/// [`arta_client`] with the transport's timeouts and retries set by `config`.
+/// [`arta_client`] with the transport's timeouts, retries, limits and shared connection pool
+/// set by `settings` (a [`TransportSettings`], or a
+/// [`TransportConfig`](rescind_core::TransportConfig)).
 #[cfg(feature = "arta")]
 pub fn arta_client_with(
     lookup: Lookup<'_>,
     prefix: &str,
-    config: TransportConfig,
+    settings: impl Into<TransportSettings>,
 ) -> Result<Option<rescind_arta::Client>, Error> {
     let vars = Vars {
         lookup,
@@ -90,7 +90,7 @@ pub fn arta_client_with(
     }
     let mut builder = rescind_arta::Client::builder()
         .api_key(vars.require("API_KEY")?)
-        .config(config);
+        .transport_settings(settings.into());
     if let Some(kind) = vars.get("KEY_KIND") {
         let kind = rescind_arta::KeyKind::parse(&kind).ok_or_else(|| {
             Error::config(format!(
@@ -110,15 +110,17 @@ pub fn arta_client_with(
 /// the plain variables). `None` when none is set.
 #[cfg(feature = "di")]
 pub fn di_client(lookup: Lookup<'_>, prefix: &str) -> Result<Option<rescind_di::Client>, Error> {
-    di_client_with(lookup, prefix, TransportConfig::default())
+    di_client_with(lookup, prefix, TransportSettings::new())
 }
 
-/// [`di_client`] with the transport's timeouts and retries set by `config`.
+/// [`di_client`] with the transport's timeouts, retries, limits and shared connection pool
+/// set by `settings` (a [`TransportSettings`], or a
+/// [`TransportConfig`](rescind_core::TransportConfig)).
 #[cfg(feature = "di")]
 pub fn di_client_with(
     lookup: Lookup<'_>,
     prefix: &str,
-    config: TransportConfig,
+    settings: impl Into<TransportSettings>,
 ) -> Result<Option<rescind_di::Client>, Error> {
     let vars = Vars {
         lookup,
@@ -131,7 +133,7 @@ pub fn di_client_with(
         rescind_di::Credentials::new(vars.require("USERNAME")?, vars.require("PASSWORD")?);
     let builder = rescind_di::Client::builder()
         .credentials(credentials)
-        .config(config);
+        .transport_settings(settings.into());
     let builder = match (vars.get("BASE_URL"), vars.get("ENV")) {
         (Some(url), _) => builder.base_url(url),
         (None, Some(env)) => match env.trim() {
@@ -162,15 +164,17 @@ pub fn skippay_client(
     lookup: Lookup<'_>,
     prefix: &str,
 ) -> Result<Option<rescind_skippay::Client>, Error> {
-    skippay_client_with(lookup, prefix, TransportConfig::default())
+    skippay_client_with(lookup, prefix, TransportSettings::new())
 }
 
-/// [`skippay_client`] with the transport's timeouts and retries set by `config`.
+/// [`skippay_client`] with the transport's timeouts, retries, limits and shared connection pool
+/// set by `settings` (a [`TransportSettings`], or a
+/// [`TransportConfig`](rescind_core::TransportConfig)).
 #[cfg(feature = "skippay")]
 pub fn skippay_client_with(
     lookup: Lookup<'_>,
     prefix: &str,
-    config: TransportConfig,
+    settings: impl Into<TransportSettings>,
 ) -> Result<Option<rescind_skippay::Client>, Error> {
     let vars = Vars {
         lookup,
@@ -183,7 +187,7 @@ pub fn skippay_client_with(
         rescind_skippay::Credentials::new(vars.require("USERNAME")?, vars.require("PASSWORD")?);
     let mut builder = rescind_skippay::Client::builder()
         .credentials(credentials)
-        .config(config);
+        .transport_settings(settings.into());
     if let Some(url) = vars.get("BASE_URL") {
         builder = builder.base_url(url);
     }
@@ -197,17 +201,21 @@ fn canceller(
     provider: Provider,
     lookup: Lookup<'_>,
     prefix: &str,
+    settings: &TransportSettings,
 ) -> Result<Option<std::sync::Arc<dyn rescind_core::Canceller>>, Error> {
-    let _ = (lookup, prefix);
+    let _ = (lookup, prefix, settings);
     match provider {
         #[cfg(feature = "arta")]
-        Provider::Arta => Ok(arta_client(lookup, prefix)?.map(|c| std::sync::Arc::new(c) as _)),
+        Provider::Arta => Ok(arta_client_with(lookup, prefix, settings.clone())?
+            .map(|c| std::sync::Arc::new(c) as _)),
         #[cfg(feature = "di")]
-        Provider::Di => Ok(di_client(lookup, prefix)?.map(|c| std::sync::Arc::new(c) as _)),
-        #[cfg(feature = "skippay")]
-        Provider::SkipPay => {
-            Ok(skippay_client(lookup, prefix)?.map(|c| std::sync::Arc::new(c) as _))
+        Provider::Di => {
+            Ok(di_client_with(lookup, prefix, settings.clone())?
+                .map(|c| std::sync::Arc::new(c) as _))
         }
+        #[cfg(feature = "skippay")]
+        Provider::SkipPay => Ok(skippay_client_with(lookup, prefix, settings.clone())?
+            .map(|c| std::sync::Arc::new(c) as _)),
         #[allow(unreachable_patterns)]
         other => Err(Error::config(format!(
             "provider `{}` is not built in: enable the `{}` feature of rescind",
@@ -218,13 +226,70 @@ fn canceller(
 }
 
 impl crate::Registry {
-    /// The accounts the process environment configures (see the [module docs](self)).
+    /// The accounts the process environment configures (see the [module docs](self)), with
+    /// default transport settings. [`Registry::builder`](crate::Registry::builder) sets them
+    /// from code.
     pub fn from_env() -> Result<crate::Registry, Error> {
         crate::Registry::from_vars(&process_env)
     }
 
     /// The accounts that `lookup` configures, with the variables of the [module docs](self).
     pub fn from_vars(lookup: Lookup<'_>) -> Result<crate::Registry, Error> {
+        from_vars_with(lookup, &TransportSettings::new())
+    }
+}
+
+/// Builds a [`Registry`](crate::Registry) from environment variables with transport settings
+/// given in code: timeouts, retries, limits and a shared connection pool, applied to every
+/// account it builds. Each setting follows the rule of
+/// [`TransportSettings`](rescind_core::TransportSettings#which-setting-wins): what is set here
+/// wins over the provider's defaults (Arta's key-kind limits included); what is not set keeps
+/// them. Limits are per account: `max_concurrency(4)` gives each account its own 4.
+///
+/// ```
+/// use std::time::Duration;
+/// use rescind::{HttpClient, Registry};
+///
+/// let pool = HttpClient::new()?;
+/// let vars = |name: &str| match name {
+///     "ARTA_API_KEY" => Some("k".to_string()),
+///     "SKIPPAY_USERNAME" | "SKIPPAY_PASSWORD" => Some("u".to_string()),
+///     _ => None,
+/// };
+/// let registry = Registry::builder()
+///     .call_timeout(Duration::from_secs(10))
+///     .retry(rescind::core::retry::RetryPolicy::default().with_max_attempts(2))
+///     .http_client(pool)
+///     .from_vars(&vars)?;
+/// assert_eq!(registry.len(), 2);
+/// # Ok::<(), rescind::Error>(())
+/// ```
+#[derive(Debug, Default)]
+#[must_use]
+pub struct RegistryBuilder {
+    transport: TransportSettings,
+}
+
+impl RegistryBuilder {
+    rescind_core::__transport_setters!();
+
+    /// The accounts the process environment configures (see the [module docs](self)), built
+    /// with these settings.
+    pub fn from_env(self) -> Result<crate::Registry, Error> {
+        from_vars_with(&process_env, &self.transport)
+    }
+
+    /// The accounts `lookup` configures, built with these settings.
+    pub fn from_vars(self, lookup: Lookup<'_>) -> Result<crate::Registry, Error> {
+        from_vars_with(lookup, &self.transport)
+    }
+}
+
+fn from_vars_with(
+    lookup: Lookup<'_>,
+    settings: &TransportSettings,
+) -> Result<crate::Registry, Error> {
+    {
         let mut registry = crate::Registry::new();
         for provider in Provider::ALL {
             let prefix = format!("{}_", provider.id().to_ascii_uppercase());
@@ -232,7 +297,7 @@ impl crate::Registry {
             if !enabled {
                 continue;
             }
-            if let Some(c) = canceller(provider, lookup, &prefix)? {
+            if let Some(c) = canceller(provider, lookup, &prefix, settings)? {
                 registry.insert(provider.id(), c)?;
             }
         }
@@ -244,7 +309,7 @@ impl crate::Registry {
                 .ok_or_else(|| Error::config(format!("missing environment variable {key}")))?;
             let provider = Provider::from_id(id.trim())
                 .ok_or_else(|| Error::config(format!("{key} must be `arta`, `di` or `skippay`")))?;
-            let c = canceller(provider, lookup, &prefix)?.ok_or_else(|| {
+            let c = canceller(provider, lookup, &prefix, settings)?.ok_or_else(|| {
                 Error::config(format!(
                     "account `{name}` has no settings: set {prefix}API_KEY or {prefix}USERNAME and {prefix}PASSWORD"
                 ))
@@ -269,7 +334,7 @@ fn provider_enabled(provider: Provider) -> bool {
 mod tests {
     use std::collections::HashMap;
 
-    use rescind_core::ErrorKind;
+    use rescind_core::{ErrorKind, TransportSettings};
 
     use crate::Registry;
 
@@ -325,16 +390,14 @@ mod tests {
                 pairs.push(("ARTA_KEY_KIND", kind));
             }
             let vars = lookup(&pairs);
-            super::arta_client_with(&vars, "ARTA_", rescind_core::TransportConfig::default()).map(
-                |c| {
-                    let config = c.unwrap().transport().config().clone();
-                    (config.max_concurrency, config.rate_limit.map(|r| r.calls()))
-                },
-            )
+            super::arta_client_with(&vars, "ARTA_", TransportSettings::new()).map(|c| {
+                let config = c.unwrap().transport().config().clone();
+                (config.max_concurrency, config.rate_limit.map(|r| r.calls()))
+            })
         };
-        assert_eq!(limits(None).unwrap(), (Some(15), Some(950)));
-        assert_eq!(limits(Some("live")).unwrap(), (Some(15), Some(950)));
-        assert_eq!(limits(Some(" Test ")).unwrap(), (Some(10), Some(475)));
+        assert_eq!(limits(None).unwrap(), (Some(15), Some(970)));
+        assert_eq!(limits(Some("live")).unwrap(), (Some(15), Some(970)));
+        assert_eq!(limits(Some(" Test ")).unwrap(), (Some(10), Some(485)));
         let err = limits(Some("sandbox")).unwrap_err();
         assert!(err.to_string().contains("ARTA_KEY_KIND"), "{err}");
         assert!(!err.to_string().contains("k-secret"), "{err}");
@@ -346,11 +409,81 @@ mod tests {
             ("RESCIND_ARTA_TEST_KEY_KIND", "test"),
         ]);
         let client =
-            super::arta_client_with(&vars, "RESCIND_ARTA_TEST_", Default::default()).unwrap();
+            super::arta_client_with(&vars, "RESCIND_ARTA_TEST_", TransportSettings::new()).unwrap();
         assert_eq!(
             client.unwrap().transport().config().max_concurrency,
             Some(10)
         );
+    }
+
+    /// `Registry::builder()` applies timeouts, retries, limits and one shared connection pool
+    /// to every account it builds, by the rule of `TransportSettings`: what is set wins over
+    /// Arta's key-kind defaults, what is not set keeps them.
+    #[test]
+    fn the_registry_builder_configures_every_account_from_code() {
+        use std::time::Duration;
+
+        use rescind_core::{HttpClient, RateLimit, retry::RetryPolicy};
+
+        let vars = lookup(&[
+            ("ARTA_API_KEY", "k-secret"),
+            ("DI_USERNAME", "u"),
+            ("DI_PASSWORD", "p-secret"),
+            ("DI_ENV", "test"),
+            ("SKIPPAY_USERNAME", "u"),
+            ("SKIPPAY_PASSWORD", "p"),
+        ]);
+        let pool = HttpClient::new().unwrap();
+        let settings = || {
+            rescind_core::TransportSettings::new()
+                .call_timeout(Duration::from_secs(9))
+                .attempt_timeout(Duration::from_secs(3))
+                .retry(RetryPolicy::default().with_max_attempts(2))
+                .http_client(pool.clone())
+        };
+        // The registry applies them to each account (checked on the clients it builds).
+        let registry = Registry::builder()
+            .call_timeout(Duration::from_secs(9))
+            .attempt_timeout(Duration::from_secs(3))
+            .retry(RetryPolicy::default().with_max_attempts(2))
+            .http_client(pool.clone())
+            .from_vars(&vars)
+            .unwrap();
+        assert_eq!(registry.len(), 3);
+        let arta = super::arta_client_with(&vars, "ARTA_", settings())
+            .unwrap()
+            .unwrap();
+        let di = super::di_client_with(&vars, "DI_", settings().max_concurrency(4))
+            .unwrap()
+            .unwrap();
+        let skippay = super::skippay_client_with(&vars, "SKIPPAY_", settings())
+            .unwrap()
+            .unwrap();
+        for t in [arta.transport(), di.transport(), skippay.transport()] {
+            assert_eq!(t.config().call_timeout, Duration::from_secs(9));
+            assert_eq!(t.config().attempt_timeout, Duration::from_secs(3));
+            assert_eq!(t.config().retry.max_attempts, 2);
+            assert!(t.shares_connections_with(arta.transport()));
+        }
+        // Unset limits keep the provider's defaults; set ones win.
+        assert_eq!(arta.transport().config().max_concurrency, Some(15));
+        assert_eq!(
+            arta.transport().config().rate_limit,
+            Some(RateLimit::per_minute(970))
+        );
+        assert_eq!(di.transport().config().max_concurrency, Some(4));
+        assert_eq!(skippay.transport().config().max_concurrency, None);
+        let arta = super::arta_client_with(
+            &vars,
+            "ARTA_",
+            rescind_core::TransportSettings::new().max_concurrency(2),
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(arta.transport().config().max_concurrency, Some(2));
+        // Secrets stay out of the builder's Debug.
+        let shown = format!("{:?}", Registry::builder().http_client(pool));
+        assert!(!shown.contains("secret"), "{shown}");
     }
 
     #[test]

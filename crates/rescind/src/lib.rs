@@ -140,11 +140,13 @@ mod registry;
 
 #[cfg(any(feature = "arta", feature = "di", feature = "skippay"))]
 pub use details::Details;
+pub use env::RegistryBuilder;
 pub use registry::Registry;
 pub use rescind_core::{
-    CancelOutcome, CancelRequest, CancelStatus, Canceller, Capabilities, Clock, Error, ErrorDetail,
-    ErrorKind, ItemSelector, Observation, Provider, Refusal, Scope, Sent, SettledBy, Settlement,
-    async_trait, settle,
+    CancelOptions, CancelOutcome, CancelRequest, CancelStatus, Canceller, Capabilities, Clock,
+    Error, ErrorDetail, ErrorKind, HttpClient, ItemSelector, Observation, Policy, Provider,
+    Refusal, Scope, Sent, SettledBy, Settlement, TransportConfig, TransportSettings, async_trait,
+    settle,
 };
 
 /// The core crate, for the transport, retry policy and other shared building blocks.

@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
 
-use rescind_core::{CancelOutcome, CancelRequest, Canceller, Error, ErrorKind, Provider, Sent};
+use rescind_core::{
+    CancelOptions, CancelOutcome, CancelRequest, Canceller, Error, ErrorKind, Provider, Sent,
+};
 
 /// Accounts by name (`"arta-live"`, `"skippay-cz"`), each a [`Canceller`] for one provider
 /// account. Build it in code with [`Registry::insert`], or from environment variables with
@@ -51,6 +53,13 @@ impl Registry {
     /// An empty registry.
     pub fn new() -> Self {
         Registry::default()
+    }
+
+    /// Starts a registry built from environment variables with transport settings from code
+    /// (timeouts, retries, limits, a shared [`HttpClient`](crate::HttpClient)); see
+    /// [`RegistryBuilder`](crate::env::RegistryBuilder).
+    pub fn builder() -> crate::env::RegistryBuilder {
+        crate::env::RegistryBuilder::default()
     }
 
     /// Adds an account. Names are 1 to 64 characters of `a-z`, `0-9`, `-` and `_`, and unique:
@@ -101,12 +110,31 @@ impl Registry {
     /// Cancels through the account named `account`. An unknown account is an
     /// [`ErrorKind::UnknownAccount`](crate::ErrorKind::UnknownAccount) error and nothing is
     /// sent.
+    ///
+    /// Cancel-safe as [`Canceller::cancel`] is: dropping it after the change was sent leaves
+    /// the outcome unknown, like a lost answer; read the target back
+    /// ([`Canceller::observe`]) or rerun the cancel, which settles it.
     pub async fn cancel(
         &self,
         account: &str,
         request: CancelRequest,
     ) -> Result<CancelOutcome, Error> {
         self.account(account)?.cancel(request).await
+    }
+
+    /// [`cancel`](Registry::cancel) with per-call options (a deadline, a policy, a plan): see
+    /// [`Canceller::cancel_with`]. The deadline applies to every request of the cancel
+    /// whichever account it goes to (the registry runs the call under it too). Cancel-safe
+    /// as `cancel` is.
+    pub async fn cancel_with(
+        &self,
+        account: &str,
+        request: CancelRequest,
+        options: CancelOptions,
+    ) -> Result<CancelOutcome, Error> {
+        let canceller = self.account(account)?;
+        let deadline = options.deadline_at();
+        rescind_core::deadline::scope_opt(deadline, canceller.cancel_with(request, options)).await
     }
 
     /// The accounts' names and providers, sorted by name.
