@@ -779,3 +779,173 @@ mod di_clock {
             .unwrap();
     }
 }
+
+mod builders {
+    use std::time::Duration;
+
+    use rescind::core::{RateLimit, Transport};
+    use rescind::{
+        CancelOptions, CancelRequest, ErrorKind, HttpClient, Registry, Sent, TransportConfig, arta,
+        di, skippay,
+    };
+    use rescind_sim::{FaultAction, FaultRule, Operation, demo};
+
+    use super::sim;
+
+    const URL: &str = "http://127.0.0.1:9";
+
+    /// The three providers' transports, each built by `f` from its provider's builder.
+    fn three(
+        arta_f: impl Fn(arta::ClientBuilder) -> arta::ClientBuilder,
+        di_f: impl Fn(di::ClientBuilder) -> di::ClientBuilder,
+        sp_f: impl Fn(skippay::ClientBuilder) -> skippay::ClientBuilder,
+    ) -> [Transport; 3] {
+        let a = arta_f(
+            arta::Client::builder()
+                .api_key(demo::arta::API_KEY)
+                .base_url(URL),
+        )
+        .build()
+        .unwrap();
+        let d = di_f(
+            di::Client::builder()
+                .base_url(URL)
+                .credentials(di::Credentials::new(demo::di::USER, demo::di::PASSWORD)),
+        )
+        .build()
+        .unwrap();
+        let s = sp_f(skippay::Client::builder().base_url(URL).credentials(
+            skippay::Credentials::new(demo::skippay::PARTNER, demo::skippay::PASSWORD),
+        ))
+        .build()
+        .unwrap();
+        [
+            a.transport().clone(),
+            d.transport().clone(),
+            s.transport().clone(),
+        ]
+    }
+
+    fn limits(t: &Transport) -> (Option<usize>, Option<RateLimit>, Duration) {
+        let c = t.config();
+        (c.max_concurrency, c.rate_limit, c.call_timeout)
+    }
+
+    /// The same TransportConfig gives the same limits at all three providers (issue 18 point
+    /// 4: Arta's builder used to override `max_concurrency(2)` with 15).
+    #[test]
+    fn the_same_config_gives_the_same_limits_everywhere() {
+        let config = TransportConfig::default()
+            .with_max_concurrency(2)
+            .with_rate_limit(RateLimit::per_minute(100))
+            .with_call_timeout(Duration::from_secs(7));
+        let ts = three(
+            |b| b.config(config.clone()),
+            |b| b.config(config.clone()),
+            |b| b.config(config.clone()),
+        );
+        for t in &ts {
+            assert_eq!(
+                limits(t),
+                (
+                    Some(2),
+                    Some(RateLimit::per_minute(100)),
+                    Duration::from_secs(7)
+                ),
+                "{:?}",
+                t.provider()
+            );
+        }
+    }
+
+    /// The builder's setter wins over the config's field, whichever was called first.
+    #[test]
+    fn a_setter_beats_the_config_in_either_order() {
+        let config = TransportConfig::default().with_max_concurrency(2);
+        let before = three(
+            |b| b.max_concurrency(3).config(config.clone()),
+            |b| b.max_concurrency(3).config(config.clone()),
+            |b| b.max_concurrency(3).config(config.clone()),
+        );
+        let after = three(
+            |b| b.config(config.clone()).max_concurrency(3),
+            |b| b.config(config.clone()).max_concurrency(3),
+            |b| b.config(config.clone()).max_concurrency(3),
+        );
+        for t in before.iter().chain(&after) {
+            assert_eq!(t.config().max_concurrency, Some(3), "{:?}", t.provider());
+        }
+    }
+
+    /// Arta's documented limits are defaults: a config that says nothing about them keeps
+    /// them (15 in flight, 970 a minute for a live key; 10 and 485 for a test key), a config
+    /// that sets them wins, and `without_rate_limit` removes the pace.
+    #[test]
+    fn arta_limits_are_defaults_never_overrides() {
+        let build = |f: &dyn Fn(arta::ClientBuilder) -> arta::ClientBuilder| {
+            f(arta::Client::builder()
+                .api_key(demo::arta::API_KEY)
+                .base_url(URL))
+            .build()
+            .unwrap()
+            .transport()
+            .clone()
+        };
+        let plain = build(&|b| b);
+        assert_eq!(plain.config().max_concurrency, Some(15));
+        assert_eq!(plain.config().rate_limit, Some(RateLimit::per_minute(970)));
+        let silent = build(&|b| b.config(TransportConfig::default()));
+        assert_eq!(silent.config().max_concurrency, Some(15));
+        assert_eq!(silent.config().rate_limit, Some(RateLimit::per_minute(970)));
+        let test_key = build(&|b| b.key_kind(arta::KeyKind::Test));
+        assert_eq!(test_key.config().max_concurrency, Some(10));
+        assert_eq!(
+            test_key.config().rate_limit,
+            Some(RateLimit::per_minute(485))
+        );
+        let unpaced = build(&|b| b.without_rate_limit().config(TransportConfig::default()));
+        assert_eq!(unpaced.config().rate_limit, None);
+        assert_eq!(unpaced.config().max_concurrency, Some(15));
+    }
+
+    /// One HTTP client shared by every account of a registry built from variables, and the
+    /// registry's timeouts reach each client: a held request ends by the registry's call
+    /// timeout, not the 90 s default.
+    #[tokio::test]
+    async fn a_registry_from_variables_takes_settings_from_code() {
+        let sim = sim().await;
+        let env = rescind_sim::demo_env(&sim.base_url());
+        let var = |name: &str| env.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone());
+        let registry: Registry = Registry::builder()
+            .http_client(HttpClient::new().unwrap())
+            .attempt_timeout(Duration::from_millis(300))
+            .call_timeout(Duration::from_millis(800))
+            .from_vars(&var)
+            .unwrap();
+        sim.sim()
+            .faults()
+            .add(FaultRule::on(Operation::ArtaCancelSession, FaultAction::Hold).times(1));
+        let started = std::time::Instant::now();
+        let err = registry
+            .cancel_with(
+                "arta",
+                CancelRequest::whole(demo::arta::SESSION_NEW.to_string()),
+                CancelOptions::new(),
+            )
+            .await;
+        // The session cancel is idempotent: after the held attempt times out it may be retried
+        // or read back; either way the whole call ends by its 800 ms budget (with slack for a
+        // loaded machine), never the 90 s default.
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "took {:?}: {err:?}",
+            started.elapsed()
+        );
+        if let Err(err) = err {
+            assert!(
+                matches!(err.kind(), ErrorKind::Timeout) && err.sent() == Sent::MaybeSent,
+                "{err}"
+            );
+        }
+    }
+}
