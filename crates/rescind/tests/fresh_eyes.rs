@@ -467,6 +467,63 @@ mod cancel_safety {
         assert!(counters.get(Operation::DiLogin).requests() <= 2);
     }
 
+    /// `Canceller::cancel`'s cancel-safety promise said: after a dropped cancel whose change
+    /// was sent, "run the same cancel again, which reads first ... rather than applying it
+    /// twice". A Skip Pay item cancel with a quantity cannot keep it: the order read back
+    /// cannot tell "the first call landed" from "cancel one more", so the same request run
+    /// again cancels a second unit. Its docs now say so (read back with `observe`, or use
+    /// bulk's journal); this pins the behaviour they describe, so that a change to it (a
+    /// client that remembers its unanswered quantity cancels) updates the docs with it.
+    #[tokio::test]
+    async fn a_dropped_quantity_cancel_run_again_cancels_again_as_documented() {
+        let sim = sim().await;
+        let registry = std::sync::Arc::new(registry(&sim.base_url()));
+        let one_case = rescind::ItemSelector::by_code(demo::skippay::ITEM_CASE).quantity(1.into());
+        let request = CancelRequest::items(demo::skippay::READY, vec![one_case]);
+        sim.sim().faults().add(
+            FaultRule::on(Operation::SkipPayCancelItems, FaultAction::Hold)
+                .apply_late()
+                .times(1),
+        );
+        let task = {
+            let registry = registry.clone();
+            let request = request.clone();
+            tokio::spawn(async move { registry.cancel("skippay", request).await })
+        };
+        bounded("held", sim.sim().wait_held(|h| h.len() == 1)).await;
+        task.abort();
+        let _ = task.await;
+        bounded(
+            "client gone",
+            sim.sim()
+                .wait_held(|h| h.len() == 1 && !h[0].client_waiting),
+        )
+        .await;
+        sim.sim().apply_all_held().await;
+        let applied = sim
+            .sim()
+            .counters()
+            .snapshot()
+            .get(Operation::SkipPayCancelItems)
+            .applied();
+        assert!(applied >= 1);
+
+        // What the docs tell the caller to do instead: read back and compare.
+        let skippay = registry.account("skippay").unwrap();
+        skippay.observe(&request).await.unwrap();
+
+        let again = registry.cancel("skippay", request).await;
+        assert_eq!(
+            sim.sim()
+                .counters()
+                .snapshot()
+                .get(Operation::SkipPayCancelItems)
+                .applied(),
+            applied * 2,
+            "the same quantity cancel run again: {again:?}"
+        );
+    }
+
     /// A per-call deadline shorter than a held request: the cancel ends by the deadline with
     /// a timeout that may have been sent; applying the held request afterwards and asking
     /// again settles it, and nothing is applied twice.
