@@ -524,6 +524,35 @@ mod cancel_safety {
         );
     }
 
+    /// A deadline already passed sends nothing, at every provider (README: "a deadline already
+    /// passed sends nothing (`Timeout`, `NotSent`)"), logins included.
+    #[tokio::test]
+    async fn a_deadline_already_passed_sends_nothing() {
+        let sim = sim().await;
+        let registry = registry(&sim.base_url());
+        let past = tokio::time::Instant::now();
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        for (account, request) in [
+            (
+                "arta",
+                CancelRequest::whole(demo::arta::SESSION_NEW.to_string()),
+            ),
+            ("di", CancelRequest::whole(demo::di::ORDER_CANCELLABLE)),
+            ("skippay", CancelRequest::whole(demo::skippay::READY)),
+        ] {
+            let err = registry
+                .cancel_with(account, request, CancelOptions::new().deadline(past))
+                .await
+                .unwrap_err();
+            assert_eq!(
+                (err.kind(), err.sent()),
+                (ErrorKind::Timeout, Sent::NotSent),
+                "{account}: {err}"
+            );
+        }
+        assert_eq!(sim.sim().counters().snapshot().requests(), 0);
+    }
+
     /// A per-call deadline shorter than a held request: the cancel ends by the deadline with
     /// a timeout that may have been sent; applying the held request afterwards and asking
     /// again settles it, and nothing is applied twice.
