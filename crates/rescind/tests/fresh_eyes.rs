@@ -841,7 +841,7 @@ mod di_clock {
         let sim = sim().await;
         let client = |now: &str| {
             di::Client::builder()
-                .base_url(&sim.base_url())
+                .base_url(sim.base_url())
                 .credentials(di::Credentials::new(demo::di::USER, demo::di::PASSWORD))
                 .clock(rescind::Clock::fixed(now.parse().unwrap()))
                 .build()

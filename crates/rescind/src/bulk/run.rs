@@ -951,42 +951,22 @@ fn auth_skipped(row: &Row, refused_on: u64) -> RowResult {
     }
 }
 
-/// A refusal's stable code as journaled; `None` for a code this version does not know.
-fn parse_refusal(s: &str) -> Option<Refusal> {
+/// A journaled stable name back to its value (the core enums' serde names are their
+/// `as_str`), so a kind added to core is read back without a list here.
+fn parse_name<T: serde::de::DeserializeOwned>(s: &str) -> Option<T> {
     serde_json::from_value(serde_json::Value::String(s.to_owned())).ok()
 }
 
 fn parse_kind(s: &str) -> Option<ErrorKind> {
-    [
-        ErrorKind::Unauthorized,
-        ErrorKind::Forbidden,
-        ErrorKind::NotFound,
-        ErrorKind::InvalidInput,
-        ErrorKind::NotCancellable,
-        ErrorKind::RateLimited,
-        ErrorKind::Server,
-        ErrorKind::Timeout,
-        ErrorKind::Transport,
-        ErrorKind::Decode,
-        ErrorKind::Unsupported,
-        ErrorKind::Config,
-        ErrorKind::UnknownAccount,
-        ErrorKind::UnexpectedResponse,
-    ]
-    .into_iter()
-    .find(|k| k.as_str() == s)
+    parse_name(s)
 }
 
 fn parse_settled_by(s: &str) -> Option<SettledBy> {
-    [SettledBy::Answer, SettledBy::ReadBack]
-        .into_iter()
-        .find(|k| k.as_str() == s)
+    parse_name(s)
 }
 
 fn parse_sent(s: &str) -> Option<Sent> {
-    [Sent::NotSent, Sent::Answered, Sent::MaybeSent]
-        .into_iter()
-        .find(|k| k.as_str() == s)
+    parse_name(s)
 }
 
 fn parse_status(o: &OutcomeRecord) -> Option<CancelStatus> {
@@ -1009,7 +989,7 @@ pub(super) fn from_record(row: &Row, o: &OutcomeRecord) -> RowResult {
         status: parse_status(o),
         kind: o.kind.as_deref().and_then(parse_kind),
         sent: o.sent.as_deref().and_then(parse_sent),
-        reason: o.reason.as_deref().and_then(parse_refusal),
+        reason: o.reason.as_deref().and_then(parse_name),
         request_id: o.request_id.clone(),
         settled_by: o.settled_by.as_deref().and_then(parse_settled_by),
         decide_after: o.decide_after.as_deref().and_then(|t| t.parse().ok()),
@@ -1330,6 +1310,23 @@ fn fail(ctx: &Ctx, error: BulkError) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn journaled_names_read_back_as_their_values() {
+        for kind in [
+            ErrorKind::UnknownAccount,
+            ErrorKind::NotCancellable,
+            ErrorKind::Timeout,
+        ] {
+            assert_eq!(parse_kind(kind.as_str()), Some(kind));
+        }
+        for sent in [Sent::NotSent, Sent::Answered, Sent::MaybeSent] {
+            assert_eq!(parse_sent(sent.as_str()), Some(sent));
+        }
+        assert_eq!(parse_settled_by("read_back"), Some(SettledBy::ReadBack));
+        assert_eq!(parse_kind("no_such_kind"), None);
+        assert_eq!(parse_sent(""), None);
+    }
 
     #[test]
     fn decide_after_is_the_horizon_after_the_send_rounded_up_to_the_second() {
