@@ -288,6 +288,28 @@ impl Throttled {
 }
 
 impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Throttled {
+    // Only the retry events are of interest: every other span and event stays disabled, so the
+    // counter costs the figures measured after it nothing (a registry would otherwise record
+    // every `rescind.cancel` and `rescind.call` span of later sections in the same process).
+    fn register_callsite(
+        &self,
+        metadata: &'static tracing::Metadata<'static>,
+    ) -> tracing::subscriber::Interest {
+        if metadata.target() == rescind_core::RETRY_EVENT_TARGET {
+            tracing::subscriber::Interest::always()
+        } else {
+            tracing::subscriber::Interest::never()
+        }
+    }
+
+    fn enabled(
+        &self,
+        metadata: &tracing::Metadata<'_>,
+        _ctx: tracing_subscriber::layer::Context<'_, S>,
+    ) -> bool {
+        metadata.target() == rescind_core::RETRY_EVENT_TARGET
+    }
+
     fn on_event(
         &self,
         event: &tracing::Event<'_>,
@@ -772,6 +794,21 @@ async fn admin(request: reqwest::RequestBuilder) -> Result<serde_json::Value, St
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_throttle_counter_counts_retries_after_a_429_and_nothing_else() {
+        use tracing_subscriber::layer::SubscriberExt;
+        let counter = Throttled::default();
+        let subscriber = tracing_subscriber::registry().with(counter.clone());
+        tracing::subscriber::with_default(subscriber, || {
+            tracing::info!(target: rescind_core::RETRY_EVENT_TARGET, status = 429u64, "retry");
+            tracing::info!(target: rescind_core::RETRY_EVENT_TARGET, status = 503u64, "retry");
+            tracing::info!(target: "elsewhere", status = 429u64, "not a retry");
+            let span = tracing::info_span!("rescind.cancel");
+            assert!(span.is_disabled(), "spans are not recorded");
+        });
+        assert_eq!(counter.count(), 1);
+    }
 
     #[test]
     fn a_sample_line_round_trips() {

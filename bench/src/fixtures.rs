@@ -14,6 +14,64 @@ pub const SKIPPAY_ORDER: &str =
 /// The API key the minimal server expects and the benchmark clients send.
 pub const ARTA_KEY: &str = "bench_arta_key_0123456789abcdef";
 
+/// Di's login answer (`{"token": "<JWT>"}`, a 24-hour token by its `exp - iat`): what the
+/// minimal server answers to `POST /ws/json/auth/v-3/login/{minutesValid}`, byte for byte.
+pub const DI_LOGIN: &str =
+    include_str!("../../crates/rescind-di/tests/fixtures/login_response.json");
+
+/// Skip Pay's login answer (`accessToken`, `expiresIn` 7200 s): what the minimal server answers
+/// to `POST /authentication/v1/partner`, byte for byte.
+pub const SKIPPAY_LOGIN: &str =
+    include_str!("../../crates/rescind-skippay/tests/fixtures/login_200.json");
+
+/// The user name and password the Di and Skip Pay benchmark clients log in with (the minimal
+/// server answers any login).
+pub const LOGIN: (&str, &str) = ("bench_user", "bench_password");
+
+/// The token in [`DI_LOGIN`]: the one the minimal server accepts on Di's routes.
+pub fn di_token() -> String {
+    parse(DI_LOGIN)["token"]
+        .as_str()
+        .expect("the Di login fixture has a token")
+        .to_owned()
+}
+
+/// The token in [`SKIPPAY_LOGIN`]: the one the minimal server accepts on Skip Pay's routes.
+pub fn skippay_token() -> String {
+    parse(SKIPPAY_LOGIN)["accessToken"]
+        .as_str()
+        .expect("the Skip Pay login fixture has an access token")
+        .to_owned()
+}
+
+/// Skip Pay's documented order-cancel answer as compact JSON, with the order and each item
+/// `CANCELLED` (the documented example answers them still `PROCESSING`, which rightly does not
+/// prove the cancel to the client), cut around `applicationInfo.id`: the answer about
+/// application `N` is `prefix`, `N`, `suffix`.
+pub fn skippay_cancelled_order_around_id() -> (Vec<u8>, Vec<u8>) {
+    let mut v = parse(SKIPPAY_ORDER);
+    v["state"] = Value::from("CANCELLED");
+    if let Some(items) = v["items"].as_array_mut() {
+        for item in items {
+            item["state"] = Value::from("CANCELLED");
+        }
+    }
+    v["applicationInfo"]["id"] = Value::from(MARK);
+    // The id is a JSON string: cut inside its quotes.
+    around_mark(&to_vec(&v), MARK)
+}
+
+const MARK: &str = "__rescind_bench_id__";
+
+/// `bytes` cut around `quoted` (the [`MARK`], with or without its quotes).
+fn around_mark(bytes: &[u8], quoted: &str) -> (Vec<u8>, Vec<u8>) {
+    let at = bytes
+        .windows(quoted.len())
+        .position(|w| w == quoted.as_bytes())
+        .expect("the mark is in the body");
+    (bytes[..at].to_vec(), bytes[at + quoted.len()..].to_vec())
+}
+
 /// Arta's hosted session with `status` set, as compact JSON: what the minimal server answers.
 pub fn arta_session(status: &str) -> Vec<u8> {
     let mut v = parse(ARTA_HOSTED_SESSION);
@@ -25,17 +83,11 @@ pub fn arta_session(status: &str) -> Vec<u8> {
 /// session `N` is `prefix`, `N`, `suffix` (an answer must be about the session asked for, or
 /// the client rightly refuses it as proof of the change).
 pub fn arta_session_around_id(status: &str) -> (Vec<u8>, Vec<u8>) {
-    const MARK: &str = "__rescind_bench_id__";
     let mut v = parse(ARTA_HOSTED_SESSION);
     v["status"] = Value::from(status);
     v["id"] = Value::from(MARK);
-    let bytes = to_vec(&v);
-    let quoted = format!("\"{MARK}\"");
-    let at = bytes
-        .windows(quoted.len())
-        .position(|w| w == quoted.as_bytes())
-        .expect("the mark is in the body");
-    (bytes[..at].to_vec(), bytes[at + quoted.len()..].to_vec())
+    // The id is a JSON number: cut the quoted mark out whole.
+    around_mark(&to_vec(&v), &format!("\"{MARK}\""))
 }
 
 /// Arta's hosted session with `objects` objects (each the documented one, with its own id).
@@ -91,6 +143,21 @@ mod tests {
             serde_json::from_slice(&skippay_order_with_items(200)).unwrap();
         assert_eq!(order.items.len(), 200);
         assert_eq!(order.items[199].code.as_deref(), Some("SKU-199"));
+    }
+
+    #[test]
+    fn the_skippay_answer_is_about_the_id_and_cancelled() {
+        let (prefix, suffix) = skippay_cancelled_order_around_id();
+        let body = [prefix, b"42".to_vec(), suffix].concat();
+        let order: rescind_skippay::model::Order = serde_json::from_slice(&body).unwrap();
+        assert!(order.is_cancelled());
+        assert_eq!(order.application_info.unwrap().id, "42");
+    }
+
+    #[test]
+    fn the_tokens_are_the_login_fixtures() {
+        assert!(di_token().starts_with("eyJ"));
+        assert!(!skippay_token().is_empty());
     }
 
     #[test]

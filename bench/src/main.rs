@@ -1,14 +1,16 @@
 //! `rescind-bench`: the benchmark report. Run it through `cargo xtask bench [--smoke]`.
 //!
 //! - `rescind-bench [--smoke] [--only SECTION]`: runs every figure (or one section's:
-//!   `per-call`, `throughput`, `bulk`, `decode`) and prints the table (Markdown);
+//!   `per-call`, `throughput`, `calls` (Di's and Skip Pay's), `bulk`, `decode`) and prints
+//!   the table (Markdown);
 //! - `rescind-bench serve`: the minimal server (prints `addr=..`; stops when stdin closes);
 //! - `rescind-bench measure WORKLOAD BASE_URL WARMUP CALLS CONCURRENCY [current-thread]`: one
 //!   measurement in its own process, so that its peak memory is its own, on tokio's
 //!   multi-thread runtime or its current-thread one; prints a `Sample` line;
-//! - `rescind-bench alternate BASE_URL BLOCKS CALLS_PER_BLOCK FLAVOR`: the per-call figure in
-//!   one process: rescind's client, bare reqwest and bare reqwest with a timeout in alternating
-//!   blocks of sequential calls; prints each one's time per block;
+//! - `rescind-bench alternate BASE_URL BLOCKS CALLS_PER_BLOCK FLAVOR [SET]`: the per-call figure
+//!   in one process: rescind's client, bare reqwest and bare reqwest with a timeout in
+//!   alternating blocks of sequential calls, of Arta's cancel (default) or of the set `di` or
+//!   `skippay`; prints each one's time per block;
 //! - `rescind-bench sim ROWS`: the simulator seeded for ROWS bulk rows (prints `addr=..`;
 //!   stops when stdin closes);
 //! - `rescind-bench sim-limits ROWS MINUTE_MS`: the simulator with ROWS Arta hosted sessions
@@ -31,7 +33,7 @@ use rescind_bench::measure::{self, Sample};
 use rescind_bench::workload::{self, Caller, Workload};
 use rescind_bench::{decode, server};
 
-const USAGE: &str = "usage: rescind-bench [--smoke] [--only per-call|throughput|bulk|decode] | serve | measure WORKLOAD BASE_URL WARMUP CALLS CONCURRENCY [current-thread] | alternate BASE_URL BLOCKS CALLS_PER_BLOCK FLAVOR | sim ROWS | sim-limits ROWS MINUTE_MS | bulk BASE_URL INPUT MODE JOURNAL_DIR [MINUTE_MS] | routes BASE_URL ROWS REQUESTS | memory INPUT stream|read";
+const USAGE: &str = "usage: rescind-bench [--smoke] [--only per-call|throughput|calls|bulk|decode] | serve | measure WORKLOAD BASE_URL WARMUP CALLS CONCURRENCY [current-thread] | alternate BASE_URL BLOCKS CALLS_PER_BLOCK FLAVOR [arta|di|skippay] | sim ROWS | sim-limits ROWS MINUTE_MS | bulk BASE_URL INPUT MODE JOURNAL_DIR [MINUTE_MS] | routes BASE_URL ROWS REQUESTS | memory INPUT stream|read";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -135,17 +137,69 @@ fn sim(args: &[String]) -> Result<(), String> {
     Ok(())
 }
 
-/// The three sequential callers of the per-call figure: rescind's client, bare reqwest, bare
-/// reqwest with rescind's per-request timeout.
-const PER_CALL: [Workload; 3] = [
-    Workload::Client,
-    Workload::Reqwest,
-    Workload::ReqwestTimeout,
-];
+/// The calls one pair of figures (per-call, throughput) compares.
+#[derive(Debug, Clone, Copy)]
+struct CallSet {
+    /// Its name on the `alternate` child's command line.
+    name: &'static str,
+    /// What one call is, in the figures' text.
+    what: &'static str,
+    /// The three sequential callers of the per-call figure: rescind's client, bare reqwest,
+    /// bare reqwest with rescind's per-request timeout.
+    per_call: [Workload; 3],
+    /// The two callers of the throughput figure: rescind, bare reqwest.
+    throughput: [Workload; 2],
+}
+
+/// An Arta hosted-session cancel under check-first (the section `per-call`/`throughput`).
+const ARTA: CallSet = CallSet {
+    name: "arta",
+    what: "sequential cancels (GET + PATCH)",
+    per_call: [
+        Workload::Client,
+        Workload::Reqwest,
+        Workload::ReqwestTimeout,
+    ],
+    throughput: [Workload::Facade, Workload::Reqwest],
+};
+
+/// A Di whole cancel under change-first: one `DELETE` (the section `calls`).
+const DI: CallSet = CallSet {
+    name: "di",
+    what: "Di whole cancels, change-first (1 DELETE; login once, untimed)",
+    per_call: [
+        Workload::DiClient,
+        Workload::DiReqwest,
+        Workload::DiReqwestTimeout,
+    ],
+    throughput: [Workload::DiClient, Workload::DiReqwest],
+};
+
+/// A Skip Pay whole cancel of a READY application under change-first: one order cancel (the
+/// section `calls`).
+const SKIPPAY: CallSet = CallSet {
+    name: "skippay",
+    what: "Skip Pay whole cancels, change-first (1 PUT order/cancel; login once, untimed)",
+    per_call: [
+        Workload::SkipPayClient,
+        Workload::SkipPayReqwest,
+        Workload::SkipPayReqwestTimeout,
+    ],
+    throughput: [Workload::SkipPayClient, Workload::SkipPayReqwest],
+};
+
+fn call_set(name: &str) -> Result<CallSet, String> {
+    [ARTA, DI, SKIPPAY]
+        .into_iter()
+        .find(|s| s.name == name)
+        .ok_or_else(|| format!("no call set `{name}` (arta, di, skippay)"))
+}
 
 fn alternate_child(args: &[String]) -> Result<(), String> {
-    let [base, blocks, per_block, flavor] = args else {
-        return Err(USAGE.to_string());
+    let (base, blocks, per_block, flavor, set) = match args {
+        [base, blocks, per_block, flavor] => (base, blocks, per_block, flavor, ARTA),
+        [base, blocks, per_block, flavor, set] => (base, blocks, per_block, flavor, call_set(set)?),
+        _ => return Err(USAGE.to_string()),
     };
     let flavor = [Flavor::CurrentThread, Flavor::MultiThread]
         .into_iter()
@@ -156,13 +210,14 @@ fn alternate_child(args: &[String]) -> Result<(), String> {
         .parse()
         .map_err(|_| format!("CALLS_PER_BLOCK: `{per_block}`"))?;
     let times = flavor.runtime()?.block_on(async {
-        let callers = PER_CALL
+        let callers = set
+            .per_call
             .iter()
             .map(|w| Caller::new(*w, base, 1))
             .collect::<Result<Vec<_>, _>>()?;
         workload::alternating(&callers, per_block.min(200), blocks, per_block).await
     })?;
-    for (w, t) in PER_CALL.iter().zip(times) {
+    for (w, t) in set.per_call.iter().zip(times) {
         let ns: Vec<String> = t
             .iter()
             .map(|(wall, cpu)| format!("{},{}", wall.as_nanos(), cpu.as_nanos()))
@@ -556,7 +611,8 @@ fn find_on_path(name: &str) -> Option<std::path::PathBuf> {
 }
 
 /// The parts of the report, to run one alone (`--only NAME`).
-const SECTIONS: [&str; 4] = ["per-call", "throughput", "bulk", "decode"];
+/// `calls`: the per-call and throughput figures of a Di and a Skip Pay cancel.
+const SECTIONS: [&str; 5] = ["per-call", "throughput", "calls", "bulk", "decode"];
 
 fn report(smoke: bool, only: Option<&str>) -> Result<(), String> {
     if let Some(name) = only
@@ -577,14 +633,20 @@ fn report(smoke: bool, only: Option<&str>) -> Result<(), String> {
     println!("| figure | rescind | baseline | ratio | target |");
     // Medians of the runs; a ratio is the median of the ratios of runs made back to back.
     println!("|---|---:|---:|---:|---|");
-    if run("per-call") || run("throughput") {
+    if run("per-call") || run("throughput") || run("calls") {
         let server = ServerProcess::start(&["serve"])?;
         eprintln!("minimal server at {}", server.base);
         if run("per-call") {
-            per_call(&plan, &server)?;
+            per_call(&plan, &server, ARTA)?;
         }
         if run("throughput") {
             throughput(&plan, &server)?;
+        }
+        if run("calls") {
+            for set in [DI, SKIPPAY] {
+                per_call(&plan, &server, set)?;
+                throughput_of(&plan, &server, set)?;
+            }
         }
     }
     if run("bulk") {
@@ -597,15 +659,15 @@ fn report(smoke: bool, only: Option<&str>) -> Result<(), String> {
 }
 
 /// Per-call overhead: sequential cancels, client vs bare reqwest.
-fn per_call(plan: &Plan, server: &ServerProcess) -> Result<(), String> {
+fn per_call(plan: &Plan, server: &ServerProcess, set: CallSet) -> Result<(), String> {
     // Sequential calls on both runtimes: the current-thread one keeps every task on one
     // thread, so the figure is not blurred by hand-offs between worker threads.
     for flavor in [Flavor::CurrentThread, Flavor::MultiThread] {
         let f = flavor.name();
-        // Per caller (PER_CALL's order), every block of every process: (wall, CPU) per call, µs.
-        let mut blocks: Vec<Vec<(f64, f64)>> = vec![Vec::new(); PER_CALL.len()];
+        // Per caller (the set's order), every block of every process: (wall, CPU) per call, µs.
+        let mut blocks: Vec<Vec<(f64, f64)>> = vec![Vec::new(); set.per_call.len()];
         for _ in 0..plan.per_call_repeats {
-            for (i, b) in alternate_in_child(server, flavor, plan)?
+            for (i, b) in alternate_in_child(server, flavor, plan, set)?
                 .into_iter()
                 .enumerate()
             {
@@ -630,20 +692,23 @@ fn per_call(plan: &Plan, server: &ServerProcess) -> Result<(), String> {
         let n = blocks[0].len();
         let (r, like) = (ratio(0, 1, false), ratio(0, 2, false));
         println!(
-            "| per-call ({f} runtime): sequential cancels (GET + PATCH), µs per cancel; {n} blocks of {} | {:.1} | {:.1} | {r:.3} | ≤ 1.05 {} |",
+            "| per-call ({f} runtime): {}, µs per cancel; {n} blocks of {} | {:.1} | {:.1} | {r:.3} | ≤ 1.05 {} |",
+            set.what,
             plan.per_block,
             per_call(0, false),
             per_call(1, false),
             verdict(r <= 1.05)
         );
         println!(
-            "| per-call ({f}): the same, baseline with rescind's 30 s per-request timeout (like for like) | {:.1} | {:.1} | {like:.3} | ≤ 1.05 {} |",
+            "| per-call ({f}, {}): the same, baseline with rescind's 30 s per-request timeout (like for like) | {:.1} | {:.1} | {like:.3} | ≤ 1.05 {} |",
+            set.name,
             per_call(0, false),
             per_call(2, false),
             verdict(like <= 1.05)
         );
         println!(
-            "| per-call ({f}): client CPU time per cancel, µs | {:.1} | {:.1} | {:.3} | reported |",
+            "| per-call ({f}, {}): client CPU time per cancel, µs | {:.1} | {:.1} | {:.3} | reported |",
+            set.name,
             per_call(0, true),
             per_call(1, true),
             ratio(0, 1, true)
@@ -660,24 +725,26 @@ fn per_call(plan: &Plan, server: &ServerProcess) -> Result<(), String> {
             format!("{:.0}/{:.0}/{:.0}", q(0.1), q(0.5), q(0.9))
         };
         eprintln!(
-            "  {f}: µs per cancel over blocks, p10/p50/p90: rescind {}, reqwest {}, reqwest with a timeout {}",
+            "  {f}, {}: µs per cancel over blocks, p10/p50/p90: rescind {}, reqwest {}, reqwest with a timeout {}",
+            set.name,
             spread(0),
             spread(1),
             spread(2)
         );
     }
-    if !plan.smoke {
+    if !plan.smoke && set.name == ARTA.name {
         instructions_row(&server.base)?;
     }
     Ok(())
 }
 
-/// Runs `alternate` in its own process: per caller of [`PER_CALL`], each block's wall and CPU
-/// time per call, in µs.
+/// Runs `alternate` in its own process: per caller of the set's `per_call`, each block's wall
+/// and CPU time per call, in µs.
 fn alternate_in_child(
     server: &ServerProcess,
     flavor: Flavor,
     plan: &Plan,
+    set: CallSet,
 ) -> Result<Vec<Vec<(f64, f64)>>, String> {
     let text = run_child(
         &[
@@ -686,11 +753,12 @@ fn alternate_in_child(
             &plan.per_call_blocks.to_string(),
             &plan.per_block.to_string(),
             flavor.name(),
+            set.name,
         ],
         "per-call measurement",
     )?;
     let per_call = plan.per_block as f64;
-    PER_CALL
+    set.per_call
         .iter()
         .map(|w| {
             let line = text
@@ -762,6 +830,52 @@ fn throughput(plan: &Plan, server: &ServerProcess) -> Result<(), String> {
     let client_cpu = med(&tput[1], Sample::cpu_micros_per_call);
     println!(
         "| server CPU per cancel in the throughput runs vs the bare reqwest client's, µs | {server_cpu:.1} | {client_cpu:.1} | {:.2} | reported |",
+        server_cpu / client_cpu
+    );
+    Ok(())
+}
+
+/// Throughput of a set other than Arta's: rescind's client (change-first) vs bare reqwest
+/// sending the same request, same concurrency; client CPU time; peak memory.
+fn throughput_of(plan: &Plan, server: &ServerProcess, set: CallSet) -> Result<(), String> {
+    let (tput, server_cpu) = interleaved(
+        plan.repeats,
+        server,
+        Flavor::MultiThread,
+        &set.throughput,
+        plan.throughput,
+        plan.concurrency,
+    )?;
+    let (ours, theirs) = (
+        med(&tput[0], Sample::per_second),
+        med(&tput[1], Sample::per_second),
+    );
+    let ratio = paired_ratio(&tput[0], &tput[1], Sample::per_second);
+    println!(
+        "| throughput ({}): {} cancels at concurrency {} through the client, cancels/s | {ours:.0} | {theirs:.0} | {ratio:.3} | ≥ 0.95 {} |",
+        set.what,
+        plan.throughput,
+        plan.concurrency,
+        verdict(ratio >= 0.95)
+    );
+    eprintln!(
+        "  {} runs (cancels/s): rescind [{}], reqwest [{}]",
+        set.name,
+        spread(&tput[0], Sample::per_second),
+        spread(&tput[1], Sample::per_second)
+    );
+    cpu_row(&format!("throughput ({})", set.name), &tput);
+    let mib = |s: &Sample| s.peak_kib as f64 / 1024.0;
+    let (ours, theirs) = (med(&tput[0], mib), med(&tput[1], mib));
+    println!(
+        "| peak memory of the throughput process ({}), MiB | {ours:.1} | {theirs:.1} | {:.3} | reported |",
+        set.name,
+        ours / theirs
+    );
+    let client_cpu = med(&tput[1], Sample::cpu_micros_per_call);
+    println!(
+        "| server CPU per cancel in the {} throughput runs vs the bare reqwest client's, µs | {server_cpu:.1} | {client_cpu:.1} | {:.2} | reported |",
+        set.name,
         server_cpu / client_cpu
     );
     Ok(())

@@ -7,6 +7,21 @@
 //! The baseline sends the same two requests with the same headers (`Authorization`,
 //! `User-Agent`, `Accept`) through one `reqwest::Client`, reads each body and decodes it as a
 //! `serde_json::Value` to check its `status`: what a hand-written client would do.
+//!
+//! The Di and Skip Pay workloads compare each client under [`Policy::ChangeFirst`] (one
+//! request per whole cancel, logins apart) with bare reqwest sending that same request:
+//!
+//! - Di: `DELETE /ws/json/parcel/booking/v-1/order/cancel/{id}` with `Authorization: Bearer`,
+//!   `Content-Type: application/json`, `User-Agent`, `Accept`; a 2xx is success (Di documents
+//!   no success body; the body is read and dropped);
+//! - Skip Pay: `PUT /financing/v1/applications/{id}/order/cancel` with the body `{}`
+//!   (`Content-Type: application/json; charset=utf-8`), the answer decoded as a
+//!   `serde_json::Value` whose `applicationInfo.id` must be the id asked for and `state`
+//!   `CANCELLED`.
+//!
+//! Each side logs in once (the baseline: on its first call, keeping the token in a
+//! `OnceCell`; rescind: its token cache), during the untimed warm-up, so the timed calls are
+//! cancels only.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -14,6 +29,8 @@ use std::time::{Duration, Instant};
 
 use http::{HeaderValue, header};
 use rescind::{CancelRequest, CancelStatus, Canceller, Registry};
+use rescind_core::Policy;
+use tokio::sync::OnceCell;
 
 use crate::{fixtures, measure};
 
@@ -31,6 +48,43 @@ pub enum Workload {
     ReqwestTimeout,
     /// The server's ceiling: bare reqwest sending only the read, body read but not decoded.
     Ceiling,
+    /// `rescind_di::Client` (change-first) through the `Canceller` trait: a Di whole cancel.
+    DiClient,
+    /// Bare reqwest sending the Di cancel by hand.
+    DiReqwest,
+    /// [`Workload::DiReqwest`] with rescind's 30 s per-request timeout.
+    DiReqwestTimeout,
+    /// `rescind_skippay::Client` (change-first) through the `Canceller` trait: a Skip Pay whole
+    /// cancel.
+    SkipPayClient,
+    /// Bare reqwest sending the Skip Pay order cancel by hand.
+    SkipPayReqwest,
+    /// [`Workload::SkipPayReqwest`] with rescind's 30 s per-request timeout.
+    SkipPayReqwestTimeout,
+}
+
+/// Every workload.
+pub const ALL: [Workload; 11] = [
+    Workload::Client,
+    Workload::Facade,
+    Workload::Reqwest,
+    Workload::ReqwestTimeout,
+    Workload::Ceiling,
+    Workload::DiClient,
+    Workload::DiReqwest,
+    Workload::DiReqwestTimeout,
+    Workload::SkipPayClient,
+    Workload::SkipPayReqwest,
+    Workload::SkipPayReqwestTimeout,
+];
+
+/// The provider API a bare caller with a login speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Api {
+    /// Di: `DELETE .../order/cancel/{id}`.
+    Di,
+    /// Skip Pay: `PUT .../applications/{id}/order/cancel` with `{}`.
+    SkipPay,
 }
 
 impl Workload {
@@ -42,20 +96,18 @@ impl Workload {
             Workload::Reqwest => "reqwest",
             Workload::ReqwestTimeout => "reqwest-timeout",
             Workload::Ceiling => "ceiling",
+            Workload::DiClient => "di-client",
+            Workload::DiReqwest => "di-reqwest",
+            Workload::DiReqwestTimeout => "di-reqwest-timeout",
+            Workload::SkipPayClient => "skippay-client",
+            Workload::SkipPayReqwest => "skippay-reqwest",
+            Workload::SkipPayReqwestTimeout => "skippay-reqwest-timeout",
         }
     }
 
     /// The workload named `name`.
     pub fn from_name(name: &str) -> Option<Workload> {
-        [
-            Workload::Client,
-            Workload::Facade,
-            Workload::Reqwest,
-            Workload::ReqwestTimeout,
-            Workload::Ceiling,
-        ]
-        .into_iter()
-        .find(|w| w.name() == name)
+        ALL.into_iter().find(|w| w.name() == name)
     }
 }
 
@@ -79,6 +131,23 @@ pub enum Caller {
         /// A timeout set on each request.
         timeout: Option<Duration>,
     },
+    /// See [`Workload::DiClient`].
+    Di(rescind_di::Client),
+    /// See [`Workload::SkipPayClient`].
+    SkipPay(rescind_skippay::Client),
+    /// See [`Workload::DiReqwest`] and [`Workload::SkipPayReqwest`].
+    BareLogin {
+        /// The client.
+        client: reqwest::Client,
+        /// The base URL, without a trailing `/`.
+        base: Arc<str>,
+        /// Which provider's cancel it sends.
+        api: Api,
+        /// `Bearer <token>`, from the one login.
+        token: Arc<OnceCell<HeaderValue>>,
+        /// A timeout set on each request.
+        timeout: Option<Duration>,
+    },
 }
 
 impl Caller {
@@ -96,7 +165,42 @@ impl Caller {
                 .build()
                 .map_err(|e| e.to_string())
         };
+        let timeout = matches!(
+            workload,
+            Workload::ReqwestTimeout | Workload::DiReqwestTimeout | Workload::SkipPayReqwestTimeout
+        )
+        .then(|| rescind_core::TransportConfig::default().attempt_timeout);
+        // The minimal server has no rate limit and Di and Skip Pay document none: no pacing.
+        let config = rescind_core::TransportConfig::default().with_max_concurrency(concurrency);
+        let (user, password) = fixtures::LOGIN;
+        let bare_login = |api| Caller::BareLogin {
+            client: reqwest::Client::new(),
+            base: base.trim_end_matches('/').into(),
+            api,
+            token: Arc::new(OnceCell::new()),
+            timeout,
+        };
         Ok(match workload {
+            Workload::DiClient => Caller::Di(
+                rescind_di::Client::builder()
+                    .base_url(base)
+                    .credentials(rescind_di::Credentials::new(user, password))
+                    .config(config)
+                    .policy(Policy::ChangeFirst)
+                    .build()
+                    .map_err(|e| e.to_string())?,
+            ),
+            Workload::SkipPayClient => Caller::SkipPay(
+                rescind_skippay::Client::builder()
+                    .base_url(base)
+                    .credentials(rescind_skippay::Credentials::new(user, password))
+                    .config(config)
+                    .policy(Policy::ChangeFirst)
+                    .build()
+                    .map_err(|e| e.to_string())?,
+            ),
+            Workload::DiReqwest | Workload::DiReqwestTimeout => bare_login(Api::Di),
+            Workload::SkipPayReqwest | Workload::SkipPayReqwestTimeout => bare_login(Api::SkipPay),
             Workload::Client => Caller::Client(arta()?),
             Workload::Facade => {
                 let mut registry = Registry::new();
@@ -114,8 +218,7 @@ impl Caller {
                 ))
                 .map_err(|e| e.to_string())?,
                 read_only: workload == Workload::Ceiling,
-                timeout: (workload == Workload::ReqwestTimeout)
-                    .then(|| rescind_core::TransportConfig::default().attempt_timeout),
+                timeout,
             },
         })
     }
@@ -130,6 +233,27 @@ impl Caller {
                     .map_err(|e| e.to_string())?
                     .status
             }
+            Caller::Di(client) => {
+                client
+                    .cancel(CancelRequest::whole(id.to_string()))
+                    .await
+                    .map_err(|e| e.to_string())?
+                    .status
+            }
+            Caller::SkipPay(client) => {
+                client
+                    .cancel(CancelRequest::whole(id.to_string()))
+                    .await
+                    .map_err(|e| e.to_string())?
+                    .status
+            }
+            Caller::BareLogin {
+                client,
+                base,
+                api,
+                token,
+                timeout,
+            } => return bare_login_cancel(client, base, *api, token, *timeout, id).await,
             Caller::Facade(registry) => {
                 registry
                     .cancel("bench", CancelRequest::whole(id.to_string()))
@@ -194,6 +318,83 @@ fn bare(
         .header(header::AUTHORIZATION, authorization.clone())
         .header(header::USER_AGENT, rescind_core::USER_AGENT)
         .header(header::ACCEPT, "application/json")
+}
+
+/// The Di or Skip Pay cancel by hand, logging in on the first call.
+async fn bare_login_cancel(
+    client: &reqwest::Client,
+    base: &str,
+    api: Api,
+    token: &OnceCell<HeaderValue>,
+    timeout: Option<Duration>,
+    id: u64,
+) -> Result<(), String> {
+    let authorization = token
+        .get_or_try_init(|| bare_login(client, base, api))
+        .await?;
+    match api {
+        Api::Di => {
+            let cancel = bare(
+                authorization,
+                timeout,
+                client.delete(format!(
+                    "{base}/ws/json/parcel/booking/v-1/order/cancel/{id}"
+                )),
+            )
+            .header(header::CONTENT_TYPE, "application/json");
+            let resp = cancel.send().await.map_err(|e| e.to_string())?;
+            if !resp.status().is_success() {
+                return Err(format!("HTTP {}", resp.status()));
+            }
+            resp.bytes().await.map_err(|e| e.to_string())?;
+            Ok(())
+        }
+        Api::SkipPay => {
+            let cancel = bare(
+                authorization,
+                timeout,
+                client.put(format!(
+                    "{base}/financing/v1/applications/{id}/order/cancel"
+                )),
+            )
+            .header(header::CONTENT_TYPE, "application/json; charset=utf-8")
+            .body("{}");
+            let order = bare_json(cancel).await?;
+            if order["applicationInfo"]["id"] != id.to_string().as_str() {
+                return Err(format!(
+                    "the answer is about application {}",
+                    order["applicationInfo"]["id"]
+                ));
+            }
+            if order["state"] != "CANCELLED" {
+                return Err(format!("the order reads {}", order["state"]));
+            }
+            Ok(())
+        }
+    }
+}
+
+/// The one login of a bare caller: its `Authorization` value.
+async fn bare_login(client: &reqwest::Client, base: &str, api: Api) -> Result<HeaderValue, String> {
+    let (user, password) = fixtures::LOGIN;
+    let body = serde_json::json!({ "username": user, "password": password }).to_string();
+    let (url, field) = match api {
+        Api::Di => (format!("{base}/ws/json/auth/v-3/login/1440"), "token"),
+        Api::SkipPay => (format!("{base}/authentication/v1/partner"), "accessToken"),
+    };
+    let answer = bare_json(
+        client
+            .post(url)
+            .header(header::CONTENT_TYPE, "application/json")
+            .header(header::USER_AGENT, rescind_core::USER_AGENT)
+            .header(header::ACCEPT, "application/json")
+            .body(body),
+    )
+    .await?;
+    let token = answer[field]
+        .as_str()
+        .ok_or_else(|| format!("the login answer has no `{field}`"))?;
+    HeaderValue::from_str(&format!("Bearer {token}")).map_err(|e| e.to_string())
 }
 
 async fn bare_json(builder: reqwest::RequestBuilder) -> Result<serde_json::Value, String> {
@@ -305,13 +506,7 @@ mod tests {
         runtime().block_on(async {
             let addr = crate::server::start().await.unwrap();
             let base = format!("http://{addr}");
-            for w in [
-                Workload::Client,
-                Workload::Facade,
-                Workload::Reqwest,
-                Workload::ReqwestTimeout,
-                Workload::Ceiling,
-            ] {
+            for w in ALL {
                 let caller = Caller::new(w, &base, 4).unwrap();
                 run(&caller, 1, 20, 4).await.unwrap();
                 run(&caller, 0, 3, 1).await.unwrap();
@@ -328,6 +523,44 @@ mod tests {
                     .iter()
                     .all(|t| t.len() == 3 && t.iter().all(|(wall, _)| !wall.is_zero()))
             );
+        });
+    }
+
+    /// Each comparison's two sides send the same requests: per cancel, after one login,
+    /// Arta two (read, change), Di and Skip Pay one change.
+    #[test]
+    fn each_baseline_sends_the_requests_of_the_client_it_is_compared_with() {
+        runtime().block_on(async {
+            let (addr, counts) = crate::server::start_counting().await.unwrap();
+            let base = format!("http://{addr}");
+            let cases = [
+                (Workload::Client, 0, 1),
+                (Workload::Facade, 0, 1),
+                (Workload::Reqwest, 0, 1),
+                (Workload::DiClient, 1, 0),
+                (Workload::DiReqwest, 1, 0),
+                (Workload::DiReqwestTimeout, 1, 0),
+                (Workload::SkipPayClient, 1, 0),
+                (Workload::SkipPayReqwest, 1, 0),
+                (Workload::SkipPayReqwestTimeout, 1, 0),
+            ];
+            for (w, logins, reads_per_cancel) in cases {
+                let caller = Caller::new(w, &base, 8).unwrap();
+                let before = counts.get();
+                run(&caller, 3, 40, 8).await.unwrap();
+                run(&caller, 0, 7, 1).await.unwrap();
+                let after = counts.get();
+                let cancels = 3 + 40 + 7;
+                assert_eq!(after.0 - before.0, logins, "{} logins", w.name());
+                assert_eq!(
+                    after.1 - before.1,
+                    reads_per_cancel * cancels,
+                    "{} reads",
+                    w.name()
+                );
+                assert_eq!(after.2 - before.2, cancels, "{} changes", w.name());
+                assert_eq!(after.3, 0, "{}: no 401 or 404", w.name());
+            }
         });
     }
 

@@ -390,6 +390,11 @@ pub struct Row {
     /// For errors of unknown outcome: what the provider showed for the target before the
     /// change was sent, to compare with `show` later; `null` otherwise.
     pub observed_before: Option<Observation>,
+    /// For cancels that succeeded: whether the target was already cancelled before this call
+    /// (`true`), or this call cancelled it (`false`); `null` when that is not known (the
+    /// change-first policy, where the provider answers both the same, e.g. Arta's 200) and
+    /// for holds and errors.
+    pub already_cancelled_before: Option<bool>,
     /// The exit code this result alone would give.
     pub exit_code: u8,
 }
@@ -419,6 +424,10 @@ impl Row {
                 hint: None,
                 settled_by: Some(outcome.settled_by.as_str().to_string()),
                 observed_before: None,
+                already_cancelled_before: match outcome.status {
+                    CancelStatus::Held { .. } => None,
+                    _ => outcome.already_cancelled_before,
+                },
                 exit_code: EXIT_DONE,
             },
             Err(err) => Row {
@@ -435,6 +444,7 @@ impl Row {
                 hint: hint(err, Some(provider), Some(target)),
                 settled_by: None,
                 observed_before: err.observed_before().cloned(),
+                already_cancelled_before: None,
                 exit_code: exit_code(err),
             },
         }
@@ -664,6 +674,7 @@ pub fn print_error(
                 hint: hint(err, provider, target),
                 settled_by: None,
                 observed_before: err.observed_before().cloned(),
+                already_cancelled_before: None,
                 exit_code: code,
             };
             outln!("{}", serde_json::to_string(&row).unwrap_or_default());

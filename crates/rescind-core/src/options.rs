@@ -83,6 +83,12 @@ impl CancelOptions {
 
     /// A reading of the target already taken by [`Canceller::plan`](crate::Canceller::plan)
     /// for this same request: the cancel uses it instead of reading the target again.
+    ///
+    /// The plan's reading becomes the cancel's reading from before, the fingerprint that
+    /// settles a lost answer by reading back. Take it just before the cancel: if someone else
+    /// changes the target between the plan and the cancel, a lost answer can be settled
+    /// against a reading that no longer holds (a Skip Pay quantity cancel read back as done
+    /// when another change made the difference). A plan about another target is ignored.
     pub fn with_plan(mut self, plan: Plan) -> Self {
         self.plan = Some(plan);
         self

@@ -102,6 +102,10 @@ impl CancelSpan {
         F: Future<Output = Result<CancelOutcome, Error>>,
     {
         let span = self.span;
+        if span.is_disabled() {
+            // No subscriber wants it: no counter, no task-local, no records.
+            return cancel.await;
+        }
         let attempts = Arc::new(AtomicU32::new(0));
         let result = ATTEMPTS
             .scope(attempts.clone(), cancel.instrument(span.clone()))

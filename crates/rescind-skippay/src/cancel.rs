@@ -576,14 +576,23 @@ impl Client {
                 // A retry (or a second send) after an answer that proved nothing finds our
                 // own cancel done.
                 Err(err) if err.code() == Some("APPLICATION_ALREADY_CANCELLED") => {
-                    let status = if err.sent() == Sent::MaybeSent || resent {
-                        CancelStatus::Cancelled
+                    // The note explains the outcome in its own words: the refusal's error
+                    // text ("not cancellable ... may have reached the provider") contradicts
+                    // an outcome that is a success.
+                    let (status, note) = if err.sent() == Sent::MaybeSent || resent {
+                        (
+                            CancelStatus::Cancelled,
+                            "the application was PROCESSING: an earlier attempt of this call cancelled the application; Skip Pay answered the retry with APPLICATION_ALREADY_CANCELLED",
+                        )
                     } else {
-                        CancelStatus::AlreadyCancelled
+                        (
+                            CancelStatus::AlreadyCancelled,
+                            "the application was PROCESSING when read, and Skip Pay answered the application cancel with APPLICATION_ALREADY_CANCELLED: it was cancelled meanwhile, not by this call",
+                        )
                     };
                     return Ok(CancelOutcome::new(Provider::SkipPay, target, status)
                         .with_request_id_opt(err.request_id().map(str::to_owned))
-                        .with_note(err.to_string())
+                        .with_note(note)
                         .with_native(SkipPayCancel::default()));
                 }
                 Err(err) if err.sent() == Sent::MaybeSent => err,

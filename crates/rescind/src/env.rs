@@ -18,6 +18,8 @@
 //! `RESCIND_ARTA_LIVE_API_KEY`). A provider's plain variables make its account only when one of
 //! them is set; then a missing one is an error that names it. Values are never echoed in errors.
 
+use std::sync::Arc;
+
 use rescind_core::{Error, Provider, TransportSettings};
 
 /// Looks a variable up: [`std::env::var`] by default, anything in tests.
@@ -244,7 +246,9 @@ impl crate::Registry {
 /// account it builds. Each setting follows the rule of
 /// [`TransportSettings`](rescind_core::TransportSettings#which-setting-wins): what is set here
 /// wins over the provider's defaults (Arta's key-kind limits included); what is not set keeps
-/// them. Limits are per account: `max_concurrency(4)` gives each account its own 4.
+/// them. Limits are per account: `max_concurrency(4)` gives each account its own 4 (Arta
+/// accounts with the same API key and base URL are one client, so they share theirs: Arta's
+/// limits are per key).
 ///
 /// ```
 /// use std::time::Duration;
@@ -291,6 +295,7 @@ fn from_vars_with(
 ) -> Result<crate::Registry, Error> {
     {
         let mut registry = crate::Registry::new();
+        let mut shared = SharedKeys::default();
         for provider in Provider::ALL {
             let prefix = format!("{}_", provider.id().to_ascii_uppercase());
             let enabled = provider_enabled(provider);
@@ -298,6 +303,7 @@ fn from_vars_with(
                 continue;
             }
             if let Some(c) = canceller(provider, lookup, &prefix, settings)? {
+                let c = shared.share(provider, lookup, &prefix, provider.id(), c)?;
                 registry.insert(provider.id(), c)?;
             }
         }
@@ -314,9 +320,74 @@ fn from_vars_with(
                     "account `{name}` has no settings: set {prefix}API_KEY or {prefix}USERNAME and {prefix}PASSWORD"
                 ))
             })?;
+            let c = shared.share(provider, lookup, &prefix, name, c)?;
             registry.insert(name, c)?;
         }
         Ok(registry)
+    }
+}
+
+/// Arta's limits are per API key (Arta reference, "Rate Limits"): accounts of one registry
+/// that hold the same key at the same base URL share one client, so that their calls are
+/// queued and paced together (each client paces only its own calls). The same key given two
+/// different key kinds is a contradiction, refused with both variables named.
+#[derive(Default)]
+struct SharedKeys {
+    arta: Vec<SharedArtaKey>,
+}
+
+/// The first Arta account built with one key at one base URL.
+struct SharedArtaKey {
+    key: String,
+    base_url: String,
+    /// Its `KEY_KIND` variable's name, and the kind (`live` when unset).
+    kind_var: String,
+    kind: String,
+    client: Arc<dyn rescind_core::Canceller>,
+}
+
+impl SharedKeys {
+    fn share(
+        &mut self,
+        provider: Provider,
+        lookup: Lookup<'_>,
+        prefix: &str,
+        account: &str,
+        client: Arc<dyn rescind_core::Canceller>,
+    ) -> Result<Arc<dyn rescind_core::Canceller>, Error> {
+        if provider != Provider::Arta {
+            return Ok(client);
+        }
+        let Some(key) = lookup(&format!("{prefix}API_KEY")) else {
+            return Ok(client);
+        };
+        let base = lookup(&format!("{prefix}BASE_URL"))
+            .map(|u| u.trim().trim_end_matches('/').to_string())
+            .unwrap_or_else(|| "https://api.arta.io".into());
+        let kind_var = format!("{prefix}KEY_KIND");
+        // Unset is the documented default, `live`.
+        let kind = lookup(&kind_var)
+            .map(|k| k.trim().to_ascii_lowercase())
+            .unwrap_or_else(|| "live".into());
+        for first in &self.arta {
+            if first.key == key && first.base_url == base {
+                if first.kind != kind {
+                    return Err(Error::config(format!(
+                        "account `{account}` has the same Arta API key as an earlier account but another key kind ({kind_var} and {} differ): one key has one kind",
+                        first.kind_var
+                    )));
+                }
+                return Ok(first.client.clone());
+            }
+        }
+        self.arta.push(SharedArtaKey {
+            key,
+            base_url: base,
+            kind_var,
+            kind,
+            client: client.clone(),
+        });
+        Ok(client)
     }
 }
 

@@ -785,7 +785,16 @@ fn start_of(ctx: &Ctx, options: &Options, row: Row) -> Feed {
             return Feed::Done(held_back(&row, other, until));
         }
     }
+    // The last attempt was answered with proof that nothing was applied (a 429, refused
+    // credentials) or never left: the row starts afresh, as if never sent. Reading it back
+    // would decide nothing (issue 17, "a read only when it decides something"); a change
+    // that needs a reading (a hold, a quantity cancel) still takes its own before sending.
+    let proved_unapplied = state.outcome.as_ref().is_some_and(|o| {
+        o.sent.as_deref() == Some(Sent::Answered.as_str())
+            || o.sent.as_deref() == Some(Sent::NotSent.as_str())
+    });
     let start = match state.intent {
+        Some(_) if proved_unapplied => Start::Fresh,
         Some(intent) => {
             // The answer was lost when the last outcome says so, or when there is none
             // (the process died with the request in flight).
