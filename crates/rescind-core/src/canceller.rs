@@ -68,7 +68,14 @@ pub trait Canceller: Send + Sync + std::fmt::Debug {
     /// its outcome is unknown, exactly like a lost answer: read the target back with
     /// [`observe`](Canceller::observe), or run the same cancel again, which reads first and
     /// reports [`CancelStatus::AlreadyCancelled`](crate::CancelStatus) (or sends the change,
-    /// whose documented rules make a repeat harmless) rather than applying it twice. To bound
+    /// whose documented rules make a repeat harmless) rather than applying it twice.
+    ///
+    /// **Except a change that counts**: a Skip Pay item cancel with quantities cannot be told
+    /// from "cancel that many more" by reading the order, so running it again after a dropped
+    /// call cancels the quantities again if the first one landed. Read the target back
+    /// ([`observe`](Canceller::observe)) and compare with what you read before sending, or let
+    /// [`rescind::bulk`](https://docs.rs/rescind/latest/rescind/bulk/) decide (its journal keeps
+    /// the reading taken before each send and waits out the in-flight horizon). To bound
     /// a cancel's time without losing its outcome, prefer a deadline
     /// ([`CancelOptions::deadline`], [`cancel_with`](Canceller::cancel_with)): it ends with an
     /// error that says whether the change may have been sent.

@@ -121,6 +121,63 @@ pub enum FaultAction {
     },
 }
 
+/// Constructors of the actions with fields, so that a test names what it wants without a
+/// struct literal (the unit variants, [`FaultAction::Drop`], [`FaultAction::Hold`]..., are
+/// named as they are).
+///
+/// ```
+/// use std::time::Duration;
+/// use rescind_sim::{FaultAction, FaultRule, Operation};
+///
+/// let busy = FaultAction::status_with_retry_after(503, Duration::from_secs(2));
+/// assert_eq!(busy, FaultAction::Status { status: 503, retry_after: Some(2) });
+/// let rule = FaultRule::on(Operation::DiCancelOrder, FaultAction::envelope(409)).times(1);
+/// assert_eq!(rule.action, Some(FaultAction::Envelope { status: 409 }));
+/// ```
+impl FaultAction {
+    /// Answers `status` with a small JSON body ([`FaultAction::Status`]).
+    pub fn status(status: u16) -> Self {
+        FaultAction::Status {
+            status,
+            retry_after: None,
+        }
+    }
+
+    /// Answers `status` with a `Retry-After` header of `retry_after` (whole seconds, rounded
+    /// down) ([`FaultAction::Status`]).
+    pub fn status_with_retry_after(status: u16, retry_after: std::time::Duration) -> Self {
+        FaultAction::Status {
+            status,
+            retry_after: Some(retry_after.as_secs()),
+        }
+    }
+
+    /// Answers `status` with the provider's own error envelope ([`FaultAction::Envelope`]).
+    pub fn envelope(status: u16) -> Self {
+        FaultAction::Envelope { status }
+    }
+
+    /// Answers `status` with a gateway's plain-text page ([`FaultAction::GatewayText`]).
+    pub fn gateway_text(status: u16) -> Self {
+        FaultAction::GatewayText { status }
+    }
+
+    /// Answers 200 with a JSON body of about `bytes` bytes ([`FaultAction::Oversized`]).
+    pub fn oversized(bytes: usize) -> Self {
+        FaultAction::Oversized { bytes }
+    }
+
+    /// Answers exactly `status`, `content_type` (none when `None`) and `body`
+    /// ([`FaultAction::Body`]).
+    pub fn body(status: u16, content_type: Option<&str>, body: impl Into<String>) -> Self {
+        FaultAction::Body {
+            status,
+            content_type: content_type.map(str::to_owned),
+            body: body.into(),
+        }
+    }
+}
+
 /// The provider a path belongs to (the providers' paths do not collide).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]

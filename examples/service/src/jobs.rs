@@ -342,6 +342,7 @@ pub async fn start_job(State(app): State<App>, body: Bytes) -> Response {
                 std::fs::create_dir_all(dir).map_err(|e| BulkError::Journal {
                     path: dir.to_path_buf(),
                     message: e.to_string(),
+                    source: Some(e),
                 })?;
             }
             Journal::open(&path, &input)
@@ -365,6 +366,7 @@ pub async fn start_job(State(app): State<App>, body: Bytes) -> Response {
             job.finish(Err(BulkError::Journal {
                 path: journal_path(&app, &body.job),
                 message: message.clone(),
+                source: None,
             }));
             return refuse(StatusCode::INTERNAL_SERVER_ERROR, &body.job, message);
         }

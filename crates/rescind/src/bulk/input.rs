@@ -384,7 +384,7 @@ impl Input {
     /// modification time changed is refused then ([`BulkError::Input`]).
     pub fn stream(path: &Path) -> Result<Input, BulkError> {
         let jsonl = detect(path)?;
-        let meta = std::fs::metadata(path).map_err(|e| BulkError::input(path, e.to_string()))?;
+        let meta = std::fs::metadata(path).map_err(|e| BulkError::input_io(path, e))?;
         let mut parser = Parser::open(path, jsonl, true)?;
         // First line of each (account, target), by 96 bits of their SHA-256: 16 bytes a row.
         let mut seen: HashMap<[u32; 3], u32, Prehashed> = HashMap::default();
@@ -529,8 +529,7 @@ impl Input {
     }
 
     fn reopen(&self, f: &FileSource) -> Result<Parser, BulkError> {
-        let meta = std::fs::metadata(&self.path)
-            .map_err(|e| BulkError::input(&self.path, e.to_string()))?;
+        let meta = std::fs::metadata(&self.path).map_err(|e| BulkError::input_io(&self.path, e))?;
         if meta.len() != f.len || meta.modified().ok() != f.modified {
             return Err(changed(&self.path));
         }
@@ -732,14 +731,14 @@ impl Iterator for RowsIter {
 /// JSON Lines or CSV, from the file's name or its first non-blank character (after a byte order
 /// mark); an empty file (or one of blanks only) is an error.
 fn detect(path: &Path) -> Result<bool, BulkError> {
-    let file = File::open(path).map_err(|e| BulkError::input(path, e.to_string()))?;
+    let file = File::open(path).map_err(|e| BulkError::input_io(path, e))?;
     let mut reader = BufReader::new(file);
     let mut first = None;
     let mut at_start = true;
     'scan: loop {
         let buf = reader
             .fill_buf()
-            .map_err(|e| BulkError::input(path, e.to_string()))?;
+            .map_err(|e| BulkError::input_io(path, e))?;
         if buf.is_empty() {
             break;
         }
@@ -843,7 +842,7 @@ type RawLine = (u64, Result<RawRow, String>);
 
 impl Parser {
     fn open(path: &Path, jsonl: bool, hash: bool) -> Result<Parser, BulkError> {
-        let file = File::open(path).map_err(|e| BulkError::input(path, e.to_string()))?;
+        let file = File::open(path).map_err(|e| BulkError::input_io(path, e))?;
         let mut inner = BufReader::with_capacity(
             64 * 1024,
             Hashing {
@@ -852,9 +851,7 @@ impl Parser {
             },
         );
         // A byte order mark is not part of the first line (and not part of its first field).
-        let head = inner
-            .fill_buf()
-            .map_err(|e| BulkError::input(path, e.to_string()))?;
+        let head = inner.fill_buf().map_err(|e| BulkError::input_io(path, e))?;
         if head.starts_with(BOM) {
             inner.consume(BOM.len());
         }

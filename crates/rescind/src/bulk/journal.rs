@@ -150,6 +150,11 @@ pub struct OutcomeRecord {
     /// For errors: whether the request reached the provider ([`Sent::as_str`](rescind_core::Sent::as_str)).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sent: Option<String>,
+    /// For a refusal: why, as its stable code ([`Refusal::as_str`](rescind_core::Refusal::as_str),
+    /// [`Error::reason`](rescind_core::Error::reason)). Absent in records written before it
+    /// was kept (a reader does not need it to decide anything).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
     /// For `failed`: whether trying again later may succeed (a later run does, after reading
     /// the target back).
     #[serde(default)]
@@ -326,12 +331,15 @@ impl Journal {
                 // Empty, or only a header cut short by a crash: (re)write the header.
                 truncate(&mut file, 0).map_err(&err)?;
                 let header = header_for(input);
+                let written = |e: std::io::Error| {
+                    BulkError::journal_io(path, format!("cannot be written: {e}"), e)
+                };
                 file.write_all(&line_of(&header).map_err(&err)?)
-                    .map_err(|e| err(format!("cannot be written: {e}")))?;
-                sync(&mut file, &mut stats).map_err(|e| err(format!("cannot be written: {e}")))?;
+                    .map_err(written)?;
+                sync(&mut file, &mut stats).map_err(written)?;
                 // The file's name is in its directory: without this, a power loss can lose
                 // the file and with it every intent written to it.
-                sync_dir(path).map_err(|e| err(format!("cannot be written: {e}")))?;
+                sync_dir(path).map_err(written)?;
                 stats.records = 1;
                 State::default()
             }
@@ -343,7 +351,9 @@ impl Journal {
             std::thread::Builder::new()
                 .name("rescind-journal".into())
                 .spawn(move || write_loop(file, &queue, &stats))
-                .map_err(|e| err(format!("cannot start its writer: {e}")))?
+                .map_err(|e| {
+                    BulkError::journal_io(path, format!("cannot start its writer: {e}"), e)
+                })?
         };
         Ok(Journal {
             path: path.to_path_buf(),
@@ -364,7 +374,13 @@ impl Journal {
         let err = |m: String| BulkError::journal(path, m);
         let state = match File::open(path) {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => State::default(),
-            Err(e) => return Err(err(format!("cannot be read: {e}"))),
+            Err(e) => {
+                return Err(BulkError::journal_io(
+                    path,
+                    format!("cannot be read: {e}"),
+                    e,
+                ));
+            }
             Ok(mut file) => match read_records(&mut file, false).map_err(|f| f.at(path))? {
                 Read::V2(state) => state,
                 Read::Empty => State::default(),
@@ -529,6 +545,9 @@ enum Fault {
     Locked(std::io::Error),
     /// A record that is not one, a missing or second header, an unknown version.
     Damaged(String),
+    /// The system refused to open or lock the file: what was done, and its error (kept as
+    /// the source).
+    Io(String, std::io::Error),
     /// Anything else (reading, writing, migrating).
     Other(String),
 }
@@ -550,6 +569,7 @@ impl Fault {
                 path: path.to_path_buf(),
                 message,
             },
+            Fault::Io(message, source) => BulkError::journal_io(path, message, source),
             Fault::Other(message) => BulkError::journal(path, message),
         }
     }
@@ -610,11 +630,11 @@ fn open_locked(path: &Path) -> Result<File, Fault> {
         .append(true)
         .create(true)
         .open(path)
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| Fault::Io(e.to_string(), e))?;
     match file.try_lock() {
         Ok(()) => Ok(file),
         Err(e @ TryLockError::WouldBlock) => Err(Fault::Locked(e.into())),
-        Err(TryLockError::Error(e)) => Err(Fault::Other(format!("cannot be locked: {e}"))),
+        Err(TryLockError::Error(e)) => Err(Fault::Io(format!("cannot be locked: {e}"), e)),
     }
 }
 
@@ -947,6 +967,7 @@ mod tests {
             status: Some("cancelled".into()),
             kind: None,
             sent: None,
+            reason: None,
             transient: false,
             request_id: None,
             settled_by: Some("answer".into()),

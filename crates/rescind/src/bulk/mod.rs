@@ -145,6 +145,10 @@ pub enum BulkError {
         path: PathBuf,
         /// What is wrong.
         message: String,
+        /// The system's error when reading the file failed, as
+        /// [`source`](std::error::Error::source).
+        #[source]
+        source: Option<std::io::Error>,
     },
     /// Another run has the journal open (it holds the file's lock). Two runs on one journal
     /// could send a row twice: wait for that run to end.
@@ -177,6 +181,10 @@ pub enum BulkError {
         path: PathBuf,
         /// What is wrong.
         message: String,
+        /// The system's error when opening, locking, reading or writing the file failed, as
+        /// [`source`](std::error::Error::source).
+        #[source]
+        source: Option<std::io::Error>,
     },
     /// The report file cannot be written.
     #[error("report {}: {message}", path.display())]
@@ -185,6 +193,10 @@ pub enum BulkError {
         path: PathBuf,
         /// What is wrong.
         message: String,
+        /// The system's error when writing the file failed, as
+        /// [`source`](std::error::Error::source).
+        #[source]
+        source: Option<std::io::Error>,
     },
 }
 
@@ -203,6 +215,16 @@ impl BulkError {
         BulkError::Input {
             path: path.to_path_buf(),
             message: message.into(),
+            source: None,
+        }
+    }
+
+    /// An input that cannot be read: the system's error is the message and the source.
+    pub(crate) fn input_io(path: &Path, source: std::io::Error) -> Self {
+        BulkError::Input {
+            path: path.to_path_buf(),
+            message: source.to_string(),
+            source: Some(source),
         }
     }
 
@@ -210,6 +232,21 @@ impl BulkError {
         BulkError::Journal {
             path: path.to_path_buf(),
             message: message.into(),
+            source: None,
+        }
+    }
+
+    /// A journal the system refused to open, lock, read or write: `message` says which, the
+    /// system's error is kept as the source.
+    pub(crate) fn journal_io(
+        path: &Path,
+        message: impl Into<String>,
+        source: std::io::Error,
+    ) -> Self {
+        BulkError::Journal {
+            path: path.to_path_buf(),
+            message: message.into(),
+            source: Some(source),
         }
     }
 
@@ -217,6 +254,16 @@ impl BulkError {
         BulkError::Report {
             path: path.to_path_buf(),
             message: message.into(),
+            source: None,
+        }
+    }
+
+    /// A report the system refused to write, the system's error kept as the source.
+    pub(crate) fn report_io(path: &Path, source: std::io::Error) -> Self {
+        BulkError::Report {
+            path: path.to_path_buf(),
+            message: source.to_string(),
+            source: Some(source),
         }
     }
 }

@@ -58,6 +58,7 @@ impl Runner {
             let mut r = RowResult {
                 kind: Some(ErrorKind::InvalidInput),
                 sent: Some(Sent::NotSent),
+                reason: Some(rescind_core::Refusal::InvalidRequest),
                 ..base(
                     &Row::cancel(bad.account.clone(), bad.target.clone()),
                     Outcome::Invalid,
@@ -215,6 +216,10 @@ pub(super) fn result_of(row: &Row, prediction: Prediction) -> RowResult {
         status,
         kind,
         sent: Some(Sent::NotSent),
+        reason: match &prediction {
+            Prediction::Refused { reason, .. } => Some(*reason),
+            _ => None,
+        },
         prediction: Some(prediction),
         ..base(row, outcome, detail)
     }

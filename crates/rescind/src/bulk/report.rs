@@ -5,7 +5,7 @@ use std::fmt;
 use std::path::Path;
 
 use rescind_core::jiff::Timestamp;
-use rescind_core::{CancelStatus, ErrorKind, Prediction, Provider, Sent, SettledBy};
+use rescind_core::{CancelStatus, ErrorKind, Prediction, Provider, Refusal, Sent, SettledBy};
 use serde::{Deserialize, Serialize, Serializer};
 
 use super::BulkError;
@@ -112,6 +112,10 @@ pub struct RowResult {
     pub kind: Option<ErrorKind>,
     /// For errors: whether the request reached the provider.
     pub sent: Option<Sent>,
+    /// For a refused (or invalid) row: why, as a stable code ([`Error::reason`](rescind_core::Error::reason)):
+    /// `in_transit`, `rejected`, `hold_window_passed`... so that a program branches on it,
+    /// never on [`detail`](RowResult::detail). In the JSON rows as `refusal`.
+    pub reason: Option<Refusal>,
     /// The provider's request id.
     pub request_id: Option<String>,
     /// For `done`: what settled it.
@@ -187,7 +191,7 @@ impl Serialize for RowResult {
             },
             refusal: match &self.prediction {
                 Some(Prediction::Refused { reason, .. }) => Some(reason.as_str()),
-                _ => None,
+                _ => self.reason.map(Refusal::as_str),
             },
         }
         .serialize(serializer)
@@ -254,7 +258,7 @@ impl Report {
             .collect();
         if path.extension().and_then(|e| e.to_str()) == Some("json") {
             let text = serde_json::to_string_pretty(&rows).map_err(|e| err(e.to_string()))?;
-            return std::fs::write(path, text + "\n").map_err(|e| err(e.to_string()));
+            return std::fs::write(path, text + "\n").map_err(|e| BulkError::report_io(path, e));
         }
         let mut w = csv::Writer::from_path(path).map_err(|e| err(e.to_string()))?;
         w.write_record([

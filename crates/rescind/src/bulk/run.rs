@@ -8,7 +8,7 @@ use std::time::Duration;
 use rescind_core::jiff::{SignedDuration, Timestamp};
 use rescind_core::{
     CancelOptions, CancelOutcome, CancelStatus, Canceller, Error, ErrorKind, Observation, Plan,
-    Policy, Provider, Sent, SettledBy, Settlement, settle,
+    Policy, Provider, Refusal, Sent, SettledBy, Settlement, settle,
 };
 use tokio::sync::{Notify, mpsc};
 use tokio::task::JoinSet;
@@ -367,6 +367,7 @@ impl Runner {
                 status: None,
                 kind: Some(ErrorKind::InvalidInput),
                 sent: Some(Sent::NotSent),
+                reason: Some(Refusal::InvalidRequest),
                 request_id: None,
                 settled_by: None,
                 decide_after: None,
@@ -840,6 +841,7 @@ pub(super) fn base(row: &Row, outcome: Outcome, detail: String) -> RowResult {
         status: None,
         kind: None,
         sent: None,
+        reason: None,
         request_id: None,
         settled_by: None,
         decide_after: None,
@@ -998,6 +1000,7 @@ pub(super) fn from_record(row: &Row, o: &OutcomeRecord) -> RowResult {
         status: parse_status(o),
         kind: o.kind.as_deref().and_then(parse_kind),
         sent: o.sent.as_deref().and_then(parse_sent),
+        reason: o.reason.as_deref().and_then(parse_name),
         request_id: o.request_id.clone(),
         settled_by: o.settled_by.as_deref().and_then(parse_settled_by),
         decide_after: o.decide_after.as_deref().and_then(|t| t.parse().ok()),
@@ -1079,6 +1082,7 @@ fn from_error(row: &Row, err: &Error) -> RowResult {
     RowResult {
         kind: Some(err.kind()),
         sent: Some(err.sent()),
+        reason: err.reason(),
         request_id: err.request_id().map(str::to_owned),
         ..base(row, outcome, err.to_string())
     }
@@ -1136,6 +1140,7 @@ async fn process(
             },
             kind: result.kind.map(|k| k.as_str().to_string()),
             sent: result.sent.map(|s| s.as_str().to_string()),
+            reason: result.reason.map(|r| r.as_str().to_string()),
             transient: transient(&result),
             request_id: result.request_id.clone(),
             settled_by: result.settled_by.map(|s| s.as_str().to_string()),
