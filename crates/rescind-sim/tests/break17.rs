@@ -3,84 +3,13 @@
 //! the cancel's own reading: the outcome is the one a cancel without the plan gives, and the
 //! simulator (the independent judge) shows the change applied to the request's target only.
 
-use std::time::Duration;
+#[path = "common/policy.rs"]
+mod harness;
+use harness::*;
 
-use rescind_core::retry::RetryPolicy;
-use rescind_core::{
-    CancelOptions, CancelRequest, CancelStatus, Canceller, ErrorKind, ItemSelector, Policy,
-    TransportConfig,
-};
-use rescind_sim::arta::{DEMO_API_KEY, DEMO_NOW, demo};
-use rescind_sim::{Clock, RunningSimulator, Simulator};
-
-const DI_CANCELLABLE: &str = "70724760000000101";
-const DI_IN_TRANSIT: &str = "70724760000000102";
-const DI_CANCELLED: &str = "70724760000000104";
-const SP_READY: &str = "11200a0ee1";
-const SP_READY_TWO: &str = "11200a0ee2";
-const SP_PROCESSING: &str = "11200a0ee3";
-const SP_CANCELLED: &str = "11200a0ee6";
-
-fn config() -> TransportConfig {
-    TransportConfig::default()
-        .with_retry(
-            RetryPolicy::default().with_backoff(Duration::from_millis(1), Duration::from_millis(5)),
-        )
-        .with_attempt_timeout(Duration::from_secs(10))
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Who {
-    Arta,
-    Di,
-    SkipPay,
-}
-
-fn canceller(who: Who, running: &RunningSimulator, policy: Policy) -> Box<dyn Canceller> {
-    match who {
-        Who::Arta => Box::new(
-            rescind_arta::Client::builder()
-                .api_key(DEMO_API_KEY)
-                .base_url(running.base_url())
-                .config(config())
-                .policy(policy)
-                .build()
-                .unwrap(),
-        ),
-        Who::Di => {
-            let (user, password) = rescind_sim::di::DEMO_USER;
-            Box::new(
-                rescind_di::Client::builder()
-                    .base_url(running.base_url())
-                    .credentials(rescind_di::Credentials::new(user, password))
-                    .config(config())
-                    .policy(policy)
-                    .build()
-                    .unwrap(),
-            )
-        }
-        Who::SkipPay => {
-            let (user, password) = rescind_sim::skippay::DEMO_PARTNER;
-            Box::new(
-                rescind_skippay::Client::builder()
-                    .base_url(running.base_url())
-                    .credentials(rescind_skippay::Credentials::new(user, password))
-                    .configure(|_| config())
-                    .policy(policy)
-                    .build()
-                    .unwrap(),
-            )
-        }
-    }
-}
-
-async fn start() -> RunningSimulator {
-    Simulator::new()
-        .clock(Clock::fixed(DEMO_NOW.parse().unwrap()))
-        .start()
-        .await
-        .unwrap()
-}
+use rescind_core::{CancelOptions, CancelRequest, CancelStatus, ErrorKind, ItemSelector, Policy};
+use rescind_sim::RunningSimulator;
+use rescind_sim::arta::demo;
 
 fn hold() -> CancelRequest {
     CancelRequest::hold(demo::PENDING, Some(jiff::civil::date(2026, 12, 1)))

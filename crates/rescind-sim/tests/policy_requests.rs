@@ -3,77 +3,16 @@
 //! case (no fault). The table is the crate docs' (`rescind_arta::cancel`, `rescind_di::cancel`,
 //! `rescind_skippay::cancel`, section "Policies").
 
-use std::time::Duration;
+#[path = "common/policy.rs"]
+mod harness;
+use harness::*;
 
-use rescind_core::retry::RetryPolicy;
 use rescind_core::{
-    CancelOptions, CancelOutcome, CancelRequest, CancelStatus, Canceller, Error, ErrorKind,
-    ItemSelector, Policy, Sent, TransportConfig,
+    CancelOptions, CancelOutcome, CancelRequest, CancelStatus, Error, ErrorKind, ItemSelector,
+    Policy, Sent,
 };
-use rescind_sim::arta::{DEMO_API_KEY, DEMO_NOW, demo};
-use rescind_sim::{Clock, RunningSimulator, Simulator};
-
-const DI_CANCELLABLE: &str = "70724760000000101";
-const DI_IN_TRANSIT: &str = "70724760000000102";
-const DI_CANCELLED: &str = "70724760000000104";
-const SP_READY: &str = "11200a0ee1";
-const SP_READY_TWO: &str = "11200a0ee2";
-const SP_PROCESSING: &str = "11200a0ee3";
-const SP_CANCELLED: &str = "11200a0ee6";
-const SP_ORDER_CANCELLED: &str = "11200a0ee8";
-
-fn config() -> TransportConfig {
-    TransportConfig::default()
-        .with_retry(
-            RetryPolicy::default().with_backoff(Duration::from_millis(1), Duration::from_millis(5)),
-        )
-        .with_attempt_timeout(Duration::from_secs(10))
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Who {
-    Arta,
-    Di,
-    SkipPay,
-}
-
-fn canceller(who: Who, running: &RunningSimulator, policy: Policy) -> Box<dyn Canceller> {
-    match who {
-        Who::Arta => Box::new(
-            rescind_arta::Client::builder()
-                .api_key(DEMO_API_KEY)
-                .base_url(running.base_url())
-                .config(config())
-                .policy(policy)
-                .build()
-                .unwrap(),
-        ),
-        Who::Di => {
-            let (user, password) = rescind_sim::di::DEMO_USER;
-            Box::new(
-                rescind_di::Client::builder()
-                    .base_url(running.base_url())
-                    .credentials(rescind_di::Credentials::new(user, password))
-                    .config(config())
-                    .policy(policy)
-                    .build()
-                    .unwrap(),
-            )
-        }
-        Who::SkipPay => {
-            let (user, password) = rescind_sim::skippay::DEMO_PARTNER;
-            Box::new(
-                rescind_skippay::Client::builder()
-                    .base_url(running.base_url())
-                    .credentials(rescind_skippay::Credentials::new(user, password))
-                    .configure(|_| config())
-                    .policy(policy)
-                    .build()
-                    .unwrap(),
-            )
-        }
-    }
-}
+use rescind_sim::RunningSimulator;
+use rescind_sim::arta::demo;
 
 /// Requests the simulator received, logins and its admin routes apart.
 fn requests(running: &RunningSimulator) -> u64 {
@@ -90,14 +29,6 @@ fn requests(running: &RunningSimulator) -> u64 {
         })
         .map(|(_, n)| n)
         .sum()
-}
-
-async fn start() -> RunningSimulator {
-    Simulator::new()
-        .clock(Clock::fixed(DEMO_NOW.parse().unwrap()))
-        .start()
-        .await
-        .unwrap()
 }
 
 /// Runs one cancel on a fresh simulator with the client's policy set to `policy`; returns
