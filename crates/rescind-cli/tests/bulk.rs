@@ -102,10 +102,7 @@ fn inject_faults(sim: &RunningSimulator, late: bool) {
                 .fraction(0.05),
         );
     }
-    let status = |s: u16| FaultAction::Status {
-        status: s,
-        retry_after: None,
-    };
+    let status = |s: u16| FaultAction::status(s);
     let rules = [
         FaultRule::new("/hosted_sessions/*", status(503))
             .method("GET")
@@ -123,10 +120,7 @@ fn inject_faults(sim: &RunningSimulator, late: bool) {
             .fraction(0.05),
         FaultRule::new(
             "/ws/json/parcel/booking/v-1/order/cancel/*",
-            FaultAction::Status {
-                status: 429,
-                retry_after: Some(0),
-            },
+            FaultAction::status_with_retry_after(429, std::time::Duration::from_secs(0)),
         )
         .fraction(0.05),
         FaultRule::new(

@@ -225,27 +225,15 @@ async fn run_counting(op: &Op, faults: impl Fn(&RunningSimulator)) -> (Run, u64,
 /// target back shows the change: the outcome is known, exit 0, applied once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_change_applied_then_answered_5xx_then_429_is_settled_not_reported_unchanged() {
-    for throttle in [
-        FaultAction::Status {
-            status: 429,
-            retry_after: None,
-        },
-        FaultAction::Envelope { status: 429 },
-    ] {
+    for throttle in [FaultAction::status(429), FaultAction::envelope(429)] {
         for op in IDEMPOTENT {
             let (run, applied) = run_with(op, |sim| {
                 let faults = sim.sim().faults();
                 faults.add(
-                    FaultRule::new(
-                        op.route,
-                        FaultAction::Status {
-                            status: 503,
-                            retry_after: None,
-                        },
-                    )
-                    .method(op.method)
-                    .after_apply()
-                    .times(1),
+                    FaultRule::new(op.route, FaultAction::status(503))
+                        .method(op.method)
+                        .after_apply()
+                        .times(1),
                 );
                 faults.add(
                     FaultRule::new(op.route, throttle.clone())
@@ -279,16 +267,10 @@ async fn a_retry_answered_already_cancelled_after_an_applied_5xx_reports_cancell
     for op in IDEMPOTENT {
         let (run, applied) = run_with(op, |sim| {
             sim.sim().faults().add(
-                FaultRule::new(
-                    op.route,
-                    FaultAction::Status {
-                        status: 500,
-                        retry_after: None,
-                    },
-                )
-                .method(op.method)
-                .after_apply()
-                .times(1),
+                FaultRule::new(op.route, FaultAction::status(500))
+                    .method(op.method)
+                    .after_apply()
+                    .times(1),
             );
         })
         .await;
@@ -338,7 +320,7 @@ async fn a_401_that_is_not_a_token_refusal_never_replays_a_quantity_cancel() {
     let op = &NOT_IDEMPOTENT[1];
     for applied_first in [true, false] {
         let (run, applied, sent) = run_counting(op, |sim| {
-            let rule = FaultRule::new(op.route, FaultAction::GatewayText { status: 401 })
+            let rule = FaultRule::new(op.route, FaultAction::gateway_text(401))
                 .method(op.method)
                 .times(1);
             sim.sim().faults().add(if applied_first {
@@ -372,7 +354,7 @@ async fn a_401_page_after_an_applied_idempotent_change_reports_cancelled() {
     for op in IDEMPOTENT.iter().filter(|op| op.name.starts_with("di")) {
         let (run, applied) = run_with(op, |sim| {
             sim.sim().faults().add(
-                FaultRule::new(op.route, FaultAction::GatewayText { status: 401 })
+                FaultRule::new(op.route, FaultAction::gateway_text(401))
                     .method(op.method)
                     .after_apply()
                     .times(1),

@@ -1189,10 +1189,7 @@ async fn a_provider_failing_every_attempt_of_a_change_exits_6_and_says_what_to_c
     // A 5xx proves nothing about a change: the session is read back (unchanged), and since the
     // transport already sent the idempotent cancel 3 times, it is not sent again.
     let sim = simulator().await;
-    let unavailable = FaultAction::Status {
-        status: 503,
-        retry_after: None,
-    };
+    let unavailable = FaultAction::status(503);
     sim.sim()
         .faults()
         .add(FaultRule::new("/hosted_sessions/*/cancel", unavailable.clone()).method("PATCH"));
@@ -1246,10 +1243,7 @@ async fn a_read_failing_every_attempt_exits_5() {
     sim.sim().faults().add(
         FaultRule::new(
             "/ws/json/parcel/booking/v-1/details/*",
-            FaultAction::Status {
-                status: 503,
-                retry_after: None,
-            },
+            FaultAction::status(503),
         )
         .method("GET"),
     );
@@ -1435,10 +1429,7 @@ async fn a_500_after_a_quantity_cancel_was_applied_is_never_applied_twice() {
     sim.sim().faults().add(
         FaultRule::new(
             "/financing/v1/applications/*/order/cancel",
-            FaultAction::Status {
-                status: 500,
-                retry_after: None,
-            },
+            FaultAction::status(500),
         )
         .method("PUT")
         .after_apply()
@@ -1479,10 +1470,7 @@ async fn an_unproven_quantity_cancel_hints_at_show_and_following_it_cancels_once
     sim.sim().faults().add(
         FaultRule::new(
             "/financing/v1/applications/*/order/cancel",
-            FaultAction::Status {
-                status: 500,
-                retry_after: None,
-            },
+            FaultAction::status(500),
         )
         .method("PUT")
         .times(1),

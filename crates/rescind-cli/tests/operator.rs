@@ -475,10 +475,7 @@ async fn a_retry_is_announced_on_stderr_and_the_503_is_explained() {
     sim.sim().faults().add(
         FaultRule::new(
             "/financing/v1/applications/*",
-            FaultAction::Status {
-                status: 503,
-                retry_after: Some(1),
-            },
+            FaultAction::status_with_retry_after(503, std::time::Duration::from_secs(1)),
         )
         .method("GET"),
     );
@@ -524,16 +521,9 @@ async fn retries_never_resend_a_request_that_is_not_idempotent() {
     let base = sim.base_url();
     // Arta's hold is `POST /shipment_exceptions`: not idempotent (a second one is a second
     // exception).
-    sim.sim().faults().add(
-        FaultRule::new(
-            "/shipment_exceptions",
-            FaultAction::Status {
-                status: 503,
-                retry_after: None,
-            },
-        )
-        .method("POST"),
-    );
+    sim.sim()
+        .faults()
+        .add(FaultRule::new("/shipment_exceptions", FaultAction::status(503)).method("POST"));
     let env = [
         ("ARTA_API_KEY", DEMO_API_KEY),
         ("ARTA_BASE_URL", base.as_str()),
@@ -913,10 +903,7 @@ async fn a_503_hint_says_the_provider_answered() {
     sim.sim().faults().add(
         FaultRule::new(
             "/hosted_sessions/*",
-            FaultAction::Status {
-                status: 503,
-                retry_after: Some(30),
-            },
+            FaultAction::status_with_retry_after(503, std::time::Duration::from_secs(30)),
         )
         .method("GET"),
     );

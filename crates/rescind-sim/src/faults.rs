@@ -65,6 +65,7 @@ use crate::operation::Operation;
 pub enum FaultAction {
     /// Answer this status with a small JSON body; `retry_after` adds a `Retry-After` header
     /// (seconds).
+    #[non_exhaustive]
     Status {
         /// The HTTP status.
         status: u16,
@@ -81,6 +82,7 @@ pub enum FaultAction {
     /// Answer 200 with an empty body.
     Empty,
     /// Answer 200 with a JSON body of about this many bytes.
+    #[non_exhaustive]
     Oversized {
         /// The body size in bytes.
         bytes: usize,
@@ -98,17 +100,20 @@ pub enum FaultAction {
     /// `{"error": "invalid_token", ...}` for 401). On a 4xx it is a documented refusal (401:
     /// a token or key refused before its expiry); on a 2xx it is an error envelope carried by a
     /// success status, whose inner code is then 400's. See [`envelope`].
+    #[non_exhaustive]
     Envelope {
         /// The HTTP status.
         status: u16,
     },
     /// Answer this status with a gateway's plain-text page (`text/plain`, `404 Not Found`),
     /// not the provider's envelope.
+    #[non_exhaustive]
     GatewayText {
         /// The HTTP status.
         status: u16,
     },
     /// Answer exactly this.
+    #[non_exhaustive]
     Body {
         /// The HTTP status.
         status: u16,
@@ -121,18 +126,19 @@ pub enum FaultAction {
     },
 }
 
-/// Constructors of the actions with fields, so that a test names what it wants without a
-/// struct literal (the unit variants, [`FaultAction::Drop`], [`FaultAction::Hold`]..., are
-/// named as they are).
+/// Constructors of the actions with fields. Those variants are `#[non_exhaustive]` (a field
+/// may be added), so code outside this crate builds them with these constructors and matches
+/// them with `..`; the unit variants, [`FaultAction::Drop`], [`FaultAction::Hold`]..., are
+/// named as they are.
 ///
 /// ```
 /// use std::time::Duration;
 /// use rescind_sim::{FaultAction, FaultRule, Operation};
 ///
 /// let busy = FaultAction::status_with_retry_after(503, Duration::from_secs(2));
-/// assert_eq!(busy, FaultAction::Status { status: 503, retry_after: Some(2) });
+/// assert!(matches!(busy, FaultAction::Status { status: 503, retry_after: Some(2), .. }));
 /// let rule = FaultRule::on(Operation::DiCancelOrder, FaultAction::envelope(409)).times(1);
-/// assert_eq!(rule.action, Some(FaultAction::Envelope { status: 409 }));
+/// assert!(matches!(rule.action, Some(FaultAction::Envelope { status: 409, .. })));
 /// ```
 impl FaultAction {
     /// Answers `status` with a small JSON body ([`FaultAction::Status`]).

@@ -362,10 +362,7 @@ async fn cancel_retries_429_with_retry_after() {
     let running = start().await;
     let rule = FaultRule::new(
         CANCEL_PATH,
-        FaultAction::Status {
-            status: 429,
-            retry_after: Some(1),
-        },
+        FaultAction::status_with_retry_after(429, std::time::Duration::from_secs(1)),
     )
     .times(1);
     let started = std::time::Instant::now();
@@ -383,14 +380,7 @@ async fn cancel_retries_429_with_retry_after() {
 async fn cancel_retries_5xx_and_reports_when_they_persist() {
     for status in [500, 502, 503] {
         let running = start().await;
-        let rule = FaultRule::new(
-            CANCEL_PATH,
-            FaultAction::Status {
-                status,
-                retry_after: None,
-            },
-        )
-        .times(1);
+        let rule = FaultRule::new(CANCEL_PATH, FaultAction::status(status)).times(1);
         let out = cancel_with(&running, rule, config()).await.unwrap();
         assert_eq!(out.status, CancelStatus::Cancelled, "{status}");
         assert_eq!(hits(&running, PATCH_42), 2, "{status}");
@@ -400,13 +390,7 @@ async fn cancel_retries_5xx_and_reports_when_they_persist() {
     // Every attempt 503: a 5xx proves nothing about a change, so the session is read back
     // (unchanged) and the error says the outcome is unknown; it is not sent a fourth time.
     let running = start().await;
-    let rule = FaultRule::new(
-        CANCEL_PATH,
-        FaultAction::Status {
-            status: 503,
-            retry_after: None,
-        },
-    );
+    let rule = FaultRule::new(CANCEL_PATH, FaultAction::status(503));
     let err = cancel_with(&running, rule, config()).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Server);
     assert_eq!(err.sent(), Sent::MaybeSent);
@@ -496,7 +480,7 @@ async fn cancel_answers_that_cannot_be_read() {
     for action in [
         FaultAction::MalformedJson,
         FaultAction::Empty,
-        FaultAction::Oversized { bytes: 256 * 1024 },
+        FaultAction::oversized(256 * 1024),
     ] {
         let running = start().await;
         let rule = FaultRule::new(CANCEL_PATH, action.clone()).times(1);
@@ -565,10 +549,7 @@ async fn hold_retries_a_429_which_applied_nothing() {
     let running = start().await;
     let rule = FaultRule::new(
         HOLD_PATH,
-        FaultAction::Status {
-            status: 429,
-            retry_after: Some(1),
-        },
+        FaultAction::status_with_retry_after(429, std::time::Duration::from_secs(1)),
     )
     .times(1);
     let hold = hold_with(&running, rule, config()).await.unwrap();
@@ -581,14 +562,7 @@ async fn hold_retries_a_429_which_applied_nothing() {
 async fn hold_does_not_resend_after_5xx() {
     for status in [500, 502, 503] {
         let running = start().await;
-        let rule = FaultRule::new(
-            HOLD_PATH,
-            FaultAction::Status {
-                status,
-                retry_after: None,
-            },
-        )
-        .times(1);
+        let rule = FaultRule::new(HOLD_PATH, FaultAction::status(status)).times(1);
         let err = hold_with(&running, rule, config()).await.unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Server, "{status}");
         // A 5xx proves nothing: the read-back shows no hold (yet), the outcome is unknown.
@@ -678,7 +652,7 @@ async fn hold_answers_that_cannot_be_read() {
     for action in [
         FaultAction::MalformedJson,
         FaultAction::Empty,
-        FaultAction::Oversized { bytes: 256 * 1024 },
+        FaultAction::oversized(256 * 1024),
     ] {
         let running = start().await;
         let rule = FaultRule::new(HOLD_PATH, action.clone()).times(1);

@@ -169,10 +169,7 @@ async fn skippay_retry_answered_already_cancelled_has_a_note_that_fits_the_outco
         running.sim().faults().add(
             FaultRule::new(
                 "/financing/v1/applications/*/cancel",
-                FaultAction::Status {
-                    status: 500,
-                    retry_after: None,
-                },
+                FaultAction::status(500),
             )
             .method("PUT")
             .after_apply()

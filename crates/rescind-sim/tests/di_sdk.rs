@@ -461,10 +461,10 @@ fn assert_not_cancelled(running: &RunningSimulator, hits: u64) {
 async fn a_429_with_retry_after_is_waited_for_then_retried() {
     let running = fault_sim().await;
     running.sim().faults().add(
-        on_cancel(FaultAction::Status {
-            status: 429,
-            retry_after: Some(1),
-        })
+        on_cancel(FaultAction::status_with_retry_after(
+            429,
+            std::time::Duration::from_secs(1),
+        ))
         .times(1),
     );
     let client = client(&running);
@@ -482,10 +482,10 @@ async fn a_429_with_retry_after_is_waited_for_then_retried() {
 #[tokio::test]
 async fn a_429_that_lasts_is_rate_limited() {
     let running = fault_sim().await;
-    running.sim().faults().add(on_cancel(FaultAction::Status {
-        status: 429,
-        retry_after: None,
-    }));
+    running
+        .sim()
+        .faults()
+        .add(on_cancel(FaultAction::status(429)));
     let err = client(&running)
         .cancel(CancelRequest::whole(ORDER))
         .await
@@ -500,13 +500,10 @@ async fn a_429_that_lasts_is_rate_limited() {
 async fn server_errors_are_retried() {
     for status in [500u16, 502, 503] {
         let running = fault_sim().await;
-        running.sim().faults().add(
-            on_cancel(FaultAction::Status {
-                status,
-                retry_after: None,
-            })
-            .times(1),
-        );
+        running
+            .sim()
+            .faults()
+            .add(on_cancel(FaultAction::status(status)).times(1));
         let outcome = client(&running)
             .cancel(CancelRequest::whole(ORDER))
             .await
@@ -517,10 +514,10 @@ async fn server_errors_are_retried() {
     // One that lasts: a server error after three attempts, nothing applied. A 5xx proves
     // nothing about a change: the order is read back (unchanged) and the outcome is unknown.
     let running = fault_sim().await;
-    running.sim().faults().add(on_cancel(FaultAction::Status {
-        status: 503,
-        retry_after: None,
-    }));
+    running
+        .sim()
+        .faults()
+        .add(on_cancel(FaultAction::status(503)));
     let err = client(&running)
         .cancel(CancelRequest::whole(ORDER))
         .await
@@ -741,7 +738,7 @@ async fn malformed_empty_and_html_details_are_decode_or_server_errors_and_nothin
     for (action, kind) in [
         (FaultAction::MalformedJson, ErrorKind::Decode),
         (FaultAction::Empty, ErrorKind::Decode),
-        (FaultAction::Oversized { bytes: 200_000 }, ErrorKind::Decode),
+        (FaultAction::oversized(200_000), ErrorKind::Decode),
     ] {
         let running = fault_sim().await;
         running
@@ -768,7 +765,7 @@ async fn malformed_empty_and_html_details_are_decode_or_server_errors_and_nothin
 async fn an_oversized_answer_to_the_cancel_is_settled_by_reading_back() {
     let running = fault_sim().await;
     running.sim().faults().add(
-        on_cancel(FaultAction::Oversized { bytes: 200_000 })
+        on_cancel(FaultAction::oversized(200_000))
             .after_apply()
             .times(2),
     );
@@ -790,7 +787,7 @@ async fn an_oversized_answer_to_the_cancel_is_settled_by_reading_back() {
     // cancel of a cancelled order is not applied again.
     running.sim().reset();
     running.sim().faults().add(
-        on_cancel(FaultAction::Oversized { bytes: 200_000 })
+        on_cancel(FaultAction::oversized(200_000))
             .after_apply()
             .times(1),
     );
@@ -802,16 +799,10 @@ async fn an_oversized_answer_to_the_cancel_is_settled_by_reading_back() {
 #[tokio::test]
 async fn faults_on_the_login_are_retried_and_reported() {
     let running = fault_sim().await;
-    running.sim().faults().add(
-        FaultRule::new(
-            "/ws/json/auth/v-3/login/*",
-            FaultAction::Status {
-                status: 503,
-                retry_after: None,
-            },
-        )
-        .times(1),
-    );
+    running
+        .sim()
+        .faults()
+        .add(FaultRule::new("/ws/json/auth/v-3/login/*", FaultAction::status(503)).times(1));
     let client = client(&running);
     let outcome = client.cancel(CancelRequest::whole(ORDER)).await.unwrap();
     assert_eq!(outcome.status, CancelStatus::Cancelled);

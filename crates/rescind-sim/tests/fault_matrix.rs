@@ -369,9 +369,9 @@ impl Fault {
     /// The rule for `op` at `timing` (none for wrong credentials: the client is built wrong).
     fn rule(self, op: Op, timing: Timing) -> Option<FaultRule> {
         let (method, pattern, _) = op.route();
-        let status = |status, retry_after| FaultAction::Status {
-            status,
-            retry_after,
+        let status = |status, retry_after: Option<u64>| match retry_after {
+            Some(secs) => FaultAction::status_with_retry_after(status, Duration::from_secs(secs)),
+            None => FaultAction::status(status),
         };
         let action = match self {
             Fault::RateLimitedOnce => status(429, Some(1)),
@@ -384,14 +384,12 @@ impl Fault {
             Fault::MalformedJson => FaultAction::MalformedJson,
             Fault::HtmlPage => FaultAction::Html,
             Fault::EmptyBody => FaultAction::Empty,
-            Fault::OversizedBody => FaultAction::Oversized {
-                bytes: 4 * BODY_LIMIT,
-            },
+            Fault::OversizedBody => FaultAction::oversized(4 * BODY_LIMIT),
             Fault::UnexpectedJson => FaultAction::UnexpectedJson,
-            Fault::EnvelopeOn200 => FaultAction::Envelope { status: 200 },
-            Fault::GatewayText404 => FaultAction::GatewayText { status: 404 },
-            Fault::Refusal400 => FaultAction::Envelope { status: 400 },
-            Fault::TokenRefused => FaultAction::Envelope { status: 401 },
+            Fault::EnvelopeOn200 => FaultAction::envelope(200),
+            Fault::GatewayText404 => FaultAction::gateway_text(404),
+            Fault::Refusal400 => FaultAction::envelope(400),
+            Fault::TokenRefused => FaultAction::envelope(401),
             Fault::LoginUnavailable => {
                 let (method, pattern) = op.login()?;
                 return Some(FaultRule::new(pattern, status(503, None)).method(method));

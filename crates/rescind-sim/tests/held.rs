@@ -104,16 +104,8 @@ async fn a_hold_waits_for_the_client_to_give_up_and_applies_only_when_told() {
 async fn a_discarded_request_is_never_applied() {
     let running = start().await;
     let sim = running.sim();
-    sim.faults().add(
-        FaultRule::new(
-            CANCEL,
-            FaultAction::Status {
-                status: 503,
-                retry_after: None,
-            },
-        )
-        .apply_late(),
-    );
+    sim.faults()
+        .add(FaultRule::new(CANCEL, FaultAction::status(503)).apply_late());
     let http = reqwest::Client::new();
     let url = format!("{}/hosted_sessions/42/cancel", running.base_url());
     for _ in 0..2 {
@@ -335,7 +327,7 @@ async fn envelopes_are_each_providers_own() {
     let arta_cancel = "/hosted_sessions/42/cancel";
     let di_cancel = "/ws/json/parcel/booking/v-1/order/cancel/70724760000000101";
     let sp_cancel = "/financing/v1/applications/11200a0ee1/order/cancel";
-    let envelope = |status| FaultAction::Envelope { status };
+    let envelope = FaultAction::envelope;
     let json = |s: &str| serde_json::from_str::<Value>(s).unwrap();
 
     let (status, _, body) = faulted(arta_cancel, "PATCH", envelope(401)).await;
@@ -379,21 +371,13 @@ async fn body_faults_answer_what_they_say() {
         (200, "application/json", r#"{"padding":"xxxx"}"#)
     );
     let (status, content_type, body) =
-        faulted(path, "DELETE", FaultAction::GatewayText { status: 404 }).await;
+        faulted(path, "DELETE", FaultAction::gateway_text(404)).await;
     assert_eq!(
         (status, content_type.as_str(), body.as_str()),
         (404, "text/plain", "404 Not Found\n")
     );
-    let (status, content_type, body) = faulted(
-        path,
-        "DELETE",
-        FaultAction::Body {
-            status: 418,
-            content_type: None,
-            body: "teapot".into(),
-        },
-    )
-    .await;
+    let (status, content_type, body) =
+        faulted(path, "DELETE", FaultAction::body(418, None, "teapot")).await;
     assert_eq!(
         (status, content_type.as_str(), body.as_str()),
         (418, "", "teapot")
@@ -407,11 +391,11 @@ fn new_actions_and_late_round_trip_as_json() {
     )
     .unwrap();
     assert!(rule.late && !rule.apply);
-    assert_eq!(rule.action, Some(FaultAction::Envelope { status: 401 }));
+    assert_eq!(rule.action, Some(FaultAction::envelope(401)));
     for action in [
         FaultAction::Hold,
         FaultAction::UnexpectedJson,
-        FaultAction::GatewayText { status: 404 },
+        FaultAction::gateway_text(404),
     ] {
         let rule = FaultRule::new("/a", action).apply_late();
         let back: FaultRule = serde_json::from_str(&serde_json::to_string(&rule).unwrap()).unwrap();

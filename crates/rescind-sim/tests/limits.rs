@@ -132,16 +132,16 @@ async fn bodies_over_the_caps_are_cut_or_refused() {
     // provider's read.
     running.sim().faults().add(FaultRule::new(
         "/hosted_sessions/*",
-        FaultAction::Oversized { bytes: 1 << 20 },
+        FaultAction::oversized(1 << 20),
     ));
     running.sim().faults().add(FaultRule::new(
         "/ws/json/parcel/booking/v-1/details/*",
-        FaultAction::Oversized { bytes: 1 << 20 },
+        FaultAction::oversized(1 << 20),
     ));
     running.sim().faults().add(
         FaultRule::new(
             "/financing/v1/applications/*",
-            FaultAction::Oversized { bytes: 1 << 20 },
+            FaultAction::oversized(1 << 20),
         )
         .method("GET"),
     );

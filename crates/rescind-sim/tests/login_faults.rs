@@ -82,10 +82,7 @@ async fn wrong_credentials_are_refused_with_each_providers_own_answer() {
 async fn a_failing_login_endpoint_fails_as_often_as_told_then_logs_in() {
     let running = start().await;
     let base = running.base_url();
-    let unavailable = FaultAction::Status {
-        status: 503,
-        retry_after: None,
-    };
+    let unavailable = FaultAction::status(503);
     running.sim().faults().add(
         FaultRule::new("/ws/json/auth/v-3/login/*", unavailable.clone())
             .method("POST")
@@ -116,7 +113,7 @@ async fn a_token_refused_before_its_expiry_works_again_on_the_next_call() {
     let running = start().await;
     let base = running.base_url();
     let sim = running.sim();
-    let refused = FaultAction::Envelope { status: 401 };
+    let refused = FaultAction::envelope(401);
 
     let (_, di_password) = rescind_sim::di::DEMO_USER;
     let (_, body) = di_login(&base, di_password).await;

@@ -91,16 +91,9 @@ fn order_cancel(id: &str) -> String {
 #[tokio::test]
 async fn a_fault_on_skippay_item_cancels_leaves_whole_order_cancels_alone() {
     let api = Api::new().await;
-    api.sim().faults().add(
-        FaultRule::on(
-            Operation::SkipPayCancelItems,
-            FaultAction::Status {
-                status: 503,
-                retry_after: None,
-            },
-        )
-        .times(1),
-    );
+    api.sim()
+        .faults()
+        .add(FaultRule::on(Operation::SkipPayCancelItems, FaultAction::status(503)).times(1));
     // The same path, no items: the whole order, not faulted.
     let (status, _) = api
         .send(
@@ -182,10 +175,7 @@ async fn typed_counters_count_requests_429s_and_applied_changes_per_operation() 
     api.sim().faults().add(
         FaultRule::on(
             Operation::ArtaGetSession,
-            FaultAction::Status {
-                status: 429,
-                retry_after: Some(1),
-            },
+            FaultAction::status_with_retry_after(429, std::time::Duration::from_secs(1)),
         )
         .times(1),
     );
@@ -207,15 +197,9 @@ async fn typed_counters_count_requests_429s_and_applied_changes_per_operation() 
     // A late fault: the change is applied when the test says so, and counted for its
     // operation then.
     api.sim().faults().add(
-        FaultRule::on(
-            Operation::ArtaHold,
-            FaultAction::Status {
-                status: 502,
-                retry_after: None,
-            },
-        )
-        .apply_late()
-        .times(1),
+        FaultRule::on(Operation::ArtaHold, FaultAction::status(502))
+            .apply_late()
+            .times(1),
     );
     let hold = json!({"shipment_exception": {"type": "requested_hold_to_collect", "shipment_id": demo::arta::PENDING}});
     assert_eq!(

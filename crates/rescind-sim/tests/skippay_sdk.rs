@@ -413,10 +413,7 @@ async fn throttled_then_answered_honours_retry_after() {
     running.sim().faults().add(
         FaultRule::new(
             ORDER_CANCEL,
-            FaultAction::Status {
-                status: 429,
-                retry_after: Some(1),
-            },
+            FaultAction::status_with_retry_after(429, std::time::Duration::from_secs(1)),
         )
         .method("PUT")
         .times(1),
@@ -448,10 +445,7 @@ async fn throttled_then_answered_honours_retry_after() {
     running.sim().faults().add(
         FaultRule::new(
             ORDER_CANCEL,
-            FaultAction::Status {
-                status: 429,
-                retry_after: Some(120),
-            },
+            FaultAction::status_with_retry_after(429, std::time::Duration::from_secs(120)),
         )
         .method("PUT"),
     );
@@ -475,15 +469,9 @@ async fn server_errors_are_retried_for_whole_cancels_only() {
         let running = start().await;
         let client = client(&running);
         running.sim().faults().add(
-            FaultRule::new(
-                ORDER_CANCEL,
-                FaultAction::Status {
-                    status,
-                    retry_after: None,
-                },
-            )
-            .method("PUT")
-            .times(1),
+            FaultRule::new(ORDER_CANCEL, FaultAction::status(status))
+                .method("PUT")
+                .times(1),
         );
         // Whole order: idempotent, retried, applied once.
         let outcome = client.cancel(CancelRequest::whole(READY)).await.unwrap();
@@ -496,15 +484,9 @@ async fn server_errors_are_retried_for_whole_cancels_only() {
 
         // A quantity: never re-sent after a 5xx (it may have been applied).
         running.sim().faults().add(
-            FaultRule::new(
-                ORDER_CANCEL,
-                FaultAction::Status {
-                    status,
-                    retry_after: None,
-                },
-            )
-            .method("PUT")
-            .times(1),
+            FaultRule::new(ORDER_CANCEL, FaultAction::status(status))
+                .method("PUT")
+                .times(1),
         );
         let err = client
             .cancel_order_items(
@@ -712,7 +694,7 @@ async fn bad_bodies_are_decode_errors_and_nothing_is_applied() {
     let cases = [
         FaultAction::MalformedJson,
         FaultAction::Empty,
-        FaultAction::Oversized { bytes: 200_000 },
+        FaultAction::oversized(200_000),
     ];
     for action in cases {
         let running = start().await;

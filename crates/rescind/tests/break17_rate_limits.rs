@@ -284,16 +284,10 @@ async fn a_rerun_after_429s_does_not_read_back_what_the_429_settled() {
                 .unwrap()
         }
     };
-    running.sim().faults().add(
-        FaultRule::new(
-            "/hosted_sessions/*/cancel",
-            FaultAction::Status {
-                status: 429,
-                retry_after: None,
-            },
-        )
-        .method("PATCH"),
-    );
+    running
+        .sim()
+        .faults()
+        .add(FaultRule::new("/hosted_sessions/*/cancel", FaultAction::status(429)).method("PATCH"));
     let first = run(client()).await;
     assert!(
         first.rows.iter().all(|r| r.outcome == Outcome::Failed),
