@@ -131,6 +131,30 @@ impl CancelSpan {
 
 /// Counts `n` HTTP attempts for the cancel running on this task, if any (the transport
 /// calls it once per call).
+/// Runs a provider's cancel the way every provider's `Canceller::cancel_with` does: in its
+/// [`CancelSpan`], under the call's deadline ([`CancelOptions::scope`](crate::CancelOptions::scope)).
+/// `cancel` builds the provider's own work from the request and the options.
+///
+/// The work's future is boxed once here, so that the span and deadline wrappers (and
+/// `async_trait`'s own box) move a pointer, not the cancel's whole state: those copies were a
+/// measured part of a cancel's CPU (perf: memmove in `cancel_with`, bench `calls`).
+pub async fn run_cancel<'a, F, Fut>(
+    provider: Provider,
+    request: CancelRequest,
+    options: crate::CancelOptions,
+    cancel: F,
+) -> Result<CancelOutcome, Error>
+where
+    F: FnOnce(CancelRequest, crate::CancelOptions) -> Fut,
+    Fut: Future<Output = Result<CancelOutcome, Error>> + Send + 'a,
+{
+    let deadline = options.deadline_at();
+    let span = CancelSpan::new(provider, &request);
+    let work: std::pin::Pin<Box<dyn Future<Output = _> + Send + 'a>> =
+        Box::pin(cancel(request, options));
+    span.run(crate::deadline::scope_opt(deadline, work)).await
+}
+
 pub(crate) fn count_attempts(n: u32) {
     let _ = ATTEMPTS.try_with(|a| a.fetch_add(n, Ordering::Relaxed));
 }
