@@ -1777,6 +1777,143 @@ mod tests {
         }
     }
 
+    /// 5,000 rows on lines 2..=5001: every fifth valid, the others invalid for four reasons
+    /// (an unknown action, a bad date, a duplicate target, a date on a cancel), 1,000 each.
+    fn many_invalid() -> String {
+        let mut text = String::from("account,target,action,items,until\n");
+        for i in 0..5000u64 {
+            text.push_str(&match i % 5 {
+                0 => format!("arta,{i},cancel,,\n"),
+                1 => format!("arta,{i},explode,,\n"),
+                2 => format!("arta,{i},hold,,tomorrow\n"),
+                3 => format!("arta,{},cancel,,\n", i - 3),
+                _ => format!("di,{i},cancel,,2026-12-01\n"),
+            });
+        }
+        text
+    }
+
+    #[test]
+    fn invalid_rows_past_the_first_thousand_are_counted_and_read_back_not_held() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bad.csv");
+        std::fs::write(&path, many_invalid()).unwrap();
+        let input = Input::stream(&path).unwrap();
+        let want: Vec<u64> = (0..5000u64).filter(|i| i % 5 != 0).map(|i| i + 2).collect();
+
+        // Held in memory: the first thousand, by line; the others only counted.
+        assert_eq!(input.valid_rows(), 1000);
+        assert_eq!(input.invalid.len(), 4000);
+        assert_eq!(input.invalid.kept().len(), InvalidRows::KEPT);
+        assert_eq!(input.invalid.omitted(), 3000);
+        let kept: Vec<u64> = input.invalid.kept().iter().map(|r| r.line).collect();
+        assert_eq!(kept, want[..InvalidRows::KEPT]);
+
+        // Every one read back, in line order, whole.
+        let all: Vec<InvalidRow> = input.invalid.iter().map(Result::unwrap).collect();
+        assert_eq!(all.iter().map(|r| r.line).collect::<Vec<_>>(), want);
+        let last = all.last().unwrap();
+        assert_eq!(
+            (last.account.as_str(), last.target.as_str()),
+            ("di", "4999")
+        );
+        assert!(
+            last.reason.contains("`until` is only for the hold action"),
+            "{last:?}"
+        );
+        let dup = all
+            .iter()
+            .rfind(|r| r.reason.contains("same account"))
+            .unwrap();
+        assert_eq!(dup.line, 4998 + 2);
+        assert!(dup.reason.contains("as line 4997"), "{dup:?}");
+
+        // Counted per reason: the four reasons, a thousand each.
+        let reasons = input.invalid.by_reason();
+        assert_eq!(reasons.len(), 4, "{reasons:?}");
+        assert!(reasons.values().all(|n| *n == 1000), "{reasons:?}");
+        assert_eq!(
+            reasons.get("same account and target as line N: one row per target (put every item of an order in one row)"),
+            Some(&1000),
+            "{reasons:?}"
+        );
+        assert_eq!(
+            reasons.get("`action` `…` must be cancel, cancel_items or hold"),
+            Some(&1000),
+            "{reasons:?}"
+        );
+
+        // Clones read back on their own, interleaved.
+        let copy = input.clone();
+        let mut a = input.invalid.iter();
+        let mut b = copy.invalid.iter();
+        for _ in 0..2500 {
+            a.next();
+        }
+        assert_eq!(b.next().unwrap().unwrap().line, want[0]);
+        assert_eq!(a.next().unwrap().unwrap().line, want[2500]);
+        assert_eq!(b.count() + a.count(), 3999 + 1499);
+
+        // The same rows as read whole.
+        assert_eq!(Input::read(&path).unwrap().invalid, input.invalid);
+    }
+
+    #[test]
+    fn rows_refused_by_the_accounts_merge_with_the_invalid_ones_by_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bad.csv");
+        std::fs::write(&path, many_invalid()).unwrap();
+        let mut input = Input::stream(&path).unwrap();
+        // No account at all: every valid row is refused too.
+        input.check_accounts(&Registry::new());
+        assert_eq!(input.valid_rows(), 0);
+        assert_eq!(input.rows_iter().count(), 0);
+        assert_eq!(input.invalid.len(), 5000);
+        assert_eq!(input.invalid.kept().len(), InvalidRows::KEPT);
+        let lines: Vec<u64> = input.invalid.iter().map(|r| r.unwrap().line).collect();
+        assert_eq!(lines, (2..=5001).collect::<Vec<u64>>());
+        assert_eq!(
+            input.invalid.by_reason().len(),
+            5,
+            "{:?}",
+            input.invalid.by_reason()
+        );
+
+        // Rows from code: the same.
+        let rows = (0..3000u64).map(|i| Row::cancel("nowhere", i.to_string()).with_line(3000 - i));
+        let mut input = Input::from_rows(rows);
+        input.check_accounts(&Registry::new());
+        let lines: Vec<u64> = input.invalid.iter().map(|r| r.unwrap().line).collect();
+        assert_eq!(lines, (1..=3000).collect::<Vec<u64>>());
+        assert_eq!(input.invalid.kept().len(), InvalidRows::KEPT);
+    }
+
+    #[test]
+    fn the_reasons_counted_are_bounded() {
+        let mut text =
+            String::from("{\"account\":\"arta\",\"target\":\"1\",\"action\":\"cancel\"}\n");
+        for i in 0..40u8 {
+            // Forty field names without digits (digits count as one reason).
+            let name = format!(
+                "colour{}{}",
+                char::from(b'a' + i / 26),
+                char::from(b'a' + i % 26)
+            );
+            text.push_str(&format!(
+                "{{\"account\":\"arta\",\"target\":\"{i}\",\"action\":\"cancel\",\"{name}\":1}}\n"
+            ));
+        }
+        let input = read("rows.jsonl", &text).unwrap();
+        let reasons = input.invalid.by_reason();
+        assert_eq!(input.invalid.len(), 40);
+        assert_eq!(reasons.len(), InvalidRows::REASONS + 1, "{reasons:?}");
+        assert_eq!(
+            reasons.get("(other reasons)"),
+            Some(&(40 - InvalidRows::REASONS))
+        );
+        assert_eq!(reasons.values().sum::<usize>(), 40);
+    }
+
     #[test]
     fn a_streamed_file_changed_before_its_rows_are_read_again_is_refused() {
         let dir = tempfile::tempdir().unwrap();
