@@ -1256,7 +1256,8 @@ async fn every_invalid_row_is_listed_past_the_ones_kept_in_memory() {
     assert_eq!(run.code, Some(2), "{}", run.stderr);
     assert_eq!(listed(&run.stderr), bad);
     assert!(
-        run.stderr.contains(&format!("{bad} invalid row(s) and --strict")),
+        run.stderr
+            .contains(&format!("{bad} invalid row(s) and --strict")),
         "{}",
         run.stderr
     );
@@ -1277,7 +1278,11 @@ async fn every_invalid_row_is_listed_past_the_ones_kept_in_memory() {
     assert_eq!(rows.last().unwrap()["outcome"], "invalid");
     assert_eq!(summary["summary"]["counts"]["invalid"], bad);
     let report = std::fs::read_to_string(dir.path().join("bad.csv.report.csv")).unwrap();
-    assert_eq!(report.lines().count() as u64, bad + 1, "a header and a line per row");
+    assert_eq!(
+        report.lines().count() as u64,
+        bad + 1,
+        "a header and a line per row"
+    );
 
     // The table counts them all too (the journal says line 2 is done: not sent again).
     let run = run_cli(&["bulk", f], &base).await;
@@ -1288,7 +1293,8 @@ async fn every_invalid_row_is_listed_past_the_ones_kept_in_memory() {
         run.stdout
     );
     assert!(
-        run.stdout.contains(&format!("... and {} more in the report", bad - 10)),
+        run.stdout
+            .contains(&format!("... and {} more in the report", bad - 10)),
         "{}",
         run.stdout
     );
