@@ -165,6 +165,13 @@ pub async fn run(args: Args, out: Output) -> u8 {
             Err(err) => eprintln!("error: {err}"),
         }
     }
+    if input.invalid.omitted() > 0 {
+        // Past the first thousand, the reasons say more than the lines scrolled by.
+        eprintln!("{} invalid row(s), by reason:", input.invalid.len());
+        for (reason, n) in input.invalid.by_reason() {
+            eprintln!("  {n} × {reason}");
+        }
+    }
     if args.strict && !input.invalid.is_empty() {
         return usage(
             &format!("{} invalid row(s) and --strict", input.invalid.len()),

@@ -1261,6 +1261,10 @@ async fn every_invalid_row_is_listed_past_the_ones_kept_in_memory() {
         "{}",
         run.stderr
     );
+    let by_reason = format!(
+        "{bad} invalid row(s), by reason:\n  {bad} × `action` `…` must be cancel, cancel_items or hold\n"
+    );
+    assert!(run.stderr.contains(&by_reason), "{}", run.stderr);
     assert_eq!(hits(&sim), 0);
 
     let run = run_cli(&["--output", "json", "bulk", f], &base).await;
