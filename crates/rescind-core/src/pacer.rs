@@ -14,6 +14,27 @@
 //! [`ErrorKind::Timeout`](crate::ErrorKind) and [`Sent::NotSent`](crate::Sent), before any
 //! waiting, and reserves nothing.
 //!
+//! # After a 429: the whole client pauses
+//!
+//! The pacer counts only this client's calls; the provider counts every call of the key (Arta:
+//! per API key, x-topic "Rate Limits"), another program's on a shared key included. When a 429
+//! comes anyway, [`Throttle`] (one per client, shared like the pacer, present with or without
+//! a rate limit) pauses **every caller of the client**, not only the one that was answered:
+//!
+//! - the pause is the `Retry-After` the 429 named (at most the policy's cap), else a backoff
+//!   doubled for each 429 in a row on the client, capped by the pacer's window or, without a
+//!   pacer, by the policy's documented default ([`retry::throttle_backoff`]);
+//! - 429s to requests sent before the pause began (they were in flight when the key filled)
+//!   do not double it: one pause per round;
+//! - when the pause ends, **one request goes first** (the probe); the other callers wait for
+//!   its answer. Any other answer ends the throttle and releases them all; a 429 starts the
+//!   next, longer pause. A run that meets a full key so pays about one 429 per round, not one
+//!   per caller;
+//! - no caller waits past its deadline: one whose deadline comes first ends at once with
+//!   [`ErrorKind::RateLimited`](crate::ErrorKind), as it would after the 429 itself.
+//!
+//! [`retry::throttle_backoff`]: crate::retry::throttle_backoff
+//!
 //! The pacer is written here rather than taken from `governor`: it uses `tokio`'s clock, so
 //! tests pace with a paused clock (`governor` reads its own clock, `quanta`), and it is a
 //! queue of the last `calls` start times (one `Instant` each, 16 bytes) behind one mutex.
@@ -22,6 +43,7 @@ use std::collections::VecDeque;
 use std::sync::Mutex;
 use std::time::Duration;
 
+use tokio::sync::Notify;
 use tokio::time::Instant;
 
 /// At most [`calls`](RateLimit::calls) requests start in any [`window`](RateLimit::window).
@@ -131,6 +153,134 @@ impl Pacer {
     }
 }
 
+/// The pause of one client after a 429 (module docs, "After a 429").
+#[derive(Debug)]
+pub(crate) struct Throttle {
+    state: Mutex<ThrottleState>,
+    /// Wakes the callers waiting for a probe's answer.
+    probed: Notify,
+}
+
+#[derive(Debug)]
+struct ThrottleState {
+    /// 429s in a row on the client, one per round; 0: not throttled.
+    strikes: u32,
+    /// No request starts before this.
+    until: Instant,
+    /// When the current round began: a 429 to a request sent before it does not count again.
+    round: Instant,
+    /// A request is probing the provider; the others wait for its answer.
+    probing: bool,
+}
+
+/// What [`Throttle::wait`] gives a caller.
+#[derive(Debug)]
+pub(crate) enum Turn<'a> {
+    /// The client is not throttled: send.
+    Free,
+    /// Send first; the other callers wait for this request's answer (until the guard drops).
+    Probe(#[allow(dead_code, reason = "held for its Drop")] Probe<'a>),
+}
+
+/// Held by the one request sent first after a pause; dropping it lets the next caller probe.
+#[derive(Debug)]
+pub(crate) struct Probe<'a> {
+    throttle: &'a Throttle,
+}
+
+impl Drop for Probe<'_> {
+    fn drop(&mut self) {
+        self.throttle.lock().probing = false;
+        self.throttle.probed.notify_waiters();
+    }
+}
+
+impl Throttle {
+    pub(crate) fn new() -> Self {
+        let now = Instant::now();
+        Throttle {
+            state: Mutex::new(ThrottleState {
+                strikes: 0,
+                until: now,
+                round: now,
+                probing: false,
+            }),
+            probed: Notify::new(),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, ThrottleState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Waits for the pause to end and, while the client is throttled, for the probe's answer;
+    /// `None` (at once when the pause is known to outlast it) when no turn comes before
+    /// `deadline`.
+    pub(crate) async fn wait(&self, deadline: Instant) -> Option<Turn<'_>> {
+        loop {
+            let probed = self.probed.notified();
+            tokio::pin!(probed);
+            let sleep_until = {
+                let mut state = self.lock();
+                if state.strikes == 0 {
+                    return Some(Turn::Free);
+                }
+                let now = Instant::now();
+                if state.until > now {
+                    if state.until >= deadline {
+                        return None;
+                    }
+                    Some(state.until)
+                } else if !state.probing {
+                    state.probing = true;
+                    return Some(Turn::Probe(Probe { throttle: self }));
+                } else {
+                    // Registered under the lock: the probe's end cannot be missed.
+                    probed.as_mut().enable();
+                    None
+                }
+            };
+            match sleep_until {
+                Some(at) => tokio::time::sleep_until(at).await,
+                None => {
+                    if tokio::time::timeout_at(deadline, probed).await.is_err() {
+                        return None;
+                    }
+                }
+            }
+        }
+    }
+
+    /// A 429 answered a request sent at `sent_at`. Unless the request was sent before the
+    /// current round began (or at its very instant), it starts the next round: one strike more, and no request before
+    /// `pause(strikes)` from now. Returns when requests may start again.
+    pub(crate) fn throttled(
+        &self,
+        sent_at: Instant,
+        pause: impl FnOnce(u32) -> Duration,
+    ) -> Instant {
+        let mut state = self.lock();
+        if state.strikes == 0 || sent_at > state.round {
+            let now = Instant::now();
+            state.strikes = state.strikes.saturating_add(1);
+            state.round = now;
+            state.until = state.until.max(now + pause(state.strikes));
+        }
+        state.until
+    }
+
+    /// Another answer came to a request sent at `sent_at`: sent in the current round, it proves
+    /// the provider takes requests again, and the throttle ends for every caller.
+    pub(crate) fn answered(&self, sent_at: Instant) {
+        let mut state = self.lock();
+        if state.strikes > 0 && sent_at > state.round {
+            state.strikes = 0;
+            drop(state);
+            self.probed.notify_waiters();
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -189,6 +339,91 @@ mod tests {
         // 50 calls at 7 a window take at least 7 windows after the first.
         let span = *starts.last().unwrap() - starts[0];
         assert!(span >= limit.window() * 7, "{span:?}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_429_pauses_every_caller_then_one_probes_and_its_answer_releases_the_rest() {
+        let throttle = std::sync::Arc::new(Throttle::new());
+        let t0 = Instant::now();
+        assert!(matches!(throttle.wait(far()).await, Some(Turn::Free)));
+        // A 429: one second's pause for everyone.
+        let until = throttle.throttled(t0, |strikes| {
+            assert_eq!(strikes, 1);
+            Duration::from_secs(1)
+        });
+        assert_eq!(until, t0 + Duration::from_secs(1));
+        // Another 429 to a request sent before the round began counts no second strike.
+        let again = throttle.throttled(t0, |_| panic!("a stale 429 doubled the pause"));
+        assert_eq!(again, until);
+        // A caller whose deadline comes before the pause ends is refused at once.
+        assert!(
+            throttle
+                .wait(t0 + Duration::from_millis(500))
+                .await
+                .is_none()
+        );
+        assert_eq!(Instant::now(), t0);
+        // Three callers: after the pause, one probes, the others wait for its answer.
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        for i in 0..3 {
+            let throttle = throttle.clone();
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                match throttle.wait(far()).await {
+                    Some(Turn::Probe(probe)) => {
+                        tx.send((i, "probe", Instant::now())).unwrap();
+                        tokio::time::sleep(Duration::from_secs(2)).await;
+                        throttle.answered(Instant::now() - Duration::from_secs(2));
+                        drop(probe);
+                    }
+                    Some(Turn::Free) => tx.send((i, "free", Instant::now())).unwrap(),
+                    None => tx.send((i, "refused", Instant::now())).unwrap(),
+                }
+            });
+        }
+        drop(tx);
+        let mut seen = Vec::new();
+        while let Some((_, what, at)) = rx.recv().await {
+            seen.push((what, at - t0));
+        }
+        assert_eq!(
+            seen,
+            vec![
+                ("probe", Duration::from_secs(1)),
+                ("free", Duration::from_secs(3)),
+                ("free", Duration::from_secs(3)),
+            ]
+        );
+        assert!(matches!(throttle.wait(far()).await, Some(Turn::Free)));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_probe_answered_429_doubles_the_pause_and_a_dropped_probe_passes_the_turn() {
+        let throttle = Throttle::new();
+        let t0 = Instant::now();
+        let pause = |strikes: u32| Duration::from_secs(1) * 2u32.pow(strikes - 1);
+        throttle.throttled(t0, pause);
+        let Some(Turn::Probe(probe)) = throttle.wait(far()).await else {
+            panic!("no probe after the pause");
+        };
+        let sent = Instant::now();
+        assert_eq!(sent, t0 + Duration::from_secs(1));
+        // The probe is answered 429: the second strike, two seconds.
+        let until = throttle.throttled(sent, pause);
+        assert_eq!(until, sent + Duration::from_secs(2));
+        drop(probe);
+        let Some(Turn::Probe(probe)) = throttle.wait(far()).await else {
+            panic!("no probe after the second pause");
+        };
+        assert_eq!(Instant::now(), until);
+        // A probe that ends without an answer (timed out, dropped) passes the turn on.
+        drop(probe);
+        assert!(matches!(throttle.wait(far()).await, Some(Turn::Probe(_))));
+        // An answer to a request sent before the round does not end the throttle.
+        throttle.answered(t0);
+        assert!(matches!(throttle.wait(far()).await, Some(Turn::Probe(_))));
+        throttle.answered(Instant::now());
+        assert!(matches!(throttle.wait(far()).await, Some(Turn::Free)));
     }
 
     #[tokio::test(start_paused = true)]
