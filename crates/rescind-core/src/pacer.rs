@@ -26,10 +26,12 @@
 //!   pacer, by the policy's documented default ([`retry::throttle_backoff`]);
 //! - 429s to requests sent before the pause began (they were in flight when the key filled)
 //!   do not double it: one pause per round;
-//! - when the pause ends, **one request goes first** (the probe); the other callers wait for
-//!   its answer. Any other answer ends the throttle and releases them all; a 429 starts the
-//!   next, longer pause. A run that meets a full key so pays about one 429 per round, not one
-//!   per caller;
+//! - when the pause ends, **one request goes first**; the other callers wait for its answer.
+//!   Each answer that is not a 429 lets one more request be in flight (a slow start, as TCP's),
+//!   and 16 of them end the throttle; a 429 starts the next, longer pause, one at a time
+//!   again. A run that meets a full key so pays about one 429 per round, not one per caller,
+//!   and a key full of calls in flight (Arta's concurrent limit) is not answered with a burst
+//!   of every waiting caller;
 //! - no caller waits past its deadline: one whose deadline comes first ends at once with
 //!   [`ErrorKind::RateLimited`](crate::ErrorKind), as it would after the 429 itself.
 //!
@@ -153,12 +155,16 @@ impl Pacer {
     }
 }
 
+/// After a pause, requests go one at a time, then one more in flight for each answer that is
+/// not a 429; this many such answers end the throttle (module docs, "After a 429").
+pub(crate) const RAMP_END: u32 = 16;
+
 /// The pause of one client after a 429 (module docs, "After a 429").
 #[derive(Debug)]
 pub(crate) struct Throttle {
     state: Mutex<ThrottleState>,
-    /// Wakes the callers waiting for a probe's answer.
-    probed: Notify,
+    /// Wakes the callers waiting for a place in the ramp.
+    ramp: Notify,
 }
 
 #[derive(Debug)]
@@ -169,8 +175,10 @@ struct ThrottleState {
     until: Instant,
     /// When the current round began: a 429 to a request sent before it does not count again.
     round: Instant,
-    /// A request is probing the provider; the others wait for its answer.
-    probing: bool,
+    /// Requests in flight in the ramp after the pause.
+    in_flight: u32,
+    /// How many may be: 1 after a 429, one more for each other answer.
+    allowed: u32,
 }
 
 /// What [`Throttle::wait`] gives a caller.
@@ -178,20 +186,22 @@ struct ThrottleState {
 pub(crate) enum Turn<'a> {
     /// The client is not throttled: send.
     Free,
-    /// Send first; the other callers wait for this request's answer (until the guard drops).
-    Probe(#[allow(dead_code, reason = "held for its Drop")] Probe<'a>),
+    /// A place in the ramp after a pause: send, and hold it until the answer is recorded.
+    Ramp(#[allow(dead_code, reason = "held for its Drop")] RampPlace<'a>),
 }
 
-/// Held by the one request sent first after a pause; dropping it lets the next caller probe.
+/// A place in the ramp after a pause; dropping it lets another caller go.
 #[derive(Debug)]
-pub(crate) struct Probe<'a> {
+pub(crate) struct RampPlace<'a> {
     throttle: &'a Throttle,
 }
 
-impl Drop for Probe<'_> {
+impl Drop for RampPlace<'_> {
     fn drop(&mut self) {
-        self.throttle.lock().probing = false;
-        self.throttle.probed.notify_waiters();
+        let mut state = self.throttle.lock();
+        state.in_flight = state.in_flight.saturating_sub(1);
+        drop(state);
+        self.throttle.ramp.notify_waiters();
     }
 }
 
@@ -203,9 +213,10 @@ impl Throttle {
                 strikes: 0,
                 until: now,
                 round: now,
-                probing: false,
+                in_flight: 0,
+                allowed: 1,
             }),
-            probed: Notify::new(),
+            ramp: Notify::new(),
         }
     }
 
@@ -213,13 +224,13 @@ impl Throttle {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Waits for the pause to end and, while the client is throttled, for the probe's answer;
+    /// Waits for the pause to end and, while the client is throttled, for a place in the ramp;
     /// `None` (at once when the pause is known to outlast it) when no turn comes before
     /// `deadline`.
     pub(crate) async fn wait(&self, deadline: Instant) -> Option<Turn<'_>> {
         loop {
-            let probed = self.probed.notified();
-            tokio::pin!(probed);
+            let place_freed = self.ramp.notified();
+            tokio::pin!(place_freed);
             let sleep_until = {
                 let mut state = self.lock();
                 if state.strikes == 0 {
@@ -231,19 +242,22 @@ impl Throttle {
                         return None;
                     }
                     Some(state.until)
-                } else if !state.probing {
-                    state.probing = true;
-                    return Some(Turn::Probe(Probe { throttle: self }));
+                } else if state.in_flight < state.allowed {
+                    state.in_flight += 1;
+                    return Some(Turn::Ramp(RampPlace { throttle: self }));
                 } else {
-                    // Registered under the lock: the probe's end cannot be missed.
-                    probed.as_mut().enable();
+                    // Registered under the lock: a place freed cannot be missed.
+                    place_freed.as_mut().enable();
                     None
                 }
             };
             match sleep_until {
                 Some(at) => tokio::time::sleep_until(at).await,
                 None => {
-                    if tokio::time::timeout_at(deadline, probed).await.is_err() {
+                    if tokio::time::timeout_at(deadline, place_freed)
+                        .await
+                        .is_err()
+                    {
                         return None;
                     }
                 }
@@ -252,8 +266,9 @@ impl Throttle {
     }
 
     /// A 429 answered a request sent at `sent_at`. Unless the request was sent before the
-    /// current round began (or at its very instant), it starts the next round: one strike more, and no request before
-    /// `pause(strikes)` from now. Returns when requests may start again.
+    /// current round began (or at its very instant), it starts the next round: one strike
+    /// more, no request before `pause(strikes)` from now, then one at a time. Returns when
+    /// requests may start again.
     pub(crate) fn throttled(
         &self,
         sent_at: Instant,
@@ -265,18 +280,24 @@ impl Throttle {
             state.strikes = state.strikes.saturating_add(1);
             state.round = now;
             state.until = state.until.max(now + pause(state.strikes));
+            state.allowed = 1;
         }
         state.until
     }
 
-    /// Another answer came to a request sent at `sent_at`: sent in the current round, it proves
-    /// the provider takes requests again, and the throttle ends for every caller.
+    /// Another answer came to a request sent at `sent_at`: sent in the current round, it
+    /// proves the provider takes requests again; one more may be in flight, and after
+    /// [`RAMP_END`] such answers the throttle ends for every caller.
     pub(crate) fn answered(&self, sent_at: Instant) {
         let mut state = self.lock();
         if state.strikes > 0 && sent_at > state.round {
-            state.strikes = 0;
+            state.allowed += 1;
+            if state.allowed > RAMP_END {
+                state.strikes = 0;
+                state.allowed = 1;
+            }
             drop(state);
-            self.probed.notify_waiters();
+            self.ramp.notify_waiters();
         }
     }
 }
@@ -342,7 +363,7 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
-    async fn a_429_pauses_every_caller_then_one_probes_and_its_answer_releases_the_rest() {
+    async fn a_429_pauses_every_caller_then_one_goes_and_each_answer_lets_one_more_go() {
         let throttle = std::sync::Arc::new(Throttle::new());
         let t0 = Instant::now();
         assert!(matches!(throttle.wait(far()).await, Some(Turn::Free)));
@@ -363,67 +384,89 @@ mod tests {
                 .is_none()
         );
         assert_eq!(Instant::now(), t0);
-        // Three callers: after the pause, one probes, the others wait for its answer.
+        // Four callers, each answered 2 s after it is sent: after the pause one goes, its
+        // answer lets two go, their answers the last.
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-        for i in 0..3 {
+        for _ in 0..4 {
             let throttle = throttle.clone();
             let tx = tx.clone();
             tokio::spawn(async move {
-                match throttle.wait(far()).await {
-                    Some(Turn::Probe(probe)) => {
-                        tx.send((i, "probe", Instant::now())).unwrap();
-                        tokio::time::sleep(Duration::from_secs(2)).await;
-                        throttle.answered(Instant::now() - Duration::from_secs(2));
-                        drop(probe);
-                    }
-                    Some(Turn::Free) => tx.send((i, "free", Instant::now())).unwrap(),
-                    None => tx.send((i, "refused", Instant::now())).unwrap(),
-                }
+                let turn = throttle.wait(far()).await;
+                let sent = Instant::now();
+                tx.send((matches!(turn, Some(Turn::Ramp(_))), sent - t0))
+                    .unwrap();
+                tokio::time::sleep(Duration::from_secs(2)).await;
+                throttle.answered(sent);
+                drop(turn);
             });
         }
         drop(tx);
         let mut seen = Vec::new();
-        while let Some((_, what, at)) = rx.recv().await {
-            seen.push((what, at - t0));
+        while let Some(sent) = rx.recv().await {
+            seen.push(sent);
         }
+        let secs = Duration::from_secs;
         assert_eq!(
             seen,
             vec![
-                ("probe", Duration::from_secs(1)),
-                ("free", Duration::from_secs(3)),
-                ("free", Duration::from_secs(3)),
+                (true, secs(1)),
+                (true, secs(3)),
+                (true, secs(3)),
+                (true, secs(5)),
             ]
         );
+        // 4 answers of 16: still ramping, one more each.
+        for _ in 0..RAMP_END - 4 {
+            assert!(matches!(throttle.wait(far()).await, Some(Turn::Ramp(_))));
+            throttle.answered(Instant::now());
+        }
         assert!(matches!(throttle.wait(far()).await, Some(Turn::Free)));
     }
 
     #[tokio::test(start_paused = true)]
-    async fn a_probe_answered_429_doubles_the_pause_and_a_dropped_probe_passes_the_turn() {
+    async fn a_429_in_the_ramp_doubles_the_pause_and_a_place_dropped_passes_the_turn() {
         let throttle = Throttle::new();
         let t0 = Instant::now();
         let pause = |strikes: u32| Duration::from_secs(1) * 2u32.pow(strikes - 1);
         throttle.throttled(t0, pause);
-        let Some(Turn::Probe(probe)) = throttle.wait(far()).await else {
-            panic!("no probe after the pause");
+        let Some(Turn::Ramp(first)) = throttle.wait(far()).await else {
+            panic!("no turn after the pause");
         };
         let sent = Instant::now();
         assert_eq!(sent, t0 + Duration::from_secs(1));
-        // The probe is answered 429: the second strike, two seconds.
+        // Answered 429: the second strike, two seconds.
         let until = throttle.throttled(sent, pause);
         assert_eq!(until, sent + Duration::from_secs(2));
-        drop(probe);
-        let Some(Turn::Probe(probe)) = throttle.wait(far()).await else {
-            panic!("no probe after the second pause");
+        drop(first);
+        let Some(Turn::Ramp(second)) = throttle.wait(far()).await else {
+            panic!("no turn after the second pause");
         };
         assert_eq!(Instant::now(), until);
-        // A probe that ends without an answer (timed out, dropped) passes the turn on.
-        drop(probe);
-        assert!(matches!(throttle.wait(far()).await, Some(Turn::Probe(_))));
-        // An answer to a request sent before the round does not end the throttle.
+        // One at a time: no second place until the first is given back...
+        assert!(
+            throttle
+                .wait(Instant::now() + Duration::from_secs(1))
+                .await
+                .is_none()
+        );
+        // ...and a place that ends without an answer (timed out, dropped) passes the turn.
+        drop(second);
+        assert!(matches!(throttle.wait(far()).await, Some(Turn::Ramp(_))));
+        // An answer to a request sent before the round does not count.
         throttle.answered(t0);
-        assert!(matches!(throttle.wait(far()).await, Some(Turn::Probe(_))));
+        let (a, b) = (
+            throttle.wait(far()).await,
+            throttle.wait(Instant::now()).await,
+        );
+        assert!(matches!(a, Some(Turn::Ramp(_))) && b.is_none());
+        drop(a);
+        // One that does lets two be in flight.
         throttle.answered(Instant::now());
-        assert!(matches!(throttle.wait(far()).await, Some(Turn::Free)));
+        let (a, b) = (throttle.wait(far()).await, throttle.wait(far()).await);
+        assert!(matches!(
+            (&a, &b),
+            (Some(Turn::Ramp(_)), Some(Turn::Ramp(_)))
+        ));
     }
 
     #[tokio::test(start_paused = true)]

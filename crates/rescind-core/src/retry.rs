@@ -27,8 +27,8 @@
 //!   shared key) and by [`RetryPolicy::max_throttle_backoff`] (30 s) when it has none;
 //! - the wait is the **whole client's**: every caller of the client (every clone, every worker
 //!   of a bulk run on the account) holds its next request until it ends, then one request goes
-//!   first and the others wait for its answer (see the `pacer` module), so that a full key is
-//!   not answered with a burst of requests that can only earn more 429s;
+//!   first and each answer that is not a 429 lets one more go (see the `pacer` module), so
+//!   that a full key is not answered with a burst of requests that can only earn more 429s;
 //! - a call whose next try would start after its deadline ends at once with the provider's
 //!   last 429 ([`ErrorKind::RateLimited`](crate::ErrorKind), [`Sent::Answered`](crate::Sent));
 //!   one that never sent because of the pause ends with `RateLimited` and
