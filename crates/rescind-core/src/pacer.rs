@@ -169,7 +169,8 @@ pub(crate) struct Throttle {
 
 #[derive(Debug)]
 struct ThrottleState {
-    /// 429s in a row on the client, one per round; 0: not throttled.
+    /// 429s in a row on the client, one per round (back to 1 when another answer comes in
+    /// the ramp); 0: not throttled.
     strikes: u32,
     /// No request starts before this.
     until: Instant,
@@ -286,11 +287,14 @@ impl Throttle {
     }
 
     /// Another answer came to a request sent at `sent_at`: sent in the current round, it
-    /// proves the provider takes requests again; one more may be in flight, and after
-    /// [`RAMP_END`] such answers the throttle ends for every caller.
+    /// proves the provider takes requests again: the next 429 pauses from the first step, one
+    /// more request may be in flight, and after [`RAMP_END`] such answers the throttle ends
+    /// for every caller.
     pub(crate) fn answered(&self, sent_at: Instant) {
         let mut state = self.lock();
         if state.strikes > 0 && sent_at > state.round {
+            // The run of 429s is broken: the next one pauses from the first step again.
+            state.strikes = 1;
             state.allowed += 1;
             if state.allowed > RAMP_END {
                 state.strikes = 0;
@@ -467,6 +471,12 @@ mod tests {
             (&a, &b),
             (Some(Turn::Ramp(_)), Some(Turn::Ramp(_)))
         ));
+        drop((a, b));
+        // That answer broke the run of 429s: the next is the second strike, not the third.
+        throttle.throttled(Instant::now(), |strikes| {
+            assert_eq!(strikes, 2);
+            Duration::from_secs(1)
+        });
     }
 
     #[tokio::test(start_paused = true)]
