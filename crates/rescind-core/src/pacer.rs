@@ -14,12 +14,17 @@
 //! [`ErrorKind::Timeout`](crate::ErrorKind) and [`Sent::NotSent`](crate::Sent), before any
 //! waiting, and reserves nothing.
 //!
+//! The pacer is written here rather than taken from `governor`: it uses `tokio`'s clock, so
+//! tests pace with a paused clock (`governor` reads its own clock, `quanta`), and it is a
+//! queue of the last `calls` start times (one `Instant` each, 16 bytes) behind one mutex.
+//!
 //! # After a 429: the whole client pauses
 //!
 //! The pacer counts only this client's calls; the provider counts every call of the key (Arta:
 //! per API key, x-topic "Rate Limits"), another program's on a shared key included. When a 429
-//! comes anyway, [`Throttle`] (one per client, shared like the pacer, present with or without
-//! a rate limit) pauses **every caller of the client**, not only the one that was answered:
+//! comes anyway, the transport's throttle (one per client, shared like the pacer, present
+//! with or without a rate limit) pauses **every caller of the client**, not only the one that
+//! was answered:
 //!
 //! - the pause is the `Retry-After` the 429 named (at most the policy's cap), else a backoff
 //!   doubled for each 429 in a row on the client, capped by the pacer's window or, without a
@@ -28,18 +33,14 @@
 //!   do not double it: one pause per round;
 //! - when the pause ends, **one request goes first**; the other callers wait for its answer.
 //!   Each answer that is not a 429 lets one more request be in flight (a slow start, as TCP's),
-//!   and 16 of them end the throttle; a 429 starts the next, longer pause, one at a time
-//!   again. A run that meets a full key so pays about one 429 per round, not one per caller,
-//!   and a key full of calls in flight (Arta's concurrent limit) is not answered with a burst
-//!   of every waiting caller;
+//!   and 16 of them end the throttle; a 429 starts the next pause (longer while 429s come in
+//!   a row), one at a time again. A run that meets a full key so pays about one 429 per
+//!   round, not one per caller, and a key full of calls in flight (Arta's concurrent limit)
+//!   is not answered with a burst of every waiting caller;
 //! - no caller waits past its deadline: one whose deadline comes first ends at once with
 //!   [`ErrorKind::RateLimited`](crate::ErrorKind), as it would after the 429 itself.
 //!
 //! [`retry::throttle_backoff`]: crate::retry::throttle_backoff
-//!
-//! The pacer is written here rather than taken from `governor`: it uses `tokio`'s clock, so
-//! tests pace with a paused clock (`governor` reads its own clock, `quanta`), and it is a
-//! queue of the last `calls` start times (one `Instant` each, 16 bytes) behind one mutex.
 
 use std::collections::VecDeque;
 use std::sync::Mutex;
