@@ -62,7 +62,8 @@ pub struct TransportConfig {
     /// Time for one attempt, from sending to the last byte of the body. Default 30 s.
     pub attempt_timeout: Duration,
     /// Time for the whole call: the wait for a place under the concurrency limit, the wait for
-    /// a login, the waits for the rate limit, every attempt and every backoff. Default 90 s.
+    /// a login, the waits for the rate limit, every attempt and every backoff, the pauses
+    /// after a 429 included (a 429 is retried until this deadline). Default 90 s.
     pub call_timeout: Duration,
     /// The most bytes of an error body kept; the rest is dropped. Default 64 KiB.
     pub error_body_limit: usize,
@@ -709,7 +710,11 @@ impl Transport {
     /// waiting for the same login), or with [`ErrorKind::Timeout`] and [`Sent::NotSent`] when
     /// no place under the concurrency limit, no turn under the rate limit, or no login token,
     /// came within the call timeout (a retry that finds no turn in time fails the same way,
-    /// [`Sent::MaybeSent`] if an earlier attempt may have been applied).
+    /// [`Sent::MaybeSent`] if an earlier attempt may have been applied). A 429 is waited out
+    /// and retried within the deadline, the whole client pausing (see the `retry` and `pacer`
+    /// module docs); a call that the pause keeps from sending before its deadline fails at
+    /// once with [`ErrorKind::RateLimited`] and [`Sent::NotSent`], one that was answered 429
+    /// returns that answer.
     /// The call timeout counts from this call, waits included; under a caller's deadline
     /// ([`deadline`](crate::deadline)) the earlier of the two ends the call, and no request
     /// starts after the deadline.
