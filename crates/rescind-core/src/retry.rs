@@ -20,7 +20,8 @@
 //!   retries take nothing from [`RetryPolicy::max_attempts`] nor from the retry budget, which
 //!   bound failures (5xx, timeouts, lost connections);
 //! - the wait is the provider's `Retry-After` when it names one (at most
-//!   [`RetryPolicy::max_retry_after`]), else [`throttle_backoff`]: exponential from
+//!   [`RetryPolicy::max_retry_after`]: a longer one ends the call's retries at once, and
+//!   pauses the client for that cap), else [`throttle_backoff`]: exponential from
 //!   [`RetryPolicy::initial_backoff`], doubled for each 429 in a row **on the client**, half of
 //!   it jittered, capped by the client's rate-limit window when it has one (a bare 429 can need
 //!   up to one window to clear: the provider counts calls we do not see, another program's on a
