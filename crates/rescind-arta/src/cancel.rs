@@ -30,7 +30,11 @@
 //!
 //! A [`Plan`] handed in ([`CancelOptions::with_plan`]) is used instead of reading again: the
 //! session's status for a whole cancel (its own status `cancelled` → already cancelled,
-//! nothing sent), the shipment for a hold ([`Client::hold_shipment_read`]).
+//! nothing sent), the shipment for a hold ([`Client::hold_shipment_read`]). The shipment read
+//! is also the hold's fingerprint (the post cannot be repeated), so a hold uses a plan only
+//! while it is fresh ([`Plan::is_fresh`], [`Plan::FRESH_FOR`]: 5 seconds after its reading);
+//! an older plan is read again (the shipment may have been held by someone else since), as a
+//! Skip Pay quantity cancel does. A whole cancel (idempotent) keeps using a plan of any age.
 //!
 //! # "Already cancelled" (a decision)
 //!
@@ -237,7 +241,15 @@ impl Client {
                 Box::pin(self.cancel_whole(request.target, policy, known)).await
             }
             Scope::Hold { until } => {
-                let read = plan.as_ref().and_then(|p| p.native::<Shipment>()).cloned();
+                // The shipment read is the hold's fingerprint (a lost answer is settled by
+                // reading the shipment back and comparing): a plan stands in for it only while
+                // fresh (`Plan::FRESH_FOR`); an older one is read again, as Skip Pay does for a
+                // quantity cancel.
+                let read = plan
+                    .as_ref()
+                    .filter(|p| p.is_fresh())
+                    .and_then(|p| p.native::<Shipment>())
+                    .cloned();
                 let hold = Box::pin(self.hold_shipment_read(&request.target, until, read)).await?;
                 let note = match hold.settled {
                     crate::HoldSettled::Created => None,

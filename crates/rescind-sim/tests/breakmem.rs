@@ -50,7 +50,6 @@ async fn stale_plan(client: &dyn rescind_core::Canceller, request: &CancelReques
 /// the fingerprint, the hold is sent, and the other system's hold, found on reading back, is
 /// reported as this call's (`settled_by: read_back`): a success never observed.
 #[tokio::test]
-#[ignore = "breakmem: Arta's hold uses a plan of any age as its fingerprint (only Skip Pay checks Plan::is_fresh): a stale plan, another system's hold in between and a lost answer end as Ok(Held) settled_by ReadBack, the other system's hold claimed as this call's"]
 async fn a_stale_plan_does_not_settle_a_lost_arta_hold_as_done() {
     for policy in [Policy::CheckFirst, Policy::ChangeFirst] {
         let running = start().await;
@@ -91,7 +90,6 @@ async fn a_stale_plan_does_not_settle_a_lost_arta_hold_as_done() {
 /// since. Read again, the shipment shows the hold: nothing is sent and the outcome says the
 /// shipment was already on hold. With the stale reading the hold is sent a second time.
 #[tokio::test]
-#[ignore = "breakmem: Arta's hold trusts a stale plan: the shipment held by another system since the plan, the hold is sent again (2 holds applied, outcome settled_by Answer without the 'already on hold' note) instead of reading again"]
 async fn a_stale_plan_of_an_arta_hold_is_read_again() {
     for policy in [Policy::CheckFirst, Policy::ChangeFirst] {
         let running = start().await;
