@@ -530,7 +530,7 @@ impl Runner {
                 continue; // checked before: every remaining row has its account
             };
             let limit = self.options.concurrency_for(canceller.provider());
-            let canceller: Arc<dyn Canceller> = Arc::new(Limited {
+            let canceller = Arc::new(Limited {
                 inner: canceller,
                 places: tokio::sync::Semaphore::new(limit),
                 ctx: ctx.clone(),
@@ -691,6 +691,14 @@ impl Limited {
         Ok(place)
     }
 
+    /// Notes a plan refused authentication (while the call still holds its place).
+    fn note_plan(&self, plan: rescind_core::Plan) -> rescind_core::Plan {
+        if plan.error_kind == Some(ErrorKind::Unauthorized) {
+            self.refused.store(true, Ordering::SeqCst);
+        }
+        plan
+    }
+
     /// Notes an authentication refusal (while the call still holds its place).
     fn note<T>(&self, result: Result<T, Error>) -> Result<T, Error> {
         if let Err(e) = &result
@@ -737,13 +745,7 @@ impl Canceller for Limited {
 
     async fn plan(&self, request: &rescind_core::CancelRequest) -> rescind_core::Plan {
         match self.place().await {
-            Ok(_place) => {
-                let plan = self.inner.plan(request).await;
-                if plan.error_kind == Some(ErrorKind::Unauthorized) {
-                    self.refused.store(true, Ordering::SeqCst);
-                }
-                plan
-            }
+            Ok(_place) => self.note_plan(self.inner.plan(request).await),
             Err(e) => rescind_core::Plan::from_error(&e),
         }
     }
@@ -1109,7 +1111,7 @@ fn transient(result: &RowResult) -> bool {
 /// One row: read (or read back and settle), journal the intent, send, journal the outcome.
 async fn process(
     ctx: &Ctx,
-    canceller: &dyn Canceller,
+    canceller: &Limited,
     row: &Row,
     start: Start,
     attempts: u32,
@@ -1232,32 +1234,72 @@ async fn process(
         }
     };
 
-    let sent_at = ctx.clock.now();
-    let intent = Record::Intent(IntentRecord {
-        row: id.clone(),
-        line: row.line,
-        key: row.key.clone(),
-        attempt: attempts + 1,
-        account: row.account.clone(),
-        target: row.target.clone(),
-        action: row.action.as_str().into(),
-        items: row.action.items_text(),
-        until: row.action.until(),
-        before: before.clone(),
-        at: sent_at.to_string(),
-    });
-    if write(ctx, intent).await.is_err() {
-        return Finished {
-            result: pending(row, "not sent: the journal could not be written"),
-            retry: None,
-        };
+    let intent = |before: Option<Observation>, at: Timestamp| {
+        Record::Intent(IntentRecord {
+            row: id.clone(),
+            line: row.line,
+            key: row.key.clone(),
+            attempt: attempts + 1,
+            account: row.account.clone(),
+            target: row.target.clone(),
+            action: row.action.as_str().into(),
+            items: row.action.items_text(),
+            until: row.action.until(),
+            before,
+            at: at.to_string(),
+        })
+    };
+    let not_journaled = || Finished {
+        result: pending(row, "not sent: the journal could not be written"),
+        retry: None,
+    };
+    let mut before = before;
+    let mut sent_at = ctx.clock.now();
+    if write(ctx, intent(before.clone(), sent_at)).await.is_err() {
+        return not_journaled();
+    }
+
+    // The change's call place, held from here to its answer.
+    let place = match canceller.place().await {
+        Ok(place) => place,
+        // Stopped, or the account refused authentication meanwhile: nothing sent.
+        Err(_) if ctx.stop.is_stopped() => return finish(pending(row, STOPPED), None),
+        Err(err) => return finish(from_error(row, &err), None),
+    };
+    // A plan whose reading is the fingerprint of a change that cannot be sent twice (a hold,
+    // a quantity cancel) stands in for the cancel's own read only while fresh
+    // (`Plan::FRESH_FOR`). Waiting for the place behind slow calls can outlast that: the
+    // target is read again (holding the place, so the reading stays fresh until the send) and
+    // the intent journaled again with that reading, which the cancel uses and the settle pass
+    // compares with. The common case (a place within seconds) keeps its requests.
+    if !idempotent(&row.action) && plan.as_ref().is_some_and(|p| !p.is_fresh()) {
+        let taken = canceller.note_plan(canceller.inner.plan(&request).await);
+        match (taken.reading.clone(), taken.error_kind) {
+            (Some(reading), _) => {
+                before = Some(reading);
+                plan = Some(taken);
+                sent_at = ctx.clock.now();
+                if write(ctx, intent(before.clone(), sent_at)).await.is_err() {
+                    return not_journaled();
+                }
+            }
+            (None, Some(kind)) => {
+                let err = Error::new(kind, Sent::NotSent, taken.prediction.describe())
+                    .with_provider(canceller.provider());
+                return finish(from_error(row, &err), None);
+            }
+            // Not read (a provider that stopped planning): the cancel reads for itself.
+            (None, None) => plan = None,
+        }
     }
 
     let mut options = CancelOptions::new().policy(ctx.policy);
     if let Some(plan) = plan {
         options = options.with_plan(plan);
     }
-    match canceller.cancel_with(request, options).await {
+    let answer = canceller.note(canceller.inner.cancel_with(request, options).await);
+    drop(place);
+    match answer {
         Ok(outcome) => finish(done(row, &outcome), None),
         // The provider's cancel has already read the target back and settled what it could:
         // its answer stays unknown. Not read again here; the settle pass (or a later run)
