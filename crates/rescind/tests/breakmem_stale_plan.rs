@@ -34,7 +34,6 @@ fn holds(sim: &rescind_sim::Sim, shipment: &str) -> u64 {
 /// system's hold and sends nothing ("already on hold"), as a row planned after that hold
 /// would. Observed: it sends a second hold with its stale reading.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-
 async fn a_bulk_hold_that_waited_past_fresh_for_reads_again() {
     let running = Simulator::new().start().await.unwrap();
     let sim = running.sim().clone();
