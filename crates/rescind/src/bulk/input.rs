@@ -1,5 +1,6 @@
 //! The input file: rows of CSV or JSON Lines, each validated alone, with its line number.
 
+use std::borrow::Cow;
 use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fs::File;
@@ -231,18 +232,94 @@ pub struct InvalidRow {
     pub action: String,
     /// What is wrong, naming the field.
     pub reason: String,
+    /// The reason's kind and parts (what [`InvalidRows::by_reason`] counts, and what the
+    /// spill file keeps).
+    parts: Reason,
 }
 
 impl InvalidRow {
-    fn of(row: Row, reason: String) -> InvalidRow {
+    fn of(row: Row, reason: Reason) -> InvalidRow {
         InvalidRow {
             line: row.line,
             key: row.key,
             account: row.account,
             target: row.target,
             action: row.action.as_str().into(),
-            reason,
+            reason: reason.text(),
+            parts: reason,
         }
+    }
+}
+
+/// Why a row is invalid, typed where it is found: its kind (the rule or field that failed,
+/// without the row's values: what [`InvalidRows::by_reason`] counts) and its message as a
+/// template whose `\0` marks are filled with the values (`args`). Never parsed back from the
+/// message's text: a value may hold any character (a quote, a backtick).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Reason {
+    kind: Cow<'static, str>,
+    template: Cow<'static, str>,
+    args: Vec<String>,
+}
+
+/// The mark of a value in a [`Reason`]'s template.
+const VALUE: char = '\0';
+
+impl Reason {
+    /// A reason without values: its text is its kind.
+    fn fixed(text: &'static str) -> Reason {
+        Reason {
+            kind: Cow::Borrowed(text),
+            template: Cow::Borrowed(text),
+            args: Vec::new(),
+        }
+    }
+
+    /// A reason whose kind is its template with each value shown as `…`.
+    fn with(template: impl Into<Cow<'static, str>>, args: Vec<String>) -> Reason {
+        let template = template.into();
+        let kind = if template.contains(VALUE) {
+            Cow::Owned(template.replace(VALUE, "…"))
+        } else {
+            template.clone()
+        };
+        Reason {
+            kind,
+            template,
+            args,
+        }
+    }
+
+    /// A reason whose kind is named apart from its template.
+    fn labeled(
+        kind: impl Into<Cow<'static, str>>,
+        template: impl Into<Cow<'static, str>>,
+        args: Vec<String>,
+    ) -> Reason {
+        Reason {
+            kind: kind.into(),
+            template: template.into(),
+            args,
+        }
+    }
+
+    /// The message: the template with its values.
+    fn text(&self) -> String {
+        let mut out = String::with_capacity(self.template.len() + 16);
+        let mut args = self.args.iter();
+        for (i, part) in self.template.split(VALUE).enumerate() {
+            if i > 0 {
+                out.push_str(args.next().map_or("", String::as_str));
+            }
+            out.push_str(part);
+        }
+        out
+    }
+}
+
+impl From<&'static str> for Reason {
+    fn from(text: &'static str) -> Reason {
+        Reason::fixed(text)
     }
 }
 
@@ -260,8 +337,11 @@ pub struct InvalidRows {
     kept: Vec<InvalidRow>,
     total: usize,
     reasons: BTreeMap<String, usize>,
-    /// The rows after the kept ones, as JSON Lines.
+    /// The rows after the kept ones, as compact records ([`InvalidBuilder::spill`]).
     spill: Option<Arc<Mutex<File>>>,
+    /// The strings the spill file's records name by number (at most [`DICTIONARY`] of at
+    /// most [`DICTIONARY_CHARS`] bytes: the accounts, actions, kinds and values that repeat).
+    words: Arc<Vec<String>>,
     /// Rows after those of the spill file, when it could not be written (kept in memory then).
     overflow: Vec<InvalidRow>,
 }
@@ -307,10 +387,12 @@ impl InvalidRows {
         self.total - self.kept.len()
     }
 
-    /// Every invalid row counted per reason: the reason with its numbers as `N` and the
-    /// values it quotes after the first as `` `…` `` (`` `action` `…` must be cancel,
-    /// cancel_items or hold ``, `same account and target as line N: …`), at most
-    /// [`InvalidRows::REASONS`] of them, the others under `(other reasons)`.
+    /// Every invalid row counted per reason: the rule or the field that failed, without the
+    /// row's values (`` `action` `…` must be cancel, cancel_items or hold ``, `same account
+    /// and target as line N: …`, `` Di `target`: … `` for a row a provider's rule refuses,
+    /// `` `account` no account named `…` ``), whatever the values hold (quotes, backticks):
+    /// the kind is set where the row is found invalid, never read back from the message. At
+    /// most [`InvalidRows::REASONS`] of them, the others under `(other reasons)`.
     pub fn by_reason(&self) -> &BTreeMap<String, usize> {
         &self.reasons
     }
@@ -331,8 +413,9 @@ impl InvalidRows {
                     },
                 )
             }),
+            words: &self.words,
+            seen: 0,
             overflow: self.overflow.iter(),
-            line: Vec::new(),
         }
     }
 
@@ -365,6 +448,10 @@ struct InvalidBuilder {
     writer: Option<std::io::BufWriter<File>>,
     /// Whether writing the spill file failed (the rows after go to `overflow`).
     failed: bool,
+    /// The numbers of the strings in `rows.words`.
+    numbers: HashMap<String, u32>,
+    /// A record being encoded.
+    record: Vec<u8>,
 }
 
 impl InvalidBuilder {
@@ -374,15 +461,19 @@ impl InvalidBuilder {
             dir: dir.map(Path::to_path_buf),
             writer: None,
             failed: false,
+            numbers: HashMap::new(),
+            record: Vec::new(),
         }
     }
 
     fn push(&mut self, row: InvalidRow) {
         let rows = &mut self.rows;
         rows.total += 1;
-        let kind = reason_kind(&row.reason);
-        if rows.reasons.len() < InvalidRows::REASONS || rows.reasons.contains_key(&kind) {
-            *rows.reasons.entry(kind).or_default() += 1;
+        let kind = &row.parts.kind;
+        if let Some(n) = rows.reasons.get_mut(kind.as_ref()) {
+            *n += 1;
+        } else if rows.reasons.len() < InvalidRows::REASONS {
+            rows.reasons.insert(kind.to_string(), 1);
         } else {
             *rows.reasons.entry(OTHER_REASONS.into()).or_default() += 1;
         }
@@ -406,9 +497,64 @@ impl InvalidBuilder {
             };
             self.writer = Some(std::io::BufWriter::with_capacity(64 * 1024, file));
         }
+        let mut record = std::mem::take(&mut self.record);
+        record.clear();
+        self.encode(row, &mut record);
         let w = self.writer.as_mut().expect("created above");
-        serde_json::to_writer(&mut *w, &SpilledRow::from(row))?;
-        w.write_all(b"\n")
+        let written = w.write_all(&record);
+        self.record = record;
+        written
+    }
+
+    /// A row as a compact record (the spill file was JSON with every reason in full: 4.7
+    /// times the input for rows such as `arta,N,explode,,`): its line, its key, account,
+    /// target and action, its reason's kind, template and values; each string by number
+    /// when it is in the dictionary, as a number when it is one, else in full ([`put_str`]).
+    fn encode(&mut self, row: &InvalidRow, out: &mut Vec<u8>) {
+        put_varint(out, row.line);
+        match &row.key {
+            None => put_varint(out, 0),
+            Some(key) => {
+                put_varint(out, 1);
+                self.put(out, key, false);
+            }
+        }
+        self.put(out, &row.account, true);
+        self.put(out, &row.target, false);
+        self.put(out, &row.action, true);
+        let parts = &row.parts;
+        self.put(out, &parts.kind, true);
+        self.put(out, &parts.template, true);
+        put_varint(out, parts.args.len() as u64);
+        for arg in &parts.args {
+            self.put(out, arg, true);
+        }
+    }
+
+    /// One string of a record; `word`: whether it may join the dictionary (values that
+    /// repeat: not targets, which are unique by design).
+    fn put(&mut self, out: &mut Vec<u8>, s: &str, word: bool) {
+        if let Some(n) = self.numbers.get(s) {
+            put_varint(out, STR_WORD + u64::from(*n));
+            return;
+        }
+        if let Some(n) = canonical_number(s) {
+            put_varint(out, STR_NUMBER);
+            put_varint(out, n);
+            return;
+        }
+        let words = Arc::make_mut(&mut self.rows.words);
+        if word && s.len() <= DICTIONARY_CHARS && words.len() < DICTIONARY {
+            let n = words.len() as u32;
+            words.push(s.to_string());
+            self.numbers.insert(s.to_string(), n);
+            // A word is written in full where it first appears, then by number.
+            put_varint(out, STR_NEW_WORD);
+        } else {
+            put_varint(out, STR_TEXT);
+        }
+        put_varint(out, s.len() as u64);
+        out.extend_from_slice(s.as_bytes());
     }
 
     fn finish(mut self) -> InvalidRows {
@@ -426,67 +572,129 @@ impl InvalidBuilder {
 
 const OTHER_REASONS: &str = "(other reasons)";
 
-/// A reason as counted by [`InvalidRows::by_reason`]: digits as `N`, quoted values after the
-/// first (the field's name) as `` `…` ``, at most 120 characters.
-fn reason_kind(reason: &str) -> String {
-    let mut out = String::with_capacity(reason.len().min(128));
-    let mut quotes = 0usize;
-    let mut in_digits = false;
-    for c in reason.chars() {
-        if c == '`' {
-            quotes += 1;
-            // Opening quote of a value after the first quoted name.
-            if quotes % 2 == 1 && quotes > 1 {
-                out.push_str("`…");
-            } else {
-                out.push('`');
-            }
-            in_digits = false;
-            continue;
-        }
-        if quotes % 2 == 1 && quotes > 1 {
-            continue; // inside a quoted value
-        }
-        if c.is_ascii_digit() {
-            if !in_digits {
-                out.push('N');
-            }
-            in_digits = true;
-            continue;
-        }
-        in_digits = false;
-        out.push(c);
-        if out.chars().count() >= 120 {
-            out.push('…');
-            break;
-        }
+/// How many strings the spill file's dictionary holds at most: 256.
+const DICTIONARY: usize = 256;
+/// The longest string the dictionary holds, in bytes: 128 (at most 32 kB in all).
+const DICTIONARY_CHARS: usize = 128;
+
+/// A string in full (its length, its bytes).
+const STR_TEXT: u64 = 0;
+/// A string in full that becomes the dictionary's next word.
+const STR_NEW_WORD: u64 = 1;
+/// A decimal number without leading zeros, as a varint.
+const STR_NUMBER: u64 = 2;
+/// The dictionary's word `n`, as `STR_WORD + n`.
+const STR_WORD: u64 = 3;
+
+fn put_varint(out: &mut Vec<u8>, mut n: u64) {
+    while n >= 0x80 {
+        out.push((n as u8) | 0x80);
+        n >>= 7;
     }
-    out
+    out.push(n as u8);
 }
 
-/// An [`InvalidRow`] in the spill file.
-#[derive(Serialize, Deserialize)]
-struct SpilledRow {
-    line: u64,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    key: Option<String>,
-    account: String,
-    target: String,
-    action: String,
-    reason: String,
+/// `s` as a number when writing the number back gives `s` again.
+fn canonical_number(s: &str) -> Option<u64> {
+    if s.is_empty() || s.len() > 19 || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    if s.len() > 1 && s.starts_with('0') {
+        return None;
+    }
+    s.parse().ok()
 }
 
-impl From<&InvalidRow> for SpilledRow {
-    fn from(r: &InvalidRow) -> Self {
-        SpilledRow {
-            line: r.line,
-            key: r.key.clone(),
-            account: r.account.clone(),
-            target: r.target.clone(),
-            action: r.action.clone(),
-            reason: r.reason.clone(),
+/// Reads the records of [`InvalidBuilder::encode`].
+struct Decoder<'a, R> {
+    reader: &'a mut R,
+    words: &'a [String],
+    /// Words met in full in this file so far (their numbers are their positions).
+    seen: usize,
+}
+
+impl<R: BufRead> Decoder<'_, R> {
+    /// The next record; `None` at the end of the file.
+    fn row(&mut self) -> std::io::Result<Option<InvalidRow>> {
+        if self.reader.fill_buf()?.is_empty() {
+            return Ok(None);
+        }
+        let line = self.varint()?;
+        let key = match self.varint()? {
+            0 => None,
+            _ => Some(self.string()?),
+        };
+        let account = self.string()?;
+        let target = self.string()?;
+        let action = self.string()?;
+        let kind = self.string()?;
+        let template = self.string()?;
+        let n = self.varint()?;
+        let mut args = Vec::with_capacity(n.min(8) as usize);
+        for _ in 0..n {
+            args.push(self.string()?);
+        }
+        let parts = Reason::labeled(kind, template, args);
+        Ok(Some(InvalidRow {
+            line,
+            key,
+            account,
+            target,
+            action,
+            reason: parts.text(),
+            parts,
+        }))
+    }
+
+    fn byte(&mut self) -> std::io::Result<u8> {
+        let mut b = [0u8; 1];
+        self.reader.read_exact(&mut b)?;
+        Ok(b[0])
+    }
+
+    fn varint(&mut self) -> std::io::Result<u64> {
+        let mut n = 0u64;
+        for shift in (0..64).step_by(7) {
+            let b = self.byte()?;
+            n |= u64::from(b & 0x7f) << shift;
+            if b & 0x80 == 0 {
+                return Ok(n);
+            }
+        }
+        Err(bad_record("a number is too long"))
+    }
+
+    fn string(&mut self) -> std::io::Result<String> {
+        match self.varint()? {
+            tag @ (STR_TEXT | STR_NEW_WORD) => {
+                let len = self.varint()?;
+                if len > 1 << 20 {
+                    return Err(bad_record("a string is too long"));
+                }
+                let mut bytes = vec![0u8; len as usize];
+                self.reader.read_exact(&mut bytes)?;
+                if tag == STR_NEW_WORD {
+                    self.seen += 1;
+                }
+                String::from_utf8(bytes).map_err(|_| bad_record("a string is not UTF-8"))
+            }
+            STR_NUMBER => Ok(self.varint()?.to_string()),
+            n => {
+                let i = (n - STR_WORD) as usize;
+                if i >= self.seen {
+                    return Err(bad_record("a word is named before it is written"));
+                }
+                self.words
+                    .get(i)
+                    .cloned()
+                    .ok_or_else(|| bad_record("a word is not in the dictionary"))
+            }
         }
     }
+}
+
+fn bad_record(m: &str) -> std::io::Error {
+    std::io::Error::new(std::io::ErrorKind::InvalidData, m.to_string())
 }
 
 /// Reads a spill file shared by clones of an input from its own offset.
@@ -511,8 +719,10 @@ pub struct InvalidIter<'a> {
     left: usize,
     kept: std::slice::Iter<'a, InvalidRow>,
     spill: Option<BufReader<SpillReader>>,
+    words: &'a [String],
+    /// Words met in full in the spill file so far.
+    seen: usize,
     overflow: std::slice::Iter<'a, InvalidRow>,
-    line: Vec<u8>,
 }
 
 impl std::fmt::Debug for InvalidIter<'_> {
@@ -548,38 +758,23 @@ impl InvalidIter<'_> {
             return Some(Ok(row.clone()));
         }
         if let Some(reader) = &mut self.spill {
-            self.line.clear();
-            let read = reader.read_until(b'\n', &mut self.line);
-            let spill_error = |m: String| {
-                BulkError::input(
-                    Path::new("(invalid rows' temporary file)"),
-                    format!("cannot be read back: {m}"),
-                )
+            let mut decoder = Decoder {
+                reader,
+                words: self.words,
+                seen: self.seen,
             };
+            let read = decoder.row();
+            self.seen = decoder.seen;
             match read {
-                Ok(0) => self.spill = None,
-                Ok(_) => {
-                    return Some(
-                        serde_json::from_slice::<SpilledRow>(&self.line)
-                            .map(|r| InvalidRow {
-                                line: r.line,
-                                key: r.key,
-                                account: r.account,
-                                target: r.target,
-                                action: r.action,
-                                reason: r.reason,
-                            })
-                            .map_err(|e| {
-                                self.spill = None;
-                                self.overflow = [].iter();
-                                spill_error(e.to_string())
-                            }),
-                    );
-                }
+                Ok(Some(row)) => return Some(Ok(row)),
+                Ok(None) => self.spill = None,
                 Err(e) => {
                     self.spill = None;
                     self.overflow = [].iter();
-                    return Some(Err(spill_error(e.to_string())));
+                    return Some(Err(BulkError::input(
+                        Path::new("(invalid rows' temporary file)"),
+                        format!("cannot be read back: {e}"),
+                    )));
                 }
             }
         }
@@ -779,7 +974,8 @@ impl Input {
                         account: shown(&account),
                         target: shown(&target),
                         action: shown(&action),
-                        reason,
+                        reason: reason.text(),
+                        parts: reason,
                     });
                 }
             }
@@ -970,15 +1166,31 @@ impl Input {
     }
 }
 
-/// Why `row` cannot be sent through `registry`, if it cannot.
-fn problem(registry: &Registry, row: &Row) -> Option<String> {
+/// Why `row` cannot be sent through `registry`, if it cannot. Its kind is the rule that
+/// failed: an unknown account, an action the provider does not offer, or the provider's rule
+/// on a field (`` Di `target`: … ``), never the row's values.
+fn problem(registry: &Registry, row: &Row) -> Option<Reason> {
     match registry.account(&row.account) {
-        Err(err) => Some(format!("`account` {}", err.message())),
-        Ok(c) if !c.capabilities().supports(&row.request().scope) => Some(format!(
-            "`action` {} is not offered by {} (account `{}`)",
-            row.action.as_str(),
-            c.provider(),
-            row.account
+        Err(err) => {
+            let kind = match err.kind() {
+                rescind_core::ErrorKind::UnknownAccount => {
+                    Cow::Borrowed("`account` no account named `…`")
+                }
+                other => Cow::Owned(format!("`account` {}", other.as_str())),
+            };
+            Some(Reason::labeled(
+                kind,
+                "`account` \0",
+                vec![err.message().to_string()],
+            ))
+        }
+        Ok(c) if !c.capabilities().supports(&row.request().scope) => Some(Reason::with(
+            format!(
+                "`action` {} is not offered by {} (account `\0`)",
+                row.action.as_str(),
+                c.provider(),
+            ),
+            vec![row.account.clone()],
         )),
         Ok(c) => c.check(&row.request()).err().map(|e| {
             // The message names the field when there is one.
@@ -987,9 +1199,36 @@ fn problem(registry: &Registry, row: &Row) -> Option<String> {
                 .filter(|f| !e.message().contains(*f))
                 .map(|f| format!(" `{f}`"))
                 .unwrap_or_default();
-            format!("{}{field}: {}", c.provider(), e.message())
+            // Counted by provider and field (item indices as `N`), else by the error's kind.
+            let kind = match e.field() {
+                Some(f) => format!("{} `{}`: …", c.provider(), digits_as_n(f)),
+                None => format!("{}: {} …", c.provider(), e.kind().as_str()),
+            };
+            Reason::labeled(
+                kind,
+                format!("{}{field}: \0", c.provider()),
+                vec![e.message().to_string()],
+            )
         }),
     }
+}
+
+/// `s` with each run of digits as `N` (`items[12].quantity` → `items[N].quantity`).
+fn digits_as_n(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut in_digits = false;
+    for c in s.chars() {
+        if c.is_ascii_digit() {
+            if !in_digits {
+                out.push('N');
+            }
+            in_digits = true;
+        } else {
+            in_digits = false;
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// The directory of an input's spill file of invalid rows: the input's own (the disk that
@@ -1030,9 +1269,11 @@ impl LineSet {
     }
 }
 
-fn duplicate_reason(first: u64) -> String {
-    format!(
-        "same account and target as line {first}: one row per target (put every item of an order in one row)"
+fn duplicate_reason(first: u64) -> Reason {
+    Reason::labeled(
+        "same account and target as line N: one row per target (put every item of an order in one row)",
+        "same account and target as line \0: one row per target (put every item of an order in one row)",
+        vec![first.to_string()],
     )
 }
 
@@ -1253,7 +1494,7 @@ enum Parser {
     },
 }
 
-type RawLine = (u64, Result<RawRow, String>);
+type RawLine = (u64, Result<RawRow, Reason>);
 
 impl Parser {
     fn open(path: &Path, jsonl: bool, hash: bool) -> Result<Parser, BulkError> {
@@ -1320,7 +1561,7 @@ impl Parser {
                     continue;
                 }
                 let parsed = serde_json::from_str::<RawRow>(l)
-                    .map_err(|e| format!("is not a JSON row: {e}"));
+                    .map_err(|e| Reason::with("is not a JSON row: \0", vec![e.to_string()]));
                 return Some(Ok((*line, parsed)));
             },
             Parser::Csv {
@@ -1345,7 +1586,7 @@ impl Parser {
                         };
                         let raw = record
                             .deserialize::<CsvRow>(Some(headers))
-                            .map_err(|e| format!("cannot be read: {e}"))
+                            .map_err(|e| Reason::with("cannot be read: \0", vec![e.to_string()]))
                             .map(|r| RawRow {
                                 account: r.account.or(r.provider),
                                 target: r.target,
@@ -1360,7 +1601,8 @@ impl Parser {
                             return Some(Err(io.to_string()));
                         }
                         let line = at(reader, e.position());
-                        Some(Ok((line, Err(format!("is not a CSV row: {e}")))))
+                        let reason = Reason::with("is not a CSV row: \0", vec![e.to_string()]);
+                        Some(Ok((line, Err(reason))))
                     }
                 }
             }
@@ -1442,18 +1684,18 @@ fn shown(value: &str) -> String {
 }
 
 /// `value` unless longer than [`FIELD_MAX_CHARS`].
-fn bounded(field: &str, value: String) -> Result<String, String> {
+fn bounded(field: &str, value: String) -> Result<String, Reason> {
     let n = value.chars().count();
     if n > FIELD_MAX_CHARS {
-        return Err(format!(
-            "`{field}` must be at most {FIELD_MAX_CHARS} characters (it has {n}): `{}`",
-            shown(&value)
+        return Err(Reason::with(
+            format!("`{field}` must be at most {FIELD_MAX_CHARS} characters (it has \0): `\0`"),
+            vec![n.to_string(), shown(&value)],
         ));
     }
     Ok(value)
 }
 
-fn to_row(raw: RawRow) -> Result<Row, String> {
+fn to_row(raw: RawRow) -> Result<Row, Reason> {
     let account = non_empty(raw.account).ok_or("`account` is required")?;
     let account = bounded("account", account)?;
     let target = non_empty(raw.target).ok_or("`target` is required")?;
@@ -1483,29 +1725,37 @@ fn to_row(raw: RawRow) -> Result<Row, String> {
             until: until
                 .map(|u| {
                     u.parse::<Date>()
-                        .map_err(|_| format!("`until` `{u}` must be a date as YYYY-MM-DD"))
+                        .map_err(|_| {
+                            Reason::with("`until` `\0` must be a date as YYYY-MM-DD", vec![u])
+                        })
                 })
                 .transpose()?,
         },
         other => {
-            return Err(format!(
-                "`action` `{}` must be cancel, cancel_items or hold",
-                shown(other)
+            return Err(Reason::with(
+                "`action` `\0` must be cancel, cancel_items or hold",
+                vec![shown(other)],
             ));
         }
     };
     Ok(Row::new(account, target, action))
 }
 
-fn selectors(items: Option<RawItems>) -> Result<Vec<ItemSelector>, String> {
+fn selectors(items: Option<RawItems>) -> Result<Vec<ItemSelector>, Reason> {
     let list = match items {
         Some(RawItems::Text(text)) => text
             .split(';')
             .map(str::trim)
             .filter(|s| !s.is_empty())
             .map(|s| {
-                s.parse::<ItemSelector>()
-                    .map_err(|e| e.message().to_string())
+                s.parse::<ItemSelector>().map_err(|e| {
+                    // The selector's own message, which names the field and quotes the value.
+                    Reason::labeled(
+                        "`items` cannot be read as selectors",
+                        "\0",
+                        vec![e.message().to_string()],
+                    )
+                })
             })
             .collect::<Result<Vec<_>, _>>()?,
         Some(RawItems::List(list)) => list
@@ -1520,7 +1770,7 @@ fn selectors(items: Option<RawItems>) -> Result<Vec<ItemSelector>, String> {
     Ok(list)
 }
 
-fn to_selector(raw: RawItem) -> Result<ItemSelector, String> {
+fn to_selector(raw: RawItem) -> Result<ItemSelector, Reason> {
     let mut s = ItemSelector::default();
     s.code = raw.code;
     s.ean = raw.ean;
@@ -1530,7 +1780,12 @@ fn to_selector(raw: RawItem) -> Result<ItemSelector, String> {
         None | Some(serde_json::Value::Null) => None,
         Some(serde_json::Value::String(q)) => Some(parse_quantity(&q)?),
         Some(serde_json::Value::Number(q)) => Some(parse_quantity(&q.to_string())?),
-        Some(other) => return Err(format!("`items` quantity {other} must be a number")),
+        Some(other) => {
+            return Err(Reason::with(
+                "`items` quantity \0 must be a number",
+                vec![other.to_string()],
+            ));
+        }
     };
     if s.is_empty() {
         return Err("`items` each item needs at least one of code, ean, name, type".into());
@@ -1538,10 +1793,15 @@ fn to_selector(raw: RawItem) -> Result<ItemSelector, String> {
     Ok(s)
 }
 
-fn parse_quantity(q: &str) -> Result<Decimal, String> {
+fn parse_quantity(q: &str) -> Result<Decimal, Reason> {
     q.parse::<Decimal>()
         .or_else(|_| Decimal::from_scientific(q))
-        .map_err(|_| format!("`items` quantity `{}` is not a decimal number", shown(q)))
+        .map_err(|_| {
+            Reason::with(
+                "`items` quantity `\0` is not a decimal number",
+                vec![shown(q)],
+            )
+        })
 }
 
 fn hex(bytes: &[u8]) -> String {
