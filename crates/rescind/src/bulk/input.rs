@@ -1724,10 +1724,9 @@ fn to_row(raw: RawRow) -> Result<Row, Reason> {
         "hold" => Action::Hold {
             until: until
                 .map(|u| {
-                    u.parse::<Date>()
-                        .map_err(|_| {
-                            Reason::with("`until` `\0` must be a date as YYYY-MM-DD", vec![u])
-                        })
+                    u.parse::<Date>().map_err(|_| {
+                        Reason::with("`until` `\0` must be a date as YYYY-MM-DD", vec![u])
+                    })
                 })
                 .transpose()?,
         },
@@ -2155,10 +2154,11 @@ mod tests {
 
     #[test]
     fn the_reasons_counted_are_bounded() {
+        // Forty rows each with a different unknown field: one kind (the JSON row cannot be
+        // read), whatever the field's name.
         let mut text =
             String::from("{\"account\":\"arta\",\"target\":\"1\",\"action\":\"cancel\"}\n");
         for i in 0..40u8 {
-            // Forty field names without digits (digits count as one reason).
             let name = format!(
                 "colour{}{}",
                 char::from(b'a' + i / 26),
@@ -2169,14 +2169,72 @@ mod tests {
             ));
         }
         let input = read("rows.jsonl", &text).unwrap();
-        let reasons = input.invalid.by_reason();
         assert_eq!(input.invalid.len(), 40);
-        assert_eq!(reasons.len(), InvalidRows::REASONS + 1, "{reasons:?}");
         assert_eq!(
-            reasons.get("(other reasons)"),
-            Some(&(40 - InvalidRows::REASONS))
+            input.invalid.by_reason().get("is not a JSON row: …"),
+            Some(&40),
+            "{:?}",
+            input.invalid.by_reason()
         );
-        assert_eq!(reasons.values().sum::<usize>(), 40);
+        assert!(input.invalid.kept()[0].reason.contains("colouraa"));
+
+        // Forty kinds (more than any input gives today): the first 32 counted, the others
+        // under `(other reasons)`; every row still read back with its own reason.
+        let mut b = InvalidBuilder::new(None);
+        for i in 0..2000u64 {
+            let kind = format!("rule {}", i % 40);
+            let row = Row::cancel("arta", i.to_string()).with_line(i + 2);
+            b.push(InvalidRow::of(
+                row,
+                Reason::labeled(kind.clone(), format!("{kind}: \0"), vec![format!("v{i}")]),
+            ));
+        }
+        let rows = b.finish();
+        let reasons = rows.by_reason();
+        assert_eq!(reasons.len(), InvalidRows::REASONS + 1, "{reasons:?}");
+        assert_eq!(reasons.values().sum::<usize>(), 2000);
+        assert_eq!(reasons.get("(other reasons)"), Some(&(8 * 50)));
+        let back: Vec<InvalidRow> = rows.iter().map(Result::unwrap).collect();
+        assert_eq!(back.len(), 2000);
+        for (i, r) in back.iter().enumerate() {
+            assert_eq!(r.reason, format!("rule {}: v{i}", i % 40));
+            assert_eq!(r.target, i.to_string());
+        }
+    }
+
+    #[test]
+    fn spilled_rows_read_back_as_they_were_written() {
+        // Keys, values that look like numbers but are not (`007`), long values, quotes and
+        // backticks, values that repeat (words) and values that do not.
+        let mut b = InvalidBuilder::new(None);
+        let mut want = Vec::new();
+        for i in 0..(InvalidRows::KEPT as u64 + 600) {
+            let target = match i % 4 {
+                0 => i.to_string(),
+                1 => format!("00{i}"),
+                2 => format!("x`\"{i}\"`"),
+                _ => "é".repeat(200),
+            };
+            let mut row = Row::hold("acc", target, None).with_line(i + 2);
+            if i % 3 == 0 {
+                row = row.with_key(format!("key-{i}"));
+            }
+            let reason = if i % 2 == 0 {
+                duplicate_reason(i + 1)
+            } else {
+                Reason::with(
+                    "`action` `\0` must be cancel, cancel_items or hold",
+                    vec!["ex`p".into()],
+                )
+            };
+            let row = InvalidRow::of(row, reason);
+            want.push(row.clone());
+            b.push(row);
+        }
+        let rows = b.finish();
+        assert_eq!(rows.omitted(), 600);
+        let back: Vec<InvalidRow> = rows.iter().map(Result::unwrap).collect();
+        assert_eq!(back, want);
     }
 
     #[test]
