@@ -345,7 +345,6 @@ fn the_spill_file_is_no_larger_than_the_input() {
 /// rows either. Measured: `rescind bulk --plan` on a 50 MB file of 896,861 invalid rows peaked
 /// at 1,087,776 kB resident (a run of the same file: 27,488 kB).
 #[tokio::test]
-#[ignore = "breakmem: Runner::plan holds a result for every invalid row (report.rows has all 2,500, invalid_omitted 0): `rescind bulk --plan` on a 50 MB file of 896,861 invalid rows peaked at 1.04 GiB resident (target < 100 MB; a run of the same file: 27 MB)"]
 async fn a_plan_keeps_the_first_invalid_results_like_a_run() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("rows.csv");

@@ -214,7 +214,7 @@ pub struct Report {
     /// off, so that a report's memory follows the rows that need something, not the input);
     /// counted in [`Report::counts`].
     pub done_omitted: usize,
-    /// Invalid rows left out of [`Report::rows`]: a run keeps the results of the first
+    /// Invalid rows left out of [`Report::rows`]: a run (and a plan) keeps the results of the first
     /// [`InvalidRows::KEPT`] invalid rows (by line) and counts the others, so that a file of
     /// bad rows costs no more memory than a good one. Counted in [`Report::counts`]; listed
     /// by [`Report::rows_in_full`] and [`Report::write_needs_person`], which read them back.
