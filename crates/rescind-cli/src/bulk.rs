@@ -512,8 +512,12 @@ async fn run_plan(args: Args, out: Output) -> u8 {
     let per_prediction = plan_counts(&report);
     match out {
         Output::Json => {
-            for row in &report.rows {
-                outln!("{}", serde_json::to_string(row).unwrap_or_default());
+            // Every row, the invalid ones the plan did not keep read back one at a time.
+            for row in report.rows_in_full() {
+                match row {
+                    Ok(row) => outln!("{}", serde_json::to_string(&row).unwrap_or_default()),
+                    Err(err) => eprintln!("error: {err}"),
+                }
             }
             let summary = serde_json::json!({
                 "plan": true,
@@ -525,15 +529,27 @@ async fn run_plan(args: Args, out: Output) -> u8 {
             outln!("{summary}");
         }
         Output::Table => {
-            outln!("plan: nothing was sent; {} row(s)", report.rows.len());
+            outln!(
+                "plan: nothing was sent; {} row(s)",
+                report.rows.len() + report.invalid_omitted
+            );
             let width = per_prediction.keys().map(|k| k.len()).max().unwrap_or(0);
             for (name, n) in &per_prediction {
                 outln!("  {name:<width$}  {n:>6}");
             }
-            let odd: Vec<&RowResult> = report.rows.iter().filter(|r| !plain(r)).collect();
-            if !odd.is_empty() {
-                outln!("{} row(s) would not simply go through:", odd.len());
-                for r in odd.iter().take(20) {
+            // The first 20 odd rows by line (the invalid rows the plan did not keep read
+            // back), and how many there are: every invalid row is odd.
+            let odd_count =
+                report.rows.iter().filter(|r| !plain(r)).count() + report.invalid_omitted;
+            let odd: Vec<RowResult> = report
+                .rows_in_full()
+                .filter_map(Result::ok)
+                .filter(|r| !plain(r))
+                .take(20)
+                .collect();
+            if odd_count > 0 {
+                outln!("{} row(s) would not simply go through:", odd_count);
+                for r in odd.iter() {
                     // A prediction's detail starts with its own words ("refused (in_transit):").
                     let what = match &r.prediction {
                         Some(_) => r.detail.clone(),
@@ -541,8 +557,8 @@ async fn run_plan(args: Args, out: Output) -> u8 {
                     };
                     outln!("  line {:>5}  {} {}  {what}", r.line, r.account, r.target);
                 }
-                if odd.len() > 20 {
-                    outln!("  ... and {} more in the report", odd.len() - 20);
+                if odd_count > 20 {
+                    outln!("  ... and {} more in the report", odd_count - 20);
                 }
             }
             outln!("report: {}", report_path.display());
@@ -571,6 +587,12 @@ fn plan_counts(report: &Report) -> std::collections::BTreeMap<String, usize> {
     for r in &report.rows {
         *counts.entry(plan_label(r)).or_insert(0) += 1;
     }
+    // The invalid rows the plan did not keep ([`Report::invalid_omitted`]).
+    if report.invalid_omitted > 0 {
+        *counts
+            .entry(Outcome::Invalid.as_str().to_string())
+            .or_insert(0) += report.invalid_omitted;
+    }
     counts
 }
 
@@ -578,28 +600,53 @@ fn plan_counts(report: &Report) -> std::collections::BTreeMap<String, usize> {
 /// (`line,key,account,target,action,prediction,outcome,kind,reason`), or a JSON array for a
 /// `.json` name.
 fn write_plan(report: &Report, path: &std::path::Path) -> Result<(), String> {
+    use std::io::Write as _;
+    // Written row by row (the invalid rows the plan did not keep read back), without holding
+    // the rows or the text.
+    let file = std::fs::File::create(path).map_err(|e| e.to_string())?;
+    let mut w = std::io::BufWriter::new(file);
+    let io = |e: std::io::Error| e.to_string();
     if path.extension().and_then(|e| e.to_str()) == Some("json") {
-        let text = serde_json::to_string_pretty(&report.rows).map_err(|e| e.to_string())?;
-        return std::fs::write(path, text + "\n").map_err(|e| e.to_string());
+        // The same text `to_string_pretty` gives the vector of rows.
+        let mut first = true;
+        for r in report.rows_in_full() {
+            let r = r.map_err(|e| e.to_string())?;
+            let text = serde_json::to_string_pretty(&r).map_err(|e| e.to_string())?;
+            w.write_all(if first { b"[\n" } else { b",\n" })
+                .map_err(io)?;
+            first = false;
+            for (i, line) in text.lines().enumerate() {
+                if i > 0 {
+                    w.write_all(b"\n").map_err(io)?;
+                }
+                w.write_all(b"  ").map_err(io)?;
+                w.write_all(line.as_bytes()).map_err(io)?;
+            }
+        }
+        w.write_all(if first { b"[]\n" } else { b"\n]\n" })
+            .map_err(io)?;
+        return w.flush().map_err(io);
     }
-    let mut text = String::from("line,key,account,target,action,prediction,outcome,kind,reason\n");
-    for r in &report.rows {
+    w.write_all(b"line,key,account,target,action,prediction,outcome,kind,reason\n")
+        .map_err(io)?;
+    for r in report.rows_in_full() {
+        let r = r.map_err(|e| e.to_string())?;
         let fields = [
             r.line.to_string(),
             r.key.clone().unwrap_or_default(),
             r.account.clone(),
             r.target.clone(),
             r.action.clone(),
-            plan_label(r),
+            plan_label(&r),
             r.outcome.as_str().to_string(),
             r.kind.map_or("", ErrorKind::as_str).to_string(),
             r.detail.clone(),
         ];
         let cells: Vec<String> = fields.iter().map(|f| csv_cell(f)).collect();
-        text.push_str(&cells.join(","));
-        text.push('\n');
+        w.write_all(cells.join(",").as_bytes()).map_err(io)?;
+        w.write_all(b"\n").map_err(io)?;
     }
-    std::fs::write(path, text).map_err(|e| e.to_string())
+    w.flush().map_err(io)
 }
 
 /// One CSV cell (RFC 4180): quoted when it holds a comma, a quote or a line break.
