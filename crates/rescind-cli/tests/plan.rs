@@ -473,3 +473,65 @@ async fn single_commands_take_a_policy() {
     );
     sim.shutdown().await;
 }
+
+/// A plan of more invalid rows than a plan keeps (`InvalidRows::KEPT`, 1,000): stdout, the
+/// summary's counts and the plan's report (CSV and JSON) still list every row, in line order,
+/// the ones past the first thousand read back (fixmem: `Runner::plan` no longer holds a
+/// result per invalid row).
+#[tokio::test]
+async fn a_plan_of_many_invalid_rows_lists_every_row() {
+    let running = Simulator::new().start().await.unwrap();
+    let base = running.base_url();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("rows.csv");
+    let mut csv = String::from("account,target,action,items,until\n");
+    for i in 0..1500 {
+        csv.push_str(&format!("arta,{i},explode,,\n"));
+    }
+    csv.push_str(&format!("arta,{},cancel,,\n", demo::SESSION_NEW));
+    std::fs::write(&path, &csv).unwrap();
+    let f = path.to_str().unwrap();
+    let plan = run_cli(&["--output", "json", "bulk", f, "--plan"], &base).await;
+    let listed = rows(&plan.stdout);
+    assert_eq!(listed.len(), 1501, "{}", plan.stderr);
+    assert_eq!(
+        listed.keys().copied().collect::<Vec<_>>(),
+        (2..=1502).collect::<Vec<u64>>()
+    );
+    assert!(
+        listed
+            .values()
+            .take(1500)
+            .all(|r| r["outcome"] == "invalid"),
+        "{listed:?}"
+    );
+    let summary: Value = serde_json::from_str(plan.stdout.lines().last().unwrap()).unwrap();
+    assert_eq!(summary["counts"]["invalid"], 1500, "{summary}");
+    assert_eq!(summary["predictions"]["invalid"], 1500, "{summary}");
+    let report = std::fs::read_to_string(dir.path().join("rows.csv.plan.csv")).unwrap();
+    assert_eq!(report.lines().count(), 1502, "{report}");
+    assert!(report.lines().nth(1500).unwrap().starts_with("1501,"));
+    // The JSON report: the same rows as one array.
+    let json = dir.path().join("plan.json");
+    let plan = run_cli(
+        &[
+            "--output",
+            "json",
+            "bulk",
+            f,
+            "--plan",
+            "--report",
+            json.to_str().unwrap(),
+        ],
+        &base,
+    )
+    .await;
+    let array: Vec<Value> = serde_json::from_str(&std::fs::read_to_string(&json).unwrap())
+        .unwrap_or_else(|e| {
+            panic!("{e}: {}", plan.stderr);
+        });
+    assert_eq!(array.len(), 1501);
+    assert_eq!(array[1499]["line"], 1501);
+    no_changes(&running);
+    running.shutdown().await;
+}
