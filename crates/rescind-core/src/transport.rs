@@ -1024,23 +1024,11 @@ impl Transport {
                 Ok((Some((name.clone(), v)), None))
             }
             Auth::Bearer(cache) => {
-                let current = cache.current_before(self, deadline).await?;
-                let mut v = HeaderValue::from_str(&format!(
-                    "Bearer {}",
-                    current.token.value().expose_secret()
-                ))
-                .map_err(|_| {
-                    Error::new(
-                        ErrorKind::Decode,
-                        Sent::Answered,
-                        "the login returned a token that is not a valid header value",
-                    )
-                    .with_provider(self.inner.provider)
-                })?;
-                v.set_sensitive(true);
+                // Built once per token by the cache, not once per request.
+                let (header, generation) = cache.bearer_before(self, deadline).await?;
                 Ok((
-                    Some((http::header::AUTHORIZATION, v)),
-                    Some(current.generation),
+                    Some((http::header::AUTHORIZATION, header)),
+                    Some(generation),
                 ))
             }
         }
