@@ -778,7 +778,17 @@ impl Transport {
         // since a client has one login flight at a time.
         let _permit = match &inner.semaphore {
             Some(sem) if !self.login => {
-                match tokio::time::timeout_at(deadline, sem.clone().acquire_owned()).await {
+                // A free place is taken at once, without arming a timer for the wait.
+                let acquired = match sem.clone().try_acquire_owned() {
+                    Ok(permit) => Ok(Ok(permit)),
+                    Err(tokio::sync::TryAcquireError::Closed) => Ok(Err(())),
+                    Err(tokio::sync::TryAcquireError::NoPermits) => {
+                        tokio::time::timeout_at(deadline, sem.clone().acquire_owned())
+                            .await
+                            .map(|r| r.map_err(|_| ()))
+                    }
+                };
+                match acquired {
                     Ok(Ok(permit)) => Some(permit),
                     Ok(Err(_)) => {
                         return Err(
