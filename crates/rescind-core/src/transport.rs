@@ -813,7 +813,8 @@ impl Transport {
             }
             _ => None,
         };
-        let url = inner.base_url.join(&request.path, &request.query);
+        // The first attempt takes the URL; a retry (rare) joins it again.
+        let mut url = Some(inner.base_url.join(&request.path, &request.query));
         let policy = &inner.config.retry;
         // A login's request is sent once per login: the token cache retries logins itself, one
         // flight for every waiting caller, with the same policy (see the `token` module), so
@@ -881,7 +882,13 @@ impl Transport {
             let timeout = inner.config.attempt_timeout.min(remaining);
             tracing::trace!(attempt = attempts, "sending");
             let attempt = self
-                .attempt(request, url.clone(), auth_header, timeout)
+                .attempt(
+                    request,
+                    url.take()
+                        .unwrap_or_else(|| inner.base_url.join(&request.path, &request.query)),
+                    auth_header,
+                    timeout,
+                )
                 .await;
 
             let end = match &attempt {
@@ -1152,8 +1159,27 @@ async fn read_capped(
     mut response: reqwest::Response,
     limit: usize,
 ) -> Result<(Bytes, bool), reqwest::Error> {
-    let mut buf = BytesMut::new();
-    while let Some(chunk) = response.chunk().await? {
+    // Most answers come in one chunk: that chunk is the body, neither copied nor reallocated.
+    let Some(first) = response.chunk().await? else {
+        return Ok((Bytes::new(), false));
+    };
+    if first.len() > limit {
+        return Ok((first.slice(..limit), true));
+    }
+    let Some(second) = response.chunk().await? else {
+        return Ok((first, false));
+    };
+    let mut buf = BytesMut::with_capacity(first.len() + second.len());
+    buf.extend_from_slice(&first);
+    let mut next = Some(second);
+    loop {
+        let chunk = match next.take() {
+            Some(chunk) => chunk,
+            None => match response.chunk().await? {
+                Some(chunk) => chunk,
+                None => break,
+            },
+        };
         let room = limit - buf.len();
         if chunk.len() > room {
             buf.extend_from_slice(&chunk[..room]);
