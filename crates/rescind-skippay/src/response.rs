@@ -211,3 +211,54 @@ fn wrong_id(resp: &HttpResponse, operation: &'static str, got: &str, want: &str)
         None => err,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The two passes the one-pass read stands for: the shape check, then the tolerant read.
+    fn two_passes(body: &[u8]) -> Option<Order> {
+        decode::json::<OrderShape>(body).ok()?;
+        wire::tolerant::decode::<Order>(body).ok()
+    }
+
+    #[test]
+    fn the_one_pass_read_gives_what_the_two_passes_give_or_leaves_the_body_to_them() {
+        let documented = include_str!("../tests/fixtures/order_cancel_200.json");
+        let bodies: Vec<String> = vec![
+            documented.to_string(),
+            format!("  \n{documented}"),
+            r#"{"state": "CANCELLED", "items": [{"code": "1", "state": "CANCELLED"}]}"#.into(),
+            // Passes the strict read, not the shape check: left to the two passes.
+            r#"{"items": [{"code": "1", "state": "CANCELLED"}]}"#.into(),
+            r#"{"state": null, "items": [{"code": "1", "state": "CANCELLED"}]}"#.into(),
+            r#"{"state": "CANCELLED", "items": null}"#.into(),
+            r#"{"state": "CANCELLED"}"#.into(),
+            r#"{"state": "CANCELLED", "items": []}"#.into(),
+            r#"{"padding":"xxxx"}"#.into(),
+            r#"{"state": "CANC"#.into(),
+            String::new(),
+            "[]".into(),
+            // A duplicate key fails both reads.
+            r#"{"state": "CANCELLED", "state": "CANCELLED", "items": [{"code": "1"}]}"#.into(),
+        ];
+        let mut read_once = 0;
+        for body in &bodies {
+            let once = order_read_once(body.as_bytes());
+            let two = two_passes(body.as_bytes());
+            if let Some(order) = &once {
+                read_once += 1;
+                assert_eq!(Some(order), two.as_ref(), "{body}");
+            }
+        }
+        // The documented answer and its like take the one pass.
+        assert_eq!(read_once, 3);
+        for body in [
+            r#"{"items": [{"code": "1", "state": "CANCELLED"}]}"#,
+            r#"{"state": "CANCELLED", "items": null}"#,
+        ] {
+            assert!(order_read_once(body.as_bytes()).is_none());
+            assert!(two_passes(body.as_bytes()).is_none(), "{body}");
+        }
+    }
+}
