@@ -323,10 +323,14 @@ impl Client {
                         }),
                 )
             }
-            Err(err) if err.sent() == Sent::MaybeSent => self.settle(number, details, err).await,
+            // Boxed (cold paths): their state would otherwise be part of every cancel's
+            // future, copied whenever the future moves.
+            Err(err) if err.sent() == Sent::MaybeSent => {
+                Box::pin(self.settle(number, details, err)).await
+            }
             // Sent first and refused: read the order to say why, by the same rules.
             Err(err) if details.is_none() && err.kind() == ErrorKind::NotCancellable => {
-                Err(self.explain_refusal(&target, err, now).await)
+                Err(Box::pin(self.explain_refusal(&target, err, now)).await)
             }
             Err(err) => Err(err),
         }
