@@ -115,7 +115,14 @@ impl Canceller for Client {
     }
 
     async fn cancel(&self, request: CancelRequest) -> Result<CancelOutcome, Error> {
-        self.cancel_with(request, CancelOptions::new()).await
+        // `cancel_with(request, CancelOptions::new())`, without boxing its future once more.
+        rescind_core::trace::run_cancel(
+            Provider::Di,
+            request,
+            CancelOptions::new(),
+            |request, options| self.cancel_with_at(request, options, self.now()),
+        )
+        .await
     }
 
     async fn cancel_with(
