@@ -726,7 +726,13 @@ impl Transport {
             attempts = tracing::field::Empty,
             request_id = tracing::field::Empty,
         );
-        let result = self.send_inner(request).instrument(span.clone()).await;
+        // Without a subscriber for the span, the call is not wrapped in it: the wrapper would
+        // only move the call's future once more.
+        let result = if span.is_disabled() {
+            self.send_inner(request).await
+        } else {
+            self.send_inner(request).instrument(span.clone()).await
+        };
         crate::trace::count_attempts(match &result {
             Ok(resp) => resp.attempts,
             Err(err) => err.attempts(),
