@@ -556,6 +556,34 @@ pub fn write_large_input(path: &Path, min_bytes: usize) -> std::io::Result<usize
     Ok(text.lines().count() - 1)
 }
 
+/// Writes a large input whose every row is invalid, for the memory figure of invalid rows:
+/// fleet rows until the file has at least `min_bytes`, each with its action replaced by an
+/// unknown one (`explode`). Returns the rows written.
+pub fn write_all_invalid_input(path: &Path, min_bytes: usize) -> std::io::Result<usize> {
+    let per_row = Fleet::of(10_000).rows_csv().len() / 10_000;
+    let rows = min_bytes / per_row.max(1) + 1;
+    let mut text = String::with_capacity(min_bytes + 1024);
+    for (i, line) in Fleet::of(rows).rows_csv().lines().enumerate() {
+        if i == 0 {
+            text.push_str(line);
+        } else {
+            // account,target,action,... : the third field is the action.
+            let mut fields = line.splitn(4, ',');
+            let (account, target) = (fields.next().unwrap_or(""), fields.next().unwrap_or(""));
+            let _action = fields.next();
+            text.push_str(&format!("{account},{target},explode,,"));
+        }
+        text.push('\n');
+    }
+    let mut n = 0u64;
+    while text.len() < min_bytes {
+        text.push_str(&format!("arta,{},explode,,\n", 9_000_000 + n));
+        n += 1;
+    }
+    std::fs::write(path, &text)?;
+    Ok(text.lines().count() - 1)
+}
+
 /// What the memory figure measured: a strict run's validation of a large input, in this
 /// process.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -858,6 +886,16 @@ mod tests {
         ] {
             assert_eq!(action_of(path, &items), action, "{path}");
         }
+    }
+
+    #[test]
+    fn the_all_invalid_input_has_the_size_asked_and_no_valid_row() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("invalid.csv");
+        let rows = write_all_invalid_input(&path, 100_000).unwrap();
+        assert!(std::fs::metadata(&path).unwrap().len() >= 100_000);
+        let s = validate(&path, true).unwrap();
+        assert_eq!((s.valid, s.invalid as usize), (0, rows));
     }
 
     #[test]

@@ -1150,8 +1150,25 @@ fn memory_row(plan: &Plan) -> Result<(), String> {
     let result = written
         .map_err(|e| format!("{}: {e}", input.display()))
         .and_then(|rows| Ok((rows, child("stream")?, child("read")?)));
+    // The same size, every row invalid (issue 17: memory must not grow with the bad rows).
+    let bad_input = dir.join("all-invalid.csv");
+    let bad = result.and_then(|r| {
+        let rows = bulk::write_all_invalid_input(&bad_input, plan.memory_bytes)
+            .map_err(|e| format!("{}: {e}", bad_input.display()))?;
+        let size = std::fs::metadata(&bad_input).map(|m| m.len()).unwrap_or(0);
+        let text = run_child(
+            &["memory", &bad_input.to_string_lossy(), "stream"],
+            "`stream` validation of the all-invalid input",
+        )?;
+        let sample = text
+            .lines()
+            .last()
+            .and_then(MemorySample::parse)
+            .ok_or_else(|| format!("the all-invalid validation printed `{text}`"))?;
+        Ok((r, (rows, size, sample)))
+    });
     let _ = std::fs::remove_dir_all(&dir);
-    let (rows, streamed, whole) = result?;
+    let ((rows, streamed, whole), (bad_rows, bad_size, bad)) = bad?;
     let mib = |s: &MemorySample| s.peak_kib as f64 / 1024.0;
     println!(
         "| **bulk, memory**: `--strict` on a {:.1} MB input ({rows} rows, the last invalid): peak resident memory (VmHWM), MiB, streamed (`Input::stream`) vs rows kept (`Input::read`); {:.2} s vs {:.2} s | {:.1} | {:.1} | {:.3} | < 100 MiB: **{}** |",
@@ -1162,6 +1179,13 @@ fn memory_row(plan: &Plan) -> Result<(), String> {
         mib(&whole),
         mib(&streamed) / mib(&whole),
         verdict(mib(&streamed) < 100.0)
+    );
+    println!(
+        "| **bulk, memory, invalid rows**: `--strict` on a {:.1} MB input whose {bad_rows} rows are all invalid, streamed: peak resident memory (VmHWM), MiB (the first 1,000 invalid rows kept, the others counted and spilled to a temporary file); {:.2} s | {:.1} | | | < 100 MiB: **{}** |",
+        bad_size as f64 / 1e6,
+        bad.elapsed.as_secs_f64(),
+        mib(&bad),
+        verdict(mib(&bad) < 100.0 && bad.invalid as usize == bad_rows)
     );
     Ok(())
 }

@@ -158,8 +158,19 @@ pub async fn run(args: Args, out: Output) -> u8 {
         Err(err) => return usage(&err.to_string(), "nothing was sent"),
     };
     input.check_accounts(&registry);
-    for bad in &input.invalid {
-        eprintln!("{}: line {}: {}", args.file.display(), bad.line, bad.reason);
+    // Every invalid row, read back one at a time past the first ones (`InvalidRows`).
+    for bad in input.invalid.iter() {
+        match bad {
+            Ok(bad) => eprintln!("{}: line {}: {}", args.file.display(), bad.line, bad.reason),
+            Err(err) => eprintln!("error: {err}"),
+        }
+    }
+    if input.invalid.omitted() > 0 {
+        // Past the first thousand, the reasons say more than the lines scrolled by.
+        eprintln!("{} invalid row(s), by reason:", input.invalid.len());
+        for (reason, n) in input.invalid.by_reason() {
+            eprintln!("  {n} × {reason}");
+        }
     }
     if args.strict && !input.invalid.is_empty() {
         return usage(
@@ -277,8 +288,11 @@ fn summarize(
     let counts = report.counts();
     match out {
         Output::Json => {
-            for row in &report.rows {
-                outln!("{}", serde_json::to_string(row).unwrap_or_default());
+            for row in report.rows_in_full() {
+                match row {
+                    Ok(row) => outln!("{}", serde_json::to_string(&row).unwrap_or_default()),
+                    Err(err) => eprintln!("error: {err}"),
+                }
             }
             let summary = Summary {
                 counts: counts.iter().map(|(o, n)| (o.as_str(), *n)).collect(),
@@ -294,8 +308,11 @@ fn summarize(
         Output::Table => {
             outln!("{}", counts_line(&counts));
             let needs: Vec<&RowResult> = report.needs_person().collect();
-            if !needs.is_empty() {
-                outln!("{} row(s) need a person: {}", needs.len(), path.display());
+            // The invalid rows the report left out need a person too (they come after the
+            // first thousand invalid ones, so after the ten shown).
+            let needs_count = needs.len() + report.invalid_omitted;
+            if needs_count > 0 {
+                outln!("{} row(s) need a person: {}", needs_count, path.display());
                 for r in needs.iter().take(10) {
                     outln!(
                         "  line {}: {} {}: {}: {}",
@@ -306,8 +323,8 @@ fn summarize(
                         r.detail
                     );
                 }
-                if needs.len() > 10 {
-                    outln!("  ... and {} more in the report", needs.len() - 10);
+                if needs_count > 10 {
+                    outln!("  ... and {} more in the report", needs_count - 10);
                 }
             }
             let in_flight: Vec<&RowResult> = report.in_flight().collect();

@@ -1228,3 +1228,79 @@ async fn the_progress_rate_of_a_rerun_counts_only_its_own_rows() {
     assert!(rate < 10.0, "one row in 2.5 s or more: {line}");
     sim.shutdown().await;
 }
+
+/// Issue 17: more invalid rows than a run keeps in memory (`InvalidRows::KEPT`, 1,000): the
+/// CLI still lists every one (stderr before sending, the JSON rows, the report file) and
+/// counts every one, with or without `--strict`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_invalid_row_is_listed_past_the_ones_kept_in_memory() {
+    let sim = Simulator::new().start().await.unwrap();
+    let base = sim.base_url();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("bad.csv");
+    let bad = 1_200u64;
+    let mut text = String::from("account,target,action,items,until\narta,42,cancel,,\n");
+    for i in 0..bad {
+        text.push_str(&format!("arta,{},explode,,\n", 1000 + i));
+    }
+    std::fs::write(&file, text).unwrap();
+    let f = file.to_str().unwrap();
+    let listed = |stderr: &str| {
+        stderr
+            .lines()
+            .filter(|l| l.contains(": line ") && l.contains("`explode`"))
+            .count() as u64
+    };
+
+    let run = run_cli(&["bulk", f, "--strict"], &base).await;
+    assert_eq!(run.code, Some(2), "{}", run.stderr);
+    assert_eq!(listed(&run.stderr), bad);
+    assert!(
+        run.stderr
+            .contains(&format!("{bad} invalid row(s) and --strict")),
+        "{}",
+        run.stderr
+    );
+    let by_reason = format!(
+        "{bad} invalid row(s), by reason:\n  {bad} × `action` `…` must be cancel, cancel_items or hold\n"
+    );
+    assert!(run.stderr.contains(&by_reason), "{}", run.stderr);
+    assert_eq!(hits(&sim), 0);
+
+    let run = run_cli(&["--output", "json", "bulk", f], &base).await;
+    assert_eq!(run.code, Some(2), "{}", run.stderr);
+    assert_eq!(listed(&run.stderr), bad);
+    let lines: Vec<Value> = run
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let (summary, rows) = lines.split_last().unwrap();
+    assert_eq!(rows.len() as u64, bad + 1, "a JSON row per row");
+    assert_eq!(rows[0]["outcome"], "done");
+    assert_eq!(rows.last().unwrap()["line"], bad + 2);
+    assert_eq!(rows.last().unwrap()["outcome"], "invalid");
+    assert_eq!(summary["summary"]["counts"]["invalid"], bad);
+    let report = std::fs::read_to_string(dir.path().join("bad.csv.report.csv")).unwrap();
+    assert_eq!(
+        report.lines().count() as u64,
+        bad + 1,
+        "a header and a line per row"
+    );
+
+    // The table counts them all too (the journal says line 2 is done: not sent again).
+    let run = run_cli(&["bulk", f], &base).await;
+    assert_eq!(run.code, Some(2), "{}", run.stderr);
+    assert!(
+        run.stdout.contains(&format!("{bad} row(s) need a person")),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains(&format!("... and {} more in the report", bad - 10)),
+        "{}",
+        run.stdout
+    );
+    sim.shutdown().await;
+}

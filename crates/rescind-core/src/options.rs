@@ -85,10 +85,19 @@ impl CancelOptions {
     /// for this same request: the cancel uses it instead of reading the target again.
     ///
     /// The plan's reading becomes the cancel's reading from before, the fingerprint that
-    /// settles a lost answer by reading back. Take it just before the cancel: if someone else
-    /// changes the target between the plan and the cancel, a lost answer can be settled
-    /// against a reading that no longer holds (a Skip Pay quantity cancel read back as done
-    /// when another change made the difference). A plan about another target is ignored.
+    /// settles a lost answer by reading back (DESIGN principle 11: a read-back proves this
+    /// call's change only against a reading nobody else changed since).
+    ///
+    /// Where that fingerprint decides alone, for a change that cannot be sent twice (a Skip
+    /// Pay item cancel with quantities), the plan is used only while fresh: at most
+    /// [`Plan::FRESH_FOR`] (5 seconds) after its reading ([`Plan::taken_at`]); an older plan
+    /// makes the cancel read the target again, one request more (3 instead of 2), and its
+    /// outcome is then exact: a lost answer is compared with that new reading, not with an
+    /// order someone else has changed since the plan. Within the bound, take the plan just
+    /// before the cancel (as a bulk run does): a change by someone else in those seconds,
+    /// followed by a lost answer, is still read back as this call's. Elsewhere (rules'
+    /// inputs such as Arta's 30-day hold window, idempotent changes) a plan of any age is
+    /// used. A plan about another target is ignored.
     pub fn with_plan(mut self, plan: Plan) -> Self {
         self.plan = Some(plan);
         self

@@ -27,11 +27,13 @@
 use std::any::Any;
 use std::fmt;
 use std::sync::Arc;
+use std::time::Duration;
 
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
 use crate::{Error, ErrorKind, Observation};
+use tokio::time::Instant;
 
 /// Why a request was refused, as a stable code a program can branch on: the reason of a
 /// [`Prediction::Refused`] and of an [`Error`] ([`Error::reason`]), whoever refused (the
@@ -307,6 +309,8 @@ pub struct Plan {
     /// is an authentication failure, not only "unknown").
     pub error_kind: Option<ErrorKind>,
     native: Option<Arc<dyn Any + Send + Sync>>,
+    /// When the reading was taken ([`Plan::taken_at`]).
+    taken_at: Option<Instant>,
 }
 
 impl fmt::Debug for Plan {
@@ -316,11 +320,29 @@ impl fmt::Debug for Plan {
             .field("reading", &self.reading)
             .field("error_kind", &self.error_kind)
             .field("native", &self.native.is_some())
+            .field("age", &self.age())
             .finish()
     }
 }
 
 impl Plan {
+    /// How long a plan's reading may stand in for a cancel's own reading where it is the
+    /// fingerprint of a change that cannot be sent twice (a Skip Pay quantity cancel): 5
+    /// seconds from the reading ([`Plan::taken_at`]). An older plan is not used as that
+    /// fingerprint: the cancel reads the target again (one request more).
+    ///
+    /// Why a bound, and why this one (DESIGN principle 11, "what proves a change"): a lost
+    /// answer is settled by reading back and comparing with the reading from before; the
+    /// comparison proves this call's change only if nobody else changed the target between
+    /// that reading and the send. A cancel's own read leaves a gap of one round trip; a plan
+    /// leaves the gap between the plan and the cancel. A bulk run takes its plan and sends
+    /// after journaling the intent (a group-committed fsync: milliseconds, rarely a second),
+    /// so 5 seconds keeps its 2 requests per quantity row, while a plan kept for minutes
+    /// (a `--plan` shown to a person, then run) is read again. Within the bound the gap
+    /// remains: a change made by someone else in those seconds, followed by a lost answer,
+    /// is read back as this call's.
+    pub const FRESH_FOR: Duration = Duration::from_secs(5);
+
     /// A plan with `prediction`, no reading.
     pub fn new(prediction: Prediction) -> Self {
         Plan {
@@ -328,6 +350,7 @@ impl Plan {
             reading: None,
             error_kind: None,
             native: None,
+            taken_at: None,
         }
     }
 
@@ -345,16 +368,43 @@ impl Plan {
         plan
     }
 
-    /// Sets the reading.
+    /// Sets the reading; the plan's [`taken_at`](Plan::taken_at) becomes now unless set
+    /// already.
     pub fn with_reading(mut self, reading: Observation) -> Self {
         self.reading = Some(reading);
+        self.taken_at.get_or_insert_with(Instant::now);
         self
     }
 
-    /// Keeps the provider's own reading, for a later cancel that reuses it.
+    /// Keeps the provider's own reading, for a later cancel that reuses it; the plan's
+    /// [`taken_at`](Plan::taken_at) becomes now unless set already.
     pub fn with_native<T: Any + Send + Sync>(mut self, native: T) -> Self {
         self.native = Some(Arc::new(native));
+        self.taken_at.get_or_insert_with(Instant::now);
         self
+    }
+
+    /// Sets when the reading was taken (a provider that built the plan from a reading taken
+    /// earlier; a test of a stale plan).
+    pub fn with_taken_at(mut self, at: Instant) -> Self {
+        self.taken_at = Some(at);
+        self
+    }
+
+    /// When the reading was taken (tokio's monotonic clock, so paused time in tests moves
+    /// it); `None` for a plan without a reading.
+    pub fn taken_at(&self) -> Option<Instant> {
+        self.taken_at
+    }
+
+    /// How old the reading is; `None` for a plan without a reading.
+    pub fn age(&self) -> Option<Duration> {
+        self.taken_at.map(|at| at.elapsed())
+    }
+
+    /// Whether the reading is at most [`Plan::FRESH_FOR`] old (false without a reading).
+    pub fn is_fresh(&self) -> bool {
+        self.age().is_some_and(|age| age <= Plan::FRESH_FOR)
     }
 
     /// The provider's own reading, if it is a `T`.
@@ -367,6 +417,24 @@ impl Plan {
 mod tests {
     use super::*;
     use crate::{Provider, Sent};
+
+    #[tokio::test(start_paused = true)]
+    async fn a_plan_is_fresh_for_five_seconds_from_its_reading() {
+        let bare = Plan::new(Prediction::Cancel);
+        assert_eq!((bare.taken_at(), bare.is_fresh()), (None, false));
+        let plan = Plan::new(Prediction::Cancel).with_native(7u8);
+        let taken = plan.taken_at().unwrap();
+        assert!(plan.is_fresh());
+        tokio::time::advance(Plan::FRESH_FOR).await;
+        assert!(plan.is_fresh(), "{plan:?}");
+        tokio::time::advance(Duration::from_millis(1)).await;
+        assert!(!plan.is_fresh(), "{plan:?}");
+        // A second reading set later does not make the plan younger.
+        let plan = plan.with_reading(Observation::new("1", "open"));
+        assert_eq!(plan.taken_at(), Some(taken));
+        let reset = plan.with_taken_at(Instant::now());
+        assert!(reset.is_fresh());
+    }
 
     #[test]
     fn predictions_serialize_with_their_stable_names() {

@@ -31,7 +31,10 @@
 //! cancel's success is proved by every selected item reading CANCELLED.
 //!
 //! A [`Plan`] handed in ([`CancelOptions::with_plan`]) is used instead of reading the
-//! application again (its native `ApplicationResponse`), under either policy.
+//! application again (its native `ApplicationResponse`), under either policy; for an item
+//! cancel with quantities only while fresh ([`Plan::FRESH_FOR`], 5 seconds after its
+//! reading): its reading is the fingerprint a lost answer is settled against, and an older
+//! one may hide someone else's change, so the application is read again (3 requests).
 //!
 //! # What proves the cancel
 //!
@@ -308,8 +311,11 @@ impl Client {
             .map_err(|err| err.with_provider(Provider::SkipPay))?;
         let target = request.target.clone();
         let policy = options.policy_or(self.policy());
+        // A quantity cancel's reading is the only fingerprint of its lost answer: a plan stands
+        // in for it only while fresh (`Plan::FRESH_FOR`); an older one is read again.
         let planned = options
             .take_plan()
+            .filter(|plan| !order_request.has_quantities() || plan.is_fresh())
             .and_then(|plan| plan.native::<ApplicationResponse>().cloned())
             .filter(|app| app.id == target);
         // A quantity cancel is read first under every policy: the before-read is the only

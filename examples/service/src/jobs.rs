@@ -223,7 +223,7 @@ impl Job {
                     view.state = JobState::Finished;
                     view.counts = report.counts();
                     view.all_done = report.all_done();
-                    view.needs_person = report.needs_person().count();
+                    view.needs_person = report.needs_person().count() + report.invalid_omitted;
                     view.already_done = report.already_done.map(AlreadyDoneView::from);
                     view.stopped = report.stopped;
                     view.rows = report.rows;

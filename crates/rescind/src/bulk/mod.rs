@@ -120,7 +120,7 @@ mod run;
 use std::path::{Path, PathBuf};
 
 pub use clock::{Clock, ManualClock, Sleep, SystemClock};
-pub use input::{Action, Input, InvalidRow, Row, RowId, RowsIter};
+pub use input::{Action, Input, InvalidIter, InvalidRow, InvalidRows, Row, RowId, RowsIter};
 pub use journal::{AlreadyDone, Journal, JournalStats};
 pub use report::{Counts, Outcome, Report, RowResult};
 /// What settled a `done` row: the provider's answer, or reading the target back (the core's

@@ -54,7 +54,8 @@ impl Runner {
             });
             results.insert((r.line, r.account.clone(), r.target.clone()), r);
         };
-        for bad in &input.invalid {
+        for bad in input.invalid.iter() {
+            let bad = bad?;
             let mut r = RowResult {
                 kind: Some(ErrorKind::InvalidInput),
                 sent: Some(Sent::NotSent),
@@ -81,6 +82,8 @@ impl Runner {
             return Ok(Report {
                 rows: results.into_values().collect(),
                 done_omitted: 0,
+                invalid_omitted: 0,
+                omitted: None,
                 stopped: false,
                 journal: journal.stats(),
                 already_done,
@@ -174,6 +177,8 @@ impl Runner {
         Ok(Report {
             rows: results.into_values().collect(),
             done_omitted: 0,
+            invalid_omitted: 0,
+            omitted: None,
             stopped: self.stop.is_stopped(),
             journal: journal.stats(),
             already_done,

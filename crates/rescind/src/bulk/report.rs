@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::io::Write;
 use std::path::Path;
 
 use rescind_core::jiff::Timestamp;
@@ -9,6 +10,7 @@ use rescind_core::{CancelStatus, ErrorKind, Prediction, Provider, Refusal, Sent,
 use serde::{Deserialize, Serialize, Serializer};
 
 use super::BulkError;
+use super::input::{InvalidRow, InvalidRows};
 use super::journal::{AlreadyDone, JournalStats};
 
 /// What came of one row.
@@ -212,6 +214,13 @@ pub struct Report {
     /// off, so that a report's memory follows the rows that need something, not the input);
     /// counted in [`Report::counts`].
     pub done_omitted: usize,
+    /// Invalid rows left out of [`Report::rows`]: a run keeps the results of the first
+    /// [`InvalidRows::KEPT`] invalid rows (by line) and counts the others, so that a file of
+    /// bad rows costs no more memory than a good one. Counted in [`Report::counts`]; listed
+    /// by [`Report::rows_in_full`] and [`Report::write_needs_person`], which read them back.
+    pub invalid_omitted: usize,
+    /// Where the omitted invalid rows are read back from.
+    pub(super) omitted: Option<OmittedInvalid>,
     /// Whether the run was stopped before every row was sent.
     pub stopped: bool,
     /// What the journal's writes cost during the run (fsyncs and their time).
@@ -228,15 +237,45 @@ impl Report {
             *counts.entry(row.outcome).or_default() += 1;
         }
         *counts.entry(Outcome::Done).or_default() += self.done_omitted;
+        *counts.entry(Outcome::Invalid).or_default() += self.invalid_omitted;
         counts
+    }
+
+    /// Every result the report has, in line order: [`Report::rows`] and the invalid rows
+    /// left out of it ([`Report::invalid_omitted`]), read back one at a time. An item is an
+    /// error when those cannot be read back (nothing follows it).
+    pub fn rows_in_full(&self) -> impl Iterator<Item = Result<RowResult, BulkError>> + '_ {
+        let mut omitted = self
+            .omitted
+            .as_ref()
+            .map(|o| o.results())
+            .into_iter()
+            .flatten()
+            .peekable();
+        let mut rows = self.rows.iter().peekable();
+        std::iter::from_fn(move || {
+            let take_row = match (rows.peek(), omitted.peek()) {
+                (None, None) => return None,
+                (Some(_), None) => true,
+                (None, Some(_)) => false,
+                (Some(_), Some(Err(_))) => false,
+                (Some(r), Some(Ok(o))) => r.line <= o.line,
+            };
+            if take_row {
+                rows.next().cloned().map(Ok)
+            } else {
+                omitted.next()
+            }
+        })
     }
 
     /// Whether every row is done.
     pub fn all_done(&self) -> bool {
-        self.rows.iter().all(|r| r.outcome == Outcome::Done)
+        self.invalid_omitted == 0 && self.rows.iter().all(|r| r.outcome == Outcome::Done)
     }
 
-    /// The rows a person should look at: refused, invalid, conflict, failed, unknown.
+    /// The rows a person should look at: refused, invalid, conflict, failed, unknown (of
+    /// [`Report::rows`]: the [`invalid_omitted`](Report::invalid_omitted) rows need one too).
     pub fn needs_person(&self) -> impl Iterator<Item = &RowResult> {
         self.rows.iter().filter(|r| r.outcome.needs_person())
     }
@@ -251,14 +290,35 @@ impl Report {
     /// (`line,key,account,target,action,outcome,kind,sent,request_id,decide_after,reason`).
     pub fn write_needs_person(&self, path: &Path) -> Result<(), BulkError> {
         let err = |e: String| BulkError::report(path, e);
-        let rows: Vec<&RowResult> = self
-            .rows
-            .iter()
-            .filter(|r| r.outcome.needs_person() || r.decide_after.is_some())
-            .collect();
+        let rows = self.rows_in_full().filter(|r| {
+            r.as_ref().map_or(true, |r| {
+                r.outcome.needs_person() || r.decide_after.is_some()
+            })
+        });
         if path.extension().and_then(|e| e.to_str()) == Some("json") {
-            let text = serde_json::to_string_pretty(&rows).map_err(|e| err(e.to_string()))?;
-            return std::fs::write(path, text + "\n").map_err(|e| BulkError::report_io(path, e));
+            // A JSON array written row by row (the same text `to_string_pretty` gives a
+            // vector of them), without holding the rows.
+            let file = std::fs::File::create(path).map_err(|e| BulkError::report_io(path, e))?;
+            let mut w = std::io::BufWriter::new(file);
+            let io = |e: std::io::Error| BulkError::report_io(path, e);
+            let mut first = true;
+            for r in rows {
+                let r = r?;
+                let text = serde_json::to_string_pretty(&r).map_err(|e| err(e.to_string()))?;
+                w.write_all(if first { b"[\n" } else { b",\n" })
+                    .map_err(io)?;
+                first = false;
+                for (i, line) in text.lines().enumerate() {
+                    if i > 0 {
+                        w.write_all(b"\n").map_err(io)?;
+                    }
+                    w.write_all(b"  ").map_err(io)?;
+                    w.write_all(line.as_bytes()).map_err(io)?;
+                }
+            }
+            w.write_all(if first { b"[]\n" } else { b"\n]\n" })
+                .map_err(io)?;
+            return w.flush().map_err(io);
         }
         let mut w = csv::Writer::from_path(path).map_err(|e| err(e.to_string()))?;
         w.write_record([
@@ -276,6 +336,7 @@ impl Report {
         ])
         .map_err(|e| err(e.to_string()))?;
         for r in rows {
+            let r = r?;
             let line = r.line.to_string();
             let decide_after = r.decide_after.map(|t| t.to_string()).unwrap_or_default();
             w.write_record([
@@ -294,5 +355,53 @@ impl Report {
             .map_err(|e| err(e.to_string()))?;
         }
         w.flush().map_err(|e| err(e.to_string()))
+    }
+}
+
+/// The invalid rows a run left out of its [`Report::rows`], to read back.
+#[derive(Debug, Clone)]
+pub(super) struct OmittedInvalid {
+    /// The input's invalid rows (all of them: the first `kept` are in the report's rows).
+    pub(super) rows: InvalidRows,
+    /// How many of them are in the report's rows.
+    pub(super) kept: usize,
+    /// The provider of each account of the registry the run had.
+    pub(super) providers: BTreeMap<String, Provider>,
+}
+
+impl OmittedInvalid {
+    fn results(&self) -> impl Iterator<Item = Result<RowResult, BulkError>> + '_ {
+        self.rows.iter().skip(self.kept).map(|bad| {
+            bad.map(|bad| {
+                let mut r = RowResult::invalid(&bad);
+                r.provider = self.providers.get(&r.account).copied();
+                r
+            })
+        })
+    }
+}
+
+impl RowResult {
+    /// The result of an invalid row (its provider unset).
+    pub(super) fn invalid(bad: &InvalidRow) -> RowResult {
+        RowResult {
+            line: bad.line,
+            key: bad.key.clone(),
+            account: bad.account.clone(),
+            provider: None,
+            target: bad.target.clone(),
+            action: bad.action.clone(),
+            outcome: Outcome::Invalid,
+            status: None,
+            kind: Some(ErrorKind::InvalidInput),
+            sent: Some(Sent::NotSent),
+            reason: Some(Refusal::InvalidRequest),
+            request_id: None,
+            settled_by: None,
+            decide_after: None,
+            detail: format!("line {}: {}", bad.line, bad.reason),
+            earlier_run: false,
+            prediction: None,
+        }
     }
 }

@@ -8,15 +8,15 @@ use std::time::Duration;
 use rescind_core::jiff::{SignedDuration, Timestamp};
 use rescind_core::{
     CancelOptions, CancelOutcome, CancelStatus, Canceller, Error, ErrorKind, Observation, Plan,
-    Policy, Provider, Refusal, Sent, SettledBy, Settlement, settle,
+    Policy, Provider, Sent, SettledBy, Settlement, settle,
 };
 use tokio::sync::{Notify, mpsc};
 use tokio::task::JoinSet;
 
 use super::clock::{Clock, SystemClock};
 use super::journal::{IntentRecord, Journal, OutcomeRecord, Record};
-use super::report::{Counts, Outcome, Report, RowResult};
-use super::{Action, BulkError, Input, Row};
+use super::report::{Counts, OmittedInvalid, Outcome, Report, RowResult};
+use super::{Action, BulkError, Input, InvalidRows, Row};
 use crate::Registry;
 
 /// Rows in flight at once per Arta account by default: Arta allows 15 concurrent calls per
@@ -355,28 +355,26 @@ impl Runner {
                 *omitted += 1;
             }
         };
-        for bad in &input.invalid {
-            let r = RowResult {
-                line: bad.line,
-                key: bad.key.clone(),
-                account: bad.account.clone(),
-                provider: None,
-                target: bad.target.clone(),
-                action: bad.action.clone(),
-                outcome: Outcome::Invalid,
-                status: None,
-                kind: Some(ErrorKind::InvalidInput),
-                sent: Some(Sent::NotSent),
-                reason: Some(Refusal::InvalidRequest),
-                request_id: None,
-                settled_by: None,
-                decide_after: None,
-                detail: format!("line {}: {}", bad.line, bad.reason),
-                earlier_run: false,
-                prediction: None,
-            };
+        // Every invalid row is counted and shown to `on_progress`; the report keeps the
+        // first `InvalidRows::KEPT` (by line) and reads the others back when asked.
+        let mut invalid_omitted = 0usize;
+        for (i, bad) in input.invalid.iter().enumerate() {
+            let r = RowResult::invalid(&bad?);
+            let key = result_key(&r);
             record(r, &mut results, None);
+            if i >= InvalidRows::KEPT {
+                results.remove(&key);
+                invalid_omitted += 1;
+            }
         }
+        let omitted = (invalid_omitted > 0).then(|| OmittedInvalid {
+            rows: input.invalid.clone(),
+            kept: input.invalid.len() - invalid_omitted,
+            providers: registry
+                .accounts()
+                .map(|(name, provider)| (name.to_string(), provider))
+                .collect(),
+        });
         let already_done = journal.already_done(&input);
         if self.options.strict && !input.invalid.is_empty() {
             for row in input.rows_iter() {
@@ -386,6 +384,8 @@ impl Runner {
             return Ok(Report {
                 rows: results.into_values().collect(),
                 done_omitted,
+                invalid_omitted,
+                omitted,
                 stopped: true,
                 journal: journal.stats(),
                 already_done,
@@ -500,6 +500,8 @@ impl Runner {
         Ok(Report {
             rows: results.into_values().collect(),
             done_omitted,
+            invalid_omitted,
+            omitted,
             stopped: self.stop.is_stopped(),
             journal: ctx.journal.stats(),
             already_done,
