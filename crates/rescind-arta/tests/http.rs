@@ -217,6 +217,8 @@ async fn a_429_is_retried_with_backoff() {
     mock.assert_calls_async(2).await;
 }
 
+/// A 429 is retried within the call's deadline, bounded apart from failures
+/// (`max_throttle_retries`, here 2): then the last 429 is the error.
 #[tokio::test]
 async fn a_persistent_429_ends_rate_limited() {
     let server = MockServer::start_async().await;
@@ -226,7 +228,12 @@ async fn a_persistent_429_ends_rate_limited() {
             then.status(429).header("x-arta-request-id", "r-429");
         })
         .await;
-    let err = client(&server).get_hosted_session(42).await.unwrap_err();
+    let client = common::client_with(
+        &server,
+        rescind_core::TransportConfig::default()
+            .with_retry(common::fast_retry().with_max_throttle_retries(2)),
+    );
+    let err = client.get_hosted_session(42).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::RateLimited);
     assert_eq!(err.attempts(), 3);
     assert_eq!(err.request_id(), Some("r-429"));

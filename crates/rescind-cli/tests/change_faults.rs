@@ -218,11 +218,13 @@ async fn run_counting(op: &Op, faults: impl Fn(&RunningSimulator)) -> (Run, u64,
     (run, applied, sent)
 }
 
-/// The first attempt is applied and answered 503; every retry is answered 429 (a rate limit,
-/// which by itself proves that its own attempt was not processed). The change WAS applied, so
-/// the call must not say "nothing was changed" (it used to: exit 5 or 1, `sent: answered`,
-/// hint "the provider is throttling (nothing was changed): try again later"). Reading the
-/// target back shows the change: the outcome is known, exit 0, applied once.
+/// The first attempt is applied and answered 503; the next retries are answered 429 (a rate
+/// limit, which by itself proves that its own attempt was not processed). The change WAS
+/// applied, so the call must not say "nothing was changed" (it used to: exit 5 or 1,
+/// `sent: answered`, hint "the provider is throttling (nothing was changed): try again
+/// later"). The 429s are waited out within the call timeout (issue 17; each announced on
+/// stderr), and the provider's answer after them (Arta's 200, Di's `order.cancelled`, ...) or
+/// reading the target back settles the call: the outcome is known, exit 0, applied once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_change_applied_then_answered_5xx_then_429_is_settled_not_reported_unchanged() {
     for throttle in [FaultAction::status(429), FaultAction::envelope(429)] {
@@ -238,7 +240,7 @@ async fn a_change_applied_then_answered_5xx_then_429_is_settled_not_reported_unc
                 faults.add(
                     FaultRule::new(op.route, throttle.clone())
                         .method(op.method)
-                        .times(10),
+                        .times(2),
                 );
             })
             .await;
@@ -252,7 +254,11 @@ async fn a_change_applied_then_answered_5xx_then_429_is_settled_not_reported_unc
                 row["outcome"] == "cancelled" || row["outcome"] == "partially_cancelled",
                 "{case}"
             );
-            assert_eq!(row["settled_by"], "read_back", "{case}");
+            assert!(
+                row["settled_by"] == "answer" || row["settled_by"] == "read_back",
+                "{case}"
+            );
+            assert!(run.stderr.contains(" answered 429; retrying in "), "{case}");
         }
     }
 }

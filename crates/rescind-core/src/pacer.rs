@@ -17,11 +17,36 @@
 //! The pacer is written here rather than taken from `governor`: it uses `tokio`'s clock, so
 //! tests pace with a paused clock (`governor` reads its own clock, `quanta`), and it is a
 //! queue of the last `calls` start times (one `Instant` each, 16 bytes) behind one mutex.
+//!
+//! # After a 429: the whole client pauses
+//!
+//! The pacer counts only this client's calls; the provider counts every call of the key (Arta:
+//! per API key, x-topic "Rate Limits"), another program's on a shared key included. When a 429
+//! comes anyway, the transport's throttle (one per client, shared like the pacer, present
+//! with or without a rate limit) pauses **every caller of the client**, not only the one that
+//! was answered:
+//!
+//! - the pause is the `Retry-After` the 429 named (at most the policy's cap), else a backoff
+//!   doubled for each 429 in a row on the client, capped by the pacer's window or, without a
+//!   pacer, by the policy's documented default ([`retry::throttle_backoff`]);
+//! - 429s to requests sent before the pause began (they were in flight when the key filled)
+//!   do not double it: one pause per round;
+//! - when the pause ends, **one request goes first**; the other callers wait for its answer.
+//!   Each answer that is not a 429 lets one more request be in flight (a slow start, as TCP's),
+//!   and 16 of them end the throttle; a 429 starts the next pause (longer while 429s come in
+//!   a row), one at a time again. A run that meets a full key so pays about one 429 per
+//!   round, not one per caller, and a key full of calls in flight (Arta's concurrent limit)
+//!   is not answered with a burst of every waiting caller;
+//! - no caller waits past its deadline: one whose deadline comes first ends at once with
+//!   [`ErrorKind::RateLimited`](crate::ErrorKind), as it would after the 429 itself.
+//!
+//! [`retry::throttle_backoff`]: crate::retry::throttle_backoff
 
 use std::collections::VecDeque;
 use std::sync::Mutex;
 use std::time::Duration;
 
+use tokio::sync::Notify;
 use tokio::time::Instant;
 
 /// At most [`calls`](RateLimit::calls) requests start in any [`window`](RateLimit::window).
@@ -131,6 +156,157 @@ impl Pacer {
     }
 }
 
+/// After a pause, requests go one at a time, then one more in flight for each answer that is
+/// not a 429; this many such answers end the throttle (module docs, "After a 429").
+pub(crate) const RAMP_END: u32 = 16;
+
+/// The pause of one client after a 429 (module docs, "After a 429").
+#[derive(Debug)]
+pub(crate) struct Throttle {
+    state: Mutex<ThrottleState>,
+    /// Wakes the callers waiting for a place in the ramp.
+    ramp: Notify,
+}
+
+#[derive(Debug)]
+struct ThrottleState {
+    /// 429s in a row on the client, one per round (back to 1 when another answer comes in
+    /// the ramp); 0: not throttled.
+    strikes: u32,
+    /// No request starts before this.
+    until: Instant,
+    /// When the current round began: a 429 to a request sent before it does not count again.
+    round: Instant,
+    /// Requests in flight in the ramp after the pause.
+    in_flight: u32,
+    /// How many may be: 1 after a 429, one more for each other answer.
+    allowed: u32,
+}
+
+/// What [`Throttle::wait`] gives a caller.
+#[derive(Debug)]
+pub(crate) enum Turn<'a> {
+    /// The client is not throttled: send.
+    Free,
+    /// A place in the ramp after a pause: send, and hold it until the answer is recorded.
+    Ramp(#[allow(dead_code, reason = "held for its Drop")] RampPlace<'a>),
+}
+
+/// A place in the ramp after a pause; dropping it lets another caller go.
+#[derive(Debug)]
+pub(crate) struct RampPlace<'a> {
+    throttle: &'a Throttle,
+}
+
+impl Drop for RampPlace<'_> {
+    fn drop(&mut self) {
+        let mut state = self.throttle.lock();
+        state.in_flight = state.in_flight.saturating_sub(1);
+        drop(state);
+        self.throttle.ramp.notify_waiters();
+    }
+}
+
+impl Throttle {
+    pub(crate) fn new() -> Self {
+        let now = Instant::now();
+        Throttle {
+            state: Mutex::new(ThrottleState {
+                strikes: 0,
+                until: now,
+                round: now,
+                in_flight: 0,
+                allowed: 1,
+            }),
+            ramp: Notify::new(),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, ThrottleState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Waits for the pause to end and, while the client is throttled, for a place in the ramp;
+    /// `None` (at once when the pause is known to outlast it) when no turn comes before
+    /// `deadline`.
+    pub(crate) async fn wait(&self, deadline: Instant) -> Option<Turn<'_>> {
+        loop {
+            let place_freed = self.ramp.notified();
+            tokio::pin!(place_freed);
+            let sleep_until = {
+                let mut state = self.lock();
+                if state.strikes == 0 {
+                    return Some(Turn::Free);
+                }
+                let now = Instant::now();
+                if state.until > now {
+                    if state.until >= deadline {
+                        return None;
+                    }
+                    Some(state.until)
+                } else if state.in_flight < state.allowed {
+                    state.in_flight += 1;
+                    return Some(Turn::Ramp(RampPlace { throttle: self }));
+                } else {
+                    // Registered under the lock: a place freed cannot be missed.
+                    place_freed.as_mut().enable();
+                    None
+                }
+            };
+            match sleep_until {
+                Some(at) => tokio::time::sleep_until(at).await,
+                None => {
+                    if tokio::time::timeout_at(deadline, place_freed)
+                        .await
+                        .is_err()
+                    {
+                        return None;
+                    }
+                }
+            }
+        }
+    }
+
+    /// A 429 answered a request sent at `sent_at`. Unless the request was sent before the
+    /// current round began (or at its very instant), it starts the next round: one strike
+    /// more, no request before `pause(strikes)` from now, then one at a time. Returns when
+    /// requests may start again.
+    pub(crate) fn throttled(
+        &self,
+        sent_at: Instant,
+        pause: impl FnOnce(u32) -> Duration,
+    ) -> Instant {
+        let mut state = self.lock();
+        if state.strikes == 0 || sent_at > state.round {
+            let now = Instant::now();
+            state.strikes = state.strikes.saturating_add(1);
+            state.round = now;
+            state.until = state.until.max(now + pause(state.strikes));
+            state.allowed = 1;
+        }
+        state.until
+    }
+
+    /// Another answer came to a request sent at `sent_at`: sent in the current round, it
+    /// proves the provider takes requests again: the next 429 pauses from the first step, one
+    /// more request may be in flight, and after [`RAMP_END`] such answers the throttle ends
+    /// for every caller.
+    pub(crate) fn answered(&self, sent_at: Instant) {
+        let mut state = self.lock();
+        if state.strikes > 0 && sent_at > state.round {
+            // The run of 429s is broken: the next one pauses from the first step again.
+            state.strikes = 1;
+            state.allowed += 1;
+            if state.allowed > RAMP_END {
+                state.strikes = 0;
+                state.allowed = 1;
+            }
+            drop(state);
+            self.ramp.notify_waiters();
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -189,6 +365,119 @@ mod tests {
         // 50 calls at 7 a window take at least 7 windows after the first.
         let span = *starts.last().unwrap() - starts[0];
         assert!(span >= limit.window() * 7, "{span:?}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_429_pauses_every_caller_then_one_goes_and_each_answer_lets_one_more_go() {
+        let throttle = std::sync::Arc::new(Throttle::new());
+        let t0 = Instant::now();
+        assert!(matches!(throttle.wait(far()).await, Some(Turn::Free)));
+        // A 429: one second's pause for everyone.
+        let until = throttle.throttled(t0, |strikes| {
+            assert_eq!(strikes, 1);
+            Duration::from_secs(1)
+        });
+        assert_eq!(until, t0 + Duration::from_secs(1));
+        // Another 429 to a request sent before the round began counts no second strike.
+        let again = throttle.throttled(t0, |_| panic!("a stale 429 doubled the pause"));
+        assert_eq!(again, until);
+        // A caller whose deadline comes before the pause ends is refused at once.
+        assert!(
+            throttle
+                .wait(t0 + Duration::from_millis(500))
+                .await
+                .is_none()
+        );
+        assert_eq!(Instant::now(), t0);
+        // Four callers, each answered 2 s after it is sent: after the pause one goes, its
+        // answer lets two go, their answers the last.
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        for _ in 0..4 {
+            let throttle = throttle.clone();
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                let turn = throttle.wait(far()).await;
+                let sent = Instant::now();
+                tx.send((matches!(turn, Some(Turn::Ramp(_))), sent - t0))
+                    .unwrap();
+                tokio::time::sleep(Duration::from_secs(2)).await;
+                throttle.answered(sent);
+                drop(turn);
+            });
+        }
+        drop(tx);
+        let mut seen = Vec::new();
+        while let Some(sent) = rx.recv().await {
+            seen.push(sent);
+        }
+        let secs = Duration::from_secs;
+        assert_eq!(
+            seen,
+            vec![
+                (true, secs(1)),
+                (true, secs(3)),
+                (true, secs(3)),
+                (true, secs(5)),
+            ]
+        );
+        // 4 answers of 16: still ramping, one more each.
+        for _ in 0..RAMP_END - 4 {
+            assert!(matches!(throttle.wait(far()).await, Some(Turn::Ramp(_))));
+            throttle.answered(Instant::now());
+        }
+        assert!(matches!(throttle.wait(far()).await, Some(Turn::Free)));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_429_in_the_ramp_doubles_the_pause_and_a_place_dropped_passes_the_turn() {
+        let throttle = Throttle::new();
+        let t0 = Instant::now();
+        let pause = |strikes: u32| Duration::from_secs(1) * 2u32.pow(strikes - 1);
+        throttle.throttled(t0, pause);
+        let Some(Turn::Ramp(first)) = throttle.wait(far()).await else {
+            panic!("no turn after the pause");
+        };
+        let sent = Instant::now();
+        assert_eq!(sent, t0 + Duration::from_secs(1));
+        // Answered 429: the second strike, two seconds.
+        let until = throttle.throttled(sent, pause);
+        assert_eq!(until, sent + Duration::from_secs(2));
+        drop(first);
+        let Some(Turn::Ramp(second)) = throttle.wait(far()).await else {
+            panic!("no turn after the second pause");
+        };
+        assert_eq!(Instant::now(), until);
+        // One at a time: no second place until the first is given back...
+        assert!(
+            throttle
+                .wait(Instant::now() + Duration::from_secs(1))
+                .await
+                .is_none()
+        );
+        // ...and a place that ends without an answer (timed out, dropped) passes the turn.
+        drop(second);
+        assert!(matches!(throttle.wait(far()).await, Some(Turn::Ramp(_))));
+        // An answer to a request sent before the round does not count.
+        throttle.answered(t0);
+        let (a, b) = (
+            throttle.wait(far()).await,
+            throttle.wait(Instant::now()).await,
+        );
+        assert!(matches!(a, Some(Turn::Ramp(_))) && b.is_none());
+        drop(a);
+        // One that does lets two be in flight.
+        throttle.answered(Instant::now());
+        let (a, b) = (throttle.wait(far()).await, throttle.wait(far()).await);
+        assert!(matches!(
+            (&a, &b),
+            (Some(Turn::Ramp(_)), Some(Turn::Ramp(_)))
+        ));
+        drop((a, b));
+        // That answer broke the run of 429s: the next is the second strike, not the third.
+        throttle.throttled(Instant::now(), |strikes| {
+            assert_eq!(strikes, 2);
+            Duration::from_secs(1)
+        });
     }
 
     #[tokio::test(start_paused = true)]

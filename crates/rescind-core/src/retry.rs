@@ -6,6 +6,35 @@
 //! refused unprocessed (a refused connection, a 429); otherwise the provider crate settles the
 //! outcome by reading the target's state.
 //!
+//! # A 429 is a signal to slow down, not a failure
+//!
+//! Arta documents a `429 Too Many Requests` past its limits and recommends "retry logic with
+//! exponential backoff"; it documents no `Retry-After` (reference, x-topic "Rate Limits"). Di
+//! and Skip Pay document no limit at all. A 429 is refused before any processing (RFC 6585,
+//! section 4; see [`change`](crate::change)), so retrying it is safe for every request, changes
+//! included, and never makes the call "may have been sent". The transport therefore treats a
+//! 429 apart from failures:
+//!
+//! - it waits and tries again **within the call's deadline** (the call timeout, or the
+//!   caller's earlier deadline), up to [`RetryPolicy::max_throttle_retries`] times; these
+//!   retries take nothing from [`RetryPolicy::max_attempts`] nor from the retry budget, which
+//!   bound failures (5xx, timeouts, lost connections);
+//! - the wait is the provider's `Retry-After` when it names one (at most
+//!   [`RetryPolicy::max_retry_after`]: a longer one ends the call's retries at once, and
+//!   pauses the client for that cap), else [`throttle_backoff`]: exponential from
+//!   [`RetryPolicy::initial_backoff`], doubled for each 429 in a row **on the client**, half of
+//!   it jittered, capped by the client's rate-limit window when it has one (a bare 429 can need
+//!   up to one window to clear: the provider counts calls we do not see, another program's on a
+//!   shared key) and by [`RetryPolicy::max_throttle_backoff`] (30 s) when it has none;
+//! - the wait is the **whole client's**: every caller of the client (every clone, every worker
+//!   of a bulk run on the account) holds its next request until it ends, then one request goes
+//!   first and each answer that is not a 429 lets one more go (see the `pacer` module), so
+//!   that a full key is not answered with a burst of requests that can only earn more 429s;
+//! - a call whose next try would start after its deadline ends at once with the provider's
+//!   last 429 ([`ErrorKind::RateLimited`](crate::ErrorKind), [`Sent::Answered`](crate::Sent));
+//!   one that never sent because of the pause ends with `RateLimited` and
+//!   [`Sent::NotSent`](crate::Sent).
+//!
 //! [`HttpRequest::idempotent`]: crate::HttpRequest::idempotent
 
 use std::sync::Mutex;
@@ -63,6 +92,15 @@ pub fn classify(end: AttemptEnd, idempotent: bool) -> RetryClass {
 /// `Retry-After` honoured up to 30 s (a longer one ends the retries and is reported in the
 /// error), and a retry budget of 100 tokens shared by all calls of the client (a retry costs 5,
 /// a retry after a timeout or lost connection 10, a success gives 1 back).
+///
+/// A 429 is bounded apart (module docs, "A 429 is a signal to slow down"): it is retried until
+/// the call's deadline, at most 20 times ([`max_throttle_retries`](Self::max_throttle_retries)),
+/// after a backoff from 200 ms doubling per 429 in a row up to the client's rate-limit window
+/// (Arta: a minute) or, for a client without one (Di, Skip Pay document no limits), up to 30 s
+/// ([`max_throttle_backoff`](Self::max_throttle_backoff)); it costs no attempt of
+/// `max_attempts` and no budget token. Source: Arta's reference, x-topic "Rate Limits"
+/// ("429 Too Many Requests"; "we recommend implementing retry logic with exponential
+/// backoff"; no `Retry-After` documented).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct RetryPolicy {
@@ -82,6 +120,14 @@ pub struct RetryPolicy {
     pub timeout_retry_cost: u32,
     /// Tokens a successful call gives back.
     pub success_refund: u32,
+    /// Retries after a 429 in one call, counted apart from
+    /// [`max_attempts`](Self::max_attempts) and free of the retry budget. Default 20: the
+    /// call's deadline ends a long run of 429s first. 0 answers the first 429.
+    pub max_throttle_retries: u32,
+    /// The longest wait after a 429 without `Retry-After` when the client has no rate limit
+    /// (with one, its window is the cap: a bare 429 can need up to one window to clear).
+    /// Default 30 s.
+    pub max_throttle_backoff: Duration,
 }
 
 impl Default for RetryPolicy {
@@ -95,15 +141,18 @@ impl Default for RetryPolicy {
             retry_cost: 5,
             timeout_retry_cost: 10,
             success_refund: 1,
+            max_throttle_retries: 20,
+            max_throttle_backoff: Duration::from_secs(30),
         }
     }
 }
 
 impl RetryPolicy {
-    /// A policy that never retries.
+    /// A policy that never retries, not even after a 429.
     pub fn none() -> Self {
         RetryPolicy {
             max_attempts: 1,
+            max_throttle_retries: 0,
             ..RetryPolicy::default()
         }
     }
@@ -124,6 +173,20 @@ impl RetryPolicy {
     /// Sets the longest `Retry-After` waited for.
     pub fn with_max_retry_after(mut self, max: Duration) -> Self {
         self.max_retry_after = max;
+        self
+    }
+
+    /// Sets the most retries after a 429 in one call (see
+    /// [`max_throttle_retries`](Self::max_throttle_retries)).
+    pub fn with_max_throttle_retries(mut self, retries: u32) -> Self {
+        self.max_throttle_retries = retries;
+        self
+    }
+
+    /// Sets the longest wait after a bare 429 for a client without a rate limit (see
+    /// [`max_throttle_backoff`](Self::max_throttle_backoff)).
+    pub fn with_max_throttle_backoff(mut self, max: Duration) -> Self {
+        self.max_throttle_backoff = max;
         self
     }
 
@@ -164,6 +227,36 @@ pub fn wait_before_retry(
     jitter: f64,
 ) -> Wait {
     let delay = backoff(policy, retry, jitter);
+    match retry_after {
+        Some(ra) if ra > policy.max_retry_after => Wait::TooLong(ra),
+        Some(ra) => Wait::Retry(delay.max(ra)),
+        None => Wait::Retry(delay),
+    }
+}
+
+/// The wait after the `strike`-th 429 in a row on one client (1 for the first) that named no
+/// `Retry-After`, given a uniform random `jitter` in `[0, 1)`: with
+/// `base = min(initial * 2^(strike-1), cap)`, `base / 2 + base / 2 * jitter` ("equal jitter":
+/// the wait grows with the strikes, and clients sharing a key are spread). `cap` is the
+/// client's rate-limit window, or [`RetryPolicy::max_throttle_backoff`] without one.
+pub fn throttle_backoff(policy: &RetryPolicy, strike: u32, cap: Duration, jitter: f64) -> Duration {
+    let exp = strike.saturating_sub(1).min(31);
+    let base = policy.initial_backoff.saturating_mul(1u32 << exp).min(cap);
+    let half = base / 2;
+    half + half.mul_f64(jitter.clamp(0.0, 1.0))
+}
+
+/// The wait after the `strike`-th 429 in a row on one client: the provider's `Retry-After`
+/// when it names one, but never less than [`throttle_backoff`]; a `Retry-After` above
+/// [`RetryPolicy::max_retry_after`] is [`Wait::TooLong`].
+pub fn throttle_wait(
+    policy: &RetryPolicy,
+    strike: u32,
+    retry_after: Option<Duration>,
+    cap: Duration,
+    jitter: f64,
+) -> Wait {
+    let delay = throttle_backoff(policy, strike, cap, jitter);
     match retry_after {
         Some(ra) if ra > policy.max_retry_after => Wait::TooLong(ra),
         Some(ra) => Wait::Retry(delay.max(ra)),
@@ -322,6 +415,65 @@ mod tests {
         assert_eq!(
             wait_before_retry(&p, 1, None, 0.5),
             Wait::Retry(Duration::from_millis(50))
+        );
+    }
+
+    #[test]
+    fn a_429_backs_off_from_the_initial_wait_doubling_up_to_the_cap_half_jittered() {
+        let p = RetryPolicy::default(); // 200 ms initial
+        let minute = Duration::from_secs(60);
+        assert_eq!(
+            throttle_backoff(&p, 1, minute, 1.0),
+            Duration::from_millis(200)
+        );
+        assert_eq!(
+            throttle_backoff(&p, 1, minute, 0.0),
+            Duration::from_millis(100)
+        );
+        assert_eq!(
+            throttle_backoff(&p, 4, minute, 1.0),
+            Duration::from_millis(1_600)
+        );
+        // 200 ms * 2^9 = 102.4 s: capped by the window, at least half of it.
+        assert_eq!(throttle_backoff(&p, 10, minute, 1.0), minute);
+        assert_eq!(throttle_backoff(&p, 10, minute, 0.0), minute / 2);
+        assert_eq!(throttle_backoff(&p, 99, minute, 0.5), minute * 3 / 4);
+        // Without a pacer, the documented default cap.
+        assert_eq!(
+            throttle_backoff(&p, 99, p.max_throttle_backoff, 1.0),
+            Duration::from_secs(30)
+        );
+        // A Retry-After is a floor, and past the cap it ends the retries.
+        assert_eq!(
+            throttle_wait(&p, 1, Some(Duration::from_secs(2)), minute, 1.0),
+            Wait::Retry(Duration::from_secs(2))
+        );
+        assert_eq!(
+            throttle_wait(&p, 1, Some(Duration::ZERO), minute, 1.0),
+            Wait::Retry(Duration::from_millis(200))
+        );
+        assert_eq!(
+            throttle_wait(&p, 1, Some(Duration::from_secs(31)), minute, 1.0),
+            Wait::TooLong(Duration::from_secs(31))
+        );
+        assert_eq!(
+            throttle_wait(&p, 2, None, minute, 0.0),
+            Wait::Retry(Duration::from_millis(200))
+        );
+    }
+
+    #[test]
+    fn a_429_is_bounded_apart_and_none_never_retries_it() {
+        let p = RetryPolicy::default();
+        assert_eq!((p.max_attempts, p.max_throttle_retries), (3, 20));
+        assert_eq!(p.max_throttle_backoff, Duration::from_secs(30));
+        assert_eq!(RetryPolicy::none().max_throttle_retries, 0);
+        let p = p
+            .with_max_throttle_retries(2)
+            .with_max_throttle_backoff(Duration::from_secs(5));
+        assert_eq!(
+            (p.max_throttle_retries, p.max_throttle_backoff),
+            (2, Duration::from_secs(5))
         );
     }
 

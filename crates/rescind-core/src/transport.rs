@@ -13,7 +13,7 @@ use tokio::time::Instant;
 use tracing::Instrument;
 
 use crate::http::BaseUrl;
-use crate::pacer::{Pacer, RateLimit};
+use crate::pacer::{Pacer, RateLimit, Throttle};
 use crate::retry::{self, AttemptEnd, RetryBudget, RetryClass, RetryPolicy, Wait};
 use crate::token::TokenCache;
 use crate::{Error, ErrorKind, HttpRequest, HttpResponse, Provider, Sent};
@@ -62,7 +62,8 @@ pub struct TransportConfig {
     /// Time for one attempt, from sending to the last byte of the body. Default 30 s.
     pub attempt_timeout: Duration,
     /// Time for the whole call: the wait for a place under the concurrency limit, the wait for
-    /// a login, the waits for the rate limit, every attempt and every backoff. Default 90 s.
+    /// a login, the waits for the rate limit, every attempt and every backoff, the pauses
+    /// after a 429 included (a 429 is retried until this deadline). Default 90 s.
     pub call_timeout: Duration,
     /// The most bytes of an error body kept; the rest is dropped. Default 64 KiB.
     pub error_body_limit: usize,
@@ -579,6 +580,7 @@ impl TransportBuilder {
                 client,
                 semaphore,
                 pacer,
+                throttle: Throttle::new(),
             }),
             login: false,
         })
@@ -604,6 +606,8 @@ struct Inner {
     budget: RetryBudget,
     semaphore: Option<Arc<Semaphore>>,
     pacer: Option<Pacer>,
+    /// The pause of the whole client after a 429 (see the `pacer` module).
+    throttle: Throttle,
 }
 
 impl fmt::Debug for Transport {
@@ -706,7 +710,11 @@ impl Transport {
     /// waiting for the same login), or with [`ErrorKind::Timeout`] and [`Sent::NotSent`] when
     /// no place under the concurrency limit, no turn under the rate limit, or no login token,
     /// came within the call timeout (a retry that finds no turn in time fails the same way,
-    /// [`Sent::MaybeSent`] if an earlier attempt may have been applied).
+    /// [`Sent::MaybeSent`] if an earlier attempt may have been applied). A 429 is waited out
+    /// and retried within the deadline, the whole client pausing (see the `retry` and `pacer`
+    /// module docs); a call that the pause keeps from sending before its deadline fails at
+    /// once with [`ErrorKind::RateLimited`] and [`Sent::NotSent`], one that was answered 429
+    /// returns that answer.
     /// The call timeout counts from this call, waits included; under a caller's deadline
     /// ([`deadline`](crate::deadline)) the earlier of the two ends the call, and no request
     /// starts after the deadline.
@@ -831,6 +839,14 @@ impl Transport {
         let mut renewed_after_401 = false;
         // Once any attempt may have been applied, the whole call may have been.
         let mut maybe_sent = false;
+        // Retries after a 429: bounded apart from failures (see the `retry` module docs).
+        let max_throttle_retries = if self.login {
+            0
+        } else {
+            policy.max_throttle_retries
+        };
+        let mut throttled: u32 = 0;
+        let mut last_429: Option<HttpResponse> = None;
 
         loop {
             attempts += 1;
@@ -850,6 +866,12 @@ impl Transport {
             if let Some(pacer) = &inner.pacer
                 && !pacer.wait(deadline).await
             {
+                if let Some(mut resp) = last_429.take() {
+                    // A retry after a 429 with no turn in time: the 429 is the answer.
+                    resp.attempts = attempts - 1;
+                    resp.earlier_attempt_maybe_sent = maybe_sent;
+                    return Ok(resp);
+                }
                 let rate = pacer.limit();
                 return Err(Error::new(
                     ErrorKind::Timeout,
@@ -868,6 +890,35 @@ impl Transport {
                 .with_operation(request.operation)
                 .with_attempts(attempts - 1));
             }
+            // After a 429 the whole client pauses, then one request goes first (`pacer`).
+            let turn = match inner.throttle.wait(deadline).await {
+                Some(turn) => turn,
+                None => {
+                    if let Some(mut resp) = last_429.take() {
+                        tracing::debug!(
+                            attempt = attempts - 1,
+                            "not retrying the 429: {limit} comes first"
+                        );
+                        resp.attempts = attempts - 1;
+                        resp.earlier_attempt_maybe_sent = maybe_sent;
+                        return Ok(resp);
+                    }
+                    return Err(Error::new(
+                        ErrorKind::RateLimited,
+                        if maybe_sent {
+                            Sent::MaybeSent
+                        } else {
+                            Sent::NotSent
+                        },
+                        format!(
+                            "the provider answered this client 429 (too many requests); its pause ends after {limit}",
+                        ),
+                    )
+                    .with_provider(inner.provider)
+                    .with_operation(request.operation)
+                    .with_attempts(attempts - 1));
+                }
+            };
             let now = Instant::now();
             if limit == Limit::Caller && now >= deadline {
                 // No request starts after the caller's deadline.
@@ -901,6 +952,9 @@ impl Transport {
                 Attempt::Answered(resp) => AttemptEnd::Status(resp.status),
                 Attempt::Failed { end, .. } => *end,
             };
+            if matches!(end, AttemptEnd::Status(s) if s != 429) {
+                inner.throttle.answered(now);
+            }
             if matches!(end, AttemptEnd::TimedOut | AttemptEnd::ConnectionLost) {
                 maybe_sent = true;
             }
@@ -943,7 +997,43 @@ impl Transport {
                 Attempt::Failed { .. } => None,
             };
             let mut stop_reason = None;
-            if class != RetryClass::No && attempts < max_attempts {
+            if class == RetryClass::Throttled {
+                // A 429 refused the request unprocessed: waiting and sending it again is safe
+                // for every request and proves nothing new about an earlier attempt. The
+                // pause is the whole client's; this call waits for it at the loop's top.
+                let cap = inner
+                    .pacer
+                    .as_ref()
+                    .map_or(policy.max_throttle_backoff, |p| p.limit().window());
+                let too_long = retry_after.is_some_and(|ra| ra > policy.max_retry_after);
+                let jitter = fastrand::f64();
+                let resume = inner.throttle.throttled(now, |strikes| {
+                    match retry::throttle_wait(policy, strikes, retry_after, cap, jitter) {
+                        Wait::Retry(delay) => delay,
+                        Wait::TooLong(_) => policy.max_retry_after,
+                    }
+                });
+                if throttled >= max_throttle_retries {
+                    stop_reason = Some("the policy's retries after a 429 are spent");
+                } else if too_long {
+                    stop_reason = Some("Retry-After is longer than the policy allows");
+                } else if resume >= deadline {
+                    stop_reason = Some(match limit {
+                        Limit::Caller => "no time left before the caller's deadline",
+                        Limit::CallTimeout(_) => "no time left before the call timeout",
+                    });
+                } else if let Attempt::Answered(resp) = attempt {
+                    throttled += 1;
+                    throttle_event(
+                        inner.provider,
+                        resume.saturating_duration_since(Instant::now()),
+                        attempts,
+                    );
+                    last_429 = Some(resp);
+                    drop(turn);
+                    continue;
+                }
+            } else if class != RetryClass::No && attempts - throttled < max_attempts {
                 retries += 1;
                 match retry::wait_before_retry(policy, retries, retry_after, fastrand::f64()) {
                     Wait::TooLong(_) => {
@@ -973,7 +1063,13 @@ impl Transport {
                             {
                                 maybe_sent = true;
                             }
-                            retry_event(inner.provider, end, delay, attempts, policy.max_attempts);
+                            retry_event(
+                                inner.provider,
+                                end,
+                                delay,
+                                attempts - throttled,
+                                policy.max_attempts,
+                            );
                             tokio::time::sleep(delay).await;
                             continue;
                         }
@@ -1150,6 +1246,22 @@ fn retry_event(provider: Provider, end: AttemptEnd, delay: Duration, attempts: u
             )
         }
     }
+}
+
+/// The retry event after a 429 (see [`retry_event`]): the same target and fields, `status`
+/// 429 and `delay_ms` the client's pause, without `max_attempts` (a 429 is bounded by the
+/// call's deadline, not by the attempts). A command-line tool prints it as "Arta answered 429;
+/// retrying in 1.6 s".
+fn throttle_event(provider: Provider, delay: Duration, attempts: u32) {
+    let delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX);
+    tracing::info!(
+        target: RETRY_EVENT_TARGET,
+        provider = provider.id(),
+        status = 429u16,
+        delay_ms,
+        attempt = attempts + 1,
+        "retrying"
+    );
 }
 
 fn request_id(headers: &http::HeaderMap, name: Option<&HeaderName>) -> Option<String> {

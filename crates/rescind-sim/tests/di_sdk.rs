@@ -479,6 +479,8 @@ async fn a_429_with_retry_after_is_waited_for_then_retried() {
     assert_cancelled_once(&running, 2);
 }
 
+/// A 429 is retried apart from failures, within the call's deadline and at most
+/// `max_throttle_retries` times (here 2): then the last 429 is the error.
 #[tokio::test]
 async fn a_429_that_lasts_is_rate_limited() {
     let running = fault_sim().await;
@@ -486,7 +488,12 @@ async fn a_429_that_lasts_is_rate_limited() {
         .sim()
         .faults()
         .add(on_cancel(FaultAction::status(429)));
-    let err = client(&running)
+    let config = fast_config().with_retry(
+        RetryPolicy::default()
+            .with_backoff(Duration::from_millis(1), Duration::from_millis(5))
+            .with_max_throttle_retries(2),
+    );
+    let err = client_as(&running, USER, PASSWORD, config)
         .cancel(CancelRequest::whole(ORDER))
         .await
         .unwrap_err();

@@ -414,10 +414,13 @@ impl Fault {
         } else {
             ATTEMPT_TIMEOUT
         };
+        // A 429 that lasts is retried twice, as a failure is (by default a 429 is retried
+        // until the call's deadline): the cells stay short, and the table stays exact.
         TransportConfig::default()
             .with_retry(
                 RetryPolicy::default()
-                    .with_backoff(Duration::from_millis(1), Duration::from_millis(5)),
+                    .with_backoff(Duration::from_millis(1), Duration::from_millis(5))
+                    .with_max_throttle_retries(2),
             )
             .with_attempt_timeout(timeout)
             .with_body_limits(BODY_LIMIT, BODY_LIMIT)

@@ -131,9 +131,10 @@ async fn a_429_with_retry_after_in_a_bulk_run_is_honoured() {
 /// minute: the run, paced to the whole documented budget, meets 429s that, as Arta documents
 /// them, carry no `Retry-After`. Honouring them means waiting for the window to free (the
 /// client knows its window), within the call timeout, not failing the rows after a few
-/// retries 100 ms apart.
+/// retries 100 ms apart (it failed ~255 of 1,200 rows as `rate_limited` within seconds, with
+/// three 429s each). And the wait is the whole client's: the run's workers do not answer a
+/// full key with a burst of requests each, so the run meets few 429s.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "fails today (break17 report): bare 429s fail ~255 of 1,200 rows as rate_limited in seconds"]
 async fn a_bare_429_from_a_shared_key_does_not_fail_the_rows() {
     let running = start(RateLimits::documented().with_minute_ms(MINUTE.as_millis() as u64)).await;
     // The other program: 300 reads of the window's 500.
@@ -151,14 +152,29 @@ async fn a_bare_429_from_a_shared_key_does_not_fail_the_rows() {
         .key_kind(KeyKind::Test)
         .rate_limit(KeyKind::Test.default_rate_limit().with_window(MINUTE))
         .config(TransportConfig::default().with_call_timeout(Duration::from_secs(60)));
-    let (outcomes, _elapsed, requests) = run(&running, builder).await;
+    let refused_before = running.sim().counters().snapshot().rate_limited();
+    let (outcomes, elapsed, requests) = run(&running, builder).await;
+    let refused = running.sim().counters().snapshot().rate_limited() - refused_before;
     let failed = outcomes.iter().filter(|o| **o != Outcome::Done).count();
+    eprintln!(
+        "{ROWS} rows in {elapsed:?}: {} requests, {refused} of them answered 429",
+        requests - 300
+    );
     assert_eq!(
         failed,
         0,
         "{failed} of {ROWS} rows not done after bare 429s; {} requests for the run",
         requests - 300
     );
+    // Every row's cancel accepted once: a 429 is all the rest.
+    assert_eq!(requests - 300 - refused, ROWS as u64);
+    // The run meets the full key: at least one 429, and few, not a burst per worker (each
+    // call retrying alone, 3 attempts 200 ms apart and the retry budget, met 285 and failed
+    // 265 rows). Measured: 7 to 12 (the calls in flight when the key fills, then about one
+    // per round of the pause, one at a time until answers come); the bound leaves room for a
+    // loaded machine.
+    assert!(refused >= 1, "no 429 met: the test proves nothing");
+    assert!(refused <= 60, "{refused} 429s met by the run");
     running.shutdown().await;
 }
 

@@ -1,0 +1,139 @@
+//! A 429 through the transport (issue 17, "where a 429 comes anyway, honour it"): a rate-limit
+//! signal, not a failure. It is retried apart from failures (no attempt of `max_attempts`, no
+//! budget token), changes included, without making the call "may have been sent"; and it
+//! pauses every caller of the client, each within its own deadline.
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use rescind_core::http::Method;
+use rescind_core::retry::RetryPolicy;
+use rescind_core::secrecy::SecretString;
+use rescind_core::{
+    Auth, ErrorKind, HttpRequest, Provider, Sent, Transport, TransportConfig, deadline,
+    error_from_response,
+};
+use support::{Step, serve};
+
+/// One attempt for failures; a 429 backs off from `initial` (half of it at least).
+fn policy(initial: Duration) -> RetryPolicy {
+    RetryPolicy::default()
+        .with_max_attempts(1)
+        .with_backoff(initial, initial)
+}
+
+fn transport(base: &str, retry: RetryPolicy) -> Transport {
+    Transport::builder(Provider::Arta, base)
+        .auth(Auth::Header {
+            name: http::header::AUTHORIZATION,
+            value: SecretString::from("ARTA_APIKey key-123"),
+        })
+        .config(TransportConfig::default().with_retry(retry))
+        .build()
+        .unwrap()
+}
+
+fn get() -> HttpRequest {
+    HttpRequest::new("get_thing", Method::GET, "/things/{id}", "/things/1")
+}
+
+fn post() -> HttpRequest {
+    HttpRequest::new("create_thing", Method::POST, "/things", "/things")
+        .with_json_body(r#"{"a":1}"#)
+}
+
+fn within(ms: u64) -> tokio::time::Instant {
+    tokio::time::Instant::now() + Duration::from_millis(ms)
+}
+
+#[tokio::test]
+async fn a_bare_429_then_200_takes_no_failure_attempt_and_no_budget_token() {
+    let server = serve(vec![Step::status(429), Step::status(200)]).await;
+    let t = transport(&server.base_url, policy(Duration::from_millis(20)));
+    let resp = t.send(&get()).await.unwrap();
+    assert_eq!(resp.status, 200);
+    assert_eq!(
+        resp.attempts, 2,
+        "max_attempts 1 did not stop the 429's retry"
+    );
+    assert_eq!(server.hits(), 2);
+    assert_eq!(
+        t.retry_budget_available(),
+        RetryPolicy::default().budget_capacity,
+        "the 429 spent the failure budget"
+    );
+}
+
+#[tokio::test]
+async fn a_429_on_a_change_is_retried_and_the_answer_still_proves_what_happened() {
+    // A POST is not idempotent: a 429 refused it unprocessed, so it is sent again, and the
+    // answer after it is read as if it came first (not "may have been sent").
+    let server = serve(vec![
+        Step::status(429),
+        Step::status(429),
+        Step::status(422),
+    ])
+    .await;
+    let t = transport(&server.base_url, policy(Duration::from_millis(20)));
+    let resp = t.send(&post()).await.unwrap();
+    assert_eq!((resp.status, resp.attempts), (422, 3));
+    assert!(!resp.earlier_attempt_maybe_sent);
+    let err = error_from_response(&resp, Provider::Arta, "create_thing", "refused");
+    assert_eq!(err.sent(), Sent::Answered);
+    assert_eq!(server.hits(), 3);
+
+    let server = serve(vec![Step::status(429), Step::status(201)]).await;
+    let t = transport(&server.base_url, policy(Duration::from_millis(20)));
+    let resp = t.send(&post()).await.unwrap();
+    assert_eq!((resp.status, resp.attempts), (201, 2));
+    assert!(!resp.earlier_attempt_maybe_sent);
+}
+
+#[tokio::test]
+async fn none_answers_the_first_429() {
+    let server = serve(vec![Step::status(429), Step::status(200)]).await;
+    let t = transport(&server.base_url, RetryPolicy::none());
+    let resp = t.send(&post()).await.unwrap();
+    assert_eq!((resp.status, resp.attempts), (429, 1));
+    assert_eq!(server.hits(), 1);
+}
+
+/// A 429 pauses the client, not only the call it answered: another caller (a clone: another
+/// bulk worker of the account) does not send before the pause ends; one whose deadline comes
+/// first ends at once, `rate_limited` and not sent.
+#[tokio::test]
+async fn a_429_pauses_every_caller_of_the_client() {
+    let server = serve(vec![Step::status(429), Step::status(200)]).await;
+    // The first 429's pause: 500 ms to 1 s.
+    let t = transport(&server.base_url, policy(Duration::from_secs(1)));
+
+    // A call with 200 ms left cannot wait the pause out: its 429 is its answer, at once.
+    let resp = deadline::scope(within(200), t.send(&get())).await.unwrap();
+    assert_eq!((resp.status, resp.attempts), (429, 1));
+    let answered = Instant::now();
+
+    // Another caller with 200 ms left: the pause outlasts it, nothing is sent.
+    let err = deadline::scope(within(200), t.clone().send(&post()))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::RateLimited, "{err}");
+    assert_eq!(err.sent(), Sent::NotSent, "{err}");
+    assert_eq!(err.attempts(), 0);
+    assert!(err.to_string().contains("429"), "{err}");
+    assert_eq!(server.hits(), 1);
+
+    // A caller with time: sent once the pause ended, at least 500 ms after the 429.
+    let resp = t.clone().send(&get()).await.unwrap();
+    assert_eq!((resp.status, resp.attempts), (200, 1));
+    assert!(
+        answered.elapsed() >= Duration::from_millis(500),
+        "sent {:?} after the 429, during the pause",
+        answered.elapsed()
+    );
+    assert_eq!(server.hits(), 2);
+
+    // The 200 ended the throttle: the next call goes at once (no pause to wait).
+    let resp = deadline::scope(within(400), t.send(&get())).await.unwrap();
+    assert_eq!(resp.status, 200);
+}

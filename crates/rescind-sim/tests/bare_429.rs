@@ -1,0 +1,215 @@
+//! A bare 429 (no `Retry-After`: Arta documents its 429 without one, x-topic "Rate Limits"; Di
+//! and Skip Pay document no limit at all) at each provider, through the one transport they
+//! share (issue 17, "where a 429 comes anyway, honour it").
+//!
+//! - A 429 refuses the request before processing it: it is waited out and sent again, changes
+//!   included (a hold, a cancel with quantities), and the outcome stays exact (answered by the
+//!   provider, never settled by reading back, applied once).
+//! - Its retries are bounded apart from failures: the clients here allow one attempt for
+//!   failures (`max_attempts` 1), and still get through two 429s.
+//! - A run of 429s longer than the call timeout ends `rate_limited` when the next try would
+//!   pass the deadline, after many attempts, not after three; nothing applied.
+//!
+//! The simulator is the judge: its counters hold every request and every 429 it answered.
+
+use std::time::{Duration, Instant};
+
+use rescind_core::retry::RetryPolicy;
+use rescind_core::{
+    CancelRequest, CancelStatus, Canceller, ErrorKind, ItemSelector, Sent, SettledBy,
+    TransportConfig,
+};
+use rescind_sim::arta::{DEMO_API_KEY, DEMO_NOW, demo};
+use rescind_sim::{Clock, FaultAction, FaultRule, Operation, RunningSimulator, Simulator};
+
+const DI_ORDER: &str = "70724760000000101";
+const SP_READY: &str = "11200a0ee1";
+const SP_READY_TWO: &str = "11200a0ee2";
+
+/// No retry after a failure; a 429 backs off from 20 ms, at most 200 ms (no client here has a
+/// rate limit: Arta's is turned off so that every provider has the same cap).
+fn config(call_timeout: Duration) -> TransportConfig {
+    TransportConfig::default()
+        .with_retry(
+            RetryPolicy::default()
+                .with_max_attempts(1)
+                .with_backoff(Duration::from_millis(20), Duration::from_millis(20))
+                .with_max_throttle_backoff(Duration::from_millis(200)),
+        )
+        .with_call_timeout(call_timeout)
+        .with_attempt_timeout(Duration::from_secs(10))
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Case {
+    ArtaCancel,
+    /// A POST: not idempotent.
+    ArtaHold,
+    DiCancel,
+    SkipPayWhole,
+    /// Quantities: not idempotent.
+    SkipPayQuantity,
+}
+
+impl Case {
+    const ALL: [Case; 5] = [
+        Case::ArtaCancel,
+        Case::ArtaHold,
+        Case::DiCancel,
+        Case::SkipPayWhole,
+        Case::SkipPayQuantity,
+    ];
+
+    fn operation(self) -> Operation {
+        match self {
+            Case::ArtaCancel => Operation::ArtaCancelSession,
+            Case::ArtaHold => Operation::ArtaHold,
+            Case::DiCancel => Operation::DiCancelOrder,
+            Case::SkipPayWhole => Operation::SkipPayCancelOrder,
+            Case::SkipPayQuantity => Operation::SkipPayCancelItems,
+        }
+    }
+
+    fn request(self) -> CancelRequest {
+        match self {
+            Case::ArtaCancel => CancelRequest::whole("42"),
+            Case::ArtaHold => {
+                CancelRequest::hold(demo::PENDING, Some(jiff::civil::date(2026, 12, 1)))
+            }
+            Case::DiCancel => CancelRequest::whole(DI_ORDER),
+            Case::SkipPayWhole => CancelRequest::whole(SP_READY),
+            Case::SkipPayQuantity => CancelRequest::items(
+                SP_READY_TWO,
+                vec![ItemSelector::by_code("MS-202").quantity(1.into())],
+            ),
+        }
+    }
+
+    fn client(self, running: &RunningSimulator, config: TransportConfig) -> Box<dyn Canceller> {
+        match self {
+            Case::ArtaCancel | Case::ArtaHold => Box::new(
+                rescind_arta::Client::builder()
+                    .api_key(DEMO_API_KEY)
+                    .base_url(running.base_url())
+                    .config(config)
+                    .without_rate_limit()
+                    .build()
+                    .unwrap(),
+            ),
+            Case::DiCancel => {
+                let (user, password) = rescind_sim::di::DEMO_USER;
+                Box::new(
+                    rescind_di::Client::builder()
+                        .base_url(running.base_url())
+                        .credentials(rescind_di::Credentials::new(user, password))
+                        .config(config)
+                        .build()
+                        .unwrap(),
+                )
+            }
+            Case::SkipPayWhole | Case::SkipPayQuantity => {
+                let (user, password) = rescind_sim::skippay::DEMO_PARTNER;
+                Box::new(
+                    rescind_skippay::Client::builder()
+                        .base_url(running.base_url())
+                        .credentials(rescind_skippay::Credentials::new(user, password))
+                        .config(config)
+                        .build()
+                        .unwrap(),
+                )
+            }
+        }
+    }
+}
+
+async fn start() -> RunningSimulator {
+    Simulator::new()
+        .clock(Clock::fixed(DEMO_NOW.parse().unwrap()))
+        .start()
+        .await
+        .unwrap()
+}
+
+/// (requests, 429s, applied) of the case's change operation.
+fn counts(running: &RunningSimulator, case: Case) -> (u64, u64, u64) {
+    let c = running.sim().counters().snapshot().get(case.operation());
+    (c.requests(), c.rate_limited(), c.applied())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_bare_429s_on_a_change_are_waited_out_and_the_outcome_is_exact_at_every_provider() {
+    for case in Case::ALL {
+        // What the change applies with no fault (a Skip Pay cancel counts each item it
+        // changed, and the order).
+        let clean = start().await;
+        case.client(&clean, config(Duration::from_secs(30)))
+            .cancel(case.request())
+            .await
+            .unwrap();
+        let (_, _, once) = counts(&clean, case);
+        clean.shutdown().await;
+
+        let running = start().await;
+        running
+            .sim()
+            .faults()
+            .add(FaultRule::on(case.operation(), FaultAction::status(429)).times(2));
+        let client = case.client(&running, config(Duration::from_secs(30)));
+        let outcome = client
+            .cancel(case.request())
+            .await
+            .unwrap_or_else(|e| panic!("{case:?}: {e} ({:?}, {:?})", e.kind(), e.sent()));
+        assert!(
+            matches!(
+                outcome.status,
+                CancelStatus::Cancelled
+                    | CancelStatus::PartiallyCancelled { .. }
+                    | CancelStatus::Held { .. }
+            ),
+            "{case:?}: {outcome:?}"
+        );
+        // The provider's own answer settled it: nothing "may have been sent" to read back.
+        assert_eq!(outcome.settled_by, SettledBy::Answer, "{case:?}");
+        // Two refused, the third accepted and applied as once; one attempt for failures did not
+        // stop the 429s' retries.
+        assert!(once > 0, "{case:?}");
+        assert_eq!(counts(&running, case), (3, 2, once), "{case:?}");
+        running.shutdown().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_429_storm_longer_than_the_call_timeout_ends_rate_limited_at_its_deadline() {
+    const CALL_TIMEOUT: Duration = Duration::from_millis(1_500);
+    for case in [Case::ArtaCancel, Case::DiCancel, Case::SkipPayWhole] {
+        let running = start().await;
+        running
+            .sim()
+            .faults()
+            .add(FaultRule::on(case.operation(), FaultAction::status(429)));
+        let client = case.client(&running, config(CALL_TIMEOUT));
+        let started = Instant::now();
+        let err = client.cancel(case.request()).await.unwrap_err();
+        let elapsed = started.elapsed();
+        assert_eq!(err.kind(), ErrorKind::RateLimited, "{case:?}: {err}");
+        // The last 429 is the answer: a refusal, nothing applied.
+        assert_eq!(err.sent(), Sent::Answered, "{case:?}: {err}");
+        let (requests, refused, applied) = counts(&running, case);
+        assert_eq!((refused, applied), (requests, 0), "{case:?}");
+        assert_eq!(u64::from(err.attempts()), requests, "{case:?}");
+        // Not after 3 attempts: waits of 10 ms to 200 ms fill the call timeout...
+        assert!(requests > 3, "{case:?}: {requests} attempts in {elapsed:?}");
+        // ...and it ends when the next wait (at most 200 ms) would pass the deadline, not
+        // before (an upper bound only catches a call that waited past it; it allows a slow
+        // machine).
+        assert!(
+            elapsed >= CALL_TIMEOUT - Duration::from_millis(250),
+            "{case:?}: ended after {elapsed:?}"
+        );
+        assert!(
+            elapsed < CALL_TIMEOUT + Duration::from_secs(5),
+            "{case:?}: {elapsed:?}"
+        );
+        running.shutdown().await;
+    }
+}
