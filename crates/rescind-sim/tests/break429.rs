@@ -639,3 +639,175 @@ async fn sixty_four_in_flight_without_the_pacer_on_a_test_key() {
     assert!(slowest < TIMEOUT + Duration::from_secs(5), "{slowest:?}");
     running.shutdown().await;
 }
+
+/// A server that answers every request `429` with `Retry-After: {value}` (what the simulator
+/// cannot send: a negative number, an HTTP-date); returns its base URL and its request count.
+async fn raw_429_server(value: &'static str) -> (String, Arc<AtomicU64>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let count = Arc::new(AtomicU64::new(0));
+    let counter = count.clone();
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut socket, _)) = listener.accept().await else {
+                return;
+            };
+            let counter = counter.clone();
+            tokio::spawn(async move {
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 4096];
+                loop {
+                    let Ok(n) = socket.read(&mut chunk).await else {
+                        return;
+                    };
+                    if n == 0 {
+                        return;
+                    }
+                    buf.extend_from_slice(&chunk[..n]);
+                    // Requests here have no body worth reading (a PATCH with none, or a small
+                    // one that arrives with the headers).
+                    while let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                        let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
+                        let body = head
+                            .lines()
+                            .find_map(|l| l.strip_prefix("content-length:"))
+                            .and_then(|v| v.trim().parse::<usize>().ok())
+                            .unwrap_or(0);
+                        if buf.len() < end + 4 + body {
+                            break;
+                        }
+                        buf.drain(..end + 4 + body);
+                        counter.fetch_add(1, Ordering::SeqCst);
+                        let answer = format!(
+                            "HTTP/1.1 429 Too Many Requests\r\nretry-after: {value}\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{{}}"
+                        );
+                        if socket.write_all(answer.as_bytes()).await.is_err() {
+                            return;
+                        }
+                    }
+                }
+            });
+        }
+    });
+    (base, count)
+}
+
+/// Retry-After values that name no wait (negative, a date in the past, a fraction, garbage):
+/// the client falls back to its own backoff (from 200 ms) and does not hammer the provider.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retry_after_negative_past_date_or_garbage_does_not_hammer() {
+    for value in ["-1", "Wed, 21 Oct 2015 07:28:00 GMT", "0.5", "soon", ""] {
+        let (base, count) = raw_429_server(value).await;
+        let client = rescind_arta::Client::builder()
+            .api_key(DEMO_API_KEY)
+            .base_url(base)
+            .without_rate_limit()
+            .config(TransportConfig::default().with_call_timeout(Duration::from_secs(2)))
+            .build()
+            .unwrap();
+        let started = Instant::now();
+        let err = client.cancel(CancelRequest::whole("42")).await.unwrap_err();
+        let elapsed = started.elapsed();
+        let requests = count.load(Ordering::SeqCst);
+        eprintln!(
+            "Retry-After {value:?}: {:?}/{:?} after {requests} requests in {elapsed:?}",
+            err.kind(),
+            err.sent()
+        );
+        assert_eq!(err.kind(), ErrorKind::RateLimited, "{value:?}: {err}");
+        assert!(requests <= 8, "{value:?}: {requests} requests in 2 s");
+    }
+}
+
+/// A caller who wants every `Retry-After` honoured up to the call's deadline sets
+/// `max_retry_after(Duration::MAX)`. A provider's absurd `Retry-After` (here the largest
+/// delay-seconds a u64 holds) must then end the call at its deadline, not panic inside the
+/// transport (`Instant + Duration` overflows).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "break429: with RetryPolicy::max_retry_after(Duration::MAX), a 429 (or 503) carrying `Retry-After: 18446744073709551615` panics inside the transport ('overflow when adding duration to instant'): the cancel's task dies instead of ending RateLimited at its deadline"]
+async fn an_absurd_retry_after_with_no_cap_does_not_panic() {
+    let mut panics = Vec::new();
+    for status in [429, 503] {
+        let running = start().await;
+        running.sim().faults().add(FaultRule::on(
+            Operation::ArtaCancelSession,
+            FaultAction::status_with_retry_after(status, Duration::from_secs(u64::MAX)),
+        ));
+        let client = arta(
+            &running,
+            TransportConfig::default()
+                .with_retry(RetryPolicy::default().with_max_retry_after(Duration::MAX))
+                .with_call_timeout(Duration::from_secs(2)),
+        );
+        let call = tokio::spawn(async move { client.cancel(CancelRequest::whole("42")).await });
+        let result = call.await;
+        eprintln!(
+            "{status} with Retry-After u64::MAX, no cap: {:?}",
+            result
+                .as_ref()
+                .map(|r| r
+                    .as_ref()
+                    .map(|o| &o.status)
+                    .map_err(|e| (e.kind(), e.sent())))
+                .map_err(|e| e.to_string())
+        );
+        match result {
+            Err(panic) => panics.push(format!("{status}: the call panicked: {panic}")),
+            Ok(result) => {
+                let err = result.unwrap_err();
+                assert!(
+                    matches!(err.kind(), ErrorKind::RateLimited | ErrorKind::Server),
+                    "{status}: {err}"
+                );
+            }
+        }
+        running.shutdown().await;
+    }
+    assert!(panics.is_empty(), "{panics:?}");
+}
+
+/// The same absurd `Retry-After` on Di's login (429 and 503), no cap: the waiting cancel
+/// must end by its call timeout with an error, and the login be tried at most `max_attempts`
+/// (3) times, not panic in a loop.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "break429: with max_retry_after(Duration::MAX), Di's login answered 429 or 503 with `Retry-After: 18446744073709551615` panics the login flight ('overflow when adding duration to instant', in Throttle::throttled for 429, in token::Flight::run for 503) again and again: the cancel ends Timeout/NotSent at its 2 s timeout, but hundreds of login requests were sent meanwhile"]
+async fn an_absurd_retry_after_on_a_login_with_no_cap_ends_the_call() {
+    let mut wrong = Vec::new();
+    for status in [429, 503] {
+        let running = start().await;
+        running.sim().faults().add(FaultRule::on(
+            Operation::DiLogin,
+            FaultAction::status_with_retry_after(status, Duration::from_secs(u64::MAX)),
+        ));
+        let client = di(
+            &running,
+            TransportConfig::default()
+                .with_retry(RetryPolicy::default().with_max_retry_after(Duration::MAX))
+                .with_call_timeout(Duration::from_secs(2)),
+        );
+        let started = Instant::now();
+        let call = tokio::spawn(async move { client.cancel(CancelRequest::whole(DI_ORDER)).await });
+        let result = tokio::time::timeout(Duration::from_secs(10), call).await;
+        let elapsed = started.elapsed();
+        let shown = match &result {
+            Err(_) => "hung past 10 s".to_string(),
+            Ok(Err(panic)) => format!("panicked: {panic}"),
+            Ok(Ok(r)) => format!(
+                "{:?}",
+                r.as_ref()
+                    .map(|o| &o.status)
+                    .map_err(|e| (e.kind(), e.sent()))
+            ),
+        };
+        let (logins, _, _) = counts(&running, Operation::DiLogin);
+        eprintln!(
+            "Di login {status} with Retry-After u64::MAX, no cap: {shown} in {elapsed:?}, {logins} login requests"
+        );
+        if !matches!(result, Ok(Ok(Err(_)))) || logins > 3 {
+            wrong.push(format!("{status}: {shown}, {logins} login requests"));
+        }
+        running.shutdown().await;
+    }
+    assert!(wrong.is_empty(), "{wrong:?}");
+}
