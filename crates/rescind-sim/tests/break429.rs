@@ -811,3 +811,54 @@ async fn an_absurd_retry_after_on_a_login_with_no_cap_ends_the_call() {
     }
     assert!(wrong.is_empty(), "{wrong:?}");
 }
+
+/// After a 429, a call whose ramp attempt is answered 503 with `Retry-After: 5` waits 5 s
+/// before its retry (accepted: under the 30 s cap), keeping its place in the ramp while it
+/// sleeps. The 503 is an answer, so the ramp lets one more go: another call of the client is
+/// not held by the sleeper (measured: the read answered in ~2 ms).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_sleeping_before_a_5xx_retry_does_not_hold_the_ramp() {
+    let running = start().await;
+    let op = Operation::ArtaCancelSession;
+    running
+        .sim()
+        .faults()
+        .add(FaultRule::on(op, FaultAction::status(429)).times(1));
+    running.sim().faults().add(
+        FaultRule::on(
+            op,
+            FaultAction::status_with_retry_after(503, Duration::from_secs(5)),
+        )
+        .times(1),
+    );
+    let client = arta(&running, config(Duration::from_secs(30)));
+    let first = {
+        let client = client.clone();
+        tokio::spawn(async move { client.cancel(CancelRequest::whole("42")).await })
+    };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while counts(&running, op).0 < 2 {
+        assert!(Instant::now() < deadline, "the retry never came");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let started = Instant::now();
+    let read = rescind_core::deadline::scope(
+        tokio::time::Instant::now() + Duration::from_secs(2),
+        client.get_hosted_session(43),
+    )
+    .await;
+    let elapsed = started.elapsed();
+    eprintln!(
+        "a read while another call sleeps before its 5xx retry (2 s deadline): {:?} in {elapsed:?}",
+        read.as_ref()
+            .map(|r| r.http_status)
+            .map_err(|e| (e.kind(), e.sent(), e.to_string()))
+    );
+    let first = first.await.unwrap();
+    eprintln!(
+        "the first call: {:?}",
+        first.as_ref().map(|o| &o.status).map_err(|e| e.to_string())
+    );
+    assert!(read.is_ok(), "{read:?}");
+    running.shutdown().await;
+}
