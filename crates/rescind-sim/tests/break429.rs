@@ -862,3 +862,71 @@ async fn a_call_sleeping_before_a_5xx_retry_does_not_hold_the_ramp() {
     assert!(read.is_ok(), "{read:?}");
     running.shutdown().await;
 }
+
+/// A 429 after the change was applied (the simulator applies, then answers 429), at every
+/// provider and change: measured (applied count, outcome). Di and Skip Pay document no 429, so
+/// their 429 is no documented refusal (DESIGN.md principle 11); the outcome must not claim
+/// what was not observed: "already cancelled before" when this very call cancelled it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "break429: Di's cancel (check first) answered 429 after it was applied is sent again, Di answers `order.cancelled`, and the outcome is Ok(AlreadyCancelled, settled by Answer, already_cancelled_before Some(true)), though this very call cancelled it (Di documents no 429: no documented refusal, principle 11)"]
+async fn a_429_after_the_change_was_applied_claims_nothing_it_did_not_observe() {
+    let cases: [(&str, Operation, CancelRequest); 4] = [
+        (
+            "arta cancel",
+            Operation::ArtaCancelSession,
+            CancelRequest::whole("42"),
+        ),
+        (
+            "arta hold",
+            Operation::ArtaHold,
+            CancelRequest::hold(demo::PENDING, Some(jiff::civil::date(2026, 12, 1))),
+        ),
+        (
+            "di cancel",
+            Operation::DiCancelOrder,
+            CancelRequest::whole(DI_ORDER),
+        ),
+        (
+            "skippay whole",
+            Operation::SkipPayCancelOrder,
+            CancelRequest::whole("11200a0ee1"),
+        ),
+    ];
+    let mut wrong = Vec::new();
+    for (name, op, request) in cases {
+        let running = start().await;
+        running.sim().faults().add(
+            FaultRule::on(op, FaultAction::status(429))
+                .after_apply()
+                .times(1),
+        );
+        let client: Box<dyn Canceller> = match name {
+            "di cancel" => Box::new(di(&running, config(Duration::from_secs(20)))),
+            "skippay whole" => Box::new(skippay(&running, config(Duration::from_secs(20)))),
+            _ => Box::new(arta(&running, config(Duration::from_secs(20)))),
+        };
+        let result = client.cancel(request).await;
+        let (requests, refused, applied) = counts(&running, op);
+        let shown = match &result {
+            Ok(o) => format!(
+                "Ok({:?}, {:?}, already_cancelled_before {:?})",
+                o.status, o.settled_by, o.already_cancelled_before
+            ),
+            Err(e) => format!("Err({:?}, {:?}): {e}", e.kind(), e.sent()),
+        };
+        eprintln!(
+            "429 after apply, {name}: {shown}; (requests, 429s, applied) = ({requests}, {refused}, {applied})"
+        );
+        if let Ok(o) = &result
+            && (o.already_cancelled_before == Some(true)
+                || o.status == CancelStatus::AlreadyCancelled)
+        {
+            wrong.push(format!("{name}: {shown}"));
+        }
+        // Arta documents its 429 as a refusal before processing: a hold sent again after one
+        // (applied twice here, when the simulator breaks that promise) follows the contract;
+        // measured, not asserted.
+        running.shutdown().await;
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
+}
