@@ -131,7 +131,7 @@ async fn login_429s(
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "break429: a Di login answered 429 four times ends the cancel at once: Err(RateLimited, NotSent) after 3 logins in ~0.1 s, with 19 s of the call timeout left; the 429 on a login is treated as a failure (max_attempts 3 and the retry budget) instead of being waited out within the call timeout"]
+#[ignore = "break429: a Di login answered 429 four times ends the cancel at once: Err(RateLimited, Answered) after 3 logins (3 answered 429) in ~50 ms, with 19 s of the call timeout left; the 429 on a login is treated as a failure (max_attempts 3 and the retry budget) instead of being waited out within the call timeout"]
 async fn a_di_login_answering_429_is_waited_out_within_the_call_timeout() {
     let (result, _, (logins, refused, _)) = login_429s("di").await;
     assert!(matches!(result, Ok(CancelStatus::Cancelled)), "{result:?}");
@@ -139,7 +139,7 @@ async fn a_di_login_answering_429_is_waited_out_within_the_call_timeout() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "break429: a Skip Pay login answered 429 four times ends the cancel at once: Err(RateLimited, NotSent) after 3 logins in ~0.1 s, with 19 s of the call timeout left; the 429 on a login is treated as a failure (max_attempts 3 and the retry budget) instead of being waited out within the call timeout"]
+#[ignore = "break429: a Skip Pay login answered 429 four times ends the cancel at once: Err(RateLimited, Answered) after 3 logins (3 answered 429) in ~50 ms, with 19 s of the call timeout left; the 429 on a login is treated as a failure (max_attempts 3 and the retry budget) instead of being waited out within the call timeout"]
 async fn a_skippay_login_answering_429_is_waited_out_within_the_call_timeout() {
     let (result, _, (logins, refused, _)) = login_429s("skippay").await;
     assert!(matches!(result, Ok(CancelStatus::Cancelled)), "{result:?}");
@@ -411,8 +411,11 @@ async fn a_call_dropped_in_the_ramp_lets_the_next_call_go() {
 }
 
 /// A request in the ramp that is slow to answer (not a 429) holds the only place: every other
-/// call of the client waits for it. Measured here: a second call with a 2 s timeout.
+/// call of the client waits for it, up to the attempt timeout (30 s by default), whatever the
+/// pause was (20 ms here). A second call with a 2 s deadline, which met no 429 and whose pause
+/// is long over, should be sent.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "break429: after a 429 with a 20 ms pause, one ramp request hanging 5 s keeps every other call of the client from being sent: a read with a 2 s deadline fails RateLimited/NotSent after 2.0 s, its message saying 'the provider answered this client 429 (too many requests); its pause ends after the caller's deadline', though the pause ended long before and this call met no 429"]
 async fn a_slow_answer_in_the_ramp_and_the_other_callers() {
     let running = start().await;
     let op = Operation::ArtaCancelSession;
@@ -450,6 +453,7 @@ async fn a_slow_answer_in_the_ramp_and_the_other_callers() {
         counts(&running, op).0
     );
     let _ = first.await;
+    assert!(second.is_ok(), "{second:?}");
     running.shutdown().await;
 }
 
@@ -502,7 +506,7 @@ async fn four_programs_sharing_one_test_key_all_get_their_answers() {
     let c = snapshot.get(Operation::ArtaGetSession);
     let failed = failed.load(Ordering::SeqCst);
     eprintln!(
-        "{PROGRAMS} programs x {CALLS} reads on one test key (minute = {MINUTE:?}): {failed} failed, {} requests, {} answered 429, in {elapsed:?} (floor {:?})",
+        "{PROGRAMS} programs x {CALLS} reads on one test key (minute = {MINUTE:?}): {failed} failed, {} requests, {} answered 429, in {elapsed:?} (N/limit {:?})",
         c.requests(),
         c.rate_limited(),
         MINUTE * (PROGRAMS * CALLS) as u32 / 500,
