@@ -934,3 +934,43 @@ async fn a_429_after_the_change_was_applied_claims_nothing_it_did_not_observe() 
     }
     assert!(wrong.is_empty(), "{wrong:#?}");
 }
+
+/// A call dropped while the client is paused sends nothing more; the next call waits out the
+/// rest of the pause and goes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_dropped_during_the_pause_sends_nothing_more() {
+    let running = start().await;
+    let op = Operation::ArtaCancelSession;
+    running.sim().faults().add(
+        FaultRule::on(
+            op,
+            FaultAction::status_with_retry_after(429, Duration::from_secs(1)),
+        )
+        .times(1),
+    );
+    let client = arta(&running, config(Duration::from_secs(30)));
+    let first = {
+        let client = client.clone();
+        tokio::spawn(async move { client.cancel(CancelRequest::whole("42")).await })
+    };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while counts(&running, op).1 < 1 {
+        assert!(Instant::now() < deadline, "no 429");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    first.abort();
+    assert!(first.await.unwrap_err().is_cancelled());
+    let started = Instant::now();
+    let outcome = client.cancel(CancelRequest::whole("42")).await.unwrap();
+    let elapsed = started.elapsed();
+    let (requests, refused, applied) = counts(&running, op);
+    eprintln!(
+        "after a call dropped in the pause: {:?} in {elapsed:?}; (requests, 429s, applied) = ({requests}, {refused}, {applied})",
+        outcome.status
+    );
+    assert_eq!(outcome.status, CancelStatus::Cancelled);
+    // The dropped call's retry never went: one 429, one cancel.
+    assert_eq!((requests, refused, applied), (2, 1, 1));
+    assert!(elapsed < Duration::from_secs(5), "{elapsed:?}");
+    running.shutdown().await;
+}
