@@ -745,6 +745,9 @@ impl Input {
         while let Some(next) = parser.next() {
             let (line, parsed) = next.map_err(|m| BulkError::input(path, m))?;
             raw_rows += 1;
+            if raw_rows == PRESIZE_AFTER_ROWS {
+                presize(&mut seen, meta.len(), parser.bytes_read(), raw_rows);
+            }
             let (account, target, action) = match &parsed {
                 Ok(r) => (
                     r.account.clone().unwrap_or_default(),
@@ -1043,6 +1046,25 @@ fn changed(path: &Path) -> BulkError {
     )
 }
 
+/// The rows read before the duplicate check's table is sized for the whole file
+/// ([`presize`]): 16,384 rows, a few hundred kB, enough for their mean length to be known
+/// well (the CSV reader's 8 KiB buffer ahead of them is a few percent of that).
+const PRESIZE_AFTER_ROWS: usize = 16_384;
+
+/// Reserves the duplicate check's table for the rows the file should hold, estimated from
+/// the mean length of the rows read so far (and 10 % more). A table left to grow doubles and
+/// holds its old and new buckets at once while it moves: at 2.3 million rows (a 50 MB file of
+/// short rows) that transient was 36 MB of a 125 MB peak. A file whose later rows are shorter
+/// grows the table as before; one whose rows are longer leaves part of it empty.
+fn presize(seen: &mut HashMap<[u32; 3], u32, Prehashed>, file_len: u64, read: u64, rows: usize) {
+    if read == 0 || read >= file_len {
+        return;
+    }
+    let per_row = read as f64 / rows as f64;
+    let expected = (file_len as f64 / per_row * 1.1) as usize;
+    seen.reserve(expected.saturating_sub(seen.len()));
+}
+
 /// 96 bits of the SHA-256 of an account and a target: the key of the duplicate check. Two
 /// different pairs share one with a probability of about n²/2⁹⁷ (10⁻¹⁷ for a million rows).
 fn pair_hash(account: &str, target: &str) -> [u32; 3] {
@@ -1189,6 +1211,8 @@ const BOM: &[u8] = b"\xef\xbb\xbf";
 struct Hashing {
     file: File,
     hasher: Option<Sha256>,
+    /// Bytes read from the file so far (read ahead of the parser by at most a buffer).
+    read: u64,
 }
 
 impl Read for Hashing {
@@ -1197,6 +1221,7 @@ impl Read for Hashing {
         if let Some(h) = &mut self.hasher {
             h.update(&buf[..n]);
         }
+        self.read += n as u64;
         Ok(n)
     }
 }
@@ -1263,6 +1288,7 @@ impl Parser {
             Hashing {
                 file,
                 hasher: hash.then(Sha256::new),
+                read: 0,
             },
         );
         // A byte order mark is not part of the first line (and not part of its first field).
@@ -1296,6 +1322,16 @@ impl Parser {
             headers,
             record: csv::ByteRecord::new(),
         })
+    }
+
+    /// Bytes of the file taken by the parser so far: the rows parsed, and at most the CSV
+    /// reader's own buffer (8 KiB) ahead of them.
+    fn bytes_read(&self) -> u64 {
+        let ahead = |r: &BufReader<Hashing>| r.get_ref().read - r.buffer().len() as u64;
+        match self {
+            Parser::Jsonl { reader, .. } => ahead(reader),
+            Parser::Csv { reader, .. } => ahead(&reader.get_ref().inner),
+        }
     }
 
     /// The next row; `None` at the end of the file.
@@ -1557,6 +1593,36 @@ mod tests {
         let path = dir.path().join(name);
         std::fs::write(&path, content).unwrap();
         Input::read(&path)
+    }
+
+    /// The duplicate check's table is sized once for the rows the file should hold (no
+    /// doubling with old and new buckets alive at the peak), and not at all when the rows
+    /// read so far are the whole file.
+    #[test]
+    fn the_duplicate_table_is_sized_from_the_mean_row_length() {
+        let mut seen: HashMap<[u32; 3], u32, Prehashed> = HashMap::default();
+        // 20 bytes a row so far, a 1 MB file: 50,000 rows expected, 55,000 reserved.
+        presize(&mut seen, 1_000_000, 10_000, 500);
+        assert!(seen.capacity() >= 55_000, "{}", seen.capacity());
+        let mut whole: HashMap<[u32; 3], u32, Prehashed> = HashMap::default();
+        presize(&mut whole, 10_000, 10_000, 500);
+        assert_eq!(whole.capacity(), 0);
+    }
+
+    /// A file of more rows than the presizing threshold: every duplicate is still found, with
+    /// the line of its first occurrence.
+    #[test]
+    fn duplicates_past_the_presizing_threshold_are_found() {
+        let mut csv = String::from("account,target,action\n");
+        for i in 0..PRESIZE_AFTER_ROWS + 100 {
+            csv.push_str(&format!("arta,{i},cancel\n"));
+        }
+        csv.push_str("arta,7,cancel\n");
+        let input = read("big.csv", &csv).unwrap();
+        assert_eq!(input.valid_rows(), PRESIZE_AFTER_ROWS + 100);
+        let bad = &input.invalid.kept()[0];
+        assert_eq!(bad.line as usize, PRESIZE_AFTER_ROWS + 102);
+        assert!(bad.reason.contains("line 9"), "{}", bad.reason);
     }
 
     #[test]
