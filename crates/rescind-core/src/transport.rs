@@ -526,9 +526,29 @@ pub struct TransportBuilder {
     auth: Auth,
     config: TransportConfig,
     client: Option<HttpClient>,
+    documented_429: bool,
 }
 
 impl TransportBuilder {
+    /// Says that the provider documents its 429 as a refusal before processing (DESIGN
+    /// principle 11: only a documented refusal proves absence). Default `false`.
+    ///
+    /// - `true` (Arta: reference, x-topic "Rate Limits", "429 Too Many Requests" past the
+    ///   limits): a 429 proves the request was not processed; every request, a change that is
+    ///   not idempotent included, is retried after it within the call's deadline, and the
+    ///   call keeps an exact outcome.
+    /// - `false` (Di and Skip Pay document no 429): a 429 to a change proves nothing, like a
+    ///   5xx. A change that is not idempotent is not sent again (the call ends with the 429,
+    ///   [`Sent::MaybeSent`]: the provider crate settles it by reading back); an idempotent
+    ///   one is retried, but the call is [`Sent::MaybeSent`] whatever a later attempt answers.
+    ///   Reads and logins change nothing and are retried as after any 429.
+    ///
+    /// Either way a 429 pauses the whole client (see the `pacer` module docs).
+    pub fn documented_429(mut self, documented: bool) -> Self {
+        self.documented_429 = documented;
+        self
+    }
+
     /// Sets the authentication.
     pub fn auth(mut self, auth: Auth) -> Self {
         self.auth = auth;
@@ -581,6 +601,7 @@ impl TransportBuilder {
                 semaphore,
                 pacer,
                 throttle: Throttle::new(),
+                documented_429: self.documented_429,
             }),
             login: false,
         })
@@ -608,6 +629,8 @@ struct Inner {
     pacer: Option<Pacer>,
     /// The pause of the whole client after a 429 (see the `pacer` module).
     throttle: Throttle,
+    /// The provider documents its 429 as a refusal ([`TransportBuilder::documented_429`]).
+    documented_429: bool,
 }
 
 impl fmt::Debug for Transport {
@@ -652,6 +675,7 @@ impl Transport {
             auth: Auth::None,
             config: TransportConfig::default(),
             client: None,
+            documented_429: false,
         }
     }
 
@@ -837,10 +861,11 @@ impl Transport {
                 self.auth_header(request, deadline).await.map_err(|e| {
                     let e = e.with_attempts(attempts - 1);
                     // `Sent` speaks of this call's request, not of the login: a login that
-                    // timed out may have reached the provider, but this request did not.
+                    // was answered (429, 503) or timed out may have reached the provider, but
+                    // this request did not. The login's kind and status are kept.
                     if maybe_sent {
                         e.with_sent(Sent::MaybeSent)
-                    } else if e.sent() == Sent::MaybeSent {
+                    } else if attempts == 1 {
                         e.with_sent(Sent::NotSent)
                     } else {
                         e
@@ -975,9 +1000,13 @@ impl Transport {
             };
             let mut stop_reason = None;
             if class == RetryClass::Throttled {
-                // A 429 refused the request unprocessed: waiting and sending it again is safe
-                // for every request and proves nothing new about an earlier attempt. The
-                // pause is the whole client's; this call waits for it at the loop's top.
+                // Where the provider documents its 429 (`documented_429`), it refused the
+                // request unprocessed: waiting and sending it again is safe for every request
+                // and proves nothing new about an earlier attempt. Elsewhere a 429 to a change
+                // proves nothing (DESIGN principle 11): the change may have been applied, so
+                // the call is maybe sent, and a change that is not idempotent is not sent
+                // again. The pause is the whole client's either way; this call waits for it at
+                // the loop's top.
                 let cap = inner
                     .pacer
                     .as_ref()
@@ -990,7 +1019,15 @@ impl Transport {
                         Wait::TooLong(_) => policy.max_retry_after,
                     }
                 });
-                if throttled >= max_throttle_retries {
+                let unproven = !inner.documented_429 && !self.login && !request.method.is_safe();
+                if unproven {
+                    maybe_sent = true;
+                }
+                if unproven && !request.idempotent {
+                    stop_reason = Some(
+                        "an undocumented 429 to a change that is not idempotent: it may have been applied, not resent",
+                    );
+                } else if throttled >= max_throttle_retries {
                     stop_reason = Some("the policy's retries after a 429 are spent");
                 } else if too_long {
                     stop_reason = Some("Retry-After is longer than the policy allows");
