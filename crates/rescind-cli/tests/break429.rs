@@ -86,7 +86,6 @@ async fn retries_0_still_waits_out_two_429s() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "break429: `rescind di cancel 70724760000000101 --timeout 20s` with Di's login answering 429 four times exits 5 after 3 logins in well under a second (\"Di login: rate limited\"), though --retries' help says a 429 is waited out until --timeout"]
 async fn a_di_login_answering_429_is_waited_out_until_timeout() {
     let running = Simulator::new().start().await.unwrap();
     running

@@ -49,6 +49,17 @@ use std::time::Duration;
 use tokio::sync::Notify;
 use tokio::time::Instant;
 
+/// How far [`later`] goes at most: 30 years, "never" for any call (tokio's own far future).
+const FAR: Duration = Duration::from_secs(30 * 365 * 24 * 60 * 60);
+
+/// `at + wait`, never overflowing the clock: a wait past [`FAR`] (an absurd `Retry-After`
+/// with no cap, a `Duration::MAX` timeout) is taken as 30 years, which outlasts any deadline.
+pub(crate) fn later(at: Instant, wait: Duration) -> Instant {
+    at.checked_add(wait.min(FAR))
+        .or_else(|| at.checked_add(Duration::from_secs(24 * 60 * 60)))
+        .unwrap_or(at)
+}
+
 /// At most [`calls`](RateLimit::calls) requests start in any [`window`](RateLimit::window).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RateLimit {
@@ -131,7 +142,7 @@ impl Pacer {
         } else {
             // The start `calls` places back must have left the window.
             let oldest = starts[starts.len() - calls];
-            now.max(oldest + self.limit.window)
+            now.max(later(oldest, self.limit.window))
         };
         if at > deadline {
             return None;
@@ -267,6 +278,12 @@ impl Throttle {
         }
     }
 
+    /// When the current pause ends, if the client is paused now.
+    pub(crate) fn paused_until(&self) -> Option<Instant> {
+        let state = self.lock();
+        (state.strikes > 0 && state.until > Instant::now()).then_some(state.until)
+    }
+
     /// A 429 answered a request sent at `sent_at`. Unless the request was sent before the
     /// current round began (or at its very instant), it starts the next round: one strike
     /// more, no request before `pause(strikes)` from now, then one at a time. Returns when
@@ -281,7 +298,7 @@ impl Throttle {
             let now = Instant::now();
             state.strikes = state.strikes.saturating_add(1);
             state.round = now;
-            state.until = state.until.max(now + pause(state.strikes));
+            state.until = state.until.max(later(now, pause(state.strikes)));
             state.allowed = 1;
         }
         state.until

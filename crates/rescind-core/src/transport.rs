@@ -694,6 +694,12 @@ impl Transport {
         self.inner.budget.try_acquire(cost)
     }
 
+    /// When the client's pause after a 429 ends, if it is paused now (see the `pacer`
+    /// module): a login flight answered 429 waits for it.
+    pub(crate) fn paused_until(&self) -> Option<Instant> {
+        self.inner.throttle.paused_until()
+    }
+
     /// The provider this transport talks to.
     pub fn provider(&self) -> Provider {
         self.inner.provider
@@ -787,7 +793,7 @@ impl Transport {
         // The call timeout bounds every wait of the call: for a place under the limit, for a
         // login, and the attempts. A caller's deadline (`deadline::scope`) shortens it.
         let started = Instant::now();
-        let call_deadline = started + inner.config.call_timeout;
+        let call_deadline = crate::pacer::later(started, inner.config.call_timeout);
         let (deadline, limit) = match crate::deadline::current() {
             Some(caller) if caller < call_deadline => (caller, Limit::Caller),
             _ => (call_deadline, Limit::CallTimeout(inner.config.call_timeout)),
@@ -1053,7 +1059,9 @@ impl Transport {
                     Wait::TooLong(_) => {
                         stop_reason = Some("Retry-After is longer than the policy allows")
                     }
-                    Wait::Retry(delay) if Instant::now() + delay >= deadline => {
+                    Wait::Retry(delay)
+                        if crate::pacer::later(Instant::now(), delay) >= deadline =>
+                    {
                         stop_reason = Some(match limit {
                             Limit::Caller => "no time left before the caller's deadline",
                             Limit::CallTimeout(_) => "no time left before the call timeout",
@@ -1278,7 +1286,7 @@ fn retry_event(provider: Provider, end: AttemptEnd, delay: Duration, attempts: u
 /// 429 and `delay_ms` the client's pause, without `max_attempts` (a 429 is bounded by the
 /// call's deadline, not by the attempts). A command-line tool prints it as "Arta answered 429;
 /// retrying in 1.6 s".
-fn throttle_event(provider: Provider, delay: Duration, attempts: u32) {
+pub(crate) fn throttle_event(provider: Provider, delay: Duration, attempts: u32) {
     let delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX);
     tracing::info!(
         target: RETRY_EVENT_TARGET,

@@ -131,7 +131,6 @@ async fn login_429s(
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "break429: a Di login answered 429 four times ends the cancel at once: Err(RateLimited, Answered) after 3 logins (3 answered 429) in ~50 ms, with 19 s of the call timeout left; the 429 on a login is treated as a failure (max_attempts 3 and the retry budget) instead of being waited out within the call timeout"]
 async fn a_di_login_answering_429_is_waited_out_within_the_call_timeout() {
     let (result, _, (logins, refused, _)) = login_429s("di").await;
     assert!(matches!(result, Ok(CancelStatus::Cancelled)), "{result:?}");
@@ -139,7 +138,6 @@ async fn a_di_login_answering_429_is_waited_out_within_the_call_timeout() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "break429: a Skip Pay login answered 429 four times ends the cancel at once: Err(RateLimited, Answered) after 3 logins (3 answered 429) in ~50 ms, with 19 s of the call timeout left; the 429 on a login is treated as a failure (max_attempts 3 and the retry budget) instead of being waited out within the call timeout"]
 async fn a_skippay_login_answering_429_is_waited_out_within_the_call_timeout() {
     let (result, _, (logins, refused, _)) = login_429s("skippay").await;
     assert!(matches!(result, Ok(CancelStatus::Cancelled)), "{result:?}");
@@ -727,7 +725,6 @@ async fn retry_after_negative_past_date_or_garbage_does_not_hammer() {
 /// delay-seconds a u64 holds) must then end the call at its deadline, not panic inside the
 /// transport (`Instant + Duration` overflows).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "break429: with RetryPolicy::max_retry_after(Duration::MAX), a 429 (or 503) carrying `Retry-After: 18446744073709551615` panics inside the transport ('overflow when adding duration to instant'): the cancel's task dies instead of ending RateLimited at its deadline"]
 async fn an_absurd_retry_after_with_no_cap_does_not_panic() {
     let mut panics = Vec::new();
     for status in [429, 503] {
@@ -773,7 +770,6 @@ async fn an_absurd_retry_after_with_no_cap_does_not_panic() {
 /// must end by its call timeout with an error, and the login be tried at most `max_attempts`
 /// (3) times, not panic in a loop.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "break429: with max_retry_after(Duration::MAX), Di's login answered 429 or 503 with `Retry-After: 18446744073709551615` panics the login flight ('overflow when adding duration to instant', in Throttle::throttled for 429, in token::Flight::run for 503) again and again: the cancel ends Timeout/NotSent at its 2 s timeout, but hundreds of login requests were sent meanwhile"]
 async fn an_absurd_retry_after_on_a_login_with_no_cap_ends_the_call() {
     let mut wrong = Vec::new();
     for status in [429, 503] {
