@@ -13,7 +13,7 @@ use tokio::time::Instant;
 use tracing::Instrument;
 
 use crate::http::BaseUrl;
-use crate::pacer::{Pacer, RateLimit, Throttle};
+use crate::pacer::{NoTurn, Pacer, RateLimit, Throttle};
 use crate::retry::{self, AttemptEnd, RetryBudget, RetryClass, RetryPolicy, Wait};
 use crate::token::TokenCache;
 use crate::{Error, ErrorKind, HttpRequest, HttpResponse, Provider, Sent};
@@ -906,8 +906,8 @@ impl Transport {
             }
             // After a 429 the whole client pauses, then one request goes first (`pacer`).
             let turn = match inner.throttle.wait(deadline).await {
-                Some(turn) => turn,
-                None => {
+                Ok(turn) => turn,
+                Err(no_turn) => {
                     if let Some(mut resp) = last_429.take() {
                         tracing::debug!(
                             attempt = attempts - 1,
@@ -924,9 +924,14 @@ impl Transport {
                         } else {
                             Sent::NotSent
                         },
-                        format!(
-                            "the provider answered this client 429 (too many requests); its pause ends after {limit}",
-                        ),
+                        match no_turn {
+                            NoTurn::Paused => format!(
+                                "the provider answered this client 429 (too many requests); its pause ends after {limit}",
+                            ),
+                            NoTurn::Ramp => format!(
+                                "the provider answered this client 429 (too many requests); after the pause its requests resume a few at a time, and no place came free before {limit}",
+                            ),
+                        },
                     )
                     .with_provider(inner.provider)
                     .with_operation(request.operation)
