@@ -30,6 +30,16 @@
 //!   every waiter gets that failure, and new callers get it at once until the backoff has
 //!   passed. Other failures ([`LoginFailure::Failed`]: an unreadable answer, a 404) end the
 //!   flight the same way.
+//! - **A login answered 429 is waited out, not counted.** A 429 is a signal to slow down (the
+//!   `retry` module docs): the transport pauses the whole client, and the flight logs in again
+//!   when the pause ends, while some caller still waits, without spending `max_attempts` or
+//!   the retry budget, up to
+//!   [`RetryPolicy::max_throttle_retries`](crate::retry::RetryPolicy::max_throttle_retries)
+//!   times. A caller whose deadline comes before the pause ends gets the 429 at once; a
+//!   `Retry-After` above the policy's cap ends the flight for every waiter.
+//! - **A flight never waits for nobody.** When the last waiting caller gives up, a flight
+//!   waiting out a backoff or a pause ends; every `Instant` it computes saturates, so an
+//!   absurd `Retry-After` cannot panic it into a loop of logins.
 //! - **Every wait is bounded by the caller's call timeout.** A caller gets a transient failure
 //!   as soon as the next login cannot start before its deadline, and an [`ErrorKind::Timeout`]
 //!   with [`Sent::NotSent`] if its deadline passes while a login runs. A flight's own
