@@ -11,6 +11,14 @@ pub const ARTA_HOSTED_SESSION: &str =
 pub const SKIPPAY_ORDER: &str =
     include_str!("../../crates/rescind-skippay/tests/fixtures/order_cancel_200.json");
 
+/// Di's documented order details (`GET .../details/{identifier}`).
+pub const DI_ORDER_DETAILS: &str =
+    include_str!("../../crates/rescind-di/tests/fixtures/order_details.json");
+
+/// Skip Pay's documented READY application (`GET /financing/v1/applications/{id}`).
+pub const SKIPPAY_APPLICATION: &str =
+    include_str!("../../crates/rescind-skippay/tests/fixtures/application_ready.json");
+
 /// The API key the minimal server expects and the benchmark clients send.
 pub const ARTA_KEY: &str = "bench_arta_key_0123456789abcdef";
 
@@ -58,6 +66,24 @@ pub fn skippay_cancelled_order_around_id() -> (Vec<u8>, Vec<u8>) {
     }
     v["applicationInfo"]["id"] = Value::from(MARK);
     // The id is a JSON string: cut inside its quotes.
+    around_mark(&to_vec(&v), MARK)
+}
+
+/// Di's documented order details as compact JSON, with a desired delivery date far ahead
+/// (`2099-12-31`), so that the order may still be cancelled (Di counts a shipment in transit
+/// from the day before that date): what a check-first cancel reads before cancelling.
+pub fn di_order_details_cancellable() -> Vec<u8> {
+    let mut v = parse(DI_ORDER_DETAILS);
+    v["desiredDeliveryDate"] = Value::from("2099-12-31");
+    to_vec(&v)
+}
+
+/// Skip Pay's documented READY application as compact JSON, cut around its `id`: the
+/// application `N` is `prefix`, `N`, `suffix`. Its order is not cancelled, so a check-first
+/// whole cancel decides to cancel the order.
+pub fn skippay_application_around_id() -> (Vec<u8>, Vec<u8>) {
+    let mut v = parse(SKIPPAY_APPLICATION);
+    v["id"] = Value::from(MARK);
     around_mark(&to_vec(&v), MARK)
 }
 

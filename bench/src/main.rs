@@ -9,8 +9,9 @@
 //!   multi-thread runtime or its current-thread one; prints a `Sample` line;
 //! - `rescind-bench alternate BASE_URL BLOCKS CALLS_PER_BLOCK FLAVOR [SET]`: the per-call figure
 //!   in one process: rescind's client, bare reqwest and bare reqwest with a timeout in
-//!   alternating blocks of sequential calls, of Arta's cancel (default) or of the set `di` or
-//!   `skippay`; prints each one's time per block;
+//!   alternating blocks of sequential calls, of Arta's cancel (default) or of the set `di`,
+//!   `skippay` (change-first), `di-check` or `skippay-check` (check-first); prints each one's
+//!   time per block;
 //! - `rescind-bench sim ROWS`: the simulator seeded for ROWS bulk rows (prints `addr=..`;
 //!   stops when stdin closes);
 //! - `rescind-bench sim-limits ROWS MINUTE_MS`: the simulator with ROWS Arta hosted sessions
@@ -33,7 +34,7 @@ use rescind_bench::measure::{self, Sample};
 use rescind_bench::workload::{self, Caller, Workload};
 use rescind_bench::{decode, server};
 
-const USAGE: &str = "usage: rescind-bench [--smoke] [--only per-call|throughput|calls|bulk|decode] | serve | measure WORKLOAD BASE_URL WARMUP CALLS CONCURRENCY [current-thread] | alternate BASE_URL BLOCKS CALLS_PER_BLOCK FLAVOR [arta|di|skippay] | sim ROWS | sim-limits ROWS MINUTE_MS | bulk BASE_URL INPUT MODE JOURNAL_DIR [MINUTE_MS] | routes BASE_URL ROWS REQUESTS | memory INPUT stream|read";
+const USAGE: &str = "usage: rescind-bench [--smoke] [--only per-call|throughput|calls|bulk|decode] | serve | measure WORKLOAD BASE_URL WARMUP CALLS CONCURRENCY [current-thread] | alternate BASE_URL BLOCKS CALLS_PER_BLOCK FLAVOR [arta|di|skippay|di-check|skippay-check] | sim ROWS | sim-limits ROWS MINUTE_MS | bulk BASE_URL INPUT MODE JOURNAL_DIR [MINUTE_MS] | routes BASE_URL ROWS REQUESTS | memory INPUT stream|read";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -188,11 +189,40 @@ const SKIPPAY: CallSet = CallSet {
     throughput: [Workload::SkipPayClient, Workload::SkipPayReqwest],
 };
 
+/// A Di whole cancel under check-first: the order read, then the `DELETE` (the section
+/// `calls`, per-call figure only).
+const DI_CHECK: CallSet = CallSet {
+    name: "di-check",
+    what: "Di whole cancels, check-first (GET details + DELETE; login once, untimed)",
+    per_call: [
+        Workload::DiClientCheckFirst,
+        Workload::DiReqwestCheckFirst,
+        Workload::DiReqwestCheckFirstTimeout,
+    ],
+    throughput: [Workload::DiClientCheckFirst, Workload::DiReqwestCheckFirst],
+};
+
+/// A Skip Pay whole cancel of a READY application under check-first: the application read,
+/// then the order cancel (the section `calls`, per-call figure only).
+const SKIPPAY_CHECK: CallSet = CallSet {
+    name: "skippay-check",
+    what: "Skip Pay whole cancels, check-first (GET application + PUT order/cancel; login once, untimed)",
+    per_call: [
+        Workload::SkipPayClientCheckFirst,
+        Workload::SkipPayReqwestCheckFirst,
+        Workload::SkipPayReqwestCheckFirstTimeout,
+    ],
+    throughput: [
+        Workload::SkipPayClientCheckFirst,
+        Workload::SkipPayReqwestCheckFirst,
+    ],
+};
+
 fn call_set(name: &str) -> Result<CallSet, String> {
-    [ARTA, DI, SKIPPAY]
+    [ARTA, DI, SKIPPAY, DI_CHECK, SKIPPAY_CHECK]
         .into_iter()
         .find(|s| s.name == name)
-        .ok_or_else(|| format!("no call set `{name}` (arta, di, skippay)"))
+        .ok_or_else(|| format!("no call set `{name}` (arta, di, skippay, di-check, skippay-check)"))
 }
 
 fn alternate_child(args: &[String]) -> Result<(), String> {
@@ -611,7 +641,8 @@ fn find_on_path(name: &str) -> Option<std::path::PathBuf> {
 }
 
 /// The parts of the report, to run one alone (`--only NAME`).
-/// `calls`: the per-call and throughput figures of a Di and a Skip Pay cancel.
+/// `calls`: the per-call and throughput figures of a Di and a Skip Pay cancel (change-first),
+/// and the per-call figure of each under check-first.
 const SECTIONS: [&str; 5] = ["per-call", "throughput", "calls", "bulk", "decode"];
 
 fn report(smoke: bool, only: Option<&str>) -> Result<(), String> {
@@ -646,6 +677,10 @@ fn report(smoke: bool, only: Option<&str>) -> Result<(), String> {
             for set in [DI, SKIPPAY] {
                 per_call(&plan, &server, set)?;
                 throughput_of(&plan, &server, set)?;
+            }
+            // Check-first (read + change): the per-call figure.
+            for set in [DI_CHECK, SKIPPAY_CHECK] {
+                per_call(&plan, &server, set)?;
             }
         }
     }

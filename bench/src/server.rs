@@ -27,6 +27,11 @@
 //! 200 example) with the order and items `CANCELLED` and `applicationInfo.id` the one asked
 //! for, given `Authorization: Bearer <that token>`.
 //!
+//! The reads of a check-first cancel: Di's `GET /ws/json/parcel/booking/v-1/details/{id}`
+//! answers Di's documented order details with a desired delivery date far ahead (cancellable);
+//! Skip Pay's `GET /financing/v1/applications/{id}` answers its documented READY application
+//! with the `id` asked for (its order not cancelled), each given the bearer token.
+//!
 //! A login is answered every time it is asked (no state); the clients ask once each, during
 //! their untimed warm-up, and keep the token.
 
@@ -56,6 +61,8 @@ struct Bodies {
     skippay_login: Bytes,
     skippay_authorization: Bytes,
     skippay_cancelled: (Bytes, Bytes),
+    di_details: Bytes,
+    skippay_application: (Bytes, Bytes),
 }
 
 /// The requests the server answered, per route (for the tests that check that each side of a
@@ -100,6 +107,8 @@ pub async fn serve_counting(listener: TcpListener, counts: Option<Arc<Counts>>) 
         skippay_login: Bytes::from_static(fixtures::SKIPPAY_LOGIN.as_bytes()),
         skippay_authorization: Bytes::from(format!("Bearer {}", fixtures::skippay_token())),
         skippay_cancelled: around_id(fixtures::skippay_cancelled_order_around_id()),
+        di_details: Bytes::from(fixtures::di_order_details_cancellable()),
+        skippay_application: around_id(fixtures::skippay_application_around_id()),
     });
     loop {
         let Ok((stream, _)) = listener.accept().await else {
@@ -182,6 +191,14 @@ fn answer(
                 id,
             ],
         ) if is_id(id) => (Gate::Di, StatusCode::OK, Bytes::new()),
+        (&Method::GET, ["ws", "json", "parcel", "booking", "v-1", "details", id]) if is_id(id) => {
+            (Gate::Di, StatusCode::OK, bodies.di_details.clone())
+        }
+        (&Method::GET, ["financing", "v1", "applications", id]) if is_id(id) => (
+            Gate::SkipPay,
+            StatusCode::OK,
+            session(&bodies.skippay_application, id),
+        ),
         (&Method::POST, ["authentication", "v1", "partner"]) => (
             Gate::Anonymous,
             StatusCode::OK,

@@ -19,6 +19,12 @@
 //!   `serde_json::Value` whose `applicationInfo.id` must be the id asked for and `state`
 //!   `CANCELLED`.
 //!
+//! Under [`Policy::CheckFirst`] (the `*-check` workloads) each side reads the target first:
+//! Di's `GET /ws/json/parcel/booking/v-1/details/{id}` (the baseline checks `ediStatus`, the
+//! pick-up and the desired delivery date against today), Skip Pay's
+//! `GET /financing/v1/applications/{id}` (the baseline checks the id, `READY` and the order's
+//! state), then sends the cancel above.
+//!
 //! Each side logs in once (the baseline: on its first call, keeping the token in a
 //! `OnceCell`; rescind: its token cache), during the untimed warm-up, so the timed calls are
 //! cancels only.
@@ -61,10 +67,23 @@ pub enum Workload {
     SkipPayReqwest,
     /// [`Workload::SkipPayReqwest`] with rescind's 30 s per-request timeout.
     SkipPayReqwestTimeout,
+    /// `rescind_di::Client` under [`Policy::CheckFirst`]: the order read, then the cancel.
+    DiClientCheckFirst,
+    /// Bare reqwest reading the Di order, then cancelling it.
+    DiReqwestCheckFirst,
+    /// [`Workload::DiReqwestCheckFirst`] with rescind's 30 s per-request timeout.
+    DiReqwestCheckFirstTimeout,
+    /// `rescind_skippay::Client` under [`Policy::CheckFirst`]: the application read, then
+    /// the order cancel.
+    SkipPayClientCheckFirst,
+    /// Bare reqwest reading the Skip Pay application, then cancelling its order.
+    SkipPayReqwestCheckFirst,
+    /// [`Workload::SkipPayReqwestCheckFirst`] with rescind's 30 s per-request timeout.
+    SkipPayReqwestCheckFirstTimeout,
 }
 
 /// Every workload.
-pub const ALL: [Workload; 11] = [
+pub const ALL: [Workload; 17] = [
     Workload::Client,
     Workload::Facade,
     Workload::Reqwest,
@@ -76,6 +95,12 @@ pub const ALL: [Workload; 11] = [
     Workload::SkipPayClient,
     Workload::SkipPayReqwest,
     Workload::SkipPayReqwestTimeout,
+    Workload::DiClientCheckFirst,
+    Workload::DiReqwestCheckFirst,
+    Workload::DiReqwestCheckFirstTimeout,
+    Workload::SkipPayClientCheckFirst,
+    Workload::SkipPayReqwestCheckFirst,
+    Workload::SkipPayReqwestCheckFirstTimeout,
 ];
 
 /// The provider API a bare caller with a login speaks.
@@ -102,6 +127,12 @@ impl Workload {
             Workload::SkipPayClient => "skippay-client",
             Workload::SkipPayReqwest => "skippay-reqwest",
             Workload::SkipPayReqwestTimeout => "skippay-reqwest-timeout",
+            Workload::DiClientCheckFirst => "di-client-check",
+            Workload::DiReqwestCheckFirst => "di-reqwest-check",
+            Workload::DiReqwestCheckFirstTimeout => "di-reqwest-check-timeout",
+            Workload::SkipPayClientCheckFirst => "skippay-client-check",
+            Workload::SkipPayReqwestCheckFirst => "skippay-reqwest-check",
+            Workload::SkipPayReqwestCheckFirstTimeout => "skippay-reqwest-check-timeout",
         }
     }
 
@@ -147,6 +178,10 @@ pub enum Caller {
         token: Arc<OnceCell<HeaderValue>>,
         /// A timeout set on each request.
         timeout: Option<Duration>,
+        /// Whether to read the target first and cancel only what the reading allows (the
+        /// baseline of [`Policy::CheckFirst`]); `Some` holds today's date (UTC,
+        /// `YYYY-MM-DD`), against which Di's desired delivery date is checked.
+        read_first: Option<Arc<str>>,
     },
 }
 
@@ -167,40 +202,62 @@ impl Caller {
         };
         let timeout = matches!(
             workload,
-            Workload::ReqwestTimeout | Workload::DiReqwestTimeout | Workload::SkipPayReqwestTimeout
+            Workload::ReqwestTimeout
+                | Workload::DiReqwestTimeout
+                | Workload::SkipPayReqwestTimeout
+                | Workload::DiReqwestCheckFirstTimeout
+                | Workload::SkipPayReqwestCheckFirstTimeout
         )
         .then(|| rescind_core::TransportConfig::default().attempt_timeout);
         // The minimal server has no rate limit and Di and Skip Pay document none: no pacing.
         let config = rescind_core::TransportConfig::default().with_max_concurrency(concurrency);
         let (user, password) = fixtures::LOGIN;
-        let bare_login = |api| Caller::BareLogin {
+        let today: Arc<str> = rescind_core::jiff::Timestamp::now()
+            .to_zoned_datetime(rescind_core::jiff::tz::TimeZone::UTC)
+            .date()
+            .to_string()
+            .into();
+        let bare_login = |api, read_first: bool| Caller::BareLogin {
             client: reqwest::Client::new(),
             base: base.trim_end_matches('/').into(),
             api,
             token: Arc::new(OnceCell::new()),
             timeout,
+            read_first: read_first.then(|| today.clone()),
+        };
+        let di = |policy| {
+            rescind_di::Client::builder()
+                .base_url(base)
+                .credentials(rescind_di::Credentials::new(user, password))
+                .config(config.clone())
+                .policy(policy)
+                .build()
+                .map_err(|e| e.to_string())
+        };
+        let skippay = |policy| {
+            rescind_skippay::Client::builder()
+                .base_url(base)
+                .credentials(rescind_skippay::Credentials::new(user, password))
+                .config(config.clone())
+                .policy(policy)
+                .build()
+                .map_err(|e| e.to_string())
         };
         Ok(match workload {
-            Workload::DiClient => Caller::Di(
-                rescind_di::Client::builder()
-                    .base_url(base)
-                    .credentials(rescind_di::Credentials::new(user, password))
-                    .config(config)
-                    .policy(Policy::ChangeFirst)
-                    .build()
-                    .map_err(|e| e.to_string())?,
-            ),
-            Workload::SkipPayClient => Caller::SkipPay(
-                rescind_skippay::Client::builder()
-                    .base_url(base)
-                    .credentials(rescind_skippay::Credentials::new(user, password))
-                    .config(config)
-                    .policy(Policy::ChangeFirst)
-                    .build()
-                    .map_err(|e| e.to_string())?,
-            ),
-            Workload::DiReqwest | Workload::DiReqwestTimeout => bare_login(Api::Di),
-            Workload::SkipPayReqwest | Workload::SkipPayReqwestTimeout => bare_login(Api::SkipPay),
+            Workload::DiClient => Caller::Di(di(Policy::ChangeFirst)?),
+            Workload::DiClientCheckFirst => Caller::Di(di(Policy::CheckFirst)?),
+            Workload::SkipPayClient => Caller::SkipPay(skippay(Policy::ChangeFirst)?),
+            Workload::SkipPayClientCheckFirst => Caller::SkipPay(skippay(Policy::CheckFirst)?),
+            Workload::DiReqwest | Workload::DiReqwestTimeout => bare_login(Api::Di, false),
+            Workload::SkipPayReqwest | Workload::SkipPayReqwestTimeout => {
+                bare_login(Api::SkipPay, false)
+            }
+            Workload::DiReqwestCheckFirst | Workload::DiReqwestCheckFirstTimeout => {
+                bare_login(Api::Di, true)
+            }
+            Workload::SkipPayReqwestCheckFirst | Workload::SkipPayReqwestCheckFirstTimeout => {
+                bare_login(Api::SkipPay, true)
+            }
             Workload::Client => Caller::Client(arta()?),
             Workload::Facade => {
                 let mut registry = Registry::new();
@@ -253,7 +310,19 @@ impl Caller {
                 api,
                 token,
                 timeout,
-            } => return bare_login_cancel(client, base, *api, token, *timeout, id).await,
+                read_first,
+            } => {
+                return bare_login_cancel(
+                    client,
+                    base,
+                    *api,
+                    token,
+                    *timeout,
+                    read_first.as_deref(),
+                    id,
+                )
+                .await;
+            }
             Caller::Facade(registry) => {
                 registry
                     .cancel("bench", CancelRequest::whole(id.to_string()))
@@ -320,18 +389,23 @@ fn bare(
         .header(header::ACCEPT, "application/json")
 }
 
-/// The Di or Skip Pay cancel by hand, logging in on the first call.
+/// The Di or Skip Pay cancel by hand, logging in on the first call; with `read_first`
+/// (today's date), the target is read first and cancelled only when the reading allows it.
 async fn bare_login_cancel(
     client: &reqwest::Client,
     base: &str,
     api: Api,
     token: &OnceCell<HeaderValue>,
     timeout: Option<Duration>,
+    read_first: Option<&str>,
     id: u64,
 ) -> Result<(), String> {
     let authorization = token
         .get_or_try_init(|| bare_login(client, base, api))
         .await?;
+    if let Some(today) = read_first {
+        bare_read_first(client, base, api, authorization, timeout, today, id).await?;
+    }
     match api {
         Api::Di => {
             let cancel = bare(
@@ -368,6 +442,61 @@ async fn bare_login_cancel(
             }
             if order["state"] != "CANCELLED" {
                 return Err(format!("the order reads {}", order["state"]));
+            }
+            Ok(())
+        }
+    }
+}
+
+/// The read of a check-first cancel by hand: what a hand-written client checks before
+/// cancelling. Di: the order's `ediStatus` is not `CANCELLED`, it is not a pick-up, and its
+/// desired delivery date is after today (Di counts a shipment in transit from the day before).
+/// Skip Pay: the application is the one asked for, `READY`, and its order not `CANCELLED`.
+async fn bare_read_first(
+    client: &reqwest::Client,
+    base: &str,
+    api: Api,
+    authorization: &HeaderValue,
+    timeout: Option<Duration>,
+    today: &str,
+    id: u64,
+) -> Result<(), String> {
+    match api {
+        Api::Di => {
+            let order = bare_json(bare(
+                authorization,
+                timeout,
+                client.get(format!("{base}/ws/json/parcel/booking/v-1/details/{id}")),
+            ))
+            .await?;
+            if order["ediStatus"] == "CANCELLED" {
+                return Err("the order is cancelled already".into());
+            }
+            if !order["pickupDetails"].is_null() {
+                return Err("a pick-up shipment".into());
+            }
+            match order["desiredDeliveryDate"].as_str() {
+                Some(date) if date > today => Ok(()),
+                other => Err(format!(
+                    "the order is in transit (desired delivery {other:?})"
+                )),
+            }
+        }
+        Api::SkipPay => {
+            let app = bare_json(bare(
+                authorization,
+                timeout,
+                client.get(format!("{base}/financing/v1/applications/{id}")),
+            ))
+            .await?;
+            if app["id"] != id.to_string().as_str() {
+                return Err(format!("the read is about application {}", app["id"]));
+            }
+            if app["state"] != "READY" || app["order"]["state"] == "CANCELLED" {
+                return Err(format!(
+                    "the application reads {} (order {})",
+                    app["state"], app["order"]["state"]
+                ));
             }
             Ok(())
         }
@@ -527,7 +656,8 @@ mod tests {
     }
 
     /// Each comparison's two sides send the same requests: per cancel, after one login,
-    /// Arta two (read, change), Di and Skip Pay one change.
+    /// Arta two (read, change), Di and Skip Pay one change (change-first) or a read and a
+    /// change (check-first).
     #[test]
     fn each_baseline_sends_the_requests_of_the_client_it_is_compared_with() {
         runtime().block_on(async {
@@ -543,6 +673,12 @@ mod tests {
                 (Workload::SkipPayClient, 1, 0),
                 (Workload::SkipPayReqwest, 1, 0),
                 (Workload::SkipPayReqwestTimeout, 1, 0),
+                (Workload::DiClientCheckFirst, 1, 1),
+                (Workload::DiReqwestCheckFirst, 1, 1),
+                (Workload::DiReqwestCheckFirstTimeout, 1, 1),
+                (Workload::SkipPayClientCheckFirst, 1, 1),
+                (Workload::SkipPayReqwestCheckFirst, 1, 1),
+                (Workload::SkipPayReqwestCheckFirstTimeout, 1, 1),
             ];
             for (w, logins, reads_per_cancel) in cases {
                 let caller = Caller::new(w, &base, 8).unwrap();

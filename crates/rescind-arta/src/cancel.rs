@@ -103,7 +103,14 @@ impl Canceller for Client {
     }
 
     async fn cancel(&self, request: CancelRequest) -> Result<CancelOutcome, Error> {
-        self.cancel_with(request, CancelOptions::new()).await
+        // `cancel_with(request, CancelOptions::new())`, without boxing its future once more.
+        rescind_core::trace::run_cancel(
+            Provider::Arta,
+            request,
+            CancelOptions::new(),
+            |request, options| self.cancel_untraced(request, options),
+        )
+        .await
     }
 
     async fn cancel_with(

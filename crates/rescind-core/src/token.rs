@@ -54,6 +54,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use async_trait::async_trait;
+use http::HeaderValue;
+use secrecy::ExposeSecret;
 use secrecy::SecretString;
 use tokio::sync::watch;
 use tokio::time::Instant;
@@ -224,6 +226,9 @@ struct State {
     /// Failures handed to every waiter so far ([`LoginFailure::Failed`], or a flight's last
     /// login): a caller that waited while one happened gets it, however late it wakes.
     handed_out: u64,
+    /// `Authorization: Bearer <token>` of the token of this generation, built once per token
+    /// (not once per request) by [`TokenCache::bearer_before`].
+    bearer: Option<(u64, HeaderValue)>,
 }
 
 struct Failure {
@@ -344,6 +349,48 @@ impl TokenCache {
                 return Err(self.timed_out(transport));
             }
         }
+    }
+
+    /// The `Authorization` value (`Bearer <token>`, marked sensitive) of a valid token, and
+    /// the token's generation: [`TokenCache::current_before`], with the header built once per
+    /// token and kept with it, so that a call with a valid token clones neither the token nor
+    /// a formatted string.
+    pub(crate) async fn bearer_before(
+        &self,
+        transport: &Transport,
+        deadline: Instant,
+    ) -> Result<(HeaderValue, u64), Error> {
+        {
+            // The fast path of `current_before`: a token valid beyond the margin.
+            let st = self.shared.lock();
+            if let (Some(cur), Some((generation, header))) = (&st.token, &st.bearer)
+                && cur.generation == *generation
+                && cur.token.valid_for(self.margin)
+            {
+                return Ok((header.clone(), *generation));
+            }
+        }
+        let current = self.current_before(transport, deadline).await?;
+        let mut header =
+            HeaderValue::from_str(&format!("Bearer {}", current.token.value().expose_secret()))
+                .map_err(|_| {
+                    Error::new(
+                        ErrorKind::Decode,
+                        Sent::Answered,
+                        "the login returned a token that is not a valid header value",
+                    )
+                    .with_provider(transport.provider())
+                })?;
+        header.set_sensitive(true);
+        let mut st = self.shared.lock();
+        if st
+            .token
+            .as_ref()
+            .is_some_and(|c| c.generation == current.generation)
+        {
+            st.bearer = Some((current.generation, header.clone()));
+        }
+        Ok((header, current.generation))
     }
 
     fn timed_out(&self, transport: &Transport) -> Error {
@@ -673,7 +720,6 @@ impl fmt::Debug for TokenCache {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use secrecy::ExposeSecret;
 
     #[test]
     fn absurd_lifetimes_and_margins_do_not_overflow() {

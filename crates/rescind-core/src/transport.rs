@@ -764,7 +764,13 @@ impl Transport {
             attempts = tracing::field::Empty,
             request_id = tracing::field::Empty,
         );
-        let result = self.send_inner(request).instrument(span.clone()).await;
+        // Without a subscriber for the span, the call is not wrapped in it: the wrapper would
+        // only move the call's future once more.
+        let result = if span.is_disabled() {
+            self.send_inner(request).await
+        } else {
+            self.send_inner(request).instrument(span.clone()).await
+        };
         crate::trace::count_attempts(match &result {
             Ok(resp) => resp.attempts,
             Err(err) => err.attempts(),
@@ -816,7 +822,17 @@ impl Transport {
         // since a client has one login flight at a time.
         let _permit = match &inner.semaphore {
             Some(sem) if !self.login => {
-                match tokio::time::timeout_at(deadline, sem.clone().acquire_owned()).await {
+                // A free place is taken at once, without arming a timer for the wait.
+                let acquired = match sem.clone().try_acquire_owned() {
+                    Ok(permit) => Ok(Ok(permit)),
+                    Err(tokio::sync::TryAcquireError::Closed) => Ok(Err(())),
+                    Err(tokio::sync::TryAcquireError::NoPermits) => {
+                        tokio::time::timeout_at(deadline, sem.clone().acquire_owned())
+                            .await
+                            .map(|r| r.map_err(|_| ()))
+                    }
+                };
+                match acquired {
                     Ok(Ok(permit)) => Some(permit),
                     Ok(Err(_)) => {
                         return Err(
@@ -841,7 +857,8 @@ impl Transport {
             }
             _ => None,
         };
-        let url = inner.base_url.join(&request.path, &request.query);
+        // The first attempt takes the URL; a retry (rare) joins it again.
+        let mut url = Some(inner.base_url.join(&request.path, &request.query));
         let policy = &inner.config.retry;
         // A login's request is sent once per login: the token cache retries logins itself, one
         // flight for every waiting caller, with the same policy (see the `token` module), so
@@ -958,7 +975,13 @@ impl Transport {
             let timeout = inner.config.attempt_timeout.min(remaining);
             tracing::trace!(attempt = attempts, "sending");
             let attempt = self
-                .attempt(request, url.clone(), auth_header, timeout)
+                .attempt(
+                    request,
+                    url.take()
+                        .unwrap_or_else(|| inner.base_url.join(&request.path, &request.query)),
+                    auth_header,
+                    timeout,
+                )
                 .await;
 
             let end = match &attempt {
@@ -1170,23 +1193,11 @@ impl Transport {
                 Ok((Some((name.clone(), v)), None))
             }
             Auth::Bearer(cache) => {
-                let current = cache.current_before(self, deadline).await?;
-                let mut v = HeaderValue::from_str(&format!(
-                    "Bearer {}",
-                    current.token.value().expose_secret()
-                ))
-                .map_err(|_| {
-                    Error::new(
-                        ErrorKind::Decode,
-                        Sent::Answered,
-                        "the login returned a token that is not a valid header value",
-                    )
-                    .with_provider(self.inner.provider)
-                })?;
-                v.set_sensitive(true);
+                // Built once per token by the cache, not once per request.
+                let (header, generation) = cache.bearer_before(self, deadline).await?;
                 Ok((
-                    Some((http::header::AUTHORIZATION, v)),
-                    Some(current.generation),
+                    Some((http::header::AUTHORIZATION, header)),
+                    Some(generation),
                 ))
             }
         }
@@ -1316,8 +1327,27 @@ async fn read_capped(
     mut response: reqwest::Response,
     limit: usize,
 ) -> Result<(Bytes, bool), reqwest::Error> {
-    let mut buf = BytesMut::new();
-    while let Some(chunk) = response.chunk().await? {
+    // Most answers come in one chunk: that chunk is the body, neither copied nor reallocated.
+    let Some(first) = response.chunk().await? else {
+        return Ok((Bytes::new(), false));
+    };
+    if first.len() > limit {
+        return Ok((first.slice(..limit), true));
+    }
+    let Some(second) = response.chunk().await? else {
+        return Ok((first, false));
+    };
+    let mut buf = BytesMut::with_capacity(first.len() + second.len());
+    buf.extend_from_slice(&first);
+    let mut next = Some(second);
+    loop {
+        let chunk = match next.take() {
+            Some(chunk) => chunk,
+            None => match response.chunk().await? {
+                Some(chunk) => chunk,
+                None => break,
+            },
+        };
         let room = limit - buf.len();
         if chunk.len() > room {
             buf.extend_from_slice(&chunk[..room]);

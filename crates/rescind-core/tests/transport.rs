@@ -477,6 +477,40 @@ async fn a_401_renews_once_and_replays_once() {
     login.assert_calls_async(1).await;
 }
 
+/// The `Authorization` value is built once per token and kept with it: a new token (here
+/// primed, as a login would bring it) is sent from the next call on, never the old header.
+#[tokio::test]
+async fn the_header_follows_the_token_it_was_built_from() {
+    let server = MockServer::start_async().await;
+    let first = server
+        .mock_async(|when, then| {
+            when.method(GET).header("authorization", "Bearer first");
+            then.status(200);
+        })
+        .await;
+    let second = server
+        .mock_async(|when, then| {
+            when.method(GET).header("authorization", "Bearer second");
+            then.status(200);
+        })
+        .await;
+    let (t, cache) = bearer_transport(&server.base_url());
+    for (token, calls) in [("first", 2), ("second", 3)] {
+        cache
+            .prime(Token::new(
+                SecretString::from(token),
+                Duration::from_secs(3600),
+            ))
+            .await;
+        for _ in 0..calls {
+            assert_eq!(t.send(&get("/things/1")).await.unwrap().status, 200);
+        }
+    }
+    first.assert_calls_async(2).await;
+    second.assert_calls_async(3).await;
+    assert_eq!(cache.login_count(), 0);
+}
+
 #[tokio::test]
 async fn a_token_refused_twice_is_an_answer_not_a_loop() {
     let server = MockServer::start_async().await;

@@ -115,7 +115,14 @@ impl Canceller for Client {
     }
 
     async fn cancel(&self, request: CancelRequest) -> Result<CancelOutcome, Error> {
-        self.cancel_with(request, CancelOptions::new()).await
+        // `cancel_with(request, CancelOptions::new())`, without boxing its future once more.
+        rescind_core::trace::run_cancel(
+            Provider::Di,
+            request,
+            CancelOptions::new(),
+            |request, options| self.cancel_with_at(request, options, self.now()),
+        )
+        .await
     }
 
     async fn cancel_with(
@@ -323,10 +330,14 @@ impl Client {
                         }),
                 )
             }
-            Err(err) if err.sent() == Sent::MaybeSent => self.settle(number, details, err).await,
+            // Boxed (cold paths): their state would otherwise be part of every cancel's
+            // future, copied whenever the future moves.
+            Err(err) if err.sent() == Sent::MaybeSent => {
+                Box::pin(self.settle(number, details, err)).await
+            }
             // Sent first and refused: read the order to say why, by the same rules.
             Err(err) if details.is_none() && err.kind() == ErrorKind::NotCancellable => {
-                Err(self.explain_refusal(&target, err, now).await)
+                Err(Box::pin(self.explain_refusal(&target, err, now)).await)
             }
             Err(err) => Err(err),
         }

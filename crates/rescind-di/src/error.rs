@@ -123,6 +123,11 @@ fn null_as_empty_map<'de, D: serde::Deserializer<'de>>(
 /// with the envelope proves nothing: "500 Unexpected Server Error" does not say the request
 /// was not processed.
 pub fn is_envelope(body: &[u8]) -> bool {
+    // Only a JSON object can be the envelope: any other body (Di's empty success answer
+    // first) is told apart without a parse, and without the parse error's allocation.
+    if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return false;
+    }
     match serde_json::from_slice::<Value>(body) {
         Ok(Value::Object(map)) => map.contains_key("statusCode") || map.contains_key("errorKey"),
         _ => false,

@@ -109,7 +109,14 @@ impl Canceller for Client {
     }
 
     async fn cancel(&self, request: CancelRequest) -> Result<CancelOutcome, Error> {
-        self.cancel_with(request, CancelOptions::new()).await
+        // `cancel_with(request, CancelOptions::new())`, without boxing its future once more.
+        rescind_core::trace::run_cancel(
+            Provider::SkipPay,
+            request,
+            CancelOptions::new(),
+            |request, options| self.cancel_untraced(request, options),
+        )
+        .await
     }
 
     async fn cancel_with(
@@ -329,8 +336,9 @@ impl Client {
                 .await
                 .map_err(change::read_before_change)?,
         };
-        self.cancel_read(&request, &order_request, &selectors, app)
-            .await
+        // Boxed: its state (the read application, the order cancel after it) would otherwise
+        // be part of every cancel's future, copied when the future moves, even when unused.
+        Box::pin(self.cancel_read(&request, &order_request, &selectors, app)).await
     }
 
     /// The cancel decided from a reading of the application (`app`): the documented rules
@@ -463,14 +471,16 @@ impl Client {
                         && err.sent() == Sent::Answered
                         && matches!(err.status(), Some(400 | 422)) =>
                 {
-                    return self.after_order_refusal(&asked, err).await;
+                    // Boxed: a cold path, kept out of the common cancel's future.
+                    return Box::pin(self.after_order_refusal(&asked, err)).await;
                 }
                 // A documented refusal, or nothing was sent.
                 Err(err) => return Err(err),
             };
             // Read back once.
             let check = format!("rescind skippay show {target}");
-            let app = match self.get_application(target).await {
+            // Boxed: a cold path, kept out of the common cancel's future.
+            let app = match Box::pin(self.get_application(target)).await {
                 Ok(app) => app,
                 Err(read_err) => {
                     return Err(change::unknown_after_read_back(
