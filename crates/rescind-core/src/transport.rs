@@ -1104,7 +1104,7 @@ impl Transport {
                         };
                         if inner.budget.try_acquire(cost) {
                             // A change answered with a 5xx or a 408 may have been applied
-                            // before the answer (only a 429 refuses before processing, see
+                            // before the answer (only a documented 429 refuses before processing, see
                             // `change`): whatever a later attempt answers, a documented
                             // refusal or Di's `order.cancelled` included, cannot prove that
                             // nothing changed.
