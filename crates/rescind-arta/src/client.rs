@@ -130,9 +130,13 @@ impl ClientBuilder {
                 Some(self.key_kind.default_rate_limit()),
             )
             .with_request_id_header(HeaderName::from_static(REQUEST_ID_HEADER));
+        // Arta documents its 429 as the answer past its limits (reference, x-topic "Rate
+        // Limits": "Exceeding → 429 Too Many Requests", with retry logic recommended): a
+        // refusal before processing, so a change is retried after it with an exact outcome.
         let mut builder = Transport::builder(Provider::Arta, self.base_url)
             .auth(auth)
-            .config(config);
+            .config(config)
+            .documented_429(true);
         if let Some(client) = self.transport.shared_http_client() {
             builder = builder.http_client(client.clone());
         }

@@ -177,7 +177,8 @@ pub struct CallConfig {
     /// Retries after a failed attempt, 0 to 10 [default: 2]. Only requests that are safe to
     /// repeat are retried (reads, and changes the provider documents as idempotent); a change
     /// that may have been applied is never sent again, whatever this says. A 429 (too many
-    /// requests) is not a failed attempt: it is waited out until `--timeout`, whatever this says.
+    /// requests), a login's included, is not a failed attempt: it is waited out until
+    /// `--timeout`, whatever this says.
     #[arg(long, global = true, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=10), help_heading = "Timeouts and retries")]
     pub retries: Option<u32>,
     /// How many requests a cancel spends [default: check-first]: check-first reads the

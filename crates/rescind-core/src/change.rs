@@ -7,10 +7,13 @@
 //!   documented success answer (the fields the decision reads are present and well typed, and
 //!   the id, where the body has one, is the target's). The provider crate checks the body;
 //! - a **refusal** proves no change was made: the provider's own error envelope on a 4xx it
-//!   documents anywhere in its API, and any 429. A rate limit refuses a request before
-//!   processing it (RFC 6585, section 4: "too many requests"); Arta documents its 429 (its
-//!   "Rate Limits" topic), Di and Skip Pay document none, and a 429 is taken as a refusal at all
-//!   three.
+//!   documents anywhere in its API, and a 429 where the provider documents it. A rate limit
+//!   refuses a request before processing it (RFC 6585, section 4: "too many requests"); Arta
+//!   documents its 429 (its "Rate Limits" topic), Di and Skip Pay document none (their
+//!   references, Skip Pay's OpenAPI file: no 429). A 429 from Di or Skip Pay to a change is
+//!   read like a 5xx: the transport (`TransportBuilder::documented_429`) does not resend a
+//!   change that is not idempotent after it and marks the call "may have been sent", so the
+//!   answer's error says [`Sent::MaybeSent`] and is settled by reading back.
 //!
 //! Everything else proves nothing: a 5xx (even Di's "please try again"), a 408, a gateway's
 //! HTML page, a 4xx without the provider's envelope, a 2xx whose body is not the success
@@ -23,8 +26,8 @@
 //! | provider | refusal (nothing changed) | everything else (may have changed) |
 //! |---|---|---|
 //! | Arta | 400/404/422 with `{"errors": ...}`, 401, 403, 429 | 5xx, 408, 409, a 4xx without the envelope |
-//! | Di | any 4xx with `{statusCode, errorKey, errorMap}`, 429 | 5xx, a 4xx without the envelope |
-//! | Skip Pay | 400/404/422 with `{"errors": [...]}`, 401 with the OAuth-style body, 429 | 5xx, a 4xx without its envelope |
+//! | Di | any 4xx with `{statusCode, errorKey, errorMap}` | 5xx, 429, a 4xx without the envelope |
+//! | Skip Pay | 400/404/422 with `{"errors": [...]}`, 401 with the OAuth-style body | 5xx, 429, a 4xx without its envelope |
 //!
 //! ```
 //! use rescind_core::change::{self, Proof};
@@ -54,7 +57,10 @@ pub enum Proof {
 /// as its own documented error envelope for that status (`documented_refusal`). Pure.
 ///
 /// - 2xx: [`Proof::Success`] (the body is checked by the provider crate);
-/// - 429: [`Proof::Refusal`], whatever the body;
+/// - 429: [`Proof::Refusal`], whatever the body, for the answer itself; where the provider
+///   does not document its 429 the transport has marked the response
+///   ([`HttpResponse::earlier_attempt_maybe_sent`](crate::HttpResponse)), so the error keeps
+///   [`Sent::MaybeSent`] and the change is settled by reading back;
 /// - another 4xx: [`Proof::Refusal`] when `documented_refusal`, else [`Proof::Unproven`];
 /// - everything else (1xx, 3xx, 5xx): [`Proof::Unproven`].
 pub fn classify(status: u16, documented_refusal: bool) -> Proof {

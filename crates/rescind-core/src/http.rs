@@ -156,7 +156,8 @@ pub struct HttpResponse {
     pub truncated: bool,
     /// Whether an earlier attempt of the same call may have been applied (it timed out, lost
     /// its connection, or, for a change, was answered with a 5xx or a 408 before this answer
-    /// came). An error built from this answer then says
+    /// came, or with a 429 the provider does not document, this answer included). An error
+    /// built from this answer then says
     /// [`Sent::MaybeSent`](crate::Sent::MaybeSent).
     pub earlier_attempt_maybe_sent: bool,
 }

@@ -115,9 +115,10 @@ impl CancelOptions {
         self
     }
 
-    /// The whole cancel ends within `timeout` from now (a [`deadline`](Self::deadline)).
+    /// The whole cancel ends within `timeout` from now (a [`deadline`](Self::deadline)). A
+    /// timeout past the clock's range (`Duration::MAX`) is taken as 30 years, never a panic.
     pub fn timeout(self, timeout: Duration) -> Self {
-        self.deadline(Instant::now() + timeout)
+        self.deadline(crate::pacer::later(Instant::now(), timeout))
     }
 
     /// The plan handed in, if any.
@@ -151,5 +152,19 @@ impl CancelOptions {
     /// here.
     pub async fn scope<F: std::future::Future>(&self, future: F) -> F::Output {
         crate::deadline::scope_opt(self.deadline, future).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A timeout past the clock's range is a far deadline, not a panic (break429: an absurd
+    /// duration added to an `Instant` overflows).
+    #[tokio::test]
+    async fn a_timeout_of_duration_max_is_a_far_deadline() {
+        let options = CancelOptions::new().timeout(Duration::MAX);
+        let deadline = options.deadline.expect("a deadline");
+        assert!(deadline > Instant::now() + Duration::from_secs(365 * 24 * 60 * 60));
     }
 }

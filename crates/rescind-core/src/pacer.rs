@@ -37,6 +37,11 @@
 //!   a row), one at a time again. A run that meets a full key so pays about one 429 per
 //!   round, not one per caller, and a key full of calls in flight (Arta's concurrent limit)
 //!   is not answered with a burst of every waiting caller;
+//! - one slow answer does not hold every caller: when no place has been given for the length
+//!   of the last pause (at least 10 ms, at most [`RAMP_PROBE_MAX`], 5 s) and every place is
+//!   still in flight, one more request goes (a probe), and so on once per that interval
+//!   while no answer comes. A request hanging for its whole attempt timeout (30 s by default)
+//!   so costs the other callers one probe interval, not the attempt timeout;
 //! - no caller waits past its deadline: one whose deadline comes first ends at once with
 //!   [`ErrorKind::RateLimited`](crate::ErrorKind), as it would after the 429 itself.
 //!
@@ -48,6 +53,17 @@ use std::time::Duration;
 
 use tokio::sync::Notify;
 use tokio::time::Instant;
+
+/// How far [`later`] goes at most: 30 years, "never" for any call (tokio's own far future).
+const FAR: Duration = Duration::from_secs(30 * 365 * 24 * 60 * 60);
+
+/// `at + wait`, never overflowing the clock: a wait past [`FAR`] (an absurd `Retry-After`
+/// with no cap, a `Duration::MAX` timeout) is taken as 30 years, which outlasts any deadline.
+pub(crate) fn later(at: Instant, wait: Duration) -> Instant {
+    at.checked_add(wait.min(FAR))
+        .or_else(|| at.checked_add(Duration::from_secs(24 * 60 * 60)))
+        .unwrap_or(at)
+}
 
 /// At most [`calls`](RateLimit::calls) requests start in any [`window`](RateLimit::window).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -131,7 +147,7 @@ impl Pacer {
         } else {
             // The start `calls` places back must have left the window.
             let oldest = starts[starts.len() - calls];
-            now.max(oldest + self.limit.window)
+            now.max(later(oldest, self.limit.window))
         };
         if at > deadline {
             return None;
@@ -160,6 +176,13 @@ impl Pacer {
 /// not a 429; this many such answers end the throttle (module docs, "After a 429").
 pub(crate) const RAMP_END: u32 = 16;
 
+/// The longest a ramp waits for an answer before it lets one more request go (module docs,
+/// "After a 429"): one slow answer holds the other callers at most this long.
+pub(crate) const RAMP_PROBE_MAX: Duration = Duration::from_secs(5);
+
+/// The shortest probe interval of the ramp.
+const RAMP_PROBE_MIN: Duration = Duration::from_millis(10);
+
 /// The pause of one client after a 429 (module docs, "After a 429").
 #[derive(Debug)]
 pub(crate) struct Throttle {
@@ -181,6 +204,27 @@ struct ThrottleState {
     in_flight: u32,
     /// How many may be: 1 after a 429, one more for each other answer.
     allowed: u32,
+    /// When the ramp last gave a place (the end of the pause before the first).
+    given: Instant,
+    /// How long a ramp waits for an answer before giving one more place: the last pause's
+    /// length, between [`RAMP_PROBE_MIN`] and [`RAMP_PROBE_MAX`].
+    probe: Duration,
+}
+
+impl ThrottleState {
+    /// When the ramp lets one more request go though every place is in flight.
+    fn probe_at(&self) -> Instant {
+        later(self.given, self.probe)
+    }
+}
+
+/// Why [`Throttle::wait`] gave no turn before the deadline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum NoTurn {
+    /// The pause after a 429 ends after the deadline.
+    Paused,
+    /// The pause is over, but every place in the ramp was in flight until the deadline.
+    Ramp,
 }
 
 /// What [`Throttle::wait`] gives a caller.
@@ -217,6 +261,8 @@ impl Throttle {
                 round: now,
                 in_flight: 0,
                 allowed: 1,
+                given: now,
+                probe: RAMP_PROBE_MIN,
             }),
             ramp: Notify::new(),
         }
@@ -226,27 +272,29 @@ impl Throttle {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Waits for the pause to end and, while the client is throttled, for a place in the ramp;
-    /// `None` (at once when the pause is known to outlast it) when no turn comes before
-    /// `deadline`.
-    pub(crate) async fn wait(&self, deadline: Instant) -> Option<Turn<'_>> {
+    /// Waits for the pause to end and, while the client is throttled, for a place in the ramp
+    /// (or the ramp's probe interval, module docs); an error saying why when no turn comes
+    /// before `deadline` (at once when the pause is known to outlast it).
+    pub(crate) async fn wait(&self, deadline: Instant) -> Result<Turn<'_>, NoTurn> {
         loop {
             let place_freed = self.ramp.notified();
             tokio::pin!(place_freed);
             let sleep_until = {
                 let mut state = self.lock();
                 if state.strikes == 0 {
-                    return Some(Turn::Free);
+                    return Ok(Turn::Free);
                 }
                 let now = Instant::now();
                 if state.until > now {
                     if state.until >= deadline {
-                        return None;
+                        return Err(NoTurn::Paused);
                     }
                     Some(state.until)
-                } else if state.in_flight < state.allowed {
+                } else if state.in_flight < state.allowed || now >= state.probe_at() {
+                    // A free place, or none given for a probe interval: one more goes.
                     state.in_flight += 1;
-                    return Some(Turn::Ramp(RampPlace { throttle: self }));
+                    state.given = now;
+                    return Ok(Turn::Ramp(RampPlace { throttle: self }));
                 } else {
                     // Registered under the lock: a place freed cannot be missed.
                     place_freed.as_mut().enable();
@@ -256,15 +304,23 @@ impl Throttle {
             match sleep_until {
                 Some(at) => tokio::time::sleep_until(at).await,
                 None => {
-                    if tokio::time::timeout_at(deadline, place_freed)
+                    let probe_at = self.lock().probe_at();
+                    if tokio::time::timeout_at(deadline.min(probe_at), place_freed)
                         .await
                         .is_err()
+                        && Instant::now() >= deadline
                     {
-                        return None;
+                        return Err(NoTurn::Ramp);
                     }
                 }
             }
         }
+    }
+
+    /// When the current pause ends, if the client is paused now.
+    pub(crate) fn paused_until(&self) -> Option<Instant> {
+        let state = self.lock();
+        (state.strikes > 0 && state.until > Instant::now()).then_some(state.until)
     }
 
     /// A 429 answered a request sent at `sent_at`. Unless the request was sent before the
@@ -281,8 +337,13 @@ impl Throttle {
             let now = Instant::now();
             state.strikes = state.strikes.saturating_add(1);
             state.round = now;
-            state.until = state.until.max(now + pause(state.strikes));
+            state.until = state.until.max(later(now, pause(state.strikes)));
             state.allowed = 1;
+            state.given = state.until;
+            state.probe = state
+                .until
+                .saturating_duration_since(now)
+                .clamp(RAMP_PROBE_MIN, RAMP_PROBE_MAX);
         }
         state.until
     }
@@ -371,7 +432,7 @@ mod tests {
     async fn a_429_pauses_every_caller_then_one_goes_and_each_answer_lets_one_more_go() {
         let throttle = std::sync::Arc::new(Throttle::new());
         let t0 = Instant::now();
-        assert!(matches!(throttle.wait(far()).await, Some(Turn::Free)));
+        assert!(matches!(throttle.wait(far()).await, Ok(Turn::Free)));
         // A 429: one second's pause for everyone.
         let until = throttle.throttled(t0, |strikes| {
             assert_eq!(strikes, 1);
@@ -386,11 +447,12 @@ mod tests {
             throttle
                 .wait(t0 + Duration::from_millis(500))
                 .await
-                .is_none()
+                .is_err()
         );
         assert_eq!(Instant::now(), t0);
-        // Four callers, each answered 2 s after it is sent: after the pause one goes, its
-        // answer lets two go, their answers the last.
+        // Four callers, each answered 500 ms after it is sent (within the probe interval,
+        // the pause's 1 s): after the pause one goes, its answer lets two go, their answers
+        // the last.
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
         for _ in 0..4 {
             let throttle = throttle.clone();
@@ -398,9 +460,9 @@ mod tests {
             tokio::spawn(async move {
                 let turn = throttle.wait(far()).await;
                 let sent = Instant::now();
-                tx.send((matches!(turn, Some(Turn::Ramp(_))), sent - t0))
+                tx.send((matches!(turn, Ok(Turn::Ramp(_))), sent - t0))
                     .unwrap();
-                tokio::time::sleep(Duration::from_secs(2)).await;
+                tokio::time::sleep(Duration::from_millis(500)).await;
                 throttle.answered(sent);
                 drop(turn);
             });
@@ -410,22 +472,22 @@ mod tests {
         while let Some(sent) = rx.recv().await {
             seen.push(sent);
         }
-        let secs = Duration::from_secs;
+        let ms = Duration::from_millis;
         assert_eq!(
             seen,
             vec![
-                (true, secs(1)),
-                (true, secs(3)),
-                (true, secs(3)),
-                (true, secs(5)),
+                (true, ms(1_000)),
+                (true, ms(1_500)),
+                (true, ms(1_500)),
+                (true, ms(2_000)),
             ]
         );
         // 4 answers of 16: still ramping, one more each.
         for _ in 0..RAMP_END - 4 {
-            assert!(matches!(throttle.wait(far()).await, Some(Turn::Ramp(_))));
+            assert!(matches!(throttle.wait(far()).await, Ok(Turn::Ramp(_))));
             throttle.answered(Instant::now());
         }
-        assert!(matches!(throttle.wait(far()).await, Some(Turn::Free)));
+        assert!(matches!(throttle.wait(far()).await, Ok(Turn::Free)));
     }
 
     #[tokio::test(start_paused = true)]
@@ -434,7 +496,7 @@ mod tests {
         let t0 = Instant::now();
         let pause = |strikes: u32| Duration::from_secs(1) * 2u32.pow(strikes - 1);
         throttle.throttled(t0, pause);
-        let Some(Turn::Ramp(first)) = throttle.wait(far()).await else {
+        let Ok(Turn::Ramp(first)) = throttle.wait(far()).await else {
             panic!("no turn after the pause");
         };
         let sent = Instant::now();
@@ -443,7 +505,7 @@ mod tests {
         let until = throttle.throttled(sent, pause);
         assert_eq!(until, sent + Duration::from_secs(2));
         drop(first);
-        let Some(Turn::Ramp(second)) = throttle.wait(far()).await else {
+        let Ok(Turn::Ramp(second)) = throttle.wait(far()).await else {
             panic!("no turn after the second pause");
         };
         assert_eq!(Instant::now(), until);
@@ -452,26 +514,23 @@ mod tests {
             throttle
                 .wait(Instant::now() + Duration::from_secs(1))
                 .await
-                .is_none()
+                .is_err()
         );
         // ...and a place that ends without an answer (timed out, dropped) passes the turn.
         drop(second);
-        assert!(matches!(throttle.wait(far()).await, Some(Turn::Ramp(_))));
+        assert!(matches!(throttle.wait(far()).await, Ok(Turn::Ramp(_))));
         // An answer to a request sent before the round does not count.
         throttle.answered(t0);
         let (a, b) = (
             throttle.wait(far()).await,
             throttle.wait(Instant::now()).await,
         );
-        assert!(matches!(a, Some(Turn::Ramp(_))) && b.is_none());
+        assert!(matches!(a, Ok(Turn::Ramp(_))) && b.is_err());
         drop(a);
         // One that does lets two be in flight.
         throttle.answered(Instant::now());
         let (a, b) = (throttle.wait(far()).await, throttle.wait(far()).await);
-        assert!(matches!(
-            (&a, &b),
-            (Some(Turn::Ramp(_)), Some(Turn::Ramp(_)))
-        ));
+        assert!(matches!((&a, &b), (Ok(Turn::Ramp(_)), Ok(Turn::Ramp(_)))));
         drop((a, b));
         // That answer broke the run of 429s: the next is the second strike, not the third.
         throttle.throttled(Instant::now(), |strikes| {
@@ -491,5 +550,48 @@ mod tests {
         // The refusal took no place: the next caller still starts after one window.
         assert!(pacer.wait(far()).await);
         assert_eq!(Instant::now(), t0 + Duration::from_secs(60));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_slow_answer_in_the_ramp_lets_one_more_go_each_probe_interval() {
+        let throttle = Throttle::new();
+        let t0 = Instant::now();
+        let pause = Duration::from_millis(200);
+        throttle.throttled(t0, |_| pause);
+        let Ok(Turn::Ramp(slow)) = throttle.wait(far()).await else {
+            panic!("no turn after the pause");
+        };
+        assert_eq!(Instant::now(), t0 + pause);
+        // The first request hangs: after one probe interval (the pause's length) one more
+        // goes, and one more after the next.
+        let Ok(Turn::Ramp(probe)) = throttle.wait(far()).await else {
+            panic!("no probe");
+        };
+        assert_eq!(Instant::now(), t0 + pause * 2);
+        let Ok(Turn::Ramp(again)) = throttle.wait(far()).await else {
+            panic!("no second probe");
+        };
+        assert_eq!(Instant::now(), t0 + pause * 3);
+        // A deadline before the next probe: refused as a ramp without a place, not a pause.
+        let before = Instant::now() + pause / 2;
+        assert!(matches!(throttle.wait(before).await, Err(NoTurn::Ramp)));
+        assert_eq!(Instant::now(), before);
+        drop((slow, probe, again));
+        // A pause that outlasts the deadline is told apart.
+        throttle.throttled(Instant::now(), |_| Duration::from_secs(60));
+        assert!(matches!(
+            throttle.wait(Instant::now() + Duration::from_secs(1)).await,
+            Err(NoTurn::Paused)
+        ));
+        // The probe interval is at most RAMP_PROBE_MAX, however long the pause.
+        tokio::time::advance(Duration::from_secs(60)).await;
+        let Ok(Turn::Ramp(_hung)) = throttle.wait(far()).await else {
+            panic!("no turn after the long pause");
+        };
+        let start = Instant::now();
+        let Ok(Turn::Ramp(_probe)) = throttle.wait(far()).await else {
+            panic!("no probe after a long pause");
+        };
+        assert_eq!(Instant::now(), start + RAMP_PROBE_MAX);
     }
 }

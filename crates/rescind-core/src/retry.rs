@@ -3,17 +3,26 @@
 //! The rule that matters for cancels: **a request that may have reached the provider is sent
 //! again only if repeating it cannot do more than once** ([`HttpRequest::idempotent`]). A
 //! non-idempotent request (an Arta hold) is retried only when it surely did not arrive or was
-//! refused unprocessed (a refused connection, a 429); otherwise the provider crate settles the
-//! outcome by reading the target's state.
+//! refused unprocessed (a refused connection, a 429 where the provider documents it);
+//! otherwise the provider crate settles the outcome by reading the target's state.
 //!
 //! # A 429 is a signal to slow down, not a failure
 //!
 //! Arta documents a `429 Too Many Requests` past its limits and recommends "retry logic with
 //! exponential backoff"; it documents no `Retry-After` (reference, x-topic "Rate Limits"). Di
-//! and Skip Pay document no limit at all. A 429 is refused before any processing (RFC 6585,
-//! section 4; see [`change`](crate::change)), so retrying it is safe for every request, changes
-//! included, and never makes the call "may have been sent". The transport therefore treats a
-//! 429 apart from failures:
+//! and Skip Pay document no limit at all, and no 429. Only a documented refusal proves that a
+//! change was not applied (DESIGN principle 11), so what a 429 proves depends on the provider
+//! (`TransportBuilder::documented_429`, set by each provider crate):
+//!
+//! - **where the provider documents it (Arta)**, a 429 refuses the request before processing
+//!   (RFC 6585, section 4; see [`change`](crate::change)): retrying it is safe for every
+//!   request, changes included, and never makes the call "may have been sent";
+//! - **elsewhere (Di, Skip Pay)**, a 429 to a change proves nothing, like a 5xx: the call is
+//!   "may have been sent" ([`Sent::MaybeSent`](crate::Sent)); a change that is not idempotent
+//!   is not sent again (the provider crate settles it by reading back), an idempotent one is
+//!   retried as below. Reads and logins change nothing and are retried as below.
+//!
+//! The transport treats a 429 apart from failures:
 //!
 //! - it waits and tries again **within the call's deadline** (the call timeout, or the
 //!   caller's earlier deadline), up to [`RetryPolicy::max_throttle_retries`] times; these
@@ -30,6 +39,8 @@
 //!   of a bulk run on the account) holds its next request until it ends, then one request goes
 //!   first and each answer that is not a 429 lets one more go (see the `pacer` module), so
 //!   that a full key is not answered with a burst of requests that can only earn more 429s;
+//! - a login answered 429 is waited out the same way by the token cache's flight, within the
+//!   waiting callers' deadlines (see the `token` module);
 //! - a call whose next try would start after its deadline ends at once with the provider's
 //!   last 429 ([`ErrorKind::RateLimited`](crate::ErrorKind), [`Sent::Answered`](crate::Sent));
 //!   one that never sent because of the pause ends with `RateLimited` and

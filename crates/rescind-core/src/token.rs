@@ -30,6 +30,16 @@
 //!   every waiter gets that failure, and new callers get it at once until the backoff has
 //!   passed. Other failures ([`LoginFailure::Failed`]: an unreadable answer, a 404) end the
 //!   flight the same way.
+//! - **A login answered 429 is waited out, not counted.** A 429 is a signal to slow down (the
+//!   `retry` module docs): the transport pauses the whole client, and the flight logs in again
+//!   when the pause ends, while some caller still waits, without spending `max_attempts` or
+//!   the retry budget, up to
+//!   [`RetryPolicy::max_throttle_retries`](crate::retry::RetryPolicy::max_throttle_retries)
+//!   times. A caller whose deadline comes before the pause ends gets the 429 at once; a
+//!   `Retry-After` above the policy's cap ends the flight for every waiter.
+//! - **A flight never waits for nobody.** When the last waiting caller gives up, a flight
+//!   waiting out a backoff or a pause ends; every `Instant` it computes saturates, so an
+//!   absurd `Retry-After` cannot panic it into a loop of logins.
 //! - **Every wait is bounded by the caller's call timeout.** A caller gets a transient failure
 //!   as soon as the next login cannot start before its deadline, and an [`ErrorKind::Timeout`]
 //!   with [`Sent::NotSent`] if its deadline passes while a login runs. A flight's own
@@ -273,7 +283,7 @@ impl TokenCache {
     /// A valid token: the cached one, or the result of a login shared with every concurrent
     /// caller. Waits at most the transport's call timeout; see [`TokenCache::current_before`].
     pub async fn current(&self, transport: &Transport) -> Result<CurrentToken, Error> {
-        let deadline = Instant::now() + transport.config().call_timeout;
+        let deadline = crate::pacer::later(Instant::now(), transport.config().call_timeout);
         self.current_before(transport, deadline).await
     }
 
@@ -455,6 +465,12 @@ impl Drop for Waiter {
     fn drop(&mut self) {
         let mut st = self.0.lock();
         st.waiters = st.waiters.saturating_sub(1);
+        let last = st.waiters == 0;
+        drop(st);
+        if last {
+            // Wakes a flight waiting out a backoff for nobody.
+            self.0.notify();
+        }
     }
 }
 
@@ -472,11 +488,26 @@ impl Flight {
     async fn run(self) {
         let _ended = FlightEnded(self.shared.clone());
         let max_logins = self.transport.config().retry.max_attempts.max(1);
+        let max_throttled = self.transport.config().retry.max_throttle_retries;
+        // Logins that failed (429s excluded) and logins answered 429.
         let mut logins = 0;
+        let mut throttled = 0;
         loop {
             let not_before = self.shared.lock().failure.as_ref().map(|f| f.not_before);
             if let Some(t) = not_before {
-                tokio::time::sleep_until(t).await;
+                // Waits for the backoff, but ends as soon as nobody waits any more (a long
+                // pause after a 429 sends every caller whose deadline comes first away): a
+                // flight never sleeps for nobody.
+                let mut changed = self.shared.changed.subscribe();
+                loop {
+                    if self.shared.lock().waiters == 0 {
+                        return;
+                    }
+                    tokio::select! {
+                        () = tokio::time::sleep_until(t) => break,
+                        _ = changed.changed() => {}
+                    }
+                }
             }
             {
                 let st = self.shared.lock();
@@ -491,7 +522,7 @@ impl Flight {
             }
             logins += 1;
             self.shared.logins.fetch_add(1, Ordering::SeqCst);
-            tracing::debug!(login = logins, "logging in");
+            tracing::debug!(login = logins + throttled, "logging in");
             let result = self.login.login(&self.transport).await;
             let now = Instant::now();
             let mut st = self.shared.lock();
@@ -514,10 +545,58 @@ impl Flight {
                             error = %error,
                             "the login was refused: no login with these credentials during the cool-down"
                         );
-                        st.refusal = Some((Arc::new(error), now + cooldown));
+                        st.refusal = Some((Arc::new(error), crate::pacer::later(now, cooldown)));
                         st.failure = None;
                         st.failures = 0;
                         return;
+                    }
+                    LoginFailure::Transient if error.kind() == ErrorKind::RateLimited => {
+                        // A 429 (or the client's pause outlasting the login's timeout) is a
+                        // signal to slow down, not a failure: like any 429 it is waited out
+                        // within the waiting callers' deadlines, apart from `max_attempts` and
+                        // the retry budget, up to `max_throttle_retries` (see the `retry`
+                        // module docs). The transport has paused the whole client; the next
+                        // login goes when the pause ends. A caller whose deadline comes first
+                        // gets this 429 at once.
+                        logins -= 1;
+                        throttled += 1;
+                        let policy = &self.transport.config().retry;
+                        let too_long = error
+                            .retry_after()
+                            .is_some_and(|ra| ra > policy.max_retry_after);
+                        let resume = self.transport.paused_until().unwrap_or_else(|| {
+                            let jitter = 0.5 + 0.5 * fastrand::f64();
+                            crate::pacer::later(
+                                now,
+                                retry::backoff(policy, throttled.max(1), jitter),
+                            )
+                        });
+                        let last = too_long || throttled > max_throttled;
+                        let class = if last {
+                            LoginFailure::Failed
+                        } else {
+                            LoginFailure::Transient
+                        };
+                        if last {
+                            st.handed_out += 1;
+                        }
+                        tracing::debug!(?class, error = %error, "the login was answered 429");
+                        st.failure = Some(Failure {
+                            error: Arc::new(error),
+                            class,
+                            not_before: resume,
+                            number: st.handed_out,
+                        });
+                        if last {
+                            return;
+                        }
+                        drop(st);
+                        crate::transport::throttle_event(
+                            self.transport.provider(),
+                            resume.saturating_duration_since(now),
+                            logins + throttled,
+                        );
+                        self.shared.notify();
                     }
                     class => {
                         // The flight's last login (no attempt or retry budget left): its
@@ -560,7 +639,7 @@ impl Flight {
                         st.failure = Some(Failure {
                             error: Arc::new(error),
                             class,
-                            not_before: now + wait,
+                            not_before: crate::pacer::later(now, wait),
                             number: st.handed_out,
                         });
                         if last {

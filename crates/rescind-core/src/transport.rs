@@ -13,7 +13,7 @@ use tokio::time::Instant;
 use tracing::Instrument;
 
 use crate::http::BaseUrl;
-use crate::pacer::{Pacer, RateLimit, Throttle};
+use crate::pacer::{NoTurn, Pacer, RateLimit, Throttle};
 use crate::retry::{self, AttemptEnd, RetryBudget, RetryClass, RetryPolicy, Wait};
 use crate::token::TokenCache;
 use crate::{Error, ErrorKind, HttpRequest, HttpResponse, Provider, Sent};
@@ -526,9 +526,29 @@ pub struct TransportBuilder {
     auth: Auth,
     config: TransportConfig,
     client: Option<HttpClient>,
+    documented_429: bool,
 }
 
 impl TransportBuilder {
+    /// Says that the provider documents its 429 as a refusal before processing (DESIGN
+    /// principle 11: only a documented refusal proves absence). Default `false`.
+    ///
+    /// - `true` (Arta: reference, x-topic "Rate Limits", "429 Too Many Requests" past the
+    ///   limits): a 429 proves the request was not processed; every request, a change that is
+    ///   not idempotent included, is retried after it within the call's deadline, and the
+    ///   call keeps an exact outcome.
+    /// - `false` (Di and Skip Pay document no 429): a 429 to a change proves nothing, like a
+    ///   5xx. A change that is not idempotent is not sent again (the call ends with the 429,
+    ///   [`Sent::MaybeSent`]: the provider crate settles it by reading back); an idempotent
+    ///   one is retried, but the call is [`Sent::MaybeSent`] whatever a later attempt answers.
+    ///   Reads and logins change nothing and are retried as after any 429.
+    ///
+    /// Either way a 429 pauses the whole client (see the `pacer` module docs).
+    pub fn documented_429(mut self, documented: bool) -> Self {
+        self.documented_429 = documented;
+        self
+    }
+
     /// Sets the authentication.
     pub fn auth(mut self, auth: Auth) -> Self {
         self.auth = auth;
@@ -581,6 +601,7 @@ impl TransportBuilder {
                 semaphore,
                 pacer,
                 throttle: Throttle::new(),
+                documented_429: self.documented_429,
             }),
             login: false,
         })
@@ -608,6 +629,8 @@ struct Inner {
     pacer: Option<Pacer>,
     /// The pause of the whole client after a 429 (see the `pacer` module).
     throttle: Throttle,
+    /// The provider documents its 429 as a refusal ([`TransportBuilder::documented_429`]).
+    documented_429: bool,
 }
 
 impl fmt::Debug for Transport {
@@ -652,6 +675,7 @@ impl Transport {
             auth: Auth::None,
             config: TransportConfig::default(),
             client: None,
+            documented_429: false,
         }
     }
 
@@ -668,6 +692,12 @@ impl Transport {
     /// `send` (a login flight's next login); false when the budget is spent.
     pub(crate) fn try_spend_retry_budget(&self, cost: u32) -> bool {
         self.inner.budget.try_acquire(cost)
+    }
+
+    /// When the client's pause after a 429 ends, if it is paused now (see the `pacer`
+    /// module): a login flight answered 429 waits for it.
+    pub(crate) fn paused_until(&self) -> Option<Instant> {
+        self.inner.throttle.paused_until()
     }
 
     /// The provider this transport talks to.
@@ -769,7 +799,7 @@ impl Transport {
         // The call timeout bounds every wait of the call: for a place under the limit, for a
         // login, and the attempts. A caller's deadline (`deadline::scope`) shortens it.
         let started = Instant::now();
-        let call_deadline = started + inner.config.call_timeout;
+        let call_deadline = crate::pacer::later(started, inner.config.call_timeout);
         let (deadline, limit) = match crate::deadline::current() {
             Some(caller) if caller < call_deadline => (caller, Limit::Caller),
             _ => (call_deadline, Limit::CallTimeout(inner.config.call_timeout)),
@@ -854,10 +884,11 @@ impl Transport {
                 self.auth_header(request, deadline).await.map_err(|e| {
                     let e = e.with_attempts(attempts - 1);
                     // `Sent` speaks of this call's request, not of the login: a login that
-                    // timed out may have reached the provider, but this request did not.
+                    // was answered (429, 503) or timed out may have reached the provider, but
+                    // this request did not. The login's kind and status are kept.
                     if maybe_sent {
                         e.with_sent(Sent::MaybeSent)
-                    } else if e.sent() == Sent::MaybeSent {
+                    } else if attempts == 1 {
                         e.with_sent(Sent::NotSent)
                     } else {
                         e
@@ -892,8 +923,8 @@ impl Transport {
             }
             // After a 429 the whole client pauses, then one request goes first (`pacer`).
             let turn = match inner.throttle.wait(deadline).await {
-                Some(turn) => turn,
-                None => {
+                Ok(turn) => turn,
+                Err(no_turn) => {
                     if let Some(mut resp) = last_429.take() {
                         tracing::debug!(
                             attempt = attempts - 1,
@@ -910,9 +941,14 @@ impl Transport {
                         } else {
                             Sent::NotSent
                         },
-                        format!(
-                            "the provider answered this client 429 (too many requests); its pause ends after {limit}",
-                        ),
+                        match no_turn {
+                            NoTurn::Paused => format!(
+                                "the provider answered this client 429 (too many requests); its pause ends after {limit}",
+                            ),
+                            NoTurn::Ramp => format!(
+                                "the provider answered this client 429 (too many requests); after the pause its requests resume a few at a time, and no place came free before {limit}",
+                            ),
+                        },
                     )
                     .with_provider(inner.provider)
                     .with_operation(request.operation)
@@ -998,9 +1034,13 @@ impl Transport {
             };
             let mut stop_reason = None;
             if class == RetryClass::Throttled {
-                // A 429 refused the request unprocessed: waiting and sending it again is safe
-                // for every request and proves nothing new about an earlier attempt. The
-                // pause is the whole client's; this call waits for it at the loop's top.
+                // Where the provider documents its 429 (`documented_429`), it refused the
+                // request unprocessed: waiting and sending it again is safe for every request
+                // and proves nothing new about an earlier attempt. Elsewhere a 429 to a change
+                // proves nothing (DESIGN principle 11): the change may have been applied, so
+                // the call is maybe sent, and a change that is not idempotent is not sent
+                // again. The pause is the whole client's either way; this call waits for it at
+                // the loop's top.
                 let cap = inner
                     .pacer
                     .as_ref()
@@ -1013,7 +1053,15 @@ impl Transport {
                         Wait::TooLong(_) => policy.max_retry_after,
                     }
                 });
-                if throttled >= max_throttle_retries {
+                let unproven = !inner.documented_429 && !self.login && !request.method.is_safe();
+                if unproven {
+                    maybe_sent = true;
+                }
+                if unproven && !request.idempotent {
+                    stop_reason = Some(
+                        "an undocumented 429 to a change that is not idempotent: it may have been applied, not resent",
+                    );
+                } else if throttled >= max_throttle_retries {
                     stop_reason = Some("the policy's retries after a 429 are spent");
                 } else if too_long {
                     stop_reason = Some("Retry-After is longer than the policy allows");
@@ -1039,7 +1087,9 @@ impl Transport {
                     Wait::TooLong(_) => {
                         stop_reason = Some("Retry-After is longer than the policy allows")
                     }
-                    Wait::Retry(delay) if Instant::now() + delay >= deadline => {
+                    Wait::Retry(delay)
+                        if crate::pacer::later(Instant::now(), delay) >= deadline =>
+                    {
                         stop_reason = Some(match limit {
                             Limit::Caller => "no time left before the caller's deadline",
                             Limit::CallTimeout(_) => "no time left before the call timeout",
@@ -1054,7 +1104,7 @@ impl Transport {
                         };
                         if inner.budget.try_acquire(cost) {
                             // A change answered with a 5xx or a 408 may have been applied
-                            // before the answer (only a 429 refuses before processing, see
+                            // before the answer (only a documented 429 refuses before processing, see
                             // `change`): whatever a later attempt answers, a documented
                             // refusal or Di's `order.cancelled` included, cannot prove that
                             // nothing changed.
@@ -1252,7 +1302,7 @@ fn retry_event(provider: Provider, end: AttemptEnd, delay: Duration, attempts: u
 /// 429 and `delay_ms` the client's pause, without `max_attempts` (a 429 is bounded by the
 /// call's deadline, not by the attempts). A command-line tool prints it as "Arta answered 429;
 /// retrying in 1.6 s".
-fn throttle_event(provider: Provider, delay: Duration, attempts: u32) {
+pub(crate) fn throttle_event(provider: Provider, delay: Duration, attempts: u32) {
     let delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX);
     tracing::info!(
         target: RETRY_EVENT_TARGET,

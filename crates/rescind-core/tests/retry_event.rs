@@ -3,8 +3,8 @@
 //!
 //! Its own test binary: it installs a tracing subscriber for the thread.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
+mod support;
+
 use std::time::Duration;
 
 use httpmock::prelude::*;
@@ -12,50 +12,11 @@ use rescind_core::http::Method;
 use rescind_core::retry::RetryPolicy;
 use rescind_core::secrecy::SecretString;
 use rescind_core::{Auth, HttpRequest, Provider, RETRY_EVENT_TARGET, Transport, TransportConfig};
-use tracing_subscriber::fmt::MakeWriter;
-
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> MakeWriter<'a> for Captured {
-    type Writer = Captured;
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
-    }
-}
-
-impl Captured {
-    /// The captured lines of the retry target.
-    fn retry_lines(&self) -> Vec<String> {
-        String::from_utf8(self.0.lock().unwrap().clone())
-            .unwrap()
-            .lines()
-            .filter(|l| l.contains(RETRY_EVENT_TARGET))
-            .map(str::to_owned)
-            .collect()
-    }
-}
+use support::logs::Captured;
 
 #[tokio::test]
 async fn each_retry_is_one_info_event_with_its_fields_and_a_change_has_none() {
-    let captured = Captured::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(captured.clone())
-        .with_max_level(tracing::Level::INFO)
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
-    tracing::callsite::rebuild_interest_cache();
+    let (captured, _guard) = Captured::start(tracing::Level::INFO, false);
 
     let server = MockServer::start_async().await;
     server
@@ -83,7 +44,7 @@ async fn each_retry_is_one_info_event_with_its_fields_and_a_change_has_none() {
 
     let get = HttpRequest::new("get_thing", Method::GET, "/things/{id}", "/things/1");
     assert_eq!(transport.send(&get).await.unwrap().attempts, 3);
-    let lines = captured.retry_lines();
+    let lines = captured.lines_with(RETRY_EVENT_TARGET);
     assert_eq!(lines.len(), 2, "{lines:#?}");
     for (line, attempt) in lines.iter().zip([2, 3]) {
         assert!(line.contains(" INFO "), "{line}");
@@ -102,5 +63,5 @@ async fn each_retry_is_one_info_event_with_its_fields_and_a_change_has_none() {
     let post = HttpRequest::new("create_thing", Method::POST, "/things", "/things")
         .with_json_body(r#"{"a":1}"#);
     assert_eq!(transport.send(&post).await.unwrap().attempts, 1);
-    assert_eq!(captured.retry_lines().len(), 2);
+    assert_eq!(captured.lines_with(RETRY_EVENT_TARGET).len(), 2);
 }

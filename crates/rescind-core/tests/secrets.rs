@@ -2,8 +2,7 @@
 
 mod support;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use httpmock::prelude::*;
@@ -11,43 +10,15 @@ use rescind_core::http::Method;
 use rescind_core::secrecy::SecretString;
 use rescind_core::{Auth, HttpRequest, Provider, TokenCache, Transport, error_from_response};
 use support::PasswordLogin;
-use tracing_subscriber::fmt::MakeWriter;
-use tracing_subscriber::fmt::format::FmtSpan;
+use support::logs::Captured;
 
 const API_KEY: &str = "ARTA_APIKey sk-live-0123456789";
 const PASSWORD: &str = "correct-horse-battery";
 const TOKEN: &str = "eyJhbGciOiJIUzI1NiJ9.payload.signature";
 
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> MakeWriter<'a> for Captured {
-    type Writer = Captured;
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
-    }
-}
-
 #[tokio::test]
 async fn secrets_never_reach_logs_debug_or_errors() {
-    let captured = Captured::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(captured.clone())
-        .with_max_level(tracing::Level::TRACE)
-        .with_span_events(FmtSpan::FULL)
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (captured, _guard) = Captured::start(tracing::Level::TRACE, true);
 
     let server = MockServer::start_async().await;
     server
@@ -90,7 +61,7 @@ async fn secrets_never_reach_logs_debug_or_errors() {
         texts.push(format!("{err}\n{err:?}\n{t:?}"));
     }
     texts.push(format!("{cache:?}"));
-    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let logs = captured.text();
     texts.push(logs.clone());
 
     // The capture saw the calls, so an empty log cannot pass this test.

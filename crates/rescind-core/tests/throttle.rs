@@ -30,6 +30,16 @@ fn transport(base: &str, retry: RetryPolicy) -> Transport {
             value: SecretString::from("ARTA_APIKey key-123"),
         })
         .config(TransportConfig::default().with_retry(retry))
+        // Arta documents its 429 (reference, x-topic "Rate Limits").
+        .documented_429(true)
+        .build()
+        .unwrap()
+}
+
+/// A provider that documents no 429 (Di, Skip Pay).
+fn undocumented(base: &str, retry: RetryPolicy) -> Transport {
+    Transport::builder(Provider::SkipPay, base)
+        .config(TransportConfig::default().with_retry(retry))
         .build()
         .unwrap()
 }
@@ -87,6 +97,31 @@ async fn a_429_on_a_change_is_retried_and_the_answer_still_proves_what_happened(
     let t = transport(&server.base_url, policy(Duration::from_millis(20)));
     let resp = t.send(&post()).await.unwrap();
     assert_eq!((resp.status, resp.attempts), (201, 2));
+    assert!(!resp.earlier_attempt_maybe_sent);
+}
+
+#[tokio::test]
+async fn an_undocumented_429_to_a_change_proves_nothing() {
+    // Not idempotent: not sent again; the answer says the change may have been applied.
+    let server = serve(vec![Step::status(429), Step::status(201)]).await;
+    let t = undocumented(&server.base_url, policy(Duration::from_millis(20)));
+    let resp = t.send(&post()).await.unwrap();
+    assert_eq!((resp.status, resp.attempts), (429, 1));
+    assert!(resp.earlier_attempt_maybe_sent);
+    let err = error_from_response(&resp, Provider::SkipPay, "create_thing", "throttled");
+    assert_eq!(err.sent(), Sent::MaybeSent);
+    assert_eq!(server.hits(), 1);
+    // Idempotent: retried after the pause, but still maybe sent whatever comes after.
+    let server = serve(vec![Step::status(429), Step::status(422)]).await;
+    let t = undocumented(&server.base_url, policy(Duration::from_millis(20)));
+    let resp = t.send(&post().idempotent(true)).await.unwrap();
+    assert_eq!((resp.status, resp.attempts), (422, 2));
+    assert!(resp.earlier_attempt_maybe_sent);
+    // A read changes nothing: retried, answered.
+    let server = serve(vec![Step::status(429), Step::status(200)]).await;
+    let t = undocumented(&server.base_url, policy(Duration::from_millis(20)));
+    let resp = t.send(&get()).await.unwrap();
+    assert_eq!((resp.status, resp.attempts), (200, 2));
     assert!(!resp.earlier_attempt_maybe_sent);
 }
 

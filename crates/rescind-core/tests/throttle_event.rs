@@ -7,46 +7,17 @@
 
 mod support;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rescind_core::http::Method;
 use rescind_core::retry::RetryPolicy;
 use rescind_core::{HttpRequest, Provider, RETRY_EVENT_TARGET, Transport, TransportConfig};
+use support::logs::Captured;
 use support::{Step, serve};
-use tracing_subscriber::fmt::MakeWriter;
-
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> MakeWriter<'a> for Captured {
-    type Writer = Captured;
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
-    }
-}
 
 #[tokio::test]
 async fn a_429_is_announced_with_its_wait_and_without_the_failures_count() {
-    let captured = Captured::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(captured.clone())
-        .with_max_level(tracing::Level::INFO)
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
-    tracing::callsite::rebuild_interest_cache();
+    let (captured, _guard) = Captured::start(tracing::Level::INFO, false);
 
     let server = serve(vec![
         Step::status(429),
@@ -68,7 +39,7 @@ async fn a_429_is_announced_with_its_wait_and_without_the_failures_count() {
     let resp = transport.send(&get).await.unwrap();
     assert_eq!((resp.status, resp.attempts), (200, 4));
 
-    let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let text = captured.text();
     let lines: Vec<&str> = text
         .lines()
         .filter(|l| l.contains(RETRY_EVENT_TARGET))

@@ -27,6 +27,8 @@ fn transport(base: &str, config: TransportConfig) -> Transport {
             value: SecretString::from("ARTA_APIKey key-123"),
         })
         .config(config)
+        // Arta documents its 429 (reference, x-topic "Rate Limits").
+        .documented_429(true)
         .build()
         .unwrap()
 }

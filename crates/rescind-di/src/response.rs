@@ -53,9 +53,10 @@ pub fn login(
 /// JSON, or a body over the size limit is **not** a success: the error says
 /// [`Sent::MaybeSent`] and the [`Canceller`](rescind_core::Canceller) reads the order back.
 ///
-/// A refusal is a 4xx with Di's envelope, or a 429 (nothing was changed:
-/// [`Sent::Answered`]); every other answer (5xx, a 4xx without the envelope, a proxy's page)
-/// proves nothing and is [`Sent::MaybeSent`].
+/// A refusal is a 4xx with Di's envelope (nothing was changed: [`Sent::Answered`]); every
+/// other answer (5xx, a 429, which Di does not document, a 4xx without the envelope, a
+/// proxy's page) proves nothing and is [`Sent::MaybeSent`] (for a 429 the transport marks it,
+/// see `TransportBuilder::documented_429`).
 pub fn cancel_order(response: &HttpResponse) -> Result<CancelResponse, Error> {
     rescind_core::change::read(
         response,

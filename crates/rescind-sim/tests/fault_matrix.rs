@@ -28,8 +28,8 @@
 //!
 //! The rule (issue 14, DESIGN.md principle 11): only a readable documented success proves a
 //! change (at Di, which documents no success body: an empty 2xx or JSON that is not its error
-//! envelope); only a documented refusal (the provider's error envelope on a 4xx, a 401, a 429)
-//! proves none; everything else is `MaybeSent`, settled by reading the target back. Cells where
+//! envelope); only a documented refusal (the provider's error envelope on a 4xx, a 401, a
+//! 429 where documented: Arta only) proves none; everything else is `MaybeSent`, settled by reading the target back. Cells where
 //! the simulator models a lying provider (applies, then answers a refusal; answers a
 //! documented success without applying) are in the table as reported, marked `lying`, and
 //! not asserted.

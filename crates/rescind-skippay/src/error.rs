@@ -110,7 +110,8 @@ fn kind_of_status(status: u16) -> ErrorKind {
 
 /// Whether `resp` is a refusal Skip Pay documents, which proves that a change was not made
 /// (see [`rescind_core::change`]): a 400, 404 or 422 with its `{"errors": [...]}` body, or a
-/// 401 with the OAuth-style body. (A 429 is a refusal at every provider; the core adds it.)
+/// 401 with the OAuth-style body. (Skip Pay documents no 429: a 429 to a change proves
+/// nothing, and the transport marks the call maybe sent.)
 /// Anything else, e.g. a 404 page from a proxy, proves nothing. Source: the OpenAPI document's
 /// order-cancel errors (400 `INVALID_REQUEST`, 404 `OBJECT_NOT_FOUND`, 422 `NOT_SUPPORTED`,
 /// all `ErrorsResponse`), the cancel-application 422 codes, and the 401 body of a refused

@@ -69,8 +69,9 @@ pub fn parse_login(resp: &HttpResponse) -> Result<Token, Error> {
 
 /// Reads an application (`ApplicationResponse`), from a read or an application cancel. An
 /// application cancel is read by the rule of [`rescind_core::change`]: only a documented
-/// refusal ([`error::is_documented_refusal`], or a 429) proves it was not applied; a 5xx or a
-/// 2xx that is not an application is [`Sent::MaybeSent`].
+/// refusal ([`error::is_documented_refusal`]) proves it was not applied; a 5xx, a 429 (Skip
+/// Pay documents none; the transport marks it) or a 2xx that is not an application is
+/// [`Sent::MaybeSent`].
 pub fn parse_application(
     resp: &HttpResponse,
     operation: &'static str,

@@ -3,6 +3,8 @@
 //! the request was read, a count of requests in flight).
 #![allow(dead_code)] // each test binary uses a part
 
+pub mod logs;
+
 use rescind_core::http::Method;
 use rescind_core::secrecy::{ExposeSecret, SecretString};
 use rescind_core::{Error, HttpRequest, Login, Token, Transport, async_trait, error_from_response};
