@@ -419,29 +419,20 @@ async fn throttled_then_answered_honours_retry_after() {
         .times(1),
     );
     let started = Instant::now();
-    // Even a cancel with quantities: a 429 is refused before any processing.
+    // A whole cancel is idempotent: retried after the wait the 429 names.
     let order = client
-        .cancel_order_items(
-            READY,
-            &OrderCancelRequest::items(vec![CancelItem::by_code("CASE-3").quantity(dec("1"))]),
-        )
+        .cancel_order_items(READY, &OrderCancelRequest::whole())
         .await
         .unwrap();
     assert!(
         started.elapsed() >= Duration::from_millis(900),
         "Retry-After honoured"
     );
-    assert_eq!(
-        lines(&order, "CASE-3")[0],
-        (OrderState::Processing, dec("2"))
-    );
+    assert_eq!(order.state, Some(OrderState::Cancelled));
     assert_eq!(puts(&running, READY), 2);
-    assert_eq!(
-        applied(&running, &format!("skippay:item:{READY}/CASE-3:reduce")),
-        1
-    );
 
-    // Throttled every time: the error says so, with the wait.
+    // Throttled every time: the error says so, with the wait. Skip Pay documents no 429, so
+    // it does not prove the change was refused: the call may have been sent.
     running.sim().faults().add(
         FaultRule::new(
             ORDER_CANCEL,
@@ -454,12 +445,45 @@ async fn throttled_then_answered_honours_retry_after() {
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::RateLimited);
-    assert_eq!(err.sent(), Sent::Answered);
+    assert_eq!(err.sent(), Sent::MaybeSent);
     assert_eq!(err.retry_after(), Some(Duration::from_secs(120)));
     assert_eq!(
         puts(&running, READY),
         3,
         "a Retry-After past the cap is not waited"
+    );
+}
+
+/// A cancel with quantities cannot be sent twice, and Skip Pay documents no 429: a 429 is not
+/// proof that nothing was applied (DESIGN principle 11), so it is not re-sent; the items are
+/// read back and the call ends "may have been sent" (the simulator applied nothing here).
+#[tokio::test]
+async fn a_429_to_a_quantity_cancel_is_not_resent() {
+    let running = start().await;
+    let client = client_with(&running, |c| {
+        fast(c).with_attempt_timeout(Duration::from_secs(5))
+    });
+    running.sim().faults().add(
+        FaultRule::new(
+            ORDER_CANCEL,
+            FaultAction::status_with_retry_after(429, std::time::Duration::from_secs(1)),
+        )
+        .method("PUT")
+        .times(1),
+    );
+    let err = client
+        .cancel_order_items(
+            READY,
+            &OrderCancelRequest::items(vec![CancelItem::by_code("CASE-3").quantity(dec("1"))]),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::RateLimited);
+    assert_eq!(err.sent(), Sent::MaybeSent);
+    assert_eq!(puts(&running, READY), 1, "not re-sent");
+    assert_eq!(
+        applied(&running, &format!("skippay:item:{READY}/CASE-3:reduce")),
+        0
     );
 }
 
