@@ -38,7 +38,7 @@
 //!   round, not one per caller, and a key full of calls in flight (Arta's concurrent limit)
 //!   is not answered with a burst of every waiting caller;
 //! - one slow answer does not hold every caller: when no place has been given for the length
-//!   of the last pause (at least 10 ms, at most [`RAMP_PROBE_MAX`], 5 s) and every place is
+//!   of the last pause (at least 10 ms, at most 5 s) and every place is
 //!   still in flight, one more request goes (a probe), and so on once per that interval
 //!   while no answer comes. A request hanging for its whole attempt timeout (30 s by default)
 //!   so costs the other callers one probe interval, not the attempt timeout;
