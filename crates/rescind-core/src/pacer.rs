@@ -49,6 +49,7 @@
 
 use std::collections::VecDeque;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use tokio::sync::Notify;
@@ -186,6 +187,10 @@ const RAMP_PROBE_MIN: Duration = Duration::from_millis(10);
 /// The pause of one client after a 429 (module docs, "After a 429").
 #[derive(Debug)]
 pub(crate) struct Throttle {
+    /// Whether `state.strikes > 0`, kept beside it (written under the lock): the common case,
+    /// a client never answered 429, reads it without taking the lock, so that calls in
+    /// flight on several threads do not all write one shared lock per request.
+    engaged: AtomicBool,
     state: Mutex<ThrottleState>,
     /// Wakes the callers waiting for a place in the ramp.
     ramp: Notify,
@@ -255,6 +260,7 @@ impl Throttle {
     pub(crate) fn new() -> Self {
         let now = Instant::now();
         Throttle {
+            engaged: AtomicBool::new(false),
             state: Mutex::new(ThrottleState {
                 strikes: 0,
                 until: now,
@@ -276,6 +282,9 @@ impl Throttle {
     /// (or the ramp's probe interval, module docs); an error saying why when no turn comes
     /// before `deadline` (at once when the pause is known to outlast it).
     pub(crate) async fn wait(&self, deadline: Instant) -> Result<Turn<'_>, NoTurn> {
+        if !self.engaged.load(Ordering::Acquire) {
+            return Ok(Turn::Free);
+        }
         loop {
             let place_freed = self.ramp.notified();
             tokio::pin!(place_freed);
@@ -336,6 +345,7 @@ impl Throttle {
         if state.strikes == 0 || sent_at > state.round {
             let now = Instant::now();
             state.strikes = state.strikes.saturating_add(1);
+            self.engaged.store(true, Ordering::Release);
             state.round = now;
             state.until = state.until.max(later(now, pause(state.strikes)));
             state.allowed = 1;
@@ -353,6 +363,12 @@ impl Throttle {
     /// more request may be in flight, and after [`RAMP_END`] such answers the throttle ends
     /// for every caller.
     pub(crate) fn answered(&self, sent_at: Instant) {
+        // Not throttled (the common case): nothing to record, and no lock taken. A 429
+        // recorded by another call at this very moment concerns requests sent before its
+        // round began, as this one was, which do not count in the ramp anyway.
+        if !self.engaged.load(Ordering::Acquire) {
+            return;
+        }
         let mut state = self.lock();
         if state.strikes > 0 && sent_at > state.round {
             // The run of 429s is broken: the next one pauses from the first step again.
@@ -361,6 +377,7 @@ impl Throttle {
             if state.allowed > RAMP_END {
                 state.strikes = 0;
                 state.allowed = 1;
+                self.engaged.store(false, Ordering::Release);
             }
             drop(state);
             self.ramp.notify_waiters();

@@ -48,7 +48,7 @@
 //!
 //! [`HttpRequest::idempotent`]: crate::HttpRequest::idempotent
 
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 /// How one attempt ended, as far as retrying is concerned.
@@ -308,7 +308,9 @@ pub fn parse_retry_after(value: &str, now: jiff::Timestamp) -> Option<Duration> 
 #[derive(Debug)]
 pub struct RetryBudget {
     capacity: u32,
-    tokens: Mutex<u32>,
+    /// Lock-free: every successful answer refunds, and a full bucket (the common case) is
+    /// only read, so calls on several threads do not all write one shared lock per request.
+    tokens: AtomicU32,
 }
 
 impl RetryBudget {
@@ -316,30 +318,32 @@ impl RetryBudget {
     pub fn new(capacity: u32) -> Self {
         RetryBudget {
             capacity,
-            tokens: Mutex::new(capacity),
+            tokens: AtomicU32::new(capacity),
         }
     }
 
     /// Takes `cost` tokens if there are that many; false (and nothing taken) otherwise.
     pub fn try_acquire(&self, cost: u32) -> bool {
-        let mut tokens = self.tokens.lock().unwrap_or_else(|e| e.into_inner());
-        if *tokens >= cost {
-            *tokens -= cost;
-            true
-        } else {
-            false
-        }
+        self.tokens
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |t| t.checked_sub(cost))
+            .is_ok()
     }
 
     /// Gives `amount` tokens back, up to the capacity.
     pub fn refund(&self, amount: u32) {
-        let mut tokens = self.tokens.lock().unwrap_or_else(|e| e.into_inner());
-        *tokens = (*tokens + amount).min(self.capacity);
+        if amount == 0 || self.tokens.load(Ordering::Acquire) >= self.capacity {
+            return;
+        }
+        let _ = self
+            .tokens
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |t| {
+                (t < self.capacity).then(|| t.saturating_add(amount).min(self.capacity))
+            });
     }
 
     /// Tokens left.
     pub fn available(&self) -> u32 {
-        *self.tokens.lock().unwrap_or_else(|e| e.into_inner())
+        self.tokens.load(Ordering::Acquire)
     }
 }
 

@@ -805,14 +805,12 @@ impl Transport {
             _ => (call_deadline, Limit::CallTimeout(inner.config.call_timeout)),
         };
         if limit == Limit::Caller && started >= deadline {
-            return Err(Error::new(
-                ErrorKind::Timeout,
-                Sent::NotSent,
-                "the caller's deadline passed before this request was sent",
-            )
-            .with_provider(inner.provider)
-            .with_operation(request.operation)
-            .with_attempts(0));
+            return Err(cold::caller_deadline_passed(
+                inner.provider,
+                request,
+                false,
+                0,
+            ));
         }
         // A login flight does not take a place under the limit. Its caller may hold a place
         // already (with a limit of 1 it holds the only one), and a 401 in the middle of a call
@@ -823,35 +821,27 @@ impl Transport {
         let _permit = match &inner.semaphore {
             Some(sem) if !self.login => {
                 // A free place is taken at once, without arming a timer for the wait.
-                let acquired = match sem.clone().try_acquire_owned() {
+                // Borrowed, not owned: no reference count of the semaphore to bump and drop
+                // on every request.
+                let acquired = match sem.try_acquire() {
                     Ok(permit) => Ok(Ok(permit)),
                     Err(tokio::sync::TryAcquireError::Closed) => Ok(Err(())),
                     Err(tokio::sync::TryAcquireError::NoPermits) => {
-                        tokio::time::timeout_at(deadline, sem.clone().acquire_owned())
+                        tokio::time::timeout_at(deadline, sem.acquire())
                             .await
                             .map(|r| r.map_err(|_| ()))
                     }
                 };
                 match acquired {
                     Ok(Ok(permit)) => Some(permit),
-                    Ok(Err(_)) => {
-                        return Err(
-                            Error::config("the transport's concurrency limit was closed")
-                                .with_provider(inner.provider)
-                                .with_operation(request.operation),
-                        );
-                    }
+                    Ok(Err(_)) => return Err(cold::limit_closed(inner.provider, request)),
                     Err(_) => {
-                        return Err(Error::new(
-                            ErrorKind::Timeout,
-                            Sent::NotSent,
-                            format!(
-                                "no free place under the limit of {} calls in flight within {limit}",
-                                inner.config.max_concurrency.unwrap_or_default(),
-                            ),
-                        )
-                        .with_provider(inner.provider)
-                        .with_operation(request.operation));
+                        return Err(cold::no_place(
+                            inner.provider,
+                            request,
+                            inner.config.max_concurrency,
+                            limit,
+                        ));
                     }
                 }
             }
@@ -903,23 +893,14 @@ impl Transport {
                     resp.earlier_attempt_maybe_sent = maybe_sent;
                     return Ok(resp);
                 }
-                let rate = pacer.limit();
-                return Err(Error::new(
-                    ErrorKind::Timeout,
-                    if maybe_sent {
-                        Sent::MaybeSent
-                    } else {
-                        Sent::NotSent
-                    },
-                    format!(
-                        "no turn under the rate limit of {} calls per {:?} within {limit}",
-                        rate.calls(),
-                        rate.window(),
-                    ),
-                )
-                .with_provider(inner.provider)
-                .with_operation(request.operation)
-                .with_attempts(attempts - 1));
+                return Err(cold::no_rate_turn(
+                    inner.provider,
+                    request,
+                    pacer.limit(),
+                    limit,
+                    maybe_sent,
+                    attempts - 1,
+                ));
             }
             // After a 429 the whole client pauses, then one request goes first (`pacer`).
             let turn = match inner.throttle.wait(deadline).await {
@@ -934,42 +915,25 @@ impl Transport {
                         resp.earlier_attempt_maybe_sent = maybe_sent;
                         return Ok(resp);
                     }
-                    return Err(Error::new(
-                        ErrorKind::RateLimited,
-                        if maybe_sent {
-                            Sent::MaybeSent
-                        } else {
-                            Sent::NotSent
-                        },
-                        match no_turn {
-                            NoTurn::Paused => format!(
-                                "the provider answered this client 429 (too many requests); its pause ends after {limit}",
-                            ),
-                            NoTurn::Ramp => format!(
-                                "the provider answered this client 429 (too many requests); after the pause its requests resume a few at a time, and no place came free before {limit}",
-                            ),
-                        },
-                    )
-                    .with_provider(inner.provider)
-                    .with_operation(request.operation)
-                    .with_attempts(attempts - 1));
+                    return Err(cold::no_throttle_turn(
+                        inner.provider,
+                        request,
+                        no_turn,
+                        limit,
+                        maybe_sent,
+                        attempts - 1,
+                    ));
                 }
             };
             let now = Instant::now();
             if limit == Limit::Caller && now >= deadline {
                 // No request starts after the caller's deadline.
-                return Err(Error::new(
-                    ErrorKind::Timeout,
-                    if maybe_sent {
-                        Sent::MaybeSent
-                    } else {
-                        Sent::NotSent
-                    },
-                    "the caller's deadline passed before this request was sent",
-                )
-                .with_provider(inner.provider)
-                .with_operation(request.operation)
-                .with_attempts(attempts - 1));
+                return Err(cold::caller_deadline_passed(
+                    inner.provider,
+                    request,
+                    maybe_sent,
+                    attempts - 1,
+                ));
             }
             let remaining = deadline.saturating_duration_since(now);
             let timeout = inner.config.attempt_timeout.min(remaining);
@@ -1026,11 +990,12 @@ impl Transport {
             }
 
             let class = retry::classify(end, request.idempotent);
+            // Looked up only when the answer may be retried: not on every success.
             let retry_after = match &attempt {
-                Attempt::Answered(resp) => resp
+                Attempt::Answered(resp) if class != RetryClass::No => resp
                     .header("retry-after")
                     .and_then(|v| retry::parse_retry_after(v, jiff::Timestamp::now())),
-                Attempt::Failed { .. } => None,
+                _ => None,
             };
             let mut stop_reason = None;
             if class == RetryClass::Throttled {
@@ -1138,24 +1103,12 @@ impl Transport {
                     if resp.is_success() {
                         inner.budget.refund(policy.success_refund);
                         if resp.truncated {
-                            let err = error_from_response(
+                            return Err(cold::too_large(
                                 &resp,
                                 inner.provider,
-                                request.operation,
-                                format!(
-                                    "the provider answered HTTP {}, but its answer is larger than the {} byte limit and was not read",
-                                    resp.status, inner.config.body_limit
-                                ),
-                            )
-                            .with_kind(ErrorKind::Decode);
-                            // A change answered with a body too large to read proves
-                            // nothing: it may have been applied, never report it as answered
-                            // (a refusal). See `change`.
-                            return Err(if request.method.is_safe() {
-                                err
-                            } else {
-                                crate::change::not_success(err, resp.status)
-                            });
+                                request,
+                                inner.config.body_limit,
+                            ));
                         }
                     }
                     Ok(resp)
@@ -1255,6 +1208,148 @@ impl Transport {
             truncated,
             earlier_attempt_maybe_sent: false,
         })
+    }
+}
+
+/// The errors of `send_inner`'s rare paths, out of line: their formatting would otherwise sit
+/// in the middle of every call's code (instruction-cache misses measured by callgrind, bench
+/// `calls`).
+mod cold {
+    use super::{
+        Error, ErrorKind, HttpRequest, HttpResponse, Limit, NoTurn, Provider, RateLimit, Sent,
+    };
+
+    fn sent(maybe_sent: bool) -> Sent {
+        if maybe_sent {
+            Sent::MaybeSent
+        } else {
+            Sent::NotSent
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    pub(super) fn limit_closed(provider: Provider, request: &HttpRequest) -> Error {
+        Error::config("the transport's concurrency limit was closed")
+            .with_provider(provider)
+            .with_operation(request.operation)
+    }
+
+    #[cold]
+    #[inline(never)]
+    pub(super) fn no_place(
+        provider: Provider,
+        request: &HttpRequest,
+        max: Option<usize>,
+        limit: Limit,
+    ) -> Error {
+        Error::new(
+            ErrorKind::Timeout,
+            Sent::NotSent,
+            format!(
+                "no free place under the limit of {} calls in flight within {limit}",
+                max.unwrap_or_default(),
+            ),
+        )
+        .with_provider(provider)
+        .with_operation(request.operation)
+    }
+
+    #[cold]
+    #[inline(never)]
+    pub(super) fn no_rate_turn(
+        provider: Provider,
+        request: &HttpRequest,
+        rate: RateLimit,
+        limit: Limit,
+        maybe_sent: bool,
+        attempts: u32,
+    ) -> Error {
+        Error::new(
+            ErrorKind::Timeout,
+            sent(maybe_sent),
+            format!(
+                "no turn under the rate limit of {} calls per {:?} within {limit}",
+                rate.calls(),
+                rate.window(),
+            ),
+        )
+        .with_provider(provider)
+        .with_operation(request.operation)
+        .with_attempts(attempts)
+    }
+
+    #[cold]
+    #[inline(never)]
+    pub(super) fn no_throttle_turn(
+        provider: Provider,
+        request: &HttpRequest,
+        no_turn: NoTurn,
+        limit: Limit,
+        maybe_sent: bool,
+        attempts: u32,
+    ) -> Error {
+        Error::new(
+            ErrorKind::RateLimited,
+            sent(maybe_sent),
+            match no_turn {
+                NoTurn::Paused => format!(
+                    "the provider answered this client 429 (too many requests); its pause ends after {limit}",
+                ),
+                NoTurn::Ramp => format!(
+                    "the provider answered this client 429 (too many requests); after the pause its requests resume a few at a time, and no place came free before {limit}",
+                ),
+            },
+        )
+        .with_provider(provider)
+        .with_operation(request.operation)
+        .with_attempts(attempts)
+    }
+
+    #[cold]
+    #[inline(never)]
+    pub(super) fn caller_deadline_passed(
+        provider: Provider,
+        request: &HttpRequest,
+        maybe_sent: bool,
+        attempts: u32,
+    ) -> Error {
+        Error::new(
+            ErrorKind::Timeout,
+            sent(maybe_sent),
+            "the caller's deadline passed before this request was sent",
+        )
+        .with_provider(provider)
+        .with_operation(request.operation)
+        .with_attempts(attempts)
+    }
+
+    /// A success whose body is larger than the limit: not read. A change answered so proves
+    /// nothing (it may have been applied): never reported as answered (a refusal); see
+    /// `change`.
+    #[cold]
+    #[inline(never)]
+    pub(super) fn too_large(
+        resp: &HttpResponse,
+        provider: Provider,
+        request: &HttpRequest,
+        body_limit: usize,
+    ) -> Error {
+        let err = super::error_from_response(
+            resp,
+            provider,
+            request.operation,
+            format!(
+                "the provider answered HTTP {}, but its answer is larger than the {} byte limit and was not read",
+                resp.status, body_limit
+            ),
+        )
+        .with_kind(ErrorKind::Decode);
+        if request.method.is_safe() {
+            err
+        } else {
+            crate::change::not_success(err, resp.status)
+        }
     }
 }
 

@@ -24,7 +24,10 @@ pub const TIME_ZONE: &str = "Europe/Oslo";
 
 /// `Europe/Oslo` (bundled with the crate: works offline).
 pub fn oslo() -> Result<TimeZone, Error> {
-    TimeZone::get(TIME_ZONE)
+    // Looked up once per process (a `TimeZone` is a cheap shared handle), not per rule check.
+    static OSLO: std::sync::OnceLock<Result<TimeZone, String>> = std::sync::OnceLock::new();
+    OSLO.get_or_init(|| TimeZone::get(TIME_ZONE).map_err(|e| e.to_string()))
+        .clone()
         .map_err(|e| Error::config(format!("the time zone {TIME_ZONE} is not available: {e}")))
 }
 
