@@ -603,30 +603,13 @@ fn write_plan(report: &Report, path: &std::path::Path) -> Result<(), String> {
     use std::io::Write as _;
     // Written row by row (the invalid rows the plan did not keep read back), without holding
     // the rows or the text.
+    if path.extension().and_then(|e| e.to_str()) == Some("json") {
+        return rescind::bulk::write_rows_json(path, report.rows_in_full())
+            .map_err(|e| e.to_string());
+    }
     let file = std::fs::File::create(path).map_err(|e| e.to_string())?;
     let mut w = std::io::BufWriter::new(file);
     let io = |e: std::io::Error| e.to_string();
-    if path.extension().and_then(|e| e.to_str()) == Some("json") {
-        // The same text `to_string_pretty` gives the vector of rows.
-        let mut first = true;
-        for r in report.rows_in_full() {
-            let r = r.map_err(|e| e.to_string())?;
-            let text = serde_json::to_string_pretty(&r).map_err(|e| e.to_string())?;
-            w.write_all(if first { b"[\n" } else { b",\n" })
-                .map_err(io)?;
-            first = false;
-            for (i, line) in text.lines().enumerate() {
-                if i > 0 {
-                    w.write_all(b"\n").map_err(io)?;
-                }
-                w.write_all(b"  ").map_err(io)?;
-                w.write_all(line.as_bytes()).map_err(io)?;
-            }
-        }
-        w.write_all(if first { b"[]\n" } else { b"\n]\n" })
-            .map_err(io)?;
-        return w.flush().map_err(io);
-    }
     w.write_all(b"line,key,account,target,action,prediction,outcome,kind,reason\n")
         .map_err(io)?;
     for r in report.rows_in_full() {

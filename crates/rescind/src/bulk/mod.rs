@@ -122,7 +122,7 @@ use std::path::{Path, PathBuf};
 pub use clock::{Clock, ManualClock, Sleep, SystemClock};
 pub use input::{Action, Input, InvalidIter, InvalidRow, InvalidRows, Row, RowId, RowsIter};
 pub use journal::{AlreadyDone, Journal, JournalStats};
-pub use report::{Counts, Outcome, Report, RowResult};
+pub use report::{Counts, Outcome, Report, RowResult, write_rows_json};
 /// What settled a `done` row: the provider's answer, or reading the target back (the core's
 /// `SettledBy`).
 pub use rescind_core::SettledBy;

@@ -296,29 +296,7 @@ impl Report {
             })
         });
         if path.extension().and_then(|e| e.to_str()) == Some("json") {
-            // A JSON array written row by row (the same text `to_string_pretty` gives a
-            // vector of them), without holding the rows.
-            let file = std::fs::File::create(path).map_err(|e| BulkError::report_io(path, e))?;
-            let mut w = std::io::BufWriter::new(file);
-            let io = |e: std::io::Error| BulkError::report_io(path, e);
-            let mut first = true;
-            for r in rows {
-                let r = r?;
-                let text = serde_json::to_string_pretty(&r).map_err(|e| err(e.to_string()))?;
-                w.write_all(if first { b"[\n" } else { b",\n" })
-                    .map_err(io)?;
-                first = false;
-                for (i, line) in text.lines().enumerate() {
-                    if i > 0 {
-                        w.write_all(b"\n").map_err(io)?;
-                    }
-                    w.write_all(b"  ").map_err(io)?;
-                    w.write_all(line.as_bytes()).map_err(io)?;
-                }
-            }
-            w.write_all(if first { b"[]\n" } else { b"\n]\n" })
-                .map_err(io)?;
-            return w.flush().map_err(io);
+            return write_rows_json(path, rows);
         }
         let mut w = csv::Writer::from_path(path).map_err(|e| err(e.to_string()))?;
         w.write_record([
@@ -404,4 +382,45 @@ impl RowResult {
             prediction: None,
         }
     }
+}
+
+/// Writes `rows` to `path` as a JSON array, one row at a time, without holding them: the same
+/// text `serde_json::to_string_pretty` gives a vector of them (two-space indents, one row per
+/// element). The first error of `rows` stops the writing and is returned; the file then holds
+/// the rows before it. Used by [`Report::write_needs_person`] and by the CLI's `--plan FILE.json`.
+///
+/// ```
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let dir = tempfile::tempdir()?;
+/// let path = dir.path().join("rows.json");
+/// rescind::bulk::write_rows_json(&path, std::iter::empty())?;
+/// assert_eq!(std::fs::read_to_string(&path)?, "[]\n");
+/// # Ok(()) }
+/// ```
+pub fn write_rows_json(
+    path: &Path,
+    rows: impl IntoIterator<Item = Result<RowResult, BulkError>>,
+) -> Result<(), BulkError> {
+    let file = std::fs::File::create(path).map_err(|e| BulkError::report_io(path, e))?;
+    let mut w = std::io::BufWriter::new(file);
+    let io = |e: std::io::Error| BulkError::report_io(path, e);
+    let mut first = true;
+    for r in rows {
+        let r = r?;
+        let text =
+            serde_json::to_string_pretty(&r).map_err(|e| BulkError::report(path, e.to_string()))?;
+        w.write_all(if first { b"[\n" } else { b",\n" })
+            .map_err(io)?;
+        first = false;
+        for (i, line) in text.lines().enumerate() {
+            if i > 0 {
+                w.write_all(b"\n").map_err(io)?;
+            }
+            w.write_all(b"  ").map_err(io)?;
+            w.write_all(line.as_bytes()).map_err(io)?;
+        }
+    }
+    w.write_all(if first { b"[]\n" } else { b"\n]\n" })
+        .map_err(io)?;
+    w.flush().map_err(io)
 }
