@@ -805,12 +805,12 @@ impl Transport {
             _ => (call_deadline, Limit::CallTimeout(inner.config.call_timeout)),
         };
         if limit == Limit::Caller && started >= deadline {
-            return Err(cold::caller_deadline_passed(
-                inner.provider,
+            return Err(cold::caller_deadline_passed(cold::Call {
+                provider: inner.provider,
                 request,
-                false,
-                0,
-            ));
+                maybe_sent: false,
+                attempts: 0,
+            }));
         }
         // A login flight does not take a place under the limit. Its caller may hold a place
         // already (with a limit of 1 it holds the only one), and a 401 in the middle of a call
@@ -837,8 +837,12 @@ impl Transport {
                     Ok(Err(_)) => return Err(cold::limit_closed(inner.provider, request)),
                     Err(_) => {
                         return Err(cold::no_place(
-                            inner.provider,
-                            request,
+                            cold::Call {
+                                provider: inner.provider,
+                                request,
+                                maybe_sent: false,
+                                attempts: 0,
+                            },
                             inner.config.max_concurrency,
                             limit,
                         ));
@@ -894,12 +898,14 @@ impl Transport {
                     return Ok(resp);
                 }
                 return Err(cold::no_rate_turn(
-                    inner.provider,
-                    request,
+                    cold::Call {
+                        provider: inner.provider,
+                        request,
+                        maybe_sent,
+                        attempts: attempts - 1,
+                    },
                     pacer.limit(),
                     limit,
-                    maybe_sent,
-                    attempts - 1,
                 ));
             }
             // After a 429 the whole client pauses, then one request goes first (`pacer`).
@@ -916,24 +922,26 @@ impl Transport {
                         return Ok(resp);
                     }
                     return Err(cold::no_throttle_turn(
-                        inner.provider,
-                        request,
+                        cold::Call {
+                            provider: inner.provider,
+                            request,
+                            maybe_sent,
+                            attempts: attempts - 1,
+                        },
                         no_turn,
                         limit,
-                        maybe_sent,
-                        attempts - 1,
                     ));
                 }
             };
             let now = Instant::now();
             if limit == Limit::Caller && now >= deadline {
                 // No request starts after the caller's deadline.
-                return Err(cold::caller_deadline_passed(
-                    inner.provider,
+                return Err(cold::caller_deadline_passed(cold::Call {
+                    provider: inner.provider,
                     request,
                     maybe_sent,
-                    attempts - 1,
-                ));
+                    attempts: attempts - 1,
+                }));
             }
             let remaining = deadline.saturating_duration_since(now);
             let timeout = inner.config.attempt_timeout.min(remaining);
@@ -1219,11 +1227,26 @@ mod cold {
         Error, ErrorKind, HttpRequest, HttpResponse, Limit, NoTurn, Provider, RateLimit, Sent,
     };
 
-    fn sent(maybe_sent: bool) -> Sent {
-        if maybe_sent {
-            Sent::MaybeSent
-        } else {
-            Sent::NotSent
+    /// The call an error is about: its provider and request, whether an earlier attempt may
+    /// have been applied, and how many attempts were made.
+    pub(super) struct Call<'a> {
+        pub(super) provider: Provider,
+        pub(super) request: &'a HttpRequest,
+        pub(super) maybe_sent: bool,
+        pub(super) attempts: u32,
+    }
+
+    impl Call<'_> {
+        fn error(self, kind: ErrorKind, message: String) -> Error {
+            let sent = if self.maybe_sent {
+                Sent::MaybeSent
+            } else {
+                Sent::NotSent
+            };
+            Error::new(kind, sent, message)
+                .with_provider(self.provider)
+                .with_operation(self.request.operation)
+                .with_attempts(self.attempts)
         }
     }
 
@@ -1237,91 +1260,45 @@ mod cold {
 
     #[cold]
     #[inline(never)]
-    pub(super) fn no_place(
-        provider: Provider,
-        request: &HttpRequest,
-        max: Option<usize>,
-        limit: Limit,
-    ) -> Error {
-        Error::new(
+    pub(super) fn no_place(call: Call<'_>, max: Option<usize>, limit: Limit) -> Error {
+        let max = max.unwrap_or_default();
+        call.error(
             ErrorKind::Timeout,
-            Sent::NotSent,
-            format!(
-                "no free place under the limit of {} calls in flight within {limit}",
-                max.unwrap_or_default(),
+            format!("no free place under the limit of {max} calls in flight within {limit}"),
+        )
+    }
+
+    #[cold]
+    #[inline(never)]
+    pub(super) fn no_rate_turn(call: Call<'_>, rate: RateLimit, limit: Limit) -> Error {
+        let (calls, window) = (rate.calls(), rate.window());
+        call.error(
+            ErrorKind::Timeout,
+            format!("no turn under the rate limit of {calls} calls per {window:?} within {limit}"),
+        )
+    }
+
+    #[cold]
+    #[inline(never)]
+    pub(super) fn no_throttle_turn(call: Call<'_>, no_turn: NoTurn, limit: Limit) -> Error {
+        let message = match no_turn {
+            NoTurn::Paused => format!(
+                "the provider answered this client 429 (too many requests); its pause ends after {limit}",
             ),
-        )
-        .with_provider(provider)
-        .with_operation(request.operation)
-    }
-
-    #[cold]
-    #[inline(never)]
-    pub(super) fn no_rate_turn(
-        provider: Provider,
-        request: &HttpRequest,
-        rate: RateLimit,
-        limit: Limit,
-        maybe_sent: bool,
-        attempts: u32,
-    ) -> Error {
-        Error::new(
-            ErrorKind::Timeout,
-            sent(maybe_sent),
-            format!(
-                "no turn under the rate limit of {} calls per {:?} within {limit}",
-                rate.calls(),
-                rate.window(),
+            NoTurn::Ramp => format!(
+                "the provider answered this client 429 (too many requests); after the pause its requests resume a few at a time, and no place came free before {limit}",
             ),
-        )
-        .with_provider(provider)
-        .with_operation(request.operation)
-        .with_attempts(attempts)
+        };
+        call.error(ErrorKind::RateLimited, message)
     }
 
     #[cold]
     #[inline(never)]
-    pub(super) fn no_throttle_turn(
-        provider: Provider,
-        request: &HttpRequest,
-        no_turn: NoTurn,
-        limit: Limit,
-        maybe_sent: bool,
-        attempts: u32,
-    ) -> Error {
-        Error::new(
-            ErrorKind::RateLimited,
-            sent(maybe_sent),
-            match no_turn {
-                NoTurn::Paused => format!(
-                    "the provider answered this client 429 (too many requests); its pause ends after {limit}",
-                ),
-                NoTurn::Ramp => format!(
-                    "the provider answered this client 429 (too many requests); after the pause its requests resume a few at a time, and no place came free before {limit}",
-                ),
-            },
-        )
-        .with_provider(provider)
-        .with_operation(request.operation)
-        .with_attempts(attempts)
-    }
-
-    #[cold]
-    #[inline(never)]
-    pub(super) fn caller_deadline_passed(
-        provider: Provider,
-        request: &HttpRequest,
-        maybe_sent: bool,
-        attempts: u32,
-    ) -> Error {
-        Error::new(
+    pub(super) fn caller_deadline_passed(call: Call<'_>) -> Error {
+        call.error(
             ErrorKind::Timeout,
-            sent(maybe_sent),
-            "the caller's deadline passed before this request was sent",
+            "the caller's deadline passed before this request was sent".to_owned(),
         )
-        .with_provider(provider)
-        .with_operation(request.operation)
-        .with_attempts(attempts)
     }
 
     /// A success whose body is larger than the limit: not read. A change answered so proves
