@@ -45,10 +45,12 @@ enum Fault {
     NotTheSuccessType2xx,
     Empty2xx,
     Oversized2xx,
+    /// A redirect to another address: not followed (it would send the change again).
+    Redirect307,
     Timeout,
 }
 
-const FAULTS: [Fault; 10] = [
+const FAULTS: [Fault; 11] = [
     Fault::Status500,
     Fault::Status408,
     Fault::Html502,
@@ -58,6 +60,7 @@ const FAULTS: [Fault; 10] = [
     Fault::NotTheSuccessType2xx,
     Fault::Empty2xx,
     Fault::Oversized2xx,
+    Fault::Redirect307,
     Fault::Timeout,
 ];
 
@@ -147,6 +150,7 @@ impl Fault {
             Fault::NotTheSuccessType2xx => (ok, r#"{"padding":"xxxx"}"#.into()),
             Fault::Empty2xx => (ok, String::new()),
             Fault::Oversized2xx => (ok, format!(r#"{{"padding":"{}"}}"#, "x".repeat(16384))),
+            Fault::Redirect307 => (307, String::new()),
             Fault::Timeout => (ok, "{}".into()),
         }
     }
@@ -165,6 +169,7 @@ impl Fault {
             Fault::NoEnvelope404 => ErrorKind::NotFound,
             Fault::Undocumented409 => ErrorKind::NotCancellable,
             Fault::Status408 | Fault::Timeout => ErrorKind::Timeout,
+            Fault::Redirect307 => ErrorKind::UnexpectedResponse,
             _ => ErrorKind::Decode,
         }
     }
@@ -207,7 +212,10 @@ async fn cell(op: Op, fault: Fault, applied: bool) -> Cell {
                 }
                 true
             });
-            let then = then.status(status).body(body);
+            let mut then = then.status(status).body(body);
+            if fault == Fault::Redirect307 {
+                then = then.header("location", "/elsewhere");
+            }
             if fault == Fault::Timeout {
                 then.delay(Duration::from_millis(1000));
             }

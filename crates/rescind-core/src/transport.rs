@@ -458,9 +458,15 @@ impl HttpClient {
 
     /// A pool whose connections must open within `connect_timeout`. Fails with
     /// [`ErrorKind::Config`] when the TLS backend cannot start.
+    ///
+    /// The pool follows no redirect: a 3xx is the provider's answer, read by the provider
+    /// crate like any other undocumented answer. Following one would send a change again, to
+    /// another address, unseen by the transport's accounting of attempts (at most once, and
+    /// every request counted); none of the three providers documents a redirect.
     pub fn with_connect_timeout(connect_timeout: Duration) -> Result<HttpClient, Error> {
         let inner = reqwest::Client::builder()
             .connect_timeout(connect_timeout)
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| Error::config(format!("could not build the HTTP client: {e}")))?;
         Ok(HttpClient {
@@ -470,7 +476,9 @@ impl HttpClient {
         })
     }
 
-    /// Wraps the caller's `reqwest::Client` (its proxy, TLS and connect settings apply).
+    /// Wraps the caller's `reqwest::Client` (its proxy, TLS, connect and redirect settings
+    /// apply: build it with `redirect(reqwest::redirect::Policy::none())`, as rescind's own
+    /// pool is, so that a redirect answered to a change never sends it again).
     /// Feature `reqwest-0-12`: outside rescind's semver contract, it follows reqwest 0.12.
     #[cfg(feature = "reqwest-0-12")]
     pub fn from_reqwest(client: reqwest::Client) -> HttpClient {

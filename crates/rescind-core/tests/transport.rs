@@ -643,3 +643,42 @@ fn an_http_client_is_shared_by_the_transports_it_is_given_to() {
     assert!(!a.shares_connections_with(&c));
     assert!(!format!("{:?}", a).contains("reqwest"));
 }
+
+/// A redirect is an answer, not an instruction: following a 307 would send the change a second
+/// time, to another address, unseen by the attempt count (HttpClient's docs).
+#[tokio::test]
+async fn a_redirect_is_returned_not_followed_and_the_change_is_sent_once() {
+    let server = MockServer::start_async().await;
+    let change = server
+        .mock_async(|when, then| {
+            when.method(POST).path("/prefix/things");
+            then.status(307).header("location", "/prefix/elsewhere");
+        })
+        .await;
+    let read = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/prefix/things/1");
+            then.status(301).header("location", "/prefix/elsewhere");
+        })
+        .await;
+    let elsewhere = server
+        .mock_async(|when, then| {
+            when.path("/prefix/elsewhere");
+            then.status(200).body("{}");
+        })
+        .await;
+    let t = transport(
+        &server.url("/prefix"),
+        TransportConfig::default().with_retry(fast_retries()),
+    );
+
+    let resp = t.send(&post("/things")).await.unwrap();
+    assert_eq!((resp.status, resp.attempts), (307, 1));
+    assert_eq!(resp.header("location"), Some("/prefix/elsewhere"));
+    let resp = t.send(&get("/things/1")).await.unwrap();
+    assert_eq!((resp.status, resp.attempts), (301, 1));
+
+    change.assert_hits_async(1).await;
+    read.assert_hits_async(1).await;
+    elsewhere.assert_hits_async(0).await;
+}

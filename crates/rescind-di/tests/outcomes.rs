@@ -34,10 +34,12 @@ enum Fault {
     Envelope200,
     Html200,
     Oversized200,
+    /// A redirect to another address: not followed (it would send the change again).
+    Redirect307,
     Timeout,
 }
 
-const FAULTS: [Fault; 9] = [
+const FAULTS: [Fault; 10] = [
     Fault::Status500,
     Fault::Status408,
     Fault::Html502,
@@ -46,6 +48,7 @@ const FAULTS: [Fault; 9] = [
     Fault::Envelope200,
     Fault::Html200,
     Fault::Oversized200,
+    Fault::Redirect307,
     Fault::Timeout,
 ];
 
@@ -66,6 +69,7 @@ impl Fault {
             ),
             Fault::Html200 => (200, "<html><body>OK</body></html>".into()),
             Fault::Oversized200 => (200, format!(r#"{{"padding":"{}"}}"#, "x".repeat(8192))),
+            Fault::Redirect307 => (307, String::new()),
             Fault::Timeout => (200, String::new()),
         }
     }
@@ -84,6 +88,7 @@ impl Fault {
             Fault::Status500 | Fault::Html502 => ErrorKind::Server,
             Fault::NoEnvelope404 => ErrorKind::NotFound,
             Fault::Status408 | Fault::Timeout => ErrorKind::Timeout,
+            Fault::Redirect307 => ErrorKind::UnexpectedResponse,
             _ => ErrorKind::Decode,
         }
     }
@@ -133,7 +138,10 @@ async fn cell(fault: Fault, applied: bool) -> Cell {
                     }
                     true
                 });
-            let then = then.status(status).body(body);
+            let mut then = then.status(status).body(body);
+            if fault == Fault::Redirect307 {
+                then = then.header("location", "/elsewhere");
+            }
             if fault == Fault::Timeout {
                 then.delay(Duration::from_millis(1000));
             }

@@ -29,6 +29,7 @@
 //! | `envelope` | that status with the provider's own error envelope ([`envelope`]): a documented refusal on a 4xx (401: a key or token refused before its expiry), an error envelope carried by a 2xx |
 //! | `gateway_text` | that status as a gateway's `text/plain` page, without the envelope |
 //! | `body` | exactly the status, content type and body given |
+//! | `redirect` | that status (a 3xx) with a `Location` header and no body: a gateway or a moved endpoint; a client that follows it sends the request twice |
 //! | none | the real answer (with `delay_ms`, a pure delay); with `late`, nothing (as `hold`) |
 //!
 //! Login faults are faults on the login routes (a `status` 5xx on
@@ -124,6 +125,16 @@ pub enum FaultAction {
         #[serde(default)]
         body: String,
     },
+    /// Answer this status (a 3xx) with a `Location` header and no body. None of the providers
+    /// documents a redirect; a client that follows one sends the request a second time, to
+    /// `location`.
+    #[non_exhaustive]
+    Redirect {
+        /// The HTTP status.
+        status: u16,
+        /// The `Location` header.
+        location: String,
+    },
 }
 
 /// Constructors of the actions with fields. Those variants are `#[non_exhaustive]` (a field
@@ -171,6 +182,14 @@ impl FaultAction {
     /// Answers 200 with a JSON body of about `bytes` bytes ([`FaultAction::Oversized`]).
     pub fn oversized(bytes: usize) -> Self {
         FaultAction::Oversized { bytes }
+    }
+
+    /// Answers `status` with `Location: location` and no body ([`FaultAction::Redirect`]).
+    pub fn redirect(status: u16, location: impl Into<String>) -> Self {
+        FaultAction::Redirect {
+            status,
+            location: location.into(),
+        }
     }
 
     /// Answers exactly `status`, `content_type` (none when `None`) and `body`

@@ -179,6 +179,13 @@ fn answer(action: FaultAction, path: &str) -> Option<Response> {
             content_type,
             body,
         } => with_type(status, content_type.as_deref(), body),
+        FaultAction::Redirect { status, location } => {
+            let mut resp = with_type(status, None, String::new());
+            if let Ok(value) = HeaderValue::from_str(&location) {
+                resp.headers_mut().insert(header::LOCATION, value);
+            }
+            resp
+        }
         FaultAction::Drop | FaultAction::Hold => return None,
     })
 }

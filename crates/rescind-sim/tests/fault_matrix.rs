@@ -295,6 +295,8 @@ enum Fault {
     EnvelopeOn200,
     /// 404 from a gateway: plain text, not the provider's envelope.
     GatewayText404,
+    /// 307 to the change's own address, once: a client that follows it sends the change again.
+    Redirect307,
     /// 400 with the provider's error envelope: a documented refusal.
     Refusal400,
     /// 401 with the provider's body, once: the key or token refused before its expiry.
@@ -320,6 +322,7 @@ const FAULTS: &[Fault] = &[
     Fault::UnexpectedJson,
     Fault::EnvelopeOn200,
     Fault::GatewayText404,
+    Fault::Redirect307,
     Fault::Refusal400,
     Fault::TokenRefused,
     Fault::LoginUnavailable,
@@ -388,6 +391,7 @@ impl Fault {
             Fault::UnexpectedJson => FaultAction::UnexpectedJson,
             Fault::EnvelopeOn200 => FaultAction::envelope(200),
             Fault::GatewayText404 => FaultAction::gateway_text(404),
+            Fault::Redirect307 => FaultAction::redirect(307, op.route().2),
             Fault::Refusal400 => FaultAction::envelope(400),
             Fault::TokenRefused => FaultAction::envelope(401),
             Fault::LoginUnavailable => {
@@ -397,7 +401,10 @@ impl Fault {
             Fault::WrongCredentials => return None,
         };
         let mut rule = FaultRule::new(pattern, action).method(method);
-        if matches!(self, Fault::RateLimitedOnce | Fault::TokenRefused) {
+        if matches!(
+            self,
+            Fault::RateLimitedOnce | Fault::TokenRefused | Fault::Redirect307
+        ) {
             rule = rule.times(1);
         }
         match timing {
@@ -567,7 +574,12 @@ async fn cell(op: Op, fault: Fault, timing: Timing, policy: Policy) -> Cell {
     }
     // `never` applies nothing, unless the fault fires once and the client's next attempt is
     // answered for real (a 429 waited out, a token renewed).
-    if timing == Timing::Never && !matches!(fault, Fault::RateLimitedOnce | Fault::TokenRefused) {
+    if timing == Timing::Never
+        && !matches!(
+            fault,
+            Fault::RateLimitedOnce | Fault::TokenRefused | Fault::Redirect307
+        )
+    {
         assert_eq!(
             total, 0,
             "{op:?} × {fault:?} × never: the simulator applied something: {after_first:?}"

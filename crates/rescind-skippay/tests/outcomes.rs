@@ -50,10 +50,12 @@ enum Fault {
     UnchangedInTheAnswer200,
     Empty200,
     Oversized200,
+    /// A redirect to another address: not followed (it would send the change again).
+    Redirect307,
     Timeout,
 }
 
-const FAULTS: [Fault; 10] = [
+const FAULTS: [Fault; 11] = [
     Fault::Status500,
     Fault::Status408,
     Fault::Html502,
@@ -63,6 +65,7 @@ const FAULTS: [Fault; 10] = [
     Fault::UnchangedInTheAnswer200,
     Fault::Empty200,
     Fault::Oversized200,
+    Fault::Redirect307,
     Fault::Timeout,
 ];
 
@@ -170,6 +173,7 @@ impl Fault {
             },
             Fault::Empty200 => (200, String::new()),
             Fault::Oversized200 => (200, format!(r#"{{"padding":"{}"}}"#, "x".repeat(16384))),
+            Fault::Redirect307 => (307, String::new()),
             Fault::Timeout => (200, "{}".into()),
         }
     }
@@ -186,7 +190,7 @@ impl Fault {
     fn kind(self) -> ErrorKind {
         match self {
             Fault::Status500 | Fault::Html502 => ErrorKind::Server,
-            Fault::UnchangedInTheAnswer200 => ErrorKind::UnexpectedResponse,
+            Fault::UnchangedInTheAnswer200 | Fault::Redirect307 => ErrorKind::UnexpectedResponse,
             Fault::NoEnvelope404 => ErrorKind::NotFound,
             Fault::Status408 | Fault::Timeout => ErrorKind::Timeout,
             _ => ErrorKind::Decode,
@@ -231,7 +235,10 @@ async fn cell(op: Op, fault: Fault, applied: bool) -> Cell {
                 }
                 true
             });
-            let then = then.status(status).body(body);
+            let mut then = then.status(status).body(body);
+            if fault == Fault::Redirect307 {
+                then = then.header("location", "/elsewhere");
+            }
             if fault == Fault::Timeout {
                 then.delay(Duration::from_millis(1000));
             }
