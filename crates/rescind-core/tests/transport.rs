@@ -678,7 +678,7 @@ async fn a_redirect_is_returned_not_followed_and_the_change_is_sent_once() {
     let resp = t.send(&get("/things/1")).await.unwrap();
     assert_eq!((resp.status, resp.attempts), (301, 1));
 
-    change.assert_hits_async(1).await;
-    read.assert_hits_async(1).await;
-    elsewhere.assert_hits_async(0).await;
+    change.assert_calls_async(1).await;
+    read.assert_calls_async(1).await;
+    elsewhere.assert_calls_async(0).await;
 }
