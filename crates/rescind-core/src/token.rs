@@ -370,7 +370,9 @@ impl TokenCache {
                 return Ok((header.clone(), *generation));
             }
         }
-        let current = self.current_before(transport, deadline).await?;
+        // Boxed: the rare path (a login to wait for) would otherwise make every request's
+        // future larger (see `Transport::send`).
+        let current = Box::pin(self.current_before(transport, deadline)).await?;
         let mut header =
             HeaderValue::from_str(&format!("Bearer {}", current.token.value().expose_secret()))
                 .map_err(|_| {

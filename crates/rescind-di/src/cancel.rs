@@ -120,7 +120,7 @@ impl Canceller for Client {
             Provider::Di,
             request,
             CancelOptions::new(),
-            |request, options| self.cancel_with_at(request, options, self.now()),
+            |request, options| self.cancel_prepared(self.prepare(request, options), self.now()),
         )
         .await
     }
@@ -132,7 +132,7 @@ impl Canceller for Client {
     ) -> Result<CancelOutcome, Error> {
         // In its span, under the call's deadline (rescind_core::deadline), as at every provider.
         rescind_core::trace::run_cancel(Provider::Di, request, options, |request, options| {
-            self.cancel_with_at(request, options, self.now())
+            self.cancel_prepared(self.prepare(request, options), self.now())
         })
         .await
     }
@@ -171,6 +171,15 @@ fn edi_status(details: &OrderDetails) -> String {
         .edi_status
         .as_ref()
         .map_or_else(|| "UNKNOWN".to_string(), ToString::to_string)
+}
+
+/// A cancel's request and options, checked ([`Client::prepare`]).
+struct Prepared {
+    number: ShipmentNumber,
+    policy: Policy,
+    /// The order as a plan read it, when the plan is about this order (boxed: it is large,
+    /// and rarely there).
+    planned: Option<Box<OrderDetails>>,
 }
 
 impl Client {
@@ -219,9 +228,22 @@ impl Client {
     pub async fn cancel_with_at(
         &self,
         request: CancelRequest,
-        mut options: CancelOptions,
+        options: CancelOptions,
         now: Timestamp,
     ) -> Result<CancelOutcome, Error> {
+        self.cancel_prepared(self.prepare(request, options), now)
+            .await
+    }
+
+    /// What a cancel needs from its request and options, checked before anything is sent.
+    /// Done apart from the sending (not in the `async fn`), so that the cancel's future holds
+    /// this small result, not the request and the options besides: a smaller future is a
+    /// heap block the allocator's per-thread cache takes (see `Transport::send`).
+    fn prepare(
+        &self,
+        request: CancelRequest,
+        mut options: CancelOptions,
+    ) -> Result<Prepared, Error> {
         match &request.scope {
             Scope::Whole => {}
             Scope::Items(_) => {
@@ -244,23 +266,41 @@ impl Client {
             e.with_provider(Provider::Di)
                 .with_operation(operation::CANCEL_ORDER)
         })?;
-        let target = number.as_str().to_owned();
         let policy = options.policy_or(self.policy());
         let planned = options
             .take_plan()
             .and_then(|plan| plan.native::<OrderDetails>().cloned())
             .filter(|details| {
                 ShipmentNumber::parse(&details.shipment_id).is_ok_and(|n| n == number)
-            });
+            })
+            .map(Box::new);
+        Ok(Prepared {
+            number,
+            policy,
+            planned,
+        })
+    }
 
+    /// The cancel itself, from what [`Client::prepare`] checked.
+    async fn cancel_prepared(
+        &self,
+        prepared: Result<Prepared, Error>,
+        now: Timestamp,
+    ) -> Result<CancelOutcome, Error> {
+        let Prepared {
+            number,
+            policy,
+            planned,
+        } = prepared?;
+        let target = number.as_str().to_owned();
         let details = match planned {
             Some(details) => Some(details),
             None if policy == Policy::ChangeFirst => None,
-            None => Some(
+            None => Some(Box::new(
                 self.order_details(number.as_str())
                     .await
                     .map_err(change::read_before_change)?,
-            ),
+            )),
         };
         if let Some(read) = &details {
             match rules::cancellability(read, now)? {
@@ -272,7 +312,7 @@ impl Client {
                     )
                     .with_note("Di reports the order's ediStatus as CANCELLED; nothing was sent")
                     .with_native(DiCancel {
-                        details,
+                        details: details.map(|d| *d),
                         response: None,
                     }));
                 }
@@ -294,7 +334,7 @@ impl Client {
                 CancelOutcome::new(Provider::Di, target, CancelStatus::Cancelled)
                     .with_request_id_opt(response.request_id.clone())
                     .with_native(DiCancel {
-                        details,
+                        details: details.map(|d| *d),
                         response: Some(response),
                     }),
             ),
@@ -315,7 +355,7 @@ impl Client {
                     )
                 };
                 Ok(outcome.with_native(DiCancel {
-                    details,
+                    details: details.map(|d| *d),
                     response: None,
                 }))
             }
@@ -325,7 +365,7 @@ impl Client {
                         .with_request_id_opt(err.request_id().map(str::to_owned))
                         .with_note("Di answered order.cancelled: the order was cancelled already")
                         .with_native(DiCancel {
-                            details,
+                            details: details.map(|d| *d),
                             response: None,
                         }),
                 )
@@ -333,7 +373,7 @@ impl Client {
             // Boxed (cold paths): their state would otherwise be part of every cancel's
             // future, copied whenever the future moves.
             Err(err) if err.sent() == Sent::MaybeSent => {
-                Box::pin(self.settle(number, details, err)).await
+                Box::pin(self.settle(number, details.map(|d| *d), err)).await
             }
             // Sent first and refused: read the order to say why, by the same rules.
             Err(err) if details.is_none() && err.kind() == ErrorKind::NotCancellable => {

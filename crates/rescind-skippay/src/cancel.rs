@@ -114,7 +114,7 @@ impl Canceller for Client {
             Provider::SkipPay,
             request,
             CancelOptions::new(),
-            |request, options| self.cancel_untraced(request, options),
+            |request, options| self.cancel_prepared(self.prepare(request, options).map(Box::new)),
         )
         .await
     }
@@ -126,7 +126,7 @@ impl Canceller for Client {
     ) -> Result<CancelOutcome, Error> {
         // In its span, under the call's deadline (rescind_core::deadline), as at every provider.
         rescind_core::trace::run_cancel(Provider::SkipPay, request, options, |request, options| {
-            self.cancel_untraced(request, options)
+            self.cancel_prepared(self.prepare(request, options).map(Box::new))
         })
         .await
     }
@@ -281,13 +281,27 @@ struct OrderChange<'a> {
     before: Option<Observation>,
 }
 
+/// A cancel's request and options, checked ([`Client::prepare`]).
+struct Prepared {
+    request: CancelRequest,
+    order_request: OrderCancelRequest,
+    selectors: Vec<CancelItem>,
+    policy: Policy,
+    /// The application as a plan read it, when the plan may stand in for a reading (boxed:
+    /// it is large, and rarely there).
+    planned: Option<Box<ApplicationResponse>>,
+}
+
 impl Client {
-    /// The cancel itself, without its `rescind.cancel` span (see [`Canceller::cancel_with`]).
-    async fn cancel_untraced(
+    /// What a cancel needs from its request and options, checked before anything is read or
+    /// sent. Done apart from the sending (not in an `async fn`), so that the cancel's future
+    /// holds this result, not the request and the options besides: a smaller future is a heap
+    /// block the allocator's per-thread cache takes (see `Transport::send`).
+    fn prepare(
         &self,
         request: CancelRequest,
         mut options: CancelOptions,
-    ) -> Result<CancelOutcome, Error> {
+    ) -> Result<Prepared, Error> {
         let (order_request, selectors) = match &request.scope {
             Scope::Whole => (OrderCancelRequest::whole(), Vec::new()),
             Scope::Items(selectors) if selectors.is_empty() => {
@@ -309,7 +323,6 @@ impl Client {
         // Check the input before reading anything.
         rules::validate_order_cancel(&order_request)
             .map_err(|err| err.with_provider(Provider::SkipPay))?;
-        let target = request.target.clone();
         let policy = options.policy_or(self.policy());
         // A quantity cancel's reading is the only fingerprint of its lost answer: a plan stands
         // in for it only while fresh (`Plan::FRESH_FOR`); an older one is read again.
@@ -317,7 +330,31 @@ impl Client {
             .take_plan()
             .filter(|plan| !order_request.has_quantities() || plan.is_fresh())
             .and_then(|plan| plan.native::<ApplicationResponse>().cloned())
-            .filter(|app| app.id == target);
+            .filter(|app| app.id == request.target)
+            .map(Box::new);
+        Ok(Prepared {
+            request,
+            order_request,
+            selectors,
+            policy,
+            planned,
+        })
+    }
+
+    /// The cancel itself, from what [`Client::prepare`] checked (boxed: this future then holds
+    /// a pointer, not the checked request beside its own copy of it), without its
+    /// `rescind.cancel` span (see [`Canceller::cancel_with`]).
+    async fn cancel_prepared(
+        &self,
+        prepared: Result<Box<Prepared>, Error>,
+    ) -> Result<CancelOutcome, Error> {
+        let Prepared {
+            request,
+            order_request,
+            selectors,
+            policy,
+            planned,
+        } = *prepared?;
         // A quantity cancel is read first under every policy: the before-read is the only
         // fingerprint that settles its lost answer (it cannot be sent twice).
         if planned.is_none() && policy == Policy::ChangeFirst && !order_request.has_quantities() {
@@ -331,14 +368,15 @@ impl Client {
         }
         let app = match planned {
             Some(app) => app,
-            None => self
-                .get_application(&target)
-                .await
-                .map_err(change::read_before_change)?,
+            None => Box::new(
+                self.get_application(&request.target)
+                    .await
+                    .map_err(change::read_before_change)?,
+            ),
         };
         // Boxed: its state (the read application, the order cancel after it) would otherwise
         // be part of every cancel's future, copied when the future moves, even when unused.
-        Box::pin(self.cancel_read(&request, &order_request, &selectors, app)).await
+        Box::pin(self.cancel_read(&request, &order_request, &selectors, *app)).await
     }
 
     /// The cancel decided from a reading of the application (`app`): the documented rules
@@ -435,7 +473,12 @@ impl Client {
         let idempotent = !asked.order_request.has_quantities();
         let mut resent = false;
         let mut err = loop {
-            let answer = self.send_order_cancel(target, asked.order_request).await;
+            // The order boxed: it is large, and its slot would otherwise stay in this future
+            // across the read-back (see `Client::prepare`).
+            let answer = self
+                .send_order_cancel(target, asked.order_request)
+                .await
+                .map(Box::new);
             let err = match answer {
                 Ok(order) => {
                     let after = observation_of_order(target, &order, asked.selectors);
@@ -453,7 +496,7 @@ impl Client {
                                 .already_cancelled_before_unknown()
                                 .with_note(UNKNOWN_BEFORE);
                         }
-                        return Ok(outcome.with_native(SkipPayCancel::from_order(order)));
+                        return Ok(outcome.with_native(SkipPayCancel::from_order(*order)));
                     }
                     Error::new(
                         ErrorKind::UnexpectedResponse,
