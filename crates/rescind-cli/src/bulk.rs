@@ -604,8 +604,11 @@ fn write_plan(report: &Report, path: &std::path::Path) -> Result<(), String> {
     // Written row by row (the invalid rows the plan did not keep read back), without holding
     // the rows or the text.
     if path.extension().and_then(|e| e.to_str()) == Some("json") {
-        return rescind::bulk::write_rows_json(path, report.rows_in_full())
-            .map_err(|e| e.to_string());
+        // The caller names the report's path already: the message alone, as for a CSV.
+        return rescind::bulk::write_rows_json(path, report.rows_in_full()).map_err(|e| match e {
+            rescind::bulk::BulkError::Report { message, .. } => message,
+            other => other.to_string(),
+        });
     }
     let file = std::fs::File::create(path).map_err(|e| e.to_string())?;
     let mut w = std::io::BufWriter::new(file);

@@ -219,18 +219,27 @@ impl<'de> Deserialize<'de> for DeliveryCarrier {
                 self,
                 mut map: A,
             ) -> Result<DeliveryCarrier, A::Error> {
-                let mut carrier_id: Option<CarrierId> = None;
-                let mut carrier_custom: Option<String> = None;
+                // Each `Option<Option<_>>`: whether the key came (a `null` included), then
+                // its value. A key given twice is refused, as serde's derived reader did: which
+                // of the two Skip Pay meant is not known.
+                let mut carrier_id: Option<Option<CarrierId>> = None;
+                let mut carrier_custom: Option<Option<String>> = None;
                 while let Some(key) = map.next_key::<CarrierKey>()? {
                     match key {
-                        CarrierKey::CarrierId => carrier_id = map.next_value()?,
-                        CarrierKey::CarrierCustom => carrier_custom = map.next_value()?,
+                        CarrierKey::CarrierId if carrier_id.is_some() => {
+                            return Err(serde::de::Error::duplicate_field("carrierId"));
+                        }
+                        CarrierKey::CarrierCustom if carrier_custom.is_some() => {
+                            return Err(serde::de::Error::duplicate_field("carrierCustom"));
+                        }
+                        CarrierKey::CarrierId => carrier_id = Some(map.next_value()?),
+                        CarrierKey::CarrierCustom => carrier_custom = Some(map.next_value()?),
                         CarrierKey::Other => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
-                match (carrier_id, carrier_custom) {
+                match (carrier_id.flatten(), carrier_custom.flatten()) {
                     (Some(id), _) => Ok(DeliveryCarrier::Predefined(id)),
                     (None, Some(name)) => Ok(DeliveryCarrier::Custom(name)),
                     (None, None) => Err(serde::de::Error::custom(
