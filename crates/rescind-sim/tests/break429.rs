@@ -5,69 +5,29 @@
 //! judge: its counters hold every request and every 429 it answered. Measurements are printed
 //! (`--nocapture`).
 
+#[path = "common/policy.rs"]
+mod policy;
+#[path = "common/throttle.rs"]
+mod throttle;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use rescind_core::retry::RetryPolicy;
 use rescind_core::{
     CancelRequest, CancelStatus, Canceller, ErrorKind, ItemSelector, Sent, TransportConfig,
 };
-use rescind_sim::arta::{DEMO_API_KEY, DEMO_NOW, RateLimits, demo};
-use rescind_sim::{Clock, FaultAction, FaultRule, Operation, RunningSimulator, Simulator, World};
+use rescind_sim::FaultAction;
+use rescind_sim::Operation;
+use rescind_sim::arta::{DEMO_API_KEY, demo};
 
-const DI_ORDER: &str = "70724760000000101";
-const SP_READY_TWO: &str = "11200a0ee2";
-
-async fn start() -> RunningSimulator {
-    Simulator::new()
-        .clock(Clock::fixed(DEMO_NOW.parse().unwrap()))
-        .start()
-        .await
-        .unwrap()
-}
-
-/// The defaults but short waits after a 429 (from 20 ms, at most 200 ms).
-fn config(call_timeout: Duration) -> TransportConfig {
-    TransportConfig::default()
-        .with_retry(
-            RetryPolicy::default()
-                .with_backoff(Duration::from_millis(20), Duration::from_millis(20))
-                .with_max_throttle_backoff(Duration::from_millis(200)),
-        )
-        .with_call_timeout(call_timeout)
-        .with_attempt_timeout(Duration::from_secs(10))
-}
-
-fn arta(running: &RunningSimulator, config: TransportConfig) -> rescind_arta::Client {
-    rescind_arta::Client::builder()
-        .api_key(DEMO_API_KEY)
-        .base_url(running.base_url())
-        .config(config)
-        .without_rate_limit()
-        .build()
-        .unwrap()
-}
-
-fn di(running: &RunningSimulator, config: TransportConfig) -> rescind_di::Client {
-    let (user, password) = rescind_sim::di::DEMO_USER;
-    rescind_di::Client::builder()
-        .base_url(running.base_url())
-        .credentials(rescind_di::Credentials::new(user, password))
-        .config(config)
-        .build()
-        .unwrap()
-}
-
-fn skippay(running: &RunningSimulator, config: TransportConfig) -> rescind_skippay::Client {
-    let (user, password) = rescind_sim::skippay::DEMO_PARTNER;
-    rescind_skippay::Client::builder()
-        .base_url(running.base_url())
-        .credentials(rescind_skippay::Credentials::new(user, password))
-        .config(config)
-        .build()
-        .unwrap()
-}
+use policy::{DI_CANCELLABLE as DI_ORDER, SP_READY, SP_READY_TWO, Who, start};
+use throttle::{
+    LATE_SEND_LANDS, MINUTE, TEST_KEY, a_429_a_503_then_a_lost_answer, a_429_after_apply, always,
+    arta, canceller, config, config_losing_slow_answers, config_without_retry_after_cap, counts,
+    delayed_once, di, once, settled, skippay, spawn_cancel, start_with_test_key, times,
+    wait_for_the_retry, wait_until,
+};
 
 fn quantity_cancel() -> CancelRequest {
     CancelRequest::items(
@@ -76,10 +36,9 @@ fn quantity_cancel() -> CancelRequest {
     )
 }
 
-/// (requests, 429s, applied) of one operation.
-fn counts(running: &RunningSimulator, operation: Operation) -> (u64, u64, u64) {
-    let c = running.sim().counters().snapshot().get(operation);
-    (c.requests(), c.rate_limited(), c.applied())
+/// Arta's hold of its demo's pending session (a change that is not idempotent).
+fn arta_hold() -> CancelRequest {
+    CancelRequest::hold(demo::PENDING, Some(jiff::civil::date(2026, 12, 1)))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -90,31 +49,19 @@ fn counts(running: &RunningSimulator, operation: Operation) -> (u64, u64, u64) {
 /// README promises that a 429 "is retried within the call timeout", apart from `max_attempts`
 /// (default 3) and the retry budget.
 async fn login_429s(
-    provider: &str,
+    who: Who,
 ) -> (
     Result<CancelStatus, (ErrorKind, Sent, String)>,
     Duration,
     (u64, u64, u64),
 ) {
     let running = start().await;
-    let (login, client): (Operation, Box<dyn Canceller>) = match provider {
-        "di" => (
-            Operation::DiLogin,
-            Box::new(di(&running, config(Duration::from_secs(20)))),
-        ),
-        _ => (
-            Operation::SkipPayLogin,
-            Box::new(skippay(&running, config(Duration::from_secs(20)))),
-        ),
+    let (login, request) = match who {
+        Who::Di => (Operation::DiLogin, CancelRequest::whole(DI_ORDER)),
+        _ => (Operation::SkipPayLogin, CancelRequest::whole(SP_READY)),
     };
-    running
-        .sim()
-        .faults()
-        .add(FaultRule::on(login, FaultAction::status(429)).times(4));
-    let request = match provider {
-        "di" => CancelRequest::whole(DI_ORDER),
-        _ => CancelRequest::whole("11200a0ee1"),
-    };
+    let client = canceller(who, &running, config(Duration::from_secs(20)));
+    times(&running, login, FaultAction::status(429), 4);
     let started = Instant::now();
     let result = client
         .cancel(request)
@@ -124,7 +71,7 @@ async fn login_429s(
     let elapsed = started.elapsed();
     let c = counts(&running, login);
     eprintln!(
-        "{provider}: login 429 x4: {result:?} in {elapsed:?}; login (requests, 429s, applied) {c:?}"
+        "{who:?}: login 429 x4: {result:?} in {elapsed:?}; login (requests, 429s, applied) {c:?}"
     );
     running.shutdown().await;
     (result, elapsed, c)
@@ -132,14 +79,14 @@ async fn login_429s(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_di_login_answering_429_is_waited_out_within_the_call_timeout() {
-    let (result, _, (logins, refused, _)) = login_429s("di").await;
+    let (result, _, (logins, refused, _)) = login_429s(Who::Di).await;
     assert!(matches!(result, Ok(CancelStatus::Cancelled)), "{result:?}");
     assert_eq!((logins, refused), (5, 4));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_skippay_login_answering_429_is_waited_out_within_the_call_timeout() {
-    let (result, _, (logins, refused, _)) = login_429s("skippay").await;
+    let (result, _, (logins, refused, _)) = login_429s(Who::SkipPay).await;
     assert!(matches!(result, Ok(CancelStatus::Cancelled)), "{result:?}");
     assert_eq!((logins, refused), (5, 4));
 }
@@ -165,35 +112,20 @@ async fn a_429_then_a_503_then_a_timeout_on_a_quantity_cancel_is_never_applied_t
     let once = quantity_applied_once().await;
     let running = start().await;
     let op = Operation::SkipPayCancelItems;
-    running
-        .sim()
-        .faults()
-        .add(FaultRule::on(op, FaultAction::status(429)).times(1));
-    running
-        .sim()
-        .faults()
-        .add(FaultRule::on(op, FaultAction::status(503)).times(1));
     // The third send is applied, but only after the client gave up on it.
-    running
-        .sim()
-        .faults()
-        .add(FaultRule::delay_on(op, Duration::from_millis(1_500)).times(1));
-    let client = skippay(
-        &running,
-        config(Duration::from_secs(20)).with_attempt_timeout(Duration::from_millis(400)),
-    );
+    a_429_a_503_then_a_lost_answer(&running, op);
+    let client = skippay(&running, config_losing_slow_answers());
+
     let started = Instant::now();
     let result = client.cancel(quantity_cancel()).await;
     let elapsed = started.elapsed();
     // Let the late send land before judging.
-    tokio::time::sleep(Duration::from_millis(2_000)).await;
+    tokio::time::sleep(LATE_SEND_LANDS).await;
+
     let (requests, refused, applied) = counts(&running, op);
     eprintln!(
-        "429/503/timeout on a quantity cancel: {:?} in {elapsed:?}; (requests, 429s, applied) = ({requests}, {refused}, {applied}), once = {once}",
-        result
-            .as_ref()
-            .map(|o| (&o.status, o.settled_by))
-            .map_err(|e| (e.kind(), e.sent(), e.to_string()))
+        "429/503/timeout on a quantity cancel: {} in {elapsed:?}; (requests, 429s, applied) = ({requests}, {refused}, {applied}), once = {once}",
+        settled(&result)
     );
     assert!(applied <= once, "applied twice: {applied} > {once}");
     match result {
@@ -211,34 +143,18 @@ async fn a_429_then_a_503_then_a_timeout_on_a_quantity_cancel_is_never_applied_t
 async fn a_429_then_a_503_then_a_timeout_on_an_arta_hold_is_never_applied_twice_nor_claimed() {
     let running = start().await;
     let op = Operation::ArtaHold;
-    running
-        .sim()
-        .faults()
-        .add(FaultRule::on(op, FaultAction::status(429)).times(1));
-    running
-        .sim()
-        .faults()
-        .add(FaultRule::on(op, FaultAction::status(503)).times(1));
-    running
-        .sim()
-        .faults()
-        .add(FaultRule::delay_on(op, Duration::from_millis(1_500)).times(1));
-    let client = arta(
-        &running,
-        config(Duration::from_secs(20)).with_attempt_timeout(Duration::from_millis(400)),
-    );
-    let request = CancelRequest::hold(demo::PENDING, Some(jiff::civil::date(2026, 12, 1)));
+    a_429_a_503_then_a_lost_answer(&running, op);
+    let client = arta(&running, config_losing_slow_answers());
+
     let started = Instant::now();
-    let result = client.cancel(request).await;
+    let result = client.cancel(arta_hold()).await;
     let elapsed = started.elapsed();
-    tokio::time::sleep(Duration::from_millis(2_000)).await;
+    tokio::time::sleep(LATE_SEND_LANDS).await;
+
     let (requests, refused, applied) = counts(&running, op);
     eprintln!(
-        "429/503/timeout on an Arta hold: {:?} in {elapsed:?}; (requests, 429s, applied) = ({requests}, {refused}, {applied})",
-        result
-            .as_ref()
-            .map(|o| (&o.status, o.settled_by))
-            .map_err(|e| (e.kind(), e.sent(), e.to_string()))
+        "429/503/timeout on an Arta hold: {} in {elapsed:?}; (requests, 429s, applied) = ({requests}, {refused}, {applied})",
+        settled(&result)
     );
     assert!(applied <= 1, "applied {applied} times");
     match result {
@@ -256,20 +172,15 @@ async fn an_undocumented_429_after_a_skippay_quantity_cancel_was_applied_is_not_
     let once = quantity_applied_once().await;
     let running = start().await;
     let op = Operation::SkipPayCancelItems;
-    running.sim().faults().add(
-        FaultRule::on(op, FaultAction::status(429))
-            .after_apply()
-            .times(1),
-    );
+    a_429_after_apply(&running, op);
     let client = skippay(&running, config(Duration::from_secs(20)));
+
     let result = client.cancel(quantity_cancel()).await;
+
     let (requests, refused, applied) = counts(&running, op);
     eprintln!(
-        "429 after apply (Skip Pay quantities): {:?}; (requests, 429s, applied) = ({requests}, {refused}, {applied}), once = {once}",
-        result
-            .as_ref()
-            .map(|o| (&o.status, o.settled_by))
-            .map_err(|e| (e.kind(), e.sent(), e.to_string()))
+        "429 after apply (Skip Pay quantities): {}; (requests, 429s, applied) = ({requests}, {refused}, {applied}), once = {once}",
+        settled(&result)
     );
     assert_eq!(applied, once, "the quantity cancel was applied twice");
 }
@@ -289,10 +200,7 @@ async fn storm(
         Some(ra) => FaultAction::status_with_retry_after(429, ra),
         None => FaultAction::status(429),
     };
-    running
-        .sim()
-        .faults()
-        .add(FaultRule::on(Operation::ArtaCancelSession, action));
+    always(&running, Operation::ArtaCancelSession, action);
     let client = arta(
         &running,
         TransportConfig::default().with_call_timeout(call_timeout),
@@ -305,7 +213,6 @@ async fn storm(
     running.shutdown().await;
     (err, elapsed, requests)
 }
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn retry_after_zero_and_huge_at_the_defaults() {
     // "0": no hammering; the backoff from 200 ms still applies.
@@ -336,12 +243,14 @@ async fn retry_after_zero_and_huge_at_the_defaults() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_429_storm_under_a_callers_deadline_ends_by_the_deadline() {
     let running = start().await;
-    running.sim().faults().add(FaultRule::on(
+    always(
+        &running,
         Operation::ArtaCancelSession,
         FaultAction::status(429),
-    ));
+    );
     // The call timeout is the default 90 s; the caller allows 1.5 s.
     let client = arta(&running, TransportConfig::default());
+
     let started = Instant::now();
     let err = rescind_core::deadline::scope(
         tokio::time::Instant::now() + Duration::from_millis(1_500),
@@ -350,6 +259,7 @@ async fn a_429_storm_under_a_callers_deadline_ends_by_the_deadline() {
     .await
     .unwrap_err();
     let elapsed = started.elapsed();
+
     let (requests, refused, applied) = counts(&running, Operation::ArtaCancelSession);
     eprintln!(
         "429 storm, caller's deadline 1.5 s: {:?}/{:?} after {requests} requests ({refused} 429s) in {elapsed:?}: {err}",
@@ -370,32 +280,21 @@ async fn a_429_storm_under_a_callers_deadline_ends_by_the_deadline() {
 async fn a_call_dropped_in_the_ramp_lets_the_next_call_go() {
     let running = start().await;
     let op = Operation::ArtaCancelSession;
-    running
-        .sim()
-        .faults()
-        .add(FaultRule::on(op, FaultAction::status(429)).times(1));
+    once(&running, op, FaultAction::status(429));
     // The retry after the pause (the ramp's only place) hangs for 10 s.
-    running
-        .sim()
-        .faults()
-        .add(FaultRule::delay_on(op, Duration::from_secs(10)).times(1));
+    delayed_once(&running, op, Duration::from_secs(10));
     let client = arta(&running, config(Duration::from_secs(30)));
-    let first = {
-        let client = client.clone();
-        tokio::spawn(async move { client.cancel(CancelRequest::whole("42")).await })
-    };
+    let first = spawn_cancel(&client, "42");
     // Wait until the hanging retry is in flight, then drop the call.
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while counts(&running, op).0 < 2 {
-        assert!(Instant::now() < deadline, "the retry never came");
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    wait_for_the_retry(&running, op).await;
     first.abort();
     let _ = first.await;
+
     // Another target: its call goes as soon as the place is free, not after 30 s.
     let started = Instant::now();
     let outcome = client.cancel(CancelRequest::whole("43")).await;
     let elapsed = started.elapsed();
+
     eprintln!(
         "after a call dropped in the ramp: {:?} in {elapsed:?}",
         outcome
@@ -415,24 +314,12 @@ async fn a_call_dropped_in_the_ramp_lets_the_next_call_go() {
 async fn a_slow_answer_in_the_ramp_and_the_other_callers() {
     let running = start().await;
     let op = Operation::ArtaCancelSession;
-    running
-        .sim()
-        .faults()
-        .add(FaultRule::on(op, FaultAction::status(429)).times(1));
-    running
-        .sim()
-        .faults()
-        .add(FaultRule::delay_on(op, Duration::from_secs(5)).times(1));
+    once(&running, op, FaultAction::status(429));
+    delayed_once(&running, op, Duration::from_secs(5));
     let slow = arta(&running, config(Duration::from_secs(30)));
-    let first = {
-        let client = slow.clone();
-        tokio::spawn(async move { client.cancel(CancelRequest::whole("42")).await })
-    };
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while counts(&running, op).0 < 2 {
-        assert!(Instant::now() < deadline, "the retry never came");
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    let first = spawn_cancel(&slow, "42");
+    wait_for_the_retry(&running, op).await;
+
     let started = Instant::now();
     let second = rescind_core::deadline::scope(
         tokio::time::Instant::now() + Duration::from_secs(2),
@@ -440,6 +327,7 @@ async fn a_slow_answer_in_the_ramp_and_the_other_callers() {
     )
     .await;
     let elapsed = started.elapsed();
+
     eprintln!(
         "a second call while a ramp request hangs (2 s deadline): {:?} in {elapsed:?}; requests {}",
         second
@@ -457,15 +345,9 @@ async fn a_slow_answer_in_the_ramp_and_the_other_callers() {
 // Several programs sharing one Arta test key (separate clients, each paced to the key).
 // ---------------------------------------------------------------------------------------
 
-const TEST_KEY: &str = "sim_arta_test_key_break429_01";
-const MINUTE: Duration = Duration::from_millis(2_000);
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn four_programs_sharing_one_test_key_all_get_their_answers() {
-    let mut world = World::demo();
-    world.arta.test_api_keys.push(TEST_KEY.into());
-    world.arta.rate_limits = RateLimits::documented().with_minute_ms(MINUTE.as_millis() as u64);
-    let running = Simulator::new().seed(world).start().await.unwrap();
+    let running = start_with_test_key().await;
     const PROGRAMS: usize = 4;
     const CALLS: usize = 250;
     let failed = Arc::new(AtomicU64::new(0));
@@ -517,15 +399,14 @@ async fn four_programs_sharing_one_test_key_all_get_their_answers() {
 async fn a_cancel_whose_login_is_answered_429_reports_not_sent() {
     for status in [429, 503] {
         let running = start().await;
-        running.sim().faults().add(FaultRule::on(
-            Operation::DiLogin,
-            FaultAction::status(status),
-        ));
+        always(&running, Operation::DiLogin, FaultAction::status(status));
         let client = di(&running, config(Duration::from_secs(2)));
+
         let err = client
             .cancel(CancelRequest::whole(DI_ORDER))
             .await
             .unwrap_err();
+
         let (cancels, _, _) = counts(&running, Operation::DiCancelOrder);
         eprintln!(
             "Di login always {status}: {:?}/{:?}, {cancels} cancel requests: {err}",
@@ -545,33 +426,21 @@ async fn a_cancel_whose_login_is_answered_429_reports_not_sent() {
 async fn a_429_then_a_503_then_a_timeout_on_an_arta_cancel_is_settled_by_reading_back() {
     let running = start().await;
     let op = Operation::ArtaCancelSession;
-    running
-        .sim()
-        .faults()
-        .add(FaultRule::on(op, FaultAction::status(429)).times(1));
-    running
-        .sim()
-        .faults()
-        .add(FaultRule::on(op, FaultAction::status(503)).times(1));
-    running
-        .sim()
-        .faults()
-        .add(FaultRule::delay_on(op, Duration::from_millis(1_500)).times(1));
-    let mut cfg = config(Duration::from_secs(20)).with_attempt_timeout(Duration::from_millis(400));
+    a_429_a_503_then_a_lost_answer(&running, op);
+    let mut cfg = config_losing_slow_answers();
     let retry = cfg.retry.clone().with_max_attempts(2);
     cfg = cfg.with_retry(retry);
     let client = arta(&running, cfg);
+
     let started = Instant::now();
     let result = client.cancel(CancelRequest::whole("42")).await;
     let elapsed = started.elapsed();
-    tokio::time::sleep(Duration::from_millis(2_000)).await;
+    tokio::time::sleep(LATE_SEND_LANDS).await;
+
     let (requests, refused, applied) = counts(&running, op);
     eprintln!(
-        "429/503/timeout on an Arta cancel: {:?} in {elapsed:?}; (requests, 429s, applied) = ({requests}, {refused}, {applied})",
-        result
-            .as_ref()
-            .map(|o| (&o.status, o.settled_by))
-            .map_err(|e| (e.kind(), e.sent(), e.to_string()))
+        "429/503/timeout on an Arta cancel: {} in {elapsed:?}; (requests, 429s, applied) = ({requests}, {refused}, {applied})",
+        settled(&result)
     );
     assert_eq!(refused, 1);
     match result {
@@ -589,10 +458,7 @@ async fn a_429_then_a_503_then_a_timeout_on_an_arta_cancel_is_settled_by_reading
 /// waited out), none stalls past it; the 429s and the time are measured.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sixty_four_in_flight_without_the_pacer_on_a_test_key() {
-    let mut world = World::demo();
-    world.arta.test_api_keys.push(TEST_KEY.into());
-    world.arta.rate_limits = RateLimits::documented().with_minute_ms(MINUTE.as_millis() as u64);
-    let running = Simulator::new().seed(world).start().await.unwrap();
+    let running = start_with_test_key().await;
     const CALLS: usize = 1_200;
     const TIMEOUT: Duration = Duration::from_secs(30);
     let client = rescind_arta::Client::builder()
@@ -728,18 +594,19 @@ async fn an_absurd_retry_after_with_no_cap_does_not_panic() {
     let mut panics = Vec::new();
     for status in [429, 503] {
         let running = start().await;
-        running.sim().faults().add(FaultRule::on(
+        always(
+            &running,
             Operation::ArtaCancelSession,
             FaultAction::status_with_retry_after(status, Duration::from_secs(u64::MAX)),
-        ));
+        );
         let client = arta(
             &running,
-            TransportConfig::default()
-                .with_retry(RetryPolicy::default().with_max_retry_after(Duration::MAX))
-                .with_call_timeout(Duration::from_secs(2)),
+            config_without_retry_after_cap(Duration::from_secs(2)),
         );
+
         let call = tokio::spawn(async move { client.cancel(CancelRequest::whole("42")).await });
         let result = call.await;
+
         eprintln!(
             "{status} with Retry-After u64::MAX, no cap: {:?}",
             result
@@ -773,20 +640,21 @@ async fn an_absurd_retry_after_on_a_login_with_no_cap_ends_the_call() {
     let mut wrong = Vec::new();
     for status in [429, 503] {
         let running = start().await;
-        running.sim().faults().add(FaultRule::on(
+        always(
+            &running,
             Operation::DiLogin,
             FaultAction::status_with_retry_after(status, Duration::from_secs(u64::MAX)),
-        ));
+        );
         let client = di(
             &running,
-            TransportConfig::default()
-                .with_retry(RetryPolicy::default().with_max_retry_after(Duration::MAX))
-                .with_call_timeout(Duration::from_secs(2)),
+            config_without_retry_after_cap(Duration::from_secs(2)),
         );
+
         let started = Instant::now();
         let call = tokio::spawn(async move { client.cancel(CancelRequest::whole(DI_ORDER)).await });
         let result = tokio::time::timeout(Duration::from_secs(10), call).await;
         let elapsed = started.elapsed();
+
         let shown = match &result {
             Err(_) => "hung past 10 s".to_string(),
             Ok(Err(panic)) => format!("panicked: {panic}"),
@@ -817,27 +685,16 @@ async fn an_absurd_retry_after_on_a_login_with_no_cap_ends_the_call() {
 async fn a_call_sleeping_before_a_5xx_retry_does_not_hold_the_ramp() {
     let running = start().await;
     let op = Operation::ArtaCancelSession;
-    running
-        .sim()
-        .faults()
-        .add(FaultRule::on(op, FaultAction::status(429)).times(1));
-    running.sim().faults().add(
-        FaultRule::on(
-            op,
-            FaultAction::status_with_retry_after(503, Duration::from_secs(5)),
-        )
-        .times(1),
+    once(&running, op, FaultAction::status(429));
+    once(
+        &running,
+        op,
+        FaultAction::status_with_retry_after(503, Duration::from_secs(5)),
     );
     let client = arta(&running, config(Duration::from_secs(30)));
-    let first = {
-        let client = client.clone();
-        tokio::spawn(async move { client.cancel(CancelRequest::whole("42")).await })
-    };
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while counts(&running, op).0 < 2 {
-        assert!(Instant::now() < deadline, "the retry never came");
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    let first = spawn_cancel(&client, "42");
+    wait_for_the_retry(&running, op).await;
+
     let started = Instant::now();
     let read = rescind_core::deadline::scope(
         tokio::time::Instant::now() + Duration::from_secs(2),
@@ -845,6 +702,7 @@ async fn a_call_sleeping_before_a_5xx_retry_does_not_hold_the_ramp() {
     )
     .await;
     let elapsed = started.elapsed();
+
     eprintln!(
         "a read while another call sleeps before its 5xx retry (2 s deadline): {:?} in {elapsed:?}",
         read.as_ref()
@@ -866,42 +724,35 @@ async fn a_call_sleeping_before_a_5xx_retry_does_not_hold_the_ramp() {
 /// what was not observed: "already cancelled before" when this very call cancelled it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_429_after_the_change_was_applied_claims_nothing_it_did_not_observe() {
-    let cases: [(&str, Operation, CancelRequest); 4] = [
+    let cases: [(&str, Who, Operation, CancelRequest); 4] = [
         (
             "arta cancel",
+            Who::Arta,
             Operation::ArtaCancelSession,
             CancelRequest::whole("42"),
         ),
-        (
-            "arta hold",
-            Operation::ArtaHold,
-            CancelRequest::hold(demo::PENDING, Some(jiff::civil::date(2026, 12, 1))),
-        ),
+        ("arta hold", Who::Arta, Operation::ArtaHold, arta_hold()),
         (
             "di cancel",
+            Who::Di,
             Operation::DiCancelOrder,
             CancelRequest::whole(DI_ORDER),
         ),
         (
             "skippay whole",
+            Who::SkipPay,
             Operation::SkipPayCancelOrder,
-            CancelRequest::whole("11200a0ee1"),
+            CancelRequest::whole(SP_READY),
         ),
     ];
     let mut wrong = Vec::new();
-    for (name, op, request) in cases {
+    for (name, who, op, request) in cases {
         let running = start().await;
-        running.sim().faults().add(
-            FaultRule::on(op, FaultAction::status(429))
-                .after_apply()
-                .times(1),
-        );
-        let client: Box<dyn Canceller> = match name {
-            "di cancel" => Box::new(di(&running, config(Duration::from_secs(20)))),
-            "skippay whole" => Box::new(skippay(&running, config(Duration::from_secs(20)))),
-            _ => Box::new(arta(&running, config(Duration::from_secs(20)))),
-        };
+        a_429_after_apply(&running, op);
+        let client = canceller(who, &running, config(Duration::from_secs(20)));
+
         let result = client.cancel(request).await;
+
         let (requests, refused, applied) = counts(&running, op);
         let shown = match &result {
             Ok(o) => format!(
@@ -933,28 +784,28 @@ async fn a_429_after_the_change_was_applied_claims_nothing_it_did_not_observe() 
 async fn a_call_dropped_during_the_pause_sends_nothing_more() {
     let running = start().await;
     let op = Operation::ArtaCancelSession;
-    running.sim().faults().add(
-        FaultRule::on(
-            op,
-            FaultAction::status_with_retry_after(429, Duration::from_secs(1)),
-        )
-        .times(1),
+    once(
+        &running,
+        op,
+        FaultAction::status_with_retry_after(429, Duration::from_secs(1)),
     );
     let client = arta(&running, config(Duration::from_secs(30)));
-    let first = {
-        let client = client.clone();
-        tokio::spawn(async move { client.cancel(CancelRequest::whole("42")).await })
-    };
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while counts(&running, op).1 < 1 {
-        assert!(Instant::now() < deadline, "no 429");
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    let first = spawn_cancel(&client, "42");
+    wait_until(
+        &running,
+        op,
+        Duration::from_millis(5),
+        "no 429",
+        |(_, refused, _)| refused >= 1,
+    )
+    .await;
     first.abort();
     assert!(first.await.unwrap_err().is_cancelled());
+
     let started = Instant::now();
     let outcome = client.cancel(CancelRequest::whole("42")).await.unwrap();
     let elapsed = started.elapsed();
+
     let (requests, refused, applied) = counts(&running, op);
     eprintln!(
         "after a call dropped in the pause: {:?} in {elapsed:?}; (requests, 429s, applied) = ({requests}, {refused}, {applied})",

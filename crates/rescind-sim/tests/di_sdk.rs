@@ -1,100 +1,19 @@
 //! The Di SDK client (rescind-di) against the simulator, end to end: every operation, every
 //! refusal, token expiry mid-run, and every fault kind on the cancel.
 
+#[path = "common/di.rs"]
+mod di;
+
 use std::time::{Duration, Instant};
 
-use jiff::Timestamp;
 use jiff::civil::date;
 use rescind_core::retry::RetryPolicy;
-use rescind_core::{
-    CancelRequest, CancelStatus, Canceller, ErrorKind, ItemSelector, Sent, TransportConfig,
-};
+use rescind_core::{CancelRequest, CancelStatus, Canceller, ErrorKind, ItemSelector, Sent};
 use rescind_di::{Client, Credentials, DiCancel, EdiStatus};
 use rescind_sim::di::{DiOrder, DiUser, DiWorld};
-use rescind_sim::{Clock, FaultAction, FaultRule, RunningSimulator, Simulator, World};
+use rescind_sim::{Clock, FaultAction, Simulator, World};
 
-const USER: &str = "wsfoobar";
-const PASSWORD: &str = "a-very-very-long-password";
-const CANCEL_PATTERN: &str = "/ws/json/parcel/booking/v-1/order/cancel/*";
-const DETAILS_PATTERN: &str = "/ws/json/parcel/booking/v-1/details/*";
-/// A cancellable order of the fault tests' world.
-const ORDER: &str = "70724760000000001";
-
-fn ts(s: &str) -> Timestamp {
-    s.parse().unwrap()
-}
-
-fn fast_config() -> TransportConfig {
-    TransportConfig::default()
-        .with_retry(
-            RetryPolicy::default().with_backoff(Duration::from_millis(1), Duration::from_millis(5)),
-        )
-        .with_attempt_timeout(Duration::from_millis(300))
-}
-
-fn client_as(
-    running: &RunningSimulator,
-    user: &str,
-    password: &str,
-    config: TransportConfig,
-) -> Client {
-    Client::builder()
-        .base_url(running.base_url())
-        .credentials(Credentials::new(user, password))
-        .minutes_valid(60)
-        .config(config)
-        .build()
-        .unwrap()
-}
-
-fn client(running: &RunningSimulator) -> Client {
-    client_as(running, USER, PASSWORD, fast_config())
-}
-
-fn cancel_hits(running: &RunningSimulator, id: &str) -> u64 {
-    running.sim().counters().hit_count(&format!(
-        "DELETE /ws/json/parcel/booking/v-1/order/cancel/{id}"
-    ))
-}
-
-fn applied(running: &RunningSimulator, id: &str) -> u64 {
-    running
-        .sim()
-        .counters()
-        .applied_count(&format!("di:order:{id}:cancel"))
-}
-
-fn login_hits(running: &RunningSimulator) -> u64 {
-    running
-        .sim()
-        .counters()
-        .hit_count("POST /ws/json/auth/v-3/login/60")
-}
-
-fn edi_status(running: &RunningSimulator, id: &str) -> String {
-    running
-        .sim()
-        .world()
-        .di
-        .order(id)
-        .unwrap()
-        .edi_status
-        .as_str()
-        .to_owned()
-}
-
-/// One user, one cancellable order (desired delivery in 2099).
-fn fault_world() -> World {
-    let mut world = World::default();
-    world.di = DiWorld::default()
-        .with_user(DiUser::new(USER, PASSWORD, &[1234]))
-        .with_order(DiOrder::new(ORDER, 1234).with_desired_delivery_date(date(2099, 1, 1)));
-    world
-}
-
-async fn fault_sim() -> RunningSimulator {
-    Simulator::new().seed(fault_world()).start().await.unwrap()
-}
+use di::*;
 
 #[tokio::test]
 async fn every_operation_on_the_demo_data() {
@@ -440,33 +359,16 @@ async fn a_forgotten_token_is_renewed_once_during_a_cancel() {
 
 // ---- Faults on the cancel (DELETE), through the Canceller ----------------------------------
 
-fn on_cancel(action: FaultAction) -> FaultRule {
-    FaultRule::new(CANCEL_PATTERN, action).method("DELETE")
-}
-
-/// Asserts the order was cancelled exactly once, after `hits` requests to the cancel.
-fn assert_cancelled_once(running: &RunningSimulator, hits: u64) {
-    assert_eq!(cancel_hits(running, ORDER), hits);
-    assert_eq!(applied(running, ORDER), 1);
-    assert_eq!(edi_status(running, ORDER), "CANCELLED");
-}
-
-fn assert_not_cancelled(running: &RunningSimulator, hits: u64) {
-    assert_eq!(cancel_hits(running, ORDER), hits);
-    assert_eq!(applied(running, ORDER), 0);
-    assert_eq!(edi_status(running, ORDER), "EXPORT_OK");
-}
-
 #[tokio::test]
 async fn a_429_with_retry_after_is_waited_for_then_retried() {
-    let running = fault_sim().await;
-    running.sim().faults().add(
+    let running = fault_sim_given(
         on_cancel(FaultAction::status_with_retry_after(
             429,
-            std::time::Duration::from_secs(1),
+            Duration::from_secs(1),
         ))
         .times(1),
-    );
+    )
+    .await;
     let client = client(&running);
     let started = Instant::now();
     let outcome = client.cancel(CancelRequest::whole(ORDER)).await.unwrap();
@@ -475,25 +377,20 @@ async fn a_429_with_retry_after_is_waited_for_then_retried() {
         "{:?}",
         started.elapsed()
     );
-    assert_eq!(outcome.status, CancelStatus::Cancelled);
-    assert_cancelled_once(&running, 2);
+    assert_outcome_cancelled_once(&outcome, &running, 2);
 }
 
 /// A 429 is retried apart from failures, within the call's deadline and at most
 /// `max_throttle_retries` times (here 2): then the last 429 is the error.
 #[tokio::test]
 async fn a_429_that_lasts_is_rate_limited() {
-    let running = fault_sim().await;
-    running
-        .sim()
-        .faults()
-        .add(on_cancel(FaultAction::status(429)));
+    let running = fault_sim_given(on_cancel(FaultAction::status(429))).await;
     let config = fast_config().with_retry(
         RetryPolicy::default()
             .with_backoff(Duration::from_millis(1), Duration::from_millis(5))
             .with_max_throttle_retries(2),
     );
-    let err = client_as(&running, USER, PASSWORD, config)
+    let err = client_with(&running, config)
         .cancel(CancelRequest::whole(ORDER))
         .await
         .unwrap_err();
@@ -508,29 +405,15 @@ async fn a_429_that_lasts_is_rate_limited() {
 #[tokio::test]
 async fn server_errors_are_retried() {
     for status in [500u16, 502, 503] {
-        let running = fault_sim().await;
-        running
-            .sim()
-            .faults()
-            .add(on_cancel(FaultAction::status(status)).times(1));
-        let outcome = client(&running)
-            .cancel(CancelRequest::whole(ORDER))
-            .await
-            .unwrap();
+        let running = fault_sim_given(on_cancel(FaultAction::status(status)).times(1)).await;
+        let outcome = cancel_whole(&running).await.unwrap();
         assert_eq!(outcome.status, CancelStatus::Cancelled, "{status}");
         assert_cancelled_once(&running, 2);
     }
     // One that lasts: a server error after three attempts, nothing applied. A 5xx proves
     // nothing about a change: the order is read back (unchanged) and the outcome is unknown.
-    let running = fault_sim().await;
-    running
-        .sim()
-        .faults()
-        .add(on_cancel(FaultAction::status(503)));
-    let err = client(&running)
-        .cancel(CancelRequest::whole(ORDER))
-        .await
-        .unwrap_err();
+    let running = fault_sim_given(on_cancel(FaultAction::status(503))).await;
+    let err = cancel_whole(&running).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Server);
     assert_eq!(err.sent(), Sent::MaybeSent);
     assert!(err.observed_before().is_some(), "{err}");
@@ -541,16 +424,8 @@ async fn server_errors_are_retried() {
 
 #[tokio::test]
 async fn a_delay_past_the_attempt_timeout_is_retried() {
-    let running = fault_sim().await;
-    running.sim().faults().add(
-        FaultRule::delay(CANCEL_PATTERN, Duration::from_millis(800))
-            .method("DELETE")
-            .times(1),
-    );
-    let outcome = client(&running)
-        .cancel(CancelRequest::whole(ORDER))
-        .await
-        .unwrap();
+    let running = fault_sim_given(on_cancel_delayed(Duration::from_millis(800)).times(1)).await;
+    let outcome = cancel_whole(&running).await.unwrap();
     assert_eq!(outcome.status, CancelStatus::Cancelled);
     // Let the delayed first attempt end (or be dropped), then check "exactly once".
     tokio::time::sleep(Duration::from_millis(700)).await;
@@ -559,15 +434,8 @@ async fn a_delay_past_the_attempt_timeout_is_retried() {
 
 #[tokio::test]
 async fn delays_on_every_attempt_leave_the_outcome_unknown() {
-    let running = fault_sim().await;
-    running
-        .sim()
-        .faults()
-        .add(FaultRule::delay(CANCEL_PATTERN, Duration::from_secs(30)).method("DELETE"));
-    let err = client(&running)
-        .cancel(CancelRequest::whole(ORDER))
-        .await
-        .unwrap_err();
+    let running = fault_sim_given(on_cancel_delayed(Duration::from_secs(30))).await;
+    let err = cancel_whole(&running).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Timeout);
     assert_eq!(err.sent(), Sent::MaybeSent);
     assert_eq!(err.attempts(), 3);
@@ -584,30 +452,15 @@ async fn delays_on_every_attempt_leave_the_outcome_unknown() {
 
 #[tokio::test]
 async fn a_drop_before_the_answer_is_retried() {
-    let running = fault_sim().await;
-    running
-        .sim()
-        .faults()
-        .add(on_cancel(FaultAction::Drop).times(1));
-    let outcome = client(&running)
-        .cancel(CancelRequest::whole(ORDER))
-        .await
-        .unwrap();
-    assert_eq!(outcome.status, CancelStatus::Cancelled);
-    assert_cancelled_once(&running, 2);
+    let running = fault_sim_given(on_cancel(FaultAction::Drop).times(1)).await;
+    let outcome = cancel_whole(&running).await.unwrap();
+    assert_outcome_cancelled_once(&outcome, &running, 2);
 }
 
 #[tokio::test]
 async fn a_drop_after_apply_is_retried_and_the_retry_finds_it_cancelled() {
-    let running = fault_sim().await;
-    running
-        .sim()
-        .faults()
-        .add(on_cancel(FaultAction::Drop).after_apply().times(1));
-    let outcome = client(&running)
-        .cancel(CancelRequest::whole(ORDER))
-        .await
-        .unwrap();
+    let running = fault_sim_given(on_cancel(FaultAction::Drop).after_apply().times(1)).await;
+    let outcome = cancel_whole(&running).await.unwrap();
     // The first attempt cancelled the order; the retry got order.cancelled. The SDK knows its
     // first attempt may have been applied, so the cancel is this call's doing.
     assert_eq!(outcome.status, CancelStatus::Cancelled);
@@ -623,17 +476,8 @@ async fn a_drop_after_apply_is_retried_and_the_retry_finds_it_cancelled() {
 
 #[tokio::test]
 async fn a_drop_after_apply_without_retries_is_settled_by_reading_back() {
-    let running = fault_sim().await;
-    running
-        .sim()
-        .faults()
-        .add(on_cancel(FaultAction::Drop).after_apply().times(1));
-    let client = client_as(
-        &running,
-        USER,
-        PASSWORD,
-        fast_config().with_retry(RetryPolicy::none()),
-    );
+    let running = fault_sim_given(on_cancel(FaultAction::Drop).after_apply().times(1)).await;
+    let client = client_with(&running, fast_config().with_retry(RetryPolicy::none()));
     let outcome = client.cancel(CancelRequest::whole(ORDER)).await.unwrap();
     assert_eq!(outcome.status, CancelStatus::Cancelled);
     assert!(
@@ -646,17 +490,8 @@ async fn a_drop_after_apply_without_retries_is_settled_by_reading_back() {
     assert_cancelled_once(&running, 1);
 
     // The native call has no read-back: it reports "may have been sent".
-    let running = fault_sim().await;
-    running
-        .sim()
-        .faults()
-        .add(on_cancel(FaultAction::Drop).after_apply().times(1));
-    let client = client_as(
-        &running,
-        USER,
-        PASSWORD,
-        fast_config().with_retry(RetryPolicy::none()),
-    );
+    let running = fault_sim_given(on_cancel(FaultAction::Drop).after_apply().times(1)).await;
+    let client = client_with(&running, fast_config().with_retry(RetryPolicy::none()));
     let err = client.cancel_order(ORDER).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Transport);
     assert_eq!(err.sent(), Sent::MaybeSent);
@@ -665,25 +500,13 @@ async fn a_drop_after_apply_without_retries_is_settled_by_reading_back() {
 
 #[tokio::test]
 async fn an_html_502_is_retried() {
-    let running = fault_sim().await;
-    running
-        .sim()
-        .faults()
-        .add(on_cancel(FaultAction::Html).times(1));
-    let outcome = client(&running)
-        .cancel(CancelRequest::whole(ORDER))
-        .await
-        .unwrap();
-    assert_eq!(outcome.status, CancelStatus::Cancelled);
-    assert_cancelled_once(&running, 2);
+    let running = fault_sim_given(on_cancel(FaultAction::Html).times(1)).await;
+    let outcome = cancel_whole(&running).await.unwrap();
+    assert_outcome_cancelled_once(&outcome, &running, 2);
 
     // An HTML page on every attempt: a server error that says the body was not Di's.
-    let running = fault_sim().await;
-    running.sim().faults().add(on_cancel(FaultAction::Html));
-    let err = client(&running)
-        .cancel(CancelRequest::whole(ORDER))
-        .await
-        .unwrap_err();
+    let running = fault_sim_given(on_cancel(FaultAction::Html)).await;
+    let err = cancel_whole(&running).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Server);
     assert_eq!(err.status(), Some(502));
     assert!(
@@ -699,15 +522,8 @@ async fn malformed_or_empty_200s_after_the_change() {
     // success (rescind_core::change): the order is read back, CANCELLED, and the outcome is
     // marked as settled by reading back.
     for action in [FaultAction::MalformedJson, FaultAction::Empty] {
-        let running = fault_sim().await;
-        running
-            .sim()
-            .faults()
-            .add(on_cancel(action.clone()).after_apply().times(1));
-        let outcome = client(&running)
-            .cancel(CancelRequest::whole(ORDER))
-            .await
-            .unwrap();
+        let running = fault_sim_given(on_cancel(action.clone()).after_apply().times(1)).await;
+        let outcome = cancel_whole(&running).await.unwrap();
         assert_eq!(outcome.status, CancelStatus::Cancelled, "{action:?}");
         let response = outcome.native::<DiCancel>().unwrap().response.clone();
         match action {
@@ -729,17 +545,9 @@ async fn a_malformed_200_without_the_change_is_read_back_and_sent_once_more() {
     // A 200 whose body is garbage (a broken proxy that never reached Di) used to be taken as
     // a success. It proves nothing: the order reads back EXPORT_OK, and the idempotent cancel
     // is sent once more, which Di applies.
-    let running = fault_sim().await;
-    running
-        .sim()
-        .faults()
-        .add(on_cancel(FaultAction::MalformedJson).times(1));
-    let outcome = client(&running)
-        .cancel(CancelRequest::whole(ORDER))
-        .await
-        .unwrap();
-    assert_eq!(outcome.status, CancelStatus::Cancelled);
-    assert_cancelled_once(&running, 2);
+    let running = fault_sim_given(on_cancel(FaultAction::MalformedJson).times(1)).await;
+    let outcome = cancel_whole(&running).await.unwrap();
+    assert_outcome_cancelled_once(&outcome, &running, 2);
 }
 
 #[tokio::test]
@@ -749,15 +557,9 @@ async fn malformed_empty_and_html_details_are_decode_or_server_errors_and_nothin
         (FaultAction::Empty, ErrorKind::Decode),
         (FaultAction::oversized(200_000), ErrorKind::Decode),
     ] {
-        let running = fault_sim().await;
-        running
-            .sim()
-            .faults()
-            .add(FaultRule::new(DETAILS_PATTERN, action.clone()).method("GET"));
-        let client = client_as(
+        let running = fault_sim_given(on_details(action.clone())).await;
+        let client = client_with(
             &running,
-            USER,
-            PASSWORD,
             fast_config().with_body_limits(64 * 1024, 8 * 1024),
         );
         let err = client
@@ -772,16 +574,14 @@ async fn malformed_empty_and_html_details_are_decode_or_server_errors_and_nothin
 
 #[tokio::test]
 async fn an_oversized_answer_to_the_cancel_is_settled_by_reading_back() {
-    let running = fault_sim().await;
-    running.sim().faults().add(
+    let running = fault_sim_given(
         on_cancel(FaultAction::oversized(200_000))
             .after_apply()
             .times(2),
-    );
-    let client = client_as(
+    )
+    .await;
+    let client = client_with(
         &running,
-        USER,
-        PASSWORD,
         fast_config().with_body_limits(64 * 1024, 8 * 1024),
     );
     // Natively: Di accepted the cancel (200) with an answer too large to read. The outcome is
@@ -795,35 +595,27 @@ async fn an_oversized_answer_to_the_cancel_is_settled_by_reading_back() {
     // Through the Canceller, the same answer is settled by reading the order back: the
     // cancel of a cancelled order is not applied again.
     running.sim().reset();
-    running.sim().faults().add(
+    given(
+        &running,
         on_cancel(FaultAction::oversized(200_000))
             .after_apply()
             .times(1),
     );
     let outcome = client.cancel(CancelRequest::whole(ORDER)).await.unwrap();
-    assert_eq!(outcome.status, CancelStatus::Cancelled);
-    assert_cancelled_once(&running, 1);
+    assert_outcome_cancelled_once(&outcome, &running, 1);
 }
 
 #[tokio::test]
 async fn faults_on_the_login_are_retried_and_reported() {
-    let running = fault_sim().await;
-    running
-        .sim()
-        .faults()
-        .add(FaultRule::new("/ws/json/auth/v-3/login/*", FaultAction::status(503)).times(1));
+    let running = fault_sim_given(on_login(FaultAction::status(503)).times(1)).await;
     let client = client(&running);
     let outcome = client.cancel(CancelRequest::whole(ORDER)).await.unwrap();
     assert_eq!(outcome.status, CancelStatus::Cancelled);
     assert_eq!(login_hits(&running), 2);
     assert_cancelled_once(&running, 1);
 
-    let running = fault_sim().await;
-    running.sim().faults().add(FaultRule::new(
-        "/ws/json/auth/v-3/login/*",
-        FaultAction::Html,
-    ));
-    let err = client_as(&running, USER, PASSWORD, fast_config())
+    let running = fault_sim_given(on_login(FaultAction::Html)).await;
+    let err = client_with(&running, fast_config())
         .cancel(CancelRequest::whole(ORDER))
         .await
         .unwrap_err();

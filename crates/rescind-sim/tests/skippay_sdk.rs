@@ -1,125 +1,21 @@
 //! The Skip Pay SDK client (rescind-skippay) against the simulator, end to end: every
 //! operation, every refusal, and every fault kind on the order cancel.
 
-use std::str::FromStr;
+#[path = "common/skippay.rs"]
+mod skippay;
+
 use std::time::{Duration, Instant};
 
 use jiff::SignedDuration;
 use rescind_core::retry::RetryPolicy;
-use rescind_core::rust_decimal::Decimal;
-use rescind_core::{
-    CancelRequest, CancelStatus, Canceller, ErrorKind, ItemSelector, Sent, TransportConfig,
-};
-use rescind_sim::{Clock, FaultAction, FaultRule, RunningSimulator, Simulator, World};
+use rescind_core::{CancelRequest, CancelStatus, Canceller, ErrorKind, ItemSelector, Sent};
+use rescind_sim::{Clock, FaultAction, Simulator, World};
 use rescind_skippay::model::{
-    ApplicationState, CancelItem, CancelReason, Order, OrderCancelRequest, OrderState, StateReason,
+    ApplicationState, CancelItem, CancelReason, OrderCancelRequest, OrderState, StateReason,
 };
 use rescind_skippay::{Client, Credentials};
 
-const READY: &str = "11200a0ee1";
-const READY_TWO: &str = "11200a0ee2";
-const PROCESSING: &str = "11200a0ee3";
-const VALIDATING: &str = "11200a0ee4";
-const REJECTED: &str = "11200a0ee5";
-const CANCELLED: &str = "11200a0ee6";
-const SHIPPED: &str = "11200a0ee7";
-const ORDER_CANCELLED: &str = "11200a0ee8";
-
-const ORDER_CANCEL: &str = "/financing/v1/applications/*/order/cancel";
-
-fn fast(c: TransportConfig) -> TransportConfig {
-    c.with_retry(
-        RetryPolicy::default().with_backoff(Duration::from_millis(1), Duration::from_millis(5)),
-    )
-    .with_attempt_timeout(Duration::from_millis(500))
-}
-
-fn client(running: &RunningSimulator) -> Client {
-    client_with(running, fast)
-}
-
-fn client_with(
-    running: &RunningSimulator,
-    config: impl FnOnce(TransportConfig) -> TransportConfig,
-) -> Client {
-    Client::builder()
-        .base_url(running.base_url())
-        .credentials(Credentials::new("eShop", "eShopSecretPassword"))
-        .configure(config)
-        .build()
-        .unwrap()
-}
-
-async fn start() -> RunningSimulator {
-    Simulator::new().start().await.unwrap()
-}
-
-fn hits(running: &RunningSimulator, method: &str, id: &str, suffix: &str) -> u64 {
-    running
-        .sim()
-        .counters()
-        .hit_count(&format!("{method} /financing/v1/applications/{id}{suffix}"))
-}
-
-fn puts(running: &RunningSimulator, id: &str) -> u64 {
-    hits(running, "PUT", id, "/order/cancel")
-}
-
-fn applied(running: &RunningSimulator, key: &str) -> u64 {
-    running.sim().counters().applied_count(key)
-}
-
-/// The order as the simulator stores it (its own types, not the client's).
-fn order_of(running: &RunningSimulator, id: &str) -> rescind_sim::skippay::Order {
-    running
-        .sim()
-        .world()
-        .skippay
-        .application(id)
-        .unwrap()
-        .order
-        .clone()
-}
-
-/// (state, quantity) of the lines with `code`.
-fn lines(order: &Order, code: &str) -> Vec<(OrderState, Decimal)> {
-    order
-        .items
-        .iter()
-        .filter(|i| i.code.as_deref() == Some(code))
-        .map(|i| (i.state.clone().unwrap(), i.quantity.unwrap()))
-        .collect()
-}
-
-/// (state, quantity) of the lines with `code`, in the simulator's stored order.
-fn sim_lines(order: &rescind_sim::skippay::Order, code: &str) -> Vec<(OrderState, Decimal)> {
-    order
-        .items
-        .iter()
-        .filter(|i| i.code.as_deref() == Some(code))
-        .map(|i| (OrderState::from(i.state.as_str()), i.quantity))
-        .collect()
-}
-
-fn dec(s: &str) -> Decimal {
-    Decimal::from_str(s).unwrap()
-}
-
-fn untouched(running: &RunningSimulator, id: &str) {
-    let order = order_of(running, id);
-    assert!(
-        order
-            .items
-            .iter()
-            .all(|i| i.state == rescind_sim::skippay::OrderState::Processing),
-        "{order:?}"
-    );
-    assert_eq!(
-        running.sim().counters().snapshot().applied.len(),
-        0,
-        "nothing applied"
-    );
-}
+use skippay::*;
 
 #[tokio::test]
 async fn every_operation_through_the_client() {
@@ -159,10 +55,7 @@ async fn every_operation_through_the_client() {
         order.application_info.as_ref().map(|i| &i.state),
         Some(&ApplicationState::Ready)
     );
-    assert_eq!(
-        applied(&running, &format!("skippay:item:{READY}/CABLE-M:reduce")),
-        1
-    );
+    assert_eq!(item_applied(&running, READY, "CABLE-M", "reduce"), 1);
 
     // The whole order.
     let order = client
@@ -171,10 +64,7 @@ async fn every_operation_through_the_client() {
         .unwrap();
     assert!(order.is_cancelled());
     assert_eq!(order.state, Some(OrderState::Cancelled));
-    assert_eq!(
-        applied(&running, &format!("skippay:order:{READY}:cancel")),
-        1
-    );
+    assert_eq!(order_applied(&running, READY), 1);
 
     // An application still PROCESSING.
     let app = client
@@ -331,20 +221,14 @@ async fn server_refusals_map_to_error_kinds() {
     assert_eq!(err.details()[0].field.as_deref(), Some("items[0]"));
     // Too many pieces: 422.
     let err = client
-        .cancel_order_items(
-            READY,
-            &OrderCancelRequest::items(vec![CancelItem::by_code("CASE-3").quantity(dec("4"))]),
-        )
+        .cancel_order_items(READY, &quantity("CASE-3", "4"))
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::NotCancellable);
     // The client's own check stops a quantity below 1: nothing is sent.
     let before = puts(&running, READY);
     let err = client
-        .cancel_order_items(
-            READY,
-            &OrderCancelRequest::items(vec![CancelItem::by_code("CASE-3").quantity(dec("0.5"))]),
-        )
+        .cancel_order_items(READY, &quantity("CASE-3", "0.5"))
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidInput);
@@ -407,16 +291,10 @@ async fn bad_credentials_and_token_expiry() {
 #[tokio::test]
 async fn throttled_then_answered_honours_retry_after() {
     let running = start().await;
-    let client = client_with(&running, |c| {
-        fast(c).with_attempt_timeout(Duration::from_secs(5))
-    });
-    running.sim().faults().add(
-        FaultRule::new(
-            ORDER_CANCEL,
-            FaultAction::status_with_retry_after(429, std::time::Duration::from_secs(1)),
-        )
-        .method("PUT")
-        .times(1),
+    let client = patient_client(&running);
+    given(
+        &running,
+        order_cancel(throttled_for(Duration::from_secs(1))).times(1),
     );
     let started = Instant::now();
     // A whole cancel is idempotent: retried after the wait the 429 names.
@@ -433,12 +311,9 @@ async fn throttled_then_answered_honours_retry_after() {
 
     // Throttled every time: the error says so, with the wait. Skip Pay documents no 429, so
     // it does not prove the change was refused: the call may have been sent.
-    running.sim().faults().add(
-        FaultRule::new(
-            ORDER_CANCEL,
-            FaultAction::status_with_retry_after(429, std::time::Duration::from_secs(120)),
-        )
-        .method("PUT"),
+    given(
+        &running,
+        order_cancel(throttled_for(Duration::from_secs(120))),
     );
     let err = client
         .cancel_order_items(READY, &OrderCancelRequest::whole())
@@ -460,31 +335,19 @@ async fn throttled_then_answered_honours_retry_after() {
 #[tokio::test]
 async fn a_429_to_a_quantity_cancel_is_not_resent() {
     let running = start().await;
-    let client = client_with(&running, |c| {
-        fast(c).with_attempt_timeout(Duration::from_secs(5))
-    });
-    running.sim().faults().add(
-        FaultRule::new(
-            ORDER_CANCEL,
-            FaultAction::status_with_retry_after(429, std::time::Duration::from_secs(1)),
-        )
-        .method("PUT")
-        .times(1),
+    let client = patient_client(&running);
+    given(
+        &running,
+        order_cancel(throttled_for(Duration::from_secs(1))).times(1),
     );
     let err = client
-        .cancel_order_items(
-            READY,
-            &OrderCancelRequest::items(vec![CancelItem::by_code("CASE-3").quantity(dec("1"))]),
-        )
+        .cancel_order_items(READY, &quantity("CASE-3", "1"))
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::RateLimited);
     assert_eq!(err.sent(), Sent::MaybeSent);
     assert_eq!(puts(&running, READY), 1, "not re-sent");
-    assert_eq!(
-        applied(&running, &format!("skippay:item:{READY}/CASE-3:reduce")),
-        0
-    );
+    assert_eq!(item_applied(&running, READY, "CASE-3", "reduce"), 0);
 }
 
 #[tokio::test]
@@ -492,31 +355,17 @@ async fn server_errors_are_retried_for_whole_cancels_only() {
     for status in [500, 502, 503] {
         let running = start().await;
         let client = client(&running);
-        running.sim().faults().add(
-            FaultRule::new(ORDER_CANCEL, FaultAction::status(status))
-                .method("PUT")
-                .times(1),
-        );
+        given(&running, order_cancel(FaultAction::status(status)).times(1));
         // Whole order: idempotent, retried, applied once.
         let outcome = client.cancel(CancelRequest::whole(READY)).await.unwrap();
         assert_eq!(outcome.status, CancelStatus::Cancelled, "{status}");
         assert_eq!(puts(&running, READY), 2, "{status}");
-        assert_eq!(
-            applied(&running, &format!("skippay:order:{READY}:cancel")),
-            1
-        );
+        assert_eq!(order_applied(&running, READY), 1);
 
         // A quantity: never re-sent after a 5xx (it may have been applied).
-        running.sim().faults().add(
-            FaultRule::new(ORDER_CANCEL, FaultAction::status(status))
-                .method("PUT")
-                .times(1),
-        );
+        given(&running, order_cancel(FaultAction::status(status)).times(1));
         let err = client
-            .cancel_order_items(
-                READY_TWO,
-                &OrderCancelRequest::items(vec![CancelItem::by_code("MS-202").quantity(dec("1"))]),
-            )
+            .cancel_order_items(READY_TWO, &quantity("MS-202", "1"))
             .await
             .unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Server, "{status}: {err}");
@@ -535,10 +384,9 @@ async fn delay_past_the_attempt_timeout_is_retried_for_a_whole_cancel() {
     let client = client_with(&running, |c| {
         fast(c).with_attempt_timeout(Duration::from_millis(150))
     });
-    running.sim().faults().add(
-        FaultRule::delay(ORDER_CANCEL, Duration::from_millis(600))
-            .method("PUT")
-            .times(1),
+    given(
+        &running,
+        order_cancel_delayed(Duration::from_millis(600)).times(1),
     );
     let outcome = client
         .cancel(CancelRequest::whole(READY_TWO))
@@ -548,20 +396,11 @@ async fn delay_past_the_attempt_timeout_is_retried_for_a_whole_cancel() {
     assert_eq!(puts(&running, READY_TWO), 2);
     // Let the delayed request finish, if the server still runs it: applied once either way.
     tokio::time::sleep(Duration::from_millis(700)).await;
-    assert_eq!(
-        applied(&running, &format!("skippay:order:{READY_TWO}:cancel")),
-        1
-    );
-    assert_eq!(
-        applied(&running, &format!("skippay:item:{READY_TWO}/MS-202:cancel")),
-        1
-    );
+    assert_eq!(order_applied(&running, READY_TWO), 1);
+    assert_eq!(item_applied(&running, READY_TWO, "MS-202", "cancel"), 1);
 
     // Every attempt too slow: a timeout, maybe sent.
-    running
-        .sim()
-        .faults()
-        .add(FaultRule::delay(ORDER_CANCEL, Duration::from_millis(600)).method("PUT"));
+    given(&running, order_cancel_delayed(Duration::from_millis(600)));
     let err = client
         .cancel_order_items(READY, &OrderCancelRequest::whole())
         .await
@@ -577,33 +416,19 @@ async fn delay_past_the_attempt_timeout_is_retried_for_a_whole_cancel() {
 async fn drop_before_the_answer_is_retried_when_safe() {
     let running = start().await;
     let client = client(&running);
-    running.sim().faults().add(
-        FaultRule::new(ORDER_CANCEL, FaultAction::Drop)
-            .method("PUT")
-            .times(1),
-    );
+    given(&running, order_cancel(FaultAction::Drop).times(1));
     let order = client
         .cancel_order_items(READY_TWO, &OrderCancelRequest::whole())
         .await
         .unwrap();
     assert!(order.is_cancelled());
     assert_eq!(puts(&running, READY_TWO), 2);
-    assert_eq!(
-        applied(&running, &format!("skippay:order:{READY_TWO}:cancel")),
-        1
-    );
+    assert_eq!(order_applied(&running, READY_TWO), 1);
 
     // With a quantity: not re-sent; read back, the item is untouched.
-    running.sim().faults().add(
-        FaultRule::new(ORDER_CANCEL, FaultAction::Drop)
-            .method("PUT")
-            .times(1),
-    );
+    given(&running, order_cancel(FaultAction::Drop).times(1));
     let err = client
-        .cancel_order_items(
-            READY,
-            &OrderCancelRequest::items(vec![CancelItem::by_code("CASE-3").quantity(dec("1"))]),
-        )
+        .cancel_order_items(READY, &quantity("CASE-3", "1"))
         .await
         .unwrap_err();
     assert_eq!(err.sent(), Sent::MaybeSent, "{err}");
@@ -623,11 +448,9 @@ async fn drop_after_apply_is_applied_exactly_once() {
 
     // Whole order through the Canceller: the transport re-sends (idempotent); the repeat
     // changes nothing; the outcome is cancelled; the change counted once.
-    running.sim().faults().add(
-        FaultRule::new(ORDER_CANCEL, FaultAction::Drop)
-            .method("PUT")
-            .after_apply()
-            .times(1),
+    given(
+        &running,
+        order_cancel(FaultAction::Drop).after_apply().times(1),
     );
     let outcome = client
         .cancel(CancelRequest::whole(READY_TWO))
@@ -635,36 +458,22 @@ async fn drop_after_apply_is_applied_exactly_once() {
         .unwrap();
     assert_eq!(outcome.status, CancelStatus::Cancelled);
     assert_eq!(puts(&running, READY_TWO), 2);
-    assert_eq!(
-        applied(&running, &format!("skippay:order:{READY_TWO}:cancel")),
-        1
-    );
-    assert_eq!(
-        applied(&running, &format!("skippay:item:{READY_TWO}/KB-101:cancel")),
-        1
-    );
+    assert_eq!(order_applied(&running, READY_TWO), 1);
+    assert_eq!(item_applied(&running, READY_TWO, "KB-101", "cancel"), 1);
 
     // A quantity: sent once, applied once, and the client reports maybe-sent with the state
     // it read back (it never re-sends a partial cancel).
-    running.sim().faults().add(
-        FaultRule::new(ORDER_CANCEL, FaultAction::Drop)
-            .method("PUT")
-            .after_apply()
-            .times(1),
+    given(
+        &running,
+        order_cancel(FaultAction::Drop).after_apply().times(1),
     );
     let err = client
-        .cancel_order_items(
-            READY,
-            &OrderCancelRequest::items(vec![CancelItem::by_code("CABLE-M").quantity(dec("1"))]),
-        )
+        .cancel_order_items(READY, &quantity("CABLE-M", "1"))
         .await
         .unwrap_err();
     assert_eq!(err.sent(), Sent::MaybeSent, "{err}");
     assert_eq!(puts(&running, READY), 1);
-    assert_eq!(
-        applied(&running, &format!("skippay:item:{READY}/CABLE-M:reduce")),
-        1
-    );
+    assert_eq!(item_applied(&running, READY, "CABLE-M", "reduce"), 1);
     assert!(
         err.message()
             .contains("PROCESSING (quantity 1.5), CANCELLED (quantity 1)"),
@@ -680,11 +489,9 @@ async fn drop_after_apply_is_applied_exactly_once() {
 async fn drop_after_apply_without_retries_is_settled_by_reading_back() {
     let running = start().await;
     let client = client_with(&running, |c| fast(c).with_retry(RetryPolicy::none()));
-    running.sim().faults().add(
-        FaultRule::new(ORDER_CANCEL, FaultAction::Drop)
-            .method("PUT")
-            .after_apply()
-            .times(1),
+    given(
+        &running,
+        order_cancel(FaultAction::Drop).after_apply().times(1),
     );
     let outcome = client
         .cancel(CancelRequest::items(
@@ -705,10 +512,7 @@ async fn drop_after_apply_without_retries_is_settled_by_reading_back() {
         "{outcome:?}"
     );
     assert_eq!(puts(&running, READY), 1);
-    assert_eq!(
-        applied(&running, &format!("skippay:item:{READY}/EXC4677-1a:cancel")),
-        1
-    );
+    assert_eq!(item_applied(&running, READY, "EXC4677-1a", "cancel"), 1);
     // Read twice: the plan's read and the settling read.
     assert_eq!(hits(&running, "GET", READY, ""), 2);
 }
@@ -723,11 +527,7 @@ async fn bad_bodies_are_decode_errors_and_nothing_is_applied() {
     for action in cases {
         let running = start().await;
         let client = client_with(&running, |c| fast(c).with_body_limits(100_000, 64 * 1024));
-        running.sim().faults().add(
-            FaultRule::new(ORDER_CANCEL, action.clone())
-                .method("PUT")
-                .times(1),
-        );
+        given(&running, order_cancel(action.clone()).times(1));
         let err = client
             .cancel_order_items(READY, &OrderCancelRequest::whole())
             .await
@@ -746,10 +546,7 @@ async fn bad_bodies_are_decode_errors_and_nothing_is_applied() {
 async fn an_html_error_page_is_a_server_error() {
     let running = start().await;
     let client = client(&running);
-    running
-        .sim()
-        .faults()
-        .add(FaultRule::new(ORDER_CANCEL, FaultAction::Html).method("PUT"));
+    given(&running, order_cancel(FaultAction::Html));
     let err = client
         .cancel_order_items(READY, &OrderCancelRequest::whole())
         .await
