@@ -15,14 +15,20 @@
 //!
 //! The simulator is the judge: its counters hold every request and every 429 it answered.
 
+#[path = "common/policy.rs"]
+mod policy;
+#[path = "common/throttle.rs"]
+mod throttle;
+
 use std::time::{Duration, Instant};
 
+use policy::Who;
 use rescind_core::retry::RetryPolicy;
 use rescind_core::{
     CancelRequest, CancelStatus, Canceller, ErrorKind, ItemSelector, Sent, SettledBy,
     TransportConfig,
 };
-use rescind_sim::arta::{DEMO_API_KEY, DEMO_NOW, demo};
+use rescind_sim::arta::{DEMO_NOW, demo};
 use rescind_sim::{Clock, FaultAction, FaultRule, Operation, RunningSimulator, Simulator};
 
 const DI_ORDER: &str = "70724760000000101";
@@ -89,39 +95,12 @@ impl Case {
     }
 
     fn client(self, running: &RunningSimulator, config: TransportConfig) -> Box<dyn Canceller> {
-        match self {
-            Case::ArtaCancel | Case::ArtaHold => Box::new(
-                rescind_arta::Client::builder()
-                    .api_key(DEMO_API_KEY)
-                    .base_url(running.base_url())
-                    .config(config)
-                    .without_rate_limit()
-                    .build()
-                    .unwrap(),
-            ),
-            Case::DiCancel => {
-                let (user, password) = rescind_sim::di::DEMO_USER;
-                Box::new(
-                    rescind_di::Client::builder()
-                        .base_url(running.base_url())
-                        .credentials(rescind_di::Credentials::new(user, password))
-                        .config(config)
-                        .build()
-                        .unwrap(),
-                )
-            }
-            Case::SkipPayWhole | Case::SkipPayQuantity => {
-                let (user, password) = rescind_sim::skippay::DEMO_PARTNER;
-                Box::new(
-                    rescind_skippay::Client::builder()
-                        .base_url(running.base_url())
-                        .credentials(rescind_skippay::Credentials::new(user, password))
-                        .config(config)
-                        .build()
-                        .unwrap(),
-                )
-            }
-        }
+        let who = match self {
+            Case::ArtaCancel | Case::ArtaHold => Who::Arta,
+            Case::DiCancel => Who::Di,
+            Case::SkipPayWhole | Case::SkipPayQuantity => Who::SkipPay,
+        };
+        throttle::canceller(who, running, config)
     }
 }
 

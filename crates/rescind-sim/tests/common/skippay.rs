@@ -14,14 +14,11 @@ use rescind_sim::{FaultAction, FaultRule, RunningSimulator, Simulator};
 use rescind_skippay::model::{CancelItem, Order, OrderCancelRequest, OrderState};
 use rescind_skippay::{Client, Credentials};
 
-pub const READY: &str = "11200a0ee1";
-pub const READY_TWO: &str = "11200a0ee2";
-pub const PROCESSING: &str = "11200a0ee3";
-pub const VALIDATING: &str = "11200a0ee4";
-pub const REJECTED: &str = "11200a0ee5";
-pub const CANCELLED: &str = "11200a0ee6";
-pub const SHIPPED: &str = "11200a0ee7";
-pub const ORDER_CANCELLED: &str = "11200a0ee8";
+// The demo's applications, as the simulator names them.
+pub use rescind_sim::demo::skippay::READY_TWO_ITEMS as READY_TWO;
+pub use rescind_sim::demo::skippay::{
+    CANCELLED, ORDER_CANCELLED, PROCESSING, READY, REJECTED, SHIPPED, VALIDATING,
+};
 
 pub const ORDER_CANCEL: &str = "/financing/v1/applications/*/order/cancel";
 
