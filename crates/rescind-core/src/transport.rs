@@ -772,12 +772,12 @@ impl Transport {
             attempts = tracing::field::Empty,
             request_id = tracing::field::Empty,
         );
-        // Without a subscriber for the span, the call is not wrapped in it: the wrapper would
-        // only move the call's future once more.
         // Boxed: the state of a call is then held in heap blocks each small enough for the
         // allocator's per-thread cache (glibc's tcache takes up to 1,032 bytes), instead of one
         // block of several KB in the provider's cancel, which a multi-thread runtime often frees
         // on another thread than the one that allocated it (an arena lock; bench `calls`).
+        // Without a subscriber for the span, the call is not wrapped in it: entering a span
+        // nobody listens to on every poll is work for nothing.
         let call = Box::pin(self.send_inner(request));
         let result = if span.is_disabled() {
             call.await

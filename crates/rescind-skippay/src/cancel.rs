@@ -114,7 +114,7 @@ impl Canceller for Client {
             Provider::SkipPay,
             request,
             CancelOptions::new(),
-            |request, options| self.cancel_prepared(self.prepare(request, options).map(Box::new)),
+            |request, options| self.cancel_prepared(self.prepare(request, options)),
         )
         .await
     }
@@ -126,7 +126,7 @@ impl Canceller for Client {
     ) -> Result<CancelOutcome, Error> {
         // In its span, under the call's deadline (rescind_core::deadline), as at every provider.
         rescind_core::trace::run_cancel(Provider::SkipPay, request, options, |request, options| {
-            self.cancel_prepared(self.prepare(request, options).map(Box::new))
+            self.cancel_prepared(self.prepare(request, options))
         })
         .await
     }
@@ -301,7 +301,7 @@ impl Client {
         &self,
         request: CancelRequest,
         mut options: CancelOptions,
-    ) -> Result<Prepared, Error> {
+    ) -> Result<Box<Prepared>, Error> {
         let (order_request, selectors) = match &request.scope {
             Scope::Whole => (OrderCancelRequest::whole(), Vec::new()),
             Scope::Items(selectors) if selectors.is_empty() => {
@@ -332,18 +332,19 @@ impl Client {
             .and_then(|plan| plan.native::<ApplicationResponse>().cloned())
             .filter(|app| app.id == request.target)
             .map(Box::new);
-        Ok(Prepared {
+        // Boxed: the cancel's future then holds a pointer, not the checked request beside its
+        // own copy of it.
+        Ok(Box::new(Prepared {
             request,
             order_request,
             selectors,
             policy,
             planned,
-        })
+        }))
     }
 
-    /// The cancel itself, from what [`Client::prepare`] checked (boxed: this future then holds
-    /// a pointer, not the checked request beside its own copy of it), without its
-    /// `rescind.cancel` span (see [`Canceller::cancel_with`]).
+    /// The cancel itself, from what [`Client::prepare`] checked, without its `rescind.cancel`
+    /// span (see [`Canceller::cancel_with`]).
     async fn cancel_prepared(
         &self,
         prepared: Result<Box<Prepared>, Error>,
