@@ -682,3 +682,32 @@ async fn a_redirect_is_returned_not_followed_and_the_change_is_sent_once() {
     read.assert_calls_async(1).await;
     elsewhere.assert_calls_async(0).await;
 }
+
+/// Every redirect status, to a change: returned as it came, the change sent once, the other
+/// address never asked (reqwest would turn a 301/302/303 into a GET and keep a 307/308's body).
+#[tokio::test]
+async fn no_redirect_status_sends_a_change_again() {
+    for status in [301, 302, 303, 307, 308] {
+        let server = MockServer::start_async().await;
+        let change = server
+            .mock_async(|when, then| {
+                when.method(POST).path("/prefix/things");
+                then.status(status).header("location", "/prefix/elsewhere");
+            })
+            .await;
+        let elsewhere = server
+            .mock_async(|when, then| {
+                when.path("/prefix/elsewhere");
+                then.status(200).body("{}");
+            })
+            .await;
+        let t = transport(
+            &server.url("/prefix"),
+            TransportConfig::default().with_retry(fast_retries()),
+        );
+        let resp = t.send(&post("/things")).await.unwrap();
+        assert_eq!((resp.status, resp.attempts), (status, 1), "{status}");
+        change.assert_calls_async(1).await;
+        elsewhere.assert_calls_async(0).await;
+    }
+}
