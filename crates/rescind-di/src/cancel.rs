@@ -120,7 +120,7 @@ impl Canceller for Client {
             Provider::Di,
             request,
             CancelOptions::new(),
-            |request, options| self.cancel_prepared(self.prepare(request, options), self.now()),
+            |request, options| self.cancel_prepared(self.prepare(request, options), None),
         )
         .await
     }
@@ -132,7 +132,7 @@ impl Canceller for Client {
     ) -> Result<CancelOutcome, Error> {
         // In its span, under the call's deadline (rescind_core::deadline), as at every provider.
         rescind_core::trace::run_cancel(Provider::Di, request, options, |request, options| {
-            self.cancel_prepared(self.prepare(request, options), self.now())
+            self.cancel_prepared(self.prepare(request, options), None)
         })
         .await
     }
@@ -231,7 +231,7 @@ impl Client {
         options: CancelOptions,
         now: Timestamp,
     ) -> Result<CancelOutcome, Error> {
-        self.cancel_prepared(self.prepare(request, options), now)
+        self.cancel_prepared(self.prepare(request, options), Some(now))
             .await
     }
 
@@ -281,12 +281,15 @@ impl Client {
         })
     }
 
-    /// The cancel itself, from what [`Client::prepare`] checked.
+    /// The cancel itself, from what [`Client::prepare`] checked. The rules apply at `now`, or
+    /// (`None`) at the client's clock when a reading is judged: a cancel sent first reads no
+    /// clock.
     async fn cancel_prepared(
         &self,
         prepared: Result<Prepared, Error>,
-        now: Timestamp,
+        now: Option<Timestamp>,
     ) -> Result<CancelOutcome, Error> {
+        let now = || now.unwrap_or_else(|| self.now());
         let Prepared {
             number,
             policy,
@@ -303,7 +306,7 @@ impl Client {
             )),
         };
         if let Some(read) = &details {
-            match rules::cancellability(read, now)? {
+            match rules::cancellability(read, now())? {
                 Cancellability::AlreadyCancelled => {
                     return Ok(CancelOutcome::new(
                         Provider::Di,
@@ -377,7 +380,7 @@ impl Client {
             }
             // Sent first and refused: read the order to say why, by the same rules.
             Err(err) if details.is_none() && err.kind() == ErrorKind::NotCancellable => {
-                Err(Box::pin(self.explain_refusal(&target, err, now)).await)
+                Err(Box::pin(self.explain_refusal(&target, err, now())).await)
             }
             Err(err) => Err(err),
         }

@@ -232,12 +232,33 @@ fn observation_of_order(target: &str, order: &Order, selectors: &[CancelItem]) -
         .state
         .as_ref()
         .map_or_else(|| "UNKNOWN".to_string(), |s| s.as_str().to_string());
+    let seen = Observation::new(target, state).cancelled(order_reads_cancelled(order));
+    with_items(seen, Some(order), selectors)
+}
+
+/// Whether an order answer reads cancelled as a whole: its application, or the order itself
+/// ([`Order::is_cancelled`]).
+fn order_reads_cancelled(order: &Order) -> bool {
     let app_cancelled = order
         .application_info
         .as_ref()
         .is_some_and(|i| i.state == ApplicationState::Cancelled);
-    let seen = Observation::new(target, state).cancelled(app_cancelled || order.is_cancelled());
-    with_items(seen, Some(order), selectors)
+    app_cancelled || order.is_cancelled()
+}
+
+/// Whether the order answered to an order cancel shows the change asked for: [`settle`] on
+/// its observation. For a whole cancel that is whether the order reads cancelled, decided
+/// without building the observation (its state and items as text): the answer of every
+/// common whole cancel, where those copies were a measured part of the call (bench `calls`).
+fn order_shows_change(asked: &OrderChange<'_>, order: &Order) -> bool {
+    if matches!(asked.request.scope, Scope::Whole) {
+        return order_reads_cancelled(order);
+    }
+    let after = observation_of_order(&asked.request.target, order, asked.selectors);
+    matches!(
+        settle(asked.request, asked.before.as_ref(), &after),
+        Settlement::Applied { .. }
+    )
 }
 
 fn with_items(
@@ -377,7 +398,7 @@ impl Client {
         };
         // Boxed: its state (the read application, the order cancel after it) would otherwise
         // be part of every cancel's future, copied when the future moves, even when unused.
-        Box::pin(self.cancel_read(&request, &order_request, &selectors, *app)).await
+        Box::pin(self.cancel_read(&request, &order_request, &selectors, app)).await
     }
 
     /// The cancel decided from a reading of the application (`app`): the documented rules
@@ -387,7 +408,7 @@ impl Client {
         request: &CancelRequest,
         order_request: &OrderCancelRequest,
         selectors: &[CancelItem],
-        app: ApplicationResponse,
+        app: Box<ApplicationResponse>,
     ) -> Result<CancelOutcome, Error> {
         let target = request.target.clone();
         let before = observation(&target, &app, selectors);
@@ -482,10 +503,7 @@ impl Client {
                 .map(Box::new);
             let err = match answer {
                 Ok(order) => {
-                    let after = observation_of_order(target, &order, asked.selectors);
-                    if let Settlement::Applied { .. } =
-                        settle(asked.request, asked.before.as_ref(), &after)
-                    {
+                    if order_shows_change(&asked, &order) {
                         let mut outcome =
                             CancelOutcome::new(Provider::SkipPay, target, status_of_order(&order));
                         if resent {
@@ -497,7 +515,7 @@ impl Client {
                                 .already_cancelled_before_unknown()
                                 .with_note(UNKNOWN_BEFORE);
                         }
-                        return Ok(outcome.with_native(SkipPayCancel::from_order(*order)));
+                        return Ok(outcome.with_native(SkipPayCancel::from_order(order)));
                     }
                     Error::new(
                         ErrorKind::UnexpectedResponse,

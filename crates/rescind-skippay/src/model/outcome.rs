@@ -19,29 +19,33 @@ use super::{ApplicationResponse, Order};
 ///
 /// [`SkipPayCancel::order_view`] gives the order whichever way it came (the answer, or the
 /// application's own `order`).
+///
+/// Both are boxed: an order or an application is about 1.4 KB, and the payload moves from the
+/// cancel into its outcome; a box moves as a pointer (bench `calls`: the copies were a
+/// measured part of a Skip Pay cancel's time).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub struct SkipPayCancel {
     /// The application, when the path read it or Skip Pay answered it.
-    pub application: Option<ApplicationResponse>,
+    pub application: Option<Box<ApplicationResponse>>,
     /// The order Skip Pay answered to an order cancel.
-    pub order: Option<Order>,
+    pub order: Option<Box<Order>>,
 }
 
 impl SkipPayCancel {
     /// The payload of a path that has the application.
-    pub fn from_application(application: ApplicationResponse) -> Self {
+    pub fn from_application(application: impl Into<Box<ApplicationResponse>>) -> Self {
         SkipPayCancel {
-            application: Some(application),
+            application: Some(application.into()),
             order: None,
         }
     }
 
     /// The payload of an order cancel's answer.
-    pub fn from_order(order: Order) -> Self {
+    pub fn from_order(order: impl Into<Box<Order>>) -> Self {
         SkipPayCancel {
             application: None,
-            order: Some(order),
+            order: Some(order.into()),
         }
     }
 
@@ -61,7 +65,7 @@ impl SkipPayCancel {
     /// The order: the one Skip Pay answered, else the application's.
     pub fn order_view(&self) -> Option<&Order> {
         self.order
-            .as_ref()
+            .as_deref()
             .or_else(|| self.application.as_ref()?.order.as_ref())
     }
 }
