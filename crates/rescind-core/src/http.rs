@@ -74,8 +74,17 @@ impl HttpRequest {
 
     /// Adds a header.
     pub fn with_header(mut self, name: HeaderName, value: HeaderValue) -> Self {
+        self.room_for_a_header();
         self.headers.insert(name, value);
         self
+    }
+
+    /// A request's headers are few (a content type, at most a key): the first one gets room
+    /// for one, not the map's default room for a dozen (624 bytes touched per request).
+    fn room_for_a_header(&mut self) {
+        if self.headers.capacity() == 0 {
+            self.headers = HeaderMap::with_capacity(1);
+        }
     }
 
     /// Sets a JSON body and its `Content-Type: application/json`.
@@ -85,6 +94,7 @@ impl HttpRequest {
 
     /// Sets a body with its content type.
     pub fn with_body(mut self, body: impl Into<Bytes>, content_type: HeaderValue) -> Self {
+        self.room_for_a_header();
         self.headers
             .insert(http::header::CONTENT_TYPE, content_type);
         self.body = Some(body.into());
@@ -312,6 +322,25 @@ impl std::fmt::Display for BaseUrl {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn headers_beyond_the_first_are_kept_as_the_map_grows() {
+        let req = HttpRequest::new("op", Method::PUT, "/x", "/x")
+            .with_header(
+                HeaderName::from_static("x-one"),
+                HeaderValue::from_static("1"),
+            )
+            .with_header(
+                HeaderName::from_static("x-two"),
+                HeaderValue::from_static("2"),
+            )
+            .with_json_body("{}");
+        assert_eq!(req.headers.len(), 3);
+        assert_eq!(req.headers["x-one"], "1");
+        assert_eq!(req.headers["x-two"], "2");
+        assert_eq!(req.headers[http::header::CONTENT_TYPE], "application/json");
+        assert_eq!(req.body_text(), Some("{}"));
+    }
 
     #[test]
     fn join_keeps_prefix_with_or_without_trailing_slash() {

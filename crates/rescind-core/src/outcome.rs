@@ -152,7 +152,8 @@ pub struct CancelOutcome {
     /// [`already_cancelled_before_unknown`](CancelOutcome::already_cancelled_before_unknown).
     pub already_cancelled_before: Option<bool>,
     native: Option<Arc<dyn Any + Send + Sync>>,
-    native_debug: Option<Arc<str>>,
+    /// The native response's type name, for `Debug` (static: naming it allocates nothing).
+    native_debug: Option<&'static str>,
 }
 
 impl CancelOutcome {
@@ -211,7 +212,7 @@ impl CancelOutcome {
 
     /// Keeps the provider's typed response, reachable with [`CancelOutcome::native`].
     pub fn with_native<T: Any + Send + Sync + fmt::Debug>(mut self, native: T) -> Self {
-        self.native_debug = Some(Arc::from(std::any::type_name::<T>()));
+        self.native_debug = Some(std::any::type_name::<T>());
         self.native = Some(Arc::new(native));
         self
     }

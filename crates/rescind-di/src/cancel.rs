@@ -176,6 +176,8 @@ fn edi_status(details: &OrderDetails) -> String {
 /// A cancel's request and options, checked ([`Client::prepare`]).
 struct Prepared {
     number: ShipmentNumber,
+    /// The outcome's target: the shipment number without its `(401)` prefix.
+    target: String,
     policy: Policy,
     /// The order as a plan read it, when the plan is about this order (boxed: it is large,
     /// and rarely there).
@@ -274,8 +276,15 @@ impl Client {
                 ShipmentNumber::parse(&details.shipment_id).is_ok_and(|n| n == number)
             })
             .map(Box::new);
+        // The target as given is usually the number itself: kept, not copied.
+        let target = if request.target == number.as_str() {
+            request.target
+        } else {
+            number.as_str().to_owned()
+        };
         Ok(Prepared {
             number,
+            target,
             policy,
             planned,
         })
@@ -292,10 +301,10 @@ impl Client {
         let now = || now.unwrap_or_else(|| self.now());
         let Prepared {
             number,
+            target,
             policy,
             planned,
         } = prepared?;
-        let target = number.as_str().to_owned();
         let details = match planned {
             Some(details) => Some(details),
             None if policy == Policy::ChangeFirst => None,
