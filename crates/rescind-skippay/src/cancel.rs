@@ -84,10 +84,11 @@ use crate::request::CANCEL_APPLICATION;
 use crate::rules::{self, Plan as Plan_};
 use crate::{request, response};
 
-/// The outcome an order cancel's answer describes: cancelled when the order or every item is
-/// CANCELLED, partially cancelled otherwise (with counts of items).
+/// The outcome an order cancel's answer describes: cancelled when the order, every item or the
+/// application it names (`applicationInfo.state`) is CANCELLED (a cancelled application
+/// cancels its whole order), partially cancelled otherwise (with counts of items).
 pub fn status_of_order(order: &Order) -> CancelStatus {
-    if order.is_cancelled() {
+    if order_reads_cancelled(order) {
         CancelStatus::Cancelled
     } else {
         let (cancelled, remaining) = order.item_counts();
@@ -557,8 +558,12 @@ impl Client {
             match settle(asked.request, asked.before.as_ref(), &after) {
                 Settlement::Applied { note } => {
                     let status = match &app.order {
-                        Some(order) => status_of_order(order),
-                        None => CancelStatus::Cancelled,
+                        // A cancelled application cancels its whole order, whatever its
+                        // items still read.
+                        Some(order) if app.state != ApplicationState::Cancelled => {
+                            status_of_order(order)
+                        }
+                        _ => CancelStatus::Cancelled,
                     };
                     let outcome = CancelOutcome::new(Provider::SkipPay, target, status)
                         .with_settled_by(SettledBy::ReadBack);
