@@ -6,7 +6,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::*;
-use httpmock::Mock;
 use httpmock::prelude::*;
 use jiff::Timestamp;
 use rescind_core::{
@@ -19,36 +18,8 @@ fn now() -> Timestamp {
     "2026-03-20T11:00:00Z".parse().unwrap()
 }
 
-async fn mock_details<'a>(server: &'a MockServer, body: serde_json::Value) -> Mock<'a> {
-    server
-        .mock_async(|when, then| {
-            when.method(GET)
-                .path(format!("{DETAILS_PREFIX}{SHIPMENT}"))
-                .header("authorization", bearer(JWT));
-            then.status(200).json_body(body);
-        })
-        .await
-}
 
-async fn mock_cancel<'a>(server: &'a MockServer, status: u16, body: &str) -> Mock<'a> {
-    let body = body.to_string();
-    server
-        .mock_async(|when, then| {
-            when.method(DELETE)
-                .path(format!("{CANCEL_PREFIX}{SHIPMENT}"))
-                .header("authorization", bearer(JWT));
-            then.status(status).body(body);
-        })
-        .await
-}
 
-fn order(extra: serde_json::Value) -> serde_json::Value {
-    let mut v = serde_json::json!({"shipmentId": SHIPMENT, "ediStatus": "EXPORT_OK", "desiredDeliveryDate": "2026-03-31", "items": []});
-    v.as_object_mut()
-        .unwrap()
-        .extend(extra.as_object().unwrap().clone());
-    v
-}
 
 #[tokio::test]
 async fn items_and_hold_are_unsupported_and_nothing_is_sent() {

@@ -77,3 +77,37 @@ pub async fn mock_anything(server: &MockServer) -> Mock<'_> {
 pub fn bearer(token: &str) -> String {
     format!("Bearer {token}")
 }
+
+/// The seed's order, due 2026-03-31 and exported (`EXPORT_OK`), with `extra`'s fields set.
+pub fn order(extra: serde_json::Value) -> serde_json::Value {
+    let mut v = serde_json::json!({"shipmentId": SHIPMENT, "ediStatus": "EXPORT_OK", "desiredDeliveryDate": "2026-03-31", "items": []});
+    v.as_object_mut()
+        .unwrap()
+        .extend(extra.as_object().unwrap().clone());
+    v
+}
+
+/// The order's details (`order_details` of [`SHIPMENT`]) answer `body`.
+pub async fn mock_details(server: &MockServer, body: serde_json::Value) -> Mock<'_> {
+    server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path(format!("{DETAILS_PREFIX}{SHIPMENT}"))
+                .header("authorization", bearer(JWT));
+            then.status(200).json_body(body);
+        })
+        .await
+}
+
+/// The cancel of [`SHIPMENT`] answers `status` with `body`.
+pub async fn mock_cancel<'a>(server: &'a MockServer, status: u16, body: &str) -> Mock<'a> {
+    let body = body.to_string();
+    server
+        .mock_async(|when, then| {
+            when.method(DELETE)
+                .path(format!("{CANCEL_PREFIX}{SHIPMENT}"))
+                .header("authorization", bearer(JWT));
+            then.status(status).body(body);
+        })
+        .await
+}
