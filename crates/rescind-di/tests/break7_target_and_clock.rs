@@ -32,9 +32,6 @@ fn in_transit() -> Timestamp {
     "2026-04-01T10:00:00Z".parse().unwrap()
 }
 
-
-
-
 /// Every accepted spelling of the seed's shipment number.
 fn accepted_forms() -> Vec<String> {
     vec![SHIPMENT.to_string(), format!("(401){SHIPMENT}")]

@@ -18,9 +18,6 @@ fn now() -> Timestamp {
     "2026-03-20T11:00:00Z".parse().unwrap()
 }
 
-
-
-
 #[tokio::test]
 async fn items_and_hold_are_unsupported_and_nothing_is_sent() {
     let server = MockServer::start_async().await;
