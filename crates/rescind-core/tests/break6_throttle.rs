@@ -7,10 +7,9 @@ mod support;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use rescind_core::http::Method;
 use rescind_core::retry::{RetryBudget, RetryPolicy};
-use rescind_core::{ErrorKind, HttpRequest, Provider, Sent, Transport, TransportConfig, deadline};
-use support::{Step, serve};
+use rescind_core::{ErrorKind, Provider, Sent, Transport, TransportConfig, deadline};
+use support::{Step, get, post, serve};
 
 fn transport(base: &str, retry: RetryPolicy, documented_429: bool) -> Transport {
     Transport::builder(
@@ -25,10 +24,6 @@ fn transport(base: &str, retry: RetryPolicy, documented_429: bool) -> Transport 
     .documented_429(documented_429)
     .build()
     .unwrap()
-}
-
-fn get() -> HttpRequest {
-    HttpRequest::new("get_thing", Method::GET, "/things/{id}", "/things/1")
 }
 
 fn within(ms: u64) -> tokio::time::Instant {
@@ -218,11 +213,6 @@ fn the_retry_budget_adds_up_under_concurrent_acquires_and_refunds() {
     assert!(b.available() + held <= 50, "{} + {held}", b.available());
     b.refund(held);
     assert!(b.available() <= 50);
-}
-
-fn post() -> HttpRequest {
-    HttpRequest::new("create_thing", Method::POST, "/things", "/things")
-        .with_json_body(r#"{"a":1}"#)
 }
 
 /// The errors moved out of line (`cold`): the same kinds, sent states and messages.

@@ -3,16 +3,15 @@
 //! body cut short is a lost connection; the body caps hold whatever the chunking; the request
 //! id header is read; a change whose answer did not fully arrive is never sent twice.
 
+mod support;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
+use support::{fast_retries, get, post};
 
-use rescind_core::http::Method;
-use rescind_core::retry::RetryPolicy;
 use rescind_core::secrecy::SecretString;
-use rescind_core::{
-    Auth, ErrorKind, HttpRequest, Provider, Sent, Transport, TransportConfig, http::HeaderName,
-};
+use rescind_core::{Auth, ErrorKind, Provider, Sent, Transport, TransportConfig, http::HeaderName};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
@@ -92,10 +91,6 @@ async fn serve(script: Script) -> Server {
     }
 }
 
-fn fast_retries() -> RetryPolicy {
-    RetryPolicy::default().with_backoff(Duration::from_millis(1), Duration::from_millis(5))
-}
-
 fn transport(base: &str, config: TransportConfig) -> Transport {
     Transport::builder(Provider::Arta, base)
         .auth(Auth::Header {
@@ -105,15 +100,6 @@ fn transport(base: &str, config: TransportConfig) -> Transport {
         .config(config)
         .build()
         .unwrap()
-}
-
-fn get() -> HttpRequest {
-    HttpRequest::new("get_thing", Method::GET, "/things/{id}", "/things/1")
-}
-
-fn post() -> HttpRequest {
-    HttpRequest::new("create_thing", Method::POST, "/things", "/things")
-        .with_json_body(r#"{"a":1}"#)
 }
 
 fn head(status: u16, extra: &str, length: Option<usize>) -> Vec<u8> {

@@ -7,14 +7,12 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use rescind_core::http::Method;
 use rescind_core::retry::RetryPolicy;
 use rescind_core::secrecy::SecretString;
 use rescind_core::{
-    Auth, ErrorKind, HttpRequest, Provider, Sent, Transport, TransportConfig, deadline,
-    error_from_response,
+    Auth, ErrorKind, Provider, Sent, Transport, TransportConfig, deadline, error_from_response,
 };
-use support::{Step, serve};
+use support::{Step, get, post, serve};
 
 /// One attempt for failures; a 429 backs off from `initial` (half of it at least).
 fn policy(initial: Duration) -> RetryPolicy {
@@ -42,15 +40,6 @@ fn undocumented(base: &str, retry: RetryPolicy) -> Transport {
         .config(TransportConfig::default().with_retry(retry))
         .build()
         .unwrap()
-}
-
-fn get() -> HttpRequest {
-    HttpRequest::new("get_thing", Method::GET, "/things/{id}", "/things/1")
-}
-
-fn post() -> HttpRequest {
-    HttpRequest::new("create_thing", Method::POST, "/things", "/things")
-        .with_json_body(r#"{"a":1}"#)
 }
 
 fn within(ms: u64) -> tokio::time::Instant {

@@ -8,17 +8,12 @@ use std::time::{Duration, Instant};
 
 use httpmock::prelude::*;
 use rescind_core::http::Method;
-use rescind_core::retry::RetryPolicy;
 use rescind_core::secrecy::SecretString;
 use rescind_core::{
     Auth, ErrorKind, HttpRequest, Provider, RateLimit, Sent, Token, TokenCache, Transport,
     TransportConfig, error_from_response,
 };
-use support::{PasswordLogin, Step, serve};
-
-fn fast_retries() -> RetryPolicy {
-    RetryPolicy::default().with_backoff(Duration::from_millis(1), Duration::from_millis(5))
-}
+use support::{PasswordLogin, Step, fast_retries, serve};
 
 fn transport(base: &str, config: TransportConfig) -> Transport {
     Transport::builder(Provider::Arta, base)

@@ -6,6 +6,7 @@
 pub mod logs;
 
 use rescind_core::http::Method;
+use rescind_core::retry::RetryPolicy;
 use rescind_core::secrecy::{ExposeSecret, SecretString};
 use rescind_core::{Error, HttpRequest, Login, Token, Transport, async_trait, error_from_response};
 
@@ -210,4 +211,21 @@ impl Scripted {
     pub fn hits(&self) -> usize {
         self.hits.load(Ordering::SeqCst)
     }
+}
+
+/// A GET of one thing: safe, so retried after any failure.
+pub fn get() -> HttpRequest {
+    HttpRequest::new("get_thing", Method::GET, "/things/{id}", "/things/1")
+}
+
+/// A POST creating a thing, with a JSON body: not idempotent, never resent once it may have
+/// been applied.
+pub fn post() -> HttpRequest {
+    HttpRequest::new("create_thing", Method::POST, "/things", "/things")
+        .with_json_body(r#"{"a":1}"#)
+}
+
+/// The default retry policy with a 1-5 ms backoff, fast enough for tests.
+pub fn fast_retries() -> RetryPolicy {
+    RetryPolicy::default().with_backoff(Duration::from_millis(1), Duration::from_millis(5))
 }
