@@ -88,14 +88,22 @@ use crate::{request, response};
 /// application it names (`applicationInfo.state`) is CANCELLED (a cancelled application
 /// cancels its whole order), partially cancelled otherwise (with counts of items).
 pub fn status_of_order(order: &Order) -> CancelStatus {
-    if order_reads_cancelled(order) {
-        CancelStatus::Cancelled
-    } else {
-        let (cancelled, remaining) = order.item_counts();
-        CancelStatus::PartiallyCancelled {
-            cancelled_items: Some(cancelled),
-            remaining_items: Some(remaining),
+    status_of(order_reads_cancelled(order), Some(order))
+}
+
+/// The outcome of a change a reading shows applied: cancelled when the reading is cancelled as
+/// a whole (`whole_cancelled`: the application or the order) or has no order, partially
+/// cancelled otherwise, with the order's counts of items.
+fn status_of(whole_cancelled: bool, order: Option<&Order>) -> CancelStatus {
+    match order {
+        Some(order) if !whole_cancelled => {
+            let (cancelled, remaining) = order.item_counts();
+            CancelStatus::PartiallyCancelled {
+                cancelled_items: Some(cancelled),
+                remaining_items: Some(remaining),
+            }
         }
+        _ => CancelStatus::Cancelled,
     }
 }
 
@@ -557,14 +565,11 @@ impl Client {
             let after = observation(target, &app, asked.selectors);
             match settle(asked.request, asked.before.as_ref(), &after) {
                 Settlement::Applied { note } => {
-                    let status = match &app.order {
-                        // A cancelled application cancels its whole order, whatever its
-                        // items still read.
-                        Some(order) if app.state != ApplicationState::Cancelled => {
-                            status_of_order(order)
-                        }
-                        _ => CancelStatus::Cancelled,
-                    };
+                    // A cancelled application cancels its whole order, whatever its items
+                    // still read.
+                    let whole_cancelled = app.state == ApplicationState::Cancelled
+                        || app.order.as_ref().is_some_and(order_reads_cancelled);
+                    let status = status_of(whole_cancelled, app.order.as_ref());
                     let outcome = CancelOutcome::new(Provider::SkipPay, target, status)
                         .with_settled_by(SettledBy::ReadBack);
                     let (outcome, unknown_before) = if asked.before.is_none() && !resent {
