@@ -77,8 +77,8 @@ use rescind_core::{
 
 use crate::client::Client;
 use crate::model::{
-    ApplicationResponse, ApplicationState, CancelItem, Order, OrderCancelRequest, OrderState,
-    SkipPayCancel,
+    AnsweredOrder, ApplicationResponse, ApplicationState, CancelItem, Order, OrderCancelRequest,
+    OrderState, SkipPayCancel,
 };
 use crate::request::CANCEL_APPLICATION;
 use crate::rules::{self, Plan as Plan_};
@@ -88,21 +88,19 @@ use crate::{request, response};
 /// application it names (`applicationInfo.state`) is CANCELLED (a cancelled application
 /// cancels its whole order), partially cancelled otherwise (with counts of items).
 pub fn status_of_order(order: &Order) -> CancelStatus {
-    status_of(order_reads_cancelled(order), Some(order))
+    status_of(order_reads_cancelled(order), Some(order.item_counts()))
 }
 
 /// The outcome of a change a reading shows applied: cancelled when the reading is cancelled as
 /// a whole (`whole_cancelled`: the application or the order) or has no order, partially
-/// cancelled otherwise, with the order's counts of items.
-fn status_of(whole_cancelled: bool, order: Option<&Order>) -> CancelStatus {
-    match order {
-        Some(order) if !whole_cancelled => {
-            let (cancelled, remaining) = order.item_counts();
-            CancelStatus::PartiallyCancelled {
-                cancelled_items: Some(cancelled),
-                remaining_items: Some(remaining),
-            }
-        }
+/// cancelled otherwise, with the order's counts of items (`item_counts`: cancelled and not;
+/// `None`: no order).
+fn status_of(whole_cancelled: bool, item_counts: Option<(usize, usize)>) -> CancelStatus {
+    match item_counts {
+        Some((cancelled, remaining)) if !whole_cancelled => CancelStatus::PartiallyCancelled {
+            cancelled_items: Some(cancelled),
+            remaining_items: Some(remaining),
+        },
         _ => CancelStatus::Cancelled,
     }
 }
@@ -259,10 +257,15 @@ fn order_reads_cancelled(order: &Order) -> bool {
 /// its observation. For a whole cancel that is whether the order reads cancelled, decided
 /// without building the observation (its state and items as text): the answer of every
 /// common whole cancel, where those copies were a measured part of the call (bench `calls`).
-fn order_shows_change(asked: &OrderChange<'_>, order: &Order) -> bool {
+fn order_shows_change(asked: &OrderChange<'_>, answer: &AnsweredOrder) -> bool {
     if matches!(asked.request.scope, Scope::Whole) {
-        return order_reads_cancelled(order);
+        return answer.reads_cancelled();
     }
+    // An item cancel matches items by code, EAN or name: the whole order is read. `None`
+    // (the kept answer does not read whole) shows nothing: the read-back settles it.
+    let Some(order) = answer.order() else {
+        return false;
+    };
     let after = observation_of_order(&asked.request.target, order, asked.selectors);
     matches!(
         settle(asked.request, asked.before.as_ref(), &after),
@@ -491,10 +494,10 @@ impl Client {
         &self,
         target: &str,
         order_request: &OrderCancelRequest,
-    ) -> Result<Order, Error> {
+    ) -> Result<AnsweredOrder, Error> {
         let req = request::cancel_order_items(target, order_request)?;
         let resp = self.transport().send(&req).await?;
-        response::parse_order_cancel_of(&resp, target, req.operation)
+        response::read_order_cancel_of(&resp, target, req.operation)
     }
 
     /// Sends the order cancel; an answer that proves nothing or does not show the change is
@@ -504,17 +507,12 @@ impl Client {
         let idempotent = !asked.order_request.has_quantities();
         let mut resent = false;
         let mut err = loop {
-            // The order boxed: it is large, and its slot would otherwise stay in this future
-            // across the read-back (see `Client::prepare`).
-            let answer = self
-                .send_order_cancel(target, asked.order_request)
-                .await
-                .map(Box::new);
+            let answer = self.send_order_cancel(target, asked.order_request).await;
             let err = match answer {
                 Ok(order) => {
                     if order_shows_change(&asked, &order) {
-                        let mut outcome =
-                            CancelOutcome::new(Provider::SkipPay, target, status_of_order(&order));
+                        let status = status_of(order.reads_cancelled(), Some(order.item_counts()));
+                        let mut outcome = CancelOutcome::new(Provider::SkipPay, target, status);
                         if resent {
                             outcome = outcome.with_note(
                                 "the first cancel's answer proved nothing and the order read back unchanged; the cancel was sent once more",
@@ -524,7 +522,7 @@ impl Client {
                                 .already_cancelled_before_unknown()
                                 .with_note(UNKNOWN_BEFORE);
                         }
-                        return Ok(outcome.with_native(SkipPayCancel::from_order(order)));
+                        return Ok(outcome.with_native(SkipPayCancel::from_answered(order)));
                     }
                     Error::new(
                         ErrorKind::UnexpectedResponse,
@@ -569,7 +567,8 @@ impl Client {
                     // still read.
                     let whole_cancelled = app.state == ApplicationState::Cancelled
                         || app.order.as_ref().is_some_and(order_reads_cancelled);
-                    let status = status_of(whole_cancelled, app.order.as_ref());
+                    let status =
+                        status_of(whole_cancelled, app.order.as_ref().map(Order::item_counts));
                     let outcome = CancelOutcome::new(Provider::SkipPay, target, status)
                         .with_settled_by(SettledBy::ReadBack);
                     let (outcome, unknown_before) = if asked.before.is_none() && !resent {

@@ -8,7 +8,7 @@ use rescind_core::{Error, ErrorKind, HttpResponse, Provider, Sent, Token, change
 use serde::Deserialize;
 
 use crate::error;
-use crate::model::{ApplicationResponse, Order};
+use crate::model::{AnsweredOrder, ApplicationInfo, ApplicationResponse, Order, OrderProof};
 use crate::request::{CANCEL_APPLICATION, CANCEL_ORDER_ITEMS, GET_APPLICATION, LOGIN};
 
 /// How long a token lives when the login does not say (Skip Pay documents 2 hours).
@@ -155,6 +155,55 @@ fn order_read_once(body: &[u8]) -> Option<Order> {
         .filter(|order| order.state.is_some() && !order.items.is_empty())
 }
 
+/// The fields the cancel decides on, read in one pass from an answer that would take the
+/// one-pass read of [`order_read_once`]: an object whose `state` is set and whose `items` are
+/// not empty. `None` leaves the body to the two passes, as there.
+fn proof_read_once(body: &[u8]) -> Option<OrderProof> {
+    if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return None;
+    }
+    serde_json::from_slice::<OrderProof>(body)
+        .ok()
+        .filter(|proof| proof.state.is_some() && !proof.items.is_empty())
+}
+
+/// [`parse_order_cancel_of`] for the cancel: the common answer kept as it came with the
+/// fields its decision reads ([`OrderProof`]), the whole order decoded on first use; any
+/// other answer is read by the two passes, with their errors.
+pub(crate) fn read_order_cancel_of(
+    resp: &HttpResponse,
+    application_id: &str,
+    operation: &'static str,
+) -> Result<AnsweredOrder, Error> {
+    let answer = read_change(resp, operation, |r| {
+        if let Some(proof) = proof_read_once(&r.body) {
+            return Ok(AnsweredOrder::kept(proof, r.body.clone()));
+        }
+        decode::change_response::<OrderShape>(r, Provider::SkipPay, operation)?;
+        wire::tolerant::change_response(r, Provider::SkipPay, operation)
+            .map(|order| AnsweredOrder::Decoded(Box::new(order)))
+    })?;
+    about_application(resp, answer.application_info(), application_id, operation)?;
+    Ok(answer)
+}
+
+/// When an order answer names its application (`applicationInfo.id`), it must be
+/// `application_id`; else the answer proves nothing ([`Sent::MaybeSent`]).
+fn about_application(
+    resp: &HttpResponse,
+    info: Option<&ApplicationInfo>,
+    application_id: &str,
+    operation: &'static str,
+) -> Result<(), Error> {
+    match info {
+        Some(info) if info.id != application_id => Err(change::not_success(
+            wrong_id(resp, operation, &info.id, application_id),
+            resp.status,
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// [`parse_cancel_order_items`] for the order of `application_id`: when the answer names its
 /// application (`applicationInfo.id`), it must be this one.
 pub fn parse_cancel_order_items_of(
@@ -173,14 +222,12 @@ pub fn parse_order_cancel_of(
     operation: &'static str,
 ) -> Result<Order, Error> {
     let order = parse_order_cancel(resp, operation)?;
-    if let Some(info) = &order.application_info
-        && info.id != application_id
-    {
-        return Err(change::not_success(
-            wrong_id(resp, operation, &info.id, application_id),
-            resp.status,
-        ));
-    }
+    about_application(
+        resp,
+        order.application_info.as_ref(),
+        application_id,
+        operation,
+    )?;
     Ok(order)
 }
 
@@ -261,5 +308,103 @@ mod tests {
             assert!(order_read_once(body.as_bytes()).is_none());
             assert!(two_passes(body.as_bytes()).is_none(), "{body}");
         }
+    }
+
+    /// What the cancel decides on, of a whole order.
+    fn decision_of(order: &Order) -> (bool, (usize, usize), Option<ApplicationInfo>) {
+        (
+            order.is_cancelled(),
+            order.item_counts(),
+            order.application_info.clone(),
+        )
+    }
+
+    /// The kept answer's proof decides as the whole order would, and the whole order decodes
+    /// from the kept body: for every body the proof reads, the two passes read it too, to an
+    /// order with the same state, item states and application; and the one-pass full read
+    /// never takes a body the proof leaves.
+    #[test]
+    fn the_proof_decides_as_the_whole_order_and_the_kept_body_decodes_whole() {
+        let documented = include_str!("../tests/fixtures/order_cancel_200.json");
+        let mut doc: serde_json::Value = serde_json::from_str(documented).unwrap();
+        let mut variants: Vec<String> = vec![documented.to_string()];
+        // Fields no cancel needs, unreadable: the proof reads, the whole order skips them.
+        for (path, bad) in [
+            ("/totalPrice", serde_json::json!("twelve")),
+            ("/reservationDate", serde_json::json!("yesterday")),
+            ("/items/0/totalPrice", serde_json::json!([1])),
+            ("/items/0/deliveryDate", serde_json::json!(17)),
+            ("/documents", serde_json::json!({"a": 1})),
+            ("/deliveryCarrier", serde_json::json!(5)),
+        ] {
+            let mut v = doc.clone();
+            *v.pointer_mut(path).unwrap() = bad;
+            variants.push(v.to_string());
+        }
+        // Fields a cancel needs, unreadable: neither reads.
+        for (path, bad) in [
+            ("/items/0/code", serde_json::json!(7)),
+            ("/items/0/quantity", serde_json::json!("many")),
+            ("/items/0/state", serde_json::json!(3)),
+            ("/state", serde_json::json!(["CANCELLED"])),
+            ("/applicationInfo/id", serde_json::json!(1)),
+        ] {
+            let mut v = doc.clone();
+            *v.pointer_mut(path).unwrap() = bad;
+            variants.push(v.to_string());
+        }
+        // Escaped texts, a cancelled application, cancelled items, no application.
+        *doc.pointer_mut("/items/0/code").unwrap() = serde_json::json!("EXC\u{e9}\"1\\");
+        *doc.pointer_mut("/applicationInfo/state").unwrap() = serde_json::json!("CANCELLED");
+        variants.push(doc.to_string());
+        *doc.pointer_mut("/items/0/state").unwrap() = serde_json::json!("CANCELLED");
+        doc.as_object_mut().unwrap().remove("applicationInfo");
+        variants.push(doc.to_string());
+        variants.extend(
+            [
+                r#"{"state": "CANCELLED", "items": [{"code": "1", "state": "CANCELLED"}]}"#,
+                r#"{"state": "SENT", "items": [{"state": "CANCELLED"}, {"state": "SENT"}, {}]}"#,
+                r#"{"state": "CANCELLED", "items": [{"code": null, "quantity": "1.5"}]}"#,
+                r#"{"items": [{"code": "1", "state": "CANCELLED"}]}"#,
+                r#"{"state": null, "items": [{"code": "1", "state": "CANCELLED"}]}"#,
+                r#"{"state": "CANCELLED", "items": []}"#,
+                r#"{"state": "CANC"#,
+                "[]",
+                r#"{"state": "CANCELLED", "state": "CANCELLED", "items": [{"code": "1"}]}"#,
+            ]
+            .map(String::from),
+        );
+        let (mut proved, mut unreadable_rest) = (0, 0);
+        for body in &variants {
+            let proof = proof_read_once(body.as_bytes());
+            if order_read_once(body.as_bytes()).is_some() {
+                assert!(proof.is_some(), "the full one-pass read took it: {body}");
+            }
+            let Some(proof) = proof else { continue };
+            proved += 1;
+            let two = two_passes(body.as_bytes()).unwrap_or_else(|| panic!("{body}"));
+            let kept = AnsweredOrder::kept(proof, rescind_core::bytes::Bytes::from(body.clone()));
+            assert_eq!(kept.order(), Some(&two), "{body}");
+            assert_eq!(
+                (
+                    kept.reads_cancelled(),
+                    kept.item_counts(),
+                    kept.application_info().cloned()
+                ),
+                {
+                    let (c, n, info) = decision_of(&two);
+                    let app_cancelled = info
+                        .as_ref()
+                        .is_some_and(|i| i.state == crate::model::ApplicationState::Cancelled);
+                    (c || app_cancelled, n, info)
+                },
+                "{body}"
+            );
+            if !two.skipped().is_empty() {
+                unreadable_rest += 1;
+            }
+        }
+        assert_eq!(proved, 12);
+        assert_eq!(unreadable_rest, 6);
     }
 }

@@ -151,8 +151,7 @@ async fn ready_whole_cancel_sends_an_empty_object_and_reports_cancelled() {
     assert_eq!(
         SkipPayCancel::of(&outcome)
             .unwrap()
-            .order
-            .as_ref()
+            .order()
             .unwrap()
             .items
             .len(),
@@ -221,8 +220,7 @@ async fn a_cancelled_application_is_already_cancelled_and_nothing_is_sent() {
     assert_eq!(
         SkipPayCancel::of(&outcome)
             .unwrap()
-            .application
-            .as_ref()
+            .application()
             .unwrap()
             .id,
         APP
@@ -264,7 +262,7 @@ async fn a_processing_application_is_cancelled_as_an_application() {
         .unwrap();
     m.assert(1, 0, 1).await;
     assert_eq!(outcome.status, CancelStatus::Cancelled);
-    assert!(SkipPayCancel::of(&outcome).unwrap().application.is_some());
+    assert!(SkipPayCancel::of(&outcome).unwrap().application().is_some());
 }
 
 #[tokio::test]
@@ -477,7 +475,7 @@ async fn a_whole_cancel_without_answer_is_settled_by_reading_back() {
     );
     // Settled by the read: the payload is the application read back.
     let payload = SkipPayCancel::of(&outcome).unwrap();
-    assert!(payload.order.is_none());
+    assert!(payload.order().is_none());
     assert!(payload.order_view().unwrap().is_cancelled());
 }
 
@@ -566,8 +564,8 @@ async fn an_application_cancel_without_answer_is_settled_by_reading_back_with_it
     assert!(outcome.settled_by_read_back());
     // The one Skip Pay payload: the application read back.
     let payload = SkipPayCancel::of(&outcome).unwrap();
-    assert_eq!(payload.application.as_ref().unwrap().id, APP);
-    assert!(payload.order.is_none());
+    assert_eq!(payload.application().unwrap().id, APP);
+    assert!(payload.order().is_none());
     cancel.assert_calls_async(3).await;
     after.assert_calls_async(1).await;
 }

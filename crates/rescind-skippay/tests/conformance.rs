@@ -231,7 +231,7 @@ async fn a_body_whose_unneeded_fields_are_all_broken_still_lets_the_cancel_go_ah
     get.assert_calls_async(1).await;
     cancel.assert_calls_async(1).await;
     assert_eq!(outcome.status, CancelStatus::Cancelled);
-    let order = SkipPayCancel::of(&outcome).unwrap().order.as_ref().unwrap();
+    let order = SkipPayCancel::of(&outcome).unwrap().order().unwrap();
     assert_eq!(order.items.len(), 2);
     let mut skipped: Vec<&str> = order.skipped().iter().map(|s| s.path.as_str()).collect();
     skipped.sort_unstable();
@@ -285,7 +285,7 @@ async fn whole_number_float_amounts_let_the_cancel_go_ahead_and_read_its_outcome
     get.assert_calls_async(1).await;
     cancel.assert_calls_async(1).await;
     assert_eq!(outcome.status, CancelStatus::Cancelled);
-    let order = SkipPayCancel::of(&outcome).unwrap().order.as_ref().unwrap();
+    let order = SkipPayCancel::of(&outcome).unwrap().order().unwrap();
     assert!(order.skipped().is_empty(), "{:?}", order.skipped());
     assert_eq!(
         order.items[0].total_price.as_ref().unwrap().amount,

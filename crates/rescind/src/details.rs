@@ -85,7 +85,7 @@ mod tests {
     fn each_provider_payload_is_its_variant_and_a_foreign_one_is_none() {
         let sp = CancelOutcome::new(Provider::SkipPay, "a", CancelStatus::AlreadyCancelled)
             .with_native(rescind_skippay::SkipPayCancel::default());
-        assert!(matches!(Details::of(&sp), Some(Details::SkipPay(p)) if p.application.is_none()));
+        assert!(matches!(Details::of(&sp), Some(Details::SkipPay(p)) if p.application().is_none()));
         assert_eq!(Details::of(&sp).unwrap().provider(), Provider::SkipPay);
         // Another type under a provider's name is no payload of that provider.
         let odd = CancelOutcome::new(Provider::Arta, "a", CancelStatus::Cancelled)
