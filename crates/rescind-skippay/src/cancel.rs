@@ -497,7 +497,8 @@ impl Client {
     ) -> Result<AnsweredOrder, Error> {
         let req = request::cancel_order_items(target, order_request)?;
         let resp = self.transport().send(&req).await?;
-        response::read_order_cancel_of(&resp, target, req.operation)
+        let whole = order_request.is_whole();
+        response::read_order_cancel_of(&resp, target, req.operation, whole)
     }
 
     /// Sends the order cancel; an answer that proves nothing or does not show the change is

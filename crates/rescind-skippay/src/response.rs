@@ -8,7 +8,7 @@ use rescind_core::{Error, ErrorKind, HttpResponse, Provider, Sent, Token, change
 use serde::Deserialize;
 
 use crate::error;
-use crate::model::{AnsweredOrder, ApplicationInfo, ApplicationResponse, Order, OrderProof};
+use crate::model::{AnsweredOrder, ApplicationResponse, NamedApplication, Order, OrderProof};
 use crate::request::{CANCEL_APPLICATION, CANCEL_ORDER_ITEMS, GET_APPLICATION, LOGIN};
 
 /// How long a token lives when the login does not say (Skip Pay documents 2 hours).
@@ -96,7 +96,14 @@ pub fn parse_cancel_application(
     let app = parse_application(resp, CANCEL_APPLICATION)?;
     if app.id != application_id {
         return Err(change::not_success(
-            wrong_id(resp, CANCEL_APPLICATION, &app.id, application_id),
+            wrong_application(
+                resp,
+                CANCEL_APPLICATION,
+                format!(
+                    "the answer is about application `{}`, not `{application_id}`",
+                    app.id
+                ),
+            ),
             resp.status,
         ));
     }
@@ -155,53 +162,50 @@ fn order_read_once(body: &[u8]) -> Option<Order> {
         .filter(|order| order.state.is_some() && !order.items.is_empty())
 }
 
-/// The fields the cancel decides on, read in one pass from an answer that would take the
-/// one-pass read of [`order_read_once`]: an object whose `state` is set and whose `items` are
-/// not empty. `None` leaves the body to the two passes, as there.
-fn proof_read_once(body: &[u8]) -> Option<OrderProof> {
-    if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
-        return None;
-    }
-    serde_json::from_slice::<OrderProof>(body)
-        .ok()
-        .filter(|proof| proof.state.is_some() && !proof.items.is_empty())
-}
-
-/// [`parse_order_cancel_of`] for the cancel: the common answer kept as it came with the
-/// fields its decision reads ([`OrderProof`]), the whole order decoded on first use; any
-/// other answer is read by the two passes, with their errors.
+/// [`parse_order_cancel_of`] for the cancel's own read. A whole-order cancel (`whole`) keeps
+/// the common answer as it came with the fields its decision reads ([`OrderProof`]), the
+/// whole order decoded on first use; an item cancel (it matches items by code, EAN or name)
+/// and any other answer are read whole by [`parse_order_cancel_of`], with its errors.
 pub(crate) fn read_order_cancel_of(
     resp: &HttpResponse,
     application_id: &str,
     operation: &'static str,
+    whole: bool,
 ) -> Result<AnsweredOrder, Error> {
-    let answer = read_change(resp, operation, |r| {
-        if let Some(proof) = proof_read_once(&r.body) {
-            return Ok(AnsweredOrder::kept(proof, r.body.clone()));
-        }
-        decode::change_response::<OrderShape>(r, Provider::SkipPay, operation)?;
-        wire::tolerant::change_response(r, Provider::SkipPay, operation)
-            .map(|order| AnsweredOrder::Decoded(Box::new(order)))
-    })?;
-    about_application(resp, answer.application_info(), application_id, operation)?;
-    Ok(answer)
+    let kept = whole
+        .then(|| read_change(resp, operation, |r| Ok(OrderProof::read(&r.body))))
+        .transpose()?
+        .flatten();
+    let Some(proof) = kept else {
+        return parse_order_cancel_of(resp, application_id, operation)
+            .map(|order| AnsweredOrder::Decoded(Box::new(order)));
+    };
+    about_application(resp, proof.named_application(), application_id, operation)?;
+    Ok(AnsweredOrder::kept(proof, resp.body.clone()))
 }
 
-/// When an order answer names its application (`applicationInfo.id`), it must be
-/// `application_id`; else the answer proves nothing ([`Sent::MaybeSent`]).
+/// When an order answer names its application (`applicationInfo.id`, read on its own: an
+/// `applicationInfo` the order reader skips still names one), it must be `application_id`;
+/// else, or when it names one twice, the answer proves nothing ([`Sent::MaybeSent`]).
 fn about_application(
     resp: &HttpResponse,
-    info: Option<&ApplicationInfo>,
+    named: NamedApplication,
     application_id: &str,
     operation: &'static str,
 ) -> Result<(), Error> {
-    match info {
-        Some(info) if info.id != application_id => Err(change::not_success(
-            wrong_id(resp, operation, &info.id, application_id),
-            resp.status,
-        )),
-        _ => Ok(()),
-    }
+    let message = match &named {
+        NamedApplication::One(id) if id != application_id => {
+            format!("the answer is about application `{id}`, not `{application_id}`")
+        }
+        NamedApplication::Ambiguous => format!(
+            "the answer names its application twice (`applicationInfo.id`): it is not known to be about `{application_id}`"
+        ),
+        _ => return Ok(()),
+    };
+    Err(change::not_success(
+        wrong_application(resp, operation, message),
+        resp.status,
+    ))
 }
 
 /// [`parse_cancel_order_items`] for the order of `application_id`: when the answer names its
@@ -224,7 +228,7 @@ pub fn parse_order_cancel_of(
     let order = parse_order_cancel(resp, operation)?;
     about_application(
         resp,
-        order.application_info.as_ref(),
+        NamedApplication::in_body(&resp.body),
         application_id,
         operation,
     )?;
@@ -244,16 +248,12 @@ fn read_change<T>(
     )
 }
 
-fn wrong_id(resp: &HttpResponse, operation: &'static str, got: &str, want: &str) -> Error {
-    let err = Error::new(
-        ErrorKind::UnexpectedResponse,
-        Sent::MaybeSent,
-        format!("the answer is about application `{got}`, not `{want}`"),
-    )
-    .with_provider(Provider::SkipPay)
-    .with_operation(operation)
-    .with_status(resp.status)
-    .with_attempts(resp.attempts);
+fn wrong_application(resp: &HttpResponse, operation: &'static str, message: String) -> Error {
+    let err = Error::new(ErrorKind::UnexpectedResponse, Sent::MaybeSent, message)
+        .with_provider(Provider::SkipPay)
+        .with_operation(operation)
+        .with_status(resp.status)
+        .with_attempts(resp.attempts);
     match &resp.request_id {
         Some(id) => err.with_request_id(id.clone()),
         None => err,
@@ -311,7 +311,7 @@ mod tests {
     }
 
     /// What the cancel decides on, of a whole order.
-    fn decision_of(order: &Order) -> (bool, (usize, usize), Option<ApplicationInfo>) {
+    fn decision_of(order: &Order) -> (bool, (usize, usize), Option<crate::model::ApplicationInfo>) {
         (
             order.is_cancelled(),
             order.item_counts(),
@@ -336,6 +336,8 @@ mod tests {
             ("/items/0/deliveryDate", serde_json::json!(17)),
             ("/documents", serde_json::json!({"a": 1})),
             ("/deliveryCarrier", serde_json::json!(5)),
+            // An `applicationInfo` that does not read is skipped; a numeric id names none.
+            ("/applicationInfo/id", serde_json::json!(1)),
         ] {
             let mut v = doc.clone();
             *v.pointer_mut(path).unwrap() = bad;
@@ -347,7 +349,6 @@ mod tests {
             ("/items/0/quantity", serde_json::json!("many")),
             ("/items/0/state", serde_json::json!(3)),
             ("/state", serde_json::json!(["CANCELLED"])),
-            ("/applicationInfo/id", serde_json::json!(1)),
         ] {
             let mut v = doc.clone();
             *v.pointer_mut(path).unwrap() = bad;
@@ -376,35 +377,80 @@ mod tests {
         );
         let (mut proved, mut unreadable_rest) = (0, 0);
         for body in &variants {
-            let proof = proof_read_once(body.as_bytes());
+            let proof = OrderProof::read(body.as_bytes());
             if order_read_once(body.as_bytes()).is_some() {
                 assert!(proof.is_some(), "the full one-pass read took it: {body}");
             }
             let Some(proof) = proof else { continue };
             proved += 1;
             let two = two_passes(body.as_bytes()).unwrap_or_else(|| panic!("{body}"));
+            let info = proof.application_info();
             let kept = AnsweredOrder::kept(proof, rescind_core::bytes::Bytes::from(body.clone()));
             assert_eq!(kept.order(), Some(&two), "{body}");
+            let (cancelled, counts, two_info) = decision_of(&two);
+            let app_cancelled = two_info
+                .as_ref()
+                .is_some_and(|i| i.state == crate::model::ApplicationState::Cancelled);
             assert_eq!(
-                (
-                    kept.reads_cancelled(),
-                    kept.item_counts(),
-                    kept.application_info().cloned()
-                ),
-                {
-                    let (c, n, info) = decision_of(&two);
-                    let app_cancelled = info
-                        .as_ref()
-                        .is_some_and(|i| i.state == crate::model::ApplicationState::Cancelled);
-                    (c || app_cancelled, n, info)
-                },
+                (kept.reads_cancelled(), kept.item_counts(), info),
+                (cancelled || app_cancelled, counts, two_info),
                 "{body}"
             );
             if !two.skipped().is_empty() {
                 unreadable_rest += 1;
             }
         }
-        assert_eq!(proved, 12);
-        assert_eq!(unreadable_rest, 6);
+        assert_eq!(proved, 13);
+        assert_eq!(unreadable_rest, 7);
+    }
+
+    /// A field given twice: the proof refuses it exactly when the order reader does, for
+    /// every field of the order and of an item that the documented answer carries (the
+    /// model's fields: a field added to `Order` or `OrderItem` and not to the proof fails
+    /// here), and for a field no model knows (both take it).
+    #[test]
+    fn a_field_given_twice_is_refused_by_the_proof_as_by_the_order_reader() {
+        let documented = include_str!("../tests/fixtures/order_cancel_200.json");
+        let mut doc: serde_json::Value = serde_json::from_str(documented).unwrap();
+        doc["unknownField"] = serde_json::json!(1);
+        doc["items"][0]["unknownField"] = serde_json::json!(1);
+        let text = doc.to_string();
+        let keys = |v: &serde_json::Value| -> Vec<String> {
+            v.as_object().unwrap().keys().cloned().collect()
+        };
+        let (order_keys, item_keys) = (keys(&doc), keys(&doc["items"][0]));
+        assert!(
+            order_keys.len() >= 18 && item_keys.len() >= 19,
+            "{order_keys:?} {item_keys:?}"
+        );
+        let mut cases = Vec::new();
+        for key in &order_keys {
+            // The key once more, at the order's level (first in the object).
+            let twice = text.replacen('{', &format!("{{\"{key}\":null,"), 1);
+            cases.push((format!("order.{key}"), twice));
+        }
+        let item_at = text
+            .find("{\"categories\"")
+            .or_else(|| text.find("{\"code\""));
+        let item_at = item_at.expect("the first item's object");
+        for key in &item_keys {
+            let mut twice = text.clone();
+            twice.insert_str(item_at + 1, &format!("\"{key}\":null,"));
+            cases.push((format!("items[0].{key}"), twice));
+        }
+        let mut refused = 0;
+        for (case, body) in &cases {
+            let proof = OrderProof::read(body.as_bytes()).is_some();
+            let reader = two_passes(body.as_bytes()).is_some();
+            assert_eq!(
+                proof, reader,
+                "{case}: proof {proof}, order reader {reader}"
+            );
+            if !reader {
+                refused += 1;
+            }
+        }
+        // Every known field given twice is refused; the unknown ones are taken.
+        assert_eq!(refused, cases.len() - 2, "{cases:?}");
     }
 }

@@ -99,7 +99,14 @@ fn parsed(body: &[u8]) -> Result<Order, Error> {
 /// (`parse_cancel_order_items`, the tolerant reader) gives up on: a duplicate key where no
 /// cancel decides, more unreadable fields than it skips, a byte that is not UTF-8.
 fn answers_the_reader_refuses() -> Vec<(&'static str, Vec<u8>)> {
-    let text = cancelled_answer().to_string();
+    let mut all = answers_the_proof_refuses();
+    all.push(("300 unreadable prices", many_unreadable_prices()));
+    all
+}
+
+/// A cancelled answer whose 300 items each have an unreadable `totalPrice`: more fields that
+/// no cancel needs than the order reader skips (256).
+fn many_unreadable_prices() -> Vec<u8> {
     let mut many = cancelled_answer();
     many["items"] = (0..300)
         .map(|i| {
@@ -108,6 +115,13 @@ fn answers_the_reader_refuses() -> Vec<(&'static str, Vec<u8>)> {
             it
         })
         .collect();
+    many.to_string().into_bytes()
+}
+
+/// The answers the order reader refuses for a known field given twice or bytes that are not
+/// UTF-8: the proof refuses them too.
+fn answers_the_proof_refuses() -> Vec<(&'static str, Vec<u8>)> {
+    let text = cancelled_answer().to_string();
     let mut not_utf8 = text.clone().into_bytes();
     let at = text.find("AA234").unwrap();
     not_utf8[at] = 0xff;
@@ -128,7 +142,6 @@ fn answers_the_reader_refuses() -> Vec<(&'static str, Vec<u8>)> {
                 r#""code":"A","variant":"x","variant":"y""#,
             ),
         ),
-        ("300 unreadable prices", many.to_string().into_bytes()),
         ("`number` not UTF-8", not_utf8),
     ]
 }
@@ -140,7 +153,7 @@ fn answers_the_reader_refuses() -> Vec<(&'static str, Vec<u8>)> {
 #[tokio::test]
 async fn a_whole_cancel_answered_with_an_order_the_reader_refuses_proves_nothing() {
     for policy in POLICIES {
-        for (case, body) in answers_the_reader_refuses() {
+        for (case, body) in answers_the_proof_refuses() {
             assert!(parsed(&body).is_err(), "{case}: the reader takes it");
             let server = MockServer::start_async().await;
             let m = skip_pay(&server, ready(open_items()), body).await;
@@ -429,5 +442,32 @@ async fn an_answer_whose_needed_fields_do_not_read_proves_nothing() {
             }
             assert!(m.get.calls_async().await >= 1, "{case}: never read back");
         }
+    }
+}
+
+/// Decided (session 8), not the order reader's answer: a whole cancel answered with an order
+/// whose state, items and application read, but with more unreadable fields that no cancel
+/// needs than the order reader skips (its cap of 256 bounds its work; such fields never block
+/// a cancel), stands on the fields that read: cancelled from the answer, sent once, no
+/// read-back; `order()` is `None` (documented there). An item cancel reads the order whole
+/// and keeps the reader's error (`an_item_cancel_answered_with_an_order_the_reader_refuses_is_a_decode_error`).
+#[tokio::test]
+async fn a_whole_cancel_stands_on_its_fields_beyond_the_readers_cap_of_skipped_fields() {
+    for policy in POLICIES {
+        let server = MockServer::start_async().await;
+        let m = skip_pay(&server, ready(open_items()), many_unreadable_prices()).await;
+        let outcome = cancel(&server, CancelRequest::whole(APP), policy)
+            .await
+            .unwrap();
+        assert_eq!(outcome.status, CancelStatus::Cancelled, "{policy:?}");
+        assert_eq!(m.order_cancel.calls_async().await, 1);
+        let reads = m.get.calls_async().await;
+        assert_eq!(
+            reads,
+            usize::from(policy == Policy::CheckFirst),
+            "{policy:?}"
+        );
+        let payload = SkipPayCancel::of(&outcome).unwrap();
+        assert!(payload.order().is_none() && payload.order_view().is_none());
     }
 }

@@ -12,6 +12,7 @@ mod cancel;
 mod common;
 mod order;
 mod outcome;
+mod proof;
 
 pub use application::{
     ApplicationCancelRequest, ApplicationInfo, ApplicationResponse, ApplicationState, CancelReason,
@@ -19,10 +20,10 @@ pub use application::{
 };
 pub use cancel::{CancelItem, OrderCancelRequest};
 pub use common::{Address, AddressType, Amount, Currency, FileRef, ItemType, VatAmount};
-pub(crate) use order::OrderProof;
 pub use order::{
     CarrierId, Channel, DeliveryCarrier, DeliveryType, Document, DocumentExtraData, DocumentType,
     Order, OrderExtendedResponse, OrderItem, OrderState,
 };
 pub(crate) use outcome::AnsweredOrder;
 pub use outcome::SkipPayCancel;
+pub(crate) use proof::{NamedApplication, OrderProof};

@@ -480,7 +480,7 @@ impl Order {
 }
 
 /// [`Order::is_cancelled`] of an order's state and its items' states.
-fn reads_cancelled<'a>(
+pub(super) fn reads_cancelled<'a>(
     state: Option<&OrderState>,
     items: impl ExactSizeIterator<Item = Option<&'a OrderState>>,
 ) -> bool {
@@ -489,82 +489,12 @@ fn reads_cancelled<'a>(
 }
 
 /// [`Order::item_counts`] of an order's items' states.
-fn item_counts<'a>(items: impl ExactSizeIterator<Item = Option<&'a OrderState>>) -> (usize, usize) {
+pub(super) fn item_counts<'a>(
+    items: impl ExactSizeIterator<Item = Option<&'a OrderState>>,
+) -> (usize, usize) {
     let all = items.len();
     let cancelled = items.filter(|s| *s == Some(&OrderState::Cancelled)).count();
     (cancelled, all - cancelled)
-}
-
-/// The fields of an order answer a cancel decides on, read without the rest of the order:
-/// the order's `state`, its items' [`Tolerant::NEEDED`] fields (`code`, `ean`, `name`,
-/// `type`, `state`, `quantity`, each read by the same rule as in [`OrderItem`]) and
-/// `applicationInfo`. The whole [`Order`] is decoded from the kept answer only when it is
-/// asked for ([`SkipPayCancel::order`](super::SkipPayCancel::order)).
-///
-/// Why: the typed decode of the whole answer (amounts, dates, addresses, documents) was most
-/// of what a Skip Pay cancel cost beyond bare reqwest (bench `calls`, BENCHMARKS.md
-/// "Session 8"). A body that reads as this proof also reads as an [`Order`] by the tolerant
-/// reader (only the needed fields can fail that read, and they read here by the same rules);
-/// `response`'s tests hold the two to that.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct OrderProof {
-    pub(crate) state: Option<OrderState>,
-    #[serde(default, deserialize_with = "null_as_default")]
-    pub(crate) items: Vec<ItemProof>,
-    pub(crate) application_info: Option<ApplicationInfo>,
-}
-
-/// The needed fields of one item of an [`OrderProof`]. The texts are checked, not kept.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub(crate) struct ItemProof {
-    #[serde(default)]
-    code: Option<Text>,
-    #[serde(default)]
-    ean: Option<Text>,
-    #[serde(default)]
-    name: Option<Text>,
-    #[serde(default, rename = "type")]
-    item_type: Option<ItemType>,
-    #[serde(default)]
-    pub(crate) state: Option<OrderState>,
-    #[serde(default, with = "rescind_core::wire::decimal::option")]
-    quantity: Option<Decimal>,
-}
-
-impl OrderProof {
-    /// [`Order::is_cancelled`], of the proof.
-    pub(crate) fn is_cancelled(&self) -> bool {
-        reads_cancelled(
-            self.state.as_ref(),
-            self.items.iter().map(|i| i.state.as_ref()),
-        )
-    }
-
-    /// [`Order::item_counts`], of the proof.
-    pub(crate) fn item_counts(&self) -> (usize, usize) {
-        item_counts(self.items.iter().map(|i| i.state.as_ref()))
-    }
-}
-
-/// A JSON string, read (escapes and all) and not kept: what `Option<String>` accepts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Text;
-
-impl<'de> Deserialize<'de> for Text {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct TextVisitor;
-        impl serde::de::Visitor<'_> for TextVisitor {
-            type Value = Text;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a string")
-            }
-            fn visit_str<E: serde::de::Error>(self, _: &str) -> Result<Text, E> {
-                Ok(Text)
-            }
-        }
-        deserializer.deserialize_str(TextVisitor)
-    }
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use rescind_core::CancelOutcome;
 use rescind_core::bytes::Bytes;
 use rescind_core::wire::tolerant;
 
-use super::{ApplicationInfo, ApplicationResponse, ApplicationState, Order, OrderProof};
+use super::{ApplicationResponse, ApplicationState, Order, OrderProof};
 
 /// The native response of every Skip Pay [`CancelOutcome`], whatever path the cancel took:
 /// take it with [`SkipPayCancel::of`].
@@ -159,15 +159,16 @@ impl AnsweredOrder {
     /// Whether the order reads cancelled as a whole: its application, or the order itself
     /// ([`Order::is_cancelled`]).
     pub(crate) fn reads_cancelled(&self) -> bool {
-        let (info, cancelled) = match self {
+        match self {
             AnsweredOrder::Decoded(order) => {
-                (order.application_info.as_ref(), order.is_cancelled())
+                order.is_cancelled()
+                    || order
+                        .application_info
+                        .as_ref()
+                        .is_some_and(|i| i.state == ApplicationState::Cancelled)
             }
-            AnsweredOrder::Kept { proof, .. } => {
-                (proof.application_info.as_ref(), proof.is_cancelled())
-            }
-        };
-        cancelled || info.is_some_and(|i| i.state == ApplicationState::Cancelled)
+            AnsweredOrder::Kept { proof, .. } => proof.reads_cancelled(),
+        }
     }
 
     /// [`Order::item_counts`].
@@ -175,14 +176,6 @@ impl AnsweredOrder {
         match self {
             AnsweredOrder::Decoded(order) => order.item_counts(),
             AnsweredOrder::Kept { proof, .. } => proof.item_counts(),
-        }
-    }
-
-    /// The application the answer names (`applicationInfo`), if it names one.
-    pub(crate) fn application_info(&self) -> Option<&ApplicationInfo> {
-        match self {
-            AnsweredOrder::Decoded(order) => order.application_info.as_ref(),
-            AnsweredOrder::Kept { proof, .. } => proof.application_info.as_ref(),
         }
     }
 }
