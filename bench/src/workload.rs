@@ -209,8 +209,11 @@ impl Caller {
                 | Workload::SkipPayReqwestCheckFirstTimeout
         )
         .then(|| rescind_core::TransportConfig::default().attempt_timeout);
-        // The minimal server has no rate limit and Di and Skip Pay document none: no pacing.
-        let config = rescind_core::TransportConfig::default().with_max_concurrency(concurrency);
+        // Di and Skip Pay document no rate or concurrency limit, and their clients set none by
+        // default: they are measured as built by default, like the baseline, with no limit
+        // (until session 7 they were given a limit equal to the concurrency, which never
+        // made a call wait but took and gave back a place on every call).
+        let config = rescind_core::TransportConfig::default();
         let (user, password) = fixtures::LOGIN;
         let today: Arc<str> = rescind_core::jiff::Timestamp::now()
             .to_zoned_datetime(rescind_core::jiff::tz::TimeZone::UTC)
