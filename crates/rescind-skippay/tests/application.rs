@@ -11,7 +11,6 @@ use rescind_skippay::model::{
 use rescind_skippay::request;
 use serde_json::json;
 
-const APP_PATH: &str = "/financing/v1/applications/11200a0ee1";
 const CANCEL_PATH: &str = "/financing/v1/applications/11200a0ee1/cancel";
 
 #[test]

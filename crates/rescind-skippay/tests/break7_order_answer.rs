@@ -18,10 +18,6 @@ use rescind_skippay::SkipPayCancel;
 use rescind_skippay::model::{ApplicationResponse, Order};
 use serde_json::{Value, json};
 
-const APP_PATH: &str = "/financing/v1/applications/11200a0ee1";
-const ORDER_CANCEL: &str = "/financing/v1/applications/11200a0ee1/order/cancel";
-const APP_CANCEL: &str = "/financing/v1/applications/11200a0ee1/cancel";
-
 struct Mocks<'a> {
     get: Mock<'a>,
     order_cancel: Mock<'a>,
@@ -37,7 +33,7 @@ async fn skip_pay<'a>(server: &'a MockServer, answer: Value) -> Mocks<'a> {
             when.method(GET)
                 .path(APP_PATH)
                 .header("authorization", bearer());
-            then.status(200).json_body(ready());
+            then.status(200).json_body(ready(open_items()));
         })
         .await;
     let order_cancel = server
@@ -57,24 +53,6 @@ async fn skip_pay<'a>(server: &'a MockServer, answer: Value) -> Mocks<'a> {
         order_cancel,
         app_cancel,
     }
-}
-
-fn ready() -> Value {
-    application("READY", "READY_TO_SHIP", "PROCESSING", open_items())
-}
-
-fn open_items() -> Vec<Value> {
-    vec![
-        item("A", "PROCESSING", json!(2)),
-        item("B", "PROCESSING", json!(1)),
-    ]
-}
-
-fn all_cancelled() -> Vec<Value> {
-    vec![
-        item("A", "CANCELLED", json!(2)),
-        item("B", "CANCELLED", json!(1)),
-    ]
 }
 
 fn without(mut v: Value, key: &str) -> Value {

@@ -20,8 +20,6 @@ use rescind_skippay::model::Order;
 use rescind_skippay::response::{parse_cancel_order_items, parse_cancel_order_items_of};
 use serde_json::{Value, json};
 
-const APP_PATH: &str = "/financing/v1/applications/11200a0ee1";
-const ORDER_CANCEL: &str = "/financing/v1/applications/11200a0ee1/order/cancel";
 const POLICIES: [Policy; 2] = [Policy::CheckFirst, Policy::ChangeFirst];
 
 struct Mocks<'a> {
@@ -61,24 +59,6 @@ async fn cancel(
 }
 
 /// A READY application with these items, unchanged whatever is sent.
-fn ready(items: Vec<Value>) -> Value {
-    application("READY", "READY_TO_SHIP", "PROCESSING", items)
-}
-
-fn open_items() -> Vec<Value> {
-    vec![
-        item("A", "PROCESSING", json!(2)),
-        item("B", "PROCESSING", json!(1)),
-    ]
-}
-
-fn all_cancelled() -> Vec<Value> {
-    vec![
-        item("A", "CANCELLED", json!(2)),
-        item("B", "CANCELLED", json!(1)),
-    ]
-}
-
 /// The answer of a whole cancel that took: the order and its items CANCELLED.
 fn cancelled_answer() -> Value {
     order_answer("CANCELLED", all_cancelled(), "READY")

@@ -10,9 +10,6 @@ use rescind_core::testing::CapturedSpans;
 use rescind_core::{CancelRequest, Canceller, ItemSelector};
 use serde_json::json;
 
-const APP_PATH: &str = "/financing/v1/applications/11200a0ee1";
-const ORDER_CANCEL: &str = "/financing/v1/applications/11200a0ee1/order/cancel";
-
 #[tokio::test]
 async fn whole_and_item_cancels_are_spans_named_by_their_operation() {
     let spans = CapturedSpans::start();

@@ -15,10 +15,6 @@ use rescind_core::{
 use rescind_skippay::SkipPayCancel;
 use serde_json::{Value, json};
 
-const APP_PATH: &str = "/financing/v1/applications/11200a0ee1";
-const ORDER_CANCEL: &str = "/financing/v1/applications/11200a0ee1/order/cancel";
-const APP_CANCEL: &str = "/financing/v1/applications/11200a0ee1/cancel";
-
 struct Mocks<'a> {
     get: Mock<'a>,
     order_cancel: Mock<'a>,
@@ -68,17 +64,6 @@ async fn mocks<'a>(
         order_cancel,
         app_cancel,
     }
-}
-
-fn ready(items: Vec<Value>) -> Value {
-    application("READY", "READY_TO_SHIP", "PROCESSING", items)
-}
-
-fn open_items() -> Vec<Value> {
-    vec![
-        item("A", "PROCESSING", json!(2)),
-        item("B", "PROCESSING", json!(1)),
-    ]
 }
 
 fn none() -> (u16, Value) {

@@ -21,9 +21,6 @@ use rescind_skippay::model::{ApplicationResponse, Order, OrderItem};
 use rescind_skippay::response;
 use serde_json::{Value, json};
 
-const APP_PATH: &str = "/financing/v1/applications/11200a0ee1";
-const ORDER_CANCEL: &str = "/financing/v1/applications/11200a0ee1/order/cancel";
-
 /// A generated body, checked against its own shape (the generator is tested too).
 fn body(shape: &Shape, seed: u64) -> (String, Value) {
     let body = shape::generate(shape, seed);

@@ -11,8 +11,6 @@ use rescind_core::{
 };
 use serde_json::{Value, json};
 
-const APP_PATH: &str = "/financing/v1/applications/11200a0ee1";
-
 async fn observe(app: Value, request: CancelRequest) -> Observation {
     let server = MockServer::start_async().await;
     let _ = login_mock(&server).await;

@@ -25,10 +25,6 @@ use rescind_core::{
 };
 use serde_json::{Value, json};
 
-const APP_PATH: &str = "/financing/v1/applications/11200a0ee1";
-const ORDER_CANCEL: &str = "/financing/v1/applications/11200a0ee1/order/cancel";
-const APP_CANCEL: &str = "/financing/v1/applications/11200a0ee1/cancel";
-
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Op {
     /// The whole order of a READY application (idempotent).

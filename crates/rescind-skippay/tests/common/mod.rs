@@ -13,6 +13,10 @@ pub const USERNAME: &str = "eShop";
 pub const PASSWORD: &str = "eShopSecretPassword-9f3k";
 pub const TOKEN: &str = "TokenForPartnerTokenForPartnerTokenForPartner-7q";
 pub const APP: &str = "11200a0ee1";
+/// The application of [`APP`], its order cancel and its application cancel.
+pub const APP_PATH: &str = "/financing/v1/applications/11200a0ee1";
+pub const ORDER_CANCEL: &str = "/financing/v1/applications/11200a0ee1/order/cancel";
+pub const APP_CANCEL: &str = "/financing/v1/applications/11200a0ee1/cancel";
 
 /// The seed's 200 example of the order cancel, byte for byte.
 pub const ORDER_200: &str = include_str!("../fixtures/order_cancel_200.json");
@@ -134,4 +138,25 @@ pub fn errors_body(code: &str, message: &str, ticket: &str) -> Value {
         "attribute": null,
         "ticketId": ticket
     }]})
+}
+
+/// A READY application (ready to ship, its order PROCESSING) with these items.
+pub fn ready(items: Vec<Value>) -> Value {
+    application("READY", "READY_TO_SHIP", "PROCESSING", items)
+}
+
+/// Two open items: `A` (2 pieces) and `B` (1 piece), PROCESSING.
+pub fn open_items() -> Vec<Value> {
+    vec![
+        item("A", "PROCESSING", json!(2)),
+        item("B", "PROCESSING", json!(1)),
+    ]
+}
+
+/// The same two items, CANCELLED.
+pub fn all_cancelled() -> Vec<Value> {
+    vec![
+        item("A", "CANCELLED", json!(2)),
+        item("B", "CANCELLED", json!(1)),
+    ]
 }
