@@ -22,7 +22,7 @@ pub fn json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
         return Ok(value);
     }
     let de = &mut serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(de).map_err(|e| {
+    let value = serde_path_to_error::deserialize(&mut *de).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
         let message = if bytes.iter().all(u8::is_ascii_whitespace) {
@@ -36,7 +36,12 @@ pub fn json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
         } else {
             err.with_json_path(path)
         }
-    })
+    })?;
+    // A value followed by more than whitespace is not JSON (`{..} x`, two objects): the
+    // first read above refused it for that, and so does this one.
+    de.end()
+        .map_err(|e| Error::new(ErrorKind::Decode, Sent::Answered, e.to_string()))?;
+    Ok(value)
 }
 
 /// Decodes a provider's answer, adding the provider, operation, status and request id to a
@@ -120,6 +125,27 @@ mod tests {
         let err = json::<Outer>(br#"{"items":[{"quantity":1},{"quantity":"two"}]}"#).unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Decode);
         assert_eq!(err.json_path(), Some("items[1].quantity"));
+    }
+
+    /// Bytes after the value make the body something else than JSON (break8b: the order
+    /// reader took `{..} x` as the order). Whitespace after it is fine.
+    #[test]
+    fn bytes_after_the_value_are_a_decode_error() {
+        let one = r#"{"items":[{"quantity":1}]}"#;
+        for tail in [" x", "{}", one, "]"] {
+            let body = format!("{one}{tail}");
+            let err = json::<Outer>(body.as_bytes()).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::Decode, "{body}");
+            assert!(
+                err.message().contains("trailing"),
+                "{body}: {}",
+                err.message()
+            );
+            let err =
+                crate::wire::tolerant::decode_with::<Outer>(body.as_bytes(), &[]).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::Decode, "{body}");
+        }
+        assert!(json::<Outer>(format!("{one} \n\t").as_bytes()).is_ok());
     }
 
     #[test]

@@ -87,8 +87,13 @@ fn answers_the_reader_refuses() -> Vec<(&'static str, Vec<u8>)> {
 /// A cancelled answer whose 300 items each have an unreadable `totalPrice`: more fields that
 /// no cancel needs than the order reader skips (256).
 fn many_unreadable_prices() -> Vec<u8> {
+    unreadable_prices(300)
+}
+
+/// A cancelled answer with `n` items whose `totalPrice` does not read.
+fn unreadable_prices(n: usize) -> Vec<u8> {
     let mut many = cancelled_answer();
-    many["items"] = (0..300)
+    many["items"] = (0..n)
         .map(|i| {
             let mut it = item(&format!("I{i}"), "CANCELLED", json!(1));
             it["totalPrice"] = json!("twelve");
@@ -449,5 +454,31 @@ async fn a_whole_cancel_stands_on_its_fields_beyond_the_readers_cap_of_skipped_f
         );
         let payload = SkipPayCancel::of(&outcome).unwrap();
         assert!(payload.order().is_none() && payload.order_view().is_none());
+        assert!(
+            format!("{payload:?}").contains("does not read as an order"),
+            "{payload:?}"
+        );
     }
+}
+
+/// Two kept answers whose orders do not read are equal only when their bodies are (both
+/// `order()` are `None`: comparing them alone would make any two such payloads equal).
+#[tokio::test]
+async fn payloads_whose_orders_do_not_read_compare_by_their_answers() {
+    let mut payloads = Vec::new();
+    for body in [
+        unreadable_prices(300),
+        unreadable_prices(300),
+        unreadable_prices(301),
+    ] {
+        let server = MockServer::start_async().await;
+        let _m = skip_pay(&server, ready(open_items()), body).await;
+        let outcome = cancel(&server, CancelRequest::whole(APP), Policy::ChangeFirst)
+            .await
+            .unwrap();
+        payloads.push(SkipPayCancel::of(&outcome).unwrap().clone());
+    }
+    assert_eq!(payloads[0], payloads[1]);
+    assert_ne!(payloads[0], payloads[2]);
+    assert_ne!(format!("{:?}", payloads[0]), format!("{:?}", payloads[2]));
 }

@@ -100,22 +100,45 @@ impl SkipPayCancel {
 }
 
 impl PartialEq for SkipPayCancel {
+    /// The same application and the same order; two answers kept whose orders do not read
+    /// are equal when their bodies are.
     fn eq(&self, other: &Self) -> bool {
         self.application == other.application
             && self.order.is_some() == other.order.is_some()
             && self.order() == other.order()
+            && (self.order().is_some() || self.unreadable_body() == other.unreadable_body())
     }
 }
 
 impl Eq for SkipPayCancel {}
 
 impl fmt::Debug for SkipPayCancel {
-    /// The application and the order, the order decoded if it was kept.
+    /// The application and the order, the order decoded if it was kept (an answer whose
+    /// order does not read shows its length).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SkipPayCancel")
-            .field("application", &self.application)
-            .field("order", &self.order())
-            .finish()
+        let mut out = f.debug_struct("SkipPayCancel");
+        out.field("application", &self.application);
+        match self.unreadable_body() {
+            Some(body) => out.field(
+                "order",
+                &format_args!(
+                    "the answer ({} bytes) does not read as an order",
+                    body.len()
+                ),
+            ),
+            None => out.field("order", &self.order()),
+        };
+        out.finish()
+    }
+}
+
+impl SkipPayCancel {
+    /// The body of a kept answer whose whole order does not read.
+    fn unreadable_body(&self) -> Option<&Bytes> {
+        match &self.order {
+            Some(AnsweredOrder::Kept { body, .. }) if self.order().is_none() => Some(body),
+            _ => None,
+        }
     }
 }
 

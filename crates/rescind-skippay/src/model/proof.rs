@@ -19,14 +19,14 @@
 use std::fmt;
 
 use rescind_core::rust_decimal::Decimal;
-use serde::de::{IgnoredAny, MapAccess, Visitor};
+use serde::de::{IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 use serde_json::value::RawValue;
 
 use super::application::{ApplicationInfo, ApplicationState};
 use super::common::ItemType;
 use super::order::{OrderState, item_counts, reads_cancelled};
-use rescind_core::wire::null_as_default;
+use rescind_core::wire::{null_as_default, tolerant};
 
 /// The fields of an order answer a whole cancel decides on: the order's `state`, its items'
 /// needed fields and `applicationInfo`. The fields the model knows and the cancel does not
@@ -59,7 +59,9 @@ pub(crate) struct OrderProof {
 }
 
 /// The needed fields of one item (`code`, `ean`, `name`, `type`, `state`, `quantity`), read by
-/// the rules of [`OrderItem`](super::OrderItem); the texts are checked, not kept.
+/// the rules of [`OrderItem`](super::OrderItem); the texts are checked, not kept. The fields
+/// are declared in `OrderItem`'s order, with its defaults: an item given as a JSON list is
+/// read by position, and must read as the order reader reads it.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[allow(dead_code)] // Fields read (checked) or named only so that one given twice is refused.
@@ -69,10 +71,6 @@ pub(crate) struct ItemProof {
     name: Option<Text>,
     #[serde(rename = "type")]
     item_type: Option<ItemType>,
-    pub(crate) state: Option<OrderState>,
-    #[serde(default, with = "rescind_core::wire::decimal::option")]
-    quantity: Option<Decimal>,
-    // Known to `OrderItem`, not read here.
     variant: Option<IgnoredAny>,
     description: Option<IgnoredAny>,
     producer: Option<IgnoredAny>,
@@ -80,12 +78,17 @@ pub(crate) struct ItemProof {
     total_price: Option<IgnoredAny>,
     total_vat: Option<IgnoredAny>,
     product_url: Option<IgnoredAny>,
+    pub(crate) state: Option<OrderState>,
+    #[serde(default)]
     sent_date: Option<IgnoredAny>,
+    #[serde(default)]
     delivery_date: Option<IgnoredAny>,
     delivery_tracking_number: Option<IgnoredAny>,
     image: Option<IgnoredAny>,
     unit_price: Option<IgnoredAny>,
     unit_vat: Option<IgnoredAny>,
+    #[serde(default, with = "rescind_core::wire::decimal::option")]
+    quantity: Option<Decimal>,
 }
 
 impl OrderProof {
@@ -121,9 +124,14 @@ impl OrderProof {
         item_counts(self.items.iter().map(|i| i.state.as_ref()))
     }
 
-    /// `applicationInfo` when it reads whole (else the order reader skips it).
+    /// `applicationInfo` as the order reader reads it: its fields that do not read are
+    /// skipped (an unreadable `stateReason` leaves the state), and it is skipped whole when
+    /// its `id` or `state` does not read.
     pub(crate) fn application_info(&self) -> Option<ApplicationInfo> {
-        serde_json::from_str(self.application_info.as_deref()?.get()).ok()
+        let raw = self.application_info.as_deref()?.get();
+        tolerant::decode_with::<Option<ApplicationInfo>>(raw.as_bytes(), &[])
+            .ok()?
+            .0
     }
 
     /// The application the answer names.
@@ -139,7 +147,7 @@ impl OrderProof {
 /// still names its application.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum NamedApplication {
-    /// No `applicationInfo`, not an object, or an `id` that is not a text.
+    /// No `applicationInfo`, neither an object nor a list, or an `id` that is not a text.
     None,
     /// One `id`, a text.
     One(String),
@@ -178,6 +186,15 @@ impl<'de> Deserialize<'de> for NamedApplication {
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
                 f.write_str("an object")
             }
+            /// A list reads as an `ApplicationInfo` by position: its first element is the id.
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let named = match seq.next_element::<serde_json::Value>()? {
+                    Some(serde_json::Value::String(id)) => NamedApplication::One(id),
+                    _ => NamedApplication::None,
+                };
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(named)
+            }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
                 let mut ids = 0;
                 let mut named = NamedApplication::None;
@@ -198,7 +215,7 @@ impl<'de> Deserialize<'de> for NamedApplication {
                 })
             }
         }
-        deserializer.deserialize_map(NamedVisitor)
+        deserializer.deserialize_any(NamedVisitor)
     }
 }
 
