@@ -159,7 +159,7 @@ pub fn from_response(response: &HttpResponse, operation: &'static str) -> Error 
     let parsed = ErrorBody::parse(&response.body);
     let message = match parsed.as_ref().and_then(ErrorBody::summary) {
         Some(summary) => summary,
-        None if response.body.iter().all(u8::is_ascii_whitespace) => {
+        None if rescind_core::decode::is_blank(&response.body) => {
             "Arta sent an empty error body".to_string()
         }
         None => {

@@ -4,6 +4,24 @@ use serde::de::DeserializeOwned;
 
 use crate::{Error, ErrorKind, HttpResponse, Provider, Sent};
 
+/// JSON's whitespace (RFC 8259 §2): space, tab, line feed and carriage return. A form feed or
+/// a vertical tab is not, though `u8::is_ascii_whitespace` counts the form feed.
+pub fn is_json_whitespace(b: &u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r')
+}
+
+/// Whether `body` is empty or JSON whitespace only.
+pub fn is_blank(body: &[u8]) -> bool {
+    body.iter().all(is_json_whitespace)
+}
+
+/// Whether `body` is a JSON object at its top level: its first byte past JSON whitespace is
+/// `{` (what it holds is left to the reader). A list is not, though serde reads a struct from
+/// a list by position.
+pub fn is_object(body: &[u8]) -> bool {
+    body.iter().find(|b| !is_json_whitespace(b)) == Some(&b'{')
+}
+
 /// Decodes `bytes` as JSON into `T`. A failure is an [`ErrorKind::Decode`] error whose
 /// [`json_path`](Error::json_path) names the failing place (`objects[0].details.title`).
 /// Unknown fields never fail a decode: rescind's models do not deny them.
@@ -25,7 +43,7 @@ pub fn json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
     let value = serde_path_to_error::deserialize(&mut *de).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
-        let message = if bytes.iter().all(u8::is_ascii_whitespace) {
+        let message = if is_blank(bytes) {
             "the body is empty".to_string()
         } else {
             inner.to_string()
@@ -75,7 +93,8 @@ pub(crate) fn in_context(
 }
 
 /// Decodes the answer of a request that changes state (a cancel, a hold). A 2xx whose body
-/// cannot be read is not the documented success answer, so it proves nothing: the error says
+/// cannot be read, or is not a JSON object (every documented change answer is one), is not
+/// the documented success answer, so it proves nothing: the error says
 /// [`Sent::MaybeSent`] (read the target's state before anything else), never
 /// [`Sent::Answered`], which reads as a refusal (see [`change`](crate::change)). Other
 /// statuses decode as [`response`] does.
@@ -91,7 +110,30 @@ pub fn change_response<T: DeserializeOwned>(
     provider: Provider,
     operation: &'static str,
 ) -> Result<T, Error> {
+    not_an_object(response, provider, operation)?;
     self::response(response, provider, operation).map_err(|err| unreadable_change(err, response))
+}
+
+/// Every change answer the providers document is a JSON object (Arta's session and shipment,
+/// Skip Pay's order and application): a 2xx that is anything else is not the documented
+/// success, even when serde would read the model from it (a list, by position).
+pub(crate) fn not_an_object(
+    response: &HttpResponse,
+    provider: Provider,
+    operation: &'static str,
+) -> Result<(), Error> {
+    if !response.is_success() || is_object(&response.body) {
+        return Ok(());
+    }
+    let err = Error::new(
+        ErrorKind::Decode,
+        Sent::Answered,
+        "the answer is not a JSON object",
+    );
+    Err(unreadable_change(
+        in_context(err, response, provider, operation),
+        response,
+    ))
 }
 
 /// The error of a change's answer that could not be decoded: for a 2xx it is not the documented

@@ -125,7 +125,7 @@ fn null_as_empty_map<'de, D: serde::Deserializer<'de>>(
 pub fn is_envelope(body: &[u8]) -> bool {
     // Only a JSON object can be the envelope: any other body (Di's empty success answer
     // first) is told apart without a parse, and without the parse error's allocation.
-    if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+    if !rescind_core::decode::is_object(body) {
         return false;
     }
     match serde_json::from_slice::<Value>(body) {

@@ -76,7 +76,8 @@ fn cancel_success(response: &HttpResponse) -> Result<CancelResponse, Error> {
             .with_attempts(response.attempts)
             .with_body(response.body_text()))
     };
-    if response.body.iter().all(u8::is_ascii_whitespace) {
+    // JSON's whitespace only (a form feed is neither empty nor JSON: break8c).
+    if rescind_core::decode::is_blank(&response.body) {
         return Ok(CancelResponse::new(response.status, None, None)
             .with_request_id(response.request_id.clone()));
     }

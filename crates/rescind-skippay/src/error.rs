@@ -12,7 +12,9 @@
 //! cancellable". Every entry is kept as an [`ErrorDetail`]; the first entry's `ticketId`
 //! becomes the error's request id, the id to quote to Skip Pay.
 
-use rescind_core::{Error, ErrorDetail, ErrorKind, HttpResponse, Provider, Refusal, open_enum};
+use rescind_core::{
+    Error, ErrorDetail, ErrorKind, HttpResponse, Provider, Refusal, decode, open_enum,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::request::{GET_APPLICATION, LOGIN};
@@ -118,8 +120,16 @@ fn kind_of_status(status: u16) -> ErrorKind {
 /// token (reference notes, Skip Pay sections 2 and 3).
 pub fn is_documented_refusal(resp: &HttpResponse) -> bool {
     match resp.status {
-        400 | 404 | 422 => serde_json::from_slice::<ErrorsResponse>(&resp.body).is_ok(),
-        401 => serde_json::from_slice::<OAuthError>(&resp.body).is_ok(),
+        // Objects only: serde reads a struct from a list by position, and `[[]]` is not
+        // Skip Pay's refusal (break8c).
+        400 | 404 | 422 => {
+            decode::is_object(&resp.body)
+                && serde_json::from_slice::<ErrorsResponse>(&resp.body).is_ok()
+        }
+        401 => {
+            decode::is_object(&resp.body)
+                && serde_json::from_slice::<OAuthError>(&resp.body).is_ok()
+        }
         _ => false,
     }
 }
@@ -129,7 +139,11 @@ pub fn from_response(resp: &HttpResponse, operation: &'static str) -> Error {
     let base = |message: String| {
         rescind_core::error_from_response(resp, Provider::SkipPay, operation, message)
     };
-    let mut err = if let Ok(body) = serde_json::from_slice::<ErrorsResponse>(&resp.body) {
+    let object = decode::is_object(&resp.body);
+    let mut err = if let Some(body) = object
+        .then(|| serde_json::from_slice::<ErrorsResponse>(&resp.body).ok())
+        .flatten()
+    {
         let first = body.errors.first();
         let message = first
             .and_then(|e| e.message.clone())
@@ -148,7 +162,10 @@ pub fn from_response(resp: &HttpResponse, operation: &'static str) -> Error {
             err = err.with_request_id(ticket);
         }
         err.with_details(body.errors.iter().map(detail).collect())
-    } else if let Ok(body) = serde_json::from_slice::<OAuthError>(&resp.body) {
+    } else if let Some(body) = object
+        .then(|| serde_json::from_slice::<OAuthError>(&resp.body).ok())
+        .flatten()
+    {
         let message = body
             .error_description
             .clone()
@@ -158,7 +175,7 @@ pub fn from_response(resp: &HttpResponse, operation: &'static str) -> Error {
             .with_provider_message(message)
             .with_kind(ErrorKind::Unauthorized)
     } else {
-        let message = if resp.body.iter().all(u8::is_ascii_whitespace) {
+        let message = if decode::is_blank(&resp.body) {
             format!("HTTP {} with an empty body", resp.status)
         } else {
             format!(

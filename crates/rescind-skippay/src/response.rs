@@ -154,7 +154,7 @@ fn parse_order_cancel(resp: &HttpResponse, operation: &'static str) -> Result<Or
 fn order_read_once(body: &[u8]) -> Option<Order> {
     // An object, not a list: a struct also reads from a JSON list, and `OrderShape` reads
     // lists by other rules.
-    if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+    if !decode::is_object(body) {
         return None;
     }
     serde_json::from_slice::<Order>(body)
@@ -186,7 +186,8 @@ pub(crate) fn read_order_cancel_of(
 
 /// When an order answer names its application (`applicationInfo.id`, read on its own: an
 /// `applicationInfo` the order reader skips still names one), it must be `application_id`;
-/// else, or when it names one twice, the answer proves nothing ([`Sent::MaybeSent`]).
+/// else, or when its id is unclear (given twice, not a text), the answer proves nothing
+/// ([`Sent::MaybeSent`]).
 fn about_application(
     resp: &HttpResponse,
     named: NamedApplication,
@@ -197,8 +198,8 @@ fn about_application(
         NamedApplication::One(id) if id != application_id => {
             format!("the answer is about application `{id}`, not `{application_id}`")
         }
-        NamedApplication::Ambiguous => format!(
-            "the answer names its application twice (`applicationInfo.id`): it is not known to be about `{application_id}`"
+        NamedApplication::Unclear => format!(
+            "the answer's application id (`applicationInfo.id`) is given twice or is not a text: it is not known to be about `{application_id}`"
         ),
         _ => return Ok(()),
     };

@@ -541,3 +541,39 @@ async fn a_read_with_bytes_after_the_application_is_no_reading() {
         assert_eq!((run.order_sends, run.app_sends), (0, 0), "{case}");
     }
 }
+
+/// Decided (session 8): an application cancel answered 200 with a JSON list that serde would
+/// read as an `ApplicationResponse` by position (`["11200a0ee1","CANCELLED",...]`) is not the
+/// documented answer (an object), as the order cancel's list is not: it proves nothing and is
+/// read back (here the application still reads PROCESSING, so the outcome stays unknown).
+#[tokio::test]
+async fn an_application_cancel_answered_with_a_list_proves_nothing() {
+    let app: Value = serde_json::from_str(&app_cancelled()).unwrap();
+    // `ApplicationResponse`'s fields in their declared order (serde reads a list so).
+    let fields = [
+        "id",
+        "state",
+        "stateReason",
+        "type",
+        "order",
+        "customer",
+        "agreementTermsAndConditions",
+        "gatewayRedirectUrl",
+        "recurrence",
+    ];
+    let listed = Value::Array(fields.iter().map(|f| app[*f].clone()).collect()).to_string();
+    // serde itself reads it: the refusal is the object rule's, not a failed read.
+    assert!(serde_json::from_str::<rescind_skippay::model::ApplicationResponse>(&listed).is_ok());
+    for policy in [Policy::CheckFirst, Policy::ChangeFirst] {
+        let run = Answers::processing()
+            .order_cancel(
+                422,
+                errors_body("NOT_SUPPORTED", "PROCESSING", "t-1").to_string(),
+            )
+            .app_cancel(200, listed.clone())
+            .cancel(policy)
+            .await;
+        assert!(run.app_sends >= 1, "{policy:?}");
+        assert_unproven("application cancel, 200 with a list", &run, 2);
+    }
+}

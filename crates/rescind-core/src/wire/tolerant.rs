@@ -321,6 +321,7 @@ pub fn change_response<T: Tolerant>(
     provider: Provider,
     operation: &'static str,
 ) -> Result<T, Error> {
+    crate::decode::not_an_object(response, provider, operation)?;
     self::response(response, provider, operation)
         .map_err(|err| crate::decode::unreadable_change(err, response))
 }

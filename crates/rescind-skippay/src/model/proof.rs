@@ -96,7 +96,7 @@ impl OrderProof {
     /// bytes, even inside a field it skips) whose `state` is set and whose `items` are not
     /// empty. `None` leaves the body to the order reader.
     pub(crate) fn read(body: &[u8]) -> Option<OrderProof> {
-        if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        if !rescind_core::decode::is_object(body) {
             return None;
         }
         std::str::from_utf8(body).ok()?;
@@ -147,22 +147,28 @@ impl OrderProof {
 /// still names its application.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum NamedApplication {
-    /// No `applicationInfo`, neither an object nor a list, or an `id` that is not a text.
+    /// No `applicationInfo`, one that is neither an object nor a list, or one without an id
+    /// (absent, `null`, an empty list).
     None,
     /// One `id`, a text.
     One(String),
-    /// `id` given more than once: which application the answer is about cannot be told.
-    Ambiguous,
+    /// An id that cannot be told: given twice, or not a text (Skip Pay's document types it
+    /// as a string), or one the reader cannot hold (`1e400`, nested too deep). Which
+    /// application the answer is about is not known.
+    Unclear,
 }
 
 impl NamedApplication {
-    /// The application `applicationInfo` (its raw JSON) names.
+    /// The application `applicationInfo` (its raw JSON) names. A value the reader refuses
+    /// (too deep, a number out of range) leaves the id unclear.
     pub(crate) fn of(info: &RawValue) -> NamedApplication {
-        serde_json::from_str::<NamedApplication>(info.get()).unwrap_or(NamedApplication::None)
+        serde_json::from_str::<NamedApplication>(info.get()).unwrap_or(NamedApplication::Unclear)
     }
 
     /// The application a whole answer body names (the order reader's path: the body did not
-    /// read as an [`OrderProof`]). A body that does not read names none.
+    /// read as an [`OrderProof`]). A body without `applicationInfo` names none; one whose
+    /// `applicationInfo` cannot be found (the body does not read) leaves it unclear, which
+    /// only matters if the order reader took the body.
     pub(crate) fn in_body(body: &[u8]) -> NamedApplication {
         #[derive(Deserialize)]
         struct Body {
@@ -173,8 +179,72 @@ impl NamedApplication {
             Ok(Body {
                 application_info: Some(info),
             }) => NamedApplication::of(&info),
-            _ => NamedApplication::None,
+            Ok(Body {
+                application_info: None,
+            }) => NamedApplication::None,
+            Err(_) => NamedApplication::Unclear,
         }
+    }
+
+    /// What an id value names: a text names it, `null` none, anything else is unclear.
+    fn id(value: IdValue) -> NamedApplication {
+        match value {
+            IdValue::Text(id) => NamedApplication::One(id),
+            IdValue::Null => NamedApplication::None,
+            IdValue::Other => NamedApplication::Unclear,
+        }
+    }
+}
+
+/// An `id` value as [`NamedApplication`] reads it, without building a `serde_json::Value`.
+enum IdValue {
+    Text(String),
+    Null,
+    Other,
+}
+
+impl<'de> Deserialize<'de> for IdValue {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct IdVisitor;
+        impl<'de> Visitor<'de> for IdVisitor {
+            type Value = IdValue;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an id")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<IdValue, E> {
+                Ok(IdValue::Text(v.to_owned()))
+            }
+            fn visit_string<E: serde::de::Error>(self, v: String) -> Result<IdValue, E> {
+                Ok(IdValue::Text(v))
+            }
+            fn visit_unit<E: serde::de::Error>(self) -> Result<IdValue, E> {
+                Ok(IdValue::Null)
+            }
+            fn visit_none<E: serde::de::Error>(self) -> Result<IdValue, E> {
+                Ok(IdValue::Null)
+            }
+            fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<IdValue, E> {
+                Ok(IdValue::Other)
+            }
+            fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<IdValue, E> {
+                Ok(IdValue::Other)
+            }
+            fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<IdValue, E> {
+                Ok(IdValue::Other)
+            }
+            fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<IdValue, E> {
+                Ok(IdValue::Other)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<IdValue, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(IdValue::Other)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<IdValue, A::Error> {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(IdValue::Other)
+            }
+        }
+        deserializer.deserialize_any(IdVisitor)
     }
 }
 
@@ -184,13 +254,32 @@ impl<'de> Deserialize<'de> for NamedApplication {
         impl<'de> Visitor<'de> for NamedVisitor {
             type Value = NamedApplication;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("an object")
+                f.write_str("an application")
+            }
+            /// Not an object or a list: the order reader skips it, and it names none.
+            fn visit_str<E: serde::de::Error>(self, _: &str) -> Result<Self::Value, E> {
+                Ok(NamedApplication::None)
+            }
+            fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<Self::Value, E> {
+                Ok(NamedApplication::None)
+            }
+            fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<Self::Value, E> {
+                Ok(NamedApplication::None)
+            }
+            fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<Self::Value, E> {
+                Ok(NamedApplication::None)
+            }
+            fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<Self::Value, E> {
+                Ok(NamedApplication::None)
+            }
+            fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+                Ok(NamedApplication::None)
             }
             /// A list reads as an `ApplicationInfo` by position: its first element is the id.
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-                let named = match seq.next_element::<serde_json::Value>()? {
-                    Some(serde_json::Value::String(id)) => NamedApplication::One(id),
-                    _ => NamedApplication::None,
+                let named = match seq.next_element::<IdValue>()? {
+                    Some(id) => NamedApplication::id(id),
+                    None => NamedApplication::None,
                 };
                 while seq.next_element::<IgnoredAny>()?.is_some() {}
                 Ok(named)
@@ -204,12 +293,10 @@ impl<'de> Deserialize<'de> for NamedApplication {
                         continue;
                     }
                     ids += 1;
-                    if let serde_json::Value::String(id) = map.next_value()? {
-                        named = NamedApplication::One(id);
-                    }
+                    named = NamedApplication::id(map.next_value()?);
                 }
                 Ok(if ids > 1 {
-                    NamedApplication::Ambiguous
+                    NamedApplication::Unclear
                 } else {
                     named
                 })
