@@ -8,7 +8,6 @@
 mod common;
 
 use common::*;
-use httpmock::Mock;
 use httpmock::prelude::*;
 use rescind_core::rust_decimal::Decimal;
 use rescind_core::{
@@ -19,34 +18,6 @@ use rescind_skippay::SkipPayCancel;
 use rescind_skippay::model::Order;
 use rescind_skippay::response::{parse_cancel_order_items, parse_cancel_order_items_of};
 use serde_json::{Value, json};
-
-const POLICIES: [Policy; 2] = [Policy::CheckFirst, Policy::ChangeFirst];
-
-struct Mocks<'a> {
-    get: Mock<'a>,
-    order_cancel: Mock<'a>,
-}
-
-/// Skip Pay whose application always reads `app` (the read first and every read back), and
-/// whose order cancel answers 200 with `answer`, byte for byte.
-async fn skip_pay(server: &MockServer, app: Value, answer: Vec<u8>) -> Mocks<'_> {
-    let _ = login_mock(server).await;
-    let get = server
-        .mock_async(|when, then| {
-            when.method(GET).path(APP_PATH);
-            then.status(200).json_body(app);
-        })
-        .await;
-    let order_cancel = server
-        .mock_async(|when, then| {
-            when.method(PUT).path(ORDER_CANCEL);
-            then.status(200)
-                .header("content-type", "application/json")
-                .body(answer);
-        })
-        .await;
-    Mocks { get, order_cancel }
-}
 
 async fn cancel(
     server: &MockServer,
@@ -62,12 +33,6 @@ async fn cancel(
 /// The answer of a whole cancel that took: the order and its items CANCELLED.
 fn cancelled_answer() -> Value {
     order_answer("CANCELLED", all_cancelled(), "READY")
-}
-
-/// `text` with its first `from` replaced by `to` (the edits JSON values cannot express).
-fn edit(text: &str, from: &str, to: &str) -> Vec<u8> {
-    assert!(text.contains(from), "{from} not in {text}");
-    text.replacen(from, to, 1).into_bytes()
 }
 
 /// The order the reader before the change reads from `body`.
@@ -141,7 +106,7 @@ async fn a_whole_cancel_answered_with_an_order_the_reader_refuses_proves_nothing
         for (case, body) in answers_the_proof_refuses() {
             assert!(parsed(&body).is_err(), "{case}: the reader takes it");
             let server = MockServer::start_async().await;
-            let m = skip_pay(&server, ready(open_items()), body).await;
+            let m = skip_pay_answering(&server, ready(open_items()), body).await;
             let result = cancel(&server, CancelRequest::whole(APP), policy).await;
             let err = match result {
                 Ok(outcome) => panic!(
@@ -165,7 +130,7 @@ async fn a_whole_cancel_answered_with_an_order_the_reader_refuses_proves_nothing
 async fn an_item_cancel_answered_with_an_order_the_reader_refuses_is_a_decode_error() {
     for (case, body) in answers_the_reader_refuses() {
         let server = MockServer::start_async().await;
-        let m = skip_pay(&server, ready(open_items()), body).await;
+        let m = skip_pay_answering(&server, ready(open_items()), body).await;
         let request = CancelRequest::items(APP, vec![ItemSelector::by_code("A")]);
         let err = cancel(&server, request, Policy::CheckFirst)
             .await
@@ -209,7 +174,7 @@ async fn an_answer_naming_another_application_proves_nothing_even_when_its_state
     for (case, body) in cases {
         for policy in POLICIES {
             let server = MockServer::start_async().await;
-            let m = skip_pay(&server, ready(open_items()), body.clone()).await;
+            let m = skip_pay_answering(&server, ready(open_items()), body.clone()).await;
             match cancel(&server, CancelRequest::whole(APP), policy).await {
                 Ok(outcome) => panic!("{case} ({policy:?}): reported done: {:?}", outcome.status),
                 Err(err) => assert_eq!(err.sent(), Sent::MaybeSent, "{case}: {err}"),
@@ -274,7 +239,7 @@ async fn a_kept_answer_decodes_to_the_order_parse_cancel_order_items_reads() {
         let expected = parsed(&body).unwrap_or_else(|e| panic!("{case}: {e}"));
         for policy in POLICIES {
             let server = MockServer::start_async().await;
-            let m = skip_pay(&server, ready(open_items()), body.clone()).await;
+            let m = skip_pay_answering(&server, ready(open_items()), body.clone()).await;
             let outcome = cancel(&server, CancelRequest::whole(APP), policy)
                 .await
                 .unwrap_or_else(|e| panic!("{case} ({policy:?}): {e}"));
@@ -325,7 +290,7 @@ async fn an_item_cancel_with_quantities_decides_on_the_decoded_order_of_a_kept_a
     let expected = parsed(&body).unwrap();
     assert_eq!(expected.skipped().len(), 1);
     let server = MockServer::start_async().await;
-    let m = skip_pay(&server, ready(items("PROCESSING", "PROCESSING")), body).await;
+    let m = skip_pay_answering(&server, ready(items("PROCESSING", "PROCESSING")), body).await;
     let outcome = cancel(&server, request(), Policy::ChangeFirst)
         .await
         .unwrap();
@@ -348,7 +313,7 @@ async fn an_item_cancel_with_quantities_decides_on_the_decoded_order_of_a_kept_a
 
     let answer = order_answer("PROCESSING", items("PROCESSING", "CANCELLED"), "READY");
     let server = MockServer::start_async().await;
-    let m = skip_pay(
+    let m = skip_pay_answering(
         &server,
         ready(items("PROCESSING", "PROCESSING")),
         answer.to_string().into_bytes(),
@@ -373,7 +338,7 @@ async fn an_order_cancelled_with_open_items_reads_cancelled() {
     let expected = parsed(&body).unwrap();
     for policy in POLICIES {
         let server = MockServer::start_async().await;
-        let m = skip_pay(&server, ready(open_items()), body.clone()).await;
+        let m = skip_pay_answering(&server, ready(open_items()), body.clone()).await;
         let outcome = cancel(&server, CancelRequest::whole(APP), policy)
             .await
             .unwrap();
@@ -420,7 +385,7 @@ async fn an_answer_whose_needed_fields_do_not_read_proves_nothing() {
         assert!(parsed(&body).is_err(), "{case}");
         for policy in POLICIES {
             let server = MockServer::start_async().await;
-            let m = skip_pay(&server, ready(open_items()), body.clone()).await;
+            let m = skip_pay_answering(&server, ready(open_items()), body.clone()).await;
             match cancel(&server, CancelRequest::whole(APP), policy).await {
                 Ok(outcome) => panic!("{case} ({policy:?}): reported done: {:?}", outcome.status),
                 Err(err) => assert_eq!(err.sent(), Sent::MaybeSent, "{case}: {err}"),
@@ -440,7 +405,7 @@ async fn an_answer_whose_needed_fields_do_not_read_proves_nothing() {
 async fn a_whole_cancel_stands_on_its_fields_beyond_the_readers_cap_of_skipped_fields() {
     for policy in POLICIES {
         let server = MockServer::start_async().await;
-        let m = skip_pay(&server, ready(open_items()), many_unreadable_prices()).await;
+        let m = skip_pay_answering(&server, ready(open_items()), many_unreadable_prices()).await;
         let outcome = cancel(&server, CancelRequest::whole(APP), policy)
             .await
             .unwrap();
@@ -472,7 +437,7 @@ async fn payloads_whose_orders_do_not_read_compare_by_their_answers() {
         unreadable_prices(301),
     ] {
         let server = MockServer::start_async().await;
-        let _m = skip_pay(&server, ready(open_items()), body).await;
+        let _m = skip_pay_answering(&server, ready(open_items()), body).await;
         let outcome = cancel(&server, CancelRequest::whole(APP), Policy::ChangeFirst)
             .await
             .unwrap();

@@ -10,17 +10,12 @@ use std::sync::Arc;
 use common::*;
 use httpmock::prelude::*;
 use rescind_core::{
-    CancelOptions, CancelOutcome, CancelRequest, CancelStatus, Canceller, Error, HttpResponse,
-    ItemSelector, Policy, Sent,
+    CancelOptions, CancelOutcome, CancelRequest, CancelStatus, Canceller, Error, ItemSelector,
+    Policy, Sent,
 };
 use rescind_skippay::SkipPayCancel;
 use rescind_skippay::model::{ApplicationState, Order};
-use rescind_skippay::response::parse_cancel_order_items_of;
 use serde_json::{Value, json};
-
-const APP_PATH: &str = "/financing/v1/applications/11200a0ee1";
-const ORDER_CANCEL: &str = "/financing/v1/applications/11200a0ee1/order/cancel";
-const POLICIES: [Policy; 2] = [Policy::CheckFirst, Policy::ChangeFirst];
 
 /// One cancel against a Skip Pay whose application always reads READY with open items, and
 /// whose order cancel answers 200 with `answer`, byte for byte.
@@ -32,60 +27,15 @@ struct Run {
 
 async fn answered(answer: &[u8], request: CancelRequest, policy: Policy) -> Run {
     let server = MockServer::start_async().await;
-    let _ = login_mock(&server).await;
-    let app = application("READY", "READY_TO_SHIP", "PROCESSING", open_items());
-    let get = server
-        .mock_async(|when, then| {
-            when.method(GET).path(APP_PATH);
-            then.status(200).json_body(app);
-        })
-        .await;
-    let cancel = server
-        .mock_async(|when, then| {
-            when.method(PUT).path(ORDER_CANCEL);
-            then.status(200)
-                .header("content-type", "application/json")
-                .body(answer);
-        })
-        .await;
+    let m = skip_pay_answering(&server, ready(open_items()), answer.to_vec()).await;
     let result = client(&server)
         .cancel_with(request, CancelOptions::new().policy(policy))
         .await;
     Run {
         result,
-        reads: get.calls_async().await,
-        sends: cancel.calls_async().await,
+        reads: m.get.calls_async().await,
+        sends: m.order_cancel.calls_async().await,
     }
-}
-
-fn open_items() -> Vec<Value> {
-    vec![
-        item("A", "PROCESSING", json!(2)),
-        item("B", "PROCESSING", json!(1)),
-    ]
-}
-
-/// An order answer for our application: the order and both items in `state`.
-fn answer(state: &str) -> Value {
-    let items = vec![item("A", state, json!(2)), item("B", state, json!(1))];
-    order_answer(state, items, "READY")
-}
-
-/// `answer(state)` with `applicationInfo` replaced.
-fn answer_with_info(state: &str, info: Value) -> Vec<u8> {
-    let mut v = answer(state);
-    v["applicationInfo"] = info;
-    v.to_string().into_bytes()
-}
-
-/// `text` with its first `from` replaced by `to`.
-fn edit(text: &str, from: &str, to: &str) -> Vec<u8> {
-    assert!(text.contains(from), "{from} not in {text}");
-    text.replacen(from, to, 1).into_bytes()
-}
-
-fn read_of(body: &[u8]) -> Result<Order, Error> {
-    parse_cancel_order_items_of(&HttpResponse::new(200, body.to_vec()), APP)
 }
 
 /// A whole cancel answered with `body` under both policies proves nothing: `MaybeSent`,

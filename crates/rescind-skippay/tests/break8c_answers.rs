@@ -14,13 +14,11 @@ use rescind_core::{
     HttpResponse, Policy, Sent,
 };
 use rescind_skippay::SkipPayCancel;
-use rescind_skippay::model::{ApplicationState, Order};
+use rescind_skippay::model::ApplicationState;
 use rescind_skippay::response::{
     parse_cancel_application, parse_cancel_order_items_of, parse_get_application,
 };
 use serde_json::{Value, json};
-
-const POLICIES: [Policy; 2] = [Policy::CheckFirst, Policy::ChangeFirst];
 
 /// What one cancel did against a mock Skip Pay.
 struct Run {
@@ -159,30 +157,6 @@ async fn cancelled_from_the_answer(case: &str, body: &[u8]) {
         let payload = SkipPayCancel::of(&outcome).unwrap();
         assert_eq!(payload.order(), Some(&expected), "{case} ({policy:?})");
     }
-}
-
-/// The reader before the proof (`parse_cancel_order_items_of`, still public).
-fn read_of(body: &[u8]) -> Result<Order, Error> {
-    parse_cancel_order_items_of(&HttpResponse::new(200, body.to_vec()), APP)
-}
-
-/// The order answer, the order and both items in `state`, its application ours and READY.
-fn answer(state: &str) -> Value {
-    let items = vec![item("A", state, json!(2)), item("B", state, json!(1))];
-    order_answer(state, items, "READY")
-}
-
-/// `answer(state)` with `applicationInfo` replaced.
-fn answer_with_info(state: &str, info: Value) -> Vec<u8> {
-    let mut v = answer(state);
-    v["applicationInfo"] = info;
-    v.to_string().into_bytes()
-}
-
-/// `text` with its first `from` replaced by `to`.
-fn edit(text: &str, from: &str, to: &str) -> Vec<u8> {
-    assert!(text.contains(from), "{from} not in {text}");
-    text.replacen(from, to, 1).into_bytes()
 }
 
 /// A cancelled answer whose `applicationInfo` text has `"id":"11200a0ee1"` replaced by `to`.

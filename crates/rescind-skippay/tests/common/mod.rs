@@ -13,6 +13,11 @@ pub const USERNAME: &str = "eShop";
 pub const PASSWORD: &str = "eShopSecretPassword-9f3k";
 pub const TOKEN: &str = "TokenForPartnerTokenForPartnerTokenForPartner-7q";
 pub const APP: &str = "11200a0ee1";
+/// Both policies, for tests that hold under either.
+pub const POLICIES: [rescind_core::Policy; 2] = [
+    rescind_core::Policy::CheckFirst,
+    rescind_core::Policy::ChangeFirst,
+];
 /// The application of [`APP`], its order cancel and its application cancel.
 pub const APP_PATH: &str = "/financing/v1/applications/11200a0ee1";
 pub const ORDER_CANCEL: &str = "/financing/v1/applications/11200a0ee1/order/cancel";
@@ -159,4 +164,63 @@ pub fn all_cancelled() -> Vec<Value> {
         item("A", "CANCELLED", json!(2)),
         item("B", "CANCELLED", json!(1)),
     ]
+}
+
+/// An order cancel's answer for [`APP`] (READY): the order and both items in `state`.
+pub fn answer(state: &str) -> Value {
+    let items = vec![item("A", state, json!(2)), item("B", state, json!(1))];
+    order_answer(state, items, "READY")
+}
+
+/// [`answer`]`(state)` with its `applicationInfo` replaced by `info`, as bytes.
+pub fn answer_with_info(state: &str, info: Value) -> Vec<u8> {
+    let mut v = answer(state);
+    v["applicationInfo"] = info;
+    v.to_string().into_bytes()
+}
+
+/// `text` with its first `from` replaced by `to` (the edits JSON values cannot express).
+pub fn edit(text: &str, from: &str, to: &str) -> Vec<u8> {
+    assert!(text.contains(from), "{from} not in {text}");
+    text.replacen(from, to, 1).into_bytes()
+}
+
+/// The order reader (`parse_cancel_order_items_of`, the reader before the proof) on a 200
+/// answer `body` for [`APP`].
+pub fn read_of(body: &[u8]) -> Result<rescind_skippay::model::Order, rescind_core::Error> {
+    rescind_skippay::response::parse_cancel_order_items_of(
+        &rescind_core::HttpResponse::new(200, body.to_vec()),
+        APP,
+    )
+}
+
+/// The mocks of [`skip_pay_answering`]: the application's reads and the order cancel.
+pub struct OrderCancelMocks<'a> {
+    pub get: Mock<'a>,
+    pub order_cancel: Mock<'a>,
+}
+
+/// Skip Pay whose application always reads `app` (the read first and every read back), and
+/// whose order cancel answers 200 with `answer`, byte for byte.
+pub async fn skip_pay_answering(
+    server: &MockServer,
+    app: Value,
+    answer: Vec<u8>,
+) -> OrderCancelMocks<'_> {
+    let _ = login_mock(server).await;
+    let get = server
+        .mock_async(|when, then| {
+            when.method(GET).path(APP_PATH);
+            then.status(200).json_body(app);
+        })
+        .await;
+    let order_cancel = server
+        .mock_async(|when, then| {
+            when.method(PUT).path(ORDER_CANCEL);
+            then.status(200)
+                .header("content-type", "application/json")
+                .body(answer);
+        })
+        .await;
+    OrderCancelMocks { get, order_cancel }
 }
