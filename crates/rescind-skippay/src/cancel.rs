@@ -88,7 +88,7 @@ use crate::{request, response};
 /// application it names (`applicationInfo.state`) is CANCELLED (a cancelled application
 /// cancels its whole order), partially cancelled otherwise (with counts of items).
 pub fn status_of_order(order: &Order) -> CancelStatus {
-    status_of(order_reads_cancelled(order), Some(order.item_counts()))
+    status_of(order.reads_cancelled(), Some(order.item_counts()))
 }
 
 /// The outcome of a change a reading shows applied: cancelled when the reading is cancelled as
@@ -239,27 +239,19 @@ fn observation_of_order(target: &str, order: &Order, selectors: &[CancelItem]) -
         .state
         .as_ref()
         .map_or_else(|| "UNKNOWN".to_string(), |s| s.as_str().to_string());
-    let seen = Observation::new(target, state).cancelled(order_reads_cancelled(order));
+    let seen = Observation::new(target, state).cancelled(order.reads_cancelled());
     with_items(seen, Some(order), selectors)
-}
-
-/// Whether an order answer reads cancelled as a whole: its application, or the order itself
-/// ([`Order::is_cancelled`]).
-fn order_reads_cancelled(order: &Order) -> bool {
-    let app_cancelled = order
-        .application_info
-        .as_ref()
-        .is_some_and(|i| i.state == ApplicationState::Cancelled);
-    app_cancelled || order.is_cancelled()
 }
 
 /// Whether the order answered to an order cancel shows the change asked for: [`settle`] on
 /// its observation. For a whole cancel that is whether the order reads cancelled, decided
 /// without building the observation (its state and items as text): the answer of every
 /// common whole cancel, where those copies were a measured part of the call (bench `calls`).
-fn order_shows_change(asked: &OrderChange<'_>, answer: &AnsweredOrder) -> bool {
+/// `cancelled`: whether the answer reads cancelled as a whole
+/// ([`AnsweredOrder::reads_cancelled`], taken once by the caller).
+fn order_shows_change(asked: &OrderChange<'_>, answer: &AnsweredOrder, cancelled: bool) -> bool {
     if matches!(asked.request.scope, Scope::Whole) {
-        return answer.reads_cancelled();
+        return cancelled;
     }
     // An item cancel matches items by code, EAN or name: the whole order is read. `None`
     // (the kept answer does not read whole) shows nothing: the read-back settles it.
@@ -511,8 +503,9 @@ impl Client {
             let answer = self.send_order_cancel(target, asked.order_request).await;
             let err = match answer {
                 Ok(order) => {
-                    if order_shows_change(&asked, &order) {
-                        let status = status_of(order.reads_cancelled(), Some(order.item_counts()));
+                    let cancelled = order.reads_cancelled();
+                    if order_shows_change(&asked, &order, cancelled) {
+                        let status = status_of(cancelled, Some(order.item_counts()));
                         let mut outcome = CancelOutcome::new(Provider::SkipPay, target, status);
                         if resent {
                             outcome = outcome.with_note(
@@ -567,7 +560,7 @@ impl Client {
                     // A cancelled application cancels its whole order, whatever its items
                     // still read.
                     let whole_cancelled = app.state == ApplicationState::Cancelled
-                        || app.order.as_ref().is_some_and(order_reads_cancelled);
+                        || app.order.as_ref().is_some_and(Order::reads_cancelled);
                     let status =
                         status_of(whole_cancelled, app.order.as_ref().map(Order::item_counts));
                     let outcome = CancelOutcome::new(Provider::SkipPay, target, status)

@@ -467,6 +467,17 @@ impl Order {
         )
     }
 
+    /// Whether an order answer reads cancelled as a whole: the application it names
+    /// (`applicationInfo.state`: a cancelled application cancels its whole order), or the
+    /// order itself ([`Order::is_cancelled`]).
+    pub(crate) fn reads_cancelled(&self) -> bool {
+        let app_cancelled = self
+            .application_info
+            .as_ref()
+            .is_some_and(|i| i.state == super::ApplicationState::Cancelled);
+        app_cancelled || self.is_cancelled()
+    }
+
     /// Fields of the answer that did not read and were skipped, with their raw JSON: none
     /// needed by a cancel (see [`Tolerant::NEEDED`]). Empty for a clean answer.
     pub fn skipped(&self) -> &[Skipped] {

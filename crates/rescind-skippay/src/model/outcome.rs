@@ -8,7 +8,7 @@ use rescind_core::CancelOutcome;
 use rescind_core::bytes::Bytes;
 use rescind_core::wire::tolerant;
 
-use super::{ApplicationResponse, ApplicationState, Order, OrderProof};
+use super::{ApplicationResponse, Order, OrderProof};
 
 /// The native response of every Skip Pay [`CancelOutcome`], whatever path the cancel took:
 /// take it with [`SkipPayCancel::of`].
@@ -183,13 +183,7 @@ impl AnsweredOrder {
     /// ([`Order::is_cancelled`]).
     pub(crate) fn reads_cancelled(&self) -> bool {
         match self {
-            AnsweredOrder::Decoded(order) => {
-                order.is_cancelled()
-                    || order
-                        .application_info
-                        .as_ref()
-                        .is_some_and(|i| i.state == ApplicationState::Cancelled)
-            }
+            AnsweredOrder::Decoded(order) => order.reads_cancelled(),
             AnsweredOrder::Kept { proof, .. } => proof.reads_cancelled(),
         }
     }

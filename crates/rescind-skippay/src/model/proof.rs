@@ -159,9 +159,13 @@ pub(crate) enum NamedApplication {
 }
 
 impl NamedApplication {
-    /// The application `applicationInfo` (its raw JSON) names. A value the reader refuses
-    /// (too deep, a number out of range) leaves the id unclear.
+    /// The application `applicationInfo` (its raw JSON) names: none unless it is an object
+    /// or a list (the order reader skips anything else). A value the reader refuses (too
+    /// deep, a number out of range) leaves the id unclear.
     pub(crate) fn of(info: &RawValue) -> NamedApplication {
+        if !matches!(info.get().as_bytes().first(), Some(b'{' | b'[')) {
+            return NamedApplication::None;
+        }
         serde_json::from_str::<NamedApplication>(info.get()).unwrap_or(NamedApplication::Unclear)
     }
 
@@ -186,65 +190,14 @@ impl NamedApplication {
         }
     }
 
-    /// What an id value names: a text names it, `null` none, anything else is unclear.
-    fn id(value: IdValue) -> NamedApplication {
+    /// What an id value names: a text names it, `null` none, anything else is unclear (a
+    /// value `serde_json::Value` cannot hold fails the read, which is unclear too).
+    fn id(value: serde_json::Value) -> NamedApplication {
         match value {
-            IdValue::Text(id) => NamedApplication::One(id),
-            IdValue::Null => NamedApplication::None,
-            IdValue::Other => NamedApplication::Unclear,
+            serde_json::Value::String(id) => NamedApplication::One(id),
+            serde_json::Value::Null => NamedApplication::None,
+            _ => NamedApplication::Unclear,
         }
-    }
-}
-
-/// An `id` value as [`NamedApplication`] reads it, without building a `serde_json::Value`.
-enum IdValue {
-    Text(String),
-    Null,
-    Other,
-}
-
-impl<'de> Deserialize<'de> for IdValue {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct IdVisitor;
-        impl<'de> Visitor<'de> for IdVisitor {
-            type Value = IdValue;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("an id")
-            }
-            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<IdValue, E> {
-                Ok(IdValue::Text(v.to_owned()))
-            }
-            fn visit_string<E: serde::de::Error>(self, v: String) -> Result<IdValue, E> {
-                Ok(IdValue::Text(v))
-            }
-            fn visit_unit<E: serde::de::Error>(self) -> Result<IdValue, E> {
-                Ok(IdValue::Null)
-            }
-            fn visit_none<E: serde::de::Error>(self) -> Result<IdValue, E> {
-                Ok(IdValue::Null)
-            }
-            fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<IdValue, E> {
-                Ok(IdValue::Other)
-            }
-            fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<IdValue, E> {
-                Ok(IdValue::Other)
-            }
-            fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<IdValue, E> {
-                Ok(IdValue::Other)
-            }
-            fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<IdValue, E> {
-                Ok(IdValue::Other)
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<IdValue, A::Error> {
-                while seq.next_element::<IgnoredAny>()?.is_some() {}
-                Ok(IdValue::Other)
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<IdValue, A::Error> {
-                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-                Ok(IdValue::Other)
-            }
-        }
-        deserializer.deserialize_any(IdVisitor)
     }
 }
 
@@ -254,30 +207,11 @@ impl<'de> Deserialize<'de> for NamedApplication {
         impl<'de> Visitor<'de> for NamedVisitor {
             type Value = NamedApplication;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("an application")
-            }
-            /// Not an object or a list: the order reader skips it, and it names none.
-            fn visit_str<E: serde::de::Error>(self, _: &str) -> Result<Self::Value, E> {
-                Ok(NamedApplication::None)
-            }
-            fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<Self::Value, E> {
-                Ok(NamedApplication::None)
-            }
-            fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<Self::Value, E> {
-                Ok(NamedApplication::None)
-            }
-            fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<Self::Value, E> {
-                Ok(NamedApplication::None)
-            }
-            fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<Self::Value, E> {
-                Ok(NamedApplication::None)
-            }
-            fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
-                Ok(NamedApplication::None)
+                f.write_str("an object or a list")
             }
             /// A list reads as an `ApplicationInfo` by position: its first element is the id.
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-                let named = match seq.next_element::<IdValue>()? {
+                let named = match seq.next_element::<serde_json::Value>()? {
                     Some(id) => NamedApplication::id(id),
                     None => NamedApplication::None,
                 };
