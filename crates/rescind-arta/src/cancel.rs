@@ -107,12 +107,14 @@ impl Canceller for Client {
     }
 
     async fn cancel(&self, request: CancelRequest) -> Result<CancelOutcome, Error> {
-        // `cancel_with(request, CancelOptions::new())`, without boxing its future once more.
+        // `cancel_with(request, CancelOptions::new())`. The work is boxed: its state is large,
+        // and in place it would make async_trait's box larger than glibc's per-thread cache
+        // takes (1,032 bytes; see `rescind_core::trace::run_cancel`).
         rescind_core::trace::run_cancel(
             Provider::Arta,
             request,
             CancelOptions::new(),
-            |request, options| self.cancel_untraced(request, options),
+            |request, options| Box::pin(self.cancel_untraced(request, options)),
         )
         .await
     }
@@ -124,7 +126,7 @@ impl Canceller for Client {
     ) -> Result<CancelOutcome, Error> {
         // In its span, under the call's deadline (rescind_core::deadline), as at every provider.
         rescind_core::trace::run_cancel(Provider::Arta, request, options, |request, options| {
-            self.cancel_untraced(request, options)
+            Box::pin(self.cancel_untraced(request, options))
         })
         .await
     }

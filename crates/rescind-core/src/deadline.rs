@@ -38,6 +38,8 @@
 //! ```
 
 use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 
 use tokio::time::Instant;
 
@@ -49,19 +51,47 @@ tokio::task_local! {
 /// earlier deadline, the earlier one stays.
 ///
 /// Cancel-safe: dropping the returned future drops `future` (see its own documentation).
-pub async fn scope<F: Future>(deadline: Instant, future: F) -> F::Output {
-    let deadline = match current() {
-        Some(outer) if outer < deadline => outer,
-        _ => deadline,
-    };
-    DEADLINE.scope(deadline, future).await
+pub fn scope<F: Future>(deadline: Instant, future: F) -> impl Future<Output = F::Output> {
+    Scoped {
+        deadline: Some(deadline),
+        future,
+    }
 }
 
 /// [`scope`] when `deadline` is `Some`; `future` alone otherwise.
-pub async fn scope_opt<F: Future>(deadline: Option<Instant>, future: F) -> F::Output {
-    match deadline {
-        Some(deadline) => scope(deadline, future).await,
-        None => future.await,
+pub fn scope_opt<F: Future>(
+    deadline: Option<Instant>,
+    future: F,
+) -> impl Future<Output = F::Output> {
+    Scoped { deadline, future }
+}
+
+pin_project_lite::pin_project! {
+    /// The future of [`scope`] and [`scope_opt`]. A type rather than an `async fn`, whose
+    /// state would hold `future` twice (as its argument and as the future it awaits); the
+    /// cancel of every provider runs in one.
+    struct Scoped<F> {
+        deadline: Option<Instant>,
+        #[pin]
+        future: F,
+    }
+}
+
+impl<F: Future> Future for Scoped<F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let this = self.project();
+        let Some(asked) = *this.deadline else {
+            return this.future.poll(cx);
+        };
+        // The scope this one is polled in, read at each poll: an earlier deadline stays.
+        let deadline = match current() {
+            Some(outer) if outer < asked => outer,
+            _ => asked,
+        };
+        let future = this.future;
+        DEADLINE.sync_scope(deadline, || future.poll(cx))
     }
 }
 

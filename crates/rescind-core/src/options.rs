@@ -150,8 +150,11 @@ impl CancelOptions {
     /// or as it is without one: every request the transport sends from it honours the
     /// deadline. A [`Canceller::cancel_with`](crate::Canceller::cancel_with) runs its work in
     /// here.
-    pub async fn scope<F: std::future::Future>(&self, future: F) -> F::Output {
-        crate::deadline::scope_opt(self.deadline, future).await
+    pub fn scope<F: std::future::Future>(
+        &self,
+        future: F,
+    ) -> impl std::future::Future<Output = F::Output> + use<F> {
+        crate::deadline::scope_opt(self.deadline, future)
     }
 }
 

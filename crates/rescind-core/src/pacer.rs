@@ -161,7 +161,9 @@ impl Pacer {
     }
 
     /// Waits for a start under the limit; false (nothing reserved, no wait) when none comes
-    /// before `deadline`.
+    /// before `deadline`. The transport does the same inline (`reserve`, and a timer only
+    /// when the start is later than now); the tests wait with this.
+    #[cfg(test)]
     pub(crate) async fn wait(&self, deadline: Instant) -> bool {
         match self.reserve(Instant::now(), deadline) {
             Some(at) => {
@@ -276,6 +278,12 @@ impl Throttle {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, ThrottleState> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Whether the client is paused or ramping after a 429 ([`Throttle::wait`] may wait);
+    /// read without the lock.
+    pub(crate) fn engaged(&self) -> bool {
+        self.engaged.load(Ordering::Acquire)
     }
 
     /// Waits for the pause to end and, while the client is throttled, for a place in the ramp

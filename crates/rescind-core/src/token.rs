@@ -351,6 +351,20 @@ impl TokenCache {
         }
     }
 
+    /// The fast path of [`TokenCache::bearer_before`], without waiting: the header of a token
+    /// valid beyond the margin, or `None` when a login is needed first.
+    pub(crate) fn bearer_cached(&self) -> Option<(HeaderValue, u64)> {
+        let st = self.shared.lock();
+        match (&st.token, &st.bearer) {
+            (Some(cur), Some((generation, header)))
+                if cur.generation == *generation && cur.token.valid_for(self.margin) =>
+            {
+                Some((header.clone(), *generation))
+            }
+            _ => None,
+        }
+    }
+
     /// The `Authorization` value (`Bearer <token>`, marked sensitive) of a valid token, and
     /// the token's generation: [`TokenCache::current_before`], with the header built once per
     /// token and kept with it, so that a call with a valid token clones neither the token nor
@@ -360,15 +374,8 @@ impl TokenCache {
         transport: &Transport,
         deadline: Instant,
     ) -> Result<(HeaderValue, u64), Error> {
-        {
-            // The fast path of `current_before`: a token valid beyond the margin.
-            let st = self.shared.lock();
-            if let (Some(cur), Some((generation, header))) = (&st.token, &st.bearer)
-                && cur.generation == *generation
-                && cur.token.valid_for(self.margin)
-            {
-                return Ok((header.clone(), *generation));
-            }
+        if let Some(cached) = self.bearer_cached() {
+            return Ok(cached);
         }
         // Boxed: the rare path (a login to wait for) would otherwise make every request's
         // future larger (see `Transport::send`).

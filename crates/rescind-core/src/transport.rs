@@ -2,6 +2,7 @@
 //! authentication, a concurrency limit, a rate limit ([`RateLimit`]) and tracing.
 
 use std::fmt;
+use std::ops::ControlFlow;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -668,6 +669,32 @@ impl fmt::Display for Limit {
     }
 }
 
+/// What a call has done so far, across its attempts (`Transport::send_inner`).
+#[derive(Default)]
+struct CallState {
+    attempts: u32,
+    /// Retries after a failure (not after a 429).
+    retries: u32,
+    renewed_after_401: bool,
+    /// Once any attempt may have been applied, the whole call may have been.
+    maybe_sent: bool,
+    /// Retries after a 429.
+    throttled: u32,
+    /// The last 429, the call's answer if its retry finds no turn in time (boxed: rare, and
+    /// part of every call's state otherwise).
+    last_429: Option<Box<HttpResponse>>,
+}
+
+/// How a call sends again after an attempt (`Transport::after_attempt`).
+enum Retry {
+    /// Renew the token of this generation, then send again.
+    Renew(u64),
+    /// Wait this long, then send again.
+    After(Duration),
+    /// Send again (after a 429: the wait is the whole client's, at the loop's top).
+    Now,
+}
+
 /// What one attempt produced.
 enum Attempt {
     Answered(HttpResponse),
@@ -811,20 +838,25 @@ impl Transport {
         let inner = &*self.inner;
         // The call timeout bounds every wait of the call: for a place under the limit, for a
         // login, and the attempts. A caller's deadline (`deadline::scope`) shortens it.
-        let started = Instant::now();
-        let call_deadline = crate::pacer::later(started, inner.config.call_timeout);
-        let (deadline, limit) = match crate::deadline::current() {
-            Some(caller) if caller < call_deadline => (caller, Limit::Caller),
-            _ => (call_deadline, Limit::CallTimeout(inner.config.call_timeout)),
+        // Locals that no await outlives are kept in blocks of their own: the call's state
+        // (a heap block per call) then holds only what its waits need.
+        let (deadline, limit) = {
+            let started = Instant::now();
+            let call_deadline = crate::pacer::later(started, inner.config.call_timeout);
+            let (deadline, limit) = match crate::deadline::current() {
+                Some(caller) if caller < call_deadline => (caller, Limit::Caller),
+                _ => (call_deadline, Limit::CallTimeout(inner.config.call_timeout)),
+            };
+            if limit == Limit::Caller && started >= deadline {
+                return Err(cold::caller_deadline_passed(cold::Call {
+                    provider: inner.provider,
+                    request,
+                    maybe_sent: false,
+                    attempts: 0,
+                }));
+            }
+            (deadline, limit)
         };
-        if limit == Limit::Caller && started >= deadline {
-            return Err(cold::caller_deadline_passed(cold::Call {
-                provider: inner.provider,
-                request,
-                maybe_sent: false,
-                attempts: 0,
-            }));
-        }
         // A login flight does not take a place under the limit. Its caller may hold a place
         // already (with a limit of 1 it holds the only one), and a 401 in the middle of a call
         // needs a new login while the call keeps its place: taking the token before the place
@@ -840,7 +872,8 @@ impl Transport {
                     Ok(permit) => Ok(Ok(permit)),
                     Err(tokio::sync::TryAcquireError::Closed) => Ok(Err(())),
                     Err(tokio::sync::TryAcquireError::NoPermits) => {
-                        tokio::time::timeout_at(deadline, sem.acquire())
+                        // Boxed: waiting is rare (see `auth_header_now`'s call site).
+                        Box::pin(tokio::time::timeout_at(deadline, sem.acquire()))
                             .await
                             .map(|r| r.map_err(|_| ()))
                     }
@@ -864,86 +897,67 @@ impl Transport {
             }
             _ => None,
         };
-        // The first attempt takes the URL; a retry (rare) joins it again.
-        let mut url = Some(inner.base_url.join(&request.path, &request.query));
-        let policy = &inner.config.retry;
-        // A login's request is sent once per login: the token cache retries logins itself, one
-        // flight for every waiting caller, with the same policy (see the `token` module), so
-        // that retries do not multiply.
-        let max_attempts = if self.login { 1 } else { policy.max_attempts };
-        let mut attempts: u32 = 0;
-        let mut retries: u32 = 0;
-        let mut renewed_after_401 = false;
-        // Once any attempt may have been applied, the whole call may have been.
-        let mut maybe_sent = false;
-        // Retries after a 429: bounded apart from failures (see the `retry` module docs).
-        let max_throttle_retries = if self.login {
-            0
-        } else {
-            policy.max_throttle_retries
-        };
-        let mut throttled: u32 = 0;
-        let mut last_429: Option<HttpResponse> = None;
+        let mut call = CallState::default();
 
         loop {
-            attempts += 1;
-            let (auth_header, generation) =
-                self.auth_header(request, deadline).await.map_err(|e| {
-                    let e = e.with_attempts(attempts - 1);
-                    // `Sent` speaks of this call's request, not of the login: a login that
-                    // was answered (429, 503) or timed out may have reached the provider, but
-                    // this request did not. The login's kind and status are kept.
-                    if maybe_sent {
-                        e.with_sent(Sent::MaybeSent)
-                    } else if attempts == 1 {
-                        e.with_sent(Sent::NotSent)
-                    } else {
-                        e
-                    }
-                })?;
-            if let Some(pacer) = &inner.pacer
-                && !pacer.wait(deadline).await
-            {
-                if let Some(mut resp) = last_429.take() {
-                    // A retry after a 429 with no turn in time: the 429 is the answer.
-                    resp.attempts = attempts - 1;
-                    resp.earlier_attempt_maybe_sent = maybe_sent;
-                    return Ok(resp);
+            call.attempts += 1;
+            // The header at once when there is one (the common case); a login to wait for is
+            // awaited in a box of its own, so that its state is not part of every call's.
+            let auth = {
+                let mut auth = self.auth_header_now(request);
+                if auth.is_none() {
+                    auth = Some(Box::pin(self.login_header(deadline)).await);
                 }
-                return Err(cold::no_rate_turn(
-                    cold::Call {
-                        provider: inner.provider,
-                        request,
-                        maybe_sent,
-                        attempts: attempts - 1,
-                    },
-                    pacer.limit(),
-                    limit,
-                ));
+                auth.unwrap_or_else(|| unreachable!("set above"))
+            };
+            let (auth_header, generation) = auth.map_err(|e| {
+                let e = e.with_attempts(call.attempts - 1);
+                // `Sent` speaks of this call's request, not of the login: a login that was
+                // answered (429, 503) or timed out may have reached the provider, but this
+                // request did not. The login's kind and status are kept.
+                if call.maybe_sent {
+                    e.with_sent(Sent::MaybeSent)
+                } else if call.attempts == 1 {
+                    e.with_sent(Sent::NotSent)
+                } else {
+                    e
+                }
+            })?;
+            if let Some(pacer) = &inner.pacer {
+                let now = Instant::now();
+                match pacer.reserve(now, deadline) {
+                    None => {
+                        return cold::no_rate_turn_or_429(
+                            &mut call,
+                            inner.provider,
+                            request,
+                            pacer.limit(),
+                            limit,
+                        );
+                    }
+                    // A start now (the common case) arms no timer.
+                    Some(at) if at <= now => {}
+                    // Boxed: waiting is rare (see `auth_header_now`'s call site).
+                    Some(at) => Box::pin(tokio::time::sleep_until(at)).await,
+                }
             }
             // After a 429 the whole client pauses, then one request goes first (`pacer`).
-            let turn = match inner.throttle.wait(deadline).await {
+            // Boxed, and only awaited when the client is throttled (rare), for the same reason.
+            let waited = if inner.throttle.engaged() {
+                Box::pin(inner.throttle.wait(deadline)).await
+            } else {
+                Ok(crate::pacer::Turn::Free)
+            };
+            let turn = match waited {
                 Ok(turn) => turn,
                 Err(no_turn) => {
-                    if let Some(mut resp) = last_429.take() {
-                        tracing::debug!(
-                            attempt = attempts - 1,
-                            "not retrying the 429: {limit} comes first"
-                        );
-                        resp.attempts = attempts - 1;
-                        resp.earlier_attempt_maybe_sent = maybe_sent;
-                        return Ok(resp);
-                    }
-                    return Err(cold::no_throttle_turn(
-                        cold::Call {
-                            provider: inner.provider,
-                            request,
-                            maybe_sent,
-                            attempts: attempts - 1,
-                        },
+                    return cold::no_throttle_turn_or_429(
+                        &mut call,
+                        inner.provider,
+                        request,
                         no_turn,
                         limit,
-                    ));
+                    );
                 }
             };
             let now = Instant::now();
@@ -952,231 +966,325 @@ impl Transport {
                 return Err(cold::caller_deadline_passed(cold::Call {
                     provider: inner.provider,
                     request,
-                    maybe_sent,
-                    attempts: attempts - 1,
+                    maybe_sent: call.maybe_sent,
+                    attempts: call.attempts - 1,
                 }));
             }
             let remaining = deadline.saturating_duration_since(now);
             let timeout = inner.config.attempt_timeout.min(remaining);
-            tracing::trace!(attempt = attempts, "sending");
-            // Boxed for the same reason as `send_inner` (see `send`).
-            let attempt = Box::pin(
-                self.attempt(
+            tracing::trace!(attempt = call.attempts, "sending");
+            // `attempt` and what follows from it end in this block: the waits before a retry
+            // do not hold them.
+            let retry = {
+                // Boxed for the same reason as `send_inner` (see `send`).
+                let attempt = Box::pin(self.attempt(
                     request,
-                    url.take()
-                        .unwrap_or_else(|| inner.base_url.join(&request.path, &request.query)),
+                    inner.base_url.join(&request.path, &request.query),
                     auth_header,
                     timeout,
-                ),
-            )
-            .await;
-
-            let end = match &attempt {
-                Attempt::Answered(resp) => AttemptEnd::Status(resp.status),
-                Attempt::Failed { end, .. } => *end,
-            };
-            if matches!(end, AttemptEnd::Status(s) if s != 429) {
-                inner.throttle.answered(now);
-            }
-            if matches!(end, AttemptEnd::TimedOut | AttemptEnd::ConnectionLost) {
-                maybe_sent = true;
-            }
-
-            // A refused token: renew once and replay once, never in a loop. A change that is
-            // not idempotent is replayed only after the provider's documented refusal of the
-            // token: another 401 proves nothing and may follow the change (see `change`).
-            if end == AttemptEnd::Status(401)
-                && let (Auth::Bearer(cache), Some(_)) = (&inner.auth, generation)
-                && !renewed_after_401
-            {
-                let refused =
-                    matches!(&attempt, Attempt::Answered(resp) if cache.refuses_token(resp));
-                if !request.method.is_safe() && !refused {
-                    if !request.idempotent {
-                        // Fall through: the 401 is the answer, read by the provider crate.
-                        renewed_after_401 = true;
-                    } else {
-                        // Replayed, but whatever the replay answers, this attempt may have
-                        // been applied.
-                        maybe_sent = true;
-                    }
-                }
-            }
-            if end == AttemptEnd::Status(401)
-                && let (Auth::Bearer(cache), Some(generation)) = (&inner.auth, generation)
-                && !renewed_after_401
-            {
-                renewed_after_401 = true;
-                tracing::debug!("401: renewing the token and replaying once");
-                cache.invalidate(generation).await;
-                continue;
-            }
-
-            let class = retry::classify(end, request.idempotent);
-            // Looked up only when the answer may be retried: not on every success.
-            let retry_after = match &attempt {
-                Attempt::Answered(resp) if class != RetryClass::No => resp
-                    .header("retry-after")
-                    .and_then(|v| retry::parse_retry_after(v, jiff::Timestamp::now())),
-                _ => None,
-            };
-            let mut stop_reason = None;
-            if class == RetryClass::Throttled {
-                // Where the provider documents its 429 (`documented_429`), it refused the
-                // request unprocessed: waiting and sending it again is safe for every request
-                // and proves nothing new about an earlier attempt. Elsewhere a 429 to a change
-                // proves nothing (DESIGN principle 11): the change may have been applied, so
-                // the call is maybe sent, and a change that is not idempotent is not sent
-                // again. The pause is the whole client's either way; this call waits for it at
-                // the loop's top.
-                let cap = inner
-                    .pacer
-                    .as_ref()
-                    .map_or(policy.max_throttle_backoff, |p| p.limit().window());
-                let too_long = retry_after.is_some_and(|ra| ra > policy.max_retry_after);
-                let jitter = fastrand::f64();
-                let resume = inner.throttle.throttled(now, |strikes| {
-                    match retry::throttle_wait(policy, strikes, retry_after, cap, jitter) {
-                        Wait::Retry(delay) => delay,
-                        Wait::TooLong(_) => policy.max_retry_after,
-                    }
-                });
-                let unproven = !inner.documented_429 && !self.login && !request.method.is_safe();
-                if unproven {
-                    maybe_sent = true;
-                }
-                if unproven && !request.idempotent {
-                    stop_reason = Some(
-                        "an undocumented 429 to a change that is not idempotent: it may have been applied, not resent",
-                    );
-                } else if throttled >= max_throttle_retries {
-                    stop_reason = Some("the policy's retries after a 429 are spent");
-                } else if too_long {
-                    stop_reason = Some("Retry-After is longer than the policy allows");
-                } else if resume >= deadline {
-                    stop_reason = Some(match limit {
-                        Limit::Caller => "no time left before the caller's deadline",
-                        Limit::CallTimeout(_) => "no time left before the call timeout",
-                    });
-                } else if let Attempt::Answered(resp) = attempt {
-                    throttled += 1;
-                    throttle_event(
-                        inner.provider,
-                        resume.saturating_duration_since(Instant::now()),
-                        attempts,
-                    );
-                    last_429 = Some(resp);
-                    drop(turn);
-                    continue;
-                }
-            } else if class != RetryClass::No && attempts - throttled < max_attempts {
-                retries += 1;
-                match retry::wait_before_retry(policy, retries, retry_after, fastrand::f64()) {
-                    Wait::TooLong(_) => {
-                        stop_reason = Some("Retry-After is longer than the policy allows")
-                    }
-                    Wait::Retry(delay)
-                        if crate::pacer::later(Instant::now(), delay) >= deadline =>
+                ))
+                .await;
+                // The common end on a short path: an answer that is neither retried nor a
+                // refused token. Everything else is decided out of line (`after_attempt`), so
+                // that the rare paths' code does not sit between the common path's lines
+                // (instruction-cache misses, bench `calls`).
+                match attempt {
+                    Attempt::Answered(resp)
+                        if resp.status != 401
+                            && retry::classify(
+                                AttemptEnd::Status(resp.status),
+                                request.idempotent,
+                            ) == RetryClass::No =>
                     {
-                        stop_reason = Some(match limit {
-                            Limit::Caller => "no time left before the caller's deadline",
-                            Limit::CallTimeout(_) => "no time left before the call timeout",
-                        })
+                        inner.throttle.answered(now);
+                        return self.answered(request, resp, &call);
                     }
-                    Wait::Retry(delay) => {
-                        let cost = match end {
-                            AttemptEnd::TimedOut | AttemptEnd::ConnectionLost => {
-                                policy.timeout_retry_cost
-                            }
-                            _ => policy.retry_cost,
-                        };
-                        if inner.budget.try_acquire(cost) {
-                            // A change answered with a 5xx or a 408 may have been applied
-                            // before the answer (only a documented 429 refuses before processing, see
-                            // `change`): whatever a later attempt answers, a documented
-                            // refusal or Di's `order.cancelled` included, cannot prove that
-                            // nothing changed.
-                            if !request.method.is_safe()
-                                && matches!(end, AttemptEnd::Status(s) if s != 429)
-                            {
-                                maybe_sent = true;
-                            }
-                            retry_event(
-                                inner.provider,
-                                end,
-                                delay,
-                                attempts - throttled,
-                                policy.max_attempts,
-                            );
-                            tokio::time::sleep(delay).await;
-                            continue;
-                        }
-                        stop_reason = Some("the client's retry budget is spent");
-                    }
-                }
-            }
-            if let Some(reason) = stop_reason {
-                tracing::debug!(attempt = attempts, ?end, reason, "not retrying");
-            }
-
-            return match attempt {
-                Attempt::Answered(mut resp) => {
-                    resp.attempts = attempts;
-                    resp.earlier_attempt_maybe_sent = maybe_sent;
-                    if resp.is_success() {
-                        inner.budget.refund(policy.success_refund);
-                        if resp.truncated {
-                            return Err(cold::too_large(
-                                &resp,
-                                inner.provider,
-                                request,
-                                inner.config.body_limit,
-                            ));
+                    other => {
+                        match self.after_attempt(
+                            request, &mut call, other, now, deadline, limit, generation,
+                        ) {
+                            ControlFlow::Break(result) => return result,
+                            ControlFlow::Continue(retry) => retry,
                         }
                     }
-                    Ok(resp)
-                }
-                Attempt::Failed { end, detail } => {
-                    let (kind, sent) = match end {
-                        AttemptEnd::TimedOut => (ErrorKind::Timeout, Sent::MaybeSent),
-                        AttemptEnd::ConnectionLost => (ErrorKind::Transport, Sent::MaybeSent),
-                        _ if maybe_sent => (ErrorKind::Transport, Sent::MaybeSent),
-                        _ => (ErrorKind::Transport, Sent::NotSent),
-                    };
-                    Err(Error::new(kind, sent, detail)
-                        .with_provider(inner.provider)
-                        .with_operation(request.operation)
-                        .with_attempts(attempts))
                 }
             };
+            match retry {
+                Retry::Renew(generation) => {
+                    if let Auth::Bearer(cache) = &inner.auth {
+                        Box::pin(cache.invalidate(generation)).await;
+                    }
+                }
+                Retry::After(delay) => Box::pin(tokio::time::sleep(delay)).await,
+                Retry::Now => {}
+            }
+            drop(turn);
         }
     }
 
-    async fn auth_header(
+    /// A call's end with an answer: the attempts it took, and whether an earlier attempt may
+    /// have been applied; a success gives a token back to the retry budget, and one whose body
+    /// was cut at the limit is an error.
+    fn answered(
         &self,
         request: &HttpRequest,
-        deadline: Instant,
-    ) -> Result<(Option<(HeaderName, HeaderValue)>, Option<u64>), Error> {
-        if !request.authenticated {
-            return Ok((None, None));
-        }
-        match &self.inner.auth {
-            Auth::None => Ok((None, None)),
-            Auth::Header { name, value } => {
-                let mut v = HeaderValue::from_str(value.expose_secret())
-                    .map_err(|_| Error::config("the credential is not a valid header value"))?;
-                v.set_sensitive(true);
-                Ok((Some((name.clone(), v)), None))
+        mut resp: HttpResponse,
+        call: &CallState,
+    ) -> Result<HttpResponse, Error> {
+        let inner = &*self.inner;
+        resp.attempts = call.attempts;
+        resp.earlier_attempt_maybe_sent = call.maybe_sent;
+        if resp.is_success() {
+            inner.budget.refund(inner.config.retry.success_refund);
+            if resp.truncated {
+                return Err(cold::too_large(
+                    &resp,
+                    inner.provider,
+                    request,
+                    inner.config.body_limit,
+                ));
             }
+        }
+        Ok(resp)
+    }
+
+    /// What follows an attempt that did not end the call on the common path: a retry (after
+    /// a wait, or after renewing the token), or the call's end (`Break`). Out of line (see the call
+    /// site in `send_inner`).
+    #[inline(never)]
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "the loop's state, passed as it is"
+    )]
+    fn after_attempt(
+        &self,
+        request: &HttpRequest,
+        call: &mut CallState,
+        attempt: Attempt,
+        now: Instant,
+        deadline: Instant,
+        limit: Limit,
+        generation: Option<u64>,
+    ) -> ControlFlow<Result<HttpResponse, Error>, Retry> {
+        let inner = &*self.inner;
+        let policy = &inner.config.retry;
+        // A login's request is sent once per login: the token cache retries logins itself, one
+        // flight for every waiting caller, with the same policy (see the `token` module), so
+        // that retries do not multiply.
+        let max_attempts = if self.login { 1 } else { policy.max_attempts };
+        // Retries after a 429: bounded apart from failures (see the `retry` module docs).
+        let max_throttle_retries = if self.login {
+            0
+        } else {
+            policy.max_throttle_retries
+        };
+        let attempts = call.attempts;
+        let end = match &attempt {
+            Attempt::Answered(resp) => AttemptEnd::Status(resp.status),
+            Attempt::Failed { end, .. } => *end,
+        };
+        if matches!(end, AttemptEnd::Status(s) if s != 429) {
+            inner.throttle.answered(now);
+        }
+        if matches!(end, AttemptEnd::TimedOut | AttemptEnd::ConnectionLost) {
+            call.maybe_sent = true;
+        }
+
+        // A refused token: renew once and replay once, never in a loop. A change that is
+        // not idempotent is replayed only after the provider's documented refusal of the
+        // token: another 401 proves nothing and may follow the change (see `change`).
+        if end == AttemptEnd::Status(401)
+            && let (Auth::Bearer(cache), Some(_)) = (&inner.auth, generation)
+            && !call.renewed_after_401
+        {
+            let refused = matches!(&attempt, Attempt::Answered(resp) if cache.refuses_token(resp));
+            if !request.method.is_safe() && !refused {
+                if !request.idempotent {
+                    // Fall through: the 401 is the answer, read by the provider crate.
+                    call.renewed_after_401 = true;
+                } else {
+                    // Replayed, but whatever the replay answers, this attempt may have
+                    // been applied.
+                    call.maybe_sent = true;
+                }
+            }
+        }
+        if end == AttemptEnd::Status(401)
+            && let (Auth::Bearer(_), Some(generation)) = (&inner.auth, generation)
+            && !call.renewed_after_401
+        {
+            call.renewed_after_401 = true;
+            tracing::debug!("401: renewing the token and replaying once");
+            return ControlFlow::Continue(Retry::Renew(generation));
+        }
+
+        let class = retry::classify(end, request.idempotent);
+        // Looked up only when the answer may be retried: not on every success.
+        let retry_after = match &attempt {
+            Attempt::Answered(resp) if class != RetryClass::No => resp
+                .header("retry-after")
+                .and_then(|v| retry::parse_retry_after(v, jiff::Timestamp::now())),
+            _ => None,
+        };
+        let mut stop_reason = None;
+        if class == RetryClass::Throttled {
+            // Where the provider documents its 429 (`documented_429`), it refused the
+            // request unprocessed: waiting and sending it again is safe for every request
+            // and proves nothing new about an earlier attempt. Elsewhere a 429 to a change
+            // proves nothing (DESIGN principle 11): the change may have been applied, so
+            // the call is maybe sent, and a change that is not idempotent is not sent
+            // again. The pause is the whole client's either way; this call waits for it at
+            // the loop's top.
+            let cap = inner
+                .pacer
+                .as_ref()
+                .map_or(policy.max_throttle_backoff, |p| p.limit().window());
+            let too_long = retry_after.is_some_and(|ra| ra > policy.max_retry_after);
+            let jitter = fastrand::f64();
+            let resume = inner.throttle.throttled(now, |strikes| {
+                match retry::throttle_wait(policy, strikes, retry_after, cap, jitter) {
+                    Wait::Retry(delay) => delay,
+                    Wait::TooLong(_) => policy.max_retry_after,
+                }
+            });
+            let unproven = !inner.documented_429 && !self.login && !request.method.is_safe();
+            if unproven {
+                call.maybe_sent = true;
+            }
+            if unproven && !request.idempotent {
+                stop_reason = Some(
+                    "an undocumented 429 to a change that is not idempotent: it may have been applied, not resent",
+                );
+            } else if call.throttled >= max_throttle_retries {
+                stop_reason = Some("the policy's retries after a 429 are spent");
+            } else if too_long {
+                stop_reason = Some("Retry-After is longer than the policy allows");
+            } else if resume >= deadline {
+                stop_reason = Some(match limit {
+                    Limit::Caller => "no time left before the caller's deadline",
+                    Limit::CallTimeout(_) => "no time left before the call timeout",
+                });
+            } else if let Attempt::Answered(resp) = attempt {
+                call.throttled += 1;
+                throttle_event(
+                    inner.provider,
+                    resume.saturating_duration_since(Instant::now()),
+                    attempts,
+                );
+                call.last_429 = Some(Box::new(resp));
+                return ControlFlow::Continue(Retry::Now);
+            }
+        } else if class != RetryClass::No && attempts - call.throttled < max_attempts {
+            call.retries += 1;
+            match retry::wait_before_retry(policy, call.retries, retry_after, fastrand::f64()) {
+                Wait::TooLong(_) => {
+                    stop_reason = Some("Retry-After is longer than the policy allows")
+                }
+                Wait::Retry(delay) if crate::pacer::later(Instant::now(), delay) >= deadline => {
+                    stop_reason = Some(match limit {
+                        Limit::Caller => "no time left before the caller's deadline",
+                        Limit::CallTimeout(_) => "no time left before the call timeout",
+                    })
+                }
+                Wait::Retry(delay) => {
+                    let cost = match end {
+                        AttemptEnd::TimedOut | AttemptEnd::ConnectionLost => {
+                            policy.timeout_retry_cost
+                        }
+                        _ => policy.retry_cost,
+                    };
+                    if inner.budget.try_acquire(cost) {
+                        // A change answered with a 5xx or a 408 may have been applied
+                        // before the answer (only a documented 429 refuses before processing, see
+                        // `change`): whatever a later attempt answers, a documented
+                        // refusal or Di's `order.cancelled` included, cannot prove that
+                        // nothing changed.
+                        if !request.method.is_safe()
+                            && matches!(end, AttemptEnd::Status(s) if s != 429)
+                        {
+                            call.maybe_sent = true;
+                        }
+                        retry_event(
+                            inner.provider,
+                            end,
+                            delay,
+                            attempts - call.throttled,
+                            policy.max_attempts,
+                        );
+                        return ControlFlow::Continue(Retry::After(delay));
+                    }
+                    stop_reason = Some("the client's retry budget is spent");
+                }
+            }
+        }
+        if let Some(reason) = stop_reason {
+            tracing::debug!(attempt = attempts, ?end, reason, "not retrying");
+        }
+
+        ControlFlow::Break(match attempt {
+            Attempt::Answered(resp) => self.answered(request, resp, call),
+            Attempt::Failed { end, detail } => {
+                let (kind, sent) = match end {
+                    AttemptEnd::TimedOut => (ErrorKind::Timeout, Sent::MaybeSent),
+                    AttemptEnd::ConnectionLost => (ErrorKind::Transport, Sent::MaybeSent),
+                    _ if call.maybe_sent => (ErrorKind::Transport, Sent::MaybeSent),
+                    _ => (ErrorKind::Transport, Sent::NotSent),
+                };
+                Err(Error::new(kind, sent, detail)
+                    .with_provider(inner.provider)
+                    .with_operation(request.operation)
+                    .with_attempts(attempts))
+            }
+        })
+    }
+
+    /// The credentials' header without waiting, or `None` when a login must be awaited first
+    /// ([`Transport::login_header`]).
+    #[allow(
+        clippy::type_complexity,
+        reason = "a header and the token's generation"
+    )]
+    fn auth_header_now(
+        &self,
+        request: &HttpRequest,
+    ) -> Option<Result<(Option<(HeaderName, HeaderValue)>, Option<u64>), Error>> {
+        if !request.authenticated {
+            return Some(Ok((None, None)));
+        }
+        Some(match &self.inner.auth {
+            Auth::None => Ok((None, None)),
+            Auth::Header { name, value } => match HeaderValue::from_str(value.expose_secret()) {
+                Ok(mut v) => {
+                    v.set_sensitive(true);
+                    Ok((Some((name.clone(), v)), None))
+                }
+                Err(_) => Err(Error::config("the credential is not a valid header value")),
+            },
             Auth::Bearer(cache) => {
                 // Built once per token by the cache, not once per request.
-                let (header, generation) = cache.bearer_before(self, deadline).await?;
+                let (header, generation) = cache.bearer_cached()?;
                 Ok((
                     Some((http::header::AUTHORIZATION, header)),
                     Some(generation),
                 ))
             }
-        }
+        })
+    }
+
+    /// The bearer header after waiting for a login (the token cache's, one flight for every
+    /// waiting caller), when [`Transport::auth_header_now`] has none.
+    async fn login_header(
+        &self,
+        deadline: Instant,
+    ) -> Result<(Option<(HeaderName, HeaderValue)>, Option<u64>), Error> {
+        let Auth::Bearer(cache) = &self.inner.auth else {
+            return Ok((None, None));
+        };
+        let (header, generation) = cache.bearer_before(self, deadline).await?;
+        Ok((
+            Some((http::header::AUTHORIZATION, header)),
+            Some(generation),
+        ))
     }
 
     /// One attempt: the request is built and handed to reqwest here, synchronously, and the
@@ -1214,19 +1322,13 @@ impl Transport {
         }
         let pending = builder.send();
         async move {
-            let mut response = match pending.await {
-                Ok(r) => r,
+            // The response moves into the body's read at once, not kept beside it in this
+            // future's state (see `start_read`).
+            let (status, headers, read) = match pending.await {
+                Ok(response) => start_read(response, &inner.config),
                 Err(e) => return failed(&e, timeout),
             };
-            let status = response.status().as_u16();
-            // Taken, not cloned: the body is read from the response without its headers.
-            let headers = std::mem::take(response.headers_mut());
-            let limit = if (200..300).contains(&status) {
-                inner.config.body_limit
-            } else {
-                inner.config.error_body_limit
-            };
-            let (body, truncated) = match read_capped(response, limit).await {
+            let (body, truncated) = match read.await {
                 Ok(v) => v,
                 Err(e) => return failed(&e, timeout),
             };
@@ -1248,7 +1350,8 @@ impl Transport {
 /// `calls`).
 mod cold {
     use super::{
-        Error, ErrorKind, HttpRequest, HttpResponse, Limit, NoTurn, Provider, RateLimit, Sent,
+        CallState, Error, ErrorKind, HttpRequest, HttpResponse, Limit, NoTurn, Provider, RateLimit,
+        Sent,
     };
 
     /// The call an error is about: its provider and request, whether an earlier attempt may
@@ -1314,6 +1417,66 @@ mod cold {
             ),
         };
         call.error(ErrorKind::RateLimited, message)
+    }
+
+    /// A retry after a 429 that found no turn of the rate limit in time: the 429 is the
+    /// answer; a first attempt that found none fails.
+    #[cold]
+    #[inline(never)]
+    pub(super) fn no_rate_turn_or_429(
+        call: &mut CallState,
+        provider: Provider,
+        request: &HttpRequest,
+        rate: RateLimit,
+        limit: Limit,
+    ) -> Result<HttpResponse, Error> {
+        if let Some(mut resp) = call.last_429.take() {
+            resp.attempts = call.attempts - 1;
+            resp.earlier_attempt_maybe_sent = call.maybe_sent;
+            return Ok(*resp);
+        }
+        Err(no_rate_turn(
+            Call {
+                provider,
+                request,
+                maybe_sent: call.maybe_sent,
+                attempts: call.attempts - 1,
+            },
+            rate,
+            limit,
+        ))
+    }
+
+    /// A call that the client's pause after a 429 keeps from sending in time: a retry after a
+    /// 429 answers that 429, a first attempt fails.
+    #[cold]
+    #[inline(never)]
+    pub(super) fn no_throttle_turn_or_429(
+        call: &mut CallState,
+        provider: Provider,
+        request: &HttpRequest,
+        no_turn: NoTurn,
+        limit: Limit,
+    ) -> Result<HttpResponse, Error> {
+        if let Some(mut resp) = call.last_429.take() {
+            tracing::debug!(
+                attempt = call.attempts - 1,
+                "not retrying the 429: {limit} comes first"
+            );
+            resp.attempts = call.attempts - 1;
+            resp.earlier_attempt_maybe_sent = call.maybe_sent;
+            return Ok(*resp);
+        }
+        Err(no_throttle_turn(
+            Call {
+                provider,
+                request,
+                maybe_sent: call.maybe_sent,
+                attempts: call.attempts - 1,
+            },
+            no_turn,
+            limit,
+        ))
     }
 
     #[cold]
@@ -1416,6 +1579,29 @@ fn request_id(headers: &http::HeaderMap, name: Option<&HeaderName>) -> Option<St
         .get(name)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned)
+}
+
+/// An answer's status and headers, and the read of its body, capped at the config's limit
+/// for its status. A function of its own, so that the response is moved into the read: kept
+/// as a local of the attempt's future, it would be part of that future's state beside the
+/// read that holds it too (136 bytes more per call, `print-type-sizes`).
+fn start_read(
+    mut response: reqwest::Response,
+    config: &TransportConfig,
+) -> (
+    u16,
+    http::HeaderMap,
+    impl Future<Output = Result<(Bytes, bool), reqwest::Error>> + Send + use<>,
+) {
+    let status = response.status().as_u16();
+    // Taken, not cloned: the body is read from the response without its headers.
+    let headers = std::mem::take(response.headers_mut());
+    let limit = if (200..300).contains(&status) {
+        config.body_limit
+    } else {
+        config.error_body_limit
+    };
+    (status, headers, read_capped(response, limit))
 }
 
 /// Reads at most `limit` bytes of the body and drops the rest.
