@@ -48,13 +48,16 @@ tokio::task_local! {
 }
 
 /// Runs `future` with every request it sends (from this task) ending by `deadline`; inside an
-/// earlier deadline, the earlier one stays.
+/// earlier deadline, the earlier one stays. The enclosing deadline is read once, when the
+/// returned future is first polled, and kept for its whole life.
 ///
-/// Cancel-safe: dropping the returned future drops `future` (see its own documentation).
+/// Cancel-safe: dropping the returned future drops `future` (see its own documentation),
+/// under the deadline once it has been polled.
 pub fn scope<F: Future>(deadline: Instant, future: F) -> impl Future<Output = F::Output> {
     Scoped {
-        deadline: Some(deadline),
-        future,
+        asked: Some(deadline),
+        resolved: None,
+        future: Some(future),
     }
 }
 
@@ -63,17 +66,36 @@ pub fn scope_opt<F: Future>(
     deadline: Option<Instant>,
     future: F,
 ) -> impl Future<Output = F::Output> {
-    Scoped { deadline, future }
+    Scoped {
+        asked: deadline,
+        resolved: None,
+        future: Some(future),
+    }
 }
 
 pin_project_lite::pin_project! {
-    /// The future of [`scope`] and [`scope_opt`]. A type rather than an `async fn`, whose
-    /// state would hold `future` twice (as its argument and as the future it awaits); the
-    /// cancel of every provider runs in one.
-    struct Scoped<F> {
-        deadline: Option<Instant>,
+    /// The future of [`scope`] and [`scope_opt`]: what tokio's `TaskLocalFuture` does, with
+    /// the deadline taken at the first poll (the earlier of the asked one and the enclosing
+    /// one). A type rather than an `async fn`, whose state would hold `future` twice (as its
+    /// argument and as the future it awaits); every provider's cancel runs in one.
+    struct Scoped<F: Future> {
+        asked: Option<Instant>,
+        // The deadline in force, from the first poll on.
+        resolved: Option<Instant>,
+        // `None` once the work is done, or dropped under the deadline.
         #[pin]
-        future: F,
+        future: Option<F>,
+    }
+
+    impl<F: Future> PinnedDrop for Scoped<F> {
+        fn drop(this: Pin<&mut Self>) {
+            let this = this.project();
+            // Dropped under the deadline it ran under, as tokio's task-locals drop theirs.
+            if let Some(deadline) = *this.resolved {
+                let mut future = this.future;
+                DEADLINE.sync_scope(deadline, || future.set(None));
+            }
+        }
     }
 }
 
@@ -82,16 +104,27 @@ impl<F: Future> Future for Scoped<F> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
         let this = self.project();
-        let Some(asked) = *this.deadline else {
-            return this.future.poll(cx);
+        let Some(asked) = *this.asked else {
+            let future = this.future.as_pin_mut();
+            return future.expect("polled after completion").poll(cx);
         };
-        // The scope this one is polled in, read at each poll: an earlier deadline stays.
-        let deadline = match current() {
+        let deadline = *this.resolved.get_or_insert_with(|| match current() {
             Some(outer) if outer < asked => outer,
             _ => asked,
-        };
-        let future = this.future;
-        DEADLINE.sync_scope(deadline, || future.poll(cx))
+        });
+        let mut future = this.future;
+        DEADLINE.sync_scope(deadline, || {
+            let polled = future
+                .as_mut()
+                .as_pin_mut()
+                .expect("polled after completion")
+                .poll(cx);
+            if polled.is_ready() {
+                // The work's state ends here, under the deadline, as its drop would.
+                future.set(None);
+            }
+            polled
+        })
     }
 }
 
