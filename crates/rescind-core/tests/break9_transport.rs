@@ -105,6 +105,21 @@ impl Login for LocalLogin {
     }
 }
 
+/// [`bearer`] with the fast retry policy and a login whose 401s are documented refusals of
+/// the token when `refuses`.
+fn fast_bearer(base: &str, refuses: bool) -> (Transport, Arc<TokenCache>) {
+    fast_bearer_with(base, LocalLogin::new(refuses))
+}
+
+/// [`bearer`] with the fast retry policy and `login`.
+fn fast_bearer_with(base: &str, login: LocalLogin) -> (Transport, Arc<TokenCache>) {
+    bearer(
+        base,
+        Arc::new(login),
+        TransportConfig::default().with_retry(fast()),
+    )
+}
+
 fn bearer(
     base: &str,
     login: Arc<LocalLogin>,
@@ -142,12 +157,7 @@ async fn a_documented_401_to_a_post_renews_and_replays_once_and_proves_nothing_w
 
     // Two refusals in a row: the second 401 is the answer, no third request, no loop.
     let server = serve(vec![Step::status(401)]).await;
-    let login = Arc::new(LocalLogin::new(true));
-    let (t, cache) = bearer(
-        &server.base_url,
-        login,
-        TransportConfig::default().with_retry(fast()),
-    );
+    let (t, cache) = fast_bearer(&server.base_url, true);
     let resp = t.send(&post()).await.unwrap();
     assert_eq!((resp.status, resp.attempts), (401, 2));
     assert!(!resp.earlier_attempt_maybe_sent);
@@ -160,12 +170,7 @@ async fn a_documented_401_to_a_post_renews_and_replays_once_and_proves_nothing_w
 #[tokio::test]
 async fn an_undocumented_401_to_a_post_is_the_answer_and_nothing_is_replayed() {
     let server = serve(vec![Step::status(401), Step::status(201)]).await;
-    let login = Arc::new(LocalLogin::new(false));
-    let (t, cache) = bearer(
-        &server.base_url,
-        login,
-        TransportConfig::default().with_retry(fast()),
-    );
+    let (t, cache) = fast_bearer(&server.base_url, false);
     let resp = t.send(&post()).await.unwrap();
     assert_eq!((resp.status, resp.attempts), (401, 1));
     assert!(!resp.earlier_attempt_maybe_sent);
@@ -182,12 +187,7 @@ async fn an_undocumented_401_to_a_post_is_the_answer_and_nothing_is_replayed() {
 #[tokio::test]
 async fn an_undocumented_401_to_an_idempotent_change_is_replayed_and_stays_maybe_sent() {
     let server = serve(vec![Step::status(401), Step::status(422)]).await;
-    let login = Arc::new(LocalLogin::new(false));
-    let (t, cache) = bearer(
-        &server.base_url,
-        login,
-        TransportConfig::default().with_retry(fast()),
-    );
+    let (t, cache) = fast_bearer(&server.base_url, false);
     let resp = t.send(&put()).await.unwrap();
     assert_eq!((resp.status, resp.attempts), (422, 2));
     assert!(resp.earlier_attempt_maybe_sent);
@@ -195,12 +195,7 @@ async fn an_undocumented_401_to_an_idempotent_change_is_replayed_and_stays_maybe
     assert_eq!(cache.login_count(), 2);
     // A read: replayed, proves nothing either way (safe): not maybe sent.
     let server = serve(vec![Step::status(401), Step::status(200)]).await;
-    let login = Arc::new(LocalLogin::new(false));
-    let (t, _cache) = bearer(
-        &server.base_url,
-        login,
-        TransportConfig::default().with_retry(fast()),
-    );
+    let (t, _cache) = fast_bearer(&server.base_url, false);
     let resp = t.send(&get()).await.unwrap();
     assert_eq!((resp.status, resp.attempts), (200, 2));
     assert!(!resp.earlier_attempt_maybe_sent);
@@ -212,14 +207,12 @@ async fn an_undocumented_401_to_an_idempotent_change_is_replayed_and_stays_maybe
 #[tokio::test]
 async fn a_login_failing_after_a_401_ends_the_call_with_the_logins_error() {
     let server = serve(vec![Step::status(401), Step::status(200)]).await;
-    let login = Arc::new(LocalLogin {
-        fail_from: 1,
-        ..LocalLogin::new(true)
-    });
-    let (t, cache) = bearer(
+    let (t, cache) = fast_bearer_with(
         &server.base_url,
-        login,
-        TransportConfig::default().with_retry(fast()),
+        LocalLogin {
+            fail_from: 1,
+            ..LocalLogin::new(true)
+        },
     );
     let err = t.send(&get()).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Unauthorized, "{err}");
@@ -231,14 +224,12 @@ async fn a_login_failing_after_a_401_ends_the_call_with_the_logins_error() {
     assert_eq!(cache.login_count(), 2);
 
     let server = serve(vec![Step::status(401), Step::status(200)]).await;
-    let login = Arc::new(LocalLogin {
-        fail_from: 1,
-        ..LocalLogin::new(false)
-    });
-    let (t, _cache) = bearer(
+    let (t, _cache) = fast_bearer_with(
         &server.base_url,
-        login,
-        TransportConfig::default().with_retry(fast()),
+        LocalLogin {
+            fail_from: 1,
+            ..LocalLogin::new(false)
+        },
     );
     let err = t.send(&put()).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Unauthorized, "{err}");
