@@ -903,6 +903,8 @@ impl Transport {
             call.attempts += 1;
             // The header at once when there is one (the common case); a login to wait for is
             // awaited in a box of its own, so that its state is not part of every call's.
+            // Not a `match` on `auth_header_now`: its scrutinee (88 bytes) would be held across
+            // the wait.
             let auth = {
                 let mut auth = self.auth_header_now(request);
                 if auth.is_none() {
