@@ -15,10 +15,10 @@ use std::time::Duration;
 
 use rescind_core::http::Method;
 use rescind_core::retry::RetryPolicy;
-use rescind_core::secrecy::{ExposeSecret, SecretString};
+use rescind_core::secrecy::SecretString;
 use rescind_core::{
-    Auth, Error, ErrorKind, HttpRequest, HttpResponse, Login, Provider, Sent, Token, TokenCache,
-    Transport, TransportConfig, async_trait, error_from_response,
+    Auth, ErrorKind, HttpRequest, HttpResponse, Provider, Sent, Token, TokenCache, Transport,
+    TransportConfig, error_from_response,
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
@@ -210,38 +210,6 @@ async fn serve(issuer: Arc<Issuer>) -> String {
     format!("http://{addr}")
 }
 
-/// A login that posts a password to `/login` and reads `{"token": ...}`, valid `lifetime`.
-#[derive(Debug)]
-struct HttpLogin {
-    password: SecretString,
-    lifetime: Duration,
-}
-
-#[async_trait]
-impl Login for HttpLogin {
-    async fn login(&self, transport: &Transport) -> Result<Token, Error> {
-        let body = format!(r#"{{"password":"{}"}}"#, self.password.expose_secret());
-        let req = HttpRequest::new("login", Method::POST, "/login", "/login")
-            .with_json_body(body)
-            .anonymous();
-        let resp = transport.send(&req).await?;
-        if !resp.is_success() {
-            return Err(error_from_response(
-                &resp,
-                transport.provider(),
-                "login",
-                "login refused",
-            ));
-        }
-        #[derive(serde::Deserialize)]
-        struct Body {
-            token: String,
-        }
-        let body: Body = rescind_core::decode::response(&resp, transport.provider(), "login")?;
-        Ok(Token::new(SecretString::from(body.token), self.lifetime))
-    }
-}
-
 const PASSWORD: &str = "pw-never-shown-9b";
 
 fn config() -> TransportConfig {
@@ -259,7 +227,7 @@ fn client(
     config: TransportConfig,
 ) -> (Transport, Arc<TokenCache>) {
     let cache = Arc::new(TokenCache::new(
-        Arc::new(HttpLogin {
+        Arc::new(support::PasswordLogin {
             password: SecretString::from(PASSWORD),
             lifetime,
         }),

@@ -11,19 +11,6 @@ use httpmock::prelude::*;
 use rescind_core::{ErrorKind, Sent};
 use serde_json::json;
 
-async fn app_mock<'a>(server: &'a MockServer, token: &str) -> httpmock::Mock<'a> {
-    let auth = format!("Bearer {token}");
-    server
-        .mock_async(move |when, then| {
-            when.method(GET)
-                .path(format!("/financing/v1/applications/{APP}"))
-                .header("authorization", auth);
-            then.status(200)
-                .json_body(application("READY", "READY_TO_SHIP", "PROCESSING", vec![]));
-        })
-        .await
-}
-
 async fn refusing<'a>(server: &'a MockServer, token: &str) -> httpmock::Mock<'a> {
     let auth = format!("Bearer {token}");
     server

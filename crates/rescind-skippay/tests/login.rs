@@ -8,19 +8,6 @@ use rescind_core::{ErrorKind, Sent};
 use rescind_skippay::{Client, Credentials};
 use serde_json::json;
 
-async fn app_mock<'a>(server: &'a MockServer, token: &str) -> httpmock::Mock<'a> {
-    let auth = format!("Bearer {token}");
-    server
-        .mock_async(move |when, then| {
-            when.method(GET)
-                .path(format!("/financing/v1/applications/{APP}"))
-                .header("authorization", auth);
-            then.status(200)
-                .json_body(application("READY", "READY_TO_SHIP", "PROCESSING", vec![]));
-        })
-        .await
-}
-
 #[test]
 fn login_request_is_anonymous_json_with_charset() {
     let req = rescind_skippay::request::login(&Credentials::new("eShop", "pw")).unwrap();

@@ -68,6 +68,20 @@ pub async fn login_mock_with<'a>(server: &'a MockServer, token: &str, expires_in
         .await
 }
 
+/// `GET` of the application answered READY, only for requests that carry `Bearer {token}`.
+pub async fn app_mock<'a>(server: &'a MockServer, token: &str) -> Mock<'a> {
+    let auth = format!("Bearer {token}");
+    server
+        .mock_async(move |when, then| {
+            when.method(GET)
+                .path(format!("/financing/v1/applications/{APP}"))
+                .header("authorization", auth);
+            then.status(200)
+                .json_body(application("READY", "READY_TO_SHIP", "PROCESSING", vec![]));
+        })
+        .await
+}
+
 pub fn bearer() -> String {
     format!("Bearer {TOKEN}")
 }
