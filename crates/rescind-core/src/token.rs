@@ -94,10 +94,15 @@ impl Token {
 
     /// Whether the token is still valid `margin` from now.
     pub fn valid_for(&self, margin: Duration) -> bool {
-        Instant::now()
-            .checked_add(margin)
-            .is_some_and(|t| t < self.expires_at)
+        valid_beyond(self.expires_at, margin)
     }
+}
+
+/// Whether a token expiring at `expires_at` is still valid `margin` from now.
+fn valid_beyond(expires_at: Instant, margin: Duration) -> bool {
+    Instant::now()
+        .checked_add(margin)
+        .is_some_and(|t| t < expires_at)
 }
 
 impl fmt::Debug for Token {
@@ -381,11 +386,7 @@ impl TokenCache {
             .read()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         let p = published.as_ref()?;
-        // `Token::valid_for`: valid beyond the margin.
-        Instant::now()
-            .checked_add(self.margin)
-            .is_some_and(|t| t < p.expires_at)
-            .then(|| (p.header.clone(), p.generation))
+        valid_beyond(p.expires_at, self.margin).then(|| (p.header.clone(), p.generation))
     }
 
     /// The `Authorization` value (`Bearer <token>`, marked sensitive) of a valid token, and
