@@ -685,6 +685,30 @@ struct CallState {
     last_429: Option<Box<HttpResponse>>,
 }
 
+impl CallState {
+    /// The call as an error about the attempt not made describes it: the attempts before it.
+    fn before_this_attempt<'a>(
+        &self,
+        provider: Provider,
+        request: &'a HttpRequest,
+    ) -> cold::Call<'a> {
+        cold::Call {
+            provider,
+            request,
+            maybe_sent: self.maybe_sent,
+            attempts: self.attempts - 1,
+        }
+    }
+
+    /// The last 429, as the call's answer when its retry cannot be sent in time.
+    fn last_429_as_answer(&mut self) -> Option<HttpResponse> {
+        let mut resp = *self.last_429.take()?;
+        resp.attempts = self.attempts - 1;
+        resp.earlier_attempt_maybe_sent = self.maybe_sent;
+        Some(resp)
+    }
+}
+
 /// How a call sends again after an attempt (`Transport::after_attempt`).
 enum Retry {
     /// Renew the token of this generation, then send again.
@@ -965,12 +989,9 @@ impl Transport {
             let now = Instant::now();
             if limit == Limit::Caller && now >= deadline {
                 // No request starts after the caller's deadline.
-                return Err(cold::caller_deadline_passed(cold::Call {
-                    provider: inner.provider,
-                    request,
-                    maybe_sent: call.maybe_sent,
-                    attempts: call.attempts - 1,
-                }));
+                return Err(cold::caller_deadline_passed(
+                    call.before_this_attempt(inner.provider, request),
+                ));
             }
             let remaining = deadline.saturating_duration_since(now);
             let timeout = inner.config.attempt_timeout.min(remaining);
@@ -1432,18 +1453,11 @@ mod cold {
         rate: RateLimit,
         limit: Limit,
     ) -> Result<HttpResponse, Error> {
-        if let Some(mut resp) = call.last_429.take() {
-            resp.attempts = call.attempts - 1;
-            resp.earlier_attempt_maybe_sent = call.maybe_sent;
-            return Ok(*resp);
+        if let Some(resp) = call.last_429_as_answer() {
+            return Ok(resp);
         }
         Err(no_rate_turn(
-            Call {
-                provider,
-                request,
-                maybe_sent: call.maybe_sent,
-                attempts: call.attempts - 1,
-            },
+            call.before_this_attempt(provider, request),
             rate,
             limit,
         ))
@@ -1460,22 +1474,15 @@ mod cold {
         no_turn: NoTurn,
         limit: Limit,
     ) -> Result<HttpResponse, Error> {
-        if let Some(mut resp) = call.last_429.take() {
+        if let Some(resp) = call.last_429_as_answer() {
             tracing::debug!(
-                attempt = call.attempts - 1,
+                attempt = resp.attempts,
                 "not retrying the 429: {limit} comes first"
             );
-            resp.attempts = call.attempts - 1;
-            resp.earlier_attempt_maybe_sent = call.maybe_sent;
-            return Ok(*resp);
+            return Ok(resp);
         }
         Err(no_throttle_turn(
-            Call {
-                provider,
-                request,
-                maybe_sent: call.maybe_sent,
-                attempts: call.attempts - 1,
-            },
+            call.before_this_attempt(provider, request),
             no_turn,
             limit,
         ))
