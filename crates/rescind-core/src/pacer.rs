@@ -160,19 +160,43 @@ impl Pacer {
         Some(at)
     }
 
-    /// Waits for a start under the limit; false (nothing reserved, no wait) when none comes
-    /// before `deadline`. The transport does the same inline (`reserve`, and a timer only
-    /// when the start is later than now); the tests wait with this.
+    /// Reserves a request's start ([`Pacer::reserve`] from now): at once, later (to wait for
+    /// on a timer), or none before `deadline`. A start now needs no timer: tokio's would round
+    /// it up to its next millisecond.
+    pub(crate) fn start(&self, deadline: Instant) -> Start {
+        let now = Instant::now();
+        match self.reserve(now, deadline) {
+            None => Start::NoTurn,
+            Some(at) if at <= now => Start::Now,
+            Some(at) => Start::At(at),
+        }
+    }
+
+    /// Waits for a start under the limit, as the transport does; false (nothing reserved, no
+    /// wait) when none comes before `deadline`. The transport awaits the timer in a box of its
+    /// own, only when there is one (`Transport::send_inner`).
     #[cfg(test)]
     pub(crate) async fn wait(&self, deadline: Instant) -> bool {
-        match self.reserve(Instant::now(), deadline) {
-            Some(at) => {
+        match self.start(deadline) {
+            Start::Now => true,
+            Start::At(at) => {
                 tokio::time::sleep_until(at).await;
                 true
             }
-            None => false,
+            Start::NoTurn => false,
         }
     }
+}
+
+/// When a request may start under the rate limit ([`Pacer::start`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Start {
+    /// Now.
+    Now,
+    /// At this instant.
+    At(Instant),
+    /// Not before the deadline: nothing reserved.
+    NoTurn,
 }
 
 /// After a pause, requests go one at a time, then one more in flight for each answer that is

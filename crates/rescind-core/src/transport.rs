@@ -950,9 +950,11 @@ impl Transport {
                 }
             })?;
             if let Some(pacer) = &inner.pacer {
-                let now = Instant::now();
-                match pacer.reserve(now, deadline) {
-                    None => {
+                match pacer.start(deadline) {
+                    crate::pacer::Start::Now => {}
+                    // Boxed: waiting is rare (see `auth_header_now`'s call site).
+                    crate::pacer::Start::At(at) => Box::pin(tokio::time::sleep_until(at)).await,
+                    crate::pacer::Start::NoTurn => {
                         return cold::no_rate_turn_or_429(
                             &mut call,
                             inner.provider,
@@ -961,10 +963,6 @@ impl Transport {
                             limit,
                         );
                     }
-                    // A start now (the common case) arms no timer.
-                    Some(at) if at <= now => {}
-                    // Boxed: waiting is rare (see `auth_header_now`'s call site).
-                    Some(at) => Box::pin(tokio::time::sleep_until(at)).await,
                 }
             }
             // After a 429 the whole client pauses, then one request goes first (`pacer`).
