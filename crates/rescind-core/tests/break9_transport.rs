@@ -637,17 +637,21 @@ async fn a_5xx_then_a_429_then_an_answer_counts_attempts_apart() {
 /// sent, later.
 #[tokio::test]
 async fn a_call_dropped_mid_wait_sends_nothing_more() {
-    // The retry delay.
-    let server = serve(vec![Step::status(503), Step::status(200)]).await;
+    // The retry delay: the 503's Retry-After sets it to 1 s (a backoff's full jitter could
+    // make it shorter than the 5 ms before the drop, and the retry would go first).
+    let server = serve(vec![
+        Step::status(503).with_header("retry-after", "1"),
+        Step::status(200),
+    ])
+    .await;
     let t = transport(
         &server.base_url,
         TransportConfig::default()
             .with_retry(RetryPolicy::default().with_backoff(ms(400), ms(400))),
         true,
     );
-    // Full jitter: the delay is up to 400 ms; drop after 5 ms (most likely mid-delay).
     let _ = tokio::time::timeout(ms(5), t.send(&put())).await;
-    tokio::time::sleep(ms(600)).await;
+    tokio::time::sleep(ms(1200)).await;
     assert!(server.hits() <= 1);
 
     // The pause after a 429.
