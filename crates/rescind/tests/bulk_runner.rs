@@ -153,6 +153,42 @@ async fn an_intent_without_outcome_is_settled_not_resent() {
     assert_eq!(report.counts()[&Outcome::Done], 2);
 }
 
+/// A run dropped mid-way frees its journal as it is dropped, not when its aborted tasks are
+/// next polled: on this one-thread runtime none of them has run since, and the rerun opens
+/// the journal at once (it was refused, locked, before `Journal::close`).
+#[tokio::test]
+async fn a_dropped_run_frees_its_journal_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("rows.csv");
+    let rows: String = (1..=50).map(|i| format!("di,{i},cancel\n")).collect();
+    std::fs::write(&path, format!("account,target,action\n{rows}")).unwrap();
+    let slow = Arc::new(Fake {
+        delay: std::time::Duration::from_millis(40),
+        ..Fake::default()
+    });
+    let mut registry = Registry::new();
+    registry.insert("di", slow.clone()).unwrap();
+
+    let cut = tokio::time::timeout(std::time::Duration::from_millis(100), run(&registry, &path));
+    assert!(cut.await.is_err(), "50 rows at 8 × 40 ms take longer");
+    let started = slow.sends.load(Ordering::SeqCst);
+    assert!(started > 0 && started < 50, "{started}");
+
+    let input = Input::read(&path).unwrap();
+    let journal = Journal::open(&rescind::bulk::default_journal_path(&path), &input)
+        .expect("the dropped run's journal is free");
+    let report = Runner::new(registry.clone())
+        .run(input, journal, |_| {})
+        .await
+        .unwrap();
+    assert!(report.all_done(), "{report:?}");
+    let mut cancelled = slow.cancelled.lock().unwrap().clone();
+    let applied = cancelled.len();
+    cancelled.sort();
+    cancelled.dedup();
+    assert_eq!((cancelled.len(), applied), (50, 50), "each once");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_dropped_run_stops_sending_and_a_rerun_finishes_the_rest_once() {
     let dir = tempfile::tempdir().unwrap();

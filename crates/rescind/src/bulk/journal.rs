@@ -262,8 +262,9 @@ pub struct Journal {
     path: PathBuf,
     rows: HashMap<RowId, RowState>,
     targets: HashMap<(String, String), Vec<RowId>>,
-    jobs: Option<mpsc::Sender<Job>>,
-    writer: Option<JoinHandle<()>>,
+    /// Taken by [`Journal::close`]: a closed journal refuses appends.
+    jobs: Mutex<Option<mpsc::Sender<Job>>>,
+    writer: Mutex<Option<JoinHandle<()>>>,
     stats: Arc<Mutex<JournalStats>>,
 }
 
@@ -359,8 +360,8 @@ impl Journal {
             path: path.to_path_buf(),
             rows: state.rows,
             targets: state.targets,
-            jobs: Some(jobs),
-            writer: Some(writer),
+            jobs: Mutex::new(Some(jobs)),
+            writer: Mutex::new(Some(writer)),
             stats,
         })
     }
@@ -396,8 +397,8 @@ impl Journal {
             path: path.to_path_buf(),
             rows: state.rows,
             targets: state.targets,
-            jobs: None,
-            writer: None,
+            jobs: Mutex::new(None),
+            writer: Mutex::new(None),
             stats: Arc::default(),
         })
     }
@@ -501,9 +502,26 @@ impl Journal {
 
     fn send(&self, bytes: Vec<u8>, done: Reply) -> Result<(), BulkError> {
         self.jobs
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
             .as_ref()
             .and_then(|jobs| jobs.send(Job { bytes, done }).ok())
             .ok_or_else(|| BulkError::journal(&self.path, "its writer stopped"))
+    }
+
+    /// Lets the writer finish what it was given, then closes the file, and so its lock:
+    /// appends after it fail. Blocks until then (an fsync or a few).
+    ///
+    /// A run closes its journal when it ends or is dropped, not when the last of its tasks
+    /// lets go of it: the tasks of a dropped run are aborted, but an aborted task is dropped
+    /// only at its next poll, and until then it holds the journal. Without this, a rerun
+    /// right after a run was dropped (a timeout, Ctrl-C) could find the journal still locked.
+    pub(crate) fn close(&self) {
+        drop(self.jobs.lock().unwrap_or_else(|e| e.into_inner()).take());
+        let writer = self.writer.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(writer) = writer {
+            let _ = writer.join();
+        }
     }
 
     fn answer(&self, reply: Option<Result<(), String>>) -> Result<(), BulkError> {
@@ -518,10 +536,7 @@ impl Journal {
 impl Drop for Journal {
     /// Lets the writer finish what it was given, then closes the file (and so its lock).
     fn drop(&mut self) {
-        drop(self.jobs.take());
-        if let Some(writer) = self.writer.take() {
-            let _ = writer.join();
-        }
+        self.close();
     }
 }
 

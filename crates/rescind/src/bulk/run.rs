@@ -406,6 +406,9 @@ impl Runner {
                 .collect(),
             policy: self.options.policy,
         });
+        // Closed when this run ends or is dropped, not when its last task lets go of it
+        // (`Journal::close`): a rerun can open it at once.
+        let _close = CloseOnDrop(&ctx.journal);
         // The rows are read (again, for a streamed input) as the workers take them: memory
         // grows with the rows in flight, not with the input.
         let mut feed: Box<dyn Iterator<Item = Feed> + Send> = {
@@ -618,6 +621,15 @@ impl Runner {
             }
         });
         (set, rx)
+    }
+}
+
+/// Closes a run's journal when the run ends or is dropped ([`Journal::close`]).
+struct CloseOnDrop<'a>(&'a Journal);
+
+impl Drop for CloseOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.close();
     }
 }
 
