@@ -42,7 +42,8 @@
 //!   still in flight, one more request goes (a probe), and so on once per that interval
 //!   while no answer comes. A request hanging for its whole attempt timeout (30 s by default)
 //!   so costs the other callers one probe interval, not the attempt timeout;
-//! - no caller waits past its deadline: one whose deadline comes first ends at once with
+//! - no caller waits past its deadline: one whose deadline comes first (or within the timer's
+//!   resolution of the pause's end: 1 ms, as it may wake that late) ends at once with
 //!   [`ErrorKind::RateLimited`](crate::ErrorKind), as it would after the 429 itself.
 //!
 //! [`retry::throttle_backoff`]: crate::retry::throttle_backoff
@@ -60,6 +61,18 @@ const FAR: Duration = Duration::from_secs(30 * 365 * 24 * 60 * 60);
 
 /// `at + wait`, never overflowing the clock: a wait past [`FAR`] (an absurd `Retry-After`
 /// with no cap, a `Duration::MAX` timeout) is taken as 30 years, which outlasts any deadline.
+/// How late a wait may wake: tokio's timer has a resolution of one millisecond (its `time`
+/// module docs), so a sleep sized to end just before a deadline can end after it. No request
+/// is made to wait for a start within this of its deadline: its attempt would have no time to
+/// be answered (a rate limit's turn, the end of a pause after a 429, a retry's delay).
+pub(crate) const TIMER_RESOLUTION: Duration = Duration::from_millis(1);
+
+/// The latest instant a wait before a request may end, for a request that must start by
+/// `deadline` ([`TIMER_RESOLUTION`]).
+pub(crate) fn latest_wake(deadline: Instant) -> Instant {
+    deadline.checked_sub(TIMER_RESOLUTION).unwrap_or(deadline)
+}
+
 pub(crate) fn later(at: Instant, wait: Duration) -> Instant {
     at.checked_add(wait.min(FAR))
         .or_else(|| at.checked_add(Duration::from_secs(24 * 60 * 60)))
@@ -150,7 +163,9 @@ impl Pacer {
             let oldest = starts[starts.len() - calls];
             now.max(later(oldest, self.limit.window))
         };
-        if at > deadline {
+        // A start now needs no wait; a start later is waited for on a timer, which may wake
+        // up to its resolution late (`TIMER_RESOLUTION`).
+        if at > deadline || (at > now && at >= latest_wake(deadline)) {
             return None;
         }
         starts.push_back(at);
@@ -327,7 +342,8 @@ impl Throttle {
                 }
                 let now = Instant::now();
                 if state.until > now {
-                    if state.until >= deadline {
+                    // Waited for on a timer, which may wake late (`TIMER_RESOLUTION`).
+                    if state.until >= latest_wake(deadline) {
                         return Err(NoTurn::Paused);
                     }
                     Some(state.until)
@@ -346,10 +362,11 @@ impl Throttle {
                 Some(at) => tokio::time::sleep_until(at).await,
                 None => {
                     let probe_at = self.lock().probe_at();
-                    if tokio::time::timeout_at(deadline.min(probe_at), place_freed)
+                    let latest = latest_wake(deadline);
+                    if tokio::time::timeout_at(latest.min(probe_at), place_freed)
                         .await
                         .is_err()
-                        && Instant::now() >= deadline
+                        && Instant::now() >= latest
                     {
                         return Err(NoTurn::Ramp);
                     }
@@ -602,6 +619,41 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
+    async fn no_wait_is_made_for_a_start_within_the_timers_resolution_of_the_deadline() {
+        let pacer = Pacer::new(RateLimit::per_minute(1).with_window(Duration::from_secs(60)));
+        let t0 = Instant::now();
+        // A start now needs no timer: it goes even with less than a millisecond left.
+        assert_eq!(pacer.start(t0 + Duration::from_micros(300)), Start::Now);
+        // The next start is a minute away: refused when the deadline is within a millisecond
+        // of it (the timer may wake that late), and nothing is reserved...
+        let next = t0 + Duration::from_secs(60);
+        assert_eq!(
+            pacer.start(next + Duration::from_micros(500)),
+            Start::NoTurn
+        );
+        assert_eq!(pacer.start(next + TIMER_RESOLUTION), Start::NoTurn);
+        // ...waited for when a millisecond and more is left.
+        assert_eq!(
+            pacer.start(next + TIMER_RESOLUTION + Duration::from_micros(1)),
+            Start::At(next)
+        );
+
+        // The same for the end of a pause after a 429.
+        let throttle = Throttle::new();
+        let until = throttle.throttled(t0, |_| Duration::from_millis(200));
+        assert!(matches!(
+            throttle.wait(until + Duration::from_micros(999)).await,
+            Err(NoTurn::Paused)
+        ));
+        assert_eq!(Instant::now(), t0, "refused without waiting");
+        assert!(matches!(
+            throttle.wait(until + Duration::from_millis(2)).await,
+            Ok(Turn::Ramp(_))
+        ));
+        assert_eq!(Instant::now(), until);
+    }
+
+    #[tokio::test(start_paused = true)]
     async fn a_slow_answer_in_the_ramp_lets_one_more_go_each_probe_interval() {
         let throttle = Throttle::new();
         let t0 = Instant::now();
@@ -621,10 +673,11 @@ mod tests {
             panic!("no second probe");
         };
         assert_eq!(Instant::now(), t0 + pause * 3);
-        // A deadline before the next probe: refused as a ramp without a place, not a pause.
+        // A deadline before the next probe: refused as a ramp without a place, not a pause,
+        // once no request could start with the timer's resolution left before it.
         let before = Instant::now() + pause / 2;
         assert!(matches!(throttle.wait(before).await, Err(NoTurn::Ramp)));
-        assert_eq!(Instant::now(), before);
+        assert_eq!(Instant::now(), before - TIMER_RESOLUTION);
         drop((slow, probe, again));
         // A pause that outlasts the deadline is told apart.
         throttle.throttled(Instant::now(), |_| Duration::from_secs(60));

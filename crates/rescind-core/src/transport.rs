@@ -669,12 +669,6 @@ impl fmt::Display for Limit {
     }
 }
 
-/// How late a wait may wake: tokio's timer has a resolution of one millisecond (its
-/// `time` module docs), so a sleep sized to end just before a deadline can end after it. A
-/// retry whose wait ends within this of the deadline is not made: its attempt would have no
-/// time to be answered.
-const TIMER_RESOLUTION: Duration = Duration::from_millis(1);
-
 /// What a call has done so far, across its attempts (`Transport::send_inner`).
 #[derive(Default)]
 struct CallState {
@@ -994,8 +988,8 @@ impl Transport {
             if now >= deadline {
                 // No request starts after the deadline, the caller's or the call timeout's:
                 // its attempt would have no time to be answered (a wait can wake after the
-                // deadline it was sized for, see `TIMER_RESOLUTION`). A retry after a 429
-                // answers that 429.
+                // deadline it was sized for, see `pacer::TIMER_RESOLUTION`). A retry after a
+                // 429 answers that 429.
                 return cold::deadline_passed_or_429(&mut call, inner.provider, request, limit);
             }
             let remaining = deadline.saturating_duration_since(now);
@@ -1117,6 +1111,11 @@ impl Transport {
         if matches!(end, AttemptEnd::TimedOut | AttemptEnd::ConnectionLost) {
             call.maybe_sent = true;
         }
+        if end != AttemptEnd::Status(429) {
+            // The last 429 answers the call only while it is the last answer: a retry after
+            // a 503 or a timeout that cannot be sent in time is not answered by an older 429.
+            call.last_429 = None;
+        }
 
         // A refused token: renew once and replay once, never in a loop. A change that is
         // not idempotent is replayed only after the provider's documented refusal of the
@@ -1187,7 +1186,7 @@ impl Transport {
                 stop_reason = Some("the policy's retries after a 429 are spent");
             } else if too_long {
                 stop_reason = Some("Retry-After is longer than the policy allows");
-            } else if crate::pacer::later(resume, TIMER_RESOLUTION) >= deadline {
+            } else if resume >= crate::pacer::latest_wake(deadline) {
                 stop_reason = Some(match limit {
                     Limit::Caller => "no time left before the caller's deadline",
                     Limit::CallTimeout(_) => "no time left before the call timeout",
@@ -1209,10 +1208,8 @@ impl Transport {
                     stop_reason = Some("Retry-After is longer than the policy allows")
                 }
                 Wait::Retry(delay)
-                    if crate::pacer::later(
-                        Instant::now(),
-                        delay.saturating_add(TIMER_RESOLUTION),
-                    ) >= deadline =>
+                    if crate::pacer::later(Instant::now(), delay)
+                        >= crate::pacer::latest_wake(deadline) =>
                 {
                     stop_reason = Some(match limit {
                         Limit::Caller => "no time left before the caller's deadline",
@@ -1770,7 +1767,7 @@ pub fn error_from_response(
 #[cfg(test)]
 mod tests {
     //! The call's end when its deadline passes between two attempts: a sleep sized to end
-    //! before the deadline can wake after it (`TIMER_RESOLUTION`), which no test against a
+    //! before the deadline can wake after it (`pacer::TIMER_RESOLUTION`), which no test against a
     //! server can arrange on purpose (the CI run of `bare_429` that found it did by chance).
     use super::*;
 
