@@ -15,6 +15,8 @@
 //!
 //! The simulator is the judge: its counters hold every request and every 429 it answered.
 
+#[path = "common/cases.rs"]
+mod cases;
 #[path = "common/policy.rs"]
 mod policy;
 #[path = "common/throttle.rs"]
@@ -22,18 +24,11 @@ mod throttle;
 
 use std::time::{Duration, Instant};
 
-use policy::Who;
+use cases::Case;
 use rescind_core::retry::RetryPolicy;
-use rescind_core::{
-    CancelRequest, CancelStatus, Canceller, ErrorKind, ItemSelector, Sent, SettledBy,
-    TransportConfig,
-};
-use rescind_sim::arta::{DEMO_NOW, demo};
-use rescind_sim::{Clock, FaultAction, FaultRule, Operation, RunningSimulator, Simulator};
-
-const DI_ORDER: &str = "70724760000000101";
-const SP_READY: &str = "11200a0ee1";
-const SP_READY_TWO: &str = "11200a0ee2";
+use rescind_core::{CancelStatus, Canceller, ErrorKind, Sent, SettledBy, TransportConfig};
+use rescind_sim::arta::DEMO_NOW;
+use rescind_sim::{Clock, FaultAction, FaultRule, RunningSimulator, Simulator};
 
 /// No retry after a failure; a 429 backs off from 20 ms, at most 200 ms (no client here has a
 /// rate limit: Arta's is turned off so that every provider has the same cap).
@@ -49,59 +44,9 @@ fn config(call_timeout: Duration) -> TransportConfig {
         .with_attempt_timeout(Duration::from_secs(10))
 }
 
-#[derive(Clone, Copy, Debug)]
-enum Case {
-    ArtaCancel,
-    /// A POST: not idempotent.
-    ArtaHold,
-    DiCancel,
-    SkipPayWhole,
-    /// Quantities: not idempotent.
-    SkipPayQuantity,
-}
-
-impl Case {
-    const ALL: [Case; 5] = [
-        Case::ArtaCancel,
-        Case::ArtaHold,
-        Case::DiCancel,
-        Case::SkipPayWhole,
-        Case::SkipPayQuantity,
-    ];
-
-    fn operation(self) -> Operation {
-        match self {
-            Case::ArtaCancel => Operation::ArtaCancelSession,
-            Case::ArtaHold => Operation::ArtaHold,
-            Case::DiCancel => Operation::DiCancelOrder,
-            Case::SkipPayWhole => Operation::SkipPayCancelOrder,
-            Case::SkipPayQuantity => Operation::SkipPayCancelItems,
-        }
-    }
-
-    fn request(self) -> CancelRequest {
-        match self {
-            Case::ArtaCancel => CancelRequest::whole("42"),
-            Case::ArtaHold => {
-                CancelRequest::hold(demo::PENDING, Some(jiff::civil::date(2026, 12, 1)))
-            }
-            Case::DiCancel => CancelRequest::whole(DI_ORDER),
-            Case::SkipPayWhole => CancelRequest::whole(SP_READY),
-            Case::SkipPayQuantity => CancelRequest::items(
-                SP_READY_TWO,
-                vec![ItemSelector::by_code("MS-202").quantity(1.into())],
-            ),
-        }
-    }
-
-    fn client(self, running: &RunningSimulator, config: TransportConfig) -> Box<dyn Canceller> {
-        let who = match self {
-            Case::ArtaCancel | Case::ArtaHold => Who::Arta,
-            Case::DiCancel => Who::Di,
-            Case::SkipPayWhole | Case::SkipPayQuantity => Who::SkipPay,
-        };
-        throttle::canceller(who, running, config)
-    }
+/// A client of the case's provider with `config` (the 429 harness's, `throttle.rs`).
+fn client(case: Case, running: &RunningSimulator, config: TransportConfig) -> Box<dyn Canceller> {
+    throttle::canceller(case.who(), running, config)
 }
 
 async fn start() -> RunningSimulator {
@@ -124,7 +69,7 @@ async fn two_bare_429s_on_a_change_are_waited_out_and_the_outcome_is_exact_at_ev
         // What the change applies with no fault (a Skip Pay cancel counts each item it
         // changed, and the order).
         let clean = start().await;
-        case.client(&clean, config(Duration::from_secs(30)))
+        client(case, &clean, config(Duration::from_secs(30)))
             .cancel(case.request())
             .await
             .unwrap();
@@ -136,7 +81,7 @@ async fn two_bare_429s_on_a_change_are_waited_out_and_the_outcome_is_exact_at_ev
             .sim()
             .faults()
             .add(FaultRule::on(case.operation(), FaultAction::status(429)).times(2));
-        let client = case.client(&running, config(Duration::from_secs(30)));
+        let client = client(case, &running, config(Duration::from_secs(30)));
         if let Case::SkipPayQuantity = case {
             // Skip Pay documents no 429: it proves nothing (DESIGN principle 11), and a
             // quantity cancel is not idempotent: not sent again, read back, unknown.
@@ -182,7 +127,7 @@ async fn a_429_storm_longer_than_the_call_timeout_ends_rate_limited_at_its_deadl
             .sim()
             .faults()
             .add(FaultRule::on(case.operation(), FaultAction::status(429)));
-        let client = case.client(&running, config(CALL_TIMEOUT));
+        let client = client(case, &running, config(CALL_TIMEOUT));
         let started = Instant::now();
         let err = client.cancel(case.request()).await.unwrap_err();
         let elapsed = started.elapsed();

@@ -10,6 +10,8 @@
 //! attempt was answered 429 ends `RateLimited` (the last 429), or `Timeout` only when an
 //! attempt was cut in flight (maybe sent), never "passed before this request was sent".
 
+#[path = "common/cases.rs"]
+mod cases;
 #[path = "common/policy.rs"]
 mod policy;
 #[path = "common/throttle.rs"]
@@ -19,105 +21,56 @@ use std::time::Duration;
 
 use rescind_core::retry::RetryPolicy;
 use rescind_core::{
-    CancelOptions, CancelRequest, Canceller, Error, ErrorKind, ItemSelector, Policy, RateLimit,
-    Sent, TransportConfig,
+    CancelOptions, Canceller, Error, ErrorKind, Policy, RateLimit, Sent, TransportConfig,
 };
-use rescind_sim::arta::{DEMO_API_KEY, DEMO_NOW, demo};
-use rescind_sim::{Clock, FaultAction, FaultRule, Operation, RunningSimulator, Simulator};
+use rescind_sim::arta::{DEMO_API_KEY, DEMO_NOW};
+use rescind_sim::{Clock, FaultAction, FaultRule, RunningSimulator, Simulator};
 use tokio::time::Instant;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Case {
-    ArtaCancel,
-    /// A POST, not idempotent; Arta documents its 429, so it is sent again after one.
-    ArtaHold,
-    DiCancel,
-    SkipPayWhole,
-    /// Quantities: not idempotent, not resent after an undocumented 429.
-    SkipPayQuantity,
-}
+use cases::Case;
 
-impl Case {
-    const ALL: [Case; 5] = [
-        Case::ArtaCancel,
-        Case::ArtaHold,
-        Case::DiCancel,
-        Case::SkipPayWhole,
-        Case::SkipPayQuantity,
-    ];
-
-    fn operation(self) -> Operation {
-        match self {
-            Case::ArtaCancel => Operation::ArtaCancelSession,
-            Case::ArtaHold => Operation::ArtaHold,
-            Case::DiCancel => Operation::DiCancelOrder,
-            Case::SkipPayWhole => Operation::SkipPayCancelOrder,
-            Case::SkipPayQuantity => Operation::SkipPayCancelItems,
+/// A client of the case's provider with `config` and `policy`; Arta without its pacer
+/// unless `config` sets a rate limit (then the config's applies to every provider).
+fn client(
+    case: Case,
+    running: &RunningSimulator,
+    config: TransportConfig,
+    policy: Policy,
+) -> Box<dyn Canceller> {
+    let paced = config.rate_limit.is_some();
+    match case {
+        Case::ArtaCancel | Case::ArtaHold => {
+            let b = rescind_arta::Client::builder()
+                .api_key(DEMO_API_KEY)
+                .base_url(running.base_url())
+                .config(config)
+                .policy(policy);
+            let b = if paced { b } else { b.without_rate_limit() };
+            Box::new(b.build().unwrap())
         }
-    }
-
-    fn request(self) -> CancelRequest {
-        match self {
-            Case::ArtaCancel => CancelRequest::whole("42"),
-            Case::ArtaHold => {
-                CancelRequest::hold(demo::PENDING, Some(jiff::civil::date(2026, 12, 1)))
-            }
-            Case::DiCancel => CancelRequest::whole(policy::DI_CANCELLABLE),
-            Case::SkipPayWhole => CancelRequest::whole(policy::SP_READY),
-            Case::SkipPayQuantity => CancelRequest::items(
-                policy::SP_READY_TWO,
-                vec![ItemSelector::by_code("MS-202").quantity(1.into())],
-            ),
-        }
-    }
-
-    fn documented_429(self) -> bool {
-        matches!(self, Case::ArtaCancel | Case::ArtaHold)
-    }
-
-    /// A client of the case's provider with `config` and `policy`; Arta without its pacer
-    /// unless `config` sets a rate limit (then the config's applies to every provider).
-    fn client(
-        self,
-        running: &RunningSimulator,
-        config: TransportConfig,
-        policy: Policy,
-    ) -> Box<dyn Canceller> {
-        let paced = config.rate_limit.is_some();
-        match self {
-            Case::ArtaCancel | Case::ArtaHold => {
-                let b = rescind_arta::Client::builder()
-                    .api_key(DEMO_API_KEY)
+        Case::DiCancel => {
+            let (user, password) = rescind_sim::di::DEMO_USER;
+            Box::new(
+                rescind_di::Client::builder()
                     .base_url(running.base_url())
+                    .credentials(rescind_di::Credentials::new(user, password))
                     .config(config)
-                    .policy(policy);
-                let b = if paced { b } else { b.without_rate_limit() };
-                Box::new(b.build().unwrap())
-            }
-            Case::DiCancel => {
-                let (user, password) = rescind_sim::di::DEMO_USER;
-                Box::new(
-                    rescind_di::Client::builder()
-                        .base_url(running.base_url())
-                        .credentials(rescind_di::Credentials::new(user, password))
-                        .config(config)
-                        .policy(policy)
-                        .build()
-                        .unwrap(),
-                )
-            }
-            Case::SkipPayWhole | Case::SkipPayQuantity => {
-                let (user, password) = rescind_sim::skippay::DEMO_PARTNER;
-                Box::new(
-                    rescind_skippay::Client::builder()
-                        .base_url(running.base_url())
-                        .credentials(rescind_skippay::Credentials::new(user, password))
-                        .config(config)
-                        .policy(policy)
-                        .build()
-                        .unwrap(),
-                )
-            }
+                    .policy(policy)
+                    .build()
+                    .unwrap(),
+            )
+        }
+        Case::SkipPayWhole | Case::SkipPayQuantity => {
+            let (user, password) = rescind_sim::skippay::DEMO_PARTNER;
+            Box::new(
+                rescind_skippay::Client::builder()
+                    .base_url(running.base_url())
+                    .credentials(rescind_skippay::Credentials::new(user, password))
+                    .config(config)
+                    .policy(policy)
+                    .build()
+                    .unwrap(),
+            )
         }
     }
 }
@@ -246,7 +199,12 @@ async fn a_429_storm_at_short_call_timeouts_ends_with_the_last_429_at_every_prov
                 Policy::CheckFirst
             };
             let before = counts(&running, case);
-            let client = case.client(&running, storm_config(Duration::from_millis(ms)), policy);
+            let client = client(
+                case,
+                &running,
+                storm_config(Duration::from_millis(ms)),
+                policy,
+            );
             let result = client.cancel(case.request()).await;
             let after = counts(&running, case);
             check_429_call(
@@ -277,7 +235,8 @@ async fn caller_deadlines_past_or_a_few_ms_ahead_in_a_429_storm() {
             Duration::from_millis(2),
             Duration::from_secs(3),
         ] {
-            let client = case.client(
+            let client = client(
+                case,
                 &running,
                 storm_config(Duration::from_secs(30)),
                 Policy::CheckFirst,
@@ -300,7 +259,8 @@ async fn caller_deadlines_past_or_a_few_ms_ahead_in_a_429_storm() {
             );
         }
         for ahead_us in [300u64, 1_000, 2_500, 4_000, 7_000, 12_000] {
-            let client = case.client(
+            let client = client(
+                case,
                 &running,
                 storm_config(Duration::from_secs(30)),
                 Policy::ChangeFirst,
@@ -340,7 +300,8 @@ async fn retry_after_near_the_call_timeout_ends_with_the_last_429() {
             ));
             for ms in [990u64, 1_000, 1_001, 1_002, 1_004, 1_015] {
                 let before = counts(&running, case);
-                let client = case.client(
+                let client = client(
+                    case,
                     &running,
                     storm_config(Duration::from_millis(ms)),
                     Policy::ChangeFirst,
@@ -385,7 +346,7 @@ async fn a_503_storm_then_the_deadline_never_says_not_sent_once_a_change_went() 
                 )
                 .with_call_timeout(Duration::from_millis(ms));
             let before = counts(&running, case);
-            let client = case.client(&running, config, Policy::ChangeFirst);
+            let client = client(case, &running, config, Policy::ChangeFirst);
             let result = client.cancel(case.request()).await;
             let after = counts(&running, case);
             let changes = after.0 - before.0;
@@ -424,7 +385,7 @@ async fn a_change_answered_429_then_503_whose_retry_finds_no_rate_turn_does_not_
                     .with_backoff(Duration::from_millis(1), Duration::from_millis(1)),
             )
             .with_call_timeout(Duration::from_secs(3));
-        case.client(&clean, config.clone(), Policy::ChangeFirst)
+        client(case, &clean, config.clone(), Policy::ChangeFirst)
             .cancel(case.request())
             .await
             .unwrap();
@@ -441,7 +402,8 @@ async fn a_change_answered_429_then_503_whose_retry_finds_no_rate_turn_does_not_
             .faults()
             .add(FaultRule::on(case.operation(), FaultAction::status(503)).times(1));
         let limit = u32::try_from(clean_all).unwrap() + 1;
-        let client = case.client(
+        let client = client(
+            case,
             &running,
             config.with_rate_limit(RateLimit::per_minute(limit)),
             Policy::ChangeFirst,

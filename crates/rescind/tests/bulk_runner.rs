@@ -86,6 +86,21 @@ fn setup(rows: &str) -> (tempfile::TempDir, Arc<Fake>, Registry, std::path::Path
     (dir, fake, registry, path)
 }
 
+/// `n` whole cancels of targets 1 to `n`, each taking 40 ms.
+fn slow_rows(n: usize) -> (tempfile::TempDir, Arc<Fake>, Registry, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("rows.csv");
+    let rows: String = (1..=n).map(|i| format!("di,{i},cancel\n")).collect();
+    std::fs::write(&path, format!("account,target,action\n{rows}")).unwrap();
+    let slow = Arc::new(Fake {
+        delay: std::time::Duration::from_millis(40),
+        ..Fake::default()
+    });
+    let mut registry = Registry::new();
+    registry.insert("di", slow.clone()).unwrap();
+    (dir, slow, registry, path)
+}
+
 async fn run(registry: &Registry, path: &std::path::Path) -> rescind::bulk::Report {
     let input = Input::read(path).unwrap();
     let journal = Journal::open(&rescind::bulk::default_journal_path(path), &input).unwrap();
@@ -158,16 +173,7 @@ async fn an_intent_without_outcome_is_settled_not_resent() {
 /// the journal at once (it was refused, locked, before `Journal::close`).
 #[tokio::test]
 async fn a_dropped_run_frees_its_journal_at_once() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("rows.csv");
-    let rows: String = (1..=50).map(|i| format!("di,{i},cancel\n")).collect();
-    std::fs::write(&path, format!("account,target,action\n{rows}")).unwrap();
-    let slow = Arc::new(Fake {
-        delay: std::time::Duration::from_millis(40),
-        ..Fake::default()
-    });
-    let mut registry = Registry::new();
-    registry.insert("di", slow.clone()).unwrap();
+    let (_dir, slow, registry, path) = slow_rows(50);
 
     let cut = tokio::time::timeout(std::time::Duration::from_millis(100), run(&registry, &path));
     assert!(cut.await.is_err(), "50 rows at 8 × 40 ms take longer");
@@ -191,16 +197,7 @@ async fn a_dropped_run_frees_its_journal_at_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_dropped_run_stops_sending_and_a_rerun_finishes_the_rest_once() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("rows.csv");
-    let rows: String = (1..=100).map(|i| format!("di,{i},cancel\n")).collect();
-    std::fs::write(&path, format!("account,target,action\n{rows}")).unwrap();
-    let slow = Arc::new(Fake {
-        delay: std::time::Duration::from_millis(40),
-        ..Fake::default()
-    });
-    let mut registry = Registry::new();
-    registry.insert("di", slow.clone()).unwrap();
+    let (_dir, slow, registry, path) = slow_rows(100);
 
     // The caller gives up on the run (a timeout): the run's future is dropped mid-way.
     let cut = tokio::time::timeout(std::time::Duration::from_millis(150), run(&registry, &path));
