@@ -349,7 +349,14 @@ impl TokenCache {
                 }
                 if let Some(f) = &st.failure {
                     let give_up = match f.class {
-                        LoginFailure::Transient => deadline <= f.not_before,
+                        // A retry of the login that comes at or after the deadline, or
+                        // within the timer's resolution of it (it may wake that late), is
+                        // not waited for (`pacer::TIMER_RESOLUTION`).
+                        LoginFailure::Transient => {
+                            deadline <= f.not_before
+                                || (f.not_before > now
+                                    && f.not_before >= crate::pacer::latest_wake(deadline))
+                        }
                         _ => now < f.not_before || handed_out_since.is_some_and(|n| f.number > n),
                     };
                     if give_up {
@@ -372,7 +379,7 @@ impl TokenCache {
                 .await
                 .is_err()
             {
-                return Err(self.timed_out(transport));
+                return Err(self.timed_out(transport, deadline));
             }
         }
     }
@@ -430,7 +437,9 @@ impl TokenCache {
         Ok((header, current.generation))
     }
 
-    fn timed_out(&self, transport: &Transport) -> Error {
+    /// The wait for a login token ended at `deadline`: the caller's (`deadline::scope`) when
+    /// it came first, else the call timeout's.
+    fn timed_out(&self, transport: &Transport, deadline: Instant) -> Error {
         let last = self
             .shared
             .lock()
@@ -438,13 +447,17 @@ impl TokenCache {
             .as_ref()
             .map(|f| format!("; the last login failed: {}", f.error))
             .unwrap_or_default();
+        let within = match crate::deadline::current() {
+            Some(caller) if caller <= deadline => "before the caller's deadline".to_owned(),
+            _ => format!(
+                "within the call timeout ({:?})",
+                transport.config().call_timeout
+            ),
+        };
         Error::new(
             ErrorKind::Timeout,
             Sent::NotSent,
-            format!(
-                "no login token within the call timeout ({:?}){last}",
-                transport.config().call_timeout
-            ),
+            format!("no login token {within}{last}"),
         )
         .with_provider(transport.provider())
         .with_operation("login")

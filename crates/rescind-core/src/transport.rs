@@ -936,24 +936,49 @@ impl Transport {
                 }
                 auth.unwrap_or_else(|| unreachable!("set above"))
             };
-            let (auth_header, generation) = auth.map_err(|e| {
-                let e = e.with_attempts(call.attempts - 1);
-                // `Sent` speaks of this call's request, not of the login: a login that was
-                // answered (429, 503) or timed out may have reached the provider, but this
-                // request did not. The login's kind and status are kept.
-                if call.maybe_sent {
-                    e.with_sent(Sent::MaybeSent)
-                } else if call.attempts == 1 {
-                    e.with_sent(Sent::NotSent)
+            let (auth_header, generation) = match auth {
+                Ok(auth) => auth,
+                Err(e) => return cold::login_failed_or_429(&mut call, e),
+            };
+            // After a 429 the whole client pauses, then one request goes first (`pacer`), and
+            // only then takes its turn under the rate limit: a turn taken before the pause
+            // would be counted at its reservation, not at the request's real start, and the
+            // window after the pause would take more than the limit.
+            // Each wait is boxed, and awaited only when there is one (rare), for the same
+            // reason as the login's.
+            let turn = loop {
+                let waited = if inner.throttle.engaged() {
+                    Box::pin(inner.throttle.wait(deadline)).await
                 } else {
-                    e
-                }
-            })?;
-            if let Some(pacer) = &inner.pacer {
+                    Ok(crate::pacer::Turn::Free)
+                };
+                let turn = match waited {
+                    Ok(turn) => turn,
+                    Err(no_turn) => {
+                        return cold::no_throttle_turn_or_429(
+                            &mut call,
+                            inner.provider,
+                            request,
+                            no_turn,
+                            limit,
+                        );
+                    }
+                };
+                let Some(pacer) = &inner.pacer else {
+                    break turn;
+                };
                 match pacer.start(deadline) {
-                    crate::pacer::Start::Now => {}
-                    // Boxed: waiting is rare (see `auth_header_now`'s call site).
-                    crate::pacer::Start::At(at) => Box::pin(tokio::time::sleep_until(at)).await,
+                    crate::pacer::Start::Now => break turn,
+                    crate::pacer::Start::At(at) => {
+                        Box::pin(tokio::time::sleep_until(at)).await;
+                        // A 429 answered meanwhile pauses this request too: it waits for the
+                        // pause, then takes a new turn (the one taken here stays counted,
+                        // which only slows the next starts, never passes the limit).
+                        if matches!(turn, crate::pacer::Turn::Free) && inner.throttle.engaged() {
+                            continue;
+                        }
+                        break turn;
+                    }
                     crate::pacer::Start::NoTurn => {
                         return cold::no_rate_turn_or_429(
                             &mut call,
@@ -963,25 +988,6 @@ impl Transport {
                             limit,
                         );
                     }
-                }
-            }
-            // After a 429 the whole client pauses, then one request goes first (`pacer`).
-            // Boxed, and only awaited when the client is throttled (rare), for the same reason.
-            let waited = if inner.throttle.engaged() {
-                Box::pin(inner.throttle.wait(deadline)).await
-            } else {
-                Ok(crate::pacer::Turn::Free)
-            };
-            let turn = match waited {
-                Ok(turn) => turn,
-                Err(no_turn) => {
-                    return cold::no_throttle_turn_or_429(
-                        &mut call,
-                        inner.provider,
-                        request,
-                        no_turn,
-                        limit,
-                    );
                 }
             };
             let now = Instant::now();
@@ -1186,7 +1192,9 @@ impl Transport {
                 stop_reason = Some("the policy's retries after a 429 are spent");
             } else if too_long {
                 stop_reason = Some("Retry-After is longer than the policy allows");
-            } else if resume >= crate::pacer::latest_wake(deadline) {
+            } else if resume >= deadline
+                || (resume > Instant::now() && resume >= crate::pacer::latest_wake(deadline))
+            {
                 stop_reason = Some(match limit {
                     Limit::Caller => "no time left before the caller's deadline",
                     Limit::CallTimeout(_) => "no time left before the call timeout",
@@ -1208,8 +1216,9 @@ impl Transport {
                     stop_reason = Some("Retry-After is longer than the policy allows")
                 }
                 Wait::Retry(delay)
-                    if crate::pacer::later(Instant::now(), delay)
-                        >= crate::pacer::latest_wake(deadline) =>
+                    if !delay.is_zero()
+                        && crate::pacer::later(Instant::now(), delay)
+                            >= crate::pacer::latest_wake(deadline) =>
                 {
                     stop_reason = Some(match limit {
                         Limit::Caller => "no time left before the caller's deadline",
@@ -1241,7 +1250,13 @@ impl Transport {
                             attempts - call.throttled,
                             policy.max_attempts,
                         );
-                        return ControlFlow::Continue(Retry::After(delay));
+                        // No delay: sent again now, not on a timer (which would wake at its
+                        // next millisecond).
+                        return ControlFlow::Continue(if delay.is_zero() {
+                            Retry::Now
+                        } else {
+                            Retry::After(delay)
+                        });
                     }
                     stop_reason = Some("the client's retry budget is spent");
                 }
@@ -1510,6 +1525,38 @@ mod cold {
             ErrorKind::Timeout,
             format!("{what} passed before this request was sent"),
         )
+    }
+
+    /// A call whose login failed before its attempt. A retry after a 429 whose login could
+    /// not be had in time (the login timed out, or was itself answered 429) answers that 429,
+    /// as any retry after a 429 that cannot go in time. Otherwise the login's error, its kind
+    /// and status kept, with `Sent` speaking of this call's request, not of the login (a login
+    /// that was answered or timed out may have reached the provider; this request did not).
+    #[cold]
+    #[inline(never)]
+    pub(super) fn login_failed_or_429(
+        call: &mut CallState,
+        e: Error,
+    ) -> Result<HttpResponse, Error> {
+        if matches!(e.kind(), ErrorKind::Timeout | ErrorKind::RateLimited)
+            && let Some(resp) = call.last_429_as_answer()
+        {
+            tracing::debug!(
+                attempt = resp.attempts,
+                "not retrying the 429: no login in time"
+            );
+            return Ok(resp);
+        }
+        let e = e.with_attempts(call.attempts - 1);
+        Err(if call.maybe_sent {
+            e.with_sent(Sent::MaybeSent)
+        } else if call.attempts == 1 {
+            e.with_sent(Sent::NotSent)
+        } else {
+            // The earlier attempts were answered, and nothing they answered may have been
+            // applied.
+            e.with_sent(Sent::Answered)
+        })
     }
 
     /// A call whose deadline passed before its next attempt: a retry after a 429 answers
