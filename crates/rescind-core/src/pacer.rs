@@ -168,7 +168,13 @@ impl Pacer {
         if at > deadline || (at > now && at >= latest_wake(deadline)) {
             return None;
         }
-        starts.push_back(at);
+        // A start waited for on a timer may come up to its resolution late: counted at its
+        // latest, so that the window after it is never shorter than the limit's.
+        starts.push_back(if at > now {
+            later(at, TIMER_RESOLUTION)
+        } else {
+            at
+        });
         while starts.len() > calls {
             starts.pop_front();
         }
@@ -403,6 +409,19 @@ impl Throttle {
                 .until
                 .saturating_duration_since(now)
                 .clamp(RAMP_PROBE_MIN, RAMP_PROBE_MAX);
+        }
+        state.until
+    }
+
+    /// A 429 whose `Retry-After` names when the provider takes requests again: the pause
+    /// lasts at least until `at`, whether or not the 429 began a round (a 429 to a request
+    /// sent before the current round counts no strike, but its `Retry-After` is the provider's
+    /// word). Returns when requests may start again.
+    pub(crate) fn hold_until(&self, at: Instant) -> Instant {
+        let mut state = self.lock();
+        if state.strikes > 0 && at > state.until {
+            state.until = at;
+            state.given = state.given.max(at);
         }
         state.until
     }

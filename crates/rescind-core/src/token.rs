@@ -63,6 +63,7 @@ use tokio::time::Instant;
 use tracing::Instrument;
 
 use crate::retry::{self, Wait};
+use crate::transport::Limit;
 use crate::{Error, ErrorKind, Sent, Transport};
 
 /// A bearer token and when it stops being valid.
@@ -307,10 +308,19 @@ impl TokenCache {
     }
 
     /// A valid token: the cached one, or the result of a login shared with every concurrent
-    /// caller. Waits at most the transport's call timeout; see [`TokenCache::current_before`].
+    /// caller. Waits at most the transport's call timeout, or until the caller's deadline
+    /// ([`deadline::scope`](crate::deadline::scope)) when it comes first; see
+    /// [`TokenCache::current_before`].
     pub async fn current(&self, transport: &Transport) -> Result<CurrentToken, Error> {
-        let deadline = crate::pacer::later(Instant::now(), transport.config().call_timeout);
-        self.current_before(transport, deadline).await
+        // As a call does: the call timeout, or the caller's deadline (`deadline::scope`) when
+        // it comes first.
+        let call_timeout = transport.config().call_timeout;
+        let call_deadline = crate::pacer::later(Instant::now(), call_timeout);
+        let (deadline, limit) = match crate::deadline::current() {
+            Some(caller) if caller < call_deadline => (caller, Limit::Caller),
+            _ => (call_deadline, Limit::CallTimeout(call_timeout)),
+        };
+        self.wait_for(transport, deadline, Some(limit)).await
     }
 
     /// A valid token, waiting for a login until `deadline` at the latest.
@@ -322,6 +332,17 @@ impl TokenCache {
         &self,
         transport: &Transport,
         deadline: Instant,
+    ) -> Result<CurrentToken, Error> {
+        self.wait_for(transport, deadline, None).await
+    }
+
+    /// [`TokenCache::current_before`], its timeout naming `limit` (the deadline given when
+    /// `None`).
+    async fn wait_for(
+        &self,
+        transport: &Transport,
+        deadline: Instant,
+        limit: Option<Limit>,
     ) -> Result<CurrentToken, Error> {
         let mut waiting: Option<Waiter> = None;
         // The generation when this caller started waiting: a token a flight produced since then
@@ -379,7 +400,7 @@ impl TokenCache {
                 .await
                 .is_err()
             {
-                return Err(self.timed_out(transport, deadline));
+                return Err(self.timed_out(transport, limit));
             }
         }
     }
@@ -404,13 +425,14 @@ impl TokenCache {
         &self,
         transport: &Transport,
         deadline: Instant,
+        limit: Limit,
     ) -> Result<(HeaderValue, u64), Error> {
         if let Some(cached) = self.bearer_cached() {
             return Ok(cached);
         }
         // Boxed: the rare path (a login to wait for) would otherwise make every request's
         // future larger (see `Transport::send`).
-        let current = Box::pin(self.current_before(transport, deadline)).await?;
+        let current = Box::pin(self.wait_for(transport, deadline, Some(limit))).await?;
         let mut header =
             HeaderValue::from_str(&format!("Bearer {}", current.token.value().expose_secret()))
                 .map_err(|_| {
@@ -437,9 +459,8 @@ impl TokenCache {
         Ok((header, current.generation))
     }
 
-    /// The wait for a login token ended at `deadline`: the caller's (`deadline::scope`) when
-    /// it came first, else the call timeout's.
-    fn timed_out(&self, transport: &Transport, deadline: Instant) -> Error {
+    /// The wait for a login token ended at its deadline: `limit`'s, or the one given.
+    fn timed_out(&self, transport: &Transport, limit: Option<Limit>) -> Error {
         let last = self
             .shared
             .lock()
@@ -447,12 +468,10 @@ impl TokenCache {
             .as_ref()
             .map(|f| format!("; the last login failed: {}", f.error))
             .unwrap_or_default();
-        let within = match crate::deadline::current() {
-            Some(caller) if caller <= deadline => "before the caller's deadline".to_owned(),
-            _ => format!(
-                "within the call timeout ({:?})",
-                transport.config().call_timeout
-            ),
+        let within = match limit {
+            Some(Limit::Caller) => "before the caller's deadline".to_owned(),
+            Some(limit @ Limit::CallTimeout(_)) => format!("within {limit}"),
+            None => "before the deadline given".to_owned(),
         };
         Error::new(
             ErrorKind::Timeout,
@@ -820,14 +839,20 @@ mod tests {
         let far = Instant::now() + Duration::from_secs(30);
         // Nothing is published before a header is built.
         assert!(cache.bearer_cached().is_none());
-        let (header, first) = cache.bearer_before(&transport, far).await.unwrap();
+        let (header, first) = cache
+            .bearer_before(&transport, far, Limit::Caller)
+            .await
+            .unwrap();
         assert_eq!(header, "Bearer t1");
         assert!(header.is_sensitive());
         assert_eq!(cache.bearer_cached(), Some((header, first)));
         // A refused token is never read again without the lock.
         cache.invalidate(first).await;
         assert!(cache.bearer_cached().is_none());
-        let (header, second) = cache.bearer_before(&transport, far).await.unwrap();
+        let (header, second) = cache
+            .bearer_before(&transport, far, Limit::Caller)
+            .await
+            .unwrap();
         assert_eq!(header, "Bearer t2");
         assert_ne!(second, first);
         assert_eq!(cache.bearer_cached(), Some((header, second)));
@@ -840,7 +865,11 @@ mod tests {
             .await;
         assert!(cache.bearer_cached().is_none());
         assert_eq!(
-            cache.bearer_before(&transport, far).await.unwrap().0,
+            cache
+                .bearer_before(&transport, far, Limit::Caller)
+                .await
+                .unwrap()
+                .0,
             "Bearer p"
         );
         // Within the margin of its expiry the published header is not used: a login is due.
@@ -848,7 +877,11 @@ mod tests {
         assert!(cache.bearer_cached().is_none());
         let far = Instant::now() + Duration::from_secs(30);
         assert_eq!(
-            cache.bearer_before(&transport, far).await.unwrap().0,
+            cache
+                .bearer_before(&transport, far, Limit::Caller)
+                .await
+                .unwrap()
+                .0,
             "Bearer t3"
         );
     }

@@ -655,7 +655,7 @@ impl fmt::Debug for Transport {
 
 /// What bounds a call's waits: its own call timeout, or the caller's earlier deadline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Limit {
+pub(crate) enum Limit {
     CallTimeout(Duration),
     Caller,
 }
@@ -932,7 +932,7 @@ impl Transport {
             let auth = {
                 let mut auth = self.auth_header_now(request);
                 if auth.is_none() {
-                    auth = Some(Box::pin(self.login_header(deadline)).await);
+                    auth = Some(Box::pin(self.login_header(deadline, limit)).await);
                 }
                 auth.unwrap_or_else(|| unreachable!("set above"))
             };
@@ -971,10 +971,15 @@ impl Transport {
                     crate::pacer::Start::Now => break turn,
                     crate::pacer::Start::At(at) => {
                         Box::pin(tokio::time::sleep_until(at)).await;
-                        // A 429 answered meanwhile pauses this request too: it waits for the
-                        // pause, then takes a new turn (the one taken here stays counted,
-                        // which only slows the next starts, never passes the limit).
-                        if matches!(turn, crate::pacer::Turn::Free) && inner.throttle.engaged() {
+                        // A 429 answered meanwhile pauses this request too, whether it was
+                        // free or held a place in the ramp: it waits for the pause, then takes
+                        // a new turn (the one taken here stays counted, which only slows the
+                        // next starts, never passes the limit).
+                        if inner.throttle.engaged()
+                            && (matches!(turn, crate::pacer::Turn::Free)
+                                || inner.throttle.paused_until().is_some())
+                        {
+                            drop(turn);
                             continue;
                         }
                         break turn;
@@ -1180,6 +1185,13 @@ impl Transport {
                     Wait::TooLong(_) => policy.max_retry_after,
                 }
             });
+            // A `Retry-After` holds the pause even when this 429 began no round of its own.
+            let resume = match retry_after {
+                Some(ra) if !too_long => inner
+                    .throttle
+                    .hold_until(crate::pacer::later(Instant::now(), ra)),
+                _ => resume,
+            };
             let unproven = !inner.documented_429 && !self.login && !request.method.is_safe();
             if unproven {
                 call.maybe_sent = true;
@@ -1321,11 +1333,12 @@ impl Transport {
     async fn login_header(
         &self,
         deadline: Instant,
+        limit: Limit,
     ) -> Result<(Option<(HeaderName, HeaderValue)>, Option<u64>), Error> {
         let Auth::Bearer(cache) = &self.inner.auth else {
             return Ok((None, None));
         };
-        let (header, generation) = cache.bearer_before(self, deadline).await?;
+        let (header, generation) = cache.bearer_before(self, deadline, limit).await?;
         Ok((
             Some((http::header::AUTHORIZATION, header)),
             Some(generation),
