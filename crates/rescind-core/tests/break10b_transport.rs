@@ -536,7 +536,12 @@ async fn a_retry_allowed_right_now_goes_with_less_than_a_millisecond_left() {
                 describe(&result),
                 server.hits()
             );
-            if !matches!(&result, Ok(r) if (r.status, r.attempts) == (200, 2)) {
+            // The retry went (the server saw it). Its answer comes back over loopback: on a
+            // loaded machine the paused clock may move to the deadline while it is in
+            // transit, and the call then ends timed out, maybe sent, which is as true.
+            let answered = matches!(&result, Ok(r) if (r.status, r.attempts) == (200, 2));
+            let cut = matches!(&result, Err(e) if (e.kind(), e.sent(), e.attempts()) == (ErrorKind::Timeout, Sent::MaybeSent, 2));
+            if server.hits() != 2 || !(answered || cut) {
                 problems.push(format!("a retry allowed now was not sent: {what}"));
             }
         }
@@ -574,8 +579,8 @@ async fn a_ramp_probe_within_a_millisecond_of_the_deadline_is_not_waited_for() {
             TransportConfig::default().with_retry(quick()),
         );
         let t0 = Instant::now();
-        // Answered 429 at once: the client pauses for 1 s.
-        let first = deadline::scope(t0 + US * 500, t.send(&get())).await;
+        // Answered 429 at once: the client pauses for 1 s, past this call's deadline.
+        let first = deadline::scope(t0 + Duration::from_millis(900), t.send(&get())).await;
         assert!(
             matches!(&first, Ok(r) if r.status == 429),
             "{}",
@@ -607,9 +612,11 @@ async fn a_ramp_probe_within_a_millisecond_of_the_deadline_is_not_waited_for() {
         );
         hung.abort();
         if sent {
-            if !matches!(&result, Ok(r) if (r.status, r.attempts) == (200, 1))
-                || server.times_of("/things/1").get(2) != Some(&probe_at)
-            {
+            // Sent at the probe; its answer over loopback may find the paused clock moved to
+            // the deadline on a loaded machine (then timed out, maybe sent: as true).
+            let answered = matches!(&result, Ok(r) if (r.status, r.attempts) == (200, 1));
+            let cut = matches!(&result, Err(e) if (e.kind(), e.sent(), e.attempts()) == (ErrorKind::Timeout, Sent::MaybeSent, 1));
+            if !(answered || cut) || server.times_of("/things/1").get(2) != Some(&probe_at) {
                 problems.push(format!("expected a send at the probe: {what}"));
             }
         } else {
