@@ -19,8 +19,7 @@
 
 mod support;
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use rescind_core::http::Method;
@@ -30,148 +29,11 @@ use rescind_core::{
     Auth, Error, ErrorKind, HttpRequest, HttpResponse, Provider, RateLimit, Sent, Token,
     TokenCache, Transport, TransportConfig, deadline,
 };
-use support::{PasswordLogin, Step};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpListener;
+use support::{PasswordLogin, Step, get, post, serve};
 use tokio::time::Instant;
 
 const MS: Duration = Duration::from_millis(1);
 const US: Duration = Duration::from_micros(1);
-
-// ---------------------------------------------------------------------------------------
-// A scripted server that notes each request's arrival (tokio's clock) and path
-
-struct Timed {
-    base_url: String,
-    hits: Arc<AtomicUsize>,
-    seen: Arc<Mutex<Vec<(Instant, String, u16)>>>,
-}
-
-impl Timed {
-    fn hits(&self) -> usize {
-        self.hits.load(Ordering::SeqCst)
-    }
-
-    /// Arrival times of the requests whose path is `path`.
-    fn times_of(&self, path: &str) -> Vec<Instant> {
-        self.seen
-            .lock()
-            .unwrap()
-            .iter()
-            .filter(|(_, p, _)| p == path)
-            .map(|(t, _, _)| *t)
-            .collect()
-    }
-
-    /// The statuses answered (0: dropped) to the requests whose path is `path`.
-    fn statuses_of(&self, path: &str) -> Vec<u16> {
-        self.seen
-            .lock()
-            .unwrap()
-            .iter()
-            .filter(|(_, p, _)| p == path)
-            .map(|(_, _, s)| *s)
-            .collect()
-    }
-
-    fn paths(&self) -> Vec<String> {
-        self.seen
-            .lock()
-            .unwrap()
-            .iter()
-            .map(|(_, p, _)| p.clone())
-            .collect()
-    }
-}
-
-/// Serves `steps` in order, one per request (logins included); the last step repeats.
-async fn serve(steps: Vec<Step>) -> Timed {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let hits = Arc::new(AtomicUsize::new(0));
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let steps = Arc::new(steps);
-    {
-        let (hits, seen) = (hits.clone(), seen.clone());
-        tokio::spawn(async move {
-            loop {
-                let Ok((mut sock, _)) = listener.accept().await else {
-                    return;
-                };
-                let (hits, seen, steps) = (hits.clone(), seen.clone(), steps.clone());
-                tokio::spawn(async move {
-                    loop {
-                        let mut buf = Vec::new();
-                        let mut chunk = [0u8; 4096];
-                        let header_end = loop {
-                            if let Some(pos) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-                                break pos + 4;
-                            }
-                            match sock.read(&mut chunk).await {
-                                Ok(0) | Err(_) => return,
-                                Ok(n) => buf.extend_from_slice(&chunk[..n]),
-                            }
-                        };
-                        let head = String::from_utf8_lossy(&buf[..header_end]).to_string();
-                        let path = head
-                            .split_whitespace()
-                            .nth(1)
-                            .unwrap_or_default()
-                            .to_owned();
-                        let len = head
-                            .to_lowercase()
-                            .lines()
-                            .find_map(|l| l.strip_prefix("content-length:").map(str::to_owned))
-                            .and_then(|v| v.trim().parse::<usize>().ok())
-                            .unwrap_or(0);
-                        while buf.len() < header_end + len {
-                            match sock.read(&mut chunk).await {
-                                Ok(0) | Err(_) => return,
-                                Ok(n) => buf.extend_from_slice(&chunk[..n]),
-                            }
-                        }
-                        let n = hits.fetch_add(1, Ordering::SeqCst);
-                        let step = steps[n.min(steps.len() - 1)].clone();
-                        let status = match &step {
-                            Step::Answer { status, .. } => *status,
-                            Step::Drop => 0,
-                        };
-                        seen.lock().unwrap().push((Instant::now(), path, status));
-                        match step {
-                            Step::Drop => return,
-                            Step::Answer {
-                                status,
-                                headers,
-                                body,
-                                delay,
-                            } => {
-                                tokio::time::sleep(delay).await;
-                                let mut out = format!(
-                                    "HTTP/1.1 {status} X\r\ncontent-length: {}\r\n",
-                                    body.len()
-                                );
-                                for (k, v) in headers {
-                                    out.push_str(&format!("{k}: {v}\r\n"));
-                                }
-                                out.push_str("\r\n");
-                                let mut bytes = out.into_bytes();
-                                bytes.extend_from_slice(&body);
-                                if sock.write_all(&bytes).await.is_err() {
-                                    return;
-                                }
-                            }
-                        }
-                    }
-                });
-            }
-        });
-    }
-    Timed {
-        base_url: format!("http://{addr}"),
-        hits,
-        seen,
-    }
-}
 
 /// A login answer with a token.
 fn token_step() -> Step {
@@ -193,21 +55,11 @@ fn marked_429(mark: &str, retry_after: &str) -> Step {
     }
 }
 
-fn get() -> HttpRequest {
-    HttpRequest::new("get_thing", Method::GET, "/things/{id}", "/things/1")
-}
-
 /// A change the provider documents as idempotent (a Di cancel): retried after a 503.
 fn idempotent_post() -> HttpRequest {
     HttpRequest::new("cancel_thing", Method::POST, "/c", "/c")
         .with_json_body(r#"{"a":1}"#)
         .idempotent(true)
-}
-
-/// A change that is not idempotent (an Arta hold, a Skip Pay quantity cancel).
-fn post() -> HttpRequest {
-    HttpRequest::new("create_thing", Method::POST, "/things", "/things")
-        .with_json_body(r#"{"a":1}"#)
 }
 
 fn header_transport(base: &str, provider: Provider, config: TransportConfig) -> Transport {

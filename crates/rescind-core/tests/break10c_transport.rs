@@ -14,8 +14,7 @@
 
 mod support;
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use rescind_core::http::Method;
@@ -25,155 +24,11 @@ use rescind_core::{
     Auth, Error, ErrorKind, HttpRequest, HttpResponse, Provider, RateLimit, Sent, Token,
     TokenCache, Transport, TransportConfig, deadline,
 };
-use support::{PasswordLogin, Step};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpListener;
+use support::{PasswordLogin, Seen, Step, get, serve};
 use tokio::time::Instant;
 
 const MS: Duration = Duration::from_millis(1);
 const US: Duration = Duration::from_micros(1);
-
-// ---------------------------------------------------------------------------------------
-// A scripted server that notes each request's arrival (tokio's clock), path, status and
-// Retry-After (break10b's, with the Retry-After kept)
-
-#[derive(Clone, Debug)]
-struct Seen {
-    at: Instant,
-    path: String,
-    status: u16,
-    retry_after: Option<u64>,
-}
-
-struct Timed {
-    base_url: String,
-    hits: Arc<AtomicUsize>,
-    seen: Arc<Mutex<Vec<Seen>>>,
-}
-
-impl Timed {
-    fn hits(&self) -> usize {
-        self.hits.load(Ordering::SeqCst)
-    }
-
-    fn seen(&self) -> Vec<Seen> {
-        self.seen.lock().unwrap().clone()
-    }
-
-    fn times_of(&self, path: &str) -> Vec<Instant> {
-        self.seen()
-            .into_iter()
-            .filter(|s| s.path == path)
-            .map(|s| s.at)
-            .collect()
-    }
-
-    fn paths(&self) -> Vec<String> {
-        self.seen().into_iter().map(|s| s.path).collect()
-    }
-}
-
-/// Serves `steps` in order, one per request (logins included); the last step repeats.
-async fn serve(steps: Vec<Step>) -> Timed {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let hits = Arc::new(AtomicUsize::new(0));
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let steps = Arc::new(steps);
-    {
-        let (hits, seen) = (hits.clone(), seen.clone());
-        tokio::spawn(async move {
-            loop {
-                let Ok((mut sock, _)) = listener.accept().await else {
-                    return;
-                };
-                let (hits, seen, steps) = (hits.clone(), seen.clone(), steps.clone());
-                tokio::spawn(async move {
-                    loop {
-                        let mut buf = Vec::new();
-                        let mut chunk = [0u8; 4096];
-                        let header_end = loop {
-                            if let Some(pos) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-                                break pos + 4;
-                            }
-                            match sock.read(&mut chunk).await {
-                                Ok(0) | Err(_) => return,
-                                Ok(n) => buf.extend_from_slice(&chunk[..n]),
-                            }
-                        };
-                        let head = String::from_utf8_lossy(&buf[..header_end]).to_string();
-                        let path = head
-                            .split_whitespace()
-                            .nth(1)
-                            .unwrap_or_default()
-                            .to_owned();
-                        let len = head
-                            .to_lowercase()
-                            .lines()
-                            .find_map(|l| l.strip_prefix("content-length:").map(str::to_owned))
-                            .and_then(|v| v.trim().parse::<usize>().ok())
-                            .unwrap_or(0);
-                        while buf.len() < header_end + len {
-                            match sock.read(&mut chunk).await {
-                                Ok(0) | Err(_) => return,
-                                Ok(n) => buf.extend_from_slice(&chunk[..n]),
-                            }
-                        }
-                        let n = hits.fetch_add(1, Ordering::SeqCst);
-                        let step = steps[n.min(steps.len() - 1)].clone();
-                        let (status, retry_after) = match &step {
-                            Step::Answer {
-                                status, headers, ..
-                            } => (
-                                *status,
-                                headers
-                                    .iter()
-                                    .find(|(k, _)| k.eq_ignore_ascii_case("retry-after"))
-                                    .and_then(|(_, v)| v.parse::<u64>().ok()),
-                            ),
-                            Step::Drop => (0, None),
-                        };
-                        seen.lock().unwrap().push(Seen {
-                            at: Instant::now(),
-                            path,
-                            status,
-                            retry_after,
-                        });
-                        match step {
-                            Step::Drop => return,
-                            Step::Answer {
-                                status,
-                                headers,
-                                body,
-                                delay,
-                            } => {
-                                tokio::time::sleep(delay).await;
-                                let mut out = format!(
-                                    "HTTP/1.1 {status} X\r\ncontent-length: {}\r\n",
-                                    body.len()
-                                );
-                                for (k, v) in headers {
-                                    out.push_str(&format!("{k}: {v}\r\n"));
-                                }
-                                out.push_str("\r\n");
-                                let mut bytes = out.into_bytes();
-                                bytes.extend_from_slice(&body);
-                                if sock.write_all(&bytes).await.is_err() {
-                                    return;
-                                }
-                            }
-                        }
-                    }
-                });
-            }
-        });
-    }
-    Timed {
-        base_url: format!("http://{addr}"),
-        hits,
-        seen,
-    }
-}
 
 /// A 200 whose body is a login's token too (a storm's steps serve logins and calls alike).
 fn ok_token() -> Step {
@@ -192,10 +47,6 @@ fn marked_429(mark: &str, retry_after: &str) -> Step {
         body: format!(r#"{{"mark":"{mark}"}}"#).into_bytes(),
         delay: Duration::ZERO,
     }
-}
-
-fn get() -> HttpRequest {
-    HttpRequest::new("get_thing", Method::GET, "/things/{id}", "/things/1")
 }
 
 fn idempotent_post() -> HttpRequest {

@@ -1,6 +1,7 @@
 //! Shared test helpers: a login that posts a password, and a scripted HTTP/1.1 server for
 //! transport tests that httpmock cannot express (answers in sequence, connections dropped after
-//! the request was read, a count of requests in flight).
+//! the request was read, a count of requests in flight, and when, on tokio's clock, each
+//! request arrived, on which path, and what it was answered).
 #![allow(dead_code)] // each test binary uses a part
 
 pub mod logs;
@@ -10,12 +11,13 @@ use rescind_core::retry::RetryPolicy;
 use rescind_core::secrecy::{ExposeSecret, SecretString};
 use rescind_core::{Error, HttpRequest, Login, Token, Transport, async_trait, error_from_response};
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
+use tokio::time::Instant;
 
 /// A login that posts `{"password": ...}` to `/login` and reads `{"token": ...}`.
 #[derive(Debug)]
@@ -111,10 +113,23 @@ impl Step {
     }
 }
 
+/// One request as the server saw it.
+#[derive(Clone, Debug)]
+pub struct Seen {
+    /// When it arrived (its body read), on tokio's clock (paused or not).
+    pub at: Instant,
+    pub path: String,
+    /// What it was answered (0: the connection was dropped).
+    pub status: u16,
+    /// The answer's `Retry-After` in seconds, if it had one.
+    pub retry_after: Option<u64>,
+}
+
 pub struct Scripted {
     pub base_url: String,
     pub hits: Arc<AtomicUsize>,
     pub max_in_flight: Arc<AtomicUsize>,
+    seen: Arc<Mutex<Vec<Seen>>>,
 }
 
 /// Serves `steps` in order, one per request; the last step repeats.
@@ -124,10 +139,12 @@ pub async fn serve(steps: Vec<Step>) -> Scripted {
     let hits = Arc::new(AtomicUsize::new(0));
     let in_flight = Arc::new(AtomicUsize::new(0));
     let max_in_flight = Arc::new(AtomicUsize::new(0));
+    let seen = Arc::new(Mutex::new(Vec::new()));
     let steps = Arc::new(steps);
     {
         let hits = hits.clone();
         let max_in_flight = max_in_flight.clone();
+        let seen = seen.clone();
         tokio::spawn(async move {
             loop {
                 let Ok((mut sock, _)) = listener.accept().await else {
@@ -137,6 +154,7 @@ pub async fn serve(steps: Vec<Step>) -> Scripted {
                 let steps = steps.clone();
                 let in_flight = in_flight.clone();
                 let max_in_flight = max_in_flight.clone();
+                let seen = seen.clone();
                 tokio::spawn(async move {
                     loop {
                         // Read one request: headers, then Content-Length bytes.
@@ -151,7 +169,13 @@ pub async fn serve(steps: Vec<Step>) -> Scripted {
                                 Ok(n) => buf.extend_from_slice(&chunk[..n]),
                             }
                         };
-                        let head = String::from_utf8_lossy(&buf[..header_end]).to_lowercase();
+                        let head = String::from_utf8_lossy(&buf[..header_end]).to_string();
+                        let path = head
+                            .split_whitespace()
+                            .nth(1)
+                            .unwrap_or_default()
+                            .to_owned();
+                        let head = head.to_lowercase();
                         let len = head
                             .lines()
                             .find_map(|l| l.strip_prefix("content-length:"))
@@ -167,6 +191,24 @@ pub async fn serve(steps: Vec<Step>) -> Scripted {
                         let now = in_flight.fetch_add(1, Ordering::SeqCst) + 1;
                         max_in_flight.fetch_max(now, Ordering::SeqCst);
                         let step = steps[n.min(steps.len() - 1)].clone();
+                        let (status, retry_after) = match &step {
+                            Step::Answer {
+                                status, headers, ..
+                            } => (
+                                *status,
+                                headers
+                                    .iter()
+                                    .find(|(k, _)| k.eq_ignore_ascii_case("retry-after"))
+                                    .and_then(|(_, v)| v.parse::<u64>().ok()),
+                            ),
+                            Step::Drop => (0, None),
+                        };
+                        seen.lock().unwrap().push(Seen {
+                            at: Instant::now(),
+                            path,
+                            status,
+                            retry_after,
+                        });
                         match step {
                             Step::Drop => {
                                 in_flight.fetch_sub(1, Ordering::SeqCst);
@@ -204,12 +246,41 @@ pub async fn serve(steps: Vec<Step>) -> Scripted {
         base_url: format!("http://{addr}"),
         hits,
         max_in_flight,
+        seen,
     }
 }
 
 impl Scripted {
     pub fn hits(&self) -> usize {
         self.hits.load(Ordering::SeqCst)
+    }
+
+    /// Every request so far, in the order they arrived.
+    pub fn seen(&self) -> Vec<Seen> {
+        self.seen.lock().unwrap().clone()
+    }
+
+    /// Arrival times of the requests whose path is `path`.
+    pub fn times_of(&self, path: &str) -> Vec<Instant> {
+        self.seen()
+            .into_iter()
+            .filter(|s| s.path == path)
+            .map(|s| s.at)
+            .collect()
+    }
+
+    /// The statuses answered (0: dropped) to the requests whose path is `path`.
+    pub fn statuses_of(&self, path: &str) -> Vec<u16> {
+        self.seen()
+            .into_iter()
+            .filter(|s| s.path == path)
+            .map(|s| s.status)
+            .collect()
+    }
+
+    /// The paths of every request so far.
+    pub fn paths(&self) -> Vec<String> {
+        self.seen().into_iter().map(|s| s.path).collect()
     }
 }
 
