@@ -73,6 +73,12 @@ pub(crate) fn latest_wake(deadline: Instant) -> Instant {
     deadline.checked_sub(TIMER_RESOLUTION).unwrap_or(deadline)
 }
 
+/// Whether a start at `at`, waited for on a timer (it is later than `now`), would end too
+/// close to `deadline`: within the timer's resolution of it, or after it.
+pub(crate) fn wait_ends_too_late(at: Instant, now: Instant, deadline: Instant) -> bool {
+    at > now && at >= latest_wake(deadline)
+}
+
 pub(crate) fn later(at: Instant, wait: Duration) -> Instant {
     at.checked_add(wait.min(FAR))
         .or_else(|| at.checked_add(Duration::from_secs(24 * 60 * 60)))
@@ -165,7 +171,7 @@ impl Pacer {
         };
         // A start now needs no wait; a start later is waited for on a timer, which may wake
         // up to its resolution late (`TIMER_RESOLUTION`).
-        if at > deadline || (at > now && at >= latest_wake(deadline)) {
+        if at > deadline || wait_ends_too_late(at, now, deadline) {
             return None;
         }
         // A start waited for on a timer may come up to its resolution late: counted at its

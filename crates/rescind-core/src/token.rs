@@ -312,14 +312,8 @@ impl TokenCache {
     /// ([`deadline::scope`](crate::deadline::scope)) when it comes first; see
     /// [`TokenCache::current_before`].
     pub async fn current(&self, transport: &Transport) -> Result<CurrentToken, Error> {
-        // As a call does: the call timeout, or the caller's deadline (`deadline::scope`) when
-        // it comes first.
-        let call_timeout = transport.config().call_timeout;
-        let call_deadline = crate::pacer::later(Instant::now(), call_timeout);
-        let (deadline, limit) = match crate::deadline::current() {
-            Some(caller) if caller < call_deadline => (caller, Limit::Caller),
-            _ => (call_deadline, Limit::CallTimeout(call_timeout)),
-        };
+        // As a call does: the call timeout, or the caller's deadline when it comes first.
+        let (deadline, limit) = Limit::from(Instant::now(), transport.config().call_timeout);
         self.wait_for(transport, deadline, Some(limit)).await
     }
 
@@ -375,8 +369,7 @@ impl TokenCache {
                         // not waited for (`pacer::TIMER_RESOLUTION`).
                         LoginFailure::Transient => {
                             deadline <= f.not_before
-                                || (f.not_before > now
-                                    && f.not_before >= crate::pacer::latest_wake(deadline))
+                                || crate::pacer::wait_ends_too_late(f.not_before, now, deadline)
                         }
                         _ => now < f.not_before || handed_out_since.is_some_and(|n| f.number > n),
                     };

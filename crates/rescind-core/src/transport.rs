@@ -660,6 +660,18 @@ pub(crate) enum Limit {
     Caller,
 }
 
+impl Limit {
+    /// The deadline of a call started at `started`, and what sets it: the call timeout, or
+    /// the caller's deadline (`deadline::scope`) when it comes first.
+    pub(crate) fn from(started: Instant, call_timeout: Duration) -> (Instant, Limit) {
+        let call_deadline = crate::pacer::later(started, call_timeout);
+        match crate::deadline::current() {
+            Some(caller) if caller < call_deadline => (caller, Limit::Caller),
+            _ => (call_deadline, Limit::CallTimeout(call_timeout)),
+        }
+    }
+}
+
 impl fmt::Display for Limit {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -866,11 +878,7 @@ impl Transport {
         // (a heap block per call) then holds only what its waits need.
         let (deadline, limit) = {
             let started = Instant::now();
-            let call_deadline = crate::pacer::later(started, inner.config.call_timeout);
-            let (deadline, limit) = match crate::deadline::current() {
-                Some(caller) if caller < call_deadline => (caller, Limit::Caller),
-                _ => (call_deadline, Limit::CallTimeout(inner.config.call_timeout)),
-            };
+            let (deadline, limit) = Limit::from(started, inner.config.call_timeout);
             if limit == Limit::Caller && started >= deadline {
                 return Err(cold::caller_deadline_passed(cold::Call {
                     provider: inner.provider,
@@ -1205,7 +1213,7 @@ impl Transport {
             } else if too_long {
                 stop_reason = Some("Retry-After is longer than the policy allows");
             } else if resume >= deadline
-                || (resume > Instant::now() && resume >= crate::pacer::latest_wake(deadline))
+                || crate::pacer::wait_ends_too_late(resume, Instant::now(), deadline)
             {
                 stop_reason = Some(match limit {
                     Limit::Caller => "no time left before the caller's deadline",
@@ -1530,13 +1538,9 @@ mod cold {
     }
 
     fn deadline_passed(call: Call<'_>, limit: Limit) -> Error {
-        let what = match limit {
-            Limit::Caller => "the caller's deadline".to_owned(),
-            Limit::CallTimeout(_) => limit.to_string(),
-        };
         call.error(
             ErrorKind::Timeout,
-            format!("{what} passed before this request was sent"),
+            format!("{limit} passed before this request was sent"),
         )
     }
 
