@@ -29,7 +29,9 @@ use rescind_core::{
     Auth, Error, ErrorKind, HttpRequest, HttpResponse, Provider, RateLimit, Sent, Token,
     TokenCache, Transport, TransportConfig, deadline,
 };
-use support::{PasswordLogin, Step, get, post, serve};
+use support::{
+    PasswordLogin, Step, get, header_transport, idempotent_post, marked_429, post, quick, serve,
+};
 use tokio::time::Instant;
 
 const MS: Duration = Duration::from_millis(1);
@@ -43,31 +45,6 @@ fn token_step() -> Step {
         body: br#"{"token":"fresh"}"#.to_vec(),
         delay: Duration::ZERO,
     }
-}
-
-/// A 429 whose body names it, to tell the call's own 429 from another.
-fn marked_429(mark: &str, retry_after: &str) -> Step {
-    Step::Answer {
-        status: 429,
-        headers: vec![("retry-after".into(), retry_after.into())],
-        body: format!(r#"{{"mark":"{mark}"}}"#).into_bytes(),
-        delay: Duration::ZERO,
-    }
-}
-
-/// A change the provider documents as idempotent (a Di cancel): retried after a 503.
-fn idempotent_post() -> HttpRequest {
-    HttpRequest::new("cancel_thing", Method::POST, "/c", "/c")
-        .with_json_body(r#"{"a":1}"#)
-        .idempotent(true)
-}
-
-fn header_transport(base: &str, provider: Provider, config: TransportConfig) -> Transport {
-    Transport::builder(provider, base)
-        .config(config)
-        .documented_429(provider == Provider::Arta)
-        .build()
-        .unwrap()
 }
 
 /// A Di-like client: a bearer token from `/login` (a new token lives an hour), renewed
@@ -108,11 +85,6 @@ fn describe(result: &Result<HttpResponse, Error>) -> String {
             e.operation()
         ),
     }
-}
-
-/// Backoffs of 1 ms (a bare 429's pause 0.5 to 1 ms): the `Retry-After`s decide the waits.
-fn quick() -> RetryPolicy {
-    RetryPolicy::default().with_backoff(MS, MS)
 }
 
 // ---------------------------------------------------------------------------------------

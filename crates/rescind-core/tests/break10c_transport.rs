@@ -24,7 +24,9 @@ use rescind_core::{
     Auth, Error, ErrorKind, HttpRequest, HttpResponse, Provider, RateLimit, Sent, Token,
     TokenCache, Transport, TransportConfig, deadline,
 };
-use support::{PasswordLogin, Seen, Step, get, serve};
+use support::{
+    PasswordLogin, Seen, Step, get, header_transport, idempotent_post, marked_429, quick, serve,
+};
 use tokio::time::Instant;
 
 const MS: Duration = Duration::from_millis(1);
@@ -38,29 +40,6 @@ fn ok_token() -> Step {
         body: br#"{"token":"fresh"}"#.to_vec(),
         delay: Duration::ZERO,
     }
-}
-
-fn marked_429(mark: &str, retry_after: &str) -> Step {
-    Step::Answer {
-        status: 429,
-        headers: vec![("retry-after".into(), retry_after.into())],
-        body: format!(r#"{{"mark":"{mark}"}}"#).into_bytes(),
-        delay: Duration::ZERO,
-    }
-}
-
-fn idempotent_post() -> HttpRequest {
-    HttpRequest::new("cancel_thing", Method::POST, "/c", "/c")
-        .with_json_body(r#"{"a":1}"#)
-        .idempotent(true)
-}
-
-fn header_transport(base: &str, provider: Provider, config: TransportConfig) -> Transport {
-    Transport::builder(provider, base)
-        .config(config)
-        .documented_429(provider == Provider::Arta)
-        .build()
-        .unwrap()
 }
 
 /// A Di-like client: a bearer token from `/login` living `lifetime`, renewed `margin` before
@@ -101,10 +80,6 @@ fn describe(result: &Result<HttpResponse, Error>) -> String {
             e.status(),
         ),
     }
-}
-
-fn quick() -> RetryPolicy {
-    RetryPolicy::default().with_backoff(MS, MS)
 }
 
 /// The arrivals, relative to `t0`, with their path and status, for messages.

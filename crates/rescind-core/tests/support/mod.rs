@@ -9,7 +9,10 @@ pub mod logs;
 use rescind_core::http::Method;
 use rescind_core::retry::RetryPolicy;
 use rescind_core::secrecy::{ExposeSecret, SecretString};
-use rescind_core::{Error, HttpRequest, Login, Token, Transport, async_trait, error_from_response};
+use rescind_core::{
+    Error, HttpRequest, Login, Provider, Token, Transport, TransportConfig, async_trait,
+    error_from_response,
+};
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -299,4 +302,35 @@ pub fn post() -> HttpRequest {
 /// The default retry policy with a 1-5 ms backoff, fast enough for tests.
 pub fn fast_retries() -> RetryPolicy {
     RetryPolicy::default().with_backoff(Duration::from_millis(1), Duration::from_millis(5))
+}
+
+/// A 429 whose body names it, to tell the call's own 429 from another.
+pub fn marked_429(mark: &str, retry_after: &str) -> Step {
+    Step::Answer {
+        status: 429,
+        headers: vec![("retry-after".into(), retry_after.into())],
+        body: format!(r#"{{"mark":"{mark}"}}"#).into_bytes(),
+        delay: Duration::ZERO,
+    }
+}
+
+/// A change the provider documents as idempotent (a Di cancel): retried after a 503.
+pub fn idempotent_post() -> HttpRequest {
+    HttpRequest::new("cancel_thing", Method::POST, "/c", "/c")
+        .with_json_body(r#"{"a":1}"#)
+        .idempotent(true)
+}
+
+/// A transport with a header key (no login); Arta documents its 429, the others do not.
+pub fn header_transport(base: &str, provider: Provider, config: TransportConfig) -> Transport {
+    Transport::builder(provider, base)
+        .config(config)
+        .documented_429(provider == Provider::Arta)
+        .build()
+        .unwrap()
+}
+
+/// Backoffs of 1 ms (a bare 429's pause 0.5 to 1 ms): the `Retry-After`s decide the waits.
+pub fn quick() -> RetryPolicy {
+    RetryPolicy::default().with_backoff(Duration::from_millis(1), Duration::from_millis(1))
 }
