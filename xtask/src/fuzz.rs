@@ -32,10 +32,9 @@ pub fn fuzz(args: &[String]) -> Result<(), String> {
         }
     }
     let fuzz_dir = root().join("fuzz");
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let in_fuzz = |args: &[&str]| {
-        let mut cmd = Command::new(&cargo);
-        cmd.current_dir(&fuzz_dir).args(args);
+        let mut cmd = crate::cargo_in(&fuzz_dir);
+        cmd.args(args);
         cmd
     };
 

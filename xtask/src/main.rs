@@ -97,10 +97,40 @@ fn root() -> PathBuf {
         .to_path_buf()
 }
 
+/// A cargo command run from the workspace root, in the environment the user ran
+/// `cargo xtask` in.
+///
+/// `cargo run` gives xtask its own package's variables (`CARGO_MANIFEST_DIR=…/xtask`,
+/// `CARGO_PKG_NAME=xtask`, …). A nested cargo would pass them on, and build scripts that watch
+/// them (ring's `rerun-if-env-changed=CARGO_PKG_NAME`, among others) would see a change from
+/// the README's plain `cargo test`: ring, rustls, reqwest and every crate of ours would be built
+/// a second time, doubling the build's time and its size on disk. CI's run on c4d8a4b ran out
+/// of disk that way (the linker died with SIGBUS).
 fn cargo() -> Command {
+    cargo_in(&root())
+}
+
+/// [`cargo()`] run from `dir` instead of the workspace root.
+fn cargo_in(dir: &Path) -> Command {
     let mut cmd = Command::new(env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-    cmd.current_dir(root());
+    cmd.current_dir(dir);
+    for (name, _) in env::vars_os() {
+        if set_by_cargo_run(&name.to_string_lossy()) {
+            cmd.env_remove(&name);
+        }
+    }
     cmd
+}
+
+/// The variables `cargo run` sets for the program it runs (the Cargo book, "Environment
+/// variables Cargo sets for crates"), which a nested cargo must not inherit.
+fn set_by_cargo_run(name: &str) -> bool {
+    name.starts_with("CARGO_PKG_")
+        || name.starts_with("CARGO_MANIFEST_")
+        || matches!(
+            name,
+            "CARGO_CRATE_NAME" | "CARGO_BIN_NAME" | "CARGO_PRIMARY_PACKAGE" | "OUT_DIR"
+        )
 }
 
 /// Runs a command, echoing it, and fails with its description if it fails.
@@ -428,6 +458,49 @@ mod tests {
         for task in ["ci", "snapshots", "deny", "fuzz", "publish", "bench"] {
             assert!(HELP.contains(&format!("\n  {task}")), "{task} in:\n{HELP}");
         }
+    }
+
+    #[test]
+    fn a_nested_cargo_drops_what_cargo_run_set_and_keeps_the_users_settings() {
+        for set in [
+            "CARGO_PKG_NAME",
+            "CARGO_PKG_VERSION_MAJOR",
+            "CARGO_MANIFEST_DIR",
+            "CARGO_MANIFEST_LINKS",
+            "CARGO_CRATE_NAME",
+            "CARGO_BIN_NAME",
+            "CARGO_PRIMARY_PACKAGE",
+            "OUT_DIR",
+        ] {
+            assert!(set_by_cargo_run(set), "{set} must not reach a nested cargo");
+        }
+        for kept in [
+            "CARGO",
+            "CARGO_HOME",
+            "CARGO_TARGET_DIR",
+            "CARGO_TERM_COLOR",
+            "CARGO_INCREMENTAL",
+            "CARGO_PROFILE_DEV_DEBUG",
+            "CARGO_BUILD_JOBS",
+            "RUSTFLAGS",
+        ] {
+            assert!(
+                !set_by_cargo_run(kept),
+                "{kept} is the user's and must be kept"
+            );
+        }
+        // The command itself: run under `cargo test`, this process has CARGO_PKG_NAME set.
+        let cmd = cargo();
+        let removed: Vec<_> = cmd
+            .get_envs()
+            .filter(|(_, value)| value.is_none())
+            .map(|(name, _)| name.to_string_lossy().into_owned())
+            .collect();
+        assert!(removed.iter().any(|n| n == "CARGO_PKG_NAME"), "{removed:?}");
+        assert!(
+            removed.iter().any(|n| n == "CARGO_MANIFEST_DIR"),
+            "{removed:?}"
+        );
     }
 
     #[test]
