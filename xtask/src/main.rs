@@ -127,9 +127,15 @@ fn cargo_in(dir: &Path) -> Command {
 fn set_by_cargo_run(name: &str) -> bool {
     name.starts_with("CARGO_PKG_")
         || name.starts_with("CARGO_MANIFEST_")
+        || name.starts_with("CARGO_BIN_EXE_")
         || matches!(
             name,
-            "CARGO_CRATE_NAME" | "CARGO_BIN_NAME" | "CARGO_PRIMARY_PACKAGE" | "OUT_DIR"
+            "CARGO_CRATE_NAME"
+                | "CARGO_BIN_NAME"
+                | "CARGO_PRIMARY_PACKAGE"
+                | "CARGO_TARGET_TMPDIR"
+                | "CARGO_RUSTC_CURRENT_DIR"
+                | "OUT_DIR"
         )
 }
 
@@ -470,6 +476,8 @@ mod tests {
             "CARGO_CRATE_NAME",
             "CARGO_BIN_NAME",
             "CARGO_PRIMARY_PACKAGE",
+            "CARGO_TARGET_TMPDIR",
+            "CARGO_BIN_EXE_rescind",
             "OUT_DIR",
         ] {
             assert!(set_by_cargo_run(set), "{set} must not reach a nested cargo");
