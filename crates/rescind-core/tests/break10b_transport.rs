@@ -26,26 +26,17 @@ use rescind_core::http::Method;
 use rescind_core::retry::RetryPolicy;
 use rescind_core::secrecy::SecretString;
 use rescind_core::{
-    Auth, Error, ErrorKind, HttpRequest, HttpResponse, Provider, RateLimit, Sent, Token,
-    TokenCache, Transport, TransportConfig, deadline,
+    ErrorKind, HttpRequest, Provider, RateLimit, Sent, Token, TokenCache, Transport,
+    TransportConfig, deadline,
 };
 use support::{
-    PasswordLogin, Step, get, header_transport, idempotent_post, marked_429, post, quick, serve,
+    Step, describe, get, header_transport, idempotent_post, marked_429, post, quick, serve,
+    token_answer,
 };
 use tokio::time::Instant;
 
 const MS: Duration = Duration::from_millis(1);
 const US: Duration = Duration::from_micros(1);
-
-/// A login answer with a token.
-fn token_step() -> Step {
-    Step::Answer {
-        status: 200,
-        headers: vec![],
-        body: br#"{"token":"fresh"}"#.to_vec(),
-        delay: Duration::ZERO,
-    }
-}
 
 /// A Di-like client: a bearer token from `/login` (a new token lives an hour), renewed
 /// `margin` before it expires; no documented 429.
@@ -54,37 +45,7 @@ fn bearer_transport(
     config: TransportConfig,
     margin: Duration,
 ) -> (Transport, Arc<TokenCache>) {
-    let login = PasswordLogin {
-        password: SecretString::from("pw"),
-        lifetime: Duration::from_secs(3600),
-    };
-    let cache = Arc::new(TokenCache::new(Arc::new(login), margin));
-    let t = Transport::builder(Provider::Di, base)
-        .auth(Auth::Bearer(cache.clone()))
-        .config(config)
-        .build()
-        .unwrap();
-    (t, cache)
-}
-
-fn describe(result: &Result<HttpResponse, Error>) -> String {
-    match result {
-        Ok(resp) => format!(
-            "Ok(status {}, attempts {}, earlier_attempt_maybe_sent {}, body {})",
-            resp.status,
-            resp.attempts,
-            resp.earlier_attempt_maybe_sent,
-            String::from_utf8_lossy(&resp.body)
-        ),
-        Err(e) => format!(
-            "Err(kind {:?}, sent {:?}, attempts {}, status {:?}, operation {:?}: {e})",
-            e.kind(),
-            e.sent(),
-            e.attempts(),
-            e.status(),
-            e.operation()
-        ),
-    }
+    support::bearer_transport(base, config, "pw", Duration::from_secs(3600), margin)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -151,7 +112,7 @@ async fn a_retry_after_a_429_that_waits_for_a_login_it_cannot_get_in_time_answer
         ),
         (
             "login hangs",
-            token_step().with_delay(Duration::from_secs(60)),
+            token_answer().with_delay(Duration::from_secs(60)),
         ),
     ] {
         let server = serve(vec![
@@ -215,7 +176,7 @@ async fn a_login_pause_that_ends_within_a_millisecond_of_the_deadline_is_not_wai
     ] {
         let server = serve(vec![
             marked_429("login", "1"),
-            token_step(),
+            token_answer(),
             Step::status(200),
         ])
         .await;
@@ -265,7 +226,7 @@ async fn a_401_renewal_after_a_429_that_cannot_log_in_in_time_is_not_answered_by
     let server = serve(vec![
         marked_429("call", "1"),
         Step::status(401),
-        token_step().with_delay(Duration::from_secs(60)),
+        token_answer().with_delay(Duration::from_secs(60)),
         Step::status(200),
     ])
     .await;
@@ -299,7 +260,7 @@ async fn a_change_that_is_not_idempotent_refused_401_then_429_is_sent_twice_at_m
 {
     let server = serve(vec![
         Step::status(401),
-        token_step(),
+        token_answer(),
         marked_429("call", "1"),
         Step::status(200),
     ])
@@ -740,7 +701,7 @@ async fn a_storm_with_logins_and_401s_reports_only_what_the_server_saw() {
                 5 => Step::status(200).with_delay(Duration::from_millis(30)),
                 6..=8 => Step::status(429).with_header("retry-after", "0"),
                 9..=11 => Step::status(429),
-                _ => token_step(),
+                _ => token_answer(),
             })
             .collect();
         let server = serve(steps).await;
@@ -843,7 +804,7 @@ async fn a_login_wait_names_the_deadline_that_ended_it() {
             "no login token within the call timeout (10s)",
         ),
     ] {
-        let server = serve(vec![token_step().with_delay(Duration::from_secs(600))]).await;
+        let server = serve(vec![token_answer().with_delay(Duration::from_secs(600))]).await;
         let (t, _cache) = bearer_transport(
             &server.base_url,
             TransportConfig::default().with_call_timeout(Duration::from_secs(10)),

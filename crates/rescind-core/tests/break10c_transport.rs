@@ -21,26 +21,17 @@ use rescind_core::http::Method;
 use rescind_core::retry::RetryPolicy;
 use rescind_core::secrecy::SecretString;
 use rescind_core::{
-    Auth, Error, ErrorKind, HttpRequest, HttpResponse, Provider, RateLimit, Sent, Token,
-    TokenCache, Transport, TransportConfig, deadline,
+    ErrorKind, HttpRequest, Provider, RateLimit, Sent, Token, TokenCache, Transport,
+    TransportConfig, deadline,
 };
 use support::{
-    PasswordLogin, Seen, Step, get, header_transport, idempotent_post, marked_429, quick, serve,
+    Seen, Step, describe, get, header_transport, idempotent_post, marked_429, quick, serve,
+    token_answer,
 };
 use tokio::time::Instant;
 
 const MS: Duration = Duration::from_millis(1);
 const US: Duration = Duration::from_micros(1);
-
-/// A 200 whose body is a login's token too (a storm's steps serve logins and calls alike).
-fn ok_token() -> Step {
-    Step::Answer {
-        status: 200,
-        headers: vec![],
-        body: br#"{"token":"fresh"}"#.to_vec(),
-        delay: Duration::ZERO,
-    }
-}
 
 /// A Di-like client: a bearer token from `/login` living `lifetime`, renewed `margin` before
 /// it expires.
@@ -50,36 +41,7 @@ fn bearer_transport(
     lifetime: Duration,
     margin: Duration,
 ) -> (Transport, Arc<TokenCache>) {
-    let login = PasswordLogin {
-        password: SecretString::from("pw"),
-        lifetime,
-    };
-    let cache = Arc::new(TokenCache::new(Arc::new(login), margin));
-    let t = Transport::builder(Provider::Di, base)
-        .auth(Auth::Bearer(cache.clone()))
-        .config(config)
-        .build()
-        .unwrap();
-    (t, cache)
-}
-
-fn describe(result: &Result<HttpResponse, Error>) -> String {
-    match result {
-        Ok(resp) => format!(
-            "Ok(status {}, attempts {}, earlier_attempt_maybe_sent {}, body {})",
-            resp.status,
-            resp.attempts,
-            resp.earlier_attempt_maybe_sent,
-            String::from_utf8_lossy(&resp.body)
-        ),
-        Err(e) => format!(
-            "Err(kind {:?}, sent {:?}, attempts {}, status {:?}: {e})",
-            e.kind(),
-            e.sent(),
-            e.attempts(),
-            e.status(),
-        ),
-    }
+    support::bearer_transport(base, config, "pw", lifetime, margin)
 }
 
 /// The arrivals, relative to `t0`, with their path and status, for messages.
@@ -320,7 +282,7 @@ async fn a_turn_the_timer_wakes_late_for_still_keeps_every_window_under_the_limi
 /// for t0 + 1 s. What the server sees: at most 2 starts, logins included, in any second.
 #[tokio::test(start_paused = true)]
 async fn a_login_takes_a_turn_of_the_rate_limit() {
-    let server = serve(vec![ok_token()]).await;
+    let server = serve(vec![token_answer()]).await;
     let limit = RateLimit::per_minute(2).with_window(Duration::from_secs(1));
     let (t, _cache) = bearer_transport(
         &server.base_url,
@@ -371,7 +333,7 @@ async fn a_storm_with_clones_drops_and_logins_keeps_the_window_and_the_pauses() 
                 3 => Step::status(429).with_header("retry-after", "1"),
                 4 => Step::status(429).with_header("retry-after", "0"),
                 5 => Step::status(429),
-                _ => ok_token(),
+                _ => token_answer(),
             })
             .collect();
         let server = serve(steps).await;
@@ -580,7 +542,7 @@ async fn a_retry_after_a_429_with_no_rate_turn_in_time_answers_the_429_at_once()
 /// it) and says so.
 #[tokio::test(start_paused = true)]
 async fn a_token_wait_under_a_callers_deadline_ends_at_it_and_names_it() {
-    let server = serve(vec![ok_token().with_delay(Duration::from_secs(600))]).await;
+    let server = serve(vec![token_answer().with_delay(Duration::from_secs(600))]).await;
     let (t, cache) = bearer_transport(
         &server.base_url,
         TransportConfig::default().with_call_timeout(Duration::from_secs(10)),
@@ -614,7 +576,7 @@ async fn a_token_wait_under_a_callers_deadline_ends_at_it_and_names_it() {
 /// it ended "within the call timeout (10s)".
 #[tokio::test(start_paused = true)]
 async fn a_token_wait_with_its_own_deadline_does_not_blame_the_call_timeout() {
-    let server = serve(vec![ok_token().with_delay(Duration::from_secs(600))]).await;
+    let server = serve(vec![token_answer().with_delay(Duration::from_secs(600))]).await;
     let (t, cache) = bearer_transport(
         &server.base_url,
         TransportConfig::default().with_call_timeout(Duration::from_secs(10)),
@@ -642,7 +604,7 @@ async fn a_token_wait_with_its_own_deadline_does_not_blame_the_call_timeout() {
 async fn a_renewal_wait_after_a_401_names_the_callers_deadline() {
     let server = serve(vec![
         Step::status(401),
-        ok_token().with_delay(Duration::from_secs(600)),
+        token_answer().with_delay(Duration::from_secs(600)),
     ])
     .await;
     let (t, cache) = bearer_transport(

@@ -14,7 +14,7 @@ use rescind_core::http::Method;
 use rescind_core::retry::RetryPolicy;
 use rescind_core::secrecy::SecretString;
 use rescind_core::{
-    Auth, Error, ErrorKind, HttpRequest, HttpResponse, Login, Provider, RateLimit, Sent, Token,
+    Error, ErrorKind, HttpRequest, HttpResponse, Login, Provider, RateLimit, Sent, Token,
     TokenCache, Transport, TransportConfig, async_trait, deadline,
 };
 use support::{Step, get, post, serve};
@@ -125,13 +125,7 @@ fn bearer(
     login: Arc<LocalLogin>,
     config: TransportConfig,
 ) -> (Transport, Arc<TokenCache>) {
-    let cache = Arc::new(TokenCache::new(login, Duration::from_secs(60)));
-    let t = Transport::builder(Provider::Di, base)
-        .auth(Auth::Bearer(cache.clone()))
-        .config(config)
-        .build()
-        .unwrap();
-    (t, cache)
+    support::login_transport(base, config, login, Duration::from_secs(60))
 }
 
 // ---------------------------------------------------------------------------------------

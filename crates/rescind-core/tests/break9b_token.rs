@@ -17,7 +17,7 @@ use rescind_core::http::Method;
 use rescind_core::retry::RetryPolicy;
 use rescind_core::secrecy::SecretString;
 use rescind_core::{
-    Auth, ErrorKind, HttpRequest, HttpResponse, Provider, Sent, Token, TokenCache, Transport,
+    ErrorKind, HttpRequest, HttpResponse, Provider, Sent, Token, TokenCache, Transport,
     TransportConfig, error_from_response,
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -226,19 +226,7 @@ fn client(
     margin: Duration,
     config: TransportConfig,
 ) -> (Transport, Arc<TokenCache>) {
-    let cache = Arc::new(TokenCache::new(
-        Arc::new(support::PasswordLogin {
-            password: SecretString::from(PASSWORD),
-            lifetime,
-        }),
-        margin,
-    ));
-    let t = Transport::builder(Provider::Di, base)
-        .auth(Auth::Bearer(cache.clone()))
-        .config(config)
-        .build()
-        .unwrap();
-    (t, cache)
+    support::bearer_transport(base, config, PASSWORD, lifetime, margin)
 }
 
 fn hour_client(base: &str) -> (Transport, Arc<TokenCache>) {

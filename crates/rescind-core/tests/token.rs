@@ -19,10 +19,10 @@ use rescind_core::retry::RetryPolicy;
 use rescind_core::secrecy::{ExposeSecret, SecretString};
 use rescind_core::token::CurrentToken;
 use rescind_core::{
-    Auth, Error, ErrorKind, HttpRequest, HttpResponse, Login, LoginFailure, Provider, Sent, Token,
+    Error, ErrorKind, HttpRequest, HttpResponse, Login, LoginFailure, Provider, Sent, Token,
     TokenCache, Transport, TransportConfig, async_trait,
 };
-use support::{PasswordLogin, Step, serve};
+use support::{Step, serve};
 use tokio::time::Instant;
 
 const PASSWORD: &str = "hunter2-wrong";
@@ -88,18 +88,16 @@ fn config() -> TransportConfig {
 
 impl Harness {
     fn new(script: Vec<Script>, config: TransportConfig) -> Harness {
-        let cache = Arc::new(TokenCache::new(
-            Arc::new(ScriptedLogin {
-                script,
-                calls: AtomicUsize::new(0),
-            }),
+        let login = ScriptedLogin {
+            script,
+            calls: AtomicUsize::new(0),
+        };
+        let (transport, cache) = support::login_transport(
+            "http://127.0.0.1:9",
+            config,
+            Arc::new(login),
             Duration::from_secs(60),
-        ));
-        let transport = Transport::builder(Provider::Di, "http://127.0.0.1:9")
-            .auth(Auth::Bearer(cache.clone()))
-            .config(config)
-            .build()
-            .unwrap();
+        );
         Harness { transport, cache }
     }
 
@@ -146,19 +144,13 @@ where
 
 /// A transport to `base` whose login posts `PASSWORD` to `/login`.
 fn password_transport(base: &str, config: TransportConfig) -> (Transport, Arc<TokenCache>) {
-    let cache = Arc::new(TokenCache::new(
-        Arc::new(PasswordLogin {
-            password: SecretString::from(PASSWORD),
-            lifetime: Duration::from_secs(3600),
-        }),
+    support::bearer_transport(
+        base,
+        config,
+        PASSWORD,
+        Duration::from_secs(3600),
         Duration::from_secs(60),
-    ));
-    let t = Transport::builder(Provider::Di, base)
-        .auth(Auth::Bearer(cache.clone()))
-        .config(config)
-        .build()
-        .unwrap();
-    (t, cache)
+    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -13,7 +13,7 @@ use rescind_core::{
     Auth, ErrorKind, HttpRequest, Provider, RateLimit, Sent, Token, TokenCache, Transport,
     TransportConfig, error_from_response,
 };
-use support::{PasswordLogin, Step, fast_retries, serve};
+use support::{Step, fast_retries, serve};
 
 fn transport(base: &str, config: TransportConfig) -> Transport {
     Transport::builder(Provider::Arta, base)
@@ -384,19 +384,13 @@ async fn an_empty_retry_budget_stops_retries_for_every_call() {
 }
 
 fn bearer_transport(base: &str) -> (Transport, Arc<TokenCache>) {
-    let cache = Arc::new(TokenCache::new(
-        Arc::new(PasswordLogin {
-            password: SecretString::from("hunter2"),
-            lifetime: Duration::from_secs(3600),
-        }),
+    support::bearer_transport(
+        base,
+        TransportConfig::default().with_retry(fast_retries()),
+        "hunter2",
+        Duration::from_secs(3600),
         Duration::from_secs(60),
-    ));
-    let t = Transport::builder(Provider::Di, base)
-        .auth(Auth::Bearer(cache.clone()))
-        .config(TransportConfig::default().with_retry(fast_retries()))
-        .build()
-        .unwrap();
-    (t, cache)
+    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -10,8 +10,8 @@ use rescind_core::http::Method;
 use rescind_core::retry::RetryPolicy;
 use rescind_core::secrecy::{ExposeSecret, SecretString};
 use rescind_core::{
-    Error, HttpRequest, Login, Provider, Token, Transport, TransportConfig, async_trait,
-    error_from_response,
+    Auth, Error, HttpRequest, HttpResponse, Login, Provider, Token, TokenCache, Transport,
+    TransportConfig, async_trait, error_from_response,
 };
 
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -51,6 +51,70 @@ impl Login for PasswordLogin {
         }
         let body: Body = rescind_core::decode::response(&resp, transport.provider(), "login")?;
         Ok(Token::new(SecretString::from(body.token), self.lifetime))
+    }
+}
+
+/// A Di-like transport to `base`: a bearer token from a [`PasswordLogin`] posting `password`
+/// to `/login`, the token living `lifetime` and renewed `margin` before it expires.
+pub fn bearer_transport(
+    base: &str,
+    config: TransportConfig,
+    password: &str,
+    lifetime: Duration,
+    margin: Duration,
+) -> (Transport, Arc<TokenCache>) {
+    let login = PasswordLogin {
+        password: SecretString::from(password),
+        lifetime,
+    };
+    login_transport(base, config, Arc::new(login), margin)
+}
+
+/// A Di-like transport to `base` whose bearer token comes from `login`, renewed `margin`
+/// before it expires.
+pub fn login_transport(
+    base: &str,
+    config: TransportConfig,
+    login: Arc<dyn Login>,
+    margin: Duration,
+) -> (Transport, Arc<TokenCache>) {
+    let cache = Arc::new(TokenCache::new(login, margin));
+    let t = Transport::builder(Provider::Di, base)
+        .auth(Auth::Bearer(cache.clone()))
+        .config(config)
+        .build()
+        .unwrap();
+    (t, cache)
+}
+
+/// A 200 whose body is a login's token (`fresh`); read as any other answer by a call.
+pub fn token_answer() -> Step {
+    Step::Answer {
+        status: 200,
+        headers: vec![],
+        body: br#"{"token":"fresh"}"#.to_vec(),
+        delay: Duration::ZERO,
+    }
+}
+
+/// A call's result in one line, for assertion messages.
+pub fn describe(result: &Result<HttpResponse, Error>) -> String {
+    match result {
+        Ok(resp) => format!(
+            "Ok(status {}, attempts {}, earlier_attempt_maybe_sent {}, body {})",
+            resp.status,
+            resp.attempts,
+            resp.earlier_attempt_maybe_sent,
+            String::from_utf8_lossy(&resp.body)
+        ),
+        Err(e) => format!(
+            "Err(kind {:?}, sent {:?}, attempts {}, status {:?}, operation {:?}: {e})",
+            e.kind(),
+            e.sent(),
+            e.attempts(),
+            e.status(),
+            e.operation()
+        ),
     }
 }
 
