@@ -94,6 +94,13 @@ impl CancelSpan {
         &self.span
     }
 
+    /// Whether no subscriber records this span: [`CancelSpan::run`] then only awaits the
+    /// cancel, and a caller may await the cancel itself instead (without the wrapper, whose
+    /// construction copies the cancel's future once more).
+    pub fn is_disabled(&self) -> bool {
+        self.span.is_disabled()
+    }
+
     /// Runs `cancel` (the provider's cancel) inside the span, counting its HTTP attempts, and
     /// records its outcome or error on the span.
     ///

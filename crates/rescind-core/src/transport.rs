@@ -1367,26 +1367,34 @@ impl Transport {
         timeout: Duration,
     ) -> impl Future<Output = Attempt> + Send + '_ {
         let inner = &*self.inner;
-        let mut builder = inner
-            .client
-            .inner
-            .request(request.method.clone(), url)
-            .timeout(timeout)
-            .header(http::header::USER_AGENT, USER_AGENT)
-            .header(http::header::ACCEPT, "application/json");
+        // Built in place rather than through reqwest's `RequestBuilder`, whose every step
+        // moves the whole builder (272 bytes): nine copies per request (bench `calls`,
+        // memcpy counted with a uprobe). The headers are appended in the builder's order.
+        let mut http_request = reqwest::Request::new(request.method.clone(), url);
+        *http_request.timeout_mut() = Some(timeout);
+        let headers = http_request.headers_mut();
+        headers.reserve(3 + inner.config.default_headers.len() + request.headers.len());
+        headers.append(
+            http::header::USER_AGENT,
+            HeaderValue::from_static(USER_AGENT),
+        );
+        headers.append(
+            http::header::ACCEPT,
+            HeaderValue::from_static("application/json"),
+        );
         for (name, value) in &inner.config.default_headers {
-            builder = builder.header(name, value);
+            headers.append(name.clone(), value.clone());
         }
         for (name, value) in &request.headers {
-            builder = builder.header(name, value);
+            headers.append(name.clone(), value.clone());
         }
         if let Some((name, value)) = auth {
-            builder = builder.header(name, value);
+            headers.append(name, value);
         }
         if let Some(body) = &request.body {
-            builder = builder.body(body.clone());
+            *http_request.body_mut() = Some(reqwest::Body::from(body.clone()));
         }
-        let pending = builder.send();
+        let pending = inner.client.inner.execute(http_request);
         async move {
             // The response moves into the body's read at once, not kept beside it in this
             // future's state (see `start_read`).

@@ -55,7 +55,11 @@
 //! refuses an order in transit itself), or cancel; a 404 is not found, any other failed read
 //! unknown. The order's details are kept as the plan's native reading.
 
+use std::future::Future;
+use std::pin::Pin;
+
 use jiff::Timestamp;
+use rescind_core::trace::CancelSpan;
 use rescind_core::{
     CancelOptions, CancelOutcome, CancelRequest, CancelStatus, Canceller, Capabilities, Error,
     ErrorKind, Observation, Plan, Policy, Prediction, Provider, Refusal, Scope, Sent, SettledBy,
@@ -115,17 +119,16 @@ impl Canceller for Client {
     }
 
     async fn cancel(&self, request: CancelRequest) -> Result<CancelOutcome, Error> {
-        // `cancel_with(request, CancelOptions::new())`, the work in place: with it, this
-        // future (async_trait's box) is 896 bytes, under the 1,032 that glibc's per-thread
-        // cache takes (`print-type-sizes`); a box of its own would cost a heap block and a
-        // copy per cancel (bench `calls`).
-        rescind_core::trace::run_cancel(
-            Provider::Di,
-            request,
-            CancelOptions::new(),
-            |request, options| self.cancel_prepared(self.prepare(request, options), None),
-        )
-        .await
+        // `cancel_with(request, CancelOptions::new())`, the work in place (no deadline, so no
+        // deadline scope). Without a subscriber for its span, the work is awaited as it is:
+        // wrapping it would build it on the stack and copy it into each wrapper (2.4 KB of
+        // copies per cancel, bench `calls`). With one, `CancelSpan::run` records it.
+        let span = CancelSpan::new(Provider::Di, &request);
+        let work = self.cancel_prepared(self.prepare(request, CancelOptions::new()), None);
+        if span.is_disabled() {
+            return work.await;
+        }
+        span.run(work).await
     }
 
     async fn cancel_with(
@@ -390,14 +393,38 @@ impl Client {
             // Boxed (cold paths): their state would otherwise be part of every cancel's
             // future, copied whenever the future moves.
             Err(err) if err.sent() == Sent::MaybeSent => {
-                Box::pin(self.settle(number, details.map(|d| *d), err)).await
+                self.settle_boxed(number, details.map(|d| *d), err).await
             }
             // Sent first and refused: read the order to say why, by the same rules.
             Err(err) if details.is_none() && err.kind() == ErrorKind::NotCancellable => {
-                Err(Box::pin(self.explain_refusal(&target, err, now())).await)
+                Err(self.explain_refusal_boxed(&target, err, now()).await)
             }
             Err(err) => Err(err),
         }
+    }
+
+    /// [`Client::settle`]'s future, built in its box by a function of its own: built in
+    /// the cancel's poll function, it would take its size of that function's stack frame on
+    /// every cancel, before being moved into its box (bench `calls`).
+    #[inline(never)]
+    fn settle_boxed(
+        &self,
+        number: ShipmentNumber,
+        before: Option<OrderDetails>,
+        err: Error,
+    ) -> Pin<Box<dyn Future<Output = Result<CancelOutcome, Error>> + Send + '_>> {
+        Box::pin(self.settle(number, before, err))
+    }
+
+    /// [`Client::explain_refusal`]'s future, in its box (see [`Client::settle_boxed`]).
+    #[inline(never)]
+    fn explain_refusal_boxed<'a>(
+        &'a self,
+        target: &'a str,
+        err: Error,
+        now: Timestamp,
+    ) -> Pin<Box<dyn Future<Output = Error> + Send + 'a>> {
+        Box::pin(self.explain_refusal(target, err, now))
     }
 
     /// After Di refused a cancel sent without reading the order first: read the order and
