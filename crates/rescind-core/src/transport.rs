@@ -2,8 +2,11 @@
 //! authentication, a concurrency limit, a rate limit ([`RateLimit`]) and tracing.
 
 use std::fmt;
+use std::future::Future;
 use std::ops::ControlFlow;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
@@ -11,7 +14,6 @@ use http::{HeaderName, HeaderValue};
 use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::Semaphore;
 use tokio::time::Instant;
-use tracing::Instrument;
 
 use crate::http::BaseUrl;
 use crate::pacer::{NoTurn, Pacer, RateLimit, Throttle};
@@ -824,7 +826,10 @@ impl Transport {
     /// provider may or may not have applied it (a lost answer), and nothing is resent. The
     /// place under the concurrency limit is given back at once; a login in progress goes on
     /// as a task of its own for the other callers.
-    pub async fn send(&self, request: &HttpRequest) -> Result<HttpResponse, Error> {
+    pub fn send<'a>(
+        &'a self,
+        request: &'a HttpRequest,
+    ) -> impl Future<Output = Result<HttpResponse, Error>> + Send + 'a {
         let span = tracing::info_span!(
             "rescind.call",
             provider = self.inner.provider.id(),
@@ -839,35 +844,14 @@ impl Transport {
         // allocator's per-thread cache (glibc's tcache takes up to 1,032 bytes), instead of one
         // block of several KB in the provider's cancel, which a multi-thread runtime often frees
         // on another thread than the one that allocated it (an arena lock; bench `calls`).
-        // Without a subscriber for the span, the call is not wrapped in it: entering a span
+        let call: BoxedCall<'a> = Box::pin(self.send_inner(request));
+        // Without a subscriber for the span, the call is not entered in it: entering a span
         // nobody listens to on every poll is work for nothing.
-        let call = Box::pin(self.send_inner(request));
-        let result = if span.is_disabled() {
-            call.await
-        } else {
-            call.instrument(span.clone()).await
-        };
-        crate::trace::count_attempts(match &result {
-            Ok(resp) => resp.attempts,
-            Err(err) => err.attempts(),
-        });
-        match &result {
-            Ok(resp) => {
-                span.record("status", resp.status);
-                span.record("attempts", resp.attempts);
-                if let Some(id) = &resp.request_id {
-                    span.record("request_id", id.as_str());
-                }
-            }
-            Err(err) => {
-                if let Some(status) = err.status() {
-                    span.record("status", status);
-                }
-                span.record("attempts", err.attempts());
-                span.in_scope(|| tracing::debug!(error = %err, "call failed"));
-            }
+        let span = (!span.is_disabled()).then_some(span);
+        Sending {
+            call: Some(call),
+            span,
         }
-        result
     }
 
     async fn send_inner(&self, request: &HttpRequest) -> Result<HttpResponse, Error> {
@@ -905,7 +889,7 @@ impl Transport {
                     Err(tokio::sync::TryAcquireError::Closed) => Ok(Err(())),
                     Err(tokio::sync::TryAcquireError::NoPermits) => {
                         // Boxed: waiting is rare (see `auth_header_now`'s call site).
-                        Box::pin(tokio::time::timeout_at(deadline, sem.acquire()))
+                        boxed(|| tokio::time::timeout_at(deadline, sem.acquire()))
                             .await
                             .map(|r| r.map_err(|_| ()))
                     }
@@ -940,7 +924,7 @@ impl Transport {
             let auth = {
                 let mut auth = self.auth_header_now(request);
                 if auth.is_none() {
-                    auth = Some(Box::pin(self.login_header(deadline, limit)).await);
+                    auth = Some(boxed(|| self.login_header(deadline, limit)).await);
                 }
                 auth.unwrap_or_else(|| unreachable!("set above"))
             };
@@ -956,7 +940,7 @@ impl Transport {
             // reason as the login's.
             let turn = loop {
                 let waited = if inner.throttle.engaged() {
-                    Box::pin(inner.throttle.wait(deadline)).await
+                    boxed(|| inner.throttle.wait(deadline)).await
                 } else {
                     Ok(crate::pacer::Turn::Free)
                 };
@@ -978,7 +962,7 @@ impl Transport {
                 match pacer.start(deadline) {
                     crate::pacer::Start::Now => break turn,
                     crate::pacer::Start::At(at) => {
-                        Box::pin(tokio::time::sleep_until(at)).await;
+                        boxed(|| tokio::time::sleep_until(at)).await;
                         // A 429 answered meanwhile pauses this request too, whether it was
                         // free or held a place in the ramp: it waits for the pause, then takes
                         // a new turn (the one taken here stays counted, which only slows the
@@ -1017,14 +1001,15 @@ impl Transport {
             // `attempt` and what follows from it end in this block: the waits before a retry
             // do not hold them.
             let retry = {
-                // Boxed for the same reason as `send_inner` (see `send`).
-                let attempt = Box::pin(self.attempt(
-                    request,
-                    inner.base_url.join(&request.path, &request.query),
-                    auth_header,
-                    timeout,
-                ))
-                .await;
+                // Boxed by `attempt` for the same reason as `send_inner` (see `send`).
+                let attempt = self
+                    .attempt(
+                        request,
+                        inner.base_url.join(&request.path, &request.query),
+                        auth_header,
+                        timeout,
+                    )
+                    .await;
                 // The common end on a short path: an answer that is neither retried nor a
                 // refused token. Everything else is decided out of line (`after_attempt`), so
                 // that the rare paths' code does not sit between the common path's lines
@@ -1053,10 +1038,10 @@ impl Transport {
             match retry {
                 Retry::Renew(generation) => {
                     if let Auth::Bearer(cache) = &inner.auth {
-                        Box::pin(cache.invalidate(generation)).await;
+                        boxed(|| cache.invalidate(generation)).await;
                     }
                 }
-                Retry::After(delay) => Box::pin(tokio::time::sleep(delay)).await,
+                Retry::After(delay) => boxed(|| tokio::time::sleep(delay)).await,
                 Retry::Now => {}
             }
             drop(turn);
@@ -1358,14 +1343,17 @@ impl Transport {
     /// builder are then not part of the future: it stays under 1,008 bytes, a small-bin size
     /// of glibc's allocator, where the request's parts kept in it made it 1,024 (a large-bin
     /// size, whose allocation consolidates the allocator's fast bins when its per-thread cache
-    /// has none left, as at 64 calls in flight: bench `calls`, `print-type-sizes`).
+    /// has none left, as at 64 calls in flight: bench `calls`, `print-type-sizes`). The box
+    /// is made here, so that the future is built in this function's frame, not in the
+    /// frame of `send_inner`'s poll, which every poll of the call runs with.
+    #[inline(never)]
     fn attempt(
         &self,
         request: &HttpRequest,
         url: url::Url,
         auth: Option<(HeaderName, HeaderValue)>,
         timeout: Duration,
-    ) -> impl Future<Output = Attempt> + Send + '_ {
+    ) -> Pin<Box<dyn Future<Output = Attempt> + Send + '_>> {
         let inner = &*self.inner;
         // Built in place rather than through reqwest's `RequestBuilder`, whose every step
         // moves the whole builder (272 bytes): nine copies per request (bench `calls`,
@@ -1395,7 +1383,7 @@ impl Transport {
             *http_request.body_mut() = Some(reqwest::Body::from(body.clone()));
         }
         let pending = inner.client.inner.execute(http_request);
-        async move {
+        Box::pin(async move {
             // The response moves into the body's read at once, not kept beside it in this
             // future's state (see `start_read`).
             let (status, headers, read) = match pending.await {
@@ -1415,8 +1403,91 @@ impl Transport {
                 truncated,
                 earlier_attempt_maybe_sent: false,
             })
+        })
+    }
+}
+
+/// The future `make` builds, built in its box by a function of its own: built in the
+/// caller's poll function, it would take its size of that function's stack frame, which every
+/// call's poll runs with, for a wait that is rare (a login, a place, a turn, a delay) or, for
+/// the attempt, that the box holds anyway (bench `calls`).
+#[inline(never)]
+fn boxed<'a, T, F>(make: impl FnOnce() -> F) -> Pin<Box<dyn Future<Output = T> + Send + 'a>>
+where
+    F: Future<Output = T> + Send + 'a,
+{
+    Box::pin(make())
+}
+
+/// A call's state, in its box (see [`Transport::send`]).
+type BoxedCall<'a> = Pin<Box<dyn Future<Output = Result<HttpResponse, Error>> + Send + 'a>>;
+
+/// [`Transport::send`]'s future: the call's state in its box, and the call's span when a
+/// subscriber records it. A type rather than an `async fn`, so that its poll function is a
+/// few instructions and no stack frame of its own between the provider's cancel and the
+/// attempt (an `async fn` here had an 840-byte frame; bench `calls`).
+struct Sending<'a> {
+    /// `None` only while being dropped.
+    call: Option<BoxedCall<'a>>,
+    span: Option<tracing::Span>,
+}
+
+impl Drop for Sending<'_> {
+    fn drop(&mut self) {
+        // The call's state is dropped inside its span, as `Instrumented` does.
+        if let Some(span) = &self.span {
+            let _entered = span.enter();
+            drop(self.call.take());
         }
     }
+}
+
+impl Future for Sending<'_> {
+    type Output = Result<HttpResponse, Error>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        // Both fields are `Unpin` (a box and a span).
+        let this = self.get_mut();
+        let call = this.call.as_mut().expect("a call is there until dropped");
+        let result = match &this.span {
+            None => std::task::ready!(call.as_mut().poll(cx)),
+            Some(span) => std::task::ready!(span.in_scope(|| call.as_mut().poll(cx))),
+        };
+        Poll::Ready(ended(this.span.as_ref(), result))
+    }
+}
+
+/// A call's end: its attempts counted for the cancel's span, and recorded on the call's own
+/// span (when one is recorded). Out of line: it runs once per call, not on every poll.
+#[inline(never)]
+fn ended(
+    span: Option<&tracing::Span>,
+    result: Result<HttpResponse, Error>,
+) -> Result<HttpResponse, Error> {
+    crate::trace::count_attempts(match &result {
+        Ok(resp) => resp.attempts,
+        Err(err) => err.attempts(),
+    });
+    let Some(span) = span else {
+        return result;
+    };
+    match &result {
+        Ok(resp) => {
+            span.record("status", resp.status);
+            span.record("attempts", resp.attempts);
+            if let Some(id) = &resp.request_id {
+                span.record("request_id", id.as_str());
+            }
+        }
+        Err(err) => {
+            if let Some(status) = err.status() {
+                span.record("status", status);
+            }
+            span.record("attempts", err.attempts());
+            span.in_scope(|| tracing::debug!(error = %err, "call failed"));
+        }
+    }
+    result
 }
 
 /// The errors of `send_inner`'s rare paths, out of line: their formatting would otherwise sit

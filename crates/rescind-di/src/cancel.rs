@@ -124,11 +124,11 @@ impl Canceller for Client {
         // wrapping it would build it on the stack and copy it into each wrapper (2.4 KB of
         // copies per cancel, bench `calls`). With one, `CancelSpan::run` records it.
         let span = CancelSpan::new(Provider::Di, &request);
-        let work = self.cancel_prepared(self.prepare(request, CancelOptions::new()), None);
-        if span.is_disabled() {
-            return work.await;
+        if !span.is_disabled() {
+            return self.cancel_in_span(span, request).await;
         }
-        span.run(work).await
+        self.cancel_prepared(self.prepare(request, CancelOptions::new()), None)
+            .await
     }
 
     async fn cancel_with(
@@ -301,12 +301,16 @@ impl Client {
     /// The cancel itself, from what [`Client::prepare`] checked. The rules apply at `now`, or
     /// (`None`) at the client's clock when a reading is judged: a cancel sent first reads no
     /// clock.
+    ///
+    /// Only the awaits are here; what is decided between them is decided by functions of
+    /// their own (`judge_reading`, `answered`), so that this future's poll function, which
+    /// runs on every cancel, has a small stack frame: building the outcomes and errors of
+    /// every path in it made it 4 KB, and every request's I/O ran below it (bench `calls`).
     async fn cancel_prepared(
         &self,
         prepared: Result<Prepared, Error>,
         now: Option<Timestamp>,
     ) -> Result<CancelOutcome, Error> {
-        let now = || now.unwrap_or_else(|| self.now());
         let Prepared {
             number,
             target,
@@ -322,85 +326,70 @@ impl Client {
                     .map_err(change::read_before_change)?,
             )),
         };
-        if let Some(read) = &details {
-            match rules::cancellability(read, now())? {
-                Cancellability::AlreadyCancelled => {
-                    return Ok(CancelOutcome::new(
-                        Provider::Di,
-                        target,
-                        CancelStatus::AlreadyCancelled,
-                    )
-                    .with_note("Di reports the order's ediStatus as CANCELLED; nothing was sent")
-                    .with_native(DiCancel {
-                        details: details.map(|d| *d),
-                        response: None,
-                    }));
-                }
-                Cancellability::NotCancellable { .. } if !self.checks_transit_rules() => {}
-                Cancellability::NotCancellable { reason } => {
-                    return Err(Error::not_cancellable(Sent::NotSent, reason)
-                        .with_reason(Refusal::InTransit)
-                        .with_provider(Provider::Di)
-                        .with_operation(operation::CANCEL_ORDER));
-                }
-                Cancellability::Cancellable { .. } => {}
-            }
-        }
-
-        // Di refuses a cancelled order (`order.cancelled`), so a success proves the order was
-        // cancelled by this call, read first or not.
-        match self.cancel_shipment(&number).await {
-            Ok(response) => Ok(
-                CancelOutcome::new(Provider::Di, target, CancelStatus::Cancelled)
-                    .with_request_id_opt(response.request_id.clone())
-                    .with_native(DiCancel {
-                        details: details.map(|d| *d),
-                        response: Some(response),
-                    }),
-            ),
-            // `order.cancelled` after an attempt of this same call that may have been applied
-            // (it timed out or lost its connection): that attempt is what cancelled the order.
-            Err(err) if is_already_cancelled(&err) && err.sent() == Sent::MaybeSent => {
-                let outcome = CancelOutcome::new(Provider::Di, target, CancelStatus::Cancelled)
-                    .with_request_id_opt(err.request_id().map(str::to_owned));
-                // Without a reading from before, the order may have been cancelled before
-                // the first attempt too.
-                let outcome = if details.is_some() {
-                    outcome.with_note(
-                        "an earlier attempt of this call cancelled the order; Di answered the retry with order.cancelled",
-                    )
-                } else {
-                    outcome.already_cancelled_before_unknown().with_note(
-                        "Di answered a retry of this call with order.cancelled: an earlier attempt cancelled the order, unless it was cancelled before (the cancel was sent without reading the order first, change-first policy)",
-                    )
-                };
-                Ok(outcome.with_native(DiCancel {
-                    details: details.map(|d| *d),
-                    response: None,
-                }))
-            }
-            Err(err) if is_already_cancelled(&err) => {
-                Ok(
-                    CancelOutcome::new(Provider::Di, target, CancelStatus::AlreadyCancelled)
-                        .with_request_id_opt(err.request_id().map(str::to_owned))
-                        .with_note("Di answered order.cancelled: the order was cancelled already")
-                        .with_native(DiCancel {
-                            details: details.map(|d| *d),
-                            response: None,
-                        }),
-                )
-            }
-            // Boxed (cold paths): their state would otherwise be part of every cancel's
-            // future, copied whenever the future moves.
-            Err(err) if err.sent() == Sent::MaybeSent => {
+        let (target, details) = match details {
+            Some(read) => match self.judge_reading(target, read, now) {
+                Judged::Send { target, read } => (target, Some(read)),
+                Judged::End(end) => return end,
+            },
+            None => (target, None),
+        };
+        let answer = self.cancel_shipment(&number).await;
+        match answered(target, details, answer) {
+            Answered::End(end) => end,
+            Answered::Settle { details, err } => {
                 self.settle_boxed(number, details.map(|d| *d), err).await
             }
-            // Sent first and refused: read the order to say why, by the same rules.
-            Err(err) if details.is_none() && err.kind() == ErrorKind::NotCancellable => {
-                Err(self.explain_refusal_boxed(&target, err, now()).await)
+            Answered::Explain { target, err } => {
+                let now = now.unwrap_or_else(|| self.now());
+                Err(self.explain_refusal_boxed(&target, err, now).await)
             }
-            Err(err) => Err(err),
         }
+    }
+
+    /// A reading taken before the cancel, judged by the rules at `now` (or the client's
+    /// clock): already cancelled, refused (in transit, when the client checks it), or send.
+    #[inline(never)]
+    fn judge_reading(
+        &self,
+        target: String,
+        read: Box<OrderDetails>,
+        now: Option<Timestamp>,
+    ) -> Judged {
+        let now = now.unwrap_or_else(|| self.now());
+        match rules::cancellability(&read, now) {
+            Err(e) => Judged::End(Err(e)),
+            Ok(Cancellability::AlreadyCancelled) => Judged::End(Ok(CancelOutcome::new(
+                Provider::Di,
+                target,
+                CancelStatus::AlreadyCancelled,
+            )
+            .with_note("Di reports the order's ediStatus as CANCELLED; nothing was sent")
+            .with_native(DiCancel {
+                details: Some(*read),
+                response: None,
+            }))),
+            Ok(Cancellability::NotCancellable { .. }) if !self.checks_transit_rules() => {
+                Judged::Send { target, read }
+            }
+            Ok(Cancellability::NotCancellable { reason }) => {
+                Judged::End(Err(Error::not_cancellable(Sent::NotSent, reason)
+                    .with_reason(Refusal::InTransit)
+                    .with_provider(Provider::Di)
+                    .with_operation(operation::CANCEL_ORDER)))
+            }
+            Ok(Cancellability::Cancellable { .. }) => Judged::Send { target, read },
+        }
+    }
+
+    /// [`Canceller::cancel`] recorded in its span, when a subscriber records it: built in its
+    /// box by a function of its own (see [`Client::settle_boxed`]).
+    #[inline(never)]
+    fn cancel_in_span(
+        &self,
+        span: CancelSpan,
+        request: CancelRequest,
+    ) -> Pin<Box<dyn Future<Output = Result<CancelOutcome, Error>> + Send + '_>> {
+        Box::pin(span.run(self.cancel_prepared(self.prepare(request, CancelOptions::new()), None)))
     }
 
     /// [`Client::settle`]'s future, built in its box by a function of its own: built in
@@ -537,4 +526,90 @@ impl Client {
             }
         }
     }
+}
+
+/// What a reading before the cancel decides ([`Client::judge_reading`]).
+enum Judged {
+    /// Send the cancel; the reading goes in the outcome.
+    Send {
+        target: String,
+        read: Box<OrderDetails>,
+    },
+    /// The cancel's end, without sending.
+    End(Result<CancelOutcome, Error>),
+}
+
+/// What the cancel's answer decides ([`answered`]).
+enum Answered {
+    /// The cancel's end.
+    End(Result<CancelOutcome, Error>),
+    /// An answer that proves nothing: settle it by reading the order back.
+    Settle {
+        details: Option<Box<OrderDetails>>,
+        err: Error,
+    },
+    /// Refused after being sent without a reading: read the order to say why.
+    Explain { target: String, err: Error },
+}
+
+/// The cancel's answer read by the rule of [`change`]: Di refuses a cancelled order
+/// (`order.cancelled`), so a success proves the order was cancelled by this call, read first
+/// or not. Out of line (see [`Client::cancel_prepared`]).
+#[inline(never)]
+fn answered(
+    target: String,
+    details: Option<Box<OrderDetails>>,
+    answer: Result<CancelResponse, Error>,
+) -> Answered {
+    let end = match answer {
+        Ok(response) => Ok(
+            CancelOutcome::new(Provider::Di, target, CancelStatus::Cancelled)
+                .with_request_id_opt(response.request_id.clone())
+                .with_native(DiCancel {
+                    details: details.map(|d| *d),
+                    response: Some(response),
+                }),
+        ),
+        // `order.cancelled` after an attempt of this same call that may have been applied
+        // (it timed out or lost its connection): that attempt is what cancelled the order.
+        Err(err) if is_already_cancelled(&err) && err.sent() == Sent::MaybeSent => {
+            let outcome = CancelOutcome::new(Provider::Di, target, CancelStatus::Cancelled)
+                .with_request_id_opt(err.request_id().map(str::to_owned));
+            // Without a reading from before, the order may have been cancelled before
+            // the first attempt too.
+            let outcome = if details.is_some() {
+                outcome.with_note(
+                    "an earlier attempt of this call cancelled the order; Di answered the retry with order.cancelled",
+                )
+            } else {
+                outcome.already_cancelled_before_unknown().with_note(
+                    "Di answered a retry of this call with order.cancelled: an earlier attempt cancelled the order, unless it was cancelled before (the cancel was sent without reading the order first, change-first policy)",
+                )
+            };
+            Ok(outcome.with_native(DiCancel {
+                details: details.map(|d| *d),
+                response: None,
+            }))
+        }
+        Err(err) if is_already_cancelled(&err) => {
+            Ok(
+                CancelOutcome::new(Provider::Di, target, CancelStatus::AlreadyCancelled)
+                    .with_request_id_opt(err.request_id().map(str::to_owned))
+                    .with_note("Di answered order.cancelled: the order was cancelled already")
+                    .with_native(DiCancel {
+                        details: details.map(|d| *d),
+                        response: None,
+                    }),
+            )
+        }
+        Err(err) if err.sent() == Sent::MaybeSent => {
+            return Answered::Settle { details, err };
+        }
+        // Sent first and refused: read the order to say why, by the same rules.
+        Err(err) if details.is_none() && err.kind() == ErrorKind::NotCancellable => {
+            return Answered::Explain { target, err };
+        }
+        Err(err) => Err(err),
+    };
+    Answered::End(end)
 }
