@@ -79,6 +79,10 @@
 //!   hold matching the request → already held; otherwise → hold until the date;
 //! - a 404 → not found; a read that fails otherwise → unknown.
 
+use std::future::Future;
+use std::pin::Pin;
+
+use rescind_core::trace::CancelSpan;
 use rescind_core::{
     CancelOptions, CancelOutcome, CancelRequest, CancelStatus, Canceller, Capabilities, Error,
     ErrorKind, HttpResponse, Observation, Plan, Policy, Prediction, Provider, Refusal, Scope, Sent,
@@ -107,16 +111,14 @@ impl Canceller for Client {
     }
 
     async fn cancel(&self, request: CancelRequest) -> Result<CancelOutcome, Error> {
-        // `cancel_with(request, CancelOptions::new())`. The work is boxed: its state is large,
-        // and in place it would make async_trait's box larger than glibc's per-thread cache
-        // takes (1,032 bytes; see `rescind_core::trace::run_cancel`).
-        rescind_core::trace::run_cancel(
-            Provider::Arta,
-            request,
-            CancelOptions::new(),
-            |request, options| Box::pin(self.cancel_untraced(request, options)),
-        )
-        .await
+        // `cancel_with(request, CancelOptions::new())`, without a deadline scope (there is no
+        // deadline). Without a subscriber for its span, the work is awaited as it is:
+        // `CancelSpan::run` would only poll it.
+        let span = CancelSpan::new(Provider::Arta, &request);
+        if span.is_disabled() {
+            return self.work(request, CancelOptions::new()).await;
+        }
+        span.run(self.work(request, CancelOptions::new())).await
     }
 
     async fn cancel_with(
@@ -126,7 +128,7 @@ impl Canceller for Client {
     ) -> Result<CancelOutcome, Error> {
         // In its span, under the call's deadline (rescind_core::deadline), as at every provider.
         rescind_core::trace::run_cancel(Provider::Arta, request, options, |request, options| {
-            Box::pin(self.cancel_untraced(request, options))
+            self.work(request, options)
         })
         .await
     }
@@ -225,6 +227,19 @@ impl Canceller for Client {
 }
 
 impl Client {
+    /// A cancel's work, built in its box by a function of its own: its state is large, and
+    /// in place it would make `async_trait`'s box larger than glibc's per-thread cache takes
+    /// (1,032 bytes); built in the cancel's poll function, it would take its size of that
+    /// function's stack frame, below which every request runs (bench `calls`).
+    #[inline(never)]
+    fn work(
+        &self,
+        request: CancelRequest,
+        options: CancelOptions,
+    ) -> Pin<Box<dyn Future<Output = Result<CancelOutcome, Error>> + Send + '_>> {
+        Box::pin(self.cancel_untraced(request, options))
+    }
+
     /// The cancel itself, without its `rescind.cancel` span (see [`Canceller::cancel_with`]).
     async fn cancel_untraced(
         &self,

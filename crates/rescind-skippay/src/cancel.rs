@@ -69,6 +69,10 @@
 //! a quantity above what is left); item not found (a selector that matches no item); a 404 is
 //! not found, any other failed read unknown.
 
+use std::future::Future;
+use std::pin::Pin;
+
+use rescind_core::trace::CancelSpan;
 use rescind_core::{
     CancelOptions, CancelOutcome, CancelRequest, CancelStatus, Canceller, Capabilities, Error,
     ErrorKind, Observation, ObservedItem, Plan, Policy, Prediction, Provider, Refusal, Scope, Sent,
@@ -116,16 +120,14 @@ impl Canceller for Client {
     }
 
     async fn cancel(&self, request: CancelRequest) -> Result<CancelOutcome, Error> {
-        // `cancel_with(request, CancelOptions::new())`. The work is boxed: its state is large,
-        // and in place it would make async_trait's box larger than glibc's per-thread cache
-        // takes (1,032 bytes; see `rescind_core::trace::run_cancel`).
-        rescind_core::trace::run_cancel(
-            Provider::SkipPay,
-            request,
-            CancelOptions::new(),
-            |request, options| Box::pin(self.cancel_prepared(self.prepare(request, options))),
-        )
-        .await
+        // `cancel_with(request, CancelOptions::new())`, without a deadline scope (there is no
+        // deadline). Without a subscriber for its span, the work is awaited as it is:
+        // `CancelSpan::run` would only poll it.
+        let span = CancelSpan::new(Provider::SkipPay, &request);
+        if span.is_disabled() {
+            return self.work(request, CancelOptions::new()).await;
+        }
+        span.run(self.work(request, CancelOptions::new())).await
     }
 
     async fn cancel_with(
@@ -135,7 +137,7 @@ impl Canceller for Client {
     ) -> Result<CancelOutcome, Error> {
         // In its span, under the call's deadline (rescind_core::deadline), as at every provider.
         rescind_core::trace::run_cancel(Provider::SkipPay, request, options, |request, options| {
-            Box::pin(self.cancel_prepared(self.prepare(request, options)))
+            self.work(request, options)
         })
         .await
     }
@@ -320,6 +322,19 @@ struct Prepared {
 }
 
 impl Client {
+    /// A cancel's work, built in its box by a function of its own: its state is large, and
+    /// in place it would make `async_trait`'s box larger than glibc's per-thread cache takes
+    /// (1,032 bytes); built in the cancel's poll function, it would take its size of that
+    /// function's stack frame, below which every request runs (bench `calls`).
+    #[inline(never)]
+    fn work(
+        &self,
+        request: CancelRequest,
+        options: CancelOptions,
+    ) -> Pin<Box<dyn Future<Output = Result<CancelOutcome, Error>> + Send + '_>> {
+        Box::pin(self.cancel_prepared(self.prepare(request, options)))
+    }
+
     /// What a cancel needs from its request and options, checked before anything is read or
     /// sent. Done apart from the sending (not in an `async fn`), so that the cancel's future
     /// holds this result, not the request and the options besides: a smaller future is a heap
