@@ -41,7 +41,9 @@
 //!   that a full key is not answered with a burst of requests that can only earn more 429s;
 //! - a login answered 429 is waited out the same way by the token cache's flight, within the
 //!   waiting callers' deadlines (see the `token` module);
-//! - a call whose next try would start after its deadline ends at once with the provider's
+//! - a call whose next try would start after its deadline, or with less time left before it
+//!   than the last 429 took to come back (most likely unanswered in time, the try would turn
+//!   an answer into an attempt that may have been applied), ends at once with the provider's
 //!   last 429 ([`ErrorKind::RateLimited`](crate::ErrorKind), [`Sent::Answered`](crate::Sent));
 //!   one that never sent because of the pause ends with `RateLimited` and
 //!   [`Sent::NotSent`](crate::Sent).

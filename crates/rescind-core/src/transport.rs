@@ -697,6 +697,10 @@ struct CallState {
     /// The last 429, the call's answer if its retry finds no turn in time (boxed: rare, and
     /// part of every call's state otherwise).
     last_429: Option<Box<HttpResponse>>,
+    /// How long the last 429 took to come back: its retry is not sent with less time than
+    /// that left (it would most likely not be answered in time, and would turn the 429, an
+    /// answer, into an attempt that may have been applied).
+    last_429_took: Duration,
 }
 
 impl CallState {
@@ -830,6 +834,32 @@ impl Transport {
         &'a self,
         request: &'a HttpRequest,
     ) -> impl Future<Output = Result<HttpResponse, Error>> + Send + 'a {
+        // Nothing happens before the first poll, as with an `async fn`: the span is then
+        // opened inside the span the call runs in, with the subscriber in force then.
+        Sending {
+            transport: self,
+            request,
+            call: None,
+            span: None,
+        }
+    }
+
+    /// The call's state, in its box, built by a function of its own (not in `Sending`'s
+    /// poll frame, which every poll of the call runs with). Boxed: the state of a call is
+    /// then held in heap blocks each small enough for the allocator's per-thread cache
+    /// (glibc's tcache takes up to 1,032 bytes), instead of one block of several KB in the
+    /// provider's cancel, which a multi-thread runtime often frees on another thread than the
+    /// one that allocated it (an arena lock; bench `calls`).
+    #[inline(never)]
+    fn start<'a>(&'a self, request: &'a HttpRequest) -> BoxedCall<'a> {
+        Box::pin(self.send_inner(request))
+    }
+
+    /// The `rescind.call` span of a call, `None` when no subscriber records it: entering a
+    /// span nobody listens to on every poll is work for nothing. Out of line: it runs once per
+    /// call, at its first poll.
+    #[inline(never)]
+    fn call_span(&self, request: &HttpRequest) -> Option<tracing::Span> {
         let span = tracing::info_span!(
             "rescind.call",
             provider = self.inner.provider.id(),
@@ -840,18 +870,7 @@ impl Transport {
             attempts = tracing::field::Empty,
             request_id = tracing::field::Empty,
         );
-        // Boxed: the state of a call is then held in heap blocks each small enough for the
-        // allocator's per-thread cache (glibc's tcache takes up to 1,032 bytes), instead of one
-        // block of several KB in the provider's cancel, which a multi-thread runtime often frees
-        // on another thread than the one that allocated it (an arena lock; bench `calls`).
-        let call: BoxedCall<'a> = Box::pin(self.send_inner(request));
-        // Without a subscriber for the span, the call is not entered in it: entering a span
-        // nobody listens to on every poll is work for nothing.
-        let span = (!span.is_disabled()).then_some(span);
-        Sending {
-            call: Some(call),
-            span,
-        }
+        (!span.is_disabled()).then_some(span)
     }
 
     async fn send_inner(&self, request: &HttpRequest) -> Result<HttpResponse, Error> {
@@ -988,11 +1007,17 @@ impl Transport {
                 }
             };
             let now = Instant::now();
-            if now >= deadline {
+            if now >= deadline
+                || (call.last_429.is_some()
+                    && deadline.saturating_duration_since(now) < call.last_429_took)
+            {
                 // No request starts after the deadline, the caller's or the call timeout's:
                 // its attempt would have no time to be answered (a wait can wake after the
-                // deadline it was sized for, see `pacer::TIMER_RESOLUTION`). A retry after a
-                // 429 answers that 429.
+                // deadline it was sized for, see `pacer::TIMER_RESOLUTION`). Nor does a retry
+                // after a 429 with less time left than that 429 took to come back: most
+                // likely unanswered in time, it would turn the 429 (an answer: nothing was
+                // applied, where the provider documents it) into an attempt that may have
+                // been. A retry after a 429 not sent answers that 429.
                 return cold::deadline_passed_or_429(&mut call, inner.provider, request, limit);
             }
             let remaining = deadline.saturating_duration_since(now);
@@ -1199,6 +1224,8 @@ impl Transport {
                 stop_reason = Some("Retry-After is longer than the policy allows");
             } else if resume >= deadline
                 || crate::pacer::wait_ends_too_late(resume, Instant::now(), deadline)
+                || crate::pacer::later(resume, Instant::now().saturating_duration_since(now))
+                    >= deadline
             {
                 stop_reason = Some(match limit {
                     Limit::Caller => "no time left before the caller's deadline",
@@ -1212,6 +1239,7 @@ impl Transport {
                     attempts,
                 );
                 call.last_429 = Some(Box::new(resp));
+                call.last_429_took = Instant::now().saturating_duration_since(now);
                 return ControlFlow::Continue(Retry::Now);
             }
         } else if class != RetryClass::No && attempts - call.throttled < max_attempts {
@@ -1427,7 +1455,9 @@ type BoxedCall<'a> = Pin<Box<dyn Future<Output = Result<HttpResponse, Error>> + 
 /// few instructions and no stack frame of its own between the provider's cancel and the
 /// attempt (an `async fn` here had an 840-byte frame; bench `calls`).
 struct Sending<'a> {
-    /// `None` only while being dropped.
+    transport: &'a Transport,
+    request: &'a HttpRequest,
+    /// The call's state, from the first poll on (`None` again while being dropped).
     call: Option<BoxedCall<'a>>,
     span: Option<tracing::Span>,
 }
@@ -1446,9 +1476,15 @@ impl Future for Sending<'_> {
     type Output = Result<HttpResponse, Error>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        // Both fields are `Unpin` (a box and a span).
+        // Every field is `Unpin` (references, a box, a span).
         let this = self.get_mut();
-        let call = this.call.as_mut().expect("a call is there until dropped");
+        let call = match &mut this.call {
+            Some(call) => call,
+            None => {
+                this.span = this.transport.call_span(this.request);
+                this.call.insert(this.transport.start(this.request))
+            }
+        };
         let result = match &this.span {
             None => std::task::ready!(call.as_mut().poll(cx)),
             Some(span) => std::task::ready!(span.in_scope(|| call.as_mut().poll(cx))),
@@ -1668,7 +1704,7 @@ mod cold {
         if let Some(resp) = call.last_429_as_answer() {
             tracing::debug!(
                 attempt = resp.attempts,
-                "not retrying the 429: {limit} passed"
+                "not retrying the 429: {limit} passes before it could be answered"
             );
             return Ok(resp);
         }

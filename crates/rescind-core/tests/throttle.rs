@@ -161,3 +161,41 @@ async fn a_429_pauses_every_caller_of_the_client() {
     let resp = deadline::scope(within(400), t.send(&get())).await.unwrap();
     assert_eq!(resp.status, 200);
 }
+
+/// A 429 that takes 200 ms to come back, under a call timeout of 500 ms: its retry is not sent
+/// with less time left than that (it would most likely time out, and a change answered 429,
+/// which Arta documents as a refusal, would become one that may have been applied). The call
+/// answers the last 429 instead. Found under load by `bare_429` (a retry sent with 0.7 ms
+/// left, then "timed out").
+#[tokio::test]
+async fn a_429_is_not_retried_with_less_time_left_than_it_took_to_come_back() {
+    let server = serve(vec![
+        Step::status(429).with_delay(Duration::from_millis(200)),
+    ])
+    .await;
+    // Pauses of 0.5 to 2 ms: the retry's start is decided by the time left, not by the pause.
+    let retry =
+        policy(Duration::from_millis(1)).with_max_throttle_backoff(Duration::from_millis(2));
+    let t = Transport::builder(Provider::Arta, &server.base_url)
+        .config(
+            TransportConfig::default()
+                .with_retry(retry)
+                .with_call_timeout(Duration::from_millis(500)),
+        )
+        .documented_429(true)
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let resp = t
+        .send(&post())
+        .await
+        .expect("the last 429 is the call's answer, not a timeout");
+    assert_eq!(resp.status, 429);
+    assert!(!resp.earlier_attempt_maybe_sent);
+    // Two attempts fit (0-200 ms, 200-400 ms); a third would start with about 100 ms left for
+    // a 200 ms answer. On a slow machine, fewer fit; never one that could not be answered.
+    let hits = server.hits.load(std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(resp.attempts as usize, hits);
+    assert!((1..=2).contains(&hits), "{hits} requests");
+    assert!(started.elapsed() < Duration::from_millis(500));
+}
