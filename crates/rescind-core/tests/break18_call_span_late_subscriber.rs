@@ -1,33 +1,15 @@
-//! break18: whether a call is recorded in a `rescind.call` span is now decided when
-//! `Transport::send` is *called* (`span.is_disabled()` in `send`), not when the call runs, as
-//! the former `async fn` did. A subscriber in force while the call runs must see its span.
+//! break18: whether a call is recorded in a `rescind.call` span is decided when the call
+//! runs (its first poll), as with the former `async fn`, not when `Transport::send` is
+//! called: a subscriber in force while the call runs sees its span.
 //!
 //! Alone in its test binary (tracing's per-call-site interest cache).
 
-use std::sync::{Arc, Mutex};
+mod support;
 
 use httpmock::prelude::*;
 use rescind_core::http::Method;
 use rescind_core::{Auth, HttpRequest, Provider, Transport, TransportConfig};
-use tracing_subscriber::layer::SubscriberExt;
-
-#[derive(Clone, Default)]
-struct Seen(Arc<Mutex<Vec<String>>>);
-
-impl<S> tracing_subscriber::Layer<S> for Seen
-where
-    S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
-{
-    fn on_new_span(
-        &self,
-        _attrs: &tracing::span::Attributes<'_>,
-        id: &tracing::span::Id,
-        ctx: tracing_subscriber::layer::Context<'_, S>,
-    ) {
-        let span = ctx.span(id).unwrap();
-        self.0.lock().unwrap().push(span.name().to_string());
-    }
-}
+use support::spans::Seen;
 
 #[tokio::test]
 async fn a_call_runs_in_the_span_of_the_subscriber_in_force_when_it_runs() {
@@ -39,7 +21,10 @@ async fn a_call_runs_in_the_span_of_the_subscriber_in_force_when_it_runs() {
         })
         .await;
     let t = Transport::builder(Provider::Arta, server.base_url())
-        .auth(Auth::None)
+        .auth(Auth::Header {
+            name: http::header::AUTHORIZATION,
+            value: rescind_core::secrecy::SecretString::from("ARTA_APIKey key-123"),
+        })
         .config(TransportConfig::default())
         .build()
         .unwrap();
@@ -47,16 +32,13 @@ async fn a_call_runs_in_the_span_of_the_subscriber_in_force_when_it_runs() {
 
     // Built with nobody listening, run with a subscriber in force.
     let call = t.send(&req);
-    let seen = Seen::default();
-    let _guard =
-        tracing::subscriber::set_default(tracing_subscriber::registry().with(seen.clone()));
-    tracing::callsite::rebuild_interest_cache();
+    let (seen, _guard) = Seen::start();
     assert_eq!(call.await.unwrap().status, 200);
 
-    let seen = seen.0.lock().unwrap().clone();
     assert_eq!(
-        seen.iter().filter(|n| *n == "rescind.call").count(),
+        seen.parents_of("rescind.call").len(),
         1,
-        "no `rescind.call` span for a call run under a subscriber: {seen:?}"
+        "no `rescind.call` span for a call run under a subscriber: {:?}",
+        seen.all()
     );
 }

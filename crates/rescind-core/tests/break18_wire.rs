@@ -7,14 +7,16 @@
 //! its place back to the next call, and sends nothing more. (Passing tests: the raw request head was not
 //! asserted header by header, duplicates included, before.)
 
+mod support;
+
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use http::{HeaderName, HeaderValue};
 use rescind_core::http::Method;
 use rescind_core::retry::RetryPolicy;
-use rescind_core::secrecy::SecretString;
-use rescind_core::{Auth, ErrorKind, HttpRequest, Provider, Sent, Transport, TransportConfig};
+use rescind_core::{ErrorKind, HttpRequest, Sent, TransportConfig};
+use support::key_transport;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
@@ -102,17 +104,6 @@ fn config() -> TransportConfig {
     config
 }
 
-fn transport(base: &str, config: TransportConfig) -> Transport {
-    Transport::builder(Provider::Arta, base)
-        .auth(Auth::Header {
-            name: http::header::AUTHORIZATION,
-            value: SecretString::from("ARTA_APIKey key-123"),
-        })
-        .config(config)
-        .build()
-        .unwrap()
-}
-
 #[tokio::test]
 async fn every_header_goes_once_with_the_body_on_the_path_and_query_as_given() {
     let (base, seen) = raw_server(true).await;
@@ -136,7 +127,7 @@ async fn every_header_goes_once_with_the_body_on_the_path_and_query_as_given() {
         (format!("{base}/api/v2"), "/api/v2"),
         (format!("{base}/api/v2/"), "/api/v2"),
     ] {
-        let t = transport(&base, config());
+        let t = key_transport(&base, config());
         let resp = t.send(&req).await.unwrap();
         assert_eq!(resp.status, 200);
         let raw = seen.lock().unwrap().pop().unwrap();
@@ -162,7 +153,7 @@ async fn every_header_goes_once_with_the_body_on_the_path_and_query_as_given() {
     }
 
     // A GET: no body, no content type, no content length beyond 0.
-    let t = transport(&base, config());
+    let t = key_transport(&base, config());
     let get = HttpRequest::new("get_thing", Method::GET, "/things/{id}", "/things/1");
     t.send(&get).await.unwrap();
     let raw = seen.lock().unwrap().pop().unwrap();
@@ -182,7 +173,7 @@ async fn the_attempt_timeout_still_ends_an_attempt_that_is_never_answered() {
     config.attempt_timeout = Duration::from_millis(300);
     config.call_timeout = Duration::from_secs(30);
     config.retry = RetryPolicy::none();
-    let t = transport(&base, config);
+    let t = key_transport(&base, config);
     let req =
         HttpRequest::new("create_thing", Method::POST, "/things", "/things").with_json_body("{}");
     let started = std::time::Instant::now();
@@ -202,7 +193,7 @@ async fn a_call_dropped_after_its_request_went_out_frees_its_place_for_the_next(
     let (base, seen) = raw_server(true).await;
     let mut config = config().with_max_concurrency(1);
     config.attempt_timeout = Duration::from_secs(30);
-    let t = transport(&base, config);
+    let t = key_transport(&base, config);
     let slow = HttpRequest::new("slow", Method::POST, "/slow", "/slow").with_json_body("{}");
     let fast = HttpRequest::new("get_thing", Method::GET, "/things/{id}", "/things/1");
 

@@ -8,10 +8,9 @@ mod support;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
-use support::{fast_retries, get, post};
 
-use rescind_core::secrecy::SecretString;
-use rescind_core::{Auth, ErrorKind, Provider, Sent, Transport, TransportConfig, http::HeaderName};
+use rescind_core::{ErrorKind, Sent, TransportConfig, http::HeaderName};
+use support::{fast_retries, get, key_transport, post};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
@@ -91,17 +90,6 @@ async fn serve(script: Script) -> Server {
     }
 }
 
-fn transport(base: &str, config: TransportConfig) -> Transport {
-    Transport::builder(Provider::Arta, base)
-        .auth(Auth::Header {
-            name: http::header::AUTHORIZATION,
-            value: SecretString::from("ARTA_APIKey key-123"),
-        })
-        .config(config)
-        .build()
-        .unwrap()
-}
-
 fn head(status: u16, extra: &str, length: Option<usize>) -> Vec<u8> {
     let length = match length {
         Some(n) => format!("content-length: {n}\r\n"),
@@ -149,7 +137,7 @@ async fn a_body_slower_than_the_attempt_timeout_is_a_timeout_maybe_sent() {
             close: true,
         })
         .await;
-        let t = transport(
+        let t = key_transport(
             &server.base_url,
             TransportConfig::default()
                 .with_retry(fast_retries())
@@ -187,7 +175,7 @@ async fn a_slow_body_is_bounded_by_the_call_timeout() {
         close: false,
     })
     .await;
-    let t = transport(
+    let t = key_transport(
         &server.base_url,
         TransportConfig::default()
             .with_retry(fast_retries().with_max_attempts(10))
@@ -217,7 +205,7 @@ async fn a_body_cut_short_is_a_lost_connection() {
         close: true,
     })
     .await;
-    let t = transport(
+    let t = key_transport(
         &server.base_url,
         TransportConfig::default().with_retry(fast_retries()),
     );
@@ -248,7 +236,7 @@ async fn the_success_cap_holds_across_chunks() {
             close: true,
         })
         .await;
-        let t = transport(
+        let t = key_transport(
             &server.base_url,
             TransportConfig::default()
                 .with_retry(fast_retries())
@@ -286,7 +274,7 @@ async fn an_error_body_is_cut_at_its_cap_without_waiting_for_its_end() {
         close: false,
     })
     .await;
-    let t = transport(
+    let t = key_transport(
         &server.base_url,
         TransportConfig::default()
             .with_retry(fast_retries())
@@ -324,7 +312,7 @@ async fn the_request_id_is_read_from_the_configured_header() {
         close: true,
     })
     .await;
-    let with = transport(
+    let with = key_transport(
         &server.base_url,
         TransportConfig::default()
             .with_retry(fast_retries())
@@ -336,7 +324,7 @@ async fn the_request_id_is_read_from_the_configured_header() {
     assert_eq!(&resp.body[..], body);
     assert_eq!(resp.attempts, 1);
 
-    let without = transport(
+    let without = key_transport(
         &server.base_url,
         TransportConfig::default().with_retry(fast_retries()),
     );
@@ -356,7 +344,7 @@ async fn a_change_dropped_before_its_answer_is_sent_once() {
         close: true,
     })
     .await;
-    let t = transport(
+    let t = key_transport(
         &server.base_url,
         TransportConfig::default().with_retry(fast_retries()),
     );

@@ -5,6 +5,7 @@
 #![allow(dead_code)] // each test binary uses a part
 
 pub mod logs;
+pub mod spans;
 
 use rescind_core::http::Method;
 use rescind_core::retry::RetryPolicy;
@@ -383,6 +384,18 @@ pub fn idempotent_post() -> HttpRequest {
     HttpRequest::new("cancel_thing", Method::POST, "/c", "/c")
         .with_json_body(r#"{"a":1}"#)
         .idempotent(true)
+}
+
+/// An Arta-like transport: its key in `Authorization` (no login), `config` as given.
+pub fn key_transport(base: &str, config: TransportConfig) -> Transport {
+    Transport::builder(Provider::Arta, base)
+        .auth(rescind_core::Auth::Header {
+            name: http::header::AUTHORIZATION,
+            value: rescind_core::secrecy::SecretString::from("ARTA_APIKey key-123"),
+        })
+        .config(config)
+        .build()
+        .unwrap()
 }
 
 /// A transport with a header key (no login); Arta documents its 429, the others do not.
