@@ -1007,10 +1007,8 @@ impl Transport {
                 }
             };
             let now = Instant::now();
-            if now >= deadline
-                || (call.last_429.is_some()
-                    && deadline.saturating_duration_since(now) < call.last_429_took)
-            {
+            let remaining = deadline.saturating_duration_since(now);
+            if remaining.is_zero() || (call.last_429.is_some() && remaining < call.last_429_took) {
                 // No request starts after the deadline, the caller's or the call timeout's:
                 // its attempt would have no time to be answered (a wait can wake after the
                 // deadline it was sized for, see `pacer::TIMER_RESOLUTION`). Nor does a retry
@@ -1020,7 +1018,6 @@ impl Transport {
                 // been. A retry after a 429 not sent answers that 429.
                 return cold::deadline_passed_or_429(&mut call, inner.provider, request, limit);
             }
-            let remaining = deadline.saturating_duration_since(now);
             let timeout = inner.config.attempt_timeout.min(remaining);
             tracing::trace!(attempt = call.attempts, "sending");
             // `attempt` and what follows from it end in this block: the waits before a retry
@@ -1197,6 +1194,8 @@ impl Transport {
                 .map_or(policy.max_throttle_backoff, |p| p.limit().window());
             let too_long = retry_after.is_some_and(|ra| ra > policy.max_retry_after);
             let jitter = fastrand::f64();
+            // How long this 429 took to come back: its retry needs at least as long.
+            let took = Instant::now().saturating_duration_since(now);
             let resume = inner.throttle.throttled(now, |strikes| {
                 match retry::throttle_wait(policy, strikes, retry_after, cap, jitter) {
                     Wait::Retry(delay) => delay,
@@ -1224,8 +1223,7 @@ impl Transport {
                 stop_reason = Some("Retry-After is longer than the policy allows");
             } else if resume >= deadline
                 || crate::pacer::wait_ends_too_late(resume, Instant::now(), deadline)
-                || crate::pacer::later(resume, Instant::now().saturating_duration_since(now))
-                    >= deadline
+                || crate::pacer::later(resume, took) >= deadline
             {
                 stop_reason = Some(match limit {
                     Limit::Caller => "no time left before the caller's deadline",
@@ -1239,7 +1237,7 @@ impl Transport {
                     attempts,
                 );
                 call.last_429 = Some(Box::new(resp));
-                call.last_429_took = Instant::now().saturating_duration_since(now);
+                call.last_429_took = took;
                 return ControlFlow::Continue(Retry::Now);
             }
         } else if class != RetryClass::No && attempts - call.throttled < max_attempts {

@@ -72,7 +72,6 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use rescind_core::trace::CancelSpan;
 use rescind_core::{
     CancelOptions, CancelOutcome, CancelRequest, CancelStatus, Canceller, Capabilities, Error,
     ErrorKind, Observation, ObservedItem, Plan, Policy, Prediction, Provider, Refusal, Scope, Sent,
@@ -120,14 +119,16 @@ impl Canceller for Client {
     }
 
     async fn cancel(&self, request: CancelRequest) -> Result<CancelOutcome, Error> {
-        // `cancel_with(request, CancelOptions::new())`, without a deadline scope (there is no
-        // deadline). Without a subscriber for its span, the work is awaited as it is:
-        // `CancelSpan::run` would only poll it.
-        let span = CancelSpan::new(Provider::SkipPay, &request);
-        if span.is_disabled() {
-            return self.work(request, CancelOptions::new()).await;
-        }
-        span.run(self.work(request, CancelOptions::new())).await
+        // `cancel_with(request, CancelOptions::new())`. The work is boxed (`work`): with the
+        // box's pointer alone in the span's and the deadline scope's wrappers, they cost next
+        // to nothing when nobody records the span and there is no deadline.
+        rescind_core::trace::run_cancel(
+            Provider::SkipPay,
+            request,
+            CancelOptions::new(),
+            |request, options| self.work(request, options),
+        )
+        .await
     }
 
     async fn cancel_with(
