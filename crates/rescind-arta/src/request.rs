@@ -11,7 +11,7 @@
 //! ```
 
 use http::Method;
-use rescind_core::http::path_segment;
+use rescind_core::http::path_with_segment;
 use rescind_core::{Error, HttpRequest, Provider};
 
 use crate::model::NewShipmentException;
@@ -41,12 +41,12 @@ pub fn get_hosted_session(id: u64) -> HttpRequest {
 
 /// `GET /shipments/{id}`; the id is percent-encoded as one path segment.
 pub fn get_shipment(id: &str) -> Result<HttpRequest, Error> {
-    let seg = segment("get_shipment", "shipment_id", id)?;
+    let path = segment("get_shipment", "shipment_id", "/shipments/", id)?;
     Ok(HttpRequest::new(
         "get_shipment",
         Method::GET,
         "/shipments/{shipment_id}",
-        format!("/shipments/{seg}"),
+        path,
     ))
 }
 
@@ -73,12 +73,17 @@ pub fn create_shipment_exception(new: &NewShipmentException) -> Result<HttpReque
 
 /// `GET /shipment_exceptions/{id}`.
 pub fn get_shipment_exception(id: &str) -> Result<HttpRequest, Error> {
-    let seg = segment("get_shipment_exception", "shipment_exception_id", id)?;
+    let path = segment(
+        "get_shipment_exception",
+        "shipment_exception_id",
+        "/shipment_exceptions/",
+        id,
+    )?;
     Ok(HttpRequest::new(
         "get_shipment_exception",
         Method::GET,
         "/shipment_exceptions/{shipment_exception_id}",
-        format!("/shipment_exceptions/{seg}"),
+        path,
     ))
 }
 
@@ -96,8 +101,9 @@ pub fn list_shipment_exceptions(page: u32, page_size: u32) -> Result<HttpRequest
     .with_query("page_size", page_size.to_string()))
 }
 
-fn segment(operation: &'static str, field: &str, id: &str) -> Result<String, Error> {
-    path_segment(field, id).map_err(|e| context(e, operation))
+/// `prefix` followed by `id` as one encoded path segment.
+fn segment(operation: &'static str, field: &str, prefix: &str, id: &str) -> Result<String, Error> {
+    path_with_segment(field, prefix, id, "").map_err(|e| context(e, operation))
 }
 
 fn context(err: Error, operation: &'static str) -> Error {

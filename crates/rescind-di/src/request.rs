@@ -1,7 +1,7 @@
 //! Di's requests as plain data (sans-IO): each function returns the [`HttpRequest`] the client
 //! hands to the transport, so every request can be checked and snapshot without a network.
 
-use rescind_core::http::{HeaderValue, Method, path_segment};
+use rescind_core::http::{HeaderValue, Method, path_with_segment};
 use rescind_core::secrecy::ExposeSecret;
 use rescind_core::{Error, HttpRequest};
 use serde::Serialize;
@@ -58,12 +58,17 @@ pub fn login(credentials: &Credentials, minutes_valid: MinutesValid) -> Result<H
 /// leaves the order cancelled once, so it is idempotent: retried on 500/502/503 and after a
 /// timeout.
 pub fn cancel_order(shipment: &ShipmentNumber) -> Result<HttpRequest, Error> {
-    let id = path_segment("identifier", shipment.as_str())?;
+    let path = path_with_segment(
+        "identifier",
+        "/ws/json/parcel/booking/v-1/order/cancel/",
+        shipment.as_str(),
+        "",
+    )?;
     Ok(HttpRequest::new(
         operation::CANCEL_ORDER,
         Method::DELETE,
         CANCEL_ORDER_PATH,
-        format!("/ws/json/parcel/booking/v-1/order/cancel/{id}"),
+        path,
     )
     .with_header(
         http::header::CONTENT_TYPE,
@@ -76,13 +81,18 @@ pub fn cancel_order(shipment: &ShipmentNumber) -> Result<HttpRequest, Error> {
 /// number (with or without `(401)`), a tracking reference or a return code; see
 /// [`details_identifier`].
 pub fn order_details(identifier: &str) -> Result<HttpRequest, Error> {
-    let id = details_identifier(identifier)?;
-    let id = path_segment("identifier", &id)?;
+    let id = checked_details_identifier(identifier)?;
+    let path = path_with_segment(
+        "identifier",
+        "/ws/json/parcel/booking/v-1/details/",
+        &id,
+        "",
+    )?;
     Ok(HttpRequest::new(
         operation::ORDER_DETAILS,
         Method::GET,
         ORDER_DETAILS_PATH,
-        format!("/ws/json/parcel/booking/v-1/details/{id}"),
+        path,
     )
     // Di's pages ask for it on every ws.di.no call; harmless on a GET.
     .with_header(
@@ -96,8 +106,14 @@ pub fn order_details(identifier: &str) -> Result<HttpRequest, Error> {
 /// (Di's booking limit for a tracking reference). Parentheses of other GS1 prefixes must be
 /// removed by the caller, as on Di's label page (`00370724760010119754`).
 pub fn details_identifier(input: &str) -> Result<String, Error> {
+    checked_details_identifier(input).map(std::borrow::Cow::into_owned)
+}
+
+/// [`details_identifier`], borrowing the input when it is used as it is (the common case:
+/// a shipment number without its prefix), so that a read builds its path in one allocation.
+fn checked_details_identifier(input: &str) -> Result<std::borrow::Cow<'_, str>, Error> {
     if input.starts_with(GS1_SHIPMENT_PREFIX) {
-        return Ok(ShipmentNumber::parse(input)?.as_str().to_owned());
+        return Ok(ShipmentNumber::parse(input)?.as_str().to_owned().into());
     }
     if input.is_empty() || input.len() > 35 || !input.bytes().all(|b| b.is_ascii_alphanumeric()) {
         return Err(Error::invalid_input(
@@ -105,7 +121,7 @@ pub fn details_identifier(input: &str) -> Result<String, Error> {
             "must be a shipment number (optionally with the GS1 prefix (401)), a tracking reference or a return code: 1 to 35 letters and digits",
         ));
     }
-    Ok(input.to_owned())
+    Ok(input.into())
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! Sans-IO request builders: each turns a call into an [`HttpRequest`], validated, without a
 //! network. The [`Client`](crate::Client) sends them.
 
-use rescind_core::http::{HeaderValue, Method, path_segment};
+use rescind_core::http::{HeaderValue, Method, path_with_segment};
 use rescind_core::secrecy::ExposeSecret;
 use rescind_core::{Error, HttpRequest};
 use serde::Serialize;
@@ -43,8 +43,12 @@ fn json_body<T: Serialize>(request: HttpRequest, body: &T) -> Result<HttpRequest
 }
 
 fn application_path(application_id: &str, suffix: &str) -> Result<String, Error> {
-    let id = path_segment("application_id", application_id)?;
-    Ok(format!("/financing/v1/applications/{id}{suffix}"))
+    path_with_segment(
+        "application_id",
+        "/financing/v1/applications/",
+        application_id,
+        suffix,
+    )
 }
 
 /// `POST /authentication/v1/partner` with `{"username", "password"}`, sent without a token.
