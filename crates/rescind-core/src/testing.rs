@@ -6,6 +6,9 @@ use std::sync::{Arc, Mutex};
 use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::fmt::format::FmtSpan;
 
+mod wire;
+pub use wire::{RawRequest, WireRecorder};
+
 /// Captures every `tracing` event and span (TRACE and up, with span fields) on the current
 /// thread until dropped, to assert what rescind logs, e.g. that no secret ever appears.
 ///

@@ -89,7 +89,10 @@ pub struct TransportConfig {
     pub login_refusal_cooldown: Duration,
     /// A response header carrying the provider's request id (e.g. `x-arta-request-id`).
     pub request_id_header: Option<HeaderName>,
-    /// Headers sent with every request (besides `User-Agent` and `Accept`).
+    /// Headers sent with every request that does not set the same name itself. A default
+    /// `User-Agent` or `Accept` replaces the transport's own (`rescind/<version>`,
+    /// `application/json`); the credentials always come from the client. Each name goes on
+    /// the wire from one source only.
     pub default_headers: http::HeaderMap,
 }
 
@@ -161,7 +164,8 @@ impl TransportConfig {
         self
     }
 
-    /// Adds a header sent with every request.
+    /// Adds a header sent with every request that does not set it itself (see
+    /// [`TransportConfig::default_headers`]).
     pub fn with_default_header(mut self, name: HeaderName, value: HeaderValue) -> Self {
         self.default_headers.insert(name, value);
         self
@@ -1386,24 +1390,51 @@ impl Transport {
         // memcpy counted with a uprobe). The headers are appended in the builder's order.
         let mut http_request = reqwest::Request::new(request.method.clone(), url);
         *http_request.timeout_mut() = Some(timeout);
+        // One source per header name, the most specific first: the request's own headers,
+        // then the client's defaults the request does not set, then the transport's own
+        // `User-Agent` and `Accept` where neither does, then the credentials. Appending all
+        // of them sent a name set at two levels twice (a default content type and the
+        // body's), which a server may read as one list or refuse. Names are compared as
+        // they are appended (a `contains_key` per header would be code of its own on every
+        // request, bench `calls`).
         let headers = http_request.headers_mut();
         headers.reserve(3 + inner.config.default_headers.len() + request.headers.len());
-        headers.append(
-            http::header::USER_AGENT,
-            HeaderValue::from_static(USER_AGENT),
-        );
-        headers.append(
-            http::header::ACCEPT,
-            HeaderValue::from_static("application/json"),
-        );
-        for (name, value) in &inner.config.default_headers {
-            headers.append(name.clone(), value.clone());
-        }
+        let auth_name = auth.as_ref().map(|(name, _)| name);
+        let (mut user_agent, mut accept, mut credentials_set) = (true, true, false);
+        let mut note = |name: &HeaderName| {
+            user_agent &= name != http::header::USER_AGENT;
+            accept &= name != http::header::ACCEPT;
+            credentials_set |= auth_name == Some(name);
+        };
         for (name, value) in &request.headers {
+            note(name);
             headers.append(name.clone(), value.clone());
         }
+        for (name, value) in &inner.config.default_headers {
+            if request.headers.is_empty() || !request.headers.contains_key(name) {
+                note(name);
+                headers.append(name.clone(), value.clone());
+            }
+        }
+        if user_agent {
+            headers.append(
+                http::header::USER_AGENT,
+                HeaderValue::from_static(USER_AGENT),
+            );
+        }
+        if accept {
+            headers.append(
+                http::header::ACCEPT,
+                HeaderValue::from_static("application/json"),
+            );
+        }
+        // The client's credentials, in place of any a request or a default carried.
         if let Some((name, value)) = auth {
-            headers.append(name, value);
+            if credentials_set {
+                headers.insert(name, value);
+            } else {
+                headers.append(name, value);
+            }
         }
         if let Some(body) = &request.body {
             *http_request.body_mut() = Some(reqwest::Body::from(body.clone()));

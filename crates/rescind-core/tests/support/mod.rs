@@ -6,6 +6,10 @@
 
 pub mod logs;
 pub mod spans;
+/// `rescind_core::testing::{WireRecorder, RawRequest}` (feature `test-util`, which this
+/// crate's own tests do not have), compiled from the same file.
+#[path = "../../src/testing/wire.rs"]
+pub mod wire;
 
 use rescind_core::http::Method;
 use rescind_core::retry::RetryPolicy;
