@@ -168,12 +168,6 @@ fn bases(addr: SocketAddr) -> Vec<(String, &'static str)> {
     ]
 }
 
-fn last(server: &WireRecorder) -> RawRequest {
-    let mut seen = server.take();
-    assert_eq!(seen.len(), 1, "{seen:?}");
-    seen.pop().unwrap()
-}
-
 fn assert_get_head(raw: &RawRequest, target: &str, addr: SocketAddr) {
     assert_eq!(raw.line(), format!("GET {target} HTTP/1.1"), "{}", raw.text);
     assert_each_name_once(raw);
@@ -195,12 +189,16 @@ async fn on_the_wire_every_id_reaches_its_one_segment_under_the_base_s_prefix() 
             let err = client.get_shipment(&id).await.unwrap_err();
             assert_eq!(err.kind(), ErrorKind::NotFound, "{base} {id:?}: {err}");
             let seg = path_segment("shipment_id", &id).unwrap();
-            assert_get_head(&last(&server), &format!("{prefix}/shipments/{seg}"), addr);
+            assert_get_head(
+                &server.take_one(),
+                &format!("{prefix}/shipments/{seg}"),
+                addr,
+            );
 
             let err = client.get_shipment_exception(&id).await.unwrap_err();
             assert_eq!(err.kind(), ErrorKind::NotFound, "{base} {id:?}: {err}");
             assert_get_head(
-                &last(&server),
+                &server.take_one(),
                 &format!("{prefix}/shipment_exceptions/{seg}"),
                 addr,
             );
@@ -208,13 +206,13 @@ async fn on_the_wire_every_id_reaches_its_one_segment_under_the_base_s_prefix() 
         // The list, with its query; the create, with its body and one content type.
         client.list_shipment_exceptions(2, 50).await.unwrap_err();
         assert_get_head(
-            &last(&server),
+            &server.take_one(),
             &format!("{prefix}/shipment_exceptions?page=2&page_size=50"),
             addr,
         );
         let new = NewShipmentException::hold("5baff45a-281d-416e-9310-a4a7c637952e");
         client.create_shipment_exception(&new).await.unwrap_err();
-        let raw = last(&server);
+        let raw = server.take_one();
         assert_eq!(
             raw.line(),
             format!("POST {prefix}/shipment_exceptions HTTP/1.1")

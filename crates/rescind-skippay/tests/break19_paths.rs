@@ -177,12 +177,6 @@ fn bases(addr: SocketAddr) -> Vec<(String, &'static str)> {
     ]
 }
 
-fn take_one(server: &WireRecorder) -> RawRequest {
-    let mut seen = server.take();
-    assert_eq!(seen.len(), 1, "{seen:?}");
-    seen.pop().unwrap()
-}
-
 fn assert_head(raw: &RawRequest, line: &str, body: Option<&str>, addr: SocketAddr) {
     assert_eq!(raw.line(), line, "{}", raw.text);
     assert_each_name_once(raw);
@@ -212,7 +206,7 @@ async fn on_the_wire_every_id_reaches_its_one_segment_under_the_base_s_prefix() 
     for (base, prefix) in bases(addr) {
         let client = client(&base);
         client.login().await.unwrap();
-        let login = take_one(&server);
+        let login = server.take_one();
         assert_eq!(
             login.line(),
             format!("POST {prefix}/authentication/v1/partner HTTP/1.1")
@@ -226,7 +220,7 @@ async fn on_the_wire_every_id_reaches_its_one_segment_under_the_base_s_prefix() 
             let err = client.get_application(&id).await.unwrap_err();
             assert_eq!(err.kind(), ErrorKind::NotFound, "{id:?}: {err}");
             assert_head(
-                &take_one(&server),
+                &server.take_one(),
                 &format!("GET {prefix}{PREFIX}{seg} HTTP/1.1"),
                 None,
                 addr,
@@ -238,7 +232,7 @@ async fn on_the_wire_every_id_reaches_its_one_segment_under_the_base_s_prefix() 
                 .unwrap_err();
             assert_eq!(err.kind(), ErrorKind::NotFound, "{id:?}: {err}");
             assert_head(
-                &take_one(&server),
+                &server.take_one(),
                 &format!("PUT {prefix}{PREFIX}{seg}/order/cancel HTTP/1.1"),
                 Some("{}"),
                 addr,
@@ -252,7 +246,7 @@ async fn on_the_wire_every_id_reaches_its_one_segment_under_the_base_s_prefix() 
             assert_eq!(err.kind(), ErrorKind::NotFound, "{id:?}: {err}");
             let body = request::cancel_application(&id, &reason).unwrap();
             assert_head(
-                &take_one(&server),
+                &server.take_one(),
                 &format!("PUT {prefix}{PREFIX}{seg}/cancel HTTP/1.1"),
                 Some(body.body_text().unwrap()),
                 addr,

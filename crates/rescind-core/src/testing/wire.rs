@@ -29,10 +29,10 @@ type Answer = dyn Fn(&RawRequest) -> (u16, String) + Send + Sync;
 /// let n = sock.read(&mut answer).unwrap();
 /// assert!(String::from_utf8_lossy(&answer[..n]).starts_with("HTTP/1.1 200"));
 ///
-/// let seen = server.take();
-/// assert_eq!(seen[0].line(), "DELETE /x HTTP/1.1");
-/// assert_eq!(seen[0].values("Accept"), ["a", "b"]);
-/// assert_eq!(seen[0].repeated_names(), ["accept"]);
+/// let seen = server.take_one();
+/// assert_eq!(seen.line(), "DELETE /x HTTP/1.1");
+/// assert_eq!(seen.values("Accept"), ["a", "b"]);
+/// assert_eq!(seen.repeated_names(), ["accept"]);
 /// ```
 pub struct WireRecorder {
     addr: SocketAddr,
@@ -86,6 +86,14 @@ impl WireRecorder {
     /// The requests so far, oldest first, forgetting them.
     pub fn take(&self) -> Vec<RawRequest> {
         std::mem::take(&mut *self.seen.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    /// The one request since the last `take`, forgetting it; panics (showing them) when
+    /// there were none or several.
+    pub fn take_one(&self) -> RawRequest {
+        let mut seen = self.take();
+        assert_eq!(seen.len(), 1, "one request expected: {seen:#?}");
+        seen.pop().unwrap_or_else(|| unreachable!("checked above"))
     }
 }
 
