@@ -13,7 +13,7 @@ use proptest::prelude::*;
 use rescind_core::http::{HeaderMap, HeaderName, HeaderValue, Method};
 use rescind_core::{HttpRequest, TransportConfig};
 use support::key_transport;
-use support::wire::{RawRequest, WireRecorder};
+use support::wire::WireRecorder;
 
 fn name(n: &'static str) -> HeaderName {
     HeaderName::from_static(n)
@@ -273,19 +273,6 @@ fn server() -> WireRecorder {
 }
 
 /// The last request the server kept (forgetting all it kept).
-fn last(server: &WireRecorder) -> RawRequest {
-    server.take().pop().unwrap()
-}
-
-/// No name twice in the head.
-fn assert_each_name_once(req: &RawRequest) {
-    assert!(
-        req.repeated_names().is_empty(),
-        "a header name sent twice:\n{}",
-        req.text
-    );
-}
-
 fn config() -> TransportConfig {
     TransportConfig::default().with_attempt_timeout(Duration::from_secs(10))
 }
@@ -331,8 +318,8 @@ async fn on_the_wire_each_request_header_goes_once_with_its_last_value() {
         ];
         for (req, want) in cases {
             t.send(&req).await.unwrap();
-            let raw = last(&server);
-            assert_each_name_once(&raw);
+            let raw = server.take_one();
+            raw.assert_each_name_once();
             for (n, v) in want {
                 assert_eq!(raw.values(n), vec![v.to_string()], "{n}:\n{}", raw.text);
             }
@@ -367,7 +354,7 @@ async fn a_default_header_of_the_same_name_as_a_request_s_goes_once() {
         .with_json_body("{}")
         .with_header(name("x-tenant"), value("t-request"));
     t.send(&req).await.unwrap();
-    let raw = last(&server);
+    let raw = server.take_one();
     // The request's own value wins over the default of the same name.
     assert_eq!(
         raw.values("content-type"),
@@ -376,7 +363,7 @@ async fn a_default_header_of_the_same_name_as_a_request_s_goes_once() {
         raw.text
     );
     assert_eq!(raw.values("x-tenant"), vec!["t-request"], "{}", raw.text);
-    assert_each_name_once(&raw);
+    raw.assert_each_name_once();
 }
 
 #[tokio::test]
@@ -390,7 +377,7 @@ async fn a_default_accept_or_user_agent_replaces_the_transport_s_own() {
     config.default_headers.insert(USER_AGENT, value("shop/1.0"));
     let t = key_transport(&base, config);
     t.send(&get()).await.unwrap();
-    let raw = last(&server);
+    let raw = server.take_one();
     // The client's defaults win over the transport's own.
     assert_eq!(
         raw.values("accept"),
@@ -399,7 +386,7 @@ async fn a_default_accept_or_user_agent_replaces_the_transport_s_own() {
         raw.text
     );
     assert_eq!(raw.values("user-agent"), vec!["shop/1.0"], "{}", raw.text);
-    assert_each_name_once(&raw);
+    raw.assert_each_name_once();
 }
 
 #[tokio::test]
@@ -413,7 +400,7 @@ async fn the_client_s_credentials_replace_an_authorization_a_request_or_default_
     let t = key_transport(&base, config);
     let req = get().with_header(name("authorization"), value("Bearer from-the-request"));
     t.send(&req).await.unwrap();
-    let raw = last(&server);
+    let raw = server.take_one();
     let auth = raw.values("authorization");
     assert_eq!(auth.len(), 1, "{}", raw.text);
     assert_eq!(
@@ -422,5 +409,5 @@ async fn the_client_s_credentials_replace_an_authorization_a_request_or_default_
         "the client's key: {}",
         raw.text
     );
-    assert_each_name_once(&raw);
+    raw.assert_each_name_once();
 }

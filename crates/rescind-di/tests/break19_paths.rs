@@ -165,14 +165,6 @@ fn server() -> WireRecorder {
     })
 }
 
-fn assert_each_name_once(req: &RawRequest) {
-    assert!(
-        req.repeated_names().is_empty(),
-        "a header name sent twice:\n{}",
-        req.text
-    );
-}
-
 fn client(base: &str) -> Client {
     Client::builder()
         .base_url(base)
@@ -187,21 +179,11 @@ fn client(base: &str) -> Client {
         .unwrap()
 }
 
-fn bases(addr: SocketAddr) -> Vec<(String, &'static str)> {
-    vec![
-        (format!("http://{addr}"), ""),
-        (format!("http://{addr}/"), ""),
-        (format!("http://{addr}/prefix"), "/prefix"),
-        (format!("http://{addr}/prefix/"), "/prefix"),
-        (format!("http://{addr}/di/gw/"), "/di/gw"),
-    ]
-}
-
 /// The head of one request: its line, and each header once with the content type and the
 /// bearer token.
 fn assert_head(raw: &RawRequest, line: &str, addr: SocketAddr) {
     assert_eq!(raw.line(), line, "{}", raw.text);
-    assert_each_name_once(raw);
+    raw.assert_each_name_once();
     assert_eq!(raw.values("content-type"), vec!["application/json"]);
     assert_eq!(
         raw.values("authorization"),
@@ -216,7 +198,7 @@ fn assert_head(raw: &RawRequest, line: &str, addr: SocketAddr) {
 async fn on_the_wire_the_cancel_and_the_read_go_to_the_bare_number_under_the_prefix() {
     let server = server();
     let addr = server.addr();
-    for (base, prefix) in bases(addr) {
+    for (base, prefix) in server.bases("/di/gw") {
         let client = client(&base);
         client.login().await.unwrap();
         let login = server.take();
@@ -225,7 +207,7 @@ async fn on_the_wire_the_cancel_and_the_read_go_to_the_bare_number_under_the_pre
             login[0].line(),
             format!("POST {prefix}/ws/json/auth/v-3/login/60 HTTP/1.1")
         );
-        assert_each_name_once(&login[0]);
+        login[0].assert_each_name_once();
         assert_eq!(login[0].values("content-type"), vec!["application/json"]);
         assert!(
             login[0].values("authorization").is_empty(),
@@ -296,6 +278,6 @@ async fn a_default_content_type_and_the_cancel_s_own_go_once() {
             "{}",
             raw.text
         );
-        assert_each_name_once(raw);
+        raw.assert_each_name_once();
     }
 }

@@ -78,6 +78,20 @@ impl WireRecorder {
         format!("http://{}", self.addr)
     }
 
+    /// The five kinds of base a client may be given, each with the path prefix its requests
+    /// must keep: none, `/`, a prefix without and with its trailing slash, and `deep_prefix`
+    /// (e.g. `/arta/v1`) with its trailing slash.
+    pub fn bases(&self, deep_prefix: &'static str) -> Vec<(String, &'static str)> {
+        let root = self.base_url();
+        vec![
+            (root.clone(), ""),
+            (format!("{root}/"), ""),
+            (format!("{root}/prefix"), "/prefix"),
+            (format!("{root}/prefix/"), "/prefix"),
+            (format!("{root}{deep_prefix}/"), deep_prefix),
+        ]
+    }
+
     /// The requests so far, oldest first.
     pub fn requests(&self) -> Vec<RawRequest> {
         self.seen.lock().unwrap_or_else(|e| e.into_inner()).clone()
@@ -159,6 +173,15 @@ pub struct RawRequest {
 }
 
 impl RawRequest {
+    /// Panics, showing the head, when a header name appears more than once in it.
+    pub fn assert_each_name_once(&self) {
+        assert!(
+            self.repeated_names().is_empty(),
+            "a header name sent twice:\n{}",
+            self.text
+        );
+    }
+
     /// The request line, e.g. `DELETE /prefix/ws/json/parcel/booking/v-1/order/cancel/1 HTTP/1.1`.
     pub fn line(&self) -> &str {
         self.text.lines().next().unwrap_or("")
