@@ -85,7 +85,11 @@ impl ApiKey {
     }
 
     /// Checks the key can be sent: not empty, no whitespace or control characters (which
-    /// would break or split the header). The error never contains the key.
+    /// would break or split the header), and nothing but visible ASCII. Arta's keys are
+    /// ASCII tokens (its example: `ARTA_APIKey s0e1t2e3c4a5s6t7r8o9n10o11m12y`, Arta API
+    /// reference, "Authentication"); any other character is a typographic quote or dash
+    /// pasted with the key, which Arta would refuse on every call. The error never contains
+    /// the key.
     pub fn validate(&self) -> Result<(), Error> {
         let key = self.0.expose_secret();
         if key.is_empty() {
@@ -94,6 +98,12 @@ impl ApiKey {
         if key.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return Err(Error::config(
                 "the Arta API key contains whitespace or control characters",
+            ));
+        }
+        if !key.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(Error::config(
+                "the Arta API key contains a character that is not visible ASCII \
+                 (a typographic quote or dash pasted with it?)",
             ));
         }
         Ok(())

@@ -125,20 +125,38 @@ impl HttpRequest {
     }
 }
 
+/// Whether a header's value is a secret that Debug, logs and errors must not show: one
+/// marked sensitive, or one whose name says it carries credentials (`Authorization`,
+/// `Proxy-Authorization`, `Cookie`, or a name with `key`, `token`, `secret` or `password`).
+pub(crate) fn is_secret_header(name: &HeaderName, value: &HeaderValue) -> bool {
+    if value.is_sensitive() {
+        return true;
+    }
+    let name = name.as_str();
+    matches!(name, "authorization" | "proxy-authorization" | "cookie")
+        || ["key", "token", "secret", "password"]
+            .iter()
+            .any(|word| name.contains(word))
+}
+
+/// Headers as `(name, value)` pairs for a Debug output, secret values shown as `[redacted]`.
+pub(crate) fn shown_headers(headers: &HeaderMap) -> Vec<(&str, &str)> {
+    headers
+        .iter()
+        .map(|(name, value)| {
+            let shown = if is_secret_header(name, value) {
+                "[redacted]"
+            } else {
+                value.to_str().unwrap_or("[binary]")
+            };
+            (name.as_str(), shown)
+        })
+        .collect()
+}
+
 impl std::fmt::Debug for HttpRequest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let headers: Vec<(&str, &str)> = self
-            .headers
-            .iter()
-            .map(|(name, value)| {
-                let shown = if value.is_sensitive() {
-                    "[redacted]"
-                } else {
-                    value.to_str().unwrap_or("[binary]")
-                };
-                (name.as_str(), shown)
-            })
-            .collect();
+        let headers = shown_headers(&self.headers);
         f.debug_struct("HttpRequest")
             .field("operation", &self.operation)
             .field("method", &self.method)
@@ -323,11 +341,14 @@ impl std::fmt::Debug for BaseUrl {
 impl BaseUrl {
     /// Parses a base URL; it must be `http` or `https`, with a host, without query or fragment.
     pub fn parse(input: &str) -> Result<BaseUrl, Error> {
-        // The input may carry credentials by mistake (`http://user:pw@host`): never echo them.
-        let shown = if input.contains('@') {
-            "<redacted: contains `@`>"
+        // The input may carry credentials by mistake (`http://user:pw@host`, or a key in
+        // its query `?api_key=…`): never echo them.
+        let shown: std::borrow::Cow<'_, str> = if input.contains('@') {
+            "<redacted: contains `@`>".into()
+        } else if let Some(end) = input.find(['?', '#']) {
+            format!("{}<query or fragment hidden>", &input[..end]).into()
         } else {
-            input
+            input.into()
         };
         let mut url = Url::parse(input)
             .map_err(|e| Error::config(format!("base URL `{shown}` is not a URL: {e}")))?;

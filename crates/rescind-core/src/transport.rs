@@ -56,7 +56,10 @@ impl fmt::Debug for Auth {
 }
 
 /// Timeouts, limits and retries of a [`Transport`]. Every default is written on its field.
-#[derive(Debug, Clone)]
+/// Its Debug output shows a default header's value as `[redacted]` when it is a secret
+/// (marked sensitive, or named `Authorization`, `Cookie` or with `key`, `token`, `secret` or
+/// `password` in its name).
+#[derive(Clone)]
 #[non_exhaustive]
 pub struct TransportConfig {
     /// Time to open a connection. Default 10 s. Only used when the transport builds its own
@@ -92,8 +95,31 @@ pub struct TransportConfig {
     /// Headers sent with every request that does not set the same name itself. A default
     /// `User-Agent` or `Accept` replaces the transport's own (`rescind/<version>`,
     /// `application/json`); the credentials always come from the client. Each name goes on
-    /// the wire from one source only.
+    /// the wire from one source only. A client with credentials never sends a default
+    /// header of its credentials' name (`Authorization`), not even with its login: its own
+    /// credentials are the only ones it sends.
     pub default_headers: http::HeaderMap,
+}
+
+impl fmt::Debug for TransportConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TransportConfig")
+            .field("connect_timeout", &self.connect_timeout)
+            .field("attempt_timeout", &self.attempt_timeout)
+            .field("call_timeout", &self.call_timeout)
+            .field("error_body_limit", &self.error_body_limit)
+            .field("body_limit", &self.body_limit)
+            .field("retry", &self.retry)
+            .field("max_concurrency", &self.max_concurrency)
+            .field("rate_limit", &self.rate_limit)
+            .field("login_refusal_cooldown", &self.login_refusal_cooldown)
+            .field("request_id_header", &self.request_id_header)
+            .field(
+                "default_headers",
+                &crate::http::shown_headers(&self.default_headers),
+            )
+            .finish()
+    }
 }
 
 impl Default for TransportConfig {
@@ -166,7 +192,12 @@ impl TransportConfig {
 
     /// Adds a header sent with every request that does not set it itself (see
     /// [`TransportConfig::default_headers`]).
-    pub fn with_default_header(mut self, name: HeaderName, value: HeaderValue) -> Self {
+    /// A secret's value (see [`TransportConfig`]'s Debug) is marked sensitive, so that HTTP/2
+    /// does not index it either.
+    pub fn with_default_header(mut self, name: HeaderName, mut value: HeaderValue) -> Self {
+        if crate::http::is_secret_header(&name, &value) {
+            value.set_sensitive(true);
+        }
         self.default_headers.insert(name, value);
         self
     }
@@ -1410,8 +1441,17 @@ impl Transport {
             note(name);
             headers.append(name.clone(), value.clone());
         }
+        // A default of the credentials' name never goes, not even with a login (sent
+        // without credentials): the client's own are the only ones it sends.
+        let credential_name = match &inner.auth {
+            Auth::None => None,
+            Auth::Header { name, .. } => Some(name),
+            Auth::Bearer(_) => Some(&http::header::AUTHORIZATION),
+        };
         for (name, value) in &inner.config.default_headers {
-            if request.headers.is_empty() || !request.headers.contains_key(name) {
+            if (request.headers.is_empty() || !request.headers.contains_key(name))
+                && credential_name != Some(name)
+            {
                 note(name);
                 headers.append(name.clone(), value.clone());
             }
