@@ -3,6 +3,9 @@
 //! `prefix + path_segment(field, value)? + suffix` for every value, and refuse the same values
 //! (empty, `.`, `..`) with the same error, naming the field.
 
+mod support;
+use support::percent::percent_decode;
+
 use proptest::prelude::*;
 use rescind_core::ErrorKind;
 use rescind_core::http::{path_segment, path_with_segment};
@@ -163,23 +166,6 @@ fn the_encoded_segment_never_holds_a_character_outside_unreserved_or_a_percent_e
         let decoded = percent_decode(seg);
         assert_eq!(decoded, id.as_bytes(), "id {id:?} encoded as {seg:?}");
     }
-}
-
-fn percent_decode(s: &str) -> Vec<u8> {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%' {
-            let hex = std::str::from_utf8(&b[i + 1..i + 3]).unwrap();
-            out.push(u8::from_str_radix(hex, 16).unwrap());
-            i += 3;
-        } else {
-            out.push(b[i]);
-            i += 1;
-        }
-    }
-    out
 }
 
 #[test]

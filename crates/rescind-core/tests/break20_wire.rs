@@ -11,6 +11,7 @@ use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
 use rescind_core::http::{BaseUrl, HeaderName, HeaderValue, Method, path_with_segment};
 use rescind_core::retry::RetryPolicy;
 use rescind_core::{ErrorKind, HttpRequest, TransportConfig};
+use support::percent::percent_decode;
 use support::wire::{RawRequest, WireRecorder};
 use support::{bearer_transport, key_transport};
 use url::Url;
@@ -29,24 +30,6 @@ fn ok_server() -> WireRecorder {
             (200, "{}".into())
         }
     })
-}
-
-/// The percent-decoding of `s`, as bytes.
-fn percent_decode(s: &str) -> Vec<u8> {
-    let b = s.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%' && i + 2 < b.len() {
-            let hex = std::str::from_utf8(&b[i + 1..i + 3]).unwrap();
-            out.push(u8::from_str_radix(hex, 16).unwrap());
-            i += 3;
-        } else {
-            out.push(b[i]);
-            i += 1;
-        }
-    }
-    out
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -6,6 +6,9 @@
 
 use std::time::Duration;
 
+mod support;
+use support::percent::percent_decode;
+
 use proptest::prelude::*;
 use rescind_core::ErrorKind;
 use rescind_core::http::{BaseUrl, path_segment};
@@ -53,7 +56,7 @@ proptest! {
                 prop_assert!(segment.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~%".contains(&b)), "{}", segment);
                 prop_assert_ne!(segment.as_str(), ".");
                 prop_assert_ne!(segment.as_str(), "..");
-                let decoded = percent_decode(&segment);
+                let decoded = String::from_utf8(percent_decode(&segment)).unwrap();
                 prop_assert_eq!(decoded.as_str(), value.as_str());
                 // Joined under a base with a prefix, it stays one segment of that prefix.
                 let base = BaseUrl::parse("http://127.0.0.1:1/prefix").unwrap();
@@ -100,21 +103,4 @@ proptest! {
             prop_assert!(!err.to_string().is_empty());
         }
     }
-}
-
-fn percent_decode(segment: &str) -> String {
-    let bytes = segment.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap();
-            out.push(u8::from_str_radix(hex, 16).unwrap());
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).unwrap()
 }

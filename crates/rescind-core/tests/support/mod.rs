@@ -5,6 +5,7 @@
 #![allow(dead_code)] // each test binary uses a part
 
 pub mod logs;
+pub mod percent;
 pub mod spans;
 /// `rescind_core::testing::{WireRecorder, RawRequest}` (feature `test-util`, which this
 /// crate's own tests do not have), compiled from the same file.
