@@ -148,7 +148,7 @@ fn serve(mut sock: TcpStream, kept: &Mutex<Vec<RawRequest>>, answer: &Answer) {
 
 /// The length of the first whole request in `buf` (head, blank line, `content-length`
 /// bytes of body), if it has arrived.
-fn whole_request(buf: &[u8]) -> Option<usize> {
+pub(crate) fn whole_request(buf: &[u8]) -> Option<usize> {
     let end = buf.windows(4).position(|w| w == b"\r\n\r\n")? + 4;
     let head = String::from_utf8_lossy(&buf[..end]);
     let body = head

@@ -230,36 +230,21 @@ pub async fn serve(steps: Vec<Step>) -> Scripted {
                 let seen = seen.clone();
                 tokio::spawn(async move {
                     loop {
-                        // Read one request: headers, then Content-Length bytes.
+                        // Read one request: headers, then Content-Length bytes (the
+                        // recorder's framing, `wire::whole_request`).
                         let mut buf = Vec::new();
                         let mut chunk = [0u8; 4096];
-                        let header_end = loop {
-                            if let Some(pos) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-                                break pos + 4;
-                            }
-                            match sock.read(&mut chunk).await {
-                                Ok(0) | Err(_) => return,
-                                Ok(n) => buf.extend_from_slice(&chunk[..n]),
-                            }
-                        };
-                        let head = String::from_utf8_lossy(&buf[..header_end]).to_string();
-                        let path = head
-                            .split_whitespace()
-                            .nth(1)
-                            .unwrap_or_default()
-                            .to_owned();
-                        let head = head.to_lowercase();
-                        let len = head
-                            .lines()
-                            .find_map(|l| l.strip_prefix("content-length:"))
-                            .and_then(|v| v.trim().parse::<usize>().ok())
-                            .unwrap_or(0);
-                        while buf.len() < header_end + len {
+                        while wire::whole_request(&buf).is_none() {
                             match sock.read(&mut chunk).await {
                                 Ok(0) | Err(_) => return,
                                 Ok(n) => buf.extend_from_slice(&chunk[..n]),
                             }
                         }
+                        let path = String::from_utf8_lossy(&buf)
+                            .split_whitespace()
+                            .nth(1)
+                            .unwrap_or_default()
+                            .to_owned();
                         let n = hits.fetch_add(1, Ordering::SeqCst);
                         let now = in_flight.fetch_add(1, Ordering::SeqCst) + 1;
                         max_in_flight.fetch_max(now, Ordering::SeqCst);
